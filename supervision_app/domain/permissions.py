@@ -1,0 +1,321 @@
+"""Who may do what to which record: one set of rules for the app and the server.
+
+``decide`` is the only question every layer asks. The app uses it to hide what it cannot
+show; the server uses it to refuse and to filter what it sends (DESIGN.md §3 rule 6).
+Callers describe the people and records as the small frozen facts below, so the rules
+never depend on how either end stores them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Union
+
+from .lifecycle import Event, IllegalTransition, RecordKind, next_state
+from .vocabulary import RecordState, Role
+
+MANAGER_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE})
+
+
+class Operation(StrEnum):
+    VIEW = "view"
+    VIEW_PRIVATE = "view_private"  # the wellbeing section of a supervision record
+    CREATE = "create"
+    EDIT = "edit"
+    SHARE = "share"
+    WITHDRAW = "withdraw"
+    RESPOND = "respond"
+    SIGN_AS_SUPERVISOR = "sign_as_supervisor"
+    SIGN_AS_SUPERVISEE = "sign_as_supervisee"
+    SIGN_AS_AUTHOR = "sign_as_author"
+    ADD_ADDENDUM = "add_addendum"
+    EXPORT = "export"
+    UPDATE_STATUS = "update_status"  # of an action item
+    GRADE = "grade"  # quality assurance audit
+    SET_POLICY = "set_policy"
+    MANAGE_DIRECTORY = "manage_directory"
+    MANAGE_CERTIFICATES = "manage_certificates"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person asking. ``managed_team_ids`` holds every team they manage directly or
+    through a service; a head of service sees every team."""
+
+    staff_id: str
+    role: Role
+    managed_team_ids: frozenset[str] = frozenset()
+
+    @property
+    def sees_all_teams(self) -> bool:
+        return self.role == Role.HEAD_OF_SERVICE
+
+    def manages_team(self, team_id: str | None) -> bool:
+        if self.role not in MANAGER_ROLES:
+            return False
+        return self.sees_all_teams or (team_id is not None and team_id in self.managed_team_ids)
+
+
+@dataclass(frozen=True)
+class SupervisionTarget:
+    supervisee_id: str
+    supervisor_id: str
+    supervisee_team_id: str | None
+    state: RecordState = RecordState.DRAFT
+
+
+@dataclass(frozen=True)
+class ChildTarget:
+    child_id: str
+    allocated_worker_id: str | None
+    team_id: str | None  # the allocated worker's team
+
+
+@dataclass(frozen=True)
+class OversightTarget:
+    author_id: str
+    child: ChildTarget
+    state: RecordState = RecordState.DRAFT
+
+
+@dataclass(frozen=True)
+class AddendumTarget:
+    author_id: str
+    parent: Union[SupervisionTarget, OversightTarget]
+    state: RecordState = RecordState.DRAFT
+
+
+@dataclass(frozen=True)
+class ActionItemTarget:
+    owner_id: str | None
+    parent: Union[SupervisionTarget, OversightTarget]
+
+
+@dataclass(frozen=True)
+class TeamTarget:
+    team_id: str
+
+
+@dataclass(frozen=True)
+class DirectoryTarget:
+    """The staff directory, teams, roles, retention and certificates."""
+
+
+Target = Union[
+    SupervisionTarget, ChildTarget, OversightTarget, AddendumTarget, ActionItemTarget,
+    TeamTarget, DirectoryTarget,
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _yes(reason: str = "allowed") -> Decision:
+    return Decision(True, reason)
+
+
+def _no(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+def _lifecycle(kind: RecordKind, state: RecordState, event: Event) -> Decision:
+    try:
+        next_state(kind, state, event)
+    except IllegalTransition as refused:
+        return _no(refused.reason)
+    return _yes()
+
+
+_ADMIN_READS_NOTHING = "Administrators manage the directory; they cannot read records."
+
+
+def decide(actor: Actor, operation: Operation, target: Target) -> Decision:
+    if isinstance(target, SupervisionTarget):
+        return _decide_supervision(actor, operation, target)
+    if isinstance(target, ChildTarget):
+        return _decide_child(actor, operation, target)
+    if isinstance(target, OversightTarget):
+        return _decide_oversight(actor, operation, target)
+    if isinstance(target, AddendumTarget):
+        return _decide_addendum(actor, operation, target)
+    if isinstance(target, ActionItemTarget):
+        return _decide_action_item(actor, operation, target)
+    if isinstance(target, TeamTarget):
+        return _decide_team(actor, operation, target)
+    if isinstance(target, DirectoryTarget):
+        if operation in (Operation.MANAGE_DIRECTORY, Operation.MANAGE_CERTIFICATES):
+            if actor.role == Role.ADMINISTRATOR:
+                return _yes()
+            return _no("Only an administrator manages the directory and certificates.")
+        return _no(f"'{operation}' does not apply to the directory.")
+    raise TypeError(f"unknown target {type(target).__name__}")
+
+
+def may(actor: Actor, operation: Operation, target: Target) -> bool:
+    return decide(actor, operation, target).allowed
+
+
+def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> Decision:
+    is_supervisor = actor.staff_id == t.supervisor_id
+    is_supervisee = actor.staff_id == t.supervisee_id
+    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+
+    if op == Operation.CREATE:
+        if actor.role in MANAGER_ROLES and line_manages and is_supervisor:
+            return _yes()
+        return _no("You can record supervision only for workers in teams you manage.")
+
+    if actor.role == Role.ADMINISTRATOR and not (is_supervisor or is_supervisee):
+        return _no(_ADMIN_READS_NOTHING)
+
+    if op in (Operation.VIEW, Operation.EXPORT):
+        if is_supervisor or line_manages:
+            return _yes()
+        if is_supervisee:
+            if t.state == RecordState.DRAFT:
+                return _no("Your supervisor has not shared this record with you yet.")
+            return _yes()
+        if actor.role == Role.QA_AUDITOR:
+            if t.state == RecordState.DRAFT:
+                return _no("Drafts are not open to audit.")
+            return _yes()
+        return _no("This supervision record belongs to another worker.")
+
+    if op == Operation.VIEW_PRIVATE:
+        if is_supervisor or (is_supervisee and t.state != RecordState.DRAFT):
+            return _yes()
+        return _no("Wellbeing and support notes are private to the supervisor and supervisee.")
+
+    if op == Operation.GRADE:
+        if actor.role != Role.QA_AUDITOR:
+            return _no("Only a quality assurance auditor grades records.")
+        if is_supervisor or is_supervisee:
+            return _no("You cannot audit your own supervision.")
+        if t.state == RecordState.DRAFT:
+            return _no("Drafts are not open to audit.")
+        return _yes()
+
+    supervisor_events = {
+        Operation.EDIT: Event.EDIT,
+        Operation.SHARE: Event.SHARE,
+        Operation.WITHDRAW: Event.WITHDRAW,
+        Operation.SIGN_AS_SUPERVISOR: Event.SIGN_AS_SUPERVISOR,
+    }
+    supervisee_events = {
+        Operation.RESPOND: Event.RESPOND,
+        Operation.SIGN_AS_SUPERVISEE: Event.SIGN_AS_SUPERVISEE,
+    }
+    if op in supervisor_events:
+        if not is_supervisor:
+            return _no("Only the supervisor who recorded this session can do that.")
+        return _lifecycle(RecordKind.SUPERVISION, t.state, supervisor_events[op])
+    if op in supervisee_events:
+        if not is_supervisee:
+            return _no("Only the supervisee can respond to and sign their record.")
+        return _lifecycle(RecordKind.SUPERVISION, t.state, supervisee_events[op])
+    if op == Operation.ADD_ADDENDUM:
+        if not (is_supervisor or is_supervisee):
+            return _no("Only the supervisor or supervisee can add an addendum.")
+        if t.state != RecordState.LOCKED:
+            return _no("Addenda are for signed records; edit the record itself while it is open.")
+        return _yes()
+    return _no(f"'{op}' does not apply to a supervision record.")
+
+
+def _decide_child(actor: Actor, op: Operation, t: ChildTarget) -> Decision:
+    if op == Operation.VIEW:
+        if actor.staff_id == t.allocated_worker_id or actor.manages_team(t.team_id):
+            return _yes()
+        if actor.role == Role.QA_AUDITOR:
+            return _yes()
+        if actor.role == Role.ADMINISTRATOR:
+            return _no(_ADMIN_READS_NOTHING)
+        return _no("This child is not allocated to you or to a team you manage.")
+    if op == Operation.CREATE:  # a management-oversight note on the child
+        if actor.manages_team(t.team_id):
+            return _yes()
+        return _no("Only a manager of the child's team can record management oversight.")
+    return _no(f"'{op}' does not apply to a child's record.")
+
+
+def _decide_oversight(actor: Actor, op: Operation, t: OversightTarget) -> Decision:
+    is_author = actor.staff_id == t.author_id
+    if op in (Operation.VIEW, Operation.EXPORT):
+        if is_author:
+            return _yes()
+        child_view = _decide_child(actor, Operation.VIEW, t.child)
+        if not child_view:
+            return child_view
+        if t.state != RecordState.LOCKED and not actor.manages_team(t.child.team_id):
+            return _no("This oversight note is still a draft.")
+        return _yes()
+    if op == Operation.GRADE:
+        if actor.role != Role.QA_AUDITOR:
+            return _no("Only a quality assurance auditor grades records.")
+        if t.state != RecordState.LOCKED:
+            return _no("Drafts are not open to audit.")
+        return _yes()
+    if op in (Operation.EDIT, Operation.SIGN_AS_AUTHOR):
+        if not is_author:
+            return _no("Only the author of an oversight note can change or sign it.")
+        event = Event.EDIT if op == Operation.EDIT else Event.SIGN_AS_AUTHOR
+        return _lifecycle(RecordKind.OVERSIGHT_NOTE, t.state, event)
+    if op == Operation.ADD_ADDENDUM:
+        if not is_author:
+            return _no("Only the author can add an addendum to an oversight note.")
+        if t.state != RecordState.LOCKED:
+            return _no("Addenda are for signed records; edit the note itself while it is open.")
+        return _yes()
+    return _no(f"'{op}' does not apply to an oversight note.")
+
+
+def _decide_addendum(actor: Actor, op: Operation, t: AddendumTarget) -> Decision:
+    if op in (Operation.VIEW, Operation.EXPORT):
+        return decide(actor, Operation.VIEW, t.parent)
+    if op in (Operation.EDIT, Operation.SIGN_AS_AUTHOR):
+        if actor.staff_id != t.author_id:
+            return _no("Only the author of an addendum can change or sign it.")
+        event = Event.EDIT if op == Operation.EDIT else Event.SIGN_AS_AUTHOR
+        return _lifecycle(RecordKind.ADDENDUM, t.state, event)
+    return _no(f"'{op}' does not apply to an addendum.")
+
+
+def _decide_action_item(actor: Actor, op: Operation, t: ActionItemTarget) -> Decision:
+    is_owner = t.owner_id is not None and actor.staff_id == t.owner_id
+    if op == Operation.VIEW:
+        if is_owner:
+            return _yes()
+        return decide(actor, Operation.VIEW, t.parent)
+    if op == Operation.UPDATE_STATUS:
+        if actor.role in (Role.QA_AUDITOR, Role.ADMINISTRATOR):
+            return _no("Auditors and administrators do not change actions.")
+        if is_owner:
+            return _yes()
+        parent = t.parent
+        if isinstance(parent, SupervisionTarget):
+            if actor.staff_id == parent.supervisor_id or (
+                actor.staff_id != parent.supervisee_id and actor.manages_team(parent.supervisee_team_id)
+            ):
+                return _yes()
+        elif actor.staff_id == parent.author_id or actor.manages_team(parent.child.team_id):
+            return _yes()
+        return _no("Only the action's owner or a manager responsible for it can update it.")
+    return _no(f"'{op}' does not apply to an action.")
+
+
+def _decide_team(actor: Actor, op: Operation, t: TeamTarget) -> Decision:
+    if op == Operation.VIEW:
+        if actor.manages_team(t.team_id):
+            return _yes()
+        return _no("You do not manage this team.")
+    if op == Operation.SET_POLICY:
+        if actor.role in (Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE) and actor.manages_team(t.team_id):
+            return _yes()
+        return _no("Only the service manager or head of service sets a team's supervision policy.")
+    return _no(f"'{op}' does not apply to a team.")

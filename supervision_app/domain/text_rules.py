@@ -1,0 +1,70 @@
+"""Limits and parsing for what people type: text sizes, dates, safety scale."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+MAX_TEXT_CHARS = 100_000
+"""Longest text a single field accepts: about 40 printed pages, far beyond any real note,
+small enough that a paste of a whole case file is caught rather than stored."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InvalidInput(ValueError):
+    """Input that cannot be accepted; the message says what is wrong in plain words."""
+
+
+def clean_text(field_label: str, text: str | None) -> str:
+    """Strip control characters (they cannot be printed or signed reliably) and enforce
+    the size limit. Never truncates silently."""
+    if text is None:
+        return ""
+    cleaned = _CONTROL.sub("", text)
+    if len(cleaned) > MAX_TEXT_CHARS:
+        raise InvalidInput(
+            f"{field_label} is {len(cleaned):,} characters long; the limit is "
+            f"{MAX_TEXT_CHARS:,}. Please shorten it or attach the detail elsewhere."
+        )
+    return cleaned
+
+
+_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_date(field_label: str, text: str) -> date:
+    """A date typed as dd/mm/yyyy (or ISO yyyy-mm-dd); a clear message otherwise."""
+    raw = (text or "").strip()
+    if not raw:
+        raise InvalidInput(f"{field_label} is empty; enter a date as dd/mm/yyyy.")
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    numbers = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
+    if numbers:
+        d, m, y = (int(x) for x in numbers.groups())
+        raise InvalidInput(f"{field_label}: {raw} is not a real date (day {d}, month {m}, {y}).")
+    raise InvalidInput(f"{field_label}: '{raw[:30]}' is not a date; use dd/mm/yyyy.")
+
+
+def check_safety_scale(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
+        raise InvalidInput("The safety scale runs from 0 to 10.")
+    return value
+
+
+def check_not_future(field_label: str, day: date, today: date) -> date:
+    if day > today:
+        raise InvalidInput(f"{field_label} ({day:%d/%m/%Y}) is in the future.")
+    return day
+
+
+def check_order(earlier_label: str, earlier: date, later_label: str, later: date) -> None:
+    if later < earlier:
+        raise InvalidInput(
+            f"{later_label} ({later:%d/%m/%Y}) is before {earlier_label} ({earlier:%d/%m/%Y})."
+        )

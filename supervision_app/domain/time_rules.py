@@ -1,0 +1,35 @@
+"""Times are stored in UTC and shown in Europe/London (DESIGN.md §3 rule 9)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("a time without a zone cannot be stored; say whether it is UTC or London")
+    return moment.astimezone(timezone.utc)
+
+
+def london(moment: datetime) -> datetime:
+    return to_utc(moment).astimezone(LONDON)
+
+
+def london_date(moment: datetime) -> date:
+    return london(moment).date()
+
+
+def format_london(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return london(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def format_date(day: date | None) -> str:
+    return "" if day is None else day.strftime("%d/%m/%Y")
