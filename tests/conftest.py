@@ -1,0 +1,36 @@
+"""Shared fixtures: offscreen Qt, an in-memory keyring, a fresh encrypted profile."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import keyring  # noqa: E402
+import pytest  # noqa: E402
+
+from supervision_app.store.database import Database, open_database  # noqa: E402
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> MemoryKeyring:
+    """Every test gets its own empty in-memory keyring; no test touches the real one."""
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def profile_dir(tmp_path: Path) -> Path:
+    return tmp_path / "profile"
+
+
+@pytest.fixture
+def database(profile_dir: Path, memory_keyring: MemoryKeyring) -> Database:
+    db = open_database(profile_dir)
+    yield db
+    db.close()
