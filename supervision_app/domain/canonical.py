@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import rfc8785
 
 CANONICAL_FORMAT = "supervision-recorder/record/v1"
+_SAFE_INTEGER = 2**53 - 1
 
 
 class NotCanonicalisable(TypeError):
@@ -35,6 +36,8 @@ def _prepare(value: Any) -> Any:
     if isinstance(value, str):
         return normalise_text(value)
     if isinstance(value, int):
+        if abs(value) > _SAFE_INTEGER:
+            raise NotCanonicalisable("integers beyond 2**53 - 1 cannot be represented in JSON exactly")
         return value
     if isinstance(value, float):
         raise NotCanonicalisable("floats are not allowed in a canonical record")
