@@ -1,0 +1,50 @@
+"""The FTS5 index follows the records through inserts, edits and tombstones."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from supervision_app.store.models import CaseDiscussion, SupervisionSession
+from tests.store.builders import make_session, make_team
+
+QUERY = text(
+    "SELECT k.kind, k.record_id, k.section, snippet(search_text, 0, '[', ']', '…', 8) "
+    "FROM search_text JOIN search_key k ON k.rowid = search_text.rowid WHERE search_text MATCH :q"
+)
+
+
+def hits(db, query):
+    with db.reading() as s:
+        return s.execute(QUERY, {"q": query}).all()
+
+
+def test_sections_are_indexed_with_their_record_and_section(database):
+    team, manager, worker, child = make_team(database)
+    session, discussion, action = make_session(database, manager, worker, child)
+    found = hits(database, "neglect")
+    assert [(h.kind, h.record_id, h.section) for h in found] == [("case_discussion", discussion.id, "worries")]
+    assert "[Neglect]" in found[0][3]
+    assert {(h.kind, h.section) for h in hits(database, "weekly")} == {("action", "description")}
+
+
+def test_edits_replace_the_indexed_text(database):
+    team, manager, worker, child = make_team(database)
+    session, discussion, _ = make_session(database, manager, worker, child)
+    with database.transaction() as s:
+        s.get(CaseDiscussion, discussion.id).worries = "Housing instability"
+    assert hits(database, "neglect") == []
+    assert len(hits(database, "housing")) == 1
+
+
+def test_stemming_and_diacritics(database):
+    team, manager, worker, child = make_team(database)
+    make_session(database, manager, worker, child, learning="Visited the café; discussing attachment")
+    assert len(hits(database, "cafe")) == 1
+    assert len(hits(database, "discussed")) == 1
+
+
+def test_tombstoned_rows_leave_the_index(database):
+    team, manager, worker, child = make_team(database)
+    session, _, _ = make_session(database, manager, worker, child)
+    with database.transaction() as s:
+        s.get(SupervisionSession, session.id).tombstone = True
+    assert [h for h in hits(database, "reflective")] == []
