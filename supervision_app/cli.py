@@ -1,0 +1,137 @@
+"""Command-line entry points: the desktop app and its tools.
+
+    supervision-app [--data-dir DIR] [--demo] [--as USERNAME]
+    supervision-app verify FILE.pdf [--ca CA.pem]
+
+Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
+in words, on the console and in a dialog when a screen is available, and exit non-zero
+without touching any file.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "SupervisionRecorder"
+EXIT_STARTUP_REFUSED = 2
+
+
+def default_data_dir(demo: bool) -> Path:
+    base = user_data_path(APP_NAME, appauthor=False)
+    return base / ("demo" if demo else "profile")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supervision-app",
+        description="Record, sign and review case supervision for children's social care.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="profile folder (default: your user data folder)")
+    parser.add_argument("--demo", action="store_true",
+                        help="open a demo profile filled with synthetic data (made on first use)")
+    parser.add_argument("--as", dest="username", metavar="USERNAME",
+                        help="sign in as this person from the local directory")
+    return parser
+
+
+def _show_startup_problem(message: str) -> None:
+    print(f"Supervision Recorder cannot start:\n{message}", file=sys.stderr)
+    if not _display_available() or os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal"):
+        return
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    _app = QApplication.instance() or QApplication([sys.argv[0]])
+    QMessageBox.critical(None, "Supervision Recorder cannot start", message)
+
+
+def _display_available() -> bool:
+    return sys.platform in ("win32", "darwin") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def run_desktop(args: argparse.Namespace) -> int:
+    from .security.secret_store import KeyringUnavailable
+    from .store.database import open_database
+    from .store.errors import StoreError
+
+    folder = args.data_dir or default_data_dir(args.demo)
+    try:
+        database = open_database(folder)
+    except (StoreError, KeyringUnavailable) as problem:
+        _show_startup_problem(str(problem))
+        return EXIT_STARTUP_REFUSED
+
+    staff_id = None
+    if args.demo:
+        staff_id = _ensure_demo_data(database)
+    if args.username:
+        staff_id = _staff_id_for(database, args.username)
+        if staff_id is None:
+            _show_startup_problem(f"There is nobody called '{args.username}' in this profile's directory.")
+            database.close()
+            return EXIT_STARTUP_REFUSED
+
+    from .gui.app import run_app
+
+    try:
+        return run_app(database, argv=[sys.argv[0]], staff_id=staff_id)
+    finally:
+        database.close()
+
+
+def _ensure_demo_data(database) -> str:
+    """Fill an empty demo profile once; sign in as its team manager by default."""
+    from sqlalchemy import func, select
+
+    from .demo.generator import populate_team_demo
+    from .store.models import Staff
+
+    with database.reading() as session:
+        has_people = session.execute(select(func.count()).select_from(Staff)).scalar_one() > 0
+        if has_people:
+            manager = session.execute(
+                select(Staff.id).where(Staff.role == "team_manager").order_by(Staff.username).limit(1)
+            ).scalar_one()
+            return manager
+    print("Creating the demo profile with synthetic data (first run only)...", file=sys.stderr)
+    summary = populate_team_demo(database, today=date.today())
+    return summary.manager_id
+
+
+def _staff_id_for(database, username: str) -> str | None:
+    from sqlalchemy import select
+
+    from .store.models import Staff
+
+    with database.reading() as session:
+        return session.execute(select(Staff.id).where(Staff.username == username)).scalar_one_or_none()
+
+
+def run_verify(argv: list[str]) -> int:
+    from .records.verify import verify_main
+
+    return verify_main(argv, default_ca=_default_ca_path())
+
+
+def _default_ca_path() -> Path | None:
+    """The organisation CA certificate this installation trusts, if one has been saved."""
+    candidate = user_data_path(APP_NAME, appauthor=False) / "organisation-ca.pem"
+    return candidate if candidate.exists() else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "verify":
+        return run_verify(argv[1:])
+    args = _build_parser().parse_args(argv)
+    return run_desktop(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
