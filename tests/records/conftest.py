@@ -1,0 +1,79 @@
+"""A test PKI built in code, and rendered/signed sample records shared by the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+
+from supervision_app.records.pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_record_pdf
+from supervision_app.records.pdf_sign import sign_pdf
+from supervision_app.security.pki import CertificateAuthority, create_ca, generate_user_key, make_csr
+
+from .samples import sample_record
+
+_NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+SIGN_TIME_1 = _NOW - dt.timedelta(hours=2)
+SIGN_TIME_2 = _NOW - dt.timedelta(hours=1)
+
+
+@dataclass
+class Person:
+    name: str
+    key: object
+    cert: object
+
+
+@dataclass
+class PkiBundle:
+    ca: CertificateAuthority
+    supervisor: Person
+    supervisee: Person
+
+    @property
+    def chain(self):
+        return [self.ca.certificate]
+
+
+def make_person(ca: CertificateAuthority, name: str, staff_id: str, role: str, **kwargs) -> Person:
+    key = generate_user_key()
+    kwargs.setdefault("not_before", _NOW - dt.timedelta(days=30))
+    cert = ca.issue_user_certificate(make_csr(key, name), name, staff_id, role, **kwargs)
+    return Person(name, key, cert)
+
+
+@pytest.fixture(scope="session")
+def pki() -> PkiBundle:
+    ca = create_ca("Exampleshire Children's Services CA", "Exampleshire Council")
+    return PkiBundle(
+        ca=ca,
+        supervisor=make_person(ca, "Łukasz Nowak-Siân", "EX0001", "Team manager"),
+        supervisee=make_person(ca, "Zoë Ødegård", "EX0002", "Social worker"),
+    )
+
+
+@pytest.fixture(scope="session")
+def ca_pem_path(pki, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    path.write_bytes(pki.ca.certificate_pem())
+    return path
+
+
+@pytest.fixture(scope="session")
+def unsigned_pdf() -> bytes:
+    return render_record_pdf(sample_record())
+
+
+@pytest.fixture(scope="session")
+def supervisor_signed(pki, unsigned_pdf) -> bytes:
+    s = pki.supervisor
+    return sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor",
+                    certify=True, when=SIGN_TIME_1)
+
+
+@pytest.fixture(scope="session")
+def both_signed(pki, supervisor_signed) -> bytes:
+    s = pki.supervisee
+    return sign_pdf(supervisor_signed, SUPERVISEE_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisee",
+                    certify=False, when=SIGN_TIME_2)
