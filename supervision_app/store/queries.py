@@ -1,0 +1,838 @@
+"""Read models for the desktop client's pages: plain dataclasses, no Qt.
+
+Every function takes the :class:`Actor` asking and returns only what
+``domain.permissions.decide`` lets them see (the app hides what it cannot show; the server
+is the authority). Functions that show a record's contents (``session_detail``,
+``oversight_note_detail``, ``child_chronology``) write a ``view`` audit entry, so call them
+inside ``Database.transaction()``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.orm import Session, aliased
+
+from ..domain.lifecycle import RecordKind
+from ..domain.permissions import (
+    ActionItemTarget,
+    Actor,
+    ChildTarget,
+    Operation,
+    OversightTarget,
+    TeamTarget,
+    decide,
+)
+from ..domain.supervision_policy import SupervisionPolicy, supervision_status
+from ..domain.time_rules import london_date
+from ..domain.vocabulary import (
+    ActionStatus,
+    Agreement,
+    LegalStatus,
+    OversightTrigger,
+    RecordState,
+    Role,
+    SessionType,
+    SupervisionStatus,
+)
+from ..domain.working_days import record_deadlines
+from .audit_log import record_event
+from .models import (
+    ActionItem,
+    ActionReview,
+    CaseDiscussion,
+    Child,
+    OversightNote,
+    Staff,
+    SupervisionSession,
+    Team,
+)
+from .supervision_records import (
+    NotAllowed,
+    NotFound,
+    child_target,
+    load_actor,
+    oversight_target,
+    session_target,
+)
+
+__all__ = [
+    "StaffEntry", "WorkerRow", "SessionRow", "ActionRow", "ChildRow", "ChronologyEntry",
+    "ChildDetail", "ReviewDetail", "ActionDetail", "DiscussionDetail", "SessionDetail",
+    "NoteDetail", "SearchResult", "TeamPolicyRow",
+    "directory", "load_actor", "team_overview", "worker_history", "my_records", "my_actions",
+    "my_children", "find_children", "child_chronology", "flagged_disagreements",
+    "session_detail", "oversight_note_detail", "search", "team_policies", "team_policy",
+]
+
+_OPEN = ActionStatus.OPEN.value
+_AWAITING = (RecordState.SHARED.value, RecordState.SUPERVISOR_SIGNED.value)
+
+
+def _require(decision) -> None:
+    if not decision:
+        raise NotAllowed(decision.reason)
+
+
+# --------------------------------------------------------------------------- directory
+
+@dataclass(frozen=True)
+class StaffEntry:
+    staff_id: str
+    display_name: str
+    role: Role
+    team_name: str
+
+    @property
+    def role_label(self) -> str:
+        return self.role.label
+
+
+def directory(session: Session) -> list[StaffEntry]:
+    """Everyone in the local directory (the sign-in list); names and roles only."""
+    rows = session.execute(
+        select(Staff.id, Staff.display_name, Staff.role, Team.name)
+        .outerjoin(Team, Team.id == Staff.team_id)
+        .where(Staff.tombstone.is_(False), Staff.active.is_(True))
+        .order_by(Staff.display_name)
+    )
+    return [StaffEntry(r[0], r[1], Role(r[2]), r[3] or "") for r in rows]
+
+
+def team_policy(session: Session, team_id: str | None) -> SupervisionPolicy:
+    raw = session.scalar(select(Team.supervision_policy).where(Team.id == team_id)) if team_id else None
+    return SupervisionPolicy.from_json(json.loads(raw)) if raw else SupervisionPolicy()
+
+
+# --------------------------------------------------------------------------- team page
+
+@dataclass(frozen=True)
+class WorkerRow:
+    worker_id: str
+    name: str
+    role: Role
+    team_name: str
+    status: SupervisionStatus
+    next_due: date
+    last_held: date | None
+    next_planned: date | None
+    is_asye: bool
+    open_actions: int
+    overdue_actions: int
+    awaiting_signature: int
+    unresolved_disagreements: int
+
+
+def _counts(session: Session, statement) -> dict[str, int]:
+    return {k: v for k, v in session.execute(statement)}
+
+
+def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow]:
+    """Every worker in the teams the actor manages (themselves excepted)."""
+    team_ids = sorted(actor.managed_team_ids)
+    if not team_ids:
+        return []
+    teams = {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    policies = {
+        tid: (SupervisionPolicy.from_json(json.loads(t.supervision_policy))
+              if t.supervision_policy else SupervisionPolicy())
+        for tid, t in teams.items()
+    }
+    workers = list(session.scalars(
+        select(Staff).where(Staff.team_id.in_(team_ids), Staff.id != actor.staff_id,
+                            Staff.tombstone.is_(False), Staff.active.is_(True))
+        .order_by(Staff.display_name)
+    ))
+    ids = [w.id for w in workers]
+    if not ids:
+        return []
+    live = SupervisionSession.tombstone.is_(False)
+    mine = SupervisionSession.supervisee_id.in_(ids)
+    last_held = {k: v for k, v in session.execute(
+        select(SupervisionSession.supervisee_id, func.max(SupervisionSession.held_at))
+        .where(mine, live).group_by(SupervisionSession.supervisee_id))}
+    # SQLite returns the other columns from the row holding the max(): the latest session's plan
+    next_planned = {r[0]: r[1] for r in session.execute(
+        select(SupervisionSession.supervisee_id, SupervisionSession.next_session_on,
+               func.max(SupervisionSession.held_at))
+        .where(mine, live).group_by(SupervisionSession.supervisee_id))}
+    action_live = and_(ActionItem.owner_id.in_(ids), ActionItem.status == _OPEN,
+                       ActionItem.tombstone.is_(False))
+    open_actions = _counts(session, select(ActionItem.owner_id, func.count())
+                           .where(action_live).group_by(ActionItem.owner_id))
+    overdue = _counts(session, select(ActionItem.owner_id, func.count())
+                      .where(action_live, ActionItem.due_on < today).group_by(ActionItem.owner_id))
+    awaiting = _counts(session, select(SupervisionSession.supervisee_id, func.count())
+                       .where(mine, live, SupervisionSession.state.in_(_AWAITING))
+                       .group_by(SupervisionSession.supervisee_id))
+    disagreements = _counts(session, select(SupervisionSession.supervisee_id, func.count())
+                            .where(mine, live,
+                                   SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
+                                   SupervisionSession.disagreement_resolved.is_(False))
+                            .group_by(SupervisionSession.supervisee_id))
+    rows = []
+    for w in workers:
+        held = last_held.get(w.id)
+        held_day = london_date(held) if held else None
+        status = supervision_status(policies.get(w.team_id, SupervisionPolicy()), today=today,
+                                    last_held=held_day, started_on=w.started_on,
+                                    asye_start=w.asye_start)
+        rows.append(WorkerRow(
+            worker_id=w.id, name=w.display_name, role=Role(w.role),
+            team_name=teams[w.team_id].name if w.team_id in teams else "",
+            status=status.status, next_due=status.next_due, last_held=held_day,
+            next_planned=next_planned.get(w.id),
+            is_asye=w.asye_start is not None and (today - w.asye_start).days < 366,
+            open_actions=open_actions.get(w.id, 0), overdue_actions=overdue.get(w.id, 0),
+            awaiting_signature=awaiting.get(w.id, 0),
+            unresolved_disagreements=disagreements.get(w.id, 0),
+        ))
+    return rows
+
+
+# --------------------------------------------------------------------------- sessions lists
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_id: str
+    held_at: datetime
+    supervisee_id: str
+    supervisee_name: str
+    supervisor_name: str
+    session_type: SessionType
+    state: RecordState
+    discussions: int
+    agreement: str | None
+    disagreement_open: bool
+    share_by: date
+    sign_by: date | None
+
+
+_Supervisee = aliased(Staff)
+_Supervisor = aliased(Staff)
+
+
+def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRow]:
+    counts = (select(CaseDiscussion.session_id, func.count().label("n"))
+              .where(CaseDiscussion.tombstone.is_(False))
+              .group_by(CaseDiscussion.session_id).subquery())
+    statement = (
+        select(SupervisionSession, _Supervisee.display_name, _Supervisor.display_name,
+               func.coalesce(counts.c.n, 0))
+        .join(_Supervisee, _Supervisee.id == SupervisionSession.supervisee_id)
+        .join(_Supervisor, _Supervisor.id == SupervisionSession.supervisor_id)
+        .outerjoin(counts, counts.c.session_id == SupervisionSession.id)
+        .where(SupervisionSession.tombstone.is_(False), *conditions)
+        .order_by(SupervisionSession.held_at.desc())
+    )
+    out = []
+    for row, supervisee, supervisor, n in session.execute(statement):
+        if not decide(actor, Operation.VIEW, session_target(row)):
+            continue
+        deadlines = record_deadlines(london_date(row.held_at),
+                                     london_date(row.shared_at) if row.shared_at else None)
+        out.append(SessionRow(
+            session_id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
+            supervisee_name=supervisee, supervisor_name=supervisor,
+            session_type=SessionType(row.session_type), state=RecordState(row.state),
+            discussions=n, agreement=row.supervisee_agreement,
+            disagreement_open=(row.supervisee_agreement == Agreement.DISAGREES.value
+                               and not row.disagreement_resolved),
+            share_by=deadlines.share_by, sign_by=deadlines.sign_by,
+        ))
+    return out
+
+
+def worker_history(session: Session, actor: Actor, worker_id: str) -> list[SessionRow]:
+    """A worker's supervision records, newest first, as far as the actor may see them."""
+    return _session_rows(session, actor, SupervisionSession.supervisee_id == worker_id)
+
+
+def my_records(session: Session, actor: Actor) -> list[SessionRow]:
+    """The actor's own supervision records that have been shared with them."""
+    return _session_rows(session, actor, SupervisionSession.supervisee_id == actor.staff_id,
+                         SupervisionSession.state != RecordState.DRAFT.value)
+
+
+def flagged_disagreements(session: Session, actor: Actor) -> list[SessionRow]:
+    """Records whose supervisee disagreed, flagged to the supervisor's own manager: records
+    in teams the actor manages that someone else supervised."""
+    if not actor.managed_team_ids and not actor.sees_all_teams:
+        return []
+    conditions = [
+        SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
+        SupervisionSession.disagreement_resolved.is_(False),
+        SupervisionSession.supervisor_id != actor.staff_id,
+        SupervisionSession.supervisee_id != actor.staff_id,
+    ]
+    if not actor.sees_all_teams:
+        conditions.append(SupervisionSession.team_id.in_(sorted(actor.managed_team_ids)))
+    return _session_rows(session, actor, *conditions)
+
+
+# --------------------------------------------------------------------------- actions
+
+@dataclass(frozen=True)
+class ActionRow:
+    action_id: str
+    description: str
+    owner_name: str
+    due_on: date | None
+    status: ActionStatus
+    overdue: bool
+    source: str
+    session_id: str | None
+    oversight_note_id: str | None
+    child_label: str
+
+
+def my_actions(session: Session, actor: Actor, today: date) -> list[ActionRow]:
+    """Open actions the actor owns, soonest due first."""
+    owner = aliased(Staff)
+    statement = (
+        select(ActionItem, owner.display_name, SupervisionSession.held_at,
+               OversightNote.recorded_at, Child.name, Child.case_id)
+        .outerjoin(owner, owner.id == ActionItem.owner_id)
+        .outerjoin(SupervisionSession, SupervisionSession.id == ActionItem.session_id)
+        .outerjoin(OversightNote, OversightNote.id == ActionItem.oversight_note_id)
+        .outerjoin(Child, Child.id == ActionItem.child_id)
+        .where(ActionItem.owner_id == actor.staff_id, ActionItem.status == _OPEN,
+               ActionItem.tombstone.is_(False))
+        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on)
+    )
+    out = []
+    for action, owner_name, held_at, recorded_at, child_name, case_id in session.execute(statement):
+        if held_at is not None:
+            source = f"Supervision {london_date(held_at):%d/%m/%Y}"
+        else:
+            source = f"Oversight note {london_date(recorded_at):%d/%m/%Y}"
+        out.append(ActionRow(
+            action_id=action.id, description=action.description, owner_name=owner_name or "",
+            due_on=action.due_on, status=ActionStatus(action.status),
+            overdue=action.due_on is not None and action.due_on < today, source=source,
+            session_id=action.session_id, oversight_note_id=action.oversight_note_id,
+            child_label=f"{child_name} ({case_id})" if child_name else "",
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- children
+
+@dataclass(frozen=True)
+class ChildRow:
+    child_id: str
+    case_id: str
+    name: str
+    legal_status: LegalStatus
+    worker_name: str
+    last_oversight: date | None
+
+
+def _child_rows(session: Session, actor: Actor, *conditions, limit: int | None = None) -> list[ChildRow]:
+    worker = aliased(Staff)
+    last_note = (select(OversightNote.child_id, func.max(OversightNote.recorded_at).label("at"))
+                 .where(OversightNote.tombstone.is_(False))
+                 .group_by(OversightNote.child_id).subquery())
+    statement = (
+        select(Child, worker.display_name, worker.team_id, last_note.c.at)
+        .outerjoin(worker, worker.id == Child.allocated_worker_id)
+        .outerjoin(last_note, last_note.c.child_id == Child.id)
+        .where(Child.tombstone.is_(False), *conditions)
+        .order_by(Child.name)
+    )
+    if limit:
+        statement = statement.limit(limit * 4)
+    out = []
+    for child, worker_name, team_id, last_at in session.execute(statement):
+        target = ChildTarget(child.id, child.allocated_worker_id, team_id)
+        if not decide(actor, Operation.VIEW, target):
+            continue
+        out.append(ChildRow(child.id, child.case_id, child.name, LegalStatus(child.legal_status),
+                            worker_name or "", london_date(last_at) if last_at else None))
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def _child_scope(actor: Actor):
+    worker_teams = select(Staff.id).where(Staff.team_id.in_(sorted(actor.managed_team_ids)))
+    if actor.sees_all_teams:
+        return []
+    return [or_(Child.allocated_worker_id == actor.staff_id,
+                Child.allocated_worker_id.in_(worker_teams))]
+
+
+def my_children(session: Session, actor: Actor) -> list[ChildRow]:
+    """Children allocated to the actor, or to workers in teams they manage."""
+    return _child_rows(session, actor, *_child_scope(actor))
+
+
+def find_children(session: Session, actor: Actor, text_: str, limit: int = 20) -> list[ChildRow]:
+    """Children open to the actor whose case ID or name matches what was typed."""
+    needle = (text_ or "").strip().lower()
+    if not needle:
+        return []
+    like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return _child_rows(session, actor, *_child_scope(actor),
+                       or_(func.lower(Child.case_id).like(like, escape="\\"),
+                           func.lower(Child.name).like(like, escape="\\")), limit=limit)
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    when: datetime
+    kind: str  # "oversight_note" | "case_discussion"
+    record_id: str
+    session_id: str | None
+    title: str
+    author_name: str
+    decision: str
+    rationale: str
+    state: RecordState
+    next_review: date | None
+
+
+@dataclass(frozen=True)
+class ChildDetail:
+    child: ChildRow
+    date_of_birth: date
+    entries: list[ChronologyEntry]
+    can_add_note: bool
+
+
+def _may_see_discussion(session: Session, actor: Actor, parent: SupervisionSession,
+                        child_view: bool) -> bool:
+    """A case discussion is also an oversight entry on the child's record: whoever may see
+    the child sees it once shared; the draft only those who may see the session."""
+    if decide(actor, Operation.VIEW, session_target(parent)):
+        return True
+    return child_view and parent.state != RecordState.DRAFT.value
+
+
+def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDetail:
+    """The child's management oversight from notes and case discussions, newest first."""
+    child = session.get(Child, child_id)
+    if child is None or child.tombstone:
+        raise NotFound("That child's record is not on this computer.")
+    target = child_target(session, child)
+    _require(decide(actor, Operation.VIEW, target))
+    names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
+    entries: list[ChronologyEntry] = []
+    for note in session.scalars(select(OversightNote).where(
+            OversightNote.child_id == child_id, OversightNote.tombstone.is_(False))):
+        note_target = OversightTarget(note.author_id, target, RecordState(note.state))
+        if not decide(actor, Operation.VIEW, note_target):
+            continue
+        entries.append(ChronologyEntry(
+            when=note.recorded_at, kind="oversight_note", record_id=note.id, session_id=None,
+            title=f"Oversight: {OversightTrigger(note.trigger).label}",
+            author_name=names.get(note.author_id, ""), decision=note.decision,
+            rationale=note.rationale, state=RecordState(note.state),
+            next_review=note.next_review_on))
+    for disc, parent in session.execute(
+            select(CaseDiscussion, SupervisionSession)
+            .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
+            .where(CaseDiscussion.child_id == child_id, CaseDiscussion.tombstone.is_(False),
+                   SupervisionSession.tombstone.is_(False))):
+        if not _may_see_discussion(session, actor, parent, True):
+            continue
+        entries.append(ChronologyEntry(
+            when=parent.held_at, kind="case_discussion", record_id=disc.id,
+            session_id=parent.id,
+            title=f"Supervision with {names.get(parent.supervisee_id, '')}",
+            author_name=names.get(parent.supervisor_id, ""), decision=disc.decision,
+            rationale=disc.rationale, state=RecordState(parent.state),
+            next_review=parent.next_session_on))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    worker_name = names.get(child.allocated_worker_id, "") if child.allocated_worker_id else ""
+    last = next((london_date(e.when) for e in entries if e.kind == "oversight_note"), None)
+    record_event(session, actor_id=actor.staff_id, action="view", record_kind="child",
+                 record_id=child.id)
+    return ChildDetail(
+        child=ChildRow(child.id, child.case_id, child.name, LegalStatus(child.legal_status),
+                       worker_name, last),
+        date_of_birth=child.date_of_birth, entries=entries,
+        can_add_note=decide(actor, Operation.CREATE, target).allowed,
+    )
+
+
+# --------------------------------------------------------------------------- one record
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    review_id: str
+    action_id: str
+    description: str
+    owner_name: str
+    due_on: date | None
+    status: ActionStatus
+    note: str
+    from_held: date | None
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    action_id: str
+    description: str
+    owner_id: str | None
+    owner_name: str
+    due_on: date | None
+    status: ActionStatus
+    case_discussion_id: str | None
+
+
+@dataclass(frozen=True)
+class DiscussionDetail:
+    discussion_id: str
+    child_id: str
+    case_id: str
+    child_name: str
+    legal_status: LegalStatus
+    current_position: str
+    worries: str
+    working_well: str
+    needs_to_happen: str
+    safety_scale: int | None
+    decision: str
+    rationale: str
+    actions: list[ActionDetail]
+
+    @property
+    def child_label(self) -> str:
+        return f"{self.child_name} ({self.case_id})"
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    session_id: str
+    version: int
+    state: RecordState
+    supervisee_id: str
+    supervisee_name: str
+    supervisor_id: str
+    supervisor_name: str
+    held_at: datetime
+    duration_minutes: int
+    session_type: SessionType
+    location: str
+    agreement_in_place: bool
+    wellbeing: str | None  # None: the actor may not see it
+    caseload_count: int | None
+    caseload_complexity: str
+    capacity: str
+    workload_notes: str
+    learning: str
+    asye_progress: str
+    supervisee_is_asye: bool
+    next_session_on: date | None
+    shared_at: datetime | None
+    supervisee_comments: str
+    supervisee_agreement: str | None
+    disagreement: str
+    disagreement_resolved: bool
+    reviews: list[ReviewDetail]
+    discussions: list[DiscussionDetail]
+    actions: list[ActionDetail]  # not under a case discussion
+    owners: list[tuple[str, str]]  # (staff id, name) who can own an action
+    can_edit: bool
+    can_share: bool
+    can_withdraw: bool
+    can_respond: bool
+    share_by: date
+    sign_by: date | None
+
+
+def _action_detail(action: ActionItem, names: dict[str, str]) -> ActionDetail:
+    return ActionDetail(action.id, action.description, action.owner_id,
+                        names.get(action.owner_id, "") if action.owner_id else "",
+                        action.due_on, ActionStatus(action.status), action.case_discussion_id)
+
+
+def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDetail:
+    """Everything the actor may see of one supervision record; the view is audited."""
+    row = session.get(SupervisionSession, session_id)
+    if row is None or row.tombstone:
+        raise NotFound("That supervision record is not on this computer.")
+    target = session_target(row)
+    _require(decide(actor, Operation.VIEW, target))
+    private = decide(actor, Operation.VIEW_PRIVATE, target).allowed
+    supervisee = session.get(Staff, row.supervisee_id)
+    team_people = list(session.execute(
+        select(Staff.id, Staff.display_name).where(
+            or_(Staff.id.in_([row.supervisee_id, row.supervisor_id]),
+                and_(Staff.team_id == row.team_id, Staff.active.is_(True),
+                     Staff.tombstone.is_(False))) if row.team_id else
+            Staff.id.in_([row.supervisee_id, row.supervisor_id]))
+        .order_by(Staff.display_name)).all())
+    names = {k: v for k, v in team_people}
+    actions = list(session.scalars(select(ActionItem).where(
+        ActionItem.session_id == session_id, ActionItem.tombstone.is_(False))
+        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)))
+    extra_owner_ids = {a.owner_id for a in actions if a.owner_id and a.owner_id not in names}
+    reviews = []
+    review_rows = session.execute(
+        select(ActionReview, ActionItem, SupervisionSession.held_at)
+        .join(ActionItem, ActionItem.id == ActionReview.action_id)
+        .outerjoin(SupervisionSession, SupervisionSession.id == ActionItem.session_id)
+        .where(ActionReview.session_id == session_id, ActionReview.tombstone.is_(False))
+        .order_by(ActionItem.due_on, ActionItem.id)).all()
+    extra_owner_ids |= {a.owner_id for _, a, _ in review_rows if a.owner_id and a.owner_id not in names}
+    if extra_owner_ids:
+        names.update(dict(session.execute(
+            select(Staff.id, Staff.display_name).where(Staff.id.in_(extra_owner_ids))).all()))
+    for review, action, held in review_rows:
+        reviews.append(ReviewDetail(review.id, action.id, action.description,
+                                    names.get(action.owner_id, "") if action.owner_id else "",
+                                    action.due_on, ActionStatus(review.status), review.note,
+                                    london_date(held) if held else None))
+    discussions = []
+    for disc, child in session.execute(
+            select(CaseDiscussion, Child).join(Child, Child.id == CaseDiscussion.child_id)
+            .where(CaseDiscussion.session_id == session_id, CaseDiscussion.tombstone.is_(False))
+            .order_by(CaseDiscussion.position, CaseDiscussion.id)):
+        discussions.append(DiscussionDetail(
+            disc.id, child.id, child.case_id, child.name, LegalStatus(child.legal_status),
+            disc.current_position, disc.worries, disc.working_well, disc.needs_to_happen,
+            disc.safety_scale, disc.decision, disc.rationale,
+            [_action_detail(a, names) for a in actions if a.case_discussion_id == disc.id]))
+    deadlines = record_deadlines(london_date(row.held_at),
+                                 london_date(row.shared_at) if row.shared_at else None)
+    record_event(session, actor_id=actor.staff_id, action="view",
+                 record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
+    asye = supervisee.asye_start
+    return SessionDetail(
+        session_id=row.id, version=row.version, state=RecordState(row.state),
+        supervisee_id=row.supervisee_id, supervisee_name=names.get(row.supervisee_id, ""),
+        supervisor_id=row.supervisor_id, supervisor_name=names.get(row.supervisor_id, ""),
+        held_at=row.held_at, duration_minutes=row.duration_minutes,
+        session_type=SessionType(row.session_type), location=row.location,
+        agreement_in_place=row.agreement_in_place,
+        wellbeing=row.wellbeing if private else None,
+        caseload_count=row.caseload_count, caseload_complexity=row.caseload_complexity,
+        capacity=row.capacity, workload_notes=row.workload_notes, learning=row.learning,
+        asye_progress=row.asye_progress,
+        supervisee_is_asye=asye is not None and (london_date(row.held_at) - asye).days < 366,
+        next_session_on=row.next_session_on, shared_at=row.shared_at,
+        supervisee_comments=row.supervisee_comments,
+        supervisee_agreement=row.supervisee_agreement, disagreement=row.disagreement,
+        disagreement_resolved=row.disagreement_resolved,
+        reviews=reviews, discussions=discussions,
+        actions=[_action_detail(a, names) for a in actions if a.case_discussion_id is None],
+        owners=[(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])
+                if k in {p[0] for p in team_people}],
+        can_edit=decide(actor, Operation.EDIT, target).allowed,
+        can_share=decide(actor, Operation.SHARE, target).allowed,
+        can_withdraw=decide(actor, Operation.WITHDRAW, target).allowed,
+        can_respond=decide(actor, Operation.RESPOND, target).allowed,
+        share_by=deadlines.share_by, sign_by=deadlines.sign_by,
+    )
+
+
+@dataclass(frozen=True)
+class NoteDetail:
+    note_id: str
+    child_id: str
+    child_label: str
+    author_name: str
+    recorded_at: datetime
+    trigger: OversightTrigger
+    decision: str
+    rationale: str
+    next_review_on: date | None
+    state: RecordState
+    actions: list[ActionDetail]
+    owners: list[tuple[str, str]]
+    can_edit: bool
+
+
+def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteDetail:
+    note = session.get(OversightNote, note_id)
+    if note is None or note.tombstone:
+        raise NotFound("That oversight note is not on this computer.")
+    target = oversight_target(session, note)
+    _require(decide(actor, Operation.VIEW, target))
+    child = session.get(Child, note.child_id)
+    people = [note.author_id] + ([child.allocated_worker_id] if child.allocated_worker_id else [])
+    names = dict(session.execute(select(Staff.id, Staff.display_name).where(
+        Staff.id.in_(people) | (Staff.team_id == target.child.team_id))).all())
+    actions = list(session.scalars(select(ActionItem).where(
+        ActionItem.oversight_note_id == note_id, ActionItem.tombstone.is_(False))
+        .order_by(ActionItem.id)))
+    record_event(session, actor_id=actor.staff_id, action="view",
+                 record_kind=RecordKind.OVERSIGHT_NOTE.value, record_id=note.id)
+    return NoteDetail(
+        note.id, child.id, f"{child.name} ({child.case_id})", names.get(note.author_id, ""),
+        note.recorded_at, OversightTrigger(note.trigger), note.decision, note.rationale,
+        note.next_review_on, RecordState(note.state), [_action_detail(a, names) for a in actions],
+        sorted(names.items(), key=lambda kv: kv[1]),
+        decide(actor, Operation.EDIT, target).allowed)
+
+
+# --------------------------------------------------------------------------- search
+
+SECTION_LABELS = {
+    "wellbeing": "Wellbeing and support", "workload_notes": "Workload",
+    "learning": "Learning and development", "asye_progress": "ASYE progress",
+    "supervisee_comments": "Supervisee's comments", "disagreement": "Disagreement",
+    "current_position": "Current position", "worries": "What are we worried about",
+    "working_well": "What is working well", "needs_to_happen": "What needs to happen",
+    "decision": "Decision", "rationale": "Rationale", "body": "Addendum",
+    "description": "Action",
+}
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
+    record_id: str
+    section: str
+    snippet: str  # plain text; matches between HIGHLIGHT_START and HIGHLIGHT_END
+    title: str
+    when: datetime | None
+    session_id: str | None = None
+    oversight_note_id: str | None = None
+    child_id: str | None = None
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_LABELS.get(self.section, self.section)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text_: str) -> str | None:
+    """A safe FTS5 expression: each word quoted (no operators from the user), the last one
+    as a prefix so results come while typing."""
+    tokens = _TOKEN.findall(text_ or "")[:12]
+    if not tokens:
+        return None
+    quoted = [f'"{t}"' for t in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _candidate_hits(session: Session, query: str, limit: int) -> list[tuple[str, str, str, str]]:
+    rows = session.execute(text(
+        "SELECT k.kind, k.record_id, k.section, "
+        "snippet(search_text, 0, :hs, :he, '…', 16) "
+        "FROM search_text JOIN search_key k ON k.rowid = search_text.rowid "
+        "WHERE search_text MATCH :q ORDER BY rank LIMIT :n"),
+        {"q": query, "n": limit, "hs": HIGHLIGHT_START, "he": HIGHLIGHT_END})
+    return [tuple(r) for r in rows]
+
+
+def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
+    """Full-text search over every record the actor may see, best match first. Each hit is
+    checked against the permission rules; wellbeing text only matches for the pair."""
+    query = fts_query(text_)
+    if query is None:
+        return []
+    out: list[SearchResult] = []
+    sessions: dict[str, SupervisionSession | None] = {}
+
+    def parent(session_id: str) -> SupervisionSession | None:
+        if session_id not in sessions:
+            row = session.get(SupervisionSession, session_id)
+            sessions[session_id] = None if row is None or row.tombstone else row
+        return sessions[session_id]
+
+    names: dict[str, str] = {}
+
+    def name(staff_id: str) -> str:
+        if staff_id not in names:
+            names[staff_id] = session.scalar(select(Staff.display_name).where(Staff.id == staff_id)) or ""
+        return names[staff_id]
+
+    for kind, record_id, section, snippet in _candidate_hits(session, query, limit * 8):
+        result = None
+        if kind == "supervision":
+            row = parent(record_id)
+            if row is None:
+                continue
+            target = session_target(row)
+            op = Operation.VIEW_PRIVATE if section == "wellbeing" else Operation.VIEW
+            if decide(actor, Operation.VIEW, target) and decide(actor, op, target):
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Supervision of {name(row.supervisee_id)}", row.held_at,
+                                      session_id=row.id)
+        elif kind == "case_discussion":
+            disc = session.get(CaseDiscussion, record_id)
+            row = parent(disc.session_id) if disc is not None and not disc.tombstone else None
+            if row is None:
+                continue
+            child = session.get(Child, disc.child_id)
+            child_view = decide(actor, Operation.VIEW, child_target(session, child)).allowed
+            if _may_see_discussion(session, actor, row, child_view):
+                own = decide(actor, Operation.VIEW, session_target(row)).allowed
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"{child.name} ({child.case_id}): case discussion",
+                                      row.held_at, session_id=row.id if own else None,
+                                      child_id=child.id)
+        elif kind == "oversight_note":
+            note = session.get(OversightNote, record_id)
+            if note is None or note.tombstone:
+                continue
+            if decide(actor, Operation.VIEW, oversight_target(session, note)):
+                child = session.get(Child, note.child_id)
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"{child.name} ({child.case_id}): oversight note",
+                                      note.recorded_at, oversight_note_id=note.id,
+                                      child_id=child.id)
+        elif kind == "action":
+            action = session.get(ActionItem, record_id)
+            if action is None or action.tombstone:
+                continue
+            if action.session_id is not None:
+                row = parent(action.session_id)
+                if row is None:
+                    continue
+                target = ActionItemTarget(action.owner_id, session_target(row))
+                if decide(actor, Operation.VIEW, target):
+                    result = SearchResult(kind, record_id, section, snippet,
+                                          f"Action from supervision of {name(row.supervisee_id)}",
+                                          row.held_at,
+                                          session_id=row.id if decide(actor, Operation.VIEW,
+                                                                      session_target(row)) else None)
+            else:
+                note = session.get(OversightNote, action.oversight_note_id)
+                target = ActionItemTarget(action.owner_id, oversight_target(session, note))
+                if decide(actor, Operation.VIEW, target):
+                    result = SearchResult(kind, record_id, section, snippet,
+                                          "Action from an oversight note", note.recorded_at,
+                                          oversight_note_id=note.id, child_id=note.child_id)
+        # addenda: shown by the addenda feature once it lands
+        if result is not None:
+            out.append(result)
+            if len(out) >= limit:
+                break
+    return out
+
+
+# --------------------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class TeamPolicyRow:
+    team_id: str
+    team_name: str
+    policy: SupervisionPolicy
+    can_set: bool
+
+
+def team_policies(session: Session, actor: Actor) -> list[TeamPolicyRow]:
+    """The policy of each team the actor manages, and whether they may change it."""
+    if not actor.managed_team_ids:
+        return []
+    rows = session.scalars(select(Team).where(Team.id.in_(sorted(actor.managed_team_ids)))
+                           .order_by(Team.name))
+    return [
+        TeamPolicyRow(t.id, t.name,
+                      SupervisionPolicy.from_json(json.loads(t.supervision_policy))
+                      if t.supervision_policy else SupervisionPolicy(),
+                      decide(actor, Operation.SET_POLICY, TeamTarget(t.id)).allowed)
+        for t in rows
+    ]
