@@ -143,6 +143,11 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     from pyhanko.sign import fields as sig_fields
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
 
     root = _to_asn1(ca_cert)
     root_name = _cn_of_asn1(root.subject)
@@ -165,7 +170,14 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     vc_kwargs: dict = {"trust_roots": [root], "allow_fetching": False}
     if crl is not None:
         vc_kwargs["crls"] = [asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))]
-        vc_kwargs["revocation_mode"] = "hard-fail"
+        # With a CRL in hand, the signer's certificate must be checked against it
+        # (our certificates declare no distribution points, so "if declared" would skip it).
+        vc_kwargs["revinfo_policy"] = CertRevTrustPolicy(
+            RevocationCheckingPolicy(
+                ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+                intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+            )
+        )
     if at is not None:
         vc_kwargs["moment"] = at if at.tzinfo else at.replace(tzinfo=_dt.timezone.utc)
 

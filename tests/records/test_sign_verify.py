@@ -1,0 +1,337 @@
+"""PAdES signing with pyHanko and verification against the organisation CA."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import io
+import shutil
+import subprocess
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from supervision_app.records.pdf_render import (
+    AUTHOR_FIELD,
+    SUPERVISEE_FIELD,
+    SUPERVISOR_FIELD,
+    render_oversight_pdf,
+)
+from supervision_app.records.pdf_sign import PdfSigningError, sign_pdf, signature_field_names
+from supervision_app.records.verify import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_NO_SIGNATURES,
+    EXIT_OK,
+    verify_main,
+    verify_pdf,
+)
+from supervision_app.security.pki import CertificateUnusable, create_ca
+
+from .conftest import SIGN_TIME_1, SIGN_TIME_2, make_person
+from .samples import sample_oversight
+
+
+def asn1(cert):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def run_cli(args, default_ca=None):
+    out, err = io.StringIO(), io.StringIO()
+    code = verify_main(args, default_ca, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --------------------------------------------------------------------------- happy path
+
+
+def test_both_signatures_validate_with_pyhanko(pki, both_signed):
+    reader = PdfFileReader(io.BytesIO(both_signed))
+    sigs = reader.embedded_signatures
+    assert [s.field_name for s in sigs] == [SUPERVISOR_FIELD, SUPERVISEE_FIELD]
+    vc = ValidationContext(trust_roots=[asn1(pki.ca.certificate)])
+    first = validate_pdf_signature(sigs[0], vc)
+    second = validate_pdf_signature(sigs[1], ValidationContext(trust_roots=[asn1(pki.ca.certificate)]))
+    for status in (first, second):
+        assert status.intact and status.valid and status.trusted
+        assert status.bottom_line
+    # supervisor: certification signature; only the supervisee's signing came after it
+    assert sigs[0].docmdp_level is not None and int(sigs[0].docmdp_level.value) == 2
+    assert first.modification_level == ModificationLevel.FORM_FILLING and first.docmdp_ok
+    assert second.modification_level == ModificationLevel.NONE
+    assert first.signer_reported_dt == SIGN_TIME_1
+    assert second.signer_reported_dt == SIGN_TIME_2
+    # PAdES: ETSI.CAdES.detached with the CA chain embedded
+    for s in sigs:
+        assert s.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+        embedded = [c.dump() for c in s.other_embedded_certs]
+        assert asn1(pki.ca.certificate).dump() in embedded
+
+
+def test_supervisee_signature_is_an_incremental_update(supervisor_signed, both_signed):
+    assert both_signed.startswith(supervisor_signed)
+    assert signature_field_names(supervisor_signed) == {SUPERVISOR_FIELD: True, SUPERVISEE_FIELD: False}
+    assert signature_field_names(both_signed) == {SUPERVISOR_FIELD: True, SUPERVISEE_FIELD: True}
+
+
+def test_verify_pdf_reports_all_ok(pki, both_signed):
+    report = verify_pdf(both_signed, pki.ca.certificate)
+    assert report.all_ok and report.error is None and not report.unsigned_fields
+    first, second = report.signatures
+    assert (first.field_name, first.signer_common_name) == (SUPERVISOR_FIELD, "Łukasz Nowak-Siân")
+    assert (second.field_name, second.signer_common_name) == (SUPERVISEE_FIELD, "Zoë Ødegård")
+    assert first.certification and not second.certification
+    for s in report.signatures:
+        assert s.intact and s.valid and s.trusted and s.ok and not s.problems
+        assert not s.disallowed_changes_after
+    assert first.modified_after and not second.modified_after
+    assert first.signing_time == SIGN_TIME_1 and second.signing_time == SIGN_TIME_2
+
+
+def test_half_signed_record_is_ok_with_an_unsigned_field(pki, supervisor_signed):
+    report = verify_pdf(supervisor_signed, pki.ca.certificate)
+    assert report.all_ok
+    assert report.unsigned_fields == (SUPERVISEE_FIELD,)
+
+
+def test_verify_main_ok(both_signed, ca_pem_path, tmp_path):
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(both_signed)
+    code, out, err = run_cli([str(pdf), "--ca", str(ca_pem_path)])
+    assert code == EXIT_OK, out + err
+    assert out.count("Result:         OK") == 2
+    assert "Łukasz Nowak-Siân" in out and "Zoë Ødegård" in out
+    assert "ALL SIGNATURES OK" in out
+    # the default CA path is used when --ca is absent
+    assert run_cli([str(pdf)], default_ca=ca_pem_path)[0] == EXIT_OK
+
+
+def test_visible_appearance_shows_name_role_and_time(both_signed):
+    last = PdfReader(io.BytesIO(both_signed)).pages[-1]
+    names = []
+    for annot in last["/Annots"]:
+        a = annot.get_object()
+        if a.get("/FT") == "/Sig":
+            assert "/AP" in a and a["/V"] is not None
+            names.append(a["/T"])
+    assert sorted(names) == sorted([SUPERVISOR_FIELD, SUPERVISEE_FIELD])
+
+
+# --------------------------------------------------------------------------- tampering
+
+
+def _tamper_signed_byte(pdf: bytes) -> bytes:
+    """Change one byte inside the first signed range (inside an early content stream)."""
+    pos = pdf.index(b"stream", 200) + 40
+    data = bytearray(pdf)
+    data[pos] = (data[pos] + 1) % 256
+    return bytes(data)
+
+
+def test_changed_byte_in_signed_range_fails(pki, both_signed, ca_pem_path, tmp_path):
+    tampered = _tamper_signed_byte(both_signed)
+    sigs = PdfFileReader(io.BytesIO(tampered), strict=False).embedded_signatures
+    status = validate_pdf_signature(sigs[0], ValidationContext(trust_roots=[asn1(pki.ca.certificate)]))
+    assert not status.intact and not status.bottom_line
+    report = verify_pdf(tampered, pki.ca.certificate)
+    assert not report.all_ok
+    assert all(not s.intact for s in report.signatures)
+    assert "altered" in report.signatures[0].problems[0]
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(tampered)
+    code, out, _ = run_cli([str(path), "--ca", str(ca_pem_path)])
+    assert code == EXIT_FAILED and "VERIFICATION FAILED" in out
+
+
+def _append_content_update(pdf: bytes) -> bytes:
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    stream = generic.StreamObject(stream_data=b"BT /F1 28 Tf 120 400 Td (APPROVED BY DIRECTOR) Tj ET")
+    w.add_stream_to_page(0, w.add_object(stream))
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def _append_catalog_update(pdf: bytes) -> bytes:
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    w.root["/PageMode"] = generic.NameObject("/UseNone")
+    w.update_root()
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("append", [_append_content_update, _append_catalog_update])
+def test_incremental_change_after_last_signature_is_reported(pki, both_signed, ca_pem_path, tmp_path, append):
+    changed = append(both_signed)
+    assert changed.startswith(both_signed)
+    report = verify_pdf(changed, pki.ca.certificate)
+    assert not report.all_ok
+    last = report.signatures[-1]
+    assert last.intact and last.valid and last.trusted  # the signed bytes themselves are fine...
+    assert last.modified_after and last.disallowed_changes_after and not last.ok  # ...but not the file
+    assert any("changed after this signature" in p for p in last.problems)
+    path = tmp_path / "changed.pdf"
+    path.write_bytes(changed)
+    code, out, _ = run_cli([str(path), "--ca", str(ca_pem_path)])
+    assert code != EXIT_OK and "Changed after:  YES" in out
+
+
+def test_change_between_signatures_is_reported(pki, supervisor_signed):
+    """A sneaky update before the supervisee signs is caught on the supervisor's signature."""
+    sneaky = _append_content_update(supervisor_signed)
+    s = pki.supervisee
+    both = sign_pdf(sneaky, SUPERVISEE_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisee", certify=False)
+    report = verify_pdf(both, pki.ca.certificate)
+    assert not report.all_ok
+    first, second = report.signatures
+    assert first.disallowed_changes_after and not first.ok
+    assert second.ok
+
+
+# --------------------------------------------------------------------------- trust
+
+
+def test_signature_by_another_ca_is_untrusted(pki, supervisor_signed, ca_pem_path, tmp_path):
+    rogue_ca = create_ca("Rogue CA", "Elsewhere")
+    mallory = make_person(rogue_ca, "Zoë Ødegård", "EX0002", "Social worker")  # same name, wrong CA
+    forged = sign_pdf(supervisor_signed, SUPERVISEE_FIELD, mallory.key, mallory.cert, [rogue_ca.certificate],
+                      mallory.name, "Supervisee", certify=False)
+    sigs = PdfFileReader(io.BytesIO(forged)).embedded_signatures
+    status = validate_pdf_signature(sigs[1], ValidationContext(trust_roots=[asn1(pki.ca.certificate)]))
+    assert status.intact and status.valid and not status.trusted
+    report = verify_pdf(forged, pki.ca.certificate)
+    assert not report.all_ok
+    assert report.signatures[0].ok
+    bad = report.signatures[1]
+    assert bad.intact and bad.valid and not bad.trusted
+    assert "Rogue CA" in bad.problems[0]
+    path = tmp_path / "forged.pdf"
+    path.write_bytes(forged)
+    assert run_cli([str(path), "--ca", str(ca_pem_path)])[0] == EXIT_FAILED
+    # ...and it is trusted only by its own CA
+    assert verify_pdf(forged, rogue_ca.certificate).signatures[1].trusted
+
+
+def test_expired_certificate_cannot_sign(pki, unsigned_pdf):
+    now = dt.datetime.now(dt.timezone.utc)
+    old = make_person(pki.ca, "Siân Expired", "EX0009", "Team manager", valid_days=30,
+                      not_before=now - dt.timedelta(days=90))
+    with pytest.raises(CertificateUnusable, match="expired"):
+        sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, old.key, old.cert, pki.chain, old.name, "Supervisor", True)
+
+
+def test_revoked_certificate_cannot_sign(unsigned_pdf):
+    ca = create_ca("Revoking CA", "Exampleshire Council")
+    person = make_person(ca, "Revoked Manager", "EX0010", "Team manager")
+    ca.revoke(person.cert.serial_number)
+    with pytest.raises(CertificateUnusable, match="revoked"):
+        sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, person.key, person.cert, [ca.certificate], person.name,
+                 "Supervisor", True, crl=ca.crl())
+
+
+def test_revoked_certificate_is_reported_by_verify_with_crl(unsigned_pdf):
+    ca = create_ca("Revoking CA 2", "Exampleshire Council")
+    person = make_person(ca, "Later Revoked", "EX0011", "Team manager")
+    signed = sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, person.key, person.cert, [ca.certificate], person.name,
+                      "Supervisor", True)
+    assert verify_pdf(signed, ca.certificate, crl=ca.crl()).all_ok
+    ca.revoke(person.cert.serial_number)
+    report = verify_pdf(signed, ca.certificate, crl=ca.crl())
+    assert not report.all_ok and not report.signatures[0].trusted
+    assert report.signatures[0].revoked and "revoked" in report.signatures[0].problems[0]
+
+
+def test_key_must_match_certificate(pki, unsigned_pdf):
+    s = pki.supervisor
+    with pytest.raises(PdfSigningError, match="does not belong"):
+        sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, pki.supervisee.key, s.cert, pki.chain, s.name, "Supervisor", True)
+
+
+def test_unknown_or_used_field_is_refused(pki, unsigned_pdf, both_signed):
+    s = pki.supervisor
+    with pytest.raises(PdfSigningError, match="no signature field named"):
+        sign_pdf(unsigned_pdf, "Nope", s.key, s.cert, pki.chain, s.name, "Supervisor", True)
+    with pytest.raises(PdfSigningError, match="already signed"):
+        sign_pdf(both_signed, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", False)
+    with pytest.raises(PdfSigningError, match="not a PDF"):
+        sign_pdf(b"hello", SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", True)
+
+
+# --------------------------------------------------------------------------- oversight, threads
+
+
+def test_oversight_note_sign_and_verify(pki):
+    pdf = render_oversight_pdf(sample_oversight())
+    s = pki.supervisor
+    signed = sign_pdf(pdf, AUTHOR_FIELD, s.key, s.cert, pki.chain, s.name, "Team manager", certify=True)
+    report = verify_pdf(signed, pki.ca.certificate)
+    assert report.all_ok and report.signatures[0].certification
+
+
+def test_signing_is_thread_safe_and_works_inside_an_event_loop(pki, unsigned_pdf):
+    s = pki.supervisor
+
+    def job(_):
+        return sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(job, range(4)))
+    for pdf in results:
+        assert verify_pdf(pdf, pki.ca.certificate).all_ok
+
+    async def inside_loop():
+        return job(0), verify_pdf(job(0), pki.ca.certificate)
+
+    signed, report = asyncio.run(inside_loop())
+    assert report.all_ok
+
+
+# --------------------------------------------------------------------------- CLI errors
+
+
+def test_verify_main_input_errors(unsigned_pdf, ca_pem_path, tmp_path):
+    code, _, err = run_cli([str(tmp_path / "missing.pdf"), "--ca", str(ca_pem_path)])
+    assert code == EXIT_BAD_INPUT and "file not found" in err
+
+    text = tmp_path / "notes.pdf"
+    text.write_text("just some text, not a PDF")
+    code, _, err = run_cli([str(text), "--ca", str(ca_pem_path)])
+    assert code == EXIT_BAD_INPUT and "not a PDF" in err
+
+    unsigned = tmp_path / "unsigned.pdf"
+    unsigned.write_bytes(unsigned_pdf)
+    code, out, err = run_cli([str(unsigned), "--ca", str(ca_pem_path)])
+    assert code == EXIT_NO_SIGNATURES and "no signatures" in err
+    assert "SupervisorSignature" in out  # lists the empty fields
+
+    code, _, err = run_cli([str(unsigned), "--ca", str(tmp_path / "no-ca.pem")])
+    assert code == EXIT_BAD_INPUT and "CA certificate not found" in err
+    code, _, err = run_cli([str(unsigned)])
+    assert code == EXIT_BAD_INPUT and "no CA certificate" in err
+    code, _, err = run_cli([str(unsigned), "--ca", str(text)])
+    assert code == EXIT_BAD_INPUT and "not a certificate" in err
+    code, _, err = run_cli([])
+    assert code == EXIT_BAD_INPUT
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils pdfsig not installed")
+def test_pdfsig_sees_both_signatures(both_signed, tmp_path):
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(both_signed)
+    result = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
+    out = result.stdout
+    assert "Signature #1" in out and "Signature #2" in out
+    assert out.count("Signature Validation: Signature is Valid.") == 2
+    assert "ETSI.CAdES.detached" in out
+    assert "Total document signed" in out
