@@ -1,0 +1,391 @@
+"""The sync protocol: the messages both ends exchange, and how a row travels.
+
+Both the client engine and the server import this module, so the wire format is defined
+once. A row travels as its sync columns (id, version, updated_at, updated_by, tombstone)
+plus ``data``: every other column of the client table, encoded as JSON scalars (dates and
+times as ISO 8601 strings, times in UTC with a ``Z``; binary as base64). The column list
+and types come from the client's models, so the two ends cannot drift apart.
+
+Endpoints (all JSON, all under ``/v1``; every one but login needs ``Authorization: Bearer``):
+
+* ``POST /v1/login``  -> a random opaque token (its hash is all the server keeps)
+* ``POST /v1/logout`` -> revokes the token in use
+* ``POST /v1/push``   a batch of mutations -> one result per mutation
+* ``GET  /v1/pull?after=<cursor>&limit=<n>`` -> rows after the cursor this user may see
+* ``GET  /v1/me``     -> who the server thinks you are, and what you may see
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Boolean, Date, Integer, LargeBinary, String, Text
+from typing_extensions import Annotated
+
+from ..domain.text_rules import MAX_TEXT_CHARS
+from ..store import models
+from ..store.types import UTCDateTime
+
+PROTOCOL_VERSION = 1
+MAX_BATCH = 500  # mutations in one push
+MAX_PAGE = 2000  # rows in one pull page
+DEFAULT_PAGE = 1000
+MAX_BINARY_BYTES = 8 * 1024 * 1024  # a signed PDF
+MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the server refuses bodies larger than this
+
+SYNC_COLUMNS = ("id", "version", "updated_at", "updated_by", "tombstone")
+
+# Synced tables in the order a parent comes before its children (the order a fresh
+# database can take inserts in without breaking a foreign key).
+SYNCED_TABLES: tuple[str, ...] = (
+    "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
+    "oversight_note", "action_item", "action_review", "addendum", "signature",
+    "record_document",
+)
+DIRECTORY_TABLES = frozenset({"service_area", "team", "staff"})
+INSERT_ONLY_TABLES = frozenset({"signature", "record_document"})
+# Fields only the supervisor and supervisee may read (DESIGN.md §2: wellbeing is private).
+PRIVATE_FIELDS: dict[str, frozenset[str]] = {"supervision_session": frozenset({"wellbeing"})}
+
+TableName = Literal[
+    "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
+    "oversight_note", "action_item", "action_review", "addendum", "signature",
+    "record_document",
+]
+
+UUIDStr = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        min_length=36, max_length=36,
+    ),
+]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+WireScalar = str | int | bool | None
+
+
+class RowInvalid(ValueError):
+    """A row whose data does not fit its table; the message names the field."""
+
+
+# --- column codec ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text / int / bool / date / datetime / binary
+    max_length: int | None
+    nullable: bool
+
+
+def _field_spec(column) -> FieldSpec:
+    t = column.type
+    if isinstance(t, UTCDateTime):
+        kind, limit = "datetime", None
+    elif isinstance(t, Boolean):
+        kind, limit = "bool", None
+    elif isinstance(t, Date):
+        kind, limit = "date", None
+    elif isinstance(t, Integer):
+        kind, limit = "int", None
+    elif isinstance(t, LargeBinary):
+        kind, limit = "binary", MAX_BINARY_BYTES
+    elif isinstance(t, Text):
+        kind, limit = "text", MAX_TEXT_CHARS
+    elif isinstance(t, String):
+        kind, limit = "text", t.length
+    else:  # pragma: no cover - a new column type needs a codec here
+        raise TypeError(f"no wire codec for {column.table.name}.{column.name} ({t!r})")
+    return FieldSpec(column.name, kind, limit, bool(column.nullable))
+
+
+def _table_specs() -> dict[str, tuple[FieldSpec, ...]]:
+    specs = {}
+    for name in SYNCED_TABLES:
+        table = models.Base.metadata.tables[name]
+        specs[name] = tuple(_field_spec(c) for c in table.columns if c.name not in SYNC_COLUMNS)
+    return specs
+
+
+TABLE_FIELDS: dict[str, tuple[FieldSpec, ...]] = _table_specs()
+MODEL_FOR_TABLE = {
+    mapper.class_.__tablename__: mapper.class_
+    for mapper in models.Base.registry.mappers
+    if mapper.class_.__tablename__ in SYNCED_TABLES
+}
+
+
+def format_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise RowInvalid("a time without a zone")
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("a time needs a zone")
+    return parsed.astimezone(timezone.utc)
+
+
+def encode_value(spec: FieldSpec, value: Any) -> WireScalar:
+    if value is None:
+        return None
+    if spec.kind == "datetime":
+        return format_datetime(value)
+    if spec.kind == "date":
+        return value.isoformat()
+    if spec.kind == "binary":
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if spec.kind == "bool":
+        return bool(value)
+    return value
+
+
+def decode_value(spec: FieldSpec, value: WireScalar) -> Any:
+    """Wire value -> Python value for the client column (after :func:`check_data`)."""
+    if value is None:
+        return None
+    if spec.kind == "datetime":
+        return parse_datetime(value)  # type: ignore[arg-type]
+    if spec.kind == "date":
+        return date.fromisoformat(value)  # type: ignore[arg-type]
+    if spec.kind == "binary":
+        return base64.b64decode(value)  # type: ignore[arg-type]
+    return value
+
+
+def encode_row_data(table: str, values: dict[str, Any]) -> dict[str, WireScalar]:
+    return {spec.name: encode_value(spec, values.get(spec.name)) for spec in TABLE_FIELDS[table]}
+
+
+# Value rules the client database enforces with CHECK constraints; the server checks them
+# too, so it never accepts a row that a laptop could not store.
+_ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
+    ("supervision_session", "state"): frozenset({"draft", "shared", "supervisor_signed", "locked"}),
+    ("oversight_note", "state"): frozenset({"draft", "locked"}),
+    ("addendum", "state"): frozenset({"draft", "locked"}),
+    ("action_item", "status"): frozenset({"open", "done", "no_longer_needed"}),
+    ("addendum", "record_kind"): frozenset({"supervision", "oversight_note"}),
+    ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum"}),
+    ("record_document", "record_kind"): frozenset({"supervision", "oversight_note", "addendum"}),
+    ("signature", "signer_role"): frozenset({"supervisor", "supervisee", "author"}),
+    ("staff", "role"): frozenset(
+        {"social_worker", "team_manager", "service_manager", "head_of_service", "qa_auditor",
+         "administrator"}
+    ),
+}
+_RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("supervision_session", "duration_minutes"): (1, 600),
+    ("case_discussion", "safety_scale"): (0, 10),
+}
+_UUID_FIELDS_SUFFIX = "_id"
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def check_data(table: str, data: dict[str, Any]) -> dict[str, WireScalar]:
+    """Validate ``data`` for ``table`` and return it normalised; raise :class:`RowInvalid`.
+
+    Every column must be present with the right type; unknown columns are refused.
+    """
+    specs = TABLE_FIELDS[table]
+    names = {s.name for s in specs}
+    unknown = set(data) - names
+    if unknown:
+        raise RowInvalid(f"unknown field(s) for {table}: {', '.join(sorted(unknown)[:5])}")
+    out: dict[str, WireScalar] = {}
+    for spec in specs:
+        if spec.name not in data:
+            raise RowInvalid(f"{table}.{spec.name} is missing")
+        value = data[spec.name]
+        where = f"{table}.{spec.name}"
+        if value is None:
+            if not spec.nullable:
+                raise RowInvalid(f"{where} may not be empty")
+            out[spec.name] = None
+            continue
+        if spec.kind == "bool":
+            if not isinstance(value, bool):
+                raise RowInvalid(f"{where} must be true or false")
+        elif spec.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31 - 1:
+                raise RowInvalid(f"{where} must be a whole number")
+        else:
+            if not isinstance(value, str):
+                raise RowInvalid(f"{where} must be a string")
+            if "\x00" in value:
+                raise RowInvalid(f"{where} contains a NUL character")
+            if spec.kind == "text":
+                if spec.max_length is not None and len(value) > spec.max_length:
+                    raise RowInvalid(f"{where} is longer than {spec.max_length} characters")
+                if spec.name.endswith(_UUID_FIELDS_SUFFIX) and spec.max_length == 36 and not _is_uuid(value):
+                    raise RowInvalid(f"{where} must be a record id")
+            elif spec.kind == "date":
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    raise RowInvalid(f"{where} must be a date (YYYY-MM-DD)") from None
+                if len(value) != 10:
+                    raise RowInvalid(f"{where} must be a date (YYYY-MM-DD)")
+            elif spec.kind == "datetime":
+                try:
+                    value = format_datetime(parse_datetime(value))
+                except (ValueError, RowInvalid, OverflowError):
+                    raise RowInvalid(f"{where} must be a time with a zone (ISO 8601)") from None
+            elif spec.kind == "binary":
+                if len(value) > (MAX_BINARY_BYTES * 4) // 3 + 4:
+                    raise RowInvalid(f"{where} is too large")
+                try:
+                    base64.b64decode(value, validate=True)
+                except (binascii.Error, ValueError):
+                    raise RowInvalid(f"{where} must be base64") from None
+        allowed = _ALLOWED_VALUES.get((table, spec.name))
+        if allowed is not None and value not in allowed:
+            raise RowInvalid(f"{where} has an unknown value")
+        bounds = _RANGES.get((table, spec.name))
+        if bounds is not None and not (bounds[0] <= value <= bounds[1]):
+            raise RowInvalid(f"{where} must be between {bounds[0]} and {bounds[1]}")
+        out[spec.name] = value
+    if table == "action_item" and (out["session_id"] is None) == (out["oversight_note_id"] is None):
+        raise RowInvalid("an action belongs to exactly one supervision session or oversight note")
+    return out
+
+
+# --- messages ---------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Row(_Strict):
+    """One synced row as it travels. ``seq`` is the server's global sequence number
+    (0 in a mutation the client sends)."""
+
+    table: TableName
+    id: UUIDStr
+    version: int = Field(ge=1, le=2**31 - 1)
+    updated_at: datetime
+    updated_by: UUIDStr | None = None
+    tombstone: bool = False
+    data: dict[Annotated[str, StringConstraints(max_length=64)], WireScalar] = Field(
+        max_length=64
+    )
+    seq: int = Field(default=0, ge=0)
+
+
+class Mutation(_Strict):
+    """A change made on a laptop. ``base_version`` is the version the change was made
+    from (0 for a new row); ``row.version`` is ``base_version + 1``."""
+
+    mutation_id: UUIDStr
+    base_version: int = Field(ge=0, le=2**31 - 2)
+    row: Row
+
+
+HashHex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class AnchorProof(_Strict):
+    """The hash the laptop's log holds now at ``seq``."""
+
+    seq: int = Field(ge=0, le=2**62)
+    hash: HashHex
+
+
+class AuditHead(_Strict):
+    """The head of the laptop's audit chain, with proofs: the hashes its log now holds at
+    the seqs the server anchored before (the last acknowledged one, and the one in
+    flight if a previous sync was cut off). The server must find a proof of its latest
+    anchor, matching, or it raises an alarm: the local log has been rewritten."""
+
+    seq: int = Field(ge=0, le=2**62)
+    hash: HashHex
+    proofs: list[AnchorProof] = Field(default=[], max_length=4)
+
+
+class PushRequest(_Strict):
+    device_id: UUIDStr
+    mutations: list[Mutation] = Field(max_length=MAX_BATCH)
+    audit_head: AuditHead | None = None
+
+
+MutationStatus = Literal["applied", "duplicate", "rejected", "conflict"]
+
+
+class MutationResult(_Strict):
+    mutation_id: str
+    status: MutationStatus
+    reason: str = ""
+    # The server's row after the mutation (applied / duplicate), or its current row
+    # (conflict / rejected), when this user may see it.
+    row: Row | None = None
+
+
+class AuditAnchorResult(_Strict):
+    status: Literal["anchored", "mismatch", "not_sent"]
+    anchored_seq: int | None = None
+    detail: str = ""
+
+
+class PushResponse(_Strict):
+    results: list[MutationResult]
+    audit: AuditAnchorResult
+
+
+class Removal(_Strict):
+    table: TableName
+    id: str
+
+
+class PullResponse(_Strict):
+    rows: list[Row]
+    # Rows this laptop may hold from before but may no longer see: delete them.
+    removed: list[Removal] = []
+    next_cursor: int
+    has_more: bool
+    # True when this user's access changed (role or teams): the server restarted the
+    # pull from the beginning; when the client reaches the end, it removes every row it
+    # holds that this resync did not send.
+    resync: bool = False
+    # An opaque digest of this user's access; the client sends it back with its next pull
+    # (saved with the cursor), and a different value starts a resync.
+    access: str = ""
+    server_time: datetime
+
+
+class LoginRequest(_Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    device_id: UUIDStr
+
+
+class LoginResponse(_Strict):
+    token: str
+    expires_at: datetime
+    staff_id: str
+    role: str
+
+
+class Me(_Strict):
+    staff_id: str
+    username: str
+    role: str
+    team_id: str | None
+    managed_team_ids: list[str]
+
+
+class ErrorBody(_Strict):
+    error: str
+    detail: Any = None

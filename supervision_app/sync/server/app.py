@@ -1,0 +1,277 @@
+"""The sync server's HTTP API (FastAPI).
+
+Request bodies are read by a size-limiting middleware and parsed with pydantic from the
+raw bytes, so malformed, oversized, deeply nested or otherwise hostile input gets a 4xx
+with a plain message, never a 500. Handlers never log record contents or secrets.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ...domain.permissions import Actor
+from .. import protocol as p
+from . import accounts, storage
+
+log = logging.getLogger("supervision_app.sync.server")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _plain_error(send, 413, f"The request is larger than {self.limit} bytes.")
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await _plain_error(send, 413, f"The request is larger than {self.limit} bytes.")
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replay_receive() -> Message:
+            if replay:
+                return replay.pop()
+            return await receive()
+
+        await self.app(scope, replay_receive, send)
+
+
+async def _plain_error(send: Send, status: int, message: str) -> None:
+    body = JSONResponse({"error": message}, status_code=status).body
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _parse(model: type[BaseModel], body: bytes):
+    if not body:
+        raise ApiError(400, "The request has no body; send a JSON object.")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        problems = [
+            {"where": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
+            for e in error.errors(include_url=False, include_input=False)[:20]
+        ]
+        raise ApiError(422, "The request does not match the sync protocol.", problems) from None
+
+
+def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for model in (p.LoginRequest, p.PushRequest):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[model.__name__] = schema
+    return openapi
+
+
+class Context:
+    def __init__(self, engine: Engine, token_lifetime) -> None:
+        self.engine = engine
+        self.token_lifetime = token_lifetime
+
+
+def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
+               body_limit: int = p.MAX_REQUEST_BYTES) -> FastAPI:
+    ctx = Context(engine, token_lifetime)
+    app = FastAPI(
+        title="Supervision Recorder sync server",
+        version=str(p.PROTOCOL_VERSION),
+        description="Push local changes, pull what you may see. See supervision_app.sync.protocol.",
+    )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+        body: dict[str, Any] = {"error": error.message}
+        if error.detail is not None:
+            body["detail"] = error.detail
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(body, status_code=error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"where": ".".join(str(part) for part in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in error.errors()[:20]
+        ]
+        return JSONResponse({"error": "The request is not valid.", "detail": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+        return JSONResponse({"error": "The server is busy; try again shortly."}, status_code=503,
+                            headers={"Retry-After": "2"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.error("unexpected error: %s", type(error).__name__)  # never the contents
+        return JSONResponse({"error": "The server could not handle this request."}, status_code=500)
+
+    def _authenticate(token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
+        with ctx.engine.connect() as conn:
+            owner = accounts.check_token(conn, token)
+            if owner is None:
+                raise ApiError(401, "Your sign-in has expired or been revoked; sign in again.")
+            loaded = storage.load_actor(conn, owner.staff_id)
+        if loaded is None:
+            raise ApiError(403, "Your account is not active in the staff directory.")
+        actor, team_id = loaded
+        return owner, actor, team_id
+
+    async def signed_in(
+        authorization: Annotated[str | None, Header(max_length=300)] = None,
+    ) -> tuple[accounts.TokenOwner, Actor, str | None]:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise ApiError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
+        return await run_in_threadpool(_authenticate, authorization[7:].strip())
+
+    Auth = Annotated[tuple, Depends(signed_in)]
+
+    @app.get("/v1/health", tags=["server"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/login", response_model=p.LoginResponse, tags=["accounts"],
+              responses={401: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/LoginRequest"}}}}})
+    async def login(request: Request) -> JSONResponse:
+        body = _parse(p.LoginRequest, await request.body())
+        address = request.client.host if request.client else "unknown"
+
+        def work():
+            with ctx.engine.begin() as conn:
+                try:
+                    token, expires, staff_id = accounts.login(
+                        conn, body.username, body.password, body.device_id, address, ctx.token_lifetime)
+                except accounts.LoginRefused as refused:
+                    return refused
+                loaded = storage.load_actor(conn, staff_id)
+            return token, expires, staff_id, loaded
+
+        outcome = await run_in_threadpool(work)
+        if isinstance(outcome, accounts.LoginRefused):
+            log.info("login refused: username_len=%d address=%s status=%d",
+                     len(body.username), address, outcome.status)
+            raise ApiError(outcome.status, outcome.message)
+        token, expires, staff_id, loaded = outcome
+        if loaded is None:
+            raise ApiError(403, "Your account is not active in the staff directory.")
+        log.info("login: staff=%s device=%s", staff_id, body.device_id)
+        return JSONResponse(p.LoginResponse(
+            token=token, expires_at=expires.replace(tzinfo=storage.timezone.utc),
+            staff_id=staff_id, role=loaded[0].role.value).model_dump(mode="json"))
+
+    @app.post("/v1/logout", tags=["accounts"], responses={401: {"model": p.ErrorBody}})
+    async def logout(auth: Auth) -> dict[str, str]:
+        owner = auth[0]
+
+        def work():
+            with ctx.engine.begin() as conn:
+                accounts.revoke_token(conn, owner.token_hash)
+
+        await run_in_threadpool(work)
+        return {"status": "signed out"}
+
+    @app.get("/v1/me", response_model=p.Me, tags=["accounts"])
+    async def me(auth: Auth) -> p.Me:
+        owner, actor, team_id = auth
+        return p.Me(staff_id=actor.staff_id, username=owner.username, role=actor.role.value,
+                    team_id=team_id, managed_team_ids=sorted(actor.managed_team_ids))
+
+    @app.post("/v1/push", response_model=p.PushResponse, tags=["sync"],
+              responses={401: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody},
+                         422: {"model": p.ErrorBody}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/PushRequest"}}}}})
+    async def push(request: Request, auth: Auth) -> JSONResponse:
+        owner, actor, _team = auth
+        body = _parse(p.PushRequest, await request.body())
+        if body.device_id != owner.device_id:
+            raise ApiError(403, "This sign-in belongs to another device.")
+
+        def work():
+            with ctx.engine.begin() as conn:
+                return storage.apply_push(conn, actor, body)
+
+        outcome = await run_in_threadpool(work)
+        return JSONResponse({"results": outcome.results, "audit": outcome.audit},
+                            media_type="application/json")
+
+    @app.get("/v1/pull", response_model=p.PullResponse, tags=["sync"],
+             responses={401: {"model": p.ErrorBody}})
+    async def pull(
+        auth: Auth,
+        after: Annotated[int, Query(ge=0, le=2**62, description="the cursor: last seq held")] = 0,
+        limit: Annotated[int, Query(ge=1, le=p.MAX_PAGE)] = p.DEFAULT_PAGE,
+        access: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f]*$")] = None,
+    ) -> Response:
+        _owner, actor, team_id = auth
+        fingerprint = storage.access_fingerprint(actor, team_id)
+
+        def work() -> str:
+            with ctx.engine.connect() as conn:
+                return storage.pull_page(conn, actor, fingerprint, after, limit, access or None)
+
+        text = await run_in_threadpool(work)
+        return Response(text, media_type="application/json")
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            app.openapi_schema = _request_schemas(schema)
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, limit=body_limit)
+    return app

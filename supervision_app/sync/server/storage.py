@@ -1,0 +1,807 @@
+"""Server storage: applying pushed mutations exactly once, and answering pulls.
+
+Everything runs in short transactions on SQLite or PostgreSQL. A push takes the row lock
+on the global sequence first, so pushes are serialised and sequence numbers become
+visible in commit order: a client's cursor can never skip a row committed late. The
+server is stateless beside the database, so several processes can share one PostgreSQL.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from ...domain.lifecycle import Event, IllegalTransition, RecordKind, allowed_events, next_state
+from ...domain.permissions import MANAGER_ROLES, Actor, Decision, DirectoryTarget, Operation, decide
+from ...domain.vocabulary import RecordState, Role
+from .. import protocol as p
+from . import authz
+from .schema import (
+    audit_alarm,
+    audit_anchor,
+    directory_service_area,
+    directory_staff,
+    directory_team,
+    mutation,
+    record,
+    record_scope,
+    sequence,
+)
+
+log = logging.getLogger("supervision_app.sync.server")
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Columns of a supervision record that freeze once the supervisor has signed (mirrors the
+# client's trigger in store/migrations 0002).
+SESSION_CONTENT = frozenset((
+    "supervisee_id", "supervisor_id", "team_id", "held_at", "duration_minutes", "session_type",
+    "location", "agreement_in_place", "wellbeing", "caseload_count", "caseload_complexity",
+    "capacity", "workload_notes", "learning", "asye_progress", "next_session_on",
+    "supervisee_comments", "supervisee_agreement", "disagreement", "tombstone",
+))
+SUPERVISEE_FIELDS = frozenset({"supervisee_comments", "supervisee_agreement", "disagreement"})
+STATE_FIELDS = frozenset({"state", "shared_at"})
+ACTION_STATUS_FIELDS = frozenset({"status", "closed_at"})
+FROZEN_SESSION_STATES = frozenset({"supervisor_signed", "locked"})
+KIND_TABLE = {"supervision": "supervision_session", "oversight_note": "oversight_note",
+              "addendum": "addendum"}
+RECORD_KIND = {"supervision_session": RecordKind.SUPERVISION,
+               "oversight_note": RecordKind.OVERSIGHT_NOTE, "addendum": RecordKind.ADDENDUM}
+HISTORY_KEEP = 4
+
+
+def utcnow_naive() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Refused(Exception):
+    """A mutation that cannot be applied; ``status`` is 'rejected' or 'conflict'."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+# --- engine and migrations -------------------------------------------------------------
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=8, max_overflow=8, hide_parameters=True,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("The database URL must be sqlite:///... or postgresql+psycopg://...")
+    return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                         hide_parameters=True)
+
+
+def migrate(engine: Engine) -> None:
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+# --- the directory, as authorization needs it ------------------------------------------
+
+def load_actor(conn: Connection, staff_id: str) -> tuple[Actor, str | None] | None:
+    """The actor for ``staff_id`` and their own team, or None if unknown or inactive."""
+    staff = conn.execute(select(directory_staff).where(directory_staff.c.staff_id == staff_id)).first()
+    if staff is None or not staff.active:
+        return None
+    role = Role(staff.role)
+    managed: set[str] = set()
+    if role in MANAGER_ROLES and role != Role.HEAD_OF_SERVICE:
+        managed.update(conn.execute(
+            select(directory_team.c.team_id).where(directory_team.c.manager_id == staff_id)
+        ).scalars())
+        areas = select(directory_service_area.c.service_area_id).where(
+            directory_service_area.c.manager_id == staff_id
+        )
+        managed.update(conn.execute(
+            select(directory_team.c.team_id).where(directory_team.c.service_area_id.in_(areas))
+        ).scalars())
+    return Actor(staff_id, role, frozenset(managed)), staff.team_id
+
+
+def access_fingerprint(actor: Actor, team_id: str | None) -> str:
+    """Changes whenever what this person may see could change (role, teams)."""
+    text = json.dumps([actor.role.value, team_id, sorted(actor.managed_team_ids)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# --- facts -----------------------------------------------------------------------------
+
+FactsLookup = Callable[[str], "authz.Facts | None"]
+TeamLookup = Callable[[str], "str | None"]
+
+
+def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: FactsLookup,
+                  team_of: TeamLookup) -> authz.Facts:
+    """The permission facts of a row; raises :class:`Refused` when the record it belongs
+    to is not on the server."""
+
+    def parent(parent_id: str | None, *tables: str) -> authz.Facts:
+        facts = facts_of(parent_id) if parent_id else None
+        if facts is None or facts.get("_table") not in tables:
+            raise Refused("rejected", "the record this belongs to is not on the server")
+        return facts
+
+    if table in p.DIRECTORY_TABLES:
+        return {"k": "dir", "_table": table}
+    if table == "child":
+        worker = data["allocated_worker_id"]
+        return {"k": "child", "_table": table, "id": row_id, "worker": worker,
+                "team": team_of(worker) if worker else None}
+    if table == "supervision_session":
+        return {"k": "sup", "_table": table, "supervisor": data["supervisor_id"],
+                "supervisee": data["supervisee_id"],
+                "team": data["team_id"] or team_of(data["supervisee_id"]), "state": data["state"]}
+    if table in ("case_discussion", "action_review"):
+        return {"k": "part", "_table": table,
+                "parent": _strip(parent(data["session_id"], "supervision_session"))}
+    if table == "oversight_note":
+        return {"k": "ovs", "_table": table, "author": data["author_id"], "state": data["state"],
+                "child": _strip(parent(data["child_id"], "child"))}
+    if table == "addendum":
+        return {"k": "add", "_table": table, "author": data["author_id"], "state": data["state"],
+                "parent": _strip(parent(data["record_id"], KIND_TABLE[data["record_kind"]]))}
+    if table == "action_item":
+        if data["session_id"]:
+            owner_parent = parent(data["session_id"], "supervision_session")
+        else:
+            owner_parent = parent(data["oversight_note_id"], "oversight_note")
+        return {"k": "act", "_table": table, "owner": data["owner_id"],
+                "parent": _strip(owner_parent)}
+    if table in ("signature", "record_document"):
+        return {"k": "of", "_table": table,
+                "parent": _strip(parent(data["record_id"], KIND_TABLE[data["record_kind"]]))}
+    raise ValueError(table)
+
+
+def _strip(facts: authz.Facts) -> authz.Facts:
+    return {k: v for k, v in facts.items() if k != "_table"} | {"_table": facts["_table"]}
+
+
+def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
+    """The row whose facts this row's facts are built from (for re-stamping)."""
+    if table == "child":
+        return data["allocated_worker_id"]
+    if table in ("case_discussion", "action_review"):
+        return data["session_id"]
+    if table == "oversight_note":
+        return data["child_id"]
+    if table == "action_item":
+        return data["session_id"] or data["oversight_note_id"]
+    if table in ("addendum", "signature", "record_document"):
+        return data["record_id"]
+    return None
+
+
+def with_state(facts: authz.Facts, state: str) -> authz.Facts:
+    return facts | {"state": state}
+
+
+# --- wire rows -------------------------------------------------------------------------
+
+def _fmt_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_json(rec, actor: Actor, facts: authz.Facts) -> str:
+    """A stored record as the JSON text of a protocol ``Row`` (built by hand: pulls are
+    the hot path), with private sections blanked for readers who may not see them."""
+    data_text = rec.data
+    private = p.PRIVATE_FIELDS.get(rec.table_name)
+    if private and not authz.may_view_private(actor, facts):
+        data = json.loads(data_text)
+        for name in private:
+            if data.get(name):
+                data[name] = ""
+        data_text = json.dumps(data, separators=(",", ":"))
+    updated_by = json.dumps(rec.updated_by)
+    return (
+        f'{{"table":"{rec.table_name}","id":"{rec.id}","version":{rec.version},'
+        f'"updated_at":"{_fmt_time(rec.updated_at)}","updated_by":{updated_by},'
+        f'"tombstone":{"true" if rec.tombstone else "false"},"data":{data_text},"seq":{rec.seq}}}'
+    )
+
+
+# --- a write transaction ---------------------------------------------------------------
+
+@dataclass
+class WriteTx:
+    """One write transaction holding the sequence lock."""
+
+    conn: Connection
+    next_seq: int = 0
+    _facts_cache: dict[str, authz.Facts] = field(default_factory=dict)
+
+    @classmethod
+    def begin(cls, conn: Connection) -> "WriteTx":
+        # The UPDATE takes the row lock (PostgreSQL) / write lock (SQLite) before anything
+        # is read, so concurrent pushes queue here and commit in sequence order.
+        conn.execute(update(sequence).where(sequence.c.id == 1).values(value=sequence.c.value))
+        value = conn.execute(select(sequence.c.value).where(sequence.c.id == 1)).scalar_one()
+        return cls(conn, value)
+
+    def allocate(self) -> int:
+        self.next_seq += 1
+        return self.next_seq
+
+    def finish(self) -> None:
+        self.conn.execute(update(sequence).where(sequence.c.id == 1).values(value=self.next_seq))
+
+    # lookups used by compute_facts
+    def facts_of(self, record_id: str) -> authz.Facts | None:
+        cached = self._facts_cache.get(record_id)
+        if cached is not None:
+            return cached
+        text_ = self.conn.execute(select(record.c.auth).where(record.c.id == record_id)).scalar()
+        if text_ is None:
+            return None
+        facts = json.loads(text_)
+        self._facts_cache[record_id] = facts
+        return facts
+
+    def team_of(self, staff_id: str) -> str | None:
+        return self.conn.execute(
+            select(directory_staff.c.team_id).where(directory_staff.c.staff_id == staff_id)
+        ).scalar()
+
+    def facts(self, table: str, row_id: str, data: dict[str, Any]) -> authz.Facts:
+        return compute_facts(table, row_id, data, self.facts_of, self.team_of)
+
+    def load(self, record_id: str):
+        return self.conn.execute(select(record).where(record.c.id == record_id)).first()
+
+    # writing
+    def write(self, *, table: str, row_id: str, version: int, updated_at: datetime,
+              updated_by: str | None, tombstone: bool, data: dict[str, Any],
+              mutation_id: str | None, existing=None) -> None:
+        """Store a row (insert or replace), stamp it with a sequence number, keep its
+        scope keys, the directory and its dependents' facts up to date."""
+        facts = self.facts(table, row_id, data)
+        history: list[authz.Facts] = []
+        old_facts = None
+        if existing is not None:
+            old_facts = json.loads(existing.auth)
+            history = json.loads(existing.auth_history) if existing.auth_history else []
+            if old_facts != facts and old_facts not in history:
+                history = (history + [old_facts])[-HISTORY_KEEP:]
+        seq = self.allocate()
+        values = dict(
+            table_name=table, version=version, seq=seq,
+            updated_at=updated_at.astimezone(timezone.utc).replace(tzinfo=None),
+            updated_by=updated_by, tombstone=tombstone,
+            data=json.dumps(data, separators=(",", ":")), auth=json.dumps(facts),
+            auth_history=json.dumps(history) if history else None,
+            last_mutation_id=mutation_id, parent_id=parent_id_of(table, data),
+        )
+        if existing is None:
+            self.conn.execute(insert(record).values(id=row_id, **values))
+        else:
+            self.conn.execute(update(record).where(record.c.id == row_id).values(**values))
+        self._facts_cache[row_id] = facts
+        if table in p.DIRECTORY_TABLES:
+            self._update_directory(table, row_id, data, tombstone)
+        restamped = False
+        if existing is not None and old_facts != facts:
+            self._restamp_dependents(row_id)
+            restamped = True
+        if table == "staff" and existing is not None:
+            old = json.loads(existing.data)
+            if old.get("team_id") != data.get("team_id"):
+                self._restamp_dependents(row_id)
+                restamped = True
+        if restamped:  # dependents first, then the parent: a client applying in sequence
+            seq = self.allocate()  # order never inserts a part under a locked parent
+            self.conn.execute(update(record).where(record.c.id == row_id).values(seq=seq))
+        self._set_scope(row_id, facts, history, seq)
+
+    def _set_scope(self, row_id: str, facts: authz.Facts, history: list[authz.Facts], seq: int) -> None:
+        keys = authz.scope_keys(facts)
+        for old in history:
+            keys |= authz.scope_keys(old)
+        self.conn.execute(delete(record_scope).where(record_scope.c.record_id == row_id))
+        self.conn.execute(insert(record_scope), [
+            {"scope_key": k, "record_id": row_id, "seq": seq} for k in sorted(keys)
+        ])
+
+    def _restamp_dependents(self, parent_id: str) -> None:
+        """Recompute the facts of rows built on ``parent_id`` (depth-first), giving each
+        one whose facts changed a new sequence number so every client that may now see
+        it (or must now remove it) is sent it."""
+        for dep in self.conn.execute(select(record).where(record.c.parent_id == parent_id)).all():
+            data = json.loads(dep.data)
+            old_facts = json.loads(dep.auth)
+            try:
+                facts = self.facts(dep.table_name, dep.id, data)
+            except Refused:
+                continue
+            if facts == old_facts:
+                continue
+            history = json.loads(dep.auth_history) if dep.auth_history else []
+            if old_facts not in history:
+                history = (history + [old_facts])[-HISTORY_KEEP:]
+            self._facts_cache[dep.id] = facts
+            self.conn.execute(update(record).where(record.c.id == dep.id).values(
+                auth=json.dumps(facts), auth_history=json.dumps(history)))
+            self._restamp_dependents(dep.id)
+            seq = self.allocate()
+            self.conn.execute(update(record).where(record.c.id == dep.id).values(seq=seq))
+            self._set_scope(dep.id, facts, history, seq)
+
+    def _update_directory(self, table: str, row_id: str, data: dict[str, Any], tombstone: bool) -> None:
+        if table == "staff":
+            tbl, key, values = directory_staff, "staff_id", dict(
+                role=data["role"], team_id=data["team_id"],
+                active=bool(data["active"]) and not tombstone)
+        elif table == "team":
+            tbl, key, values = directory_team, "team_id", dict(
+                service_area_id=None if tombstone else data["service_area_id"],
+                manager_id=None if tombstone else data["manager_id"])
+        else:
+            tbl, key, values = directory_service_area, "service_area_id", dict(
+                manager_id=None if tombstone else data["manager_id"])
+        col = tbl.c[key]
+        if self.conn.execute(select(col).where(col == row_id)).first() is None:
+            self.conn.execute(insert(tbl).values({key: row_id, **values}))
+        else:
+            self.conn.execute(update(tbl).where(col == row_id).values(**values))
+
+
+# --- authorization of one mutation -----------------------------------------------------
+
+def _check(actor: Actor, op: Operation | str, table: str, row_id: str, decision: Decision) -> None:
+    authz.log_decision(actor, str(op), table, row_id, decision)
+    if not decision.allowed:
+        raise Refused("rejected", decision.reason)
+
+
+def _decide_at(actor: Actor, op: Operation, facts: authz.Facts, *states: str) -> Decision:
+    """Allowed at any of ``states`` (a change made while moving between two states)."""
+    decision = Decision(False, "not allowed")
+    for state in states:
+        decision = decide(actor, op, authz.target_of(with_state(facts, state)))
+        if decision.allowed:
+            return decision
+    return decision
+
+
+def _state_path(kind: RecordKind, old: str, new: str) -> list[tuple[str, Event]] | None:
+    """The lifecycle events leading from ``old`` to ``new`` (shortest), or None."""
+    if old == new:
+        return []
+    queue: deque[tuple[str, list[tuple[str, Event]]]] = deque([(old, [])])
+    seen = {old}
+    while queue:
+        state, path = queue.popleft()
+        for ev in sorted(allowed_events(kind, RecordState(state))):
+            try:
+                nxt = next_state(kind, RecordState(state), ev).value
+            except IllegalTransition:
+                continue
+            if nxt in seen:
+                continue
+            step = path + [(state, ev)]
+            if nxt == new:
+                return step
+            seen.add(nxt)
+            queue.append((nxt, step))
+    return None
+
+
+def _check_state_change(actor: Actor, table: str, row_id: str, facts: authz.Facts,
+                        old: str, new: str) -> None:
+    path = _state_path(RECORD_KIND[table], old, new)
+    if path is None:
+        _check(actor, "change_state", table, row_id,
+               Decision(False, f"A record cannot move from '{old}' to '{new}'."))
+        return
+    for state, ev in path:
+        op = Operation(ev.value)
+        _check(actor, op, table, row_id, decide(actor, op, authz.target_of(with_state(facts, state))))
+
+
+def _changed(old: dict[str, Any] | None, new: dict[str, Any]) -> set[str]:
+    if old is None:
+        return set(new)
+    return {k for k in new if old.get(k) != new.get(k)}
+
+
+def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str, Any],
+              tombstone: bool, existing) -> None:
+    """Raise :class:`Refused` unless ``actor`` may make this change. Every decision asked
+    is logged. Locked records are refused before anything else is considered."""
+    old_data = json.loads(existing.data) if existing is not None else None
+    changed = _changed(old_data, data)
+    if existing is not None and bool(existing.tombstone) != tombstone:
+        changed.add("tombstone")
+    old_facts = json.loads(existing.auth) if existing is not None else None
+    new_facts = tx.facts(table, row_id, data)
+
+    # 1. What the locks allow (the server's copy of the client's triggers).
+    _check_locks(tx, actor, table, row_id, existing, old_data, old_facts, new_facts, changed)
+
+    # 2. Who may do it.
+    if table in p.DIRECTORY_TABLES:
+        _check(actor, Operation.MANAGE_DIRECTORY, table, row_id,
+               decide(actor, Operation.MANAGE_DIRECTORY, DirectoryTarget()))
+        return
+    if table == "child":
+        _authorize_child(actor, row_id, old_facts, new_facts)
+        return
+    if table in p.INSERT_ONLY_TABLES:
+        _authorize_insert_only(tx, actor, table, row_id, data, new_facts)
+        return
+    if table == "supervision_session":
+        _authorize_session(actor, row_id, old_data, old_facts, new_facts, changed)
+        return
+    if table in ("case_discussion", "action_review"):
+        if old_facts is not None and old_facts["parent"] != new_facts["parent"]:
+            _check(actor, Operation.EDIT, table, row_id,
+                   decide(actor, Operation.EDIT, authz.target_of(old_facts["parent"])))
+        _check(actor, Operation.EDIT, table, row_id,
+               decide(actor, Operation.EDIT, authz.target_of(new_facts["parent"])))
+        return
+    if table == "action_item":
+        agreed = changed - ACTION_STATUS_FIELDS
+        if existing is None or agreed:
+            for facts in ([old_facts] if old_facts is not None else []) + [new_facts]:
+                _check(actor, Operation.EDIT, table, row_id,
+                       decide(actor, Operation.EDIT, authz.target_of(facts["parent"])))
+        if existing is not None and changed & ACTION_STATUS_FIELDS:
+            _check(actor, Operation.UPDATE_STATUS, table, row_id,
+                   decide(actor, Operation.UPDATE_STATUS, authz.target_of(new_facts)))
+        return
+    if table in ("oversight_note", "addendum"):
+        _authorize_signable(actor, table, row_id, old_data, old_facts, new_facts, changed, data)
+        return
+    raise Refused("rejected", f"'{table}' rows cannot be pushed")  # pragma: no cover
+
+
+def _check_locks(tx: WriteTx, actor: Actor, table: str, row_id: str, existing, old_data,
+                 old_facts, new_facts, changed: set[str]) -> None:
+    def refuse(reason: str) -> None:
+        _check(actor, "change_locked", table, row_id, Decision(False, reason))
+
+    locked = "This record is signed and locked; add a signed addendum instead."
+    frozen = "This record has been signed; its content can no longer change."
+    if table in p.INSERT_ONLY_TABLES and existing is not None:
+        refuse("Signatures and signed documents can never be changed.")
+    if existing is None:
+        parents = []
+    else:
+        parents = [old_facts]
+    if table == "supervision_session" and existing is not None:
+        if old_data["state"] == "locked":
+            refuse(locked)
+        if old_data["state"] == "supervisor_signed" and (
+            changed & SESSION_CONTENT or new_facts["state"] not in ("supervisor_signed", "locked")
+        ):
+            refuse(frozen)
+    if table in ("oversight_note", "addendum") and existing is not None and old_data["state"] == "locked":
+        refuse(locked)
+    if table in ("case_discussion", "action_review", "action_item"):
+        for facts in parents + [new_facts]:
+            parent = facts["parent"]
+            parent_frozen = (
+                parent["state"] in FROZEN_SESSION_STATES if parent["k"] == "sup"
+                else parent["state"] == "locked"
+            )
+            if not parent_frozen:
+                continue
+            if table == "action_item" and existing is not None and not (changed - ACTION_STATUS_FIELDS):
+                continue  # an agreed action's status moves on after sign-off
+            refuse(frozen)
+
+
+def _authorize_child(actor: Actor, row_id: str, old_facts, new_facts) -> None:
+    if decide(actor, Operation.MANAGE_DIRECTORY, DirectoryTarget()).allowed:
+        _check(actor, "edit_child", "child", row_id, Decision(True, "administrator"))
+        return
+    for facts in ([old_facts] if old_facts else []) + [new_facts]:
+        decision = decide(actor, Operation.CREATE, authz.target_of(facts))
+        if not decision.allowed:
+            decision = Decision(False, "Only a manager of the child's team or an administrator "
+                                       "can change a child's details.")
+        _check(actor, "edit_child", "child", row_id, decision)
+
+
+def _authorize_session(actor: Actor, row_id: str, old_data, old_facts, new_facts,
+                       changed: set[str]) -> None:
+    table = "supervision_session"
+    new_state = new_facts["state"]
+    if old_facts is None:
+        _check(actor, Operation.CREATE, table, row_id,
+               decide(actor, Operation.CREATE, authz.target_of(with_state(new_facts, "draft"))))
+        _check_state_change(actor, table, row_id, new_facts, "draft", new_state)
+        return
+    old_state = old_facts["state"]
+    content = changed - SUPERVISEE_FIELDS - STATE_FIELDS
+    identity = {"supervisor_id", "supervisee_id", "team_id"} & changed
+    if content:
+        _check(actor, Operation.EDIT, table, row_id,
+               _decide_at(actor, Operation.EDIT, old_facts, old_state, new_state))
+    if identity:
+        _check(actor, Operation.CREATE, table, row_id,
+               decide(actor, Operation.CREATE, authz.target_of(with_state(new_facts, "draft"))))
+    if changed & SUPERVISEE_FIELDS:
+        _check(actor, Operation.RESPOND, table, row_id,
+               _decide_at(actor, Operation.RESPOND, old_facts, old_state, new_state))
+    if old_state != new_state:
+        _check_state_change(actor, table, row_id, old_facts, old_state, new_state)
+    elif "shared_at" in changed:
+        _check(actor, Operation.SHARE, table, row_id,
+               _decide_at(actor, Operation.SHARE, old_facts, old_state))
+
+
+def _authorize_signable(actor: Actor, table: str, row_id: str, old_data, old_facts, new_facts,
+                        changed: set[str], data: dict[str, Any]) -> None:
+    if data["author_id"] != actor.staff_id:
+        _check(actor, Operation.CREATE, table, row_id,
+               Decision(False, "You can only write notes in your own name."))
+    if old_facts is None:
+        if table == "oversight_note":
+            _check(actor, Operation.CREATE, table, row_id,
+                   decide(actor, Operation.CREATE, authz.target_of(new_facts["child"])))
+        else:
+            _check(actor, Operation.ADD_ADDENDUM, table, row_id,
+                   decide(actor, Operation.ADD_ADDENDUM, authz.target_of(new_facts["parent"])))
+        _check_state_change(actor, table, row_id, new_facts, "draft", new_facts["state"])
+        return
+    content = changed - STATE_FIELDS
+    if content:
+        _check(actor, Operation.EDIT, table, row_id,
+               _decide_at(actor, Operation.EDIT, old_facts, old_facts["state"], new_facts["state"]))
+        if table == "oversight_note" and "child_id" in changed:
+            _check(actor, Operation.CREATE, table, row_id,
+                   decide(actor, Operation.CREATE, authz.target_of(new_facts["child"])))
+    _check_state_change(actor, table, row_id, old_facts, old_facts["state"], new_facts["state"])
+
+
+_SIGN_OPS = {"supervisor": Operation.SIGN_AS_SUPERVISOR, "supervisee": Operation.SIGN_AS_SUPERVISEE,
+             "author": Operation.SIGN_AS_AUTHOR}
+_AFTER_SIGNING = {"supervisor": ("supervisor_signed",), "supervisee": ("locked",),
+                  "author": ("locked",)}
+
+
+def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
+                           data: dict[str, Any], facts: authz.Facts) -> None:
+    parent = facts["parent"]
+    parent_people = {parent.get("supervisor"), parent.get("supervisee"), parent.get("author")}
+    if table == "record_document":
+        _check(actor, Operation.VIEW, table, row_id, authz.may_view(actor, parent))
+        if actor.staff_id not in parent_people:
+            _check(actor, "add_document", table, row_id,
+                   Decision(False, "Only the people who sign a record add its signed documents."))
+        return
+    role = data["signer_role"]
+    if data["signer_id"] != actor.staff_id:
+        _check(actor, "sign", table, row_id, Decision(False, "You can only sign in your own name."))
+    op = _SIGN_OPS[role]
+    if (role == "author") != (parent["k"] != "sup"):
+        _check(actor, op, table, row_id, Decision(False, "That signer role does not fit this record."))
+    existing = tx.conn.execute(
+        select(record.c.data).where(record.c.parent_id == data["record_id"],
+                                    record.c.table_name == "signature")
+    ).scalars()
+    if any(json.loads(d)["signer_role"] == role for d in existing):
+        _check(actor, op, table, row_id, Decision(False, "This record already has that signature."))
+    decision = decide(actor, op, authz.target_of(parent))
+    if not decision.allowed and parent["state"] in _AFTER_SIGNING[role]:
+        # the record's move to signed was applied first; ask about the state it came from
+        before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
+        decision = decide(actor, op, authz.target_of(with_state(parent, before)))
+    _check(actor, op, table, row_id, decision)
+
+
+# --- push ------------------------------------------------------------------------------
+
+@dataclass
+class PushOutcome:
+    results: list[dict[str, Any]]
+    audit: dict[str, Any]
+
+
+def _result(mutation_id: str, status: str, reason: str = "", row: str | None = None) -> dict[str, Any]:
+    return {"mutation_id": mutation_id, "status": status, "reason": reason, "row": row}
+
+
+def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> str | None:
+    rec = tx.load(row_id)
+    if rec is None:
+        return None
+    facts = json.loads(rec.auth)
+    decision = authz.may_view(actor, facts)
+    return row_json(rec, actor, facts) if decision.allowed else None
+
+
+def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOutcome:
+    """Apply a batch in one transaction (the caller commits). Each mutation is applied at
+    most once, whatever the retries: its id and outcome are stored with its effect."""
+    tx = WriteTx.begin(conn)
+    results: list[dict[str, Any]] = []
+    failed_rows: dict[str, str] = {}
+    now = utcnow_naive()
+    for m in request.mutations:
+        mid, row = m.mutation_id, m.row
+        seen = conn.execute(select(mutation).where(mutation.c.mutation_id == mid)).first()
+        if seen is not None:
+            if seen.staff_id != actor.staff_id or seen.record_id != row.id:
+                results.append(_result(mid, "rejected", "This mutation id has already been used."))
+                continue
+            status = "duplicate" if seen.status == "applied" else seen.status
+            results.append(_result(mid, status, seen.reason, _visible_row(tx, actor, row.id)))
+            continue
+        try:
+            if row.id in failed_rows:
+                raise Refused(failed_rows[row.id],
+                              "An earlier change to this row in the same batch was not applied.")
+            status = _apply_one(tx, actor, m)
+            results.append(_result(mid, status, "", _visible_row(tx, actor, row.id)))
+            stored_status, reason = status, ""
+        except Refused as refused:
+            failed_rows[row.id] = refused.status
+            results.append(_result(mid, refused.status, refused.reason, _visible_row(tx, actor, row.id)))
+            stored_status, reason = refused.status, refused.reason
+        conn.execute(insert(mutation).values(
+            mutation_id=mid, staff_id=actor.staff_id, record_id=row.id, status=stored_status,
+            reason=reason, received_at=now))
+    audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
+    tx.finish()
+    return PushOutcome(results, audit)
+
+
+def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
+    row = m.row
+    if row.version != m.base_version + 1:
+        raise Refused("rejected", "A change must raise the version by exactly one.")
+    try:
+        data = p.check_data(row.table, dict(row.data))
+    except p.RowInvalid as invalid:
+        raise Refused("rejected", str(invalid)) from None
+    existing = tx.load(row.id)
+    if existing is not None and existing.table_name != row.table:
+        raise Refused("rejected", "This id belongs to a different kind of record.")
+    if existing is None and m.base_version != 0:
+        raise Refused("rejected", "This record is not on the server.")
+    if existing is not None and existing.version != m.base_version:
+        # A locked record cannot conflict: a change to it is refused outright.
+        old = json.loads(existing.data)
+        if old.get("state") == "locked" or row.table in p.INSERT_ONLY_TABLES:
+            raise Refused("rejected", "This record is signed and locked; add a signed addendum instead.")
+        raise Refused("conflict", "This record was changed on another device.")
+    if row.updated_at.tzinfo is None:
+        raise Refused("rejected", "updated_at needs a time zone")
+    authorize(tx, actor, row.table, row.id, data, row.tombstone, existing)
+    tx.write(table=row.table, row_id=row.id, version=row.version, updated_at=row.updated_at,
+             updated_by=actor.staff_id, tombstone=row.tombstone, data=data,
+             mutation_id=m.mutation_id, existing=existing)
+    return "applied"
+
+
+def system_write(tx: WriteTx, table: str, row_id: str, data: dict[str, Any], *,
+                 updated_by: str | None = None, tombstone: bool = False) -> None:
+    """Write a row as the server itself (the admin CLI, seeding): no user authorization."""
+    data = p.check_data(table, data)
+    existing = tx.load(row_id)
+    version = existing.version + 1 if existing is not None else 1
+    tx.write(table=table, row_id=row_id, version=version, updated_at=datetime.now(timezone.utc),
+             updated_by=updated_by, tombstone=tombstone, data=data, mutation_id=None,
+             existing=existing)
+
+
+# --- audit anchors ---------------------------------------------------------------------
+
+def anchor_audit_head(conn: Connection, actor: Actor, device_id: str,
+                      head: p.AuditHead | None) -> dict[str, Any]:
+    if head is None:
+        return {"status": "not_sent", "anchored_seq": None, "detail": ""}
+    where = (audit_anchor.c.device_id == device_id, audit_anchor.c.staff_id == actor.staff_id)
+    latest = conn.execute(
+        select(audit_anchor).where(*where).order_by(audit_anchor.c.seq.desc()).limit(1)
+    ).first()
+    problem = ""
+    if latest is not None:
+        proofs = {proof.seq: proof.hash for proof in head.proofs}
+        if head.seq == latest.seq:
+            proofs.setdefault(head.seq, head.hash)
+        if head.seq < latest.seq:
+            problem = "the audit log is shorter than when it was last anchored"
+        elif proofs.get(latest.seq) is None:
+            problem = "the laptop did not prove its last anchored audit entry"
+        stored = {
+            r.seq: r.hash for r in conn.execute(
+                select(audit_anchor.c.seq, audit_anchor.c.hash).where(
+                    *where, audit_anchor.c.seq.in_(list(proofs)))
+            )
+        }
+        for seq, digest in proofs.items():
+            if seq in stored and stored[seq] != digest:
+                problem = f"the audit entry at seq {seq} differs from the one anchored"
+    if problem:
+        conn.execute(insert(audit_alarm).values(device_id=device_id, staff_id=actor.staff_id,
+                                                at=utcnow_naive(), detail=problem))
+        log.warning("audit anchor mismatch: actor=%s device=%s: %s", actor.staff_id, device_id, problem)
+        return {"status": "mismatch", "anchored_seq": latest.seq if latest else None,
+                "detail": problem}
+    exists = conn.execute(select(audit_anchor.c.seq).where(*where, audit_anchor.c.seq == head.seq)).first()
+    if exists is None:
+        conn.execute(insert(audit_anchor).values(device_id=device_id, staff_id=actor.staff_id,
+                                                 seq=head.seq, hash=head.hash, received_at=utcnow_naive()))
+    return {"status": "anchored", "anchored_seq": head.seq, "detail": ""}
+
+
+# --- pull ------------------------------------------------------------------------------
+
+def pull_page(conn: Connection, actor: Actor, fingerprint: str, after: int, limit: int,
+              access: str | None) -> str:
+    """JSON text of a ``PullResponse``."""
+    resync = access is not None and access != fingerprint
+    if resync:
+        after = 0
+    max_seq = conn.execute(select(sequence.c.value).where(sequence.c.id == 1)).scalar_one()
+    now = _fmt_time(utcnow_naive())
+    rows_json: list[str] = []
+    removed: list[str] = []
+    last_seq = after
+    candidates = 0
+    if after < max_seq:
+        keys = authz.actor_scope_keys(actor)
+        if keys is None:
+            query = select(record).where(record.c.seq > after).order_by(record.c.seq).limit(limit)
+        else:
+            sub = (
+                select(record_scope.c.record_id, record_scope.c.seq)
+                .where(record_scope.c.scope_key.in_(keys), record_scope.c.seq > after)
+                .distinct().order_by(record_scope.c.seq).limit(limit).subquery()
+            )
+            query = (select(record).join(sub, record.c.id == sub.c.record_id)
+                     .order_by(record.c.seq))
+        refused: list[str] = []
+        for rec in conn.execute(query):
+            candidates += 1
+            last_seq = max(last_seq, rec.seq)
+            facts = json.loads(rec.auth)
+            if authz.may_view(actor, facts).allowed:
+                rows_json.append(row_json(rec, actor, facts))
+                continue
+            history = json.loads(rec.auth_history) if rec.auth_history else []
+            if any(authz.may_view(actor, old).allowed for old in history):
+                removed.append(f'{{"table":"{rec.table_name}","id":"{rec.id}"}}')
+            else:
+                refused.append(rec.id)
+        authz.log_pull_page(actor, candidates, len(rows_json), len(removed), refused)
+    has_more = candidates >= limit
+    next_cursor = last_seq if has_more else max(last_seq, max_seq, after)
+    return (
+        f'{{"rows":[{",".join(rows_json)}],"removed":[{",".join(removed)}],'
+        f'"next_cursor":{next_cursor},"has_more":{"true" if has_more else "false"},'
+        f'"resync":{"true" if resync else "false"},"access":"{fingerprint}","server_time":"{now}"}}'
+    )
