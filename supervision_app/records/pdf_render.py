@@ -10,10 +10,11 @@ into a note therefore prints literally. Long text is rendered as flowing paragra
 (which split across pages); table cells only ever receive bounded text, and an
 over-long cell value is printed in full as flowing text straight after its table.
 
-Signature fields: the sign-off block at the end draws one visible box per signer.
-While the story is built, each box records its page and rectangle; after the build,
-pyHanko copies the document into a fresh (non-incremental) file and creates an empty
-AcroForm signature field exactly over each box (``append_signature_field``). Signing
+Signature fields: the sign-off block at the end draws one visible box per signer
+(kept together, so both boxes sit on the last page). When a box is drawn it records its
+page and rectangle and adds an empty AcroForm signature field (``/FT /Sig`` widget,
+printable) exactly over itself, straight into ReportLab's output: no post-processing
+pass, and the unsigned file has a single revision. Signing
 (:mod:`.pdf_sign`) then fills those fields by name: :data:`SUPERVISOR_FIELD` and
 :data:`SUPERVISEE_FIELD` for records, :data:`AUTHOR_FIELD` for oversight notes.
 :func:`render_record` / :func:`render_oversight` also return the positions.
@@ -34,6 +35,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
@@ -302,10 +304,25 @@ class _SignatureBox(Flowable):
         x1, y1 = c.absolutePosition(0, 0)
         x2, y2 = c.absolutePosition(self.width, self.height)
         page_no = getattr(getattr(c, "_doctemplate", None), "page", None) or c.getPageNumber()
-        self._sink[self.field_name] = FieldPosition(
-            page_index=page_no - 1,
-            box=(round(min(x1, x2)), round(min(y1, y2)), round(max(x1, x2)), round(max(y1, y2))),
-        )
+        box = (round(min(x1, x2)), round(min(y1, y2)), round(max(x1, x2)), round(max(y1, y2)))
+        self._sink[self.field_name] = FieldPosition(page_index=page_no - 1, box=box)
+        _add_empty_signature_field(c, self.field_name, box)
+
+
+def _add_empty_signature_field(c: rl_canvas.Canvas, name: str, box: tuple[int, int, int, int]) -> None:
+    """Put an empty AcroForm signature field (a printable widget) on the current page."""
+    widget = PDFDictionary(dict(
+        FT=PDFName("Sig"),
+        T=PDFString(name),
+        TU=PDFString(f"{name}: digital signature"),
+        Type=PDFName("Annot"),
+        Subtype=PDFName("Widget"),
+        Rect=PDFArray(list(box)),
+        F=4,  # print
+    ))
+    form = c.acroForm
+    c._addAnnotation(widget)
+    form.fields.append(form.getRef(widget))
 
 
 class _PageDecorCanvas(rl_canvas.Canvas):
@@ -581,24 +598,7 @@ class _Builder:
             return _PageDecorCanvas(*args, decorate=decorate, **kwargs)
 
         doc.build(self.story, canvasmaker=make_canvas)
-        pdf = _add_signature_fields(buf.getvalue(), self.fields)
-        return RenderedPdf(pdf=pdf, page_count=doc.page, signature_fields=dict(self.fields))
-
-
-def _add_signature_fields(pdf: bytes, fields: dict[str, FieldPosition]) -> bytes:
-    """Create empty AcroForm signature fields over the drawn boxes (full rewrite)."""
-    if not fields:
-        return pdf
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.pdf_utils.writer import copy_into_new_writer
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
-
-    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(pdf)))
-    for name, pos in fields.items():
-        append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=pos.page_index, box=pos.box))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        return RenderedPdf(pdf=buf.getvalue(), page_count=doc.page, signature_fields=dict(self.fields))
 
 
 # --------------------------------------------------------------------------- records

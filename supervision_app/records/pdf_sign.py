@@ -59,6 +59,10 @@ from .pdf_render import LONDON, clean_text
 __all__ = ["PdfSigningError", "sign_pdf", "signature_field_names"]
 
 
+#: DER bytes allowed for everything in the CMS blob besides the certificates.
+_CMS_OVERHEAD = 4096
+
+
 class PdfSigningError(Exception):
     """The PDF could not be signed; the message is meant for a person."""
 
@@ -257,6 +261,12 @@ def sign_pdf(
         (f"Certificate {serial_hex[:8]}… issued by {issuer_text}", FONT_REGULAR, 6.5),
     ]
 
+    # Room for the CMS blob (hex, so twice its DER size): certificates plus signed
+    # attributes and signature. Reserving it up front spares pyHanko a full dry-run
+    # signature for size estimation, about a third of the signing time.
+    der_certs = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [signer_cert, *chain])
+    reserve = 2 * (der_certs + _CMS_OVERHEAD)
+
     def work() -> bytes:
         reader_for_size = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         width, height = _field_size(reader_for_size, field_name)
@@ -286,8 +296,15 @@ def sign_pdf(
             reason=_one_line(reason, 200) if reason else (f"{role} signature" if role else None),
         )
         pdf_signer = _TimedPdfSigner(meta, signer, stamp_style=stamp_style, signing_time=signing_time)
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+            out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserve)
+        except SigningError as exc:
+            if "larger than expected" not in str(exc):
+                raise
+            # Our estimate was too small (unusual chain): let pyHanko measure with a dry run.
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+            out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
         return out.getvalue()
 
     try:

@@ -25,6 +25,7 @@ __all__ = [
     "CertificateAuthority",
     "CertificateUnusable",
     "DOCUMENT_SIGNING_EKUS",
+    "USER_CERT_EKUS",
     "certificate_to_pem",
     "check_can_sign",
     "create_ca",
@@ -43,6 +44,10 @@ DOCUMENT_SIGNING_EKUS = (
     ObjectIdentifier("1.3.6.1.4.1.311.10.3.12"),
     ObjectIdentifier("1.3.6.1.5.5.7.3.36"),
 )
+
+#: What user certificates carry: the document-signing purposes plus emailProtection,
+#: which NSS (poppler's pdfsig, Firefox's PDF viewer) requires of a signer certificate.
+USER_CERT_EKUS = (*DOCUMENT_SIGNING_EKUS, ExtendedKeyUsageOID.EMAIL_PROTECTION)
 
 _CLOCK_SKEW = _dt.timedelta(minutes=5)
 _HASH = hashes.SHA256
@@ -232,7 +237,7 @@ class CertificateAuthority:
                 ),
                 critical=True,
             )
-            .add_extension(x509.ExtendedKeyUsage(list(DOCUMENT_SIGNING_EKUS)), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(list(USER_CERT_EKUS)), critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False

@@ -297,6 +297,15 @@ def test_signing_is_thread_safe_and_works_inside_an_event_loop(pki, unsigned_pdf
     assert report.all_ok
 
 
+def test_too_small_reservation_falls_back_to_measuring(pki, unsigned_pdf, monkeypatch):
+    import supervision_app.records.pdf_sign as pdf_sign
+
+    monkeypatch.setattr(pdf_sign, "_CMS_OVERHEAD", -1000)
+    s = pki.supervisor
+    signed = sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", True)
+    assert verify_pdf(signed, pki.ca.certificate).all_ok
+
+
 # --------------------------------------------------------------------------- CLI errors
 
 
@@ -335,3 +344,19 @@ def test_pdfsig_sees_both_signatures(both_signed, tmp_path):
     assert out.count("Signature Validation: Signature is Valid.") == 2
     assert "ETSI.CAdES.detached" in out
     assert "Total document signed" in out
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None or shutil.which("certutil") is None,
+                    reason="pdfsig or NSS certutil not installed")
+def test_pdfsig_trusts_both_signatures_with_our_ca(both_signed, ca_pem_path, tmp_path):
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, timeout=60,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "org-ca", "-t", "CT,C,C", "-i",
+                    str(ca_pem_path)], check=True, timeout=60, capture_output=True)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(both_signed)
+    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
+                         timeout=60).stdout
+    assert out.count("Certificate Validation: Certificate is Trusted.") == 2, out
