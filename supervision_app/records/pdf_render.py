@@ -218,16 +218,14 @@ class _Styles:
         self.subtitle = ParagraphStyle("Subtitle", parent=self.body, fontSize=10.5, leading=14, textColor=MUTED,
                                        spaceAfter=10)
         self.h1 = ParagraphStyle(
-            "H1", fontName=FONT_BOLD, fontSize=12.5, leading=16, textColor=ACCENT, spaceBefore=14, spaceAfter=1,
-            keepWithNext=1,
+            "H1", fontName=FONT_BOLD, fontSize=12.5, leading=16, textColor=ACCENT, spaceBefore=14, spaceAfter=1
         )
         self.h2 = ParagraphStyle(
             "H2", fontName=FONT_BOLD, fontSize=11, leading=14, textColor=ACCENT, backColor=HEAD_BG,
-            borderPadding=(5, 6, 5, 6), spaceBefore=12, spaceAfter=9, keepWithNext=1,
+            borderPadding=(5, 6, 5, 6), spaceBefore=12, spaceAfter=9,
         )
         self.h3 = ParagraphStyle(
-            "H3", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=INK, spaceBefore=6, spaceAfter=2,
-            keepWithNext=1,
+            "H3", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=INK, spaceBefore=6, spaceAfter=2
         )
         self.cell = ParagraphStyle("Cell", fontName=FONT_REGULAR, fontSize=8.8, leading=11.6, textColor=INK)
         self.cell_label = ParagraphStyle("CellLabel", parent=self.cell, textColor=MUTED)
@@ -256,12 +254,11 @@ class _Styles:
 
 
 class _Rule(Flowable):
-    """A thin rule under a heading, kept with what follows."""
+    """A thin rule under a heading."""
 
     def __init__(self, color=RULE, thickness=0.7, space_after=6):
         super().__init__()
         self.color, self.thickness, self.space_after = color, thickness, space_after
-        self.keepWithNext = 1
 
     def wrap(self, aw, ah):
         self._width = aw
@@ -374,11 +371,16 @@ class _Builder:
     def add(self, *flowables: Flowable) -> None:
         self.story.extend(flowables)
 
+    # Headings are kept off the foot of a page with CondPageBreak (room for the heading
+    # and a few lines), not keepWithNext: keepWithNext wraps the heading and the next
+    # flowable in a KeepTogether, which pushes a long paragraph to a fresh page and
+    # leaves the rest of the current one blank.
+
     def heading(self, text: str) -> None:
-        self.add(Paragraph(para_markup(text), self.s.h1), _Rule())
+        self.add(CondPageBreak(80), Paragraph(para_markup(text), self.s.h1), _Rule())
 
     def sub(self, text: str, style: ParagraphStyle | None = None) -> None:
-        self.add(Paragraph(para_markup(text), style or self.s.h3))
+        self.add(CondPageBreak(55), Paragraph(para_markup(text), style or self.s.h3))
 
     def text(self, value, style: ParagraphStyle | None = None, empty: str | None = "Not recorded.") -> None:
         chunks = _paragraph_chunks(value)

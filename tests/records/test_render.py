@@ -199,3 +199,16 @@ def test_empty_record_renders():
     text = " ".join(page_texts(render_record_pdf(doc)))
     assert "No children's cases were discussed." in text
     assert "has not yet recorded agreement" in text
+
+
+def test_action_table_header_repeats_on_every_page():
+    actions = [ActionDoc(f"Action number {i} for the family", "Zoë Ødegård", dt.date(2026, 3, 1), "Open")
+               for i in range(1, 121)]
+    doc = sample_record(case_discussions=[CaseDiscussionDoc(
+        "CM-7", "Łucja Kowalczyk", "Child looked after", decision="d", rationale="r", actions=actions)])
+    texts = page_texts(render_record_pdf(doc))
+    pages_with_rows = [t for t in texts if "for the family" in t]
+    assert len(pages_with_rows) >= 3
+    for t in pages_with_rows:
+        assert re.search(r"#\s*Action\s*Owner\s*Due\s*Status", t), t[:300]
+    assert sum(t.count("for the family") for t in texts) == 120
