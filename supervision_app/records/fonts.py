@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 
-from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -48,13 +47,9 @@ def register_fonts() -> str:
             if not path.is_file():
                 raise FileNotFoundError(f"Embedded font missing: {path}")
             pdfmetrics.registerFont(TTFont(name, str(path)))
+        # The family mapping makes <b>/<i> in our own (trusted) markup pick the right faces.
         pdfmetrics.registerFontFamily(
             FAMILY, normal=FONT_REGULAR, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD_ITALIC
         )
-        # Make <b>/<i> inside our own (trusted) paragraph markup pick the right faces.
-        addMapping(FAMILY, 0, 0, FONT_REGULAR)
-        addMapping(FAMILY, 1, 0, FONT_BOLD)
-        addMapping(FAMILY, 0, 1, FONT_ITALIC)
-        addMapping(FAMILY, 1, 1, FONT_BOLD_ITALIC)
         _registered = True
     return FONT_REGULAR

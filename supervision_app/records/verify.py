@@ -27,7 +27,7 @@ import concurrent.futures
 import datetime as _dt
 import io
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, TextIO
 

@@ -7,7 +7,10 @@ import io
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
+from reportlab.platypus import Paragraph
 
 from supervision_app.records.document import ActionDoc, CaseDiscussionDoc, Section
 from supervision_app.records.pdf_render import (
@@ -212,3 +215,24 @@ def test_action_table_header_repeats_on_every_page():
     for t in pages_with_rows:
         assert re.search(r"#\s*Action\s*Owner\s*Due\s*Status", t), t[:300]
     assert sum(t.count("for the family") for t in texts) == 120
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_typed_text_lays_out_literally(value):
+    """Whatever is typed, the escaped markup parses and keeps every printable character."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from reportlab.platypus.paraparser import ParaParser
+
+    from supervision_app.records.fonts import FONT_REGULAR, register_fonts
+
+    register_fonts()
+    style = ParagraphStyle("t", fontName=FONT_REGULAR)
+    _, frags, _ = ParaParser().parse(para_markup(value), style)
+    laid_out = "".join(getattr(f, "text", "") for f in frags)
+    # markup parsing yields exactly the cleaned text; <br/> is the only tag and stands for "\n"
+    assert laid_out == clean_text(value).replace("\n", "")
+    assert sum(1 for f in frags if getattr(f, "lineBreak", False)) == clean_text(value).count("\n")
+    para = Paragraph(para_markup(value), style)
+    para.wrap(400, 10_000)
