@@ -1,0 +1,177 @@
+"""Pure assurance rules: no SQL, no Qt. Each is worked out by hand in the tests.
+
+- :func:`period_months` and :class:`Period`: the 3, 6 or 12 calendar months a dashboard
+  covers, the current month counted up to today.
+- :func:`supervision_occasions`: every time a worker was due supervision and what happened
+  (held within policy, held late, missed, or overdue and still open), walking the worker's
+  *signed* sessions against the policy (ASYE phases included).
+- :func:`timeliness`: whether a record was shared within 5 working days and signed within 5
+  more (England and Wales bank holidays).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Iterable, Sequence
+
+from ..domain.supervision_policy import SupervisionPolicy
+from ..domain.working_days import record_deadlines
+
+__all__ = [
+    "Period", "period_months", "month_start", "OccasionOutcome", "Occasion",
+    "supervision_occasions", "Timeliness", "timeliness", "percent",
+]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + (first.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar months from ``start`` (a 1st) to ``end`` (today, inclusive)."""
+
+    start: date
+    end: date
+    months: tuple[date, ...]  # the first day of each month, oldest first
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def month_of(self, day: date) -> date | None:
+        return month_start(day) if self.contains(day) else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%b %Y} to {self.end:%d %b %Y}"
+
+
+def period_months(today: date, months: int) -> Period:
+    """The ``months`` calendar months ending with the one holding ``today``."""
+    if months < 1 or months > 60:
+        raise ValueError("A period is between 1 and 60 months.")
+    current = month_start(today)
+    firsts = tuple(_add_months(current, -k) for k in range(months - 1, -1, -1))
+    return Period(start=firsts[0], end=today, months=firsts)
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` as a percentage, or None when there is nothing to measure."""
+    return None if whole == 0 else 100.0 * part / whole
+
+
+class OccasionOutcome(StrEnum):
+    WITHIN_POLICY = "within_policy"  # a signed session held on or before the due date
+    LATE = "late"  # held after the due date, before a further interval had passed
+    MISSED = "missed"  # a whole further interval passed without a session
+    OVERDUE = "overdue"  # past due today and not yet held (it may still be held late)
+
+    @property
+    def label(self) -> str:
+        return {
+            OccasionOutcome.WITHIN_POLICY: "Held within policy",
+            OccasionOutcome.LATE: "Held late",
+            OccasionOutcome.MISSED: "Missed",
+            OccasionOutcome.OVERDUE: "Overdue now",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Occasion:
+    due: date
+    outcome: OccasionOutcome
+    held_on: date | None  # the session that met it (within policy or late)
+    interval_days: int
+
+
+def supervision_occasions(
+    policy: SupervisionPolicy,
+    *,
+    started_on: date,
+    asye_start: date | None,
+    held_days: Iterable[date],
+    today: date,
+) -> list[Occasion]:
+    """Every supervision a worker was due, up to ``today``, and its outcome.
+
+    ``held_days`` are the London dates of the worker's *signed* sessions (drafts never
+    count). The chain follows ``next_supervision_due``: the first is due one interval after
+    the worker started, each later one an interval after the last session held, the interval
+    being the one in force on the anchor day (so an ASYE worker seen fortnightly in month 5
+    is next due a fortnight later, then 4-weekly once past six months).
+
+    A due date that passes with no session becomes ``LATE`` if the next session comes before
+    a further interval has passed, otherwise ``MISSED`` (and the next occasion is due an
+    interval later, so a long gap counts once per interval); if it passed and today is still
+    within that further interval, it is ``OVERDUE``. A due date on or after today is not
+    decided yet and is left out.
+    """
+    days = sorted({d for d in held_days if d >= started_on and d <= today})
+    out: list[Occasion] = []
+    anchor = started_on
+    interval = policy.interval_on(anchor, asye_start)
+    due = anchor + timedelta(days=interval)
+    i = 0
+    while True:
+        held = days[i] if i < len(days) else None
+        if held is not None and held <= due:
+            out.append(Occasion(due, OccasionOutcome.WITHIN_POLICY, held, interval))
+            i += 1
+        elif due >= today:
+            break  # not yet due, or due today: undecided
+        else:
+            following = policy.interval_on(due, asye_start)
+            further = due + timedelta(days=following)
+            if held is not None and held <= further:
+                out.append(Occasion(due, OccasionOutcome.LATE, held, interval))
+                i += 1
+            elif held is None and further >= today:
+                out.append(Occasion(due, OccasionOutcome.OVERDUE, None, interval))
+                break
+            else:
+                out.append(Occasion(due, OccasionOutcome.MISSED, None, interval))
+                interval, due = following, further
+                continue
+        anchor = days[i - 1]
+        interval = policy.interval_on(anchor, asye_start)
+        due = anchor + timedelta(days=interval)
+    return out
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """A record's sharing and signing against the working-day deadlines.
+
+    Each of ``shared_on_time`` / ``signed_on_time`` is True or False once decided, None
+    while the deadline has not passed and the step has not happened (not counted).
+    """
+
+    share_by: date
+    sign_by: date | None
+    shared_on_time: bool | None
+    signed_on_time: bool | None
+
+
+def timeliness(held_on: date, shared_on: date | None, signed_on: date | None, today: date) -> Timeliness:
+    deadlines = record_deadlines(held_on, shared_on)
+    if shared_on is not None:
+        shared_ok: bool | None = shared_on <= deadlines.share_by
+    else:
+        shared_ok = False if today > deadlines.share_by else None
+    if deadlines.sign_by is None:
+        signed_ok: bool | None = None
+    elif signed_on is not None:
+        signed_ok = signed_on <= deadlines.sign_by
+    else:
+        signed_ok = False if today > deadlines.sign_by else None
+    return Timeliness(deadlines.share_by, deadlines.sign_by, shared_ok, signed_ok)
+
+
+def dedupe_sorted(values: Sequence[date]) -> list[date]:
+    return sorted(set(values))
