@@ -309,8 +309,10 @@ class CertificateAuthority:
                 raise ValueError("The revocation list was not signed by this CA")
             for entry in crl:
                 ca.revoked[entry.serial_number] = entry.revocation_date_utc
-            number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-            ca.crl_number = number
+            try:
+                ca.crl_number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+            except x509.ExtensionNotFound:
+                pass
         return ca
 
 
