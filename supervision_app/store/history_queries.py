@@ -1,0 +1,290 @@
+"""Read-side queries that must stay fast at council scale: a worker's supervision history
+and full-text search over records.
+
+Both return plain frozen dataclasses (no ORM objects), so the GUI can hand them across
+threads, and neither checks permissions: callers pass only what the asking user may see
+(``domain.permissions``), e.g. the teams they manage. Neither returns the private
+wellbeing section except as :func:`search_records` allows for the people it belongs to.
+"""
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Collection
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from .models import ActionItem, CaseDiscussion, Child, SupervisionSession
+
+# ----------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    id: str
+    description: str
+    owner_id: str | None
+    due_on: date | None
+    status: str
+    closed_at: datetime | None
+    child_id: str | None
+    case_discussion_id: str | None
+
+
+@dataclass(frozen=True)
+class DiscussionSummary:
+    id: str
+    position: int
+    child_id: str
+    case_id: str
+    child_name: str
+    legal_status: str
+    safety_scale: int | None
+    decision: str
+    rationale: str
+    actions: tuple[ActionSummary, ...]
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One supervision session as a history list shows it. Wellbeing is left out: it is
+    private, and loaded only when the record itself is opened by someone allowed to."""
+
+    id: str
+    held_at: datetime
+    supervisee_id: str
+    supervisor_id: str
+    team_id: str | None
+    state: str
+    session_type: str
+    duration_minutes: int
+    shared_at: datetime | None
+    next_session_on: date | None
+    supervisee_agreement: str | None
+    disagreement_unresolved: bool
+    discussions: tuple[DiscussionSummary, ...]
+    actions: tuple[ActionSummary, ...]  # all of the session's actions, in order agreed
+
+
+def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
+    """Every (non-deleted) supervision session of ``worker_id`` as supervisee, newest first,
+    with its case discussions (and the child each was about) and its actions.
+
+    Three indexed queries whatever the history's length: sessions by
+    ``ix_session_supervisee_held``, then discussions and actions joined through their
+    session id.
+    """
+    s = SupervisionSession.__table__.c
+    sessions = session.execute(
+        select(s.id, s.held_at, s.supervisee_id, s.supervisor_id, s.team_id, s.state,
+               s.session_type, s.duration_minutes, s.shared_at, s.next_session_on,
+               s.supervisee_agreement, s.disagreement, s.disagreement_resolved)
+        .where(s.supervisee_id == worker_id, s.tombstone.is_(False))
+        .order_by(s.held_at.desc(), s.id)
+    ).all()
+    if not sessions:
+        return []
+
+    a = ActionItem.__table__.c
+    actions_by_session: dict[str, list[ActionSummary]] = {}
+    actions_by_discussion: dict[str, list[ActionSummary]] = {}
+    for row in session.execute(
+        select(a.session_id, a.id, a.description, a.owner_id, a.due_on, a.status, a.closed_at,
+               a.child_id, a.case_discussion_id)
+        .join(SupervisionSession.__table__, s.id == a.session_id)
+        .where(s.supervisee_id == worker_id, s.tombstone.is_(False), a.tombstone.is_(False))
+        .order_by(a.session_id, a.due_on, a.id)
+    ):
+        action = ActionSummary(row.id, row.description, row.owner_id, row.due_on, row.status,
+                               row.closed_at, row.child_id, row.case_discussion_id)
+        actions_by_session.setdefault(row.session_id, []).append(action)
+        if row.case_discussion_id:
+            actions_by_discussion.setdefault(row.case_discussion_id, []).append(action)
+
+    d = CaseDiscussion.__table__.c
+    c = Child.__table__.c
+    discussions_by_session: dict[str, list[DiscussionSummary]] = {}
+    for row in session.execute(
+        select(d.session_id, d.id, d.position, d.child_id, c.case_id, c.name, c.legal_status,
+               d.safety_scale, d.decision, d.rationale)
+        .join(SupervisionSession.__table__, s.id == d.session_id)
+        .join(Child.__table__, c.id == d.child_id)
+        .where(s.supervisee_id == worker_id, s.tombstone.is_(False), d.tombstone.is_(False))
+        .order_by(d.session_id, d.position, d.id)
+    ):
+        discussions_by_session.setdefault(row.session_id, []).append(DiscussionSummary(
+            row.id, row.position, row.child_id, row.case_id, row.name, row.legal_status,
+            row.safety_scale, row.decision, row.rationale,
+            tuple(actions_by_discussion.get(row.id, ())),
+        ))
+
+    return [
+        SessionSummary(
+            id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
+            supervisor_id=row.supervisor_id, team_id=row.team_id, state=row.state,
+            session_type=row.session_type, duration_minutes=row.duration_minutes,
+            shared_at=row.shared_at, next_session_on=row.next_session_on,
+            supervisee_agreement=row.supervisee_agreement,
+            disagreement_unresolved=bool(row.disagreement) and not row.disagreement_resolved,
+            discussions=tuple(discussions_by_session.get(row.id, ())),
+            actions=tuple(actions_by_session.get(row.id, ())),
+        )
+        for row in sessions
+    ]
+
+
+# ----------------------------------------------------------------------------- search
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+"""Around each matched word in a snippet. Control characters never occur in stored text
+(``text_rules.clean_text`` strips them), so the markers cannot be confused with content:
+escape the snippet for display first, then turn the markers into highlighting
+(:func:`snippet_html` does both)."""
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 12
+MIN_PREFIX_CHARS = 3
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # supervision, case_discussion, action, oversight_note, addendum
+    record_id: str
+    section: str  # the column the words were found in
+    snippet: str  # record text around the match, matches between MARK_START and MARK_END
+    session_id: str | None  # the supervision session it belongs to, if any
+
+
+def snippet_html(snippet: str) -> str:
+    """The snippet as safe HTML with the matched words in <b>."""
+    return html.escape(snippet).replace(MARK_START, "<b>").replace(MARK_END, "</b>")
+
+
+def snippet_plain(snippet: str) -> str:
+    return snippet.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def _is_word_char(char: str) -> bool:
+    # What FTS5's unicode61 tokenizer keeps in a token: letters, numbers, marks, private use.
+    category = unicodedata.category(char)
+    return category[0] in "LNM" or category == "Co"
+
+
+def _words(fragment: str) -> list[str]:
+    words, current = [], []
+    for char in fragment:
+        if _is_word_char(char):
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def fts_query(user_text: str | None) -> str | None:
+    """Turn whatever a user typed into a safe FTS5 query, or None if there is nothing to
+    search for.
+
+    Words are matched (with stemming, so 'visits' finds 'visited'); text in double quotes
+    is matched as a phrase; the last word also matches as a prefix while it is still being
+    typed (three letters or more). Everything else (operators like AND, OR, NOT, NEAR,
+    column filters, '*', '^', brackets, stray quotes) is treated as ordinary text: each
+    term is emitted as a double-quoted FTS5 string holding only word characters, so the
+    result is always valid FTS5 syntax.
+    """
+    if not user_text:
+        return None
+    raw = unicodedata.normalize("NFC", user_text[:MAX_QUERY_CHARS])
+    terms: list[list[str]] = []  # each term is a phrase of one or more words
+    parts = raw.split('"')
+    balanced = len(parts) % 2 == 1
+    for index, part in enumerate(parts):
+        in_quotes = index % 2 == 1 and (balanced or index < len(parts) - 1)
+        words = _words(part)
+        if in_quotes and words:
+            terms.append(words)
+        else:
+            terms.extend([w] for w in words)
+    terms = terms[:MAX_QUERY_TERMS]
+    if not terms:
+        return None
+    still_typing = raw[-1:] not in ('"', "") and _is_word_char(raw[-1])
+    rendered = ['"' + " ".join(words).replace('"', '""') + '"' for words in terms]
+    last = terms[-1]
+    if still_typing and len(last) == 1 and len(last[0]) >= MIN_PREFIX_CHARS:
+        rendered[-1] += "*"
+    return " ".join(rendered)
+
+
+# The team a search row belongs to, by the kind of record it came from. Oversight notes
+# (and their actions and addenda) belong to the team of the child's allocated worker,
+# as in domain.permissions.ChildTarget.
+_NOTE_TEAM = """(SELECT w.team_id FROM oversight_note n JOIN child c ON c.id = n.child_id
+                 JOIN staff w ON w.id = c.allocated_worker_id WHERE n.id = {note})"""
+_SESSION_TEAM = "(SELECT team_id FROM supervision_session WHERE id = {session})"
+SEARCH_SQL = f"""
+SELECT k.kind AS kind, k.record_id AS record_id, k.section AS section,
+       snippet(search_text, 0, :mark_start, :mark_end, '…', 12) AS snip,
+       CASE k.kind
+         WHEN 'supervision' THEN k.record_id
+         WHEN 'case_discussion' THEN (SELECT session_id FROM case_discussion WHERE id = k.record_id)
+         WHEN 'action' THEN (SELECT session_id FROM action_item WHERE id = k.record_id)
+         WHEN 'addendum' THEN (SELECT record_id FROM addendum
+                               WHERE id = k.record_id AND record_kind = 'supervision')
+       END AS session_id
+FROM search_text JOIN search_key k ON k.rowid = search_text.rowid
+WHERE search_text MATCH :query
+  AND (CASE k.kind
+         WHEN 'supervision' THEN {_SESSION_TEAM.format(session='k.record_id')}
+         WHEN 'case_discussion' THEN (SELECT s.team_id FROM case_discussion d
+                                      JOIN supervision_session s ON s.id = d.session_id
+                                      WHERE d.id = k.record_id)
+         WHEN 'action' THEN (SELECT CASE WHEN a.session_id IS NOT NULL
+                                        THEN {_SESSION_TEAM.format(session='a.session_id')}
+                                        ELSE {_NOTE_TEAM.format(note='a.oversight_note_id')} END
+                             FROM action_item a WHERE a.id = k.record_id)
+         WHEN 'oversight_note' THEN {_NOTE_TEAM.format(note='k.record_id')}
+         WHEN 'addendum' THEN (SELECT CASE x.record_kind
+                                        WHEN 'supervision' THEN {_SESSION_TEAM.format(session='x.record_id')}
+                                        WHEN 'oversight_note' THEN {_NOTE_TEAM.format(note='x.record_id')} END
+                               FROM addendum x WHERE x.id = k.record_id)
+       END) IN :team_ids
+  AND (k.section <> 'wellbeing' OR EXISTS (
+        SELECT 1 FROM supervision_session p WHERE p.id = k.record_id
+         AND (p.supervisor_id = :viewer OR (p.supervisee_id = :viewer AND p.state <> 'draft'))))
+ORDER BY search_text.rowid DESC
+LIMIT :limit
+"""
+SEARCH_STATEMENT = text(SEARCH_SQL).bindparams(bindparam("team_ids", expanding=True))
+
+
+def search_records(
+    session: Session, query_text: str | None, *, team_ids: Collection[str], limit: int = 50,
+    viewer_id: str | None = None,
+) -> list[SearchHit]:
+    """Records of the given teams whose text matches ``query_text``, newest first.
+
+    Any input is safe (see :func:`fts_query`); an empty or wordless query, or no teams,
+    returns nothing. The private wellbeing section is searched only for sessions where
+    ``viewer_id`` is the supervisor, or the supervisee once the record has been shared.
+    Results come in the order the text was written, newest first (the search index's rowid
+    order), which the index can serve without ranking every match; a term found in
+    half the records still costs only as much as reading the first ``limit`` in scope.
+    """
+    query = fts_query(query_text)
+    teams = sorted(set(team_ids))
+    if query is None or not teams:
+        return []
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    rows = session.execute(SEARCH_STATEMENT, {
+        "query": query, "team_ids": teams, "limit": limit, "viewer": viewer_id or "",
+        "mark_start": MARK_START, "mark_end": MARK_END,
+    }).all()
+    return [SearchHit(r.kind, r.record_id, r.section, r.snip, r.session_id) for r in rows]
