@@ -63,7 +63,7 @@ __all__ = [
     "ChildDetail", "ReviewDetail", "ActionDetail", "DiscussionDetail", "SessionDetail",
     "NoteDetail", "SearchResult", "TeamPolicyRow",
     "directory", "load_actor", "team_overview", "worker_history", "my_records", "my_actions",
-    "my_children", "find_children", "child_chronology", "flagged_disagreements",
+    "my_children", "children_allocated_to", "find_children", "child_chronology", "flagged_disagreements",
     "session_detail", "oversight_note_detail", "search", "team_policies", "team_policy",
 ]
 
@@ -367,6 +367,11 @@ def _child_scope(actor: Actor):
 def my_children(session: Session, actor: Actor) -> list[ChildRow]:
     """Children allocated to the actor, or to workers in teams they manage."""
     return _child_rows(session, actor, *_child_scope(actor))
+
+
+def children_allocated_to(session: Session, actor: Actor) -> list[ChildRow]:
+    """Children allocated to the actor themselves."""
+    return _child_rows(session, actor, Child.allocated_worker_id == actor.staff_id)
 
 
 def find_children(session: Session, actor: Actor, text_: str, limit: int = 20) -> list[ChildRow]:

@@ -1,0 +1,80 @@
+"""Accessibility and text-size helpers shared by every page."""
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
+
+INTERACTIVE = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit,
+               QPlainTextEdit, QTextEdit, QTabWidget)
+
+TEXT_SCALES = (1.0, 1.15, 1.3, 1.5)  # settings: Standard, Large, Larger, Largest
+HEADING_SCALE = 1.35
+
+
+def _plain(text: str) -> str:
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip(":").strip()
+
+
+def ensure_accessible_names(root: QWidget) -> None:
+    """Give every control a name a screen reader can say: its label (buddy) or its own
+    text, where the form did not set one explicitly."""
+    for label in root.findChildren(QLabel):
+        buddy = label.buddy()
+        if buddy is not None and not buddy.accessibleName() and label.text():
+            buddy.setAccessibleName(_plain(label.text()))
+    for button in root.findChildren(QAbstractButton):
+        if not button.accessibleName() and button.text():
+            button.setAccessibleName(_plain(button.text()))
+
+
+def interactive_widgets(root: QWidget) -> list[QWidget]:
+    """Controls a keyboard or screen-reader user reaches (including ``root`` itself)."""
+    found = [w for w in root.findChildren(QWidget) if isinstance(w, INTERACTIVE)]
+    if isinstance(root, INTERACTIVE):
+        found.insert(0, root)
+    # the line edit inside a spin box or combo box is named by its owner
+    return [w for w in found if not isinstance(w.parentWidget(), (QAbstractSpinBox, QComboBox))]
+
+
+_system_point_size: float | None = None
+
+
+def system_point_size() -> float:
+    global _system_point_size
+    if _system_point_size is None:
+        size = QApplication.font().pointSizeF()
+        _system_point_size = size if size > 0 else 10.0
+    return _system_point_size
+
+
+def apply_text_scale(scale: float) -> None:
+    """Scale text relative to the system font (never a fixed pixel size): the app font,
+    then every heading in every window."""
+    app = QApplication.instance()
+    font = QFont(app.font())
+    font.setPointSizeF(system_point_size() * scale)
+    app.setFont(font)
+    for top in app.topLevelWidgets():
+        style_headings(top)
+
+
+def style_headings(root: QWidget) -> None:
+    base = QApplication.font().pointSizeF()
+    for label in root.findChildren(QLabel):
+        if label.property("heading"):
+            font = QFont(QApplication.font())
+            font.setPointSizeF(base * HEADING_SCALE)
+            font.setBold(True)
+            label.setFont(font)

@@ -1,0 +1,235 @@
+"""The main window: navigation on the left, one page at a time, who is signed in on the
+title and status bars, a busy indicator while the database works in the background."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
+
+from ..domain.permissions import Actor
+from ..domain.time_rules import london_date, utc_now
+from ..domain.vocabulary import SessionType
+from ..store import queries
+from ..store import supervision_records as sr
+from ..store.database import Database
+from .accessibility import ensure_accessible_names, style_headings
+from .forms import Form, load_widget
+from .oversight_dialog import OversightNoteDialog
+from .pages import (
+    ChildPage,
+    ChildrenPage,
+    HistoryPage,
+    MySupervisionPage,
+    Page,
+    SearchPage,
+    SettingsPage,
+    TeamPage,
+)
+from .session_editor import SessionEditor
+from .tasks import TaskRunner, user_message
+
+
+@dataclass
+class AppContext:
+    db: Database
+    tasks: TaskRunner
+    actor: Actor
+    me: queries.StaffEntry
+    window: "MainWindow"
+
+    def today(self) -> date:
+        return london_date(utc_now())
+
+    def notify(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)
+
+
+class MainWindow(QMainWindow):
+    page_shown = Signal(QWidget)
+
+    def __init__(self, db: Database, tasks: TaskRunner, actor: Actor, me: queries.StaffEntry) -> None:
+        super().__init__()
+        self.ui_root = load_widget("main_window.ui")
+        # adopt the designed window's parts
+        self.setObjectName("MainWindow")
+        self.setCentralWidget(self.ui_root.centralWidget())
+        self.form = Form(self)
+        self.setStatusBar(self.ui_root.statusBar())
+        toolbar = self.ui_root.findChild(QWidget, "toolBar")
+        self.addToolBar(toolbar)
+        self.resize(self.ui_root.size())
+        self.ctx = AppContext(db, tasks, actor, me, self)
+        self.setWindowTitle(f"Supervision Recorder — {me.display_name} ({me.role.label})")
+        self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
+                           + (f", {me.team_name}" if me.team_name else ""))
+        self._who.setAccessibleName("Signed in as")
+        self._busy = QProgressBar()
+        self._busy.setRange(0, 0)
+        self._busy.setMaximumWidth(120)
+        self._busy.setAccessibleName("Working")
+        self._busy.setVisible(False)
+        self.statusBar().addPermanentWidget(self._busy)
+        self.statusBar().addPermanentWidget(self._who)
+        tasks.busy_changed.connect(self._set_busy)
+        tasks.failed.connect(self.ctx.notify)
+
+        self.pages: dict[str, Page] = {}
+        self._nav_keys: list[str] = []
+        self._history: list[QWidget] = []
+        self.editor: SessionEditor | None = None
+        self.history_page = HistoryPage(self.ctx)
+        self.child_page = ChildPage(self.ctx)
+        stack = self.form.pageStack
+        stack.addWidget(self.history_page)
+        stack.addWidget(self.child_page)
+
+        nav = [("my_team", "My team", TeamPage, "Ctrl+1")] if actor.managed_team_ids else []
+        nav += [("my_supervision", "My supervision", MySupervisionPage, "Ctrl+2"),
+                ("children", "Children", ChildrenPage, "Ctrl+3"),
+                ("search", "Search", SearchPage, "Ctrl+F"),
+                ("settings", "Settings", SettingsPage, "Ctrl+,")]
+        self._page_classes = {key: cls for key, _t, cls, _s in nav}
+        navlist = self.form.navList
+        for key, title, _cls, shortcut in nav:
+            item = QListWidgetItem(title)
+            item.setToolTip(f"{title} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+            navlist.addItem(item)
+            self._nav_keys.append(key)
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, k=key: self.show_page(k, focus=True))
+            self.addAction(action)
+            toolbar.addAction(action)
+        back = QAction("Back", self)
+        back.setShortcut(QKeySequence("Alt+Left"))
+        back.triggered.connect(self.go_back)
+        self.addAction(back)
+        navlist.currentRowChanged.connect(self._nav_changed)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.show_page(self._nav_keys[0])
+
+    # ------------------------------------------------------------------ pages
+
+    def page(self, key: str) -> Page:
+        if key not in self.pages:  # built on first use: a faster start
+            page = self._page_classes[key](self.ctx)
+            self.pages[key] = page
+            self.form.pageStack.addWidget(page)
+        return self.pages[key]
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self._nav_keys):
+            self.show_page(self._nav_keys[row])
+
+    def show_page(self, key: str, focus: bool = False) -> Page:
+        page = self.page(key)
+        row = self._nav_keys.index(key)
+        navlist = self.form.navList
+        if navlist.currentRow() != row:
+            navlist.blockSignals(True)
+            navlist.setCurrentRow(row)
+            navlist.blockSignals(False)
+        self._switch_to(page, remember=False)
+        self._history.clear()
+        page.refresh()
+        if focus and page.first_focus() is not None:
+            page.first_focus().setFocus()
+        return page
+
+    def _switch_to(self, widget: QWidget, remember: bool = True) -> None:
+        stack = self.form.pageStack
+        current = stack.currentWidget()
+        if remember and current is not None and current is not widget:
+            self._history.append(current)
+        if isinstance(current, SessionEditor) and current is not widget:
+            current.autosaver.flush()
+        stack.setCurrentWidget(widget)
+        self.page_shown.emit(widget)
+
+    def go_back(self) -> None:
+        while self._history:
+            previous = self._history.pop()
+            if previous is self.editor or self.form.pageStack.indexOf(previous) < 0:
+                continue
+            self._switch_to(previous, remember=False)
+            if isinstance(previous, Page):
+                previous.refresh()
+                if previous.first_focus() is not None:
+                    previous.first_focus().setFocus()
+            return
+        self.show_page(self._nav_keys[0], focus=True)
+
+    def refresh_all(self) -> None:
+        for page in self.pages.values():
+            page.refresh()
+
+    # ------------------------------------------------------------------ navigation API
+
+    def open_history(self, worker_id: str, name: str) -> None:
+        self.history_page.show_worker(worker_id, name)
+        self._switch_to(self.history_page)
+        self.history_page.form.historyTable.setFocus()
+
+    def open_child(self, child_id: str) -> None:
+        self.child_page.show_child(child_id)
+        self._switch_to(self.child_page)
+        self.child_page.form.chronologyTable.setFocus()
+
+    def open_session(self, session_id: str, where: str | None = None, quiet_denied: bool = False) -> SessionEditor:
+        if self.editor is not None:
+            self.editor.close_editor()
+            self.form.pageStack.removeWidget(self.editor)
+            self.editor.deleteLater()
+        editor = SessionEditor(self.ctx, session_id, where=where)
+        editor.go_back.connect(self.go_back)
+        self.editor = editor
+        self.form.pageStack.addWidget(editor)
+        self._switch_to(editor)
+        return editor
+
+    def new_session(self, worker_id: str | None) -> None:
+        if worker_id is None:
+            return
+        actor = self.ctx.actor
+        now = utc_now().replace(second=0, microsecond=0)
+
+        def work(s):
+            return sr.create_session(s, actor, supervisee_id=worker_id, held_at=now,
+                                     session_type=SessionType.PLANNED_ONE_TO_ONE)
+
+        def done(session_id):
+            editor = self.open_session(session_id)
+            editor.loaded.connect(lambda: editor.form.heldDateEdit.setFocus())
+            self.ctx.notify("New supervision record started; it saves as you type.")
+
+        self.ctx.tasks.write(work, done, lambda e: self.ctx.notify(user_message(e)))
+
+    def open_note(self, note_id: str | None = None, child_id: str | None = None) -> OversightNoteDialog:
+        dialog = OversightNoteDialog(self.ctx, note_id=note_id, child_id=child_id, parent=self)
+        dialog.changed.connect(self._note_changed)
+        dialog.setModal(True)
+        dialog.show()
+        self.note_dialog = dialog
+        return dialog
+
+    def _note_changed(self) -> None:
+        current = self.form.pageStack.currentWidget()
+        if isinstance(current, Page):
+            current.refresh()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy.setVisible(busy)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.editor is not None:
+            self.editor.close_editor()
+        self.ctx.tasks.wait()
+        super().closeEvent(event)

@@ -1,0 +1,136 @@
+"""The management-oversight note editor (a dialog over the child page), autosaved like a
+supervision record."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+from ..domain.text_rules import InvalidInput, clean_text
+from ..domain.time_rules import format_date, format_london, london_date
+from ..domain.vocabulary import OversightTrigger
+from ..store import queries
+from ..store import supervision_records as sr
+from .accessibility import ensure_accessible_names, style_headings
+from .autosave import Autosaver
+from .forms import Form, load_widget
+from .tasks import user_message
+from .widgets import ActionsPanel, InlineErrors, optional_date
+from ..domain.text_rules import check_order
+
+
+class OversightNoteDialog(QDialog):
+    """Open an existing note (``note_id``) or start one on a child (``child_id``)."""
+
+    changed = Signal()
+    loaded = Signal()
+
+    def __init__(self, ctx, *, note_id: str | None = None, child_id: str | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("OversightNoteDialogWindow")
+        self.ctx = ctx
+        self.note_id = note_id
+        self.detail: queries.NoteDetail | None = None
+        self.inner = load_widget("oversight_note.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.inner)
+        self.form = f = Form(self.inner)
+        self.setWindowTitle(self.inner.windowTitle())
+        self.resize(self.inner.size())
+        self.errors = InlineErrors(f.messageLabel)
+        self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
+        self.autosaver.state_changed.connect(f.saveStateLabel.setText)
+        self.autosaver.refused.connect(lambda _k, _i, field, msg: self.errors.show(self._widgets[field], msg))
+        for t in OversightTrigger:
+            f.triggerCombo.addItem(t.label, t.value)
+        self._widgets = {"trigger": f.triggerCombo, "decision": f.decisionEdit,
+                         "rationale": f.rationaleEdit, "next_review_on": f.reviewDateEdit}
+        self._loading = False
+        self.panel: ActionsPanel | None = None
+        f.triggerCombo.currentIndexChanged.connect(lambda _i: self._changed("trigger"))
+        f.decisionEdit.textChanged.connect(lambda: self._changed("decision"))
+        f.rationaleEdit.textChanged.connect(lambda: self._changed("rationale"))
+        f.reviewDateEdit.textChanged.connect(lambda _t: self._changed("next_review_on"))
+        f.closeButton.clicked.connect(self.accept)
+        ensure_accessible_names(self)
+        style_headings(self)
+        if note_id is not None:
+            self.reload()
+        else:
+            actor = ctx.actor
+            ctx.tasks.write(lambda s: sr.create_oversight_note(s, actor, child_id=child_id,
+                                                               trigger=OversightTrigger.PLAN_REVIEW),
+                            self._created, self._failed)
+
+    def _created(self, note_id: str) -> None:
+        self.note_id = note_id
+        self.changed.emit()
+        self.reload()
+
+    def _failed(self, error) -> None:
+        self.form.messageLabel.setText(user_message(error))
+        self.form.messageLabel.setVisible(True)
+
+    def reload(self) -> None:
+        actor, note_id = self.ctx.actor, self.note_id
+        self.autosaver.flush(lambda: self.ctx.tasks.write(
+            lambda s: queries.oversight_note_detail(s, actor, note_id), self._show, self._failed))
+
+    def _show(self, d: queries.NoteDetail) -> None:
+        f = self.form
+        self.detail = d
+        self._loading = True
+        f.titleLabel.setText(f"Management oversight: {d.child_label}")
+        self.setWindowTitle(f"Management oversight — {d.child_label}")
+        f.triggerCombo.setCurrentIndex(f.triggerCombo.findData(d.trigger.value))
+        if f.decisionEdit.toPlainText() != d.decision:
+            f.decisionEdit.setPlainText(d.decision)
+        if f.rationaleEdit.toPlainText() != d.rationale:
+            f.rationaleEdit.setPlainText(d.rationale)
+        if f.reviewDateEdit.text() != format_date(d.next_review_on):
+            f.reviewDateEdit.setText(format_date(d.next_review_on))
+        f.saveStateLabel.setText(f"Recorded {format_london(d.recorded_at)} by {d.author_name} · {d.state.label}")
+        for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
+            w.setReadOnly(not d.can_edit)
+        f.triggerCombo.setEnabled(d.can_edit)
+        self._loading = False
+        actor, note_id = self.ctx.actor, self.note_id
+        if self.panel is None:
+            self.panel = ActionsPanel(
+                f.actionsHost, name="Actions from this note", owners=d.owners, default_owner=None,
+                on_add=lambda desc, owner, due: self.autosaver.flush(lambda: self.ctx.tasks.write(
+                    lambda s: sr.add_action(s, actor, oversight_note_id=note_id, description=desc,
+                                            owner_id=owner, due_on=due),
+                    lambda _r: (self.panel.clear_entry(), self.reload()), self._failed)),
+                on_remove=lambda action_id: self.ctx.tasks.write(
+                    lambda s: sr.remove_action(s, actor, action_id), lambda _r: self.reload(), self._failed),
+                editable=d.can_edit)
+            ensure_accessible_names(self)
+        self.panel.set_actions(d.actions)
+        self.loaded.emit()
+
+    def _changed(self, field: str) -> None:
+        if self._loading or self.note_id is None:
+            return
+        f = self.form
+        widget = self._widgets[field]
+        try:
+            if field == "trigger":
+                value = f.triggerCombo.currentData()
+            elif field == "next_review_on":
+                value = optional_date("Next review", f.reviewDateEdit.text())
+                if value is not None and self.detail is not None:
+                    check_order("the date of this note", london_date(self.detail.recorded_at), "Next review", value)
+            else:
+                value = clean_text(field.capitalize(), widget.toPlainText())
+        except InvalidInput as problem:
+            self.autosaver.discard("note", self.note_id, field)
+            self.errors.show(widget, str(problem))
+            return
+        self.errors.clear(widget)
+        self.autosaver.queue("note", self.note_id, field, value)
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+        self.autosaver.close()
+        self.changed.emit()
+        super().done(result)

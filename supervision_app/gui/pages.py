@@ -1,0 +1,638 @@
+"""The main pages: team, worker history, my supervision, children, a child, search,
+settings. Each page loads its data in the background and shows it through a model."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+
+from ..domain.supervision_policy import SupervisionPolicy
+from ..domain.time_rules import format_date, format_london
+from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
+from ..store import queries
+from ..store import supervision_records as sr
+from ..store.models import ProfileSetting
+from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
+from .forms import embed_form
+from .models import Column, FilterProxy, HtmlDelegate, RowsModel, snippet_html
+from .tasks import user_message
+
+STATUS_COLOURS = {  # pale backgrounds; the text always says the status too
+    SupervisionStatus.OVERDUE: QColor("#f6d5d5"),
+    SupervisionStatus.DUE_SOON: QColor("#fbecc7"),
+    SupervisionStatus.ON_TRACK: QColor("#dcefdc"),
+}
+STATE_COLOURS = {
+    RecordState.DRAFT: QColor("#eceff3"),
+    RecordState.SHARED: QColor("#dde9f7"),
+    RecordState.SUPERVISOR_SIGNED: QColor("#e6e0f3"),
+    RecordState.LOCKED: QColor("#dcefdc"),
+}
+ALERT = QColor("#9b1c1c")
+
+
+def _count(n: int) -> str:
+    return str(n) if n else "–"
+
+
+def _alert_if(n_of):
+    return lambda row: ALERT if n_of(row) else None
+
+
+def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: int | None = None,
+                order=Qt.SortOrder.AscendingOrder) -> None:
+    view.setModel(proxy)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.verticalHeader().setVisible(False)
+    if sort_column is not None:
+        view.sortByColumn(sort_column, order)
+
+
+def current_row(view: QTableView):
+    index = view.currentIndex()
+    if not index.isValid():
+        return None
+    model = view.model()
+    return model.row_for(index) if isinstance(model, FilterProxy) else model.row_at(index.row())
+
+
+def select_first(view: QTableView) -> None:
+    if view.model().rowCount() and not view.currentIndex().isValid():
+        view.setCurrentIndex(view.model().index(0, 0))
+
+
+class Page(QWidget):
+    """A page built from a form; ``refresh`` loads its data in the background."""
+
+    title = ""
+    form_name = ""
+    loaded = Signal()
+
+    def __init__(self, ctx, parent=None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName(type(self).__name__)
+        self.form = embed_form(self, self.form_name)
+        self.setup()
+        ensure_accessible_names(self)
+        style_headings(self)
+
+    def setup(self) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def first_focus(self) -> QWidget | None:
+        return None
+
+    def failed(self, error) -> None:
+        self.ctx.notify(user_message(error))
+
+
+# ---------------------------------------------------------------------------- team
+
+WORKER_COLUMNS = [
+    Column("Worker", lambda r: r.name, bold=lambda r: r.status == SupervisionStatus.OVERDUE),
+    Column("Team", lambda r: r.team_name),
+    Column("Supervision", lambda r: r.status, background=lambda r: STATUS_COLOURS[r.status],
+           tooltip=lambda r: f"{r.status.label}: next due {format_date(r.next_due)}"),
+    Column("Next due", lambda r: r.next_due),
+    Column("Last held", lambda r: r.last_held, text=lambda r: format_date(r.last_held) or "Never"),
+    Column("Planned", lambda r: r.next_planned),
+    Column("ASYE", lambda r: r.is_asye, text=lambda r: "ASYE" if r.is_asye else ""),
+    Column("Open actions", lambda r: r.open_actions, text=lambda r: _count(r.open_actions), align_right=True),
+    Column("Overdue actions", lambda r: r.overdue_actions, text=lambda r: _count(r.overdue_actions),
+           foreground=_alert_if(lambda r: r.overdue_actions), align_right=True),
+    Column("Awaiting signature", lambda r: r.awaiting_signature,
+           text=lambda r: _count(r.awaiting_signature), align_right=True),
+    Column("Disagreements", lambda r: r.unresolved_disagreements,
+           text=lambda r: _count(r.unresolved_disagreements),
+           foreground=_alert_if(lambda r: r.unresolved_disagreements), align_right=True),
+]
+
+SESSION_COLUMNS = [
+    Column("Date", lambda r: r.held_at),
+    Column("Supervisee", lambda r: r.supervisee_name),
+    Column("Supervisor", lambda r: r.supervisor_name),
+    Column("Type", lambda r: r.session_type),
+    Column("State", lambda r: r.state, background=lambda r: STATE_COLOURS[r.state]),
+    Column("Children discussed", lambda r: r.discussions, align_right=True),
+    Column("Response", lambda r: r.agreement,
+           text=lambda r: {"agrees": "Agrees", "disagrees": "Disagrees"}.get(r.agreement or "", ""),
+           foreground=lambda r: ALERT if r.disagreement_open else None),
+    Column("Due", lambda r: r.sign_by or r.share_by,
+           text=lambda r: ("Sign by " + format_date(r.sign_by)) if r.state in (
+               RecordState.SHARED, RecordState.SUPERVISOR_SIGNED) and r.sign_by else
+           ("Share by " + format_date(r.share_by)) if r.state == RecordState.DRAFT else ""),
+]
+
+_FILTERS = [
+    lambda r: True,
+    lambda r: r.status == SupervisionStatus.OVERDUE,
+    lambda r: r.status == SupervisionStatus.DUE_SOON,
+    lambda r: r.status == SupervisionStatus.ON_TRACK,
+    lambda r: r.unresolved_disagreements > 0,
+    lambda r: r.is_asye,
+]
+
+
+class TeamPage(Page):
+    title = "My team"
+    form_name = "team_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.model = RowsModel(WORKER_COLUMNS, self)
+        self.proxy = FilterProxy(self.model, self)
+        setup_table(f.workerTable, self.proxy, stretch=0, sort_column=3)
+        f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
+        f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
+        f.workerTable.activated.connect(lambda _i: self.open_history())
+        f.historyButton.clicked.connect(self.open_history)
+        f.newSessionButton.clicked.connect(self.new_session)
+        self.flagged_model = RowsModel(SESSION_COLUMNS, self)
+        self.flagged_proxy = FilterProxy(self.flagged_model, self)
+        setup_table(f.flaggedTable, self.flagged_proxy, stretch=1, sort_column=0,
+                    order=Qt.SortOrder.DescendingOrder)
+        f.flaggedTable.activated.connect(lambda _i: self.open_flagged())
+        f.openFlaggedButton.clicked.connect(self.open_flagged)
+        f.flaggedGroup.setVisible(False)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_session)
+
+    def first_focus(self):
+        return self.form.workerTable
+
+    def refresh(self) -> None:
+        actor, today = self.ctx.actor, self.ctx.today()
+        self.ctx.tasks.read(lambda s: (queries.team_overview(s, actor, today),
+                                       queries.flagged_disagreements(s, actor)),
+                            self._show, self.failed)
+
+    def _show(self, data) -> None:
+        rows, flagged = data
+        self.model.set_rows(rows)
+        select_first(self.form.workerTable)
+        overdue = sum(r.status == SupervisionStatus.OVERDUE for r in rows)
+        soon = sum(r.status == SupervisionStatus.DUE_SOON for r in rows)
+        awaiting = sum(r.awaiting_signature for r in rows)
+        self.form.summaryLabel.setText(
+            f"{len(rows)} workers · {overdue} overdue · {soon} due within 7 days · "
+            f"{awaiting} records awaiting signature")
+        self.flagged_model.set_rows(flagged)
+        self.form.flaggedGroup.setVisible(bool(flagged))
+        self.loaded.emit()
+
+    def open_history(self) -> None:
+        row = current_row(self.form.workerTable)
+        if row is not None:
+            self.ctx.window.open_history(row.worker_id, row.name)
+
+    def new_session(self) -> None:
+        row = current_row(self.form.workerTable)
+        if row is not None:
+            self.ctx.window.new_session(row.worker_id)
+
+    def open_flagged(self) -> None:
+        row = current_row(self.form.flaggedTable)
+        if row is not None:
+            self.ctx.window.open_session(row.session_id)
+
+
+class HistoryPage(Page):
+    form_name = "history_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.worker_id: str | None = None
+        self.model = RowsModel(SESSION_COLUMNS, self)
+        self.proxy = FilterProxy(self.model, self)
+        setup_table(f.historyTable, self.proxy, stretch=None, sort_column=0,
+                    order=Qt.SortOrder.DescendingOrder)
+        f.historyTable.activated.connect(lambda _i: self.open_record())
+        f.openButton.clicked.connect(self.open_record)
+        f.newSessionButton.clicked.connect(lambda: self.ctx.window.new_session(self.worker_id))
+        f.backButton.clicked.connect(self.ctx.window.go_back)
+
+    def first_focus(self):
+        return self.form.historyTable
+
+    def show_worker(self, worker_id: str, name: str) -> None:
+        self.worker_id = worker_id
+        self.form.titleLabel.setText(f"Supervision history: {name}")
+        self.form.detailLabel.setText("Loading…")
+        self.model.set_rows([])
+        self.refresh()
+
+    def refresh(self) -> None:
+        actor, worker = self.ctx.actor, self.worker_id
+        if worker is None:
+            return
+        self.ctx.tasks.read(lambda s: queries.worker_history(s, actor, worker), self._show, self.failed)
+
+    def _show(self, rows) -> None:
+        self.model.set_rows(rows)
+        select_first(self.form.historyTable)
+        self.form.detailLabel.setText(
+            f"{len(rows)} records" + (f"; latest {format_london(rows[0].held_at)}" if rows else ""))
+        self.form.newSessionButton.setVisible(bool(self.ctx.actor.managed_team_ids))
+        self.loaded.emit()
+
+    def open_record(self) -> None:
+        row = current_row(self.form.historyTable)
+        if row is not None:
+            self.ctx.window.open_session(row.session_id)
+
+
+# ---------------------------------------------------------------------------- my supervision
+
+MY_ACTION_COLUMNS = [
+    Column("Action", lambda a: a.description),
+    Column("Due", lambda a: a.due_on, foreground=lambda a: ALERT if a.overdue else None,
+           text=lambda a: format_date(a.due_on) + (" (overdue)" if a.overdue else "")),
+    Column("Child", lambda a: a.child_label),
+    Column("From", lambda a: a.source),
+]
+
+CHILD_COLUMNS = [
+    Column("Case ID", lambda c: c.case_id),
+    Column("Name", lambda c: c.name),
+    Column("Legal status", lambda c: c.legal_status),
+    Column("Allocated worker", lambda c: c.worker_name),
+    Column("Last oversight note", lambda c: c.last_oversight,
+           text=lambda c: format_date(c.last_oversight) or "None recorded"),
+]
+
+
+class MySupervisionPage(Page):
+    title = "My supervision"
+    form_name = "my_supervision.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.records = RowsModel(SESSION_COLUMNS, self)
+        self.records_proxy = FilterProxy(self.records, self)
+        setup_table(f.recordsTable, self.records_proxy, stretch=None, sort_column=0,
+                    order=Qt.SortOrder.DescendingOrder)
+        f.recordsTable.setColumnHidden(1, True)
+        self.actions = RowsModel(MY_ACTION_COLUMNS, self)
+        self.actions_proxy = FilterProxy(self.actions, self)
+        setup_table(f.actionsTable, self.actions_proxy, stretch=0)
+        self.children = RowsModel(CHILD_COLUMNS, self)
+        self.children_proxy = FilterProxy(self.children, self)
+        setup_table(f.childrenTable, self.children_proxy, stretch=1, sort_column=1)
+        for status in ActionStatus:
+            if status != ActionStatus.OPEN:
+                f.actionStatusCombo.addItem(status.label, status.value)
+        f.recordsTable.activated.connect(lambda _i: self.open_record())
+        f.openRecordButton.clicked.connect(self.open_record)
+        f.setActionStatusButton.clicked.connect(self.set_status)
+        f.openActionSourceButton.clicked.connect(self.open_source)
+        f.actionsTable.activated.connect(lambda _i: self.open_source())
+        f.childrenTable.activated.connect(lambda _i: self.open_child())
+        f.openChildButton.clicked.connect(self.open_child)
+
+    def first_focus(self):
+        return self.form.recordsTable
+
+    def refresh(self) -> None:
+        actor, today = self.ctx.actor, self.ctx.today()
+        self.ctx.tasks.read(lambda s: (queries.my_records(s, actor), queries.my_actions(s, actor, today),
+                                       queries.children_allocated_to(s, actor)),
+                            self._show, self.failed)
+
+    def _show(self, data) -> None:
+        records, actions, children = data
+        self.records.set_rows(records)
+        self.actions.set_rows(actions)
+        self.children.set_rows(children)
+        for view in (self.form.recordsTable, self.form.actionsTable, self.form.childrenTable):
+            select_first(view)
+        waiting = sum(r.state == RecordState.SHARED and not r.agreement for r in records)
+        overdue = sum(a.overdue for a in actions)
+        self.form.summaryLabel.setText(
+            f"{waiting} record{'s' if waiting != 1 else ''} waiting for your response · "
+            f"{len(actions)} open action{'s' if len(actions) != 1 else ''}"
+            + (f", {overdue} overdue" if overdue else ""))
+        self.loaded.emit()
+
+    def open_record(self) -> None:
+        row = current_row(self.form.recordsTable)
+        if row is not None:
+            self.ctx.window.open_session(row.session_id)
+
+    def set_status(self) -> None:
+        row = current_row(self.form.actionsTable)
+        if row is None:
+            return
+        status, actor = self.form.actionStatusCombo.currentData(), self.ctx.actor
+        self.ctx.tasks.write(lambda s: sr.set_action_status(s, actor, row.action_id, status),
+                             lambda _r: (self.ctx.notify("Action updated."), self.refresh()), self.failed)
+
+    def open_source(self) -> None:
+        row = current_row(self.form.actionsTable)
+        if row is None:
+            return
+        if row.session_id:
+            self.ctx.window.open_session(row.session_id)
+        elif row.oversight_note_id:
+            self.ctx.window.open_note(note_id=row.oversight_note_id)
+
+    def open_child(self) -> None:
+        row = current_row(self.form.childrenTable)
+        if row is not None:
+            self.ctx.window.open_child(row.child_id)
+
+
+class ChildrenPage(Page):
+    title = "Children"
+    form_name = "children_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.model = RowsModel(CHILD_COLUMNS, self)
+        self.proxy = FilterProxy(self.model, self)
+        setup_table(f.childrenTable, self.proxy, stretch=1, sort_column=1)
+        f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
+        f.childrenTable.activated.connect(lambda _i: self.open_child())
+        f.openChildButton.clicked.connect(self.open_child)
+        f.newNoteButton.clicked.connect(self.new_note)
+        f.newNoteButton.setVisible(bool(self.ctx.actor.managed_team_ids))
+
+    def first_focus(self):
+        return self.form.filterEdit
+
+    def refresh(self) -> None:
+        actor = self.ctx.actor
+        self.ctx.tasks.read(lambda s: queries.my_children(s, actor), self._show, self.failed)
+
+    def _show(self, rows) -> None:
+        self.model.set_rows(rows)
+        select_first(self.form.childrenTable)
+        never = sum(c.last_oversight is None for c in rows)
+        self.form.summaryLabel.setText(f"{len(rows)} children · {never} with no oversight note yet")
+        self.loaded.emit()
+
+    def open_child(self) -> None:
+        row = current_row(self.form.childrenTable)
+        if row is not None:
+            self.ctx.window.open_child(row.child_id)
+
+    def new_note(self) -> None:
+        row = current_row(self.form.childrenTable)
+        if row is not None:
+            self.ctx.window.open_note(child_id=row.child_id)
+
+
+CHRONOLOGY_COLUMNS = [
+    Column("Date", lambda e: e.when),
+    Column("Entry", lambda e: e.title),
+    Column("By", lambda e: e.author_name),
+    Column("Decision", lambda e: e.decision, text=lambda e: (e.decision or "").split("\n")[0][:120]),
+    Column("State", lambda e: e.state),
+]
+
+
+class ChildPage(Page):
+    form_name = "child_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.child_id: str | None = None
+        self.model = RowsModel(CHRONOLOGY_COLUMNS, self)
+        setup_table(f.chronologyTable, self.model, stretch=3)
+        f.chronologyTable.selectionModel().currentRowChanged.connect(self._entry_selected)
+        f.chronologyTable.activated.connect(lambda _i: self.open_entry())
+        f.openEntryButton.clicked.connect(self.open_entry)
+        f.newNoteButton.clicked.connect(lambda: self.ctx.window.open_note(child_id=self.child_id))
+        f.backButton.clicked.connect(self.ctx.window.go_back)
+
+    def first_focus(self):
+        return self.form.chronologyTable
+
+    def show_child(self, child_id: str) -> None:
+        self.child_id = child_id
+        self.form.titleLabel.setText("Child")
+        self.form.detailsLabel.setText("Loading…")
+        self.model.set_rows([])
+        self.form.entryView.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        actor, child = self.ctx.actor, self.child_id
+        if child is not None:
+            self.ctx.tasks.write(lambda s: queries.child_chronology(s, actor, child), self._show, self.failed)
+
+    def _show(self, detail: queries.ChildDetail) -> None:
+        c = detail.child
+        f = self.form
+        f.titleLabel.setText(f"{c.name} ({c.case_id})")
+        f.detailsLabel.setText(
+            f"{c.legal_status.label} · born {format_date(detail.date_of_birth)} · allocated to "
+            f"{c.worker_name or 'nobody'} · {len(detail.entries)} oversight entries")
+        f.newNoteButton.setVisible(detail.can_add_note)
+        self.model.set_rows(detail.entries)
+        select_first(f.chronologyTable)
+        self.loaded.emit()
+
+    def _entry_selected(self, current, _previous) -> None:
+        if not current.isValid():
+            self.form.entryView.clear()
+            return
+        e = self.model.row_at(current.row())
+        parts = [f"{e.title} — {format_london(e.when)} — {e.author_name} — {e.state.label}",
+                 "", "Decision:", e.decision or "(none yet)", "", "Rationale:", e.rationale or "(none yet)"]
+        if e.next_review:
+            parts += ["", f"Next review: {format_date(e.next_review)}"]
+        self.form.entryView.setPlainText("\n".join(parts))
+
+    def open_entry(self) -> None:
+        e = current_row(self.form.chronologyTable)
+        if e is None:
+            return
+        if e.kind == "oversight_note":
+            self.ctx.window.open_note(note_id=e.record_id)
+        elif e.session_id:
+            self.ctx.window.open_session(e.session_id, where=f"section:decision@{e.record_id}",
+                                         quiet_denied=True)
+
+
+# ---------------------------------------------------------------------------- search
+
+SEARCH_COLUMNS = [
+    Column("Record", lambda h: h.title),
+    Column("Section", lambda h: h.section_label),
+    Column("Date", lambda h: h.when),
+    Column("Match", lambda h: h.snippet),
+]
+
+
+class SearchPage(Page):
+    title = "Search"
+    form_name = "search_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self.model = RowsModel(SEARCH_COLUMNS, self)
+        setup_table(f.resultsTable, self.model, stretch=3)
+        f.resultsTable.setItemDelegateForColumn(3, HtmlDelegate(
+            lambda text: snippet_html(text, queries.HIGHLIGHT_START, queries.HIGHLIGHT_END), self))
+        f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.run_search)
+        f.searchEdit.textChanged.connect(lambda _t: self._timer.start())
+        f.searchEdit.returnPressed.connect(self.run_search)
+        f.resultsTable.activated.connect(lambda _i: self.open_result())
+        f.openResultButton.clicked.connect(self.open_result)
+        self._generation = 0
+
+    def first_focus(self):
+        return self.form.searchEdit
+
+    def run_search(self) -> None:
+        self._timer.stop()
+        text = self.form.searchEdit.text()
+        actor = self.ctx.actor
+        self._generation += 1
+        generation = self._generation
+
+        def show(hits):
+            if generation != self._generation:
+                return  # an older search finishing late
+            self.model.set_rows(hits)
+            select_first(self.form.resultsTable)
+            self.form.resultSummaryLabel.setText(
+                "" if not text.strip() else
+                f"{len(hits)} result{'s' if len(hits) != 1 else ''}" + (" (showing the best 50)" if len(hits) >= 50 else ""))
+            self.loaded.emit()
+
+        self.ctx.tasks.read(lambda s: queries.search(s, actor, text), show, self.failed)
+
+    def open_result(self) -> None:
+        hit = current_row(self.form.resultsTable)
+        if hit is None:
+            return
+        if hit.session_id:
+            where = None
+            if hit.kind == "case_discussion":
+                where = f"section:{hit.section}@{hit.record_id}"
+            elif hit.kind == "supervision":
+                where = f"section:{hit.section}"
+            elif hit.kind == "action":
+                where = f"action:{hit.record_id}"
+            self.ctx.window.open_session(hit.session_id, where=where)
+        elif hit.oversight_note_id:
+            self.ctx.window.open_note(note_id=hit.oversight_note_id)
+        elif hit.child_id:
+            self.ctx.window.open_child(hit.child_id)
+
+
+# ---------------------------------------------------------------------------- settings
+
+def text_scale_key(staff_id: str) -> str:
+    return f"text_scale:{staff_id}"
+
+
+def load_text_scale(session, staff_id: str) -> int:
+    row = session.get(ProfileSetting, text_scale_key(staff_id))
+    try:
+        return max(0, min(len(TEXT_SCALES) - 1, int(row.value))) if row else 0
+    except ValueError:
+        return 0
+
+
+def save_text_scale(session, staff_id: str, index: int) -> None:
+    row = session.get(ProfileSetting, text_scale_key(staff_id))
+    if row is None:
+        session.add(ProfileSetting(key=text_scale_key(staff_id), value=str(index)))
+    else:
+        row.value = str(index)
+
+
+class SettingsPage(Page):
+    title = "Settings"
+    form_name = "settings_page.ui"
+
+    def setup(self) -> None:
+        f = self.form
+        self._loading = False
+        self.policies: list[queries.TeamPolicyRow] = []
+        f.textSizeCombo.currentIndexChanged.connect(self.text_size_changed)
+        f.policyTeamCombo.currentIndexChanged.connect(self._team_chosen)
+        f.savePolicyButton.clicked.connect(self.save_policy)
+
+    def first_focus(self):
+        return self.form.textSizeCombo
+
+    def refresh(self) -> None:
+        actor = self.ctx.actor
+        self.ctx.tasks.read(lambda s: (load_text_scale(s, actor.staff_id), queries.team_policies(s, actor)),
+                            self._show, self.failed)
+
+    def _show(self, data) -> None:
+        scale, policies = data
+        f = self.form
+        self._loading = True
+        f.textSizeCombo.setCurrentIndex(scale)
+        self.policies = policies
+        f.policyTeamCombo.clear()
+        for p in policies:
+            f.policyTeamCombo.addItem(p.team_name, p.team_id)
+        self._loading = False
+        f.policyGroup.setVisible(bool(policies))
+        self._team_chosen(f.policyTeamCombo.currentIndex())
+        self.loaded.emit()
+
+    def _team_chosen(self, index: int) -> None:
+        if self._loading or not (0 <= index < len(self.policies)):
+            return
+        f = self.form
+        row = self.policies[index]
+        f.intervalSpin.setValue(row.policy.standard_interval_days)
+        f.dueSoonSpin.setValue(row.policy.due_soon_days)
+        phases = "; ".join(f"every {p.interval_days} days until day {p.until_days}" for p in row.policy.asye_phases)
+        f.asyeInfoLabel.setText(f"Newly qualified workers: {phases}; then the standard interval.")
+        for w in (f.intervalSpin, f.dueSoonSpin):
+            w.setReadOnly(not row.can_set)
+        f.savePolicyButton.setVisible(row.can_set)
+        f.policyMessageLabel.setText("" if row.can_set else
+                                     "Only the service manager or head of service changes this policy.")
+
+    def text_size_changed(self, index: int) -> None:
+        if self._loading:
+            return
+        apply_text_scale(TEXT_SCALES[index])
+        staff_id = self.ctx.actor.staff_id
+        self.ctx.tasks.write(lambda s: save_text_scale(s, staff_id, index))
+
+    def save_policy(self) -> None:
+        f = self.form
+        index = f.policyTeamCombo.currentIndex()
+        if not (0 <= index < len(self.policies)):
+            return
+        row = self.policies[index]
+        try:
+            policy = SupervisionPolicy(standard_interval_days=f.intervalSpin.value(),
+                                       asye_phases=row.policy.asye_phases,
+                                       due_soon_days=f.dueSoonSpin.value())
+        except ValueError as problem:
+            f.policyMessageLabel.setText(str(problem))
+            return
+        actor = self.ctx.actor
+
+        def done(_r):
+            f.policyMessageLabel.setText(f"Saved the policy for {row.team_name}.")
+            self.ctx.window.refresh_all()
+
+        self.ctx.tasks.write(lambda s: sr.set_team_policy(s, actor, row.team_id, policy), done,
+                             lambda e: f.policyMessageLabel.setText(user_message(e)))
+
+
+__all__ = ["TeamPage", "HistoryPage", "MySupervisionPage", "ChildrenPage", "ChildPage", "SearchPage",
+           "SettingsPage", "load_text_scale"]

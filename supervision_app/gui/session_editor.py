@@ -1,0 +1,627 @@
+"""The supervision record editor: every section of DESIGN.md §2, autosaved as you type.
+
+The supervisor edits a draft; the supervisee reads a shared record and responds. Wellbeing
+is shown only to the pair (``Operation.VIEW_PRIVATE``, decided in ``queries.session_detail``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal, QStringListModel
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from ..domain.text_rules import InvalidInput, check_not_future, check_order, clean_text, parse_date
+from ..domain.time_rules import LONDON, format_date, london, london_date, utc_now
+from ..domain.vocabulary import Agreement, RecordState, SessionType
+from ..store import queries
+from ..store import supervision_records as sr
+from .accessibility import ensure_accessible_names, style_headings
+from .autosave import Autosaver
+from .forms import Form, embed_form, load_widget
+from .models import Column, RowsModel
+from .tasks import user_message
+from .widgets import ActionsPanel, InlineErrors, optional_date, status_choices
+
+COMPLEXITY_LABELS = {"": "Not recorded", "low": "Low", "medium": "Medium", "high": "High"}
+CAPACITY_LABELS = {"": "Not recorded", "has_capacity": "Has capacity", "at_capacity": "At capacity",
+                   "over_capacity": "Over capacity"}
+
+REVIEW_COLUMNS = [
+    Column("Action", lambda r: r.description),
+    Column("Owner", lambda r: r.owner_name),
+    Column("Due", lambda r: r.due_on),
+    Column("From session", lambda r: r.from_held),
+    Column("Status now", lambda r: r.status),
+    Column("Note", lambda r: r.note),
+]
+
+DISCUSSION_FIELDS = {  # widget name -> (field, label)
+    "positionEdit": ("current_position", "Current position"),
+    "worriesEdit": ("worries", "What are we worried about"),
+    "workingEdit": ("working_well", "What is working well"),
+    "needsEdit": ("needs_to_happen", "What needs to happen"),
+    "decisionEdit": ("decision", "Decision"),
+    "rationaleEdit": ("rationale", "Rationale"),
+}
+
+
+def parse_time(text: str) -> time:
+    raw = (text or "").strip()
+    try:
+        hours, minutes = raw.replace(".", ":").split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise InvalidInput(f"Time: '{raw[:10]}' is not a time; use hh:mm, e.g. 14:30.") from None
+
+
+class DiscussionWidget:
+    def __init__(self, editor: "SessionEditor", detail: queries.DiscussionDetail, index: int,
+                 count: int) -> None:
+        self.detail = detail
+        self.box: QGroupBox = load_widget("case_discussion.ui", editor.form.discussionsContainer)
+        self.box.setObjectName(f"discussion_{detail.discussion_id}")
+        self.form = Form(self.box)
+        title = f"{index + 1}. {detail.child_label}"
+        self.box.setTitle(title)
+        self.box.setAccessibleName(f"Case discussion: {detail.child_label}")
+        self.form.childDetailLabel.setText(detail.legal_status.label)
+        for name, (_field, label) in DISCUSSION_FIELDS.items():
+            widget = getattr(self.form, name)
+            widget.setAccessibleName(f"{label} for {detail.child_name}")
+            widget.setPlainText(getattr(detail, _field))
+        self.form.scaleSpin.setAccessibleName(f"Safety scale 0 to 10 for {detail.child_name}")
+        self.form.scaleSpin.setValue(-1 if detail.safety_scale is None else detail.safety_scale)
+        for name in ("moveUpButton", "moveDownButton", "removeButton"):
+            getattr(self.form, name).setAccessibleName(
+                f"{getattr(self.form, name).text()}: {detail.child_name}")
+        self.form.moveUpButton.setEnabled(index > 0)
+        self.form.moveDownButton.setEnabled(index < count - 1)
+
+
+class SessionEditor(QWidget):
+    """One supervision record. ``go_back`` is emitted when the user leaves it."""
+
+    go_back = Signal()
+    loaded = Signal()
+
+    def __init__(self, ctx, session_id: str, *, where: str | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SessionEditorPage")
+        self.ctx = ctx
+        self.session_id = session_id
+        self.detail: queries.SessionDetail | None = None
+        self.form = f = embed_form(self, "session_editor.ui")
+        self.errors = InlineErrors(f.messageLabel)
+        self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
+        self.autosaver.state_changed.connect(f.saveStateLabel.setText)
+        self.autosaver.refused.connect(self._refused)
+        self._loading = False
+        self._bound: dict[tuple[str, str, str], list[QWidget]] = {}
+        self._discussions: dict[str, DiscussionWidget] = {}
+        self._panels: list[tuple[ActionsPanel, set[str]]] = []
+        self._children_loaded = False
+
+        for t in SessionType:
+            f.typeCombo.addItem(t.label, t.value)
+        for value, text in COMPLEXITY_LABELS.items():
+            f.complexityCombo.addItem(text, value)
+        for value, text in CAPACITY_LABELS.items():
+            f.capacityCombo.addItem(text, value)
+        for text, value in status_choices():
+            f.reviewStatusCombo.addItem(text, value)
+        self.review_model = RowsModel(REVIEW_COLUMNS, self)
+        f.reviewTable.setModel(self.review_model)
+        f.reviewTable.horizontalHeader().setSectionResizeMode(0, f.reviewTable.horizontalHeader().ResizeMode.Stretch)
+
+        f.backButton.clicked.connect(self.leave)
+        f.shareButton.clicked.connect(self.share)
+        f.withdrawButton.clicked.connect(self.withdraw)
+        f.addDiscussionButton.clicked.connect(self.add_discussion)
+        f.childSearchEdit.returnPressed.connect(self.add_discussion)
+        f.setReviewButton.clicked.connect(self.set_review)
+        f.saveResponseButton.clicked.connect(self.save_response)
+        f.disagreeRadio.toggled.connect(self._agreement_toggled)
+        self._completer_model = QStringListModel(self)
+        completer = QCompleter(self._completer_model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        f.childSearchEdit.setCompleter(completer)
+        f.childSearchEdit.textEdited.connect(self._load_children_once)
+
+        # header and sections: (widget, kind, field, parser)
+        s = "session"
+        self._bind(f.heldDateEdit, s, session_id, "held_at", self._parse_held_at)
+        self._bind(f.heldTimeEdit, s, session_id, "held_at", self._parse_held_at)
+        self._bind(f.durationSpin, s, session_id, "duration_minutes", lambda w: w.value())
+        self._bind(f.typeCombo, s, session_id, "session_type", lambda w: w.currentData())
+        self._bind(f.locationEdit, s, session_id, "location", lambda w: clean_text("Where held", w.text()))
+        self._bind(f.agreementCheck, s, session_id, "agreement_in_place", lambda w: w.isChecked())
+        for widget, name, label in (
+                (f.wellbeingEdit, "wellbeing", "Wellbeing and support"),
+                (f.workloadNotesEdit, "workload_notes", "Workload notes"),
+                (f.learningEdit, "learning", "Learning and development"),
+                (f.asyeEdit, "asye_progress", "ASYE progress")):
+            self._bind(widget, s, session_id, name, self._text_parser(label))
+        self._bind(f.caseloadSpin, s, session_id, "caseload_count",
+                   lambda w: None if w.value() < 0 else w.value())
+        self._bind(f.complexityCombo, s, session_id, "caseload_complexity", lambda w: w.currentData())
+        self._bind(f.capacityCombo, s, session_id, "capacity", lambda w: w.currentData())
+        self._bind(f.nextDateEdit, s, session_id, "next_session_on", self._parse_next)
+        self._bind(f.commentsEdit, "response", session_id, "comments", self._text_parser("Your comments"))
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.reload(where=where)
+
+    # ------------------------------------------------------------------ binding
+
+    @staticmethod
+    def _text_parser(label: str) -> Callable[[QWidget], str]:
+        return lambda w: clean_text(label, w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text())
+
+    def _bind(self, widget: QWidget, kind: str, record_id: str, field: str,
+              parse: Callable[[QWidget], Any]) -> None:
+        self._bound.setdefault((kind, record_id, field), []).append(widget)
+        widget.setProperty("field", field)
+
+        def changed(*_args) -> None:
+            if self._loading:
+                return
+            try:
+                value = parse(widget)
+            except InvalidInput as problem:
+                self.autosaver.discard(kind, record_id, field)
+                self.errors.show(widget, str(problem))
+                return
+            for w in self._bound[(kind, record_id, field)]:
+                self.errors.clear(w)
+            self.autosaver.queue(kind, record_id, field, value)
+
+        if isinstance(widget, QPlainTextEdit):
+            widget.textChanged.connect(changed)
+        elif isinstance(widget, QLineEdit):
+            widget.textChanged.connect(changed)
+        elif isinstance(widget, QSpinBox):
+            widget.valueChanged.connect(changed)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(changed)
+        elif isinstance(widget, QCheckBox):
+            widget.toggled.connect(changed)
+
+    def _parse_held_at(self, _widget=None) -> datetime:
+        f = self.form
+        day = parse_date("Date of session", f.heldDateEdit.text())
+        at = parse_time(f.heldTimeEdit.text())
+        check_not_future("Date of session", day, london_date(utc_now()))
+        moment = datetime.combine(day, at, tzinfo=LONDON)
+        if moment > utc_now():
+            raise InvalidInput(f"Time of session ({at:%H:%M}) is later than now.")
+        next_day = self._try(lambda: optional_date("Next supervision date", f.nextDateEdit.text()))
+        if next_day is not None:
+            check_order("the session date", day, "Next supervision date", next_day)
+        self.errors.clear(f.nextDateEdit) if next_day is not None else None
+        return moment
+
+    def _parse_next(self, _widget=None) -> date | None:
+        f = self.form
+        next_day = optional_date("Next supervision date", f.nextDateEdit.text())
+        held = self._try(lambda: parse_date("Date of session", f.heldDateEdit.text()))
+        if next_day is not None and held is not None:
+            check_order("the session date", held, "Next supervision date", next_day)
+        return next_day
+
+    @staticmethod
+    def _try(fn):
+        try:
+            return fn()
+        except InvalidInput:
+            return None
+
+    def _refused(self, kind: str, record_id: str, field: str, message: str) -> None:
+        for widget in self._bound.get((kind, record_id, field), []):
+            self.errors.show(widget, message)
+
+    # ------------------------------------------------------------------ loading
+
+    def reload(self, where: str | None = None, focus: Callable[[], QWidget | None] | None = None) -> None:
+        """Save what is pending, then read the record back (in write order, so it includes
+        everything just saved)."""
+        actor, sid = self.ctx.actor, self.session_id
+
+        def after_save() -> None:
+            self.ctx.tasks.write(lambda s: queries.session_detail(s, actor, sid),
+                                 lambda d: self._show(d, where, focus), self._load_failed)
+
+        self.autosaver.flush(after_save)
+
+    def _load_failed(self, error) -> None:
+        self._message(user_message(error))
+
+    def _message(self, text: str) -> None:
+        self.form.messageLabel.setText(text)
+        self.form.messageLabel.setVisible(bool(text))
+
+    def _show(self, d: queries.SessionDetail, where: str | None, focus) -> None:
+        f = self.form
+        self.detail = d
+        self._loading = True
+        try:
+            when = london(d.held_at)
+            f.titleLabel.setText(f"Supervision: {d.supervisee_name}, {when:%d/%m/%Y}")
+            f.stateLabel.setText(d.state.label)
+            f.stateLabel.setProperty("state", d.state.value)
+            f.stateLabel.style().polish(f.stateLabel)
+            self._set_line(f.heldDateEdit, f"{when:%d/%m/%Y}")
+            self._set_line(f.heldTimeEdit, f"{when:%H:%M}")
+            f.durationSpin.setValue(d.duration_minutes)
+            f.typeCombo.setCurrentIndex(f.typeCombo.findData(d.session_type.value))
+            self._set_line(f.locationEdit, d.location)
+            f.agreementCheck.setChecked(d.agreement_in_place)
+            f.wellbeingGroup.setVisible(d.wellbeing is not None)
+            self._set_text(f.wellbeingEdit, d.wellbeing or "")
+            f.caseloadSpin.setValue(-1 if d.caseload_count is None else d.caseload_count)
+            f.complexityCombo.setCurrentIndex(max(0, f.complexityCombo.findData(d.caseload_complexity)))
+            f.capacityCombo.setCurrentIndex(max(0, f.capacityCombo.findData(d.capacity)))
+            self._set_text(f.workloadNotesEdit, d.workload_notes)
+            self._set_text(f.learningEdit, d.learning)
+            self._set_text(f.asyeEdit, d.asye_progress)
+            f.asyeEdit.setVisible(d.supervisee_is_asye or bool(d.asye_progress))
+            f.asyeLabel.setVisible(f.asyeEdit.isVisible())
+            self._set_line(f.nextDateEdit, format_date(d.next_session_on))
+            self.review_model.set_rows(d.reviews)
+            f.reviewGroup.setVisible(bool(d.reviews))
+            self._build_discussions(d)
+            self._show_response(d)
+            self._set_editable(d.can_edit)
+            f.shareButton.setVisible(d.can_share or (d.can_edit and d.state == RecordState.DRAFT))
+            f.withdrawButton.setVisible(d.can_withdraw)
+            deadlines = [f"Share by {format_date(d.share_by)}"] if d.state == RecordState.DRAFT else []
+            if d.sign_by is not None and d.state != RecordState.LOCKED:
+                deadlines.append(f"Supervisee to comment and sign by {format_date(d.sign_by)}")
+            f.deadlinesLabel.setText(" · ".join(deadlines))
+        finally:
+            self._loading = False
+        ensure_accessible_names(self)
+        self._fix_tab_order()
+        if where:
+            self.go_to(where)
+        elif focus is not None:
+            target = focus()
+            if target is not None:
+                f.scrollArea.ensureWidgetVisible(target)
+                target.setFocus()
+        self.loaded.emit()
+
+    @staticmethod
+    def _set_text(widget: QPlainTextEdit, text: str) -> None:
+        if widget.toPlainText() != text:
+            widget.setPlainText(text)
+
+    @staticmethod
+    def _set_line(widget: QLineEdit, text: str) -> None:
+        if widget.text() != text:
+            widget.setText(text)
+
+    def _build_discussions(self, d: queries.SessionDetail) -> None:
+        f = self.form
+        layout = f.discussionsLayout
+        for old in self._discussions.values():
+            for name in DISCUSSION_FIELDS:
+                self._bound.pop(("discussion", old.detail.discussion_id,
+                                 DISCUSSION_FIELDS[name][0]), None)
+            self._bound.pop(("discussion", old.detail.discussion_id, "safety_scale"), None)
+            layout.removeWidget(old.box)
+            old.box.hide()
+            old.box.deleteLater()
+        self._discussions = {}
+        self._panels = []
+        for index, disc in enumerate(d.discussions):
+            w = DiscussionWidget(self, disc, index, len(d.discussions))
+            layout.addWidget(w.box)
+            self._discussions[disc.discussion_id] = w
+            for name, (field, label) in DISCUSSION_FIELDS.items():
+                self._bind(getattr(w.form, name), "discussion", disc.discussion_id, field,
+                           self._text_parser(label))
+            self._bind(w.form.scaleSpin, "discussion", disc.discussion_id, "safety_scale",
+                       lambda sp: None if sp.value() < 0 else sp.value())
+            did = disc.discussion_id
+            w.form.moveUpButton.clicked.connect(lambda _=False, i=did: self._structural(
+                lambda s: sr.move_case_discussion(s, self.ctx.actor, i, -1)))
+            w.form.moveDownButton.clicked.connect(lambda _=False, i=did: self._structural(
+                lambda s: sr.move_case_discussion(s, self.ctx.actor, i, 1)))
+            w.form.removeButton.clicked.connect(lambda _=False, i=did: self._structural(
+                lambda s: sr.remove_case_discussion(s, self.ctx.actor, i)))
+            panel = self._actions_panel(w.form.actionsHost, f"Actions for {disc.child_name}",
+                                        disc.actions, case_discussion_id=did)
+            w.panel = panel
+            for name in ("moveUpButton", "moveDownButton", "removeButton"):
+                getattr(w.form, name).setVisible(d.can_edit)
+            style_headings(w.box)
+        general = getattr(self, "_general_panel", None)
+        if general is None:
+            self._general_panel = self._actions_panel(f.generalActionsHost, "Other actions", d.actions)
+        else:
+            self._refresh_panel(general, d.actions)
+        f.actionsGroup.setVisible(d.can_edit or bool(d.actions))
+
+    def _actions_panel(self, host: QWidget, name: str, actions, case_discussion_id=None) -> ActionsPanel:
+        d = self.detail
+        actor, sid = self.ctx.actor, self.session_id
+
+        def add(description, owner_id, due_on):
+            def focus():
+                return panel.form.descriptionEdit
+            self._structural(lambda s: sr.add_action(
+                s, actor, session_id=sid, case_discussion_id=case_discussion_id,
+                description=description, owner_id=owner_id, due_on=due_on), focus=focus,
+                on_done=panel.clear_entry)
+
+        panel = ActionsPanel(host, name=name, owners=d.owners, default_owner=d.supervisee_id,
+                             on_add=add, on_remove=lambda action_id: self._structural(
+                                 lambda s: sr.remove_action(s, actor, action_id)),
+                             editable=d.can_edit)
+        panel.set_actions(actions)
+        self._panels.append((panel, {a.action_id for a in actions}))
+        return panel
+
+    def _refresh_panel(self, panel: ActionsPanel, actions) -> None:
+        panel.set_actions(actions)
+        for w in (panel.form.descriptionEdit, panel.form.ownerCombo, panel.form.dueEdit,
+                  panel.form.addActionButton, panel.form.removeActionButton):
+            w.setVisible(self.detail.can_edit)
+        self._panels.append((panel, {a.action_id for a in actions}))
+
+    def _show_response(self, d: queries.SessionDetail) -> None:
+        f = self.form
+        f.responseGroup.setVisible(d.state != RecordState.DRAFT or bool(d.supervisee_agreement))
+        self._set_text(f.commentsEdit, d.supervisee_comments)
+        self._set_text(f.disagreementEdit, d.disagreement)
+        disagreed = d.supervisee_agreement == Agreement.DISAGREES.value
+        f.agreeRadio.setChecked(d.supervisee_agreement == Agreement.AGREES.value)
+        f.disagreeRadio.setChecked(disagreed)
+        for w in (f.commentsEdit, f.disagreementEdit):
+            w.setReadOnly(not d.can_respond)
+        f.agreeRadio.setEnabled(d.can_respond and not disagreed)
+        f.disagreeRadio.setEnabled(d.can_respond)
+        f.saveResponseButton.setVisible(d.can_respond)
+        self._agreement_toggled(disagreed)
+        if disagreed:
+            f.responseState.setText(
+                "Disagreement recorded. It stays on the record, cannot be withdrawn or erased, "
+                "and is flagged to the supervisor's manager. You can add to it.")
+        elif d.supervisee_agreement == Agreement.AGREES.value:
+            f.responseState.setText("Agreement recorded.")
+        else:
+            f.responseState.setText("")
+        if d.can_respond:
+            f.responseHint.setText("Add your comments, then say whether you agree. A disagreement "
+                                   "is kept on the record permanently and flagged to your "
+                                   "manager's manager.")
+        else:
+            f.responseHint.setText("")
+
+    def _agreement_toggled(self, disagree: bool) -> None:
+        f = self.form
+        show = disagree or bool(f.disagreementEdit.toPlainText().strip())
+        f.disagreementLabel.setVisible(show)
+        f.disagreementEdit.setVisible(show)
+
+    def _set_editable(self, editable: bool) -> None:
+        f = self.form
+        content = f.scrollContent
+        response = f.responseGroup
+        for w in content.findChildren(QWidget):
+            if response.isAncestorOf(w):
+                continue
+            if isinstance(w, (QPlainTextEdit, QLineEdit)) and not isinstance(w.parentWidget(), (QAbstractSpinBox, QComboBox)):
+                w.setReadOnly(not editable)
+            elif isinstance(w, QAbstractSpinBox):
+                w.setReadOnly(not editable)
+                w.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.UpDownArrows if editable
+                                   else QAbstractSpinBox.ButtonSymbols.NoButtons)
+            elif isinstance(w, (QComboBox, QCheckBox)):
+                w.setEnabled(editable)
+        for w in (f.childSearchEdit, f.childSearchLabel, f.addDiscussionButton, f.setReviewButton,
+                  f.reviewStatusCombo, f.reviewNoteEdit, f.reviewStatusLabel):
+            w.setVisible(editable)
+        if not editable and not self._discussions:
+            f.discussionsGroup.setTitle("Case discussions (none)")
+        else:
+            f.discussionsGroup.setTitle("Case discussions")
+
+    def _fix_tab_order(self) -> None:
+        f = self.form
+        chain: list[QWidget] = [f.childSearchEdit] if f.childSearchEdit.isVisible() else []
+        previous = f.workloadNotesEdit
+        for w in self._discussions.values():
+            for name in ("positionEdit", "worriesEdit", "workingEdit", "needsEdit", "scaleSpin",
+                         "decisionEdit", "rationaleEdit"):
+                QWidget.setTabOrder(previous, getattr(w.form, name))
+                previous = getattr(w.form, name)
+            p = w.panel.form
+            for widget in (p.actionsTable, p.descriptionEdit, p.ownerCombo, p.dueEdit,
+                           p.addActionButton, p.removeActionButton, w.form.moveUpButton,
+                           w.form.moveDownButton, w.form.removeButton):
+                QWidget.setTabOrder(previous, widget)
+                previous = widget
+        for widget in chain + [f.addDiscussionButton, f.learningEdit]:
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+
+    # ------------------------------------------------------------------ commands
+
+    def _structural(self, work, *, focus=None, on_done=None) -> None:
+        """A change to the record's shape: save typing first, write, then read it back."""
+        def done(_result):
+            if on_done is not None:
+                on_done()
+            self.reload(focus=focus)
+
+        self.autosaver.flush(lambda: self.ctx.tasks.write(work, done, self._command_failed))
+
+    def _command_failed(self, error) -> None:
+        self._message(user_message(error))
+
+    def _load_children_once(self, _text: str) -> None:
+        if self._children_loaded:
+            return
+        self._children_loaded = True
+        actor = self.ctx.actor
+        self.ctx.tasks.read(lambda s: queries.my_children(s, actor), lambda rows: self._completer_model.setStringList(
+            [f"{c.case_id} — {c.name}" for c in rows]))
+
+    def add_discussion(self) -> None:
+        f = self.form
+        typed = f.childSearchEdit.text()
+        ref = typed.split(" — ")[0].strip()
+        if not ref:
+            self.errors.show(f.childSearchEdit, "Type the child's case ID, or part of their name and pick from the list.")
+            return
+        actor, sid = self.ctx.actor, self.session_id
+
+        def done(discussion_id):
+            f.childSearchEdit.clear()
+            self.errors.clear(f.childSearchEdit)
+            self.reload(focus=lambda: self._discussions[discussion_id].form.positionEdit
+                        if discussion_id in self._discussions else None)
+
+        def failed(error):
+            self.errors.show(f.childSearchEdit, user_message(error))  # what was typed stays
+
+        def work(s):
+            try:
+                return sr.add_case_discussion(s, actor, sid, ref)
+            except InvalidInput:
+                matches = queries.find_children(s, actor, ref, limit=2)
+                if len(matches) == 1:
+                    return sr.add_case_discussion(s, actor, sid, matches[0].case_id)
+                raise
+
+        self.autosaver.flush(lambda: self.ctx.tasks.write(work, done, failed))
+
+    def set_review(self) -> None:
+        f = self.form
+        index = f.reviewTable.currentIndex()
+        if not index.isValid():
+            self._message("Select a carried-forward action first.")
+            f.reviewTable.setFocus()
+            return
+        review = self.review_model.row_at(index.row())
+        status = f.reviewStatusCombo.currentData()
+        note = f.reviewNoteEdit.text()
+        actor = self.ctx.actor
+        self._structural(lambda s: sr.set_action_review(s, actor, review.review_id, status=status, note=note),
+                         focus=lambda: f.reviewTable, on_done=f.reviewNoteEdit.clear)
+
+    def share(self) -> None:
+        self._message("")
+        invalid = self.errors.first_invalid()
+        if invalid is not None:
+            self._message("Some fields need correcting before this record can be shared: "
+                          + self.errors.message_for(invalid))
+            self.form.scrollArea.ensureWidgetVisible(invalid)
+            invalid.setFocus()
+            return
+        actor, sid = self.ctx.actor, self.session_id
+
+        def failed(error):
+            if isinstance(error, sr.SharingBlocked):
+                self._message(str(error))
+                self.go_to(error.problems[0].where, error.problems[0].message)
+            else:
+                self._message(user_message(error))
+
+        self.autosaver.flush(lambda: self.ctx.tasks.write(
+            lambda s: sr.share_session(s, actor, sid),
+            lambda _r: (self.reload(), self.ctx.notify("Shared with the supervisee.")), failed))
+
+    def withdraw(self) -> None:
+        actor, sid = self.ctx.actor, self.session_id
+        self._structural(lambda s: sr.withdraw_session(s, actor, sid))
+
+    def save_response(self) -> None:
+        f = self.form
+        disagree = f.disagreeRadio.isChecked()
+        if not disagree and not f.agreeRadio.isChecked():
+            self.errors.show(f.agreeRadio, "Choose whether you agree or disagree.")
+            f.agreeRadio.setFocus()
+            return
+        self.errors.clear(f.agreeRadio)
+        try:
+            comments = clean_text("Your comments", f.commentsEdit.toPlainText())
+            disagreement = clean_text("What you disagree with", f.disagreementEdit.toPlainText()) if disagree else ""
+        except InvalidInput as problem:
+            self._message(str(problem))
+            return
+        actor, sid = self.ctx.actor, self.session_id
+        agreement = Agreement.DISAGREES if disagree else Agreement.AGREES
+
+        def failed(error):
+            target = f.disagreementEdit if disagree else f.agreeRadio
+            self.errors.show(target, user_message(error))
+
+        self.autosaver.flush(lambda: self.ctx.tasks.write(
+            lambda s: sr.respond(s, actor, sid, comments=comments, agreement=agreement,
+                                 disagreement=disagreement),
+            lambda _r: self.reload(), failed))
+
+    def go_to(self, where: str, message: str | None = None) -> None:
+        """Take the user to a part of the record: ``case_discussion:<id>``, ``action:<id>``
+        or a section name from search (``learning``, ``decision@<discussion id>``...)."""
+        f = self.form
+        target: QWidget | None = None
+        kind, _, ident = where.partition(":")
+        if kind == "case_discussion" and ident in self._discussions:
+            w = self._discussions[ident]
+            if not w.form.decisionEdit.toPlainText().strip():
+                target = w.form.decisionEdit
+            elif not w.form.rationaleEdit.toPlainText().strip():
+                target = w.form.rationaleEdit
+            else:
+                target = w.form.positionEdit
+        elif kind == "action":
+            for panel, ids in self._panels:
+                if ident in ids and panel.select(ident):
+                    target = panel.form.actionsTable
+                    break
+        elif kind == "section":
+            section, _, discussion_id = ident.partition("@")
+            if discussion_id in self._discussions:
+                names = {v[0]: k for k, v in DISCUSSION_FIELDS.items()}
+                target = getattr(self._discussions[discussion_id].form, names.get(section, "positionEdit"))
+            else:
+                target = {"wellbeing": f.wellbeingEdit, "workload_notes": f.workloadNotesEdit,
+                          "learning": f.learningEdit, "asye_progress": f.asyeEdit,
+                          "supervisee_comments": f.commentsEdit,
+                          "disagreement": f.disagreementEdit}.get(section)
+        if target is None or not target.isVisible() and not target.isVisibleTo(self):
+            return
+        if message:
+            self.errors.show(target, message)
+        f.scrollArea.ensureWidgetVisible(target, 50, 120)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ leaving
+
+    def discussion_widget(self, discussion_id: str) -> DiscussionWidget | None:
+        return self._discussions.get(discussion_id)
+
+    def discussion_ids(self) -> list[str]:
+        return list(self._discussions)
+
+    def leave(self) -> None:
+        self.autosaver.flush()
+        self.go_back.emit()
+
+    def close_editor(self) -> None:
+        self.autosaver.close()
