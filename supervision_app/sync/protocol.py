@@ -287,7 +287,9 @@ class Row(_Strict):
 
 class Mutation(_Strict):
     """A change made on a laptop. ``base_version`` is the version the change was made
-    from (0 for a new row); ``row.version`` is ``base_version + 1``."""
+    from (0 for a new row); ``row.version`` is higher (usually ``base_version + 1``). The
+    server applies it only if its copy is still at ``base_version``; otherwise it is a
+    conflict (or, for a locked record, refused)."""
 
     mutation_id: UUIDStr
     base_version: int = Field(ge=0, le=2**31 - 2)

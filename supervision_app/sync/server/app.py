@@ -116,6 +116,30 @@ class Context:
         self.token_lifetime = token_lifetime
 
 
+def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
+    with ctx.engine.connect() as conn:
+        owner = accounts.check_token(conn, token)
+        if owner is None:
+            raise ApiError(401, "Your sign-in has expired or been revoked; sign in again.")
+        loaded = storage.load_actor(conn, owner.staff_id)
+    if loaded is None:
+        raise ApiError(403, "Your account is not active in the staff directory.")
+    actor, team_id = loaded
+    return owner, actor, team_id
+
+
+async def signed_in(
+    request: Request,
+    authorization: Annotated[str | None, Header(max_length=300)] = None,
+) -> tuple[accounts.TokenOwner, Actor, str | None]:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise ApiError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
+    return await run_in_threadpool(_authenticate, request.app.state.ctx, authorization[7:].strip())
+
+
+Auth = Annotated[tuple, Depends(signed_in)]
+
+
 def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
                body_limit: int = p.MAX_REQUEST_BYTES) -> FastAPI:
     ctx = Context(engine, token_lifetime)
@@ -124,6 +148,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         version=str(p.PROTOCOL_VERSION),
         description="Push local changes, pull what you may see. See supervision_app.sync.protocol.",
     )
+    app.state.ctx = ctx
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -155,26 +180,6 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(error).__name__)  # never the contents
         return JSONResponse({"error": "The server could not handle this request."}, status_code=500)
-
-    def _authenticate(token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
-        with ctx.engine.connect() as conn:
-            owner = accounts.check_token(conn, token)
-            if owner is None:
-                raise ApiError(401, "Your sign-in has expired or been revoked; sign in again.")
-            loaded = storage.load_actor(conn, owner.staff_id)
-        if loaded is None:
-            raise ApiError(403, "Your account is not active in the staff directory.")
-        actor, team_id = loaded
-        return owner, actor, team_id
-
-    async def signed_in(
-        authorization: Annotated[str | None, Header(max_length=300)] = None,
-    ) -> tuple[accounts.TokenOwner, Actor, str | None]:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise ApiError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
-        return await run_in_threadpool(_authenticate, authorization[7:].strip())
-
-    Auth = Annotated[tuple, Depends(signed_in)]
 
     @app.get("/v1/health", tags=["server"])
     async def health() -> dict[str, str]:

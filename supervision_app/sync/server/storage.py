@@ -629,17 +629,17 @@ class PushOutcome:
     audit: dict[str, Any]
 
 
-def _result(mutation_id: str, status: str, reason: str = "", row: str | None = None) -> dict[str, Any]:
+def _result(mutation_id: str, status: str, reason: str = "", row: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"mutation_id": mutation_id, "status": status, "reason": reason, "row": row}
 
 
-def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> str | None:
+def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> dict[str, Any] | None:
     rec = tx.load(row_id)
     if rec is None:
         return None
     facts = json.loads(rec.auth)
     decision = authz.may_view(actor, facts)
-    return row_json(rec, actor, facts) if decision.allowed else None
+    return json.loads(row_json(rec, actor, facts)) if decision.allowed else None
 
 
 def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOutcome:
@@ -680,8 +680,8 @@ def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOu
 
 def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
     row = m.row
-    if row.version != m.base_version + 1:
-        raise Refused("rejected", "A change must raise the version by exactly one.")
+    if row.version <= m.base_version:
+        raise Refused("rejected", "A change must raise the record's version.")
     try:
         data = p.check_data(row.table, dict(row.data))
     except p.RowInvalid as invalid:

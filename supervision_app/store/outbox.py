@@ -1,0 +1,152 @@
+"""The sync outbox: every local change to a synced row, captured in the same transaction.
+
+A session event (installed when this module is imported; ``store.database`` imports it)
+watches every flush. For each synced row inserted, changed or deleted it
+
+* makes sure the row's ``version`` went up (by one, unless the write path already bumped
+  it), and that ``updated_at`` moved on;
+* writes an outbox entry: a fresh mutation id, the version the change was made from, the
+  new version, and a snapshot of the row in the wire format.
+
+The entry is inserted through the flushing session's own connection, so the change and its
+outbox entry commit together or not at all, whichever code path made the change. Several
+flushes of one row in one transaction share one entry (it has not been sent yet). Rows the
+sync engine applies from the server are written with plain SQL and never reach this hook.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, event, insert, update
+from sqlalchemy.orm import Session, attributes
+
+from ..domain.time_rules import utc_now
+from .models import Synced
+
+_meta = MetaData()
+outbox_table = Table(
+    "sync_outbox", _meta,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("mutation_id", String(36), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("row_id", String(36), nullable=False),
+    Column("base_version", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("tombstone", Boolean, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+_PENDING_KEY = "sync_outbox_pending"  # in session.info: row id -> (outbox seq, base version)
+_SKIP_KEY = "sync_outbox_skip"
+
+
+def skip_outbox(session: Session) -> None:
+    """Make ``session`` write without outbox entries (only for rows that came from the
+    server and are being stored as they are there)."""
+    session.info[_SKIP_KEY] = True
+
+
+def _committed(obj: Any, name: str) -> Any:
+    history = attributes.get_history(obj, name)
+    if history.deleted:
+        return history.deleted[0]
+    if history.unchanged:
+        return history.unchanged[0]
+    return None
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The row as the wire carries it: sync columns and encoded ``data``."""
+    from ..sync.protocol import TABLE_FIELDS, encode_value, format_datetime
+
+    table = obj.__tablename__
+    data = {spec.name: encode_value(spec, getattr(obj, spec.name)) for spec in TABLE_FIELDS[table]}
+    return {
+        "table": table, "id": obj.id, "version": obj.version,
+        "updated_at": format_datetime(obj.updated_at), "updated_by": obj.updated_by,
+        "tombstone": bool(obj.tombstone), "data": data,
+    }
+
+
+def _fill_defaults(obj: Any) -> None:
+    """Apply the Python-side column defaults now, so the snapshot holds what is stored."""
+    for column in obj.__table__.columns:
+        default = column.default
+        if default is None or getattr(obj, column.key, None) is not None:
+            continue
+        if default.is_scalar:
+            setattr(obj, column.key, default.arg)
+        elif default.is_callable:
+            setattr(obj, column.key, default.arg(None))  # SQLAlchemy wraps it to take a context
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    if session.info.get(_SKIP_KEY):
+        return
+    changes = session.info.setdefault("sync_outbox_changes", [])
+    for obj in list(session.new):
+        if isinstance(obj, Synced):
+            _fill_defaults(obj)
+            changes.append((obj, 0, False))
+    for obj in list(session.dirty):
+        if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
+            continue
+        base = _committed(obj, "version") or 0
+        if obj.version is None or obj.version <= base:
+            obj.version = base + 1
+        if not attributes.get_history(obj, "updated_at").added:
+            obj.updated_at = utc_now()
+        changes.append((obj, base, False))
+    for obj in list(session.deleted):
+        if isinstance(obj, Synced):  # a hard delete travels as a tombstone
+            base = _committed(obj, "version") or 0
+            changes.append((obj, base, True))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush_context) -> None:
+    changes = session.info.pop("sync_outbox_changes", None)
+    if not changes:
+        return
+    from ..sync.protocol import SYNCED_TABLES
+
+    order = {name: i for i, name in enumerate(SYNCED_TABLES)}
+    changes.sort(key=lambda item: order[item[0].__tablename__])  # parents before children
+    pending: dict[str, tuple[int, int]] = session.info.setdefault(_PENDING_KEY, {})
+    connection = session.connection()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for obj, base, deleted in changes:
+        row = snapshot(obj)
+        if deleted:
+            row["tombstone"] = True
+            row["version"] = base + 1
+        payload = json.dumps(row, separators=(",", ":"))
+        earlier = pending.get(obj.id)
+        if earlier is not None:  # changed again in the same transaction: one entry
+            seq, first_base = earlier
+            connection.execute(update(outbox_table).where(outbox_table.c.seq == seq).values(
+                version=row["version"], tombstone=row["tombstone"], payload=payload))
+            continue
+        result = connection.execute(insert(outbox_table).values(
+            mutation_id=str(uuid.uuid4()), table_name=row["table"], row_id=obj.id,
+            base_version=base, version=row["version"], tombstone=row["tombstone"],
+            payload=payload, created_at=now))
+        pending[obj.id] = (result.inserted_primary_key[0], base)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_over(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+    session.info.pop("sync_outbox_changes", None)
+
+
+def pending_count(session: Session) -> int:
+    from sqlalchemy import func, select
+
+    return session.execute(select(func.count()).select_from(outbox_table)).scalar_one()

@@ -1,0 +1,667 @@
+"""The laptop's sync engine: push the outbox, pull what the server sends, keep both
+versions of a conflict, anchor the audit chain.
+
+Use it from a background worker (it blocks on the network)::
+
+    client = SyncClient(database, "https://sync.example.org")
+    client.login(username, password)          # the token goes to the OS keyring
+    report = client.sync(progress=callback)   # push, then pull; raises SyncError in words
+    client.status()                           # last sync, pending changes, last error
+    client.pending_conflicts()                # versions that lost, for the user to choose
+    client.resolve_conflict(conflict_id, keep="server" | "mine")
+
+Rows from the server are written with plain SQL on one connection, in one transaction per
+page together with the cursor that covers them, so a laptop killed at any moment resumes
+where its last committed page ended. They are applied children before parents within a
+page (the server numbers a record's parts before the record), so the lock triggers never
+see a part arrive under a record that is already signed. Only when the server directs it
+(access removed, or a local change it refused to a record signed here) does the engine
+lift a record's protection triggers, inside the same transaction, to put the server's
+version in place; what is replaced is kept in ``sync_conflict`` first.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+import httpx
+
+from ..domain.time_rules import utc_now
+from ..security.audit_chain import GENESIS_HASH, entry_hash
+from ..security.secret_store import SecretStore
+from ..store.database import Database
+from ..store.models import Base
+from . import protocol as p
+
+log = logging.getLogger("supervision_app.sync.client")
+
+TOKEN_NAME = "sync-token"
+PUSH_BATCH = 200
+PUSH_MAX_BYTES = 16 * 1024 * 1024
+
+
+class SyncError(Exception):
+    """Sync did not complete; ``str(error)`` is fit to show in the status bar."""
+
+
+class SignInNeeded(SyncError):
+    pass
+
+
+class ServerUnreachable(SyncError):
+    pass
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str  # "push" or "pull"
+    done: int  # mutations sent / rows received so far
+    cursor: int
+    first_sync: bool
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    removed: int = 0
+    pages: int = 0
+    audit_status: str = "not_sent"
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    signed_in: bool
+    last_sync_at: datetime | None
+    pending_changes: int
+    unresolved_conflicts: int
+    last_error: str
+    audit_alarm: str
+    cursor: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    table: str
+    row_id: str
+    kind: str  # conflict (changed elsewhere) / rejected (server refused) / removed (access lost)
+    reason: str
+    local: dict[str, Any]
+    server: dict[str, Any] | None
+    created_at: datetime
+
+
+# --- wire <-> local database values -----------------------------------------------------
+
+_SYNC_SPECS = {
+    "version": "int", "updated_at": "datetime", "updated_by": "text", "tombstone": "bool",
+}
+
+
+def _db_datetime(value: str) -> str:
+    if len(value) == 27 and value[10] == "T" and value[26] == "Z":
+        return f"{value[:10]} {value[11:26]}"
+    moment = p.parse_datetime(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _to_db(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime":
+        return _db_datetime(value)
+    if kind == "bool":
+        return 1 if value else 0
+    if kind == "binary":
+        return base64.b64decode(value)
+    return value
+
+
+@dataclass(frozen=True)
+class _TableSQL:
+    columns: tuple[str, ...]
+    kinds: tuple[str, ...]
+    upsert: str
+
+    def params(self, row: dict[str, Any]) -> tuple:
+        data = row["data"]
+        values = []
+        for name, kind in zip(self.columns, self.kinds):
+            if name == "id":
+                values.append(row["id"])
+            elif name in _SYNC_SPECS:
+                values.append(_to_db(kind, row[name]))
+            else:
+                values.append(_to_db(kind, data.get(name)))
+        return tuple(values)
+
+
+def _table_sql(table: str) -> _TableSQL:
+    specs = {s.name: s.kind for s in p.TABLE_FIELDS[table]}
+    columns = tuple(c.name for c in Base.metadata.tables[table].columns)
+    kinds = tuple("text" if c == "id" else _SYNC_SPECS.get(c) or specs[c] for c in columns)
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    if table in p.INSERT_ONLY_TABLES:
+        sql = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
+    else:
+        sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {sets}"
+    return _TableSQL(columns, kinds, sql)
+
+
+TABLE_SQL = {table: _table_sql(table) for table in p.SYNCED_TABLES}
+APPLY_ORDER = tuple(reversed(p.SYNCED_TABLES))  # parts before the records they belong to
+
+
+def _chunks(items: list, size: int = 400) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _parse_answer(model, response: httpx.Response):
+    try:
+        return model.model_validate_json(response.content)
+    except ValueError:
+        raise SyncError("The sync server sent an answer this version of the app does not "
+                        "understand. Nothing was changed; ask IT whether an update is due.") from None
+
+
+# --- the engine ------------------------------------------------------------------------
+
+class SyncClient:
+    def __init__(self, database: Database, server_url: str, *, secret_store: SecretStore | None = None,
+                 http: httpx.Client | None = None, timeout: float = 30.0,
+                 page_size: int = p.DEFAULT_PAGE, verify: bool | str = True) -> None:
+        self.db = database
+        self.server_url = server_url.rstrip("/")
+        self.secrets = secret_store or SecretStore(database.profile.profile_id)
+        self.http = http or httpx.Client(base_url=self.server_url, timeout=timeout, verify=verify)
+        self.page_size = page_size
+        self._lock = threading.Lock()
+
+    # -- state ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _raw(self, write: bool = True) -> Iterator[Any]:
+        """A cursor on one connection in one transaction (BEGIN IMMEDIATE), foreign keys
+        off: rows arrive in the server's order, and a part may come before the record it
+        belongs to, or without it (a child this user may not see). Committed on success."""
+        fairy = self.db.engine.raw_connection()
+        conn = fairy.dbapi_connection
+        previous = conn.isolation_level
+        try:
+            conn.isolation_level = None
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys = OFF")
+            cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.execute("PRAGMA foreign_keys = ON")
+                cur.close()
+        finally:
+            conn.isolation_level = previous
+            fairy.close()
+
+    @staticmethod
+    def _get(cur, key: str, default: str | None = None) -> str | None:
+        row = cur.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @staticmethod
+    def _set(cur, key: str, value: str) -> None:
+        cur.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def device_id(self) -> str:
+        with self._raw() as cur:
+            device = self._get(cur, "device_id")
+            if device is None:
+                device = str(uuid.uuid4())
+                self._set(cur, "device_id", device)
+            return device
+
+    def _record_outcome(self, error: str = "", success: bool = False) -> None:
+        with self._raw() as cur:
+            self._set(cur, "last_error", error)
+            if success:
+                self._set(cur, "last_sync_at", p.format_datetime(utc_now()))
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> p.LoginResponse:
+        body = p.LoginRequest(username=username, password=password, device_id=self.device_id())
+        response = self._request("POST", "/v1/login", content=body.model_dump_json(), auth=False)
+        login = _parse_answer(p.LoginResponse, response)
+        self.secrets.set(TOKEN_NAME, login.token)
+        with self._raw() as cur:
+            self._set(cur, "staff_id", login.staff_id)
+        return login
+
+    def logout(self) -> None:
+        try:
+            if self.secrets.get(TOKEN_NAME):
+                self._request("POST", "/v1/logout")
+        except SyncError:
+            pass
+        finally:
+            self.secrets.delete(TOKEN_NAME)
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, content: str | bytes | None = None,
+                 params: dict[str, Any] | None = None, auth: bool = True) -> httpx.Response:
+        headers = {"Content-Type": "application/json"}
+        if auth:
+            token = self.secrets.get(TOKEN_NAME)
+            if not token:
+                raise SignInNeeded("Sign in to the sync server to send and receive records.")
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            response = self.http.request(method, path, content=content, params=params, headers=headers)
+        except httpx.TimeoutException:
+            raise ServerUnreachable("The sync server did not answer in time. Your changes are "
+                                    "kept on this laptop and will be sent at the next sync.") from None
+        except httpx.TransportError:
+            raise ServerUnreachable("The sync server could not be reached. Your changes are kept "
+                                    "on this laptop and will be sent at the next sync.") from None
+        if response.status_code == 200:
+            return response
+        try:
+            message = response.json().get("error", "")
+        except ValueError:
+            message = ""
+        if response.status_code == 401:
+            raise SignInNeeded(message or "Your sign-in has expired; sign in again to sync.")
+        if response.status_code == 429:
+            raise SyncError(message or "Too many attempts; wait a few minutes and try again.")
+        if response.status_code >= 500:
+            raise ServerUnreachable("The sync server had a problem. Your changes are kept on this "
+                                    "laptop and will be sent at the next sync.")
+        raise SyncError(message or f"The sync server refused the request ({response.status_code}).")
+
+    # -- sync -------------------------------------------------------------------------------
+
+    def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        """Push every pending change, then pull everything new. Safe to call at any time
+        and to interrupt: nothing is lost and nothing is applied twice."""
+        with self._lock:
+            started = time.perf_counter()
+            report = SyncReport()
+            try:
+                self._push(report, progress)
+                self._pull(report, progress)
+            except SyncError as error:
+                self._record_outcome(str(error))
+                raise
+            self._record_outcome("", success=True)
+            report.seconds = time.perf_counter() - started
+            return report
+
+    def push(self) -> SyncReport:
+        with self._lock:
+            report = SyncReport()
+            self._push(report, None)
+            return report
+
+    def pull(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        with self._lock:
+            report = SyncReport()
+            self._pull(report, progress)
+            return report
+
+    # push
+
+    def _audit_head(self, cur) -> p.AuditHead:
+        row = cur.execute("SELECT seq, entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, digest = (row[0], row[1]) if row else (0, GENESIS_HASH)
+        proofs = []
+        for key in ("audit_anchor_acked", "audit_anchor_pending"):
+            value = self._get(cur, key)
+            if value is None:
+                continue
+            anchored = int(value)
+            if anchored == 0:
+                proofs.append(p.AnchorProof(seq=0, hash=GENESIS_HASH))
+                continue
+            found = cur.execute("SELECT entry_hash FROM audit_entry WHERE seq = ?", (anchored,)).fetchone()
+            # a missing entry is proved with a hash that cannot match: the server raises the alarm
+            proofs.append(p.AnchorProof(seq=anchored, hash=found[0] if found else "f" * 64))
+        self._set(cur, "audit_anchor_pending", str(seq))
+        return p.AuditHead(seq=seq, hash=digest, proofs=proofs)
+
+    def _push(self, report: SyncReport, progress) -> None:
+        device = self.device_id()
+        sent_any = False
+        while True:
+            with self._raw() as cur:
+                rows = cur.execute(
+                    "SELECT seq, mutation_id, row_id, base_version, payload FROM sync_outbox "
+                    "ORDER BY seq LIMIT ?", (PUSH_BATCH,)).fetchall()
+                head = self._audit_head(cur)
+            if not rows and sent_any:
+                return
+            batch, size = [], 0
+            for seq, mutation_id, _row_id, base_version, payload in rows:
+                size += len(payload)
+                if batch and size > PUSH_MAX_BYTES:
+                    break
+                batch.append((seq, mutation_id, base_version, payload))
+            mutations = [
+                p.Mutation(mutation_id=mid, base_version=base, row=p.Row.model_validate_json(payload))
+                for _seq, mid, base, payload in batch
+            ]
+            request = p.PushRequest(device_id=device, mutations=mutations, audit_head=head)
+            response = self._request("POST", "/v1/push", content=request.model_dump_json())
+            answer = _parse_answer(p.PushResponse, response)
+            if len(answer.results) != len(batch):
+                raise SyncError("The sync server gave an incomplete answer; sync will retry.")
+            with self._raw() as cur:
+                self._take_results(cur, batch, answer, report)
+            report.pushed += len(batch)
+            sent_any = True
+            if progress:
+                progress(SyncProgress("push", report.pushed, 0, False))
+            if not batch:
+                return
+
+    def _take_results(self, cur, batch, answer: p.PushResponse, report: SyncReport) -> None:
+        for (seq, mutation_id, _base, payload), result in zip(batch, answer.results):
+            if result.mutation_id != mutation_id:
+                raise SyncError("The sync server answered for the wrong change; sync will retry.")
+            local = json.loads(payload)
+            table, row_id = local["table"], local["id"]
+            if result.status in ("applied", "duplicate"):
+                if result.status == "applied":
+                    report.applied += 1
+                else:
+                    report.duplicates += 1
+                cur.execute("DELETE FROM sync_outbox WHERE seq = ?", (seq,))
+                if result.row is not None and not self._pending(cur, row_id):
+                    server_row = result.row.model_dump(mode="json")
+                    held = cur.execute(f"SELECT version, tombstone FROM {table} WHERE id = ?",
+                                       (row_id,)).fetchone()
+                    if held is None or (held[0], bool(held[1])) != (server_row["version"], server_row["tombstone"]):
+                        self._apply_row(cur, server_row, force=True)
+                continue
+            still = cur.execute("SELECT seq FROM sync_outbox WHERE seq = ?", (seq,)).fetchone()
+            if still is None:
+                continue  # an earlier result in this batch already settled this row
+            if result.status == "conflict":
+                report.conflicts += 1
+            else:
+                report.rejected += 1
+            latest = cur.execute(
+                "SELECT payload FROM sync_outbox WHERE row_id = ? ORDER BY seq DESC LIMIT 1", (row_id,)
+            ).fetchone()[0]
+            server_row = result.row.model_dump(mode="json") if result.row is not None else None
+            self._keep_conflict(cur, table, row_id, result.status, result.reason, latest, server_row)
+            cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (row_id,))
+            if server_row is not None:
+                self._apply_row(cur, server_row, force=True)
+            else:
+                self._delete_rows(cur, table, [row_id])
+        audit = answer.audit
+        report.audit_status = audit.status
+        if audit.status == "anchored" and audit.anchored_seq is not None:
+            self._set(cur, "audit_anchor_acked", str(audit.anchored_seq))
+            cur.execute("DELETE FROM sync_state WHERE key = 'audit_anchor_pending'")
+            self._set(cur, "audit_alarm", "")
+        elif audit.status == "mismatch":
+            self._set(cur, "audit_alarm", "The server found that this laptop's audit log no "
+                                          f"longer matches what it recorded ({audit.detail}).")
+
+    @staticmethod
+    def _pending(cur, row_id: str) -> bool:
+        return cur.execute("SELECT 1 FROM sync_outbox WHERE row_id = ? LIMIT 1", (row_id,)).fetchone() is not None
+
+    def _keep_conflict(self, cur, table: str, row_id: str, kind: str, reason: str,
+                       local_payload: str, server_row: dict | None) -> None:
+        cur.execute(
+            "INSERT INTO sync_conflict (id, table_name, row_id, kind, reason, local_payload, "
+            "server_payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), table, row_id, kind, reason, local_payload,
+             json.dumps(server_row) if server_row is not None else None,
+             utc_now().strftime("%Y-%m-%d %H:%M:%S.%f")))
+        self._audit(cur, f"sync_{kind}", table, row_id)
+
+    # pull
+
+    def _pull(self, report: SyncReport, progress) -> None:
+        with self._raw() as cur:
+            cursor = int(self._get(cur, "cursor", "0"))
+        first_sync = cursor == 0
+        while True:
+            with self._raw() as cur:
+                cursor = int(self._get(cur, "cursor", "0"))
+                access = self._get(cur, "access", "")
+            params: dict[str, Any] = {"after": cursor, "limit": self.page_size}
+            if access:
+                params["access"] = access
+            response = self._request("GET", "/v1/pull", params=params)
+            page = _parse_answer(p.PullResponse, response)
+            with self._raw() as cur:
+                self._take_page(cur, page, report)
+            report.pages += 1
+            if progress:
+                progress(SyncProgress("pull", report.pulled, page.next_cursor, first_sync))
+            if not page.has_more:
+                return
+
+    def _take_page(self, cur, page: p.PullResponse, report: SyncReport) -> None:
+        if page.resync:
+            cur.execute("DELETE FROM sync_seen")
+            self._set(cur, "resync", "1")
+        resyncing = self._get(cur, "resync") == "1"
+        rows = [row.model_dump(mode="json") for row in page.rows]
+        pending = {r[0] for r in cur.execute("SELECT DISTINCT row_id FROM sync_outbox")}
+        report.pulled += self._apply_rows(cur, rows, pending)
+        if resyncing and rows:
+            cur.executemany("INSERT OR IGNORE INTO sync_seen (row_id) VALUES (?)",
+                            [(row["id"],) for row in rows])
+        if page.removed:
+            by_table: dict[str, list[str]] = {}
+            for removal in page.removed:
+                by_table.setdefault(removal.table, []).append(removal.id)
+            for table, ids in by_table.items():
+                self._remove(cur, table, ids, pending, "Your access to this record has ended.")
+                report.removed += len(ids)
+        if resyncing and not page.has_more:
+            for table in APPLY_ORDER:
+                stale = [r[0] for r in cur.execute(
+                    f"SELECT id FROM {table} WHERE id NOT IN (SELECT row_id FROM sync_seen)")
+                    if r[0] not in pending]
+                if stale:
+                    self._remove(cur, table, stale, pending, "Your access to this record has changed.")
+                    report.removed += len(stale)
+            cur.execute("DELETE FROM sync_seen")
+            self._set(cur, "resync", "0")
+        self._set(cur, "cursor", str(page.next_cursor))
+        self._set(cur, "access", page.access)
+        if rows or page.removed:
+            self._audit(cur, "sync_pull", "", "")
+
+    def _remove(self, cur, table: str, ids: list[str], pending: set[str], reason: str) -> None:
+        """Remove rows as the server directs; unsent local changes to them are kept."""
+        for row_id in ids:
+            if row_id in pending:
+                latest = cur.execute(
+                    "SELECT payload FROM sync_outbox WHERE row_id = ? ORDER BY seq DESC LIMIT 1",
+                    (row_id,)).fetchone()[0]
+                self._keep_conflict(cur, table, row_id, "removed", reason, latest, None)
+                cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (row_id,))
+            self._audit(cur, "sync_remove", table, row_id)
+        self._delete_rows(cur, table, ids)
+
+    def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> int:
+        """Upsert a page of server rows, parts before the records they belong to. Rows
+        with unsent local changes are left alone (the push settles them). Returns the
+        number written."""
+        by_table: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_table.setdefault(row["table"], []).append(row)
+        written = 0
+        for table in APPLY_ORDER:
+            group = by_table.get(table)
+            if not group:
+                continue
+            held: dict[str, tuple[int, bool]] = {}
+            for ids in _chunks([row["id"] for row in group]):
+                marks = ",".join("?" for _ in ids)
+                for row_id, version, tombstone in cur.execute(
+                    f"SELECT id, version, tombstone FROM {table} WHERE id IN ({marks})", ids
+                ):
+                    held[row_id] = (version, bool(tombstone))
+            todo = [
+                row for row in group
+                if row["id"] not in pending and held.get(row["id"]) != (row["version"], row["tombstone"])
+            ]
+            if not todo:
+                continue
+            sql = TABLE_SQL[table]
+            cur.execute("SAVEPOINT page_table")
+            try:
+                cur.executemany(sql.upsert, [sql.params(row) for row in todo])
+                cur.execute("RELEASE page_table")
+            except Exception:  # sqlcipher3 errors: retry row by row to find the one
+                cur.execute("ROLLBACK TO page_table")
+                cur.execute("RELEASE page_table")
+                for row in todo:
+                    self._apply_row(cur, row, force=False)
+            written += len(todo)
+        return written
+
+    def _apply_row(self, cur, row: dict[str, Any], *, force: bool) -> bool:
+        """Upsert one server row; if the local copy is protected (signed here but refused
+        by the server) and ``force`` is set, replace it with the protection lifted."""
+        table = row["table"]
+        sql = TABLE_SQL[table]
+        cur.execute("SAVEPOINT one_row")
+        try:
+            cur.execute(sql.upsert, sql.params(row))
+            cur.execute("RELEASE one_row")
+            return True
+        except Exception as error:
+            cur.execute("ROLLBACK TO one_row")
+            cur.execute("RELEASE one_row")
+            if not force:
+                log.warning("a pulled %s row could not be stored: %s", table, type(error).__name__)
+                self._set(cur, "last_apply_problem", f"{table}:{row['id']}")
+                return False
+        with self._protection_lifted(cur, table):
+            cur.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
+            cur.execute(sql.upsert, sql.params(row))
+        self._audit(cur, "sync_replace", table, row["id"])
+        return True
+
+    def _delete_rows(self, cur, table: str, ids: list[str]) -> None:
+        with self._protection_lifted(cur, table):
+            for chunk in _chunks(ids):
+                marks = ",".join("?" for _ in chunk)
+                cur.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+
+    @contextmanager
+    def _protection_lifted(self, cur, table: str) -> Iterator[None]:
+        """Drop the lock triggers on ``table`` and put them back exactly as they were, in
+        the caller's transaction (nothing else can write meanwhile: BEGIN IMMEDIATE)."""
+        triggers = cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+            "AND sql LIKE '%RAISE(ABORT%'", (table,)).fetchall()
+        for name, _sql in triggers:
+            cur.execute(f'DROP TRIGGER "{name}"')
+        try:
+            yield
+        finally:
+            for _name, sql in triggers:
+                cur.execute(sql)
+
+    # audit
+
+    def _audit(self, cur, action: str, record_kind: str, record_id: str) -> None:
+        """Append to the hash-chained audit log in this transaction (ids only)."""
+        last = cur.execute("SELECT seq, entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        at = utc_now()
+        actor = self._get(cur, "staff_id")
+        digest = entry_hash(seq=seq, at=at, actor_id=actor, action=action, record_kind=record_kind,
+                            record_id=record_id, prev_hash=prev)
+        cur.execute(
+            "INSERT INTO audit_entry (seq, at, actor_id, action, record_kind, record_id, prev_hash, "
+            "entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at.strftime("%Y-%m-%d %H:%M:%S.%f"), actor, action, record_kind, record_id, prev, digest))
+
+    # -- what the app shows -----------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self._raw(write=False) as cur:
+            last = self._get(cur, "last_sync_at")
+            pending = cur.execute("SELECT count(*) FROM sync_outbox").fetchone()[0]
+            conflicts = cur.execute(
+                "SELECT count(*) FROM sync_conflict WHERE resolved_at IS NULL").fetchone()[0]
+            return SyncStatus(
+                signed_in=bool(self.secrets.get(TOKEN_NAME)),
+                last_sync_at=p.parse_datetime(last) if last else None,
+                pending_changes=pending, unresolved_conflicts=conflicts,
+                last_error=self._get(cur, "last_error", "") or "",
+                audit_alarm=self._get(cur, "audit_alarm", "") or "",
+                cursor=int(self._get(cur, "cursor", "0")),
+            )
+
+    def pending_conflicts(self) -> list[Conflict]:
+        with self._raw(write=False) as cur:
+            rows = cur.execute(
+                "SELECT id, table_name, row_id, kind, reason, local_payload, server_payload, created_at "
+                "FROM sync_conflict WHERE resolved_at IS NULL ORDER BY created_at").fetchall()
+        return [
+            Conflict(id=r[0], table=r[1], row_id=r[2], kind=r[3], reason=r[4],
+                     local=json.loads(r[5]), server=json.loads(r[6]) if r[6] else None,
+                     created_at=datetime.fromisoformat(r[7]).replace(tzinfo=timezone.utc))
+            for r in rows
+        ]
+
+    def resolve_conflict(self, conflict_id: str, keep: str) -> None:
+        """``keep='server'``: accept what is on the server (already in place).
+        ``keep='mine'``: write the local version again on top of the server's, as a new
+        change that the next sync sends."""
+        if keep not in ("server", "mine"):
+            raise ValueError("keep must be 'server' or 'mine'")
+        conflict = next((c for c in self.pending_conflicts() if c.id == conflict_id), None)
+        if conflict is None:
+            raise SyncError("That conflict has already been resolved.")
+        if keep == "mine":
+            model = p.MODEL_FOR_TABLE[conflict.table]
+            specs = {s.name: s for s in p.TABLE_FIELDS[conflict.table]}
+            with self.db.transaction() as session:
+                obj = session.get(model, conflict.row_id)
+                if obj is None:
+                    obj = model(id=conflict.row_id)
+                    session.add(obj)
+                for name, value in conflict.local["data"].items():
+                    setattr(obj, name, p.decode_value(specs[name], value))
+                obj.tombstone = bool(conflict.local["tombstone"])
+        with self._raw() as cur:
+            cur.execute("UPDATE sync_conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
+                        (utc_now().strftime("%Y-%m-%d %H:%M:%S.%f"), keep, conflict_id))
+            self._audit(cur, f"conflict_keep_{keep}", conflict.table, conflict.row_id)
+
+    def close(self) -> None:
+        self.http.close()

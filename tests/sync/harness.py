@@ -1,0 +1,198 @@
+"""A real sync server in a subprocess on 127.0.0.1, over SQLite or a fresh PostgreSQL
+database, with a small organisation in its directory, and laptops (encrypted profiles
+with a SyncClient) signed in to it."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+import supervision_app.store.outbox  # noqa: F401  (installs the outbox hook)
+from supervision_app.store.database import Database, open_database
+from supervision_app.sync.client import SyncClient
+from supervision_app.sync.server import directory
+from supervision_app.sync.server.storage import make_engine, migrate
+
+PG_ADMIN_URL = os.environ.get("SUPERVISION_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct-horse-battery-staple"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(backend: str, folder: Path) -> tuple[str, callable]:
+    """A fresh empty database; returns its URL and a function that drops it."""
+    if backend == "sqlite":
+        path = folder / f"server-{secrets.token_hex(4)}.db"
+        return f"sqlite:///{path}", lambda: None
+    name = f"sync_test_{secrets.token_hex(6)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    return url, drop
+
+
+class ServerProcess:
+    """``python -m supervision_app.sync.server.cli`` on a free port."""
+
+    def __init__(self, database_url: str, log_path: Path, port: int | None = None) -> None:
+        self.database_url = database_url
+        self.log_path = log_path
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServerProcess":
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "supervision_app.sync.server.cli", "--database-url",
+             self.database_url, "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "info"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, whatever it was doing."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+@dataclass
+class Org:
+    """Service area North (service manager sm), teams A (tm_a: sw_a1, sw_a2) and B (tm_b:
+    sw_b1), a head of service, an auditor and an administrator; children allocated to
+    sw_a1 and sw_b1."""
+
+    ids: dict[str, str] = field(default_factory=dict)  # username -> staff id
+    teams: dict[str, str] = field(default_factory=dict)
+    area: str = ""
+    children: dict[str, str] = field(default_factory=dict)  # name -> child id
+
+
+def build_org(engine) -> Org:
+    org = Org()
+    with engine.begin() as conn:
+        org.area = directory.add_service_area(conn, "North")
+        for team in ("A", "B"):
+            org.teams[team] = directory.add_team(conn, f"Team {team}", org.area)
+        people = [
+            ("sm", "service_manager", None), ("tm_a", "team_manager", "A"),
+            ("tm_b", "team_manager", "B"), ("sw_a1", "social_worker", "A"),
+            ("sw_a2", "social_worker", "A"), ("sw_b1", "social_worker", "B"),
+            ("hos", "head_of_service", None), ("qa", "qa_auditor", None),
+            ("admin", "administrator", None),
+        ]
+        for username, role, team in people:
+            org.ids[username] = directory.add_user(
+                conn, username, PASSWORD, username.upper(), role,
+                org.teams[team] if team else None, date(2020, 1, 6))
+        directory.set_service_area_manager(conn, org.area, org.ids["sm"])
+        directory.set_team_manager(conn, org.teams["A"], org.ids["tm_a"])
+        directory.set_team_manager(conn, org.teams["B"], org.ids["tm_b"])
+        org.children["a"] = directory.add_child(conn, "CASE-A", "Child A", date(2015, 3, 1),
+                                                "child_in_need", org.ids["sw_a1"])
+        org.children["b"] = directory.add_child(conn, "CASE-B", "Child B", date(2016, 4, 2),
+                                                "child_protection", org.ids["sw_b1"])
+    return org
+
+
+@dataclass
+class Deployment:
+    backend: str
+    database_url: str
+    engine: object
+    server: ServerProcess
+    org: Org
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def deploy(backend: str, folder: Path) -> tuple[Deployment, callable]:
+    folder.mkdir(parents=True, exist_ok=True)
+    url, drop = create_database(backend, folder)
+    engine = make_engine(url)
+    migrate(engine)
+    org = build_org(engine)
+    server = ServerProcess(url, folder / "server.log").start()
+
+    def teardown() -> None:
+        server.stop()
+        engine.dispose()
+        drop()
+
+    return Deployment(backend, url, engine, server, org, folder), teardown
+
+
+class Laptop:
+    """An encrypted profile and its sync engine."""
+
+    def __init__(self, folder: Path, server_url: str, username: str | None = None) -> None:
+        self.folder = folder
+        self.db: Database = open_database(folder)
+        self.client = SyncClient(self.db, server_url, timeout=10)
+        self.username = username
+        if username:
+            self.client.login(username, PASSWORD)
+            self.client.sync()  # the directory and this user's share first
+
+    def close(self) -> None:
+        self.client.close()
+        self.db.close()
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)

@@ -1,0 +1,62 @@
+"""Making records on a laptop the way the app does: through the ORM, in a transaction,
+so the outbox hook records each change."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from supervision_app.store import models as m
+
+
+def new_session(laptop, *, supervisor: str, supervisee: str, team: str, **fields) -> str:
+    with laptop.db.transaction() as s:
+        row = m.SupervisionSession(
+            supervisor_id=supervisor, supervisee_id=supervisee, team_id=team,
+            held_at=datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc), duration_minutes=60,
+            session_type="planned_1to1", state="draft", updated_by=supervisor, **fields)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def edit(laptop, model, row_id: str, **fields) -> None:
+    with laptop.db.transaction() as s:
+        row = s.get(model, row_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+
+
+def add_discussion(laptop, session_id: str, child_id: str, **fields) -> str:
+    with laptop.db.transaction() as s:
+        fields = {"decision": "d", "rationale": "r"} | fields
+        row = m.CaseDiscussion(session_id=session_id, child_id=child_id, **fields)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def add_action(laptop, session_id: str, owner: str, **fields) -> str:
+    with laptop.db.transaction() as s:
+        fields = {"description": "call school", "due_on": date(2026, 12, 1)} | fields
+        row = m.ActionItem(session_id=session_id, owner_id=owner, **fields)
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def _plain(row):
+    return SimpleNamespace(**{c.key: getattr(row, c.key) for c in row.__table__.columns})
+
+
+def get(laptop, model, row_id: str):
+    """The row's values (detached from any session), or None."""
+    with laptop.db.reading() as s:
+        row = s.get(model, row_id)
+        return _plain(row) if row is not None else None
+
+
+def rows(laptop, model) -> dict[str, SimpleNamespace]:
+    with laptop.db.reading() as s:
+        return {r.id: _plain(r) for r in s.execute(select(model)).scalars()}
