@@ -175,11 +175,12 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A session for reading. Closing it (not rolling back) leaves the loaded objects
+        readable after the block; nothing read here can be written back."""
         session = self._sessions()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def close(self) -> None:

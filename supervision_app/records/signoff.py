@@ -1,0 +1,302 @@
+"""Sign-off: a record is signed, its PDF signed, and the record locks, in one step each.
+
+Supervisor signs (the PDF gets a certification signature that still allows the second
+signature), then the supervisee signs (an approval signature added as an incremental
+update), and the record locks; the database triggers keep it locked. Oversight notes and
+addenda lock when their author signs.
+
+Every signature stores who, when, the certificate, the digest of the record's canonical
+form and an ECDSA signature over that canonical form, so the record can be checked
+without the PDF too. Rendering and pyHanko signing are slow and run their own event
+loop: call these functions from a worker thread, never the GUI thread.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Callable
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.canonical import canonical_bytes, digest
+from ..domain.lifecycle import Event, IllegalTransition, RecordKind, next_state
+from ..domain.permissions import AddendumTarget, Operation, decide
+from ..domain.text_rules import clean_text
+from ..domain.time_rules import format_date, london_date, utc_now
+from ..domain.vocabulary import RecordState, Role
+from ..security.credentials import CredentialStore, SigningCredentials
+from ..store.audit_log import record_event
+from ..store.database import Database
+from ..store.models import Addendum, OversightNote, RecordDocument, Signature, Staff, SupervisionSession
+from ..store.supervision_records import (
+    NotAllowed,
+    NotFound,
+    load_actor,
+    oversight_target,
+    session_target,
+)
+from .addendum_pdf import AddendumDocument, render_addendum_pdf
+from .pdf_render import AUTHOR_FIELD, SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_oversight_pdf, render_record_pdf
+from .pdf_sign import sign_pdf
+from .snapshot import addendum_canonical, load_oversight_snapshot, load_supervision_snapshot
+
+
+class RecordChangedWhileSigning(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SignOffResult:
+    record_kind: RecordKind
+    record_id: str
+    signer_role: str
+    new_state: RecordState
+    digest: str
+    signed_at: _dt.datetime
+
+
+def _sign_canonical(credentials: SigningCredentials, data: bytes) -> bytes:
+    return credentials.key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def _certificate_pem(credentials: SigningCredentials) -> str:
+    return credentials.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def latest_document(session: Session, record_kind: RecordKind, record_id: str) -> RecordDocument | None:
+    return session.execute(
+        select(RecordDocument)
+        .where(RecordDocument.record_kind == record_kind.value, RecordDocument.record_id == record_id,
+               RecordDocument.tombstone.is_(False))
+        .order_by(RecordDocument.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _person(session: Session, staff_id: str) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("That person is not in the local staff directory.")
+    return staff
+
+
+def _commit(
+    db: Database, *, model, record_kind: RecordKind, record_id: str, expected_version: int,
+    expected_state: RecordState, new_state: RecordState, signer_id: str, signer_role: str,
+    signed_at: _dt.datetime, record_digest: str, credentials: SigningCredentials,
+    canonical: bytes, pdf: bytes,
+) -> None:
+    with db.transaction() as session:
+        row = session.get(model, record_id)
+        if row is None or row.version != expected_version or row.state != expected_state.value:
+            raise RecordChangedWhileSigning(
+                "The record changed while it was being signed, so the signature was not kept. "
+                "Please review it and sign again.")
+        session.add(Signature(
+            record_kind=record_kind.value, record_id=record_id, signer_id=signer_id,
+            signer_role=signer_role, signed_at=signed_at, digest=record_digest,
+            certificate_pem=_certificate_pem(credentials),
+            signature_value=_sign_canonical(credentials, canonical), updated_by=signer_id,
+        ))
+        session.add(RecordDocument(record_kind=record_kind.value, record_id=record_id,
+                                   stage=new_state.value if signer_role != "supervisor" else "supervisor_signed",
+                                   created_at=signed_at, pdf=pdf, updated_by=signer_id))
+        session.flush()
+        row.state = new_state.value
+        row.version += 1
+        row.updated_at = signed_at
+        row.updated_by = signer_id
+        record_event(session, actor_id=signer_id, action=f"sign_as_{signer_role}",
+                     record_kind=record_kind.value, record_id=record_id)
+
+
+def sign_supervision_record(
+    db: Database, credential_store: CredentialStore, *, session_id: str, signer_id: str,
+    now: Callable[[], _dt.datetime] = utc_now,
+) -> SignOffResult:
+    """Sign as supervisor (from shared) or supervisee (after the supervisor)."""
+    with db.reading() as session:
+        actor = load_actor(session, signer_id)
+        row = session.get(SupervisionSession, session_id)
+        if row is None or row.tombstone:
+            raise NotFound("That supervision record no longer exists.")
+        as_supervisor = signer_id == row.supervisor_id
+        operation = Operation.SIGN_AS_SUPERVISOR if as_supervisor else Operation.SIGN_AS_SUPERVISEE
+        decision = decide(actor, operation, session_target(row))
+        if not decision:
+            raise NotAllowed(decision.reason)
+        snapshot = load_supervision_snapshot(session, session_id)
+        signer_name = _person(session, signer_id).display_name
+        base_pdf = None
+        if not as_supervisor:
+            supervisor_signature = session.execute(
+                select(Signature).where(Signature.record_kind == RecordKind.SUPERVISION.value,
+                                        Signature.record_id == session_id,
+                                        Signature.signer_role == "supervisor")
+            ).scalar_one_or_none()
+            stored = latest_document(session, RecordKind.SUPERVISION, session_id)
+            if supervisor_signature is None or stored is None:
+                raise NotAllowed("The supervisor's signed copy of this record is missing on this computer; "
+                                 "sync, then try again.")
+            if supervisor_signature.digest != snapshot.digest:
+                raise RecordChangedWhileSigning(
+                    "This record no longer matches what the supervisor signed, so it cannot be signed.")
+            base_pdf = stored.pdf
+
+    credentials = credential_store.credentials_for(signer_id)
+    signed_at = now()
+    credentials.check_usable(signed_at)
+    event = Event.SIGN_AS_SUPERVISOR if as_supervisor else Event.SIGN_AS_SUPERVISEE
+    new_state = next_state(RecordKind.SUPERVISION, snapshot.state, event)
+    role_label = "Supervisor" if as_supervisor else "Supervisee"
+    if as_supervisor:
+        base_pdf = render_record_pdf(snapshot.document)
+    pdf = sign_pdf(
+        base_pdf, SUPERVISOR_FIELD if as_supervisor else SUPERVISEE_FIELD, credentials.key,
+        credentials.certificate, [credentials.ca_certificate], signer_name, role_label,
+        certify=as_supervisor, when=signed_at, crl=credentials.crl,
+    )
+    _commit(
+        db, model=SupervisionSession, record_kind=RecordKind.SUPERVISION, record_id=session_id,
+        expected_version=snapshot.version, expected_state=snapshot.state, new_state=new_state,
+        signer_id=signer_id, signer_role="supervisor" if as_supervisor else "supervisee",
+        signed_at=signed_at, record_digest=snapshot.digest, credentials=credentials,
+        canonical=canonical_bytes(RecordKind.SUPERVISION, snapshot.canonical), pdf=pdf,
+    )
+    return SignOffResult(RecordKind.SUPERVISION, session_id, role_label.lower(), new_state,
+                         snapshot.digest, signed_at)
+
+
+def sign_oversight_note(
+    db: Database, credential_store: CredentialStore, *, note_id: str, signer_id: str,
+    now: Callable[[], _dt.datetime] = utc_now,
+) -> SignOffResult:
+    with db.reading() as session:
+        actor = load_actor(session, signer_id)
+        note = session.get(OversightNote, note_id)
+        if note is None or note.tombstone:
+            raise NotFound("That oversight note no longer exists.")
+        decision = decide(actor, Operation.SIGN_AS_AUTHOR, oversight_target(session, note))
+        if not decision:
+            raise NotAllowed(decision.reason)
+        if not note.decision.strip() or not note.rationale.strip():
+            raise IllegalTransition("An oversight note needs both a decision and its rationale before it is signed.")
+        snapshot = load_oversight_snapshot(session, note_id)
+        signer_name = _person(session, signer_id).display_name
+    credentials = credential_store.credentials_for(signer_id)
+    signed_at = now()
+    credentials.check_usable(signed_at)
+    new_state = next_state(RecordKind.OVERSIGHT_NOTE, snapshot.state, Event.SIGN_AS_AUTHOR)
+    pdf = sign_pdf(render_oversight_pdf(snapshot.document), AUTHOR_FIELD, credentials.key,
+                   credentials.certificate, [credentials.ca_certificate], signer_name,
+                   "Author", certify=True, when=signed_at, crl=credentials.crl)
+    _commit(
+        db, model=OversightNote, record_kind=RecordKind.OVERSIGHT_NOTE, record_id=note_id,
+        expected_version=snapshot.version, expected_state=snapshot.state, new_state=new_state,
+        signer_id=signer_id, signer_role="author", signed_at=signed_at, record_digest=snapshot.digest,
+        credentials=credentials, canonical=canonical_bytes(RecordKind.OVERSIGHT_NOTE, snapshot.canonical),
+        pdf=pdf,
+    )
+    return SignOffResult(RecordKind.OVERSIGHT_NOTE, note_id, "author", new_state, snapshot.digest, signed_at)
+
+
+# --------------------------------------------------------------------------- addenda
+
+def _parent(session: Session, record_kind: RecordKind, record_id: str):
+    if record_kind == RecordKind.SUPERVISION:
+        row = session.get(SupervisionSession, record_id)
+        return row, (session_target(row) if row else None)
+    if record_kind == RecordKind.OVERSIGHT_NOTE:
+        row = session.get(OversightNote, record_id)
+        return row, (oversight_target(session, row) if row else None)
+    raise ValueError("Addenda are added to supervision records and oversight notes.")
+
+
+def create_addendum(session: Session, *, author_id: str, record_kind: RecordKind, record_id: str,
+                    body: str) -> str:
+    actor = load_actor(session, author_id)
+    parent, target = _parent(session, record_kind, record_id)
+    if parent is None or parent.tombstone:
+        raise NotFound("The record to amend no longer exists.")
+    decision = decide(actor, Operation.ADD_ADDENDUM, target)
+    if not decision:
+        raise NotAllowed(decision.reason)
+    addendum = Addendum(record_kind=record_kind.value, record_id=record_id, author_id=author_id,
+                        created_at=utc_now(), body=clean_text("Addendum", body), state="draft",
+                        updated_by=author_id)
+    session.add(addendum)
+    session.flush()
+    record_event(session, actor_id=author_id, action="create", record_kind=RecordKind.ADDENDUM.value,
+                 record_id=addendum.id)
+    return addendum.id
+
+
+def update_addendum(session: Session, *, author_id: str, addendum_id: str, body: str) -> None:
+    actor = load_actor(session, author_id)
+    addendum = session.get(Addendum, addendum_id)
+    if addendum is None or addendum.tombstone:
+        raise NotFound("That addendum no longer exists.")
+    _, parent_target = _parent(session, RecordKind(addendum.record_kind), addendum.record_id)
+    target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
+    decision = decide(actor, Operation.EDIT, target)
+    if not decision:
+        raise NotAllowed(decision.reason)
+    addendum.body = clean_text("Addendum", body)
+    addendum.version += 1
+    addendum.updated_at = utc_now()
+    addendum.updated_by = author_id
+
+
+def sign_addendum(
+    db: Database, credential_store: CredentialStore, *, addendum_id: str, signer_id: str,
+    now: Callable[[], _dt.datetime] = utc_now,
+) -> SignOffResult:
+    with db.reading() as session:
+        actor = load_actor(session, signer_id)
+        addendum = session.get(Addendum, addendum_id)
+        if addendum is None or addendum.tombstone:
+            raise NotFound("That addendum no longer exists.")
+        record_kind = RecordKind(addendum.record_kind)
+        parent, parent_target = _parent(session, record_kind, addendum.record_id)
+        target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
+        decision = decide(actor, Operation.SIGN_AS_AUTHOR, target)
+        if not decision:
+            raise NotAllowed(decision.reason)
+        if not addendum.body.strip():
+            raise IllegalTransition("An empty addendum cannot be signed.")
+        if record_kind == RecordKind.SUPERVISION:
+            parent_snapshot = load_supervision_snapshot(session, addendum.record_id)
+            supervisee = _person(session, parent.supervisee_id).display_name
+            label = f"Supervision of {supervisee}, {format_date(london_date(parent.held_at))}"
+        else:
+            parent_snapshot = load_oversight_snapshot(session, addendum.record_id)
+            label = (f"Oversight note on {parent_snapshot.document.child_name}, "
+                     f"{format_date(london_date(parent.recorded_at))}")
+        canonical = addendum_canonical(addendum, parent_snapshot.digest)
+        record_digest = digest(RecordKind.ADDENDUM, canonical)
+        signer = _person(session, signer_id)
+        signer_name = signer.display_name
+        document = AddendumDocument(
+            addendum_id=addendum.id, record_label=label, record_id=addendum.record_id,
+            record_digest=parent_snapshot.digest, author_name=signer.display_name,
+            author_role=Role(signer.role).label, written_at=addendum.created_at, body=addendum.body,
+            digest_hex=record_digest,
+        )
+        version, state = addendum.version, RecordState(addendum.state)
+    credentials = credential_store.credentials_for(signer_id)
+    signed_at = now()
+    credentials.check_usable(signed_at)
+    new_state = next_state(RecordKind.ADDENDUM, state, Event.SIGN_AS_AUTHOR)
+    pdf = sign_pdf(render_addendum_pdf(document), AUTHOR_FIELD, credentials.key, credentials.certificate,
+                   [credentials.ca_certificate], signer_name, "Author", certify=True,
+                   when=signed_at, crl=credentials.crl)
+    _commit(
+        db, model=Addendum, record_kind=RecordKind.ADDENDUM, record_id=addendum_id,
+        expected_version=version, expected_state=state, new_state=new_state, signer_id=signer_id,
+        signer_role="author", signed_at=signed_at, record_digest=record_digest,
+        credentials=credentials, canonical=canonical_bytes(RecordKind.ADDENDUM, canonical), pdf=pdf,
+    )
+    return SignOffResult(RecordKind.ADDENDUM, addendum_id, "author", new_state, record_digest, signed_at)

@@ -1,0 +1,265 @@
+"""One supervision record read whole: its canonical form (what is digested and signed) and
+the document that is rendered to PDF. Both come from the same rows in one read, so the
+digest printed on a PDF is the digest of the record it shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.canonical import digest
+from ..domain.lifecycle import RecordKind
+from ..domain.vocabulary import (
+    ActionStatus,
+    LegalStatus,
+    OversightTrigger,
+    RecordState,
+    Role,
+    SessionType,
+)
+from .document import (
+    ActionDoc,
+    ActionReviewDoc,
+    AddendumDoc,
+    CaseDiscussionDoc,
+    OversightNoteDocument,
+    RecordDocument,
+    Section,
+)
+from ..store.models import (
+    ActionItem,
+    ActionReview,
+    Addendum,
+    CaseDiscussion,
+    Child,
+    OversightNote,
+    Staff,
+    SupervisionSession,
+)
+
+
+@dataclass(frozen=True)
+class SupervisionSnapshot:
+    session_id: str
+    version: int
+    state: RecordState
+    supervisee_id: str
+    supervisor_id: str
+    canonical: dict[str, Any]
+    document: RecordDocument
+
+    @property
+    def digest(self) -> str:
+        return digest(RecordKind.SUPERVISION, self.canonical)
+
+
+def _label(enum_type, value: str) -> str:
+    try:
+        return enum_type(value).label
+    except ValueError:
+        return value
+
+
+def load_supervision_snapshot(session: Session, session_id: str) -> SupervisionSnapshot:
+    record = session.get(SupervisionSession, session_id)
+    if record is None or record.tombstone:
+        raise LookupError("No such supervision record.")
+    discussions = session.execute(
+        select(CaseDiscussion, Child)
+        .join(Child, Child.id == CaseDiscussion.child_id)
+        .where(CaseDiscussion.session_id == session_id, CaseDiscussion.tombstone.is_(False))
+        .order_by(CaseDiscussion.position, CaseDiscussion.id)
+    ).all()
+    actions = session.execute(
+        select(ActionItem)
+        .where(ActionItem.session_id == session_id, ActionItem.tombstone.is_(False))
+        .order_by(ActionItem.due_on, ActionItem.id)
+    ).scalars().all()
+    reviews = session.execute(
+        select(ActionReview, ActionItem)
+        .join(ActionItem, ActionItem.id == ActionReview.action_id)
+        .where(ActionReview.session_id == session_id, ActionReview.tombstone.is_(False))
+        .order_by(ActionItem.due_on, ActionItem.id)
+    ).all()
+    addenda = session.execute(
+        select(Addendum)
+        .where(Addendum.record_id == session_id, Addendum.state == RecordState.LOCKED.value,
+               Addendum.tombstone.is_(False))
+        .order_by(Addendum.created_at)
+    ).scalars().all()
+    people_ids = {record.supervisee_id, record.supervisor_id}
+    people_ids |= {a.owner_id for a in actions if a.owner_id}
+    people_ids |= {a.owner_id for _, a in reviews if a.owner_id}
+    people_ids |= {a.author_id for a in addenda}
+    names = dict(session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(people_ids))).all())
+
+    canonical = {
+        "id": record.id,
+        "supervisee_id": record.supervisee_id,
+        "supervisor_id": record.supervisor_id,
+        "team_id": record.team_id,
+        "held_at": record.held_at,
+        "duration_minutes": record.duration_minutes,
+        "session_type": record.session_type,
+        "location": record.location,
+        "agreement_in_place": record.agreement_in_place,
+        "wellbeing": record.wellbeing,
+        "workload": {
+            "caseload_count": record.caseload_count,
+            "complexity": record.caseload_complexity,
+            "capacity": record.capacity,
+            "notes": record.workload_notes,
+        },
+        "learning": record.learning,
+        "asye_progress": record.asye_progress,
+        "next_session_on": record.next_session_on,
+        "supervisee_comments": record.supervisee_comments,
+        "supervisee_agreement": record.supervisee_agreement,
+        "disagreement": record.disagreement,
+        "case_discussions": [
+            {
+                "id": d.id, "child_id": d.child_id, "child_case_id": child.case_id,
+                "current_position": d.current_position, "worries": d.worries,
+                "working_well": d.working_well, "needs_to_happen": d.needs_to_happen,
+                "safety_scale": d.safety_scale, "decision": d.decision, "rationale": d.rationale,
+            }
+            for d, child in discussions
+        ],
+        # What each action agreed; its status moves on after signing, so it is not signed.
+        "actions": [
+            {"id": a.id, "case_discussion_id": a.case_discussion_id, "child_id": a.child_id,
+             "description": a.description, "owner_id": a.owner_id, "due_on": a.due_on}
+            for a in actions
+        ],
+        "action_reviews": [
+            {"action_id": r.action_id, "status": r.status, "note": r.note} for r, _ in reviews
+        ],
+    }
+
+    actions_by_discussion: dict[str | None, list[ActionDoc]] = {}
+    for a in actions:
+        actions_by_discussion.setdefault(a.case_discussion_id, []).append(
+            ActionDoc(description=a.description, owner_name=names.get(a.owner_id, "No owner"),
+                      due_date=a.due_on, status=_label(ActionStatus, a.status))
+        )
+    case_docs = [
+        CaseDiscussionDoc(
+            child_case_id=child.case_id, child_name=child.name,
+            legal_status=_label(LegalStatus, child.legal_status),
+            current_position=d.current_position, worries=d.worries, working_well=d.working_well,
+            needs_to_happen=d.needs_to_happen, safety_scale=d.safety_scale, decision=d.decision,
+            rationale=d.rationale, actions=actions_by_discussion.get(d.id, []),
+        )
+        for d, child in discussions
+    ]
+    workload_rows = [
+        ("Caseload", "" if record.caseload_count is None else str(record.caseload_count)),
+        ("Complexity", record.caseload_complexity or "Not recorded"),
+        ("Capacity", record.capacity or "Not recorded"),
+    ]
+    sections = [Section("Workload", paragraphs=[record.workload_notes] if record.workload_notes else [],
+                        rows=workload_rows)]
+    general_actions = actions_by_discussion.get(None, [])
+    if general_actions:
+        sections.append(Section("Other actions", rows=[
+            (a.description, f"{a.owner_name}, due {a.due_date:%d/%m/%Y}" if a.due_date else a.owner_name)
+            for a in general_actions
+        ]))
+    if record.asye_progress:
+        sections.append(Section("ASYE progress", paragraphs=[record.asye_progress]))
+    snapshot_digest = digest(RecordKind.SUPERVISION, canonical)
+    document = RecordDocument(
+        record_id=record.id,
+        supervisee_name=names.get(record.supervisee_id, ""),
+        supervisor_name=names.get(record.supervisor_id, ""),
+        held_at=record.held_at,
+        duration_minutes=record.duration_minutes,
+        session_type=_label(SessionType, record.session_type),
+        location=record.location,
+        agreement_in_place=record.agreement_in_place,
+        sections=sections,
+        previous_action_reviews=[
+            ActionReviewDoc(description=a.description, owner_name=names.get(a.owner_id, "No owner"),
+                            due_date=a.due_on, status=_label(ActionStatus, r.status), note=r.note)
+            for r, a in reviews
+        ],
+        case_discussions=case_docs,
+        learning=record.learning,
+        supervisee_comments=record.supervisee_comments,
+        agreement=record.supervisee_agreement,
+        disagreement=record.disagreement,
+        addenda=[AddendumDoc(author_name=names.get(a.author_id, ""), written_at=a.created_at, text=a.body)
+                 for a in addenda],
+        next_session_date=record.next_session_on,
+        digest_hex=snapshot_digest,
+        status_label=_label(RecordState, record.state),
+    )
+    return SupervisionSnapshot(
+        session_id=record.id, version=record.version, state=RecordState(record.state),
+        supervisee_id=record.supervisee_id, supervisor_id=record.supervisor_id,
+        canonical=canonical, document=document,
+    )
+
+
+@dataclass(frozen=True)
+class OversightSnapshot:
+    note_id: str
+    version: int
+    state: RecordState
+    author_id: str
+    canonical: dict[str, Any]
+    document: OversightNoteDocument
+
+    @property
+    def digest(self) -> str:
+        return digest(RecordKind.OVERSIGHT_NOTE, self.canonical)
+
+
+def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot:
+    note = session.get(OversightNote, note_id)
+    if note is None or note.tombstone:
+        raise LookupError("No such oversight note.")
+    child = session.get(Child, note.child_id)
+    author = session.get(Staff, note.author_id)
+    actions = session.execute(
+        select(ActionItem)
+        .where(ActionItem.oversight_note_id == note_id, ActionItem.tombstone.is_(False))
+        .order_by(ActionItem.due_on, ActionItem.id)
+    ).scalars().all()
+    owners = dict(session.execute(
+        select(Staff.id, Staff.display_name).where(Staff.id.in_({a.owner_id for a in actions if a.owner_id}))
+    ).all())
+    canonical = {
+        "id": note.id, "child_id": note.child_id, "child_case_id": child.case_id,
+        "author_id": note.author_id, "recorded_at": note.recorded_at, "trigger": note.trigger,
+        "decision": note.decision, "rationale": note.rationale, "next_review_on": note.next_review_on,
+        "actions": [
+            {"id": a.id, "description": a.description, "owner_id": a.owner_id, "due_on": a.due_on}
+            for a in actions
+        ],
+    }
+    document = OversightNoteDocument(
+        note_id=note.id, child_case_id=child.case_id, child_name=child.name,
+        trigger=_label(OversightTrigger, note.trigger), decision=note.decision,
+        rationale=note.rationale, author_name=author.display_name, written_at=note.recorded_at,
+        legal_status=_label(LegalStatus, child.legal_status),
+        actions=[ActionDoc(description=a.description, owner_name=owners.get(a.owner_id, "No owner"),
+                           due_date=a.due_on, status=_label(ActionStatus, a.status)) for a in actions],
+        next_review_date=note.next_review_on, author_role=_label(Role, author.role),
+        digest_hex=digest(RecordKind.OVERSIGHT_NOTE, canonical),
+        status_label=_label(RecordState, note.state),
+    )
+    return OversightSnapshot(note_id=note.id, version=note.version, state=RecordState(note.state),
+                             author_id=note.author_id, canonical=canonical, document=document)
+
+
+def addendum_canonical(addendum: Addendum, parent_digest: str) -> dict[str, Any]:
+    """An addendum signs its own text and the digest of the record it corrects."""
+    return {
+        "id": addendum.id, "record_kind": addendum.record_kind, "record_id": addendum.record_id,
+        "parent_digest": parent_digest, "author_id": addendum.author_id,
+        "created_at": addendum.created_at, "body": addendum.body,
+    }
