@@ -14,7 +14,8 @@ from ..domain.time_rules import LONDON
 from ..store import supervision_records as sr
 from .tasks import TaskRunner, user_message
 
-DEBOUNCE_MS = 1000
+DEBOUNCE_MS = 1000  # after the last keystroke
+MAX_WAIT_MS = 1500  # at the latest, however long someone keeps typing
 
 Key = tuple[str, str]  # (kind, record id)
 
@@ -58,15 +59,22 @@ class Autosaver(QObject):
         self.actor = actor
         self.pending: dict[Key, dict[str, Any]] = {}
         self.in_flight = 0
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.flush)
+        self._max_wait = QTimer(self)
+        self._max_wait.setSingleShot(True)
+        self._max_wait.setInterval(MAX_WAIT_MS)
+        self._max_wait.timeout.connect(self.flush)
         QApplication.instance().focusChanged.connect(self._focus_changed)
 
     def queue(self, kind: str, record_id: str, field: str, value: Any) -> None:
         self.pending.setdefault((kind, record_id), {})[field] = value
         self._timer.start()
+        if not self._max_wait.isActive():
+            self._max_wait.start()
         self.state_changed.emit("Unsaved changes…")
 
     def discard(self, kind: str, record_id: str, field: str) -> None:
@@ -86,6 +94,7 @@ class Autosaver(QObject):
         """Write what is pending; ``then`` runs after it is written (or at once if nothing
         was pending and nothing is in flight)."""
         self._timer.stop()
+        self._max_wait.stop()
         batch = {k: v for k, v in self.pending.items() if v}
         self.pending = {}
         if not batch:
@@ -121,8 +130,7 @@ class Autosaver(QObject):
         self.tasks.write(lambda s: apply_batch(s, actor, batch), done, failed)
 
     def close(self) -> None:
-        try:
+        if not self._closed:
+            self._closed = True
             QApplication.instance().focusChanged.disconnect(self._focus_changed)
-        except (RuntimeError, TypeError):
-            pass
         self.flush()

@@ -202,8 +202,7 @@ class MainWindow(QMainWindow):
                                      session_type=SessionType.PLANNED_ONE_TO_ONE)
 
         def done(session_id):
-            editor = self.open_session(session_id)
-            editor.loaded.connect(lambda: editor.form.heldDateEdit.setFocus())
+            self.open_session(session_id, where="field:heldDateEdit")
             self.ctx.notify("New supervision record started; it saves as you type.")
 
         self.ctx.tasks.write(work, done, lambda e: self.ctx.notify(user_message(e)))

@@ -184,6 +184,7 @@ class TeamPage(Page):
             f"{len(rows)} workers · {overdue} overdue · {soon} due within 7 days · "
             f"{awaiting} records awaiting signature")
         self.flagged_model.set_rows(flagged)
+        select_first(self.form.flaggedTable)
         self.form.flaggedGroup.setVisible(bool(flagged))
         self.loaded.emit()
 

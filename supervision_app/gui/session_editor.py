@@ -594,6 +594,8 @@ class SessionEditor(QWidget):
                 if ident in ids and panel.select(ident):
                     target = panel.form.actionsTable
                     break
+        elif kind == "field":
+            target = getattr(f, ident, None)
         elif kind == "section":
             section, _, discussion_id = ident.partition("@")
             if discussion_id in self._discussions:

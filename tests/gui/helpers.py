@@ -1,0 +1,33 @@
+"""Driving the real widgets the way a person would."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import settle
+
+
+def select_row(view, predicate) -> object:
+    model = view.model()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        item = model.row_for(index) if hasattr(model, "row_for") else model.row_at(row)
+        if predicate(item):
+            view.setCurrentIndex(index)
+            return item
+    raise AssertionError("no such row")
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+
+
+def click(qtbot, window, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+
+
+def focused_name() -> str:
+    widget = QApplication.focusWidget()
+    return widget.objectName() if widget is not None else ""
