@@ -266,3 +266,8 @@ class ProfileSetting(Base):
     __tablename__ = "profile_setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# Tables defined in their own modules join the same metadata, so migrations, the schema
+# check and every session see one complete schema.
+from . import assurance_models  # noqa: E402,F401
