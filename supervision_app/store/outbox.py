@@ -84,26 +84,53 @@ def _fill_defaults(obj: Any) -> None:
             setattr(obj, column.key, default.arg(None))  # SQLAlchemy wraps it to take a context
 
 
+def _synced(obj: Any) -> bool:
+    """A row of a table the sync protocol carries (tables it does not know yet, such as
+    the assurance tables, stay local until the protocol and server learn them)."""
+    from ..sync.protocol import TABLE_FIELDS
+
+    return isinstance(obj, Synced) and obj.__tablename__ in TABLE_FIELDS
+
+
+def _signed_in_staff(session: Session) -> str | None:
+    """Who is signed in to sync on this profile (kept by the sync engine), so a change
+    made by a write path that did not say who made it is still stamped with them."""
+    if "sync_staff_id" not in session.info:
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            session.info["sync_staff_id"] = session.connection().execute(
+                text("SELECT value FROM sync_state WHERE key = 'staff_id'")).scalar()
+        except DBAPIError:
+            session.info["sync_staff_id"] = None
+    return session.info["sync_staff_id"]
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     if session.info.get(_SKIP_KEY):
         return
     changes = session.info.setdefault("sync_outbox_changes", [])
     for obj in list(session.new):
-        if isinstance(obj, Synced):
+        if _synced(obj):
             _fill_defaults(obj)
+            if obj.updated_by is None:
+                obj.updated_by = _signed_in_staff(session)
             changes.append((obj, 0, False))
     for obj in list(session.dirty):
-        if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
+        if not _synced(obj) or not session.is_modified(obj, include_collections=False):
             continue
         base = _committed(obj, "version") or 0
         if obj.version is None or obj.version <= base:
             obj.version = base + 1
         if not attributes.get_history(obj, "updated_at").added:
             obj.updated_at = utc_now()
+        if not attributes.get_history(obj, "updated_by").added:
+            obj.updated_by = _signed_in_staff(session) or obj.updated_by
         changes.append((obj, base, False))
     for obj in list(session.deleted):
-        if isinstance(obj, Synced):  # a hard delete travels as a tombstone
+        if _synced(obj):  # a hard delete travels as a tombstone
             base = _committed(obj, "version") or 0
             changes.append((obj, base, True))
 
@@ -144,6 +171,7 @@ def _after_flush(session: Session, _flush_context) -> None:
 def _transaction_over(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
     session.info.pop("sync_outbox_changes", None)
+    session.info.pop("sync_staff_id", None)
 
 
 def pending_count(session: Session) -> int:

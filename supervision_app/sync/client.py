@@ -157,7 +157,7 @@ def _table_sql(table: str) -> _TableSQL:
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     if table in p.INSERT_ONLY_TABLES:
-        sql = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # never replaced
     else:
         sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {sets}"
@@ -465,7 +465,11 @@ class SyncClient:
             if progress:
                 progress(SyncProgress("pull", report.pulled, page.next_cursor, first_sync))
             if not page.has_more:
-                return
+                break
+        with self._raw() as cur:
+            if self._get(cur, "needs_resync") == "1":
+                self._set(cur, "access", "0")  # never a real digest: the next pull resyncs
+                self._set(cur, "needs_resync", "0")
 
     def _take_page(self, cur, page: p.PullResponse, report: SyncReport) -> None:
         if page.resync:
@@ -555,6 +559,8 @@ class SyncClient:
         by the server) and ``force`` is set, replace it with the protection lifted."""
         table = row["table"]
         sql = TABLE_SQL[table]
+        if table == "signature":
+            self._make_room_for_signature(cur, row)
         cur.execute("SAVEPOINT one_row")
         try:
             cur.execute(sql.upsert, sql.params(row))
@@ -564,14 +570,34 @@ class SyncClient:
             cur.execute("ROLLBACK TO one_row")
             cur.execute("RELEASE one_row")
             if not force:
+                # Keep going, and have the next sync start a resync, which sends
+                # everything again and heals whatever this was.
                 log.warning("a pulled %s row could not be stored: %s", table, type(error).__name__)
-                self._set(cur, "last_apply_problem", f"{table}:{row['id']}")
+                self._set(cur, "needs_resync", "1")
                 return False
         with self._protection_lifted(cur, table):
             cur.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
             cur.execute(sql.upsert, sql.params(row))
         self._audit(cur, "sync_replace", table, row["id"])
         return True
+
+    def _make_room_for_signature(self, cur, row: dict[str, Any]) -> None:
+        """The server holds a signature for this record and role that this laptop also
+        made (on two devices at once): the server's stands, the local one is kept aside."""
+        data = row["data"]
+        clash = cur.execute(
+            "SELECT id FROM signature WHERE record_kind = ? AND record_id = ? AND signer_role = ? "
+            "AND id <> ?", (data["record_kind"], data["record_id"], data["signer_role"], row["id"])
+        ).fetchall()
+        for (local_id,) in clash:
+            latest = cur.execute(
+                "SELECT payload FROM sync_outbox WHERE row_id = ? ORDER BY seq DESC LIMIT 1",
+                (local_id,)).fetchone()
+            if latest is not None:
+                self._keep_conflict(cur, "signature", local_id, "conflict",
+                                    "This record was signed on another device first.", latest[0], row)
+                cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (local_id,))
+            self._delete_rows(cur, "signature", [local_id])
 
     def _delete_rows(self, cur, table: str, ids: list[str]) -> None:
         with self._protection_lifted(cur, table):
