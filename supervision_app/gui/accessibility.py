@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -44,8 +45,21 @@ def interactive_widgets(root: QWidget) -> list[QWidget]:
     found = [w for w in root.findChildren(QWidget) if isinstance(w, INTERACTIVE)]
     if isinstance(root, INTERACTIVE):
         found.insert(0, root)
-    # the line edit inside a spin box or combo box is named by its owner
-    return [w for w in found if not isinstance(w.parentWidget(), (QAbstractSpinBox, QComboBox))]
+    return [w for w in found if not _internal_part(w)]
+
+
+def _internal_part(widget: QWidget) -> bool:
+    """Parts Qt builds inside a control, which screen readers announce through their owner:
+    a spin box's or combo box's editor and popup list, a table's headers and corner button,
+    a toolbar's overflow button."""
+    if widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView):
+        return True
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, (QAbstractSpinBox, QComboBox)):
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 _system_point_size: float | None = None
