@@ -1,0 +1,192 @@
+"""Sign-in, tokens, the login rate limit, and hostile requests (4xx, never 500)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from supervision_app.sync.client import SignInNeeded
+from supervision_app.sync.server import directory
+from tests.sync.harness import PASSWORD, REPO
+
+
+def _token(laptop) -> str:
+    return laptop.client.secrets.get("sync-token")
+
+
+def test_token_is_opaque_and_stored_only_as_a_hash(deployment, laptops):
+    laptop = laptops("sw_a1")
+    token = _token(laptop)
+    assert len(token) >= 43  # 32 random bytes, url-safe base64
+    from sqlalchemy import text
+    with deployment.engine.connect() as conn:
+        stored = [row[0] for row in conn.execute(text("select token_hash from auth_token"))]
+        hashes = [row[0] for row in conn.execute(text("select password_hash from account"))]
+    assert token not in stored and all(len(h) == 64 for h in stored)
+    assert all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_revoked_token_stops_working_at_once(deployment, laptops):
+    one, two = laptops("sw_a2"), laptops("sw_a2")
+    one.client.sync()
+    completed = subprocess.run(
+        [sys.executable, "-m", "supervision_app.sync.server.cli", "--database-url",
+         deployment.database_url, "--log-level", "warning", "revoke-tokens", "sw_a2"],
+        cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout.strip()) >= 2
+    for laptop in (one, two):
+        with pytest.raises(SignInNeeded):
+            laptop.client.sync()
+        assert "sign" in laptop.client.status().last_error.lower()
+    one.client.login("sw_a2", PASSWORD)
+    one.client.sync()
+
+
+def test_logout_revokes_only_that_token(deployment, laptops):
+    one, two = laptops("sw_b1"), laptops("sw_b1")
+    old = _token(one)
+    one.client.logout()
+    assert httpx.get(f"{deployment.url}/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    two.client.sync()
+
+
+def test_failed_logins_are_rate_limited_per_account(deployment):
+    with deployment.engine.begin() as conn:
+        directory.add_user(conn, f"victim-{uuid.uuid4().hex[:6]}", PASSWORD, "V", "social_worker")
+        from sqlalchemy import text
+        name = conn.execute(text("select username from account where username like 'victim-%' "
+                                 "order by created_at desc")).scalar()
+    device = str(uuid.uuid4())
+    statuses = [
+        httpx.post(f"{deployment.url}/v1/login",
+                   json={"username": name, "password": "wrong-password!", "device_id": device}).status_code
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    right = httpx.post(f"{deployment.url}/v1/login",
+                       json={"username": name, "password": PASSWORD, "device_id": device})
+    assert right.status_code == 429  # even the right password waits out the window
+    assert "wait" in right.json()["error"].lower()
+
+
+def test_expired_and_unknown_tokens_are_refused(deployment):
+    for header in ("Bearer nonsense", "Bearer", "Basic abc", "Bearer " + "x" * 250):
+        answer = httpx.get(f"{deployment.url}/v1/pull", headers={"Authorization": header})
+        assert answer.status_code == 401, header
+    assert httpx.get(f"{deployment.url}/v1/pull").status_code == 401
+
+
+HOSTILE_BODIES = [
+    b"", b"not json", b"[]", b"{}", b"null", b'{"device_id": 5}', b"[" * 100_000 + b"]" * 100_000,
+    b'{"device_id":"' + b"a" * 10_000 + b'","mutations":[]}',
+    json.dumps({"device_id": str(uuid.uuid4()), "mutations": [{"mutation_id": "x"}]}).encode(),
+    json.dumps({"device_id": str(uuid.uuid4()), "mutations": [], "extra": 1}).encode(),
+    b'{"device_id":"\xff\xfe","mutations":[]}', '{"a":"\ud800"}'.encode("utf-8", "surrogatepass"),
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES, ids=range(len(HOSTILE_BODIES)))
+def test_hostile_push_bodies_get_a_clear_4xx(deployment, laptops, body):
+    laptop = laptops("tm_a")
+    answer = httpx.post(f"{deployment.url}/v1/push", content=body,
+                        headers={"Authorization": f"Bearer {_token(laptop)}",
+                                 "Content-Type": "application/json"})
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json()["error"]
+
+
+_cache: dict = {}
+
+
+def test_oversized_body_is_refused_before_parsing(deployment, laptops):
+    laptop = laptops("tm_a")
+    big = b'{"device_id":"' + b"a" * (33 * 1024 * 1024) + b'"}'
+    answer = httpx.post(f"{deployment.url}/v1/push", content=big, timeout=60,
+                        headers={"Authorization": f"Bearer {_token(laptop)}"})
+    assert answer.status_code == 413
+
+
+def test_hostile_rows_inside_a_valid_push_are_rejected_one_by_one(deployment, laptops):
+    laptop = laptops("tm_a")
+    org = deployment.org
+    device = laptop.client.device_id()
+
+    def mutation(table, data, **row):
+        return {"mutation_id": str(uuid.uuid4()), "base_version": 0, "row": {
+            "table": table, "id": row.get("id", str(uuid.uuid4())), "version": 1,
+            "updated_at": "2026-11-23T10:00:00Z", "tombstone": False, "data": data}}
+
+    base = {
+        "supervisee_id": org.ids["sw_a1"], "supervisor_id": org.ids["tm_a"], "team_id": org.teams["A"],
+        "held_at": "2026-11-02T10:00:00Z", "duration_minutes": 60, "session_type": "planned_1to1",
+        "location": "", "agreement_in_place": True, "wellbeing": "", "caseload_count": None,
+        "caseload_complexity": "", "capacity": "", "workload_notes": "", "learning": "",
+        "asye_progress": "", "next_session_on": None, "state": "draft", "shared_at": None,
+        "supervisee_comments": "", "supervisee_agreement": None, "disagreement": "",
+        "disagreement_resolved": False,
+    }
+    hostile = [
+        mutation("supervision_session", dict(base, learning="nul\x00byte")),
+        mutation("supervision_session", dict(base, duration_minutes=10**6)),
+        mutation("supervision_session", dict(base, state="locked")),
+        mutation("supervision_session", dict(base, learning="x" * 100_001)),
+        mutation("supervision_session", dict(base, held_at="yesterday")),
+        mutation("supervision_session", dict(base, supervisor_id="'; drop table record; --")),
+        mutation("supervision_session", {k: v for k, v in base.items() if k != "learning"}),
+        mutation("supervision_session", dict(base, surprise="field")),
+        mutation("supervision_session", dict(base, caseload_count=True)),
+        mutation("child", {"case_id": "X", "name": "n", "date_of_birth": "2015-02-30",
+                           "legal_status": "child_in_need", "allocated_worker_id": None,
+                           "has_pathway_plan": False}),
+        mutation("signature", {"record_kind": "supervision", "record_id": str(uuid.uuid4()),
+                               "signer_id": org.ids["tm_a"], "signer_role": "supervisor",
+                               "signed_at": "2026-11-02T10:00:00Z", "digest": "0" * 64,
+                               "certificate_pem": "", "signature_value": "!!notbase64"}),
+        mutation("team", {"name": "t", "service_area_id": None, "manager_id": None,
+                          "supervision_policy": None}, id=org.ids["tm_a"]),  # a staff id as a team
+    ]
+    answer = httpx.post(f"{deployment.url}/v1/push", json={"device_id": device, "mutations": hostile},
+                        headers={"Authorization": f"Bearer {_token(laptop)}"})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * len(hostile)
+    assert all(r["reason"] for r in results)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["device_id", "mutations", "row", "data", "table", "id", "version",
+                         "mutation_id", "base_version", "audit_head", "seq", "hash", "x"]),
+        inner, max_size=5),
+    max_leaves=30))
+def test_random_json_never_gets_a_500(deployment, body):
+    token = _cache.get(deployment.url)
+    if token is None:
+        answer = httpx.post(f"{deployment.url}/v1/login", json={
+            "username": "qa", "password": PASSWORD, "device_id": str(uuid.uuid4())})
+        token = _cache[deployment.url] = answer.json()["token"]
+    content = json.dumps(body, allow_nan=True).encode()
+    for path in ("/v1/push", "/v1/login"):
+        answer = httpx.post(f"{deployment.url}{path}", content=content,
+                            headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code < 500, (path, answer.text)
+    answer = httpx.get(f"{deployment.url}/v1/pull", params={"after": str(body)[:50]},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code < 500
+
+
+def test_openapi_document_is_served_and_describes_the_protocol(deployment):
+    doc = httpx.get(f"{deployment.url}/openapi.json").json()
+    assert {"/v1/login", "/v1/push", "/v1/pull", "/v1/logout", "/v1/me"} <= set(doc["paths"])
+    push_body = doc["paths"]["/v1/push"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert push_body["$ref"].endswith("/PushRequest")
+    assert "Mutation" in doc["components"]["schemas"] and "PullResponse" in doc["components"]["schemas"]
