@@ -1,0 +1,651 @@
+"""The assurance dashboard page: compliance figures, the monthly trend, oversight by legal
+status and quality signals, each figure opening the list of records behind it.
+
+    page = AssurancePage(database, actor, today=date.today, open_record=window.open_record)
+    page.refresh()
+
+Every query runs in a ``QThreadPool`` worker (``database.reading()``), never on the GUI
+thread; results come back by a queued signal, and a result older than the newest request is
+dropped. ``open_record(kind, record_id)`` is called when someone asks to open a record from
+a list (``kind`` is ``supervision``, ``child``, ``action``, ``case_discussion``,
+``oversight_note`` or ``staff``); without it the lists are read-only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPointF,
+    QRectF,
+    QRunnable,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..assurance.compliance import (
+    FIGURES,
+    AssuranceSettings,
+    ComplianceDashboard,
+    Figure,
+    MonthPoint,
+    RecordRef,
+    compliance_dashboard,
+)
+from ..assurance.signals import Signal as QualitySignal
+from ..assurance.signals import QualitySignals, SignalKind, quality_signals
+from ..domain.permissions import Actor
+from ..domain.time_rules import format_date
+from ..store.audit_log import record_event
+from ..store.database import Database
+from .accessibility import ensure_accessible_names, style_headings
+from .forms import Form, load_widget
+
+__all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
+
+PERIODS = (3, 6, 12)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ALERT = QColor("#b3261e")
+GOOD = QColor("#1b6e3a")
+
+
+# ---------------------------------------------------------------------------- background
+
+class _Relay(QObject):
+    done = Signal(str, int, object, object)  # what, generation, result, error
+
+
+class _Job(QRunnable):
+    def __init__(self, relay: _Relay, what: str, generation: int, work: Callable[[], Any]) -> None:
+        super().__init__()
+        self._relay, self._what, self._generation, self._work = relay, what, generation, work
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as error:  # noqa: BLE001 - reported to the GUI thread, never its text
+            self._relay.done.emit(self._what, self._generation, None, error)
+        else:
+            self._relay.done.emit(self._what, self._generation, result, None)
+
+
+# ---------------------------------------------------------------------------- table models
+
+@dataclass(frozen=True)
+class Col:
+    title: str
+    text: Callable[[Any], str]
+    sort: Callable[[Any], Any] | None = None
+    figure: str | None = None  # the figure key this column shows, if any
+    colour: Callable[[Any], QColor | None] | None = None
+    right: bool = False
+
+
+class RowsTable(QAbstractTableModel):
+    """Rows of plain objects shown through column descriptions."""
+
+    def __init__(self, columns: Sequence[Col], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return col.text(row)
+        if role == SORT_ROLE:
+            value = (col.sort or col.text)(row)
+            return value if not isinstance(value, str) else value.casefold()
+        if role == Qt.ItemDataRole.ForegroundRole and col.colour:
+            return col.colour(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col.figure:
+            return "Press Enter or double-click to list the records behind this figure"
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+
+class Proxy(QSortFilterProxyModel):
+    def __init__(self, source: RowsTable, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)
+
+    def row_at(self, index: QModelIndex) -> Any:
+        return self.sourceModel().rows[self.mapToSource(index).row()]
+
+
+def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0) -> None:
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _figure_colour(key: str) -> Callable[[Figure], QColor | None]:
+    higher_is_better = FIGURES[key][1]
+
+    def colour(f: Figure) -> QColor | None:
+        if f.denominator is None:
+            return ALERT if f.numerator else None
+        pct = f.percent
+        if pct is None:
+            return None
+        bad = pct < 80 if higher_is_better else pct > 20
+        return ALERT if bad else GOOD
+    return colour
+
+
+def _figure_cols(getter: Callable[[Any], dict[str, Figure]]) -> list[Col]:
+    cols = []
+    for key, (label, _better) in FIGURES.items():
+        colour = _figure_colour(key)
+        cols.append(Col(label, (lambda r, k=key: getter(r)[k].display),
+                        sort=(lambda r, k=key: getter(r)[k].sort_value), figure=key,
+                        colour=(lambda r, k=key, c=colour: c(getter(r)[k])), right=True))
+    return cols
+
+
+HEADLINE_COLS = [
+    Col("Figure", lambda r: r[1].label),
+    Col("All in view", lambda r: r[1].display, sort=lambda r: r[1].sort_value, figure="*",
+        colour=lambda r: _figure_colour(r[1].key)(r[1]), right=True),
+]
+TEAM_COLS = [Col("Team", lambda t: t.name), Col("Workers", lambda t: str(t.workers),
+                                                 sort=lambda t: t.workers, right=True),
+             *_figure_cols(lambda t: t.figures)]
+WORKER_COLS = [
+    Col("Worker", lambda w: w.name), Col("Team", lambda w: w.team_name),
+    Col("ASYE", lambda w: "ASYE" if w.is_asye else ""),
+    Col("Supervision now", lambda w: w.status.label,
+        colour=lambda w: ALERT if w.status.value == "overdue" else None),
+    Col("Next due", lambda w: format_date(w.next_due), sort=lambda w: w.next_due.isoformat()),
+    *_figure_cols(lambda w: w.figures),
+]
+OVERSIGHT_COLS = [
+    Col("Legal status", lambda r: r[0]),
+    Col("Children", lambda r: str(r[1].denominator), sort=lambda r: r[1].denominator, right=True),
+    Col("Without management oversight", lambda r: r[1].display, sort=lambda r: r[1].sort_value,
+        figure="*", colour=lambda r: _figure_colour("children_without_oversight")(r[1]), right=True),
+]
+RECORD_KIND_LABELS = {"supervision": "Supervision record", "occasion": "Supervision due (none held)",
+                      "action": "Action", "child": "Child", "staff": "Worker",
+                      "case_discussion": "Case discussion", "oversight_note": "Oversight note"}
+RECORD_COLS = [
+    Col("Outcome", lambda r: r.outcome, colour=lambda r: None),
+    Col("Date", lambda r: format_date(r.when), sort=lambda r: r.when.isoformat() if r.when else ""),
+    Col("Worker", lambda r: r.staff_name),
+    Col("Child", lambda r: r.case_id),
+    Col("Kind", lambda r: RECORD_KIND_LABELS.get(r.kind, r.kind)),
+    Col("Counted", lambda r: "Yes" if r.counted else "No"),
+]
+
+
+# ---------------------------------------------------------------------------- trend chart
+
+class TrendChart(QWidget):
+    """Monthly percentages as lines over a 0-100% grid, drawn with QPainter.
+
+    Series: supervision held within policy, and records shared within 5 working days.
+    The accessible description repeats the figures as text for screen readers."""
+
+    SERIES = (("Supervision within policy", QColor("#1f5fa8")),
+              ("Shared within 5 working days", QColor("#c26a00")))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.points: list[MonthPoint] = []
+        self.setAccessibleName("Monthly trend chart")
+        self.setMinimumSize(320, 180)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(480, 220)
+
+    def set_points(self, points: Sequence[MonthPoint]) -> None:
+        self.points = list(points)
+        parts = []
+        for p in self.points:
+            w = "no supervision due" if p.within_percent is None else f"{p.within_percent:.0f}% within policy"
+            s = "" if p.shared_percent is None else f", {p.shared_percent:.0f}% shared on time"
+            parts.append(f"{p.month:%B %Y}: {w}{s}")
+        self.setAccessibleDescription("; ".join(parts))
+        self.setToolTip("\n".join(parts))
+        self.update()
+
+    def series_values(self) -> list[list[float | None]]:
+        return [[p.within_percent for p in self.points], [p.shared_percent for p in self.points]]
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.base())
+        metrics = painter.fontMetrics()
+        left, right = metrics.horizontalAdvance("100%") + 10, 12
+        top, bottom = 10 + metrics.height() + 6, metrics.height() + 10
+        plot = QRectF(left, top, max(10, self.width() - left - right),
+                      max(10, self.height() - top - bottom))
+        text_colour = palette.text().color()
+        grid = QColor(text_colour)
+        grid.setAlpha(50)
+        painter.setPen(QPen(grid, 1))
+        for pct in (0, 25, 50, 75, 100):
+            y = plot.bottom() - plot.height() * pct / 100
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(text_colour)
+            painter.drawText(QRectF(0, y - metrics.height() / 2, left - 6, metrics.height()),
+                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{pct}%")
+            painter.setPen(QPen(grid, 1))
+        # legend
+        x = plot.left()
+        for label, colour in self.SERIES:
+            painter.fillRect(QRectF(x, 10 + metrics.height() / 2 - 4, 14, 8), colour)
+            painter.setPen(text_colour)
+            painter.drawText(QPointF(x + 18, 10 + metrics.ascent()), label)
+            x += 18 + metrics.horizontalAdvance(label) + 16
+        n = len(self.points)
+        if n == 0:
+            painter.setPen(text_colour)
+            painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "No figures yet")
+            painter.end()
+            return
+        step = plot.width() / n
+
+        def x_of(i: int) -> float:
+            return plot.left() + step * (i + 0.5)
+
+        painter.setPen(text_colour)
+        label_every = 1 if step > metrics.horizontalAdvance("Mmm 00") + 4 else 2
+        for i, p in enumerate(self.points):
+            if i % label_every == 0:
+                painter.drawText(QRectF(x_of(i) - step, plot.bottom() + 4, 2 * step, metrics.height()),
+                                 int(Qt.AlignmentFlag.AlignHCenter), f"{p.month:%b %y}")
+        for values, (_label, colour) in zip(self.series_values(), self.SERIES):
+            pen = QPen(colour, 2.2)
+            painter.setPen(pen)
+            path, started = QPainterPath(), False
+            for i, v in enumerate(values):
+                if v is None:
+                    started = False
+                    continue
+                point = QPointF(x_of(i), plot.bottom() - plot.height() * v / 100)
+                if started:
+                    path.lineTo(point)
+                else:
+                    path.moveTo(point)
+                    started = True
+            painter.drawPath(path)
+            painter.setBrush(colour)
+            for i, v in enumerate(values):
+                if v is not None:
+                    painter.drawEllipse(QPointF(x_of(i), plot.bottom() - plot.height() * v / 100), 3.2, 3.2)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.end()
+
+
+# ---------------------------------------------------------------------------- records dialog
+
+class RecordsDialog(QDialog):
+    """The records behind one figure. Ids, dates and names only; opening a record goes
+    through the main window (which checks permissions and writes the view to the audit log)."""
+
+    def __init__(self, title: str, refs: Sequence[RecordRef],
+                 open_record: Callable[[str, str], None] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self._open = open_record
+        layout = QVBoxLayout(self)
+        summary = QLabel(f"{len(refs)} record(s). Problems are listed first.", self)
+        summary.setAccessibleName("How many records")
+        layout.addWidget(summary)
+        self.model = RowsTable(RECORD_COLS, self)
+        self.model.set_rows(refs)
+        self.proxy = Proxy(self.model, self)
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Records behind the figure")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        _setup_table(self.table, self.proxy, stretch=0)
+        self.table.activated.connect(lambda _i: self.open_current())
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.open_button = QPushButton("&Open record", self)
+        self.open_button.setAccessibleName("Open the selected record")
+        self.open_button.setEnabled(open_record is not None)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.open_button.clicked.connect(self.open_current)
+        layout.addWidget(buttons)
+        self.resize(760, 420)
+        if self.proxy.rowCount():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
+    def current(self) -> RecordRef | None:
+        index = self.table.currentIndex()
+        return self.proxy.row_at(index) if index.isValid() else None
+
+    def open_current(self) -> None:
+        ref = self.current()
+        if ref is None or self._open is None:
+            return
+        if ref.kind == "occasion":  # no record was made: show the worker instead
+            self._open("staff", ref.staff_id)
+        else:
+            self._open(ref.kind, ref.record_id)
+
+
+# ---------------------------------------------------------------------------- the page
+
+SIGNAL_COLS = [
+    Col("Signal", lambda s: s[0].kind.label),
+    Col("Date", lambda s: format_date(s[0].when), sort=lambda s: s[0].when.isoformat() if s[0].when else ""),
+    Col("Worker", lambda s: s[1]),
+    Col("Team", lambda s: s[2]),
+    Col("Record", lambda s: RECORD_KIND_LABELS.get(s[0].record_kind, s[0].record_kind)),
+    Col("Detail", lambda s: s[0].detail),
+]
+
+
+class AssurancePage(QWidget):
+    """Compliance for a team manager (their team), a service manager (their teams) or a head
+    of service (all); quality signals for managers and auditors."""
+
+    title = "Assurance"
+    loaded = Signal()  # figures shown
+    signals_loaded = Signal()
+    exported = Signal(str)  # the file written
+    failed = Signal(str)  # a user-facing message
+
+    def __init__(self, database: Database, actor: Actor, *, today: Callable[[], date] | date | None = None,
+                 open_record: Callable[[str, str], None] | None = None,
+                 pool: QThreadPool | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AssurancePage")
+        self.database, self.actor = database, actor
+        self._today = today if callable(today) else (lambda d=today: d or date.today())
+        self.open_record = open_record
+        self.pool = pool or QThreadPool.globalInstance()
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._finished)
+        self._generation = {"figures": 0, "signals": 0, "export": 0}
+        self._busy: set[str] = set()
+        self.dashboard: ComplianceDashboard | None = None
+        self.signals: QualitySignals | None = None
+
+        self.widget = load_widget("assurance_page.ui", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.widget)
+        f = self.form = Form(self.widget)
+        self.chart = TrendChart(f.trendHost)
+        host_layout = QVBoxLayout(f.trendHost)
+        host_layout.setContentsMargins(0, 0, 0, 0)
+        host_layout.addWidget(self.chart)
+
+        self.headline_model = RowsTable(HEADLINE_COLS, self)
+        self.headline_proxy = Proxy(self.headline_model, self)
+        _setup_table(f.headlineTable, self.headline_proxy, stretch=0)
+        f.headlineTable.setSortingEnabled(False)
+        self.team_model = RowsTable(TEAM_COLS, self)
+        self.team_proxy = Proxy(self.team_model, self)
+        _setup_table(f.teamTable, self.team_proxy, stretch=None)
+        self.worker_model = RowsTable(WORKER_COLS, self)
+        self.worker_proxy = Proxy(self.worker_model, self)
+        _setup_table(f.workerTable, self.worker_proxy, stretch=None)
+        f.workerFilterEdit.textChanged.connect(self.worker_proxy.setFilterFixedString)
+        self.oversight_model = RowsTable(OVERSIGHT_COLS, self)
+        self.oversight_proxy = Proxy(self.oversight_model, self)
+        _setup_table(f.oversightTable, self.oversight_proxy, stretch=0)
+        f.oversightTable.setSortingEnabled(False)
+        self.signal_model = RowsTable(SIGNAL_COLS, self)
+        self.signal_proxy = Proxy(self.signal_model, self)
+        _setup_table(f.signalsTable, self.signal_proxy, stretch=5)
+
+        for view in (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable):
+            view.activated.connect(lambda index, v=view: self.show_records(v, index))
+        f.signalsTable.activated.connect(self._open_signal)
+        f.recordsButton.clicked.connect(self._records_for_focus)
+        f.periodCombo.setCurrentIndex(PERIODS.index(6))
+        f.periodCombo.currentIndexChanged.connect(lambda _i: self.refresh())
+        f.teamCombo.addItem("All teams in view", None)
+        f.teamCombo.currentIndexChanged.connect(lambda _i: self.refresh())
+        f.intervalSpin.editingFinished.connect(self.refresh)
+        f.refreshButton.clicked.connect(self.refresh)
+        f.exportCsvButton.clicked.connect(lambda: self._ask_export("csv"))
+        f.exportXlsxButton.clicked.connect(lambda: self._ask_export("xlsx"))
+        f.exportCsvButton.setEnabled(False)
+        f.exportXlsxButton.setEnabled(False)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self._last_view: QTableView = f.headlineTable
+        for view in (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable):
+            view.clicked.connect(lambda _i, v=view: setattr(self, "_last_view", v))
+
+    # -- what is asked
+    @property
+    def months(self) -> int:
+        return PERIODS[max(0, self.form.periodCombo.currentIndex())]
+
+    def set_months(self, months: int) -> None:
+        self.form.periodCombo.setCurrentIndex(PERIODS.index(months))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._busy)
+
+    def first_focus(self) -> QWidget:
+        return self.form.headlineTable
+
+    def refresh(self) -> None:
+        """Recompute the figures (then the quality signals) in the background."""
+        actor, today, months = self.actor, self._today(), self.months
+        team = self.form.teamCombo.currentData()
+        settings = AssuranceSettings(oversight_interval_days=self.form.intervalSpin.value())
+        db = self.database
+
+        def figures():
+            with db.reading() as s:
+                return compliance_dashboard(s, actor, today=today, months=months, settings=settings,
+                                            team_ids=[team] if team else None)
+
+        self._submit("figures", figures)
+        self.form.statusLabel.setText("Working out the figures…")
+
+    def _submit(self, what: str, work: Callable[[], Any]) -> None:
+        self._generation[what] += 1
+        self._busy.add(what)
+        self.pool.start(_Job(self._relay, what, self._generation[what], work))
+
+    def _finished(self, what: str, generation: int, result: Any, error: Any) -> None:
+        if generation != self._generation[what]:
+            return  # an older request: a newer one is on its way
+        self._busy.discard(what)
+        if error is not None:
+            from .tasks import user_message
+            self.form.statusLabel.setText("")
+            self.failed.emit(user_message(error))
+            return
+        if what == "figures":
+            self._show(result)
+        elif what == "signals":
+            self._show_signals(result)
+        elif what == "export":
+            self.form.statusLabel.setText(f"Saved {Path(result).name}")
+            self.exported.emit(str(result))
+
+    def _show(self, d: ComplianceDashboard) -> None:
+        f = self.form
+        self.dashboard = d
+        f.scopeLabel.setText(
+            f"{d.scope_label}: {d.period.label}. Counts signed records only; records not yet "
+            f"signed are shown apart. Oversight means a signed note or a case discussion in a "
+            f"signed supervision record within {d.settings.oversight_interval_days} days.")
+        self.headline_model.set_rows([(k, d.total[k]) for k in FIGURES])
+        self.team_model.set_rows(d.teams)
+        self.worker_model.set_rows(d.workers)
+        rows = [(o.legal_status.label, o.without_oversight) for o in d.oversight_by_status]
+        rows.append(("Care leavers with a pathway plan", d.care_leavers_pathway))
+        self.oversight_model.set_rows(rows)
+        self.chart.set_points(d.trend)
+        self._fill_team_combo(d)
+        f.exportCsvButton.setEnabled(True)
+        f.exportXlsxButton.setEnabled(True)
+        f.statusLabel.setText("Looking for quality signals…")
+        self.loaded.emit()
+        actor, today, db = self.actor, d.today, self.database
+        team_ids = [t.team_id for t in d.teams]
+
+        def signals():
+            with db.reading() as s:
+                return quality_signals(s, actor, today=today, since=d.period.start, team_ids=team_ids)
+
+        self._submit("signals", signals)
+
+    def _fill_team_combo(self, d: ComplianceDashboard) -> None:
+        combo = self.form.teamCombo
+        if combo.count() > 1 or len(d.teams) <= 1:
+            return
+        combo.blockSignals(True)
+        for t in d.teams:
+            combo.addItem(t.name, t.team_id)
+        combo.blockSignals(False)
+
+    def _show_signals(self, result: QualitySignals) -> None:
+        self.signals = result
+        d = self.dashboard
+        names = {w.worker_id: w.name for w in d.workers} if d else {}
+        teams = {t.team_id: t.name for t in d.teams} if d else {}
+        self.signal_model.set_rows([(s, names.get(s.staff_id, ""), teams.get(s.team_id, ""))
+                                    for s in result.signals])
+        counts = result.counts()
+        self.form.signalsSummary.setText(
+            "; ".join(f"{k.label}: {n}" for k, n in counts.items()) + ". Drafts are not looked at.")
+        self.form.statusLabel.setText("")
+        self.signals_loaded.emit()
+
+    # -- the records behind a figure
+    def figure_at(self, view: QTableView, index: QModelIndex) -> tuple[str, Figure] | None:
+        proxy = view.model()
+        if not index.isValid():
+            return None
+        row = proxy.row_at(index)
+        col = proxy.sourceModel().columns[proxy.mapToSource(index).column()]
+        if view is self.form.headlineTable or view is self.form.oversightTable:
+            return (row[1].label if view is self.form.headlineTable
+                    else f"Without management oversight: {row[0]}"), row[1]
+        key = col.figure
+        if key is None:
+            key = "within_policy"
+        figure = row.figures[key]
+        return f"{figure.label}: {row.name}", figure
+
+    def show_records(self, view: QTableView, index: QModelIndex) -> RecordsDialog | None:
+        found = self.figure_at(view, index)
+        if found is None:
+            return None
+        title, figure = found
+        dialog = RecordsDialog(title, figure.records, self.open_record, self)
+        dialog.setModal(False)
+        dialog.show()
+        self.last_dialog = dialog
+        return dialog
+
+    def _records_for_focus(self) -> None:
+        view = self._last_view
+        self.show_records(view, view.currentIndex())
+
+    def _open_signal(self, index: QModelIndex) -> None:
+        if self.open_record is None or not index.isValid():
+            return
+        signal: QualitySignal = self.signal_proxy.row_at(index)[0]
+        if signal.record_kind == "case_discussion" and signal.session_id:
+            self.open_record("supervision", signal.session_id)
+        elif signal.record_kind == "action" and signal.session_id:
+            self.open_record("supervision", signal.session_id)
+        else:
+            self.open_record(signal.record_kind, signal.record_id)
+
+    # -- export
+    def _ask_export(self, fmt: str) -> None:
+        suffix = {"csv": "CSV files (*.csv)", "xlsx": "Excel workbooks (*.xlsx)"}[fmt]
+        name = f"supervision-compliance-{self._today():%Y-%m-%d}.{fmt}"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the figures", name, suffix)
+        if path:
+            self.export_to(Path(path), fmt)
+
+    def export_to(self, path: Path, fmt: str, level: str = "workers") -> None:
+        """Write the figures shown (CSV: one table, ``level``; XLSX: every table) in the
+        background, and note the export in the audit log."""
+        d = self.dashboard
+        if d is None:
+            return
+        from ..assurance.export import write_csv, write_xlsx
+        db, actor = self.database, self.actor
+
+        def work():
+            if fmt == "csv":
+                write_csv(path, d, level)
+            else:
+                write_xlsx(path, d)
+            with db.transaction() as s:
+                record_event(s, actor_id=actor.staff_id, action="export_figures",
+                             record_kind="compliance", record_id="")
+            return path
+
+        self.form.statusLabel.setText("Exporting…")
+        self._submit("export", work)
