@@ -92,3 +92,12 @@ def style_headings(root: QWidget) -> None:
             font.setPointSizeF(base * HEADING_SCALE)
             font.setBold(True)
             label.setFont(font)
+
+
+def size_text_boxes(root: QWidget, lines: int = 4) -> None:
+    """Multi-line fields about ``lines`` lines tall in the current font (they scroll beyond),
+    so a long record stays easy to move through and grows with the text size."""
+    for box in root.findChildren(QPlainTextEdit):
+        spacing = box.fontMetrics().lineSpacing()
+        box.setMinimumHeight(spacing * 2 + 12)
+        box.setMaximumHeight(spacing * lines + 14)

@@ -73,10 +73,10 @@ class Form:
         return child
 
 
-def embed_form(host: QWidget, name: str) -> Form:
-    """Load ``ui/<name>`` and make it fill ``host``."""
+def embed_form(host: QWidget, name: str, margin: int = 0) -> Form:
+    """Load ``ui/<name>`` and make it fill ``host`` (with ``margin`` pixels around it)."""
     widget = load_widget(name, host)
     layout = QVBoxLayout(host)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setContentsMargins(margin, margin, margin, margin)
     layout.addWidget(widget)
     return Form(widget)

@@ -32,7 +32,7 @@ class OversightNoteDialog(QDialog):
         self.detail: queries.NoteDetail | None = None
         self.inner = load_widget("oversight_note.ui", self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.inner)
         self.form = f = Form(self.inner)
         self.setWindowTitle(self.inner.windowTitle())

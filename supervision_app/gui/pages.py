@@ -29,6 +29,7 @@ STATE_COLOURS = {
     RecordState.LOCKED: QColor("#dcefdc"),
 }
 ALERT = QColor("#9b1c1c")
+PAGE_MARGIN = 14
 
 
 def _count(n: int) -> str:
@@ -43,8 +44,8 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
                 order=Qt.SortOrder.AscendingOrder) -> None:
     view.setModel(proxy)
     header = view.horizontalHeader()
-    header.setStretchLastSection(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(stretch is None)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.verticalHeader().setVisible(False)
@@ -76,7 +77,7 @@ class Page(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName(type(self).__name__)
-        self.form = embed_form(self, self.form_name)
+        self.form = embed_form(self, self.form_name, margin=PAGE_MARGIN)
         self.setup()
         ensure_accessible_names(self)
         style_headings(self)
@@ -149,7 +150,7 @@ class TeamPage(Page):
         f = self.form
         self.model = RowsModel(WORKER_COLUMNS, self)
         self.proxy = FilterProxy(self.model, self)
-        setup_table(f.workerTable, self.proxy, stretch=0, sort_column=3)
+        setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())
@@ -176,6 +177,7 @@ class TeamPage(Page):
     def _show(self, data) -> None:
         rows, flagged = data
         self.model.set_rows(rows)
+        self.form.workerTable.setColumnHidden(1, len({r.team_name for r in rows}) < 2)
         select_first(self.form.workerTable)
         overdue = sum(r.status == SupervisionStatus.OVERDUE for r in rows)
         soon = sum(r.status == SupervisionStatus.DUE_SOON for r in rows)

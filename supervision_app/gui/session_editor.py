@@ -26,7 +26,7 @@ from ..domain.time_rules import LONDON, format_date, london, london_date, utc_no
 from ..domain.vocabulary import Agreement, RecordState, SessionType
 from ..store import queries
 from ..store import supervision_records as sr
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
 from .models import Column, RowsModel
@@ -101,7 +101,7 @@ class SessionEditor(QWidget):
         self.ctx = ctx
         self.session_id = session_id
         self.detail: queries.SessionDetail | None = None
-        self.form = f = embed_form(self, "session_editor.ui")
+        self.form = f = embed_form(self, "session_editor.ui", margin=10)
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(f.saveStateLabel.setText)
@@ -209,7 +209,8 @@ class SessionEditor(QWidget):
         next_day = self._try(lambda: optional_date("Next supervision date", f.nextDateEdit.text()))
         if next_day is not None:
             check_order("the session date", day, "Next supervision date", next_day)
-        self.errors.clear(f.nextDateEdit) if next_day is not None else None
+        if next_day is not None:
+            self.errors.clear(f.nextDateEdit)
         return moment
 
     def _parse_next(self, _widget=None) -> date | None:
@@ -292,6 +293,7 @@ class SessionEditor(QWidget):
         finally:
             self._loading = False
         ensure_accessible_names(self)
+        size_text_boxes(f.scrollContent)
         self._fix_tab_order()
         if where:
             self.go_to(where)
@@ -427,8 +429,6 @@ class SessionEditor(QWidget):
                 w.setReadOnly(not editable)
             elif isinstance(w, QAbstractSpinBox):
                 w.setReadOnly(not editable)
-                w.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.UpDownArrows if editable
-                                   else QAbstractSpinBox.ButtonSymbols.NoButtons)
             elif isinstance(w, (QComboBox, QCheckBox)):
                 w.setEnabled(editable)
         for w in (f.childSearchEdit, f.childSearchLabel, f.addDiscussionButton, f.setReviewButton,

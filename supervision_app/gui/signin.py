@@ -21,7 +21,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         inner = load_widget("sign_in.ui", self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(inner)
         self.form = f = Form(inner)
         self.setWindowTitle(inner.windowTitle())
