@@ -177,17 +177,73 @@ def deploy(backend: str, folder: Path) -> tuple[Deployment, callable]:
     return Deployment(backend, url, engine, server, org, folder), teardown
 
 
+class FaultyTransport(httpx.HTTPTransport):
+    """Delivers requests like the network on a bad day, one planned fault at a time:
+
+    * ``drop``: the connection is cut before the request reaches the server;
+    * ``lose_answer``: the server handles the request, the answer never arrives;
+    * ``duplicate``: the request is delivered twice;
+    * ``hold``: the request is delayed: the sender sees it fail, and it reaches the server
+      only after the sender's next request (reordered delivery).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: tuple[str, str] | None = None  # (path, fault)
+        self.held: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        plan, path = self.plan, request.url.path
+        if plan is not None and plan[0] == path:
+            self.plan = None
+            fault = plan[1]
+            if fault == "drop":
+                raise httpx.ConnectError("connection cut before sending")
+            if fault == "hold":
+                request.read()
+                self.held.append(request)
+                raise httpx.ReadTimeout("no answer")
+            if fault == "lose_answer":
+                super().handle_request(request).read()
+                raise httpx.ReadError("connection cut before the answer")
+            if fault == "duplicate":
+                request.read()
+                super().handle_request(_copy(request)).read()
+        response = super().handle_request(request)
+        while self.held:
+            late = self.held.pop(0)
+            super().handle_request(late).read()
+        return response
+
+
+def _copy(request: httpx.Request) -> httpx.Request:
+    return httpx.Request(request.method, request.url, headers=request.headers, content=request.content)
+
+
 class Laptop:
     """An encrypted profile and its sync engine."""
 
-    def __init__(self, folder: Path, server_url: str, username: str | None = None) -> None:
+    def __init__(self, folder: Path, server_url: str, username: str | None = None,
+                 faulty: bool = False) -> None:
         self.folder = folder
-        self.db: Database = open_database(folder)
-        self.client = SyncClient(self.db, server_url, timeout=10)
+        self.server_url = server_url
+        self.faulty = faulty
+        self._open()
         self.username = username
         if username:
             self.client.login(username, PASSWORD)
             self.client.sync()  # the directory and this user's share first
+
+    def _open(self) -> None:
+        self.db: Database = open_database(self.folder)
+        self.transport = FaultyTransport() if self.faulty else None
+        http = httpx.Client(base_url=self.server_url, timeout=10, transport=self.transport)
+        self.client = SyncClient(self.db, self.server_url, http=http)
+
+    def restart(self) -> None:
+        """The laptop is switched off and on again (whatever was not committed is gone)."""
+        self.close()
+        self._open()
 
     def close(self) -> None:
         self.client.close()

@@ -613,12 +613,14 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
     ).scalars()
     if any(json.loads(d)["signer_role"] == role for d in existing):
         _check(actor, op, table, row_id, Decision(False, "This record already has that signature."))
-    decision = decide(actor, op, authz.target_of(parent))
-    if not decision.allowed and parent["state"] in _AFTER_SIGNING[role]:
-        # the record's move to signed was applied first; ask about the state it came from
-        before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
-        decision = decide(actor, op, authz.target_of(with_state(parent, before)))
-    _check(actor, op, table, row_id, decision)
+    # A signature travels with the record's move to signed (the outbox sends the record
+    # before its signature): the record must already be in the signed state, and the
+    # signer must have been allowed to sign it in the state it came from.
+    if parent["state"] not in _AFTER_SIGNING[role]:
+        _check(actor, op, table, row_id,
+               Decision(False, "The record has not moved to signed on the server; sign it again."))
+    before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
+    _check(actor, op, table, row_id, decide(actor, op, authz.target_of(with_state(parent, before))))
 
 
 # --- push ------------------------------------------------------------------------------
