@@ -9,10 +9,9 @@ inside ``Database.transaction()``.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
@@ -39,6 +38,7 @@ from ..domain.vocabulary import (
 )
 from ..domain.working_days import record_deadlines
 from .audit_log import record_event
+from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
     ActionItem,
     ActionReview,
@@ -215,15 +215,13 @@ _Supervisor = aliased(Staff)
 
 
 def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRow]:
-    counts = (select(CaseDiscussion.session_id, func.count().label("n"))
-              .where(CaseDiscussion.tombstone.is_(False))
-              .group_by(CaseDiscussion.session_id).subquery())
+    discussed = (select(func.count()).where(CaseDiscussion.session_id == SupervisionSession.id,
+                                            CaseDiscussion.tombstone.is_(False))
+                 .correlate(SupervisionSession).scalar_subquery())  # by index, per row shown
     statement = (
-        select(SupervisionSession, _Supervisee.display_name, _Supervisor.display_name,
-               func.coalesce(counts.c.n, 0))
+        select(SupervisionSession, _Supervisee.display_name, _Supervisor.display_name, discussed)
         .join(_Supervisee, _Supervisee.id == SupervisionSession.supervisee_id)
         .join(_Supervisor, _Supervisor.id == SupervisionSession.supervisor_id)
-        .outerjoin(counts, counts.c.session_id == SupervisionSession.id)
         .where(SupervisionSession.tombstone.is_(False), *conditions)
         .order_by(SupervisionSession.held_at.desc())
     )
@@ -686,8 +684,8 @@ SECTION_LABELS = {
     "decision": "Decision", "rationale": "Rationale", "body": "Addendum",
     "description": "Action",
 }
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_END = "\x03"
+HIGHLIGHT_START = MARK_START
+HIGHLIGHT_END = MARK_END
 
 
 @dataclass(frozen=True)
@@ -707,36 +705,22 @@ class SearchResult:
         return SECTION_LABELS.get(self.section, self.section)
 
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(text_: str) -> str | None:
-    """A safe FTS5 expression: each word quoted (no operators from the user), the last one
-    as a prefix so results come while typing."""
-    tokens = _TOKEN.findall(text_ or "")[:12]
-    if not tokens:
-        return None
-    quoted = [f'"{t}"' for t in tokens]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def _candidate_hits(session: Session, query: str, limit: int) -> list[tuple[str, str, str, str]]:
-    rows = session.execute(text(
-        "SELECT k.kind, k.record_id, k.section, "
-        "snippet(search_text, 0, :hs, :he, '…', 16) "
-        "FROM search_text JOIN search_key k ON k.rowid = search_text.rowid "
-        "WHERE search_text MATCH :q ORDER BY rank LIMIT :n"),
-        {"q": query, "n": limit, "hs": HIGHLIGHT_START, "he": HIGHLIGHT_END})
-    return [tuple(r) for r in rows]
+def _search_scope(session: Session, actor: Actor) -> list[str]:
+    """Teams whose index rows can hold something for the actor: the teams they manage and
+    their own (their own records and children); every hit is still checked one by one."""
+    if actor.sees_all_teams:
+        return list(session.scalars(select(Team.id)))
+    own = session.scalar(select(Staff.team_id).where(Staff.id == actor.staff_id))
+    return sorted(actor.managed_team_ids | ({own} if own else set()))
 
 
 def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
-    """Full-text search over every record the actor may see, best match first. Each hit is
-    checked against the permission rules; wellbeing text only matches for the pair."""
-    query = fts_query(text_)
-    if query is None:
-        return []
+    """Full-text search over every record the actor may see, newest first (the index is
+    read through ``history_queries.search_records``, which makes any typed text a safe
+    query). Each hit is then checked against the permission rules; wellbeing text only
+    matches for the pair."""
+    candidates = search_records(session, text_, team_ids=_search_scope(session, actor),
+                                limit=limit * 4, viewer_id=actor.staff_id)
     out: list[SearchResult] = []
     sessions: dict[str, SupervisionSession | None] = {}
 
@@ -753,7 +737,8 @@ def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[
             names[staff_id] = session.scalar(select(Staff.display_name).where(Staff.id == staff_id)) or ""
         return names[staff_id]
 
-    for kind, record_id, section, snippet in _candidate_hits(session, query, limit * 8):
+    for hit in candidates:
+        kind, record_id, section, snippet = hit.kind, hit.record_id, hit.section, hit.snippet
         result = None
         if kind == "supervision":
             row = parent(record_id)

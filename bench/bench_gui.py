@@ -1,0 +1,211 @@
+"""Benchmark: the desktop client at service-manager scale (four teams, five years).
+
+Side by side in one run:
+
+(a) cold start to a usable window (team page showing its data), in a fresh process,
+    against a bare PySide6 ``QMainWindow`` in a fresh process: target <= 2x;
+(b) opening a worker's history, from the request to the rows on screen: target <= 50 ms;
+(c) search through the GUI path (permission-filtered ``queries.search``), from the request
+    to results on screen, p95 over varied queries: target <= 30 ms;
+(d) resident memory of the client after all that: target <= 300 MB.
+
+The data is the generator's council slice (``populate_council(teams=4)``), cached under
+``bench/out/``. The bench keeps the synthetic profile's key in a JSON file (a test-only
+keyring backend); the app never does. Prints no record contents. Exit status 0 either way.
+
+Run: ``xvfb-run -a python bench/bench_gui.py [--years 5] [--rebuild]`` (or with
+``QT_QPA_PLATFORM=offscreen``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = ["school attendance", "neglect", "strategy discussion", "court", "safety plan",
+           "substance misuse", "core group", "mother", "placement", "visit", "health",
+           "legal planning", "domestic abuse", "pathway", "emotional wellbeing", "referral",
+           "threshold", "family network", "contact", "education", "sleep", "housing", "police",
+           "reflective", "training", "leave", "caseload", "conference", "review", "worried"]
+
+BARE = """
+import time, sys
+t0 = float(sys.argv[1])
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+w = QMainWindow(); w.resize(1280, 800); w.show(); app.processEvents()
+print("READY", time.time() - t0, flush=True)
+"""
+
+APP = """
+import time, sys
+t0 = float(sys.argv[1])
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from supervision_app.store.database import open_database
+from supervision_app.gui.app import application, build_window
+db = open_database(Path(sys.argv[2]))
+application()
+w = build_window(db, sys.argv[3])
+page = w.pages["my_team"]
+done = []
+page.loaded.connect(lambda: done.append(1))
+w.show()
+app = QApplication.instance()
+while not done:
+    app.processEvents()
+    time.sleep(0.001)
+print("READY", time.time() - t0, flush=True)
+w.ctx.tasks.wait()
+"""
+
+
+def profile_dir(years: int) -> Path:
+    return ROOT / "bench" / "out" / f"gui-sm-4teams-{years}y"
+
+
+def env_for(folder: Path) -> dict:
+    return dict(os.environ, PYTHON_KEYRING_BACKEND="tests.gui.file_keyring.FileKeyring",
+                TEST_KEYRING_FILE=str(folder / "bench-keyring.json"),
+                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+                QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+
+
+def build(folder: Path, years: int) -> None:
+    from supervision_app.demo.generator import populate_council
+    from supervision_app.store.database import open_database
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    t = time.perf_counter()
+    db = open_database(folder / "profile")
+    summary = populate_council(db, today=date.today(), teams=4, years=years)
+    (folder / "service_manager").write_text(summary.service_manager_ids[0])
+    db.close()
+    print(f"generated 4 teams x {years} years in {time.perf_counter() - t:.0f} s: {dict(summary.counts)}")
+
+
+def cold_start(code: str, args: list[str], env: dict, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", code, repr(t0), *args], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("READY")), None)
+        if line is None:
+            raise RuntimeError(f"start failed: {out.stderr[-2000:]}")
+        times.append(float(line.split()[1]))
+    return statistics.median(times)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    folder = profile_dir(args.years)
+    env = env_for(folder)
+    os.environ.update({k: env[k] for k in ("PYTHON_KEYRING_BACKEND", "TEST_KEYRING_FILE", "QT_QPA_PLATFORM")})
+    import keyring
+    from tests.gui.file_keyring import FileKeyring
+    keyring.set_keyring(FileKeyring(folder / "bench-keyring.json"))
+    if args.rebuild or not (folder / "service_manager").exists():
+        build(folder, args.years)
+    sm = (folder / "service_manager").read_text().strip()
+    profile = folder / "profile"
+
+    bare = cold_start(BARE, [], env)
+    app_start = cold_start(APP, [str(profile), sm], env)
+
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import func, select
+
+    from supervision_app.gui.app import application, build_window
+    from supervision_app.store.database import open_database
+    from supervision_app.store.models import SupervisionSession
+
+    db = open_database(profile)
+    application()
+    window = build_window(db, sm)
+    window.show()
+    app = QApplication.instance()
+
+    def wait_for(signal, start) -> float:
+        done = []
+        signal.connect(lambda: done.append(time.perf_counter()))
+        start()
+        while not done:
+            app.processEvents()
+            time.sleep(0.0002)
+        signal.disconnect()
+        return done[0]
+
+    wait_for(window.pages["my_team"].loaded, lambda: None) if not window.pages["my_team"].model.rows else None
+    with db.reading() as s:
+        worker, sessions = s.execute(
+            select(SupervisionSession.supervisee_id, func.count()).group_by(SupervisionSession.supervisee_id)
+            .order_by(func.count().desc()).limit(1)).one()
+    history = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        t1 = wait_for(window.history_page.loaded, lambda: window.open_history(worker, "worker"))
+        history.append((t1 - t0) * 1000)
+    assert window.history_page.model.rowCount() == sessions
+
+    page = window.show_page("search")
+    searches, hits = [], 0
+    for _ in range(2):
+        for q in QUERIES:
+            page.form.searchEdit.blockSignals(True)
+            page.form.searchEdit.setText(q)
+            page.form.searchEdit.blockSignals(False)
+            t0 = time.perf_counter()
+            t1 = wait_for(page.loaded, page.run_search)
+            searches.append((t1 - t0) * 1000)
+            hits += page.model.rowCount()
+    memory = rss_mb()
+    window.ctx.tasks.wait()
+    db.close()
+
+    rows = [
+        ("cold start to usable window (s)", f"{app_start:.2f}", f"bare QMainWindow {bare:.2f}",
+         f"{app_start / bare:.2f}x", "<= 2x", app_start / bare <= 2),
+        (f"worker history ({sessions} records) p50/p95 (ms)", f"{pct(history, 50):.1f}",
+         f"p95 {pct(history, 95):.1f}", "", "<= 50 ms", pct(history, 95) <= 50),
+        (f"search to screen, {len(searches)} queries, p50/p95 (ms)", f"{pct(searches, 50):.1f}",
+         f"p95 {pct(searches, 95):.1f}", f"{hits // len(searches)} hits avg", "p95 <= 30 ms",
+         pct(searches, 95) <= 30),
+        ("resident memory (MB)", f"{memory:.0f}", "", "", "<= 300 MB", memory <= 300),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'value':>8}  {'detail':<22} {'ratio':<16} {'target':<14} result")
+    for name, value, detail, ratio, target, ok in rows:
+        print(f"{name.ljust(width)}  {value:>8}  {detail:<22} {ratio:<16} {target:<14} {'pass' if ok else 'FAIL'}")
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown of Qt and pool threads
+
+
+if __name__ == "__main__":
+    main()
