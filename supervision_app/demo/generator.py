@@ -927,7 +927,7 @@ def populate_council(
             if number == 0 and rng.random() < 0.3:  # a newly qualified worker this year
                 started_on = today - timedelta(days=rng.randint(20, 330))
                 asye_start: date | None = started_on
-            elif rng.random() < 0.7:
+            elif rng.random() < 0.8:
                 started_on = first_day - timedelta(days=rng.randint(30, 12 * 365))
                 asye_start = None
             else:
@@ -936,7 +936,7 @@ def populate_council(
             worker = directory.person(rng, "social_worker", team_id, started_on, asye_start, stamp)
             worker.supervisor_id = manager.id
             worker.discussions = (5, 11)
-            worker.dates = _schedule(rng, worker, first_day, today - timedelta(days=1), miss_rate=0.04)
+            worker.dates = _schedule(rng, worker, first_day, today - timedelta(days=1), miss_rate=0.03)
             workers.append(worker)
         team_children = _make_children(rng, directory, per_team[index], 100 + index * 1000,
                                        today, stamp)

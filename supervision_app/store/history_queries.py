@@ -75,13 +75,14 @@ def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
 
     Three indexed queries whatever the history's length: sessions by
     ``ix_session_supervisee_held``, then discussions and actions joined through their
-    session id.
+    session id. Rows are fetched in one go and ordered here rather than by SQLite, which
+    would otherwise copy every row's text through a temporary sort.
     """
     s = SupervisionSession.__table__.c
     sessions = session.execute(
         select(s.id, s.held_at, s.supervisee_id, s.supervisor_id, s.team_id, s.state,
                s.session_type, s.duration_minutes, s.shared_at, s.next_session_on,
-               s.supervisee_agreement, s.disagreement, s.disagreement_resolved)
+               s.supervisee_agreement, s.disagreement != "", s.disagreement_resolved)
         .where(s.supervisee_id == worker_id, s.tombstone.is_(False))
         .order_by(s.held_at.desc(), s.id)
     ).all()
@@ -89,50 +90,47 @@ def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
         return []
 
     a = ActionItem.__table__.c
-    actions_by_session: dict[str, list[ActionSummary]] = {}
-    actions_by_discussion: dict[str, list[ActionSummary]] = {}
-    for row in session.execute(
+    action_rows = session.execute(
         select(a.session_id, a.id, a.description, a.owner_id, a.due_on, a.status, a.closed_at,
                a.child_id, a.case_discussion_id)
         .join(SupervisionSession.__table__, s.id == a.session_id)
         .where(s.supervisee_id == worker_id, s.tombstone.is_(False), a.tombstone.is_(False))
-        .order_by(a.session_id, a.due_on, a.id)
-    ):
-        action = ActionSummary(row.id, row.description, row.owner_id, row.due_on, row.status,
-                               row.closed_at, row.child_id, row.case_discussion_id)
-        actions_by_session.setdefault(row.session_id, []).append(action)
-        if row.case_discussion_id:
-            actions_by_discussion.setdefault(row.case_discussion_id, []).append(action)
+    ).all()
+    action_rows.sort(key=lambda r: (r[0], r[4] or date.max, r[1]))
+    actions_by_session: dict[str, list[ActionSummary]] = {}
+    actions_by_discussion: dict[str, list[ActionSummary]] = {}
+    for session_id, *fields in action_rows:
+        action = ActionSummary(*fields)
+        actions_by_session.setdefault(session_id, []).append(action)
+        if action.case_discussion_id:
+            actions_by_discussion.setdefault(action.case_discussion_id, []).append(action)
 
     d = CaseDiscussion.__table__.c
     c = Child.__table__.c
-    discussions_by_session: dict[str, list[DiscussionSummary]] = {}
-    for row in session.execute(
+    discussion_rows = session.execute(
         select(d.session_id, d.id, d.position, d.child_id, c.case_id, c.name, c.legal_status,
                d.safety_scale, d.decision, d.rationale)
         .join(SupervisionSession.__table__, s.id == d.session_id)
         .join(Child.__table__, c.id == d.child_id)
         .where(s.supervisee_id == worker_id, s.tombstone.is_(False), d.tombstone.is_(False))
-        .order_by(d.session_id, d.position, d.id)
-    ):
-        discussions_by_session.setdefault(row.session_id, []).append(DiscussionSummary(
-            row.id, row.position, row.child_id, row.case_id, row.name, row.legal_status,
-            row.safety_scale, row.decision, row.rationale,
-            tuple(actions_by_discussion.get(row.id, ())),
-        ))
+    ).all()
+    discussion_rows.sort(key=lambda r: (r[0], r[2], r[1]))
+    discussions_by_session: dict[str, list[DiscussionSummary]] = {}
+    no_actions: tuple[ActionSummary, ...] = ()
+    for session_id, *fields in discussion_rows:
+        discussions_by_session.setdefault(session_id, []).append(DiscussionSummary(
+            *fields, tuple(actions_by_discussion.get(fields[0], no_actions))))
 
     return [
         SessionSummary(
-            id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
-            supervisor_id=row.supervisor_id, team_id=row.team_id, state=row.state,
-            session_type=row.session_type, duration_minutes=row.duration_minutes,
-            shared_at=row.shared_at, next_session_on=row.next_session_on,
-            supervisee_agreement=row.supervisee_agreement,
-            disagreement_unresolved=bool(row.disagreement) and not row.disagreement_resolved,
-            discussions=tuple(discussions_by_session.get(row.id, ())),
-            actions=tuple(actions_by_session.get(row.id, ())),
+            id, held_at, supervisee_id, supervisor_id, team_id, state, session_type,
+            duration_minutes, shared_at, next_session_on, agreement,
+            bool(has_disagreement) and not resolved,
+            tuple(discussions_by_session.get(id, ())), tuple(actions_by_session.get(id, ())),
         )
-        for row in sessions
+        for (id, held_at, supervisee_id, supervisor_id, team_id, state, session_type,
+             duration_minutes, shared_at, next_session_on, agreement, has_disagreement,
+             resolved) in sessions
     ]
 
 
@@ -223,39 +221,17 @@ def fts_query(user_text: str | None) -> str | None:
     return " ".join(rendered)
 
 
-# The team a search row belongs to, by the kind of record it came from. Oversight notes
-# (and their actions and addenda) belong to the team of the child's allocated worker,
-# as in domain.permissions.ChildTarget.
-_NOTE_TEAM = """(SELECT w.team_id FROM oversight_note n JOIN child c ON c.id = n.child_id
-                 JOIN staff w ON w.id = c.allocated_worker_id WHERE n.id = {note})"""
-_SESSION_TEAM = "(SELECT team_id FROM supervision_session WHERE id = {session})"
-SEARCH_SQL = f"""
+# Each index row carries the team and supervision session it belongs to (migration 0003,
+# kept right by triggers), so the scope test costs no lookups in other tables. Rows come
+# newest first in the index's own rowid order, which FTS5 serves without sorting: the
+# query stops as soon as ``limit`` rows in scope have been read.
+SEARCH_SQL = """
 SELECT k.kind AS kind, k.record_id AS record_id, k.section AS section,
        snippet(search_text, 0, :mark_start, :mark_end, '…', 12) AS snip,
-       CASE k.kind
-         WHEN 'supervision' THEN k.record_id
-         WHEN 'case_discussion' THEN (SELECT session_id FROM case_discussion WHERE id = k.record_id)
-         WHEN 'action' THEN (SELECT session_id FROM action_item WHERE id = k.record_id)
-         WHEN 'addendum' THEN (SELECT record_id FROM addendum
-                               WHERE id = k.record_id AND record_kind = 'supervision')
-       END AS session_id
+       k.session_id AS session_id
 FROM search_text JOIN search_key k ON k.rowid = search_text.rowid
 WHERE search_text MATCH :query
-  AND (CASE k.kind
-         WHEN 'supervision' THEN {_SESSION_TEAM.format(session='k.record_id')}
-         WHEN 'case_discussion' THEN (SELECT s.team_id FROM case_discussion d
-                                      JOIN supervision_session s ON s.id = d.session_id
-                                      WHERE d.id = k.record_id)
-         WHEN 'action' THEN (SELECT CASE WHEN a.session_id IS NOT NULL
-                                        THEN {_SESSION_TEAM.format(session='a.session_id')}
-                                        ELSE {_NOTE_TEAM.format(note='a.oversight_note_id')} END
-                             FROM action_item a WHERE a.id = k.record_id)
-         WHEN 'oversight_note' THEN {_NOTE_TEAM.format(note='k.record_id')}
-         WHEN 'addendum' THEN (SELECT CASE x.record_kind
-                                        WHEN 'supervision' THEN {_SESSION_TEAM.format(session='x.record_id')}
-                                        WHEN 'oversight_note' THEN {_NOTE_TEAM.format(note='x.record_id')} END
-                               FROM addendum x WHERE x.id = k.record_id)
-       END) IN :team_ids
+  AND k.team_id IN :team_ids
   AND (k.section <> 'wellbeing' OR EXISTS (
         SELECT 1 FROM supervision_session p WHERE p.id = k.record_id
          AND (p.supervisor_id = :viewer OR (p.supervisee_id = :viewer AND p.state <> 'draft'))))

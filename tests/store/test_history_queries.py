@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import keyring
 import pytest
@@ -229,3 +229,119 @@ def test_fts_query_quotes_everything():
     for junk in ('"', "*", "(", ")", ":", "^", "-", "+", "'", "{", "}", "NEAR", "AND"):
         query = fts_query(f"x{junk}y {junk}z{junk}")
         assert re.fullmatch(r'"[\w ]+"(\*)?( "[\w ]+"(\*)?)*', query), query
+
+
+# ---------------------------------------------------------------------------- scope upkeep
+
+def _second_team(db):
+    from supervision_app.store.models import Staff, Team
+
+    with db.transaction() as s:
+        team = Team(name="Second Team")
+        s.add(team)
+        s.flush()
+        worker = Staff(display_name="Siân Nguyễn", username="sian", role="social_worker",
+                       team_id=team.id, started_on=date(2022, 1, 1))
+        s.add(worker)
+    return team, worker
+
+
+def _note(db, author, child, decision="Strategy discussion held; proceed under section 47"):
+    from supervision_app.store.models import ActionItem, OversightNote
+
+    with db.transaction() as s:
+        note = OversightNote(child_id=child.id, author_id=author.id, trigger="strategy_discussion",
+                             decision=decision, rationale="Risk is escalating",
+                             recorded_at=datetime(2026, 11, 2, 10, tzinfo=timezone.utc))
+        s.add(note)
+        s.flush()
+        s.add(ActionItem(oversight_note_id=note.id, child_id=child.id, owner_id=author.id,
+                         description="Convene the strategy meeting", due_on=date(2026, 11, 9)))
+    return note
+
+
+def _teams_finding(db, query, team_ids):
+    with db.reading() as s:
+        return {h.kind for h in search_records(s, query, team_ids=team_ids)}
+
+
+def test_reallocating_a_child_moves_its_oversight_into_the_new_teams_search(database):
+    from supervision_app.store.models import Child
+
+    team_a, manager, worker, child = make_team(database)
+    team_b, worker_b = _second_team(database)
+    _note(database, manager, child)
+    assert _teams_finding(database, "strategy", [team_a.id]) == {"oversight_note", "action"}
+    assert _teams_finding(database, "strategy", [team_b.id]) == set()
+    with database.transaction() as s:
+        s.get(Child, child.id).allocated_worker_id = worker_b.id
+    assert _teams_finding(database, "strategy", [team_a.id]) == set()
+    assert _teams_finding(database, "strategy", [team_b.id]) == {"oversight_note", "action"}
+
+
+def test_a_worker_moving_team_takes_their_childrens_oversight(database):
+    from supervision_app.store.models import Staff
+
+    team_a, manager, worker, child = make_team(database)
+    team_b, _ = _second_team(database)
+    _note(database, manager, child)
+    with database.transaction() as s:
+        s.get(Staff, worker.id).team_id = team_b.id
+    assert _teams_finding(database, "strategy", [team_a.id]) == set()
+    assert _teams_finding(database, "strategy", [team_b.id]) == {"oversight_note", "action"}
+
+
+def test_a_draft_session_changing_team_moves_all_its_parts(database):
+    team_a, manager, worker, child = make_team(database)
+    team_b, _ = _second_team(database)
+    session, discussion, action = make_session(database, manager, worker, child)
+    assert _teams_finding(database, "neglect", [team_a.id]) == {"case_discussion"}
+    assert _teams_finding(database, "weekly", [team_a.id]) == {"action"}
+    assert _teams_finding(database, "reflective", [team_a.id]) == {"supervision"}
+    with database.transaction() as s:
+        s.get(SupervisionSession, session.id).team_id = team_b.id
+    for word in ("neglect", "weekly", "reflective"):
+        assert _teams_finding(database, word, [team_a.id]) == set()
+        assert _teams_finding(database, word, [team_b.id])
+    with database.reading() as s:
+        hits = search_records(s, "neglect", team_ids=[team_b.id])
+    assert [(h.kind, h.session_id) for h in hits] == [("case_discussion", session.id)]
+
+
+def test_moving_a_discussion_to_another_session_moves_its_scope(database):
+    from supervision_app.store.models import CaseDiscussion
+
+    team_a, manager, worker, child = make_team(database)
+    team_b, worker_b = _second_team(database)
+    first, discussion, _ = make_session(database, manager, worker, child)
+    with database.transaction() as s:
+        other = SupervisionSession(
+            supervisee_id=worker_b.id, supervisor_id=manager.id, team_id=team_b.id,
+            held_at=datetime(2026, 11, 3, 10, tzinfo=timezone.utc), duration_minutes=60,
+            session_type="planned_1to1")
+        s.add(other)
+        s.flush()
+        s.get(CaseDiscussion, discussion.id).session_id = other.id
+    with database.reading() as s:
+        hits = search_records(s, "neglect", team_ids=[team_b.id])
+    assert [(h.record_id, h.session_id) for h in hits] == [(discussion.id, other.id)]
+
+
+def test_the_migration_fills_scope_for_rows_indexed_before_it(tmp_path, memory_keyring):
+    from alembic import command
+
+    from supervision_app.store.migrations_config import alembic_config
+
+    db = open_database(tmp_path / "old")
+    summary = populate_council(db, today=TODAY, teams=2, workers_per_team=1, years=1, children=12)
+    with db.reading() as s:
+        before = search_records(s, "plan", team_ids=[summary.team_ids[0]], limit=500)
+    with db.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0005")
+        assert "team_id" not in {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(search_key)")}
+        command.upgrade(alembic_config(connection), "head")
+    with db.reading() as s:
+        after = search_records(s, "plan", team_ids=[summary.team_ids[0]], limit=500)
+        unscoped = s.execute(text("SELECT count(*) FROM search_key WHERE team_id IS NULL")).scalar()
+    assert before and after == before and unscoped == 0
+    db.close()
