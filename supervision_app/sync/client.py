@@ -569,16 +569,29 @@ class SyncClient:
         except Exception as error:
             cur.execute("ROLLBACK TO one_row")
             cur.execute("RELEASE one_row")
-            if not force:
-                # Keep going, and have the next sync start a resync, which sends
-                # everything again and heals whatever this was.
-                log.warning("a pulled %s row could not be stored: %s", table, type(error).__name__)
-                self._set(cur, "needs_resync", "1")
-                return False
-        with self._protection_lifted(cur, table):
-            cur.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
-            cur.execute(sql.upsert, sql.params(row))
-        self._audit(cur, "sync_replace", table, row["id"])
+            log.info("a %s row is stored with the lock triggers lifted (%s)", table, type(error).__name__)
+        # The server's row is authoritative and the server never changes a locked record,
+        # so a trigger objecting here is about order (an agreed action whose status moved
+        # on after sign-off, arriving after its signed record), not about a change to a
+        # signed record: store it as the server has it.
+        cur.execute("SAVEPOINT one_row")
+        try:
+            with self._protection_lifted(cur, table):
+                cur.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
+                cur.execute(sql.upsert, sql.params(row))
+            cur.execute("RELEASE one_row")
+        except Exception as error:
+            cur.execute("ROLLBACK TO one_row")
+            cur.execute("RELEASE one_row")
+            if force:
+                raise
+            # Keep going, and have the next sync start a resync, which sends everything
+            # again and heals whatever this was.
+            log.warning("a pulled %s row could not be stored: %s", table, type(error).__name__)
+            self._set(cur, "needs_resync", "1")
+            return False
+        if force:
+            self._audit(cur, "sync_replace", table, row["id"])
         return True
 
     def _make_room_for_signature(self, cur, row: dict[str, Any]) -> None:

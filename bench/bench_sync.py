@@ -1,0 +1,353 @@
+"""Sync benchmarks, side by side in one run (DESIGN.md §5 scale; issue 6 targets).
+
+    python -m bench.bench_sync [--teams 40] [--quick] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+1. First sync of a team manager's share from a council-scale server database: rows per
+   second applied on the laptop (target >= 20,000/s).
+2. A no-change sync (push of an empty outbox with the audit head, then one pull) on a
+   small and on a council-scale server database (target <= 30 ms, and flat).
+3. 20 laptops syncing at once against PostgreSQL: requests per second and p95 latency.
+
+The server databases are filled synthetically (no real names) straight into the server's
+tables, with the same facts and scope keys the push path computes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import keyring
+from sqlalchemy import create_engine, insert, text, update
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from supervision_app.sync.server import authz, directory  # noqa: E402
+from supervision_app.sync.server.schema import record, record_scope, sequence  # noqa: E402
+from supervision_app.sync.server.storage import (  # noqa: E402
+    compute_facts,
+    make_engine,
+    migrate,
+    parent_id_of,
+)
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.sync.harness import PASSWORD, Laptop, ServerProcess, create_database  # noqa: E402
+
+WORDS = ("review", "plan", "visit", "school", "health", "contact", "family", "safety", "risk",
+         "progress", "support", "meeting", "assessment", "placement", "education")
+
+
+def _text(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def _ts(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Seeder:
+    """Bulk-load a synthetic council into a server database."""
+
+    def __init__(self, engine, rng: random.Random) -> None:
+        self.engine = engine
+        self.rng = rng
+        self.facts: dict[str, dict] = {}
+        self.staff_team: dict[str, str | None] = {}
+        self.seq = 0
+        self.records: list[dict] = []
+        self.scopes: list[dict] = []
+        self.deferred: dict[str, tuple[str, dict]] = {}
+
+    def add(self, table: str, data: dict, row_id: str | None = None, later: bool = False) -> str:
+        """Add a row; with ``later`` its facts are known now (for its parts) but it is
+        numbered when :meth:`emit` is called, after its parts, as the server numbers a
+        signed record after the parts it re-stamps."""
+        row_id = row_id or str(uuid.uuid4())
+        facts = compute_facts(table, row_id, data, self.facts.get, self.staff_team.get)
+        self.facts[row_id] = facts
+        if later:
+            self.deferred[row_id] = (table, data)
+            return row_id
+        self._record(table, data, row_id, facts)
+        return row_id
+
+    def emit(self, row_id: str) -> None:
+        table, data = self.deferred.pop(row_id)
+        self._record(table, data, row_id, self.facts[row_id])
+
+    def _record(self, table: str, data: dict, row_id: str, facts: dict) -> None:
+        self.seq += 1
+        self.records.append(dict(
+            id=row_id, table_name=table, version=1, seq=self.seq,
+            updated_at=datetime(2026, 1, 1), updated_by=None, tombstone=False,
+            data=json.dumps(data, separators=(",", ":")), auth=json.dumps(facts), auth_history=None,
+            last_mutation_id=None, parent_id=parent_id_of(table, data)))
+        for key in authz.scope_keys(facts):
+            self.scopes.append({"scope_key": key, "record_id": row_id, "seq": self.seq})
+        if len(self.records) >= 20_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.records:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(insert(record), self.records)
+            conn.execute(insert(record_scope), self.scopes)
+            conn.execute(update(sequence).where(sequence.c.id == 1).values(value=self.seq))
+        self.records, self.scopes = [], []
+
+    def council(self, teams: int, workers_per_team: int = 10, sessions_per_worker: int = 60,
+                children_per_worker: int = 15, discussions: int = 8, actions: int = 6,
+                notes_per_child: int = 16) -> dict[str, list]:
+        rng = self.rng
+        with self.engine.begin() as conn:
+            self.seq = conn.execute(text("select value from sync_sequence")).scalar()
+        out = {"managers": [], "teams": []}
+        with self.engine.begin() as conn:
+            area = directory.add_service_area(conn, "Area")
+        for t in range(teams):
+            with self.engine.begin() as conn:
+                team = directory.add_team(conn, f"Team {t}", area)
+                manager = directory.add_user(conn, f"tm{t}", PASSWORD, f"Manager {t}", "team_manager",
+                                             team, date(2018, 1, 1))
+                directory.set_team_manager(conn, team, manager)
+                workers = [directory.add_user(conn, f"sw{t}_{w}", PASSWORD, f"Worker {t}.{w}",
+                                              "social_worker", team, date(2019, 1, 1))
+                           for w in range(workers_per_team)]
+                self.seq = conn.execute(text("select value from sync_sequence")).scalar()
+            for sid in [manager, *workers]:
+                self.staff_team[sid] = team
+                self.facts[sid] = {"k": "dir", "_table": "staff"}
+            out["managers"].append(f"tm{t}")
+            out["teams"].append(team)
+            start = datetime(2021, 1, 4, 10, tzinfo=timezone.utc)
+            for worker in workers:
+                children = [self.add("child", {
+                    "case_id": f"C{secrets.token_hex(5)}", "name": f"Child {secrets.token_hex(3)}",
+                    "date_of_birth": "2015-06-01", "legal_status": "child_in_need",
+                    "allocated_worker_id": worker, "has_pathway_plan": False}) for _ in range(children_per_worker)]
+                for child in children:
+                    for n in range(notes_per_child):
+                        note = self.add("oversight_note", {
+                            "child_id": child, "author_id": manager,
+                            "recorded_at": _ts(start + timedelta(days=30 * n)), "trigger": "plan_review",
+                            "decision": _text(rng, 20), "rationale": _text(rng, 30),
+                            "next_review_on": None, "state": "locked"}, later=True)
+                        if n % 4 == 0:
+                            self.add("action_item", {
+                                "session_id": None, "oversight_note_id": note, "case_discussion_id": None,
+                                "child_id": child, "description": _text(rng, 8), "owner_id": worker,
+                                "due_on": "2026-12-01", "status": "open", "closed_at": None})
+                        self.emit(note)
+                for s in range(sessions_per_worker):
+                    held = start + timedelta(days=28 * s)
+                    session = self.add("supervision_session", {
+                        "supervisee_id": worker, "supervisor_id": manager, "team_id": team,
+                        "held_at": _ts(held), "duration_minutes": 60, "session_type": "planned_1to1",
+                        "location": "office", "agreement_in_place": True, "wellbeing": _text(rng, 15),
+                        "caseload_count": 15, "caseload_complexity": "medium", "capacity": "ok",
+                        "workload_notes": _text(rng, 20), "learning": _text(rng, 20),
+                        "asye_progress": "", "next_session_on": None, "state": "locked",
+                        "shared_at": _ts(held), "supervisee_comments": _text(rng, 10),
+                        "supervisee_agreement": "agree", "disagreement": "",
+                        "disagreement_resolved": False}, later=True)
+                    for d in range(discussions):
+                        disc = self.add("case_discussion", {
+                            "session_id": session, "child_id": children[d % len(children)],
+                            "position": d, "current_position": _text(rng, 25), "worries": _text(rng, 15),
+                            "working_well": _text(rng, 15), "needs_to_happen": _text(rng, 15),
+                            "safety_scale": 6, "decision": _text(rng, 15), "rationale": _text(rng, 20)})
+                        if d < actions:
+                            self.add("action_item", {
+                                "session_id": session, "oversight_note_id": None,
+                                "case_discussion_id": disc, "child_id": children[d % len(children)],
+                                "description": _text(rng, 8), "owner_id": worker, "due_on": "2026-12-01",
+                                "status": "done", "closed_at": None})
+                    self.emit(session)
+            self.flush()
+        return out
+
+
+def build(backend_url_or_kind: str, folder: Path, teams: int, scale: float, pg_admin: str | None):
+    if backend_url_or_kind == "postgresql":
+        os.environ["SUPERVISION_TEST_PG"] = pg_admin or os.environ.get(
+            "SUPERVISION_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    import tests.sync.harness as harness
+
+    harness.PG_ADMIN_URL = os.environ.get("SUPERVISION_TEST_PG", harness.PG_ADMIN_URL)
+    folder.mkdir(parents=True, exist_ok=True)
+    url, drop = create_database(backend_url_or_kind, folder)
+    engine = make_engine(url)
+    migrate(engine)
+    seeder = Seeder(engine, random.Random(7))
+    started = time.perf_counter()
+    org = seeder.council(teams, sessions_per_worker=max(1, int(60 * scale)),
+                         notes_per_child=max(1, int(16 * scale)))
+    with engine.connect() as conn:
+        rows = conn.execute(text("select count(*) from record")).scalar()
+    return url, engine, drop, org, rows, time.perf_counter() - started
+
+
+def first_and_quiet_sync(url: str, folder: Path, manager: str, quiet_runs: int = 40):
+    server = ServerProcess(url, folder / f"server-{secrets.token_hex(3)}.log").start()
+    try:
+        laptop = Laptop(folder / f"laptop-{secrets.token_hex(3)}", server.url)
+        laptop.client.login(manager, PASSWORD)
+        started = time.perf_counter()
+        report = laptop.client.sync()
+        first = time.perf_counter() - started
+        times = []
+        for _ in range(quiet_runs):
+            t0 = time.perf_counter()
+            quiet = laptop.client.sync()
+            times.append((time.perf_counter() - t0) * 1000)
+            assert quiet.pulled == 0
+        laptop.close()
+        return report.pulled, first, times
+    finally:
+        server.stop()
+
+
+def concurrent(url: str, folder: Path, managers: list[str], clients: int, seconds: float):
+    server = ServerProcess(url, folder / "server-concurrent.log").start()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    try:
+        laptops = []
+        for i in range(clients):
+            laptop = Laptop(folder / f"c{i}", server.url)
+            laptop.client.login(managers[i % len(managers)], PASSWORD)
+            laptop.client.sync()
+            laptops.append(laptop)
+        # time every HTTP request the engines make
+        for laptop in laptops:
+            original = laptop.client.http.request
+
+            def timed(*args, _original=original, **kwargs):
+                t0 = time.perf_counter()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    with lock:
+                        latencies.append((time.perf_counter() - t0) * 1000)
+
+            laptop.client.http.request = timed
+        from sqlalchemy import select
+
+        from supervision_app.store import models as m
+        stop = time.monotonic() + seconds
+        errors = []
+
+        def run(laptop: Laptop) -> None:
+            with laptop.db.reading() as s:
+                session_ids = list(s.execute(select(m.SupervisionSession.id).limit(50)).scalars())
+                staff = s.execute(select(m.Staff.id, m.Staff.team_id).where(m.Staff.role == "social_worker")).first()
+                me = laptop.client._get  # noqa: F841
+            while time.monotonic() < stop:
+                try:
+                    with laptop.db.transaction() as s:
+                        with laptop.client._raw(write=False) as cur:
+                            supervisor = laptop.client._get(cur, "staff_id")
+                        s.add(m.SupervisionSession(
+                            supervisor_id=supervisor, supervisee_id=staff[0], team_id=staff[1],
+                            held_at=datetime.now(timezone.utc), duration_minutes=45,
+                            session_type="unplanned", state="draft", learning="bench"))
+                    laptop.client.sync()
+                except Exception as error:  # noqa: BLE001
+                    errors.append(type(error).__name__)
+
+        threads = [threading.Thread(target=run, args=(laptop,)) for laptop in laptops]
+        latencies.clear()
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - t0
+        for laptop in laptops:
+            laptop.close()
+        ordered = sorted(latencies)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
+        return len(latencies) / elapsed, p95, statistics.median(ordered) if ordered else 0, errors
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--teams", type=int, default=40, help="teams in the council-scale database")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of five years of history")
+    parser.add_argument("--quick", action="store_true", help="10 teams, a fifth of the history")
+    parser.add_argument("--pg", default=None, help="PostgreSQL admin URL (a database is created)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+    if args.quick:
+        args.teams, args.scale = 10, 0.2
+    keyring.set_keyring(MemoryKeyring())
+    from supervision_app.sync.server import accounts
+
+    one_hash = accounts.hash_password(PASSWORD)  # argon2 once, not once per synthetic user
+    accounts.hash_password = lambda _password: one_hash
+    folder = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    results: list[tuple[str, str, str]] = []
+
+    print(f"building the small server database (1 team) in {folder} ...", flush=True)
+    small_url, small_engine, _, small_org, small_rows, t = build("sqlite", folder / "small", 1, args.scale, None)
+    print(f"  {small_rows} rows in {t:.1f}s", flush=True)
+    print(f"building the council-scale server database ({args.teams} teams) ...", flush=True)
+    large_url, large_engine, _, large_org, large_rows, t = build("sqlite", folder / "large", args.teams,
+                                                                 args.scale, None)
+    print(f"  {large_rows} rows in {t:.1f}s", flush=True)
+
+    pulled, first, small_quiet = first_and_quiet_sync(small_url, folder, small_org["managers"][0])
+    pulled_large, first_large, large_quiet = first_and_quiet_sync(large_url, folder, large_org["managers"][0])
+    results.append(("first sync, team manager's share (SQLite server, council-scale)",
+                    f"{pulled_large} rows in {first_large:.2f}s", f"{pulled_large / first_large:,.0f} rows/s"))
+    results.append(("no-change sync, small server database",
+                    f"{small_rows} rows on server", f"median {statistics.median(small_quiet):.1f} ms, "
+                    f"p95 {sorted(small_quiet)[int(0.95 * (len(small_quiet) - 1))]:.1f} ms"))
+    results.append(("no-change sync, council-scale server database",
+                    f"{large_rows} rows on server", f"median {statistics.median(large_quiet):.1f} ms, "
+                    f"p95 {sorted(large_quiet)[int(0.95 * (len(large_quiet) - 1))]:.1f} ms"))
+
+    print("building the PostgreSQL server database ...", flush=True)
+    pg_teams = min(args.teams, 20)
+    pg_url, pg_engine, pg_drop, pg_org, pg_rows, t = build("postgresql", folder / "pg", pg_teams,
+                                                           min(args.scale, 0.2), args.pg)
+    print(f"  {pg_rows} rows in {t:.1f}s", flush=True)
+    try:
+        pulled_pg, first_pg, pg_quiet = first_and_quiet_sync(pg_url, folder, pg_org["managers"][0], 20)
+        results.append(("first sync, team manager's share (PostgreSQL server)",
+                        f"{pulled_pg} rows in {first_pg:.2f}s", f"{pulled_pg / first_pg:,.0f} rows/s"))
+        results.append(("no-change sync (PostgreSQL server)", f"{pg_rows} rows on server",
+                         f"median {statistics.median(pg_quiet):.1f} ms"))
+        rps, p95, median, errors = concurrent(pg_url, folder, pg_org["managers"], args.clients, args.seconds)
+        results.append((f"{args.clients} laptops at once, each: new record + sync (PostgreSQL)",
+                        f"{args.seconds:.0f}s, errors: {len(errors)}",
+                        f"{rps:,.0f} req/s, median {median:.1f} ms, p95 {p95:.1f} ms"))
+    finally:
+        pg_engine.dispose()
+        pg_drop()
+
+    width = max(len(r[0]) for r in results)
+    print()
+    print(f"{'measure'.ljust(width)} | {'size':<32} | result")
+    print("-" * (width + 70))
+    for name, size, value in results:
+        print(f"{name.ljust(width)} | {size:<32} | {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
