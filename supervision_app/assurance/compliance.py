@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor, Operation, TeamTarget, decide
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
-from ..domain.time_rules import LONDON, format_date, london_date
+from ..domain.time_rules import LONDON, london_date
 from ..domain.vocabulary import (
     ActionStatus,
     Agreement,
@@ -58,7 +59,7 @@ from .rules import (
     Period,
     percent,
     period_months,
-    supervision_occasions,
+    occasions_from,
     timeliness,
 )
 
@@ -228,6 +229,22 @@ def _utc_start(day: date) -> datetime:
     return datetime.combine(day, time(0), LONDON).astimezone(timezone.utc)
 
 
+def _raw(column):
+    """The stored text of a UTC datetime column, skipping SQLAlchemy's slow parsing."""
+    return type_coerce(column, String())
+
+
+@lru_cache(maxsize=20000)
+def _day_of_hour(prefix: str) -> date:
+    return london_date(datetime.fromisoformat(prefix + ":00").replace(tzinfo=timezone.utc))
+
+
+def _london_day(raw: str | None) -> date | None:
+    """The London date of a stored UTC datetime ('YYYY-MM-DD HH:MM:SS...'): London's offset
+    is a whole number of hours, so the date and hour decide it."""
+    return None if raw is None else _day_of_hour(raw[:13])
+
+
 def _policy(raw: str | None) -> SupervisionPolicy:
     return SupervisionPolicy.from_json(json.loads(raw)) if raw else SupervisionPolicy()
 
@@ -297,11 +314,14 @@ def compliance_dashboard(
     type_filter = ([SupervisionSession.session_type.in_(sorted(settings.counted_session_types))]
                    if settings.counted_session_types is not None else [])
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    signed_held: dict[str, date] = {}  # every signed session in scope: id -> London date
     for supervisee_id, held_at, session_id in session.execute(
-            select(SupervisionSession.supervisee_id, SupervisionSession.held_at, SupervisionSession.id)
+            select(SupervisionSession.supervisee_id, _raw(SupervisionSession.held_at), SupervisionSession.id)
             .where(live_session, SupervisionSession.state == _LOCKED,
                    SupervisionSession.supervisee_id.in_(in_scope_staff), *type_filter)):
-        held[supervisee_id].append((london_date(held_at), session_id))
+        day = _london_day(held_at)
+        held[supervisee_id].append((day, session_id))
+        signed_held[session_id] = day
 
     month_within: dict[tuple[str, date], int] = defaultdict(int)
     month_due: dict[tuple[str, date], int] = defaultdict(int)
@@ -312,8 +332,8 @@ def compliance_dashboard(
         session_on = {}
         for day, sid in sessions:
             session_on.setdefault(day, sid)
-        occasions = supervision_occasions(policy, started_on=w.started_on, asye_start=w.asye_start,
-                                          held_days=session_on, today=today)
+        occasions = occasions_from(policy, started_on=w.started_on, asye_start=w.asye_start,
+                                   held_days=session_on, today=today, period_start=period.start)
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
         statuses[w.id] = supervision_status(policy, today=today, last_held=last,
                                             started_on=w.started_on, asye_start=w.asye_start)
@@ -333,26 +353,25 @@ def compliance_dashboard(
         refs[w.id]["overdue_now"].append(RecordRef(
             kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
             staff_name=w.display_name, team_id=w.team_id,
-            outcome=f"{status.status.label}: due {format_date(status.next_due)}",
+            outcome=f"{status.status.label}: due {_fmt(status.next_due)}",
             counted=status.status == SupervisionStatus.OVERDUE))
 
     # ---- sessions held in the period: timeliness and not-yet-signed
-    supervisee_sig = (select(Signature.record_id, func.min(Signature.signed_at).label("signed_at"))
-                      .where(Signature.record_kind == RecordKind.SUPERVISION.value,
-                             Signature.signer_role == "supervisee",
-                             Signature.tombstone.is_(False))
-                      .group_by(Signature.record_id).subquery())
     month_shared: dict[tuple[str, date], int] = defaultdict(int)
     month_shared_due: dict[tuple[str, date], int] = defaultdict(int)
     for row in session.execute(
-            select(SupervisionSession.id, SupervisionSession.supervisee_id, SupervisionSession.held_at,
-                   SupervisionSession.shared_at, SupervisionSession.state,
-                   SupervisionSession.updated_at, supervisee_sig.c.signed_at)
-            .outerjoin(supervisee_sig, supervisee_sig.c.record_id == SupervisionSession.id)
+            select(SupervisionSession.id, SupervisionSession.supervisee_id,
+                   _raw(SupervisionSession.held_at).label("held_at"),
+                   _raw(SupervisionSession.shared_at).label("shared_at"), SupervisionSession.state,
+                   _raw(SupervisionSession.updated_at).label("updated_at"),
+                   _raw(Signature.signed_at).label("signed_at"))
+            .outerjoin(Signature, and_(Signature.record_kind == RecordKind.SUPERVISION.value,
+                                       Signature.record_id == SupervisionSession.id,
+                                       Signature.signer_role == "supervisee"))
             .where(live_session, SupervisionSession.supervisee_id.in_(in_scope_staff),
                    SupervisionSession.held_at >= _utc_start(period.start),
                    *type_filter)):
-        held_on = london_date(row.held_at)
+        held_on = _london_day(row.held_at)
         if not period.contains(held_on):
             continue
         wid = row.supervisee_id
@@ -360,9 +379,8 @@ def compliance_dashboard(
                     staff_name=names[wid], team_id=team_of[wid])
         if row.state != _LOCKED:
             refs[wid]["not_yet_signed"].append(RecordRef(**base, outcome=RecordState(row.state).label))
-        shared_on = london_date(row.shared_at) if row.shared_at and row.state != _DRAFT else None
-        signed_at = row.signed_at or (row.updated_at if row.state == _LOCKED else None)
-        signed_on = london_date(signed_at) if signed_at else None
+        shared_on = _london_day(row.shared_at) if row.state != _DRAFT else None
+        signed_on = _london_day(row.signed_at or (row.updated_at if row.state == _LOCKED else None))
         t = timeliness(held_on, shared_on, signed_on, today)
         month = held_on.replace(day=1)
         if t.shared_on_time is not None:
@@ -402,7 +420,7 @@ def compliance_dashboard(
         overdue = due_on is not None and due_on < today
         ref = RecordRef(kind="action", record_id=aid, when=due_on, staff_id=owner_id,
                         staff_name=names[owner_id], child_id=child_id or "", team_id=team_of[owner_id],
-                        outcome=("Overdue: due " if overdue else "Open: due ") + (format_date(due_on) or "not set"))
+                        outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
         refs[owner_id]["open_actions"].append(ref)
         if overdue:
             refs[owner_id]["overdue_actions"].append(ref)
@@ -418,9 +436,10 @@ def compliance_dashboard(
     children = list(session.execute(
         select(Child.id, Child.case_id, Child.legal_status, Child.allocated_worker_id,
                Child.has_pathway_plan).where(*child_scope).order_by(Child.case_id)))
-    recent = _children_with_oversight_since(session, cutoff, today)
+    recent = _children_with_oversight_since(
+        session, cutoff, None if include_unallocated else [c.id for c in children])
     lacking = [c.id for c in children if c.id not in recent]
-    last_seen = _last_oversight(session, lacking)
+    last_seen = _last_oversight(session, lacking, signed_held)
     by_status: dict[str, list[RecordRef]] = defaultdict(list)
     pathway: list[RecordRef] = []
     unallocated_refs: list[RecordRef] = []
@@ -437,7 +456,7 @@ def compliance_dashboard(
             staff_name=names.get(c.allocated_worker_id, ""), child_id=c.id, case_id=c.case_id,
             team_id=team_id or UNALLOCATED, counted=not has,
             outcome="Oversight within interval" if has else (
-                f"No oversight since {format_date(last)}" if last else "No oversight on record"))
+                f"No oversight since {_fmt(last)}" if last else "No oversight on record"))
         by_status[c.legal_status].append(ref)
         if c.legal_status == LegalStatus.CARE_LEAVER.value and c.has_pathway_plan:
             pathway.append(ref)
@@ -497,17 +516,22 @@ def compliance_dashboard(
         care_leavers_pathway=_figure("children_without_oversight", pathway, ratio=True))
 
 
+def _fmt(day: date | None) -> str:
+    """dd/mm/yyyy, as ``time_rules.format_date`` writes it, without strftime's cost."""
+    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
 def _occasion_outcome(occ: Occasion) -> str:
-    text = f"{occ.outcome.label} (due {format_date(occ.due)}"
+    text = f"{occ.outcome.label} (due {_fmt(occ.due)}"
     if occ.held_on:
-        text += f", held {format_date(occ.held_on)}"
+        text += f", held {_fmt(occ.held_on)}"
     return text + ")"
 
 
 def _step_outcome(step: str, done_on: date | None, deadline: date | None, ok: bool) -> str:
     if done_on is None:
-        return f"Not {step.lower()}; was due by {format_date(deadline)}"
-    return f"{step} {format_date(done_on)}, due by {format_date(deadline)}" + ("" if ok else " (late)")
+        return f"Not {step.lower()}; was due by {_fmt(deadline)}"
+    return f"{step} {_fmt(done_on)}, due by {_fmt(deadline)}" + ("" if ok else " (late)")
 
 
 def _trend(period, team_ids, month_within, month_due, month_shared, month_shared_due):
@@ -522,50 +546,63 @@ def _trend(period, team_ids, month_within, month_due, month_shared, month_shared
     return tuple(points)
 
 
-def _children_with_oversight_since(session: Session, cutoff: date, today: date) -> set[str]:
-    """Children with a signed oversight note, or a case discussion in a signed supervision
-    record, on or after ``cutoff`` (London dates)."""
+def _children_with_oversight_since(session: Session, cutoff: date,
+                                   child_ids: list[str] | None) -> set[str]:
+    """Children (of ``child_ids``, or all) with a signed oversight note, or a case discussion
+    in a signed supervision record, on or after ``cutoff`` (a London date, compared as the UTC
+    instant it starts)."""
     since = _utc_start(cutoff)
     found: set[str] = set()
-    for child_id, at in session.execute(
-            select(OversightNote.child_id, OversightNote.recorded_at)
-            .where(OversightNote.state == _LOCKED, OversightNote.tombstone.is_(False),
-                   OversightNote.recorded_at >= since - timedelta(days=1))):
-        if london_date(at) >= cutoff:
-            found.add(child_id)
-    for child_id, at in session.execute(
-            select(CaseDiscussion.child_id, SupervisionSession.held_at)
+    chunks = [None] if child_ids is None else [child_ids[i:i + 900] for i in range(0, len(child_ids), 900)]
+    for chunk in chunks:
+        note_scope = [] if chunk is None else [OversightNote.child_id.in_(chunk)]
+        found.update(session.scalars(
+            select(OversightNote.child_id)
+            .where(OversightNote.recorded_at >= since, OversightNote.state == _LOCKED,
+                   OversightNote.tombstone.is_(False), *note_scope)))
+        discussion_scope = [] if chunk is None else [CaseDiscussion.child_id.in_(chunk)]
+        found.update(session.scalars(
+            select(CaseDiscussion.child_id)
             .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
-            .where(SupervisionSession.state == _LOCKED, SupervisionSession.tombstone.is_(False),
-                   CaseDiscussion.tombstone.is_(False),
-                   SupervisionSession.held_at >= since - timedelta(days=1))):
-        if london_date(at) >= cutoff:
-            found.add(child_id)
+            .where(SupervisionSession.held_at >= since, SupervisionSession.state == _LOCKED,
+                   SupervisionSession.tombstone.is_(False), CaseDiscussion.tombstone.is_(False),
+                   *discussion_scope)))
     return found
 
 
-def _last_oversight(session: Session, child_ids: list[str]) -> dict[str, date]:
-    """The latest signed oversight of each child, for the list behind a figure."""
-    last: dict[str, datetime] = {}
+def _last_oversight(session: Session, child_ids: list[str], signed_held: dict[str, date]) -> dict[str, date]:
+    """The latest signed oversight of each child, for the list behind a figure. Reads the
+    narrow assurance indexes; session dates come from the signed sessions already read."""
+    last: dict[str, date] = {}
+    unknown: dict[str, list[str]] = defaultdict(list)  # session id -> children
     for chunk_start in range(0, len(child_ids), 900):
         chunk = child_ids[chunk_start:chunk_start + 900]
         for child_id, at in session.execute(
-                select(OversightNote.child_id, func.max(OversightNote.recorded_at))
+                select(OversightNote.child_id, func.max(_raw(OversightNote.recorded_at)))
                 .where(OversightNote.child_id.in_(chunk), OversightNote.state == _LOCKED,
                        OversightNote.tombstone.is_(False))
                 .group_by(OversightNote.child_id)):
             if at is not None:
-                last[child_id] = at
-        for child_id, at in session.execute(
-                select(CaseDiscussion.child_id, func.max(SupervisionSession.held_at))
-                .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
-                .where(CaseDiscussion.child_id.in_(chunk), SupervisionSession.state == _LOCKED,
-                       SupervisionSession.tombstone.is_(False), CaseDiscussion.tombstone.is_(False))
-                .group_by(CaseDiscussion.child_id)):
-            if at is not None and (child_id not in last or at > last[child_id]):
-                last[child_id] = at
-    # func.max over a TypeDecorator column comes back as the stored naive value or a string
-    return {k: london_date(_aware(v)) for k, v in last.items()}
+                last[child_id] = _london_day(at)
+        for child_id, session_id in session.execute(
+                select(CaseDiscussion.child_id, CaseDiscussion.session_id)
+                .where(CaseDiscussion.child_id.in_(chunk), CaseDiscussion.tombstone.is_(False))):
+            day = signed_held.get(session_id)
+            if day is None:
+                unknown[session_id].append(child_id)
+            elif child_id not in last or day > last[child_id]:
+                last[child_id] = day
+    ids = sorted(unknown)
+    for chunk_start in range(0, len(ids), 900):  # sessions of workers outside the scope
+        for session_id, held_at in session.execute(
+                select(SupervisionSession.id, SupervisionSession.held_at)
+                .where(SupervisionSession.id.in_(ids[chunk_start:chunk_start + 900]),
+                       SupervisionSession.state == _LOCKED, SupervisionSession.tombstone.is_(False))):
+            day = london_date(held_at)
+            for child_id in unknown[session_id]:
+                if child_id not in last or day > last[child_id]:
+                    last[child_id] = day
+    return last
 
 
 def _aware(value) -> datetime:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from ..domain.supervision_policy import SupervisionPolicy
@@ -20,7 +21,7 @@ from ..domain.working_days import record_deadlines
 
 __all__ = [
     "Period", "period_months", "month_start", "OccasionOutcome", "Occasion",
-    "supervision_occasions", "Timeliness", "timeliness", "percent",
+    "supervision_occasions", "occasions_from", "Timeliness", "timeliness", "percent",
 ]
 
 
@@ -144,6 +145,32 @@ def supervision_occasions(
     return out
 
 
+def occasions_from(
+    policy: SupervisionPolicy,
+    *,
+    started_on: date,
+    asye_start: date | None,
+    held_days: Iterable[date],
+    today: date,
+    period_start: date,
+) -> list[Occasion]:
+    """The occasions due on or after ``period_start``, as :func:`supervision_occasions`
+    finds them, walking only from the last session held more than a year before.
+
+    Exact because the chain after a session depends only on that session and later ones,
+    and the occasion a session meets falls due less than one interval (at most 366 days)
+    after it."""
+    days = sorted(set(held_days))
+    start = started_on
+    early = [d for d in days if d < period_start - timedelta(days=367) and d >= started_on]
+    if early:
+        start = early[-1]
+        days = [d for d in days if d > start]
+    return [o for o in supervision_occasions(policy, started_on=start, asye_start=asye_start,
+                                             held_days=days, today=today)
+            if o.due >= period_start]
+
+
 @dataclass(frozen=True)
 class Timeliness:
     """A record's sharing and signing against the working-day deadlines.
@@ -158,8 +185,11 @@ class Timeliness:
     signed_on_time: bool | None
 
 
+_deadlines = lru_cache(maxsize=8192)(record_deadlines)  # many records share their dates
+
+
 def timeliness(held_on: date, shared_on: date | None, signed_on: date | None, today: date) -> Timeliness:
-    deadlines = record_deadlines(held_on, shared_on)
+    deadlines = _deadlines(held_on, shared_on)
     if shared_on is not None:
         shared_ok: bool | None = shared_on <= deadlines.share_by
     else:

@@ -1,7 +1,7 @@
 """The pure rules, worked out by hand."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -105,3 +105,27 @@ def test_timeliness_not_decided_before_the_deadline():
     assert t.shared_on_time is None and t.signed_on_time is None
     t = timeliness(date(2026, 3, 9), None, None, date(2026, 3, 20))
     assert t.shared_on_time is False and t.signed_on_time is None
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from supervision_app.assurance.rules import occasions_from  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(gaps=st.lists(st.integers(1, 120), max_size=40), start_offset=st.integers(0, 2000),
+       asye=st.booleans(), period_back=st.integers(0, 900))
+def test_walking_from_a_year_before_the_period_gives_the_same_occasions(gaps, start_offset, asye,
+                                                                         period_back):
+    today = date(2026, 3, 20)
+    started = today - timedelta(days=start_offset)
+    held, day = [], started
+    for gap in gaps:
+        day += timedelta(days=gap)
+        held.append(day)
+    period_start = today - timedelta(days=period_back)
+    asye_start = started if asye else None
+    full = [o for o in supervision_occasions(POLICY, started_on=started, asye_start=asye_start,
+                                             held_days=held, today=today) if o.due >= period_start]
+    assert occasions_from(POLICY, started_on=started, asye_start=asye_start, held_days=held,
+                          today=today, period_start=period_start) == full

@@ -1,0 +1,258 @@
+"""Benchmark: assurance figures at council scale.
+
+Measures, on the council profile that ``bench/bench_store.py`` caches under ``bench/out/``
+(40 teams, 5 years: ~22,000 sessions, ~180,000 case discussions, ~150,000 actions, ~100,000
+oversight notes), opened **read-only** (``PRAGMA query_only``). If the cache predates
+migration 0005 (which adds the indexes the figures read), a copy is migrated once under
+``bench/out/assurance-*`` and reused; the original cache is never changed:
+
+(a) the head-of-service compliance dashboard (every team), 3/6/12 months: target <= 200 ms;
+(b) a team manager's dashboard (one team): target <= 50 ms;
+(c) a service manager's dashboard (four teams), for information;
+(d) the near-duplicate scan over a service's case discussions (12 months and the whole
+    five years), and the full quality-signal pass for that service.
+
+If the cache is missing it generates a four-team slice (a service area) in a temporary
+profile instead, and says so. Prints a table with the targets; exit status 0 either way.
+Nothing here prints record contents.
+
+Run: ``python bench/bench_assurance.py [--repeat 7]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import URL, create_engine, event, select  # noqa: E402
+from sqlalchemy.pool import QueuePool  # noqa: E402
+
+from supervision_app.assurance.compliance import compliance_dashboard  # noqa: E402
+from supervision_app.assurance.near_duplicates import TextUnit, find_near_duplicates  # noqa: E402
+from supervision_app.assurance.rules import period_months  # noqa: E402
+from supervision_app.assurance.signals import DISCUSSION_FIELDS, quality_signals  # noqa: E402
+from supervision_app.store.database import Database, Profile  # noqa: E402
+from supervision_app.store.models import (  # noqa: E402
+    CaseDiscussion,
+    ServiceArea,
+    Staff,
+    SupervisionSession,
+    Team,
+)
+from supervision_app.store.supervision_records import load_actor  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+TODAY = date(2026, 11, 23)
+TARGET_HOS_MS = 200.0
+TARGET_TEAM_MS = 50.0
+
+
+def _revision(db: Database) -> str | None:
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from supervision_app.store.migrations_config import MIGRATIONS_DIR
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _read_only(folder: Path) -> Database:
+    from bench.bench_store import _encrypted_key
+
+    key = _encrypted_key(folder)
+    url = URL.create("sqlite+pysqlcipher", password=f"x'{key}'", database=str(folder / "records.db"))
+    engine = create_engine(url, poolclass=QueuePool, pool_size=2,
+                           connect_args={"check_same_thread": False}, hide_parameters=True)
+
+    @event.listens_for(engine, "connect")
+    def _query_only(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    return Database(Profile(folder=folder, profile_id="bench"), engine)
+
+
+def _has_indexes(db: Database) -> bool:
+    with db.engine.connect() as conn:
+        names = set(conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'ix_assurance_%'").scalars())
+    return names == {name for name, _table, _cols in _indexes()}
+
+
+def _indexes():
+    import importlib
+
+    return importlib.import_module("supervision_app.store.migrations.versions.0005_assurance").INDEXES
+
+
+def open_cached() -> tuple[Database, str] | None:
+    """The cached council, read-only. If it lacks what migration 0005 adds (the assurance
+    indexes), a copy is migrated once into bench/out/assurance-<name>/ and reused; the
+    original cache is never touched."""
+    candidates = sorted(OUT.glob("council-t40-*")) if OUT.exists() else []
+    for folder in candidates:
+        source = folder / "encrypted"
+        if not (source / "records.db").exists():
+            continue
+        meta = json.loads((folder / "meta.json").read_text())
+        counts = meta["encrypted"]["counts"]
+        label = (f"cached council {folder.name}: {counts['sessions']:,} sessions, "
+                 f"{counts['case_discussions']:,} case discussions, {counts['actions']:,} actions, "
+                 f"{counts['oversight_notes']:,} oversight notes")
+        db = _read_only(source)
+        if _revision(db) == _head() and _has_indexes(db):
+            return db, label
+        db.close()
+        copy = OUT / f"assurance-{folder.name}"
+        migrated = copy / "encrypted"
+        if migrated.exists():
+            db = _read_only(migrated)
+            if _revision(db) == _head() and _has_indexes(db):
+                return db, label + " (migrated copy)"
+            db.close()
+            shutil.rmtree(copy)
+        print(f"Copying the cache to {copy.relative_to(ROOT)} and migrating the copy to {_head()}...",
+              file=sys.stderr)
+        copy.mkdir(parents=True)
+        shutil.copytree(source, migrated)
+        shutil.copy2(folder / "bench-keyring.json", copy / "bench-keyring.json")
+        from bench.bench_store import open_encrypted
+
+        db = open_encrypted(migrated)
+        # a cache migrated while 0005 had no indexes yet: add them (the copy only)
+        with db.engine.begin() as conn:
+            for name, table, columns in _indexes():
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
+        db.close()
+        return _read_only(migrated), label + " (migrated copy)"
+    return None
+
+
+def generate_slice(tmp: Path) -> tuple[Database, str]:
+    import keyring
+
+    from supervision_app.demo import generator
+    from supervision_app.store.database import open_database
+    from tests.memory_keyring import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+    db = open_database(tmp / "profile")
+    generator.populate_council(db, today=TODAY, teams=4)
+    return db, "GENERATED four-team slice (no cached council under bench/out/; run bench_store.py)"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, float, object]:
+    """First call, then p50 and max over ``repeat`` more, in ms."""
+    start = time.perf_counter()
+    result = fn()
+    first = (time.perf_counter() - start) * 1000
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return first, statistics.median(runs), max(runs), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        opened = open_cached() or generate_slice(Path(tmp))
+        db, label = opened
+        print(f"Data: {label}")
+        with db.reading() as s:
+            hos_id = s.scalar(select(Staff.id).where(Staff.role == "head_of_service"))
+            area = s.scalars(select(ServiceArea).order_by(ServiceArea.name)).first()
+            team = s.scalars(select(Team).where(Team.service_area_id == area.id).order_by(Team.name)).first()
+            hos, tm = load_actor(s, hos_id), load_actor(s, team.manager_id)
+            sm = load_actor(s, area.manager_id)
+        rows = []
+
+        def dash(actor, months):
+            def run():
+                with db.reading() as s:
+                    return compliance_dashboard(s, actor, today=TODAY, months=months)
+            return run
+
+        for months in (3, 6, 12):
+            first, p50, worst, d = timed(dash(hos, months), args.repeat)
+            rows.append((f"Head of service dashboard, {months} months ({len(d.workers)} workers)",
+                         first, p50, worst, TARGET_HOS_MS))
+        for months in (3, 6, 12):
+            first, p50, worst, d = timed(dash(tm, months), args.repeat)
+            rows.append((f"Team dashboard, {months} months ({len(d.workers)} workers)",
+                         first, p50, worst, TARGET_TEAM_MS))
+        first, p50, worst, d = timed(dash(sm, 12), args.repeat)
+        rows.append((f"Service manager dashboard, 12 months ({len(d.teams)} teams)", first, p50, worst, None))
+
+        def scan(since):
+            def run():
+                with db.reading() as s:
+                    staff = select(Staff.id).where(Staff.team_id.in_(sorted(sm.managed_team_ids)))
+                    conditions = [SupervisionSession.supervisee_id.in_(staff),
+                                  SupervisionSession.state != "draft"]
+                    if since:
+                        from supervision_app.assurance.compliance import _utc_start
+                        conditions.append(SupervisionSession.held_at >= _utc_start(since))
+                    cols = [getattr(CaseDiscussion, f) for f in DISCUSSION_FIELDS]
+                    units = []
+                    for row in s.execute(select(CaseDiscussion.id, CaseDiscussion.session_id, *cols)
+                                         .join(SupervisionSession,
+                                               SupervisionSession.id == CaseDiscussion.session_id)
+                                         .where(*conditions)):
+                        for f in DISCUSSION_FIELDS:
+                            text = getattr(row, f)
+                            if text:
+                                units.append(TextUnit("case_discussion", row.id, f, row.session_id, text))
+                    pairs = find_near_duplicates(units)
+                    return len({u.record_id for u in units}), len(pairs)
+            return run
+
+        year_ago = period_months(TODAY, 12).start
+        for since, what in ((year_ago, "12 months"), (None, "5 years")):
+            first, p50, worst, (n, pairs) = timed(scan(since), 1)
+            rows.append((f"Near-duplicate scan, service, {what} ({n:,} discussions, {pairs:,} pairs)",
+                         first, p50, worst, None))
+
+        def all_signals():
+            with db.reading() as s:
+                return quality_signals(s, sm, today=TODAY, since=year_ago)
+        first, p50, worst, sig = timed(all_signals, 1)
+        rows.append((f"All quality signals, service, 12 months ({len(sig.signals):,} signals)",
+                     first, p50, worst, None))
+        db.close()
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'Measure':<{width}}  {'first':>8}  {'p50':>8}  {'max':>8}  {'target':>8}  result")
+    for name, first, p50, worst, target in rows:
+        verdict = "" if target is None else ("PASS" if p50 <= target else "FAIL")
+        t = "" if target is None else f"{target:.0f} ms"
+        print(f"{name:<{width}}  {first:7.0f}ms {p50:7.0f}ms {worst:7.0f}ms  {t:>8}  {verdict}")
+    print("\nms = milliseconds of compute (queries + rules), warm cache after the first call.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
