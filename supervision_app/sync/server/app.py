@@ -7,6 +7,7 @@ with a plain message, never a 500. Handlers never log record contents or secrets
 from __future__ import annotations
 
 import logging
+from datetime import timezone
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -213,7 +214,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             raise ApiError(403, "Your account is not active in the staff directory.")
         log.info("login: staff=%s device=%s", staff_id, body.device_id)
         return JSONResponse(p.LoginResponse(
-            token=token, expires_at=expires.replace(tzinfo=storage.timezone.utc),
+            token=token, expires_at=expires.replace(tzinfo=timezone.utc),
             staff_id=staff_id, role=loaded[0].role.value).model_dump(mode="json"))
 
     @app.post("/v1/logout", tags=["accounts"], responses={401: {"model": p.ErrorBody}})
