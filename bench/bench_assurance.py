@@ -92,11 +92,30 @@ def _read_only(folder: Path) -> Database:
     return Database(Profile(folder=folder, profile_id="bench"), engine)
 
 
+def _counts(db: Database) -> str:
+    with db.engine.connect() as conn:
+        n = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+             for t in ("supervision_session", "case_discussion", "action_item", "oversight_note", "child")}
+    return (f"{n['supervision_session']:,} sessions, {n['case_discussion']:,} case discussions, "
+            f"{n['action_item']:,} actions, {n['oversight_note']:,} oversight notes, {n['child']:,} children")
+
+
 def _has_indexes(db: Database) -> bool:
     with db.engine.connect() as conn:
         names = set(conn.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'ix_assurance_%'").scalars())
     return names == {name for name, _table, _cols in _indexes()}
+
+
+def _add_indexes(folder: Path) -> None:
+    """A copy migrated while 0005 had fewer indexes: add the missing ones (the copy only)."""
+    from bench.bench_store import open_encrypted
+
+    db = open_encrypted(folder)
+    with db.engine.begin() as conn:
+        for name, table, columns in _indexes():
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
+    db.close()
 
 
 def _indexes():
@@ -109,26 +128,32 @@ def open_cached() -> tuple[Database, str] | None:
     """The cached council, read-only. If it lacks what migration 0005 adds (the assurance
     indexes), a copy is migrated once into bench/out/assurance-<name>/ and reused; the
     original cache is never touched."""
+    # a migrated copy made earlier (also used while bench_store is rebuilding its cache)
+    for copy in sorted(OUT.glob("assurance-council-t40-*")) if OUT.exists() else []:
+        migrated = copy / "encrypted"
+        if (migrated / "records.db").exists():
+            db = _read_only(migrated)
+            at_head = _revision(db) == _head()
+            if at_head and not _has_indexes(db):
+                db.close()
+                _add_indexes(migrated)
+                db = _read_only(migrated)
+            if at_head:
+                return db, f"migrated copy of the cached council ({_counts(db)})"
+            db.close()
     candidates = sorted(OUT.glob("council-t40-*")) if OUT.exists() else []
     for folder in candidates:
         source = folder / "encrypted"
-        if not (source / "records.db").exists():
-            continue
-        meta = json.loads((folder / "meta.json").read_text())
-        counts = meta["encrypted"]["counts"]
-        label = (f"cached council {folder.name}: {counts['sessions']:,} sessions, "
-                 f"{counts['case_discussions']:,} case discussions, {counts['actions']:,} actions, "
-                 f"{counts['oversight_notes']:,} oversight notes")
-        db = _read_only(source)
+        if not (source / "records.db").exists() or not (folder / "meta.json").exists():
+            continue  # missing, or being rebuilt by bench_store
+        label = f"cached council {folder.name}"
         if _revision(db) == _head() and _has_indexes(db):
-            return db, label
+            return db, f"{label} ({_counts(db)})"
         db.close()
         copy = OUT / f"assurance-{folder.name}"
         migrated = copy / "encrypted"
         if migrated.exists():
             db = _read_only(migrated)
-            if _revision(db) == _head() and _has_indexes(db):
-                return db, label + " (migrated copy)"
             db.close()
             shutil.rmtree(copy)
         print(f"Copying the cache to {copy.relative_to(ROOT)} and migrating the copy to {_head()}...",
@@ -138,13 +163,10 @@ def open_cached() -> tuple[Database, str] | None:
         shutil.copy2(folder / "bench-keyring.json", copy / "bench-keyring.json")
         from bench.bench_store import open_encrypted
 
-        db = open_encrypted(migrated)
-        # a cache migrated while 0005 had no indexes yet: add them (the copy only)
-        with db.engine.begin() as conn:
-            for name, table, columns in _indexes():
-                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
-        db.close()
-        return _read_only(migrated), label + " (migrated copy)"
+        open_encrypted(migrated).close()
+        _add_indexes(migrated)
+        db = _read_only(migrated)
+        return db, f"{label}, migrated copy ({_counts(db)})"
     return None
 
 

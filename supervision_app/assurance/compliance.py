@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import String, and_, func, or_, select, type_coerce
@@ -66,7 +67,7 @@ from .rules import (
 __all__ = [
     "AssuranceSettings", "RecordRef", "Figure", "MonthPoint", "WorkerCompliance",
     "TeamCompliance", "LegalStatusOversight", "ComplianceDashboard", "FIGURES",
-    "compliance_dashboard", "scope_team_ids", "SUPERVISED_ROLES", "UNALLOCATED",
+    "compliance_dashboard", "scope_team_ids", "fill_last_oversight", "SUPERVISED_ROLES", "UNALLOCATED",
 ]
 
 SUPERVISED_ROLES = (Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value)
@@ -280,11 +281,13 @@ def compliance_dashboard(
     months: int = 6,
     settings: AssuranceSettings | None = None,
     team_ids: list[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> ComplianceDashboard:
     """Every compliance figure for the teams the actor may see (optionally narrowed to
     ``team_ids``), over the ``months`` calendar months ending with today's."""
     settings = settings or AssuranceSettings()
     period = period_months(today, months)
+    clock = _Clock(timings)
     allowed = scope_team_ids(session, actor)
     if team_ids is not None:
         wanted = set(team_ids)
@@ -310,18 +313,28 @@ def compliance_dashboard(
     refs: dict[str, dict[str, list[RecordRef]]] = defaultdict(lambda: defaultdict(list))
 
     # ---- supervision held within policy, overdue now, trend
+    clock.lap('supervision held within policy, overdue now, trend')
     live_session = SupervisionSession.tombstone.is_(False)
     type_filter = ([SupervisionSession.session_type.in_(sorted(settings.counted_session_types))]
                    if settings.counted_session_types is not None else [])
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    signed_held: dict[str, date] = {}  # every signed session in scope: id -> London date
+    signed_held: dict[str, date] = {}  # signed sessions in scope read here: id -> London date
+    # Only sessions from a year before the period on, plus each worker's last one before
+    # that (see rules.occasions_from), read from the narrow ix_assurance_session_worker index.
+    edge = _utc_start(period.start - timedelta(days=367))
+    signed = [live_session, SupervisionSession.state == _LOCKED,
+              SupervisionSession.supervisee_id.in_(in_scope_staff), *type_filter]
     for supervisee_id, held_at, session_id in session.execute(
             select(SupervisionSession.supervisee_id, _raw(SupervisionSession.held_at), SupervisionSession.id)
-            .where(live_session, SupervisionSession.state == _LOCKED,
-                   SupervisionSession.supervisee_id.in_(in_scope_staff), *type_filter)):
+            .where(*signed, SupervisionSession.held_at >= edge)):
         day = _london_day(held_at)
         held[supervisee_id].append((day, session_id))
         signed_held[session_id] = day
+    for supervisee_id, held_at in session.execute(
+            select(SupervisionSession.supervisee_id, func.max(_raw(SupervisionSession.held_at)))
+            .where(*signed, SupervisionSession.held_at < edge)
+            .group_by(SupervisionSession.supervisee_id)):
+        held[supervisee_id].append((_london_day(held_at), ""))
 
     month_within: dict[tuple[str, date], int] = defaultdict(int)
     month_due: dict[tuple[str, date], int] = defaultdict(int)
@@ -329,9 +342,10 @@ def compliance_dashboard(
     for w in workers:
         policy = policies.get(w.team_id, SupervisionPolicy())
         sessions = sorted(held.get(w.id, []))
-        session_on = {}
+        session_on: dict[date, str] = {}
         for day, sid in sessions:
-            session_on.setdefault(day, sid)
+            if not session_on.get(day):
+                session_on[day] = sid
         occasions = occasions_from(policy, started_on=w.started_on, asye_start=w.asye_start,
                                    held_days=session_on, today=today, period_start=period.start)
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
@@ -357,6 +371,7 @@ def compliance_dashboard(
             counted=status.status == SupervisionStatus.OVERDUE))
 
     # ---- sessions held in the period: timeliness and not-yet-signed
+    clock.lap('sessions held in the period')
     month_shared: dict[tuple[str, date], int] = defaultdict(int)
     month_shared_due: dict[tuple[str, date], int] = defaultdict(int)
     for row in session.execute(
@@ -395,6 +410,7 @@ def compliance_dashboard(
                 outcome=_step_outcome("Signed", signed_on, t.sign_by, t.signed_on_time)))
 
     # ---- unresolved disagreements (any age, any state past draft)
+    clock.lap('unresolved disagreements')
     for sid, wid, held_at, state in session.execute(
             select(SupervisionSession.id, SupervisionSession.supervisee_id, SupervisionSession.held_at,
                    SupervisionSession.state)
@@ -408,6 +424,7 @@ def compliance_dashboard(
             outcome=f"Disagreement unresolved ({RecordState(state).label.lower()})"))
 
     # ---- open and overdue actions agreed in signed records
+    clock.lap('open and overdue actions agreed in signed records')
     parent_session = SupervisionSession.__table__.alias("parent_session")
     parent_note = OversightNote.__table__.alias("parent_note")
     for aid, owner_id, due_on, child_id in session.execute(
@@ -426,6 +443,7 @@ def compliance_dashboard(
             refs[owner_id]["overdue_actions"].append(ref)
 
     # ---- children without management oversight
+    clock.lap('children without management oversight')
     cutoff = today - timedelta(days=settings.oversight_interval_days)
     worker_team = {w.id: w.team_id for w in session.execute(
         select(Staff.id, Staff.team_id))}
@@ -439,7 +457,12 @@ def compliance_dashboard(
     recent = _children_with_oversight_since(
         session, cutoff, None if include_unallocated else [c.id for c in children])
     lacking = [c.id for c in children if c.id not in recent]
-    last_seen = _last_oversight(session, lacking, signed_held)
+    # The date of each child's last oversight is for the list behind the figure; across a
+    # whole council it costs more than every figure together, so there it is filled in when
+    # the list is opened (fill_last_oversight).
+    last_seen = (_last_oversight(session, lacking, signed_held)
+                 if len(lacking) <= EAGER_LAST_OVERSIGHT else {})
+    eager = len(lacking) <= EAGER_LAST_OVERSIGHT
     by_status: dict[str, list[RecordRef]] = defaultdict(list)
     pathway: list[RecordRef] = []
     unallocated_refs: list[RecordRef] = []
@@ -455,8 +478,7 @@ def compliance_dashboard(
             kind="child", record_id=c.id, when=last, staff_id=c.allocated_worker_id or "",
             staff_name=names.get(c.allocated_worker_id, ""), child_id=c.id, case_id=c.case_id,
             team_id=team_id or UNALLOCATED, counted=not has,
-            outcome="Oversight within interval" if has else (
-                f"No oversight since {_fmt(last)}" if last else "No oversight on record"))
+            outcome="Oversight within interval" if has else _lacking_outcome(last, eager, settings))
         by_status[c.legal_status].append(ref)
         if c.legal_status == LegalStatus.CARE_LEAVER.value and c.has_pathway_plan:
             pathway.append(ref)
@@ -468,6 +490,7 @@ def compliance_dashboard(
             refs[("team", team_id)]["children_without_oversight"].append(ref)
 
     # ---- assemble
+    clock.lap('assemble')
     worker_rows = []
     team_refs: dict[str, dict[str, list[RecordRef]]] = defaultdict(lambda: defaultdict(list))
     for w in workers:
@@ -502,6 +525,7 @@ def compliance_dashboard(
         LegalStatusOversight(status, len(by_status[status.value]),
                              _figure("children_without_oversight", by_status[status.value], ratio=True))
         for status in LegalStatus)
+    clock.lap("end")
     if actor.sees_all_teams and team_ids is None:
         scope_label = "All teams"
     elif len(teams) == 1:
@@ -519,6 +543,49 @@ def compliance_dashboard(
 def _fmt(day: date | None) -> str:
     """dd/mm/yyyy, as ``time_rules.format_date`` writes it, without strftime's cost."""
     return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+EAGER_LAST_OVERSIGHT = 400
+_NOT_LOOKED_UP = "No oversight in the last {days} days"
+
+
+def _lacking_outcome(last: date | None, looked_up: bool, settings: AssuranceSettings) -> str:
+    if not looked_up:
+        return _NOT_LOOKED_UP.format(days=settings.oversight_interval_days)
+    return f"No oversight since {_fmt(last)}" if last else "No oversight on record"
+
+
+def fill_last_oversight(session: Session, refs: Sequence[RecordRef]) -> tuple[RecordRef, ...]:
+    """Child references with the date of each child's last signed oversight filled in (for
+    figures worked out across a whole council, where it was left to the list)."""
+    todo = [r.record_id for r in refs if r.kind == "child" and r.counted and r.when is None]
+    if not todo:
+        return tuple(refs)
+    last = _last_oversight(session, todo, {})
+    out = []
+    for r in refs:
+        if r.kind == "child" and r.counted and r.when is None:
+            when = last.get(r.record_id)
+            r = replace(r, when=when, outcome=(f"No oversight since {_fmt(when)}" if when
+                                               else "No oversight on record"))
+        out.append(r)
+    return tuple(out)
+
+
+class _Clock:
+    """Optional section timings (ms) for the benchmark."""
+
+    def __init__(self, out: dict[str, float] | None) -> None:
+        import time
+
+        self._out, self._now = out, time.perf_counter
+        self._last, self._name = self._now(), "set-up"
+
+    def lap(self, name: str) -> None:
+        if self._out is not None:
+            now = self._now()
+            self._out[self._name] = self._out.get(self._name, 0.0) + (now - self._last) * 1000
+            self._last, self._name = now, name
 
 
 def _occasion_outcome(occ: Occasion) -> str:

@@ -52,6 +52,7 @@ from ..assurance.compliance import (
     MonthPoint,
     RecordRef,
     compliance_dashboard,
+    fill_last_oversight,
 )
 from ..assurance.signals import Signal as QualitySignal
 from ..assurance.signals import QualitySignals, SignalKind, quality_signals
@@ -422,7 +423,7 @@ class AssurancePage(QWidget):
         self.pool = pool or QThreadPool.globalInstance()
         self._relay = _Relay(self)
         self._relay.done.connect(self._finished)
-        self._generation = {"figures": 0, "signals": 0, "export": 0}
+        self._generation = {"figures": 0, "signals": 0, "export": 0, "records": 0}
         self._busy: set[str] = set()
         self.dashboard: ComplianceDashboard | None = None
         self.signals: QualitySignals | None = None
@@ -524,6 +525,8 @@ class AssurancePage(QWidget):
             self._show(result)
         elif what == "signals":
             self._show_signals(result)
+        elif what == "records":
+            self._open_dialog(*result)
         elif what == "export":
             self.form.statusLabel.setText(f"Saved {Path(result).name}")
             self.exported.emit(str(result))
@@ -595,11 +598,25 @@ class AssurancePage(QWidget):
         return f"{figure.label}: {row.name}", figure
 
     def show_records(self, view: QTableView, index: QModelIndex) -> RecordsDialog | None:
+        """Open the list behind a figure; returns the dialog, or None when its rows first
+        need looking up in the background (it then opens by itself)."""
         found = self.figure_at(view, index)
         if found is None:
             return None
         title, figure = found
-        dialog = RecordsDialog(title, figure.records, self.open_record, self)
+        if any(r.kind == "child" and r.counted and r.when is None for r in figure.records):
+            db, refs = self.database, figure.records
+
+            def fill():
+                with db.reading() as s:
+                    return title, fill_last_oversight(s, refs)
+
+            self._submit("records", fill)
+            return None
+        return self._open_dialog(title, figure.records)
+
+    def _open_dialog(self, title: str, refs) -> RecordsDialog:
+        dialog = RecordsDialog(title, refs, self.open_record, self)
         dialog.setModal(False)
         dialog.show()
         self.last_dialog = dialog

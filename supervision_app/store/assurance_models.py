@@ -23,7 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.text_rules import MAX_TEXT_CHARS
 from ..domain.time_rules import utc_now
-from .models import ActionItem, Base, CaseDiscussion, OversightNote, Synced, SupervisionSession
+from .models import (
+    ActionItem,
+    Base,
+    CaseDiscussion,
+    OversightNote,
+    Signature,
+    Synced,
+    SupervisionSession,
+)
 from .types import UTCDateTime
 
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
@@ -114,7 +122,14 @@ ASSURANCE_INDEXES = (
     Index("ix_assurance_session_worker", SupervisionSession.supervisee_id, SupervisionSession.state,
           SupervisionSession.held_at, SupervisionSession.tombstone, SupervisionSession.id),
     Index("ix_assurance_session_held", SupervisionSession.held_at, SupervisionSession.state,
-          SupervisionSession.supervisee_id, SupervisionSession.tombstone, SupervisionSession.id),
+          SupervisionSession.supervisee_id, SupervisionSession.tombstone, SupervisionSession.id,
+          SupervisionSession.shared_at, SupervisionSession.updated_at),
+    Index("ix_assurance_session_disagreement", SupervisionSession.supervisee_agreement,
+          SupervisionSession.disagreement_resolved, SupervisionSession.tombstone,
+          SupervisionSession.state, SupervisionSession.supervisee_id, SupervisionSession.held_at,
+          SupervisionSession.id),
+    Index("ix_assurance_signature", Signature.record_id, Signature.record_kind, Signature.signer_role,
+          Signature.signed_at),
     Index("ix_assurance_discussion_session", CaseDiscussion.session_id, CaseDiscussion.child_id,
           CaseDiscussion.tombstone),
     Index("ix_assurance_discussion_child", CaseDiscussion.child_id, CaseDiscussion.session_id,

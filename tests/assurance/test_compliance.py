@@ -175,3 +175,17 @@ def test_session_types_counted_are_configurable(database, world):
     d = dashboard(database, world.tm,
                   settings=AssuranceSettings(counted_session_types=frozenset({"group"})))
     assert d.figure("within_policy", worker_id=world.cy).numerator == 0
+
+
+def test_last_oversight_dates_can_be_left_to_the_list(database, world, monkeypatch):
+    from supervision_app.assurance import compliance
+
+    monkeypatch.setattr(compliance, "EAGER_LAST_OVERSIGHT", 0)
+    d = dashboard(database, world.tm)
+    fig = d.figure("children_without_oversight", team_id=world.team_a)
+    assert ratio(fig) == (2, 5)
+    assert all(r.when is None for r in fig.records if r.counted)
+    with database.reading() as s:
+        filled = compliance.fill_last_oversight(s, fig.records)
+    dates = {r.record_id: r.when for r in filled if r.counted}
+    assert dates == {world.children["c2"]: date(2025, 10, 8), world.children["c4"]: date(2025, 12, 19)}
