@@ -153,6 +153,7 @@ def main() -> None:
     app = QApplication.instance()
 
     def wait_for(signal, start) -> float:
+        """Until the page has its rows and has been painted with them: data on screen."""
         done = []
         signal.connect(lambda: done.append(time.perf_counter()))
         start()
@@ -160,7 +161,8 @@ def main() -> None:
             app.processEvents()
             time.sleep(0.0002)
         signal.disconnect()
-        return done[0]
+        window.repaint()  # synchronous paint of what the page now shows
+        return time.perf_counter()
 
     wait_for(window.pages["my_team"].loaded, lambda: None) if not window.pages["my_team"].model.rows else None
     with db.reading() as s:

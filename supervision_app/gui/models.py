@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QSortFilterProxyModel
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..domain.time_rules import format_date, format_london
@@ -56,16 +56,54 @@ class Column:
     bold: Callable[[Any], bool] | None = None
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_SORT = int(SORT_ROLE)
+_ROW = int(ROW_ROLE)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 class RowsModel(QAbstractTableModel):
+    """Rows of read-model objects, one column per :class:`Column`.
+
+    Every cell's roles are worked out once, when the rows arrive, so ``data`` (which a view
+    calls a dozen times per cell while it sizes and paints) is a dictionary lookup."""
+
     def __init__(self, columns: Sequence[Column], parent=None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[Any] = []
+        self._cells: list[list[dict[int, Any]]] = []
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._cells = [[self._cell(column, row) for column in self.columns] for row in self.rows]
         self.endResetModel()
+
+    @staticmethod
+    def _cell(column: Column, row: Any) -> dict[int, Any]:
+        value = column.value(row)
+        text = column.text(row) if column.text is not None else text_of(value)
+        cell: dict[int, Any] = {_DISPLAY: text, _ACCESSIBLE: text, _SORT: sort_key_of(value), _ROW: row}
+        if column.background is not None:
+            cell[_BACKGROUND] = column.background(row)
+        if column.foreground is not None:
+            cell[_FOREGROUND] = column.foreground(row)
+        if column.tooltip is not None:
+            cell[_TOOLTIP] = column.tooltip(row)
+        if column.align_right:
+            cell[_ALIGN] = _RIGHT
+        if column.bold is not None and column.bold(row):
+            font = QApplication.font()
+            font.setBold(True)
+            cell[_FONT] = font
+        return cell
 
     def row_at(self, row: int) -> Any:
         return self.rows[row]
@@ -82,32 +120,31 @@ class RowsModel(QAbstractTableModel):
             return self.columns[section].title
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=_DISPLAY):
+        try:
+            return self._cells[index.row()][index.column()].get(int(role))
+        except IndexError:  # an invalid index has row -1... or a stale one
             return None
-        row = self.rows[index.row()]
-        column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if column.text is not None:
-                return column.text(row)
-            return text_of(column.value(row))
-        if role == SORT_ROLE:
-            return sort_key_of(column.value(row))
-        if role == ROW_ROLE:
-            return row
-        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
-            return column.background(row)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            return column.foreground(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and column.bold is not None and column.bold(row):
-            font = QApplication.font()
-            font.setBold(True)
-            return font
-        return None
+
+
+def fit_columns(view, model: "RowsModel", skip: int | None = None, widest: int = 420) -> None:
+    """Size each column to its widest text, measured from the model's cached cells with the
+    view's font metrics: the same result as ``ResizeToContents`` without asking the model
+    for every role of every cell (which, through a proxy, is most of the time a table
+    takes to show a few hundred rows). ``skip`` is the stretching column."""
+    header = view.horizontalHeader()
+    metrics = view.fontMetrics()
+    bold = QFont(view.font())
+    bold.setBold(True)
+    bold_metrics = QFontMetrics(bold)
+    padding = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 14
+    for c, column in enumerate(model.columns):
+        if c == skip or view.isColumnHidden(c):
+            continue
+        fm = bold_metrics if column.bold is not None else metrics
+        texts = {cells[c][_DISPLAY] for cells in model._cells}
+        width = max((fm.horizontalAdvance(t) for t in texts if t), default=0) + padding
+        header.resizeSection(c, min(widest, max(width, header.sectionSizeHint(c))))
 
 
 class FilterProxy(QSortFilterProxyModel):
@@ -151,12 +188,22 @@ class HtmlDelegate(QStyledItemDelegate):
     def __init__(self, to_html: Callable[[str], str], parent=None) -> None:
         super().__init__(parent)
         self._to_html = to_html
+        self._documents: dict[tuple[str, int, str], QTextDocument] = {}
 
     def _document(self, option: QStyleOptionViewItem, text: str) -> QTextDocument:
-        doc = QTextDocument()
-        doc.setDefaultFont(option.font)
-        doc.setHtml(self._to_html(text))
-        doc.setTextWidth(max(option.rect.width(), 200))
+        """Laid out once per text, width and font, then reused for every repaint."""
+        width = max(option.rect.width(), 200)
+        key = (text, width, option.font.toString())
+        doc = self._documents.get(key)
+        if doc is None:
+            if len(self._documents) > 400:
+                self._documents.clear()
+            doc = QTextDocument()
+            doc.setDocumentMargin(2)
+            doc.setDefaultFont(option.font)
+            doc.setHtml(self._to_html(text))
+            doc.setTextWidth(width)
+            self._documents[key] = doc
         return doc
 
     def paint(self, painter, option, index) -> None:

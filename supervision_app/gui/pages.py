@@ -14,7 +14,7 @@ from ..store import supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
-from .models import Column, FilterProxy, HtmlDelegate, RowsModel, snippet_html
+from .models import Column, FilterProxy, HtmlDelegate, RowsModel, fit_columns, snippet_html
 from .tasks import user_message
 
 STATUS_COLOURS = {  # pale backgrounds; the text always says the status too
@@ -42,13 +42,17 @@ def _alert_if(n_of):
 
 def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: int | None = None,
                 order=Qt.SortOrder.AscendingOrder) -> None:
+    """Columns sized to their contents each time new rows arrive (measured once, see
+    ``fit_columns``; the user may then drag them), ``stretch`` taking the spare width."""
     view.setModel(proxy)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(stretch is None)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.verticalHeader().setVisible(False)
+    source = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
+    source.modelReset.connect(lambda: fit_columns(view, source, skip=stretch))
     if sort_column is not None:
         view.sortByColumn(sort_column, order)
 
@@ -484,7 +488,7 @@ class SearchPage(Page):
         setup_table(f.resultsTable, self.model, stretch=3)
         f.resultsTable.setItemDelegateForColumn(3, HtmlDelegate(
             lambda text: snippet_html(text, queries.HIGHLIGHT_START, queries.HIGHLIGHT_END), self))
-        f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
@@ -508,8 +512,11 @@ class SearchPage(Page):
         def show(hits):
             if generation != self._generation:
                 return  # an older search finishing late
+            table = self.form.resultsTable
+            # every row two lines tall: snippets are short, and even rows read calmly
+            table.verticalHeader().setDefaultSectionSize(table.fontMetrics().lineSpacing() * 2 + 10)
             self.model.set_rows(hits)
-            select_first(self.form.resultsTable)
+            select_first(table)
             self.form.resultSummaryLabel.setText(
                 "" if not text.strip() else
                 f"{len(hits)} result{'s' if len(hits) != 1 else ''}" + (" (showing the best 50)" if len(hits) >= 50 else ""))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
@@ -21,6 +21,7 @@ from ..domain.permissions import (
     ChildTarget,
     Operation,
     OversightTarget,
+    SupervisionTarget,
     TeamTarget,
     decide,
 )
@@ -41,6 +42,7 @@ from .audit_log import record_event
 from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
     ActionItem,
+    Addendum,
     ActionReview,
     CaseDiscussion,
     Child,
@@ -49,6 +51,7 @@ from .models import (
     SupervisionSession,
     Team,
 )
+from .types import UTCDateTime
 from .supervision_records import (
     NotAllowed,
     NotFound,
@@ -218,24 +221,28 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
     discussed = (select(func.count()).where(CaseDiscussion.session_id == SupervisionSession.id,
                                             CaseDiscussion.tombstone.is_(False))
                  .correlate(SupervisionSession).scalar_subquery())  # by index, per row shown
-    statement = (
-        select(SupervisionSession, _Supervisee.display_name, _Supervisor.display_name, discussed)
+    S = SupervisionSession
+    statement = (  # only the columns a list shows: the record text stays on disk, encrypted
+        select(S.id, S.held_at, S.supervisee_id, S.supervisor_id, S.team_id, S.state,
+               S.session_type, S.supervisee_agreement, S.disagreement_resolved, S.shared_at,
+               _Supervisee.display_name.label("supervisee_name"),
+               _Supervisor.display_name.label("supervisor_name"), discussed.label("discussed"))
         .join(_Supervisee, _Supervisee.id == SupervisionSession.supervisee_id)
         .join(_Supervisor, _Supervisor.id == SupervisionSession.supervisor_id)
         .where(SupervisionSession.tombstone.is_(False), *conditions)
         .order_by(SupervisionSession.held_at.desc())
     )
     out = []
-    for row, supervisee, supervisor, n in session.execute(statement):
+    for row in session.execute(statement):
         if not decide(actor, Operation.VIEW, session_target(row)):
             continue
         deadlines = record_deadlines(london_date(row.held_at),
                                      london_date(row.shared_at) if row.shared_at else None)
         out.append(SessionRow(
             session_id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
-            supervisee_name=supervisee, supervisor_name=supervisor,
+            supervisee_name=row.supervisee_name, supervisor_name=row.supervisor_name,
             session_type=SessionType(row.session_type), state=RecordState(row.state),
-            discussions=n, agreement=row.supervisee_agreement,
+            discussions=row.discussed, agreement=row.supervisee_agreement,
             disagreement_open=(row.supervisee_agreement == Agreement.DISAGREES.value
                                and not row.disagreement_resolved),
             share_by=deadlines.share_by, sign_by=deadlines.sign_by,
@@ -714,88 +721,186 @@ def _search_scope(session: Session, actor: Actor) -> list[str]:
     return sorted(actor.managed_team_ids | ({own} if own else set()))
 
 
+def _ids_statement(sql: str, **types):
+    return (text(sql).bindparams(bindparam("ids", expanding=True))
+            .columns(**{name: type_ for name, type_ in types.items()}) if types else
+            text(sql).bindparams(bindparam("ids", expanding=True)))
+
+
+# What ``decide`` needs about the records behind search hits, a batch at a time (plain SQL
+# compiled once: at ~200 hits a search would otherwise spend most of its time building
+# ORM statements).
+_DISCUSSIONS_SQL = _ids_statement(
+    "SELECT id, session_id, child_id, tombstone FROM case_discussion WHERE id IN :ids")
+_ACTIONS_SQL = _ids_statement(
+    "SELECT id, session_id, oversight_note_id, owner_id, tombstone FROM action_item WHERE id IN :ids")
+_ADDENDA_SQL = _ids_statement(
+    "SELECT id, record_kind, record_id, author_id, state, tombstone FROM addendum WHERE id IN :ids")
+_SESSIONS_SQL = _ids_statement(
+    "SELECT s.id, s.supervisee_id, s.supervisor_id, s.team_id, s.state, s.held_at, s.tombstone,"
+    " p.display_name AS supervisee_name FROM supervision_session s"
+    " JOIN staff p ON p.id = s.supervisee_id WHERE s.id IN :ids", held_at=UTCDateTime())
+_NOTES_SQL = _ids_statement(
+    "SELECT id, child_id, author_id, state, recorded_at, tombstone FROM oversight_note"
+    " WHERE id IN :ids", recorded_at=UTCDateTime())
+_CHILDREN_SQL = _ids_statement(
+    "SELECT c.id, c.name, c.case_id, c.allocated_worker_id, w.team_id FROM child c"
+    " LEFT JOIN staff w ON w.id = c.allocated_worker_id WHERE c.id IN :ids")
+
+
+def _by_id(session: Session, statement, ids) -> dict:
+    ids = sorted({i for i in ids if i})
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(statement, {"ids": ids})}
+
+
 def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
     """Full-text search over every record the actor may see, newest first (the index is
     read through ``history_queries.search_records``, which makes any typed text a safe
     query). Each hit is then checked against the permission rules; wellbeing text only
-    matches for the pair."""
-    candidates = search_records(session, text_, team_ids=_search_scope(session, actor),
-                                limit=limit * 4, viewer_id=actor.staff_id)
+    matches for the pair; an addendum still in draft only for its author.
+
+    What ``decide`` needs for every hit (sessions, discussions, actions, notes, addenda,
+    children and their workers' teams, names) is loaded in a few batched queries, not
+    looked up hit by hit. The index is first asked for a few more hits than are shown;
+    only if the permission check leaves too few is it asked again for more."""
+    scope = _search_scope(session, actor)
+    asked = limit + limit // 5
+    while True:
+        candidates = search_records(session, text_, team_ids=scope, limit=asked,
+                                    viewer_id=actor.staff_id)
+        out = _visible_hits(session, actor, candidates, limit)
+        if len(out) >= limit or len(candidates) < asked or asked >= limit * 8:
+            return out
+        asked *= 4
+
+
+def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> list[SearchResult]:
+    if not candidates:
+        return []
+    ids: dict[str, set[str]] = {}
+    for hit in candidates:
+        ids.setdefault(hit.kind, set()).add(hit.record_id)
+    discussions = _by_id(session, _DISCUSSIONS_SQL, ids.get("case_discussion", ()))
+    actions = _by_id(session, _ACTIONS_SQL, ids.get("action", ()))
+    addenda = _by_id(session, _ADDENDA_SQL, ids.get("addendum", ()))
+    session_ids = set(ids.get("supervision", ()))
+    session_ids |= {d.session_id for d in discussions.values()}
+    session_ids |= {a.session_id for a in actions.values() if a.session_id}
+    session_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.SUPERVISION.value}
+    note_ids = set(ids.get("oversight_note", ()))
+    note_ids |= {a.oversight_note_id for a in actions.values() if a.oversight_note_id}
+    note_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.OVERSIGHT_NOTE.value}
+    sessions = _by_id(session, _SESSIONS_SQL, session_ids)
+    notes = _by_id(session, _NOTES_SQL, note_ids)
+    child_ids = {d.child_id for d in discussions.values()} | {n.child_id for n in notes.values()}
+    children = _by_id(session, _CHILDREN_SQL, child_ids)
+    names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
+
+    session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
+                                            supervisee_team_id=r.team_id, state=RecordState(r.state))
+                       for k, r in sessions.items() if not r.tombstone}
+    child_targets = {k: ChildTarget(k, r.allocated_worker_id, r.team_id) for k, r in children.items()}
+    note_targets = {k: OversightTarget(author_id=r.author_id, child=child_targets[r.child_id],
+                                       state=RecordState(r.state))
+                    for k, r in notes.items() if not r.tombstone and r.child_id in child_targets}
+    memo: dict[tuple, bool] = {}
+
+    def may(op: Operation, kind: str, key: str, target) -> bool:
+        if (op, kind, key) not in memo:
+            memo[(op, kind, key)] = decide(actor, op, target).allowed
+        return memo[(op, kind, key)]
+
+    def sees_session(session_id: str) -> bool:
+        return may(Operation.VIEW, "s", session_id, session_targets[session_id])
+
+    def child_label(child_id: str) -> str:
+        c = children[child_id]
+        return f"{c.name} ({c.case_id})"
+
     out: list[SearchResult] = []
-    sessions: dict[str, SupervisionSession | None] = {}
-
-    def parent(session_id: str) -> SupervisionSession | None:
-        if session_id not in sessions:
-            row = session.get(SupervisionSession, session_id)
-            sessions[session_id] = None if row is None or row.tombstone else row
-        return sessions[session_id]
-
-    names: dict[str, str] = {}
-
-    def name(staff_id: str) -> str:
-        if staff_id not in names:
-            names[staff_id] = session.scalar(select(Staff.display_name).where(Staff.id == staff_id)) or ""
-        return names[staff_id]
-
     for hit in candidates:
         kind, record_id, section, snippet = hit.kind, hit.record_id, hit.section, hit.snippet
         result = None
         if kind == "supervision":
-            row = parent(record_id)
-            if row is None:
+            target = session_targets.get(record_id)
+            if target is None or not sees_session(record_id):
                 continue
-            target = session_target(row)
-            op = Operation.VIEW_PRIVATE if section == "wellbeing" else Operation.VIEW
-            if decide(actor, Operation.VIEW, target) and decide(actor, op, target):
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"Supervision of {name(row.supervisee_id)}", row.held_at,
-                                      session_id=row.id)
+            if section == "wellbeing" and not may(Operation.VIEW_PRIVATE, "s", record_id, target):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Supervision of {names.get(target.supervisee_id, '')}",
+                                  sessions[record_id].held_at, session_id=record_id)
         elif kind == "case_discussion":
-            disc = session.get(CaseDiscussion, record_id)
-            row = parent(disc.session_id) if disc is not None and not disc.tombstone else None
-            if row is None:
+            disc = discussions.get(record_id)
+            if disc is None or disc.tombstone or disc.session_id not in session_targets:
                 continue
-            child = session.get(Child, disc.child_id)
-            child_view = decide(actor, Operation.VIEW, child_target(session, child)).allowed
-            if _may_see_discussion(session, actor, row, child_view):
-                own = decide(actor, Operation.VIEW, session_target(row)).allowed
+            parent = session_targets[disc.session_id]
+            own = sees_session(disc.session_id)
+            child_view = may(Operation.VIEW, "c", disc.child_id, child_targets[disc.child_id])
+            if own or (child_view and parent.state != RecordState.DRAFT):
                 result = SearchResult(kind, record_id, section, snippet,
-                                      f"{child.name} ({child.case_id}): case discussion",
-                                      row.held_at, session_id=row.id if own else None,
-                                      child_id=child.id)
+                                      f"{child_label(disc.child_id)}: case discussion",
+                                      sessions[disc.session_id].held_at,
+                                      session_id=disc.session_id if own else None,
+                                      child_id=disc.child_id)
         elif kind == "oversight_note":
-            note = session.get(OversightNote, record_id)
-            if note is None or note.tombstone:
-                continue
-            if decide(actor, Operation.VIEW, oversight_target(session, note)):
-                child = session.get(Child, note.child_id)
+            target = note_targets.get(record_id)
+            if target is not None and may(Operation.VIEW, "n", record_id, target):
+                note = notes[record_id]
                 result = SearchResult(kind, record_id, section, snippet,
-                                      f"{child.name} ({child.case_id}): oversight note",
-                                      note.recorded_at, oversight_note_id=note.id,
-                                      child_id=child.id)
+                                      f"{child_label(note.child_id)}: oversight note",
+                                      note.recorded_at, oversight_note_id=record_id,
+                                      child_id=note.child_id)
         elif kind == "action":
-            action = session.get(ActionItem, record_id)
+            action = actions.get(record_id)
             if action is None or action.tombstone:
                 continue
             if action.session_id is not None:
-                row = parent(action.session_id)
-                if row is None:
+                parent = session_targets.get(action.session_id)
+                if parent is None:
                     continue
-                target = ActionItemTarget(action.owner_id, session_target(row))
-                if decide(actor, Operation.VIEW, target):
-                    result = SearchResult(kind, record_id, section, snippet,
-                                          f"Action from supervision of {name(row.supervisee_id)}",
-                                          row.held_at,
-                                          session_id=row.id if decide(actor, Operation.VIEW,
-                                                                      session_target(row)) else None)
+                if decide(actor, Operation.VIEW, ActionItemTarget(action.owner_id, parent)):
+                    result = SearchResult(
+                        kind, record_id, section, snippet,
+                        f"Action from supervision of {names.get(parent.supervisee_id, '')}",
+                        sessions[action.session_id].held_at,
+                        session_id=action.session_id if sees_session(action.session_id) else None)
             else:
-                note = session.get(OversightNote, action.oversight_note_id)
-                target = ActionItemTarget(action.owner_id, oversight_target(session, note))
-                if decide(actor, Operation.VIEW, target):
+                parent = note_targets.get(action.oversight_note_id)
+                if parent is not None and decide(actor, Operation.VIEW,
+                                                 ActionItemTarget(action.owner_id, parent)):
+                    note = notes[action.oversight_note_id]
                     result = SearchResult(kind, record_id, section, snippet,
                                           "Action from an oversight note", note.recorded_at,
-                                          oversight_note_id=note.id, child_id=note.child_id)
-        # addenda: shown by the addenda feature once it lands
+                                          oversight_note_id=action.oversight_note_id,
+                                          child_id=note.child_id)
+        elif kind == "addendum":
+            addendum = addenda.get(record_id)
+            if addendum is None or addendum.tombstone:
+                continue
+            if addendum.state != RecordState.LOCKED.value and addendum.author_id != actor.staff_id:
+                continue  # someone else's draft
+            state = " (draft)" if addendum.state != RecordState.LOCKED.value else ""
+            if addendum.record_kind == RecordKind.SUPERVISION.value:
+                parent = session_targets.get(addendum.record_id)
+                if parent is None or not sees_session(addendum.record_id):
+                    continue
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to supervision of "
+                                      f"{names.get(parent.supervisee_id, '')}",
+                                      sessions[addendum.record_id].held_at,
+                                      session_id=addendum.record_id)
+            else:
+                parent = note_targets.get(addendum.record_id)
+                if parent is None or not may(Operation.VIEW, "n", addendum.record_id, parent):
+                    continue
+                note = notes[addendum.record_id]
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to oversight note on {child_label(note.child_id)}",
+                                      note.recorded_at, oversight_note_id=addendum.record_id,
+                                      child_id=note.child_id)
         if result is not None:
             out.append(result)
             if len(out) >= limit:
