@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import sqlcipher3
-from alembic import command
 from sqlalchemy import URL, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -34,12 +33,15 @@ from .errors import (
     StorageFull,
     StoreError,
 )
-from .migrations_config import alembic_config
 
 DATABASE_FILE = "records.db"
 PROFILE_FILE = "profile.json"
 DATABASE_KEY_NAME = "database-key"
 APPLICATION_ID = 0x53555056  # "SUPV": marks the file as ours once decrypted
+# The newest Alembic revision (the head of store/migrations). A database already there is
+# opened without loading Alembic at all (a quicker start); tests/store/test_latest_revision.py
+# fails until this is bumped with each new migration.
+LATEST_REVISION = "0003"
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
 SecretStoreFactory = Callable[[str], SecretStore]
@@ -187,10 +189,24 @@ class Database:
         self.engine.dispose()
 
 
+def _current_revision(connection) -> str | None:
+    has_table = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
+    if has_table is None:
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def _migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         if connection.exec_driver_sql("PRAGMA application_id").scalar() == 0:
             connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        if _current_revision(connection) == LATEST_REVISION:
+            return  # up to date: no need for Alembic's machinery
+        from alembic import command
+
+        from .migrations_config import alembic_config
+
         command.upgrade(alembic_config(connection), "head")
 
 
