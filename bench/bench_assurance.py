@@ -21,7 +21,6 @@ Run: ``python bench/bench_assurance.py [--repeat 7]``.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys

@@ -16,14 +16,14 @@ import json
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.permissions import Actor, ChildTarget, Operation, TeamTarget, decide
+from ..domain.permissions import Actor, ChildTarget, Operation, decide
 from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import london_date, utc_now
 from ..domain.vocabulary import ActionStatus, LegalStatus, RecordState, Role

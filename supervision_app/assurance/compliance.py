@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from functools import lru_cache
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -303,7 +303,6 @@ def compliance_dashboard(
         .where(Staff.team_id.in_(list(teams)), Staff.tombstone.is_(False),
                Staff.active.is_(True), Staff.role.in_(SUPERVISED_ROLES))
         .order_by(Staff.display_name, Staff.id)))
-    worker_ids = [w.id for w in workers]
     names = {w.id: w.display_name for w in workers}
     team_of = {w.id: w.team_id for w in workers}
     in_scope_staff = select(Staff.id).where(

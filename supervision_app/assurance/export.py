@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..domain.time_rules import format_date
 from .compliance import FIGURES, ComplianceDashboard, Figure

@@ -26,7 +26,7 @@ import re
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable
 
 __all__ = ["TextUnit", "DuplicatePair", "find_near_duplicates", "shingles", "SHINGLE_WORDS"]
 

@@ -170,7 +170,7 @@ def _compliance(args, db: Database, out: TextIO) -> int:
 
 def _signals(args, db: Database, out: TextIO) -> int:
     from .rules import period_months
-    from .signals import SignalKind, quality_signals
+    from .signals import quality_signals
 
     today = _today(args)
     with db.transaction() as s:

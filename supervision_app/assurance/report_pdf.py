@@ -63,7 +63,7 @@ def _grade_text(value: str | None) -> str:
 
 
 def _table(rows, widths, header=True):
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -145,8 +145,9 @@ def render_round_pdf(report: RoundReport, *, printed_on: date | None = None) -> 
         block = [Paragraph(para_markup(f"{item.position}. {item.record_label}: "
                                        f"{_grade_text(item.grade.value if item.grade else None)}"), st["h3"])]
         if item.answers:
-            rows = [[Paragraph(para_markup(questions.get(k, k)), st["cell"]),
-                     Paragraph(_grade_text(v), st["cell"])] for k, v in item.answers.items()]
+            rows = [[Paragraph(para_markup(text), st["cell"]),
+                     Paragraph(_grade_text(item.answers[key]), st["cell"])]
+                    for key, text in questions.items() if key in item.answers]
             block.append(_table(rows, [width - 40 * mm, 40 * mm], header=False))
             block.append(Spacer(1, 2 * mm))
         block.append(Paragraph(para_markup(item.finding) if item.finding else "<i>No finding yet.</i>",

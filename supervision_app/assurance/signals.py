@@ -16,17 +16,16 @@ descriptions come out, never record text.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
-from typing import Mapping
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor
-from ..domain.time_rules import format_date, london_date
+from ..domain.time_rules import london_date
 from ..domain.vocabulary import Agreement, RecordState, Role
 from ..store.models import (
     ActionItem,

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -55,7 +55,7 @@ from ..assurance.compliance import (
     fill_last_oversight,
 )
 from ..assurance.signals import Signal as QualitySignal
-from ..assurance.signals import QualitySignals, SignalKind, quality_signals
+from ..assurance.signals import QualitySignals, quality_signals
 from ..domain.permissions import Actor
 from ..domain.time_rules import format_date
 from ..store.audit_log import record_event
@@ -164,9 +164,9 @@ class Proxy(QSortFilterProxyModel):
         return self.sourceModel().rows[self.mapToSource(index).row()]
 
 
-def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0) -> None:
+def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortable: bool = True) -> None:
     view.setModel(proxy)
-    view.setSortingEnabled(True)
+    view.setSortingEnabled(sortable)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setTabKeyNavigation(False)
     view.verticalHeader().setVisible(False)
@@ -430,7 +430,7 @@ class AssurancePage(QWidget):
 
         self.widget = load_widget("assurance_page.ui", self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 10, 12, 10)
         layout.addWidget(self.widget)
         f = self.form = Form(self.widget)
         self.chart = TrendChart(f.trendHost)
@@ -440,8 +440,7 @@ class AssurancePage(QWidget):
 
         self.headline_model = RowsTable(HEADLINE_COLS, self)
         self.headline_proxy = Proxy(self.headline_model, self)
-        _setup_table(f.headlineTable, self.headline_proxy, stretch=0)
-        f.headlineTable.setSortingEnabled(False)
+        _setup_table(f.headlineTable, self.headline_proxy, stretch=0, sortable=False)
         self.team_model = RowsTable(TEAM_COLS, self)
         self.team_proxy = Proxy(self.team_model, self)
         _setup_table(f.teamTable, self.team_proxy, stretch=None)
@@ -451,8 +450,7 @@ class AssurancePage(QWidget):
         f.workerFilterEdit.textChanged.connect(self.worker_proxy.setFilterFixedString)
         self.oversight_model = RowsTable(OVERSIGHT_COLS, self)
         self.oversight_proxy = Proxy(self.oversight_model, self)
-        _setup_table(f.oversightTable, self.oversight_proxy, stretch=0)
-        f.oversightTable.setSortingEnabled(False)
+        _setup_table(f.oversightTable, self.oversight_proxy, stretch=0, sortable=False)
         self.signal_model = RowsTable(SIGNAL_COLS, self)
         self.signal_proxy = Proxy(self.signal_model, self)
         _setup_table(f.signalsTable, self.signal_proxy, stretch=5)
