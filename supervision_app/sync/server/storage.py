@@ -647,6 +647,9 @@ def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> dict[str, Any] | Non
 def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOutcome:
     """Apply a batch in one transaction (the caller commits). Each mutation is applied at
     most once, whatever the retries: its id and outcome are stored with its effect."""
+    if not request.mutations:  # a quiet sync: only the audit head, no sequence lock
+        audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
+        return PushOutcome([], audit)
     tx = WriteTx.begin(conn)
     results: list[dict[str, Any]] = []
     failed_rows: dict[str, str] = {}
