@@ -56,33 +56,48 @@ def _display_available() -> bool:
 
 
 def run_desktop(args: argparse.Namespace) -> int:
+    """The window goes up first; the profile opens in the background (see
+    ``gui.app.start_desktop``). A problem opening it is shown in words, on the console and
+    in a dialog, and ends with ``EXIT_STARTUP_REFUSED`` without touching any file."""
+    folder = args.data_dir or default_data_dir(args.demo)
+    if not _display_available() and os.environ.get("QT_QPA_PLATFORM") not in ("offscreen", "minimal"):
+        return _run_desktop_without_screen(args, folder)
+    from .gui.app import StartupRefused, start_desktop
+
+    def open_profile():
+        from .store.database import open_database
+
+        database = open_database(folder)
+        try:
+            staff_id = _ensure_demo_data(database) if args.demo else None
+            if args.username:
+                staff_id = _staff_id_for(database, args.username)
+                if staff_id is None:
+                    raise StartupRefused(
+                        f"There is nobody called '{args.username}' in this profile's directory.")
+        except BaseException:
+            database.close()
+            raise
+        return database, staff_id
+
+    return start_desktop(open_profile, argv=[sys.argv[0]], on_problem=_show_startup_problem)
+
+
+def _run_desktop_without_screen(args: argparse.Namespace, folder: Path) -> int:
+    """No display to show a window on: open the profile here, so that a problem with it is
+    still reported in words (a window could not be shown anyway)."""
     from .security.secret_store import KeyringUnavailable
     from .store.database import open_database
     from .store.errors import StoreError
 
-    folder = args.data_dir or default_data_dir(args.demo)
     try:
         database = open_database(folder)
     except (StoreError, KeyringUnavailable) as problem:
         _show_startup_problem(str(problem))
         return EXIT_STARTUP_REFUSED
-
-    staff_id = None
-    if args.demo:
-        staff_id = _ensure_demo_data(database)
-    if args.username:
-        staff_id = _staff_id_for(database, args.username)
-        if staff_id is None:
-            _show_startup_problem(f"There is nobody called '{args.username}' in this profile's directory.")
-            database.close()
-            return EXIT_STARTUP_REFUSED
-
-    from .gui.app import run_app
-
-    try:
-        return run_app(database, argv=[sys.argv[0]], staff_id=staff_id)
-    finally:
-        database.close()
+    database.close()
+    _show_startup_problem("There is no screen to show the window on (no DISPLAY or WAYLAND_DISPLAY).")
+    return EXIT_STARTUP_REFUSED
 
 
 def _ensure_demo_data(database) -> str:

@@ -1,43 +1,41 @@
 """The main window: navigation on the left, one page at a time, who is signed in on the
-title and status bars, a busy indicator while the database works in the background."""
+title and status bars, a busy indicator while the database works in the background.
+
+The window is built in two steps so it can be on screen before the database is open: the
+shell (``MainWindow()``: frame, navigation, "Opening your records…") needs only Qt, and
+``attach`` adds the pages once the store is ready. Nothing here imports the store or the
+pages at module level; they load off the GUI thread during start-up.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
 
-from ..domain.permissions import Actor
 from ..domain.time_rules import london_date, utc_now
-from ..domain.vocabulary import SessionType
-from ..store import queries
-from ..store import supervision_records as sr
-from ..store.database import Database
 from .accessibility import ensure_accessible_names, style_headings
 from .forms import Form, load_widget
-from .oversight_dialog import OversightNoteDialog
-from .pages import (
-    ChildPage,
-    ChildrenPage,
-    HistoryPage,
-    MySupervisionPage,
-    Page,
-    SearchPage,
-    SettingsPage,
-    TeamPage,
-)
-from .session_editor import SessionEditor
 from .tasks import TaskRunner, user_message
+
+if TYPE_CHECKING:
+    from ..domain.permissions import Actor
+    from ..store import queries
+    from ..store.database import Database
+    from .oversight_dialog import OversightNoteDialog
+    from .pages import Page
+    from .session_editor import SessionEditor
 
 
 @dataclass
 class AppContext:
-    db: Database
+    db: "Database"
     tasks: TaskRunner
-    actor: Actor
-    me: queries.StaffEntry
+    actor: "Actor"
+    me: "queries.StaffEntry"
     window: "MainWindow"
 
     def today(self) -> date:
@@ -49,8 +47,10 @@ class AppContext:
 
 class MainWindow(QMainWindow):
     page_shown = Signal(QWidget)
+    ready = Signal()  # the pages are attached and the first one is loading
 
-    def __init__(self, db: Database, tasks: TaskRunner, actor: Actor, me: queries.StaffEntry) -> None:
+    def __init__(self, db: "Database | None" = None, tasks: TaskRunner | None = None,
+                 actor: "Actor | None" = None, me: "queries.StaffEntry | None" = None) -> None:
         super().__init__()
         self.ui_root = load_widget("main_window.ui")
         # adopt the designed window's parts
@@ -59,25 +59,48 @@ class MainWindow(QMainWindow):
         self.form = Form(self)
         self.setStatusBar(self.ui_root.statusBar())
         self.resize(self.ui_root.size())
-        self.ctx = AppContext(db, tasks, actor, me, self)
-        self.setWindowTitle(f"Supervision Recorder — {me.display_name} ({me.role.label})")
-        self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
-                           + (f", {me.team_name}" if me.team_name else ""))
-        self._who.setAccessibleName("Signed in as")
-        self._busy = QProgressBar()
-        self._busy.setRange(0, 0)
-        self._busy.setMaximumWidth(120)
-        self._busy.setAccessibleName("Working")
-        self._busy.setVisible(False)
-        self.statusBar().addPermanentWidget(self._busy)
-        self.statusBar().addPermanentWidget(self._who)
-        tasks.busy_changed.connect(self._set_busy)
-        tasks.failed.connect(self.ctx.notify)
-
+        self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
         self._nav_keys: list[str] = []
         self._history: list[QWidget] = []
         self.editor: SessionEditor | None = None
+        self._busy = QProgressBar()
+        self._busy.setRange(0, 0)
+        self._busy.setMaximumWidth(120)
+        self._busy.setAccessibleName("Working")
+        self.statusBar().addPermanentWidget(self._busy)
+        self._opening = QLabel("Opening your records…")
+        self._opening.setObjectName("openingLabel")
+        self._opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._opening.setAccessibleName("Opening your records")
+        self.form.pageStack.addWidget(self._opening)
+        self.setWindowTitle("Supervision Recorder")
+        if db is not None:
+            self.attach(db, tasks, actor, me)
+
+    def attach(self, db: "Database", tasks: TaskRunner, actor: "Actor", me: "queries.StaffEntry") -> None:
+        """Add the pages for the person signed in, once their database is open."""
+        from .pages import (
+            ChildPage,
+            ChildrenPage,
+            HistoryPage,
+            MySupervisionPage,
+            SearchPage,
+            SettingsPage,
+            TeamPage,
+        )
+
+        self.ctx = AppContext(db, tasks, actor, me, self)
+        tasks.setParent(self)
+        self.setWindowTitle(f"Supervision Recorder — {me.display_name} ({me.role.label})")
+        self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
+                           + (f", {me.team_name}" if me.team_name else ""))
+        self._who.setAccessibleName("Signed in as")
+        self._busy.setVisible(False)
+        self.statusBar().addPermanentWidget(self._who)
+        tasks.busy_changed.connect(self._set_busy)
+        tasks.failed.connect(self.ctx.notify)
+
         self.history_page = HistoryPage(self.ctx)
         self.child_page = ChildPage(self.ctx)
         stack = self.form.pageStack
@@ -108,6 +131,14 @@ class MainWindow(QMainWindow):
         ensure_accessible_names(self)
         style_headings(self)
         self.show_page(self._nav_keys[0])
+        stack.removeWidget(self._opening)
+        self._opening.deleteLater()
+        self.ready.emit()
+
+    def show_startup_message(self, text: str) -> None:
+        """What the shell says while the database opens (or why it did not)."""
+        self._opening.setText(text)
+        self._busy.setVisible(False)
 
     # ------------------------------------------------------------------ pages
 
@@ -142,7 +173,7 @@ class MainWindow(QMainWindow):
         current = stack.currentWidget()
         if remember and current is not None and current is not widget:
             self._history.append(current)
-        if isinstance(current, SessionEditor) and current is not widget:
+        if getattr(current, "autosaver", None) is not None and current is not widget:
             current.autosaver.flush()
         stack.setCurrentWidget(widget)
         self.page_shown.emit(widget)
@@ -153,7 +184,7 @@ class MainWindow(QMainWindow):
             if previous is self.editor or self.form.pageStack.indexOf(previous) < 0:
                 continue
             self._switch_to(previous, remember=False)
-            if isinstance(previous, Page):
+            if hasattr(previous, "first_focus"):
                 previous.refresh()
                 if previous.first_focus() is not None:
                     previous.first_focus().setFocus()
@@ -176,7 +207,9 @@ class MainWindow(QMainWindow):
         self._switch_to(self.child_page)
         self.child_page.form.chronologyTable.setFocus()
 
-    def open_session(self, session_id: str, where: str | None = None, quiet_denied: bool = False) -> SessionEditor:
+    def open_session(self, session_id: str, where: str | None = None, quiet_denied: bool = False) -> "SessionEditor":
+        from .session_editor import SessionEditor
+
         if self.editor is not None:
             self.editor.close_editor()
             self.form.pageStack.removeWidget(self.editor)
@@ -191,6 +224,9 @@ class MainWindow(QMainWindow):
     def new_session(self, worker_id: str | None) -> None:
         if worker_id is None:
             return
+        from ..domain.vocabulary import SessionType
+        from ..store import supervision_records as sr
+
         actor = self.ctx.actor
         now = utc_now().replace(second=0, microsecond=0)
 
@@ -204,7 +240,9 @@ class MainWindow(QMainWindow):
 
         self.ctx.tasks.write(work, done, lambda e: self.ctx.notify(user_message(e)))
 
-    def open_note(self, note_id: str | None = None, child_id: str | None = None) -> OversightNoteDialog:
+    def open_note(self, note_id: str | None = None, child_id: str | None = None) -> "OversightNoteDialog":
+        from .oversight_dialog import OversightNoteDialog
+
         dialog = OversightNoteDialog(self.ctx, note_id=note_id, child_id=child_id, parent=self)
         dialog.changed.connect(self._note_changed)
         dialog.setModal(True)
@@ -214,7 +252,7 @@ class MainWindow(QMainWindow):
 
     def _note_changed(self) -> None:
         current = self.form.pageStack.currentWidget()
-        if isinstance(current, Page):
+        if hasattr(current, "first_focus"):
             current.refresh()
 
     def _set_busy(self, busy: bool) -> None:
@@ -227,5 +265,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.editor is not None:
             self.editor.close_editor()
-        self.ctx.tasks.wait()
+        if self.ctx is not None:
+            self.ctx.tasks.wait()
         super().closeEvent(event)

@@ -8,29 +8,42 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from ..domain.lifecycle import IllegalTransition
-from ..domain.text_rules import InvalidInput
-from ..security.secret_store import KeyringUnavailable
-from ..store.database import Database
-from ..store.errors import StoreError
-from ..store.supervision_records import NotAllowed, NotFound
+if TYPE_CHECKING:  # the store (SQLAlchemy, SQLCipher) is loaded off the GUI thread at start
+    from ..store.database import Database
 
 Callback = Callable[[Any], None]
 
-EXPECTED = (InvalidInput, NotAllowed, NotFound, StoreError, IllegalTransition, KeyringUnavailable)
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is written for the person at the keyboard. Imported when an
+    error happens, not at start: the window's first frame needs none of these modules."""
+    from ..domain.lifecycle import IllegalTransition
+    from ..domain.text_rules import InvalidInput
+    from ..security.secret_store import KeyringUnavailable
+    from ..store.errors import StoreError
+    from ..store.supervision_records import NotAllowed, NotFound
+
+    found: list[type[BaseException]] = [InvalidInput, NotAllowed, NotFound, StoreError,
+                                        IllegalTransition, KeyringUnavailable]
+    for module, name in (("supervision_app.security.credentials", "CredentialsUnavailable"),
+                         ("supervision_app.records.signoff", "RecordChangedWhileSigning"),
+                         ("supervision_app.records.export", "ExportCancelled")):
+        loaded = sys.modules.get(module)  # only if that feature has been used
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)
 
 
 def user_message(error: BaseException) -> str:
     """What to tell the person; never the record contents behind an unexpected error."""
-    if isinstance(error, NotAllowed):
-        return error.reason
-    if isinstance(error, IllegalTransition):
-        return error.reason
-    if isinstance(error, EXPECTED):
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str) and isinstance(error, expected_errors()):
+        return reason
+    if isinstance(error, expected_errors()):
         return str(error)
     return ("Something went wrong and that step did not finish. Nothing saved before has been "
             "lost. If it happens again, please tell IT support.")
@@ -64,7 +77,7 @@ class _Job(QRunnable):
         try:
             result = self._work()
         except BaseException as error:  # noqa: BLE001 - reported to the GUI thread
-            if not isinstance(error, EXPECTED):
+            if not isinstance(error, expected_errors()):
                 # type and stack only: exception messages could quote what was typed
                 print(f"background task failed: {type(error).__name__}", file=sys.stderr)
                 traceback.print_tb(error.__traceback__, file=sys.stderr)
@@ -72,6 +85,24 @@ class _Job(QRunnable):
         else:
             self._signals.finished.emit(result, None)
         self._signals = None
+
+
+def run_in_background(fn: Callable[[], Any], on_done: Callback, on_error: Callback) -> None:
+    """``fn()`` on Qt's global pool; ``on_done(result)`` or ``on_error(error)`` on the GUI
+    thread (used at start, before there is a database to give a :class:`TaskRunner`)."""
+    def finished(result, error):
+        _background.discard(signals)
+        if error is None:
+            on_done(result)
+        else:
+            on_error(error)
+
+    signals = _Signals(finished)
+    _background.add(signals)
+    QThreadPool.globalInstance().start(_Job(fn, signals))
+
+
+_background: set = set()
 
 
 class TaskRunner(QObject):
@@ -103,12 +134,20 @@ class TaskRunner(QObject):
               on_error: Callback | None = None) -> None:
         self._submit(self._writes, fn, on_done, on_error)
 
-    def _submit(self, pool: QThreadPool, fn, on_done, on_error) -> None:
+    def write_unit(self, fn: Callable[[], Any], on_done: Callback | None = None,
+                   on_error: Callback | None = None) -> None:
+        """``fn()`` in the write queue, managing its own transactions: signing, which must
+        not overlap an autosave of the record it signs and is far too slow for the GUI."""
+        self._submit(self._writes, fn, on_done, on_error, session=False)
+
+    def _submit(self, pool: QThreadPool, fn, on_done, on_error, session: bool = True) -> None:
         was_busy = self.busy
 
         def work():
-            with self.db.transaction() as session:
-                return fn(session)
+            if not session:
+                return fn()
+            with self.db.transaction() as s:
+                return fn(s)
 
         def finished(result, error):
             self._pending.discard(signals)
