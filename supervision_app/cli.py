@@ -2,6 +2,7 @@
 
     supervision-app [--data-dir DIR] [--demo] [--as USERNAME]
     supervision-app verify FILE.pdf [--ca CA.pem]
+    supervision-app [--data-dir DIR | --demo] report compliance --as USERNAME ...
 
 Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
 in words, on the console and in a dialog when a screen is available, and exit non-zero
@@ -140,10 +141,36 @@ def _default_ca_path() -> Path | None:
     return candidate if candidate.exists() else None
 
 
+def run_report(args: argparse.Namespace, report_argv: list[str]) -> int:
+    """Compliance and audit figures for board papers, from the same code as the dashboard."""
+    from .assurance.report_cli import report_main
+    from .security.secret_store import KeyringUnavailable
+    from .store.database import open_database
+    from .store.errors import StoreError
+
+    folder = args.data_dir or default_data_dir(args.demo)
+    if not (folder / "profile.json").exists():
+        print(f"There is no profile in {folder}; start the app once first.", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        database = open_database(folder)
+    except (StoreError, KeyringUnavailable) as problem:
+        print(f"Supervision Recorder cannot open the profile:\n{problem}", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        return report_main(report_argv, database)
+    finally:
+        database.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "verify":
         return run_verify(argv[1:])
+    if "report" in argv:
+        split = argv.index("report")
+        args = _build_parser().parse_args(argv[:split])
+        return run_report(args, argv[split + 1:])
     args = _build_parser().parse_args(argv)
     return run_desktop(args)
 
