@@ -30,6 +30,8 @@ from .accessibility import ensure_accessible_names, size_text_boxes, style_headi
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
 from .models import Column, RowsModel
+from . import signing
+from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, status_choices
 
@@ -44,6 +46,14 @@ REVIEW_COLUMNS = [
     Column("From session", lambda r: r.from_held),
     Column("Status now", lambda r: r.status),
     Column("Note", lambda r: r.note),
+]
+
+ADDENDA_COLUMNS = [
+    Column("Written", lambda a: a.created_at),
+    Column("By", lambda a: a.author_name),
+    Column("State", lambda a: a.state, text=lambda a: "Signed and locked" if a.state == RecordState.LOCKED
+           else "Draft (only you can see it)"),
+    Column("Addendum", lambda a: a.body, text=lambda a: a.body.replace("\n", " ")[:160]),
 ]
 
 DISCUSSION_FIELDS = {  # widget name -> (field, label)
@@ -132,6 +142,18 @@ class SessionEditor(QWidget):
         f.setReviewButton.clicked.connect(self.set_review)
         f.saveResponseButton.clicked.connect(self.save_response)
         f.disagreeRadio.toggled.connect(self._agreement_toggled)
+        f.signButton.clicked.connect(self.sign)
+        f.signaturesButton.clicked.connect(self.show_signatures)
+        f.addendumButton.clicked.connect(lambda: self.open_addendum(None))
+        self.addenda_model = RowsModel(ADDENDA_COLUMNS, self)
+        f.addendaTable.setModel(self.addenda_model)
+        f.addendaTable.verticalHeader().setVisible(False)
+        header = f.addendaTable.horizontalHeader()
+        header.setSectionResizeMode(header.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        f.addendaTable.activated.connect(lambda _i: self.open_selected_addendum())
+        f.openAddendumButton.clicked.connect(self.open_selected_addendum)
+        self.dialog = None  # the signatures or addendum dialog open over the record
         self._completer_model = QStringListModel(self)
         completer = QCompleter(self._completer_model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -289,7 +311,12 @@ class SessionEditor(QWidget):
             deadlines = [f"Share by {format_date(d.share_by)}"] if d.state == RecordState.DRAFT else []
             if d.sign_by is not None and d.state != RecordState.LOCKED:
                 deadlines.append(f"Supervisee to comment and sign by {format_date(d.sign_by)}")
+            if d.signatures:
+                deadlines = [signed_summary(d.signatures)] + deadlines
+            if d.state == RecordState.LOCKED:
+                deadlines.append("Locked: corrections only by a signed addendum")
             f.deadlinesLabel.setText(" · ".join(deadlines))
+            self._show_signing(d)
         finally:
             self._loading = False
         ensure_accessible_names(self)
@@ -411,6 +438,114 @@ class SessionEditor(QWidget):
                                    "manager's manager.")
         else:
             f.responseHint.setText("")
+
+    def _show_signing(self, d: queries.SessionDetail) -> None:
+        f = self.form
+        as_supervisor = self.ctx.actor.staff_id == d.supervisor_id
+        f.signButton.setText("Sign as &supervisor…" if as_supervisor else "Si&gn…")
+        f.signButton.setAccessibleName("Sign as supervisor" if as_supervisor else "Sign")
+        f.signButton.setVisible(d.can_sign)
+        f.signButton.setEnabled(True)
+        f.signaturesButton.setVisible(bool(d.signatures))
+        f.addendumButton.setVisible(d.can_add_addendum)
+        self.addenda_model.set_rows(list(d.addenda))
+        f.addendaGroup.setVisible(bool(d.addenda))
+        f.openAddendumButton.setEnabled(bool(d.addenda))
+        if d.addenda and not f.addendaTable.currentIndex().isValid():
+            f.addendaTable.setCurrentIndex(self.addenda_model.index(0, 0))
+        rows = max(1, len(d.addenda))
+        f.addendaTable.setMaximumHeight(f.addendaTable.horizontalHeader().sizeHint().height()
+                                        + rows * f.addendaTable.verticalHeader().defaultSectionSize() + 8)
+
+    def _response_words(self, d: queries.SessionDetail) -> str:
+        name = d.supervisee_name
+        if d.supervisee_agreement == Agreement.DISAGREES.value:
+            text = d.disagreement.strip()
+            return (f"{name} disagrees with part of this record: \u201c{text[:300]}"
+                    f"{'…' if len(text) > 300 else ''}\u201d The disagreement stays on the record.")
+        if d.supervisee_agreement == Agreement.AGREES.value:
+            return f"{name} has agreed with this record" + (
+                " and commented." if d.supervisee_comments.strip() else ".")
+        return (f"{name} has not responded yet. Once you sign, they can no longer add comments "
+                "or record a disagreement on this record; they can only sign it. Their deadline "
+                f"to respond is {format_date(d.sign_by)}." if d.sign_by else
+                f"{name} has not responded yet.")
+
+    def sign(self) -> None:
+        d = self.detail
+        if d is None or not d.can_sign:
+            return
+        as_supervisor = self.ctx.actor.staff_id == d.supervisor_id
+        when = f"{london(d.held_at):%d/%m/%Y}"
+        if as_supervisor:
+            question = f"Sign the supervision record of {d.supervisee_name} ({when}) as supervisor?"
+            detail = self._response_words(d) + "\n\n" + MEANING
+            self.form.responseGroup.setVisible(True)
+            self.form.scrollArea.ensureWidgetVisible(self.form.responseGroup)
+        else:
+            question = f"Sign your supervision record of {when}?"
+            detail = (f"{d.supervisor_name} has signed it. " + MEANING +
+                      " When you sign, the record is locked.")
+        if not signing.confirm(self, "Sign the record", question, detail,
+                       "Sign as &supervisor" if as_supervisor else "Si&gn"):
+            return
+        self._signing(True)
+        ctx, sid = self.ctx, self.session_id
+
+        def work():
+            from ..records.signoff import sign_supervision_record
+
+            store = ensure_credentials(ctx)
+            return sign_supervision_record(ctx.db, store, session_id=sid, signer_id=ctx.actor.staff_id)
+
+        def done(result):
+            self._signing(False)
+            self.ctx.notify("Signed. The record is now locked." if result.new_state == RecordState.LOCKED
+                            else f"Signed. {d.supervisee_name} can now sign it.")
+            self.reload(focus=lambda: self.form.signaturesButton)
+
+        def failed(error):
+            self._signing(False)
+            self._message(user_message(error))
+
+        self.autosaver.flush(lambda: self.ctx.tasks.write_unit(work, done, failed))
+
+    def _signing(self, busy: bool) -> None:
+        f = self.form
+        f.signButton.setEnabled(not busy)
+        f.withdrawButton.setEnabled(not busy)
+        f.stateLabel.setText("Signing…" if busy else (self.detail.state.label if self.detail else ""))
+        if busy:
+            self._message("Signing… the record and its PDF are being signed; this takes a few seconds.")
+        else:
+            self._message("")
+
+    def show_signatures(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        self.dialog = SignaturesDialog(self.ctx, "supervision", d.session_id,
+                                       f"supervision of {d.supervisee_name}, {london(d.held_at):%d/%m/%Y}",
+                                       parent=self)
+        self.dialog.setModal(True)
+        self.dialog.show()
+
+    def open_selected_addendum(self) -> None:
+        index = self.form.addendaTable.currentIndex()
+        if index.isValid():
+            self.open_addendum(self.addenda_model.row_at(index.row()))
+
+    def open_addendum(self, addendum) -> None:
+        d = self.detail
+        if d is None:
+            return
+        dialog = AddendumDialog(self.ctx, "supervision", d.session_id,
+                                f"the supervision of {d.supervisee_name}, {london(d.held_at):%d/%m/%Y}",
+                                addendum=addendum, parent=self)
+        dialog.changed.connect(lambda: self.reload())
+        dialog.setModal(True)
+        dialog.show()
+        self.dialog = dialog
 
     def _agreement_toggled(self, disagree: bool) -> None:
         f = self.form

@@ -43,6 +43,7 @@ from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
     ActionItem,
     Addendum,
+    Signature,
     ActionReview,
     CaseDiscussion,
     Child,
@@ -515,6 +516,58 @@ class DiscussionDetail:
 
 
 @dataclass(frozen=True)
+class SignatureRow:
+    role: str  # supervisor, supervisee, author
+    signer_name: str
+    signed_at: datetime
+
+    @property
+    def label(self) -> str:
+        return {"supervisor": "Supervisor", "supervisee": "Supervisee"}.get(self.role, "Author")
+
+
+@dataclass(frozen=True)
+class AddendumRow:
+    addendum_id: str
+    author_id: str
+    author_name: str
+    created_at: datetime
+    body: str
+    state: RecordState
+    signed_at: datetime | None
+
+
+def _signatures(session: Session, record_kind: str, record_id: str) -> list[SignatureRow]:
+    rows = session.execute(
+        select(Signature.signer_role, Staff.display_name, Signature.signed_at)
+        .join(Staff, Staff.id == Signature.signer_id)
+        .where(Signature.record_kind == record_kind, Signature.record_id == record_id,
+               Signature.tombstone.is_(False))
+        .order_by(Signature.signed_at))
+    return [SignatureRow(r[0], r[1], r[2]) for r in rows]
+
+
+def addenda_of(session: Session, actor: Actor, record_kind: str, record_id: str) -> list[AddendumRow]:
+    """The addenda to a record: signed ones for everyone who sees the record, drafts only
+    for their author."""
+    signed = {r.record_id: r.signed_at for r in session.execute(
+        select(Signature.record_id, Signature.signed_at).join(
+            Addendum, Addendum.id == Signature.record_id)
+        .where(Signature.record_kind == RecordKind.ADDENDUM.value,
+               Addendum.record_kind == record_kind, Addendum.record_id == record_id))}
+    out = []
+    for addendum, name in session.execute(
+            select(Addendum, Staff.display_name).join(Staff, Staff.id == Addendum.author_id)
+            .where(Addendum.record_kind == record_kind, Addendum.record_id == record_id,
+                   Addendum.tombstone.is_(False)).order_by(Addendum.created_at)):
+        if addendum.state != RecordState.LOCKED.value and addendum.author_id != actor.staff_id:
+            continue
+        out.append(AddendumRow(addendum.id, addendum.author_id, name, addendum.created_at,
+                               addendum.body, RecordState(addendum.state), signed.get(addendum.id)))
+    return out
+
+
+@dataclass(frozen=True)
 class SessionDetail:
     session_id: str
     version: int
@@ -552,6 +605,10 @@ class SessionDetail:
     can_respond: bool
     share_by: date
     sign_by: date | None
+    can_sign: bool = False  # as supervisor (shared) or supervisee (after the supervisor)
+    signatures: tuple[SignatureRow, ...] = ()
+    addenda: tuple[AddendumRow, ...] = ()
+    can_add_addendum: bool = False
 
 
 def _action_detail(action: ActionItem, names: dict[str, str]) -> ActionDetail:
@@ -637,6 +694,11 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
         can_withdraw=decide(actor, Operation.WITHDRAW, target).allowed,
         can_respond=decide(actor, Operation.RESPOND, target).allowed,
         share_by=deadlines.share_by, sign_by=deadlines.sign_by,
+        can_sign=decide(actor, Operation.SIGN_AS_SUPERVISOR if actor.staff_id == row.supervisor_id
+                        else Operation.SIGN_AS_SUPERVISEE, target).allowed,
+        signatures=tuple(_signatures(session, RecordKind.SUPERVISION.value, row.id)),
+        addenda=tuple(addenda_of(session, actor, RecordKind.SUPERVISION.value, row.id)),
+        can_add_addendum=decide(actor, Operation.ADD_ADDENDUM, target).allowed,
     )
 
 
@@ -655,6 +717,10 @@ class NoteDetail:
     actions: list[ActionDetail]
     owners: list[tuple[str, str]]
     can_edit: bool
+    can_sign: bool = False
+    signatures: tuple[SignatureRow, ...] = ()
+    addenda: tuple[AddendumRow, ...] = ()
+    can_add_addendum: bool = False
 
 
 def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteDetail:
@@ -677,7 +743,11 @@ def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteD
         note.recorded_at, OversightTrigger(note.trigger), note.decision, note.rationale,
         note.next_review_on, RecordState(note.state), [_action_detail(a, names) for a in actions],
         sorted(names.items(), key=lambda kv: kv[1]),
-        decide(actor, Operation.EDIT, target).allowed)
+        decide(actor, Operation.EDIT, target).allowed,
+        can_sign=decide(actor, Operation.SIGN_AS_AUTHOR, target).allowed,
+        signatures=tuple(_signatures(session, RecordKind.OVERSIGHT_NOTE.value, note.id)),
+        addenda=tuple(addenda_of(session, actor, RecordKind.OVERSIGHT_NOTE.value, note.id)),
+        can_add_addendum=decide(actor, Operation.ADD_ADDENDUM, target).allowed)
 
 
 # --------------------------------------------------------------------------- search

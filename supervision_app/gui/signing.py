@@ -1,0 +1,580 @@
+"""Sign-off in the client: the confirmation, signing in the background, the signatures of a
+stored PDF checked against the organisation's CA, addenda to signed records, and export.
+
+Rendering and pyHanko signing are slow and run their own event loop, so every call into
+``records`` runs in the task runner's write queue (never on the GUI thread, never beside an
+autosave of the record being signed). Those modules are imported there, on first use.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.time_rules import format_date, format_london
+from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
+from .models import Column, RowsModel
+from .tasks import user_message
+
+
+# --------------------------------------------------------------------------- credentials
+
+def credential_store(ctx):
+    """The profile's signing keys and CA (made once per window, in a worker thread)."""
+    store = getattr(ctx, "_credential_store", None)
+    if store is None:
+        from ..security.credentials import CredentialStore
+        from ..security.secret_store import SecretStore
+
+        store = CredentialStore(ctx.db.profile.folder, SecretStore(ctx.db.profile.profile_id))
+        ctx._credential_store = store
+    return store
+
+
+def ensure_credentials(ctx) -> object:
+    """Standalone/demo mode: the signed-in person gets a key and a certificate from the
+    local demo CA the first time they sign (a sync server issues them otherwise)."""
+    store = credential_store(ctx)
+    me = ctx.me
+    if not store.has_key(me.staff_id):
+        store.ensure_local_credentials(me.staff_id, me.display_name, me.role.value)
+    return store
+
+
+MEANING = ("Signing locks the record: after both signatures nobody can change it, in this app or "
+           "anywhere else. Corrections can only be made by adding a signed addendum. Your name, "
+           "the time and a fingerprint of exactly what you are signing are stored with the "
+           "record and in its signed PDF.")
+
+
+def confirm(parent: QWidget, title: str, text: str, detail: str, sign_text: str) -> bool:
+    """A clear question before anything is signed; Cancel is the default."""
+    box = QMessageBox(parent)
+    box.setObjectName("signConfirmation")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(detail)
+    sign = box.addButton(sign_text, QMessageBox.ButtonRole.AcceptRole)
+    sign.setObjectName("confirmSignButton")
+    sign.setAccessibleName(sign_text.replace("&", ""))
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    cancel.setAccessibleName("Cancel")
+    box.setDefaultButton(cancel)
+    box.setAccessibleName(title)
+    box.exec()
+    return box.clickedButton() is sign
+
+
+def signed_summary(signatures) -> str:
+    return " · ".join(f"Signed by {s.signer_name} ({s.label.lower()}) {format_london(s.signed_at)}"
+                      for s in signatures)
+
+
+# --------------------------------------------------------------------------- signatures
+
+SIGNATURE_COLUMNS = [
+    Column("Signed by", lambda r: r.signer_common_name),
+    Column("When", lambda r: r.signing_time),
+    Column("Unchanged since", lambda r: r.intact, text=lambda r: "Yes" if r.intact else "NO"),
+    Column("Signature valid", lambda r: r.valid, text=lambda r: "Yes" if r.valid else "NO"),
+    Column("Trusted", lambda r: r.trusted and not r.revoked,
+           text=lambda r: "Revoked" if r.revoked else ("Yes" if r.trusted else "NO")),
+    Column("Changed after", lambda r: r.modified_after,
+           text=lambda r: ("Yes: " + (r.modification_level or "changes")) if r.modified_after
+           else "Nothing"),
+    Column("Problems", lambda r: "; ".join(r.problems)),
+]
+
+
+class SignaturesDialog(QDialog):
+    """The stored signed PDF of a record, each signature checked against the profile's CA."""
+
+    loaded = Signal()
+
+    def __init__(self, ctx, record_kind: str, record_id: str, title: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("SignaturesDialog")
+        self.setWindowTitle(f"Signatures — {title}")
+        self.ctx, self.record_kind, self.record_id = ctx, record_kind, record_id
+        self.pdf: bytes | None = None
+        self.report = None
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"Signatures: {title}")
+        heading.setProperty("heading", True)
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(heading)
+        self.summaryLabel = QLabel("Checking the signatures…")
+        self.summaryLabel.setObjectName("signaturesSummary")
+        self.summaryLabel.setWordWrap(True)
+        self.summaryLabel.setAccessibleName("Verification result")
+        layout.addWidget(self.summaryLabel)
+        self.model = RowsModel(SIGNATURE_COLUMNS, self)
+        self.table = QTableView()
+        self.table.setObjectName("signaturesTable")
+        self.table.setAccessibleName("Signatures on the signed PDF")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table)
+        self.trustLabel = QLabel("")
+        self.trustLabel.setWordWrap(True)
+        self.trustLabel.setObjectName("trustLabel")
+        layout.addWidget(self.trustLabel)
+        buttons = QHBoxLayout()
+        self.saveButton = QPushButton("&Save PDF…")
+        self.saveButton.setObjectName("savePdfButton")
+        self.saveButton.setEnabled(False)
+        self.saveButton.clicked.connect(self.save_pdf)
+        self.closeButton = QPushButton("&Close")
+        self.closeButton.setObjectName("closeButton")
+        self.closeButton.clicked.connect(self.accept)
+        buttons.addStretch(1)
+        buttons.addWidget(self.saveButton)
+        buttons.addWidget(self.closeButton)
+        layout.addLayout(buttons)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.resize(980, 360)
+        self.closeButton.setFocus()
+        self._load()
+
+    def _load(self) -> None:
+        ctx, kind, rid = self.ctx, self.record_kind, self.record_id
+
+        def work():
+            from ..domain.lifecycle import RecordKind
+            from ..records.signoff import latest_document
+            from ..records.verify import verify_pdf
+            from ..security import pki
+            from ..store.audit_log import record_event
+
+            with ctx.db.transaction() as session:
+                document = latest_document(session, RecordKind(kind), rid)
+                if document is None:
+                    return None, None, ""
+                record_event(session, actor_id=ctx.actor.staff_id, action="view_signatures",
+                             record_kind=kind, record_id=rid)
+                pdf = document.pdf
+            ca_pem = credential_store(ctx).ca_certificate_pem()
+            if ca_pem is None:
+                return pdf, None, "This computer does not hold the organisation's CA certificate."
+            ca = pki.load_certificate(ca_pem)
+            report = verify_pdf(pdf, ca)
+            return pdf, report, ca.subject.rfc4514_string()
+
+        self.ctx.tasks.write_unit(work, self._show, self._failed)
+
+    def _show(self, result) -> None:
+        pdf, report, trust = result
+        self.pdf = pdf
+        self.report = report
+        self.saveButton.setEnabled(pdf is not None)
+        if pdf is None:
+            self.summaryLabel.setText("There is no signed copy of this record on this computer yet.")
+        elif report is None:
+            self.summaryLabel.setText(trust)
+        else:
+            rows = list(report.signatures)
+            self.model.set_rows(rows)
+            if report.error:
+                self.summaryLabel.setText(f"The PDF could not be checked: {report.error}")
+            elif report.all_ok:
+                self.summaryLabel.setText(
+                    f"All {len(rows)} signature{'s' if len(rows) != 1 else ''} are intact, valid and "
+                    "trusted, and nothing was changed after signing.")
+            else:
+                self.summaryLabel.setText("WARNING: at least one signature does not check out; "
+                                          "see the table. Do not rely on this copy.")
+            self.trustLabel.setText(f"Checked against: {trust}")
+        self.loaded.emit()
+
+    def _failed(self, error) -> None:
+        self.summaryLabel.setText(user_message(error))
+        self.loaded.emit()
+
+    def save_pdf(self, path: str | None = None) -> None:
+        if self.pdf is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Save signed PDF", "record.pdf", "PDF (*.pdf)")
+        if not path:
+            return
+        pdf, ctx, kind, rid = self.pdf, self.ctx, self.record_kind, self.record_id
+
+        def work(session):
+            from ..store.audit_log import record_event
+
+            Path(path).write_bytes(pdf)
+            record_event(session, actor_id=ctx.actor.staff_id, action="export",
+                         record_kind=kind, record_id=rid)
+            return path
+
+        ctx.tasks.write(work, lambda p: self.trustLabel.setText(f"Saved to {p}"), self._failed)
+
+
+# --------------------------------------------------------------------------- addenda
+
+class AddendumDialog(QDialog):
+    """Write an addendum to a signed record, save it as a draft, then sign and lock it."""
+
+    changed = Signal()
+    loaded = Signal()
+
+    def __init__(self, ctx, record_kind: str, record_id: str, title: str, addendum=None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AddendumDialog")
+        self.setWindowTitle(f"Addendum — {title}")
+        self.ctx, self.record_kind, self.record_id = ctx, record_kind, record_id
+        self.addendum_id = addendum.addendum_id if addendum is not None else None
+        locked = addendum is not None and addendum.state.value == "locked"
+        mine = addendum is None or addendum.author_id == ctx.actor.staff_id
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"Addendum to {title}")
+        heading.setProperty("heading", True)
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(heading)
+        hint = QLabel("The record itself is signed and cannot change. Write the correction or "
+                      "addition here; once you sign it, it is locked and kept with the record "
+                      "and its signed PDF.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.bodyLabel = QLabel("&Addendum")
+        self.bodyEdit = QPlainTextEdit()
+        self.bodyEdit.setObjectName("addendumEdit")
+        self.bodyEdit.setAccessibleName("Addendum text")
+        self.bodyEdit.setTabChangesFocus(True)
+        self.bodyLabel.setBuddy(self.bodyEdit)
+        if addendum is not None:
+            self.bodyEdit.setPlainText(addendum.body)
+        self.bodyEdit.setReadOnly(locked or not mine)
+        layout.addWidget(self.bodyLabel)
+        layout.addWidget(self.bodyEdit, 1)
+        self.messageLabel = QLabel("")
+        self.messageLabel.setObjectName("addendumMessage")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setAccessibleName("Message")
+        layout.addWidget(self.messageLabel)
+        if addendum is not None and locked:
+            self.messageLabel.setText(f"Signed and locked by {addendum.author_name} "
+                                      f"{format_london(addendum.signed_at or addendum.created_at)}.")
+        buttons = QHBoxLayout()
+        self.saveButton = QPushButton("Save &draft")
+        self.saveButton.setObjectName("saveAddendumButton")
+        self.signButton = QPushButton("Si&gn and lock")
+        self.signButton.setObjectName("signAddendumButton")
+        self.closeButton = QPushButton("&Close")
+        self.closeButton.setObjectName("closeButton")
+        for b in (self.saveButton, self.signButton):
+            b.setVisible(mine and not locked)
+        buttons.addStretch(1)
+        for b in (self.saveButton, self.signButton, self.closeButton):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.saveButton.clicked.connect(lambda: self.save())
+        self.signButton.clicked.connect(self.sign)
+        self.closeButton.clicked.connect(self.accept)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.resize(700, 420)
+        self.bodyEdit.setFocus()
+
+    def _text(self) -> str | None:
+        from ..domain.text_rules import InvalidInput, clean_text
+
+        try:
+            body = clean_text("Addendum", self.bodyEdit.toPlainText())
+        except InvalidInput as problem:
+            self.messageLabel.setText(str(problem))
+            return None
+        if not body.strip():
+            self.messageLabel.setText("Write the addendum first.")
+            self.bodyEdit.setFocus()
+            return None
+        return body
+
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        body = self._text()
+        if body is None:
+            return
+        ctx, kind, rid, aid = self.ctx, self.record_kind, self.record_id, self.addendum_id
+
+        def work(session):
+            from ..domain.lifecycle import RecordKind
+            from ..records.signoff import create_addendum, update_addendum
+
+            if aid is None:
+                return create_addendum(session, author_id=ctx.actor.staff_id,
+                                       record_kind=RecordKind(kind), record_id=rid, body=body)
+            update_addendum(session, author_id=ctx.actor.staff_id, addendum_id=aid, body=body)
+            return aid
+
+        def done(addendum_id):
+            self.addendum_id = addendum_id
+            self.messageLabel.setText("Draft saved. Only you can see it until you sign it.")
+            self.changed.emit()
+            if then is not None:
+                then()
+            else:
+                self.loaded.emit()
+
+        ctx.tasks.write(work, done, self._failed)
+
+    def sign(self) -> None:
+        if self._text() is None:
+            return
+        if not confirm(self, "Sign this addendum?", "Sign and lock this addendum?",
+                       "Once signed it can never be changed; it is kept with the record and "
+                       "its signed PDF. Anything more must go in another addendum.",
+                       "Si&gn and lock"):
+            return
+        self.save(then=self._sign_saved)
+
+    def _sign_saved(self) -> None:
+        ctx, aid = self.ctx, self.addendum_id
+        self._busy(True)
+
+        def work():
+            from ..records.signoff import sign_addendum
+
+            store = ensure_credentials(ctx)
+            return sign_addendum(ctx.db, store, addendum_id=aid, signer_id=ctx.actor.staff_id)
+
+        def done(result):
+            self._busy(False)
+            self.bodyEdit.setReadOnly(True)
+            for b in (self.saveButton, self.signButton):
+                b.setVisible(False)
+            self.messageLabel.setText(f"Signed and locked {format_london(result.signed_at)}.")
+            self.changed.emit()
+            self.closeButton.setFocus()
+            self.loaded.emit()
+
+        ctx.tasks.write_unit(work, done, lambda e: (self._busy(False), self._failed(e)))
+
+    def _busy(self, busy: bool) -> None:
+        for b in (self.saveButton, self.signButton, self.closeButton):
+            b.setEnabled(not busy)
+        if busy:
+            self.messageLabel.setText("Signing… this takes a few seconds.")
+
+    def _failed(self, error) -> None:
+        self.messageLabel.setText(user_message(error))
+        self.loaded.emit()
+
+
+# --------------------------------------------------------------------------- export
+
+class ExportDialog(QDialog):
+    """Export the signed PDFs of a worker's or a whole team's locked records for a date
+    range, in the background, with progress and Cancel."""
+
+    finished_export = Signal(object)  # ExportResult or the error
+
+    def __init__(self, ctx, workers: list[tuple[str, str, str]], teams: list[tuple[str, str]],
+                 parent=None, worker_id: str | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ExportDialog")
+        self.setWindowTitle("Export signed records")
+        self.ctx = ctx
+        self._cancel = False
+        self._running = False
+        layout = QVBoxLayout(self)
+        heading = QLabel("Export signed records")
+        heading.setProperty("heading", True)
+        layout.addWidget(heading)
+        hint = QLabel("Each signed record is saved as its signed PDF (and any signed addenda), "
+                      "named by date so the files sort in order. Files already in the folder are "
+                      "never overwritten.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        form = QFormLayout()
+        self.whoCombo = QComboBox()
+        self.whoCombo.setObjectName("exportWhoCombo")
+        for team_id, team_name in teams:
+            self.whoCombo.addItem(f"Whole team: {team_name}", ("team", team_id))
+        for staff_id, name, team_name in workers:
+            self.whoCombo.addItem(f"{name} ({team_name})" if team_name else name, ("worker", staff_id))
+        if worker_id is not None:
+            self.whoCombo.setCurrentIndex(max(0, self.whoCombo.findData(("worker", worker_id))))
+        self.fromEdit = QLineEdit()
+        self.fromEdit.setObjectName("exportFromEdit")
+        self.fromEdit.setPlaceholderText("dd/mm/yyyy (optional)")
+        self.toEdit = QLineEdit()
+        self.toEdit.setObjectName("exportToEdit")
+        self.toEdit.setPlaceholderText("dd/mm/yyyy (optional)")
+        self.folderEdit = QLineEdit()
+        self.folderEdit.setObjectName("exportFolderEdit")
+        self.browseButton = QPushButton("&Browse…")
+        self.browseButton.setObjectName("browseButton")
+        self.browseButton.setAccessibleName("Choose folder")
+        self.browseButton.clicked.connect(self.browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folderEdit, 1)
+        folder_row.addWidget(self.browseButton)
+        for text, widget in (("&Records of", self.whoCombo), ("&From", self.fromEdit),
+                             ("&To", self.toEdit)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        folder_label = QLabel("F&older")
+        folder_label.setBuddy(self.folderEdit)
+        form.addRow(folder_label, folder_row)
+        layout.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("exportProgress")
+        self.progress.setAccessibleName("Export progress")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.messageLabel = QLabel("")
+        self.messageLabel.setObjectName("exportMessage")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setAccessibleName("Message")
+        layout.addWidget(self.messageLabel)
+        buttons = QHBoxLayout()
+        self.exportButton = QPushButton("&Export")
+        self.exportButton.setObjectName("exportButton")
+        self.cancelButton = QPushButton("&Cancel export")
+        self.cancelButton.setObjectName("cancelExportButton")
+        self.cancelButton.setEnabled(False)
+        self.closeButton = QPushButton("C&lose")
+        self.closeButton.setObjectName("closeButton")
+        buttons.addStretch(1)
+        for b in (self.exportButton, self.cancelButton, self.closeButton):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.exportButton.clicked.connect(self.start)
+        self.cancelButton.clicked.connect(self.cancel)
+        self.closeButton.clicked.connect(self.reject)
+        self.exportButton.setDefault(True)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.resize(620, 360)
+        self.whoCombo.setFocus()
+
+    def browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export to folder", self.folderEdit.text())
+        if folder:
+            self.folderEdit.setText(folder)
+
+    def _dates(self) -> tuple[date | None, date | None] | None:
+        from ..domain.text_rules import InvalidInput, check_order, parse_date
+
+        try:
+            start = parse_date("From", self.fromEdit.text()) if self.fromEdit.text().strip() else None
+            end = parse_date("To", self.toEdit.text()) if self.toEdit.text().strip() else None
+            if start and end:
+                check_order("From", start, "To", end)
+        except InvalidInput as problem:
+            self.messageLabel.setText(str(problem))
+            return None
+        return start, end
+
+    def start(self) -> None:
+        dates = self._dates()
+        if dates is None:
+            return
+        folder = self.folderEdit.text().strip()
+        if not folder:
+            self.messageLabel.setText("Choose the folder to export to.")
+            self.folderEdit.setFocus()
+            return
+        kind, ident = self.whoCombo.currentData()
+        ctx, (start, end) = self.ctx, dates
+        self._cancel = False
+        self._running = True
+        self.exportButton.setEnabled(False)
+        self.cancelButton.setEnabled(True)
+        self.cancelButton.setFocus()
+        self.messageLabel.setText("Exporting…")
+        self.progress.setValue(0)
+        progress_signal = self._progress_relay()
+
+        def work():
+            from ..records.export import export_records, locked_sessions
+
+            ids = locked_sessions(ctx.db, actor_id=ctx.actor.staff_id,
+                                  worker_ids=[ident] if kind == "worker" else None,
+                                  team_id=ident if kind == "team" else None, start=start, end=end)
+            progress_signal.emit(0, len(ids))
+            return export_records(ctx.db, actor_id=ctx.actor.staff_id, session_ids=ids,
+                                  folder=Path(folder), progress=progress_signal.emit,
+                                  cancelled=lambda: self._cancel)
+
+        ctx.tasks.write_unit(work, self._done, self._failed)
+
+    def _progress_relay(self):
+        relay = getattr(self, "_relay", None)
+        if relay is None:
+            from PySide6.QtCore import QObject
+
+            class Relay(QObject):
+                progressed = Signal(int, int)
+
+            relay = self._relay = Relay(self)
+            relay.progressed.connect(self._progress)
+        return relay.progressed
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {total} records")
+
+    def cancel(self) -> None:
+        self._cancel = True
+        self.messageLabel.setText("Cancelling after the record being written…")
+
+    def _finish(self) -> None:
+        self._running = False
+        self.exportButton.setEnabled(True)
+        self.cancelButton.setEnabled(False)
+        self.closeButton.setFocus()
+
+    def _done(self, result) -> None:
+        self._finish()
+        records = sum(1 for p in result.written if "_addendum-" not in p.name)
+        text = (f"Exported {records} signed record{'s' if records != 1 else ''} "
+                f"({len(result.written)} files)." if result.written else
+                "There are no signed records for that choice and period.")
+        if result.skipped:
+            text += " " + " ".join(sorted(set(result.skipped)))
+        self.messageLabel.setText(text)
+        self.finished_export.emit(result)
+
+    def _failed(self, error) -> None:
+        self._finish()
+        if type(error).__name__ == "ExportCancelled":
+            self.messageLabel.setText(str(error) + " The files already written are complete.")
+        else:
+            self.messageLabel.setText(user_message(error))
+        self.finished_export.emit(error)
+
+    def reject(self) -> None:  # noqa: D401 - Qt override
+        if self._running:
+            self.cancel()
+            return
+        super().reject()

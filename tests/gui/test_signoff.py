@@ -1,0 +1,121 @@
+"""Sign-off through the GUI: the manager signs a shared record, the worker signs, the record
+is read-only on screen and locked in the database; the signatures panel shows both
+signatures trusted; an addendum is written and signed; signed records export with cancel."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from supervision_app.domain.vocabulary import RecordState
+from supervision_app.store import supervision_records as sr
+from supervision_app.store.models import Addendum, AuditEntry, SupervisionSession
+from tests.gui.conftest import settle
+from tests.gui.helpers import click, type_into
+from tests.gui.sample_team import session_time
+
+
+def shared_record(database, team, respond=True):
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(3))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1003")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Stable"})
+        sr.add_action(s, manager, session_id=sid, case_discussion_id=disc, description="Visit",
+                      owner_id=team.worker_id, due_on=date.today() + timedelta(days=5))
+        sr.share_session(s, manager, sid)
+    if respond:
+        with database.transaction() as s:
+            worker = sr.load_actor(s, team.worker_id)
+            sr.respond(s, worker, sid, comments="Fair summary", agreement="agrees")
+    return sid
+
+
+def answer_confirmation(qtbot, accept=True, seen=None):
+    """Click the real confirmation box's button once it is up."""
+    def press():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, press)
+            return
+        if seen is not None:
+            seen.append(box.text() + "\n" + box.informativeText())
+        if accept:
+            box.findChild(QPushButton, "confirmSignButton").click()
+        else:
+            box.button(QMessageBox.StandardButton.Cancel).click()
+    QTimer.singleShot(50, press)
+
+
+def wait_signed(qtbot, window, editor, state):
+    qtbot.waitUntil(lambda: editor.detail is not None and editor.detail.state == state, timeout=60000)
+    settle(qtbot, window)
+
+
+def test_manager_then_worker_sign_and_the_record_locks(qtbot, open_window, team, database):
+    sid = shared_record(database, team)
+    window = open_window(team.manager_id)
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    f = editor.form
+    assert f.signButton.isVisible() and f.signButton.text() == "Sign as &supervisor…"
+    seen = []
+    answer_confirmation(qtbot, accept=False, seen=seen)
+    click(qtbot, window, f.signButton)
+    assert "Ben Steady has agreed" in seen[0] and "addendum" in seen[0]
+    assert editor.detail.state == RecordState.SHARED  # cancelled: nothing signed
+
+    answer_confirmation(qtbot)
+    click(qtbot, window, f.signButton)
+    wait_signed(qtbot, window, editor, RecordState.SUPERVISOR_SIGNED)
+    assert not f.signButton.isVisible()
+    assert "Signed by Morgan Manager (supervisor)" in f.deadlinesLabel.text()
+    window.close()
+
+    worker = open_window(team.worker_id)
+    editor = worker.open_session(sid)
+    settle(qtbot, worker)
+    f = editor.form
+    assert f.signButton.isVisible() and f.signButton.text() == "Si&gn…"
+    answer_confirmation(qtbot)
+    f.signButton.setFocus()
+    qtbot.keyClick(f.signButton, " ")  # from the keyboard
+    wait_signed(qtbot, worker, editor, RecordState.LOCKED)
+    assert f.stateLabel.text() == RecordState.LOCKED.label
+    assert f.commentsEdit.isReadOnly() and not f.saveResponseButton.isVisible()
+    assert not f.signButton.isVisible() and not f.shareButton.isVisible()
+    assert "Locked: corrections only by a signed addendum" in f.deadlinesLabel.text()
+    with database.reading() as s:
+        assert s.get(SupervisionSession, sid).state == "locked"
+        actions = {e.action for e in s.query(AuditEntry).filter(AuditEntry.record_id == sid)}
+    assert {"sign_as_supervisor", "sign_as_supervisee", "view"} <= actions
+
+    # the signatures panel: both trusted, nothing changed after
+    click(qtbot, worker, f.signaturesButton)
+    dialog = editor.dialog
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=60000)
+    rows = dialog.model.rows
+    assert [r.signer_common_name for r in rows] == ["Morgan Manager", "Ben Steady"]
+    assert all(r.intact and r.valid and r.trusted and not r.revoked for r in rows)
+    assert "All 2 signatures are intact, valid and trusted" in dialog.summaryLabel.text()
+    assert dialog.saveButton.isEnabled()
+    dialog.accept()
+
+    # an addendum, written and signed through the GUI (the worker is the supervisee)
+    assert f.addendumButton.isVisible()
+    click(qtbot, worker, f.addendumButton)
+    add = editor.dialog
+    type_into(qtbot, add.bodyEdit, "Correction: the visit was on Tuesday.")
+    click(qtbot, worker, add.saveButton)
+    assert "Draft saved" in add.messageLabel.text()
+    answer_confirmation(qtbot)
+    click(qtbot, worker, add.signButton)
+    qtbot.waitUntil(lambda: "Signed and locked" in add.messageLabel.text(), timeout=60000)
+    assert add.bodyEdit.isReadOnly() and not add.signButton.isVisible()
+    add.accept()
+    settle(qtbot, worker)
+    assert f.addendaGroup.isVisible()
+    assert [a.state for a in editor.addenda_model.rows] == [RecordState.LOCKED]
+    with database.reading() as s:
+        assert s.query(Addendum).one().state == "locked"
