@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from ..security.secret_store import SecretStore
+from . import outbox  # noqa: F401  (installs the outbox hook before any session can write)
 from .errors import (
     DatabaseKeyMissing,
     DatabaseUnreadable,
