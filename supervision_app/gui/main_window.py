@@ -250,6 +250,30 @@ class MainWindow(QMainWindow):
         self.note_dialog = dialog
         return dialog
 
+    def open_export(self, worker_id: str | None = None):
+        """The export dialog over the team's workers (or just the worker shown)."""
+        from .signing import ExportDialog
+
+        team_page = self.pages.get("my_team")
+        workers = [(r.worker_id, r.name, r.team_name) for r in team_page.model.rows] if team_page else []
+        if worker_id is not None and worker_id not in {w[0] for w in workers}:
+            workers.insert(0, (worker_id, self.history_page.form.titleLabel.text().split(": ", 1)[-1], ""))
+        dialog = ExportDialog(self.ctx, workers, self._managed_teams(), parent=self,
+                              worker_id=worker_id)
+        dialog.setModal(True)
+        dialog.show()
+        self.export_dialog = dialog
+        return dialog
+
+    def _managed_teams(self) -> list[tuple[str, str]]:
+        from ..store.models import Team
+
+        ids = sorted(self.ctx.actor.managed_team_ids)
+        if not ids:
+            return []
+        with self.ctx.db.reading() as s:  # a handful of rows by primary key
+            return [(t.id, t.name) for t in s.query(Team).filter(Team.id.in_(ids)).order_by(Team.name)]
+
     def _note_changed(self) -> None:
         current = self.form.pageStack.currentWidget()
         if hasattr(current, "first_focus"):

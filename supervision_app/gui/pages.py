@@ -160,6 +160,7 @@ class TeamPage(Page):
         f.workerTable.activated.connect(lambda _i: self.open_history())
         f.historyButton.clicked.connect(self.open_history)
         f.newSessionButton.clicked.connect(self.new_session)
+        f.exportButton.clicked.connect(self.export)
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
         setup_table(f.flaggedTable, self.flagged_proxy, stretch=1, sort_column=0,
@@ -204,6 +205,10 @@ class TeamPage(Page):
         if row is not None:
             self.ctx.window.new_session(row.worker_id)
 
+    def export(self) -> None:
+        row = current_row(self.form.workerTable)
+        self.ctx.window.open_export(worker_id=row.worker_id if row is not None else None)
+
     def open_flagged(self) -> None:
         row = current_row(self.form.flaggedTable)
         if row is not None:
@@ -223,6 +228,7 @@ class HistoryPage(Page):
         f.historyTable.activated.connect(lambda _i: self.open_record())
         f.openButton.clicked.connect(self.open_record)
         f.newSessionButton.clicked.connect(lambda: self.ctx.window.new_session(self.worker_id))
+        f.exportButton.clicked.connect(lambda: self.ctx.window.open_export(worker_id=self.worker_id))
         f.backButton.clicked.connect(self.ctx.window.go_back)
 
     def first_focus(self):

@@ -416,11 +416,11 @@ class ExportDialog(QDialog):
         self.whoCombo = QComboBox()
         self.whoCombo.setObjectName("exportWhoCombo")
         for team_id, team_name in teams:
-            self.whoCombo.addItem(f"Whole team: {team_name}", ("team", team_id))
+            self.whoCombo.addItem(f"Whole team: {team_name}", f"team:{team_id}")
         for staff_id, name, team_name in workers:
-            self.whoCombo.addItem(f"{name} ({team_name})" if team_name else name, ("worker", staff_id))
+            self.whoCombo.addItem(f"{name} ({team_name})" if team_name else name, f"worker:{staff_id}")
         if worker_id is not None:
-            self.whoCombo.setCurrentIndex(max(0, self.whoCombo.findData(("worker", worker_id))))
+            self.whoCombo.setCurrentIndex(max(0, self.whoCombo.findData(f"worker:{worker_id}")))
         self.fromEdit = QLineEdit()
         self.fromEdit.setObjectName("exportFromEdit")
         self.fromEdit.setPlaceholderText("dd/mm/yyyy (optional)")
@@ -457,7 +457,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.messageLabel)
         buttons = QHBoxLayout()
         self.exportButton = QPushButton("&Export")
-        self.exportButton.setObjectName("exportButton")
+        self.exportButton.setObjectName("startExportButton")
         self.cancelButton = QPushButton("&Cancel export")
         self.cancelButton.setObjectName("cancelExportButton")
         self.cancelButton.setEnabled(False)
@@ -503,7 +503,7 @@ class ExportDialog(QDialog):
             self.messageLabel.setText("Choose the folder to export to.")
             self.folderEdit.setFocus()
             return
-        kind, ident = self.whoCombo.currentData()
+        kind, _, ident = self.whoCombo.currentData().partition(":")
         ctx, (start, end) = self.ctx, dates
         self._cancel = False
         self._running = True

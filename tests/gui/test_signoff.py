@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from supervision_app.domain.vocabulary import RecordState
@@ -119,3 +119,66 @@ def test_manager_then_worker_sign_and_the_record_locks(qtbot, open_window, team,
     assert [a.state for a in editor.addenda_model.rows] == [RecordState.LOCKED]
     with database.reading() as s:
         assert s.query(Addendum).one().state == "locked"
+
+
+def locked_records(database, team, n):
+    from supervision_app.records.signoff import sign_supervision_record
+    from supervision_app.security.credentials import CredentialStore
+    from supervision_app.security.secret_store import SecretStore
+
+    store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
+    store.ensure_local_credentials(team.manager_id, "Morgan Manager", "team_manager")
+    store.ensure_local_credentials(team.worker_id, "Ben Steady", "social_worker")
+    ids = []
+    for _ in range(n):
+        sid = shared_record(database, team)
+        sign_supervision_record(database, store, session_id=sid, signer_id=team.manager_id)
+        sign_supervision_record(database, store, session_id=sid, signer_id=team.worker_id)
+        ids.append(sid)
+    return ids
+
+
+def test_export_runs_in_the_background_and_can_be_cancelled(qtbot, open_window, team, database,
+                                                            tmp_path, monkeypatch):
+    import threading
+
+    import supervision_app.records.export as export
+
+    locked_records(database, team, 2)
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    assert page.form.exportButton.isVisible()
+    click(qtbot, window, page.form.exportButton)
+    dialog = window.export_dialog
+    assert dialog.whoCombo.currentText().startswith("Whole team") is False  # the selected worker
+    dialog.whoCombo.setCurrentIndex(dialog.whoCombo.findData(f"team:{team.team_id}"))
+    type_into(qtbot, dialog.folderEdit, str(tmp_path / "all"))
+    click(qtbot, window, dialog.exportButton)
+    qtbot.waitUntil(lambda: dialog.messageLabel.text().startswith("Exported"), timeout=30000)
+    assert "Exported 2 signed records" in dialog.messageLabel.text()
+    assert len(list((tmp_path / "all").glob("*.pdf"))) == 2
+    assert dialog.progress.value() == 2
+
+    # cancel in the middle: the first file is written, then Cancel is pressed
+    writing, go = threading.Event(), threading.Event()
+    real_write = export._write_exclusive
+
+    def slow_write(path, data):
+        real_write(path, data)
+        writing.set()
+        go.wait(10)
+
+    monkeypatch.setattr(export, "_write_exclusive", slow_write)
+    dialog.folderEdit.setText(str(tmp_path / "cancelled"))
+    dialog.exportButton.click()
+    qtbot.waitUntil(writing.is_set, timeout=30000)
+    assert dialog.cancelButton.isEnabled()
+    qtbot.mouseClick(dialog.cancelButton, Qt.MouseButton.LeftButton)
+    go.set()
+    qtbot.waitUntil(lambda: "cancelled" in dialog.messageLabel.text(), timeout=30000)
+    assert "after 1 of 2 records" in dialog.messageLabel.text()
+    assert len(list((tmp_path / "cancelled").glob("*.pdf"))) == 1
+    assert dialog.exportButton.isEnabled() and not dialog.cancelButton.isEnabled()
+    with database.reading() as s:
+        assert s.query(AuditEntry).filter(AuditEntry.action == "export").count() == 3
+    dialog.reject()
