@@ -2,7 +2,7 @@
 supervision record."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout
 
 from ..domain.text_rules import InvalidInput, clean_text
@@ -31,6 +31,8 @@ class OversightNoteDialog(QDialog):
         self.note_id = note_id
         self.detail: queries.NoteDetail | None = None
         self.inner = load_widget("oversight_note.ui", self)
+        # the form is drawn as a QDialog: embed it as a plain widget, not a second window
+        self.inner.setWindowFlags(Qt.WindowType.Widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.inner)
@@ -52,6 +54,12 @@ class OversightNoteDialog(QDialog):
         f.rationaleEdit.textChanged.connect(lambda: self._changed("rationale"))
         f.reviewDateEdit.textChanged.connect(lambda _t: self._changed("next_review_on"))
         f.closeButton.clicked.connect(self.accept)
+        f.signNoteButton.clicked.connect(self.sign)
+        f.signaturesButton.clicked.connect(self.show_signatures)
+        f.addendumButton.clicked.connect(self.add_addendum)
+        for b in (f.signNoteButton, f.signaturesButton, f.addendumButton):
+            b.setVisible(False)
+        self.sub_dialog = None
         ensure_accessible_names(self)
         style_headings(self)
         if note_id is not None:
@@ -107,7 +115,70 @@ class OversightNoteDialog(QDialog):
                 editable=d.can_edit)
             ensure_accessible_names(self)
         self.panel.set_actions(d.actions)
+        f.signNoteButton.setVisible(d.can_sign)
+        f.signNoteButton.setEnabled(True)
+        f.signaturesButton.setVisible(bool(d.signatures))
+        f.addendumButton.setVisible(d.can_add_addendum)
+        if d.signatures:
+            from .signing import signed_summary
+
+            f.saveStateLabel.setText(signed_summary(d.signatures) + " · Locked"
+                                     + (f" · {len(d.addenda)} addend{'a' if len(d.addenda) != 1 else 'um'}"
+                                        if d.addenda else ""))
         self.loaded.emit()
+
+    def sign(self) -> None:
+        from . import signing
+
+        d = self.detail
+        if d is None or not d.can_sign:
+            return
+        if not signing.confirm(self, "Sign the oversight note", f"Sign and lock this oversight note on {d.child_label}?",
+                               "Signing locks the note: nobody can change it afterwards, and corrections "
+                               "can only be made by a signed addendum. Your name, the time and a "
+                               "fingerprint of exactly what you sign are stored with it and in its "
+                               "signed PDF.", "Sign and &lock"):
+            return
+        f, ctx, note_id = self.form, self.ctx, self.note_id
+        f.signNoteButton.setEnabled(False)
+        f.messageLabel.setText("Signing… this takes a few seconds.")
+        f.messageLabel.setVisible(True)
+
+        def work():
+            from ..records.signoff import sign_oversight_note
+
+            store = signing.ensure_credentials(ctx)
+            return sign_oversight_note(ctx.db, store, note_id=note_id, signer_id=ctx.actor.staff_id)
+
+        def done(_result):
+            f.messageLabel.setVisible(False)
+            self.changed.emit()
+            self.reload()
+
+        self.autosaver.flush(lambda: ctx.tasks.write_unit(work, done, self._failed_sign))
+
+    def _failed_sign(self, error) -> None:
+        self.form.signNoteButton.setEnabled(True)
+        self._failed(error)
+
+    def show_signatures(self) -> None:
+        from .signing import SignaturesDialog
+
+        d = self.detail
+        self.sub_dialog = SignaturesDialog(self.ctx, "oversight_note", d.note_id,
+                                           f"oversight note on {d.child_label}", parent=self)
+        self.sub_dialog.setModal(True)
+        self.sub_dialog.show()
+
+    def add_addendum(self) -> None:
+        from .signing import AddendumDialog
+
+        d = self.detail
+        self.sub_dialog = AddendumDialog(self.ctx, "oversight_note", d.note_id,
+                                         f"the oversight note on {d.child_label}", parent=self)
+        self.sub_dialog.changed.connect(self.reload)
+        self.sub_dialog.setModal(True)
+        self.sub_dialog.show()
 
     def _changed(self, field: str) -> None:
         if self._loading or self.note_id is None:

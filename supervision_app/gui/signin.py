@@ -1,6 +1,7 @@
 """Sign in: choose yourself from the people in this profile's local directory."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
 
 from ..store import queries
@@ -20,6 +21,7 @@ class SignInDialog(QDialog):
     def __init__(self, people: list[queries.StaffEntry], parent=None) -> None:
         super().__init__(parent)
         inner = load_widget("sign_in.ui", self)
+        inner.setWindowFlags(Qt.WindowType.Widget)  # embedded, not a second window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(inner)

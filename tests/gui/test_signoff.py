@@ -182,3 +182,29 @@ def test_export_runs_in_the_background_and_can_be_cancelled(qtbot, open_window, 
     with database.reading() as s:
         assert s.query(AuditEntry).filter(AuditEntry.action == "export").count() == 3
     dialog.reject()
+
+
+def test_oversight_note_sign_and_lock(qtbot, open_window, team, database):
+    window = open_window(team.manager_id)
+    dialog = window.open_note(child_id=team.child_ids[2])
+    qtbot.waitUntil(lambda: dialog.detail is not None, timeout=10000)
+    settle(qtbot, window)
+    f = dialog.form
+    assert f.signNoteButton.isVisible() and f.decisionEdit.isVisible()
+    type_into(qtbot, f.decisionEdit, "Increase visits to weekly")
+    type_into(qtbot, f.rationaleEdit, "School reports new worries")
+    settle(qtbot, window)
+    answer_confirmation(qtbot)
+    click(qtbot, window, f.signNoteButton)
+    qtbot.waitUntil(lambda: dialog.detail.state == RecordState.LOCKED, timeout=60000)
+    settle(qtbot, window)
+    assert f.decisionEdit.isReadOnly() and not f.signNoteButton.isVisible()
+    assert f.signaturesButton.isVisible() and f.addendumButton.isVisible()
+    assert "Signed by Morgan Manager (author)" in f.saveStateLabel.text()
+    click(qtbot, window, f.signaturesButton)
+    panel = dialog.sub_dialog
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=60000)
+    assert panel.report.all_ok and len(panel.model.rows) == 1
+    panel.accept()
+    dialog.accept()
+    settle(qtbot, window)
