@@ -5,8 +5,8 @@
     python packaging/build_info.py check DIR           # exit 0 if DIR was built from them
 
 The key covers everything that goes into the bundle: the git tree hashes of
-``supervision_app/``, ``ui/``, ``resources/`` and ``packaging/`` (spec included) and the blob
-of ``pyproject.toml`` *as they are in the working tree* (uncommitted edits and new files
+``supervision_app/``, ``ui/`` and ``resources/`` and the blobs of ``pyproject.toml``, the spec
+and its entry script, *as they are in the working tree* (uncommitted edits and new files
 count; ignored files such as ``__pycache__`` do not), plus the Python version, the platform
 and the installed distributions and their versions. It is computed with a private copy of
 the git index (``GIT_INDEX_FILE``), so the repository's own index is never touched.
@@ -29,7 +29,8 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLE_INPUTS = ("supervision_app", "ui", "resources", "packaging", "pyproject.toml")
+BUNDLE_INPUTS = ("supervision_app", "ui", "resources", "pyproject.toml",
+                 "packaging/supervision-app.spec", "packaging/entry_point.py")
 INFO_FILE = "BUILD-INFO.json"
 
 

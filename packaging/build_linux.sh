@@ -40,7 +40,7 @@ fi
 
 version=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 arch=$(uname -m)
-glibc=$(ldd --version 2>/dev/null | head -n 1 | awk '{print $NF}')
+glibc=$(ldd --version 2>/dev/null | awk 'NR == 1 {print $NF}' || true)
 bundle=dist/supervision-app
 name=supervision-recorder-$version-linux-$arch
 

@@ -1,0 +1,118 @@
+"""The self-test in-process (fast), and one version number everywhere."""
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import keyring
+import pytest
+
+from supervision_app import self_test
+from supervision_app.self_test import SelfTestFailed, run_self_test
+from supervision_app.version import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What the self-test must say it checked, in order (the bundle test expects the same).
+EXPECTED_CHECKS = (
+    "throwaway in-memory keyring installed",
+    "version ",
+    "resources found",
+    "Designer forms found",
+    "database migrations found",
+    "keyring backends discoverable",
+    "England's bank holidays load",
+    "throwaway encrypted profile created",
+    "small synthetic record written through the store",
+    "main window opened offscreen",
+    "signed by the supervisor",
+    "signed by the supervisee",
+    "locked record refuses changes",
+    "verified against the throwaway CA",
+    "audit chain intact",
+    "throwaway profile and keyring deleted",
+)
+
+
+def pyproject_version() -> str:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+def assert_all_checks_passed(output: str) -> None:
+    ok_lines = [line.strip() for line in output.splitlines() if line.strip().startswith("ok ")]
+    assert "FAIL" not in output, output
+    assert len(ok_lines) == len(EXPECTED_CHECKS), output
+    for line, expected in zip(ok_lines, EXPECTED_CHECKS):
+        assert expected in line, f"expected {expected!r} in {line!r}\n{output}"
+    assert "self-test passed" in output.splitlines()[-1], output
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    return folder
+
+
+def test_self_test_passes_and_says_what_it_checked(private_tmp, memory_keyring):
+    out = io.StringIO()
+    assert run_self_test(out=out) == 0, out.getvalue()
+    output = out.getvalue()
+    assert_all_checks_passed(output)
+    # It used its own keyring, put the previous one back, and left nothing behind.
+    assert keyring.get_keyring() is memory_keyring
+    assert memory_keyring.secrets == {}
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_self_test_prints_no_record_contents(private_tmp):
+    out = io.StringIO()
+    assert run_self_test(out=out) == 0
+    assert "Synthetic" not in out.getvalue()
+
+
+def test_first_failure_stops_with_a_clear_message_and_still_cleans_up(private_tmp, monkeypatch, memory_keyring):
+    def broken(self):
+        raise SelfTestFailed("England's bank holidays did not load")
+
+    monkeypatch.setattr(self_test._SelfTest, "calendar", broken)
+    out = io.StringIO()
+    assert run_self_test(out=out) == 1
+    output = out.getvalue()
+    assert "FAIL  calendar: England's bank holidays did not load" in output
+    assert "encrypted profile" not in output  # nothing after the first failure runs
+    assert "self-test FAILED" in output.splitlines()[-1]
+    assert list(private_tmp.iterdir()) == []
+    assert keyring.get_keyring() is memory_keyring
+
+
+def test_an_unexpected_error_is_reported_in_words(private_tmp, monkeypatch):
+    def crash(self):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(self_test._SelfTest, "record", crash)
+    out = io.StringIO()
+    assert run_self_test(out=out) == 1
+    assert "FAIL  record: OSError: disk on fire" in out.getvalue()
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_one_version_number_everywhere():
+    expected = pyproject_version()
+    assert __version__ == expected
+    assert metadata.version("supervision-recorder") == expected, (
+        "the installed package metadata is stale (the bundle copies it): run `pip install -e .`")
+    result = subprocess.run([sys.executable, "-m", "supervision_app.cli", "--version"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == expected, result.stdout
+
+
+def test_the_changelog_has_an_entry_for_this_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{pyproject_version()}]" in changelog
