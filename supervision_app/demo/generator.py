@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import queue
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,7 +34,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.orm import Session
 
 from ..domain.canonical import digest
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
@@ -223,8 +224,21 @@ _BATCH_LISTS = ("sessions", "notes", "discussions", "actions", "reviews", "adden
                 "signatures", "session_states", "note_states")
 
 
+GENERATION_CACHE_KIB = 131_072
+"""SQLite page cache for the writing connection while generating (128 MiB, restored
+afterwards): the random UUID keys spread index inserts over the whole file, and at
+council scale the default cache would re-read (and, under SQLCipher, decrypt) most pages."""
+
+
 class _Writer:
-    """Collects units and writes them in large Core executemany batches."""
+    """Collects units and writes them in large Core executemany batches.
+
+    Writing runs on one background thread with its own connection, while the caller's
+    thread goes on generating: sqlite releases the GIL while it executes (the triggers and
+    FTS5 tokenising are most of the cost), so on two cores generation and writing overlap.
+    Batches are written strictly in order, one transaction each; progress is reported on
+    the caller's thread; an error in the writer is raised in the caller's thread.
+    """
 
     def __init__(self, db, chunk_records: int, planned: int,
                  progress: ProgressCallback | None) -> None:
@@ -237,6 +251,11 @@ class _Writer:
                                             "action_reviews", "oversight_notes", "addenda",
                                             "signatures", "locked_sessions")}
         self._reset()
+        self._batches: queue.Queue = queue.Queue(maxsize=2)
+        self._written: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-data-writer", daemon=True)
+        self._thread.start()
 
     def _reset(self) -> None:
         self.batch: dict[str, list[dict]] = {name: [] for name in _BATCH_LISTS}
@@ -255,24 +274,7 @@ class _Writer:
         b = self.batch
         if not any(b.values()):
             return
-        with self.db.transaction() as session:
-            _insert(session, SupervisionSession, b["sessions"])
-            _insert(session, OversightNote, b["notes"])
-            _insert(session, CaseDiscussion, b["discussions"])
-            _insert(session, ActionItem, b["actions"])
-            _insert(session, ActionReview, b["reviews"])
-            _insert(session, Addendum, b["addenda"])
-            _insert(session, Signature, b["signatures"])
-            if b["session_states"]:
-                table = SupervisionSession.__table__
-                session.execute(
-                    update(table).where(table.c.id == bindparam("b_id"))
-                    .values(state=bindparam("b_state")), b["session_states"])
-            if b["note_states"]:
-                table = OversightNote.__table__
-                session.execute(
-                    update(table).where(table.c.id == bindparam("b_id"))
-                    .values(state=bindparam("b_state")), b["note_states"])
+        self._check()
         c = self.counts
         c["sessions"] += len(b["sessions"])
         c["case_discussions"] += len(b["discussions"])
@@ -282,15 +284,85 @@ class _Writer:
         c["addenda"] += len(b["addenda"])
         c["signatures"] += len(b["signatures"])
         c["locked_sessions"] += sum(1 for s in b["session_states"] if s["b_state"] == "locked")
-        self.done += len(b["sessions"]) + len(b["notes"])
+        self._batches.put(b)
         self._reset()
-        if self.progress is not None:
-            self.progress(self.done, self.planned)
+        self._report()
+
+    def close(self, *, write_rest: bool = True) -> None:
+        """Write what is left (unless abandoning) and wait for the writer; raise its
+        error, if any."""
+        try:
+            if write_rest:
+                self.flush()
+        finally:
+            self._batches.put(None)
+            self._thread.join()
+        if write_rest:
+            self._check()
+            self._report()
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _report(self) -> None:
+        while True:
+            try:
+                self.done += self._written.get_nowait()
+            except queue.Empty:
+                break
+            if self.progress is not None:
+                self.progress(self.done, self.planned)
+
+    def _run(self) -> None:
+        connection = None
+        previous_cache = None
+        try:
+            while True:
+                batch = self._batches.get()
+                if batch is None:
+                    return
+                if self._error is not None:
+                    continue  # drain, so the producer never blocks
+                try:
+                    if connection is None:
+                        connection = self.db.engine.connect()
+                        previous_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+                        connection.exec_driver_sql(f"PRAGMA cache_size = -{GENERATION_CACHE_KIB}")
+                        connection.commit()
+                    with connection.begin():
+                        _write_batch(connection, batch)
+                    self._written.put(len(batch["sessions"]) + len(batch["notes"]))
+                except BaseException as error:  # raised again on the caller's thread
+                    self._error = error
+        finally:
+            if connection is not None:
+                try:
+                    connection.exec_driver_sql(f"PRAGMA cache_size = {previous_cache}")
+                    connection.commit()
+                finally:
+                    connection.close()
 
 
-def _insert(session: Session, model, rows: list[dict]) -> None:
+def _write_batch(connection, b: dict[str, list[dict]]) -> None:
+    _insert(connection, SupervisionSession, b["sessions"])
+    _insert(connection, OversightNote, b["notes"])
+    _insert(connection, CaseDiscussion, b["discussions"])
+    _insert(connection, ActionItem, b["actions"])
+    _insert(connection, ActionReview, b["reviews"])
+    _insert(connection, Addendum, b["addenda"])
+    _insert(connection, Signature, b["signatures"])
+    # Only now may the signed records lock: their parts are in.
+    for model, rows in ((SupervisionSession, b["session_states"]), (OversightNote, b["note_states"])):
+        if rows:
+            table = model.__table__
+            connection.execute(update(table).where(table.c.id == bindparam("b_id"))
+                               .values(state=bindparam("b_state")), rows)
+
+
+def _insert(connection, model, rows: list[dict]) -> None:
     if rows:
-        session.execute(insert(model.__table__), rows)
+        connection.execute(insert(model.__table__), rows)
 
 
 # ------------------------------------------------------------------------------ people
@@ -769,9 +841,13 @@ def _write_streams(db, contexts: list[_TeamContext], *, chunk_records: int,
     planned += int(sum(len(c.children) * c.note_rate * (c.today - c.first_day).days / 365.25
                        for c in contexts))
     writer = _Writer(db, chunk_records, planned, progress)
-    for _at, _team, _seq, unit in heapq.merge(*(_team_stream(c) for c in contexts)):
-        writer.add(unit)
-    writer.flush()
+    try:
+        for _at, _team, _seq, unit in heapq.merge(*(_team_stream(c) for c in contexts)):
+            writer.add(unit)
+    except BaseException:
+        writer.close(write_rest=False)
+        raise
+    writer.close()
     return writer.counts
 
 

@@ -303,3 +303,14 @@ def test_a_council_slice_scales_to_the_design_figures(tmp_path, memory_keyring):
 def test_bad_slice_parameters_are_refused(database):
     with pytest.raises(ValueError):
         populate_council(database, today=TODAY, teams=0)
+
+
+def test_a_failed_write_is_raised_not_lost(database, monkeypatch):
+    from supervision_app.demo import generator
+
+    def fail(connection, batch):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(generator, "_write_batch", fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        populate_council(database, today=TODAY, teams=1, workers_per_team=1, years=1, children=5)

@@ -130,7 +130,7 @@ def _scope_triggers() -> list[str]:
                 BEGIN UPDATE search_key SET session_id = {session_expr}, team_id = {team_expr}
                       WHERE record_id = NEW.id; END""")
     return record_scope + [
-        f"""CREATE TRIGGER supervision_session_search_scope AFTER UPDATE OF team_id
+        """CREATE TRIGGER supervision_session_search_scope AFTER UPDATE OF team_id
             ON supervision_session BEGIN
               UPDATE search_key SET team_id = NEW.team_id
                WHERE record_id = NEW.id
