@@ -469,8 +469,13 @@ class _SelfTest:
             self.db = None
 
 
-def run_self_test(out: TextIO = sys.stdout) -> int:
-    """Run every check, printing one line each to ``out``; 0 if all passed, 1 otherwise."""
+def run_self_test(out: TextIO | None = sys.stdout) -> int:
+    """Run every check, printing one line each to ``out``; 0 if all passed, 1 otherwise.
+
+    ``out`` may be ``None`` (a windowed Windows executable has no console): then only the
+    exit code tells; run the console executable to read the checks."""
+    if out is None:
+        out = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     previous_platform = _force_offscreen()
     report = _Reporter(out)
     report.line("Supervision Recorder self-test")
