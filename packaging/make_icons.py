@@ -59,7 +59,8 @@ def ico_bytes(images: list[bytes], sizes: tuple[int, ...]) -> bytes:
 
 
 def main() -> int:
-    _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    if QGuiApplication.instance() is None:
+        QGuiApplication(sys.argv[:1])  # Qt needs an application object to render
     renderer = QSvgRenderer(str(ICONS / "app-icon.svg"))
     if not renderer.isValid():
         print("app-icon.svg is not a valid SVG", file=sys.stderr)

@@ -39,9 +39,9 @@ def _headless_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built() -> Path:
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("PyInstaller") is None:
         pytest.fail("PyInstaller is not installed: pip install -e '.[package]'")
     result = subprocess.run(
         ["bash", str(ROOT / "packaging" / "build_linux.sh"), "--no-self-test"],
