@@ -59,14 +59,14 @@ def ico_bytes(images: list[bytes], sizes: tuple[int, ...]) -> bytes:
 
 
 def main() -> int:
-    if QGuiApplication.instance() is None:
-        QGuiApplication(sys.argv[:1])  # Qt needs an application object to render
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # Qt needs one to render
     renderer = QSvgRenderer(str(ICONS / "app-icon.svg"))
     if not renderer.isValid():
         print("app-icon.svg is not a valid SVG", file=sys.stderr)
         return 1
     (ICONS / "app-icon.png").write_bytes(png_bytes(render(renderer, 256)))
     (ICONS / "app-icon.ico").write_bytes(ico_bytes([png_bytes(render(renderer, s)) for s in ICO_SIZES], ICO_SIZES))
+    app.processEvents()
     print(f"wrote {ICONS / 'app-icon.png'} and {ICONS / 'app-icon.ico'}")
     return 0
 
