@@ -18,6 +18,8 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from .version import __version__
+
 APP_NAME = "SupervisionRecorder"
 EXIT_STARTUP_REFUSED = 2
 
@@ -37,6 +39,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="open a demo profile filled with synthetic data (made on first use)")
     parser.add_argument("--as", dest="username", metavar="USERNAME",
                         help="sign in as this person from the local directory")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation with a throwaway profile, then exit")
     return parser
 
 
@@ -172,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv[:split])
         return run_report(args, argv[split + 1:])
     args = _build_parser().parse_args(argv)
+    if args.self_test:
+        from .self_test import run_self_test
+
+        return run_self_test(out=sys.stdout)
     return run_desktop(args)
 
 
