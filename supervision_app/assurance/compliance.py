@@ -12,8 +12,8 @@ What counts (DESIGN.md §3 and issue 7):
 - record timeliness: shared within 5 working days of the session, signed by the supervisee
   within 5 working days of sharing;
 - open and overdue actions count actions agreed in signed records;
-- unresolved disagreements count every record in which the supervisee disagreed and the
-  disagreement is not marked resolved, whatever its age;
+- unresolved disagreements count every record in which the supervisee disagreed and no
+  manager has recorded a resolution (``disagreement_resolution``), whatever its age;
 - management oversight: a signed oversight note, or a case discussion in a signed
   supervision record, within the configured interval.
 
@@ -48,6 +48,7 @@ from ..store.models import (
     ActionItem,
     CaseDiscussion,
     Child,
+    DisagreementResolution,
     OversightNote,
     Signature,
     Staff,
@@ -416,7 +417,10 @@ def compliance_dashboard(
             .where(live_session, SupervisionSession.supervisee_id.in_(in_scope_staff),
                    SupervisionSession.state != _DRAFT,
                    SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
-                   SupervisionSession.disagreement_resolved.is_(False))):
+                   SupervisionSession.disagreement_resolved.is_(False),
+                   ~select(DisagreementResolution.id).where(
+                       DisagreementResolution.session_id == SupervisionSession.id,
+                       DisagreementResolution.tombstone.is_(False)).exists())):
         refs[wid]["unresolved_disagreements"].append(RecordRef(
             kind="supervision", record_id=sid, when=london_date(held_at), staff_id=wid,
             staff_name=names[wid], team_id=team_of[wid],

@@ -30,6 +30,7 @@ from ..domain.vocabulary import Agreement, RecordState, Role
 from ..store.models import (
     ActionItem,
     CaseDiscussion,
+    DisagreementResolution,
     OversightNote,
     Signature,
     Staff,
@@ -172,7 +173,11 @@ def quality_signals(
             select(SupervisionSession.id, SupervisionSession.supervisee_id, SupervisionSession.held_at,
                    SupervisionSession.state, SupervisionSession.supervisee_agreement,
                    SupervisionSession.disagreement_resolved, SupervisionSession.updated_at,
-                   supervisee_sig.c.signed_at, *scols)
+                   supervisee_sig.c.signed_at,
+                   select(DisagreementResolution.id)
+                   .where(DisagreementResolution.session_id == SupervisionSession.id,
+                          DisagreementResolution.tombstone.is_(False))
+                   .exists().label("has_resolution"), *scols)
             .outerjoin(supervisee_sig, supervisee_sig.c.record_id == SupervisionSession.id)
             .where(*session_conditions)):
         held_on = london_date(row.held_at)
@@ -186,7 +191,7 @@ def quality_signals(
                 out.append(Signal(SignalKind.SIGNED_LATE, **base,
                                   detail=f"Signed {days} days after the session"))
         if (row.supervisee_agreement == Agreement.DISAGREES.value and not row.disagreement_resolved
-                and (today - held_on).days > settings.disagreement_days):
+                and not row.has_resolution and (today - held_on).days > settings.disagreement_days):
             out.append(Signal(SignalKind.DISAGREEMENT_UNRESOLVED, **base,
                               detail=f"Open for {(today - held_on).days} days"))
         if near_duplicates:

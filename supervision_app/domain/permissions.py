@@ -31,6 +31,7 @@ class Operation(StrEnum):
     ADD_ADDENDUM = "add_addendum"
     EXPORT = "export"
     UPDATE_STATUS = "update_status"  # of an action item
+    RESOLVE_DISAGREEMENT = "resolve_disagreement"  # the supervisee's, by a manager above
     GRADE = "grade"  # quality assurance audit
     SET_POLICY = "set_policy"
     MANAGE_DIRECTORY = "manage_directory"
@@ -219,6 +220,15 @@ def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> De
         if not is_supervisee:
             return _no("Only the supervisee can respond to and sign their record.")
         return _lifecycle(RecordKind.SUPERVISION, t.state, supervisee_events[op])
+    if op == Operation.RESOLVE_DISAGREEMENT:
+        # DESIGN.md §2: a disagreement is flagged to the next manager up, who resolves it.
+        if is_supervisor or is_supervisee:
+            return _no("A disagreement is resolved by a manager above the supervisor, not by "
+                       "the supervisor or the supervisee.")
+        if not line_manages:
+            return _no("Only a manager of the supervisee's team, above their supervisor, can "
+                       "record how a disagreement was resolved.")
+        return _yes()
     if op == Operation.ADD_ADDENDUM:
         if not (is_supervisor or is_supervisee):
             return _no("Only the supervisor or supervisee can add an addendum.")

@@ -250,6 +250,24 @@ class MainWindow(QMainWindow):
         self.note_dialog = dialog
         return dialog
 
+    def open_resolution(self, session_id: str):
+        """Record how a supervisee's disagreement was resolved (a manager above the
+        supervisor); the page or record behind the dialog shows it once stored."""
+        from .resolution_dialog import ResolutionDialog
+
+        dialog = ResolutionDialog(self.ctx, session_id, parent=self)
+        dialog.resolved.connect(self._resolved)
+        dialog.setModal(True)
+        dialog.show()
+        self.resolution_dialog = dialog
+        return dialog
+
+    def _resolved(self, session_id: str) -> None:
+        if self.editor is not None and self.editor.session_id == session_id:
+            self.editor.reload(focus=lambda: self.editor.form.responseGroup)
+        self.refresh_all()  # the flag and the counts change
+        self.history_page.refresh()
+
     def open_export(self, worker_id: str | None = None):
         """The export dialog over the team's workers (or just the worker shown)."""
         from .signing import ExportDialog

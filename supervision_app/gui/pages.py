@@ -128,7 +128,8 @@ SESSION_COLUMNS = [
     Column("State", lambda r: r.state, background=lambda r: STATE_COLOURS[r.state]),
     Column("Children discussed", lambda r: r.discussions, align_right=True),
     Column("Response", lambda r: r.agreement,
-           text=lambda r: {"agrees": "Agrees", "disagrees": "Disagrees"}.get(r.agreement or "", ""),
+           text=lambda r: {"agrees": "Agrees", "disagrees": "Disagrees" if r.disagreement_open
+                           else "Disagreed (resolved)"}.get(r.agreement or "", ""),
            foreground=lambda r: ALERT if r.disagreement_open else None),
     Column("Due", lambda r: r.sign_by or r.share_by,
            text=lambda r: ("Sign by " + format_date(r.sign_by)) if r.state in (
@@ -167,6 +168,9 @@ class TeamPage(Page):
                     order=Qt.SortOrder.DescendingOrder)
         f.flaggedTable.activated.connect(lambda _i: self.open_flagged())
         f.openFlaggedButton.clicked.connect(self.open_flagged)
+        f.resolveFlaggedButton.clicked.connect(self.resolve_flagged)
+        f.flaggedTable.selectionModel().currentRowChanged.connect(
+            lambda *_a: self._update_flagged_buttons())
         f.flaggedGroup.setVisible(False)
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_session)
 
@@ -193,6 +197,7 @@ class TeamPage(Page):
         self.flagged_model.set_rows(flagged)
         select_first(self.form.flaggedTable)
         self.form.flaggedGroup.setVisible(bool(flagged))
+        self._update_flagged_buttons()
         self.loaded.emit()
 
     def open_history(self) -> None:
@@ -213,6 +218,17 @@ class TeamPage(Page):
         row = current_row(self.form.flaggedTable)
         if row is not None:
             self.ctx.window.open_session(row.session_id)
+
+    def resolve_flagged(self) -> None:
+        row = current_row(self.form.flaggedTable)
+        if row is not None and row.can_resolve:
+            self.ctx.window.open_resolution(row.session_id)
+
+    def _update_flagged_buttons(self) -> None:
+        row = current_row(self.form.flaggedTable)
+        f = self.form
+        f.openFlaggedButton.setEnabled(row is not None)
+        f.resolveFlaggedButton.setEnabled(row is not None and row.can_resolve)
 
 
 class HistoryPage(Page):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.text_rules import InvalidInput, check_not_future, check_order, clean_text, parse_date
-from ..domain.time_rules import LONDON, format_date, london, london_date, utc_now
+from ..domain.time_rules import LONDON, format_date, format_london, london, london_date, utc_now
 from ..domain.vocabulary import Agreement, RecordState, SessionType
 from ..store import queries
 from ..store import supervision_records as sr
@@ -143,6 +143,7 @@ class SessionEditor(QWidget):
         f.saveResponseButton.clicked.connect(self.save_response)
         f.disagreeRadio.toggled.connect(self._agreement_toggled)
         f.signButton.clicked.connect(self.sign)
+        f.resolveButton.clicked.connect(self.resolve)
         f.signaturesButton.clicked.connect(self.show_signatures)
         f.addendumButton.clicked.connect(lambda: self.open_addendum(None))
         self.addenda_model = RowsModel(ADDENDA_COLUMNS, self)
@@ -438,6 +439,23 @@ class SessionEditor(QWidget):
                                    "manager's manager.")
         else:
             f.responseHint.setText("")
+        f.responseHint.setVisible(bool(f.responseHint.text()))
+        self._show_resolution(d)
+
+    def _show_resolution(self, d: queries.SessionDetail) -> None:
+        """How the disagreement was resolved (by a manager above the supervisor), and the
+        button for that manager while it is still open."""
+        f = self.form
+        words = [f"Resolved by {r.resolved_by_name}, {format_london(r.resolved_at)}: {r.note}"
+                 for r in d.resolutions]
+        if not words and d.disagreement_resolved:
+            words = ["This disagreement has been marked resolved."]
+        f.resolutionLabel.setText("\n\n".join(words))
+        f.resolutionLabel.setVisible(bool(words))
+        for w in (f.resolveHint, f.resolveButton):
+            w.setVisible(d.can_resolve)
+        if words and d.supervisee_agreement == Agreement.DISAGREES.value:
+            f.responseState.setText("Disagreement recorded and resolved. It stays on the record.")
 
     def _show_signing(self, d: queries.SessionDetail) -> None:
         f = self.form
@@ -519,6 +537,11 @@ class SessionEditor(QWidget):
             self._message("Signing… the record and its PDF are being signed; this takes a few seconds.")
         else:
             self._message("")
+
+    def resolve(self) -> None:
+        d = self.detail
+        if d is not None and d.can_resolve:
+            self.dialog = self.ctx.window.open_resolution(d.session_id)
 
     def show_signatures(self) -> None:
         d = self.detail

@@ -233,6 +233,20 @@ class Signature(Synced, Base):
     signature_value: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class DisagreementResolution(Synced, Base):
+    """How a supervisee's disagreement was resolved, recorded by a manager above the
+    supervisor (DESIGN.md §2). Insert-only (migration 0007): the disagreement itself stays
+    on the record, and a resolution, once written, is never changed or removed; a record
+    with a resolution no longer counts as an unresolved disagreement."""
+
+    __tablename__ = "disagreement_resolution"
+    __table_args__ = (*_text_limit("note"),)
+    session_id: Mapped[str] = mapped_column(ForeignKey("supervision_session.id"), index=True)
+    resolved_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text)
+
+
 class RecordDocument(Synced, Base):
     """A signed PDF of a record at one stage of its sign-off. Insert-only: each signature
     adds a new document (the supervisee's as an incremental update of the supervisor's),

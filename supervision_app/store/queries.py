@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import and_, bindparam, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
@@ -47,6 +47,7 @@ from .models import (
     ActionReview,
     CaseDiscussion,
     Child,
+    DisagreementResolution,
     OversightNote,
     Staff,
     SupervisionSession,
@@ -65,7 +66,7 @@ from .supervision_records import (
 __all__ = [
     "StaffEntry", "WorkerRow", "SessionRow", "ActionRow", "ChildRow", "ChronologyEntry",
     "ChildDetail", "ReviewDetail", "ActionDetail", "DiscussionDetail", "SessionDetail",
-    "NoteDetail", "SearchResult", "TeamPolicyRow",
+    "NoteDetail", "SearchResult", "TeamPolicyRow", "ResolutionRow",
     "directory", "load_actor", "team_overview", "worker_history", "my_records", "my_actions",
     "my_children", "children_allocated_to", "find_children", "child_chronology", "flagged_disagreements",
     "session_detail", "oversight_note_detail", "search", "team_policies", "team_policy",
@@ -78,6 +79,22 @@ _AWAITING = (RecordState.SHARED.value, RecordState.SUPERVISOR_SIGNED.value)
 def _require(decision) -> None:
     if not decision:
         raise NotAllowed(decision.reason)
+
+
+# A supervisee's disagreement counts as resolved once a manager above the supervisor has
+# recorded a resolution (table ``disagreement_resolution``, insert-only), or when the record
+# arrived already marked resolved (``supervision_session.disagreement_resolved``).
+_HAS_RESOLUTION = (
+    exists().where(DisagreementResolution.session_id == SupervisionSession.id,
+                   DisagreementResolution.tombstone.is_(False))
+    .correlate(SupervisionSession)
+)
+
+
+def unresolved_disagreement():
+    """SQL condition: the supervisee disagreed and nobody has resolved it yet."""
+    return and_(SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
+                SupervisionSession.disagreement_resolved.is_(False), ~_HAS_RESOLUTION)
 
 
 # --------------------------------------------------------------------------- directory
@@ -172,9 +189,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
                        .where(mine, live, SupervisionSession.state.in_(_AWAITING))
                        .group_by(SupervisionSession.supervisee_id))
     disagreements = _counts(session, select(SupervisionSession.supervisee_id, func.count())
-                            .where(mine, live,
-                                   SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
-                                   SupervisionSession.disagreement_resolved.is_(False))
+                            .where(mine, live, unresolved_disagreement())
                             .group_by(SupervisionSession.supervisee_id))
     rows = []
     for w in workers:
@@ -212,6 +227,7 @@ class SessionRow:
     disagreement_open: bool
     share_by: date
     sign_by: date | None
+    can_resolve: bool = False  # the actor may record how the open disagreement was resolved
 
 
 _Supervisee = aliased(Staff)
@@ -226,6 +242,7 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
     statement = (  # only the columns a list shows: the record text stays on disk, encrypted
         select(S.id, S.held_at, S.supervisee_id, S.supervisor_id, S.team_id, S.state,
                S.session_type, S.supervisee_agreement, S.disagreement_resolved, S.shared_at,
+               _HAS_RESOLUTION.label("has_resolution"),
                _Supervisee.display_name.label("supervisee_name"),
                _Supervisor.display_name.label("supervisor_name"), discussed.label("discussed"))
         .join(_Supervisee, _Supervisee.id == SupervisionSession.supervisee_id)
@@ -235,8 +252,11 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
     )
     out = []
     for row in session.execute(statement):
-        if not decide(actor, Operation.VIEW, session_target(row)):
+        target = session_target(row)
+        if not decide(actor, Operation.VIEW, target):
             continue
+        disagreement_open = (row.supervisee_agreement == Agreement.DISAGREES.value
+                             and not row.disagreement_resolved and not row.has_resolution)
         deadlines = record_deadlines(london_date(row.held_at),
                                      london_date(row.shared_at) if row.shared_at else None)
         out.append(SessionRow(
@@ -244,9 +264,10 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
             supervisee_name=row.supervisee_name, supervisor_name=row.supervisor_name,
             session_type=SessionType(row.session_type), state=RecordState(row.state),
             discussions=row.discussed, agreement=row.supervisee_agreement,
-            disagreement_open=(row.supervisee_agreement == Agreement.DISAGREES.value
-                               and not row.disagreement_resolved),
+            disagreement_open=disagreement_open,
             share_by=deadlines.share_by, sign_by=deadlines.sign_by,
+            can_resolve=disagreement_open and decide(
+                actor, Operation.RESOLVE_DISAGREEMENT, target).allowed,
         ))
     return out
 
@@ -268,8 +289,7 @@ def flagged_disagreements(session: Session, actor: Actor) -> list[SessionRow]:
     if not actor.managed_team_ids and not actor.sees_all_teams:
         return []
     conditions = [
-        SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
-        SupervisionSession.disagreement_resolved.is_(False),
+        unresolved_disagreement(),
         SupervisionSession.supervisor_id != actor.staff_id,
         SupervisionSession.supervisee_id != actor.staff_id,
     ]
@@ -547,6 +567,26 @@ def _signatures(session: Session, record_kind: str, record_id: str) -> list[Sign
     return [SignatureRow(r[0], r[1], r[2]) for r in rows]
 
 
+@dataclass(frozen=True)
+class ResolutionRow:
+    """How a disagreement was resolved, by whom and when (insert-only)."""
+
+    resolution_id: str
+    resolved_by_name: str
+    resolved_at: datetime
+    note: str
+
+
+def resolutions_of(session: Session, session_id: str) -> list[ResolutionRow]:
+    return [ResolutionRow(*r) for r in session.execute(
+        select(DisagreementResolution.id, Staff.display_name, DisagreementResolution.resolved_at,
+               DisagreementResolution.note)
+        .join(Staff, Staff.id == DisagreementResolution.resolved_by)
+        .where(DisagreementResolution.session_id == session_id,
+               DisagreementResolution.tombstone.is_(False))
+        .order_by(DisagreementResolution.resolved_at))]
+
+
 def addenda_of(session: Session, actor: Actor, record_kind: str, record_id: str) -> list[AddendumRow]:
     """The addenda to a record: signed ones for everyone who sees the record, drafts only
     for their author."""
@@ -609,6 +649,8 @@ class SessionDetail:
     signatures: tuple[SignatureRow, ...] = ()
     addenda: tuple[AddendumRow, ...] = ()
     can_add_addendum: bool = False
+    resolutions: tuple[ResolutionRow, ...] = ()  # of the supervisee's disagreement
+    can_resolve: bool = False
 
 
 def _action_detail(action: ActionItem, names: dict[str, str]) -> ActionDetail:
@@ -669,6 +711,8 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
     record_event(session, actor_id=actor.staff_id, action="view",
                  record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
     asye = supervisee.asye_start
+    resolutions = tuple(resolutions_of(session, row.id))
+    disagreed = row.supervisee_agreement == Agreement.DISAGREES.value
     return SessionDetail(
         session_id=row.id, version=row.version, state=RecordState(row.state),
         supervisee_id=row.supervisee_id, supervisee_name=names.get(row.supervisee_id, ""),
@@ -684,7 +728,7 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
         next_session_on=row.next_session_on, shared_at=row.shared_at,
         supervisee_comments=row.supervisee_comments,
         supervisee_agreement=row.supervisee_agreement, disagreement=row.disagreement,
-        disagreement_resolved=row.disagreement_resolved,
+        disagreement_resolved=row.disagreement_resolved or bool(resolutions),
         reviews=reviews, discussions=discussions,
         actions=[_action_detail(a, names) for a in actions if a.case_discussion_id is None],
         owners=[(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])
@@ -699,6 +743,9 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
         signatures=tuple(_signatures(session, RecordKind.SUPERVISION.value, row.id)),
         addenda=tuple(addenda_of(session, actor, RecordKind.SUPERVISION.value, row.id)),
         can_add_addendum=decide(actor, Operation.ADD_ADDENDUM, target).allowed,
+        resolutions=resolutions,
+        can_resolve=(disagreed and not row.disagreement_resolved and not resolutions
+                     and decide(actor, Operation.RESOLVE_DISAGREEMENT, target).allowed),
     )
 
 

@@ -64,6 +64,7 @@ from .models import (
     ActionReview,
     CaseDiscussion,
     Child,
+    DisagreementResolution,
     OversightNote,
     ServiceArea,
     Staff,
@@ -78,6 +79,7 @@ __all__ = [
     "create_session", "update_session", "add_case_discussion", "update_case_discussion",
     "remove_case_discussion", "move_case_discussion", "add_action", "update_action",
     "remove_action", "set_action_review", "share_session", "withdraw_session", "respond",
+    "resolve_disagreement", "RESOLUTION_NOTE",
     "create_oversight_note", "update_oversight_note", "set_action_status", "set_team_policy",
     "find_child",
 ]
@@ -672,6 +674,42 @@ def respond(
     record_event(session, actor_id=actor.staff_id, action="respond",
                  record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
     session.flush()
+
+
+RESOLUTION_NOTE = "How the disagreement was resolved"
+
+
+def resolve_disagreement(session: Session, actor: Actor, session_id: str, *, note: str) -> str:
+    """A manager above the supervisor records how the supervisee's disagreement was
+    resolved: who, when and a note (required). The disagreement itself stays on the record;
+    the resolution is a row of its own, never changed or removed (migration 0007), so it can
+    be added to a signed and locked record. Returns the resolution's id."""
+    row = _get_session(session, session_id)
+    _require(decide(actor, Operation.RESOLVE_DISAGREEMENT, session_target(row)))
+    if row.supervisee_agreement != Agreement.DISAGREES.value:
+        raise InvalidInput("The supervisee has not recorded a disagreement on this record, so "
+                           "there is nothing to resolve.")
+    text = clean_text(RESOLUTION_NOTE, note)
+    if not text.strip():
+        raise InvalidInput(f"{RESOLUTION_NOTE}: say how it was resolved (what was agreed or "
+                           "decided, and with whom), so the record shows it.")
+    earlier = session.execute(
+        select(DisagreementResolution.resolved_at, Staff.display_name)
+        .join(Staff, Staff.id == DisagreementResolution.resolved_by)
+        .where(DisagreementResolution.session_id == session_id,
+               DisagreementResolution.tombstone.is_(False))
+        .order_by(DisagreementResolution.resolved_at).limit(1)).first()
+    if earlier is not None:
+        raise InvalidInput(f"{earlier[1]} already recorded the resolution of this disagreement "
+                           f"on {london_date(earlier[0]):%d/%m/%Y}; it cannot be changed.")
+    resolution = DisagreementResolution(
+        session_id=session_id, resolved_by=actor.staff_id, resolved_at=utc_now(), note=text,
+        updated_by=actor.staff_id)
+    session.add(resolution)
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="resolve_disagreement",
+                 record_kind=RecordKind.SUPERVISION.value, record_id=session_id)
+    return resolution.id
 
 
 # --------------------------------------------------------------------------- oversight notes

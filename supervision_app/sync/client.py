@@ -9,6 +9,12 @@ Use it from a background worker (it blocks on the network)::
     client.status()                           # last sync, pending changes, last error
     client.pending_conflicts()                # versions that lost, for the user to choose
     client.resolve_conflict(conflict_id, keep="server" | "mine")
+    client.enrol_certificate(credential_store)  # the server's CA certifies this laptop's key
+
+With a credential store (given to the constructor or to ``enrol_certificate``) every sync
+also fetches the CA's revocation list (a 304 when unchanged) and saves it, so a
+certificate revoked on the server stops signing here at the next sync; if the server's CA
+has been rotated, the laptop enrols its key with the new CA.
 
 Rows from the server are written with plain SQL on one connection, in one transaction per
 page together with the cursor that covers them, so a laptop killed at any moment resumes
@@ -30,7 +36,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import httpx
 
@@ -41,12 +47,19 @@ from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush 
 from ..store.database import Database
 from ..store.models import Base
 from . import protocol as p
+from . import search_index
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from ..security.credentials import CredentialStore
 
 log = logging.getLogger("supervision_app.sync.client")
 
 TOKEN_NAME = "sync-token"
 PUSH_BATCH = 200
 PUSH_MAX_BYTES = 16 * 1024 * 1024
+BULK_ROWS = 200  # a pulled page this large is indexed set-based (search_index.rebuild)
 
 
 class SyncError(Exception):
@@ -187,13 +200,16 @@ def _parse_answer(model, response: httpx.Response):
 class SyncClient:
     def __init__(self, database: Database, server_url: str, *, secret_store: SecretStore | None = None,
                  http: httpx.Client | None = None, timeout: float = 30.0,
-                 page_size: int = p.DEFAULT_PAGE, verify: bool | str = True) -> None:
+                 page_size: int = p.DEFAULT_PAGE, verify: bool | str = True,
+                 credentials: "CredentialStore | None" = None) -> None:
         self.db = database
+        self.credentials = credentials
         self.server_url = server_url.rstrip("/")
         self.secrets = secret_store or SecretStore(database.profile.profile_id)
         self.http = http or httpx.Client(base_url=self.server_url, timeout=timeout, verify=verify)
         self.page_size = page_size
-        self._lock = threading.Lock()
+        self.bulk_rows = BULK_ROWS
+        self._lock = threading.RLock()  # sync() may enrol again (CA rotated)
 
     # -- state ---------------------------------------------------------------------------
 
@@ -271,8 +287,10 @@ class SyncClient:
     # -- HTTP -------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, content: str | bytes | None = None,
-                 params: dict[str, Any] | None = None, auth: bool = True) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
+                 params: dict[str, Any] | None = None, auth: bool = True,
+                 accept: tuple[int, ...] = (200,), extra_headers: dict[str, str] | None = None,
+                 ) -> httpx.Response:
+        headers = {"Content-Type": "application/json", **(extra_headers or {})}
         if auth:
             token = self.secrets.get(TOKEN_NAME)
             if not token:
@@ -286,7 +304,7 @@ class SyncClient:
         except httpx.TransportError:
             raise ServerUnreachable("The sync server could not be reached. Your changes are kept "
                                     "on this laptop and will be sent at the next sync.") from None
-        if response.status_code == 200:
+        if response.status_code in accept:
             return response
         try:
             message = response.json().get("error", "")
@@ -312,6 +330,7 @@ class SyncClient:
             try:
                 self._push(report, progress)
                 self._pull(report, progress)
+                self._refresh_crl()
             except SyncError as error:
                 self._record_outcome(str(error))
                 raise
@@ -330,6 +349,77 @@ class SyncClient:
             report = SyncReport()
             self._pull(report, progress)
             return report
+
+    # certificates
+
+    def enrol_certificate(self, credential_store: "CredentialStore | None" = None) -> "x509.Certificate":
+        """Have the server's CA certify this laptop's signing key for the person signed in
+        (a key is made on first use; its passphrase goes to the keyring). The certificate
+        and the CA certificate are installed in ``credential_store``, with the current
+        revocation list."""
+        from cryptography.hazmat.primitives import serialization
+
+        from ..security import pki
+
+        store = credential_store or self.credentials
+        if store is None:
+            raise ValueError("a credential store is needed to enrol a certificate")
+        self.credentials = store
+        with self._lock:
+            with self._raw(write=False) as cur:
+                staff_id = self._get(cur, "staff_id")
+                found = cur.execute("SELECT display_name FROM staff WHERE id = ?", (staff_id,)).fetchone()
+            if not staff_id:
+                raise SignInNeeded("Sign in to the sync server before asking for a signing certificate.")
+            name = " ".join((found[0] if found else "Staff member").split())[:64] or "Staff member"
+            csr = store.certificate_request(staff_id, name)
+            body = p.CertificateRequest(csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode())
+            response = self._request("POST", "/v1/certificates", content=body.model_dump_json())
+            issued = _parse_answer(p.CertificateIssued, response)
+            store.install_certificate(staff_id, issued.certificate_pem.encode(),
+                                      issued.ca_certificate_pem.encode())
+            with self._raw() as cur:
+                self._set(cur, "crl_etag", "")
+                self._audit(cur, "certificate_enrolled", "", "")
+            self._refresh_crl(enrolling=True)
+            log.info("signing certificate installed (serial %s)", issued.serial)
+            return pki.load_certificate(issued.certificate_pem.encode())
+
+    def _refresh_crl(self, enrolling: bool = False) -> None:
+        """Fetch the CA's revocation list if it changed and keep it where signing checks
+        it. A list this laptop's CA did not sign means the server's CA was rotated: enrol
+        the signing key with the new one (once)."""
+        store = self.credentials
+        if store is None:
+            return
+        from ..security import pki
+        from ..security.credentials import CredentialsUnavailable
+
+        with self._raw(write=False) as cur:
+            tag = self._get(cur, "crl_etag", "") or ""
+            staff_id = self._get(cur, "staff_id")
+        response = self._request("GET", "/v1/crl", auth=False, accept=(200, 304, 404),
+                                 extra_headers={"If-None-Match": tag} if tag else None)
+        if response.status_code != 200:
+            return  # unchanged, or the server has no CA
+        try:
+            crl = pki.load_crl(response.content)
+        except ValueError:
+            raise SyncError("The sync server sent a revocation list that could not be read.") from None
+        ca_pem = store.ca_certificate_pem()
+        ca = pki.load_certificate(ca_pem) if ca_pem else None
+        if ca is None or crl.issuer != ca.subject or not crl.is_signature_valid(ca.public_key()):
+            if enrolling or not staff_id or not store.has_key(staff_id):
+                return
+            log.info("the organisation CA has changed: enrolling the signing key again")
+            try:
+                self.enrol_certificate(store)
+            except CredentialsUnavailable as problem:
+                log.warning("could not enrol with the new CA: %s", type(problem).__name__)
+            return
+        store.save_crl(response.content)
+        with self._raw() as cur:
+            self._set(cur, "crl_etag", response.headers.get("ETag", ""))
 
     # push
 
@@ -480,7 +570,20 @@ class SyncClient:
         resyncing = self._get(cur, "resync") == "1"
         rows = [row.model_dump(mode="json") for row in page.rows]
         pending = {r[0] for r in cur.execute("SELECT DISTINCT row_id FROM sync_outbox")}
-        report.pulled += self._apply_rows(cur, rows, pending)
+        if len(rows) >= self.bulk_rows:
+            # a large page (a first sync): the search index is written set-based after
+            # the rows, with its per-row triggers suspended in this transaction
+            with search_index.triggers_suspended(cur):
+                written = self._apply_rows(cur, rows, pending)
+                search_index.load_page(cur, written)
+                search_index.rebuild(cur, written)
+                search_index.fix_scope(cur, written)
+        else:
+            written = self._apply_rows(cur, rows, pending)
+            if any(written.get(table) for table in search_index.PARENT_TABLES):
+                search_index.load_page(cur, written)
+                search_index.fix_scope(cur, written)
+        report.pulled += sum(len(ids) for ids in written.values())
         if resyncing and rows:
             cur.executemany("INSERT OR IGNORE INTO sync_seen (row_id) VALUES (?)",
                             [(row["id"],) for row in rows])
@@ -518,14 +621,14 @@ class SyncClient:
             self._audit(cur, "sync_remove", table, row_id)
         self._delete_rows(cur, table, ids)
 
-    def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> int:
+    def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> dict[str, list[str]]:
         """Upsert a page of server rows, parts before the records they belong to. Rows
-        with unsent local changes are left alone (the push settles them). Returns the
-        number written."""
+        with unsent local changes are left alone (the push settles them). Returns the ids
+        written, by table."""
         by_table: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             by_table.setdefault(row["table"], []).append(row)
-        written = 0
+        written: dict[str, list[str]] = {}
         for table in APPLY_ORDER:
             group = by_table.get(table)
             if not group:
@@ -553,7 +656,7 @@ class SyncClient:
                 cur.execute("RELEASE page_table")
                 for row in todo:
                     self._apply_row(cur, row, force=False)
-            written += len(todo)
+            written[table] = [row["id"] for row in todo]
         return written
 
     def _apply_row(self, cur, row: dict[str, Any], *, force: bool) -> bool:

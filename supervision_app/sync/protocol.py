@@ -13,6 +13,11 @@ Endpoints (all JSON, all under ``/v1``; every one but login needs ``Authorizatio
 * ``POST /v1/push``   a batch of mutations -> one result per mutation
 * ``GET  /v1/pull?after=<cursor>&limit=<n>`` -> rows after the cursor this user may see
 * ``GET  /v1/me``     -> who the server thinks you are, and what you may see
+* ``POST /v1/certificates`` a CSR -> a signing certificate for the signed-in person (the
+  subject is theirs from the directory, whatever the CSR claims)
+* ``GET  /v1/ca``     -> the organisation CA certificate (PEM; no sign-in needed)
+* ``GET  /v1/crl``    -> the CA's current revocation list (PEM; no sign-in needed;
+  ``If-None-Match`` with the last ``ETag`` gets 304 when it has not changed)
 """
 from __future__ import annotations
 
@@ -391,3 +396,13 @@ class Me(_Strict):
 class ErrorBody(_Strict):
     error: str
     detail: Any = None
+
+
+class CertificateRequest(_Strict):
+    csr_pem: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+
+
+class CertificateIssued(_Strict):
+    certificate_pem: str
+    ca_certificate_pem: str
+    serial: str

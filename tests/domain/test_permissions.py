@@ -161,3 +161,27 @@ def test_policy_and_directory():
     assert not may(manager, Op.SET_POLICY, TeamTarget("team-a"))
     assert may(admin, Op.MANAGE_DIRECTORY, DirectoryTarget())
     assert not may(head, Op.MANAGE_CERTIFICATES, DirectoryTarget())
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [(service_manager, True), (head, True),
+     (manager, False),  # the supervisor themselves
+     (worker, False),  # the supervisee
+     (other_manager, False), (colleague, False), (auditor, False), (admin, False)],
+)
+@pytest.mark.parametrize("state", [S.SHARED, S.SUPERVISOR_SIGNED, S.LOCKED])
+def test_a_disagreement_is_resolved_by_a_manager_above_the_supervisor(actor, allowed, state):
+    decision = decide(actor, Op.RESOLVE_DISAGREEMENT, record(state))
+    assert decision.allowed is allowed and decision.reason
+    if allowed:  # only someone who may read the record resolves it
+        assert may(actor, Op.VIEW, record(state))
+
+
+def test_a_second_team_manager_of_the_team_may_resolve_but_not_for_their_own_supervision():
+    deputy = Actor("tm3", Role.TEAM_MANAGER, frozenset({"team-a"}))
+    assert may(deputy, Op.RESOLVE_DISAGREEMENT, record(S.LOCKED))
+    own = SupervisionTarget("tm3", "sm1", "team-a", S.LOCKED)  # tm3 as supervisee
+    assert not may(deputy, Op.RESOLVE_DISAGREEMENT, own)
+    assert may(service_manager, Op.RESOLVE_DISAGREEMENT, SupervisionTarget("tm3", "tm1", "team-a", S.LOCKED))
+    assert not may(service_manager, Op.RESOLVE_DISAGREEMENT, own)  # sm1 supervised it

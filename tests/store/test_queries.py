@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
 from supervision_app.domain.vocabulary import SupervisionStatus
+from supervision_app.store.errors import RecordLocked
+from supervision_app.store.models import AuditEntry, DisagreementResolution, SupervisionSession
 from supervision_app.store import queries as q
 from supervision_app.store import supervision_records as sr
 from tests.gui.sample_team import build_sample_team, session_time
@@ -155,3 +158,97 @@ def test_team_policies(database, team):
         rows = q.team_policies(s, actor(database, team.service_manager_id))
         tm_rows = q.team_policies(s, actor(database, team.manager_id))
     assert rows[0].can_set and not tm_rows[0].can_set
+
+
+# --------------------------------------------------------------------------- resolutions
+
+def _resolve(database, staff_id, sid, note="Met with Ben and Morgan; plan changed to include him"):
+    with database.transaction() as s:
+        return sr.resolve_disagreement(s, actor(database, staff_id), sid, note=note)
+
+
+def test_the_managers_manager_resolves_a_disagreement_and_the_flag_goes(database, team, shared_record):
+    sm = team.service_manager_id
+    with database.transaction() as s:
+        before = q.session_detail(s, actor(database, sm), shared_record)
+        flagged = q.flagged_disagreements(s, actor(database, sm))
+    assert before.can_resolve and not before.resolutions and not before.disagreement_resolved
+    assert flagged[0].can_resolve
+    resolution_id = _resolve(database, sm, shared_record)
+    with database.transaction() as s:
+        assert q.flagged_disagreements(s, actor(database, sm)) == []
+        ben = {r.name: r for r in q.team_overview(s, actor(database, team.manager_id), date.today())}[
+            "Ben Steady"]
+        assert ben.unresolved_disagreements == 0
+        mine = q.my_records(s, actor(database, team.worker_id))
+        assert not mine[0].disagreement_open and mine[0].agreement == "disagrees"
+        after = q.session_detail(s, actor(database, team.worker_id), shared_record)
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "resolve_disagreement")).all()
+    assert after.disagreement == "Not consulted"  # never erased
+    assert after.disagreement_resolved and not after.can_resolve
+    [row] = after.resolutions
+    assert (row.resolution_id, row.resolved_by_name) == (resolution_id, "Sasha Service")
+    assert row.note.startswith("Met with Ben")
+    assert [(e.actor_id, e.record_id) for e in audit] == [(sm, shared_record)]
+
+
+def test_who_may_resolve_and_what_a_resolution_needs(database, team, shared_record):
+    for who in (team.manager_id, team.worker_id, team.other_worker_id, team.outsider_id):
+        with pytest.raises(sr.NotAllowed), database.transaction() as s:
+            sr.resolve_disagreement(s, actor(database, who), shared_record, note="Sorted")
+    for empty in ("", "   \n "):
+        with pytest.raises(sr.InvalidInput, match="How the disagreement was resolved"), \
+                database.transaction() as s:
+            sr.resolve_disagreement(s, actor(database, team.service_manager_id), shared_record,
+                                    note=empty)
+    with pytest.raises(sr.InvalidInput, match="too long|characters"), database.transaction() as s:
+        sr.resolve_disagreement(s, actor(database, team.service_manager_id), shared_record,
+                                note="x" * 100_001)
+    _resolve(database, team.service_manager_id, shared_record)
+    with pytest.raises(sr.InvalidInput, match="Sasha Service already recorded"), \
+            database.transaction() as s:
+        sr.resolve_disagreement(s, actor(database, team.service_manager_id), shared_record,
+                                note="Again")
+
+
+def test_nothing_to_resolve_without_a_disagreement(database, team):
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(4))
+        sr.share_session(s, manager, sid)
+    with pytest.raises(sr.InvalidInput, match="nothing to resolve"), database.transaction() as s:
+        sr.resolve_disagreement(s, actor(database, team.service_manager_id), sid, note="n/a")
+
+
+def test_a_locked_record_can_be_resolved_and_resolutions_are_insert_only(database, team, shared_record):
+    with database.transaction() as s:
+        s.get(SupervisionSession, shared_record).state = "locked"
+    _resolve(database, team.service_manager_id, shared_record)
+    with database.reading() as s:
+        assert s.get(SupervisionSession, shared_record).disagreement == "Not consulted"
+    for statement in ("UPDATE disagreement_resolution SET note = 'rewritten'",
+                      "DELETE FROM disagreement_resolution"):
+        with pytest.raises(RecordLocked), database.transaction() as s:
+            s.execute(text(statement))
+    with database.reading() as s:
+        assert s.scalar(select(DisagreementResolution.note)).startswith("Met with Ben")
+
+
+def test_the_assurance_figures_count_a_resolved_disagreement_as_resolved(database, team, shared_record):
+    from supervision_app.assurance.compliance import compliance_dashboard
+    from supervision_app.assurance.signals import SignalKind, SignalSettings, quality_signals
+
+    sm = actor(database, team.service_manager_id)
+    later = date.today() + timedelta(days=60)  # the disagreement is old enough to signal
+
+    def figures():
+        with database.reading() as s:
+            board = compliance_dashboard(s, sm, today=date.today())
+            signals = quality_signals(s, sm, today=later, near_duplicates=False,
+                                      settings=SignalSettings(disagreement_days=28))
+        return (board.figure("unresolved_disagreements", team_id=team.team_id).numerator,
+                len(signals.of_kind(SignalKind.DISAGREEMENT_UNRESOLVED)))
+
+    assert figures() == (1, 1)
+    _resolve(database, team.service_manager_id, shared_record)
+    assert figures() == (0, 0)

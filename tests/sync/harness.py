@@ -20,11 +20,13 @@ from sqlalchemy import create_engine, text
 import supervision_app.store.outbox  # noqa: F401  (installs the outbox hook)
 from supervision_app.store.database import Database, open_database
 from supervision_app.sync.client import SyncClient
-from supervision_app.sync.server import directory
+from supervision_app.sync.server import certificates, directory
 from supervision_app.sync.server.storage import make_engine, migrate
 
-PG_ADMIN_URL = os.environ.get("SUPERVISION_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = (os.environ.get("SUPERVISION_TEST_POSTGRES_URL") or os.environ.get("SUPERVISION_TEST_PG")
+                or "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct-horse-battery-staple"
+CA_PASSPHRASE = "test-ca-passphrase-not-secret"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -70,11 +72,12 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         log = open(self.log_path, "ab")
+        env = dict(os.environ, SUPERVISION_SERVER_CA_PASSPHRASE=CA_PASSPHRASE)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "supervision_app.sync.server.cli", "--database-url",
              self.database_url, "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "info"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env,
         )
         log.close()
         deadline = time.monotonic() + 30
@@ -167,6 +170,8 @@ def deploy(backend: str, folder: Path) -> tuple[Deployment, callable]:
     engine = make_engine(url)
     migrate(engine)
     org = build_org(engine)
+    with engine.begin() as conn:
+        certificates.create_ca(conn, CA_PASSPHRASE.encode(), "Test Council signing CA", "Test Council")
     server = ServerProcess(url, folder / "server.log").start()
 
     def teardown() -> None:

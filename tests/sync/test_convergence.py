@@ -38,9 +38,29 @@ def laptop_state(laptop: Laptop) -> dict[str, dict]:
     return out
 
 
+def _certificates(deployment) -> dict[str, str]:
+    """Signing certificates from the deployment's CA for the two signers (the server
+    refuses a signature without one)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from supervision_app.security import pki
+    from supervision_app.sync.server import certificates
+    from tests.sync.harness import CA_PASSPHRASE
+
+    out = {}
+    with deployment.engine.begin() as conn:
+        for who in ("tm_a", "sw_a1"):
+            csr = pki.make_csr(pki.generate_user_key(), who).public_bytes(serialization.Encoding.PEM)
+            cert_pem, _ca, _serial = certificates.issue(conn, CA_PASSPHRASE.encode(),
+                                                        deployment.org.ids[who], csr.decode())
+            out[deployment.org.ids[who]] = cert_pem.decode()
+    return out
+
+
 def test_laptops_converge_through_faults(deployment, tmp_path):
     org = deployment.org
     counter = iter(range(10**6))
+    signing_certificates = _certificates(deployment)
 
     class Machine(RuleBasedStateMachine):
         @initialize()
@@ -115,7 +135,7 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
                 s.get(m.SupervisionSession, sid).state = state
                 s.add(m.Signature(record_kind="supervision", record_id=sid, signer_id=signer,
                                   signer_role=role, signed_at=datetime.now(timezone.utc),
-                                  digest="ab" * 32))
+                                  digest="ab" * 32, certificate_pem=signing_certificates[signer]))
 
         @rule(who=st.integers(0, 2), fault=st.sampled_from(FAULTS))
         def sync(self, who, fault):

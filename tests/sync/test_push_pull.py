@@ -2,10 +2,12 @@
 tombstones, conflicts, locks."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from supervision_app.store import models as m
 from tests.sync import records as r
+from tests.sync.harness import PASSWORD
 
 
 def test_session_reaches_the_supervisor_s_other_laptop_and_the_supervisee_only_when_shared(deployment, laptops):
@@ -120,3 +122,72 @@ def test_server_refuses_to_change_a_locked_record(deployment, laptops):
     [conflict] = other.client.pending_conflicts()
     assert conflict.kind == "rejected" and "locked" in conflict.reason
     assert conflict.local["data"]["learning"] == "too late"
+
+
+def _index(laptop) -> list[tuple]:
+    with laptop.db.reading() as s:
+        return sorted(s.execute(text(
+            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+            "from search_key k join search_text t on t.rowid = k.rowid")).all())
+
+
+def test_search_index_after_a_bulk_first_sync_equals_one_built_row_by_row(deployment, laptops, tmp_path):
+    if deployment.backend != "sqlite":
+        pytest.skip("the laptop's index does not depend on the server's database")
+    from datetime import datetime, timezone
+
+    org = deployment.org
+    writer = laptops("tm_a")
+    sids = []
+    for n in range(3):
+        sid = r.new_session(writer, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                            team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
+                            workload_notes="heavy week")
+        for d in range(3):
+            did = r.add_discussion(writer, sid, org.children["a"], worries=f"worry {n}.{d}",
+                                   decision=f"decide {n}.{d}")
+            r.add_action(writer, sid, org.ids["sw_a1"], description=f"visit {n}.{d}",
+                         case_discussion_id=did, child_id=org.children["a"])
+        sids.append(sid)
+    gone = r.add_discussion(writer, sids[0], org.children["a"], worries="withdrawn")
+    r.edit(writer, m.CaseDiscussion, gone, tombstone=True)
+    with writer.db.transaction() as s:
+        note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
+                               recorded_at=datetime.now(timezone.utc), trigger="plan_review",
+                               decision="step down", rationale="progress made", state="draft")
+        s.add(note)
+        s.flush()
+        s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"], child_id=org.children["a"],
+                           description="tell the family", due_on=datetime(2026, 12, 1).date()))
+        s.add(m.Addendum(record_kind="oversight_note", record_id=note.id, author_id=org.ids["tm_a"],
+                         created_at=datetime.now(timezone.utc), body="a later thought", state="draft"))
+    writer.client.sync()
+    # sharing re-stamps the parts before their record: they reach other laptops first
+    r.edit(writer, m.SupervisionSession, sids[1], state="shared")
+    writer.client.sync()
+    writer.client.sync()
+
+    bulk = laptops()
+    bulk.client.bulk_rows = 1  # every page set-based
+    bulk.client.login("tm_a", PASSWORD)
+    bulk.client.sync()
+    row_by_row = laptops()
+    row_by_row.client.bulk_rows = 10**9  # the triggers, one row at a time
+    row_by_row.client.page_size = 5  # and records after their parts, pages apart
+    row_by_row.client.login("tm_a", PASSWORD)
+    row_by_row.client.sync()
+
+    expected = _index(writer)  # written by the app, each record before its parts
+    assert any(row[0] == "case_discussion" and row[4] == org.teams["A"] for row in expected)
+    assert not any(row[1] == gone for row in expected)
+    assert _index(bulk) == expected
+    assert _index(row_by_row) == expected
+    # the triggers are back after the bulk pages
+    with bulk.db.reading() as s:
+        names = set(s.execute(text("select name from sqlite_master where type = 'trigger' "
+                                   "and name like '%search%'")).scalars())
+    with writer.db.reading() as s:
+        assert names == set(s.execute(text("select name from sqlite_master where type = 'trigger' "
+                                           "and name like '%search%'")).scalars())
+    r.edit(bulk, m.SupervisionSession, sids[0], learning="changed after the first sync")
+    assert any(row[5] == "changed after the first sync" for row in _index(bulk))

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ...domain.permissions import Actor
+from ...domain.permissions import Actor, Decision
 from .. import protocol as p
-from . import accounts, storage
+from . import accounts, authz, certificates, storage
 
 log = logging.getLogger("supervision_app.sync.server")
 
@@ -103,7 +103,7 @@ def _parse(model: type[BaseModel], body: bytes):
 
 def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
     components = openapi.setdefault("components", {}).setdefault("schemas", {})
-    for model in (p.LoginRequest, p.PushRequest):
+    for model in (p.LoginRequest, p.PushRequest, p.CertificateRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
@@ -112,9 +112,10 @@ def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
 
 
 class Context:
-    def __init__(self, engine: Engine, token_lifetime) -> None:
+    def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None) -> None:
         self.engine = engine
         self.token_lifetime = token_lifetime
+        self.ca_passphrase = ca_passphrase  # never logged
 
 
 def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
@@ -142,8 +143,8 @@ Auth = Annotated[tuple, Depends(signed_in)]
 
 
 def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
-               body_limit: int = p.MAX_REQUEST_BYTES) -> FastAPI:
-    ctx = Context(engine, token_lifetime)
+               body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None) -> FastAPI:
+    ctx = Context(engine, token_lifetime, ca_passphrase)
     app = FastAPI(
         title="Supervision Recorder sync server",
         version=str(p.PROTOCOL_VERSION),
@@ -270,6 +271,72 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
         text = await run_in_threadpool(work)
         return Response(text, media_type="application/json")
+
+    @app.post("/v1/certificates", response_model=p.CertificateIssued, tags=["certificates"],
+              responses={401: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody},
+                         422: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody},
+                         503: {"model": p.ErrorBody}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/CertificateRequest"}}}}})
+    async def issue_certificate(request: Request, auth: Auth) -> JSONResponse:
+        """Certify the signed-in person's signing key. The certificate names them as the
+        directory does (name, staff id, role), whatever the request claims."""
+        _owner, actor, _team = auth
+        body = _parse(p.CertificateRequest, await request.body())
+
+        def work():
+            with ctx.engine.begin() as conn:
+                try:
+                    return certificates.issue(conn, ctx.ca_passphrase, actor.staff_id, body.csr_pem)
+                except certificates.CertificateError as refused:
+                    return refused
+
+        outcome = await run_in_threadpool(work)
+        if isinstance(outcome, certificates.CertificateError):
+            authz.log_decision(actor, "issue_certificate", "certificate", actor.staff_id,
+                               Decision(False, outcome.message))
+            raise ApiError(outcome.status, outcome.message)
+        cert_pem, ca_pem, serial = outcome
+        authz.log_decision(actor, "issue_certificate", "certificate", actor.staff_id,
+                           Decision(True, f"own key, serial {serial}"))
+        return JSONResponse(p.CertificateIssued(
+            certificate_pem=cert_pem.decode(), ca_certificate_pem=ca_pem.decode(),
+            serial=str(serial)).model_dump(mode="json"))
+
+    _PEM = {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}
+
+    @app.get("/v1/ca", tags=["certificates"], response_class=Response,
+             responses={200: _PEM, 404: {"model": p.ErrorBody}})
+    async def ca_certificate() -> Response:
+        """The organisation CA certificate, to check signatures and signed PDFs against."""
+        def work():
+            with ctx.engine.connect() as conn:
+                return certificates.active_ca(conn)
+
+        stored = await run_in_threadpool(work)
+        if stored is None:
+            raise ApiError(404, "This server has no certificate authority yet.")
+        return Response(stored.certificate_pem, media_type="application/x-pem-file",
+                        headers={"ETag": certificates.etag(stored.certificate_pem)})
+
+    @app.get("/v1/crl", tags=["certificates"], response_class=Response,
+             responses={200: _PEM, 304: {"description": "unchanged since the ETag sent"},
+                        404: {"model": p.ErrorBody}})
+    async def revocation_list(
+        if_none_match: Annotated[str | None, Header(max_length=100)] = None,
+    ) -> Response:
+        """The CA's current certificate revocation list."""
+        def work():
+            with ctx.engine.begin() as conn:
+                return certificates.current_crl(conn, ctx.ca_passphrase)
+
+        crl_pem = await run_in_threadpool(work)
+        if crl_pem is None:
+            raise ApiError(404, "This server has no certificate authority yet.")
+        tag = certificates.etag(crl_pem)
+        if if_none_match == tag:
+            return Response(status_code=304, headers={"ETag": tag})
+        return Response(crl_pem, media_type="application/x-pem-file", headers={"ETag": tag})
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

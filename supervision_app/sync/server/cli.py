@@ -14,6 +14,13 @@
     supervision-server --database-url URL revoke-tokens USERNAME
     supervision-server --database-url URL add-child CASE_ID --name NAME --dob YYYY-MM-DD
                                                   --legal-status STATUS [--worker USERNAME]
+    supervision-server --database-url URL create-ca --organisation ORG [--name CN] [--rotate]
+    supervision-server --database-url URL revoke-certificate USERNAME
+
+The CA key is kept in the database encrypted with a passphrase the server reads from
+``SUPERVISION_SERVER_CA_PASSPHRASE``, or from a file named by ``--ca-passphrase-file`` or
+``SUPERVISION_SERVER_CA_PASSPHRASE_FILE`` (never from the command line). The server needs it
+to issue and revoke certificates; serving the CA certificate and checking signatures do not.
 
 The database URL may also come from ``SUPERVISION_SERVER_DATABASE_URL``; the default is a
 SQLite file in the current folder. Ids are printed on standard output.
@@ -30,7 +37,7 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.vocabulary import LegalStatus, Role
-from . import accounts, directory
+from . import accounts, certificates, directory
 from .storage import make_engine, migrate
 
 DEFAULT_URL = "sqlite:///supervision-server.db"
@@ -58,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--ssl-certfile")
     parser.add_argument("--ssl-keyfile")
+    parser.add_argument("--ca-passphrase-file",
+                        help="file holding the CA key's passphrase (or set SUPERVISION_SERVER_CA_PASSPHRASE)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the server (the default)")
     sub.add_parser("migrate", help="create or upgrade the server database")
@@ -101,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dob", required=True, type=date.fromisoformat)
     p.add_argument("--legal-status", required=True, choices=[s.value for s in LegalStatus])
     p.add_argument("--worker", help="username of the allocated worker")
+    p = sub.add_parser("create-ca", help="create the organisation CA (or replace it with --rotate)")
+    p.add_argument("--organisation", required=True)
+    p.add_argument("--name", default=None, help="the CA's common name")
+    p.add_argument("--valid-days", type=int, default=3650)
+    p.add_argument("--rotate", action="store_true",
+                   help="retire the current CA; laptops enrol with the new one at their next sync")
+    p = sub.add_parser("revoke-certificate", help="revoke every signing certificate of a user")
+    p.add_argument("username")
     return parser
 
 
@@ -146,6 +163,15 @@ def _admin(args: argparse.Namespace, engine) -> int:
         elif cmd == "add-child":
             worker = directory.staff_id_for(conn, args.worker) if args.worker else None
             print(directory.add_child(conn, args.case_id, args.name, args.dob, args.legal_status, worker))
+        elif cmd == "create-ca":
+            stored = certificates.create_ca(
+                conn, certificates.passphrase_from_environment(args.ca_passphrase_file),
+                args.name or f"{args.organisation} signing CA", args.organisation,
+                args.valid_days, rotate=args.rotate)
+            print(certificates.fingerprint(stored.certificate))
+        elif cmd == "revoke-certificate":
+            print(certificates.revoke_user(
+                conn, certificates.passphrase_from_environment(args.ca_passphrase_file), args.username))
     return 0
 
 
@@ -166,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         except (directory.DirectoryError, LookupError, ValueError) as error:
             print(error, file=sys.stderr)
             return 1
+        except certificates.CertificateError as error:
+            print(error.message, file=sys.stderr)
+            return 1
+        except OSError as error:
+            print(f"A file could not be read: {error.strerror}", file=sys.stderr)
+            return 1
         except IntegrityError:
             print("That would duplicate an existing entry.", file=sys.stderr)
             return 1
@@ -174,7 +206,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from .app import create_app
 
-    app = create_app(engine, token_lifetime=timedelta(hours=args.token_hours))
+    try:
+        passphrase = certificates.passphrase_from_environment(args.ca_passphrase_file)
+    except (OSError, certificates.CertificateError) as error:
+        print(f"The CA passphrase could not be read: {type(error).__name__}", file=sys.stderr)
+        return 2
+    app = create_app(engine, token_lifetime=timedelta(hours=args.token_hours), ca_passphrase=passphrase)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
                 timeout_graceful_shutdown=5)

@@ -142,3 +142,30 @@ audit_alarm = Table(
     Column("at", DateTime, nullable=False),
     Column("detail", Text, nullable=False),
 )
+
+# The organisation CA (DESIGN.md §4 "Signatures"). One row is active; a rotation retires it
+# and adds a new one, so signatures made under the old CA can still be checked. The key is
+# stored only encrypted with a passphrase the server is given by environment or file.
+certificate_authority = Table(
+    "certificate_authority", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("retired_at", DateTime),
+    Column("certificate_pem", Text, nullable=False),
+    Column("key_pem", Text, nullable=False),  # encrypted PKCS#8
+    Column("crl_pem", Text, nullable=False),
+    Column("crl_updated_at", DateTime, nullable=False),
+)
+
+# Every certificate the server has issued, for revocation by username and for refusing a
+# pushed signature made with a revoked certificate.
+issued_certificate = Table(
+    "issued_certificate", metadata,
+    Column("serial", String(64), primary_key=True),  # decimal
+    Column("ca_id", Integer, nullable=False),
+    Column("staff_id", String(36), nullable=False, index=True),
+    Column("issued_at", DateTime, nullable=False),
+    Column("not_after", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("certificate_pem", Text, nullable=False),
+)

@@ -621,6 +621,13 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
                Decision(False, "The record has not moved to signed on the server; sign it again."))
     before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
     _check(actor, op, table, row_id, decide(actor, op, authz.target_of(with_state(parent, before))))
+    # The certificate must be one this server's CA issued to the signer, and not revoked.
+    from .certificates import check_signature_certificate
+
+    problem = check_signature_certificate(tx.conn, data["certificate_pem"], data["signer_id"],
+                                          p.parse_datetime(data["signed_at"]))
+    _check(actor, "signing_certificate", table, row_id,
+           Decision(problem is None, problem or "issued by this organisation's CA, not revoked"))
 
 
 # --- push ------------------------------------------------------------------------------
