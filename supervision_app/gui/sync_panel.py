@@ -1,0 +1,784 @@
+"""Sync in the app: a controller that runs the profile's sync engine in the background (on a
+timer and on demand, never on the GUI thread), a status-bar widget that says in words how
+sync stands, the sync server sign-in dialog and the conflicts dialog.
+
+Wiring (the main window owns the controller, one per open profile)::
+
+    self.sync = SyncController(db, parent=self)           # reads the saved server address
+    self.statusBar().addPermanentWidget(self.sync.status_widget())
+    for action in self.sync.actions():                   # Sync now, Sign in..., Conflicts...
+        self.addAction(action)
+    self.sync.start()
+    ...
+    self.sync.shutdown()                                 # in closeEvent
+
+Everything the engine does (sign-in, sync, enrolment of the signing key, reading the
+status, resolving a conflict) runs one job at a time on the controller's own one-thread
+pool; results come back to the GUI thread by queued signal. Nothing here logs record
+contents or secrets; the password typed in the dialog goes straight to the server and
+the token it returns to the OS keyring (``SyncClient.login``).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.time_rules import format_london
+from .accessibility import ensure_accessible_names, style_headings
+from .forms import Form, load_widget
+
+if TYPE_CHECKING:
+    from ..store.database import Database
+    from ..sync.client import Conflict, SyncClient, SyncProgress, SyncReport, SyncStatus
+
+DEFAULT_INTERVAL_MS = 2 * 60 * 1000
+SERVER_URL_KEY = "server_url"
+
+TABLE_WORDS = {
+    "service_area": "Service area", "team": "Team", "staff": "Staff entry", "child": "Child",
+    "supervision_session": "Supervision record", "case_discussion": "Case discussion",
+    "oversight_note": "Oversight note", "action_item": "Action", "action_review": "Action review",
+    "addendum": "Addendum", "signature": "Signature", "record_document": "Signed document",
+}
+KIND_WORDS = {
+    "conflict": "Changed here and on another device",
+    "rejected": "The server did not accept this change",
+    "removed": "Your access to this record ended",
+}
+
+
+# --------------------------------------------------------------------------- the view of sync
+
+@dataclass(frozen=True)
+class SyncView:
+    """What the status bar says, worked out from the engine's status and the last attempt."""
+
+    text: str
+    detail: str
+    state: str  # idle / working / error / signin / alarm / off
+    pending: int = 0
+    conflicts: int = 0
+    signed_in: bool = False
+
+
+def describe(status: "SyncStatus | None", error: BaseException | None, configured: bool,
+             working: bool = False, progress: "SyncProgress | None" = None) -> SyncView:
+    """The status line in words (times in Europe/London)."""
+    from ..sync.client import ServerUnreachable, SignInNeeded
+
+    if not configured:
+        return SyncView("Not connected to a sync server", "Sign in to a sync server to send and "
+                        "receive records (Sync menu: Sign in to the sync server).", "off")
+    pending = status.pending_changes if status else 0
+    conflicts = status.unresolved_conflicts if status else 0
+    signed_in = bool(status and status.signed_in)
+    parts: list[str] = []
+    details: list[str] = []
+    state = "idle"
+    if working:
+        state = "working"
+        if progress is not None and progress.first_sync and progress.phase == "pull":
+            parts.append(f"First sync: {progress.done:,} records received")
+        elif progress is not None and progress.phase == "push":
+            parts.append(f"Syncing: {progress.done:,} changes sent")
+        else:
+            parts.append("Syncing…")
+    elif status is not None and status.last_sync_at is not None:
+        parts.append(f"Last synced {format_london(status.last_sync_at)}")
+    else:
+        parts.append("Not synced yet")
+    if pending:
+        parts.append(f"{pending:,} change{'s' if pending != 1 else ''} waiting to be sent")
+    elif status is not None and not working:
+        parts.append("all changes sent")
+    if conflicts:
+        parts.append(f"{conflicts} change{'s' if conflicts != 1 else ''} to choose between")
+    if not working:
+        message = str(error) if error is not None else (status.last_error if status else "")
+        if isinstance(error, SignInNeeded) or (status is not None and not status.signed_in):
+            state = "signin"
+            parts.append("sign-in needed")
+            details.append(message or "Sign in to the sync server to send and receive records.")
+        elif isinstance(error, ServerUnreachable):
+            state = "error"
+            parts.append("server unreachable")
+            details.append(message)
+        elif message:
+            state = "error"
+            parts.append("last sync failed")
+            details.append(message)
+    if status is not None and status.audit_alarm:
+        state = "alarm"
+        parts.insert(0, "AUDIT ALARM")
+        details.insert(0, status.audit_alarm + " Tell your manager or IT security.")
+    text = " · ".join(parts)
+    text = text[0].upper() + text[1:]
+    return SyncView(text, "\n".join(d for d in details if d) or text, state, pending, conflicts,
+                    signed_in)
+
+
+# --------------------------------------------------------------------------- background jobs
+
+class _Bridge(QObject):
+    """Lives on the GUI thread; signals emitted from the worker arrive there queued."""
+
+    done = Signal(object, object, object)  # callback, result, error
+    progress = Signal(object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.done.connect(self._deliver)
+
+    @Slot(object, object, object)
+    def _deliver(self, callback, result, error) -> None:
+        callback(result, error)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], bridge: _Bridge, callback) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._work, self._bridge, self._callback = work, bridge, callback
+
+    def run(self) -> None:
+        try:
+            result, error = self._work(), None
+        except BaseException as caught:  # noqa: BLE001 - handed to the GUI thread
+            from ..sync.client import SyncError
+
+            result, error = None, caught
+            if not isinstance(caught, SyncError):
+                # type and stack only: a message could quote record contents
+                print(f"sync task failed: {type(caught).__name__}", file=sys.stderr)
+                traceback.print_tb(caught.__traceback__, file=sys.stderr)
+        self._bridge.done.emit(self._callback, result, error)
+
+
+def _words(error: BaseException) -> str:
+    from ..sync.client import SyncError
+    from .tasks import user_message
+
+    if isinstance(error, SyncError):
+        return str(error)
+    return user_message(error)
+
+
+# --------------------------------------------------------------------------- the controller
+
+class SyncController(QObject):
+    """Owns the profile's :class:`SyncClient` and runs it off the GUI thread."""
+
+    status_changed = Signal(object)  # SyncView
+    progress_changed = Signal(object)  # SyncProgress
+    sync_finished = Signal(object, object)  # SyncReport | None, error | None
+    signed_in = Signal(str)  # staff id
+
+    def __init__(self, db: "Database", *, server_url: str | None = None,
+                 interval_ms: int = DEFAULT_INTERVAL_MS, credentials=None,
+                 client_factory: Callable[["Database", str], "SyncClient"] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.server_url = server_url
+        self._credentials = credentials
+        self._client_factory = client_factory
+        self.client: SyncClient | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one engine job at a time, in order
+        self._bridge = _Bridge(self)
+        self._bridge.progress.connect(self._on_progress)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._on_timer)
+        self.syncing = False
+        self._again = False
+        self._status: SyncStatus | None = None
+        self._error: BaseException | None = None
+        self._progress: SyncProgress | None = None
+        self.view = describe(None, None, bool(server_url))
+        self.syncs_run = 0
+        self._make_actions()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        self.sync_now_action = QAction("S&ync now", self)
+        self.sync_now_action.setObjectName("syncNowAction")
+        self.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
+        self.sync_now_action.setToolTip("Send your changes and receive new records now (Ctrl+Shift+Y)")
+        self.sync_now_action.triggered.connect(lambda _=False: self.sync_now())
+        self.sign_in_action = QAction("Sign in to the sync &server…", self)
+        self.sign_in_action.setObjectName("syncSignInAction")
+        self.sign_in_action.triggered.connect(lambda _=False: self.open_sign_in())
+        self.conflicts_action = QAction("Changes to &choose between…", self)
+        self.conflicts_action.setObjectName("syncConflictsAction")
+        self.conflicts_action.triggered.connect(lambda _=False: self.open_conflicts())
+
+    def actions(self) -> list[QAction]:
+        return [self.sync_now_action, self.sign_in_action, self.conflicts_action]
+
+    def status_widget(self, parent: QWidget | None = None) -> "SyncStatusWidget":
+        return SyncStatusWidget(self, parent)
+
+    def _dialog_parent(self) -> QWidget | None:
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
+    def open_sign_in(self) -> "ServerSignInDialog":
+        dialog = ServerSignInDialog(self, self._dialog_parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_conflicts(self) -> "SyncConflictsDialog":
+        dialog = SyncConflictsDialog(self, self._dialog_parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    # -- running jobs -------------------------------------------------------------------
+
+    def _run(self, work: Callable[[], Any], callback: Callable[[Any, Any], None]) -> None:
+        self._pool.start(_Job(work, self._bridge, callback))
+
+    def _credential_store(self):
+        if self._credentials is None:
+            from ..security.credentials import CredentialStore
+            from ..security.secret_store import SecretStore
+
+            profile = self.db.profile
+            self._credentials = CredentialStore(profile.folder, SecretStore(profile.profile_id))
+        return self._credentials
+
+    def _ensure_client(self) -> "SyncClient | None":
+        """(worker) The engine for the current server address, made on first use."""
+        if self.server_url is None:
+            self.server_url = _load_server_url(self.db)
+        if not self.server_url:
+            return None
+        if self.client is None or self.client.server_url != self.server_url.rstrip("/"):
+            if self.client is not None:
+                self.client.close()
+            if self._client_factory is not None:
+                self.client = self._client_factory(self.db, self.server_url)
+            else:
+                from ..sync.client import SyncClient
+
+                self.client = SyncClient(self.db, self.server_url)
+            if self.client.credentials is None:
+                self.client.credentials = self._credential_store()
+        return self.client
+
+    def start(self) -> None:
+        """Read the saved server address and status, then sync now and on the timer."""
+        self._timer.start()
+        self.sync_now()
+
+    def shutdown(self, wait_ms: int = 5000) -> None:
+        """Stop the timer and let a running job end (a sync cut short resumes next time)."""
+        self._timer.stop()
+        self._pool.waitForDone(wait_ms)
+        if self.client is not None:
+            self.client.close()
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until the current job ends (tests and shutdown only)."""
+        return self._pool.waitForDone(msecs)
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def _on_timer(self) -> None:
+        if not self.syncing:
+            self.sync_now()
+
+    def sync_now(self) -> None:
+        """Sync in the background; if one is running, run once more when it ends."""
+        if self.syncing:
+            self._again = True
+            return
+        self.syncing = True
+        self._progress = None
+        self.sync_now_action.setEnabled(False)
+        self._publish(working=True)
+        bridge = self._bridge
+
+        def work():
+            client = self._ensure_client()
+            if client is None:
+                return None, None
+            report = None
+            try:
+                report = client.sync(progress=bridge.progress.emit)
+            finally:
+                status = client.status()
+            return report, status
+
+        self._run(work, self._sync_done)
+
+    def _sync_done(self, result, error) -> None:
+        self.syncing = False
+        self.syncs_run += 1
+        self.sync_now_action.setEnabled(True)
+        report, status = result if result is not None else (None, None)
+        if status is not None:
+            self._status = status
+        self._error = error
+        self._progress = None
+        if error is not None and self.client is not None:
+            self._refresh_status_after_error()
+        self._publish()
+        self.sync_finished.emit(report, error)
+        if self._again:
+            self._again = False
+            self.sync_now()
+
+    def _refresh_status_after_error(self) -> None:
+        client = self.client
+
+        def done(status, error):
+            if status is not None:
+                self._status = status
+                self._publish()
+
+        self._run(client.status, done)
+
+    @Slot(object)
+    def _on_progress(self, progress) -> None:
+        self._progress = progress
+        self.progress_changed.emit(progress)
+        self._publish(working=True)
+
+    def refresh_status(self) -> None:
+        """Re-read pending changes and conflicts (after a local change, say)."""
+        def work():
+            client = self._ensure_client()
+            return client.status() if client is not None else None
+
+        def done(status, _error):
+            if status is not None:
+                self._status = status
+            self._publish(working=self.syncing)
+
+        self._run(work, done)
+
+    def _publish(self, working: bool = False) -> None:
+        self.view = describe(self._status, self._error, bool(self.server_url), working, self._progress)
+        self.conflicts_action.setEnabled(self.view.conflicts > 0)
+        self.status_changed.emit(self.view)
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def sign_in(self, server_url: str, username: str, password: str,
+                on_done: Callable[[str | None], None]) -> None:
+        """Sign in (worker), keep the address, enrol the signing key with the server's CA
+        if this laptop has no certificate for this person yet, then sync. ``on_done(None)``
+        on success, ``on_done(message)`` with the problem in words otherwise."""
+        url = server_url.strip().rstrip("/")
+
+        def work():
+            from ..security.credentials import CredentialsUnavailable
+            from ..sync.client import SyncError
+
+            previous = self.server_url
+            self.server_url = url
+            try:
+                client = self._ensure_client()
+                login = client.login(username, password)
+            except BaseException:
+                self.server_url = previous
+                raise
+            _save_server_url(self.db, url)
+            store = self._credential_store()
+            try:
+                store.credentials_for(login.staff_id)
+            except CredentialsUnavailable:
+                try:
+                    client.enrol_certificate(store)
+                except (SyncError, CredentialsUnavailable) as problem:
+                    # signing waits for a certificate; sync itself works
+                    print(f"signing certificate not issued: {type(problem).__name__}", file=sys.stderr)
+            return login.staff_id
+
+        def done(staff_id, error):
+            if error is not None:
+                on_done(_words(error))
+                return
+            on_done(None)
+            self.signed_in.emit(staff_id)
+            self._error = None
+            self.sync_now()
+
+        if not url.startswith(("https://", "http://")):
+            on_done("The server address should start with https:// (ask IT for it).")
+            return
+        self._run(work, done)
+
+    def sign_out(self) -> None:
+        def work():
+            client = self._ensure_client()
+            if client is not None:
+                client.logout()
+                return client.status()
+            return None
+
+        self._run(work, lambda status, _e: (setattr(self, "_status", status or self._status),
+                                             self._publish()))
+
+    # -- conflicts --------------------------------------------------------------------------
+
+    def load_conflicts(self, on_done: Callable[[list["Conflict"], str | None], None]) -> None:
+        def work():
+            client = self._ensure_client()
+            return client.pending_conflicts() if client is not None else []
+
+        self._run(work, lambda result, error: on_done(result or [], _words(error) if error else None))
+
+    def resolve(self, conflict_id: str, keep: str, on_done: Callable[[str | None], None]) -> None:
+        """Keep ``'mine'`` (sent at the next sync, started now) or ``'server'``."""
+        def work():
+            self._ensure_client().resolve_conflict(conflict_id, keep)
+
+        def done(_result, error):
+            on_done(_words(error) if error is not None else None)
+            if error is None:
+                self.sync_now() if keep == "mine" else self.refresh_status()
+
+        self._run(work, done)
+
+
+def _load_server_url(db: "Database") -> str:
+    with db.engine.connect() as conn:
+        value = conn.exec_driver_sql("SELECT value FROM sync_state WHERE key = ?",
+                                     (SERVER_URL_KEY,)).scalar()
+    return value or ""
+
+
+def _save_server_url(db: "Database", url: str) -> None:
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) "
+                             "DO UPDATE SET value = excluded.value", (SERVER_URL_KEY, url))
+
+
+# --------------------------------------------------------------------------- status widget
+
+class SyncStatusWidget(QWidget):
+    """For the status bar: the status in words, first-sync progress, Sync now, and a
+    button to the changes to choose between when there are any."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncStatus")
+        self.controller = controller
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel(self)
+        self.label.setObjectName("syncStatusLabel")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setAccessibleName("Sync status")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("syncProgress")
+        self.progress.setRange(0, 0)  # the total is not known until the last page
+        self.progress.setMaximumWidth(120)
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setVisible(False)
+        self.conflicts_button = QPushButton("Choose…", self)
+        self.conflicts_button.setObjectName("syncConflictsButton")
+        self.conflicts_button.setAccessibleName("Changes to choose between")
+        self.conflicts_button.clicked.connect(lambda: controller.open_conflicts())
+        self.conflicts_button.setVisible(False)
+        self.sync_button = QToolButton(self)
+        self.sync_button.setObjectName("syncNowButton")
+        self.sync_button.setDefaultAction(controller.sync_now_action)
+        self.sync_button.setAccessibleName("Sync now")
+        self.sync_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.sign_in_button = QPushButton("Sign in…", self)
+        self.sign_in_button.setObjectName("syncSignInButton")
+        self.sign_in_button.setAccessibleName("Sign in to the sync server")
+        self.sign_in_button.clicked.connect(lambda: controller.open_sign_in())
+        for widget in (self.label, self.progress, self.conflicts_button, self.sign_in_button,
+                       self.sync_button):
+            layout.addWidget(widget)
+        controller.status_changed.connect(self.show_view)
+        self.show_view(controller.view)
+
+    @Slot(object)
+    def show_view(self, view: SyncView) -> None:
+        self.label.setText(view.text)
+        self.label.setToolTip(view.detail)
+        self.label.setAccessibleDescription(view.detail)
+        alarm = view.state == "alarm"
+        self.label.setStyleSheet("color: #a00000; font-weight: bold;" if alarm else
+                                 "color: #8a4b00;" if view.state in ("error", "signin") else "")
+        self.progress.setVisible(view.state == "working")
+        self.conflicts_button.setVisible(view.conflicts > 0)
+        self.sign_in_button.setVisible(view.state in ("off", "signin"))
+
+
+# --------------------------------------------------------------------------- dialogs
+
+def _embed(dialog: QDialog, form_name: str) -> Form:
+    inner = load_widget(form_name, dialog)
+    inner.setWindowFlags(Qt.WindowType.Widget)  # embedded, not a second window
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(12, 12, 12, 12)
+    layout.addWidget(inner)
+    dialog.setWindowTitle(inner.windowTitle())
+    dialog.resize(inner.size())
+    return Form(inner)
+
+
+class ServerSignInDialog(QDialog):
+    """Server address, username, password; signs in off the GUI thread and stays open with
+    the problem in words if it did not work."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("serverSignInDialog")
+        self.controller = controller
+        self.form = f = _embed(self, "server_sign_in.ui")
+        box: QDialogButtonBox = f.buttonBox
+        self.sign_in_button = box.button(QDialogButtonBox.StandardButton.Ok)
+        self.sign_in_button.setText("&Sign in")
+        self.sign_in_button.setObjectName("serverSignInButton")
+        self.sign_in_button.setAccessibleName("Sign in")
+        cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel")
+        box.accepted.connect(self._submit)
+        box.rejected.connect(self.reject)
+        f.passwordEdit.returnPressed.connect(self._submit)
+        if controller.server_url:
+            f.serverUrlEdit.setText(controller.server_url)
+        ensure_accessible_names(self)
+        style_headings(self)
+        (f.usernameEdit if controller.server_url else f.serverUrlEdit).setFocus()
+        self.working = False
+
+    def _submit(self) -> None:
+        if self.working:
+            return
+        f = self.form
+        url, username, password = (f.serverUrlEdit.text(), f.usernameEdit.text().strip(),
+                                   f.passwordEdit.text())
+        if not url.strip() or not username or not password:
+            self._say("Fill in the server address, your username and your password.")
+            return
+        self.working = True
+        self._enable(False)
+        self._say("Signing in…")
+        self.controller.sign_in(url, username, password, self._done)
+
+    def _done(self, problem: str | None) -> None:
+        self.working = False
+        self._enable(True)
+        self.form.passwordEdit.clear()
+        if problem is None:
+            self._say("")
+            self.accept()
+            return
+        self._say(problem)
+        self.form.passwordEdit.setFocus()
+
+    def _say(self, text: str) -> None:
+        self.form.messageLabel.setText(text)
+        self.form.messageLabel.setAccessibleDescription(text)
+
+    def _enable(self, enabled: bool) -> None:
+        f = self.form
+        for widget in (f.serverUrlEdit, f.usernameEdit, f.passwordEdit, self.sign_in_button):
+            widget.setEnabled(enabled)
+
+
+class ConflictsModel(QAbstractTableModel):
+    """The versions sync kept aside, one row each."""
+
+    HEADERS = ("Record", "What happened", "Why", "When")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.conflicts: list[Conflict] = []
+
+    def set_conflicts(self, conflicts: list["Conflict"]) -> None:
+        self.beginResetModel()
+        self.conflicts = list(conflicts)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.conflicts)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def cell(self, conflict: "Conflict", column: int) -> str:
+        if column == 0:
+            return TABLE_WORDS.get(conflict.table, conflict.table)
+        if column == 1:
+            return KIND_WORDS.get(conflict.kind, conflict.kind)
+        if column == 2:
+            return conflict.reason
+        return format_london(conflict.created_at)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        conflict = self.conflicts[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.cell(conflict, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return conflict.reason
+        return None
+
+
+def can_keep_mine(conflict: "Conflict") -> bool:
+    """Keeping your version needs the record to still be yours to change."""
+    if conflict.kind == "removed":
+        return False
+    server = conflict.server or {}
+    return (server.get("data") or {}).get("state") != "locked" and conflict.table not in (
+        "signature", "record_document")
+
+
+def differences(conflict: "Conflict", limit: int = 12) -> str:
+    """The fields that differ, yours then the server's (shown to the person who typed
+    them; never logged)."""
+    mine = conflict.local.get("data", {})
+    theirs = (conflict.server or {}).get("data")
+    if theirs is None:
+        return "The server no longer sends you this record; your unsent version is kept here."
+    lines = []
+    for name in sorted(set(mine) | set(theirs)):
+        if mine.get(name) == theirs.get(name) or name.endswith("_pdf") or name == "pdf":
+            continue
+        label = name.replace("_", " ").capitalize()
+        lines.append(f"{label}\n  yours: {_short(mine.get(name))}\n  server's: {_short(theirs.get(name))}")
+        if len(lines) >= limit:
+            lines.append("…")
+            break
+    if bool(conflict.local.get("tombstone")) != bool(conflict.server.get("tombstone")):
+        lines.append("Deleted\n  yours: " + ("yes" if conflict.local.get("tombstone") else "no")
+                     + "\n  server's: " + ("yes" if conflict.server.get("tombstone") else "no"))
+    return "\n".join(lines) or "The two versions hold the same words."
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    text = value if isinstance(value, str) else json.dumps(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class SyncConflictsDialog(QDialog):
+    """Each version sync kept aside, with "Keep mine" / "Keep server's" for the one
+    selected; resolving runs in the background and the list reloads."""
+
+    def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncConflictsDialog")
+        self.controller = controller
+        self.form = f = _embed(self, "sync_conflicts.ui")
+        self.model = ConflictsModel(self)
+        table = f.conflictsTable
+        table.setModel(self.model)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        f.keepMineButton.clicked.connect(lambda: self._resolve("mine"))
+        f.keepServerButton.clicked.connect(lambda: self._resolve("server"))
+        f.closeButton.clicked.connect(self.accept)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.busy = True
+        self._enable_buttons()
+        self.reload()
+
+    def reload(self) -> None:
+        self.busy = True
+        self._enable_buttons()
+        self.controller.load_conflicts(self._loaded)
+
+    def _loaded(self, conflicts: list["Conflict"], problem: str | None) -> None:
+        self.busy = False
+        self.model.set_conflicts(conflicts)
+        table = self.form.conflictsTable
+        if conflicts:
+            table.setCurrentIndex(self.model.index(0, 0))
+            table.setFocus()
+            self._say(problem or "")
+        else:
+            self._say(problem or "There are no changes to choose between.")
+            self.form.closeButton.setFocus()
+        self._show_selected()
+
+    def selected(self) -> "Conflict | None":
+        index = self.form.conflictsTable.currentIndex()
+        return self.model.conflicts[index.row()] if index.isValid() else None
+
+    def _show_selected(self) -> None:
+        conflict = self.selected()
+        self.form.differencesText.setPlainText(differences(conflict) if conflict else "")
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        conflict = self.selected() if not self.busy else None
+        self.form.keepServerButton.setEnabled(conflict is not None)
+        mine = conflict is not None and can_keep_mine(conflict)
+        self.form.keepMineButton.setEnabled(mine)
+        self.form.keepMineButton.setToolTip(
+            "" if mine or conflict is None else
+            "This record can no longer be changed here, so the server's version stands; "
+            "copy anything you need from 'What differs' first.")
+
+    def _resolve(self, keep: str) -> None:
+        conflict = self.selected()
+        if conflict is None or self.busy:
+            return
+        self.busy = True
+        self._enable_buttons()
+        self._say("Keeping your version…" if keep == "mine" else "Keeping the server's version…")
+
+        def done(problem: str | None) -> None:
+            self.busy = False
+            if problem is not None:
+                self._say(problem)
+                self._enable_buttons()
+                return
+            self.reload()
+
+        self.controller.resolve(conflict.id, keep, done)
+
+    def _say(self, text: str) -> None:
+        self.form.messageLabel.setText(text)
+        self.form.messageLabel.setAccessibleDescription(text)

