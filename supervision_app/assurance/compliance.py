@@ -22,11 +22,13 @@ every team, and children allocated to nobody).
 """
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
-from functools import lru_cache
-from dataclasses import dataclass, replace
-from typing import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache, partial
+from typing import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import String, and_, func, or_, select, type_coerce
@@ -59,6 +61,7 @@ from .rules import (
     Occasion,
     OccasionOutcome,
     Period,
+    Timeliness,
     percent,
     period_months,
     occasions_from,
@@ -74,6 +77,16 @@ __all__ = [
 SUPERVISED_ROLES = (Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value)
 UNALLOCATED = ""  # the team key of children allocated to nobody in a team
 _LOCKED = RecordState.LOCKED.value
+# Core columns: the figures read plain rows, never through the ORM's loading machinery.
+_S = SupervisionSession.__table__.c
+_RESOLUTION = DisagreementResolution.__table__.c  # a disagreement's recorded resolution
+_N = OversightNote.__table__.c
+_D = CaseDiscussion.__table__.c
+_A = ActionItem.__table__.c
+_C = Child.__table__.c
+_ST = Staff.__table__.c
+_SIG = Signature.__table__.c
+_T = Team.__table__.c
 _DRAFT = RecordState.DRAFT.value
 
 
@@ -107,10 +120,35 @@ class RecordRef:
 
 @dataclass(frozen=True)
 class Figure:
+    """A figure and, built when first asked for, the records behind it.
+
+    A dashboard holds thousands of figures (every worker, team and total) and people open
+    a handful, so each figure keeps a ``source`` that lists its records from what the
+    dashboard already read (no database access) and :attr:`records` builds, sorts and
+    keeps them on first use."""
+
     key: str
     numerator: int
     denominator: int | None = None  # None: a plain count
-    records: tuple[RecordRef, ...] = ()
+    source: Callable[[], Iterable[RecordRef]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def records(self) -> tuple[RecordRef, ...]:
+        """Problems first (what someone would want to open), then by date."""
+        refs = list(self.source()) if self.source is not None else []
+        flip = self.denominator is not None and FIGURES[self.key][1]
+
+        def order(ref: RecordRef):
+            problem = (not ref.counted) if flip else ref.counted
+            return (not problem, ref.when or date.min, ref.record_id)
+
+        refs.sort(key=order)
+        return tuple(refs)
+
+    @property
+    def size(self) -> int:
+        """How many records are behind the figure."""
+        return self.numerator if self.denominator is None else self.denominator
 
     @property
     def label(self) -> str:
@@ -222,7 +260,8 @@ class ComplianceDashboard:
 
 def scope_team_ids(session: Session, actor: Actor) -> list[str]:
     """The teams whose compliance the actor may see."""
-    live = list(session.scalars(select(Team.id).where(Team.tombstone.is_(False)).order_by(Team.id)))
+    live = list(session.connection().execute(
+        select(_T.id).where(_T.tombstone.is_(False)).order_by(_T.id)).scalars())
     return [t for t in live if decide(actor, Operation.VIEW, TeamTarget(t))]
 
 
@@ -251,25 +290,40 @@ def _policy(raw: str | None) -> SupervisionPolicy:
     return SupervisionPolicy.from_json(json.loads(raw)) if raw else SupervisionPolicy()
 
 
-def _figure(key: str, refs: list[RecordRef], *, ratio: bool) -> Figure:
-    """Problems first (what someone would want to open), then by date."""
-    higher_is_better = FIGURES[key][1]
-
-    def problem(ref: RecordRef) -> bool:
-        return (not ref.counted) if (ratio and higher_is_better) else ref.counted
-
-    refs = sorted(refs, key=lambda r: (not problem(r), r.when or date.min, r.record_id))
-    if ratio:
-        return Figure(key, sum(1 for r in refs if r.counted), len(refs), tuple(refs))
-    return Figure(key, len(refs), None, tuple(refs))
-
-
 _RATIO = {"within_policy", "shared_on_time", "signed_on_time", "overdue_now",
           "children_without_oversight"}
 
 
-def _figures(refs_by_key: dict[str, list[RecordRef]]) -> dict[str, Figure]:
-    return {key: _figure(key, refs_by_key.get(key, []), ratio=key in _RATIO) for key in FIGURES}
+def _chain(sources: tuple[Callable[[], Iterable[RecordRef]], ...]) -> Iterator[RecordRef]:
+    for source in sources:
+        yield from source()
+
+
+def _combined(key: str, parts: Sequence[Figure], extra: Sequence[Figure] = ()) -> Figure:
+    """A team's or the whole scope's figure: the sum of its parts, listing their records."""
+    every = (*parts, *extra)
+    return Figure(key, sum(f.numerator for f in every),
+                  sum(f.denominator for f in every) if key in _RATIO else None,
+                  partial(_chain, tuple(f.source for f in every if f.source is not None)))
+
+
+class _Tally:
+    """What the dashboard read about one worker: counts, and compact rows for the lists."""
+
+    __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
+                 "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
+                 "children", "lacking")
+
+    def __init__(self) -> None:
+        self.occasions: list[Occasion] = []
+        self.session_on: dict[date, str] = {}
+        self.sessions: list[tuple] = []  # (id, held_on, state, shared_on, signed_on, Timeliness)
+        self.unsigned = self.shared_ok = self.shared_due = self.signed_ok = self.signed_due = 0
+        self.disagreements: list[tuple[str, date, str]] = []
+        self.actions: list[tuple[str, date | None, str | None]] = []
+        self.overdue_actions = 0
+        self.children: list[tuple] = []  # _ChildRow
+        self.lacking = 0
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -285,248 +339,299 @@ def compliance_dashboard(
     timings: dict[str, float] | None = None,
 ) -> ComplianceDashboard:
     """Every compliance figure for the teams the actor may see (optionally narrowed to
-    ``team_ids``), over the ``months`` calendar months ending with today's."""
+    ``team_ids``), over the ``months`` calendar months ending with today's.
+
+    Reads narrow columns through the covering indexes of migrations 0005 and 0006 as raw
+    text (no per-row datetime parsing), counts as it reads, and leaves the list behind each
+    figure to be built from the compact rows when someone opens it (``Figure.records``).
+    The collector is paused meanwhile: the tens of thousands of short-lived rows and
+    dates would otherwise set off full collections over every object the app holds, for
+    nothing (none of them is in a reference cycle)."""
+    _page_cache(session)
+    with _collector_paused():
+        return _dashboard(session, actor, today=today, months=months, settings=settings,
+                          team_ids=team_ids, timings=timings)
+
+
+DASHBOARD_PAGE_CACHE_KIB = 32 * 1024
+
+
+def _page_cache(session: Session) -> None:
+    """Let this connection keep up to 32 MiB of decrypted pages (SQLite's default is 2 MiB
+    or so): a council-wide dashboard reads about 20 MiB of index pages, and with a smaller
+    cache every run decrypts most of them again. Memory is taken only as pages are read."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    size = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    wanted = -DASHBOARD_PAGE_CACHE_KIB
+    if size is not None and ((size < 0 and size > wanted) or (0 <= size < DASHBOARD_PAGE_CACHE_KIB // 4)):
+        conn.exec_driver_sql(f"PRAGMA cache_size = {wanted}")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _dashboard(
+    session: Session,
+    actor: Actor,
+    *,
+    today: date,
+    months: int = 6,
+    settings: AssuranceSettings | None = None,
+    team_ids: list[str] | None = None,
+    timings: dict[str, float] | None = None,
+) -> ComplianceDashboard:
     settings = settings or AssuranceSettings()
     period = period_months(today, months)
+    conn = session.connection()
     clock = _Clock(timings)
     allowed = scope_team_ids(session, actor)
     if team_ids is not None:
         wanted = set(team_ids)
         allowed = [t for t in allowed if t in wanted]
-    teams = {r.id: r for r in session.execute(
-        select(Team.id, Team.name, Team.supervision_policy).where(Team.id.in_(allowed)))}
+    teams = {r.id: r for r in conn.execute(
+        select(_T.id, _T.name, _T.supervision_policy).where(_T.id.in_(allowed)))}
     policies = {tid: _policy(r.supervision_policy) for tid, r in teams.items()}
     include_unallocated = actor.sees_all_teams and team_ids is None
+    scope = sorted(teams)
 
-    workers = list(session.execute(
-        select(Staff.id, Staff.display_name, Staff.role, Staff.team_id, Staff.started_on,
-               Staff.asye_start)
-        .where(Staff.team_id.in_(list(teams)), Staff.tombstone.is_(False),
-               Staff.active.is_(True), Staff.role.in_(SUPERVISED_ROLES))
-        .order_by(Staff.display_name, Staff.id)))
+    workers = list(conn.execute(
+        select(_ST.id, _ST.display_name, _ST.role, _ST.team_id, _ST.started_on,
+               _ST.asye_start)
+        .where(_ST.team_id.in_(scope), _ST.tombstone.is_(False),
+               _ST.active.is_(True), _ST.role.in_(SUPERVISED_ROLES))
+        .order_by(_ST.display_name, _ST.id)))
     names = {w.id: w.display_name for w in workers}
     team_of = {w.id: w.team_id for w in workers}
-    in_scope_staff = select(Staff.id).where(
-        Staff.team_id.in_(list(teams)), Staff.tombstone.is_(False), Staff.active.is_(True),
-        Staff.role.in_(SUPERVISED_ROLES))
-
-    refs: dict[str, dict[str, list[RecordRef]]] = defaultdict(lambda: defaultdict(list))
-
-    # ---- supervision held within policy, overdue now, trend
-    clock.lap('supervision held within policy, overdue now, trend')
-    live_session = SupervisionSession.tombstone.is_(False)
-    type_filter = ([SupervisionSession.session_type.in_(sorted(settings.counted_session_types))]
-                   if settings.counted_session_types is not None else [])
-    held: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    signed_held: dict[str, date] = {}  # signed sessions in scope read here: id -> London date
-    # Only sessions from a year before the period on, plus each worker's last one before
-    # that (see rules.occasions_from), read from the narrow ix_assurance_session_worker index.
-    edge = _utc_start(period.start - timedelta(days=367))
-    signed = [live_session, SupervisionSession.state == _LOCKED,
-              SupervisionSession.supervisee_id.in_(in_scope_staff), *type_filter]
-    for supervisee_id, held_at, session_id in session.execute(
-            select(SupervisionSession.supervisee_id, _raw(SupervisionSession.held_at), SupervisionSession.id)
-            .where(*signed, SupervisionSession.held_at >= edge)):
-        day = _london_day(held_at)
-        held[supervisee_id].append((day, session_id))
-        signed_held[session_id] = day
-    for supervisee_id, held_at in session.execute(
-            select(SupervisionSession.supervisee_id, func.max(_raw(SupervisionSession.held_at)))
-            .where(*signed, SupervisionSession.held_at < edge)
-            .group_by(SupervisionSession.supervisee_id)):
-        held[supervisee_id].append((_london_day(held_at), ""))
-
+    tally = {w.id: _Tally() for w in workers}
+    in_scope_staff = select(_ST.id).where(
+        _ST.team_id.in_(scope), _ST.tombstone.is_(False), _ST.active.is_(True),
+        _ST.role.in_(SUPERVISED_ROLES))
     month_within: dict[tuple[str, date], int] = defaultdict(int)
     month_due: dict[tuple[str, date], int] = defaultdict(int)
+    month_shared: dict[tuple[str, date], int] = defaultdict(int)
+    month_shared_due: dict[tuple[str, date], int] = defaultdict(int)
+
+    # ---- supervision held within policy, overdue now, trend
+    clock.lap("supervision held within policy, overdue now, trend")
+    live_session = _S.tombstone.is_(False)
+    type_filter = ([_S.session_type.in_(sorted(settings.counted_session_types))]
+                   if settings.counted_session_types is not None else [])
+    # Each worker's signed sessions from one longest interval before the period on, plus
+    # their last one before that (see rules.occasions_from): a compact list of signed dates.
+    horizon = max((p.standard_interval_days for p in policies.values()),
+                  default=SupervisionPolicy().standard_interval_days) + 1
+    edge = _utc_start(period.start - timedelta(days=horizon))
+    held: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    signed = [live_session, _S.state == _LOCKED,
+              _S.supervisee_id.in_(in_scope_staff), *type_filter]
+    for supervisee_id, held_at, session_id in conn.execute(
+            select(_S.supervisee_id, _raw(_S.held_at), _S.id)
+            .where(*signed, _S.held_at >= edge)).all():
+        held[supervisee_id].append((_london_day(held_at), session_id))
+    before_edge = (select(_raw(_S.held_at))
+                   .where(_S.supervisee_id == _ST.id, _S.state == _LOCKED, live_session,
+                          _S.held_at < edge, *type_filter)
+                   .order_by(_S.held_at.desc()).limit(1).scalar_subquery())
+    for supervisee_id, held_at in conn.execute(  # one backward seek per worker
+            select(_ST.id, before_edge).where(_ST.id.in_(in_scope_staff))).all():
+        if held_at is not None:
+            held[supervisee_id].append((_london_day(held_at), ""))
+
     statuses = {}
+    within = OccasionOutcome.WITHIN_POLICY
     for w in workers:
-        policy = policies.get(w.team_id, SupervisionPolicy())
-        sessions = sorted(held.get(w.id, []))
+        policy = policies[w.team_id]
+        sessions = sorted(held.get(w.id, ()))
         session_on: dict[date, str] = {}
         for day, sid in sessions:
             if not session_on.get(day):
                 session_on[day] = sid
-        occasions = occasions_from(policy, started_on=w.started_on, asye_start=w.asye_start,
-                                   held_days=session_on, today=today, period_start=period.start)
+        t = tally[w.id]
+        t.session_on = session_on
+        t.occasions = [o for o in occasions_from(
+            policy, started_on=w.started_on, asye_start=w.asye_start, held_days=session_on,
+            today=today, period_start=period.start, horizon_days=horizon) if o.due <= today]
+        for occ in t.occasions:
+            month = (w.team_id, occ.due.replace(day=1))
+            month_due[month] += 1
+            month_within[month] += occ.outcome is within
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
         statuses[w.id] = supervision_status(policy, today=today, last_held=last,
                                             started_on=w.started_on, asye_start=w.asye_start)
-        for occ in occasions:
-            if not period.contains(occ.due):
-                continue
-            ok = occ.outcome == OccasionOutcome.WITHIN_POLICY
-            refs[w.id]["within_policy"].append(RecordRef(
-                kind="supervision" if occ.held_on else "occasion",
-                record_id=session_on.get(occ.held_on, "") if occ.held_on else "",
-                when=occ.due, staff_id=w.id, staff_name=w.display_name, team_id=w.team_id,
-                outcome=_occasion_outcome(occ), counted=ok))
-            month = occ.due.replace(day=1)
-            month_due[(w.team_id, month)] += 1
-            month_within[(w.team_id, month)] += ok
-        status = statuses[w.id]
-        refs[w.id]["overdue_now"].append(RecordRef(
-            kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
-            staff_name=w.display_name, team_id=w.team_id,
-            outcome=f"{status.status.label}: due {_fmt(status.next_due)}",
-            counted=status.status == SupervisionStatus.OVERDUE))
 
     # ---- sessions held in the period: timeliness and not-yet-signed
-    clock.lap('sessions held in the period')
-    month_shared: dict[tuple[str, date], int] = defaultdict(int)
-    month_shared_due: dict[tuple[str, date], int] = defaultdict(int)
-    for row in session.execute(
-            select(SupervisionSession.id, SupervisionSession.supervisee_id,
-                   _raw(SupervisionSession.held_at).label("held_at"),
-                   _raw(SupervisionSession.shared_at).label("shared_at"), SupervisionSession.state,
-                   _raw(SupervisionSession.updated_at).label("updated_at"),
-                   _raw(Signature.signed_at).label("signed_at"))
-            .outerjoin(Signature, and_(Signature.record_kind == RecordKind.SUPERVISION.value,
-                                       Signature.record_id == SupervisionSession.id,
-                                       Signature.signer_role == "supervisee"))
-            .where(live_session, SupervisionSession.supervisee_id.in_(in_scope_staff),
-                   SupervisionSession.held_at >= _utc_start(period.start),
-                   *type_filter)):
-        held_on = _london_day(row.held_at)
-        if not period.contains(held_on):
-            continue
-        wid = row.supervisee_id
-        base = dict(kind="supervision", record_id=row.id, when=held_on, staff_id=wid,
-                    staff_name=names[wid], team_id=team_of[wid])
-        if row.state != _LOCKED:
-            refs[wid]["not_yet_signed"].append(RecordRef(**base, outcome=RecordState(row.state).label))
-        shared_on = _london_day(row.shared_at) if row.state != _DRAFT else None
-        signed_on = _london_day(row.signed_at or (row.updated_at if row.state == _LOCKED else None))
-        t = timeliness(held_on, shared_on, signed_on, today)
-        month = held_on.replace(day=1)
+    clock.lap("sessions held in the period")
+    period_from = _utc_start(period.start)
+    in_period = [live_session, _S.supervisee_id.in_(in_scope_staff), _S.held_at >= period_from,
+                 _S.held_at < _utc_start(today + timedelta(days=1)), *type_filter]
+    sessions_held = conn.execute(
+        select(_S.id, _S.supervisee_id, _raw(_S.held_at), _raw(_S.shared_at), _S.state,
+               _raw(_S.updated_at))
+        .where(*in_period)).all()
+    signed_by_supervisee = _supervisee_signatures(conn, [r[0] for r in sessions_held], since=period_from)
+    decided: dict[tuple, Timeliness] = {}  # many records share their dates
+    for sid, wid, held_at, shared_at, state, updated_at in sessions_held:
+        signed_at = signed_by_supervisee.get(sid)
+        held_on = _london_day(held_at)
+        locked = state == _LOCKED
+        shared_on = _london_day(shared_at) if state != _DRAFT else None
+        signed_on = _london_day(signed_at or (updated_at if locked else None))
+        key = (held_on, shared_on, signed_on)
+        t = decided.get(key)
+        if t is None:
+            t = decided[key] = timeliness(held_on, shared_on, signed_on, today)
+        mine = tally[wid]
+        mine.sessions.append((sid, held_on, state, shared_on, signed_on, t))
+        mine.unsigned += not locked
+        month = (team_of[wid], held_on.replace(day=1))
         if t.shared_on_time is not None:
-            refs[wid]["shared_on_time"].append(RecordRef(
-                **base, counted=t.shared_on_time,
-                outcome=_step_outcome("Shared", shared_on, t.share_by, t.shared_on_time)))
-            month_shared_due[(team_of[wid], month)] += 1
-            month_shared[(team_of[wid], month)] += t.shared_on_time
+            mine.shared_due += 1
+            mine.shared_ok += t.shared_on_time
+            month_shared_due[month] += 1
+            month_shared[month] += t.shared_on_time
         if t.signed_on_time is not None:
-            refs[wid]["signed_on_time"].append(RecordRef(
-                **base, counted=t.signed_on_time,
-                outcome=_step_outcome("Signed", signed_on, t.sign_by, t.signed_on_time)))
+            mine.signed_due += 1
+            mine.signed_ok += t.signed_on_time
 
     # ---- unresolved disagreements (any age, any state past draft)
-    clock.lap('unresolved disagreements')
-    for sid, wid, held_at, state in session.execute(
-            select(SupervisionSession.id, SupervisionSession.supervisee_id, SupervisionSession.held_at,
-                   SupervisionSession.state)
-            .where(live_session, SupervisionSession.supervisee_id.in_(in_scope_staff),
-                   SupervisionSession.state != _DRAFT,
-                   SupervisionSession.supervisee_agreement == Agreement.DISAGREES.value,
-                   SupervisionSession.disagreement_resolved.is_(False),
-                   ~select(DisagreementResolution.id).where(
-                       DisagreementResolution.session_id == SupervisionSession.id,
-                       DisagreementResolution.tombstone.is_(False)).exists())):
-        refs[wid]["unresolved_disagreements"].append(RecordRef(
-            kind="supervision", record_id=sid, when=london_date(held_at), staff_id=wid,
-            staff_name=names[wid], team_id=team_of[wid],
-            outcome=f"Disagreement unresolved ({RecordState(state).label.lower()})"))
+    clock.lap("unresolved disagreements")
+    for sid, wid, held_at, state in conn.execute(
+            select(_S.id, _S.supervisee_id,
+                   _raw(_S.held_at), _S.state)
+            .where(live_session, _S.supervisee_id.in_(in_scope_staff),
+                   _S.state != _DRAFT,
+                   _S.supervisee_agreement == Agreement.DISAGREES.value,
+                   _S.disagreement_resolved.is_(False),
+                   ~select(_RESOLUTION.id).where(_RESOLUTION.session_id == _S.id,
+                                                 _RESOLUTION.tombstone.is_(False)).exists())).all():
+        tally[wid].disagreements.append((sid, _london_day(held_at), state))
 
     # ---- open and overdue actions agreed in signed records
-    clock.lap('open and overdue actions agreed in signed records')
+    clock.lap("open and overdue actions agreed in signed records")
     parent_session = SupervisionSession.__table__.alias("parent_session")
     parent_note = OversightNote.__table__.alias("parent_note")
-    for aid, owner_id, due_on, child_id in session.execute(
-            select(ActionItem.id, ActionItem.owner_id, ActionItem.due_on, ActionItem.child_id)
-            .outerjoin(parent_session, parent_session.c.id == ActionItem.session_id)
-            .outerjoin(parent_note, parent_note.c.id == ActionItem.oversight_note_id)
-            .where(ActionItem.tombstone.is_(False), ActionItem.status == ActionStatus.OPEN.value,
-                   ActionItem.owner_id.in_(in_scope_staff),
-                   or_(parent_session.c.state == _LOCKED, parent_note.c.state == _LOCKED))):
-        overdue = due_on is not None and due_on < today
-        ref = RecordRef(kind="action", record_id=aid, when=due_on, staff_id=owner_id,
-                        staff_name=names[owner_id], child_id=child_id or "", team_id=team_of[owner_id],
-                        outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
-        refs[owner_id]["open_actions"].append(ref)
-        if overdue:
-            refs[owner_id]["overdue_actions"].append(ref)
+    for aid, owner_id, due_on, child_id in conn.execute(
+            select(_A.id, _A.owner_id, _A.due_on, _A.child_id)
+            .outerjoin(parent_session, and_(parent_session.c.id == _A.session_id,
+                                            parent_session.c.state == _LOCKED))
+            .outerjoin(parent_note, and_(parent_note.c.id == _A.oversight_note_id,
+                                         parent_note.c.state == _LOCKED))
+            .where(_A.tombstone.is_(False), _A.status == ActionStatus.OPEN.value,
+                   _A.owner_id.in_(in_scope_staff),
+                   or_(parent_session.c.id.is_not(None), parent_note.c.id.is_not(None)))).all():
+        mine = tally[owner_id]
+        mine.actions.append((aid, due_on, child_id))
+        mine.overdue_actions += due_on is not None and due_on < today
 
     # ---- children without management oversight
-    clock.lap('children without management oversight')
+    clock.lap("children without management oversight")
     cutoff = today - timedelta(days=settings.oversight_interval_days)
-    worker_team = {w.id: w.team_id for w in session.execute(
-        select(Staff.id, Staff.team_id))}
-    child_scope = [Child.tombstone.is_(False)]
+    worker_team = dict(conn.execute(select(_ST.id, _ST.team_id)).all())
+    child_scope = [_C.tombstone.is_(False)]
     if not include_unallocated:
-        child_scope.append(Child.allocated_worker_id.in_(select(Staff.id).where(
-            Staff.team_id.in_(list(teams)))))
-    children = list(session.execute(
-        select(Child.id, Child.case_id, Child.legal_status, Child.allocated_worker_id,
-               Child.has_pathway_plan).where(*child_scope).order_by(Child.case_id)))
+        child_scope.append(_C.allocated_worker_id.in_(select(_ST.id).where(
+            _ST.team_id.in_(scope))))
+    children = conn.execute(
+        select(_C.id, _C.case_id, _C.legal_status, _C.allocated_worker_id,
+               _C.has_pathway_plan).where(*child_scope)).all()
     recent = _children_with_oversight_since(
-        session, cutoff, None if include_unallocated else [c.id for c in children])
-    lacking = [c.id for c in children if c.id not in recent]
-    # The date of each child's last oversight is for the list behind the figure; across a
-    # whole council it costs more than every figure together, so there it is filled in when
-    # the list is opened (fill_last_oversight).
-    last_seen = (_last_oversight(session, lacking, signed_held)
-                 if len(lacking) <= EAGER_LAST_OVERSIGHT else {})
-    eager = len(lacking) <= EAGER_LAST_OVERSIGHT
-    by_status: dict[str, list[RecordRef]] = defaultdict(list)
-    pathway: list[RecordRef] = []
-    unallocated_refs: list[RecordRef] = []
-    for c in children:
-        team_id = worker_team.get(c.allocated_worker_id) if c.allocated_worker_id else None
+        session, cutoff, None if include_unallocated else [c[0] for c in children])
+    by_status: dict[str, list[tuple]] = defaultdict(list)
+    pathway: list[tuple] = []
+    unallocated: list[tuple] = []
+    team_children: dict[str, list[tuple]] = defaultdict(list)  # allocated to unsupervised staff
+    lacking: list[str] = []
+    for child_id, case_id, legal_status, worker_id, has_pathway_plan in children:
+        team_id = worker_team.get(worker_id) if worker_id else None
         if team_id not in teams:
             team_id = None
             if not include_unallocated:
                 continue
-        has = c.id in recent
-        last = last_seen.get(c.id)
-        ref = RecordRef(
-            kind="child", record_id=c.id, when=last, staff_id=c.allocated_worker_id or "",
-            staff_name=names.get(c.allocated_worker_id, ""), child_id=c.id, case_id=c.case_id,
-            team_id=team_id or UNALLOCATED, counted=not has,
-            outcome="Oversight within interval" if has else _lacking_outcome(last, eager, settings))
-        by_status[c.legal_status].append(ref)
-        if c.legal_status == LegalStatus.CARE_LEAVER.value and c.has_pathway_plan:
-            pathway.append(ref)
+        has = child_id in recent
+        row = (child_id, case_id, worker_id or "", team_id or UNALLOCATED, has)
+        if not has:
+            lacking.append(child_id)
+        by_status[legal_status].append(row)
+        if has_pathway_plan and legal_status == _CARE_LEAVER:
+            pathway.append(row)
         if team_id is None:
-            unallocated_refs.append(ref)
-        elif c.allocated_worker_id in names:
-            refs[c.allocated_worker_id]["children_without_oversight"].append(ref)
-        else:  # allocated to someone in the team who is not a supervised worker
-            refs[("team", team_id)]["children_without_oversight"].append(ref)
+            unallocated.append(row)
+        elif worker_id in tally:
+            mine = tally[worker_id]
+            mine.children.append(row)
+            mine.lacking += not has
+        else:
+            team_children[team_id].append(row)
+    # The date of each child's last oversight is for the list behind the figure; across a
+    # whole council it costs more than every figure together, so there it is filled in when
+    # the list is opened (fill_last_oversight).
+    eager = len(lacking) <= EAGER_LAST_OVERSIGHT
+    children_list = partial(_child_refs, names=names, settings=settings, eager=eager,
+                            last_seen=_last_oversight(session, lacking) if eager else {})
 
     # ---- assemble
-    clock.lap('assemble')
+    clock.lap("assemble")
     worker_rows = []
-    team_refs: dict[str, dict[str, list[RecordRef]]] = defaultdict(lambda: defaultdict(list))
+    by_team: dict[str, list[WorkerCompliance]] = defaultdict(list)
     for w in workers:
-        mine = refs[w.id]
-        for key, lst in mine.items():
-            team_refs[w.team_id][key].extend(lst)
+        t = tally[w.id]
         status = statuses[w.id]
-        worker_rows.append(WorkerCompliance(
+        figures = {
+            "within_policy": Figure(
+                "within_policy", sum(o.outcome is within for o in t.occasions), len(t.occasions),
+                partial(_occasion_refs, w, t.occasions, t.session_on)),
+            "overdue_now": Figure(
+                "overdue_now", int(status.status == SupervisionStatus.OVERDUE), 1,
+                partial(_status_refs, w, status)),
+            "not_yet_signed": Figure("not_yet_signed", t.unsigned, None,
+                                     partial(_unsigned_refs, w, t.sessions)),
+            "shared_on_time": Figure("shared_on_time", t.shared_ok, t.shared_due,
+                                     partial(_timeliness_refs, w, t.sessions, True)),
+            "signed_on_time": Figure("signed_on_time", t.signed_ok, t.signed_due,
+                                     partial(_timeliness_refs, w, t.sessions, False)),
+            "open_actions": Figure("open_actions", len(t.actions), None,
+                                   partial(_action_refs, w, t.actions, today, False)),
+            "overdue_actions": Figure("overdue_actions", t.overdue_actions, None,
+                                      partial(_action_refs, w, t.actions, today, True)),
+            "unresolved_disagreements": Figure("unresolved_disagreements", len(t.disagreements), None,
+                                               partial(_disagreement_refs, w, t.disagreements)),
+            "children_without_oversight": Figure(
+                "children_without_oversight", t.lacking, len(t.children),
+                partial(children_list, t.children)),
+        }
+        row = WorkerCompliance(
             worker_id=w.id, name=w.display_name, role=Role(w.role), team_id=w.team_id,
             team_name=teams[w.team_id].name,
             is_asye=w.asye_start is not None and 0 <= (today - w.asye_start).days < 366,
             status=status.status, next_due=status.next_due, last_signed=status.last_held,
-            figures=_figures(mine)))
-    for key, bucket in refs.items():
-        if isinstance(key, tuple):
-            for fkey, lst in bucket.items():
-                team_refs[key[1]][fkey].extend(lst)
-    worker_count = defaultdict(int)
-    for w in workers:
-        worker_count[w.team_id] += 1
+            figures=figures)
+        worker_rows.append(row)
+        by_team[w.team_id].append(row)
     team_rows = []
-    total_refs: dict[str, list[RecordRef]] = defaultdict(list)
     for tid in sorted(teams, key=lambda t: (teams[t].name, t)):
-        for key, lst in team_refs[tid].items():
-            total_refs[key].extend(lst)
+        members = by_team[tid]
+        extra = {"children_without_oversight": [_children_figure(team_children[tid], children_list)]}
         team_rows.append(TeamCompliance(
-            team_id=tid, name=teams[tid].name, workers=worker_count[tid],
-            figures=_figures(team_refs[tid]),
+            team_id=tid, name=teams[tid].name, workers=len(members),
+            figures={key: _combined(key, [m.figures[key] for m in members], extra.get(key, ()))
+                     for key in FIGURES},
             trend=_trend(period, {tid}, month_within, month_due, month_shared, month_shared_due)))
-    total_refs["children_without_oversight"].extend(unallocated_refs)
+    extra = {"children_without_oversight": [_children_figure(unallocated, children_list)]}
+    total = {key: _combined(key, [t.figures[key] for t in team_rows], extra.get(key, ()))
+             for key in FIGURES}
     oversight_rows = tuple(
         LegalStatusOversight(status, len(by_status[status.value]),
-                             _figure("children_without_oversight", by_status[status.value], ratio=True))
+                             _children_figure(by_status[status.value], children_list))
         for status in LegalStatus)
     clock.lap("end")
     if actor.sees_all_teams and team_ids is None:
@@ -537,10 +642,86 @@ def compliance_dashboard(
         scope_label = f"{len(teams)} teams"
     return ComplianceDashboard(
         today=today, period=period, settings=settings, scope_label=scope_label,
-        workers=tuple(worker_rows), teams=tuple(team_rows), total=_figures(total_refs),
+        workers=tuple(worker_rows), teams=tuple(team_rows), total=total,
         trend=_trend(period, set(teams), month_within, month_due, month_shared, month_shared_due),
         oversight_by_status=oversight_rows,
-        care_leavers_pathway=_figure("children_without_oversight", pathway, ratio=True))
+        care_leavers_pathway=_children_figure(pathway, children_list))
+
+
+_CARE_LEAVER = LegalStatus.CARE_LEAVER.value
+
+
+# -- the records behind each figure, built from the compact rows when a list is opened
+
+def _occasion_refs(w, occasions: list[Occasion], session_on: dict[date, str]) -> Iterator[RecordRef]:
+    within = OccasionOutcome.WITHIN_POLICY
+    for occ in occasions:
+        yield RecordRef(
+            kind="supervision" if occ.held_on else "occasion",
+            record_id=session_on.get(occ.held_on, "") if occ.held_on else "",
+            when=occ.due, staff_id=w.id, staff_name=w.display_name, team_id=w.team_id,
+            outcome=_occasion_outcome(occ), counted=occ.outcome is within)
+
+
+def _status_refs(w, status) -> Iterator[RecordRef]:
+    yield RecordRef(
+        kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
+        staff_name=w.display_name, team_id=w.team_id,
+        outcome=f"{status.status.label}: due {_fmt(status.next_due)}",
+        counted=status.status == SupervisionStatus.OVERDUE)
+
+
+def _session_ref(w, sid: str, held_on: date, **kw) -> RecordRef:
+    return RecordRef(kind="supervision", record_id=sid, when=held_on, staff_id=w.id,
+                     staff_name=w.display_name, team_id=w.team_id, **kw)
+
+
+def _unsigned_refs(w, sessions: list[tuple]) -> Iterator[RecordRef]:
+    for sid, held_on, state, _shared_on, _signed_on, _t in sessions:
+        if state != _LOCKED:
+            yield _session_ref(w, sid, held_on, outcome=RecordState(state).label)
+
+
+def _timeliness_refs(w, sessions: list[tuple], sharing: bool) -> Iterator[RecordRef]:
+    for sid, held_on, _state, shared_on, signed_on, t in sessions:
+        if sharing and t.shared_on_time is not None:
+            yield _session_ref(w, sid, held_on, counted=t.shared_on_time,
+                               outcome=_step_outcome("Shared", shared_on, t.share_by, t.shared_on_time))
+        elif not sharing and t.signed_on_time is not None:
+            yield _session_ref(w, sid, held_on, counted=t.signed_on_time,
+                               outcome=_step_outcome("Signed", signed_on, t.sign_by, t.signed_on_time))
+
+
+def _disagreement_refs(w, rows: list[tuple[str, date, str]]) -> Iterator[RecordRef]:
+    for sid, held_on, state in rows:
+        yield _session_ref(w, sid, held_on,
+                           outcome=f"Disagreement unresolved ({RecordState(state).label.lower()})")
+
+
+def _action_refs(w, actions: list[tuple], today: date, overdue_only: bool) -> Iterator[RecordRef]:
+    for aid, due_on, child_id in actions:
+        overdue = due_on is not None and due_on < today
+        if overdue_only and not overdue:
+            continue
+        yield RecordRef(kind="action", record_id=aid, when=due_on, staff_id=w.id,
+                        staff_name=w.display_name, child_id=child_id or "", team_id=w.team_id,
+                        outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
+
+
+def _child_refs(rows: list[tuple], *, names: dict[str, str], settings: AssuranceSettings, eager: bool,
+                last_seen: dict[str, date]) -> Iterator[RecordRef]:
+    for child_id, case_id, worker_id, team_id, has in rows:
+        last = last_seen.get(child_id)
+        yield RecordRef(
+            kind="child", record_id=child_id, when=last, staff_id=worker_id,
+            staff_name=names.get(worker_id, ""), child_id=child_id, case_id=case_id,
+            team_id=team_id, counted=not has,
+            outcome="Oversight within interval" if has else _lacking_outcome(last, eager, settings))
+
+
+def _children_figure(rows: list[tuple], children_list) -> Figure:
+    return Figure("children_without_oversight", sum(1 for r in rows if not r[4]), len(rows),
+                  partial(children_list, rows))
 
 
 def _fmt(day: date | None) -> str:
@@ -564,7 +745,7 @@ def fill_last_oversight(session: Session, refs: Sequence[RecordRef]) -> tuple[Re
     todo = [r.record_id for r in refs if r.kind == "child" and r.counted and r.when is None]
     if not todo:
         return tuple(refs)
-    last = _last_oversight(session, todo, {})
+    last = _last_oversight(session, todo)
     out = []
     for r in refs:
         if r.kind == "child" and r.counted and r.when is None:
@@ -622,62 +803,81 @@ def _children_with_oversight_since(session: Session, cutoff: date,
     in a signed supervision record, on or after ``cutoff`` (a London date, compared as the UTC
     instant it starts)."""
     since = _utc_start(cutoff)
+    conn = session.connection()
+    signed_since = [_S.held_at >= since, _S.state == _LOCKED, _S.tombstone.is_(False)]
     found: set[str] = set()
-    chunks = [None] if child_ids is None else [child_ids[i:i + 900] for i in range(0, len(child_ids), 900)]
-    for chunk in chunks:
-        note_scope = [] if chunk is None else [OversightNote.child_id.in_(chunk)]
-        found.update(session.scalars(
-            select(OversightNote.child_id)
-            .where(OversightNote.recorded_at >= since, OversightNote.state == _LOCKED,
-                   OversightNote.tombstone.is_(False), *note_scope)))
-        discussion_scope = [] if chunk is None else [CaseDiscussion.child_id.in_(chunk)]
-        found.update(session.scalars(
-            select(CaseDiscussion.child_id)
-            .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
-            .where(SupervisionSession.held_at >= since, SupervisionSession.state == _LOCKED,
-                   SupervisionSession.tombstone.is_(False), CaseDiscussion.tombstone.is_(False),
-                   *discussion_scope)))
+    if child_ids is None:  # every child: from the sessions held since, to their discussions
+        found.update(conn.execute(
+            select(_N.child_id)
+            .where(_N.recorded_at >= since, _N.state == _LOCKED, _N.tombstone.is_(False))).scalars())
+        found.update(conn.execute(
+            select(_D.child_id).join(SupervisionSession.__table__, _S.id == _D.session_id)
+            .where(*signed_since, _D.tombstone.is_(False))).scalars())
+        return found
+    # Some children: each one's discussions (a short stretch of ix_assurance_discussion_child)
+    # checked against the sessions signed since (a stretch of ix_assurance_session_held).
+    recent_sessions = set(conn.execute(select(_S.id).where(*signed_since)).scalars())
+    for chunk in _chunks(child_ids):
+        found.update(conn.execute(
+            select(_N.child_id)
+            .where(_N.child_id.in_(chunk), _N.recorded_at >= since, _N.state == _LOCKED,
+                   _N.tombstone.is_(False))).scalars())
+        found.update(child_id for child_id, session_id in conn.execute(
+            select(_D.child_id, _D.session_id)
+            .where(_D.child_id.in_(chunk), _D.tombstone.is_(False))).all()
+            if session_id in recent_sessions)
     return found
 
 
-def _last_oversight(session: Session, child_ids: list[str], signed_held: dict[str, date]) -> dict[str, date]:
-    """The latest signed oversight of each child, for the list behind a figure. Reads the
-    narrow assurance indexes; session dates come from the signed sessions already read."""
-    last: dict[str, date] = {}
-    unknown: dict[str, list[str]] = defaultdict(list)  # session id -> children
-    for chunk_start in range(0, len(child_ids), 900):
-        chunk = child_ids[chunk_start:chunk_start + 900]
-        for child_id, at in session.execute(
-                select(OversightNote.child_id, func.max(_raw(OversightNote.recorded_at)))
-                .where(OversightNote.child_id.in_(chunk), OversightNote.state == _LOCKED,
-                       OversightNote.tombstone.is_(False))
-                .group_by(OversightNote.child_id)):
-            if at is not None:
-                last[child_id] = _london_day(at)
-        for child_id, session_id in session.execute(
-                select(CaseDiscussion.child_id, CaseDiscussion.session_id)
-                .where(CaseDiscussion.child_id.in_(chunk), CaseDiscussion.tombstone.is_(False))):
-            day = signed_held.get(session_id)
-            if day is None:
-                unknown[session_id].append(child_id)
-            elif child_id not in last or day > last[child_id]:
-                last[child_id] = day
-    ids = sorted(unknown)
-    for chunk_start in range(0, len(ids), 900):  # sessions of workers outside the scope
-        for session_id, held_at in session.execute(
-                select(SupervisionSession.id, SupervisionSession.held_at)
-                .where(SupervisionSession.id.in_(ids[chunk_start:chunk_start + 900]),
-                       SupervisionSession.state == _LOCKED, SupervisionSession.tombstone.is_(False))):
-            day = london_date(held_at)
-            for child_id in unknown[session_id]:
-                if child_id not in last or day > last[child_id]:
-                    last[child_id] = day
-    return last
+SIGNATURES_BY_TIME = 1000  # from this many sessions on, read signatures by time, not by id
 
 
-def _aware(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
+def _supervisee_signatures(conn, session_ids: list[str], *, since: datetime) -> dict[str, str]:
+    """When the supervisee signed each of ``session_ids`` (sessions held since ``since``):
+    stored UTC text by session id, for those they signed.
+
+    Session ids are random, so looking each up touches pages all over the signature index.
+    For many sessions it is cheaper to read every supervisee signature made since ``since``
+    in signing order (one contiguous stretch of ix_assurance_signature_time) and then look
+    up by id only the sessions not found there (not signed by the supervisee, or signed
+    before they were held, which only a clock fault could do)."""
+    found: dict[str, str] = {}
+    todo = session_ids
+    kind = [_SIG.record_kind == RecordKind.SUPERVISION.value, _SIG.signer_role == "supervisee"]
+    if len(session_ids) >= SIGNATURES_BY_TIME:
+        wanted = set(session_ids)
+        found = {rid: at for rid, at in conn.execute(
+            select(_SIG.record_id, _raw(_SIG.signed_at)).where(*kind, _SIG.signed_at >= since)).all()
+            if rid in wanted}
+        todo = [sid for sid in session_ids if sid not in found]
+    for chunk in _chunks(sorted(todo)):
+        found.update(conn.execute(
+            select(_SIG.record_id, _raw(_SIG.signed_at)).where(*kind, _SIG.record_id.in_(chunk))).all())
+    return found
+
+
+def _chunks(ids: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _last_oversight(session: Session, child_ids: Sequence[str]) -> dict[str, date]:
+    """The London date of each child's latest signed oversight (a signed note, or a case
+    discussion in a signed supervision record), for the list behind a figure: two grouped
+    statements per 900 children, on the narrow assurance indexes."""
+    conn = session.connection()
+    latest: dict[str, str] = {}
+    for chunk in _chunks(child_ids):
+        for statement in (
+                select(_N.child_id, func.max(_raw(_N.recorded_at)))
+                .where(_N.child_id.in_(chunk), _N.state == _LOCKED, _N.tombstone.is_(False))
+                .group_by(_N.child_id),
+                select(_D.child_id, func.max(_raw(_S.held_at)))
+                .join(SupervisionSession.__table__,
+                      and_(_S.id == _D.session_id, _S.state == _LOCKED, _S.tombstone.is_(False)))
+                .where(_D.child_id.in_(chunk), _D.tombstone.is_(False))
+                .group_by(_D.child_id)):
+            for child_id, at in conn.execute(statement).all():
+                if at is not None and at > latest.get(child_id, ""):
+                    latest[child_id] = at
+    return {child_id: _london_day(at) for child_id, at in latest.items()}

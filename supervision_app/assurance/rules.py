@@ -98,6 +98,7 @@ def supervision_occasions(
     asye_start: date | None,
     held_days: Iterable[date],
     today: date,
+    skip_before: date | None = None,
 ) -> list[Occasion]:
     """Every supervision a worker was due, up to ``today``, and its outcome.
 
@@ -112,8 +113,15 @@ def supervision_occasions(
     interval later, so a long gap counts once per interval); if it passed and today is still
     within that further interval, it is ``OVERDUE``. A due date on or after today is not
     decided yet and is left out.
+
+    ``skip_before``: occasions due before it are not wanted (:func:`occasions_from`), so a
+    run of missed ones at the standard interval is stepped over in one move rather than one
+    interval at a time (a worker who started years ago and was never supervised).
     """
     days = sorted({d for d in held_days if d >= started_on and d <= today})
+    standard = policy.standard_interval_days
+    standard_from = (asye_start + timedelta(days=policy.asye_phases[-1].until_days)
+                     if asye_start is not None and policy.asye_phases else date.min)
     out: list[Occasion] = []
     anchor = started_on
     interval = policy.interval_on(anchor, asye_start)
@@ -136,8 +144,16 @@ def supervision_occasions(
                 out.append(Occasion(due, OccasionOutcome.OVERDUE, None, interval))
                 break
             else:
-                out.append(Occasion(due, OccasionOutcome.MISSED, None, interval))
+                if skip_before is None or due >= skip_before:
+                    out.append(Occasion(due, OccasionOutcome.MISSED, None, interval))
                 interval, due = following, further
+                if skip_before is not None and interval == standard and due >= standard_from:
+                    # Every due date d from here with d + interval before the limit is
+                    # missed too (no session by then, not overdue, not wanted): skip them.
+                    limit = min(skip_before, today, held or today)
+                    gap = (limit - due).days
+                    if gap > interval:
+                        due += timedelta(days=(-(-gap // interval) - 1) * interval)
                 continue
         anchor = days[i - 1]
         interval = policy.interval_on(anchor, asye_start)
@@ -153,21 +169,25 @@ def occasions_from(
     held_days: Iterable[date],
     today: date,
     period_start: date,
+    horizon_days: int = 367,
 ) -> list[Occasion]:
     """The occasions due on or after ``period_start``, as :func:`supervision_occasions`
-    finds them, walking only from the last session held more than a year before.
+    finds them, walking only from the last session held more than ``horizon_days`` before.
 
-    Exact because the chain after a session depends only on that session and later ones,
-    and the occasion a session meets falls due less than one interval (at most 366 days)
-    after it."""
+    Exact when ``horizon_days`` exceeds the policy's longest interval (its standard one;
+    367 covers any policy): the chain after a session depends only on that session and
+    later ones, and the occasion a session meets falls due less than one interval after it,
+    so before the period."""
+    if horizon_days <= policy.standard_interval_days:
+        raise ValueError("the horizon must be longer than the policy's longest interval")
     days = sorted(set(held_days))
     start = started_on
-    early = [d for d in days if d < period_start - timedelta(days=367) and d >= started_on]
+    early = [d for d in days if d < period_start - timedelta(days=horizon_days) and d >= started_on]
     if early:
         start = early[-1]
         days = [d for d in days if d > start]
     return [o for o in supervision_occasions(policy, started_on=start, asye_start=asye_start,
-                                             held_days=days, today=today)
+                                             held_days=days, today=today, skip_before=period_start)
             if o.due >= period_start]
 
 

@@ -110,7 +110,7 @@ class AuditAction(Synced, Base):
     closing_note: Mapped[str] = mapped_column(Text, default="")
 
 
-# Covering indexes on the record tables for the compliance figures (migration 0005). Each
+# Covering indexes on the record tables for the compliance figures (migrations 0005, 0006). Each
 # lets a figure read a narrow index instead of the wide, encrypted rows that hold the text:
 # recent oversight, a worker's signed sessions, sessions in a period, the children discussed
 # in a session, a child's latest oversight.
@@ -137,4 +137,14 @@ ASSURANCE_INDEXES = (
     Index("ix_assurance_action_open", ActionItem.status, ActionItem.owner_id, ActionItem.due_on,
           ActionItem.tombstone, ActionItem.session_id, ActionItem.oversight_note_id,
           ActionItem.child_id, ActionItem.id),
+    # migration 0006: a worker's sessions in a period (every state), a session's or a note's
+    # state by id, and supervisees' signatures in the order they were made
+    Index("ix_assurance_session_period", SupervisionSession.supervisee_id, SupervisionSession.held_at,
+          SupervisionSession.tombstone, SupervisionSession.state, SupervisionSession.session_type,
+          SupervisionSession.id, SupervisionSession.shared_at, SupervisionSession.updated_at),
+    Index("ix_assurance_session_id", SupervisionSession.id, SupervisionSession.state,
+          SupervisionSession.tombstone, SupervisionSession.held_at),
+    Index("ix_assurance_note_id", OversightNote.id, OversightNote.state, OversightNote.tombstone),
+    Index("ix_assurance_signature_time", Signature.record_kind, Signature.signer_role,
+          Signature.signed_at, Signature.record_id),
 )

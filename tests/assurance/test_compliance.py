@@ -189,3 +189,19 @@ def test_last_oversight_dates_can_be_left_to_the_list(database, world, monkeypat
         filled = compliance.fill_last_oversight(s, fig.records)
     dates = {r.record_id: r.when for r in filled if r.counted}
     assert dates == {world.children["c2"]: date(2025, 10, 8), world.children["c4"]: date(2025, 12, 19)}
+
+
+def test_signatures_read_by_time_give_the_same_timeliness(database, world, monkeypatch):
+    """Across many sessions the supervisee's signatures are read in signing order rather
+    than by id; both ways give the same figures (Ash's 23/12 session was signed 09/01)."""
+    from supervision_app.assurance import compliance
+
+    by_id = dashboard(database, world.tm)
+    monkeypatch.setattr(compliance, "SIGNATURES_BY_TIME", 0)
+    by_time = dashboard(database, world.tm)
+    for key in ("shared_on_time", "signed_on_time"):
+        for w in by_id.workers:
+            assert ratio(by_time.figure(key, worker_id=w.worker_id)) == ratio(w.figures[key])
+            assert ([r.outcome for r in by_time.figure(key, worker_id=w.worker_id).records]
+                    == [r.outcome for r in w.figures[key].records])
+    assert ratio(by_time.figure("signed_on_time", worker_id=world.ash)) == (2, 3)

@@ -114,9 +114,11 @@ from supervision_app.assurance.rules import occasions_from  # noqa: E402
 
 @settings(max_examples=150, deadline=None)
 @given(gaps=st.lists(st.integers(1, 120), max_size=40), start_offset=st.integers(0, 2000),
-       asye=st.booleans(), period_back=st.integers(0, 900))
+       asye=st.booleans(), period_back=st.integers(0, 900),
+       horizon=st.sampled_from([POLICY.standard_interval_days + 1, 60, 367]))
 def test_walking_from_a_year_before_the_period_gives_the_same_occasions(gaps, start_offset, asye,
-                                                                         period_back):
+                                                                         period_back, horizon):
+    """And from just over the longest interval before it (what the dashboard does)."""
     today = date(2026, 3, 20)
     started = today - timedelta(days=start_offset)
     held, day = [], started
@@ -128,4 +130,31 @@ def test_walking_from_a_year_before_the_period_gives_the_same_occasions(gaps, st
     full = [o for o in supervision_occasions(POLICY, started_on=started, asye_start=asye_start,
                                              held_days=held, today=today) if o.due >= period_start]
     assert occasions_from(POLICY, started_on=started, asye_start=asye_start, held_days=held,
-                          today=today, period_start=period_start) == full
+                          today=today, period_start=period_start, horizon_days=horizon) == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(gaps=st.lists(st.integers(1, 900), max_size=12), start_offset=st.integers(0, 4000),
+       asye_offset=st.one_of(st.none(), st.integers(-400, 400)), period_back=st.integers(0, 900),
+       standard=st.integers(14, 60), extra=st.integers(1, 40))
+def test_stepping_over_long_runs_of_missed_supervision_is_exact(gaps, start_offset, asye_offset,
+                                                                period_back, standard, extra):
+    """A worker never (or rarely) supervised for years: the walk steps over the missed
+    occasions before the period in one move, with any policy and an ASYE year before,
+    during or after the period."""
+    from supervision_app.domain.supervision_policy import AsyePhase
+
+    policy = SupervisionPolicy(standard_interval_days=standard,
+                               asye_phases=(AsyePhase(42, min(7, standard)), AsyePhase(182, min(14, standard))))
+    today = date(2026, 3, 20)
+    started = today - timedelta(days=start_offset)
+    held, day = [], started
+    for gap in gaps:
+        day += timedelta(days=gap)
+        held.append(day)
+    period_start = today - timedelta(days=period_back)
+    asye_start = None if asye_offset is None else started + timedelta(days=asye_offset)
+    full = [o for o in supervision_occasions(policy, started_on=started, asye_start=asye_start,
+                                             held_days=held, today=today) if o.due >= period_start]
+    assert occasions_from(policy, started_on=started, asye_start=asye_start, held_days=held, today=today,
+                          period_start=period_start, horizon_days=standard + extra) == full
