@@ -108,6 +108,12 @@ class RowsModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self.rows[row]
 
+    def replace_row(self, row: int, value: Any) -> None:
+        """One row changed (e.g. edited in place): recompute its cells and repaint it."""
+        self.rows[row] = value
+        self._cells[row] = [self._cell(column, value) for column in self.columns]
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self.rows)
 

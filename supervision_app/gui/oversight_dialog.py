@@ -112,8 +112,9 @@ class OversightNoteDialog(QDialog):
                     lambda _r: (self.panel.clear_entry(), self.reload()), self._failed)),
                 on_remove=lambda action_id: self.ctx.tasks.write(
                     lambda s: sr.remove_action(s, actor, action_id), lambda _r: self.reload(), self._failed),
-                editable=d.can_edit)
+                editable=d.can_edit, on_edit=self._edit_action)
             ensure_accessible_names(self)
+        self.panel.set_editable(d.can_edit)
         self.panel.set_actions(d.actions)
         f.signNoteButton.setVisible(d.can_sign)
         f.signNoteButton.setEnabled(True)
@@ -126,6 +127,13 @@ class OversightNoteDialog(QDialog):
                                      + (f" · {len(d.addenda)} addend{'a' if len(d.addenda) != 1 else 'um'}"
                                         if d.addenda else ""))
         self.loaded.emit()
+
+    def _edit_action(self, action_id: str, field: str, value) -> None:
+        actor, panel = self.ctx.actor, self.panel
+        self.autosaver.flush(lambda: self.ctx.tasks.write(
+            lambda s: sr.update_action(s, actor, action_id, {field: value}),
+            lambda _r: panel.edited(action_id, field, value),
+            lambda error: panel.edit_failed(user_message(error))))
 
     def sign(self) -> None:
         from . import signing

@@ -396,19 +396,23 @@ class SessionEditor(QWidget):
                 description=description, owner_id=owner_id, due_on=due_on), focus=focus,
                 on_done=panel.clear_entry)
 
+        def edit(action_id, field, value):
+            self.autosaver.flush(lambda: self.ctx.tasks.write(
+                lambda s: sr.update_action(s, actor, action_id, {field: value}),
+                lambda _r: panel.edited(action_id, field, value),
+                lambda error: panel.edit_failed(user_message(error))))
+
         panel = ActionsPanel(host, name=name, owners=d.owners, default_owner=d.supervisee_id,
                              on_add=add, on_remove=lambda action_id: self._structural(
                                  lambda s: sr.remove_action(s, actor, action_id)),
-                             editable=d.can_edit)
+                             editable=d.can_edit, on_edit=edit)
         panel.set_actions(actions)
         self._panels.append((panel, {a.action_id for a in actions}))
         return panel
 
     def _refresh_panel(self, panel: ActionsPanel, actions) -> None:
         panel.set_actions(actions)
-        for w in (panel.form.descriptionEdit, panel.form.ownerCombo, panel.form.dueEdit,
-                  panel.form.addActionButton, panel.form.removeActionButton):
-            w.setVisible(self.detail.can_edit)
+        panel.set_editable(self.detail.can_edit)
         self._panels.append((panel, {a.action_id for a in actions}))
 
     def _show_response(self, d: queries.SessionDetail) -> None:

@@ -2,18 +2,24 @@
 actions table with its add row."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QBoxLayout,
+    QComboBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QStyledItemDelegate,
     QWidget,
 )
 
 from ..domain.text_rules import InvalidInput, clean_text, parse_date
+from ..domain.time_rules import format_date
 from ..domain.vocabulary import ActionStatus
 from ..store.queries import ActionDetail
 from .forms import embed_form
@@ -107,6 +113,125 @@ ACTION_COLUMNS = [
     Column("Due", lambda a: a.due_on),
     Column("Status", lambda a: a.status),
 ]
+EDITABLE_ACTION_FIELDS = {0: "description", 1: "owner_id", 2: "due_on"}  # column -> field
+EDIT_HINT = "Select an action and press F2 (or double-click it) to change what, who or when."
+
+
+def check_action_field(field: str, raw: Any) -> Any:
+    """What was typed or chosen for one part of an action, checked the way adding one is;
+    raises :class:`InvalidInput` with a message to show beside the table."""
+    if field == "description":
+        text = clean_text("Action", raw or "").strip()
+        if not text:
+            raise InvalidInput("Say what the action is; an action cannot be left blank.")
+        return text
+    if field == "owner_id":
+        if raw is None:
+            raise InvalidInput("Choose who owns the action.")
+        return raw
+    return parse_date("Due date", raw or "")
+
+
+class ActionsModel(RowsModel):
+    """The actions table; while the record is a draft, description, owner and due date
+    can be edited in place (``on_edit(action_id, field, value)`` does the writing)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(ACTION_COLUMNS, parent)
+        self.editable = False
+        self.on_edit: Callable[[str, str, Any], Any] | None = None
+
+    def flags(self, index):  # noqa: D401 - Qt override
+        flags = super().flags(index)
+        if self.editable and self.on_edit is not None and index.column() in EDITABLE_ACTION_FIELDS:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def edit_value(self, index) -> Any:
+        action = self.rows[index.row()]
+        field = EDITABLE_ACTION_FIELDS[index.column()]
+        if field == "due_on":
+            return format_date(action.due_on)
+        return getattr(action, field)
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        """``value`` has been checked by the delegate; unchanged values write nothing."""
+        if role != Qt.ItemDataRole.EditRole or index.column() not in EDITABLE_ACTION_FIELDS:
+            return False
+        action = self.rows[index.row()]
+        field = EDITABLE_ACTION_FIELDS[index.column()]
+        if getattr(action, field) == value or self.on_edit is None:
+            return False
+        self.on_edit(action.action_id, field, value)
+        return True
+
+
+class ActionEditDelegate(QStyledItemDelegate):
+    """Editors for an action's description (text), owner (the people who can own it) and
+    due date (dd/mm/yyyy). A value that does not pass is explained under the table and
+    the editor opens again with exactly what was typed, so nothing is lost."""
+
+    def __init__(self, panel: "ActionsPanel") -> None:
+        super().__init__(panel.form.actionsTable)
+        self.panel = panel
+        self._kept: dict[tuple[int, int], str] = {}  # (row, column) -> text that did not pass
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        field = EDITABLE_ACTION_FIELDS.get(index.column())
+        action = self.panel.model.rows[index.row()]
+        what = action.description[:60] or "this action"
+        if field == "owner_id":
+            editor = QComboBox(parent)
+            for staff_id, name in self.panel.owners:
+                editor.addItem(name, staff_id)
+            editor.setAccessibleName(f"Owner of the action: {what}")
+        else:
+            editor = QLineEdit(parent)
+            editor.setFrame(False)
+            if field == "due_on":
+                editor.setPlaceholderText("dd/mm/yyyy")
+                editor.setAccessibleName(f"Due date of the action: {what}")
+            else:
+                editor.setAccessibleName("What needs doing")
+        editor.setObjectName(f"actionEdit_{field}")
+        return editor
+
+    def setEditorData(self, editor, index) -> None:  # noqa: N802
+        kept = self._kept.pop((index.row(), index.column()), None)
+        value = self.panel.model.edit_value(index)
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findData(value)))
+        else:
+            editor.setText(kept if kept is not None else (value or ""))
+
+    def setModelData(self, editor, model, index) -> None:  # noqa: N802
+        field = EDITABLE_ACTION_FIELDS[index.column()]
+        raw = editor.currentData() if isinstance(editor, QComboBox) else editor.text()
+        table = self.panel.form.actionsTable
+        try:
+            value = check_action_field(field, raw)
+        except InvalidInput as problem:
+            self.panel.errors.show(table, str(problem))
+            self._kept[(index.row(), index.column())] = raw
+            where = QPersistentModelIndex(index)
+            QTimer.singleShot(0, lambda: self._reopen(where))
+            return
+        self.panel.clear_error()
+        model.setData(index, value, Qt.ItemDataRole.EditRole)
+
+    def _reopen(self, where: QPersistentModelIndex) -> None:
+        table = self.panel.form.actionsTable
+        if where.isValid() and table.isVisible():
+            index = table.model().index(where.row(), where.column())
+            table.setCurrentIndex(index)
+            table.setFocus()
+            table.edit(index)
+
+    def updateEditorGeometry(self, editor, option, index) -> None:  # noqa: N802
+        rect = option.rect
+        if isinstance(editor, QComboBox):  # wide enough to read the names
+            rect = rect.adjusted(0, 0, max(0, editor.sizeHint().width() - rect.width()), 0)
+        editor.setGeometry(rect)
 
 
 class ActionsPanel:
@@ -115,13 +240,17 @@ class ActionsPanel:
 
     def __init__(self, host: QWidget, *, name: str, owners: list[tuple[str, str]],
                  default_owner: str | None, on_add: Callable[[str, str, date], Any],
-                 on_remove: Callable[[str], Any], editable: bool) -> None:
+                 on_remove: Callable[[str], Any], editable: bool,
+                 on_edit: Callable[[str, str, Any], Any] | None = None) -> None:
         self.form = embed_form(host, "actions_panel.ui")
         self.errors = InlineErrors()
-        self.model = RowsModel(ACTION_COLUMNS, host)
+        self.owners = list(owners)
+        self.model = ActionsModel(host)
+        self.model.on_edit = on_edit
         table = self.form.actionsTable
         table.setModel(self.model)
         table.setAccessibleName(name)
+        table.setItemDelegate(ActionEditDelegate(self))
         header = table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.ResizeMode.Stretch)
@@ -139,8 +268,38 @@ class ActionsPanel:
         f.dueEdit.returnPressed.connect(self.add)
         f.descriptionEdit.returnPressed.connect(f.ownerCombo.setFocus)
         f.removeActionButton.clicked.connect(self.remove)
+        self.set_editable(editable)
+
+    def set_editable(self, editable: bool) -> None:
+        f = self.form
         for w in (f.descriptionEdit, f.ownerCombo, f.dueEdit, f.addActionButton, f.removeActionButton):
             w.setVisible(editable)
+        self.model.editable = editable
+        in_place = editable and self.model.on_edit is not None
+        triggers = QAbstractItemView.EditTrigger
+        f.actionsTable.setEditTriggers(
+            (triggers.DoubleClicked | triggers.EditKeyPressed) if in_place else triggers.NoEditTriggers)
+        f.actionsTable.setToolTip(EDIT_HINT if in_place else "")
+        f.actionsTable.setAccessibleDescription(EDIT_HINT if in_place else "")
+
+    def edited(self, action_id: str, field: str, value: Any) -> None:
+        """The change is stored: show it in the row (selection and focus stay put)."""
+        for row, action in enumerate(self.model.rows):
+            if action.action_id == action_id:
+                changes: dict[str, Any] = {field: value}
+                if field == "owner_id":
+                    changes["owner_name"] = dict(self.owners).get(value, "")
+                self.model.replace_row(row, replace(action, **changes))
+                break
+        self.clear_error()
+
+    def clear_error(self) -> None:
+        table = self.form.actionsTable
+        self.errors.clear(table)
+        table.setAccessibleDescription(table.toolTip())
+
+    def edit_failed(self, message: str) -> None:
+        self.errors.show(self.form.actionsTable, message)
 
     def set_actions(self, actions: list[ActionDetail]) -> None:
         self.model.set_rows(actions)
