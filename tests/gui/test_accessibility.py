@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from supervision_app.gui.accessibility import TEXT_SCALES, interactive_widgets, system_point_size
 from supervision_app.gui.signin import SignInDialog
+from supervision_app.gui.signing import AddendumDialog, SignaturesDialog
 from supervision_app.resources import resource_path
 from supervision_app.store import queries
 from supervision_app.store import supervision_records as sr
@@ -58,6 +60,65 @@ def test_every_control_is_named(qtbot, open_window, team, database):
     problems += unnamed(sign_in)
     assert not problems, "controls without an accessible name: " + ", ".join(problems)
     assert len(interactive_widgets(editor)) > 40  # the walk really covered the editor
+
+
+def inspect_modal_box(found: list[str], seen: list[str]) -> None:
+    """Once the (modal, exec'd) confirmation is up: check its controls, then Cancel it."""
+    def look():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, look)
+            return
+        seen.append(f"{box.accessibleName()}: {len(interactive_widgets(box))} controls")
+        found.extend(unnamed(box))
+        box.button(QMessageBox.StandardButton.Cancel).click()
+    QTimer.singleShot(20, look)
+
+
+def test_every_sign_off_dialog_is_named(qtbot, open_window, team, database):
+    """The sign-off confirmation, the signatures panel, an addendum, the export dialog and
+    the disagreement resolution: every control has a name a screen reader can say."""
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(3))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1003")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep", "rationale": "Stable"})
+        sr.share_session(s, manager, sid)
+    with database.transaction() as s:
+        sr.respond(s, sr.load_actor(s, team.worker_id), sid, agreement="disagrees",
+                   disagreement="Not discussed with me")
+    window = open_window(team.manager_id)
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    problems: list[str] = []
+    seen: list[str] = []
+    inspect_modal_box(problems, seen)
+    editor.sign()  # the confirmation comes up, is checked and cancelled: nothing is signed
+    settle(qtbot, window)
+    assert seen == ["Sign the record: 2 controls"] and editor.detail.state.value == "shared"
+    title = "supervision of Ben Steady"
+    dialogs = [SignaturesDialog(window.ctx, "supervision", sid, title, parent=window),
+               AddendumDialog(window.ctx, "supervision", sid, title, parent=window),
+               window.open_export(worker_id=team.worker_id)]
+    for dialog in dialogs:
+        dialog.show()
+        settle(qtbot, window)
+        problems += unnamed(dialog)
+        assert len(interactive_widgets(dialog)) >= 3, dialog.objectName()
+        dialog.reject()
+    settle(qtbot, window)
+    window.close()
+
+    above = open_window(team.service_manager_id)
+    dialog = above.open_resolution(sid)
+    settle(qtbot, above)
+    assert dialog.form.recordButton.isEnabled()  # loaded for someone who may resolve it
+    problems += unnamed(dialog)
+    assert {"noteEdit", "recordButton", "cancelButton", "disagreementView"} <= {
+        w.objectName() for w in interactive_widgets(dialog)}
+    assert dialog.form.noteLabel.buddy() is dialog.form.noteEdit
+    dialog.reject()
+    assert not problems, "controls without an accessible name: " + ", ".join(problems)
 
 
 def test_text_scale_follows_system_font_and_setting(qtbot, open_window, team):
