@@ -1,12 +1,14 @@
 """Sync benchmarks, side by side in one run (DESIGN.md §5 scale; issue 6 targets).
 
     python -m bench.bench_sync [--teams 40] [--quick] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    (the PostgreSQL admin URL defaults to $SUPERVISION_TEST_POSTGRES_URL)
 
 1. First sync of a team manager's share from a council-scale server database: rows per
    second applied on the laptop (target >= 20,000/s).
 2. A no-change sync (push of an empty outbox with the audit head, then one pull) on a
    small and on a council-scale server database (target <= 30 ms, and flat).
-3. 20 laptops syncing at once against PostgreSQL: requests per second and p95 latency.
+3. 20 laptops syncing at once against PostgreSQL, each in its own process (so the figure is
+   the server's, not one client process's GIL): requests per second and p95 latency.
 
 The server databases are filled synthetically (no real names) straight into the server's
 tables, with the same facts and scope keys the push path computes.
@@ -21,7 +23,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -179,12 +180,10 @@ class Seeder:
 
 
 def build(backend_url_or_kind: str, folder: Path, teams: int, scale: float, pg_admin: str | None):
-    if backend_url_or_kind == "postgresql":
-        os.environ["SUPERVISION_TEST_PG"] = pg_admin or os.environ.get(
-            "SUPERVISION_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     import tests.sync.harness as harness
 
-    harness.PG_ADMIN_URL = os.environ.get("SUPERVISION_TEST_PG", harness.PG_ADMIN_URL)
+    if backend_url_or_kind == "postgresql" and pg_admin:
+        harness.PG_ADMIN_URL = pg_admin  # else SUPERVISION_TEST_POSTGRES_URL or the default
     folder.mkdir(parents=True, exist_ok=True)
     url, drop = create_database(backend_url_or_kind, folder)
     engine = make_engine(url)
@@ -218,64 +217,77 @@ def first_and_quiet_sync(url: str, folder: Path, manager: str, quiet_runs: int =
         server.stop()
 
 
-def concurrent(url: str, folder: Path, managers: list[str], clients: int, seconds: float):
-    server = ServerProcess(url, folder / "server-concurrent.log").start()
+def _client_process(server_url: str, folder: str, username: str, seconds: float, barrier, results) -> None:
+    """One laptop in its own process (so the bench measures the server, not one client
+    process's GIL): sign in, first sync, then new record + sync in a loop, timing every
+    HTTP request."""
+    keyring.set_keyring(MemoryKeyring())
+    from sqlalchemy import select
+
+    from supervision_app.store import models as m
+
     latencies: list[float] = []
-    lock = threading.Lock()
+    errors: list[str] = []
+    laptop = Laptop(Path(folder), server_url)
     try:
-        laptops = []
-        for i in range(clients):
-            laptop = Laptop(folder / f"c{i}", server.url)
-            laptop.client.login(managers[i % len(managers)], PASSWORD)
-            laptop.client.sync()
-            laptops.append(laptop)
-        # time every HTTP request the engines make
-        for laptop in laptops:
-            original = laptop.client.http.request
+        laptop.client.login(username, PASSWORD)
+        laptop.client.sync()
+        with laptop.db.reading() as s:
+            staff = s.execute(select(m.Staff.id, m.Staff.team_id).where(m.Staff.role == "social_worker")).first()
+        with laptop.client._raw(write=False) as cur:
+            supervisor = laptop.client._get(cur, "staff_id")
+        original = laptop.client.http.request
 
-            def timed(*args, _original=original, **kwargs):
-                t0 = time.perf_counter()
-                try:
-                    return _original(*args, **kwargs)
-                finally:
-                    with lock:
-                        latencies.append((time.perf_counter() - t0) * 1000)
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                latencies.append((time.perf_counter() - t0) * 1000)
 
-            laptop.client.http.request = timed
-        from sqlalchemy import select
-
-        from supervision_app.store import models as m
+        laptop.client.http.request = timed
+        barrier.wait()
         stop = time.monotonic() + seconds
-        errors = []
+        while time.monotonic() < stop:
+            try:
+                with laptop.db.transaction() as s:
+                    s.add(m.SupervisionSession(
+                        supervisor_id=supervisor, supervisee_id=staff[0], team_id=staff[1],
+                        held_at=datetime.now(timezone.utc), duration_minutes=45,
+                        session_type="unplanned", state="draft", learning="bench"))
+                laptop.client.sync()
+            except Exception as error:  # noqa: BLE001
+                errors.append(type(error).__name__)
+    finally:
+        laptop.close()
+        results.put((latencies, errors))
 
-        def run(laptop: Laptop) -> None:
-            with laptop.db.reading() as s:
-                session_ids = list(s.execute(select(m.SupervisionSession.id).limit(50)).scalars())
-                staff = s.execute(select(m.Staff.id, m.Staff.team_id).where(m.Staff.role == "social_worker")).first()
-                me = laptop.client._get  # noqa: F841
-            while time.monotonic() < stop:
-                try:
-                    with laptop.db.transaction() as s:
-                        with laptop.client._raw(write=False) as cur:
-                            supervisor = laptop.client._get(cur, "staff_id")
-                        s.add(m.SupervisionSession(
-                            supervisor_id=supervisor, supervisee_id=staff[0], team_id=staff[1],
-                            held_at=datetime.now(timezone.utc), duration_minutes=45,
-                            session_type="unplanned", state="draft", learning="bench"))
-                    laptop.client.sync()
-                except Exception as error:  # noqa: BLE001
-                    errors.append(type(error).__name__)
 
-        threads = [threading.Thread(target=run, args=(laptop,)) for laptop in laptops]
-        latencies.clear()
+def concurrent(url: str, folder: Path, managers: list[str], clients: int, seconds: float):
+    """``clients`` laptops, each in its own process, syncing at once against one server."""
+    import multiprocessing
+
+    server = ServerProcess(url, folder / "server-concurrent.log").start()
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(clients + 1)
+    results = ctx.Queue()
+    try:
+        procs = [ctx.Process(target=_client_process, args=(
+            server.url, str(folder / f"c{i}"), managers[i % len(managers)], seconds, barrier, results))
+            for i in range(clients)]
+        for proc in procs:
+            proc.start()
+        barrier.wait(timeout=600)  # every laptop signed in and holding its share
         t0 = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        latencies: list[float] = []
+        errors: list[str] = []
+        for _ in procs:
+            got, errs = results.get(timeout=600)
+            latencies += got
+            errors += errs
         elapsed = time.perf_counter() - t0
-        for laptop in laptops:
-            laptop.close()
+        for proc in procs:
+            proc.join(60)
         ordered = sorted(latencies)
         p95 = ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
         return len(latencies) / elapsed, p95, statistics.median(ordered) if ordered else 0, errors

@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,6 +61,7 @@ TOKEN_NAME = "sync-token"
 PUSH_BATCH = 200
 PUSH_MAX_BYTES = 16 * 1024 * 1024
 BULK_ROWS = 200  # a pulled page this large is indexed set-based (search_index.rebuild)
+BULK_TRANSACTION_ROWS = 8000  # large pages are written several to a transaction, up to this
 
 
 class SyncError(Exception):
@@ -182,6 +184,12 @@ TABLE_SQL = {table: _table_sql(table) for table in p.SYNCED_TABLES}
 APPLY_ORDER = tuple(reversed(p.SYNCED_TABLES))  # parts before the records they belong to
 
 
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
 def _chunks(items: list, size: int = 400) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -214,10 +222,14 @@ class SyncClient:
     # -- state ---------------------------------------------------------------------------
 
     @contextmanager
-    def _raw(self, write: bool = True) -> Iterator[Any]:
+    def _raw(self, write: bool = True, bulk: bool = False) -> Iterator[Any]:
         """A cursor on one connection in one transaction (BEGIN IMMEDIATE), foreign keys
         off: rows arrive in the server's order, and a part may come before the record it
-        belongs to, or without it (a child this user may not see). Committed on success."""
+        belongs to, or without it (a child this user may not see). Committed on success.
+        ``bulk``: settings for writing many new rows (restored before the connection goes
+        back to the pool): no automatic WAL checkpoint inside the load (one at its end),
+        temporary tables in memory, and no zeroing of freed pages (a first sync frees
+        only index pages that hold what is still stored, in an encrypted file)."""
         fairy = self.db.engine.raw_connection()
         conn = fairy.dbapi_connection
         previous = conn.isolation_level
@@ -226,6 +238,10 @@ class SyncClient:
             cur = conn.cursor()
             cur.execute("PRAGMA foreign_keys = OFF")
             cur.execute("PRAGMA cache_size = -65536")  # 64 MiB: a page of rows re-touches pages
+            if bulk:
+                cur.execute("PRAGMA wal_autocheckpoint = 0")
+                cur.execute("PRAGMA temp_store = MEMORY")
+                cur.execute("PRAGMA secure_delete = OFF")
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield cur
@@ -235,9 +251,22 @@ class SyncClient:
                 raise
             finally:
                 cur.execute("PRAGMA foreign_keys = ON")
+                if bulk:
+                    cur.execute("PRAGMA secure_delete = ON")
+                    cur.execute("PRAGMA temp_store = DEFAULT")
+                    cur.execute("PRAGMA wal_autocheckpoint = 1000")
                 cur.close()
         finally:
             conn.isolation_level = previous
+            fairy.close()
+
+    def _checkpoint(self) -> None:
+        """Fold the WAL a bulk load grew back into the database file (it was not
+        checkpointed page by page)."""
+        fairy = self.db.engine.raw_connection()
+        try:
+            fairy.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
             fairy.close()
 
     @staticmethod
@@ -538,30 +567,53 @@ class SyncClient:
 
     # pull
 
+    def _fetch_page(self, after: int, access: str) -> p.PullResponse:
+        params: dict[str, Any] = {"after": after, "limit": self.page_size}
+        if access:
+            params["access"] = access
+        return _parse_answer(p.PullResponse, self._request("GET", "/v1/pull", params=params))
+
     def _pull(self, report: SyncReport, progress) -> None:
+        """Pull pages until the server has no more. The next page is fetched (in a helper
+        thread) while the current one is written. Large pages (a first sync) are written
+        several to a transaction, each with its cursor, with bulk-load settings."""
         with self._raw() as cur:
             cursor = int(self._get(cur, "cursor", "0"))
+            access = self._get(cur, "access", "") or ""
         first_sync = cursor == 0
-        while True:
-            with self._raw() as cur:
-                cursor = int(self._get(cur, "cursor", "0"))
-                access = self._get(cur, "access", "")
-            params: dict[str, Any] = {"after": cursor, "limit": self.page_size}
-            if access:
-                params["access"] = access
-            response = self._request("GET", "/v1/pull", params=params)
-            page = _parse_answer(p.PullResponse, response)
-            with self._raw() as cur:
-                self._take_page(cur, page, report)
-            report.pages += 1
-            if progress:
-                progress(SyncProgress("pull", report.pulled, page.next_cursor, first_sync))
-            if not page.has_more:
-                break
+        fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
+        try:
+            upcoming = fetcher.submit(self._fetch_page, cursor, access)
+            more = True
+            while more:
+                page = upcoming.result()
+                bulk = len(page.rows) >= self.bulk_rows
+                with self._raw(bulk=bulk) as cur:
+                    rows_in_transaction = 0
+                    while True:
+                        if page.has_more:  # fetch the next page while this one is written
+                            upcoming = fetcher.submit(self._fetch_page, page.next_cursor, page.access)
+                        self._take_page(cur, page, report)
+                        report.pages += 1
+                        rows_in_transaction += len(page.rows)
+                        if progress:
+                            progress(SyncProgress("pull", report.pulled, page.next_cursor, first_sync))
+                        more = page.has_more
+                        if not more or not bulk or rows_in_transaction >= BULK_TRANSACTION_ROWS:
+                            break
+                        page = upcoming.result()
+                        if len(page.rows) < self.bulk_rows:
+                            break_after = page  # a small page: commit, then write it on its own
+                            upcoming = _done(break_after)
+                            break
+        finally:
+            fetcher.shutdown(wait=False, cancel_futures=True)
         with self._raw() as cur:
             if self._get(cur, "needs_resync") == "1":
                 self._set(cur, "access", "0")  # never a real digest: the next pull resyncs
                 self._set(cur, "needs_resync", "0")
+        if first_sync and report.pulled >= self.bulk_rows:
+            self._checkpoint()
 
     def _take_page(self, cur, page: p.PullResponse, report: SyncReport) -> None:
         if page.resync:
