@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.permissions import Actor, Decision
+from ...version import __version__
 from .. import protocol as p
 from . import accounts, authz, certificates, storage
 
@@ -147,7 +148,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
     ctx = Context(engine, token_lifetime, ca_passphrase)
     app = FastAPI(
         title="Supervision Recorder sync server",
-        version=str(p.PROTOCOL_VERSION),
+        version=__version__,
         description="Push local changes, pull what you may see. See supervision_app.sync.protocol.",
     )
     app.state.ctx = ctx
@@ -182,6 +183,12 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(error).__name__)  # never the contents
         return JSONResponse({"error": "The server could not handle this request."}, status_code=500)
+
+    @app.get("/version", tags=["server"])
+    @app.get("/v1/version", tags=["server"])
+    async def version() -> dict[str, Any]:
+        """The release (one number, from pyproject.toml) and the sync protocol spoken."""
+        return {"version": __version__, "protocol": p.PROTOCOL_VERSION}
 
     @app.get("/v1/health", tags=["server"])
     async def health() -> dict[str, str]:
