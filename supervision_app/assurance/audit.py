@@ -38,7 +38,7 @@ __all__ = [
     "Grade", "NOT_APPLICABLE", "ChecklistQuestion", "DEFAULT_CHECKLISTS", "Population",
     "population", "create_round", "grade_item", "add_audit_action", "set_audit_action_status",
     "complete_round", "round_report", "list_rounds", "RoundReport", "ItemReport",
-    "ActionReport", "RoundSummary", "SEVERITY",
+    "ActionReport", "RoundSummary", "SEVERITY", "AuditActionRow", "list_audit_actions",
 ]
 
 
@@ -560,3 +560,67 @@ def _record_labels(session: Session, items: list[AuditItem], names: dict[str, st
                 .where(SupervisionSession.id.in_(session_ids))):
             labels[sid] = f"Supervision of {names.get(supervisee, '')}, {london_date(held_at):%d/%m/%Y}"
     return labels
+
+
+@dataclass(frozen=True)
+class AuditActionRow:
+    """An audit action with where it came from: for the manager it is addressed to."""
+
+    action_id: str
+    round_id: str
+    round_title: str
+    item_id: str
+    record_kind: str
+    record_id: str
+    record_label: str
+    team_name: str
+    description: str
+    owner_id: str
+    owner_name: str
+    due_on: date
+    status: ActionStatus
+    closed_on: date | None
+    closing_note: str
+    overdue: bool
+    addressed_to_me: bool
+    grade: str | None = None  # the audited record's overall grade
+    finding: str = ""
+
+
+def list_audit_actions(session: Session, actor: Actor, *, today: date | None = None,
+                       round_id: str | None = None, open_only: bool = False) -> list[AuditActionRow]:
+    """Audit actions the actor may see: an auditor every one; a manager those addressed to
+    them and those on records of the teams they manage. Open and overdue first."""
+    if not _may_read_round(actor):
+        return []
+    today = today or london_date(utc_now())
+    conditions = [AuditAction.tombstone.is_(False)]
+    if round_id is not None:
+        conditions.append(AuditAction.round_id == round_id)
+    if open_only:
+        conditions.append(AuditAction.status == ActionStatus.OPEN.value)
+    rows = session.execute(
+        select(AuditAction, AuditItem, AuditRound.title)
+        .join(AuditItem, AuditItem.id == AuditAction.item_id)
+        .join(AuditRound, AuditRound.id == AuditAction.round_id)
+        .where(*conditions, AuditRound.tombstone.is_(False))).all()
+    if actor.role != Role.QA_AUDITOR:
+        rows = [r for r in rows if r[0].owner_id == actor.staff_id or actor.manages_team(r[1].team_id)]
+    names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
+    teams = dict(session.execute(select(Team.id, Team.name)).all())
+    labels = _record_labels(session, [item for _a, item, _t in rows], names)
+    out = []
+    for a, item, title in rows:
+        status = ActionStatus(a.status)
+        out.append(AuditActionRow(
+            action_id=a.id, round_id=a.round_id, round_title=title, item_id=item.id,
+            record_kind=item.record_kind, record_id=item.record_id,
+            record_label=labels.get(item.record_id, item.record_id),
+            team_name=teams.get(item.team_id, "Unallocated"), description=a.description,
+            owner_id=a.owner_id, owner_name=names.get(a.owner_id, ""), due_on=a.due_on,
+            status=status, closed_on=london_date(a.closed_at) if a.closed_at else None,
+            closing_note=a.closing_note,
+            overdue=status == ActionStatus.OPEN and a.due_on < today,
+            addressed_to_me=a.owner_id == actor.staff_id, grade=item.grade, finding=item.finding))
+    out.sort(key=lambda r: (r.status != ActionStatus.OPEN, not r.overdue, r.due_on, r.action_id))
+    return out

@@ -66,6 +66,7 @@ from .forms import Form, load_widget
 __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 
 PERIODS = (3, 6, 12)
+RECORDS_ON_GUI_THREAD = 500  # a figure's list longer than this is built in the background
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT = QColor("#b3261e")
 GOOD = QColor("#1b6e3a")
@@ -602,16 +603,21 @@ class AssurancePage(QWidget):
         if found is None:
             return None
         title, figure = found
-        if any(r.kind == "child" and r.counted and r.when is None for r in figure.records):
-            db, refs = self.database, figure.records
+        if figure.size <= RECORDS_ON_GUI_THREAD:
+            refs = figure.records
+            if not any(r.kind == "child" and r.counted and r.when is None for r in refs):
+                return self._open_dialog(title, refs)
+        db = self.database
 
-            def fill():
+        def build():  # a long list is built, and children's last oversight looked up, off the GUI thread
+            refs = figure.records
+            if any(r.kind == "child" and r.counted and r.when is None for r in refs):
                 with db.reading() as s:
-                    return title, fill_last_oversight(s, refs)
+                    refs = fill_last_oversight(s, refs)
+            return title, refs
 
-            self._submit("records", fill)
-            return None
-        return self._open_dialog(title, figure.records)
+        self._submit("records", build)
+        return None
 
     def _open_dialog(self, title: str, refs) -> RecordsDialog:
         dialog = RecordsDialog(title, refs, self.open_record, self)
