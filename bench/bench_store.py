@@ -370,7 +370,7 @@ def measure_search_raw(connects: dict[str, Callable[[], object]], team_ids: list
             fts = fts_query(query)
             if fts is None:
                 continue
-            params = {"query": fts, "limit": 50, "viewer": "", "mark_start": MARK_START,
+            params = {"query": fts, "limit": 50, "mark_start": MARK_START,
                       "mark_end": MARK_END, **{f"team{i}": t for i, t in enumerate(team_ids)}}
             for name, connection in connections.items():
                 hits[name] += len(connection.execute(sql, params).fetchall())
