@@ -286,6 +286,15 @@ def _london_day(raw: str | None) -> date | None:
     return None if raw is None else _day_of_hour(raw[:13])
 
 
+class _Days(dict):
+    """UTC date-and-hour ('YYYY-MM-DDTHH' as stored, 13 characters) -> London date: a
+    plain dict look-up per row in the loops over thousands of rows."""
+
+    def __missing__(self, prefix: str) -> date:
+        day = self[prefix] = _day_of_hour(prefix)
+        return day
+
+
 def _policy(raw: str | None) -> SupervisionPolicy:
     return SupervisionPolicy.from_json(json.loads(raw)) if raw else SupervisionPolicy()
 
@@ -432,12 +441,13 @@ def _dashboard(
                   default=SupervisionPolicy().standard_interval_days) + 1
     edge = _utc_start(period.start - timedelta(days=horizon))
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    days = _Days()
     signed = [live_session, _S.state == _LOCKED,
               _S.supervisee_id.in_(in_scope_staff), *type_filter]
     for supervisee_id, held_at, session_id in conn.execute(
             select(_S.supervisee_id, _raw(_S.held_at), _S.id)
             .where(*signed, _S.held_at >= edge)).all():
-        held[supervisee_id].append((_london_day(held_at), session_id))
+        held[supervisee_id].append((days[held_at[:13]], session_id))
     before_edge = (select(_raw(_S.held_at))
                    .where(_S.supervisee_id == _ST.id, _S.state == _LOCKED, live_session,
                           _S.held_at < edge, *type_filter)
@@ -482,10 +492,11 @@ def _dashboard(
     decided: dict[tuple, Timeliness] = {}  # many records share their dates
     for sid, wid, held_at, shared_at, state, updated_at in sessions_held:
         signed_at = signed_by_supervisee.get(sid)
-        held_on = _london_day(held_at)
+        held_on = days[held_at[:13]]
         locked = state == _LOCKED
-        shared_on = _london_day(shared_at) if state != _DRAFT else None
-        signed_on = _london_day(signed_at or (updated_at if locked else None))
+        shared_on = days[shared_at[:13]] if shared_at is not None and state != _DRAFT else None
+        signed_at = signed_at or (updated_at if locked else None)
+        signed_on = days[signed_at[:13]] if signed_at is not None else None
         key = (held_on, shared_on, signed_on)
         t = decided.get(key)
         if t is None:
@@ -809,19 +820,19 @@ def _children_with_oversight_since(session: Session, cutoff: date,
     if child_ids is None:  # every child: from the sessions held since, to their discussions
         found.update(conn.execute(
             select(_N.child_id)
-            .where(_N.recorded_at >= since, _N.state == _LOCKED, _N.tombstone.is_(False))).scalars())
+            .where(_N.recorded_at >= since, _N.state == _LOCKED, _N.tombstone.is_(False))).scalars().all())
         found.update(conn.execute(
             select(_D.child_id).join(SupervisionSession.__table__, _S.id == _D.session_id)
-            .where(*signed_since, _D.tombstone.is_(False))).scalars())
+            .where(*signed_since, _D.tombstone.is_(False))).scalars().all())
         return found
     # Some children: each one's discussions (a short stretch of ix_assurance_discussion_child)
     # checked against the sessions signed since (a stretch of ix_assurance_session_held).
-    recent_sessions = set(conn.execute(select(_S.id).where(*signed_since)).scalars())
+    recent_sessions = set(conn.execute(select(_S.id).where(*signed_since)).scalars().all())
     for chunk in _chunks(child_ids):
         found.update(conn.execute(
             select(_N.child_id)
             .where(_N.child_id.in_(chunk), _N.recorded_at >= since, _N.state == _LOCKED,
-                   _N.tombstone.is_(False))).scalars())
+                   _N.tombstone.is_(False))).scalars().all())
         found.update(child_id for child_id, session_id in conn.execute(
             select(_D.child_id, _D.session_id)
             .where(_D.child_id.in_(chunk), _D.tombstone.is_(False))).all()

@@ -154,6 +154,7 @@ class AuditPage(QWidget):
         self.round_model = RowsTable(ROUND_COLS, self)
         self.round_proxy = Proxy(self.round_model, self)
         _setup_table(f.roundsTable, self.round_proxy, stretch=0)
+        f.roundsTable.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
         self.item_model = RowsTable(ITEM_COLS, self)
         self.item_proxy = Proxy(self.item_model, self)
         _setup_table(f.itemsTable, self.item_proxy, stretch=None)
@@ -163,6 +164,7 @@ class AuditPage(QWidget):
         self.action_model = RowsTable(ACTION_COLS, self)
         self.action_proxy = Proxy(self.action_model, self)
         _setup_table(f.actionsTable, self.action_proxy, stretch=2)
+        f.actionsTable.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # open and overdue first, as listed
         f.sampleSplitter.setStretchFactor(0, 1)
         f.sampleSplitter.setStretchFactor(1, 1)
         f.sampleSplitter.setSizes([620, 700])
