@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -206,6 +207,9 @@ class AuditPage(QWidget):
         f.completeButton.clicked.connect(self.complete_round)
         f.exportButton.clicked.connect(self._ask_export)
         f.recordView.setOpenLinks(False)
+        f.openRecordButton.clicked.connect(self._open_in_app)
+        f.openRecordButton.setVisible(open_record is not None)
+        f.itemsTable.activated.connect(lambda _i: self._start_grading())
 
         f.showClosedCheck.toggled.connect(lambda _on: self._show_actions())
         f.actionsTable.selectionModel().currentRowChanged.connect(lambda *_: self._action_buttons())
@@ -227,12 +231,15 @@ class AuditPage(QWidget):
         handle between them: the record gets most of the room."""
         f = self.form
         pane_layout = f.itemPane.layout()
-        for widget in (f.recordHeading, f.recordView, f.gradeGroup, f.actionGroup):
+        for widget in (f.recordHeading, f.openRecordButton, f.recordView, f.gradeGroup, f.actionGroup):
             pane_layout.removeWidget(widget)
         top = QWidget(f.itemPane)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(f.recordHeading)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(f.recordHeading, 1)
+        heading_row.addWidget(f.openRecordButton)
+        top_layout.addLayout(heading_row)
         top_layout.addWidget(f.recordView)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -556,6 +563,16 @@ class AuditPage(QWidget):
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
 
+    def _open_in_app(self) -> None:
+        item = self._current_item()
+        if item is not None and self.open_record is not None:
+            self.open_record(item.record_kind, item.record_id)
+
+    def _start_grading(self) -> None:
+        """Enter on a sampled record: to its first checklist question (or, read-only, the record)."""
+        first = next(iter(self._answer_combos.values()), None)
+        (first if first is not None and first.isEnabled() else self.form.recordView).setFocus()
+
     def _current_item(self):
         index = self.form.itemsTable.currentIndex()
         return self.item_proxy.row_at(index) if index.isValid() else None
@@ -577,6 +594,7 @@ class AuditPage(QWidget):
         for widget in (f.overallCombo, f.findingEdit, f.saveGradeButton):
             widget.setEnabled(editable)
         f.findingEdit.setReadOnly(not editable)
+        f.openRecordButton.setEnabled(item is not None and self.open_record is not None)
         f.actionEdit.setEnabled(item is not None and self.is_auditor)
         f.actionDueEdit.setEnabled(item is not None and self.is_auditor)
         f.addActionButton.setEnabled(item is not None and self.is_auditor)

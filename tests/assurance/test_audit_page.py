@@ -170,3 +170,36 @@ def test_every_control_has_an_accessible_name_and_a_keyboard_path(auditor_page, 
     f = page.form
     for button in (f.drawButton, f.saveGradeButton, f.addActionButton, f.completeButton, f.exportButton):
         assert "&" in button.text()
+
+
+def test_keyboard_opens_a_round_and_starts_grading_and_the_record_opens_in_the_app(
+        qtbot, database, world):
+    from PySide6.QtCore import Qt
+
+    with database.reading() as s:
+        actor = load_actor(s, world.auditor)
+    opened, pool = [], QThreadPool()
+    page = AuditPage(database, actor, today=TODAY, pool=pool,
+                     open_record=lambda kind, rid: opened.append((kind, rid)))
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    draw(page, qtbot, "21", size=2)
+    f = page.form
+    f.tabs.setCurrentWidget(f.roundsTab)
+    with qtbot.waitSignal(page.loaded, timeout=WAIT):
+        page.refresh()
+    f.roundsTable.setFocus()
+    f.roundsTable.setCurrentIndex(page.round_proxy.index(0, 0))
+    with qtbot.waitSignal(page.round_loaded, timeout=WAIT):
+        qtbot.keyClick(f.roundsTable, Qt.Key.Key_Return)
+    assert f.tabs.currentWidget() is f.sampleTab
+    f.itemsTable.setFocus()
+    qtbot.keyClick(f.itemsTable, Qt.Key.Key_Return)
+    first = next(iter(page._answer_combos.values()))
+    assert first.hasFocus()
+    f.openRecordButton.click()
+    item = page.item_proxy.row_at(f.itemsTable.currentIndex())
+    assert opened == [("supervision", item.record_id)]
+    pool.waitForDone(10000)
