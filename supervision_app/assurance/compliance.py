@@ -442,12 +442,21 @@ def _dashboard(
     edge = _utc_start(period.start - timedelta(days=horizon))
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
     days = _Days()
-    signed = [live_session, _S.state == _LOCKED,
-              _S.supervisee_id.in_(in_scope_staff), *type_filter]
-    for supervisee_id, held_at, session_id in conn.execute(
-            select(_S.supervisee_id, _raw(_S.held_at), _S.id)
-            .where(*signed, _S.held_at >= edge)).all():
-        held[supervisee_id].append((days[held_at[:13]], session_id))
+    period_from = _utc_start(period.start)
+    # One read of every worker's sessions from the edge on, every state (a stretch of
+    # ix_assurance_session_period per worker): the signed ones feed the walk, those held
+    # in the period (to today) the timeliness figures below.
+    in_period: list[tuple] = []
+    for row in conn.execute(
+            select(_S.id, _S.supervisee_id, _raw(_S.held_at), _raw(_S.shared_at), _S.state,
+                   _raw(_S.updated_at))
+            .where(live_session, _S.supervisee_id.in_(in_scope_staff), _S.held_at >= edge,
+                   *type_filter)).all():
+        day = days[row[2][:13]]
+        if row[4] == _LOCKED:
+            held[row[1]].append((day, row[0]))
+        if period.start <= day <= today:
+            in_period.append(row)
     before_edge = (select(_raw(_S.held_at))
                    .where(_S.supervisee_id == _ST.id, _S.state == _LOCKED, live_session,
                           _S.held_at < edge, *type_filter)
@@ -481,16 +490,9 @@ def _dashboard(
 
     # ---- sessions held in the period: timeliness and not-yet-signed
     clock.lap("sessions held in the period")
-    period_from = _utc_start(period.start)
-    in_period = [live_session, _S.supervisee_id.in_(in_scope_staff), _S.held_at >= period_from,
-                 _S.held_at < _utc_start(today + timedelta(days=1)), *type_filter]
-    sessions_held = conn.execute(
-        select(_S.id, _S.supervisee_id, _raw(_S.held_at), _raw(_S.shared_at), _S.state,
-               _raw(_S.updated_at))
-        .where(*in_period)).all()
-    signed_by_supervisee = _supervisee_signatures(conn, [r[0] for r in sessions_held], since=period_from)
+    signed_by_supervisee = _supervisee_signatures(conn, [r[0] for r in in_period], since=period_from)
     decided: dict[tuple, Timeliness] = {}  # many records share their dates
-    for sid, wid, held_at, shared_at, state, updated_at in sessions_held:
+    for sid, wid, held_at, shared_at, state, updated_at in in_period:
         signed_at = signed_by_supervisee.get(sid)
         held_on = days[held_at[:13]]
         locked = state == _LOCKED
