@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import keyring
@@ -20,13 +20,16 @@ from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 keyring.set_keyring(MemoryKeyring())
 
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton  # noqa: E402
 
 from supervision_app.demo.generator import populate_team_demo  # noqa: E402
+from supervision_app.domain.time_rules import utc_now  # noqa: E402
 from supervision_app.gui.app import application, build_window  # noqa: E402
 from supervision_app.store import queries  # noqa: E402
 from supervision_app.store.database import open_database  # noqa: E402
+from supervision_app.store import supervision_records as sr  # noqa: E402
 from supervision_app.store.supervision_records import load_actor  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -47,10 +50,114 @@ def shot(window, name):
     print("saved", name)
 
 
+def grab_dialog(dialog, name, ms=400):
+    QTest.qWait(ms)
+    QApplication.processEvents()
+    dialog.grab().save(str(OUT / name))
+    print("saved", name)
+
+
+def shared_record(db, manager_id, worker_id, *, days_ago, topics, response=None, share=True):
+    """A record the manager has written and shared (through the service functions, as the
+    app does): header, wellbeing, workload, a case discussion per child, actions."""
+    today = date.today()
+    with db.transaction() as s:
+        manager = load_actor(s, manager_id)
+        worker = load_actor(s, worker_id)
+        children = queries.children_allocated_to(s, worker)[:len(topics)]
+        held = utc_now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+        sid = sr.create_session(s, manager, supervisee_id=worker_id, held_at=held, location="Team room 2")
+        sr.update_session(s, manager, sid, {
+            "wellbeing": "Managing a heavy court week; has taken the time back owed from last month.",
+            "caseload_count": 17, "caseload_complexity": "high", "capacity": "at_capacity",
+            "workload_notes": "Two care proceedings running in parallel; no new allocations this fortnight.",
+            "learning": "Attended the trauma-informed practice workshop; wants to shadow a legal gateway meeting.",
+            "next_session_on": today + timedelta(days=26)})
+        for child, (decision, rationale, action) in zip(children, topics):
+            disc = sr.add_case_discussion(s, manager, sid, child.case_id)
+            sr.update_case_discussion(s, manager, disc, {
+                "current_position": "Reviewed the latest visit and the school's report.",
+                "worries": "Attendance has dropped again and mum has missed two appointments.",
+                "working_well": "Grandmother is providing after-school care every weekday.",
+                "needs_to_happen": "A core group meeting before the review conference.",
+                "safety_scale": 5, "decision": decision, "rationale": rationale})
+            sr.add_action(s, manager, session_id=sid, case_discussion_id=disc, description=action,
+                          owner_id=worker_id, due_on=today + timedelta(days=10))
+        if share:
+            sr.share_session(s, manager, sid)
+    if response is not None:
+        with db.transaction() as s:
+            sr.respond(s, load_actor(s, worker_id), sid, comments=response, agreement="agrees")
+    return sid
+
+
+def share_latest_draft(db, manager_id, worker_id):
+    """Complete and share the worker's latest draft, as the manager would in the app: fill
+    in any decision or rationale still missing, then share it."""
+    with db.transaction() as s:
+        manager = load_actor(s, manager_id)
+        history = queries.worker_history(s, manager, worker_id)
+        draft = next(r for r in history if r.state.value == "draft")
+        for disc in queries.session_detail(s, manager, draft.session_id).discussions:
+            missing = {}
+            if not disc.decision.strip():
+                missing["decision"] = "Keep the current plan until the review meeting."
+            if not disc.rationale.strip():
+                missing["rationale"] = "Nothing has changed that would justify a different plan yet."
+            if missing:
+                sr.update_case_discussion(s, manager, disc.discussion_id, missing)
+        sr.share_session(s, manager, draft.session_id)
+        return draft.session_id
+
+
+def answer_confirmation(name, then_sign):
+    """Grab the sign-off confirmation while it is up, then press Sign (or Cancel)."""
+    def look():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, look)
+            return
+        QTest.qWait(200)
+        box.grab().save(str(OUT / name))
+        print("saved", name)
+        if then_sign:
+            box.findChild(QPushButton, "confirmSignButton").click()
+        else:
+            box.button(QMessageBox.StandardButton.Cancel).click()
+    QTimer.singleShot(50, look)
+
+
+def wait_for(predicate, seconds=90):
+    for _ in range(seconds * 20):
+        if predicate():
+            return
+        QTest.qWait(50)
+    raise TimeoutError("the screen did not get there in time")
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp()) / "demo"
     db = open_database(folder)
     summary = populate_team_demo(db, today=date.today(), seed=7)
+    # the disagreeing worker's newest record: shared with them, not yet answered or signed
+    share_latest_draft(db, summary.manager_id, summary.disagreeing_worker_id)
+    # a draft being written for the newly qualified worker (open actions carried forward)
+    draft = shared_record(db, summary.manager_id, summary.asye_worker_id, days_ago=0, share=False, topics=[
+        ("Step down to child in need at the review conference.",
+         "Risks reduced since the safety plan: no incidents in 12 weeks and school reports steady attendance.",
+         "Prepare the review conference report"),
+        ("Keep the current plan; no change before the court hearing.",
+         "The parenting assessment is not finished; changing the plan now would pre-empt it.",
+         "Chase the parenting assessment timetable")])
+    # another worker's record, answered and ready for the supervisor to sign
+    plain = [w for w in summary.worker_ids if w not in (
+        summary.asye_worker_id, summary.overdue_worker_id, summary.awaiting_signature_worker_id,
+        summary.disagreeing_worker_id)]
+    to_sign = shared_record(db, summary.manager_id, plain[0], days_ago=5, topics=[
+        ("Continue weekly visits until the next looked-after review.",
+         "The placement is settling but contact with dad is still unsettling him afterwards.",
+         "Arrange a contact review meeting")],
+        response="A fair summary of what we agreed. I will book the contact review this week.")
     application()
 
     window = build_window(db, summary.manager_id)
@@ -64,21 +171,14 @@ def main() -> None:
             team.form.workerTable.setCurrentIndex(team.proxy.index(row, 0))
     team.open_history()
     shot(window, "worker_history.png")
-    with db.transaction() as s:
-        actor = load_actor(s, summary.manager_id)
-        history = queries.worker_history(s, actor, summary.asye_worker_id)
-        draft = next((r for r in history if r.state.value == "draft"), None)
-        shared = next(r for r in history if r.discussions)
-    editor = window.open_session((draft or shared).session_id)
+    editor = window.open_session(draft)
     settle(window)
     ids = editor.discussion_ids()
-    if ids:
-        editor.go_to(f"case_discussion:{ids[0]}")
-        editor.form.scrollArea.verticalScrollBar().setValue(0)
+    editor.form.scrollArea.verticalScrollBar().setValue(0)
     shot(window, "session_editor.png")
-    if ids:
-        editor.form.scrollArea.ensureWidgetVisible(editor.discussion_widget(ids[0]).box, 0, 0)
-        editor.form.scrollArea.ensureWidgetVisible(editor.discussion_widget(ids[0]).form.decisionEdit)
+    box = editor.discussion_widget(ids[0]).box
+    editor.form.scrollArea.verticalScrollBar().setValue(
+        box.mapTo(editor.form.scrollContent, box.rect().topLeft()).y() - 8)
     shot(window, "case_discussion.png")
     children = window.show_page("children")
     shot(window, "children.png")
@@ -96,10 +196,50 @@ def main() -> None:
     dialog = window.open_note(child_id=window.child_page.child_id)
     settle(window)
     dialog.form.decisionEdit.setPlainText("Convene a review child protection conference.")
-    settle(window, 1500)
+    settle(window, 3000)  # autosaved: the note says "Saved"
     dialog.grab().save(str(OUT / "oversight_note.png"))
     print("saved oversight_note.png")
     dialog.reject()
+
+    # sign-off: the supervisor's confirmation, both signatures, the signatures panel
+    editor = window.open_session(to_sign)
+    settle(window)
+    answer_confirmation("sign_off_confirmation.png", then_sign=True)
+    editor.sign()
+    wait_for(lambda: editor.detail is not None and editor.detail.state.value == "supervisor_signed")
+    window.close()
+    signer = build_window(db, plain[0])
+    signer.resize(1366, 820)
+    signer.show()
+    settle(signer)
+    signer_editor = signer.open_session(to_sign)
+    settle(signer)
+    answer_confirmation("sign_off_worker_confirmation.png", then_sign=True)
+    signer_editor.sign()
+    wait_for(lambda: signer_editor.detail is not None and signer_editor.detail.state.value == "locked")
+    settle(signer)
+    signer.close()
+    window = build_window(db, summary.manager_id)
+    window.resize(1366, 820)
+    window.show()
+    settle(window)
+    editor = window.open_session(to_sign)
+    settle(window)
+    shot(window, "signed_record.png")
+    editor.show_signatures()
+    wait_for(lambda: editor.dialog.report is not None)
+    grab_dialog(editor.dialog, "signatures.png")
+    editor.dialog.accept()
+    export = window.open_export(worker_id=plain[0])
+    export.fromEdit.setText((date.today() - timedelta(days=365)).strftime("%d/%m/%Y"))
+    export.toEdit.setText(date.today().strftime("%d/%m/%Y"))
+    export.folderEdit.setText(str(Path(tempfile.mkdtemp()) / "Supervision records"))
+    Path(export.folderEdit.text()).mkdir()
+    export.start()
+    wait_for(lambda: not export._running)
+    export.folderEdit.setText("/home/morgan/Documents/Supervision records")  # the temp path is noise
+    grab_dialog(export, "export_dialog.png")
+    export.reject()
     window.close()
 
     worker = build_window(db, summary.disagreeing_worker_id)
@@ -111,7 +251,14 @@ def main() -> None:
         mine.form.recordsTable.setCurrentIndex(mine.records_proxy.index(0, 0))
         mine.open_record()
         settle(worker)
-        worker.editor.go_to("field:commentsEdit")
+        wf = worker.editor.form
+        wf.commentsEdit.setPlainText("Thank you. I agree with the plan for Leo, and I will ask the "
+                                     "school for their attendance figures before the core group.")
+        wf.agreeRadio.setChecked(True)
+        bar = wf.scrollArea.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        wf.commentsEdit.setFocus()
+        settle(worker, 2500)  # the comment autosaves ("Saved")
         shot(worker, "worker_response.png")
     worker.close()
 
@@ -119,6 +266,15 @@ def main() -> None:
     above.resize(1366, 820)
     above.show()
     shot(above, "service_manager_team.png")
+    flagged = above.pages["my_team"].flagged_model.rows
+    resolution = above.open_resolution(flagged[0].session_id)
+    settle(above)
+    resolution.form.noteEdit.setPlainText(
+        "Met with the worker and their team manager on " + date.today().strftime("%d/%m/%Y")
+        + ". We agreed the decision stands for now, and that the worker's view will be put to "
+        "the review conference; the plan will be revisited with the family there.")
+    grab_dialog(resolution, "resolution_dialog.png")
+    resolution.reject()
     above.close()
     db.close()
 

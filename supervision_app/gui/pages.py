@@ -155,7 +155,7 @@ class TeamPage(Page):
         f = self.form
         self.model = RowsModel(WORKER_COLUMNS, self)
         self.proxy = FilterProxy(self.model, self)
-        setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3)
+        setup_table(f.workerTable, self.proxy, stretch=0, sort_column=3)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())
@@ -241,6 +241,7 @@ class HistoryPage(Page):
         self.proxy = FilterProxy(self.model, self)
         setup_table(f.historyTable, self.proxy, stretch=None, sort_column=0,
                     order=Qt.SortOrder.DescendingOrder)
+        f.historyTable.setColumnHidden(1, True)  # the supervisee: the same on every row
         f.historyTable.activated.connect(lambda _i: self.open_record())
         f.openButton.clicked.connect(self.open_record)
         f.newSessionButton.clicked.connect(lambda: self.ctx.window.new_session(self.worker_id))

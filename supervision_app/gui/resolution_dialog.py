@@ -15,7 +15,7 @@ from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_london, london
 from ..store import queries
 from ..store import supervision_records as sr
-from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
+from .accessibility import ensure_accessible_names, style_headings
 from .forms import Form, load_widget
 from .tasks import user_message
 from .widgets import InlineErrors
@@ -41,7 +41,7 @@ class ResolutionDialog(QDialog):
         self.form = f = Form(self.inner)
         self.setWindowTitle(self.inner.windowTitle())
         self.setAccessibleName(self.inner.windowTitle())
-        self.resize(self.inner.size())
+        self.resize(self.inner.width(), self.sizeHint().height())
         self.errors = InlineErrors(f.messageLabel)
         f.recordButton.clicked.connect(self.record)
         f.cancelButton.clicked.connect(self.reject)
@@ -49,7 +49,9 @@ class ResolutionDialog(QDialog):
         self._busy = False
         ensure_accessible_names(self)
         style_headings(self)
-        size_text_boxes(self.inner, lines=6)
+        lines = f.noteEdit.fontMetrics().lineSpacing()
+        f.disagreementView.setMinimumHeight(lines * 4 + 14)  # both grow with the dialog
+        f.noteEdit.setMinimumHeight(lines * 6 + 14)
         f.noteEdit.setFocus()
         actor = ctx.actor
         ctx.tasks.write(lambda s: queries.session_detail(s, actor, session_id), self._show,

@@ -304,6 +304,15 @@ class SessionEditor(QWidget):
             self._set_line(f.nextDateEdit, format_date(d.next_session_on))
             self.review_model.set_rows(d.reviews)
             f.reviewGroup.setVisible(bool(d.reviews))
+            f.reviewHint.setText(
+                "Open actions carry forward until they are closed. Select one and set its status."
+                if d.can_edit else "Actions carried forward from earlier sessions, with their "
+                "status as reviewed in this one.")
+            table = f.reviewTable  # as tall as its rows (up to eight; it scrolls beyond)
+            table.resizeRowsToContents()
+            shown = sum(table.rowHeight(r) for r in range(min(len(d.reviews), 8)))
+            table.setFixedHeight(table.horizontalHeader().sizeHint().height() + max(shown, 30)
+                                 + 2 * table.frameWidth() + 2)
             self._build_discussions(d)
             self._show_response(d)
             self._set_editable(d.can_edit)

@@ -100,11 +100,28 @@ SIGNATURE_COLUMNS = [
     Column("Signature valid", lambda r: r.valid, text=lambda r: "Yes" if r.valid else "NO"),
     Column("Trusted", lambda r: r.trusted and not r.revoked,
            text=lambda r: "Revoked" if r.revoked else ("Yes" if r.trusted else "NO")),
-    Column("Changed after", lambda r: r.modified_after,
-           text=lambda r: ("Yes: " + (r.modification_level or "changes")) if r.modified_after
-           else "Nothing"),
+    Column("Changed after", lambda r: r.modified_after, text=lambda r: _changed_after(r)),
     Column("Problems", lambda r: "; ".join(r.problems)),
 ]
+
+
+def _changed_after(report) -> str:
+    """In words: nothing was added after this signature, only the later signatures the
+    record's sign-off allows, or something else (which makes the copy untrustworthy)."""
+    if not report.modified_after:
+        return "Nothing"
+    if not report.disallowed_changes_after:
+        return "Only the later signature"
+    return "YES: changed after signing"
+
+
+def _ca_words(subject) -> str:
+    """The CA certificate's name and organisation, as people read them."""
+    from cryptography.x509.oid import NameOID
+
+    parts = [a.value for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME)
+             for a in subject.get_attributes_for_oid(oid)]
+    return ", ".join(parts) or subject.rfc4514_string()
 
 
 class SignaturesDialog(QDialog):
@@ -159,7 +176,7 @@ class SignaturesDialog(QDialog):
         layout.addLayout(buttons)
         ensure_accessible_names(self)
         style_headings(self)
-        self.resize(980, 360)
+        self.resize(900, 260)
         self.closeButton.setFocus()
         self._load()
 
@@ -185,7 +202,7 @@ class SignaturesDialog(QDialog):
                 return pdf, None, "This computer does not hold the organisation's CA certificate."
             ca = pki.load_certificate(ca_pem)
             report = verify_pdf(pdf, ca)
-            return pdf, report, ca.subject.rfc4514_string()
+            return pdf, report, _ca_words(ca.subject)
 
         self.ctx.tasks.write_unit(work, self._show, self._failed)
 
@@ -201,6 +218,9 @@ class SignaturesDialog(QDialog):
         else:
             rows = list(report.signatures)
             self.model.set_rows(rows)
+            self.table.setColumnHidden(len(SIGNATURE_COLUMNS) - 1,
+                                       not any(r.problems for r in rows))
+            self._fit_height(len(rows))
             if report.error:
                 self.summaryLabel.setText(f"The PDF could not be checked: {report.error}")
             elif report.all_ok:
@@ -210,8 +230,17 @@ class SignaturesDialog(QDialog):
             else:
                 self.summaryLabel.setText("WARNING: at least one signature does not check out; "
                                           "see the table. Do not rely on this copy.")
-            self.trustLabel.setText(f"Checked against: {trust}")
+            self.trustLabel.setText(f"Checked against the organisation's certificate: {trust}.")
         self.loaded.emit()
+
+    def _fit_height(self, rows: int) -> None:
+        """The table as tall as its rows (a few at most), so the dialog has no empty well."""
+        table = self.table
+        height = (table.horizontalHeader().sizeHint().height()
+                  + max(rows, 1) * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2)
+        table.setFixedHeight(height)
+        self.adjustSize()
+        self.resize(max(self.width(), 860), self.sizeHint().height())
 
     def _failed(self, error) -> None:
         self.summaryLabel.setText(user_message(error))
@@ -557,11 +586,16 @@ class ExportDialog(QDialog):
     def _done(self, result) -> None:
         self._finish()
         records = sum(1 for p in result.written if "_addendum-" not in p.name)
-        text = (f"Exported {records} signed record{'s' if records != 1 else ''} "
-                f"({len(result.written)} files)." if result.written else
-                "There are no signed records for that choice and period.")
+        files = len(result.written)
+        text = (f"Exported {records} signed record{'s' if records != 1 else ''}"
+                + (f" ({files} files, with their addenda)." if files != records else ".")
+                if result.written else "There are no signed records for that choice and period.")
         if result.skipped:
-            text += " " + " ".join(sorted(set(result.skipped)))
+            from collections import Counter
+
+            for reason, count in sorted(Counter(result.skipped).items()):
+                text += " " + (reason if count == 1 else reason.replace("A record", f"{count} records", 1)
+                               .replace(" was ", " were ", 1))
         self.messageLabel.setText(text)
         self.finished_export.emit(result)
 
