@@ -1,9 +1,13 @@
 """Compliance figures for a team manager, a service manager or a head of service.
 
-One call, :func:`compliance_dashboard`, runs a handful of set-based queries (no per-worker
-round trips) and hands the rows to the pure rules in :mod:`.rules`. Every figure carries the
-references of the records behind it (:class:`RecordRef`: ids, dates, names and outcomes,
-never record contents), so a screen or a report can open the list.
+One call, :func:`compliance_dashboard`, runs about a dozen set-based queries (no per-worker
+round trips; narrow columns from covering indexes, read as raw text) and hands compact rows
+to the pure rules in :mod:`.rules`, counting as it goes. Every figure can list the records
+behind it (``Figure.records``: :class:`RecordRef` ids, dates, names and outcomes, never
+record contents), built from those rows the first time someone opens the list.
+
+Speed (bench/bench_assurance.py, council data: 440 workers, 23,000 sessions): the head of
+service's dashboard in about 120-200 ms, a team's in about 15-20 ms.
 
 What counts (DESIGN.md §3 and issue 7):
 
