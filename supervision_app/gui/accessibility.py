@@ -51,12 +51,12 @@ def interactive_widgets(root: QWidget) -> list[QWidget]:
 def _internal_part(widget: QWidget) -> bool:
     """Parts Qt builds inside a control, which screen readers announce through their owner:
     a spin box's or combo box's editor and popup list, a table's headers and corner button,
-    a toolbar's overflow button."""
+    a toolbar's overflow button, a line edit's clear button."""
     if widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView):
         return True
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, (QAbstractSpinBox, QComboBox)):
+        if isinstance(parent, (QAbstractSpinBox, QComboBox, QLineEdit)):
             return True
         parent = parent.parentWidget()
     return False

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._who)
         tasks.busy_changed.connect(self._set_busy)
         tasks.failed.connect(self.ctx.notify)
+        self._attach_sync(db, tasks)
 
         self.history_page = HistoryPage(self.ctx)
         self.child_page = ChildPage(self.ctx)
@@ -110,8 +111,9 @@ class MainWindow(QMainWindow):
         nav = [("my_team", "My team", TeamPage, "Ctrl+1")] if actor.managed_team_ids else []
         nav += [("my_supervision", "My supervision", MySupervisionPage, "Ctrl+2"),
                 ("children", "Children", ChildrenPage, "Ctrl+3"),
-                ("search", "Search", SearchPage, "Ctrl+F"),
-                ("settings", "Settings", SettingsPage, "Ctrl+,")]
+                ("search", "Search", SearchPage, "Ctrl+F")]
+        nav += self._assurance_pages(actor)
+        nav += [("settings", "Settings", SettingsPage, "Ctrl+,")]
         self._page_classes = {key: cls for key, _t, cls, _s in nav}
         navlist = self.form.navList
         for key, title, _cls, shortcut in nav:
@@ -134,6 +136,79 @@ class MainWindow(QMainWindow):
         stack.removeWidget(self._opening)
         self._opening.deleteLater()
         self.ready.emit()
+
+    def _assurance_pages(self, actor: "Actor") -> list:
+        """Compliance figures for managers; dip sampling and audit rounds for auditors, and
+        for managers the findings and audit actions addressed to them."""
+        from ..domain.vocabulary import Role
+
+        def assurance(ctx):
+            from .assurance_page import AssurancePage
+
+            return AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record)
+
+        def audit(ctx):
+            from .audit_page import AuditPage
+
+            return AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record)
+
+        pages = []
+        if actor.managed_team_ids:
+            pages.append(("compliance", "Compliance", assurance, "Ctrl+4"))
+        if actor.role == Role.QA_AUDITOR or actor.managed_team_ids:
+            pages.append(("audit", "Audit", audit, "Ctrl+5"))
+        return pages
+
+    def _attach_sync(self, db: "Database", tasks: TaskRunner) -> None:
+        """Background sync with the organisation's server: status bar, Sync menu, timer."""
+        from .signing import credential_store
+        from .sync_panel import SyncController
+
+        self.sync = SyncController(db, credentials=credential_store(self.ctx), parent=self)
+        self.statusBar().addPermanentWidget(self.sync.status_widget(self))
+        sync_menu = self.menuBar().addMenu("S&ync")
+        sync_menu.addActions(self.sync.actions())
+        for action in self.sync.actions():
+            self.addAction(action)
+        tasks.busy_changed.connect(lambda busy: busy or self.sync.refresh_status())
+        self.sync.sync_finished.connect(
+            lambda report, error: report is not None and (report.pulled or report.removed)
+            and self.refresh_all())
+        self.sync.start()
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        """Open a record named by kind and id (from the compliance and audit pages)."""
+        if kind == "supervision":
+            self.open_session(record_id)
+        elif kind == "oversight_note":
+            self.open_note(note_id=record_id)
+        elif kind == "child":
+            self.open_child(record_id)
+        elif kind == "staff":
+            self.open_history(record_id, "")
+        elif kind in ("case_discussion", "action"):
+            self._open_parent_session(kind, record_id)
+        else:
+            self.ctx.notify("That kind of record cannot be opened here.")
+
+    def _open_parent_session(self, kind: str, record_id: str) -> None:
+        from ..store.models import ActionItem, CaseDiscussion
+
+        model = CaseDiscussion if kind == "case_discussion" else ActionItem
+
+        def work(session):
+            row = session.get(model, record_id)
+            return None if row is None else (row.session_id, getattr(row, "oversight_note_id", None))
+
+        def done(found):
+            if found is None:
+                self.ctx.notify("That record no longer exists.")
+            elif found[0]:
+                self.open_session(found[0], where=f"{kind}:{record_id}")
+            elif found[1]:
+                self.open_note(note_id=found[1])
+
+        self.ctx.tasks.read(work, done)
 
     def show_startup_message(self, text: str) -> None:
         """What the shell says while the database opens (or why it did not)."""
@@ -305,6 +380,8 @@ class MainWindow(QMainWindow):
             self.unsetCursor()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if getattr(self, "sync", None) is not None:
+            self.sync.shutdown()
         if self.editor is not None:
             self.editor.close_editor()
         if self.ctx is not None:
