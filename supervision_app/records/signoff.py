@@ -13,7 +13,7 @@ loop: call these functions from a worker thread, never the GUI thread.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -153,7 +153,9 @@ def sign_supervision_record(
     new_state = next_state(RecordKind.SUPERVISION, snapshot.state, event)
     role_label = "Supervisor" if as_supervisor else "Supervisee"
     if as_supervisor:
-        base_pdf = render_record_pdf(snapshot.document)
+        # The PDF is the record's durable form, so it names the state it is signed into,
+        # not the "shared" state it was read in.
+        base_pdf = render_record_pdf(replace(snapshot.document, status_label="Signed record"))
     pdf = sign_pdf(
         base_pdf, SUPERVISOR_FIELD if as_supervisor else SUPERVISEE_FIELD, credentials.key,
         credentials.certificate, [credentials.ca_certificate], signer_name, role_label,
@@ -190,7 +192,7 @@ def sign_oversight_note(
     signed_at = now()
     credentials.check_usable(signed_at)
     new_state = next_state(RecordKind.OVERSIGHT_NOTE, snapshot.state, Event.SIGN_AS_AUTHOR)
-    pdf = sign_pdf(render_oversight_pdf(snapshot.document), AUTHOR_FIELD, credentials.key,
+    pdf = sign_pdf(render_oversight_pdf(replace(snapshot.document, status_label="Signed record")), AUTHOR_FIELD, credentials.key,
                    credentials.certificate, [credentials.ca_certificate], signer_name,
                    "Author", certify=True, when=signed_at, crl=credentials.crl)
     _commit(

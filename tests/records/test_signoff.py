@@ -63,6 +63,12 @@ def test_supervisor_then_supervisee_sign_and_the_record_locks(setup):
         cert.public_key().verify(sig.signature_value, data, ec.ECDSA(hashes.SHA256()))
     report = verify_pdf(pdf, pki.load_certificate(store.ca_certificate_pem()))
     assert report.all_ok, report
+    import io
+
+    from pypdf import PdfReader
+
+    first_page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Signed record" in first_page and "Shared with supervisee" not in first_page
     assert [s.signer_common_name for s in report.signatures] == ["Morgan Manager", "Zoë Ødegård"]
 
 
