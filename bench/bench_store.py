@@ -80,14 +80,15 @@ TARGET_SEARCH_P95_MS = 30.0
 TARGET_CIPHER_RATIO = 1.2
 
 # ~50 varied queries: common and rare words, names with diacritics, phrases, prefixes
-# (a word still being typed), two-word AND, words that match nothing, and hostile input.
+# (a word still being typed, down to three letters), two-word AND, words that match nothing, and hostile input.
 QUERIES = (
     "school", "plan", "visit", "mother", "police", "worried", "placement", "contact",
     "exploitation", "tenancy", "CAMHS", "paediatrician", "kinship", "chronology",
     "conference", "therapeutic", "lodgings", "shadowing", "graded care profile", "refresher",
     "Zoë", "Łukasz", "Nguyễn", "Siân", "Jürgen", "Oliver", "Ngọc",
     '"core group"', '"safety plan"', '"strategy discussion"', '"family network meeting"',
-    '"threshold for proceedings"', "strat", "exploi", "attend", "neglec", "housi",
+    '"threshold for proceedings"', "strat", "exploi", "attend", "neglec", "housi", "pla", "con",
+    "the",
     "neglect housing", "police school", "foster carer contact", "legal planning meeting",
     "zebra", "xylophone quartz", 'NEAR(school', '"unbalanced quote', "AND OR NOT",
     "* ^ : ( )", "col:foo -bar", "supported", "Ødegård",

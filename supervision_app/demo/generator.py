@@ -7,10 +7,12 @@ Names are random pairings of common first names and surnames (see :mod:`.names`)
 prose comes from templates (:mod:`.prose`). Nothing describes a real person or case.
 
 Speed: rows are built as plain dicts and written with SQLAlchemy Core ``insert`` in
-executemany batches, one transaction per chunk of about a month of council activity; the
-ORM unit of work is never used. Records are generated team by team but written in time
-order across teams (the team streams are merged by time), so row and search-index order
-resembles a database that grew day by day.
+executemany batches, one transaction per chunk of about a month of council activity, on a
+background thread so that generating and writing overlap; the ORM unit of work is never
+used. Records are generated team by team but written in time order across teams (the team
+streams are merged by time), so row and search-index order resembles a database that grew
+day by day. The full council takes about four minutes on two cores, half of the database
+time being the FTS5 index triggers (bench/bench_store.py measures both).
 
 Locked records and the triggers: a case discussion, action or review cannot be inserted
 under a session the supervisor has signed, nor an action under a locked oversight note.
@@ -412,8 +414,7 @@ class _Directory:
             _insert(session, Child, self.children)
 
 
-def _make_children(rng: random.Random, directory: _Directory, count: int, first_case: int,
-                   today: date, stamp: datetime) -> list[_ChildPlan]:
+def _make_children(rng: random.Random, count: int, first_case: int, today: date) -> list[_ChildPlan]:
     children = []
     case_number = first_case
     # statuses dealt from quotas, so even a small team has realistic proportions
@@ -530,7 +531,6 @@ class _TeamContext:
     note_rate: float  # oversight notes per child per year
     addendum_rate: float
     disagreement_rate: float
-    demo: bool
 
 
 def _final_action(rng: random.Random, created: date, due: date, today: date) -> tuple[str, date | None]:
@@ -892,7 +892,7 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED) -> DemoSumm
 
     asye, overdue, awaiting, disagreeing = workers[0], workers[1], workers[2], workers[3]
     overdue.special, awaiting.special, disagreeing.special = "overdue", "awaiting_signature", "disagreement"
-    children = _make_children(rng, directory, 150, 100 + rng.randint(0, 800), today, stamp)
+    children = _make_children(rng, 150, 100 + rng.randint(0, 800), today)
     _allocate(rng, children, workers, [0.45] + [1.0] * 11)
 
     last_day = today - timedelta(days=1)
@@ -923,7 +923,7 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED) -> DemoSumm
         index=0, rng=rng, team_id=team_id, manager=manager,
         service_manager_id=service_manager.id, workers=[*workers, manager], children=children,
         first_day=first_day, today=today, cutoff=_london(today, 0), note_rate=3.3,
-        addendum_rate=0.03, disagreement_rate=0.0, demo=True)
+        addendum_rate=0.03, disagreement_rate=0.0)
     # small chunks keep the search index's row order close to time order, as in real use
     counts = _write_streams(db, [context], chunk_records=25, progress=None)
     counts.update(staff=len(directory.staff), children=len(children), teams=1)
@@ -1014,8 +1014,7 @@ def populate_council(
             worker.discussions = (5, 11)
             worker.dates = _schedule(rng, worker, first_day, today - timedelta(days=1), miss_rate=0.03)
             workers.append(worker)
-        team_children = _make_children(rng, directory, per_team[index], 100 + index * 1000,
-                                       today, stamp)
+        team_children = _make_children(rng, per_team[index], 100 + index * 1000, today)
         in_asye = [w.asye_start is not None and (today - w.asye_start).days < 365 for w in workers]
         _allocate(rng, team_children, workers, [0.5 if a else 1.0 for a in in_asye])
         directory.children.extend(_child_rows(team_children, stamp))
@@ -1023,7 +1022,7 @@ def populate_council(
             index=index, rng=rng, team_id=team_id, manager=manager,
             service_manager_id=service_managers[-1], workers=workers, children=team_children,
             first_day=first_day, today=today, cutoff=cutoff, note_rate=3.4,
-            addendum_rate=0.01, disagreement_rate=0.015, demo=False))
+            addendum_rate=0.01, disagreement_rate=0.015))
     directory.write(db)
     counts = _write_streams(db, contexts, chunk_records=chunk_records, progress=progress)
     counts.update(staff=len(directory.staff), children=total_children, teams=teams)
