@@ -139,8 +139,9 @@ def _admin(args: argparse.Namespace, engine) -> int:
             manager = directory.staff_id_for(conn, args.manager) if args.manager else None
             print(directory.add_team(conn, args.name, args.service_area, manager))
         elif cmd == "add-user":
-            print(directory.add_user(conn, args.username, _password(args), args.name, args.role,
-                                     args.team, args.started_on, args.asye_start))
+            staff_id = directory.add_user(conn, args.username, _password(args), args.name, args.role,
+                                          args.team, args.started_on, args.asye_start)
+            print(staff_id)  # the new person's id, for scripts; never the password
         elif cmd == "set-role":
             directory.update_staff(conn, args.username, role=args.role)
         elif cmd == "set-team":
