@@ -83,34 +83,68 @@ def _person(session: Session, staff_id: str) -> Staff:
     return staff
 
 
-def _commit(
-    db: Database, *, model, record_kind: RecordKind, record_id: str, expected_version: int,
-    expected_state: RecordState, new_state: RecordState, signer_id: str, signer_role: str,
-    signed_at: _dt.datetime, record_digest: str, credentials: SigningCredentials,
-    canonical: bytes, pdf: bytes,
-) -> None:
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything read, checked and rendered-to-be for one signature, before the slow part."""
+
+    model: type
+    kind: RecordKind
+    record_id: str
+    version: int
+    state: RecordState
+    event: Event
+    signer_id: str
+    signer_name: str
+    signer_role: str  # supervisor / supervisee / author
+    field: str
+    certify: bool
+    digest: str
+    canonical: dict
+    render: Callable[[], bytes]  # the PDF to sign: rendered now, or the one already signed
+
+
+def _sign(db: Database, credential_store: CredentialStore, job: _Prepared,
+          now: Callable[[], _dt.datetime]) -> SignOffResult:
+    """Check the certificate, sign the PDF and the canonical form, then commit the signature,
+    the signed PDF and the new state in one transaction, if the record has not moved on."""
+    credentials = credential_store.credentials_for(job.signer_id)
+    signed_at = now()
+    credentials.check_usable(signed_at)
+    new_state = next_state(job.kind, job.state, job.event)
+    pdf = sign_pdf(job.render(), job.field, credentials.key, credentials.certificate,
+                   [credentials.ca_certificate], job.signer_name, job.signer_role.capitalize(),
+                   certify=job.certify, when=signed_at, crl=credentials.crl)
     with db.transaction() as session:
-        row = session.get(model, record_id)
-        if row is None or row.version != expected_version or row.state != expected_state.value:
+        row = session.get(job.model, job.record_id)
+        if row is None or row.version != job.version or row.state != job.state.value:
             raise RecordChangedWhileSigning(
                 "The record changed while it was being signed, so the signature was not kept. "
                 "Please review it and sign again.")
         session.add(Signature(
-            record_kind=record_kind.value, record_id=record_id, signer_id=signer_id,
-            signer_role=signer_role, signed_at=signed_at, digest=record_digest,
+            record_kind=job.kind.value, record_id=job.record_id, signer_id=job.signer_id,
+            signer_role=job.signer_role, signed_at=signed_at, digest=job.digest,
             certificate_pem=_certificate_pem(credentials),
-            signature_value=_sign_canonical(credentials, canonical), updated_by=signer_id,
+            signature_value=_sign_canonical(credentials, canonical_bytes(job.kind, job.canonical)),
+            updated_by=job.signer_id,
         ))
-        session.add(RecordDocument(record_kind=record_kind.value, record_id=record_id,
-                                   stage=new_state.value if signer_role != "supervisor" else "supervisor_signed",
-                                   created_at=signed_at, pdf=pdf, updated_by=signer_id))
+        session.add(RecordDocument(
+            record_kind=job.kind.value, record_id=job.record_id,
+            stage="supervisor_signed" if job.signer_role == "supervisor" else new_state.value,
+            created_at=signed_at, pdf=pdf, updated_by=job.signer_id))
         session.flush()
         row.state = new_state.value
         row.version += 1
         row.updated_at = signed_at
-        row.updated_by = signer_id
-        record_event(session, actor_id=signer_id, action=f"sign_as_{signer_role}",
-                     record_kind=record_kind.value, record_id=record_id)
+        row.updated_by = job.signer_id
+        record_event(session, actor_id=job.signer_id, action=f"sign_as_{job.signer_role}",
+                     record_kind=job.kind.value, record_id=job.record_id)
+    return SignOffResult(job.kind, job.record_id, job.signer_role, new_state, job.digest, signed_at)
+
+
+def _signed_label(document):
+    # The PDF is the record's durable form, so it names the state it is signed into, not
+    # the state it was read in.
+    return replace(document, status_label="Signed record")
 
 
 def sign_supervision_record(
@@ -146,30 +180,20 @@ def sign_supervision_record(
                     "This record no longer matches what the supervisor signed, so it cannot be signed.")
             base_pdf = stored.pdf
 
-    credentials = credential_store.credentials_for(signer_id)
-    signed_at = now()
-    credentials.check_usable(signed_at)
-    event = Event.SIGN_AS_SUPERVISOR if as_supervisor else Event.SIGN_AS_SUPERVISEE
-    new_state = next_state(RecordKind.SUPERVISION, snapshot.state, event)
-    role_label = "Supervisor" if as_supervisor else "Supervisee"
     if as_supervisor:
-        # The PDF is the record's durable form, so it names the state it is signed into,
-        # not the "shared" state it was read in.
-        base_pdf = render_record_pdf(replace(snapshot.document, status_label="Signed record"))
-    pdf = sign_pdf(
-        base_pdf, SUPERVISOR_FIELD if as_supervisor else SUPERVISEE_FIELD, credentials.key,
-        credentials.certificate, [credentials.ca_certificate], signer_name, role_label,
-        certify=as_supervisor, when=signed_at, crl=credentials.crl,
-    )
-    _commit(
-        db, model=SupervisionSession, record_kind=RecordKind.SUPERVISION, record_id=session_id,
-        expected_version=snapshot.version, expected_state=snapshot.state, new_state=new_state,
-        signer_id=signer_id, signer_role="supervisor" if as_supervisor else "supervisee",
-        signed_at=signed_at, record_digest=snapshot.digest, credentials=credentials,
-        canonical=canonical_bytes(RecordKind.SUPERVISION, snapshot.canonical), pdf=pdf,
-    )
-    return SignOffResult(RecordKind.SUPERVISION, session_id, role_label.lower(), new_state,
-                         snapshot.digest, signed_at)
+        document = _signed_label(snapshot.document)
+        render = lambda: render_record_pdf(document)  # noqa: E731
+    else:
+        render = lambda: base_pdf  # noqa: E731
+    return _sign(db, credential_store, _Prepared(
+        model=SupervisionSession, kind=RecordKind.SUPERVISION, record_id=session_id,
+        version=snapshot.version, state=snapshot.state,
+        event=Event.SIGN_AS_SUPERVISOR if as_supervisor else Event.SIGN_AS_SUPERVISEE,
+        signer_id=signer_id, signer_name=signer_name,
+        signer_role="supervisor" if as_supervisor else "supervisee",
+        field=SUPERVISOR_FIELD if as_supervisor else SUPERVISEE_FIELD, certify=as_supervisor,
+        digest=snapshot.digest, canonical=snapshot.canonical, render=render,
+    ), now)
 
 
 def sign_oversight_note(
@@ -188,21 +212,14 @@ def sign_oversight_note(
             raise IllegalTransition("An oversight note needs both a decision and its rationale before it is signed.")
         snapshot = load_oversight_snapshot(session, note_id)
         signer_name = _person(session, signer_id).display_name
-    credentials = credential_store.credentials_for(signer_id)
-    signed_at = now()
-    credentials.check_usable(signed_at)
-    new_state = next_state(RecordKind.OVERSIGHT_NOTE, snapshot.state, Event.SIGN_AS_AUTHOR)
-    pdf = sign_pdf(render_oversight_pdf(replace(snapshot.document, status_label="Signed record")), AUTHOR_FIELD, credentials.key,
-                   credentials.certificate, [credentials.ca_certificate], signer_name,
-                   "Author", certify=True, when=signed_at, crl=credentials.crl)
-    _commit(
-        db, model=OversightNote, record_kind=RecordKind.OVERSIGHT_NOTE, record_id=note_id,
-        expected_version=snapshot.version, expected_state=snapshot.state, new_state=new_state,
-        signer_id=signer_id, signer_role="author", signed_at=signed_at, record_digest=snapshot.digest,
-        credentials=credentials, canonical=canonical_bytes(RecordKind.OVERSIGHT_NOTE, snapshot.canonical),
-        pdf=pdf,
-    )
-    return SignOffResult(RecordKind.OVERSIGHT_NOTE, note_id, "author", new_state, snapshot.digest, signed_at)
+    document = _signed_label(snapshot.document)
+    return _sign(db, credential_store, _Prepared(
+        model=OversightNote, kind=RecordKind.OVERSIGHT_NOTE, record_id=note_id,
+        version=snapshot.version, state=snapshot.state, event=Event.SIGN_AS_AUTHOR,
+        signer_id=signer_id, signer_name=signer_name, signer_role="author", field=AUTHOR_FIELD,
+        certify=True, digest=snapshot.digest, canonical=snapshot.canonical,
+        render=lambda: render_oversight_pdf(document),
+    ), now)
 
 
 # --------------------------------------------------------------------------- addenda
@@ -288,17 +305,9 @@ def sign_addendum(
             digest_hex=record_digest,
         )
         version, state = addendum.version, RecordState(addendum.state)
-    credentials = credential_store.credentials_for(signer_id)
-    signed_at = now()
-    credentials.check_usable(signed_at)
-    new_state = next_state(RecordKind.ADDENDUM, state, Event.SIGN_AS_AUTHOR)
-    pdf = sign_pdf(render_addendum_pdf(document), AUTHOR_FIELD, credentials.key, credentials.certificate,
-                   [credentials.ca_certificate], signer_name, "Author", certify=True,
-                   when=signed_at, crl=credentials.crl)
-    _commit(
-        db, model=Addendum, record_kind=RecordKind.ADDENDUM, record_id=addendum_id,
-        expected_version=version, expected_state=state, new_state=new_state, signer_id=signer_id,
-        signer_role="author", signed_at=signed_at, record_digest=record_digest,
-        credentials=credentials, canonical=canonical_bytes(RecordKind.ADDENDUM, canonical), pdf=pdf,
-    )
-    return SignOffResult(RecordKind.ADDENDUM, addendum_id, "author", new_state, record_digest, signed_at)
+    return _sign(db, credential_store, _Prepared(
+        model=Addendum, kind=RecordKind.ADDENDUM, record_id=addendum_id, version=version,
+        state=state, event=Event.SIGN_AS_AUTHOR, signer_id=signer_id, signer_name=signer_name,
+        signer_role="author", field=AUTHOR_FIELD, certify=True, digest=record_digest,
+        canonical=canonical, render=lambda: render_addendum_pdf(document),
+    ), now)
