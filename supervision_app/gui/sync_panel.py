@@ -67,6 +67,7 @@ TABLE_WORDS = {
     "supervision_session": "Supervision record", "case_discussion": "Case discussion",
     "oversight_note": "Oversight note", "action_item": "Action", "action_review": "Action review",
     "addendum": "Addendum", "signature": "Signature", "record_document": "Signed document",
+    "disagreement_resolution": "Resolution of a disagreement",
 }
 KIND_WORDS = {
     "conflict": "Changed here and on another device",
@@ -667,7 +668,7 @@ def can_keep_mine(conflict: "Conflict") -> bool:
         return False
     server = conflict.server or {}
     return (server.get("data") or {}).get("state") != "locked" and conflict.table not in (
-        "signature", "record_document")
+        "signature", "record_document", "disagreement_resolution")
 
 
 def differences(conflict: "Conflict", limit: int = 12) -> str:

@@ -49,17 +49,17 @@ SYNC_COLUMNS = ("id", "version", "updated_at", "updated_by", "tombstone")
 SYNCED_TABLES: tuple[str, ...] = (
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
     "oversight_note", "action_item", "action_review", "addendum", "signature",
-    "record_document",
+    "disagreement_resolution", "record_document",
 )
 DIRECTORY_TABLES = frozenset({"service_area", "team", "staff"})
-INSERT_ONLY_TABLES = frozenset({"signature", "record_document"})
+INSERT_ONLY_TABLES = frozenset({"signature", "disagreement_resolution", "record_document"})
 # Fields only the supervisor and supervisee may read (DESIGN.md §2: wellbeing is private).
 PRIVATE_FIELDS: dict[str, frozenset[str]] = {"supervision_session": frozenset({"wellbeing"})}
 
 TableName = Literal[
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
     "oversight_note", "action_item", "action_review", "addendum", "signature",
-    "record_document",
+    "disagreement_resolution", "record_document",
 ]
 
 UUIDStr = Annotated[

@@ -2,12 +2,19 @@
 tombstones, conflicts, locks."""
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import datetime, timezone
+
+import httpx
 import pytest
 from sqlalchemy import text
 
 from supervision_app.store import models as m
+from supervision_app.store.supervision_records import load_actor, resolve_disagreement
+from supervision_app.sync import protocol as p
 from tests.sync import records as r
-from tests.sync.harness import PASSWORD
+from tests.sync.harness import PASSWORD, utc
 
 
 def test_session_reaches_the_supervisor_s_other_laptop_and_the_supervisee_only_when_shared(deployment, laptops):
@@ -122,6 +129,62 @@ def test_server_refuses_to_change_a_locked_record(deployment, laptops):
     [conflict] = other.client.pending_conflicts()
     assert conflict.kind == "rejected" and "locked" in conflict.reason
     assert conflict.local["data"]["learning"] == "too late"
+
+
+def test_a_disagreement_resolution_reaches_those_who_see_the_record_and_cannot_change(deployment, laptops):
+    org = deployment.org
+    boss, worker = laptops("tm_a"), laptops("sw_a1")
+    sid = r.new_session(boss, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"], team=org.teams["A"])
+    r.edit(boss, m.SupervisionSession, sid, state="shared")
+    boss.client.sync()
+    worker.client.sync()
+    r.edit(worker, m.SupervisionSession, sid, supervisee_agreement="disagrees",
+           disagreement="The plan for Child A was not discussed with me")
+    assert worker.client.sync().applied == 1
+    # the supervisee cannot resolve their own disagreement: refused, and taken off the laptop
+    with worker.db.transaction() as s:
+        own = m.DisagreementResolution(session_id=sid, resolved_by=org.ids["sw_a1"],
+                                       resolved_at=utc(2026, 11, 5, 9), note="I resolved it myself")
+        s.add(own)
+        s.flush()
+        own_id = own.id
+    report = worker.client.sync()
+    assert report.rejected == 1
+    assert r.get(worker, m.DisagreementResolution, own_id) is None
+    [conflict] = worker.client.pending_conflicts()
+    assert conflict.table == "disagreement_resolution" and "manager above" in conflict.reason
+    # the service manager (above the supervisor) records it on their laptop
+    manager = laptops("sm")
+    with manager.db.transaction() as s:
+        rid = resolve_disagreement(s, load_actor(s, org.ids["sm"]), sid, note="Met both; plan agreed")
+    assert manager.client.sync().applied == 1
+    boss.client.sync()
+    worker.client.sync()
+    colleague = laptops("sw_a2")
+    for laptop in (boss, worker):
+        held = r.get(laptop, m.DisagreementResolution, rid)
+        assert held.note == "Met both; plan agreed" and held.resolved_by == org.ids["sm"]
+        assert held.session_id == sid
+    assert r.rows(colleague, m.DisagreementResolution) == {}
+    # insert-only on the server too: changing or removing it is refused
+    with deployment.engine.connect() as conn:
+        data, version = conn.execute(text("select data, version from record where id = :i"),
+                                     {"i": rid}).one()
+    data = json.loads(data)
+    token = manager.client.secrets.get("sync-token")
+    mutations = [p.Mutation(mutation_id=str(uuid.uuid4()), base_version=version, row=p.Row(
+        table="disagreement_resolution", id=rid, version=version + 1,
+        updated_at=datetime.now(timezone.utc), tombstone=tombstone,
+        data=dict(data, note="rewritten"))) for tombstone in (False, True)]
+    request = p.PushRequest(device_id=manager.client.device_id(), mutations=mutations)
+    answer = httpx.post(f"{deployment.url}/v1/push", content=request.model_dump_json(),
+                        headers={"Authorization": f"Bearer {token}"})
+    assert [result["status"] for result in answer.json()["results"]] == ["rejected", "rejected"]
+    with deployment.engine.connect() as conn:
+        stored = conn.execute(text("select data, version, tombstone from record where id = :i"),
+                              {"i": rid}).one()
+    assert json.loads(stored[0])["note"] == "Met both; plan agreed"
+    assert stored[1] == version and not stored[2]
 
 
 def _index(laptop) -> list[tuple]:

@@ -180,6 +180,9 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
     if table in ("signature", "record_document"):
         return {"k": "of", "_table": table,
                 "parent": _strip(parent(data["record_id"], KIND_TABLE[data["record_kind"]]))}
+    if table == "disagreement_resolution":  # seen by whoever may view its record
+        return {"k": "of", "_table": table,
+                "parent": _strip(parent(data["session_id"], "supervision_session"))}
     raise ValueError(table)
 
 
@@ -191,7 +194,7 @@ def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
     """The row whose facts this row's facts are built from (for re-stamping)."""
     if table == "child":
         return data["allocated_worker_id"]
-    if table in ("case_discussion", "action_review"):
+    if table in ("case_discussion", "action_review", "disagreement_resolution"):
         return data["session_id"]
     if table == "oversight_note":
         return data["child_id"]
@@ -456,6 +459,9 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
     if table == "child":
         _authorize_child(actor, row_id, old_facts, new_facts)
         return
+    if table == "disagreement_resolution":
+        _authorize_resolution(tx, actor, row_id, data, tombstone, new_facts)
+        return
     if table in p.INSERT_ONLY_TABLES:
         _authorize_insert_only(tx, actor, table, row_id, data, new_facts)
         return
@@ -492,6 +498,8 @@ def _check_locks(tx: WriteTx, actor: Actor, table: str, row_id: str, existing, o
 
     locked = "This record is signed and locked; add a signed addendum instead."
     frozen = "This record has been signed; its content can no longer change."
+    if table == "disagreement_resolution" and existing is not None:
+        refuse("A recorded resolution can never be changed or removed.")
     if table in p.INSERT_ONLY_TABLES and existing is not None:
         refuse("Signatures and signed documents can never be changed.")
     if existing is None:
@@ -628,6 +636,34 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
                                           p.parse_datetime(data["signed_at"]))
     _check(actor, "signing_certificate", table, row_id,
            Decision(problem is None, problem or "issued by this organisation's CA, not revoked"))
+
+
+def _authorize_resolution(tx: WriteTx, actor: Actor, row_id: str, data: dict[str, Any],
+                          tombstone: bool, facts: authz.Facts) -> None:
+    """A manager above the supervisor records how the supervisee's disagreement was
+    resolved (``store.supervision_records.resolve_disagreement``): decided against the
+    record as the server holds it, once per record, never removed."""
+    table, op = "disagreement_resolution", Operation.RESOLVE_DISAGREEMENT
+    if tombstone:
+        _check(actor, op, table, row_id,
+               Decision(False, "A recorded resolution can never be changed or removed."))
+    if data["resolved_by"] != actor.staff_id:
+        _check(actor, op, table, row_id,
+               Decision(False, "You can only record a resolution in your own name."))
+    _check(actor, op, table, row_id, decide(actor, op, authz.target_of(facts["parent"])))
+    session = tx.load(data["session_id"])
+    if session.tombstone or json.loads(session.data).get("supervisee_agreement") != "disagrees":
+        _check(actor, op, table, row_id, Decision(
+            False, "The supervisee has not recorded a disagreement on this record, so there "
+                   "is nothing to resolve."))
+    earlier = tx.conn.execute(
+        select(record.c.id).where(record.c.parent_id == data["session_id"],
+                                  record.c.table_name == table, record.c.tombstone.is_(False))
+    ).first()
+    if earlier is not None:
+        _check(actor, op, table, row_id, Decision(
+            False, "The resolution of this disagreement has already been recorded; it cannot "
+                   "be changed."))
 
 
 # --- push ------------------------------------------------------------------------------

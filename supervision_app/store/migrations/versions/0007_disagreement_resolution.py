@@ -10,8 +10,9 @@ note. The record it belongs to is usually signed and locked, so the resolution c
 column of ``supervision_session`` (the lock triggers of 0002 refuse any change to a locked
 row); it is a row of its own, insert-only like ``signature``: never updated, never deleted.
 
-(The sync protocol does not carry this table yet: resolutions stay on the laptop where
-they were recorded until the protocol and the server learn it.)
+The sync protocol carries this table like ``signature`` (insert-only on the server too;
+pushed only by a manager allowed to resolve the record's disagreement, pulled by whoever may
+view the record). The server stores synced rows generically, so it needs no migration.
 """
 from __future__ import annotations
 
