@@ -531,6 +531,10 @@ class _TeamContext:
     note_rate: float  # oversight notes per child per year
     addendum_rate: float
     disagreement_rate: float
+    # The team demo signs its records awaiting the supervisee through the real sign-off, so
+    # they carry a signed PDF and can be signed in the app; council data keeps digests only.
+    real_signoff: bool = False
+    sign_later: list[tuple[str, str]] = field(default_factory=list)  # (session id, supervisor)
 
 
 def _final_action(rng: random.Random, created: date, due: date, today: date) -> tuple[str, date | None]:
@@ -692,7 +696,10 @@ def _session_unit(ctx: _TeamContext, worker: _WorkerPlan, number: int, held_at: 
         session["supervisee_agreement"] = "disagrees"
         session["disagreement"] = prose.disagreement(rng, first_facts)
         session["disagreement_resolved"] = worker.special != "disagreement" and rng.random() < 0.8
-    if state in ("locked", "supervisor_signed"):
+    if state == "supervisor_signed" and ctx.real_signoff:
+        session["updated_at"] = shared_at  # left shared; signed after writing, for real
+        ctx.sign_later.append((session_id, supervisor_id))
+    elif state in ("locked", "supervisor_signed"):
         session["updated_at"] = supervisor_signed_at if state == "supervisor_signed" else supervisee_signed_at
         session["updated_by"] = supervisor_id if state == "supervisor_signed" else worker.id
         unit.session_states.append({"b_id": session_id, "b_state": state})
@@ -853,13 +860,19 @@ def _write_streams(db, contexts: list[_TeamContext], *, chunk_records: int,
 
 # ------------------------------------------------------------------------------ the demo team
 
-def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED) -> DemoSummary:
+def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
+                       sign_for_real: bool = True) -> DemoSummary:
     """Fill an empty profile with one synthetic team and a year of its records.
 
     A service area with its service manager and head of service; one team with a team
     manager and 12 social workers: an ASYE worker who started about 10 weeks ago, one worker
     clearly overdue for supervision, one whose latest record awaits their signature, one with
     an unresolved disagreement; ~150 children; a QA auditor and an administrator.
+
+    With ``sign_for_real`` (the default) the records awaiting the supervisee are signed by
+    their supervisor through the real sign-off, with keys from the profile's demo CA, so the
+    app can show, verify and complete them. Without it every row is a pure function of the
+    seed and the day (older signed history carries digests only, in both cases).
     """
     rng = random.Random(f"supervision-demo:{seed}:{today.isoformat()}")
     directory = _Directory()
@@ -923,9 +936,11 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED) -> DemoSumm
         index=0, rng=rng, team_id=team_id, manager=manager,
         service_manager_id=service_manager.id, workers=[*workers, manager], children=children,
         first_day=first_day, today=today, cutoff=_london(today, 0), note_rate=3.3,
-        addendum_rate=0.03, disagreement_rate=0.0)
+        addendum_rate=0.03, disagreement_rate=0.0, real_signoff=True)
     # small chunks keep the search index's row order close to time order, as in real use
     counts = _write_streams(db, [context], chunk_records=25, progress=None)
+    if sign_for_real:
+        _sign_for_real(db, context.sign_later)
     counts.update(staff=len(directory.staff), children=len(children), teams=1)
     return DemoSummary(
         team_id=team_id, service_area_id=area_id, manager_id=manager.id,
@@ -934,6 +949,25 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED) -> DemoSumm
         awaiting_signature_worker_id=awaiting.id, disagreeing_worker_id=disagreeing.id,
         worker_ids=tuple(w.id for w in workers), counts=dict(counts),
     )
+
+
+def _sign_for_real(db, pending: list[tuple[str, str]]) -> None:
+    """Supervisor signatures made with the profile's own (demo CA) keys, PDF and all."""
+    from ..records.signoff import sign_supervision_record
+    from ..security.credentials import CredentialStore
+    from ..security.secret_store import SecretStore
+    from ..store.models import Staff
+
+    if not pending:
+        return
+    store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
+    with db.reading() as session:
+        people = {sid: (s.display_name, s.role) for sid, s in
+                  ((sup, session.get(Staff, sup)) for sup in {sup for _, sup in pending})}
+    for supervisor_id, (name, role) in people.items():
+        store.ensure_local_credentials(supervisor_id, name, role)
+    for session_id, supervisor_id in pending:
+        sign_supervision_record(db, store, session_id=session_id, signer_id=supervisor_id)
 
 
 # ------------------------------------------------------------------------------ the council

@@ -30,9 +30,9 @@ def demo(tmp_path_factory):
     keyring.set_keyring(MemoryKeyring())
     try:
         db = open_database(tmp_path_factory.mktemp("demo") / "profile")
+        summary = populate_team_demo(db, today=TODAY)  # signs with keys kept in the keyring
     finally:
         keyring.set_keyring(previous)
-    summary = populate_team_demo(db, today=TODAY)
     yield db, summary
     db.close()
 
@@ -164,8 +164,16 @@ def test_locked_records_are_signed_with_a_digest(demo):
     signed = rows(db, "SELECT record_id, count(*), count(DISTINCT digest) FROM signature "
                       "WHERE record_kind = 'supervision' GROUP BY record_id HAVING count(*) = 2")
     assert len(signed) == locked and all(r[2] == 1 for r in signed)
-    sigs = rows(db, "SELECT digest, certificate_pem, signature_value FROM signature")
-    assert all(re.fullmatch(r"[0-9a-f]{64}", d) and pem == "" and value is None for d, pem, value in sigs)
+    sigs = rows(db, "SELECT digest, certificate_pem, signature_value, record_id FROM signature")
+    assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d, _, _, _ in sigs)
+    # Signed history carries digests only; records awaiting the supervisee were signed for real.
+    awaiting = {r[0] for r in rows(db, "SELECT id FROM supervision_session WHERE state = 'supervisor_signed'")}
+    assert awaiting
+    for _, pem, value, record_id in sigs:
+        if record_id in awaiting:
+            assert pem.startswith("-----BEGIN CERTIFICATE") and value
+        else:
+            assert pem == "" and value is None
     assert scalar(db, "SELECT count(*) FROM oversight_note n WHERE state = 'locked' AND NOT EXISTS "
                       "(SELECT 1 FROM signature g WHERE g.record_id = n.id)") == 0
 
@@ -260,10 +268,12 @@ def test_same_seed_and_day_give_identical_data(tmp_path, memory_keyring):
     first = _digest_of(tmp_path / "a", council(7))
     assert _digest_of(tmp_path / "b", council(7)) == first
     assert _digest_of(tmp_path / "c", council(8)) != first
-    demo = _digest_of(tmp_path / "d", lambda db: populate_team_demo(db, today=TODAY))
-    assert _digest_of(tmp_path / "e", lambda db: populate_team_demo(db, today=TODAY)) == demo
+    # Real signatures use fresh keys and the clock, so determinism is checked without them.
+    demo = _digest_of(tmp_path / "d", lambda db: populate_team_demo(db, today=TODAY, sign_for_real=False))
+    assert _digest_of(tmp_path / "e", lambda db: populate_team_demo(
+        db, today=TODAY, sign_for_real=False)) == demo
     assert _digest_of(tmp_path / "f", lambda db: populate_team_demo(
-        db, today=TODAY + timedelta(days=1))) != demo
+        db, today=TODAY + timedelta(days=1), sign_for_real=False)) != demo
 
 
 def test_a_slice_is_the_first_teams_of_a_bigger_council(tmp_path, memory_keyring):
@@ -314,3 +324,33 @@ def test_a_failed_write_is_raised_not_lost(database, monkeypatch):
     monkeypatch.setattr(generator, "_write_batch", fail)
     with pytest.raises(RuntimeError, match="disk on fire"):
         populate_council(database, today=TODAY, teams=1, workers_per_team=1, years=1, children=5)
+
+
+def test_the_record_awaiting_signature_is_really_signed_and_the_worker_can_complete_it(tmp_path, memory_keyring):
+    from supervision_app.domain.lifecycle import RecordKind
+    from supervision_app.records.signoff import latest_document, sign_supervision_record
+    from supervision_app.records.verify import verify_pdf
+    from supervision_app.security import pki
+    from supervision_app.security.credentials import CredentialStore
+    from supervision_app.security.secret_store import SecretStore
+
+    db = open_database(tmp_path / "profile")
+    try:
+        summary = populate_team_demo(db, today=TODAY)
+        worker = summary.awaiting_signature_worker_id
+        (session_id,) = [r[0] for r in rows(
+            db, "SELECT id FROM supervision_session WHERE supervisee_id = :w AND state = 'supervisor_signed'",
+            w=worker)]
+        store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
+        ca = pki.load_certificate(store.ca_certificate_pem())
+        with db.reading() as s:
+            assert verify_pdf(latest_document(s, RecordKind.SUPERVISION, session_id).pdf, ca).all_ok
+            name = s.execute(text("SELECT display_name FROM staff WHERE id = :w"), {"w": worker}).scalar()
+        store.ensure_local_credentials(worker, name, "social_worker")
+        result = sign_supervision_record(db, store, session_id=session_id, signer_id=worker)
+        assert result.new_state.value == "locked"
+        with db.reading() as s:
+            report = verify_pdf(latest_document(s, RecordKind.SUPERVISION, session_id).pdf, ca)
+        assert report.all_ok and len(report.signatures) == 2
+    finally:
+        db.close()
