@@ -75,6 +75,10 @@ class MainWindow(QMainWindow):
         self._opening.setAccessibleName("Opening your records")
         self.form.pageStack.addWidget(self._opening)
         self.setWindowTitle("Supervision Recorder")
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About Supervision Recorder", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
         if db is not None:
             self.attach(db, tasks, actor, me)
 
@@ -209,6 +213,22 @@ class MainWindow(QMainWindow):
                 self.open_note(note_id=found[1])
 
         self.ctx.tasks.read(work, done)
+
+    def about_text(self) -> str:
+        from ..version import __version__
+
+        return (f"Supervision Recorder {__version__}\n\n"
+                "Records case supervision and management oversight for children's social care: "
+                "encrypted on this computer, signed by supervisor and supervisee, synced with your "
+                "organisation's server.")
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, "About Supervision Recorder",
+                          self.about_text(), parent=self)
+        box.setAccessibleName("About Supervision Recorder")
+        box.open()
 
     def show_startup_message(self, text: str) -> None:
         """What the shell says while the database opens (or why it did not)."""
