@@ -137,8 +137,14 @@ def test_round_exports_as_a_pdf_in_the_background(auditor_page, qtbot, tmp_path)
     page = auditor_page
     draw(page, qtbot, "5", size=2)
     target = tmp_path / "round.pdf"
-    with qtbot.waitSignal(page.exported, timeout=WAIT):
+    failures: list[str] = []
+    page.failed.connect(failures.append)
+    page.pool_ref.waitForDone(WAIT)  # nothing from the draw still running
+    with qtbot.waitSignal(page.exported, timeout=3 * WAIT, raising=False) as blocker:
         page.export_to(target)
+        qtbot.waitUntil(lambda: failures or target.exists(), timeout=3 * WAIT)
+    assert failures == []
+    assert blocker.signal_triggered
     assert target.read_bytes()[:5] == b"%PDF-"
 
 
