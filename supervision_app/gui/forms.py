@@ -10,7 +10,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QFile, QIODevice, QObject
+from PySide6.QtCore import QFile, QIODevice, QObject, Qt
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -76,7 +76,18 @@ class Form:
 def embed_form(host: QWidget, name: str, margin: int = 0) -> Form:
     """Load ``ui/<name>`` and make it fill ``host`` (with ``margin`` pixels around it)."""
     widget = load_widget(name, host)
+    if widget.isWindow():  # drawn as a QDialog in Designer: embed it, not a second window
+        widget.setWindowFlags(Qt.WindowType.Widget)
     layout = QVBoxLayout(host)
     layout.setContentsMargins(margin, margin, margin, margin)
     layout.addWidget(widget)
     return Form(widget)
+
+
+
+def embed_dialog_form(dialog: QWidget, name: str) -> tuple[QWidget, Form]:
+    """Fill ``dialog`` with the form drawn in ``ui/<name>``, taking its title and size."""
+    form = embed_form(dialog, name, margin=12)
+    dialog.setWindowTitle(form.widget.windowTitle())
+    dialog.resize(form.widget.size())
+    return form.widget, form

@@ -2,8 +2,8 @@
 supervision record."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog
 
 from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_date, format_london, london_date
@@ -12,7 +12,7 @@ from ..store import queries
 from ..store import supervision_records as sr
 from .accessibility import ensure_accessible_names, style_headings
 from .autosave import Autosaver
-from .forms import Form, load_widget
+from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date
 from ..domain.text_rules import check_order
@@ -30,15 +30,8 @@ class OversightNoteDialog(QDialog):
         self.ctx = ctx
         self.note_id = note_id
         self.detail: queries.NoteDetail | None = None
-        self.inner = load_widget("oversight_note.ui", self)
-        # the form is drawn as a QDialog: embed it as a plain widget, not a second window
-        self.inner.setWindowFlags(Qt.WindowType.Widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(self.inner)
-        self.form = f = Form(self.inner)
-        self.setWindowTitle(self.inner.windowTitle())
-        self.resize(self.inner.size())
+        self.inner, self.form = embed_dialog_form(self, "oversight_note.ui")
+        f = self.form
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(f.saveStateLabel.setText)

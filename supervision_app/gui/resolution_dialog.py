@@ -8,15 +8,15 @@ screen whatever goes wrong.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QVBoxLayout
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog
 
 from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_london, london
 from ..store import queries
 from ..store import supervision_records as sr
 from .accessibility import ensure_accessible_names, style_headings
-from .forms import Form, load_widget
+from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import InlineErrors
 
@@ -33,13 +33,8 @@ class ResolutionDialog(QDialog):
         self.ctx = ctx
         self.session_id = session_id
         self.detail: queries.SessionDetail | None = None
-        self.inner = load_widget("resolution_dialog.ui", self)
-        self.inner.setWindowFlags(Qt.WindowType.Widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(self.inner)
-        self.form = f = Form(self.inner)
-        self.setWindowTitle(self.inner.windowTitle())
+        self.inner, self.form = embed_dialog_form(self, "resolution_dialog.ui")
+        f = self.form
         self.setAccessibleName(self.inner.windowTitle())
         self.resize(self.inner.width(), self.sizeHint().height())
         self.errors = InlineErrors(f.messageLabel)

@@ -1,12 +1,11 @@
 """Sign in: choose yourself from the people in this profile's local directory."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from ..store import queries
 from .accessibility import ensure_accessible_names, style_headings
-from .forms import Form, load_widget
+from .forms import embed_dialog_form
 from .models import Column, FilterProxy, RowsModel
 from .pages import setup_table
 
@@ -20,14 +19,8 @@ PEOPLE_COLUMNS = [
 class SignInDialog(QDialog):
     def __init__(self, people: list[queries.StaffEntry], parent=None) -> None:
         super().__init__(parent)
-        inner = load_widget("sign_in.ui", self)
-        inner.setWindowFlags(Qt.WindowType.Widget)  # embedded, not a second window
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(inner)
-        self.form = f = Form(inner)
-        self.setWindowTitle(inner.windowTitle())
-        self.resize(inner.size())
+        inner, self.form = embed_dialog_form(self, "sign_in.ui")
+        f = self.form
         self.model = RowsModel(PEOPLE_COLUMNS, self)
         self.model.set_rows(people)
         self.proxy = FilterProxy(self.model, self)

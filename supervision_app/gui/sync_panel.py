@@ -47,13 +47,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, style_headings
-from .forms import Form, load_widget
+from .forms import embed_dialog_form
 
 if TYPE_CHECKING:
     from ..store.database import Database
@@ -545,15 +544,6 @@ class SyncStatusWidget(QWidget):
 
 # --------------------------------------------------------------------------- dialogs
 
-def _embed(dialog: QDialog, form_name: str) -> Form:
-    inner = load_widget(form_name, dialog)
-    inner.setWindowFlags(Qt.WindowType.Widget)  # embedded, not a second window
-    layout = QVBoxLayout(dialog)
-    layout.setContentsMargins(12, 12, 12, 12)
-    layout.addWidget(inner)
-    dialog.setWindowTitle(inner.windowTitle())
-    dialog.resize(inner.size())
-    return Form(inner)
 
 
 class ServerSignInDialog(QDialog):
@@ -564,7 +554,8 @@ class ServerSignInDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("serverSignInDialog")
         self.controller = controller
-        self.form = f = _embed(self, "server_sign_in.ui")
+        _inner, self.form = embed_dialog_form(self, "server_sign_in.ui")
+        f = self.form
         box: QDialogButtonBox = f.buttonBox
         self.sign_in_button = box.button(QDialogButtonBox.StandardButton.Ok)
         self.sign_in_button.setText("&Sign in")
@@ -709,7 +700,8 @@ class SyncConflictsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("syncConflictsDialog")
         self.controller = controller
-        self.form = f = _embed(self, "sync_conflicts.ui")
+        _inner, self.form = embed_dialog_form(self, "sync_conflicts.ui")
+        f = self.form
         self.model = ConflictsModel(self)
         table = f.conflictsTable
         table.setModel(self.model)
