@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         from .signing import credential_store
         from .sync_panel import SyncController
 
-        self.sync = SyncController(db, credentials=credential_store(self.ctx), parent=self)
+        self.sync = SyncController(db, credentials=lambda: credential_store(self.ctx), parent=self)
         self.statusBar().addPermanentWidget(self.sync.status_widget(self))
         sync_menu = self.menuBar().addMenu("S&ync")
         sync_menu.addActions(self.sync.actions())

@@ -7,6 +7,7 @@ autosave of the record being signed). Those modules are imported there, on first
 """
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -41,14 +42,18 @@ from .tasks import user_message
 
 def credential_store(ctx):
     """The profile's signing keys and CA (made once per window, in a worker thread)."""
-    store = getattr(ctx, "_credential_store", None)
-    if store is None:
-        from ..security.credentials import CredentialStore
-        from ..security.secret_store import SecretStore
+    with _credential_lock:  # the sync worker and a signing job may both ask first
+        store = getattr(ctx, "_credential_store", None)
+        if store is None:
+            from ..security.credentials import CredentialStore
+            from ..security.secret_store import SecretStore
 
-        store = CredentialStore(ctx.db.profile.folder, SecretStore(ctx.db.profile.profile_id))
-        ctx._credential_store = store
+            store = CredentialStore(ctx.db.profile.folder, SecretStore(ctx.db.profile.profile_id))
+            ctx._credential_store = store
     return store
+
+
+_credential_lock = threading.Lock()
 
 
 def ensure_credentials(ctx) -> object:

@@ -89,11 +89,18 @@ class SyncView:
     signed_in: bool = False
 
 
+def _is_engine_error(error: BaseException | None, name: str) -> bool:
+    """Whether ``error`` is the sync engine's ``name`` error. The engine (httpx, pydantic,
+    Alembic: over a second to import) is loaded by the first sync job, off the GUI thread;
+    until it is loaded nothing can have raised one of its errors, so the status line never
+    needs to import it."""
+    engine = sys.modules.get("supervision_app.sync.client")
+    return error is not None and engine is not None and isinstance(error, getattr(engine, name))
+
+
 def describe(status: "SyncStatus | None", error: BaseException | None, configured: bool,
              working: bool = False, progress: "SyncProgress | None" = None) -> SyncView:
     """The status line in words (times in Europe/London)."""
-    from ..sync.client import ServerUnreachable, SignInNeeded
-
     if not configured:
         return SyncView("Not connected to a sync server", "Sign in to a sync server to send and "
                         "receive records (Sync menu: Sign in to the sync server).", "off")
@@ -123,11 +130,11 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
         parts.append(f"{conflicts} change{'s' if conflicts != 1 else ''} to choose between")
     if not working:
         message = str(error) if error is not None else (status.last_error if status else "")
-        if isinstance(error, SignInNeeded) or (status is not None and not status.signed_in):
+        if _is_engine_error(error, "SignInNeeded") or (status is not None and not status.signed_in):
             state = "signin"
             parts.append("sign-in needed")
             details.append(message or "Sign in to the sync server to send and receive records.")
-        elif isinstance(error, ServerUnreachable):
+        elif _is_engine_error(error, "ServerUnreachable"):
             state = "error"
             parts.append("server unreachable")
             details.append(message)
@@ -183,10 +190,9 @@ class _Job(QRunnable):
 
 
 def _words(error: BaseException) -> str:
-    from ..sync.client import SyncError
     from .tasks import user_message
 
-    if isinstance(error, SyncError):
+    if _is_engine_error(error, "SyncError"):
         return str(error)
     return user_message(error)
 
@@ -270,6 +276,8 @@ class SyncController(QObject):
         self._pool.start(_Job(work, self._bridge, callback))
 
     def _credential_store(self):
+        if callable(self._credentials):  # made on first use, in a worker: cryptography is slow to load
+            self._credentials = self._credentials()
         if self._credentials is None:
             from ..security.credentials import CredentialStore
             from ..security.secret_store import SecretStore

@@ -63,3 +63,68 @@ def test_a_problem_opening_is_shown_in_words_with_its_exit_code(qtbot):
         assert "secret details" not in message
         QApplication.processEvents()
     assert [c for _m, c in problems] == [2, 2, 1]
+
+
+_ATTACH_AND_REPORT = r"""
+import sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from supervision_app.gui.app import attach_when_open, open_shell
+from supervision_app.store.database import open_database
+from tests.gui.sample_team import build_sample_team
+
+folder = Path(sys.argv[1])
+if sys.argv[2] == "make":  # a profile made (and migrated) beforehand, as on any later start
+    db = open_database(folder)
+    print("MANAGER", build_sample_team(db).manager_id)
+    db.close()
+    sys.exit(0)
+db = open_database(folder)
+manager = sys.argv[2]
+window = open_shell()
+app = QApplication.instance()
+
+def attached(w):
+    w.pages["my_team"].loaded.connect(lambda: app.exit(0))
+
+attach_when_open(window, lambda: (db, manager), on_problem=lambda m, c: app.exit(c),
+                 on_attached=attached)
+app.exec()
+window.ctx.tasks.wait()
+window.sync.wait()
+heavy = [m for m in ("supervision_app.sync.client", "supervision_app.security.credentials",
+                     "alembic", "httpx", "pydantic") if m in sys.modules]
+print("ROWS", window.pages["my_team"].model.rowCount())
+print("HEAVY", heavy)
+# first use: the engine and the credentials load, and work
+from supervision_app.gui.signing import credential_store
+from supervision_app.gui.sync_panel import describe
+from supervision_app.sync.client import ServerUnreachable, SignInNeeded
+store = window.sync._credential_store()
+print("SAME_STORE", store is credential_store(window.ctx))
+print("SIGNIN", describe(None, SignInNeeded("sign in"), True).state)
+print("UNREACHABLE", describe(None, ServerUnreachable("down"), True).state)
+print("OTHER", describe(None, RuntimeError("x"), True).state)
+window.sync.shutdown()
+"""
+
+
+def test_the_team_page_loads_without_the_sync_engine_which_still_works_when_first_used(tmp_path):
+    """Sync, its HTTP client and the signing keys load on first use, off the start-up path;
+    until then the status bar needs none of them."""
+    env = {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
+           "PYTHON_KEYRING_BACKEND": "tests.gui.file_keyring.FileKeyring",
+           "TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
+    def child(arg: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", _ATTACH_AND_REPORT, str(tmp_path / "profile"), arg],
+                              capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+
+    made = child("make")
+    manager = made.stdout.split("MANAGER ", 1)[-1].strip()
+    assert made.returncode == 0 and manager, made.stderr[-3000:]
+    out = child(manager)
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    assert lines.get("ROWS") == "3", out.stdout + out.stderr[-3000:]
+    assert lines.get("HEAVY") == "[]", out.stdout
+    assert lines.get("SAME_STORE") == "True"
+    assert (lines.get("SIGNIN"), lines.get("UNREACHABLE"), lines.get("OTHER")) == ("signin", "error", "error")
