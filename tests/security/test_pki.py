@@ -23,7 +23,12 @@ from supervision_app.security.pki import (
 )
 
 UTC = dt.timezone.utc
-NOW = dt.datetime.now(UTC)
+
+
+def now() -> dt.datetime:
+    # Read the clock when each check runs: the module-scoped certificates are issued when a
+    # test first uses them, which on a loaded machine can be minutes after collection.
+    return dt.datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def test_user_certificate_shape(ca, user):
     assert aki.key_identifier == ca_ski.digest
     assert ski.digest == x509.SubjectKeyIdentifier.from_public_key(key.public_key()).digest
     cert.verify_directly_issued_by(ca.certificate)
-    check_can_sign(cert, ca.certificate, ca.crl(), NOW)
+    check_can_sign(cert, ca.certificate, ca.crl(), now())
 
 
 def test_issue_from_public_key_and_never_outlasts_ca():
@@ -105,7 +110,7 @@ def test_ca_pem_round_trip_keeps_revocations(ca, user):
     assert victim.serial_number in restored.revoked
     assert restored.certificate == other.certificate
     with pytest.raises(CertificateUnusable, match="revoked"):
-        check_can_sign(victim, restored.certificate, restored.crl(), NOW)
+        check_can_sign(victim, restored.certificate, restored.crl(), now())
     with pytest.raises(ValueError):
         CertificateAuthority.from_pem(cert_pem, key_pem, b"bad passphrase")
     assert load_certificate(cert_pem) == other.certificate
@@ -114,31 +119,31 @@ def test_ca_pem_round_trip_keeps_revocations(ca, user):
 def test_expired_certificate_is_refused(ca):
     cert = ca.issue_user_certificate(
         generate_user_key().public_key(), "Zoë Ødegård", "E4", "Social worker",
-        valid_days=30, not_before=NOW - dt.timedelta(days=60),
+        valid_days=30, not_before=now() - dt.timedelta(days=60),
     )
     with pytest.raises(CertificateUnusable) as info:
-        check_can_sign(cert, ca.certificate, ca.crl(), NOW)
+        check_can_sign(cert, ca.certificate, ca.crl(), now())
     assert "expired" in info.value.reason and "Zoë Ødegård" in info.value.reason
 
 
 def test_not_yet_valid_certificate_is_refused(ca):
     cert = ca.issue_user_certificate(
         generate_user_key().public_key(), "Future Person", "E5", "Social worker",
-        not_before=NOW + dt.timedelta(days=3),
+        not_before=now() + dt.timedelta(days=3),
     )
     with pytest.raises(CertificateUnusable, match="not valid yet"):
-        check_can_sign(cert, ca.certificate, None, NOW)
+        check_can_sign(cert, ca.certificate, None, now())
 
 
 def test_revoked_certificate_is_refused(ca):
     cert = ca.issue_user_certificate(generate_user_key().public_key(), "Revoked Person", "E6", "Social worker")
-    check_can_sign(cert, ca.certificate, ca.crl(), NOW)
+    check_can_sign(cert, ca.certificate, ca.crl(), now())
     ca.revoke(cert.serial_number)
     crl = ca.crl()
     assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
     assert b"X509 CRL" in crl_to_pem(crl)
     with pytest.raises(CertificateUnusable) as info:
-        check_can_sign(cert, ca.certificate, crl, NOW)
+        check_can_sign(cert, ca.certificate, crl, now())
     assert "revoked" in info.value.reason
 
 
@@ -146,7 +151,7 @@ def test_certificate_from_another_ca_is_refused(ca):
     other = create_ca("Rogue CA", "Elsewhere")
     cert = other.issue_user_certificate(generate_user_key().public_key(), "Mallory", "E7", "Team manager")
     with pytest.raises(CertificateUnusable, match="not issued by this organisation"):
-        check_can_sign(cert, ca.certificate, ca.crl(), NOW)
+        check_can_sign(cert, ca.certificate, ca.crl(), now())
 
 
 def test_same_name_impostor_ca_is_refused(ca):
@@ -155,14 +160,14 @@ def test_same_name_impostor_ca_is_refused(ca):
     assert impostor.certificate.subject == ca.certificate.subject
     cert = impostor.issue_user_certificate(generate_user_key().public_key(), "Mallory", "E8", "Team manager")
     with pytest.raises(CertificateUnusable, match="not issued by this organisation"):
-        check_can_sign(cert, ca.certificate, None, NOW)
+        check_can_sign(cert, ca.certificate, None, now())
 
 
 def test_crl_from_another_ca_is_refused(ca, user):
     _, cert = user
     other = create_ca("Rogue CA", "Elsewhere")
     with pytest.raises(CertificateUnusable, match="revocation list"):
-        check_can_sign(cert, ca.certificate, other.crl(), NOW)
+        check_can_sign(cert, ca.certificate, other.crl(), now())
 
 
 def test_missing_key_usage_is_refused(ca):
@@ -174,15 +179,15 @@ def test_missing_key_usage_is_refused(ca):
         .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(days=1))
-        .not_valid_after(NOW + dt.timedelta(days=10))
+        .not_valid_before(now() - dt.timedelta(days=1))
+        .not_valid_after(now() + dt.timedelta(days=10))
         .add_extension(
             x509.KeyUsage(False, False, False, False, True, False, False, False, False), critical=True
         )
         .sign(ca.private_key, hashes.SHA256())
     )
     with pytest.raises(CertificateUnusable, match="non-repudiation"):
-        check_can_sign(cert, ca.certificate, None, NOW)
+        check_can_sign(cert, ca.certificate, None, now())
 
 
 def test_naive_time_is_treated_as_utc(ca, user):
