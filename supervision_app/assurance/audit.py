@@ -30,7 +30,7 @@ from ..domain.vocabulary import ActionStatus, LegalStatus, RecordState, Role
 from ..store.assurance_models import AuditAction, AuditItem, AuditRound
 from ..store.audit_log import record_event
 from ..store.models import CaseDiscussion, Child, Staff, SupervisionSession, Team
-from ..store.supervision_records import NotAllowed, NotFound, session_target
+from ..store.supervision_records import NotAllowed, NotFound, require, session_target
 from .compliance import _utc_start
 from .sampling import MAX_SEED, Candidate, draw_sample
 
@@ -95,11 +95,6 @@ SEVERITY = (LegalStatus.CHILD_PROTECTION, LegalStatus.CHILD_LOOKED_AFTER,
             LegalStatus.CARE_LEAVER, LegalStatus.CHILD_IN_NEED)
 NO_CHILDREN = "none"
 UNALLOCATED = "unallocated"
-
-
-def _require(decision) -> None:
-    if not decision:
-        raise NotAllowed(decision.reason)
 
 
 def _require_auditor(actor: Actor) -> None:
@@ -266,14 +261,14 @@ def _check_may_grade(session: Session, actor: Actor, item: AuditItem) -> None:
         record = session.get(SupervisionSession, item.record_id)
         if record is None or record.tombstone:
             raise NotFound("The sampled supervision record is no longer on this computer.")
-        _require(decide(actor, Operation.GRADE, session_target(record)))
+        require(decide(actor, Operation.GRADE, session_target(record)))
     else:
         child = session.get(Child, item.record_id)
         if child is None or child.tombstone:
             raise NotFound("The sampled child's record is no longer on this computer.")
         team = session.scalar(select(Staff.team_id).where(Staff.id == child.allocated_worker_id)) \
             if child.allocated_worker_id else None
-        _require(decide(actor, Operation.VIEW, ChildTarget(child.id, child.allocated_worker_id, team)))
+        require(decide(actor, Operation.VIEW, ChildTarget(child.id, child.allocated_worker_id, team)))
 
 
 def grade_item(

@@ -36,6 +36,7 @@ from ..store.supervision_records import (
     NotFound,
     load_actor,
     oversight_target,
+    require,
     session_target,
 )
 from .addendum_pdf import AddendumDocument, render_addendum_pdf
@@ -159,9 +160,7 @@ def sign_supervision_record(
             raise NotFound("That supervision record no longer exists.")
         as_supervisor = signer_id == row.supervisor_id
         operation = Operation.SIGN_AS_SUPERVISOR if as_supervisor else Operation.SIGN_AS_SUPERVISEE
-        decision = decide(actor, operation, session_target(row))
-        if not decision:
-            raise NotAllowed(decision.reason)
+        require(decide(actor, operation, session_target(row)))
         snapshot = load_supervision_snapshot(session, session_id)
         signer_name = _person(session, signer_id).display_name
         base_pdf = None
@@ -205,9 +204,7 @@ def sign_oversight_note(
         note = session.get(OversightNote, note_id)
         if note is None or note.tombstone:
             raise NotFound("That oversight note no longer exists.")
-        decision = decide(actor, Operation.SIGN_AS_AUTHOR, oversight_target(session, note))
-        if not decision:
-            raise NotAllowed(decision.reason)
+        require(decide(actor, Operation.SIGN_AS_AUTHOR, oversight_target(session, note)))
         if not note.decision.strip() or not note.rationale.strip():
             raise IllegalTransition("An oversight note needs both a decision and its rationale before it is signed.")
         snapshot = load_oversight_snapshot(session, note_id)
@@ -240,9 +237,7 @@ def create_addendum(session: Session, *, author_id: str, record_kind: RecordKind
     parent, target = _parent(session, record_kind, record_id)
     if parent is None or parent.tombstone:
         raise NotFound("The record to amend no longer exists.")
-    decision = decide(actor, Operation.ADD_ADDENDUM, target)
-    if not decision:
-        raise NotAllowed(decision.reason)
+    require(decide(actor, Operation.ADD_ADDENDUM, target))
     addendum = Addendum(record_kind=record_kind.value, record_id=record_id, author_id=author_id,
                         created_at=utc_now(), body=clean_text("Addendum", body), state="draft",
                         updated_by=author_id)
@@ -260,9 +255,7 @@ def update_addendum(session: Session, *, author_id: str, addendum_id: str, body:
         raise NotFound("That addendum no longer exists.")
     _, parent_target = _parent(session, RecordKind(addendum.record_kind), addendum.record_id)
     target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
-    decision = decide(actor, Operation.EDIT, target)
-    if not decision:
-        raise NotAllowed(decision.reason)
+    require(decide(actor, Operation.EDIT, target))
     addendum.body = clean_text("Addendum", body)
     addendum.version += 1
     addendum.updated_at = utc_now()
@@ -281,9 +274,7 @@ def sign_addendum(
         record_kind = RecordKind(addendum.record_kind)
         parent, parent_target = _parent(session, record_kind, addendum.record_id)
         target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
-        decision = decide(actor, Operation.SIGN_AS_AUTHOR, target)
-        if not decision:
-            raise NotAllowed(decision.reason)
+        require(decide(actor, Operation.SIGN_AS_AUTHOR, target))
         if not addendum.body.strip():
             raise IllegalTransition("An empty addendum cannot be signed.")
         if record_kind == RecordKind.SUPERVISION:

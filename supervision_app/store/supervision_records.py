@@ -167,7 +167,7 @@ def oversight_target(session: Session, note: OversightNote) -> OversightTarget:
                            state=RecordState(note.state))
 
 
-def _require(decision: Decision) -> None:
+def require(decision: Decision) -> None:
     if not decision:
         raise NotAllowed(decision.reason)
 
@@ -191,7 +191,7 @@ def _get_session(session: Session, session_id: str) -> SupervisionSession:
 
 def _editable_session(session: Session, actor: Actor, session_id: str) -> SupervisionSession:
     row = _get_session(session, session_id)
-    _require(decide(actor, Operation.EDIT, session_target(row)))
+    require(decide(actor, Operation.EDIT, session_target(row)))
     return row
 
 
@@ -282,7 +282,7 @@ def create_session(
     supervisee = _get(session, Staff, supervisee_id, "member of staff")
     target = SupervisionTarget(supervisee_id=supervisee_id, supervisor_id=actor.staff_id,
                                supervisee_team_id=supervisee.team_id)
-    _require(decide(actor, Operation.CREATE, target))
+    require(decide(actor, Operation.CREATE, target))
     fields = _clean_session_fields(None, {
         "held_at": held_at, "duration_minutes": duration_minutes, "session_type": session_type,
         "location": location, "agreement_in_place": agreement_in_place,
@@ -452,7 +452,7 @@ def _action_parent_for_edit(session: Session, actor: Actor, action: ActionItem) 
         _editable_session(session, actor, action.session_id)
     else:
         note = _get(session, OversightNote, action.oversight_note_id, "oversight note")
-        _require(decide(actor, Operation.EDIT, oversight_target(session, note)))
+        require(decide(actor, Operation.EDIT, oversight_target(session, note)))
 
 
 def add_action(
@@ -481,7 +481,7 @@ def add_action(
             child_id = disc.child_id
     else:
         note = _get(session, OversightNote, oversight_note_id, "oversight note")
-        _require(decide(actor, Operation.EDIT, oversight_target(session, note)))
+        require(decide(actor, Operation.EDIT, oversight_target(session, note)))
         child_id = note.child_id
         case_discussion_id = None
     _check_owner(session, owner_id)
@@ -547,7 +547,7 @@ def _set_status(session: Session, actor: Actor, action: ActionItem, status: Acti
 def set_action_status(session: Session, actor: Actor, action_id: str, status: ActionStatus | str) -> None:
     """The owner or a responsible manager moves an action on (open / done / no longer needed)."""
     action = _get(session, ActionItem, action_id, "action")
-    _require(decide(actor, Operation.UPDATE_STATUS, _action_item_target(session, action)))
+    require(decide(actor, Operation.UPDATE_STATUS, _action_item_target(session, action)))
     try:
         status = ActionStatus(status)
     except ValueError:
@@ -602,7 +602,7 @@ def share_session(session: Session, actor: Actor, session_id: str) -> None:
     """Draft -> shared. Refused with :class:`SharingBlocked` (whose ``problems`` say which
     case discussion or action to fix) while a rule of DESIGN.md §3 is unmet."""
     row = _get_session(session, session_id)
-    _require(decide(actor, Operation.SHARE, session_target(row)))
+    require(decide(actor, Operation.SHARE, session_target(row)))
     problems = sharing_problems(session, session_id)
     if problems:
         raise SharingBlocked(problems)
@@ -618,7 +618,7 @@ def withdraw_session(session: Session, actor: Actor, session_id: str) -> None:
     """Shared -> draft, to correct it. The supervisee's response, and any disagreement,
     stays on the record."""
     row = _get_session(session, session_id)
-    _require(decide(actor, Operation.WITHDRAW, session_target(row)))
+    require(decide(actor, Operation.WITHDRAW, session_target(row)))
     row.state = next_state(RecordKind.SUPERVISION, RecordState(row.state), Event.WITHDRAW).value
     _touch(row, actor)
     record_event(session, actor_id=actor.staff_id, action="withdraw",
@@ -648,7 +648,7 @@ def respond(
     (see ``queries.flagged_disagreements``).
     """
     row = _get_session(session, session_id)
-    _require(decide(actor, Operation.RESPOND, session_target(row)))
+    require(decide(actor, Operation.RESPOND, session_target(row)))
     new_comments = row.supervisee_comments if comments is None else clean_text("Your comments", comments)
     new_agreement = row.supervisee_agreement
     if agreement is not None:
@@ -685,7 +685,7 @@ def resolve_disagreement(session: Session, actor: Actor, session_id: str, *, not
     the resolution is a row of its own, never changed or removed (migration 0007), so it can
     be added to a signed and locked record. Returns the resolution's id."""
     row = _get_session(session, session_id)
-    _require(decide(actor, Operation.RESOLVE_DISAGREEMENT, session_target(row)))
+    require(decide(actor, Operation.RESOLVE_DISAGREEMENT, session_target(row)))
     if row.supervisee_agreement != Agreement.DISAGREES.value:
         raise InvalidInput("The supervisee has not recorded a disagreement on this record, so "
                            "there is nothing to resolve.")
@@ -746,7 +746,7 @@ def create_oversight_note(
     next_review_on: date | None = None,
 ) -> str:
     child = _get(session, Child, child_id, "child")
-    _require(decide(actor, Operation.CREATE, child_target(session, child)))
+    require(decide(actor, Operation.CREATE, child_target(session, child)))
     now = utc_now()
     fields = _clean_note_fields({"trigger": trigger, "decision": decision, "rationale": rationale,
                                  "next_review_on": next_review_on}, london_date(now))
@@ -761,7 +761,7 @@ def create_oversight_note(
 
 def update_oversight_note(session: Session, actor: Actor, note_id: str, fields: Mapping[str, Any]) -> int:
     note = _get(session, OversightNote, note_id, "oversight note")
-    _require(decide(actor, Operation.EDIT, oversight_target(session, note)))
+    require(decide(actor, Operation.EDIT, oversight_target(session, note)))
     changed = False
     for name, value in _clean_note_fields(fields, london_date(note.recorded_at)).items():
         if getattr(note, name) != value:
@@ -780,7 +780,7 @@ def update_oversight_note(session: Session, actor: Actor, note_id: str, fields: 
 def set_team_policy(session: Session, actor: Actor, team_id: str, policy: SupervisionPolicy | None) -> None:
     """Store a team's supervision policy (``None`` restores the default)."""
     team = _get(session, Team, team_id, "team")
-    _require(decide(actor, Operation.SET_POLICY, TeamTarget(team_id)))
+    require(decide(actor, Operation.SET_POLICY, TeamTarget(team_id)))
     team.supervision_policy = None if policy is None else json.dumps(policy.to_json())
     _touch(team, actor)
     record_event(session, actor_id=actor.staff_id, action="set_policy", record_kind="team",
