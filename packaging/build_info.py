@@ -5,9 +5,9 @@
     python packaging/build_info.py check DIR           # exit 0 if DIR was built from them
 
 The key covers everything that goes into the bundle: the git tree hashes of
-``supervision_app/``, ``ui/`` and ``resources/`` and the blobs of ``pyproject.toml``, the spec
-and its entry script, *as they are in the working tree* (uncommitted edits and new files
-count; ignored files such as ``__pycache__`` do not), plus the Python version, the platform
+``supervision_app/``, ``ui/`` and ``resources/`` and the blobs of ``pyproject.toml``, the spec,
+its entry script and the ICU data reducer, *as they are in the working tree* (uncommitted
+edits and new files count; ignored files such as ``__pycache__`` do not), plus the Python version, the platform
 and the installed distributions and their versions. It is computed with a private copy of
 the git index (``GIT_INDEX_FILE``), so the repository's own index is never touched.
 
@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE_INPUTS = ("supervision_app", "ui", "resources", "pyproject.toml",
-                 "packaging/supervision-app.spec", "packaging/entry_point.py")
+                 "packaging/supervision-app.spec", "packaging/entry_point.py",
+                 "packaging/icu_data.py")
 INFO_FILE = "BUILD-INFO.json"
 
 
