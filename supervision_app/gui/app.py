@@ -112,7 +112,7 @@ def open_shell(argv: list[str] | None = None) -> MainWindow:
 def _preload() -> None:
     """Modules the pages need, imported off the GUI thread while the window is up."""
     from ..store import queries, supervision_records  # noqa: F401
-    from . import oversight_dialog, pages, session_editor, signin  # noqa: F401
+    from . import oversight_dialog, pages, session_editor, signin, signing, sync_panel  # noqa: F401
 
 
 def attach_when_open(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..store import queries
     from ..store.database import Database
     from .oversight_dialog import OversightNoteDialog
-    from .pages import Page
+    from .pages import ChildPage, HistoryPage, Page
     from .session_editor import SessionEditor
 
 
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.resize(self.ui_root.size())
         self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
+        self._details: dict[str, Page] = {}
         self._nav_keys: list[str] = []
         self._history: list[QWidget] = []
         self.editor: SessionEditor | None = None
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, db: "Database", tasks: TaskRunner, actor: "Actor", me: "queries.StaffEntry") -> None:
         """Add the pages for the person signed in, once their database is open."""
-        from .pages import (
+        from .pages import (  # imported off the GUI thread during start-up (app._preload)
             ChildPage,
             ChildrenPage,
             HistoryPage,
@@ -106,11 +107,8 @@ class MainWindow(QMainWindow):
         tasks.failed.connect(self.ctx.notify)
         self._attach_sync(db, tasks)
 
-        self.history_page = HistoryPage(self.ctx)
-        self.child_page = ChildPage(self.ctx)
+        self._detail_classes = {"history": HistoryPage, "child": ChildPage}
         stack = self.form.pageStack
-        stack.addWidget(self.history_page)
-        stack.addWidget(self.child_page)
 
         nav = [("my_team", "My team", TeamPage, "Ctrl+1")] if actor.managed_team_ids else []
         nav += [("my_supervision", "My supervision", MySupervisionPage, "Ctrl+2"),
@@ -140,6 +138,24 @@ class MainWindow(QMainWindow):
         stack.removeWidget(self._opening)
         self._opening.deleteLater()
         self.ready.emit()
+
+    def _detail_page(self, key: str) -> "Page":
+        """A worker's history or a child's page: built when first opened, not at start-up,
+        where it would delay the first page's data."""
+        page = self._details.get(key)
+        if page is None:
+            page = self._detail_classes[key](self.ctx)
+            self._details[key] = page
+            self.form.pageStack.addWidget(page)
+        return page
+
+    @property
+    def history_page(self) -> "HistoryPage":
+        return self._detail_page("history")
+
+    @property
+    def child_page(self) -> "ChildPage":
+        return self._detail_page("child")
 
     def _assurance_pages(self, actor: "Actor") -> list:
         """Compliance figures for managers; dip sampling and audit rounds for auditors, and
@@ -361,7 +377,8 @@ class MainWindow(QMainWindow):
         if self.editor is not None and self.editor.session_id == session_id:
             self.editor.reload(focus=lambda: self.editor.form.responseGroup)
         self.refresh_all()  # the flag and the counts change
-        self.history_page.refresh()
+        if "history" in self._details:
+            self.history_page.refresh()
 
     def open_export(self, worker_id: str | None = None):
         """The export dialog over the team's workers (or just the worker shown)."""
