@@ -14,7 +14,7 @@ from ..store import supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
-from .models import Column, FilterProxy, HtmlDelegate, RowsModel, fit_columns, snippet_html
+from .models import Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
 from .tasks import user_message
 
 STATUS_COLOURS = {  # pale backgrounds; the text always says the status too
@@ -497,7 +497,9 @@ SEARCH_COLUMNS = [
     Column("Record", lambda h: h.title),
     Column("Section", lambda h: h.section_label),
     Column("Date", lambda h: h.when),
-    Column("Match", lambda h: h.snippet),
+    Column("Match", lambda h: h.snippet,  # the markers are for the delegate, not for reading
+           accessible=lambda h: split_highlights(h.snippet, queries.HIGHLIGHT_START,
+                                                 queries.HIGHLIGHT_END)[0]),
 ]
 
 
@@ -509,8 +511,8 @@ class SearchPage(Page):
         f = self.form
         self.model = RowsModel(SEARCH_COLUMNS, self)
         setup_table(f.resultsTable, self.model, stretch=3)
-        f.resultsTable.setItemDelegateForColumn(3, HtmlDelegate(
-            lambda text: snippet_html(text, queries.HIGHLIGHT_START, queries.HIGHLIGHT_END), self))
+        f.resultsTable.setItemDelegateForColumn(3, HighlightDelegate(
+            queries.HIGHLIGHT_START, queries.HIGHLIGHT_END, self))
         f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -37,7 +37,7 @@ from ..domain.vocabulary import (
     SessionType,
     SupervisionStatus,
 )
-from ..domain.working_days import record_deadlines
+from ..domain.working_days import RecordDeadlines, record_deadlines
 from .audit_log import record_event
 from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
@@ -225,11 +225,13 @@ class SessionRow:
     discussions: int
     agreement: str | None
     disagreement_open: bool
-    share_by: date
+    share_by: date | None  # None once the record is signed and locked: nothing is due
     sign_by: date | None
     can_resolve: bool = False  # the actor may record how the open disagreement was resolved
 
 
+_LOCKED = RecordState.LOCKED.value
+_NO_DEADLINES = RecordDeadlines(share_by=None, sign_by=None)  # type: ignore[arg-type]
 _Supervisee = aliased(Staff)
 _Supervisor = aliased(Staff)
 
@@ -257,8 +259,10 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
             continue
         disagreement_open = (row.supervisee_agreement == Agreement.DISAGREES.value
                              and not row.disagreement_resolved and not row.has_resolution)
-        deadlines = record_deadlines(london_date(row.held_at),
-                                     london_date(row.shared_at) if row.shared_at else None)
+        # Working days cost a walk over the calendar per record: worked out only where
+        # something is still due, not for the locked years of a long history.
+        deadlines = _NO_DEADLINES if row.state == _LOCKED else record_deadlines(
+            london_date(row.held_at), london_date(row.shared_at) if row.shared_at else None)
         out.append(SessionRow(
             session_id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
             supervisee_name=row.supervisee_name, supervisor_name=row.supervisor_name,

@@ -1,0 +1,105 @@
+"""The lists stay readable, sortable and faithful however they are made fast: columns
+sized from font metrics, snippets drawn by a text layout, pages built on first use."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from supervision_app.domain.vocabulary import RecordState
+from supervision_app.gui.models import split_highlights
+from supervision_app.store import queries
+from supervision_app.store import supervision_records as sr
+from tests.gui.conftest import settle
+from tests.gui.sample_team import session_time
+
+S, E = queries.HIGHLIGHT_START, queries.HIGHLIGHT_END
+
+
+@pytest.fixture
+def bens_history(database, team):
+    """Three records for Ben: one draft, one shared, one with a typed markup-like text."""
+    ids = []
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        for days, share in ((30, True), (12, True), (2, False)):
+            sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(days))
+            sr.update_session(s, manager, sid, {"learning": "<b>quokka</b> & wombat notes"})
+            if share:
+                sr.share_session(s, manager, sid)
+            ids.append(sid)
+    return ids
+
+
+def test_split_highlights_marks_only_what_the_markers_enclose():
+    assert split_highlights(f"a {S}bc{E} d {S}e{E}", S, E) == ("a bc d e", [(2, 2), (7, 1)])
+    # positions count UTF-16 units, as Qt does: an emoji before a match is two
+    assert split_highlights(f"\U0001F600 {S}bc{E}", S, E) == ("\U0001F600 bc", [(3, 2)])
+    # a stray end marker is dropped, never shown as a control character
+    assert split_highlights(f"<b>x</b>{E} y", S, E) == ("<b>x</b> y", [])
+
+
+def test_search_snippets_read_plainly_and_paint(qtbot, open_window, team, bens_history):
+    window = open_window(team.manager_id)
+    page = window.show_page("search")
+    page.form.searchEdit.setText("quokka")
+    page.run_search()
+    settle(qtbot, window)
+    assert page.model.rowCount() >= 1
+    index = page.model.index(0, 3)
+    shown = page.model.data(index, Qt.ItemDataRole.DisplayRole)
+    spoken = page.model.data(index, Qt.ItemDataRole.AccessibleTextRole)
+    assert f"{S}quokka{E}" in shown  # the delegate's markers, around the match
+    assert S not in spoken and E not in spoken and "<b>quokka</b>" in spoken  # markup as typed
+    table = page.form.resultsTable
+    assert not table.grab().isNull()  # the delegate paints every visible snippet
+    delegate = table.itemDelegateForColumn(3)
+    layouts = list(delegate._layouts.values())
+    assert layouts and all("<b>" in layout.text() and S not in layout.text() for layout in layouts)
+    bold = [r for layout in layouts for r in layout.formats()]
+    assert bold and all(r.format.fontUnderline() for r in bold)  # not by weight or colour alone
+
+
+def test_history_columns_fit_their_text_and_sort(qtbot, open_window, team, bens_history):
+    window = open_window(team.manager_id)
+    window.open_history(team.worker_id, "Ben")
+    settle(qtbot, window)
+    page = window.history_page
+    table = page.form.historyTable
+    assert page.model.rowCount() == 3
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    for column in range(page.model.columnCount()):
+        if table.isColumnHidden(column):
+            continue
+        title = page.model.headerData(column, Qt.Orientation.Horizontal)
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(title), title
+        for row in range(page.model.rowCount()):
+            text = page.model.data(page.model.index(row, column)) or ""
+            assert header.sectionSize(column) >= min(420, metrics.horizontalAdvance(text)), (title, row)
+    # newest first, and a click on the date header turns the order round
+    dates = lambda: [page.proxy.row_for(page.proxy.index(r, 0)).held_at for r in range(3)]  # noqa: E731
+    assert dates() == sorted(dates(), reverse=True)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert dates() == sorted(dates())
+    # what is due reads per state; the draft is due to be shared
+    due = {page.proxy.row_for(page.proxy.index(r, 0)).state: page.proxy.index(r, 7).data()
+           for r in range(3)}
+    assert due[RecordState.DRAFT].startswith("Share by ")
+    assert due[RecordState.SHARED].startswith("Sign by ")
+
+
+def test_detail_pages_are_built_when_first_opened(qtbot, open_window, team, bens_history):
+    window = open_window(team.manager_id)
+    assert window._details == {}  # nothing built at start-up beyond the first page
+    window.open_history(team.worker_id, "Ben")
+    settle(qtbot, window)
+    assert window.form.pageStack.currentWidget() is window.history_page
+    assert QApplication.focusWidget() in (window.history_page.form.historyTable, None)
+    assert window.history_page.form.historyTable.accessibleName()
+    window.open_child(team.child_ids[0])
+    settle(qtbot, window)
+    assert window.form.pageStack.currentWidget() is window.child_page
+    assert set(window._details) == {"history", "child"}
