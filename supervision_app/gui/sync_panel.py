@@ -386,6 +386,8 @@ class SyncController(QObject):
 
     def refresh_status(self) -> None:
         """Re-read pending changes and conflicts (after a local change, say)."""
+        if self.server_url == "":  # known to have no server: the status line cannot change
+            return
         def work():
             client = self._ensure_client()
             return client.status() if client is not None else None
