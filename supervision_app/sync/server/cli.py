@@ -1,6 +1,8 @@
 """``supervision-server``: run the sync server, and administer users, teams and roles.
 
     supervision-server --database-url URL --host 127.0.0.1 --port 8443      # serve
+    supervision-server --config /etc/supervision-server/server.toml                 # serve
+    supervision-server --config FILE check-config [--get SETTING]
     supervision-server --database-url URL migrate
     supervision-server --database-url URL add-service-area NAME [--manager USERNAME]
     supervision-server --database-url URL add-team NAME [--service-area ID] [--manager USERNAME]
@@ -22,8 +24,16 @@ The CA key is kept in the database encrypted with a passphrase the server reads 
 ``SUPERVISION_SERVER_CA_PASSPHRASE_FILE`` (never from the command line). The server needs it
 to issue and revoke certificates; serving the CA certificate and checking signatures do not.
 
-The database URL may also come from ``SUPERVISION_SERVER_DATABASE_URL``; the default is a
-SQLite file in the current folder. Ids are printed on standard output.
+Settings (database URL, address, port, log, ...) come from flags, then environment variables
+``SUPERVISION_SERVER_<NAME>``, then a TOML file named by ``--config FILE`` or
+``SUPERVISION_SERVER_CONFIG``, then defaults (the database default is a SQLite file in the
+current folder): see :mod:`.config` and ``packaging/server/server.toml.example``.
+``check-config`` shows what is in effect. The database password may come from
+``SUPERVISION_SERVER_DATABASE_PASSWORD`` so that the file need not hold it.
+
+Every command first brings the database schema to head, one instance at a time
+(:mod:`.startup`); with ``--no-migrate`` (or ``migrate_on_start = false``) it only checks the
+schema is at head, and ``migrate`` does the upgrade. Ids are printed on standard output.
 """
 from __future__ import annotations
 
@@ -34,13 +44,14 @@ import os
 import sys
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ...domain.vocabulary import LegalStatus, Role
-from . import accounts, certificates, directory
-from .storage import make_engine, migrate
+from . import accounts, certificates, config, directory
+from .startup import MigrationError, check_current, migrate_once
+from .storage import make_engine
 
-DEFAULT_URL = "sqlite:///supervision-server.db"
+DEFAULT_URL = config.SETTINGS["database_url"].default
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -57,19 +68,14 @@ def _password(args: argparse.Namespace) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supervision-server", description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("SUPERVISION_SERVER_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8443)
-    parser.add_argument("--token-hours", type=float, default=12.0)
-    parser.add_argument("--log-file", help="also write the log (including authorization decisions) here")
-    parser.add_argument("--log-level", default="info")
-    parser.add_argument("--ssl-certfile")
-    parser.add_argument("--ssl-keyfile")
-    parser.add_argument("--ca-passphrase-file",
-                        help="file holding the CA key's passphrase (or set SUPERVISION_SERVER_CA_PASSPHRASE)")
+    config.add_arguments(parser)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the server (the default)")
-    sub.add_parser("migrate", help="create or upgrade the server database")
+    sub.add_parser("migrate", help="create or upgrade the server database, then exit")
+    p = sub.add_parser("check-config", help="check the configuration and show every setting and "
+                                            "where it came from (passwords hidden)")
+    p.add_argument("--get", metavar="SETTING", choices=sorted(config.SETTINGS),
+                   help="print only this setting's value (database_url: without its password)")
 
     p = sub.add_parser("add-service-area")
     p.add_argument("name")
@@ -121,15 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(args: argparse.Namespace) -> None:
+def _configure_logging(settings: config.ServerConfig) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler()]
-    if args.log_file:
-        handlers.append(logging.FileHandler(args.log_file, encoding="utf-8"))
-    logging.basicConfig(level=args.log_level.upper(), handlers=handlers,
+    if settings.log_file:
+        handlers.append(logging.FileHandler(settings.log_file, encoding="utf-8"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def _admin(args: argparse.Namespace, engine) -> int:
+def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> int:
     with engine.begin() as conn:
         cmd = args.command
         if cmd == "add-service-area":
@@ -166,30 +172,77 @@ def _admin(args: argparse.Namespace, engine) -> int:
             print(directory.add_child(conn, args.case_id, args.name, args.dob, args.legal_status, worker))
         elif cmd == "create-ca":
             stored = certificates.create_ca(
-                conn, certificates.passphrase_from_environment(args.ca_passphrase_file),
+                conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
                 args.name or f"{args.organisation} signing CA", args.organisation,
                 args.valid_days, rotate=args.rotate)
             print(certificates.fingerprint(stored.certificate))
         elif cmd == "revoke-certificate":
             print(certificates.revoke_user(
-                conn, certificates.passphrase_from_environment(args.ca_passphrase_file), args.username))
+                conn, certificates.passphrase_from_environment(settings.ca_passphrase_file), args.username))
     return 0
+
+
+def _check_config(args: argparse.Namespace, settings: config.ServerConfig) -> int:
+    if args.get == "database_url":
+        print(settings.url_without_password())  # scripts pass the password separately
+    elif args.get:
+        value = settings.values[args.get]
+        print("" if value is None else str(value).lower() if isinstance(value, bool) else value)
+    else:
+        print(settings.describe())
+    return 0
+
+
+def _schema_ready(settings: config.ServerConfig, engine, command: str | None) -> int | None:
+    """Bring the schema to head (or check it is there); an exit code if that failed."""
+    try:
+        if command == "migrate" or settings.migrate_on_start:
+            migrate_once(engine, lock_timeout=settings.migration_lock_timeout)
+        else:
+            check_current(engine)
+    except MigrationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OperationalError as error:
+        # the driver's first line names host and port, never the password
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        print(f"The database {settings.display_url()} could not be used: {reason}", file=sys.stderr)
+        return 1
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args)
     try:
-        engine = make_engine(args.database_url)
+        settings = config.load(args)
+    except config.ConfigError as error:
+        print(f"supervision-server: configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        return _check_config(args, settings)
+    try:
+        _configure_logging(settings)
+    except OSError as error:
+        print(f"The log file {settings.log_file} cannot be opened: {error.strerror}", file=sys.stderr)
+        return 2
+    if config.password_in_readable_file(settings):
+        logging.getLogger("supervision_app.sync.server").warning(
+            "%s holds the database password and everyone on this machine may read it: move the "
+            "password to %s (e.g. in server.env) or make the file unreadable to others",
+            settings.file, config.PASSWORD_ENV)
+    try:
+        engine = make_engine(settings.engine_url)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    migrate(engine)
+    failed = _schema_ready(settings, engine, args.command)
+    if failed is not None:
+        return failed
     if args.command == "migrate":
         return 0
     if args.command not in (None, "serve"):
         try:
-            return _admin(args, engine)
+            return _admin(args, engine, settings)
         except (directory.DirectoryError, LookupError, ValueError) as error:
             print(error, file=sys.stderr)
             return 1
@@ -208,13 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     from .app import create_app
 
     try:
-        passphrase = certificates.passphrase_from_environment(args.ca_passphrase_file)
+        passphrase = certificates.passphrase_from_environment(settings.ca_passphrase_file)
     except (OSError, certificates.CertificateError) as error:
         print(f"The CA passphrase could not be read: {type(error).__name__}", file=sys.stderr)
         return 2
-    app = create_app(engine, token_lifetime=timedelta(hours=args.token_hours), ca_passphrase=passphrase)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
+    app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
+                     ca_passphrase=passphrase)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
                 timeout_graceful_shutdown=5)
     return 0
 
