@@ -3,9 +3,13 @@
 #
 #   sudo ./backup_server_db.sh [ENV_FILE]       (default /etc/supervision-server/server.env)
 #
-# Reads SUPERVISION_SERVER_DATABASE_URL, SUPERVISION_BACKUP_DIR (default
-# /var/backups/supervision-server) and SUPERVISION_BACKUP_KEEP_DAYS (default 35) from the
-# environment file. Writes one file per run, readable by root only, with a .sha256 beside it:
+# Reads SUPERVISION_BACKUP_DIR (default /var/backups/supervision-server) and
+# SUPERVISION_BACKUP_KEEP_DAYS (default 35) from the environment file, and the database as
+# the server sees it: SUPERVISION_SERVER_DATABASE_URL if the environment file sets it, else
+# database_url from the configuration file (SUPERVISION_SERVER_CONFIG, default
+# /etc/supervision-server/server.toml) with the password from
+# SUPERVISION_SERVER_DATABASE_PASSWORD (given to pg_dump in its environment, never on the
+# command line). Writes one file per run, readable by root only, with a .sha256 beside it:
 #   PostgreSQL: supervision-server-YYYYmmddTHHMMSSZ.dump   (pg_dump custom format)
 #   SQLite:     supervision-server-YYYYmmddTHHMMSSZ.sqlite (online backup: safe while serving)
 # then checks the backup can be read and deletes backups older than the keep period.
@@ -18,7 +22,7 @@ umask 077
 env_file=${1:-/etc/supervision-server/server.env}
 [ -r "$env_file" ] || { echo "Cannot read $env_file" >&2; exit 2; }
 set -a; . "$env_file"; set +a
-url=${SUPERVISION_SERVER_DATABASE_URL:?SUPERVISION_SERVER_DATABASE_URL is not set in $env_file}
+. "$(dirname "$0")/server_database.sh"
 dir=${SUPERVISION_BACKUP_DIR:-/var/backups/supervision-server}
 keep=${SUPERVISION_BACKUP_KEEP_DAYS:-35}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

@@ -5,7 +5,8 @@
 #
 # Makes a login role with a random password (or $SUPERVISION_DB_PASSWORD), a database owned by
 # it with UTF8 encoding, and revokes the public schema rights other roles get by default. It
-# prints the SUPERVISION_SERVER_DATABASE_URL line for /etc/supervision-server/server.env.
+# prints the database_url line for /etc/supervision-server/server.toml and the password line
+# for /etc/supervision-server/server.env (kept apart so that server.toml holds no secret).
 # Running it again keeps the database and sets a new password (so update server.env).
 # Needs PostgreSQL 13 or newer (scram-sha-256 passwords), psql, and sudo rights to the
 # `postgres` operating-system user. If the server runs on another machine, also allow it in
@@ -44,6 +45,9 @@ SELECT format('ALTER SCHEMA public OWNER TO %I', :'role') \gexec
 SQL
 
 echo "PostgreSQL database '$db' and role '$role' are ready."
-echo "Put this line in /etc/supervision-server/server.env (then: chmod 640, chgrp supervision):"
 echo
-echo "SUPERVISION_SERVER_DATABASE_URL=postgresql+psycopg://$role:$password@$host:$port/$db"
+echo "In /etc/supervision-server/server.toml:"
+echo "database_url = \"postgresql+psycopg://$role@$host:$port/$db\""
+echo
+echo "In /etc/supervision-server/server.env (root:supervision, mode 640):"
+echo "SUPERVISION_SERVER_DATABASE_PASSWORD=$password"

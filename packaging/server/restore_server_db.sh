@@ -26,7 +26,7 @@ done
 [ -r "$backup" ] || { echo "Cannot read $backup" >&2; exit 2; }
 [ -r "$env_file" ] || { echo "Cannot read $env_file" >&2; exit 2; }
 set -a; . "$env_file"; set +a
-url=${SUPERVISION_SERVER_DATABASE_URL:?SUPERVISION_SERVER_DATABASE_URL is not set in $env_file}
+. "$(dirname "$0")/server_database.sh"
 
 if [ -f "$backup.sha256" ]; then
   (cd "$(dirname "$backup")" && sha256sum --check --quiet "$(basename "$backup").sha256") \
