@@ -8,9 +8,9 @@ the upgrade runs under a lock that every instance takes first:
   (autocommit, so it keeps no transaction open) while another connection migrates. Advisory
   locks belong to one database, so servers of other databases in the cluster don't wait.
   If the process dies the session ends and the lock goes with it.
-* SQLite (one machine, a pilot): SQLite's own write lock. The check and the upgrade run in
-  ``BEGIN IMMEDIATE`` transactions, so a second process waits on the busy timeout, then finds
-  the schema at head and does nothing.
+* SQLite (one machine, a pilot): SQLite's own write lock. The upgrade runs in one
+  ``BEGIN IMMEDIATE`` transaction, so a second process waits on the busy timeout (and tries
+  again until ``lock_timeout``), then finds the schema at head and does nothing.
 
 The first instance to get the lock upgrades; the others wait, then see head and go on.
 """
@@ -81,9 +81,10 @@ def migrate_once(engine: Engine, *, lock_timeout: float = 300.0) -> bool:
     return True
 
 
-def _upgrade_if_behind(engine: Engine, reader: Engine) -> bool:
+def _upgrade_if_behind(engine: Engine) -> bool:
+    """Only under the advisory lock: the check cannot go stale before the upgrade."""
     heads = head_revisions()
-    with reader.begin() as connection:
+    with engine.begin() as connection:
         before = current_revisions(connection)
     if before == heads:
         log.info("database schema already at %s", _describe(heads))
@@ -112,7 +113,7 @@ def _migrate_postgresql(engine: Engine, lock_timeout: float) -> bool:
                     f"pg_locks (locktype 'advisory', objid {MIGRATION_LOCK_KEY & 0xFFFFFFFF}).")
             time.sleep(0.2)
         try:
-            return _upgrade_if_behind(engine, engine)
+            return _upgrade_if_behind(engine)
         finally:
             lock.execute(text("SELECT pg_advisory_unlock(:key)"), key)
 
@@ -135,19 +136,40 @@ def _immediate_engine(engine: Engine) -> Engine:
 
 def _migrate_sqlite(engine: Engine, lock_timeout: float) -> bool:
     immediate = _immediate_engine(engine)
+    heads = head_revisions()
+    found: list[tuple[str, ...]] = []
+
+    # Read the revision inside the upgrade's own BEGIN IMMEDIATE transaction (this listener
+    # runs after the one that began it), so that what is logged and returned is what this
+    # process found under the write lock, not a guess made before it.
+    @event.listens_for(immediate, "begin")
+    def _note_revision(connection) -> None:
+        found.append(current_revisions(connection))
+        if found[-1] != heads:
+            log.info("upgrading the database schema from %s to %s", _describe(found[-1]),
+                     _describe(heads))
+
     deadline = time.monotonic() + lock_timeout
     try:
         while True:
+            found.clear()
+            started = time.monotonic()
             try:
-                return _upgrade_if_behind(immediate, immediate)
+                migrate(immediate)
+                break
             except OperationalError as error:
                 # the busy timeout ran out while another process held the write lock
-                if "locked" not in str(error.orig) or time.monotonic() > deadline:
-                    if "locked" in str(error.orig):
-                        raise MigrationError(
-                            f"The SQLite database stayed locked for more than {lock_timeout:g} s "
-                            f"during the schema upgrade.") from None
+                if "locked" not in str(error.orig):
                     raise
+                if time.monotonic() > deadline:
+                    raise MigrationError(
+                        f"The SQLite database stayed locked for more than {lock_timeout:g} s "
+                        f"during the schema upgrade.") from None
                 log.info("the SQLite database is locked by another process; trying again")
     finally:
         immediate.dispose()
+    if found and found[0] == heads:
+        log.info("database schema already at %s", _describe(heads))
+        return False
+    log.info("database schema upgraded to %s in %.1f s", _describe(heads), time.monotonic() - started)
+    return True
