@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from .oversight_dialog import OversightNoteDialog
     from .pages import ChildPage, HistoryPage, Page
     from .session_editor import SessionEditor
+
+
+BUSY_DELAY_MS = 200  # work quicker than this feels immediate: no indicator to flicker
 
 
 @dataclass
@@ -62,6 +65,7 @@ class MainWindow(QMainWindow):
         self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
         self._details: dict[str, Page] = {}
+        self._navigations = 0  # page switches so far: a late load must not pull the person back
         self._nav_keys: list[str] = []
         self._history: list[QWidget] = []
         self.editor: SessionEditor | None = None
@@ -69,6 +73,10 @@ class MainWindow(QMainWindow):
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(120)
         self._busy.setAccessibleName("Working")
+        self._busy_delay = QTimer(self)
+        self._busy_delay.setSingleShot(True)
+        self._busy_delay.setInterval(BUSY_DELAY_MS)
+        self._busy_delay.timeout.connect(self._show_busy)
         self.statusBar().addPermanentWidget(self._busy)
         self._opening = QLabel("Opening your records…")
         self._opening.setObjectName("openingLabel")
@@ -280,6 +288,7 @@ class MainWindow(QMainWindow):
         return page
 
     def _switch_to(self, widget: QWidget, remember: bool = True) -> None:
+        self._navigations += 1
         stack = self.form.pageStack
         current = stack.currentWidget()
         if remember and current is not None and current is not widget:
@@ -309,9 +318,18 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ navigation API
 
     def open_history(self, worker_id: str, name: str) -> None:
-        self.history_page.show_worker(worker_id, name)
-        self._switch_to(self.history_page)
-        self.history_page.form.historyTable.setFocus()
+        """Show a worker's history once it has loaded (or is slow to): the page in front
+        stays until then, unless the person goes somewhere else first."""
+        page = self.history_page
+        asked_at = self._navigations
+
+        def show() -> None:
+            if self._navigations != asked_at:
+                return  # they moved on while it loaded
+            self._switch_to(page)
+            page.form.historyTable.setFocus()
+
+        page.show_worker(worker_id, name, then=show)
 
     def open_child(self, child_id: str) -> None:
         self.child_page.show_child(child_id)
@@ -410,11 +428,21 @@ class MainWindow(QMainWindow):
             current.refresh()
 
     def _set_busy(self, busy: bool) -> None:
-        self._busy.setVisible(busy)
+        """The busy indicator and cursor, for work that takes long enough to notice: shown
+        and hidden on every quick read they flickered, and each change relaid the status
+        bar and repainted the window while the page was drawing its rows."""
         if busy:
-            self.setCursor(Qt.CursorShape.BusyCursor)
-        else:
+            self._busy_delay.start()
+            return
+        self._busy_delay.stop()
+        if self._busy.isVisible():
+            self._busy.setVisible(False)
             self.unsetCursor()
+
+    def _show_busy(self) -> None:
+        if self.ctx is not None and self.ctx.tasks.busy:
+            self._busy.setVisible(True)
+            self.setCursor(Qt.CursorShape.BusyCursor)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if getattr(self, "sync", None) is not None:

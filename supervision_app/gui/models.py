@@ -138,15 +138,29 @@ def fit_columns(view, model: "RowsModel", skip: int | None = None, widest: int =
     """Size each column to its widest text, measured from the model's cached cells with the
     view's font metrics: the same result as ``ResizeToContents`` without asking the model
     for every role of every cell (which, through a proxy, is most of the time a table
-    takes to show a few hundred rows). ``skip`` is the stretching column."""
+    takes to show a few hundred rows). ``skip`` is the stretching column; a last section
+    that stretches keeps the width it is given.
+
+    Called as the model resets, when the view is about to lay out and paint everything
+    anyway: the header's resize signals are held back, because each would have the table
+    schedule one more layout and repaint of its columns just after the first."""
     header = view.horizontalHeader()
+    last = header.count() - 1 if header.stretchLastSection() else None
+    held = header.blockSignals(True)
+    try:
+        _fit(view, model, header, (skip, last), widest)
+    finally:
+        header.blockSignals(held)
+
+
+def _fit(view, model: "RowsModel", header, skip: tuple, widest: int) -> None:
     metrics = view.fontMetrics()
     bold = QFont(view.font())
     bold.setBold(True)
     bold_metrics = QFontMetrics(bold)
     padding = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 14
     for c, column in enumerate(model.columns):
-        if c == skip or view.isColumnHidden(c):
+        if c in skip or view.isColumnHidden(c):
             continue
         fm = bold_metrics if column.bold is not None else metrics
         texts = {cells[c][_DISPLAY] for cells in model._cells}

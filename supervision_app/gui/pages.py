@@ -2,6 +2,8 @@
 settings. Each page loads its data in the background and shows it through a model."""
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
@@ -231,12 +233,22 @@ class TeamPage(Page):
         f.resolveFlaggedButton.setEnabled(row is not None and row.can_resolve)
 
 
+LOADING_DELAY_MS = 150  # below this, records arriving look instant; a loading state would flash
+
+
 class HistoryPage(Page):
     form_name = "history_page.ui"
 
     def setup(self) -> None:
         f = self.form
         self.worker_id: str | None = None
+        self._name = ""
+        self._request = 0
+        self._then: Callable[[], None] | None = None
+        self._loading = QTimer(self)
+        self._loading.setSingleShot(True)
+        self._loading.setInterval(LOADING_DELAY_MS)
+        self._loading.timeout.connect(self._show_loading)
         self.model = RowsModel(SESSION_COLUMNS, self)
         self.proxy = FilterProxy(self.model, self)
         setup_table(f.historyTable, self.proxy, stretch=None, sort_column=0,
@@ -251,26 +263,60 @@ class HistoryPage(Page):
     def first_focus(self):
         return self.form.historyTable
 
-    def show_worker(self, worker_id: str, name: str) -> None:
-        self.worker_id = worker_id
-        self.form.titleLabel.setText(f"Supervision history: {name}")
-        self.form.detailLabel.setText("Loading…")
-        self.model.set_rows([])
-        self.refresh()
+    def show_worker(self, worker_id: str, name: str, then: Callable[[], None] | None = None) -> None:
+        """Load ``worker_id``'s history; ``then()`` is called once the page is worth showing:
+        with the records, or saying it is loading if they take longer than
+        ``LOADING_DELAY_MS``. Until then whatever was on screen stays: a flash of an empty
+        "Loading…" page cost two full repaints of the window on every quick open."""
+        self.worker_id, self._name = worker_id, name
+        self._then = then
+        self._loading.start()
+        self._load()
 
     def refresh(self) -> None:
-        actor, worker = self.ctx.actor, self.worker_id
-        if worker is None:
-            return
-        self.ctx.tasks.read(lambda s: queries.worker_history(s, actor, worker), self._show, self.failed)
+        if self.worker_id is not None:
+            self._load()
 
-    def _show(self, rows) -> None:
+    def _load(self) -> None:
+        actor, worker = self.ctx.actor, self.worker_id
+        self._request += 1
+        request = self._request  # a newer request makes an older answer stale
+        self.ctx.tasks.read(lambda s: queries.worker_history(s, actor, worker),
+                            lambda rows: self._show(rows, request),
+                            lambda error: self._failed(error, request))
+
+    def _show_loading(self) -> None:
+        """The records are slow to come: show whose they will be, and that they are coming
+        (never the previous worker's rows under this name)."""
+        self.form.titleLabel.setText(f"Supervision history: {self._name}")
+        self.form.detailLabel.setText("Loading…")
+        self.model.set_rows([])
+        self._reveal()
+
+    def _reveal(self) -> None:
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def _show(self, rows, request: int | None = None) -> None:
+        if request is not None and request != self._request:
+            return
+        self._loading.stop()
+        self.form.titleLabel.setText(f"Supervision history: {self._name}")
         self.model.set_rows(rows)
         select_first(self.form.historyTable)
         self.form.detailLabel.setText(
             f"{len(rows)} records" + (f"; latest {format_london(rows[0].held_at)}" if rows else ""))
         self.form.newSessionButton.setVisible(bool(self.ctx.actor.managed_team_ids))
+        self._reveal()
         self.loaded.emit()
+
+    def _failed(self, error, request: int) -> None:
+        if request != self._request:
+            return
+        self._loading.stop()
+        self._then = None  # stay where the person was; the status bar says what went wrong
+        self.failed(error)
 
     def open_record(self) -> None:
         row = current_row(self.form.historyTable)

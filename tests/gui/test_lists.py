@@ -103,3 +103,64 @@ def test_detail_pages_are_built_when_first_opened(qtbot, open_window, team, bens
     settle(qtbot, window)
     assert window.form.pageStack.currentWidget() is window.child_page
     assert set(window._details) == {"history", "child"}
+
+
+def _hold_history(monkeypatch):
+    """Make the history query wait until the test lets it go (in the worker thread)."""
+    import threading
+
+    from supervision_app.gui import pages
+
+    gate = threading.Event()
+    real = queries.worker_history
+
+    def held(*args, **kwargs):
+        gate.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pages.queries, "worker_history", held)
+    return gate
+
+
+def test_a_slow_history_says_it_is_loading_and_the_busy_indicator_shows(
+        qtbot, open_window, team, bens_history, monkeypatch):
+    window = open_window(team.manager_id)
+    team_page = window.form.pageStack.currentWidget()
+    gate = _hold_history(monkeypatch)
+    window.open_history(team.worker_id, "Ben Steady")
+    page = window.history_page
+    # quick answers replace the page in one go; a slow one shows whose history is coming
+    qtbot.waitUntil(lambda: window.form.pageStack.currentWidget() is page, timeout=10000)
+    assert window.form.pageStack.currentWidget() is not team_page
+    assert page.form.detailLabel.text() == "Loading…"
+    assert "Ben Steady" in page.form.titleLabel.text() and page.model.rowCount() == 0
+    qtbot.waitUntil(window._busy.isVisible, timeout=10000)  # work worth noticing shows as busy
+    gate.set()
+    settle(qtbot, window)
+    assert page.model.rowCount() == 3 and not window._busy.isVisible()
+    assert page.form.detailLabel.text().startswith("3 records")
+
+
+def test_a_history_arriving_after_the_person_moved_on_does_not_pull_them_back(
+        qtbot, open_window, team, bens_history, monkeypatch):
+    window = open_window(team.manager_id)
+    gate = _hold_history(monkeypatch)
+    window.open_history(team.worker_id, "Ben Steady")
+    search = window.show_page("search")  # they go elsewhere before it loads
+    gate.set()
+    settle(qtbot, window)
+    assert window.form.pageStack.currentWidget() is search
+    assert window.history_page.model.rowCount() == 3  # loaded, there when they go back to it
+
+
+def test_only_the_latest_history_asked_for_is_shown(qtbot, open_window, team, bens_history, monkeypatch):
+    window = open_window(team.manager_id)
+    gate = _hold_history(monkeypatch)
+    window.open_history(team.worker_id, "Ben Steady")
+    window.open_history(team.other_worker_id, "Cara Colleague")  # a second click, another worker
+    gate.set()
+    settle(qtbot, window)
+    page = window.history_page
+    assert "Cara Colleague" in page.form.titleLabel.text()
+    assert page.worker_id == team.other_worker_id
+    assert all(r.supervisee_id == team.other_worker_id for r in page.model.rows)
