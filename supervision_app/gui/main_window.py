@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
 
-from ..domain.time_rules import london_date, utc_now
 from .accessibility import ensure_accessible_names, style_headings
 from .forms import Form, load_widget
 from .tasks import TaskRunner, user_message
@@ -42,6 +41,8 @@ class AppContext:
     window: "MainWindow"
 
     def today(self) -> date:
+        from ..domain.time_rules import london_date, utc_now  # zoneinfo: not needed for the first frame
+
         return london_date(utc_now())
 
     def notify(self, text: str) -> None:
@@ -357,6 +358,8 @@ class MainWindow(QMainWindow):
         from ..store import supervision_records as sr
 
         actor = self.ctx.actor
+        from ..domain.time_rules import utc_now
+
         now = utc_now().replace(second=0, microsecond=0)
 
         def work(s):

@@ -37,7 +37,6 @@ from ..domain.vocabulary import (
     SessionType,
     SupervisionStatus,
 )
-from ..domain.working_days import RecordDeadlines, record_deadlines
 from .audit_log import record_event
 from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
@@ -231,7 +230,16 @@ class SessionRow:
 
 
 _LOCKED = RecordState.LOCKED.value
-_NO_DEADLINES = RecordDeadlines(share_by=None, sign_by=None)  # type: ignore[arg-type]
+
+
+def _deadlines(held_at: datetime, shared_at: datetime | None):
+    """Share-by and sign-by dates. The bank holiday calendar behind them (``holidays``) is
+    loaded when a record still has something due, not on every start."""
+    from ..domain.working_days import record_deadlines
+
+    return record_deadlines(london_date(held_at), london_date(shared_at) if shared_at else None)
+
+
 _Supervisee = aliased(Staff)
 _Supervisor = aliased(Staff)
 
@@ -261,15 +269,14 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
                              and not row.disagreement_resolved and not row.has_resolution)
         # Working days cost a walk over the calendar per record: worked out only where
         # something is still due, not for the locked years of a long history.
-        deadlines = _NO_DEADLINES if row.state == _LOCKED else record_deadlines(
-            london_date(row.held_at), london_date(row.shared_at) if row.shared_at else None)
+        deadlines = None if row.state == _LOCKED else _deadlines(row.held_at, row.shared_at)
         out.append(SessionRow(
             session_id=row.id, held_at=row.held_at, supervisee_id=row.supervisee_id,
             supervisee_name=row.supervisee_name, supervisor_name=row.supervisor_name,
             session_type=SessionType(row.session_type), state=RecordState(row.state),
             discussions=row.discussed, agreement=row.supervisee_agreement,
             disagreement_open=disagreement_open,
-            share_by=deadlines.share_by, sign_by=deadlines.sign_by,
+            share_by=deadlines and deadlines.share_by, sign_by=deadlines and deadlines.sign_by,
             can_resolve=disagreement_open and decide(
                 actor, Operation.RESOLVE_DISAGREEMENT, target).allowed,
         ))
@@ -710,8 +717,7 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
             disc.current_position, disc.worries, disc.working_well, disc.needs_to_happen,
             disc.safety_scale, disc.decision, disc.rationale,
             [_action_detail(a, names) for a in actions if a.case_discussion_id == disc.id]))
-    deadlines = record_deadlines(london_date(row.held_at),
-                                 london_date(row.shared_at) if row.shared_at else None)
+    deadlines = _deadlines(row.held_at, row.shared_at)
     record_event(session, actor_id=actor.staff_id, action="view",
                  record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
     asye = supervisee.asye_start
