@@ -16,7 +16,7 @@ from ..store import supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
-from .models import Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
+from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
 from .tasks import user_message
 
 STATUS_COLOURS = {  # pale backgrounds; the text always says the status too
@@ -54,6 +54,7 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.verticalHeader().setVisible(False)
     source = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
+    view.setItemDelegate(CellDelegate(source, proxy if proxy is not source else None, view))
     source.modelReset.connect(lambda: fit_columns(view, source, skip=stretch))
     if sort_column is not None:
         view.sortByColumn(sort_column, order)

@@ -164,3 +164,27 @@ def test_only_the_latest_history_asked_for_is_shown(qtbot, open_window, team, be
     assert "Cara Colleague" in page.form.titleLabel.text()
     assert page.worker_id == team.other_worker_id
     assert all(r.supervisee_id == team.other_worker_id for r in page.model.rows)
+
+
+def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_window, team, bens_history):
+    """The fast cell delegate must draw what QStyledItemDelegate draws from the model's
+    roles: same text, bold, alignment, colours, selection, pixel for pixel."""
+    from PySide6.QtWidgets import QStyledItemDelegate
+
+    from supervision_app.gui.models import CellDelegate
+
+    window = open_window(team.manager_id)
+    window.open_history(team.worker_id, "Ben")
+    settle(qtbot, window)
+    team_table = window.pages["my_team"].form.workerTable
+    history_table = window.history_page.form.historyTable
+    for page, table in ((window.pages["my_team"], team_table), (window.history_page, history_table)):
+        window._switch_to(page)
+        table.selectRow(1)
+        fast = table.itemDelegate()
+        assert isinstance(fast, CellDelegate)
+        drawn_fast = table.viewport().grab().toImage()
+        table.setItemDelegate(QStyledItemDelegate(table))
+        drawn_standard = table.viewport().grab().toImage()
+        table.setItemDelegate(fast)
+        assert drawn_fast == drawn_standard, table.objectName()
