@@ -90,8 +90,9 @@ class RowsModel(QAbstractTableModel):
     def _cell(column: Column, row: Any) -> dict[int, Any]:
         value = column.value(row)
         text = column.text(row) if column.text is not None else text_of(value)
-        cell: dict[int, Any] = {_DISPLAY: text, _SORT: sort_key_of(value), _ROW: row,
-                                _ACCESSIBLE: text if column.accessible is None else column.accessible(row)}
+        # the sort key and the spoken text are worked out when first asked for (the sorted
+        # column; a screen reader), not for every cell of every list
+        cell: dict[int, Any] = {_DISPLAY: text, _ROW: row}
         if column.background is not None:
             cell[_BACKGROUND] = column.background(row)
         if column.foreground is not None:
@@ -129,9 +130,19 @@ class RowsModel(QAbstractTableModel):
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=_DISPLAY):
         try:
-            return self._cells[index.row()][index.column()].get(int(role))
+            cell = self._cells[index.row()][index.column()]
         except IndexError:  # an invalid index has row -1... or a stale one
             return None
+        role = int(role)
+        value = cell.get(role)
+        if value is None and (role == _SORT or role == _ACCESSIBLE) and role not in cell:
+            column = self.columns[index.column()]
+            if role == _SORT:
+                value = sort_key_of(column.value(cell[_ROW]))
+            else:
+                value = cell[_DISPLAY] if column.accessible is None else column.accessible(cell[_ROW])
+            cell[role] = value
+        return value
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -257,7 +268,7 @@ def split_highlights(snippet: str, start: str, end: str) -> tuple[str, list[tupl
     return "".join(plain), runs
 
 
-class HighlightDelegate(QStyledItemDelegate):
+class HighlightDelegate(CellDelegate):
     """Draws a column of search snippets with the matched words in bold and underlined
     (not colour alone), wrapped to the row's height.
 
@@ -267,8 +278,8 @@ class HighlightDelegate(QStyledItemDelegate):
 
     MARGIN = 3
 
-    def __init__(self, start: str, end: str, parent=None) -> None:
-        super().__init__(parent)
+    def __init__(self, model: "RowsModel", start: str, end: str, parent=None) -> None:
+        super().__init__(model, None, parent)
         self._start, self._end = start, end
         self._layouts: dict[tuple[str, int, str], QTextLayout] = {}
 

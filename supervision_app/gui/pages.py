@@ -559,7 +559,7 @@ class SearchPage(Page):
         self.model = RowsModel(SEARCH_COLUMNS, self)
         setup_table(f.resultsTable, self.model, stretch=3)
         f.resultsTable.setItemDelegateForColumn(3, HighlightDelegate(
-            queries.HIGHLIGHT_START, queries.HIGHLIGHT_END, self))
+            self.model, queries.HIGHLIGHT_START, queries.HIGHLIGHT_END, self))
         f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

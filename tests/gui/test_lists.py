@@ -188,3 +188,19 @@ def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_wind
         drawn_standard = table.viewport().grab().toImage()
         table.setItemDelegate(fast)
         assert drawn_fast == drawn_standard, table.objectName()
+
+
+def test_sort_keys_and_spoken_text_are_there_when_asked_for(qtbot):
+    from supervision_app.gui.models import SORT_ROLE, Column, RowsModel, sort_key_of
+
+    when = date(2026, 3, 4)
+    model = RowsModel([Column("Name", lambda r: r[0]), Column("When", lambda r: r[1]),
+                       Column("Said", lambda r: r[0], accessible=lambda r: f"spoken {r[0]}")])
+    model.set_rows([("Émile", when), ("adam", None)])
+    assert model.data(model.index(0, 0), SORT_ROLE) == "émile"
+    assert model.data(model.index(0, 1), SORT_ROLE) == sort_key_of(when)
+    assert model.data(model.index(1, 1), SORT_ROLE) == ""
+    role = Qt.ItemDataRole.AccessibleTextRole
+    assert model.data(model.index(0, 0), role) == model.data(model.index(0, 0)) == "Émile"
+    assert model.data(model.index(1, 2), role) == "spoken adam"
+    assert model.data(model.index(5, 0), role) is None  # out of range: nothing, no error
