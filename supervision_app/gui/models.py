@@ -129,9 +129,12 @@ class RowsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=_DISPLAY):
+        row = index.row()
+        if row < 0:  # an invalid index (row -1 would read the last row)
+            return None
         try:
-            cell = self._cells[index.row()][index.column()]
-        except IndexError:  # an invalid index has row -1... or a stale one
+            cell = self._cells[row][index.column()]
+        except IndexError:  # a stale one
             return None
         role = int(role)
         value = cell.get(role)
@@ -159,6 +162,8 @@ class CellDelegate(QStyledItemDelegate):
     def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # noqa: N802
         source = self._proxy.mapToSource(index) if self._proxy is not None else index
         try:
+            if source.row() < 0:
+                raise IndexError
             cell = self._model._cells[source.row()][source.column()]
         except IndexError:  # not one of ours (or stale): the usual way
             super().initStyleOption(option, index)
