@@ -43,6 +43,11 @@ def sort_key_of(value: Any) -> Any:
     return text_of(value).casefold()
 
 
+def _comparable(key: Any) -> tuple:
+    """Numbers before text, so a column never fails to sort if it ever mixes the two."""
+    return (0, key) if isinstance(key, (int, float)) else (1, key)
+
+
 @dataclass(frozen=True)
 class Column:
     title: str
@@ -79,12 +84,45 @@ class RowsModel(QAbstractTableModel):
         self.columns = list(columns)
         self.rows: list[Any] = []
         self._cells: list[list[dict[int, Any]]] = []
+        self._order: tuple[int, Qt.SortOrder] | None = None  # kept as rows come and go
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self._cells = [[self._cell(column, row) for column in self.columns] for row in self.rows]
+        if self._order is not None:
+            self._arrange(self._permutation(*self._order))
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Keep the rows in this column's order (dates as dates, text ignoring case), as the
+        header asks. Sorting here, in one Python sort, rather than in the proxy spares the
+        proxy a trip through ``data`` for both sides of every comparison: half the time a
+        history took to load into its table. Equal keys keep their order (a stable sort)."""
+        if not 0 <= column < len(self.columns):
+            self._order = None
+            return
+        self._order = (column, Qt.SortOrder(order))
+        if len(self.rows) < 2:
+            return
+        permutation = self._permutation(column, order)
+        self.layoutAboutToBeChanged.emit()
+        moved_from = self.persistentIndexList()
+        self._arrange(permutation)
+        now_at = {old: new for new, old in enumerate(permutation)}
+        self.changePersistentIndexList(
+            moved_from, [self.index(now_at[i.row()], i.column()) for i in moved_from])
+        self.layoutChanged.emit()
+
+    def _permutation(self, column: int, order) -> list[int]:
+        value = self.columns[column].value
+        keys = [_comparable(sort_key_of(value(row))) for row in self.rows]
+        return sorted(range(len(keys)), key=keys.__getitem__,
+                      reverse=order == Qt.SortOrder.DescendingOrder)
+
+    def _arrange(self, permutation: list[int]) -> None:
+        self.rows = [self.rows[i] for i in permutation]
+        self._cells = [self._cells[i] for i in permutation]
 
     @staticmethod
     def _cell(column: Column, row: Any) -> dict[int, Any]:
@@ -241,6 +279,11 @@ class FilterProxy(QSortFilterProxyModel):
         if self.predicate is not None and not self.predicate(self.sourceModel().row_at(source_row)):
             return False
         return super().filterAcceptsRow(source_row, source_parent)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model keeps its rows in order (see ``RowsModel.sort``); the proxy
+        only filters, so its own sort stays off."""
+        self.sourceModel().sort(column, order)
 
     def row_for(self, proxy_index: QModelIndex) -> Any:
         if not proxy_index.isValid():

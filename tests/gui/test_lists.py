@@ -204,3 +204,36 @@ def test_sort_keys_and_spoken_text_are_there_when_asked_for(qtbot):
     assert model.data(model.index(0, 0), role) == model.data(model.index(0, 0)) == "Émile"
     assert model.data(model.index(1, 2), role) == "spoken adam"
     assert model.data(model.index(5, 0), role) is None  # out of range: nothing, no error
+
+
+def test_team_sorts_and_filters_and_the_selection_follows_its_row(qtbot, open_window, team):
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    table = page.form.workerTable
+    names = lambda: [page.proxy.row_for(page.proxy.index(r, 0)).name  # noqa: E731
+                     for r in range(page.proxy.rowCount())]
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert names() == sorted(names(), key=str.casefold) and len(names()) == 3
+    chosen = names()[0]
+    table.selectRow(0)
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert names() == sorted(names(), key=str.casefold, reverse=True)
+    assert page.proxy.row_for(table.currentIndex()).name == chosen  # still the same person
+    page.form.filterEdit.setText(chosen[:4])
+    assert chosen in names() and all(chosen[:4].casefold() in n.casefold() for n in names())
+    page.form.filterEdit.setText("")
+    page.refresh()  # new rows arrive in the order chosen
+    settle(qtbot, window)
+    assert names() == sorted(names(), key=str.casefold, reverse=True)
+
+
+def test_search_results_sort_by_a_header_click(qtbot, open_window, team, bens_history):
+    window = open_window(team.manager_id)
+    page = window.show_page("search")
+    page.form.searchEdit.setText("wombat")
+    page.run_search()
+    settle(qtbot, window)
+    newest_first = [h.when for h in page.model.rows]
+    assert len(newest_first) >= 2 and newest_first == sorted(newest_first, reverse=True)
+    page.form.resultsTable.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    assert [h.when for h in page.model.rows] == sorted(newest_first)
