@@ -24,10 +24,19 @@ see a part arrive under a record that is already signed. Only when the server di
 (access removed, or a local change it refused to a record signed here) does the engine
 lift a record's protection triggers, inside the same transaction, to put the server's
 version in place; what is replaced is kept in ``sync_conflict`` first.
+
+A first sync (and any large page) takes a faster path: pages of up to
+``protocol.FIRST_SYNC_PAGE`` rows, validated whole into plain dicts
+(``protocol.read_pull_page``: a malformed row stops the sync with a message and nothing
+of its transaction is kept), several pages to a transaction (each still saving its
+cursor), every trigger on the synced tables suspended inside that transaction and the
+search index written once before its commit (``search_index``), so every committed state
+holds an exact index.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import threading
@@ -37,6 +46,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import httpx
@@ -123,61 +133,79 @@ class Conflict:
 
 # --- wire <-> local database values -----------------------------------------------------
 
-_SYNC_SPECS = {
-    "version": "int", "updated_at": "datetime", "updated_by": "text", "tombstone": "bool",
-}
-
-
 def _db_datetime(value: str) -> str:
+    """A wire time (UTC, ``Z``) as the local database stores it; raises
+    :class:`protocol.PageInvalid` for anything that is not a time with a zone."""
     if len(value) == 27 and value[10] == "T" and value[26] == "Z":
         return f"{value[:10]} {value[11:26]}"
-    moment = p.parse_datetime(value)
+    try:
+        moment = p.parse_datetime(value)
+    except (ValueError, TypeError, OverflowError):
+        raise p.PageInvalid("a time is not a time with a zone (ISO 8601)") from None
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _to_db(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "datetime":
-        return _db_datetime(value)
-    if kind == "bool":
-        return 1 if value else 0
-    if kind == "binary":
-        return base64.b64decode(value)
-    return value
+def _db_binary(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise p.PageInvalid("binary data is not base64") from None
+
+
+# Columns whose wire value is not what the local database stores (text, numbers, dates and
+# booleans are stored as they travel).
+_CONVERTERS = {"datetime": _db_datetime, "binary": _db_binary}
 
 
 @dataclass(frozen=True)
 class _TableSQL:
-    columns: tuple[str, ...]
-    kinds: tuple[str, ...]
+    """How a wire row of one table becomes the parameters of its INSERT: ``data``'s
+    columns in :data:`protocol.TABLE_FIELDS` order (picked in one C call), then the sync
+    columns."""
+
+    names: tuple[str, ...]
+    pick: Callable[[dict[str, Any]], tuple]
+    converted: tuple[tuple[int, Callable[[str], Any]], ...]
     upsert: str
 
     def params(self, row: dict[str, Any]) -> tuple:
+        """Raises :class:`protocol.PageInvalid` if ``data`` lacks a column or has others."""
         data = row["data"]
-        values = []
-        for name, kind in zip(self.columns, self.kinds):
-            if name == "id":
-                values.append(row["id"])
-            elif name in _SYNC_SPECS:
-                values.append(_to_db(kind, row[name]))
-            else:
-                values.append(_to_db(kind, data.get(name)))
-        return tuple(values)
+        if len(data) != len(self.names):
+            raise p.PageInvalid(f"a {row['table']} row does not have exactly its table's columns")
+        try:
+            values = self.pick(data)
+        except KeyError:
+            raise p.PageInvalid(f"a {row['table']} row lacks a column") from None
+        if self.converted:
+            values = list(values)
+            for index, convert in self.converted:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+        return (*values, row["id"], row["version"], _db_datetime(row["updated_at"]),
+                row["updated_by"], row["tombstone"])
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple]:
+    if len(names) == 1:  # itemgetter of one name returns the value, not a tuple
+        name = names[0]
+        return lambda data: (data[name],)
+    return itemgetter(*names)
 
 
 def _table_sql(table: str) -> _TableSQL:
-    specs = {s.name: s.kind for s in p.TABLE_FIELDS[table]}
-    columns = tuple(c.name for c in Base.metadata.tables[table].columns)
-    kinds = tuple("text" if c == "id" else _SYNC_SPECS.get(c) or specs[c] for c in columns)
-    names = ", ".join(columns)
+    specs = p.TABLE_FIELDS[table]
+    names = tuple(spec.name for spec in specs)
+    columns = (*names, *p.SYNC_COLUMNS)
+    converted = tuple((i, _CONVERTERS[spec.kind]) for i, spec in enumerate(specs) if spec.kind in _CONVERTERS)
+    listed = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     if table in p.INSERT_ONLY_TABLES:
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # never replaced
+        sql = f"INSERT INTO {table} ({listed}) VALUES ({marks})"  # never replaced
     else:
         sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
-        sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {sets}"
-    return _TableSQL(columns, kinds, sql)
+        sql = f"INSERT INTO {table} ({listed}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {sets}"
+    return _TableSQL(names, _picker(names), converted, sql)
 
 
 TABLE_SQL = {table: _table_sql(table) for table in p.SYNCED_TABLES}
@@ -193,6 +221,13 @@ def _done(value) -> Future:
 def _chunks(items: list, size: int = 400) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _unreadable(invalid: p.PageInvalid) -> SyncError:
+    """A page or row that breaks the protocol (the message says where, never what)."""
+    log.warning("the sync server sent rows that do not fit the protocol: %s", invalid)
+    return SyncError(f"The sync server sent records this version of the app cannot read "
+                     f"({invalid}). Nothing from them was kept; ask IT whether an update is due.")
 
 
 def _parse_answer(model, response: httpx.Response):
@@ -216,7 +251,9 @@ class SyncClient:
         self.secrets = secret_store or SecretStore(database.profile.profile_id)
         self.http = http or httpx.Client(base_url=self.server_url, timeout=timeout, verify=verify)
         self.page_size = page_size
+        self.first_sync_page_size = p.FIRST_SYNC_PAGE
         self.bulk_rows = BULK_ROWS
+        self.bulk_transaction_rows = BULK_TRANSACTION_ROWS
         self._lock = threading.RLock()  # sync() may enrol again (CA rotated)
 
     # -- state ---------------------------------------------------------------------------
@@ -496,8 +533,11 @@ class SyncClient:
             answer = _parse_answer(p.PushResponse, response)
             if len(answer.results) != len(batch):
                 raise SyncError("The sync server gave an incomplete answer; sync will retry.")
-            with self._raw() as cur:
-                self._take_results(cur, batch, answer, report)
+            try:
+                with self._raw() as cur:
+                    self._take_results(cur, batch, answer, report)
+            except p.PageInvalid as invalid:
+                raise _unreadable(invalid) from None
             report.pushed += len(batch)
             sent_any = True
             if progress:
@@ -518,7 +558,7 @@ class SyncClient:
                     report.duplicates += 1
                 cur.execute("DELETE FROM sync_outbox WHERE seq = ?", (seq,))
                 if result.row is not None and not self._pending(cur, row_id):
-                    server_row = result.row.model_dump(mode="json")
+                    server_row = p.check_pulled_row(result.row.model_dump(mode="json"))
                     held = cur.execute(f"SELECT version, tombstone FROM {table} WHERE id = ?",
                                        (row_id,)).fetchone()
                     if held is None or (held[0], bool(held[1])) != (server_row["version"], server_row["tombstone"]):
@@ -534,7 +574,7 @@ class SyncClient:
             latest = cur.execute(
                 "SELECT payload FROM sync_outbox WHERE row_id = ? ORDER BY seq DESC LIMIT 1", (row_id,)
             ).fetchone()[0]
-            server_row = result.row.model_dump(mode="json") if result.row is not None else None
+            server_row = p.check_pulled_row(result.row.model_dump(mode="json")) if result.row is not None else None
             self._keep_conflict(cur, table, row_id, result.status, result.reason, latest, server_row)
             cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (row_id,))
             if server_row is not None:
@@ -567,45 +607,49 @@ class SyncClient:
 
     # pull
 
-    def _fetch_page(self, after: int, access: str) -> p.PullResponse:
-        params: dict[str, Any] = {"after": after, "limit": self.page_size}
+    def _page_size(self, after: int, first_sync: bool) -> int:
+        """A first sync asks for the largest pages, except the first (writing starts
+        sooner, and the server makes the next page meanwhile)."""
+        if not first_sync:
+            return self.page_size
+        return min(self.page_size, self.first_sync_page_size) if after == 0 else self.first_sync_page_size
+
+    def _fetch_page(self, after: int, access: str, first_sync: bool) -> p.PulledPage:
+        limit = self._page_size(after, first_sync)
+        params: dict[str, Any] = {"after": after, "limit": limit}
         if access:
             params["access"] = access
-        return _parse_answer(p.PullResponse, self._request("GET", "/v1/pull", params=params))
+        larger = limit > p.DEFAULT_PAGE
+        response = self._request("GET", "/v1/pull", params=params, accept=(200, 422) if larger else (200,))
+        if response.status_code == 422:  # a server from before first-sync pages grew
+            params["limit"] = self.first_sync_page_size = p.DEFAULT_PAGE
+            response = self._request("GET", "/v1/pull", params=params)
+        try:
+            return p.read_pull_page(response.content)
+        except p.PageInvalid as invalid:
+            raise _unreadable(invalid) from None
 
     def _pull(self, report: SyncReport, progress) -> None:
         """Pull pages until the server has no more. The next page is fetched (in a helper
-        thread) while the current one is written. Large pages (a first sync) are written
-        several to a transaction, each with its cursor, with bulk-load settings."""
+        thread) while the current one is written. A first sync asks for the largest pages
+        the server gives; large pages are written several to a transaction, each with its
+        cursor, with bulk-load settings and the search index written once at the end of
+        the transaction (:func:`search_index.pending`)."""
         with self._raw() as cur:
             cursor = int(self._get(cur, "cursor", "0"))
             access = self._get(cur, "access", "") or ""
         first_sync = cursor == 0
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
+
+        def fetch(after: int, access: str) -> Future:
+            return fetcher.submit(self._fetch_page, after, access, first_sync)
+
         try:
-            upcoming = fetcher.submit(self._fetch_page, cursor, access)
-            more = True
-            while more:
-                page = upcoming.result()
-                bulk = len(page.rows) >= self.bulk_rows
-                with self._raw(bulk=bulk) as cur:
-                    rows_in_transaction = 0
-                    while True:
-                        if page.has_more:  # fetch the next page while this one is written
-                            upcoming = fetcher.submit(self._fetch_page, page.next_cursor, page.access)
-                        self._take_page(cur, page, report)
-                        report.pages += 1
-                        rows_in_transaction += len(page.rows)
-                        if progress:
-                            progress(SyncProgress("pull", report.pulled, page.next_cursor, first_sync))
-                        more = page.has_more
-                        if not more or not bulk or rows_in_transaction >= BULK_TRANSACTION_ROWS:
-                            break
-                        page = upcoming.result()
-                        if len(page.rows) < self.bulk_rows:
-                            break_after = page  # a small page: commit, then write it on its own
-                            upcoming = _done(break_after)
-                            break
+            upcoming = fetch(cursor, access)
+            while upcoming is not None:
+                upcoming = self._pull_transaction(upcoming.result(), fetch, report, progress, first_sync)
+        except p.PageInvalid as invalid:  # a row the schema let through but cannot be stored
+            raise _unreadable(invalid) from None
         finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
         with self._raw() as cur:
@@ -615,54 +659,93 @@ class SyncClient:
         if first_sync and report.pulled >= self.bulk_rows:
             self._checkpoint()
 
-    def _take_page(self, cur, page: p.PullResponse, report: SyncReport) -> None:
-        if page.resync:
+    def _pull_transaction(self, page: p.PulledPage, fetch: Callable[[int, str], Future],
+                          report: SyncReport, progress, first_sync: bool) -> Future | None:
+        """Write ``page`` and, if it is large, the large pages after it, up to
+        ``bulk_transaction_rows``, in one transaction. Returns the next page to come, or
+        None when the server has no more."""
+        bulk = len(page["rows"]) >= self.bulk_rows
+        rows = 0
+        with self._raw(bulk=bulk) as cur, self._indexing(cur, bulk) as index:
+            while True:
+                upcoming = fetch(page["next_cursor"], page.get("access", "")) if page["has_more"] else None
+                self._take_page(cur, page, report, index)
+                report.pages += 1
+                rows += len(page["rows"])
+                if progress:
+                    progress(SyncProgress("pull", report.pulled, page["next_cursor"], first_sync))
+                if upcoming is None or not bulk or rows >= self.bulk_transaction_rows:
+                    return upcoming
+                page = upcoming.result()
+                if len(page["rows"]) < self.bulk_rows:
+                    return _done(page)  # a small page: commit, then write it on its own
+
+    @contextmanager
+    def _indexing(self, cur, bulk: bool) -> Iterator["search_index.PendingIndex | None"]:
+        """A bulk transaction writes with every trigger on the synced tables suspended:
+        the search index is written once, before the commit, and the lock triggers,
+        which only ever sent a server row down the slow path to be stored with them
+        lifted (the server's row is authoritative), would make SQLite keep a statement
+        journal for every row inserted."""
+        if not bulk:
+            yield None
+            return
+        with search_index.triggers_suspended(cur, p.SYNCED_TABLES), search_index.pending(cur) as index:
+            yield index
+
+    def _take_page(self, cur, page: p.PulledPage, report: SyncReport,
+                   index: "search_index.PendingIndex | None") -> None:
+        if page.get("resync"):
             cur.execute("DELETE FROM sync_seen")
             self._set(cur, "resync", "1")
         resyncing = self._get(cur, "resync") == "1"
-        rows = [row.model_dump(mode="json") for row in page.rows]
+        rows = page["rows"]
+        removed = page.get("removed") or []
         pending = {r[0] for r in cur.execute("SELECT DISTINCT row_id FROM sync_outbox")}
-        if len(rows) >= self.bulk_rows:
-            # a large page (a first sync): the search index is written set-based after
-            # the rows, with its per-row triggers suspended in this transaction
-            with search_index.triggers_suspended(cur):
-                written = self._apply_rows(cur, rows, pending)
-                search_index.load_page(cur, written)
-                search_index.rebuild(cur, written)
-                search_index.fix_scope(cur, written)
-        else:
-            written = self._apply_rows(cur, rows, pending)
-            if any(written.get(table) for table in search_index.PARENT_TABLES):
-                search_index.load_page(cur, written)
-                search_index.fix_scope(cur, written)
-        report.pulled += sum(len(ids) for ids in written.values())
+        written = self._apply_rows(cur, rows, pending)
+        self._index_page(cur, written, index)
+        report.pulled += sum(len(pairs) for pairs in written.values())
         if resyncing and rows:
             cur.executemany("INSERT OR IGNORE INTO sync_seen (row_id) VALUES (?)",
                             [(row["id"],) for row in rows])
-        if page.removed:
+        if removed:
             by_table: dict[str, list[str]] = {}
-            for removal in page.removed:
-                by_table.setdefault(removal.table, []).append(removal.id)
+            for removal in removed:
+                by_table.setdefault(removal["table"], []).append(removal["id"])
             for table, ids in by_table.items():
-                self._remove(cur, table, ids, pending, "Your access to this record has ended.")
+                self._remove(cur, table, ids, pending, "Your access to this record has ended.", index)
                 report.removed += len(ids)
-        if resyncing and not page.has_more:
+        if resyncing and not page["has_more"]:
             for table in APPLY_ORDER:
                 stale = [r[0] for r in cur.execute(
                     f"SELECT id FROM {table} WHERE id NOT IN (SELECT row_id FROM sync_seen)")
                     if r[0] not in pending]
                 if stale:
-                    self._remove(cur, table, stale, pending, "Your access to this record has changed.")
+                    self._remove(cur, table, stale, pending, "Your access to this record has changed.", index)
                     report.removed += len(stale)
             cur.execute("DELETE FROM sync_seen")
             self._set(cur, "resync", "0")
-        self._set(cur, "cursor", str(page.next_cursor))
-        self._set(cur, "access", page.access)
-        if rows or page.removed:
+        self._set(cur, "cursor", str(page["next_cursor"]))
+        self._set(cur, "access", page.get("access", ""))
+        if rows or removed:
             self._audit(cur, "sync_pull", "", "")
 
-    def _remove(self, cur, table: str, ids: list[str], pending: set[str], reason: str) -> None:
-        """Remove rows as the server directs; unsent local changes to them are kept."""
+    @staticmethod
+    def _index_page(cur, written: dict[str, list[tuple[str, int]]],
+                    index: "search_index.PendingIndex | None") -> None:
+        """Bulk: note the rows for the transaction's index. Otherwise the triggers have
+        indexed them; parts that came before their parent get its team and session."""
+        if index is not None:
+            index.add(written)
+        elif any(written.get(table) for table in search_index.PARENT_TABLES):
+            search_index.clear_written(cur)
+            search_index.note_written(cur, written)
+            search_index.fix_scope(cur, written)
+
+    def _remove(self, cur, table: str, ids: list[str], pending: set[str], reason: str,
+                index: "search_index.PendingIndex | None" = None) -> None:
+        """Remove rows as the server directs; unsent local changes to them are kept.
+        With the search triggers suspended (``index``), their index rows go too."""
         for row_id in ids:
             if row_id in pending:
                 latest = cur.execute(
@@ -672,55 +755,64 @@ class SyncClient:
                 cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (row_id,))
             self._audit(cur, "sync_remove", table, row_id)
         self._delete_rows(cur, table, ids)
+        if index is not None and table in search_index.SEARCH_TABLES:
+            index.forget(ids)
 
-    def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> dict[str, list[str]]:
+    def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> dict[str, list[tuple[str, int]]]:
         """Upsert a page of server rows, parts before the records they belong to. Rows
-        with unsent local changes are left alone (the push settles them). Returns the ids
-        written, by table."""
+        with unsent local changes are left alone (the push settles them). Returns the
+        (id, seq) of the rows written, by table."""
         by_table: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             by_table.setdefault(row["table"], []).append(row)
-        written: dict[str, list[str]] = {}
+        written: dict[str, list[tuple[str, int]]] = {}
         for table in APPLY_ORDER:
             group = by_table.get(table)
-            if not group:
-                continue
-            held: dict[str, tuple[int, bool]] = {}
-            for ids in _chunks([row["id"] for row in group]):
-                marks = ",".join("?" for _ in ids)
-                for row_id, version, tombstone in cur.execute(
-                    f"SELECT id, version, tombstone FROM {table} WHERE id IN ({marks})", ids
-                ):
-                    held[row_id] = (version, bool(tombstone))
-            todo = [
-                row for row in group
-                if row["id"] not in pending and held.get(row["id"]) != (row["version"], row["tombstone"])
-            ]
-            if not todo:
-                continue
-            sql = TABLE_SQL[table]
-            cur.execute("SAVEPOINT page_table")
-            try:
-                cur.executemany(sql.upsert, [sql.params(row) for row in todo])
-                cur.execute("RELEASE page_table")
-            except Exception:  # sqlcipher3 errors: retry row by row to find the one
-                cur.execute("ROLLBACK TO page_table")
-                cur.execute("RELEASE page_table")
-                for row in todo:
-                    self._apply_row(cur, row, force=False)
-            written[table] = [row["id"] for row in todo]
+            if group:
+                todo = self._changed(cur, table, group, pending)
+                if todo:
+                    self._upsert_many(cur, table, todo)
+                    written[table] = [(row["id"], row["seq"]) for row in todo]
         return written
+
+    @staticmethod
+    def _changed(cur, table: str, group: list[dict[str, Any]], pending: set[str]) -> list[dict[str, Any]]:
+        """The rows of ``group`` not held here already at their version and tombstone."""
+        held: dict[str, tuple[int, bool]] = {}
+        for ids in _chunks([row["id"] for row in group]):
+            marks = ",".join("?" for _ in ids)
+            for row_id, version, tombstone in cur.execute(
+                f"SELECT id, version, tombstone FROM {table} WHERE id IN ({marks})", ids
+            ):
+                held[row_id] = (version, bool(tombstone))
+        return [row for row in group
+                if row["id"] not in pending and held.get(row["id"]) != (row["version"], row["tombstone"])]
+
+    def _upsert_many(self, cur, table: str, todo: list[dict[str, Any]]) -> None:
+        """One executemany; if the database refuses a row, row by row to settle each."""
+        sql = TABLE_SQL[table]
+        params = [sql.params(row) for row in todo]  # a malformed row stops the sync here
+        cur.execute("SAVEPOINT page_table")
+        try:
+            cur.executemany(sql.upsert, params)
+            cur.execute("RELEASE page_table")
+        except Exception:  # sqlcipher3 errors: retry row by row to find the one
+            cur.execute("ROLLBACK TO page_table")
+            cur.execute("RELEASE page_table")
+            for row in todo:
+                self._apply_row(cur, row, force=False)
 
     def _apply_row(self, cur, row: dict[str, Any], *, force: bool) -> bool:
         """Upsert one server row; if the local copy is protected (signed here but refused
         by the server) and ``force`` is set, replace it with the protection lifted."""
         table = row["table"]
         sql = TABLE_SQL[table]
+        params = sql.params(row)
         if table == "signature":
             self._make_room_for_signature(cur, row)
         cur.execute("SAVEPOINT one_row")
         try:
-            cur.execute(sql.upsert, sql.params(row))
+            cur.execute(sql.upsert, params)
             cur.execute("RELEASE one_row")
             return True
         except Exception as error:
@@ -735,7 +827,7 @@ class SyncClient:
         try:
             with self._protection_lifted(cur, table):
                 cur.execute(f"DELETE FROM {table} WHERE id = ?", (row["id"],))
-                cur.execute(sql.upsert, sql.params(row))
+                cur.execute(sql.upsert, params)
             cur.execute("RELEASE one_row")
         except Exception as error:
             cur.execute("ROLLBACK TO one_row")

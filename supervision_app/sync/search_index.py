@@ -1,23 +1,32 @@
 """The search index for rows sync writes: set-based, and right whatever order rows arrive in.
 
 Migrations 0002 and 0003 keep ``search_key``/``search_text`` right with triggers that fire
-per row. When a large page of pulled rows is applied (a first sync) the engine drops those
-triggers inside its transaction (:func:`triggers_suspended`; they come back before the
-commit, exactly as they were) and calls :func:`rebuild`, which writes the same index rows
-with one ``INSERT ... SELECT`` per searchable section, using the expressions 0003's
-triggers use (imported from it, so the two cannot drift apart).
+per row. When large pages of pulled rows are applied (a first sync) the engine drops those
+triggers, with every other trigger on the synced tables, for the whole transaction
+(:func:`triggers_suspended`; they come back before the commit, exactly as they were) and
+a :class:`PendingIndex` notes every row written; just
+before the commit :meth:`PendingIndex.finish` writes their index rows with one
+``INSERT ... SELECT``, using the expressions 0003's triggers use (imported from it, so
+the two cannot drift apart). The index is therefore complete in every committed state:
+a first sync cut off midway leaves the rows of its committed transactions indexed, and
+nothing else to repair.
+
+Index rows are numbered in the order the server numbered their rows (its ``seq``), and
+a record's sections in 0003's order, so search's "newest first" (the index's rowid
+order) follows the order records reached the server, not the order the pages were
+applied in.
 
 Rows also arrive parts first (a case discussion before the session it belongs to), and
-an index row's team and session are worked out from the parent when the part is written.
-:func:`fix_scope` then does what 0003's scope triggers do when a parent changes: every
-page, bulk or not, ends with the index rows of the parts of the parents it wrote
-recomputed, so the index equals one built by writing each record before its parts.
+an index row's team and session are worked out from the parent when the part is
+indexed. :func:`fix_scope` then does what 0003's scope triggers do when a parent
+changes: the index rows of the parts of the parents written are recomputed, so the index
+equals one built by writing each record before its parts.
 """
 from __future__ import annotations
 
 import importlib
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 _M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
 SEARCHABLE: tuple[tuple[str, str, tuple[str, ...]], ...] = _M0003.SEARCHABLE
@@ -25,16 +34,20 @@ _scope = _M0003._scope
 SEARCH_TABLES = {table: (kind, sections) for kind, table, sections in SEARCHABLE}
 KIND_TABLE = {kind: table for kind, table, _sections in SEARCHABLE}
 PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff")
-PAGE_TABLE = "temp.sync_page_rows"
+WRITTEN = "temp.sync_written"
+ENTRIES = "temp.sync_entries"
+NUMBERED = "temp.sync_numbered"
 
 
 @contextmanager
-def triggers_suspended(cur) -> Iterator[None]:
-    """Drop the search-index triggers for the caller's transaction and put them back
+def triggers_suspended(cur, tables: Iterable[str]) -> Iterator[None]:
+    """Drop every trigger on ``tables`` for the caller's transaction and put them back
     exactly as they were (by their stored SQL) before it commits."""
+    listed = list(tables)
+    marks = ",".join("?" for _ in listed)
     triggers = cur.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_search\\_%' "
-        "ESCAPE '\\'").fetchall()
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})",
+        listed).fetchall()
     for name, _sql in triggers:
         cur.execute(f'DROP TRIGGER "{name}"')
     try:
@@ -44,51 +57,97 @@ def triggers_suspended(cur) -> Iterator[None]:
             cur.execute(sql)
 
 
-def load_page(cur, written: dict[str, list[str]]) -> None:
-    """Put the ids of the rows a page wrote in a temporary table, by table."""
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS sync_page_rows "
-                f"(id TEXT NOT NULL, tbl TEXT NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID")
-    cur.execute(f"DELETE FROM {PAGE_TABLE}")
-    cur.executemany(f"INSERT OR IGNORE INTO {PAGE_TABLE} (tbl, id) VALUES (?, ?)",
-                    [(table, row_id) for table, ids in written.items() for row_id in ids])
+def clear_written(cur) -> None:
+    """Start an empty list of written rows (a temporary table, this connection only)."""
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS sync_written (tbl TEXT NOT NULL, id TEXT NOT NULL, "
+                "seq INTEGER NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID")
+    cur.execute(f"DELETE FROM {WRITTEN}")
+
+
+def note_written(cur, written: dict[str, list[tuple[str, int]]]) -> None:
+    """Add (id, server seq) pairs, by table, to the list of written rows."""
+    cur.executemany(
+        f"INSERT INTO {WRITTEN} (tbl, id, seq) VALUES (?, ?, ?) "
+        f"ON CONFLICT (tbl, id) DO UPDATE SET seq = excluded.seq",
+        [(table, row_id, seq) for table, pairs in written.items() for row_id, seq in pairs])
 
 
 def _ids(table: str) -> str:
-    return f"(SELECT id FROM {PAGE_TABLE} WHERE tbl = '{table}')"
+    return f"(SELECT id FROM {WRITTEN} WHERE tbl = '{table}')"
 
 
-def rebuild(cur, written: dict[str, list[str]]) -> None:
-    """Replace the index rows of the searchable rows in ``written`` (the page loaded with
-    :func:`load_page`) with what 0003's insert triggers would write for them now."""
-    for table, (kind, sections) in SEARCH_TABLES.items():
-        if not written.get(table):
-            continue
+def forget(cur, ids: Iterable[str]) -> None:
+    """Remove the index rows of records deleted while the triggers are suspended."""
+    cur.executemany("DELETE FROM search_text WHERE rowid IN "
+                    "(SELECT rowid FROM search_key WHERE record_id = ?)", [(i,) for i in ids])
+    cur.executemany("DELETE FROM search_key WHERE record_id = ?", [(i,) for i in ids])
+
+
+def _drop_written(cur, tables: list[str]) -> None:
+    for table in tables:
         ids = _ids(table)
         cur.execute(f"DELETE FROM search_text WHERE rowid IN "
                     f"(SELECT rowid FROM search_key WHERE record_id IN {ids})")
         cur.execute(f"DELETE FROM search_key WHERE record_id IN {ids}")
-        session_expr, team_expr = _scope(kind, "r")
-        for section in sections:
-            before = cur.execute("SELECT coalesce(max(rowid), 0) FROM search_key").fetchone()[0]
-            cur.execute(
-                f"INSERT INTO search_key (kind, record_id, section, session_id, team_id) "
-                f"SELECT '{kind}', r.id, '{section}', {session_expr}, {team_expr} FROM {table} r "
-                f"WHERE r.id IN {ids} AND r.{section} <> '' AND NOT r.tombstone")
-            cur.execute(
-                f"INSERT INTO search_text (rowid, body) SELECT k.rowid, r.{section} "
-                f"FROM search_key k JOIN {table} r ON r.id = k.record_id WHERE k.rowid > ?",
+
+
+def _entries_of(table: str) -> str:
+    """INSERT the index entries (one per non-empty section) of the written rows of
+    ``table`` into the temporary list, with their text: each record's team and session
+    worked out once (the MATERIALIZED scope), not once per section."""
+    kind, sections = SEARCH_TABLES[table]
+    session_expr, team_expr = _scope(kind, "r")
+    columns = ", ".join(f"r.{section}" for section in sections)
+    numbered = ", ".join(f"({i}, '{section}')" for i, section in enumerate(sections))
+    body = " ".join(f"WHEN {i} THEN s.{section}" for i, section in enumerate(sections))
+    return (f"WITH s AS MATERIALIZED (SELECT w.seq AS seq, r.id AS id, {session_expr} AS session_id, "
+            f"{team_expr} AS team_id, {columns} FROM {WRITTEN} w JOIN {table} r ON r.id = w.id "
+            f"WHERE w.tbl = '{table}' AND NOT r.tombstone), "
+            f"sections (pos, section) AS (VALUES {numbered}) "
+            f"INSERT INTO {ENTRIES} (seq, pos, kind, record_id, section, session_id, team_id, body) "
+            f"SELECT s.seq, sections.pos, '{kind}', s.id, sections.section, s.session_id, s.team_id, "
+            f"CASE sections.pos {body} END AS body FROM s, sections WHERE body <> ''")
+
+
+def _clear_temp(cur, name: str, columns: str) -> None:
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name.split('.')[1]} ({columns})")
+    cur.execute(f"DELETE FROM {name}")
+
+
+def rebuild(cur, tables: Iterable[str]) -> None:
+    """Replace the index rows of the written rows of ``tables`` with what 0003's insert
+    triggers would write for them now, numbered by server seq, then section."""
+    searchable = [table for table in tables if table in SEARCH_TABLES]
+    if not searchable:
+        return
+    _drop_written(cur, searchable)
+    _clear_temp(cur, ENTRIES, "seq INTEGER, pos INTEGER, kind TEXT, record_id TEXT, section TEXT, "
+                              "session_id TEXT, team_id TEXT, body TEXT")
+    for table in searchable:
+        cur.execute(_entries_of(table))
+    # number the entries once, in (seq, section) order, for both tables of the index
+    _clear_temp(cur, NUMBERED, "n INTEGER PRIMARY KEY, entry INTEGER")
+    cur.execute(f"INSERT INTO {NUMBERED} (entry) SELECT rowid FROM {ENTRIES} ORDER BY seq, pos")
+    before = highest_rowid(cur)
+    numbered = f"FROM {NUMBERED} n JOIN {ENTRIES} e ON e.rowid = n.entry ORDER BY n.n"
+    cur.execute(f"INSERT INTO search_key (rowid, kind, record_id, section, session_id, team_id) "
+                f"SELECT ? + n.n, e.kind, e.record_id, e.section, e.session_id, e.team_id {numbered}",
                 (before,))
+    cur.execute(f"INSERT INTO search_text (rowid, body) SELECT ? + n.n, e.body {numbered}", (before,))
+    cur.execute(f"DELETE FROM {ENTRIES}")
+    cur.execute(f"DELETE FROM {NUMBERED}")
 
 
-def fix_scope(cur, written: dict[str, list[str]]) -> None:
-    """Recompute session and team of the index rows hanging off the parents in the page
+def fix_scope(cur, tables: Iterable[str], up_to: int | None = None) -> None:
+    """Recompute session and team of the index rows hanging off the written parents
     (as 0003's scope triggers do when a parent changes, and as if each parent had been
-    written before its parts)."""
-    if not any(written.get(table) for table in PARENT_TABLES):
+    written before its parts). ``up_to``: only index rows numbered up to it (the ones
+    from before this transaction; later ones were computed with every parent in place)."""
+    if not set(tables) & set(PARENT_TABLES):
         return
     sessions, notes = _ids("supervision_session"), _ids("oversight_note")
     children, staff = _ids("child"), _ids("staff")
-    # notes whose team may have moved: in the page, or on a child or worker in the page
+    # notes whose team may have moved: written, or on a child or worker written
     moved_notes = (f"(SELECT id FROM oversight_note WHERE id IN {notes} OR child_id IN {children} "
                    f"OR child_id IN (SELECT id FROM child WHERE allocated_worker_id IN {staff}))")
     affected = {
@@ -100,6 +159,7 @@ def fix_scope(cur, written: dict[str, list[str]]) -> None:
                      f"UNION SELECT id FROM addendum WHERE record_kind = 'oversight_note' "
                      f"AND record_id IN {moved_notes}"),
     }
+    bound = "" if up_to is None else f" AND search_key.rowid <= {int(up_to)}"
     for kind, select_ids in affected.items():
         table = KIND_TABLE[kind]
         session_expr, team_expr = _scope(kind, "r")
@@ -107,4 +167,39 @@ def fix_scope(cur, written: dict[str, list[str]]) -> None:
             f"UPDATE search_key SET "
             f"session_id = (SELECT {session_expr} FROM {table} r WHERE r.id = search_key.record_id), "
             f"team_id = (SELECT {team_expr} FROM {table} r WHERE r.id = search_key.record_id) "
-            f"WHERE kind = '{kind}' AND record_id IN ({select_ids})")
+            f"WHERE kind = '{kind}' AND record_id IN ({select_ids}){bound}")
+
+
+def highest_rowid(cur) -> int:
+    return cur.execute("SELECT coalesce(max(rowid), 0) FROM search_key").fetchone()[0]
+
+
+class PendingIndex:
+    """The rows a bulk transaction wrote with the search triggers suspended; indexed
+    together by :meth:`finish`, just before the commit."""
+
+    def __init__(self, cur) -> None:
+        self.cur = cur
+        self.tables: set[str] = set()
+        self.up_to = highest_rowid(cur)
+        clear_written(cur)
+
+    def add(self, written: dict[str, list[tuple[str, int]]]) -> None:
+        note_written(self.cur, written)
+        self.tables.update(table for table, pairs in written.items() if pairs)
+
+    def forget(self, ids: list[str]) -> None:
+        forget(self.cur, ids)
+
+    def finish(self) -> None:
+        rebuild(self.cur, self.tables)
+        fix_scope(self.cur, self.tables, self.up_to)
+
+
+@contextmanager
+def pending(cur) -> Iterator[PendingIndex]:
+    """Note what a bulk transaction writes, with the triggers suspended (the caller's
+    job), and index it at the end."""
+    index = PendingIndex(cur)
+    yield index
+    index.finish()

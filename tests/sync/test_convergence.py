@@ -57,6 +57,13 @@ def _certificates(deployment) -> dict[str, str]:
     return out
 
 
+def search_index(laptop: Laptop) -> list[tuple]:
+    with laptop.db.reading() as s:
+        return sorted(s.execute(text(
+            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+            "from search_key k join search_text t on t.rowid = k.rowid")).all())
+
+
 def test_laptops_converge_through_faults(deployment, tmp_path):
     org = deployment.org
     counter = iter(range(10**6))
@@ -70,11 +77,20 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
             self.laptops = [Laptop(base / "tm1", deployment.url, "tm_a", faulty=True),
                             Laptop(base / "tm2", deployment.url, "tm_a", faulty=True),
                             Laptop(base / "sw", deployment.url, "sw_a1", faulty=True)]
+            self._bulk(self.laptops[1])
             self.base = base
             self.sessions: list[str] = []
             self.outboxed: list[dict[str, str]] = [{}, {}, {}]  # mutation id -> row id
             self.kills = 0
             self.n = 0
+
+        @staticmethod
+        def _bulk(laptop: Laptop) -> None:
+            """Every page this laptop pulls takes the first-sync path: triggers suspended,
+            pages several to a transaction, the search index written before the commit."""
+            laptop.client.bulk_rows = 1
+            laptop.client.bulk_transaction_rows = 3
+            laptop.client.page_size = 2
 
         def _token(self) -> str:
             self.n += 1
@@ -167,6 +183,8 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
             transport.plan = None
             if fault == "switched_off_after_push":
                 laptop.restart()
+                if who == 1:
+                    self._bulk(laptop)
 
         @staticmethod
         def _sync_quietly(laptop, errors):
@@ -198,14 +216,18 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
             sw_truth = Laptop(self.base / "fresh-sw", deployment.url, "sw_a1")
             try:
                 expected = [laptop_state(tm_truth)] * 2 + [laptop_state(sw_truth)]
+                self._compare(expected, tm_truth, sw_truth)
             finally:
                 tm_truth.close()
                 sw_truth.close()
+
+        def _compare(self, expected, tm_truth, sw_truth):
             with deployment.engine.connect() as conn:
                 outcomes = dict(conn.execute(text("select mutation_id, status from mutation")).all())
             for who, laptop in enumerate(self.laptops):
                 state = laptop_state(laptop)
                 assert state == expected[who], f"laptop {who} differs from the server"
+                assert search_index(laptop) == search_index(tm_truth if who < 2 else sw_truth), who
                 status = laptop.client.status()
                 assert status.pending_changes == 0
                 kept = {c.row_id for c in laptop.client.pending_conflicts()}

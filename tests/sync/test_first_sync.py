@@ -1,0 +1,324 @@
+"""The first-sync fast path: large pages written several to a transaction, every trigger
+on the synced tables suspended and the search index written once before each commit.
+
+Whatever happens (complete, cut off midway, a malformed row) the laptop's search index
+must equal the one the migrations' own triggers build for the rows it holds, the cursor
+must cover exactly the rows committed, and the triggers must be back as they were."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from supervision_app.store import models as m
+from supervision_app.store.database import open_database
+from supervision_app.sync import protocol as p
+from supervision_app.sync.client import SyncClient, SyncError
+from tests.sync import records as r
+from tests.sync.harness import PASSWORD
+from tests.sync.test_convergence import laptop_state
+
+SEARCHABLE = ("supervision_session", "case_discussion", "oversight_note", "addendum", "action_item")
+
+
+class PagesOnTheWire(httpx.HTTPTransport):
+    """Real HTTP, with a hand on the pull pages: counts them, remembers each page's
+    cursor, and can spoil page ``n`` (``spoil(body)`` edits the parsed JSON) or cut the
+    connection before it."""
+
+    def __init__(self, n: int | None = None, spoil=None, cut: bool = False) -> None:
+        super().__init__()
+        self.n, self.spoil, self.cut = n, spoil, cut
+        self.served = 0
+        self.cursors: list[int] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/v1/pull":
+            return super().handle_request(request)
+        self.served += 1
+        if self.served == self.n and self.cut:
+            raise httpx.ConnectError("connection cut")
+        response = super().handle_request(request)
+        body = json.loads(response.read())
+        self.cursors.append(body["next_cursor"])
+        if self.served == self.n and self.spoil is not None:
+            self.spoil(body)
+            return httpx.Response(response.status_code, json=body)
+        return response
+
+
+def _laptop(folder, url: str, transport: httpx.HTTPTransport, *, page: int, per_transaction: int,
+            bulk_rows: int = 1) -> SyncClient:
+    db = open_database(folder)
+    client = SyncClient(db, url, http=httpx.Client(base_url=url, timeout=10, transport=transport))
+    client.first_sync_page_size = client.page_size = page
+    client.bulk_transaction_rows = per_transaction
+    client.bulk_rows = bulk_rows
+    client.login("tm_a", PASSWORD)
+    return client
+
+
+def _close(client: SyncClient) -> None:
+    client.close()
+    client.db.close()
+
+
+def _index(cur) -> list[tuple]:
+    return sorted(cur.execute(
+        "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+        "from search_key k join search_text t on t.rowid = k.rowid").fetchall())
+
+
+def index_held(client: SyncClient) -> list[tuple]:
+    """The laptop's search index as it is."""
+    with client._raw(write=False) as cur:
+        return _index(cur)
+
+
+def index_from_the_triggers(client: SyncClient) -> list[tuple]:
+    """The index migrations 0002/0003's own triggers build for the rows held: every
+    searchable row rewritten (lock triggers lifted) in a transaction that is rolled back."""
+    fairy = client.db.engine.raw_connection()
+    conn = fairy.dbapi_connection
+    previous = conn.isolation_level
+    conn.isolation_level = None
+    cur = conn.cursor()
+    try:
+        cur.execute("BEGIN IMMEDIATE")
+        for (name,) in cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                   "AND sql LIKE '%RAISE(ABORT%'").fetchall():
+            cur.execute(f'DROP TRIGGER "{name}"')
+        for table in SEARCHABLE:
+            cur.execute(f"UPDATE {table} SET tombstone = tombstone")
+        return _index(cur)
+    finally:
+        cur.execute("ROLLBACK")
+        cur.close()
+        conn.isolation_level = previous
+        fairy.close()
+
+
+def triggers(client: SyncClient) -> set[tuple[str, str]]:
+    with client._raw(write=False) as cur:
+        return set(cur.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
+
+
+def cursor_of(client: SyncClient) -> int:
+    return client.status().cursor
+
+
+@pytest.fixture(scope="module")
+def written(deployment, tmp_path_factory, memory_keyring_module):
+    """Records for tm_a's share, written on a laptop (each record before its parts),
+    some shared after (so the server re-numbers their parts before them): about 60 rows."""
+    from tests.sync.harness import Laptop
+
+    org = deployment.org
+    writer = Laptop(tmp_path_factory.mktemp("writer"), deployment.url, "tm_a")
+    try:
+        sids = []
+        for n in range(4):
+            sid = r.new_session(writer, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                                team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
+                                workload_notes="heavy week")
+            for d in range(5):
+                did = r.add_discussion(writer, sid, org.children["a"], worries=f"worry {n}.{d}",
+                                       decision=f"decide {n}.{d}")
+                r.add_action(writer, sid, org.ids["sw_a1"], description=f"visit {n}.{d}",
+                             case_discussion_id=did, child_id=org.children["a"])
+            sids.append(sid)
+        gone = r.add_discussion(writer, sids[0], org.children["a"], worries="withdrawn")
+        r.edit(writer, m.CaseDiscussion, gone, tombstone=True)
+        with writer.db.transaction() as s:
+            note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
+                                   recorded_at=datetime.now(timezone.utc), trigger="plan_review",
+                                   decision="step down", rationale="progress made", state="draft")
+            s.add(note)
+            s.flush()
+            s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"],
+                               child_id=org.children["a"], description="tell the family",
+                               due_on=datetime(2026, 12, 1).date()))
+        writer.client.sync()
+        for sid in sids[1:3]:
+            r.edit(writer, m.SupervisionSession, sid, state="shared")
+        writer.client.sync()
+        yield sids
+    finally:
+        writer.close()
+
+
+@pytest.fixture(scope="module")
+def memory_keyring_module():
+    import keyring
+
+    from tests.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def reference(deployment, written, tmp_path):
+    """tm_a's share as a laptop syncing in small pages, row by row (the triggers), holds it."""
+    client = _laptop(tmp_path / "reference", deployment.url, httpx.HTTPTransport(),
+                     page=5, per_transaction=10, bulk_rows=10**9)
+    client.sync()
+    yield client
+    _close(client)
+
+
+def _state(client: SyncClient) -> dict:
+    return laptop_state(SimpleNamespace(db=client.db))
+
+
+# Page and transaction sizes (rows) that split re-numbered parts and their record across
+# transactions, so the index rows of parts written earlier must be given their team later.
+@pytest.mark.parametrize("page, per_transaction", [(5, 10), (7, 14), (20, 40)])
+def test_a_first_sync_in_bulk_transactions_holds_the_share_and_indexes_it(
+        deployment, written, reference, tmp_path, page, per_transaction):
+    wire = PagesOnTheWire()
+    client = _laptop(tmp_path / "bulk", deployment.url, wire, page=page, per_transaction=per_transaction)
+    try:
+        report = client.sync()
+        assert report.pages > 2  # several transactions of several pages
+        assert _state(client) == _state(reference)
+        held = index_held(client)
+        assert any(row[0] == "case_discussion" and row[4] == deployment.org.teams["A"] for row in held)
+        assert not any(row[5] == "withdrawn" for row in held)
+        assert held == index_from_the_triggers(client) == index_held(reference)
+        assert triggers(client) == triggers(reference)
+        assert cursor_of(client) == wire.cursors[-1]
+    finally:
+        _close(client)
+
+
+def test_a_first_sync_cut_off_midway_leaves_an_exact_index_and_resumes(deployment, written, reference, tmp_path):
+    wire = PagesOnTheWire(n=5, cut=True)  # pages 1-2 and 3-4 commit, the 5th never comes
+    client = _laptop(tmp_path / "cut", deployment.url, wire, page=7, per_transaction=14)
+    try:
+        with pytest.raises(SyncError):
+            client.sync()
+        assert cursor_of(client) == wire.cursors[3]
+        held = index_held(client)
+        assert held and held == index_from_the_triggers(client)
+        assert triggers(client) == triggers(reference)
+        wire.n = None
+        client.sync()
+        assert _state(client) == _state(reference)
+        assert index_held(client) == index_held(reference)
+    finally:
+        _close(client)
+
+
+def _first(body, wanted: str):
+    """The first row of the page with a non-empty column that is a record id (``wanted``
+    "id") or else of kind ``wanted``, and that column's name."""
+    for row in body["rows"]:
+        for spec in p.TABLE_FIELDS[row["table"]]:
+            is_id = spec.name.endswith("_id")
+            fits = is_id if wanted == "id" else spec.kind == wanted and not is_id
+            if fits and row["data"][spec.name]:
+                return row, spec.name
+    raise AssertionError(f"no {wanted} column on this page")
+
+
+def _wrong_type(body):
+    row, name = _first(body, "text")
+    row["data"][name] = 12
+
+
+def _missing_column(body):
+    del body["rows"][-1]["data"][next(iter(body["rows"][-1]["data"]))]
+
+
+def _unknown_column(body):
+    body["rows"][0]["data"]["contents"] = "x"
+
+
+def _unknown_table(body):
+    body["rows"][1]["table"] = "payroll"
+
+
+def _not_an_id(body):
+    row, name = _first(body, "id")
+    row["data"][name] = "../../etc"
+
+
+def _impossible_time(body):
+    row, name = _first(body, "datetime")
+    row["data"][name] = "2026-19-45T10:00:00Z"  # looks like a time, is not one
+
+
+@pytest.mark.parametrize("spoil", [_wrong_type, _missing_column, _unknown_column, _unknown_table,
+                                   _not_an_id, _impossible_time])
+@pytest.mark.parametrize("bulk", [True, False])
+def test_a_malformed_row_is_refused_in_words_and_nothing_of_its_transaction_is_kept(
+        deployment, written, reference, tmp_path, spoil, bulk):
+    wire = PagesOnTheWire(n=3, spoil=spoil)  # the first page of the second transaction
+    client = _laptop(tmp_path / "spoiled", deployment.url, wire, page=20, per_transaction=40,
+                     bulk_rows=1 if bulk else 10**9)
+    try:
+        with pytest.raises(SyncError) as refused:
+            client.sync()
+        assert "cannot read" in str(refused.value)
+        assert cursor_of(client) == wire.cursors[1]  # pages 1 and 2, not 3
+        rows = _state(client)
+        assert rows and index_held(client) == index_from_the_triggers(client)
+        assert triggers(client) == triggers(reference)
+        wire.n = None
+        client.sync()
+        assert _state(client) == _state(reference)
+        assert len(rows) < len(_state(client))
+        assert index_held(client) == index_held(reference)
+    finally:
+        _close(client)
+
+
+def test_every_page_the_server_sends_reads_the_same_through_both_schemas(deployment, written, tmp_path):
+    wire = PagesOnTheWire()
+    client = _laptop(tmp_path / "both", deployment.url, wire, page=7, per_transaction=14)
+    token = client.secrets.get("sync-token")
+    try:
+        after, pages = 0, 0
+        while True:
+            body = httpx.get(f"{deployment.url}/v1/pull", params={"after": after, "limit": 7},
+                             headers={"Authorization": f"Bearer {token}"}).content
+            fast, model = p.read_pull_page(body), p.PullResponse.model_validate_json(body)
+            assert [row["id"] for row in fast["rows"]] == [row.id for row in model.rows]
+            for row, typed in zip(fast["rows"], model.rows):
+                assert row["data"] == typed.data
+                assert p.parse_datetime(row["updated_at"]) == typed.updated_at
+            pages += 1
+            if not fast["has_more"]:
+                break
+            after = fast["next_cursor"]
+        assert pages > 3
+    finally:
+        _close(client)
+
+
+class ServerFromBefore(PagesOnTheWire):
+    """A server that still caps pull pages at the old default, as FastAPI refuses a
+    ``limit`` above it: 422."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/pull" and int(request.url.params["limit"]) > p.DEFAULT_PAGE:
+            return httpx.Response(422, json={"error": "The request is not valid."})
+        return super().handle_request(request)
+
+
+def test_a_first_sync_from_a_server_that_caps_pages_lower_still_completes(deployment, written, reference, tmp_path):
+    wire = ServerFromBefore()  # the first page is small, the next asks for the largest
+    client = _laptop(tmp_path / "older", deployment.url, wire, page=20, per_transaction=40)
+    client.first_sync_page_size = p.FIRST_SYNC_PAGE
+    try:
+        client.sync()
+        assert _state(client) == _state(reference)
+        assert client.first_sync_page_size == p.DEFAULT_PAGE
+    finally:
+        _close(client)
