@@ -22,7 +22,8 @@ from tests.memory_keyring import MemoryKeyring  # noqa: E402
 keyring.set_keyring(MemoryKeyring())
 
 from PySide6.QtCore import QThreadPool  # noqa: E402
-from PySide6.QtTest import QSignalSpy, QTest  # noqa: E402
+from PySide6.QtTest import QSignalSpy  # noqa: E402
+from tests.gui.event_wait import pause  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from supervision_app.demo.generator import populate_team_demo  # noqa: E402
@@ -39,7 +40,7 @@ def wait(signal, ms: int = 30000) -> None:
     for _ in range(ms // 25):
         if spy.count():
             return
-        QTest.qWait(25)
+        pause(25)
     raise TimeoutError("the page did not finish in time")
 
 
@@ -80,13 +81,13 @@ def main() -> None:
     wait(page.round_loaded)
     f.itemsTable.setCurrentIndex(page.item_proxy.index(1, 0))
     wait(page.record_loaded)
-    QTest.qWait(300)
+    pause(300)
     page.grab().save(str(OUT / "audit_page.png"))
     print("saved audit_page.png")
     QThreadPool.globalInstance().waitForDone(10000)
 
     manager = page_for(db, summary.manager_id)
-    QTest.qWait(300)
+    pause(300)
     manager.grab().save(str(OUT / "audit_actions.png"))
     print("saved audit_actions.png")
     QThreadPool.globalInstance().waitForDone(10000)

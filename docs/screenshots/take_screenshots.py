@@ -21,7 +21,7 @@ from tests.memory_keyring import MemoryKeyring  # noqa: E402
 keyring.set_keyring(MemoryKeyring())
 
 from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from tests.gui.event_wait import pause  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton  # noqa: E402
 
 from supervision_app.demo.generator import populate_team_demo  # noqa: E402
@@ -37,10 +37,10 @@ OUT = Path(__file__).resolve().parent
 
 def settle(window, ms=400):
     for _ in range(200):
-        QTest.qWait(25)
+        pause(25)
         if not window.ctx.tasks.busy:
             break
-    QTest.qWait(ms)
+    pause(ms)
 
 
 def shot(window, name):
@@ -51,7 +51,7 @@ def shot(window, name):
 
 
 def grab_dialog(dialog, name, ms=400):
-    QTest.qWait(ms)
+    pause(ms)
     QApplication.processEvents()
     dialog.grab().save(str(OUT / name))
     print("saved", name)
@@ -97,7 +97,14 @@ def share_latest_draft(db, manager_id, worker_id):
     with db.transaction() as s:
         manager = load_actor(s, manager_id)
         history = queries.worker_history(s, manager, worker_id)
-        draft = next(r for r in history if r.state.value == "draft")
+        draft = next((r for r in history if r.state.value == "draft"), None)
+    if draft is None:  # the demo's calendar put no draft in flight today: write one
+        return shared_record(db, manager_id, worker_id, days_ago=1, topics=[
+            ("Keep the current plan until the review meeting.",
+             "Nothing has changed that would justify a different plan yet.",
+             "Book the core group meeting")])
+    with db.transaction() as s:
+        manager = load_actor(s, manager_id)
         for disc in queries.session_detail(s, manager, draft.session_id).discussions:
             missing = {}
             if not disc.decision.strip():
@@ -117,7 +124,7 @@ def answer_confirmation(name, then_sign):
         if not isinstance(box, QMessageBox):
             QTimer.singleShot(50, look)
             return
-        QTest.qWait(200)
+        pause(200)
         box.grab().save(str(OUT / name))
         print("saved", name)
         if then_sign:
@@ -131,7 +138,7 @@ def wait_for(predicate, seconds=90):
     for _ in range(seconds * 20):
         if predicate():
             return
-        QTest.qWait(50)
+        pause(50)
     raise TimeoutError("the screen did not get there in time")
 
 

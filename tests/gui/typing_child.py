@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtTest import QTest
+from tests.gui.event_wait import pause
 
 from supervision_app.gui.app import application, build_window
 from supervision_app.store.database import open_database
@@ -24,7 +25,7 @@ def main() -> None:
     window.show()
     editor = window.open_session(session_id)
     while editor.detail is None:
-        QTest.qWait(20)
+        pause(20)
     box = editor.form.learningEdit
     box.setFocus()
     QTest.keyClicks(box, FIRST)  # typed; autosave is due within about a second
@@ -32,7 +33,7 @@ def main() -> None:
     n = 0
     while True:  # still typing when the kill comes
         QTest.keyClicks(box, f"more{n} ")
-        QTest.qWait(50)
+        pause(50)
         n += 1
 
 
