@@ -169,14 +169,13 @@ class _TableSQL:
     upsert: str
 
     def params(self, row: dict[str, Any]) -> tuple:
-        """Raises :class:`protocol.PageInvalid` if ``data`` lacks a column or has others."""
+        """Raises :class:`protocol.PageInvalid` if ``data`` has columns of another table.
+        A column missing (one that may be empty, from a row older than it) is stored empty."""
         data = row["data"]
-        if len(data) != len(self.names):
-            raise p.PageInvalid(f"a {row['table']} row does not have exactly its table's columns")
         try:
-            values = self.pick(data)
+            values = self.pick(data) if len(data) == len(self.names) else tuple(data.get(n) for n in self.names)
         except KeyError:
-            raise p.PageInvalid(f"a {row['table']} row lacks a column") from None
+            raise p.PageInvalid(f"a {row['table']} row has columns of another table") from None
         if self.converted:
             values = list(values)
             for index, convert in self.converted:

@@ -418,10 +418,11 @@ class CertificateIssued(_Strict):
 # A first sync receives tens of thousands of rows. Building a ``Row`` model per row and
 # dumping it back to a dict cost as much as writing the row, so the client validates a
 # whole page in one pass (pydantic-core, no Python per row) into plain dicts, against a
-# schema stricter than ``PullResponse``: each row's ``data`` must hold exactly its
-# table's columns with the types, lengths and values ``check_data`` demands (the server
-# only ever sends rows that passed it). ``PullResponse`` stays the documented model; a
-# test checks every page the server sends passes both.
+# schema stricter than ``PullResponse``: each row's ``data`` must hold its table's columns
+# and no others, with the types, lengths and values ``check_data`` demands (the server
+# only ever sends rows that passed it; a column that may be empty may be absent).
+# ``PullResponse`` stays the documented model; a test checks every page the server sends
+# passes both.
 
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$"
@@ -458,10 +459,17 @@ def _wire_type(table: str, spec: FieldSpec) -> Any:
 _FORBID = ConfigDict(extra="forbid")
 
 
+def _data_field(table: str, spec: FieldSpec) -> Any:
+    """A column the server's copy of an older row may lack is one that may be empty: it
+    is stored empty (as before this schema existed); any other missing column is an error."""
+    kind = _wire_type(table, spec)
+    return NotRequired[kind] if spec.nullable else kind
+
+
 def _row_type(table: str) -> type:
     """A TypedDict for a pulled row of ``table``, with its ``data`` columns typed."""
     data = with_config(_FORBID)(TypedDict(  # type: ignore[operator]
-        f"{table}_data", {spec.name: _wire_type(table, spec) for spec in TABLE_FIELDS[table]}))
+        f"{table}_data", {spec.name: _data_field(table, spec) for spec in TABLE_FIELDS[table]}))
     return with_config(_FORBID)(TypedDict(f"{table}_row", {  # type: ignore[operator]
         "table": Literal[table],  # type: ignore[valid-type]
         "id": UUIDStr,
