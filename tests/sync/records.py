@@ -46,6 +46,38 @@ def add_action(laptop, session_id: str, owner: str, **fields) -> str:
         return row.id
 
 
+def write_share(laptop, org, *, sessions: int, discussions: int,
+                addendum: bool = False) -> tuple[list[str], str]:
+    """tm_a's records on ``laptop``: sessions with case discussions and actions (one
+    discussion withdrawn), and a draft oversight note with an action (and an addendum).
+    Returns the session ids and the withdrawn discussion's id."""
+    sids = []
+    for n in range(sessions):
+        sid = new_session(laptop, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                          team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
+                          workload_notes="heavy week")
+        for d in range(discussions):
+            did = add_discussion(laptop, sid, org.children["a"], worries=f"worry {n}.{d}",
+                                 decision=f"decide {n}.{d}")
+            add_action(laptop, sid, org.ids["sw_a1"], description=f"visit {n}.{d}",
+                       case_discussion_id=did, child_id=org.children["a"])
+        sids.append(sid)
+    gone = add_discussion(laptop, sids[0], org.children["a"], worries="withdrawn")
+    edit(laptop, m.CaseDiscussion, gone, tombstone=True)
+    with laptop.db.transaction() as s:
+        note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
+                               recorded_at=datetime.now(timezone.utc), trigger="plan_review",
+                               decision="step down", rationale="progress made", state="draft")
+        s.add(note)
+        s.flush()
+        s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"], child_id=org.children["a"],
+                           description="tell the family", due_on=date(2026, 12, 1)))
+        if addendum:
+            s.add(m.Addendum(record_kind="oversight_note", record_id=note.id, author_id=org.ids["tm_a"],
+                             created_at=datetime.now(timezone.utc), body="a later thought", state="draft"))
+    return sids, gone
+
+
 def _plain(row):
     return SimpleNamespace(**{c.key: getattr(row, c.key) for c in row.__table__.columns})
 

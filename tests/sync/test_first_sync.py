@@ -7,7 +7,6 @@ must cover exactly the rows committed, and the triggers must be back as they wer
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import httpx
@@ -119,28 +118,7 @@ def written(deployment, tmp_path_factory, memory_keyring_module):
     org = deployment.org
     writer = Laptop(tmp_path_factory.mktemp("writer"), deployment.url, "tm_a")
     try:
-        sids = []
-        for n in range(4):
-            sid = r.new_session(writer, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
-                                team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
-                                workload_notes="heavy week")
-            for d in range(5):
-                did = r.add_discussion(writer, sid, org.children["a"], worries=f"worry {n}.{d}",
-                                       decision=f"decide {n}.{d}")
-                r.add_action(writer, sid, org.ids["sw_a1"], description=f"visit {n}.{d}",
-                             case_discussion_id=did, child_id=org.children["a"])
-            sids.append(sid)
-        gone = r.add_discussion(writer, sids[0], org.children["a"], worries="withdrawn")
-        r.edit(writer, m.CaseDiscussion, gone, tombstone=True)
-        with writer.db.transaction() as s:
-            note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
-                                   recorded_at=datetime.now(timezone.utc), trigger="plan_review",
-                                   decision="step down", rationale="progress made", state="draft")
-            s.add(note)
-            s.flush()
-            s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"],
-                               child_id=org.children["a"], description="tell the family",
-                               due_on=datetime(2026, 12, 1).date()))
+        sids, _withdrawn = r.write_share(writer, org, sessions=4, discussions=5)
         writer.client.sync()
         for sid in sids[1:3]:
             r.edit(writer, m.SupervisionSession, sid, state="shared")

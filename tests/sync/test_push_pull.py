@@ -197,33 +197,9 @@ def _index(laptop) -> list[tuple]:
 def test_search_index_after_a_bulk_first_sync_equals_one_built_row_by_row(deployment, laptops, tmp_path):
     if deployment.backend != "sqlite":
         pytest.skip("the laptop's index does not depend on the server's database")
-    from datetime import datetime, timezone
-
     org = deployment.org
     writer = laptops("tm_a")
-    sids = []
-    for n in range(3):
-        sid = r.new_session(writer, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
-                            team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
-                            workload_notes="heavy week")
-        for d in range(3):
-            did = r.add_discussion(writer, sid, org.children["a"], worries=f"worry {n}.{d}",
-                                   decision=f"decide {n}.{d}")
-            r.add_action(writer, sid, org.ids["sw_a1"], description=f"visit {n}.{d}",
-                         case_discussion_id=did, child_id=org.children["a"])
-        sids.append(sid)
-    gone = r.add_discussion(writer, sids[0], org.children["a"], worries="withdrawn")
-    r.edit(writer, m.CaseDiscussion, gone, tombstone=True)
-    with writer.db.transaction() as s:
-        note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
-                               recorded_at=datetime.now(timezone.utc), trigger="plan_review",
-                               decision="step down", rationale="progress made", state="draft")
-        s.add(note)
-        s.flush()
-        s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"], child_id=org.children["a"],
-                           description="tell the family", due_on=datetime(2026, 12, 1).date()))
-        s.add(m.Addendum(record_kind="oversight_note", record_id=note.id, author_id=org.ids["tm_a"],
-                         created_at=datetime.now(timezone.utc), body="a later thought", state="draft"))
+    sids, gone = r.write_share(writer, org, sessions=3, discussions=3, addendum=True)
     writer.client.sync()
     # sharing re-stamps the parts before their record: they reach other laptops first
     r.edit(writer, m.SupervisionSession, sids[1], state="shared")
