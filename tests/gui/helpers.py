@@ -31,3 +31,12 @@ def click(qtbot, window, button) -> None:
 def focused_name() -> str:
     widget = QApplication.focusWidget()
     return widget.objectName() if widget is not None else ""
+
+
+def search_for(qtbot, window, words: str):
+    """The search page, after searching for ``words`` and the results arriving."""
+    page = window.show_page("search")
+    page.form.searchEdit.setText(words)
+    page.run_search()
+    settle(qtbot, window)
+    return page

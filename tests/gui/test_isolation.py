@@ -7,6 +7,7 @@ import pytest
 
 from supervision_app.store import supervision_records as sr
 from tests.gui.conftest import settle
+from tests.gui.helpers import search_for
 from tests.gui.sample_team import session_time
 
 SECRET_WORDS = ("zebra", "giraffe", "okapi", "pangolin", "narwhal", "Casey", "placement")
@@ -63,10 +64,7 @@ def test_colleague_reaches_nothing_of_bens(qtbot, open_window, team, bens_record
 
 def test_ben_sees_his_own_but_not_wellbeing_of_others(qtbot, open_window, team, bens_record):
     window = open_window(team.worker_id)
-    search = window.show_page("search")
-    search.form.searchEdit.setText("zebra")
-    search.run_search()
-    settle(qtbot, window)
+    search = search_for(qtbot, window, "zebra")
     # his own wellbeing matches; the manager's draft oversight note does not
     assert [(h.kind, h.section) for h in search.model.rows] == [("supervision", "wellbeing")]
     search.form.resultsTable.setCurrentIndex(search.model.index(0, 0))

@@ -2,7 +2,7 @@
 sized from font metrics, snippets drawn by a text layout, pages built on first use."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,6 +13,7 @@ from supervision_app.gui.models import split_highlights
 from supervision_app.store import queries
 from supervision_app.store import supervision_records as sr
 from tests.gui.conftest import settle
+from tests.gui.helpers import search_for
 from tests.gui.sample_team import session_time
 
 S, E = queries.HIGHLIGHT_START, queries.HIGHLIGHT_END
@@ -43,10 +44,7 @@ def test_split_highlights_marks_only_what_the_markers_enclose():
 
 def test_search_snippets_read_plainly_and_paint(qtbot, open_window, team, bens_history):
     window = open_window(team.manager_id)
-    page = window.show_page("search")
-    page.form.searchEdit.setText("quokka")
-    page.run_search()
-    settle(qtbot, window)
+    page = search_for(qtbot, window, "quokka")
     assert page.model.rowCount() >= 1
     index = page.model.index(0, 3)
     shown = page.model.data(index, Qt.ItemDataRole.DisplayRole)
@@ -229,10 +227,7 @@ def test_team_sorts_and_filters_and_the_selection_follows_its_row(qtbot, open_wi
 
 def test_search_results_sort_by_a_header_click(qtbot, open_window, team, bens_history):
     window = open_window(team.manager_id)
-    page = window.show_page("search")
-    page.form.searchEdit.setText("wombat")
-    page.run_search()
-    settle(qtbot, window)
+    page = search_for(qtbot, window, "wombat")
     newest_first = [h.when for h in page.model.rows]
     assert len(newest_first) >= 2 and newest_first == sorted(newest_first, reverse=True)
     page.form.resultsTable.sortByColumn(2, Qt.SortOrder.AscendingOrder)
