@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -32,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.time_rules import format_date, format_london
-from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
+from ..domain.time_rules import format_london
+from .accessibility import ensure_accessible_names, style_headings
 from .models import Column, RowsModel
 from .tasks import user_message
 

@@ -56,7 +56,7 @@ from .forms import embed_dialog_form
 
 if TYPE_CHECKING:
     from ..store.database import Database
-    from ..sync.client import Conflict, SyncClient, SyncProgress, SyncReport, SyncStatus
+    from ..sync.client import Conflict, SyncClient, SyncProgress, SyncStatus
 
 DEFAULT_INTERVAL_MS = 2 * 60 * 1000
 SERVER_URL_KEY = "server_url"

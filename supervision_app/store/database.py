@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import sqlcipher3
-from sqlalchemy import URL, create_engine, event, text
+from sqlalchemy import URL, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker

@@ -56,7 +56,6 @@ from ..security.audit_chain import GENESIS_HASH, entry_hash
 from ..security.secret_store import SecretStore
 from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush hook)
 from ..store.database import Database
-from ..store.models import Base
 from . import protocol as p
 from . import search_index
 

@@ -4,7 +4,7 @@ processes on one PostgreSQL serve the same laptops."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
