@@ -256,7 +256,7 @@ _DISAGREEMENT = (
 _REVIEW_NOTES = {
     "open": ("Carried forward; in progress.", "Not yet done; new date agreed.",
              "Partly complete; awaiting a reply from the {agency}."),
-    "done": ("Completed.", "Done; recorded on the case file.", "Completed and shared with the family."),
+    "done": ("Completed.", "Recorded on the case file.", "Completed and shared with the family."),
     "no_longer_needed": ("No longer needed following the change of plan.",
                          "Superseded by the decision at the {meeting}."),
 }
