@@ -186,6 +186,18 @@ class RowsModel(QAbstractTableModel):
         return value
 
 
+def keep_colours_when_selected(option: QStyleOptionViewItem, background: QColor | None,
+                               foreground: QColor | None) -> None:
+    """A selected cell keeps the colour that carries its meaning: the first row of the team
+    page is selected from the start and is, sorted by urgency, the overdue one, which must
+    not lose its red to the selection blue. A coloured cell takes a deeper shade of its own
+    colour (the rest of the row shows the selection), and alert text stays in its colour."""
+    if background is not None:
+        option.palette.setColor(QPalette.ColorRole.Highlight, background.darker(112))
+    if foreground is not None:
+        option.palette.setColor(QPalette.ColorRole.HighlightedText, foreground)
+
+
 class CellDelegate(QStyledItemDelegate):
     """Draws a :class:`RowsModel` table's cells as ``QStyledItemDelegate`` does, but fills
     the style option from the model's cached cell in one call, where the base class asks
@@ -222,6 +234,8 @@ class CellDelegate(QStyledItemDelegate):
         background = cell.get(_BACKGROUND)
         if background is not None:
             option.backgroundBrush = QBrush(background)
+        if option.state & QStyle.StateFlag.State_Selected:
+            keep_colours_when_selected(option, background, foreground)
         option.styleObject = None  # as the base class: no style animations inside item views
 
 

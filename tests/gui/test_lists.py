@@ -164,11 +164,29 @@ def test_only_the_latest_history_asked_for_is_shown(qtbot, open_window, team, be
     assert all(r.supervisee_id == team.other_worker_id for r in page.model.rows)
 
 
+class _StandardKeepingColours:
+    """QStyledItemDelegate, reading every role from the model one at a time, with the one
+    rule the app adds: a selected cell keeps the colour that carries its meaning."""
+
+    def __new__(cls, parent):
+        from PySide6.QtWidgets import QStyle, QStyledItemDelegate
+
+        from supervision_app.gui.models import keep_colours_when_selected
+
+        class Standard(QStyledItemDelegate):
+            def initStyleOption(self, option, index):  # noqa: N802
+                super().initStyleOption(option, index)
+                if option.state & QStyle.StateFlag.State_Selected:
+                    background = index.data(Qt.ItemDataRole.BackgroundRole)
+                    foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+                    keep_colours_when_selected(option, background, foreground)
+
+        return Standard(parent)
+
+
 def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_window, team, bens_history):
     """The fast cell delegate must draw what QStyledItemDelegate draws from the model's
     roles: same text, bold, alignment, colours, selection, pixel for pixel."""
-    from PySide6.QtWidgets import QStyledItemDelegate
-
     from supervision_app.gui.models import CellDelegate
 
     window = open_window(team.manager_id)
@@ -182,7 +200,7 @@ def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_wind
         fast = table.itemDelegate()
         assert isinstance(fast, CellDelegate)
         drawn_fast = table.viewport().grab().toImage()
-        table.setItemDelegate(QStyledItemDelegate(table))
+        table.setItemDelegate(_StandardKeepingColours(table))
         drawn_standard = table.viewport().grab().toImage()
         table.setItemDelegate(fast)
         assert drawn_fast == drawn_standard, table.objectName()
@@ -232,3 +250,54 @@ def test_search_results_sort_by_a_header_click(qtbot, open_window, team, bens_hi
     assert len(newest_first) >= 2 and newest_first == sorted(newest_first, reverse=True)
     page.form.resultsTable.sortByColumn(2, Qt.SortOrder.AscendingOrder)
     assert [h.when for h in page.model.rows] == sorted(newest_first)
+
+
+def test_the_selected_overdue_worker_stays_red(qtbot, open_window, team):
+    """The team page selects its first row, the most urgent: its status keeps a shade of
+    the overdue colour and its alert figures their colour, not the selection's."""
+    from PySide6.QtGui import QColor
+
+    from supervision_app.domain.vocabulary import SupervisionStatus
+    from supervision_app.gui.pages import STATUS_COLOURS
+
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    table = page.form.workerTable
+    overdue = next(r for r, row in enumerate(page.model.rows) if row.status == SupervisionStatus.OVERDUE)
+    table.selectRow(page.proxy.mapFromSource(page.model.index(overdue, 0)).row())
+    status_column = next(c for c, col in enumerate(page.model.columns) if col.title == "Supervision")
+    cell = table.visualRect(page.proxy.mapFromSource(page.model.index(overdue, status_column)))
+    image = table.viewport().grab().toImage()
+    drawn = image.pixelColor(cell.right() - 3, cell.center().y())
+    assert drawn.name() == STATUS_COLOURS[SupervisionStatus.OVERDUE].darker(112).name()
+    assert drawn != QColor("#cfe0f7")  # the selection colour of app.qss
+
+
+def test_a_selected_figure_in_the_alert_colour_keeps_it(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    from supervision_app.gui.models import CellDelegate, Column, RowsModel
+    from supervision_app.gui.pages import ALERT
+
+    model = RowsModel([Column("Worker", lambda r: r[0]),
+                       Column("Overdue", lambda r: r[1], foreground=lambda r: ALERT if r[1] else None)])
+    model.set_rows([("Ann", 0), ("Bo", 3)])
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setStyleSheet("QTableView { selection-background-color: #cfe0f7; selection-color: #111111; }")
+    view.setModel(model)
+    view.setItemDelegate(CellDelegate(model, None, view))
+    view.resize(400, 200)
+    view.show()
+    view.selectRow(1)
+    qtbot.waitExposed(view)
+
+    def red_pixels(row: int) -> int:
+        cell = view.visualRect(model.index(row, 1))
+        image = view.viewport().grab().toImage()
+        return sum(1 for x in range(cell.left(), cell.right()) for y in range(cell.top(), cell.bottom())
+                   if (lambda p: p.red() - p.green() > 60 and p.red() - p.blue() > 60)(image.pixelColor(x, y)))
+
+    assert red_pixels(1) > 0  # "3", selected, still drawn in the alert colour
+    view.selectRow(0)
+    assert red_pixels(1) > 0  # and, of course, when not selected
