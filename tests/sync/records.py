@@ -21,6 +21,16 @@ def new_session(laptop, *, supervisor: str, supervisee: str, team: str, **fields
         return row.id
 
 
+def new_note(laptop, *, child: str, author: str, decision: str, rationale: str) -> str:
+    """A draft management-oversight note on ``child``; its id."""
+    with laptop.db.transaction() as s:
+        row = m.OversightNote(child_id=child, author_id=author, recorded_at=datetime.now(timezone.utc),
+                              trigger="plan_review", decision=decision, rationale=rationale, state="draft")
+        s.add(row)
+        s.flush()
+        return row.id
+
+
 def edit(laptop, model, row_id: str, **fields) -> None:
     with laptop.db.transaction() as s:
         row = s.get(model, row_id)
@@ -64,16 +74,13 @@ def write_share(laptop, org, *, sessions: int, discussions: int,
         sids.append(sid)
     gone = add_discussion(laptop, sids[0], org.children["a"], worries="withdrawn")
     edit(laptop, m.CaseDiscussion, gone, tombstone=True)
+    note_id = new_note(laptop, child=org.children["a"], author=org.ids["tm_a"],
+                       decision="step down", rationale="progress made")
     with laptop.db.transaction() as s:
-        note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
-                               recorded_at=datetime.now(timezone.utc), trigger="plan_review",
-                               decision="step down", rationale="progress made", state="draft")
-        s.add(note)
-        s.flush()
-        s.add(m.ActionItem(oversight_note_id=note.id, owner_id=org.ids["sw_a1"], child_id=org.children["a"],
+        s.add(m.ActionItem(oversight_note_id=note_id, owner_id=org.ids["sw_a1"], child_id=org.children["a"],
                            description="tell the family", due_on=date(2026, 12, 1)))
         if addendum:
-            s.add(m.Addendum(record_kind="oversight_note", record_id=note.id, author_id=org.ids["tm_a"],
+            s.add(m.Addendum(record_kind="oversight_note", record_id=note_id, author_id=org.ids["tm_a"],
                              created_at=datetime.now(timezone.utc), body="a later thought", state="draft"))
     return sids, gone
 

@@ -119,13 +119,8 @@ def test_a_certificate_revoked_on_the_server_stops_signing_at_the_next_sync(depl
     assert _outcome(deployment, signature_id)[0] == "applied"
 
     # and real signing works here (PDF and all)
-    with laptop.db.transaction() as s:
-        note = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
-                               recorded_at=datetime.now(timezone.utc), trigger="plan_review",
-                               decision="keep the plan", rationale="it is working", state="draft")
-        s.add(note)
-        s.flush()
-        note_id = note.id
+    note_id = r.new_note(laptop, child=org.children["a"], author=org.ids["tm_a"],
+                         decision="keep the plan", rationale="it is working")
     sign_oversight_note(laptop.db, store, note_id=note_id, signer_id=org.ids["tm_a"])
 
     completed = _cli(deployment, "revoke-certificate", "tm_a")
@@ -135,13 +130,8 @@ def test_a_certificate_revoked_on_the_server_stops_signing_at_the_next_sync(depl
 
     with pytest.raises(CredentialsUnavailable, match="revoked"):
         store.credentials_for(org.ids["tm_a"]).check_usable(datetime.now(timezone.utc))
-    with laptop.db.transaction() as s:
-        other = m.OversightNote(child_id=org.children["a"], author_id=org.ids["tm_a"],
-                                recorded_at=datetime.now(timezone.utc), trigger="plan_review",
-                                decision="close", rationale="done", state="draft")
-        s.add(other)
-        s.flush()
-        other_id = other.id
+    other_id = r.new_note(laptop, child=org.children["a"], author=org.ids["tm_a"],
+                          decision="close", rationale="done")
     with pytest.raises(CredentialsUnavailable, match="revoked"):
         sign_oversight_note(laptop.db, store, note_id=other_id, signer_id=org.ids["tm_a"])
 
