@@ -6,7 +6,7 @@ Side by side in one run:
     process (target <= 2x), to two marks: the window on screen (the shell, before the
     database has opened in the background) and the team page painted with its data;
 (b) opening a worker's history, from the request to the rows on screen: target <= 50 ms;
-(c) search through the GUI path (permission-filtered ``queries.search``), from the request
+(c) search through the GUI path (permission-filtered ``search_queries.search``), from the request
     to results on screen, p95 over varied queries: target <= 30 ms;
 (d) resident memory of the client after all that: target <= 300 MB.
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 from ..domain.supervision_policy import SupervisionPolicy
 from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
-from ..store import queries
+from ..store import queries, search_queries
 from ..store import supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
@@ -545,8 +545,8 @@ SEARCH_COLUMNS = [
     Column("Section", lambda h: h.section_label),
     Column("Date", lambda h: h.when),
     Column("Match", lambda h: h.snippet,  # the markers are for the delegate, not for reading
-           accessible=lambda h: split_highlights(h.snippet, queries.HIGHLIGHT_START,
-                                                 queries.HIGHLIGHT_END)[0]),
+           accessible=lambda h: split_highlights(h.snippet, search_queries.HIGHLIGHT_START,
+                                                 search_queries.HIGHLIGHT_END)[0]),
 ]
 
 
@@ -559,7 +559,7 @@ class SearchPage(Page):
         self.model = RowsModel(SEARCH_COLUMNS, self)
         setup_table(f.resultsTable, self.model, stretch=3)
         f.resultsTable.setItemDelegateForColumn(3, HighlightDelegate(
-            self.model, queries.HIGHLIGHT_START, queries.HIGHLIGHT_END, self))
+            self.model, search_queries.HIGHLIGHT_START, search_queries.HIGHLIGHT_END, self))
         f.resultsTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -594,7 +594,7 @@ class SearchPage(Page):
                 f"{len(hits)} result{'s' if len(hits) != 1 else ''}" + (" (showing the best 50)" if len(hits) >= 50 else ""))
             self.loaded.emit()
 
-        self.ctx.tasks.read(lambda s: queries.search(s, actor, text), show, self.failed)
+        self.ctx.tasks.read(lambda s: search_queries.search(s, actor, text), show, self.failed)
 
     def open_result(self) -> None:
         hit = current_row(self.form.resultsTable)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Collection
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import driver_sql
 from .models import ActionItem, CaseDiscussion, Child, SupervisionSession
 
 # ----------------------------------------------------------------------------- history
@@ -248,10 +249,6 @@ _PRIVATE_FOR_VIEWER = """(k.section <> 'wellbeing' OR (k.team_id IN :team_ids AN
          AND (p.supervisor_id = :viewer OR (p.supervisee_id = :viewer AND p.state <> 'draft')))))"""
 SEARCH_SQL = _SEARCH_TEMPLATE.format(private=_NO_PRIVATE)
 SEARCH_SQL_FOR_VIEWER = _SEARCH_TEMPLATE.format(private=_PRIVATE_FOR_VIEWER)
-_STATEMENTS = {
-    viewer: text(sql).bindparams(bindparam("team_ids", expanding=True))
-    for viewer, sql in ((False, SEARCH_SQL), (True, SEARCH_SQL_FOR_VIEWER))
-}
 
 
 def search_records(
@@ -272,9 +269,12 @@ def search_records(
     if query is None or not teams:
         return []
     limit = max(1, min(int(limit), MAX_LIMIT))
-    params = {"query": query, "team_ids": teams, "limit": limit,
-              "mark_start": MARK_START, "mark_end": MARK_END}
+    # run on the driver (see driver_sql): this runs on every pause in typing
+    params = {"query": query, "limit": limit, "mark_start": MARK_START, "mark_end": MARK_END}
+    params.update((f"team{i}", team) for i, team in enumerate(teams))
     if viewer_id:
         params["viewer"] = viewer_id
-    rows = session.execute(_STATEMENTS[bool(viewer_id)], params).all()
-    return [SearchHit(r.kind, r.record_id, r.section, r.snip, r.session_id) for r in rows]
+    sql = (SEARCH_SQL_FOR_VIEWER if viewer_id else SEARCH_SQL).replace(
+        ":team_ids", "(" + ",".join(f":team{i}" for i in range(len(teams))) + ")")
+    rows = driver_sql.cursor(session).execute(sql, params)
+    return [SearchHit(*row) for row in rows]

@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from sqlalchemy import and_, bindparam, exists, func, or_, select, text
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import (
-    ActionItemTarget,
     Actor,
     ChildTarget,
     Operation,
     OversightTarget,
-    SupervisionTarget,
     TeamTarget,
     decide,
 )
@@ -38,7 +36,6 @@ from ..domain.vocabulary import (
     SupervisionStatus,
 )
 from .audit_log import record_event
-from .history_queries import MARK_END, MARK_START, search_records
 from .models import (
     ActionItem,
     Addendum,
@@ -52,7 +49,6 @@ from .models import (
     SupervisionSession,
     Team,
 )
-from .types import UTCDateTime
 from .supervision_records import (
     NotAllowed,
     NotFound,
@@ -65,10 +61,10 @@ from .supervision_records import (
 __all__ = [
     "StaffEntry", "WorkerRow", "SessionRow", "ActionRow", "ChildRow", "ChronologyEntry",
     "ChildDetail", "ReviewDetail", "ActionDetail", "DiscussionDetail", "SessionDetail",
-    "NoteDetail", "SearchResult", "TeamPolicyRow", "ResolutionRow",
+    "NoteDetail", "TeamPolicyRow", "ResolutionRow",
     "directory", "load_actor", "team_overview", "worker_history", "my_records", "my_actions",
     "my_children", "children_allocated_to", "find_children", "child_chronology", "flagged_disagreements",
-    "session_detail", "oversight_note_detail", "search", "team_policies", "team_policy",
+    "session_detail", "oversight_note_detail", "team_policies", "team_policy",
 ]
 
 _OPEN = ActionStatus.OPEN.value
@@ -805,234 +801,6 @@ def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteD
         signatures=tuple(_signatures(session, RecordKind.OVERSIGHT_NOTE.value, note.id)),
         addenda=tuple(addenda_of(session, actor, RecordKind.OVERSIGHT_NOTE.value, note.id)),
         can_add_addendum=decide(actor, Operation.ADD_ADDENDUM, target).allowed)
-
-
-# --------------------------------------------------------------------------- search
-
-SECTION_LABELS = {
-    "wellbeing": "Wellbeing and support", "workload_notes": "Workload",
-    "learning": "Learning and development", "asye_progress": "ASYE progress",
-    "supervisee_comments": "Supervisee's comments", "disagreement": "Disagreement",
-    "current_position": "Current position", "worries": "What are we worried about",
-    "working_well": "What is working well", "needs_to_happen": "What needs to happen",
-    "decision": "Decision", "rationale": "Rationale", "body": "Addendum",
-    "description": "Action",
-}
-HIGHLIGHT_START = MARK_START
-HIGHLIGHT_END = MARK_END
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    kind: str
-    record_id: str
-    section: str
-    snippet: str  # plain text; matches between HIGHLIGHT_START and HIGHLIGHT_END
-    title: str
-    when: datetime | None
-    session_id: str | None = None
-    oversight_note_id: str | None = None
-    child_id: str | None = None
-
-    @property
-    def section_label(self) -> str:
-        return SECTION_LABELS.get(self.section, self.section)
-
-
-def _search_scope(session: Session, actor: Actor) -> list[str]:
-    """Teams whose index rows can hold something for the actor: the teams they manage and
-    their own (their own records and children); every hit is still checked one by one."""
-    if actor.sees_all_teams:
-        return list(session.scalars(select(Team.id)))
-    own = session.scalar(select(Staff.team_id).where(Staff.id == actor.staff_id))
-    return sorted(actor.managed_team_ids | ({own} if own else set()))
-
-
-def _ids_statement(sql: str, **types):
-    return (text(sql).bindparams(bindparam("ids", expanding=True))
-            .columns(**{name: type_ for name, type_ in types.items()}) if types else
-            text(sql).bindparams(bindparam("ids", expanding=True)))
-
-
-# What ``decide`` needs about the records behind search hits, a batch at a time (plain SQL
-# compiled once: at ~200 hits a search would otherwise spend most of its time building
-# ORM statements).
-_DISCUSSIONS_SQL = _ids_statement(
-    "SELECT id, session_id, child_id, tombstone FROM case_discussion WHERE id IN :ids")
-_ACTIONS_SQL = _ids_statement(
-    "SELECT id, session_id, oversight_note_id, owner_id, tombstone FROM action_item WHERE id IN :ids")
-_ADDENDA_SQL = _ids_statement(
-    "SELECT id, record_kind, record_id, author_id, state, tombstone FROM addendum WHERE id IN :ids")
-_SESSIONS_SQL = _ids_statement(
-    "SELECT s.id, s.supervisee_id, s.supervisor_id, s.team_id, s.state, s.held_at, s.tombstone,"
-    " p.display_name AS supervisee_name FROM supervision_session s"
-    " JOIN staff p ON p.id = s.supervisee_id WHERE s.id IN :ids", held_at=UTCDateTime())
-_NOTES_SQL = _ids_statement(
-    "SELECT id, child_id, author_id, state, recorded_at, tombstone FROM oversight_note"
-    " WHERE id IN :ids", recorded_at=UTCDateTime())
-_CHILDREN_SQL = _ids_statement(
-    "SELECT c.id, c.name, c.case_id, c.allocated_worker_id, w.team_id FROM child c"
-    " LEFT JOIN staff w ON w.id = c.allocated_worker_id WHERE c.id IN :ids")
-
-
-def _by_id(session: Session, statement, ids) -> dict:
-    ids = sorted({i for i in ids if i})
-    if not ids:
-        return {}
-    return {row.id: row for row in session.execute(statement, {"ids": ids})}
-
-
-def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
-    """Full-text search over every record the actor may see, newest first (the index is
-    read through ``history_queries.search_records``, which makes any typed text a safe
-    query). Each hit is then checked against the permission rules; wellbeing text only
-    matches for the pair; an addendum still in draft only for its author.
-
-    What ``decide`` needs for every hit (sessions, discussions, actions, notes, addenda,
-    children and their workers' teams, names) is loaded in a few batched queries, not
-    looked up hit by hit. The index is first asked for a few more hits than are shown;
-    only if the permission check leaves too few is it asked again for more."""
-    scope = _search_scope(session, actor)
-    asked = limit + limit // 5
-    while True:
-        candidates = search_records(session, text_, team_ids=scope, limit=asked,
-                                    viewer_id=actor.staff_id)
-        out = _visible_hits(session, actor, candidates, limit)
-        if len(out) >= limit or len(candidates) < asked or asked >= limit * 8:
-            return out
-        asked *= 4
-
-
-def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> list[SearchResult]:
-    if not candidates:
-        return []
-    ids: dict[str, set[str]] = {}
-    for hit in candidates:
-        ids.setdefault(hit.kind, set()).add(hit.record_id)
-    discussions = _by_id(session, _DISCUSSIONS_SQL, ids.get("case_discussion", ()))
-    actions = _by_id(session, _ACTIONS_SQL, ids.get("action", ()))
-    addenda = _by_id(session, _ADDENDA_SQL, ids.get("addendum", ()))
-    session_ids = set(ids.get("supervision", ()))
-    session_ids |= {d.session_id for d in discussions.values()}
-    session_ids |= {a.session_id for a in actions.values() if a.session_id}
-    session_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.SUPERVISION.value}
-    note_ids = set(ids.get("oversight_note", ()))
-    note_ids |= {a.oversight_note_id for a in actions.values() if a.oversight_note_id}
-    note_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.OVERSIGHT_NOTE.value}
-    sessions = _by_id(session, _SESSIONS_SQL, session_ids)
-    notes = _by_id(session, _NOTES_SQL, note_ids)
-    child_ids = {d.child_id for d in discussions.values()} | {n.child_id for n in notes.values()}
-    children = _by_id(session, _CHILDREN_SQL, child_ids)
-    names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
-
-    session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
-                                            supervisee_team_id=r.team_id, state=RecordState(r.state))
-                       for k, r in sessions.items() if not r.tombstone}
-    child_targets = {k: ChildTarget(k, r.allocated_worker_id, r.team_id) for k, r in children.items()}
-    note_targets = {k: OversightTarget(author_id=r.author_id, child=child_targets[r.child_id],
-                                       state=RecordState(r.state))
-                    for k, r in notes.items() if not r.tombstone and r.child_id in child_targets}
-    memo: dict[tuple, bool] = {}
-
-    def may(op: Operation, kind: str, key: str, target) -> bool:
-        if (op, kind, key) not in memo:
-            memo[(op, kind, key)] = decide(actor, op, target).allowed
-        return memo[(op, kind, key)]
-
-    def sees_session(session_id: str) -> bool:
-        return may(Operation.VIEW, "s", session_id, session_targets[session_id])
-
-    def child_label(child_id: str) -> str:
-        c = children[child_id]
-        return f"{c.name} ({c.case_id})"
-
-    out: list[SearchResult] = []
-    for hit in candidates:
-        kind, record_id, section, snippet = hit.kind, hit.record_id, hit.section, hit.snippet
-        result = None
-        if kind == "supervision":
-            target = session_targets.get(record_id)
-            if target is None or not sees_session(record_id):
-                continue
-            if section == "wellbeing" and not may(Operation.VIEW_PRIVATE, "s", record_id, target):
-                continue
-            result = SearchResult(kind, record_id, section, snippet,
-                                  f"Supervision of {names.get(target.supervisee_id, '')}",
-                                  sessions[record_id].held_at, session_id=record_id)
-        elif kind == "case_discussion":
-            disc = discussions.get(record_id)
-            if disc is None or disc.tombstone or disc.session_id not in session_targets:
-                continue
-            parent = session_targets[disc.session_id]
-            own = sees_session(disc.session_id)
-            child_view = may(Operation.VIEW, "c", disc.child_id, child_targets[disc.child_id])
-            if own or (child_view and parent.state != RecordState.DRAFT):
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"{child_label(disc.child_id)}: case discussion",
-                                      sessions[disc.session_id].held_at,
-                                      session_id=disc.session_id if own else None,
-                                      child_id=disc.child_id)
-        elif kind == "oversight_note":
-            target = note_targets.get(record_id)
-            if target is not None and may(Operation.VIEW, "n", record_id, target):
-                note = notes[record_id]
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"{child_label(note.child_id)}: oversight note",
-                                      note.recorded_at, oversight_note_id=record_id,
-                                      child_id=note.child_id)
-        elif kind == "action":
-            action = actions.get(record_id)
-            if action is None or action.tombstone:
-                continue
-            if action.session_id is not None:
-                parent = session_targets.get(action.session_id)
-                if parent is None:
-                    continue
-                if decide(actor, Operation.VIEW, ActionItemTarget(action.owner_id, parent)):
-                    result = SearchResult(
-                        kind, record_id, section, snippet,
-                        f"Action from supervision of {names.get(parent.supervisee_id, '')}",
-                        sessions[action.session_id].held_at,
-                        session_id=action.session_id if sees_session(action.session_id) else None)
-            else:
-                parent = note_targets.get(action.oversight_note_id)
-                if parent is not None and decide(actor, Operation.VIEW,
-                                                 ActionItemTarget(action.owner_id, parent)):
-                    note = notes[action.oversight_note_id]
-                    result = SearchResult(kind, record_id, section, snippet,
-                                          "Action from an oversight note", note.recorded_at,
-                                          oversight_note_id=action.oversight_note_id,
-                                          child_id=note.child_id)
-        elif kind == "addendum":
-            addendum = addenda.get(record_id)
-            if addendum is None or addendum.tombstone:
-                continue
-            if addendum.state != RecordState.LOCKED.value and addendum.author_id != actor.staff_id:
-                continue  # someone else's draft
-            state = " (draft)" if addendum.state != RecordState.LOCKED.value else ""
-            if addendum.record_kind == RecordKind.SUPERVISION.value:
-                parent = session_targets.get(addendum.record_id)
-                if parent is None or not sees_session(addendum.record_id):
-                    continue
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"Addendum{state} to supervision of "
-                                      f"{names.get(parent.supervisee_id, '')}",
-                                      sessions[addendum.record_id].held_at,
-                                      session_id=addendum.record_id)
-            else:
-                parent = note_targets.get(addendum.record_id)
-                if parent is None or not may(Operation.VIEW, "n", addendum.record_id, parent):
-                    continue
-                note = notes[addendum.record_id]
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"Addendum{state} to oversight note on {child_label(note.child_id)}",
-                                      note.recorded_at, oversight_note_id=addendum.record_id,
-                                      child_id=note.child_id)
-        if result is not None:
-            out.append(result)
-            if len(out) >= limit:
-                break
-    return out
 
 
 # --------------------------------------------------------------------------- settings

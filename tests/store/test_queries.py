@@ -10,6 +10,7 @@ from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import AuditEntry, DisagreementResolution, SupervisionSession
 from supervision_app.store import queries as q
+from supervision_app.store import search_queries
 from supervision_app.store import supervision_records as sr
 from tests.gui.sample_team import build_sample_team, session_time
 
@@ -136,21 +137,21 @@ def test_child_chronology_newest_first(database, team, shared_record):
 @pytest.mark.parametrize("hostile", ['"', "AND OR NOT", "*", "zebra)", "NEAR(", "'; DROP", ""])
 def test_search_survives_hostile_input(database, team, shared_record, hostile):
     with database.reading() as s:
-        assert isinstance(q.search(s, actor(database, team.manager_id), hostile), list)
+        assert isinstance(search_queries.search(s, actor(database, team.manager_id), hostile), list)
 
 
 def test_search_respects_permissions(database, team, shared_record):
     manager, worker = actor(database, team.manager_id), actor(database, team.worker_id)
     colleague, sm = actor(database, team.other_worker_id), actor(database, team.service_manager_id)
     with database.reading() as s:
-        assert [h.section for h in q.search(s, manager, "zebra")] == ["wellbeing"]
-        hit = q.search(s, worker, "okap")[0]  # prefix while typing
+        assert [h.section for h in search_queries.search(s, manager, "zebra")] == ["wellbeing"]
+        hit = search_queries.search(s, worker, "okap")[0]  # prefix while typing
         assert hit.section == "rationale" and hit.session_id == shared_record
-        assert q.HIGHLIGHT_START + "okapi" in hit.snippet.lower()
-        assert q.search(s, sm, "zebra") == []  # wellbeing is private
-        assert q.search(s, sm, "giraffe")
+        assert search_queries.HIGHLIGHT_START + "okapi" in hit.snippet.lower()
+        assert search_queries.search(s, sm, "zebra") == []  # wellbeing is private
+        assert search_queries.search(s, sm, "giraffe")
         for word in ("zebra", "giraffe", "okapi", "placement", "consulted"):
-            assert q.search(s, colleague, word) == []
+            assert search_queries.search(s, colleague, word) == []
 
 
 def test_team_policies(database, team):

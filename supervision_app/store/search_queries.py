@@ -1,0 +1,240 @@
+"""Full-text search as the desktop client shows it: the index's hits
+(``history_queries.search_records``), each checked against ``domain.permissions``, with a
+title and a date to show. No Qt.
+
+Search runs on every pause in typing, so its reads go through :mod:`.driver_sql`, not
+SQLAlchemy statements.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..domain.lifecycle import RecordKind
+from ..domain.permissions import (
+    ActionItemTarget,
+    Actor,
+    ChildTarget,
+    Operation,
+    OversightTarget,
+    SupervisionTarget,
+    decide,
+)
+from ..domain.vocabulary import RecordState
+from .driver_sql import Lookup, cursor, utc
+from .history_queries import MARK_END, MARK_START, search_records
+
+SECTION_LABELS = {
+    "wellbeing": "Wellbeing and support", "workload_notes": "Workload",
+    "learning": "Learning and development", "asye_progress": "ASYE progress",
+    "supervisee_comments": "Supervisee's comments", "disagreement": "Disagreement",
+    "current_position": "Current position", "worries": "What are we worried about",
+    "working_well": "What is working well", "needs_to_happen": "What needs to happen",
+    "decision": "Decision", "rationale": "Rationale", "body": "Addendum",
+    "description": "Action",
+}
+HIGHLIGHT_START = MARK_START
+HIGHLIGHT_END = MARK_END
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
+    record_id: str
+    section: str
+    snippet: str  # plain text; matches between HIGHLIGHT_START and HIGHLIGHT_END
+    title: str
+    when: datetime | None
+    session_id: str | None = None
+    oversight_note_id: str | None = None
+    child_id: str | None = None
+
+    @property
+    def section_label(self) -> str:
+        return SECTION_LABELS.get(self.section, self.section)
+
+
+def _search_scope(session: Session, actor: Actor) -> list[str]:
+    """Teams whose index rows can hold something for the actor: the teams they manage and
+    their own (their own records and children); every hit is still checked one by one."""
+    cur = cursor(session)
+    if actor.sees_all_teams:
+        return [team_id for (team_id,) in cur.execute("SELECT id FROM team")]
+    row = cur.execute("SELECT team_id FROM staff WHERE id = ?", (actor.staff_id,)).fetchone()
+    own = row[0] if row else None
+    return sorted(actor.managed_team_ids | ({own} if own else set()))
+
+
+# What ``decide`` needs about the records behind search hits, a batch at a time.
+_DISCUSSIONS = Lookup("SELECT id, session_id, child_id, tombstone FROM case_discussion WHERE id IN ({ids})",
+                      "id session_id child_id tombstone")
+_ACTIONS = Lookup("SELECT id, session_id, oversight_note_id, owner_id, tombstone FROM action_item "
+                  "WHERE id IN ({ids})", "id session_id oversight_note_id owner_id tombstone")
+_ADDENDA = Lookup("SELECT id, record_kind, record_id, author_id, state, tombstone FROM addendum "
+                  "WHERE id IN ({ids})", "id record_kind record_id author_id state tombstone")
+_SESSIONS = Lookup(
+    "SELECT s.id, s.supervisee_id, s.supervisor_id, s.team_id, s.state, s.held_at, s.tombstone, "
+    "p.display_name FROM supervision_session s JOIN staff p ON p.id = s.supervisee_id "
+    "WHERE s.id IN ({ids})",
+    "id supervisee_id supervisor_id team_id state held_at tombstone supervisee_name", {"held_at": utc})
+_NOTES = Lookup("SELECT id, child_id, author_id, state, recorded_at, tombstone FROM oversight_note "
+                "WHERE id IN ({ids})", "id child_id author_id state recorded_at tombstone",
+                {"recorded_at": utc})
+_CHILDREN = Lookup("SELECT c.id, c.name, c.case_id, c.allocated_worker_id, w.team_id FROM child c "
+                   "LEFT JOIN staff w ON w.id = c.allocated_worker_id WHERE c.id IN ({ids})",
+                   "id name case_id allocated_worker_id team_id")
+
+
+def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
+    """Full-text search over every record the actor may see, newest first (the index is
+    read through ``history_queries.search_records``, which makes any typed text a safe
+    query). Each hit is then checked against the permission rules; wellbeing text only
+    matches for the pair; an addendum still in draft only for its author.
+
+    What ``decide`` needs for every hit (sessions, discussions, actions, notes, addenda,
+    children and their workers' teams, names) is loaded in a few batched queries, not
+    looked up hit by hit. The index is first asked for a few more hits than are shown;
+    only if the permission check leaves too few is it asked again for more."""
+    scope = _search_scope(session, actor)
+    asked = limit + limit // 5
+    while True:
+        candidates = search_records(session, text_, team_ids=scope, limit=asked,
+                                    viewer_id=actor.staff_id)
+        out = _visible_hits(session, actor, candidates, limit)
+        if len(out) >= limit or len(candidates) < asked or asked >= limit * 8:
+            return out
+        asked *= 4
+
+
+def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> list[SearchResult]:
+    if not candidates:
+        return []
+    ids: dict[str, set[str]] = {}
+    for hit in candidates:
+        ids.setdefault(hit.kind, set()).add(hit.record_id)
+    discussions = _DISCUSSIONS(session, ids.get("case_discussion", ()))
+    actions = _ACTIONS(session, ids.get("action", ()))
+    addenda = _ADDENDA(session, ids.get("addendum", ()))
+    session_ids = set(ids.get("supervision", ()))
+    session_ids |= {d.session_id for d in discussions.values()}
+    session_ids |= {a.session_id for a in actions.values() if a.session_id}
+    session_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.SUPERVISION.value}
+    note_ids = set(ids.get("oversight_note", ()))
+    note_ids |= {a.oversight_note_id for a in actions.values() if a.oversight_note_id}
+    note_ids |= {x.record_id for x in addenda.values() if x.record_kind == RecordKind.OVERSIGHT_NOTE.value}
+    sessions = _SESSIONS(session, session_ids)
+    notes = _NOTES(session, note_ids)
+    child_ids = {d.child_id for d in discussions.values()} | {n.child_id for n in notes.values()}
+    children = _CHILDREN(session, child_ids)
+    names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
+
+    session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
+                                            supervisee_team_id=r.team_id, state=RecordState(r.state))
+                       for k, r in sessions.items() if not r.tombstone}
+    child_targets = {k: ChildTarget(k, r.allocated_worker_id, r.team_id) for k, r in children.items()}
+    note_targets = {k: OversightTarget(author_id=r.author_id, child=child_targets[r.child_id],
+                                       state=RecordState(r.state))
+                    for k, r in notes.items() if not r.tombstone and r.child_id in child_targets}
+    memo: dict[tuple, bool] = {}
+
+    def may(op: Operation, kind: str, key: str, target) -> bool:
+        if (op, kind, key) not in memo:
+            memo[(op, kind, key)] = decide(actor, op, target).allowed
+        return memo[(op, kind, key)]
+
+    def sees_session(session_id: str) -> bool:
+        return may(Operation.VIEW, "s", session_id, session_targets[session_id])
+
+    def child_label(child_id: str) -> str:
+        c = children[child_id]
+        return f"{c.name} ({c.case_id})"
+
+    out: list[SearchResult] = []
+    for hit in candidates:
+        kind, record_id, section, snippet = hit.kind, hit.record_id, hit.section, hit.snippet
+        result = None
+        if kind == "supervision":
+            target = session_targets.get(record_id)
+            if target is None or not sees_session(record_id):
+                continue
+            if section == "wellbeing" and not may(Operation.VIEW_PRIVATE, "s", record_id, target):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Supervision of {names.get(target.supervisee_id, '')}",
+                                  sessions[record_id].held_at, session_id=record_id)
+        elif kind == "case_discussion":
+            disc = discussions.get(record_id)
+            if disc is None or disc.tombstone or disc.session_id not in session_targets:
+                continue
+            parent = session_targets[disc.session_id]
+            own = sees_session(disc.session_id)
+            child_view = may(Operation.VIEW, "c", disc.child_id, child_targets[disc.child_id])
+            if own or (child_view and parent.state != RecordState.DRAFT):
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"{child_label(disc.child_id)}: case discussion",
+                                      sessions[disc.session_id].held_at,
+                                      session_id=disc.session_id if own else None,
+                                      child_id=disc.child_id)
+        elif kind == "oversight_note":
+            target = note_targets.get(record_id)
+            if target is not None and may(Operation.VIEW, "n", record_id, target):
+                note = notes[record_id]
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"{child_label(note.child_id)}: oversight note",
+                                      note.recorded_at, oversight_note_id=record_id,
+                                      child_id=note.child_id)
+        elif kind == "action":
+            action = actions.get(record_id)
+            if action is None or action.tombstone:
+                continue
+            if action.session_id is not None:
+                parent = session_targets.get(action.session_id)
+                if parent is None:
+                    continue
+                if decide(actor, Operation.VIEW, ActionItemTarget(action.owner_id, parent)):
+                    result = SearchResult(
+                        kind, record_id, section, snippet,
+                        f"Action from supervision of {names.get(parent.supervisee_id, '')}",
+                        sessions[action.session_id].held_at,
+                        session_id=action.session_id if sees_session(action.session_id) else None)
+            else:
+                parent = note_targets.get(action.oversight_note_id)
+                if parent is not None and decide(actor, Operation.VIEW,
+                                                 ActionItemTarget(action.owner_id, parent)):
+                    note = notes[action.oversight_note_id]
+                    result = SearchResult(kind, record_id, section, snippet,
+                                          "Action from an oversight note", note.recorded_at,
+                                          oversight_note_id=action.oversight_note_id,
+                                          child_id=note.child_id)
+        elif kind == "addendum":
+            addendum = addenda.get(record_id)
+            if addendum is None or addendum.tombstone:
+                continue
+            if addendum.state != RecordState.LOCKED.value and addendum.author_id != actor.staff_id:
+                continue  # someone else's draft
+            state = " (draft)" if addendum.state != RecordState.LOCKED.value else ""
+            if addendum.record_kind == RecordKind.SUPERVISION.value:
+                parent = session_targets.get(addendum.record_id)
+                if parent is None or not sees_session(addendum.record_id):
+                    continue
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to supervision of "
+                                      f"{names.get(parent.supervisee_id, '')}",
+                                      sessions[addendum.record_id].held_at,
+                                      session_id=addendum.record_id)
+            else:
+                parent = note_targets.get(addendum.record_id)
+                if parent is None or not may(Operation.VIEW, "n", addendum.record_id, parent):
+                    continue
+                note = notes[addendum.record_id]
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to oversight note on {child_label(note.child_id)}",
+                                      note.recorded_at, oversight_note_id=addendum.record_id,
+                                      child_id=note.child_id)
+        if result is not None:
+            out.append(result)
+            if len(out) >= limit:
+                break
+    return out
