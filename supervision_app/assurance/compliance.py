@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor, Operation, TeamTarget, decide
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
-from ..domain.time_rules import LONDON, london_date
+from ..domain.time_rules import LONDON, format_date as _fmt, london_date
 from ..domain.vocabulary import (
     ActionStatus,
     Agreement,
@@ -739,11 +739,6 @@ def _child_refs(rows: list[tuple], *, names: dict[str, str], settings: Assurance
 def _children_figure(rows: list[tuple], children_list) -> Figure:
     return Figure("children_without_oversight", sum(1 for r in rows if not r[4]), len(rows),
                   partial(children_list, rows))
-
-
-def _fmt(day: date | None) -> str:
-    """dd/mm/yyyy, as ``time_rules.format_date`` writes it, without strftime's cost."""
-    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 EAGER_LAST_OVERSIGHT = 400

@@ -28,8 +28,11 @@ def london_date(moment: datetime) -> date:
 def format_london(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return london(moment).strftime("%d/%m/%Y %H:%M")
+    # formatted by hand, not strftime: lists format a date for every row they show, and
+    # strftime imports ``time`` on each call, which under PySide6's import hook is most of it
+    t = london(moment)
+    return f"{t.day:02d}/{t.month:02d}/{t.year:04d} {t.hour:02d}:{t.minute:02d}"
 
 
 def format_date(day: date | None) -> str:
-    return "" if day is None else day.strftime("%d/%m/%Y")
+    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
