@@ -343,11 +343,15 @@ class _SelfTest:
         from PySide6.QtGui import QIcon
         from PySide6.QtWidgets import QApplication
 
+        from .gui import qt_binding
         from .gui.app import application, build_window
         from .resources import resource_path
 
         app = application([sys.argv[0] if sys.argv else "supervision-app"])
         _quieten_offscreen_warnings()
+        binding_fault = qt_binding.fault()
+        if binding_fault is not None:
+            raise SelfTestFailed(binding_fault)
         platform = QApplication.platformName()
         window = build_window(self.db, self.people["supervisor"])
         problems: list[str] = []

@@ -19,6 +19,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
 from ..resources import resource_path
+from . import qt_binding
 from .accessibility import TEXT_SCALES, apply_text_scale, system_point_size
 from .main_window import MainWindow
 from .tasks import TaskRunner, expected_errors, run_in_background
@@ -182,6 +183,12 @@ def start_desktop(
     """Run the app until its window closes; returns the exit code."""
     window = open_shell(argv)
     app = QApplication.instance()
+    binding_fault = qt_binding.fault()
+    if binding_fault is not None:
+        window.show_startup_message(binding_fault)
+        on_problem(binding_fault)
+        window.close()
+        return EXIT_STARTUP_REFUSED
     outcome: dict[str, int] = {}
 
     def problem(message: str, code: int) -> None:
