@@ -186,7 +186,7 @@ class _StandardKeepingColours:
 
 def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_window, team, bens_history):
     """The fast cell delegate must draw what QStyledItemDelegate draws from the model's
-    roles: same text, bold, alignment, colours, selection, pixel for pixel."""
+    roles: same text, bold, alignment, colours, selection, elision, pixel for pixel."""
     from supervision_app.gui.models import CellDelegate
 
     window = open_window(team.manager_id)
@@ -204,6 +204,20 @@ def test_cells_look_exactly_as_the_standard_delegate_draws_them(qtbot, open_wind
         drawn_standard = table.viewport().grab().toImage()
         table.setItemDelegate(fast)
         assert drawn_fast == drawn_standard, table.objectName()
+        table.setColumnWidth(0, 45)  # too narrow: the text wraps, and is cut short
+        table.setColumnWidth(2, 30)
+        drawn_fast = table.viewport().grab().toImage()
+        table.setItemDelegate(_StandardKeepingColours(table))
+        drawn_standard = table.viewport().grab().toImage()
+        table.setItemDelegate(fast)
+        assert drawn_fast == drawn_standard, f"{table.objectName()}, wrapped"
+        table.setWordWrap(False)  # and, where a table does not wrap, elided
+        drawn_fast = table.viewport().grab().toImage()
+        table.setItemDelegate(_StandardKeepingColours(table))
+        drawn_standard = table.viewport().grab().toImage()
+        table.setItemDelegate(fast)
+        table.setWordWrap(True)
+        assert drawn_fast == drawn_standard, f"{table.objectName()}, elided"
 
 
 def test_sort_keys_and_spoken_text_are_there_when_asked_for(qtbot):
