@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 MAX_TEXT_CHARS = 100_000
@@ -27,6 +28,19 @@ def clean_text(field_label: str, text: str | None) -> str:
             f"{MAX_TEXT_CHARS:,}. Please shorten it or attach the detail elsewhere."
         )
     return cleaned
+
+
+# Letters whose mark is part of the letter, not a combining accent, so decomposing them
+# leaves them as they are (after casefold, which has already made ẞ/ß "ss").
+_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t",
+                               "ı": "i", "ŀ": "l", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def search_fold(text: str) -> str:
+    """Text as name lookups and list filters compare it: without case or accents, so that
+    "zoe" finds Zoë, "sian" Siân and "lukasz" Łukasz, however the name was typed in."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_BASE_LETTERS)
 
 
 _FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")

@@ -62,6 +62,7 @@ from ..store.audit_log import record_event
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, style_headings
 from .forms import Form, load_widget
+from .models import FoldedTextFilter
 
 __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 
@@ -146,13 +147,15 @@ class RowsTable(QAbstractTableModel):
         return None
 
 
-class Proxy(QSortFilterProxyModel):
+class Proxy(FoldedTextFilter, QSortFilterProxyModel):
     def __init__(self, source: RowsTable, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSourceModel(source)
         self.setSortRole(SORT_ROLE)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
+        return self.text_matches(source_row, source_parent)
 
     def lessThan(self, left, right) -> bool:  # noqa: N802
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)

@@ -2,14 +2,16 @@
 column descriptions, and a sort/filter proxy. Lists never use a widget per row."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, QSortFilterProxyModel
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QTextCharFormat, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ..domain.text_rules import search_fold
 from ..domain.time_rules import format_date, format_london
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -70,6 +72,7 @@ _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _SORT = int(SORT_ROLE)
 _ROW = int(ROW_ROLE)
+_FOLDED = -1  # not a Qt role: a cell's text as the find box compares it
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -273,26 +276,73 @@ def _fit(view, model: "RowsModel", header, skip: tuple, widest: int) -> None:
         header.resizeSection(c, min(widest, max(width, header.sectionSizeHint(c))))
 
 
-class FilterProxy(QSortFilterProxyModel):
-    """Sorts on the real values (dates as dates); filters on every column's text, plus an
-    optional predicate over the row object."""
+@contextmanager
+def filter_change(proxy: QSortFilterProxyModel) -> Iterator[None]:
+    """Around a change to what a proxy lets through (Qt 6.9 on; ``invalidateFilter`` before)."""
+    begin = getattr(proxy, "beginFilterChange", None)
+    if begin is None:
+        yield
+        proxy.invalidateFilter()
+        return
+    begin()
+    yield
+    proxy.endFilterChange()
+
+
+class FoldedTextFilter:
+    """For a ``QSortFilterProxyModel``: ``setFilterFixedString`` (what the find boxes are
+    connected to) matches any column's text ignoring case and accents, as
+    ``domain.text_rules.search_fold`` compares: "zoe" finds Zoë, "lukasz" Łukasz. Qt's own
+    case-insensitive filter would miss both."""
+
+    _needle = ""
+
+    def setFilterFixedString(self, text: str) -> None:  # noqa: N802 - Qt's name, kept for its callers
+        with filter_change(self):
+            self._needle = search_fold(text or "")
+
+    def filter_text(self) -> str:
+        return self._needle
+
+    def text_matches(self, source_row: int, source_parent) -> bool:
+        if not self._needle:
+            return True
+        model = self.sourceModel()
+        for column in range(model.columnCount(source_parent)):
+            text = model.index(source_row, column, source_parent).data(Qt.ItemDataRole.DisplayRole)
+            if text and self._needle in search_fold(str(text)):
+                return True
+        return False
+
+
+class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
+    """Sorts on the real values (dates as dates); filters on every column's text (see
+    :class:`FoldedTextFilter`), plus an optional predicate over the row object."""
 
     def __init__(self, source: RowsModel, parent=None) -> None:
         super().__init__(parent)
         self.setSourceModel(source)
         self.setSortRole(SORT_ROLE)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
         self.predicate: Callable[[Any], bool] | None = None
 
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
-        self.predicate = predicate
-        self.invalidateFilter()
+        with filter_change(self):
+            self.predicate = predicate
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
-        if self.predicate is not None and not self.predicate(self.sourceModel().row_at(source_row)):
+        source = self.sourceModel()
+        if self.predicate is not None and not self.predicate(source.row_at(source_row)):
             return False
-        return super().filterAcceptsRow(source_row, source_parent)
+        if not self._needle:
+            return True
+        for cell in source._cells[source_row]:  # folded once per cell, kept with it
+            folded = cell.get(_FOLDED)
+            if folded is None:
+                folded = cell[_FOLDED] = search_fold(cell[_DISPLAY] or "")
+            if self._needle in folded:
+                return True
+        return False
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The source model keeps its rows in order (see ``RowsModel.sort``); the proxy

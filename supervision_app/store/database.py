@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from ..domain.text_rules import search_fold
 from ..security.secret_store import SecretStore
 from . import outbox  # noqa: F401  (installs the outbox hook before any session can write)
 from .errors import (
@@ -105,6 +106,10 @@ def _check_key_opens(path: Path, key_hex: str) -> None:
         raise ForeignDatabase(f"{path.name} belongs to another application. It has not been changed.")
 
 
+def _search_fold_sql(value):
+    return search_fold(value) if isinstance(value, str) else value
+
+
 def _make_engine(path: Path, key_hex: str) -> Engine:
     url = URL.create("sqlite+pysqlcipher", password=_raw_key_pragma(key_hex), database=str(path))
     engine = create_engine(
@@ -124,6 +129,8 @@ def _make_engine(path: Path, key_hex: str) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
+        # SQLite's lower() folds ASCII only: name lookups compare with this instead
+        dbapi_connection.create_function("search_fold", 1, _search_fold_sql, deterministic=True)
 
     return engine
 

@@ -24,6 +24,7 @@ from ..domain.permissions import (
     decide,
 )
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
+from ..domain.text_rules import search_fold
 from ..domain.time_rules import london_date
 from ..domain.vocabulary import (
     ActionStatus,
@@ -409,13 +410,14 @@ def children_allocated_to(session: Session, actor: Actor) -> list[ChildRow]:
 
 def find_children(session: Session, actor: Actor, text_: str, limit: int = 20) -> list[ChildRow]:
     """Children open to the actor whose case ID or name matches what was typed."""
-    needle = (text_ or "").strip().lower()
+    needle = search_fold((text_ or "").strip())
     if not needle:
         return []
     like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # search_fold is the store's SQL function (store/database.py): "zoe" finds Zoë
     return _child_rows(session, actor, *_child_scope(actor),
-                       or_(func.lower(Child.case_id).like(like, escape="\\"),
-                           func.lower(Child.name).like(like, escape="\\")), limit=limit)
+                       or_(func.search_fold(Child.case_id).like(like, escape="\\"),
+                           func.search_fold(Child.name).like(like, escape="\\")), limit=limit)
 
 
 @dataclass(frozen=True)

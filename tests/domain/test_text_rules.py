@@ -10,6 +10,7 @@ from supervision_app.domain.text_rules import (
     check_safety_scale,
     clean_text,
     parse_date,
+    search_fold,
 )
 
 
@@ -51,6 +52,20 @@ def test_scale_future_and_order_checks():
         check_not_future("Session date", date(2026, 12, 1), today=date(2026, 11, 23))
     with pytest.raises(InvalidInput, match="before"):
         check_order("Session date", date(2026, 11, 20), "Next supervision", date(2026, 11, 1))
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("zoe", "Zoë"), ("sian", "Siân"), ("lukasz", "Łukasz"), ("bjorn", "Björn"), ("orsted", "Ørsted"),
+    ("dorde", "Đorđe"), ("hoang", "Hoàng"), ("goncalves", "Gonçalves"), ("strasse", "Straße"),
+    ("aeron", "Æron"), ("istanbul", "İstanbul"), ("sigrun", "SIGRÚN"),
+])
+def test_search_fold_lets_plain_letters_find_accented_names(typed, stored):
+    assert search_fold(typed) == search_fold(stored) == typed
+
+
+def test_search_fold_keeps_what_is_not_a_letter_with_a_mark():
+    assert search_fold("CS-1001 O'Neil (Smith)") == "cs-1001 o'neil (smith)"
+    assert search_fold("") == ""
 
 
 def test_domain_imports_no_qt_and_no_sql():

@@ -315,3 +315,36 @@ def test_a_selected_figure_in_the_alert_colour_keeps_it(qtbot):
     assert red_pixels(1) > 0  # "3", selected, still drawn in the alert colour
     view.selectRow(0)
     assert red_pixels(1) > 0  # and, of course, when not selected
+
+
+def test_find_boxes_match_names_however_the_accents_were_typed(qtbot):
+    """Every list's find box (FilterProxy, and the assurance pages' Proxy) folds case and
+    accents: "zoe" finds Zoë, "lukasz" finds Łukasz; Qt's own filter finds neither."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from supervision_app.gui.assurance_page import Col, Proxy, RowsTable
+    from supervision_app.gui.models import Column, FilterProxy, RowsModel
+
+    names = ["Zoë Schröder", "Łukasz Nowak", "ZOE ABBOTT", "Ben Steady"]
+    rows = RowsModel([Column("Name", lambda r: r), Column("Team", lambda r: "Hillside Team")])
+    rows.set_rows(names)
+    table = RowsTable([Col("Name", lambda r: r), Col("Team", lambda r: "Hillside Team")])
+    table.set_rows(names)
+    for proxy in (FilterProxy(rows), Proxy(table)):
+        find = QLineEdit()
+        qtbot.addWidget(find)
+        find.textChanged.connect(proxy.setFilterFixedString)
+
+        def shown():
+            return sorted(proxy.index(r, 0).data() for r in range(proxy.rowCount()))
+
+        qtbot.keyClicks(find, "zoe")
+        assert shown() == ["ZOE ABBOTT", "Zoë Schröder"]
+        find.setText("lukasz now")
+        assert shown() == ["Łukasz Nowak"]
+        find.setText("SCHRÖDER")
+        assert shown() == ["Zoë Schröder"]
+        find.setText("hillside")  # any column
+        assert len(shown()) == 4
+        find.clear()
+        assert len(shown()) == 4

@@ -118,6 +118,27 @@ def test_my_actions_and_children(database, team, shared_record):
     assert [c.case_id for c in found] == ["CS-1001"] and foreign == []
 
 
+def test_children_are_found_by_name_however_the_accents_were_typed(database, team):
+    from supervision_app.store.models import Child
+
+    with database.transaction() as s:
+        for n, name in enumerate(["Zoë Kowalczyk", "Łukasz Nowak", "Siân Ørsted", "ZOE ABBOTT"]):
+            s.add(Child(case_id=f"CS-20{n}", name=name, date_of_birth=date(2015, 1, 1),
+                        legal_status="child_in_need", allocated_worker_id=team.worker_id))
+    manager = actor(database, team.manager_id)
+
+    def names(typed):
+        with database.reading() as s:
+            return sorted(c.name for c in q.find_children(s, manager, typed))
+
+    assert names("zoe") == ["ZOE ABBOTT", "Zoë Kowalczyk"]
+    assert names("ZOË") == ["ZOE ABBOTT", "Zoë Kowalczyk"]
+    assert names("lukasz") == names("Łukasz") == names("łukasz") == ["Łukasz Nowak"]
+    assert names("sian orsted") == ["Siân Ørsted"]
+    assert names("cs-202") == ["Siân Ørsted"]
+    assert names("%") == [] and names("_") == []  # typed, not wildcards
+
+
 def test_child_chronology_newest_first(database, team, shared_record):
     manager = actor(database, team.manager_id)
     casey = team.child_ids[2]
