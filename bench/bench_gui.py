@@ -169,7 +169,6 @@ def main() -> None:
     app_start, shell = starts["READY"], starts["SHELL"]
 
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
     from sqlalchemy import func, select
 
     from supervision_app.gui.app import application, build_window
@@ -180,7 +179,6 @@ def main() -> None:
     application()
     window = build_window(db, sm)
     window.show()
-    app = QApplication.instance()
 
     cpu: list[float] = []  # CPU ms of each request (all threads), beside its wall time
 
@@ -257,6 +255,7 @@ def main() -> None:
             searches.append((t1 - t0) * 1000)
             hits += page.model.rowCount()
     search_cpu = list(cpu)
+    first_time, repeated = searches[:len(QUERIES)], searches[len(QUERIES):]
     memory = rss_mb()
     window.ctx.tasks.wait()
     db.close()
@@ -271,6 +270,10 @@ def main() -> None:
         (f"search to screen, {len(searches)} queries, p50/p95 (ms)", f"{pct(searches, 50):.1f}",
          f"p95 {pct(searches, 95):.1f}", f"{hits // len(searches)} hits avg", "p95 <= 30 ms",
          pct(searches, 95) <= 30),
+        # each query is run twice: the first time reads its index pages from the encrypted
+        # file; the second finds them in SQLite's cache, as a search refined while typing does
+        ("  of which first time / repeated, p95 (ms)", f"{pct(first_time, 95):.1f}",
+         f"repeated {pct(repeated, 95):.1f}", "", "", pct(first_time, 95) <= 30),
         ("resident memory (MB)", f"{memory:.0f}", "", "", "<= 300 MB", memory <= 300),
     ]
     cpu_rows = [  # the same runs in CPU time, which a loaded machine inflates far less
