@@ -30,10 +30,14 @@ def clean_text(field_label: str, text: str | None) -> str:
     return cleaned
 
 
-# Letters whose mark is part of the letter, not a combining accent, so decomposing them
-# leaves them as they are (after casefold, which has already made ẞ/ß "ss").
+LETTERS_WITH_BUILT_IN_MARKS = "ŁłØøĐđÐðĦħŦŧıÆæŒœÞþßẞ"
+"""Letters whose mark is part of the letter, not an accent Unicode can take off: the search
+index's tokenizer keeps them, so the index also holds text with them spelt plainly
+(migration 0008)."""
+
+# (after casefold, which has already made ẞ/ß "ss")
 _BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t",
-                               "ı": "i", "ŀ": "l", "æ": "ae", "œ": "oe", "þ": "th"})
+                               "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
 
 
 def search_fold(text: str) -> str:

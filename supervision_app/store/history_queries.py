@@ -9,14 +9,16 @@ wellbeing section except as :func:`search_records` allows for the people it belo
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.text_rules import LETTERS_WITH_BUILT_IN_MARKS, search_fold
 from . import driver_sql
 from .models import ActionItem, CaseDiscussion, Child, SupervisionSession
 
@@ -235,7 +237,10 @@ def fts_query(user_text: str | None) -> str | None:
 _SEARCH_TEMPLATE = """
 SELECT k.kind AS kind, k.record_id AS record_id, k.section AS section,
        snippet(search_text, 0, :mark_start, :mark_end, '…', 12) AS snip,
-       k.session_id AS session_id
+       k.session_id AS session_id,
+       CASE WHEN search_text.folded <> '' THEN snippet(search_text, 1, :mark_start, :mark_end, '…', 12)
+       END AS folded_snip,
+       CASE WHEN search_text.folded <> '' THEN search_text.body END AS body
 FROM search_text JOIN search_key k ON k.rowid = search_text.rowid
 WHERE search_text MATCH :query
   AND k.team_id IN :team_ids
@@ -276,5 +281,85 @@ def search_records(
         params["viewer"] = viewer_id
     sql = (SEARCH_SQL_FOR_VIEWER if viewer_id else SEARCH_SQL).replace(
         ":team_ids", "(" + ",".join(f":team{i}" for i in range(len(teams))) + ")")
-    rows = driver_sql.cursor(session).execute(sql, params)
-    return [SearchHit(*row) for row in rows]
+    hits = []
+    for kind, record_id, section, snip, session_id, folded_snip, body in driver_sql.cursor(session).execute(
+            sql, params):
+        if body is not None and MARK_START not in snip:  # found only as spelt plainly
+            snip = snippet_as_written(body, folded_snip) or snip
+        hits.append(SearchHit(kind, record_id, section, snip, session_id))
+    if any(_BUILT_IN_MARK.search(hit.snippet) for hit in hits):
+        typed = [search_fold(word) for word in _words(unicodedata.normalize("NFC", query_text or ""))]
+        hits = [replace(hit, snippet=mark_plain_spellings(hit.snippet, typed))
+                if _BUILT_IN_MARK.search(hit.snippet) else hit for hit in hits]
+    return hits
+
+
+def _spelt_plainly(body: str) -> tuple[str, list[int]]:
+    """``body`` as migration 0008's ``folded`` column holds it, and for each of its
+    characters the position in ``body`` it came from (æ gives two: a, e)."""
+    out: list[str] = []
+    origin: list[int] = []
+    for at, char in enumerate(body):
+        if char in LETTERS_WITH_BUILT_IN_MARKS:
+            plain = search_fold(char)
+            char = plain.upper() if char.isupper() else plain
+        out.append(char)
+        origin.extend([at] * len(char))
+    return "".join(out), origin
+
+
+def snippet_as_written(body: str, folded_snippet: str | None) -> str | None:
+    """The snippet FTS5 cut from the plainly spelt text (around the match), as the same
+    stretch of the text as written: "… see ⟨Lukasz⟩ alone" becomes "… see ⟨Łukasz⟩
+    alone". None if it cannot be placed (the caller keeps the snippet it has)."""
+    if not folded_snippet:
+        return None
+    lead = folded_snippet.startswith("…")
+    trail = folded_snippet.endswith("…")
+    inner = folded_snippet[1 if lead else 0:len(folded_snippet) - (1 if trail else 0)]
+    plain, marks = [], []  # marks: (position in the plain fragment, marker)
+    for char in inner:
+        if char in (MARK_START, MARK_END):
+            marks.append((sum(map(len, plain)), char))
+        else:
+            plain.append(char)
+    fragment = "".join(plain)
+    folded, origin = _spelt_plainly(body)
+    at = folded.find(fragment)
+    if at < 0 or not fragment:
+        return None
+
+    def written(position: int) -> int:  # a fragment position, as a position in body
+        return origin[at + position] if position < len(fragment) else origin[at + len(fragment) - 1] + 1
+
+    start, end = written(0), written(len(fragment))
+    pieces, last = [], start
+    for position, marker in marks:
+        cut = written(position)
+        pieces.append(body[last:cut])
+        pieces.append(marker)
+        last = cut
+    pieces.append(body[last:end])
+    return ("…" if lead else "") + "".join(pieces) + ("…" if trail else "")
+
+
+_BUILT_IN_MARK = re.compile(f"[{LETTERS_WITH_BUILT_IN_MARKS}]")
+_WORD = re.compile(r"\w+")
+_MARKED = re.compile(f"({MARK_START}[^{MARK_END}]*{MARK_END})")
+
+
+def mark_plain_spellings(snippet: str, typed: list[str]) -> str:
+    """Highlight what FTS5 found in the index's ``folded`` column (migration 0008) but
+    could not mark in the snippet it cut from the text as written: a word such as Łukasz
+    or Straße, not yet marked, that folded begins as a typed word does, folded ("lukasz",
+    "strasse"; allowing two letters for the stemming the index does)."""
+    def mark(found: re.Match) -> str:
+        word = found.group(0)
+        if _BUILT_IN_MARK.search(word):
+            folded = search_fold(word)
+            if any(t and folded.startswith(t[:max(3, len(t) - 2)]) for t in typed):
+                return f"{MARK_START}{word}{MARK_END}"
+        return word
+
+    parts = _MARKED.split(snippet)  # the odd parts are the matches FTS5 marked itself
+    return "".join(part if i % 2 else _WORD.sub(mark, part) for i, part in enumerate(parts))

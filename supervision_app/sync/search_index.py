@@ -6,8 +6,8 @@ triggers, with every other trigger on the synced tables, for the whole transacti
 (:func:`triggers_suspended`; they come back before the commit, exactly as they were) and
 a :class:`PendingIndex` notes every row written; just
 before the commit :meth:`PendingIndex.finish` writes their index rows with one
-``INSERT ... SELECT``, using the expressions 0003's triggers use (imported from it, so
-the two cannot drift apart). The index is therefore complete in every committed state:
+``INSERT ... SELECT``, using the expressions 0003's and 0008's triggers use (imported
+from them, so the two cannot drift apart). The index is therefore complete in every committed state:
 a first sync cut off midway leaves the rows of its committed transactions indexed, and
 nothing else to repair.
 
@@ -31,6 +31,7 @@ from typing import Iterable, Iterator
 _M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
 SEARCHABLE: tuple[tuple[str, str, tuple[str, ...]], ...] = _M0003.SEARCHABLE
 _scope = _M0003._scope
+_folded = importlib.import_module("supervision_app.store.migrations.versions.0008_search_folding").folded
 SEARCH_TABLES = {table: (kind, sections) for kind, table, sections in SEARCHABLE}
 KIND_TABLE = {kind: table for kind, table, _sections in SEARCHABLE}
 PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff")
@@ -133,7 +134,8 @@ def rebuild(cur, tables: Iterable[str]) -> None:
     cur.execute(f"INSERT INTO search_key (rowid, kind, record_id, section, session_id, team_id) "
                 f"SELECT ? + n.n, e.kind, e.record_id, e.section, e.session_id, e.team_id {numbered}",
                 (before,))
-    cur.execute(f"INSERT INTO search_text (rowid, body) SELECT ? + n.n, e.body {numbered}", (before,))
+    cur.execute(f"INSERT INTO search_text (rowid, body, folded) SELECT ? + n.n, e.body, "
+                f"{_folded('e.body')} {numbered}", (before,))
     cur.execute(f"DELETE FROM {ENTRIES}")
     cur.execute(f"DELETE FROM {NUMBERED}")
 

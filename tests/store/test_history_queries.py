@@ -345,3 +345,43 @@ def test_the_migration_fills_scope_for_rows_indexed_before_it(tmp_path, memory_k
         unscoped = s.execute(text("SELECT count(*) FROM search_key WHERE team_id IS NULL")).scalar()
     assert before and after == before and unscoped == 0
     db.close()
+
+
+def test_a_name_typed_without_its_letters_is_found_and_highlighted(database):
+    """"lukasz" finds Łukasz (the index's folded column), and the snippet, cut from the text
+    as written, marks Łukasz although FTS5 found it in the other column."""
+    team, manager, worker, child = make_team(database)
+    make_session(database, manager, worker, child, learning="Spoke with Łukasz about the Straße visit")
+    with database.reading() as s:
+        [hit] = search_records(s, "lukasz", team_ids=[team.id])
+        [by_letters] = search_records(s, "Łukasz", team_ids=[team.id])
+        [street] = search_records(s, "strasse visit", team_ids=[team.id])
+    assert MARK_START + "Łukasz" + MARK_END in hit.snippet
+    assert MARK_START + "Łukasz" + MARK_END in by_letters.snippet
+    assert MARK_START + "Straße" + MARK_END in street.snippet
+    assert snippet_plain(hit.snippet) == "Spoke with Łukasz about the Straße visit"
+
+
+def test_a_plainly_typed_name_far_into_the_text_is_shown_where_it_is(database):
+    """The snippet is cut around the match in the plainly spelt column and shown as written,
+    not from the start of a section that only matched there."""
+    team, manager, worker, child = make_team(database)
+    opening = " ".join(f"word{n}" for n in range(40))
+    make_session(database, manager, worker, child,
+                 learning=f"{opening} then Ærø and Łukasz spoke of Straße plans {opening}")
+    with database.reading() as s:
+        [hit] = search_records(s, "lukasz", team_ids=[team.id])
+    assert MARK_START + "Łukasz" + MARK_END in hit.snippet
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert "Ærø and" in snippet_plain(hit.snippet)  # the text as written, ligature and all
+
+
+def test_snippet_as_written_maps_plain_spellings_back():
+    from supervision_app.store.history_queries import snippet_as_written
+
+    body = "Met Ærø's mother; Łukasz was seen alone at the Straße"
+    folded = f"…AEro's mother; {MARK_START}Lukasz{MARK_END} was seen…"
+    assert snippet_as_written(body, folded) == f"…Ærø's mother; {MARK_START}Łukasz{MARK_END} was seen…"
+    assert snippet_as_written(body, f"the {MARK_START}Strasse{MARK_END}") == f"the {MARK_START}Straße{MARK_END}"
+    assert snippet_as_written(body, "not in the text") is None
+    assert snippet_as_written(body, None) is None

@@ -42,9 +42,41 @@ def test_stemming_and_diacritics(database):
     assert len(hits(database, "discussed")) == 1
 
 
+def test_letters_with_their_mark_built_in_are_found_as_plainly_typed(database):
+    """Ł, Ø, ß and the like: unicode61 keeps them; the folded column (0008) spells them
+    plainly, so either spelling finds the record, and an edit keeps both right."""
+    team, manager, worker, child = make_team(database)
+    session, _, _ = make_session(database, manager, worker, child,
+                                 learning="Łukasz and Søren met at the Straße; Zoë joined")
+    for typed in ("lukasz", "Łukasz", "soren", "søren", "strasse", "straße", "zoe"):
+        assert len(hits(database, f'"{typed}"')) == 1, typed
+    with database.reading() as s:
+        (body, folded), = s.execute(text(
+            "SELECT body, folded FROM search_text JOIN search_key k ON k.rowid = search_text.rowid "
+            "WHERE k.section = 'learning'")).all()
+    assert body == "Łukasz and Søren met at the Straße; Zoë joined"
+    assert folded == "Lukasz and Soren met at the Strasse; Zoë joined"
+    with database.transaction() as s:
+        s.get(SupervisionSession, session.id).learning = "Plain words only"
+    assert hits(database, "lukasz") == []
+    with database.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM search_text WHERE folded <> ''")).scalar() == 0
+
+
 def test_tombstoned_rows_leave_the_index(database):
     team, manager, worker, child = make_team(database)
     session, _, _ = make_session(database, manager, worker, child)
     with database.transaction() as s:
         s.get(SupervisionSession, session.id).tombstone = True
     assert [h for h in hits(database, "reflective")] == []
+
+
+def test_the_app_and_the_index_agree_on_which_letters_are_spelt_plainly():
+    import importlib
+
+    from supervision_app.domain.text_rules import LETTERS_WITH_BUILT_IN_MARKS, search_fold
+
+    m0008 = importlib.import_module("supervision_app.store.migrations.versions.0008_search_folding")
+    assert {letter for letter, _plain in m0008.PLAIN_SPELLINGS} == set(LETTERS_WITH_BUILT_IN_MARKS)
+    for letter, plain in m0008.PLAIN_SPELLINGS:
+        assert search_fold(letter) == plain.casefold(), letter

@@ -65,7 +65,7 @@ def write_share(laptop, org, *, sessions: int, discussions: int,
     for n in range(sessions):
         sid = new_session(laptop, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
                           team=org.teams["A"], learning=f"learning {n}", wellbeing=f"private {n}",
-                          workload_notes="heavy week")
+                          workload_notes="heavy week with Łukasz and Søren")  # letters the index also spells plainly
         for d in range(discussions):
             did = add_discussion(laptop, sid, org.children["a"], worries=f"worry {n}.{d}",
                                  decision=f"decide {n}.{d}")

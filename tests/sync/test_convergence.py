@@ -60,7 +60,7 @@ def _certificates(deployment) -> dict[str, str]:
 def search_index(laptop: Laptop) -> list[tuple]:
     with laptop.db.reading() as s:
         return sorted(s.execute(text(
-            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body, t.folded "
             "from search_key k join search_text t on t.rowid = k.rowid")).all())
 
 

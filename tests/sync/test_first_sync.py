@@ -67,7 +67,7 @@ def _close(client: SyncClient) -> None:
 
 def _index(cur) -> list[tuple]:
     return sorted(cur.execute(
-        "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+        "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body, t.folded "
         "from search_key k join search_text t on t.rowid = k.rowid").fetchall())
 
 
@@ -78,7 +78,7 @@ def index_held(client: SyncClient) -> list[tuple]:
 
 
 def index_from_the_triggers(client: SyncClient) -> list[tuple]:
-    """The index migrations 0002/0003's own triggers build for the rows held: every
+    """The index migrations 0002/0003/0008's own triggers build for the rows held: every
     searchable row rewritten (lock triggers lifted) in a transaction that is rolled back."""
     fairy = client.db.engine.raw_connection()
     conn = fairy.dbapi_connection

@@ -190,7 +190,7 @@ def test_a_disagreement_resolution_reaches_those_who_see_the_record_and_cannot_c
 def _index(laptop) -> list[tuple]:
     with laptop.db.reading() as s:
         return sorted(s.execute(text(
-            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body "
+            "select k.kind, k.record_id, k.section, k.session_id, k.team_id, t.body, t.folded "
             "from search_key k join search_text t on t.rowid = k.rowid")).all())
 
 

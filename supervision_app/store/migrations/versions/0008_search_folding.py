@@ -1,0 +1,102 @@
+"""search_folding: "lukasz" finds Łukasz, "strasse" finds Straße
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-02
+
+FTS5's unicode61 tokenizer (remove_diacritics 2) folds the accents Unicode can take off a
+letter (é, ë, â, ç...), but not letters whose mark is part of the letter: Ł, Ø, Đ, Ħ, ı,
+and the ligatures Æ, Œ, ß, Þ. Names spelt with them (Łukasz, Michał, Søren, Đorđe) were
+found only by someone typing those letters. The index gets a second column, ``folded``: for
+a section holding one of those letters, its text with them spelt in plain letters (Ł -> L,
+æ -> ae, ß -> ss); for every other section, which is nearly all of them, ''. A MATCH looks
+in both columns; snippets are still cut from ``body``, the text as written.
+
+The triggers (0003's, with the new column) fold in SQL: no function of the app's has to be
+registered on a connection for a write to succeed. ``sync/search_index.py`` writes the
+same column from :func:`folded` when it indexes a first sync in bulk.
+"""
+from __future__ import annotations
+
+import importlib
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+_M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
+
+PLAIN_SPELLINGS = (
+    ("Ł", "L"), ("ł", "l"), ("Ø", "O"), ("ø", "o"), ("Đ", "D"), ("đ", "d"), ("Ð", "D"), ("ð", "d"),
+    ("Ħ", "H"), ("ħ", "h"), ("Ŧ", "T"), ("ŧ", "t"), ("ı", "i"),
+    ("Æ", "AE"), ("æ", "ae"), ("Œ", "OE"), ("œ", "oe"), ("Þ", "TH"), ("þ", "th"),
+    ("ß", "ss"), ("ẞ", "SS"),
+)
+"""Letters the tokenizer keeps as they are, and how a person without them types them."""
+
+FTS_OPTIONS = _M0003.FTS_OPTIONS
+
+
+def folded(expression: str) -> str:
+    """SQL: the text of ``expression`` with PLAIN_SPELLINGS applied, or '' if it holds
+    none of those letters (checked first, so ordinary text costs one GLOB)."""
+    any_letter = "*[" + "".join(letter for letter, _plain in PLAIN_SPELLINGS) + "]*"
+    spelt = expression
+    for letter, plain in PLAIN_SPELLINGS:
+        spelt = f"replace({spelt}, '{letter}', '{plain}')"
+    return f"(CASE WHEN {expression} GLOB '{any_letter}' THEN {spelt} ELSE '' END)"
+
+
+def _index_triggers() -> list[str]:
+    """0003's insert, update and delete triggers, writing the folded column too."""
+    statements = []
+    for kind, table, sections in _M0003.SEARCHABLE:
+        session_expr, team_expr = _M0003._scope(kind, "NEW")
+        inserts = "\n".join(
+            f"""INSERT INTO search_key (kind, record_id, section, session_id, team_id)
+                    SELECT '{kind}', NEW.id, '{section}', {session_expr}, {team_expr}
+                    WHERE NEW.{section} <> '' AND NOT NEW.tombstone;
+                INSERT INTO search_text (rowid, body, folded)
+                    SELECT last_insert_rowid(), NEW.{section}, {folded(f'NEW.{section}')}
+                    WHERE NEW.{section} <> '' AND NOT NEW.tombstone;"""
+            for section in sections
+        )
+        remove = """DELETE FROM search_text WHERE rowid IN
+                        (SELECT rowid FROM search_key WHERE record_id = OLD.id);
+                    DELETE FROM search_key WHERE record_id = OLD.id;"""
+        columns = ", ".join((*sections, "tombstone"))
+        statements += [
+            f"CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN {inserts} END",
+            f"""CREATE TRIGGER {table}_search_update AFTER UPDATE OF {columns} ON {table}
+                BEGIN {remove} {inserts} END""",
+            f"CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        ]
+    return statements
+
+
+def _rebuild(columns: str, select: str) -> list[str]:
+    """Recreate the FTS5 table with ``columns``, every row kept under its rowid. Run while
+    no trigger refers to search_text (SQLite checks triggers when a table is renamed)."""
+    return [
+        f"CREATE VIRTUAL TABLE search_text_new USING fts5({columns}, {FTS_OPTIONS})",
+        f"INSERT INTO search_text_new (rowid, {columns}) SELECT rowid, {select} FROM search_text",
+        "DROP TABLE search_text",
+        "ALTER TABLE search_text_new RENAME TO search_text",
+    ]
+
+
+def upgrade() -> None:
+    statements = (_M0003._drop_index_triggers() + _rebuild("body, folded", f"body, {folded('body')}")
+                  + _index_triggers())
+    for statement in statements:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    statements = (_M0003._drop_index_triggers() + _rebuild("body", "body")
+                  + _M0003._index_triggers())
+    for statement in statements:
+        op.execute(statement)
