@@ -80,3 +80,29 @@ def test_the_app_and_the_index_agree_on_which_letters_are_spelt_plainly():
     assert {letter for letter, _plain in m0008.PLAIN_SPELLINGS} == set(LETTERS_WITH_BUILT_IN_MARKS)
     for letter, plain in m0008.PLAIN_SPELLINGS:
         assert search_fold(letter) == plain.casefold(), letter
+
+
+def test_migration_0008_spells_existing_text_plainly_and_can_be_undone(database):
+    """A profile from before 0008 keeps every index row; the upgrade fills the new column
+    for what was already indexed, and the downgrade gives the single-column index back."""
+    from alembic import command
+
+    from supervision_app.store.migrations_config import alembic_config
+
+    team, manager, worker, child = make_team(database)
+    make_session(database, manager, worker, child, learning="Łukasz settled well")
+
+    def migrate(step, revision):
+        with database.engine.begin() as connection:
+            step(alembic_config(connection), revision)
+
+    migrate(command.downgrade, "0006")
+    with database.reading() as s:
+        columns = [r[1] for r in s.execute(text("PRAGMA table_info(search_text)")).all()]
+    assert columns == ["body"]
+    assert hits(database, "lukasz") == [] and len(hits(database, "łukasz")) == 1
+    migrate(command.upgrade, "head")
+    assert [h.section for h in hits(database, "lukasz")] == ["learning"]
+    assert len(hits(database, "neglect")) == 1  # every row kept
+    make_session(database, manager, worker, child, learning="Søren too")  # the triggers write it
+    assert len(hits(database, "soren")) == 1
