@@ -19,6 +19,7 @@ same column from :func:`folded` when it indexes a first sync in bulk.
 from __future__ import annotations
 
 import importlib
+import re
 
 from alembic import op
 
@@ -50,30 +51,22 @@ def folded(expression: str) -> str:
     return f"(CASE WHEN {expression} GLOB '{any_letter}' THEN {spelt} ELSE '' END)"
 
 
+_TEXT_INSERT = re.compile(r"INSERT INTO search_text \(rowid, body\)(\s+)SELECT last_insert_rowid\(\), NEW\.(\w+)")
+
+
 def _index_triggers() -> list[str]:
-    """0003's insert, update and delete triggers, writing the folded column too."""
+    """0003's insert, update and delete triggers, each insert into search_text writing
+    the folded column too."""
+    def with_folded(found: re.Match) -> str:
+        space, section = found.groups()
+        return (f"INSERT INTO search_text (rowid, body, folded){space}"
+                f"SELECT last_insert_rowid(), NEW.{section}, {folded(f'NEW.{section}')}")
+
     statements = []
-    for kind, table, sections in _M0003.SEARCHABLE:
-        session_expr, team_expr = _M0003._scope(kind, "NEW")
-        inserts = "\n".join(
-            f"""INSERT INTO search_key (kind, record_id, section, session_id, team_id)
-                    SELECT '{kind}', NEW.id, '{section}', {session_expr}, {team_expr}
-                    WHERE NEW.{section} <> '' AND NOT NEW.tombstone;
-                INSERT INTO search_text (rowid, body, folded)
-                    SELECT last_insert_rowid(), NEW.{section}, {folded(f'NEW.{section}')}
-                    WHERE NEW.{section} <> '' AND NOT NEW.tombstone;"""
-            for section in sections
-        )
-        remove = """DELETE FROM search_text WHERE rowid IN
-                        (SELECT rowid FROM search_key WHERE record_id = OLD.id);
-                    DELETE FROM search_key WHERE record_id = OLD.id;"""
-        columns = ", ".join((*sections, "tombstone"))
-        statements += [
-            f"CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN {inserts} END",
-            f"""CREATE TRIGGER {table}_search_update AFTER UPDATE OF {columns} ON {table}
-                BEGIN {remove} {inserts} END""",
-            f"CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN {remove} END",
-        ]
+    for statement in _M0003._index_triggers():
+        changed, count = _TEXT_INSERT.subn(with_folded, statement)
+        assert count or "_search_delete" in statement, "0003's triggers are not as expected"
+        statements.append(changed)
     return statements
 
 
