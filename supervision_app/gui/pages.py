@@ -585,8 +585,12 @@ class SearchPage(Page):
             if generation != self._generation:
                 return  # an older search finishing late
             table = self.form.resultsTable
-            # every row two lines tall: snippets are short, and even rows read calmly
-            table.verticalHeader().setDefaultSectionSize(table.fontMetrics().lineSpacing() * 2 + 10)
+            # every row two lines tall: snippets are short, and even rows read calmly (set
+            # only when the text size changed: each set lays the table out again)
+            rows = table.verticalHeader()
+            height = table.fontMetrics().lineSpacing() * 2 + 10
+            if rows.defaultSectionSize() != height:
+                rows.setDefaultSectionSize(height)
             self.model.set_rows(hits)
             select_first(table)
             self.form.resultSummaryLabel.setText(
