@@ -301,9 +301,6 @@ class FoldedTextFilter:
         with filter_change(self):
             self._needle = search_fold(text or "")
 
-    def filter_text(self) -> str:
-        return self._needle
-
     def text_matches(self, source_row: int, source_parent) -> bool:
         if not self._needle:
             return True

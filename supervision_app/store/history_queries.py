@@ -320,7 +320,7 @@ def snippet_as_written(body: str, folded_snippet: str | None) -> str | None:
     plain, marks = [], []  # marks: (position in the plain fragment, marker)
     for char in inner:
         if char in (MARK_START, MARK_END):
-            marks.append((sum(map(len, plain)), char))
+            marks.append((len(plain), char))
         else:
             plain.append(char)
     fragment = "".join(plain)
