@@ -47,6 +47,13 @@ def search_fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_BASE_LETTERS)
 
 
+def text_sort_key(text: str) -> str:
+    """How lists order text: by its letters without case or accents, so Émile sorts among
+    the Es and Łukasz among the Ls (a plain casefold puts both after Z); text that folds
+    the same is then ordered as written, so the order never depends on the rows' arrival."""
+    return search_fold(text) + "\0" + text.casefold()
+
+
 _FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 

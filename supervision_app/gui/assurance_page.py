@@ -57,6 +57,7 @@ from ..assurance.compliance import (
 from ..assurance.signals import Signal as QualitySignal
 from ..assurance.signals import QualitySignals, quality_signals
 from ..domain.permissions import Actor
+from ..domain.text_rules import text_sort_key
 from ..domain.time_rules import format_date
 from ..store.audit_log import record_event
 from ..store.database import Database
@@ -132,7 +133,7 @@ class RowsTable(QAbstractTableModel):
             return col.text(row)
         if role == SORT_ROLE:
             value = (col.sort or col.text)(row)
-            return value if not isinstance(value, str) else value.casefold()
+            return value if not isinstance(value, str) else text_sort_key(value)
         if role == Qt.ItemDataRole.ForegroundRole and col.colour:
             return col.colour(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.right:

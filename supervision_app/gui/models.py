@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QTextCharFormat, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ..domain.text_rules import search_fold
+from ..domain.text_rules import search_fold, text_sort_key
 from ..domain.time_rules import format_date, format_london
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,7 +42,7 @@ def sort_key_of(value: Any) -> Any:
         return int(value)
     if isinstance(value, (int, float)):
         return value
-    return text_of(value).casefold()
+    return text_sort_key(text_of(value))
 
 
 def _comparable(key: Any) -> tuple:

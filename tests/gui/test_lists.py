@@ -227,7 +227,7 @@ def test_sort_keys_and_spoken_text_are_there_when_asked_for(qtbot):
     model = RowsModel([Column("Name", lambda r: r[0]), Column("When", lambda r: r[1]),
                        Column("Said", lambda r: r[0], accessible=lambda r: f"spoken {r[0]}")])
     model.set_rows([("Émile", when), ("adam", None)])
-    assert model.data(model.index(0, 0), SORT_ROLE) == "émile"
+    assert model.data(model.index(0, 0), SORT_ROLE) == sort_key_of("Émile") == "emile\0émile"
     assert model.data(model.index(0, 1), SORT_ROLE) == sort_key_of(when)
     assert model.data(model.index(1, 1), SORT_ROLE) == ""
     role = Qt.ItemDataRole.AccessibleTextRole
@@ -348,3 +348,23 @@ def test_find_boxes_match_names_however_the_accents_were_typed(qtbot):
         assert len(shown()) == 4
         find.clear()
         assert len(shown()) == 4
+
+
+def test_names_sort_by_their_letters_not_their_accents(qtbot):
+    """Émile among the Es and Łukasz among the Ls, in every list (RowsModel and the
+    assurance pages' RowsTable); a plain casefold put both after Zoë."""
+    from supervision_app.gui.assurance_page import Col, Proxy, RowsTable
+    from supervision_app.gui.models import Column, FilterProxy, RowsModel
+
+    names = ["Zoë", "Łukasz", "adam", "Émile", "Lucy", "Emma", "emile"]
+    expected = ["adam", "emile", "Émile", "Emma", "Lucy", "Łukasz", "Zoë"]
+    rows = RowsModel([Column("Name", lambda r: r)])
+    rows.set_rows(names)
+    proxy = FilterProxy(rows)
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == expected
+    table = RowsTable([Col("Name", lambda r: r)])
+    table.set_rows(names)
+    assurance = Proxy(table)
+    assurance.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [assurance.index(r, 0).data() for r in range(assurance.rowCount())] == expected
