@@ -24,7 +24,7 @@ from ..domain.permissions import (
     decide,
 )
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
-from ..domain.text_rules import search_fold
+from ..domain.text_rules import search_fold, text_sort_key
 from ..domain.time_rules import london_date
 from ..domain.vocabulary import (
     ActionStatus,
@@ -113,9 +113,9 @@ def directory(session: Session) -> list[StaffEntry]:
         select(Staff.id, Staff.display_name, Staff.role, Team.name)
         .outerjoin(Team, Team.id == Staff.team_id)
         .where(Staff.tombstone.is_(False), Staff.active.is_(True))
-        .order_by(Staff.display_name)
     )
-    return [StaffEntry(r[0], r[1], Role(r[2]), r[3] or "") for r in rows]
+    return sorted((StaffEntry(r[0], r[1], Role(r[2]), r[3] or "") for r in rows),
+                  key=lambda entry: text_sort_key(entry.display_name))
 
 
 def team_policy(session: Session, team_id: str | None) -> SupervisionPolicy:
@@ -387,7 +387,7 @@ def _child_rows(session: Session, actor: Actor, *conditions, limit: int | None =
                             worker_name or "", london_date(last_at) if last_at else None))
         if limit and len(out) >= limit:
             break
-    return out
+    return sorted(out, key=lambda row: text_sort_key(row.name))  # Émile among the Es
 
 
 def _child_scope(actor: Actor):
@@ -739,7 +739,7 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
         disagreement_resolved=row.disagreement_resolved or bool(resolutions),
         reviews=reviews, discussions=discussions,
         actions=[_action_detail(a, names) for a in actions if a.case_discussion_id is None],
-        owners=[(k, v) for k, v in sorted(names.items(), key=lambda kv: kv[1])
+        owners=[(k, v) for k, v in sorted(names.items(), key=lambda kv: text_sort_key(kv[1]))
                 if k in {p[0] for p in team_people}],
         can_edit=decide(actor, Operation.EDIT, target).allowed,
         can_share=decide(actor, Operation.SHARE, target).allowed,
@@ -797,7 +797,7 @@ def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteD
         note.id, child.id, f"{child.name} ({child.case_id})", names.get(note.author_id, ""),
         note.recorded_at, OversightTrigger(note.trigger), note.decision, note.rationale,
         note.next_review_on, RecordState(note.state), [_action_detail(a, names) for a in actions],
-        sorted(names.items(), key=lambda kv: kv[1]),
+        sorted(names.items(), key=lambda kv: text_sort_key(kv[1])),
         decide(actor, Operation.EDIT, target).allowed,
         can_sign=decide(actor, Operation.SIGN_AS_AUTHOR, target).allowed,
         signatures=tuple(_signatures(session, RecordKind.OVERSIGHT_NOTE.value, note.id)),

@@ -137,6 +137,23 @@ def test_children_are_found_by_name_however_the_accents_were_typed(database, tea
     assert names("sian orsted") == ["Siân Ørsted"]
     assert names("cs-202") == ["Siân Ørsted"]
     assert names("%") == [] and names("_") == []  # typed, not wildcards
+    with database.reading() as s:  # listed by their letters: Łukasz among the Ls, not after Z
+        listed = [c.name for c in q.my_children(s, actor(database, team.worker_id))]
+    assert listed.index("Łukasz Nowak") < listed.index("ZOE ABBOTT") < listed.index("Zoë Kowalczyk")
+
+
+def test_the_directory_lists_people_by_their_letters(database, team):
+    from supervision_app.domain.text_rules import text_sort_key
+    from supervision_app.store.models import Staff
+
+    with database.transaction() as s:
+        for name in ("Émile Durand", "Łucja Wiśniewska", "Zara Quinn"):
+            s.add(Staff(display_name=name, username=name.split()[0].lower(), role="social_worker",
+                        team_id=team.team_id, started_on=date(2024, 1, 1)))
+    with database.reading() as s:
+        listed = [e.display_name for e in q.directory(s)]
+    assert listed == sorted(listed, key=text_sort_key)
+    assert listed.index("Émile Durand") < listed.index("Łucja Wiśniewska") < listed.index("Zara Quinn")
 
 
 def test_child_chronology_newest_first(database, team, shared_record):
