@@ -302,14 +302,15 @@ class FoldedTextFilter:
             self._needle = search_fold(text or "")
 
     def text_matches(self, source_row: int, source_parent) -> bool:
-        if not self._needle:
-            return True
+        return not self._needle or any(
+            self._needle in folded for folded in self.folded_texts(source_row, source_parent))
+
+    def folded_texts(self, source_row: int, source_parent) -> Iterator[str]:
+        """Each column's text in the row, folded (asked for one at a time, as needed)."""
         model = self.sourceModel()
         for column in range(model.columnCount(source_parent)):
             text = model.index(source_row, column, source_parent).data(Qt.ItemDataRole.DisplayRole)
-            if text and self._needle in search_fold(str(text)):
-                return True
-        return False
+            yield search_fold(str(text)) if text else ""
 
 
 class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
@@ -328,18 +329,16 @@ class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
             self.predicate = predicate
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
-        source = self.sourceModel()
-        if self.predicate is not None and not self.predicate(source.row_at(source_row)):
+        if self.predicate is not None and not self.predicate(self.sourceModel().row_at(source_row)):
             return False
-        if not self._needle:
-            return True
-        for cell in source._cells[source_row]:  # folded once per cell, kept with it
+        return self.text_matches(source_row, source_parent)
+
+    def folded_texts(self, source_row: int, source_parent) -> Iterator[str]:
+        for cell in self.sourceModel()._cells[source_row]:  # folded once per cell, kept with it
             folded = cell.get(_FOLDED)
             if folded is None:
                 folded = cell[_FOLDED] = search_fold(cell[_DISPLAY] or "")
-            if self._needle in folded:
-                return True
-        return False
+            yield folded
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The source model keeps its rows in order (see ``RowsModel.sort``); the proxy
