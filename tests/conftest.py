@@ -11,6 +11,7 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 
 from supervision_app.store.database import Database, open_database  # noqa: E402
+from tests.layout_item_wrappers import layout_item_wrappers  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 
@@ -22,6 +23,15 @@ def memory_keyring() -> MemoryKeyring:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def no_layout_item_wrappers_left():
+    """No test may leave PySide holding a wrapper of a layout item (see the module's note):
+    such a wrapper is how a later button became invisible to ``findChild``."""
+    yield
+    leftovers = layout_item_wrappers()
+    assert not leftovers, f"wrappers of layout items outlived their use: {leftovers}"
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -47,6 +46,7 @@ from ..store.database import Database
 from .accessibility import ensure_accessible_names, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _Job, _Relay, _setup_table
 from .forms import Form, load_widget
+from .layouts import add_row
 
 __all__ = ["AuditPage", "GRADE_CHOICES"]
 
@@ -236,10 +236,9 @@ class AuditPage(QWidget):
         top = QWidget(f.itemPane)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        heading_row = QHBoxLayout()
+        heading_row = add_row(top_layout)
         heading_row.addWidget(f.recordHeading, 1)
         heading_row.addWidget(f.openRecordButton)
-        top_layout.addLayout(heading_row)
         top_layout.addWidget(f.recordView)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -529,22 +528,28 @@ class AuditPage(QWidget):
                                     else "Grade every record first")
 
     def _build_checklist(self, report) -> None:
+        # A fresh panel each time rather than emptying the old layout item by item: taking
+        # items out would leave PySide wrappers of them behind (see layouts.py).
         host = self.form.checklistHost
-        old = host.layout()
-        if old is not None:
-            while old.count():
-                child = old.takeAt(0).widget()
-                if child is not None:
-                    child.deleteLater()
-        else:
-            old = QFormLayout(host)
-            old.setContentsMargins(0, 0, 0, 0)
+        if host.layout() is None:
+            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+        previous = getattr(self, "_checklist_panel", None)
+        if previous is not None:
+            previous.hide()
+            previous.setParent(None)  # out of the way of findChild at once; deleted below
+            previous.deleteLater()
+        panel = QWidget(host)
+        panel.setObjectName("checklistPanel")
+        host.layout().addWidget(panel)
+        self._checklist_panel = panel
+        old = QFormLayout(panel)
+        old.setContentsMargins(0, 0, 0, 0)
         self._answer_combos = {}
         for n, q in enumerate(report.checklist, start=1):
-            label = QLabel(f"{n}. {q.text}", host)
+            label = QLabel(f"{n}. {q.text}", panel)
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.PlainText)
-            combo = QComboBox(host)
+            combo = QComboBox(panel)
             combo.setObjectName(f"answer_{q.key}")
             combo.setAccessibleName(f"Question {n}: {q.text}")
             combo.addItem("Choose", None)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, style_headings
+from .layouts import add_form, add_row
 from .models import Column, RowsModel
 from .tasks import user_message
 
@@ -166,7 +166,7 @@ class SignaturesDialog(QDialog):
         self.trustLabel.setWordWrap(True)
         self.trustLabel.setObjectName("trustLabel")
         layout.addWidget(self.trustLabel)
-        buttons = QHBoxLayout()
+        buttons = add_row(layout)
         self.saveButton = QPushButton("&Save PDF…")
         self.saveButton.setObjectName("savePdfButton")
         self.saveButton.setEnabled(False)
@@ -177,7 +177,6 @@ class SignaturesDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.saveButton)
         buttons.addWidget(self.closeButton)
-        layout.addLayout(buttons)
         ensure_accessible_names(self)
         style_headings(self)
         self.resize(900, 260)
@@ -315,7 +314,7 @@ class AddendumDialog(QDialog):
         if addendum is not None and locked:
             self.messageLabel.setText(f"Signed and locked by {addendum.author_name} "
                                       f"{format_london(addendum.signed_at or addendum.created_at)}.")
-        buttons = QHBoxLayout()
+        buttons = add_row(layout)
         self.saveButton = QPushButton("Save &draft")
         self.saveButton.setObjectName("saveAddendumButton")
         self.signButton = QPushButton("Si&gn and lock")
@@ -327,7 +326,6 @@ class AddendumDialog(QDialog):
         buttons.addStretch(1)
         for b in (self.saveButton, self.signButton, self.closeButton):
             buttons.addWidget(b)
-        layout.addLayout(buttons)
         self.saveButton.clicked.connect(lambda: self.save())
         self.signButton.clicked.connect(self.sign)
         self.closeButton.clicked.connect(self.accept)
@@ -445,7 +443,7 @@ class ExportDialog(QDialog):
                       "never overwritten.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
-        form = QFormLayout()
+        form = add_form(layout)
         self.whoCombo = QComboBox()
         self.whoCombo.setObjectName("exportWhoCombo")
         for team_id, team_name in teams:
@@ -466,9 +464,6 @@ class ExportDialog(QDialog):
         self.browseButton.setObjectName("browseButton")
         self.browseButton.setAccessibleName("Choose folder")
         self.browseButton.clicked.connect(self.browse)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.folderEdit, 1)
-        folder_row.addWidget(self.browseButton)
         for text, widget in (("&Records of", self.whoCombo), ("&From", self.fromEdit),
                              ("&To", self.toEdit)):
             label = QLabel(text)
@@ -476,8 +471,10 @@ class ExportDialog(QDialog):
             form.addRow(label, widget)
         folder_label = QLabel("F&older")
         folder_label.setBuddy(self.folderEdit)
-        form.addRow(folder_label, folder_row)
-        layout.addLayout(form)
+        folder_row = QHBoxLayout()
+        form.addRow(folder_label, folder_row)  # empty: see layouts.py
+        folder_row.addWidget(self.folderEdit, 1)
+        folder_row.addWidget(self.browseButton)
         self.progress = QProgressBar()
         self.progress.setObjectName("exportProgress")
         self.progress.setAccessibleName("Export progress")
@@ -488,7 +485,7 @@ class ExportDialog(QDialog):
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setAccessibleName("Message")
         layout.addWidget(self.messageLabel)
-        buttons = QHBoxLayout()
+        buttons = add_row(layout)
         self.exportButton = QPushButton("&Export")
         self.exportButton.setObjectName("startExportButton")
         self.cancelButton = QPushButton("&Cancel export")
@@ -499,7 +496,6 @@ class ExportDialog(QDialog):
         buttons.addStretch(1)
         for b in (self.exportButton, self.cancelButton, self.closeButton):
             buttons.addWidget(b)
-        layout.addLayout(buttons)
         self.exportButton.clicked.connect(self.start)
         self.cancelButton.clicked.connect(self.cancel)
         self.closeButton.clicked.connect(self.reject)

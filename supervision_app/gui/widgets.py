@@ -23,6 +23,7 @@ from ..domain.time_rules import format_date
 from ..domain.vocabulary import ActionStatus
 from ..store.queries import ActionDetail
 from .forms import embed_form
+from .layouts import nested_layout_holding
 from .models import Column, RowsModel
 
 
@@ -82,11 +83,10 @@ class InlineErrors:
                 layout.insertWidget(index + 1, label)
                 return True
             # inside a row: put the message under the whole row
-            for i in range(layout.count()):
-                sub = layout.itemAt(i).layout()
-                if sub is not None and sub.indexOf(widget) >= 0 and isinstance(sub, QBoxLayout):
-                    layout.insertWidget(i + 1, label)
-                    return True
+            found = nested_layout_holding(layout, widget)
+            if found is not None and isinstance(found[1], QBoxLayout):
+                layout.insertWidget(found[0] + 1, label)
+                return True
         return False
 
     def clear(self, widget: QWidget) -> None:

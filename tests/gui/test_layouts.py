@@ -1,0 +1,58 @@
+"""Nested layouts and inline messages without PySide wrappers of layout items (layouts.py):
+a wrapper left at a freed item's address once hid a form's button from ``findChild``."""
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from supervision_app.gui.layouts import add_form, add_row, nested_layout_holding
+from supervision_app.gui.widgets import InlineErrors
+from tests.layout_item_wrappers import layout_item_wrappers
+
+
+def _page(qtbot):
+    page = QWidget()
+    qtbot.addWidget(page)
+    outer = QVBoxLayout(page)
+    first = QLineEdit(page)
+    first.setObjectName("firstEdit")
+    outer.addWidget(first)
+    row = add_row(outer)
+    row_edit, row_button = QLineEdit(page), QPushButton("Find", page)
+    row_edit.setObjectName("rowEdit")
+    row.addWidget(row_edit, 1)
+    row.addWidget(row_button)
+    form = add_form(outer)
+    form.addRow("Date", QLineEdit(page))
+    last = QLabel("last", page)
+    outer.addWidget(last)
+    return page, outer, row, row_edit, last
+
+
+def test_a_message_about_a_field_in_a_row_goes_under_the_whole_row(qtbot):
+    page, outer, row, row_edit, last = _page(qtbot)
+    assert nested_layout_holding(outer, row_edit) == (1, row)
+    assert nested_layout_holding(outer, last) is None
+
+    errors = InlineErrors()
+    errors.show(row_edit, "Not a case ID")
+    label = errors.labels[row_edit]
+    assert outer.indexOf(label) == 2  # right after the row, before the form
+    assert label.text() == "Not a case ID" and row_edit.property("invalid")
+    errors.show(page.findChild(QLineEdit, "firstEdit"), "Required")
+    assert outer.indexOf(page.findChild(QLabel, "firstEditError")) == 1
+    assert layout_item_wrappers() == []
+
+
+def test_building_nested_layouts_leaves_no_item_wrappers(qtbot):
+    _page(qtbot)
+    assert layout_item_wrappers() == []
+    # what the module's note warns about: a filled layout handed to addLayout
+    page = QWidget()
+    outer = QVBoxLayout(page)
+    row = QVBoxLayout()
+    row.addWidget(QLabel("x", page))
+    outer.addLayout(row)
+    assert layout_item_wrappers() == ["QWidgetItem"]
+    shiboken6.delete(page)  # its layouts go with it, and so do those wrappers
+    assert layout_item_wrappers() == []
