@@ -31,7 +31,7 @@ A first sync (and any large page) takes a faster path: pages of up to
 of its transaction is kept), several pages to a transaction (each still saving its
 cursor), every trigger on the synced tables suspended inside that transaction and the
 search index written once before its commit (``search_index``), so every committed state
-holds an exact index.
+holds an exact index. The WAL the load grew is checkpointed after ``sync()`` has returned.
 """
 from __future__ import annotations
 
@@ -253,6 +253,7 @@ class SyncClient:
         self.bulk_rows = BULK_ROWS
         self.bulk_transaction_rows = BULK_TRANSACTION_ROWS
         self._lock = threading.RLock()  # sync() may enrol again (CA rotated)
+        self._housekeeping: threading.Thread | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -303,6 +304,27 @@ class SyncClient:
             fairy.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             fairy.close()
+
+    def _fold_wal_in_background(self) -> None:
+        """Checkpoint after ``sync()`` has returned, not before: the rows are committed (and
+        read from the WAL meanwhile), so nobody need wait for this housekeeping, a sixth of
+        a first sync. A PASSIVE checkpoint never blocks the writes that follow; ``close()``
+        waits for it."""
+        self._wait_for_housekeeping()
+
+        def fold() -> None:
+            try:
+                self._checkpoint()
+            except Exception:  # noqa: BLE001 - SQLite folds the WAL at a later commit anyway
+                pass
+
+        self._housekeeping = threading.Thread(target=fold, name="sync-fold-wal", daemon=True)
+        self._housekeeping.start()
+
+    def _wait_for_housekeeping(self) -> None:
+        thread, self._housekeeping = self._housekeeping, None
+        if thread is not None:
+            thread.join()
 
     @staticmethod
     def _get(cur, key: str, default: str | None = None) -> str | None:
@@ -655,7 +677,7 @@ class SyncClient:
                 self._set(cur, "access", "0")  # never a real digest: the next pull resyncs
                 self._set(cur, "needs_resync", "0")
         if first_sync and report.pulled >= self.bulk_rows:
-            self._checkpoint()
+            self._fold_wal_in_background()
 
     def _pull_transaction(self, page: p.PulledPage, fetch: Callable[[int, str], Future],
                           report: SyncReport, progress, first_sync: bool) -> Future | None:
@@ -950,4 +972,5 @@ class SyncClient:
             self._audit(cur, f"conflict_keep_{keep}", conflict.table, conflict.row_id)
 
     def close(self) -> None:
+        self._wait_for_housekeeping()
         self.http.close()

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from supervision_app.store import models as m
-from supervision_app.store.database import open_database
+from supervision_app.store.database import DATABASE_FILE, open_database
 from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncClient, SyncError
 from tests.sync import records as r
@@ -319,3 +320,27 @@ def test_a_row_older_than_a_column_that_may_be_empty_is_stored_with_it_empty(dep
         assert sessions and all(row["data"]["next_session_on"] is None for row in sessions)
     finally:
         _close(client)
+
+
+def test_the_wal_a_first_sync_grew_is_folded_into_the_database_after_it_returns(deployment, written, tmp_path):
+    """sync() returns once the rows are committed; the checkpoint runs after, and close()
+    waits for it, so the database file ends up holding every page."""
+    folder = tmp_path / "fold"
+    client = _laptop(folder, deployment.url, PagesOnTheWire(), page=20, per_transaction=40)
+    try:
+        client.sync()
+        assert client._housekeeping is not None  # the fold runs behind the returned sync
+        with client.db.reading() as s:
+            held = s.execute(text("SELECT count(*) FROM case_discussion")).scalar_one()
+        assert held > 0  # readable before the fold is done
+    finally:
+        client.close()
+    assert client._housekeeping is None
+    raw = client.db.engine.raw_connection()
+    try:
+        pages = raw.dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        size = int(raw.dbapi_connection.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        raw.close()
+    client.db.close()
+    assert (folder / DATABASE_FILE).stat().st_size == pages * size
