@@ -30,8 +30,9 @@ A first sync (and any large page) takes a faster path: pages of up to
 (``protocol.read_pull_page``: a malformed row stops the sync with a message and nothing
 of its transaction is kept), several pages to a transaction (each still saving its
 cursor), every trigger on the synced tables suspended inside that transaction and the
-search index written once before its commit (``search_index``), so every committed state
-holds an exact index. The WAL the load grew is checkpointed after ``sync()`` has returned.
+search index written set-based, page by page, before its commit (``search_index``), so
+every committed state holds an exact index. The WAL the load grew is checkpointed after
+``sync()`` has returned.
 """
 from __future__ import annotations
 
@@ -653,8 +654,8 @@ class SyncClient:
         """Pull pages until the server has no more. The next page is fetched (in a helper
         thread) while the current one is written. A first sync asks for the largest pages
         the server gives; large pages are written several to a transaction, each with its
-        cursor, with bulk-load settings and the search index written once at the end of
-        the transaction (:func:`search_index.pending`)."""
+        cursor, with bulk-load settings and the search index written set-based after each
+        page, while the next is on its way (:func:`search_index.pending`)."""
         with self._raw() as cur:
             cursor = int(self._get(cur, "cursor", "0"))
             access = self._get(cur, "access", "") or ""
@@ -703,7 +704,7 @@ class SyncClient:
     @contextmanager
     def _indexing(self, cur, bulk: bool) -> Iterator["search_index.PendingIndex | None"]:
         """A bulk transaction writes with every trigger on the synced tables suspended:
-        the search index is written once, before the commit, and the lock triggers,
+        the search index is written set-based, page by page, and the lock triggers,
         which only ever sent a server row down the slow path to be stored with them
         lifted (the server's row is authoritative), would make SQLite keep a statement
         journal for every row inserted."""
@@ -757,6 +758,7 @@ class SyncClient:
         indexed them; parts that came before their parent get its team and session."""
         if index is not None:
             index.add(written)
+            index.flush()
         elif any(written.get(table) for table in search_index.PARENT_TABLES):
             search_index.clear_written(cur)
             search_index.note_written(cur, written)

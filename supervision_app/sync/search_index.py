@@ -4,8 +4,8 @@ Migrations 0002 and 0003 keep ``search_key``/``search_text`` right with triggers
 per row. When large pages of pulled rows are applied (a first sync) the engine drops those
 triggers, with every other trigger on the synced tables, for the whole transaction
 (:func:`triggers_suspended`; they come back before the commit, exactly as they were) and
-a :class:`PendingIndex` notes every row written; just
-before the commit :meth:`PendingIndex.finish` writes their index rows with one
+a :class:`PendingIndex` notes every row written; after each page (while the next is
+still coming from the server) :meth:`PendingIndex.flush` writes their index rows with one
 ``INSERT ... SELECT``, using the expressions 0003's and 0008's triggers use (imported
 from them, so the two cannot drift apart). The index is therefore complete in every committed state:
 a first sync cut off midway leaves the rows of its committed transactions indexed, and
@@ -193,9 +193,21 @@ class PendingIndex:
     def forget(self, ids: list[str]) -> None:
         forget(self.cur, ids)
 
+    def flush(self) -> None:
+        """Index the rows noted since the last flush. Called after each page is written,
+        while the next is still on its way from the server, so that wait does the indexing
+        (one rebuild at the end had nothing to overlap). Index rows from earlier flushes
+        whose parent arrived since are put right by :func:`fix_scope`, as for earlier
+        transactions."""
+        if self.tables:
+            rebuild(self.cur, self.tables)
+            fix_scope(self.cur, self.tables, self.up_to)
+            self.cur.execute(f"DELETE FROM {WRITTEN}")
+            self.tables = set()
+            self.up_to = highest_rowid(self.cur)
+
     def finish(self) -> None:
-        rebuild(self.cur, self.tables)
-        fix_scope(self.cur, self.tables, self.up_to)
+        self.flush()
 
 
 @contextmanager
