@@ -144,6 +144,7 @@ class AuditPage(QWidget):
         self.rounds: list = []
         self.actions: list = []
         self._answer_combos: dict[str, QComboBox] = {}
+        self._checklist_panel: QWidget | None = None
         self._select_item_id: str | None = None
 
         self.widget = load_widget("audit_page.ui", self)
@@ -533,7 +534,7 @@ class AuditPage(QWidget):
         host = self.form.checklistHost
         if host.layout() is None:
             QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
-        previous = getattr(self, "_checklist_panel", None)
+        previous = self._checklist_panel
         if previous is not None:
             previous.hide()
             previous.setParent(None)  # out of the way of findChild at once; deleted below
@@ -542,8 +543,8 @@ class AuditPage(QWidget):
         panel.setObjectName("checklistPanel")
         host.layout().addWidget(panel)
         self._checklist_panel = panel
-        old = QFormLayout(panel)
-        old.setContentsMargins(0, 0, 0, 0)
+        checklist = QFormLayout(panel)
+        checklist.setContentsMargins(0, 0, 0, 0)
         self._answer_combos = {}
         for n, q in enumerate(report.checklist, start=1):
             label = QLabel(f"{n}. {q.text}", panel)
@@ -556,7 +557,7 @@ class AuditPage(QWidget):
             for value, text in (*GRADE_CHOICES, NOT_APPLICABLE):
                 combo.addItem(text, value)
             label.setBuddy(combo)
-            old.addRow(label, combo)
+            checklist.addRow(label, combo)
             self._answer_combos[q.key] = combo
         self._order_tabs()
 
