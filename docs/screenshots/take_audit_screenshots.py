@@ -35,13 +35,18 @@ OUT = Path(__file__).resolve().parent
 TODAY = date(2026, 11, 23)
 
 
-def wait(signal, ms: int = 30000) -> None:
-    spy = QSignalSpy(signal)
-    for _ in range(ms // 25):
-        if spy.count():
-            return
-        pause(25)
-    raise TimeoutError("the page did not finish in time")
+def after(action, *signals, ms: int = 30000) -> None:
+    """Do ``action`` and wait for each of ``signals``, listening before it starts: a second
+    signal can come while the first is awaited."""
+    spies = [QSignalSpy(signal) for signal in signals]
+    action()
+    for spy in spies:
+        for _ in range(ms // 25):
+            if spy.count():
+                break
+            pause(25)
+        else:
+            raise TimeoutError("the page did not finish in time")
 
 
 def page_for(db, staff_id: str) -> AuditPage:
@@ -50,8 +55,7 @@ def page_for(db, staff_id: str) -> AuditPage:
     page = AuditPage(db, actor, today=TODAY, pool=QThreadPool.globalInstance())
     page.resize(1366, 900)
     page.show()
-    page.refresh()
-    wait(page.loaded)
+    after(page.refresh, page.loaded)
     return page
 
 
@@ -66,21 +70,16 @@ def main() -> None:
     f.sizeSpin.setValue(8)
     f.seedEdit.setText("20261123")
     f.weightCheck.setChecked(True)
-    f.drawButton.click()
-    wait(page.round_loaded)
-    wait(page.record_loaded)
+    after(f.drawButton.click, page.round_loaded, page.record_loaded)
     for n, combo in enumerate(page._answer_combos.values()):
         combo.setCurrentIndex(combo.findData("requires_improvement" if n == 2 else "good"))
     f.overallCombo.setCurrentIndex(f.overallCombo.findData("requires_improvement"))
     f.findingEdit.setPlainText("Supervision is regular and reflective, but two case decisions "
                                "have a one-line rationale that does not explain the risk.")
-    f.saveGradeButton.click()
-    wait(page.round_loaded)
+    after(f.saveGradeButton.click, page.round_loaded)
     f.actionEdit.setText("Record the rationale for both decisions by addendum")
-    f.addActionButton.click()
-    wait(page.round_loaded)
-    f.itemsTable.setCurrentIndex(page.item_proxy.index(1, 0))
-    wait(page.record_loaded)
+    after(f.addActionButton.click, page.round_loaded)
+    after(lambda: f.itemsTable.setCurrentIndex(page.item_proxy.index(1, 0)), page.record_loaded)
     pause(300)
     page.grab().save(str(OUT / "audit_page.png"))
     print("saved audit_page.png")
