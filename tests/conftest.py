@@ -11,7 +11,7 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 
 from supervision_app.store.database import Database, open_database  # noqa: E402
-from tests.layout_item_wrappers import layout_item_wrappers  # noqa: E402
+from tests.qt_wrappers import borrowed_wrappers  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 
@@ -26,12 +26,12 @@ def memory_keyring() -> MemoryKeyring:
 
 
 @pytest.fixture(autouse=True)
-def no_layout_item_wrappers_left():
-    """No test may leave PySide holding a wrapper of a layout item (see the module's note):
-    such a wrapper is how a later button became invisible to ``findChild``."""
+def no_borrowed_qt_wrappers_left():
+    """No test may leave PySide holding a wrapper of a non-QObject that Qt owns (see that
+    module's note): such a wrapper is how a later button became invisible to findChild."""
     yield
-    leftovers = layout_item_wrappers()
-    assert not leftovers, f"wrappers of layout items outlived their use: {leftovers}"
+    leftovers = borrowed_wrappers()
+    assert not leftovers, f"wrappers of objects Qt owns outlived their use: {leftovers}"
 
 
 @pytest.fixture

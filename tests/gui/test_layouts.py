@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidg
 
 from supervision_app.gui.layouts import add_form, add_row, nested_layout_holding
 from supervision_app.gui.widgets import InlineErrors
-from tests.layout_item_wrappers import layout_item_wrappers
+from tests.qt_wrappers import borrowed_wrappers
 
 
 def _page(qtbot):
@@ -41,18 +41,18 @@ def test_a_message_about_a_field_in_a_row_goes_under_the_whole_row(qtbot):
     assert label.text() == "Not a case ID" and row_edit.property("invalid")
     errors.show(page.findChild(QLineEdit, "firstEdit"), "Required")
     assert outer.indexOf(page.findChild(QLabel, "firstEditError")) == 1
-    assert layout_item_wrappers() == []
+    assert borrowed_wrappers() == []
 
 
 def test_building_nested_layouts_leaves_no_item_wrappers(qtbot):
     _page(qtbot)
-    assert layout_item_wrappers() == []
+    assert borrowed_wrappers() == []
     # what the module's note warns about: a filled layout handed to addLayout
     page = QWidget()
     outer = QVBoxLayout(page)
     row = QVBoxLayout()
     row.addWidget(QLabel("x", page))
     outer.addLayout(row)
-    assert layout_item_wrappers() == ["QWidgetItem"]
+    assert borrowed_wrappers() == ["QWidgetItem"]
     shiboken6.delete(page)  # its layouts go with it, and so do those wrappers
-    assert layout_item_wrappers() == []
+    assert borrowed_wrappers() == []
