@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import logging
 import threading
@@ -628,15 +629,22 @@ class SyncClient:
 
     # pull
 
-    def _page_size(self, after: int, first_sync: bool) -> int:
-        """A first sync asks for the largest pages, except the first (writing starts
-        sooner, and the server makes the next page meanwhile)."""
+    def _page_size(self, page_number: int, first_sync: bool) -> int:
+        """A first sync asks for the largest pages the server gives, working up to them: an
+        ordinary page first (writing starts sooner), then half the largest, then the largest.
+        While one page is written the server makes the next; asked for at once, the largest
+        took longer to come than the small first page took to write."""
         if not first_sync:
             return self.page_size
-        return min(self.page_size, self.first_sync_page_size) if after == 0 else self.first_sync_page_size
+        largest = self.first_sync_page_size
+        if page_number == 0:
+            return min(self.page_size, largest)
+        if page_number == 1:
+            return min(max(self.page_size, largest // 2), largest)
+        return largest
 
-    def _fetch_page(self, after: int, access: str, first_sync: bool) -> p.PulledPage:
-        limit = self._page_size(after, first_sync)
+    def _fetch_page(self, after: int, access: str, first_sync: bool, page_number: int) -> p.PulledPage:
+        limit = self._page_size(page_number, first_sync)
         params: dict[str, Any] = {"after": after, "limit": limit}
         if access:
             params["access"] = access
@@ -662,8 +670,10 @@ class SyncClient:
         first_sync = cursor == 0
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch")
 
+        asked = itertools.count()
+
         def fetch(after: int, access: str) -> Future:
-            return fetcher.submit(self._fetch_page, after, access, first_sync)
+            return fetcher.submit(self._fetch_page, after, access, first_sync, next(asked))
 
         try:
             upcoming = fetch(cursor, access)

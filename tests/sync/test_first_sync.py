@@ -34,11 +34,13 @@ class PagesOnTheWire(httpx.HTTPTransport):
         self.n, self.spoil, self.cut = n, spoil, cut
         self.served = 0
         self.cursors: list[int] = []
+        self.limits: list[int] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path != "/v1/pull":
             return super().handle_request(request)
         self.served += 1
+        self.limits.append(int(request.url.params["limit"]))
         if self.served == self.n and self.cut:
             raise httpx.ConnectError("connection cut")
         response = super().handle_request(request)
@@ -344,3 +346,19 @@ def test_the_wal_a_first_sync_grew_is_folded_into_the_database_after_it_returns(
         raw.close()
     client.db.close()
     assert (folder / DATABASE_FILE).stat().st_size == pages * size
+
+
+def test_a_first_sync_works_up_to_the_largest_pages_and_later_syncs_ask_for_ordinary_ones(
+        deployment, written, reference, tmp_path):
+    wire = PagesOnTheWire()
+    client = _laptop(tmp_path / "ramp", deployment.url, wire, page=4, per_transaction=40)
+    client.first_sync_page_size = 20
+    try:
+        client.sync()
+        assert _state(client) == _state(reference)
+        assert wire.limits[:3] == [4, 10, 20] and set(wire.limits[3:]) <= {20}
+        asked = len(wire.limits)
+        client.sync()  # nothing new: one ordinary page
+        assert wire.limits[asked:] == [4]
+    finally:
+        _close(client)
