@@ -11,8 +11,8 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 
 from supervision_app.store.database import Database, open_database  # noqa: E402
-from tests.qt_wrappers import borrowed_wrappers  # noqa: E402
 from tests.memory_keyring import MemoryKeyring  # noqa: E402
+from tests.qt_wrappers import borrowed_wrappers  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

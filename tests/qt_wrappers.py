@@ -24,4 +24,3 @@ def borrowed_wrappers() -> list[str]:
     return sorted(type(w).__name__ for w in shiboken6.getAllValidWrappers()
                   if not isinstance(w, (QObject, QMetaObject))
                   and not shiboken6.createdByPython(w) and not shiboken6.ownedByPython(w))
-

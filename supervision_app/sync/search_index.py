@@ -202,7 +202,7 @@ class PendingIndex:
         if self.tables:
             rebuild(self.cur, self.tables)
             fix_scope(self.cur, self.tables, self.up_to)
-            self.cur.execute(f"DELETE FROM {WRITTEN}")
+            clear_written(self.cur)
             self.tables = set()
             self.up_to = highest_rowid(self.cur)
 
