@@ -60,6 +60,7 @@ from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush 
 from ..store.database import Database
 from . import protocol as p
 from . import search_index
+from .collector import collector_paused
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -659,6 +660,10 @@ class SyncClient:
             raise _unreadable(invalid) from None
 
     def _pull(self, report: SyncReport, progress) -> None:
+        with collector_paused():  # pages of JSON make many dicts and no cycles: see collector.py
+            self._pull_pages(report, progress)
+
+    def _pull_pages(self, report: SyncReport, progress) -> None:
         """Pull pages until the server has no more. The next page is fetched (in a helper
         thread) while the current one is written. A first sync asks for the largest pages
         the server gives; large pages are written several to a transaction, each with its

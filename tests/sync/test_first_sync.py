@@ -362,3 +362,36 @@ def test_a_first_sync_works_up_to_the_largest_pages_and_later_syncs_ask_for_ordi
         assert wire.limits[asked:] == [4]
     finally:
         _close(client)
+
+
+def test_pages_are_pulled_with_the_cycle_collector_paused_and_it_resumes_after(
+        deployment, written, reference, tmp_path, monkeypatch):
+    """Parsing and writing pages runs without Python's cycle collector (a page makes many
+    dicts and no cycles); it is back on when the sync ends, and after one cut off too."""
+    import gc
+
+    seen: list[bool] = []
+    take_page = SyncClient._take_page
+
+    def noting(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return take_page(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncClient, "_take_page", noting)
+    assert gc.isenabled()
+    client = _laptop(tmp_path / "gc", deployment.url, PagesOnTheWire(), page=20, per_transaction=40)
+    try:
+        client.sync()
+        assert _state(client) == _state(reference)
+    finally:
+        _close(client)
+    assert len(seen) > 2 and not any(seen)
+    assert gc.isenabled()
+    cut = _laptop(tmp_path / "gc-cut", deployment.url, PagesOnTheWire(n=2, cut=True), page=20,
+                  per_transaction=40)
+    try:
+        with pytest.raises(SyncError):
+            cut.sync()
+    finally:
+        _close(cut)
+    assert gc.isenabled()
