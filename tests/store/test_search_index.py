@@ -106,3 +106,40 @@ def test_migration_0008_spells_existing_text_plainly_and_can_be_undone(database)
     assert len(hits(database, "neglect")) == 1  # every row kept
     make_session(database, manager, worker, child, learning="Søren too")  # the triggers write it
     assert len(hits(database, "soren")) == 1
+
+
+def test_migration_0009_keeps_no_section_lengths_and_snippets_still_work(database):
+    """The index keeps no per-section length table (nothing ranks by it); every row and
+    its snippet survive the rebuild, both ways, and the triggers keep indexing."""
+    from alembic import command
+
+    from supervision_app.store.migrations_config import alembic_config
+
+    team, manager, worker, child = make_team(database)
+    long_text = " ".join(["Routine visit notes."] * 200) + " The neighbour raised a concern about neglect."
+    make_session(database, manager, worker, child, learning=long_text)
+
+    def tables():
+        with database.reading() as s:
+            return {r[0] for r in s.execute(text(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'search_text%'")).all()}
+
+    def snippets(query):
+        return sorted(h[3] for h in hits(database, query))
+
+    assert "search_text_docsize" not in tables()
+    before = snippets("neglect")
+    assert len(before) == 2 and any("concern about [neglect]" in snip for snip in before)
+
+    def migrate(step, revision):
+        with database.engine.begin() as connection:
+            step(alembic_config(connection), revision)
+
+    migrate(command.downgrade, "0008")
+    assert "search_text_docsize" in tables()
+    assert snippets("neglect") == before
+    migrate(command.upgrade, "head")
+    assert "search_text_docsize" not in tables()
+    assert snippets("neglect") == before
+    make_session(database, manager, worker, child, learning="Neglect again")  # the triggers write it
+    assert len(hits(database, "neglect")) == 4
