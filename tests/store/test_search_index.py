@@ -108,9 +108,10 @@ def test_migration_0008_spells_existing_text_plainly_and_can_be_undone(database)
     assert len(hits(database, "soren")) == 1
 
 
-def test_migration_0009_keeps_no_section_lengths_and_snippets_still_work(database):
-    """The index keeps no per-section length table (nothing ranks by it); every row and
-    its snippet survive the rebuild, both ways, and the triggers keep indexing."""
+def test_migration_0009_slims_the_index_and_every_search_still_finds_the_same(database):
+    """No per-section length table (nothing ranks by it) and one prefix index, for three
+    letters: words, prefixes of every length and snippets are found as before the
+    rebuild, both ways, and the triggers keep indexing."""
     from alembic import command
 
     from supervision_app.store.migrations_config import alembic_config
@@ -118,28 +119,35 @@ def test_migration_0009_keeps_no_section_lengths_and_snippets_still_work(databas
     team, manager, worker, child = make_team(database)
     long_text = " ".join(["Routine visit notes."] * 200) + " The neighbour raised a concern about neglect."
     make_session(database, manager, worker, child, learning=long_text)
+    queries = ["neglect", "neg*", "negl*", "negle*", "neglec*", "concern*", "rout*", "visits"]
 
     def tables():
         with database.reading() as s:
             return {r[0] for r in s.execute(text(
                 "SELECT name FROM sqlite_master WHERE name LIKE 'search_text%'")).all()}
 
-    def snippets(query):
-        return sorted(h[3] for h in hits(database, query))
+    def found():
+        return {q: sorted((h.record_id, h.section, h[3]) for h in hits(database, q)) for q in queries}
 
-    assert "search_text_docsize" not in tables()
-    before = snippets("neglect")
-    assert len(before) == 2 and any("concern about [neglect]" in snip for snip in before)
+    def options():
+        with database.reading() as s:
+            return s.execute(text("SELECT sql FROM sqlite_master WHERE name = 'search_text'")).scalar_one()
+
+    assert "search_text_docsize" not in tables() and "prefix = '3'," in options()
+    before = found()
+    assert len(before["neglect"]) == 2 and any("concern about [neglect]" in h[2] for h in before["neglect"])
+    assert before["negl*"] == before["neglec*"] == before["neglect"]
+    assert all(before[q] for q in queries)
 
     def migrate(step, revision):
         with database.engine.begin() as connection:
             step(alembic_config(connection), revision)
 
     migrate(command.downgrade, "0008")
-    assert "search_text_docsize" in tables()
-    assert snippets("neglect") == before
+    assert "search_text_docsize" in tables() and "prefix = '3 4 5'" in options()
+    assert found() == before
     migrate(command.upgrade, "head")
     assert "search_text_docsize" not in tables()
-    assert snippets("neglect") == before
+    assert found() == before
     make_session(database, manager, worker, child, learning="Neglect again")  # the triggers write it
-    assert len(hits(database, "neglect")) == 4
+    assert len(hits(database, "negle*")) == 4
