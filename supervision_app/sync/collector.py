@@ -5,7 +5,8 @@ containers start a collection, and every hundredth of those walks every object t
 process holds (the GUI's, SQLAlchemy's, the parsed pages'). Measured on a first sync of
 12,631 rows: 4-7% of its time. A pull makes no reference cycles (parsed JSON, tuples for
 SQLite), so reference counting frees each page as before and the collector has nothing
-to find; it resumes when the pull ends, however it ends.
+to find; it resumes when the pull ends, however it ends. The pause is process-wide: cycles
+the GUI thread makes meanwhile wait for the next collection, a pull's few seconds later.
 
 Counted, so that two pulls at once in one process (several laptops in a test, say) resume
 it only when both are done; left off if it was off before the first began.
