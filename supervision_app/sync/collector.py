@@ -1,7 +1,7 @@
 """Python's cycle collector paused while a pull turns pages of JSON into rows.
 
 A 5,000-row page becomes tens of thousands of dicts within milliseconds; every 700 new
-containers start a collection, and every hundredth of those walks every object the
+containers start a collection, and every hundredth of those may walk every object the
 process holds (the GUI's, SQLAlchemy's, the parsed pages'). Measured on a first sync of
 12,631 rows: 4-7% of its time. A pull makes no reference cycles (parsed JSON, tuples for
 SQLite), so reference counting frees each page as before and the collector has nothing

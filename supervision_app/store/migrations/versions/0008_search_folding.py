@@ -73,11 +73,12 @@ def _index_triggers() -> list[str]:
     return statements
 
 
-def _rebuild(columns: str, select: str) -> list[str]:
-    """Recreate the FTS5 table with ``columns``, every row kept under its rowid. Run while
-    no trigger refers to search_text (SQLite checks triggers when a table is renamed)."""
+def _rebuild(columns: str, select: str, options: str = FTS_OPTIONS) -> list[str]:
+    """Recreate the FTS5 table with ``columns`` and ``options``, every row kept under its
+    rowid. Run while no trigger refers to search_text (SQLite checks triggers when a table
+    is renamed)."""
     return [
-        f"CREATE VIRTUAL TABLE search_text_new USING fts5({columns}, {FTS_OPTIONS})",
+        f"CREATE VIRTUAL TABLE search_text_new USING fts5({columns}, {options})",
         f"INSERT INTO search_text_new (rowid, {columns}) SELECT rowid, {select} FROM search_text",
         "DROP TABLE search_text",
         "ALTER TABLE search_text_new RENAME TO search_text",

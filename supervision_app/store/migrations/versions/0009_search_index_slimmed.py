@@ -4,7 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 
-The FTS5 index is rebuilt, every row kept under its rowid, without two things that cost a
+The FTS5 index is rebuilt as 0008 rebuilt it, every row kept under its rowid, without two things that cost a
 team manager's first sync time (it writes some 40,000 sections) and buy nothing:
 
 - Per-section lengths (``search_text_docsize``, one B-tree row per section) are kept by
@@ -39,19 +39,9 @@ _M0008 = importlib.import_module("supervision_app.store.migrations.versions.0008
 FTS_OPTIONS = "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3', columnsize = 0"
 
 
-def _rebuild(options: str) -> list[str]:
-    """Recreate the FTS5 table with ``options``, every row kept under its rowid. Run while
-    no trigger refers to search_text (SQLite checks triggers when a table is renamed)."""
-    return [
-        f"CREATE VIRTUAL TABLE search_text_new USING fts5(body, folded, {options})",
-        "INSERT INTO search_text_new (rowid, body, folded) SELECT rowid, body, folded FROM search_text",
-        "DROP TABLE search_text",
-        "ALTER TABLE search_text_new RENAME TO search_text",
-    ]
-
-
 def _run(options: str) -> None:
-    for statement in _M0003._drop_index_triggers() + _rebuild(options) + _M0008._index_triggers():
+    rebuilt = _M0008._rebuild("body, folded", "body, folded", options)
+    for statement in _M0003._drop_index_triggers() + rebuilt + _M0008._index_triggers():
         op.execute(statement)
 
 
