@@ -177,8 +177,8 @@ def highest_rowid(cur) -> int:
 
 
 class PendingIndex:
-    """The rows a bulk transaction wrote with the search triggers suspended; indexed
-    together by :meth:`finish`, just before the commit."""
+    """The rows a bulk transaction writes with the search triggers suspended, indexed
+    page by page (:meth:`flush`)."""
 
     def __init__(self, cur) -> None:
         self.cur = cur
@@ -206,14 +206,11 @@ class PendingIndex:
             self.tables = set()
             self.up_to = highest_rowid(self.cur)
 
-    def finish(self) -> None:
-        self.flush()
-
 
 @contextmanager
 def pending(cur) -> Iterator[PendingIndex]:
     """Note what a bulk transaction writes, with the triggers suspended (the caller's
-    job), and index it at the end."""
+    job), and index what the last flush left before the transaction ends."""
     index = PendingIndex(cur)
     yield index
-    index.finish()
+    index.flush()
