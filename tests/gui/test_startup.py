@@ -42,6 +42,47 @@ def test_pages_attach_when_the_database_is_open(qtbot, database, team):
     window.ctx.tasks.wait()
 
 
+def test_the_window_answers_while_the_records_are_still_opening(qtbot, database, team):
+    """A slow open (a keyring asking to be unlocked, a large upgrade) leaves a window that
+    answers: its menu works and its event loop runs, and the pages arrive afterwards."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    application()
+    window = open_shell()
+    qtbot.addWidget(window)
+    gate = threading.Event()
+    attached = []
+
+    def slow_open():
+        gate.wait(timeout=30)  # released by the test once the window has answered
+        return database, team.manager_id
+
+    attach_when_open(window, slow_open, on_problem=lambda m, c: attached.append((m, c)),
+                     on_attached=attached.append)
+    ticks = []
+    ticker = QTimer(window)
+    ticker.timeout.connect(lambda: ticks.append(1))
+    ticker.start(5)
+    QTimer.singleShot(0, window.about_action.trigger)
+
+    def about_box():
+        return next((b for b in window.findChildren(QMessageBox) if b.isVisible()), None)
+
+    qtbot.waitUntil(lambda: about_box() is not None and len(ticks) >= 10, timeout=10000)
+    assert not attached and window.ctx is None  # all that while the profile was opening
+    assert "Opening your records" in window._opening.text()
+    about_box().close()
+    gate.set()
+    qtbot.waitUntil(lambda: bool(attached), timeout=20000)
+    assert attached == [window]
+    settle(qtbot, window)
+    assert window.pages["my_team"].model.rowCount() == 3
+    window.ctx.tasks.wait()
+
+
 def test_a_problem_opening_is_shown_in_words_with_its_exit_code(qtbot):
     application()
     problems = []
