@@ -28,12 +28,9 @@ def add_form(outer: QBoxLayout) -> QFormLayout:
     return form
 
 
-def nested_layout_holding(layout: QLayout, widget: QWidget) -> tuple[int, QLayout] | None:
-    """The layout directly inside ``layout`` that holds ``widget``, with its position in
-    ``layout``; None if ``widget`` is not in one."""
-    for sub in layout.findChildren(QLayout, options=Qt.FindChildOption.FindDirectChildrenOnly):
-        if sub.indexOf(widget) >= 0:
-            position = layout.indexOf(sub)
-            if position >= 0:
-                return position, sub
+def layout_holding(top: QLayout, widget: QWidget) -> QLayout | None:
+    """The layout, ``top`` or one nested in it at any depth, that holds ``widget`` directly."""
+    for layout in [top, *top.findChildren(QLayout)]:
+        if layout.indexOf(widget) >= 0:
+            return layout
     return None

@@ -23,12 +23,16 @@ from ..domain.time_rules import format_date
 from ..domain.vocabulary import ActionStatus
 from ..store.queries import ActionDetail
 from .forms import embed_form
-from .layouts import nested_layout_holding
+from .layouts import layout_holding
 from .models import Column, RowsModel
 
 
 def optional_date(label: str, text: str) -> date | None:
     return parse_date(label, text) if (text or "").strip() else None
+
+
+def _vertical(layout: QBoxLayout) -> bool:
+    return layout.direction() in (QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop)
 
 
 def set_invalid(widget: QWidget, invalid: bool) -> None:
@@ -70,22 +74,29 @@ class InlineErrors:
         label.setVisible(True)
 
     def _place(self, widget: QWidget, label: QLabel) -> bool:
-        layout = widget.parentWidget().layout() if widget.parentWidget() else None
-        if isinstance(layout, QFormLayout):
-            row, _role = layout.getWidgetPosition(widget)
+        host = widget.parentWidget()
+        top = host.layout() if host is not None else None
+        holder = layout_holding(top, widget) if top is not None else None
+        if holder is None:
+            return False
+        if isinstance(holder, QFormLayout):
+            row, _role = holder.getWidgetPosition(widget)
+            holder.insertRow(row + 1, "", label)
+            return True
+        if isinstance(holder, QBoxLayout) and _vertical(holder):
+            holder.insertWidget(holder.indexOf(widget) + 1, label)
+            return True
+        # inside a row: put the message under the whole row
+        outer = holder.parent()
+        if isinstance(outer, QFormLayout):
+            row, _role = outer.getLayoutPosition(holder)
             if row >= 0:
-                layout.insertRow(row + 1, "", label)
+                outer.insertRow(row + 1, "", label)
                 return True
-        if isinstance(layout, QBoxLayout):
-            index = layout.indexOf(widget)
-            if index >= 0 and layout.direction() in (QBoxLayout.Direction.TopToBottom,
-                                                      QBoxLayout.Direction.BottomToTop):
-                layout.insertWidget(index + 1, label)
-                return True
-            # inside a row: put the message under the whole row
-            found = nested_layout_holding(layout, widget)
-            if found is not None and isinstance(found[1], QBoxLayout):
-                layout.insertWidget(found[0] + 1, label)
+        if isinstance(outer, QBoxLayout) and _vertical(outer):
+            index = outer.indexOf(holder)
+            if index >= 0:
+                outer.insertWidget(index + 1, label)
                 return True
         return False
 
