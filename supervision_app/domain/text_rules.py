@@ -55,6 +55,7 @@ def text_sort_key(text: str) -> str:
 
 
 _FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+PLAUSIBLE_YEARS = (2000, 2099)  # for any date typed into a record
 
 
 def parse_date(field_label: str, text: str) -> date:
@@ -64,9 +65,15 @@ def parse_date(field_label: str, text: str) -> date:
         raise InvalidInput(f"{field_label} is empty; enter a date as dd/mm/yyyy.")
     for fmt in _FORMATS:
         try:
-            return datetime.strptime(raw, fmt).date()
+            day = datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
+        if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:
+            # 01/01/0001 or 1926 is a slip of the keyboard, and would sit on a team page
+            # and in compliance figures as if it were a real date
+            raise InvalidInput(f"{field_label}: {raw} is not between {PLAUSIBLE_YEARS[0]} and "
+                               f"{PLAUSIBLE_YEARS[1]}; check the year.")
+        return day
     numbers = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", raw)
     if numbers:
         d, m, y = (int(x) for x in numbers.groups())

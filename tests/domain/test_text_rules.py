@@ -17,12 +17,16 @@ from supervision_app.domain.text_rules import (
 def test_dates_in_british_and_iso_form():
     assert parse_date("Session date", "05/11/2026") == date(2026, 11, 5)
     assert parse_date("Session date", "2026-11-05") == date(2026, 11, 5)
+    assert parse_date("Session date", "01/01/2000") == date(2000, 1, 1)
+    assert parse_date("Due date", "31/12/2099") == date(2099, 12, 31)
 
 
 @pytest.mark.parametrize(
     ("raw", "words"),
     [("31/02/2026", "not a real date"), ("", "empty"), ("next tuesday", "not a date"),
-     ("13/13/2026", "not a real date")],
+     ("13/13/2026", "not a real date"), ("01/01/0001", "check the year"),
+     ("05/12/1926", "check the year"), ("1999-12-31", "check the year"),
+     ("01/01/2100", "check the year")],
 )
 def test_bad_dates_get_a_clear_message(raw, words):
     with pytest.raises(InvalidInput) as error:
