@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QGroupBox,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QWidget,
@@ -56,6 +57,7 @@ ADDENDA_COLUMNS = [
     Column("Addendum", lambda a: a.body, text=lambda a: a.body.replace("\n", " ")[:160]),
 ]
 
+PAIRED_FIELDS = {"held_at": ("next_session_on",), "next_session_on": ("held_at",)}
 DISCUSSION_FIELDS = {  # widget name -> (field, label)
     "positionEdit": ("current_position", "Current position"),
     "worriesEdit": ("worries", "What are we worried about"),
@@ -118,9 +120,11 @@ class SessionEditor(QWidget):
         self.autosaver.refused.connect(self._refused)
         self._loading = False
         self._bound: dict[tuple[str, str, str], list[QWidget]] = {}
+        self._recheck: dict[QWidget, Callable[[], None]] = {}
         self._discussions: dict[str, DiscussionWidget] = {}
         self._panels: list[tuple[ActionsPanel, set[str]]] = []
         self._children_loaded = False
+        self._share_banner = False  # the banner says why sharing was refused
 
         for t in SessionType:
             f.typeCombo.addItem(t.label, t.value)
@@ -209,7 +213,17 @@ class SessionEditor(QWidget):
             for w in self._bound[(kind, record_id, field)]:
                 self.errors.clear(w)
             self.autosaver.queue(kind, record_id, field, value)
+            # the two dates are checked against each other: a partner refused for the order
+            # of the two may be right now, and is saved only if checked again
+            for partner in PAIRED_FIELDS.get(field, ()):
+                for w in self._bound.get((kind, record_id, partner), []):
+                    if self.errors.message_for(w):
+                        self._recheck[w]()
+            if self._share_banner and self.errors.first_invalid() is None:
+                self._share_banner = False
+                self._message("")
 
+        self._recheck[widget] = changed
         if isinstance(widget, QPlainTextEdit):
             widget.textChanged.connect(changed)
         elif isinstance(widget, QLineEdit):
@@ -232,8 +246,6 @@ class SessionEditor(QWidget):
         next_day = self._try(lambda: optional_date("Next supervision date", f.nextDateEdit.text()))
         if next_day is not None:
             check_order("the session date", day, "Next supervision date", next_day)
-        if next_day is not None:
-            self.errors.clear(f.nextDateEdit)
         return moment
 
     def _parse_next(self, _widget=None) -> date | None:
@@ -275,9 +287,32 @@ class SessionEditor(QWidget):
         self.form.messageLabel.setText(text)
         self.form.messageLabel.setVisible(bool(text))
 
+    def _rejected_inputs(self) -> dict[tuple, tuple[str, str]]:
+        """What is on screen but was refused (too long, not a date...), with its message,
+        by field: a reload puts the saved value in each field, and would wipe it."""
+        kept = {}
+        for key, widgets in self._bound.items():
+            for w in widgets:
+                message = self.errors.message_for(w)
+                if message and isinstance(w, (QLineEdit, QPlainTextEdit)):
+                    text = w.text() if isinstance(w, QLineEdit) else w.toPlainText()
+                    kept[(key, w.objectName())] = (text, message)
+        return kept
+
+    def _restore_rejected(self, kept: dict[tuple, tuple[str, str]]) -> None:
+        for (key, name), (text, message) in kept.items():
+            for w in self._bound.get(key, []):  # gone if its discussion was removed
+                if w.objectName() == name:
+                    if isinstance(w, QLineEdit):
+                        self._set_line(w, text)
+                    else:
+                        self._set_text(w, text)
+                    self.errors.show(w, message)
+
     def _show(self, d: queries.SessionDetail, where: str | None, focus) -> None:
         f = self.form
         self.detail = d
+        rejected = self._rejected_inputs()
         self._loading = True
         try:
             when = london(d.held_at)
@@ -327,6 +362,7 @@ class SessionEditor(QWidget):
                 deadlines.append("Locked: corrections only by a signed addendum")
             f.deadlinesLabel.setText(" · ".join(deadlines))
             self._show_signing(d)
+            self._restore_rejected(rejected)
         finally:
             self._loading = False
         ensure_accessible_names(self)
@@ -359,6 +395,9 @@ class SessionEditor(QWidget):
                 self._bound.pop(("discussion", old.detail.discussion_id,
                                  DISCUSSION_FIELDS[name][0]), None)
             self._bound.pop(("discussion", old.detail.discussion_id, "safety_scale"), None)
+            self.errors.forget_within(old.box)
+            for widget in [w for w in self._recheck if old.box.isAncestorOf(w)]:
+                del self._recheck[widget]
             layout.removeWidget(old.box)
             old.box.hide()
             old.box.deleteLater()
@@ -378,8 +417,7 @@ class SessionEditor(QWidget):
                 lambda s: sr.move_case_discussion(s, self.ctx.actor, i, -1)))
             w.form.moveDownButton.clicked.connect(lambda _=False, i=did: self._structural(
                 lambda s: sr.move_case_discussion(s, self.ctx.actor, i, 1)))
-            w.form.removeButton.clicked.connect(lambda _=False, i=did: self._structural(
-                lambda s: sr.remove_case_discussion(s, self.ctx.actor, i)))
+            w.form.removeButton.clicked.connect(lambda _=False, i=did: self.ask_remove_discussion(i))
             panel = self._actions_panel(w.form.actionsHost, f"Actions for {disc.child_name}",
                                         disc.actions, case_discussion_id=did)
             w.panel = panel
@@ -680,6 +718,39 @@ class SessionEditor(QWidget):
 
         self.autosaver.flush(lambda: self.ctx.tasks.write(work, done, failed))
 
+    def ask_remove_discussion(self, discussion_id: str) -> None:
+        """Removing a discussion takes its decision, rationale and actions with it: ask
+        first, with Keep as the default."""
+        w = self._discussions.get(discussion_id)
+        if w is None:
+            return
+        actions = len(w.detail.actions)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Remove case discussion",
+                          f"Remove the case discussion about {w.detail.child_name}?", parent=self)
+        box.setObjectName("removeDiscussionQuestion")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(
+            "Its current position, analysis, decision and rationale"
+            + (f", and its {actions} action{'s' if actions != 1 else ''}," if actions else "")
+            + " will be removed from this record.")
+        remove = box.addButton("Remove discussion", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setObjectName("confirmRemoveButton")
+        remove.setAccessibleName("Remove discussion")
+        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        keep.setAccessibleName("Keep it")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAccessibleName("Remove case discussion")
+        actor = self.ctx.actor
+
+        def answered(button) -> None:
+            if button is remove:
+                self._structural(lambda s: sr.remove_case_discussion(s, actor, discussion_id))
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal, without a nested event loop
+
     def set_review(self) -> None:
         f = self.form
         index = f.reviewTable.currentIndex()
@@ -708,6 +779,7 @@ class SessionEditor(QWidget):
         def failed(error):
             if isinstance(error, sr.SharingBlocked):
                 self._message(str(error))
+                self._share_banner = True  # until the fields it points to are put right
                 self.go_to(error.problems[0].where, error.problems[0].message)
             else:
                 self._message(user_message(error))
@@ -756,6 +828,8 @@ class SessionEditor(QWidget):
             w = self._discussions[ident]
             if not w.form.decisionEdit.toPlainText().strip():
                 target = w.form.decisionEdit
+                if message and not w.form.rationaleEdit.toPlainText().strip():
+                    self.errors.show(w.form.rationaleEdit, "Give the rationale for the decision too.")
             elif not w.form.rationaleEdit.toPlainText().strip():
                 target = w.form.rationaleEdit
             else:

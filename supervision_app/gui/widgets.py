@@ -107,6 +107,11 @@ class InlineErrors:
         if label is not None:
             label.setVisible(False)
 
+    def forget_within(self, container: QWidget) -> None:
+        """Drop the messages of fields inside ``container``, which is about to be deleted."""
+        for widget in [w for w in self.labels if container.isAncestorOf(w)]:
+            del self.labels[widget]
+
     def first_invalid(self) -> QWidget | None:
         for widget, label in self.labels.items():
             if not label.isHidden():
