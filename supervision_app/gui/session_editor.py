@@ -144,7 +144,7 @@ class SessionEditor(QWidget):
         f.addDiscussionButton.clicked.connect(self.add_discussion)
         f.childSearchEdit.returnPressed.connect(self.add_discussion)
         f.setReviewButton.clicked.connect(self.set_review)
-        f.saveResponseButton.clicked.connect(self.save_response)
+        f.saveResponseButton.clicked.connect(lambda: self.save_response())
         f.disagreeRadio.toggled.connect(self._agreement_toggled)
         f.signButton.clicked.connect(self.sign)
         f.resolveButton.clicked.connect(self.resolve)
@@ -354,8 +354,10 @@ class SessionEditor(QWidget):
             f.shareButton.setVisible(d.can_share or (d.can_edit and d.state == RecordState.DRAFT))
             f.withdrawButton.setVisible(d.can_withdraw)
             deadlines = [f"Share by {format_date(d.share_by)}"] if d.state == RecordState.DRAFT else []
-            if d.sign_by is not None and d.state != RecordState.LOCKED:
+            if d.sign_by is not None and d.state == RecordState.SHARED:
                 deadlines.append(f"Supervisee to comment and sign by {format_date(d.sign_by)}")
+            elif d.sign_by is not None and d.state == RecordState.SUPERVISOR_SIGNED:
+                deadlines.append(f"Supervisee to sign by {format_date(d.sign_by)}")
             if d.signatures:
                 deadlines = [signed_summary(d.signatures)] + deadlines
             if d.state == RecordState.LOCKED:
@@ -488,6 +490,13 @@ class SessionEditor(QWidget):
             f.responseHint.setText("Add your comments, then say whether you agree. A disagreement "
                                    "is kept on the record permanently and flagged to your "
                                    "manager's manager.")
+        elif (d.state == RecordState.SUPERVISOR_SIGNED and not d.supervisee_agreement
+              and self.ctx.actor.staff_id == d.supervisee_id):
+            # the supervisor's signature covers the response, so none can follow it
+            f.responseHint.setText(
+                f"{d.supervisor_name} signed this record before you responded, so comments and "
+                "agreement are closed on it. If you disagree with it, you can sign and then add "
+                "a signed addendum saying so, or raise it with your manager's manager.")
         else:
             f.responseHint.setText("")
         f.responseHint.setVisible(bool(f.responseHint.text()))
@@ -792,7 +801,7 @@ class SessionEditor(QWidget):
         actor, sid = self.ctx.actor, self.session_id
         self._structural(lambda s: sr.withdraw_session(s, actor, sid))
 
-    def save_response(self) -> None:
+    def save_response(self, then: Callable[[], None] | None = None) -> None:
         f = self.form
         disagree = f.disagreeRadio.isChecked()
         if not disagree and not f.agreeRadio.isChecked():
@@ -816,7 +825,19 @@ class SessionEditor(QWidget):
         self.autosaver.flush(lambda: self.ctx.tasks.write(
             lambda s: sr.respond(s, actor, sid, comments=comments, agreement=agreement,
                                  disagreement=disagreement),
-            lambda _r: self.reload(), failed))
+            lambda _r: then() if then is not None else self.reload(), failed))
+
+    def has_unrecorded_response(self) -> bool:
+        """Agreement chosen, or disagreement written, but "Record my response" not pressed.
+        Unlike comments these are not autosaved: recording a disagreement is a deliberate act
+        that flags the record and cannot be undone."""
+        d, f = self.detail, self.form
+        if d is None or not d.can_respond:
+            return False
+        if f.disagreeRadio.isChecked():
+            return (d.supervisee_agreement != Agreement.DISAGREES.value
+                    or f.disagreementEdit.toPlainText().strip() != (d.disagreement or "").strip())
+        return f.agreeRadio.isChecked() and d.supervisee_agreement != Agreement.AGREES.value
 
     def go_to(self, where: str, message: str | None = None) -> None:
         """Take the user to a part of the record: ``case_discussion:<id>``, ``action:<id>``
@@ -867,8 +888,47 @@ class SessionEditor(QWidget):
         return list(self._discussions)
 
     def leave(self) -> None:
+        if self.has_unrecorded_response():
+            self._ask_before_leaving()
+            return
         self.autosaver.flush()
         self.go_back.emit()
+
+    def _ask_before_leaving(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Your response is not recorded",
+                          "You have not recorded your response to this record yet.", parent=self)
+        box.setObjectName("unrecordedResponseQuestion")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText("Record it now, leave without recording it (what you wrote "
+                               "about disagreeing is not kept), or stay and keep writing.")
+        record = box.addButton("Record my response", QMessageBox.ButtonRole.AcceptRole)
+        record.setObjectName("recordResponseButton")
+        discard = box.addButton("Leave without recording", QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("leaveWithoutRecordingButton")
+        stay = box.addButton("Keep writing", QMessageBox.ButtonRole.RejectRole)
+        stay.setObjectName("keepWritingButton")
+        for button in (record, discard, stay):
+            button.setAccessibleName(button.text())
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        box.setAccessibleName("Your response is not recorded")
+
+        def go() -> None:
+            self.autosaver.flush()
+            self.go_back.emit()
+
+        def answered(button) -> None:
+            if button is record:
+                self.save_response(then=go)
+            elif button is discard:
+                go()
+            else:
+                self.form.scrollArea.ensureWidgetVisible(self.form.responseGroup)
+                self.form.saveResponseButton.setFocus()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def close_editor(self) -> None:
         self.autosaver.close()
