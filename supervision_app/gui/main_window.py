@@ -252,6 +252,7 @@ class MainWindow(QMainWindow):
 
         box = QMessageBox(QMessageBox.Icon.Information, "About Supervision Recorder",
                           self.about_text(), parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setAccessibleName("About Supervision Recorder")
         box.open()
 

@@ -71,14 +71,30 @@ MEANING = ("Signing locks the record: after both signatures nobody can change it
            "record and in its signed PDF.")
 
 
+def plain_text(box: QMessageBox) -> QMessageBox:
+    """Show every text of ``box`` exactly as written. A message box guesses rich text from
+    a leading tag, so a quoted "<h1>risk</h1>" became a heading and "<script>...</script>"
+    vanished: whoever reads the box (and signs against it) must see the words that were
+    typed. Call it once the texts are set; long lines wrap as they did as rich text."""
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    for label in box.findChildren(QLabel):
+        if label.objectName() in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+    return box
+
+
 def confirm(parent: QWidget, title: str, text: str, detail: str, sign_text: str) -> bool:
-    """A clear question before anything is signed; Cancel is the default."""
+    """A clear question before anything is signed; Cancel is the default. ``text`` and
+    ``detail`` are shown as plain text: they quote what people wrote (names, a
+    disagreement)."""
     box = QMessageBox(parent)
     box.setObjectName("signConfirmation")
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(title)
     box.setText(text)
     box.setInformativeText(detail)
+    plain_text(box)
     sign = box.addButton(sign_text, QMessageBox.ButtonRole.AcceptRole)
     sign.setObjectName("confirmSignButton")
     sign.setAccessibleName(sign_text.replace("&", ""))
