@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._nav_keys: list[str] = []
         self._history: list[QWidget] = []
         self.editor: SessionEditor | None = None
+        self._session_request = 0  # the latest open_session asked: only it may open
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(120)
@@ -338,19 +339,69 @@ class MainWindow(QMainWindow):
         self._switch_to(self.child_page)
         self.child_page.form.chronologyTable.setFocus()
 
-    def open_session(self, session_id: str, where: str | None = None, quiet_denied: bool = False) -> "SessionEditor":
+    def open_session(self, session_id: str, where: str | None = None,
+                     quiet_denied: bool = False) -> "SessionEditor":
+        """Open a supervision record in the editor, if the person signed in may read it.
+
+        Whether they may is asked first, off the GUI thread, in the write queue ahead of
+        the editor's own load (so its answer comes first). A refused record never opens:
+        the page in front stays, the editor made for it is discarded unseen, and the status
+        bar says why (a record opened from a child's chronology, ``quiet_denied``, also says
+        where its decision is shown; any other refusal also says so in a message box). The
+        editor is returned at once and is ``self.editor`` once it is on screen; if the
+        person goes elsewhere, or opens another record, before the answer, it is dropped."""
         from .session_editor import SessionEditor
 
+        if self.editor is not None:
+            self.editor.autosaver.flush()  # written before the new editor reads
+        self._session_request += 1
+        request, asked_at = self._session_request, self._navigations
+        actor = self.ctx.actor
+        self.ctx.tasks.write(lambda s: _refusal(s, actor, session_id),
+                             lambda reason: answered(reason),
+                             lambda error: answered(user_message(error)))
+        editor = SessionEditor(self.ctx, session_id, where=where)
+
+        def answered(refusal: str | None) -> None:
+            if refusal is None and request == self._session_request and self._navigations == asked_at:
+                self._show_editor(editor)
+                return
+            editor.close_editor()
+            # its own load is behind the answer in the write queue: delete it after that
+            self.ctx.tasks.write(lambda _s: None, lambda _r: editor.deleteLater())
+            if refusal is not None:
+                self._refused(refusal, quiet_denied)
+
+        return editor
+
+    def _show_editor(self, editor: "SessionEditor") -> None:
         if self.editor is not None:
             self.editor.close_editor()
             self.form.pageStack.removeWidget(self.editor)
             self.editor.deleteLater()
-        editor = SessionEditor(self.ctx, session_id, where=where)
         editor.go_back.connect(self.go_back)
         self.editor = editor
         self.form.pageStack.addWidget(editor)
         self._switch_to(editor)
-        return editor
+
+    def _refused(self, reason: str, quiet: bool) -> None:
+        """Why a supervision record did not open, in words; nothing of it is shown."""
+        text = f"You cannot open that supervision record. {reason}"
+        if quiet:
+            text += " What was decided for the child is shown on their record."
+            self.ctx.notify(text)
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        self.ctx.notify(text)
+        box = QMessageBox(QMessageBox.Icon.Information, "Supervision record not opened", text,
+                          parent=self)
+        box.setObjectName("refusedRecordMessage")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAccessibleName("Supervision record not opened")
+        box.addButton(QMessageBox.StandardButton.Ok).setAccessibleName("OK")
+        box.open()
+        self.refused_message = box
 
     def new_session(self, worker_id: str | None) -> None:
         if worker_id is None:
@@ -456,3 +507,17 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             self.ctx.tasks.wait()
         super().closeEvent(event)
+
+
+def _refusal(session, actor: "Actor", session_id: str) -> str | None:
+    """Why ``actor`` may not read supervision record ``session_id`` (None: they may). The
+    same rule the record's own query applies, without reading (or auditing) its contents."""
+    from ..domain.permissions import Operation, decide
+    from ..store.models import SupervisionSession
+    from ..store.supervision_records import session_target
+
+    row = session.get(SupervisionSession, session_id)
+    if row is None or row.tombstone:
+        return "It is not on this computer."
+    decision = decide(actor, Operation.VIEW, session_target(row))
+    return None if decision.allowed else decision.reason

@@ -47,12 +47,14 @@ def test_colleague_reaches_nothing_of_bens(qtbot, open_window, team, bens_record
         settle(qtbot, window)
         assert search.model.rowCount() == 0, word
 
-    # even asked directly (a stale link, a crafted id), the pages refuse and show nothing
-    editor = window.open_session(bens_record)
+    # even asked directly (a stale link, a crafted id), the pages refuse and show nothing:
+    # no editor opens, the page in front stays, and the window says why
+    window.open_session(bens_record)
     settle(qtbot, window)
-    assert editor.detail is None
-    assert "belongs to another worker" in editor.form.messageLabel.text()
-    assert editor.form.learningEdit.toPlainText() == ""
+    assert window.editor is None and window.form.pageStack.currentWidget() is search
+    assert "belongs to another worker" in window.statusBar().currentMessage()
+    assert "belongs to another worker" in window.refused_message.text()
+    window.refused_message.accept()
     window.open_child(team.child_ids[2])
     settle(qtbot, window)
     assert window.child_page.model.rowCount() == 0
