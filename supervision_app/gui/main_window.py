@@ -215,11 +215,32 @@ class MainWindow(QMainWindow):
         elif kind == "child":
             self.open_child(record_id)
         elif kind == "staff":
-            self.open_history(record_id, "")
+            self._open_worker(record_id)
         elif kind in ("case_discussion", "action"):
             self._open_parent_session(kind, record_id)
         else:
             self.ctx.notify("That kind of record cannot be opened here.")
+
+    def _open_worker(self, staff_id: str) -> None:
+        """A worker's history by id alone (the compliance page has no name to give): their
+        name is looked up first, off the GUI thread, for the page's title."""
+        from ..store.models import Staff
+
+        asked_at = self._navigations
+
+        def work(session):
+            row = session.get(Staff, staff_id)
+            return None if row is None or row.tombstone else row.display_name
+
+        def done(name):
+            if self._navigations != asked_at:
+                return  # they moved on meanwhile
+            if name is None:
+                self.ctx.notify("That worker is not on this computer.")
+            else:
+                self.open_history(staff_id, name)
+
+        self.ctx.tasks.read(work, done, lambda error: self.ctx.notify(user_message(error)))
 
     def _open_parent_session(self, kind: str, record_id: str) -> None:
         from ..store.models import ActionItem, CaseDiscussion

@@ -1,13 +1,18 @@
 """Going from one page to a record: a record the viewer may not read never opens (the page
-in front stays and says why)."""
+in front stays and says why), and a worker opened from the compliance page by id alone is
+shown under their name."""
 from __future__ import annotations
+
+from datetime import date
 
 from PySide6.QtWidgets import QApplication
 
+from supervision_app.assurance.compliance import RecordRef
+from supervision_app.gui.assurance_page import RecordsDialog
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import Child
 from tests.gui.conftest import settle
-from tests.gui.helpers import select_row
+from tests.gui.helpers import click, select_row
 from tests.gui.sample_team import session_time
 
 
@@ -59,3 +64,16 @@ def test_a_record_the_viewer_may_read_still_opens_from_the_chronology(qtbot, ope
     assert window.editor is not None and window.editor.session_id == sid
     assert window.form.pageStack.currentWidget() is window.editor
     assert window.editor.detail is not None
+
+
+def test_a_worker_opened_from_the_compliance_page_is_shown_by_name(qtbot, open_window, team):
+    window = open_window(team.manager_id)
+    missed = RecordRef(kind="occasion", record_id="", when=date.today(), staff_id=team.worker_id)
+    dialog = RecordsDialog("Supervision held on time: Ben Steady", [missed], window.open_record, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    click(qtbot, window, dialog.open_button)
+    settle(qtbot, window)
+    history = window.history_page
+    assert window.form.pageStack.currentWidget() is history
+    assert history.form.titleLabel.text() == "Supervision history: Ben Steady"
