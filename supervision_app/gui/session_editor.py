@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal, QStringListModel
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -125,6 +126,7 @@ class SessionEditor(QWidget):
         self._panels: list[tuple[ActionsPanel, set[str]]] = []
         self._children_loaded = False
         self._share_banner = False  # the banner says why sharing was refused
+        self._shown = 0  # read-backs shown so far
 
         for t in SessionType:
             f.typeCombo.addItem(t.label, t.value)
@@ -370,11 +372,24 @@ class SessionEditor(QWidget):
         ensure_accessible_names(self)
         size_text_boxes(f.scrollContent)
         self._fix_tab_order()
+        # Discussion boxes just built are shown by Qt on its next turn of the event loop;
+        # until then they cannot take focus or be scrolled to.
+        self._shown += 1
+        shown = self._shown  # a later read-back supersedes this one, and its widgets
+        QTimer.singleShot(0, lambda: shiboken6.isValid(self) and shown == self._shown
+                          and self._arrive(where, focus))
+
+    def _arrive(self, where: str | None, focus) -> None:
+        """Take the person to the part of the record they came for, once it is on screen."""
+        f = self.form
+        # lay out what was just built (the scroll area sizes its content on these events),
+        # so the scroll position is computed from where things really are
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         if where:
             self.go_to(where)
         elif focus is not None:
             target = focus()
-            if target is not None:
+            if target is not None and shiboken6.isValid(target):
                 f.scrollArea.ensureWidgetVisible(target)
                 target.setFocus()
         self.loaded.emit()
@@ -862,6 +877,11 @@ class SessionEditor(QWidget):
                     break
         elif kind == "field":
             target = getattr(f, ident, None)
+        elif kind == "addendum":
+            for row in range(self.addenda_model.rowCount()):
+                if self.addenda_model.row_at(row).addendum_id == ident:
+                    f.addendaTable.setCurrentIndex(self.addenda_model.index(row, 0))
+                    target = f.addendaTable
         elif kind == "section":
             section, _, discussion_id = ident.partition("@")
             if discussion_id in self._discussions:
