@@ -138,6 +138,7 @@ class SessionEditor(QWidget):
             f.reviewStatusCombo.addItem(text, value)
         self.review_model = RowsModel(REVIEW_COLUMNS, self)
         f.reviewTable.setModel(self.review_model)
+        f.reviewTable.selectionModel().currentRowChanged.connect(self._review_selected)
         f.reviewTable.horizontalHeader().setSectionResizeMode(0, f.reviewTable.horizontalHeader().ResizeMode.Stretch)
 
         f.backButton.clicked.connect(self.leave)
@@ -339,7 +340,12 @@ class SessionEditor(QWidget):
             f.asyeEdit.setVisible(d.supervisee_is_asye or bool(d.asye_progress))
             f.asyeLabel.setVisible(f.asyeEdit.isVisible())
             self._set_line(f.nextDateEdit, format_date(d.next_session_on))
+            current = f.reviewTable.currentIndex()
+            selected = self.review_model.row_at(current.row()).review_id if current.isValid() else None
             self.review_model.set_rows(d.reviews)
+            for row, review in enumerate(d.reviews):
+                if review.review_id == selected:  # the same action stays selected
+                    f.reviewTable.setCurrentIndex(self.review_model.index(row, 0))
             f.reviewGroup.setVisible(bool(d.reviews))
             f.reviewHint.setText(
                 "Open actions carry forward until they are closed. Select one and set its status."
@@ -775,6 +781,18 @@ class SessionEditor(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, without a nested event loop
 
+    def _review_selected(self, current, _previous=None) -> None:
+        """The status and note boxes show the selected action's, so setting one does not
+        reset the other."""
+        if not current.isValid():
+            return
+        f = self.form
+        review = self.review_model.row_at(current.row())
+        for i in range(f.reviewStatusCombo.count()):
+            if f.reviewStatusCombo.itemData(i) == review.status:
+                f.reviewStatusCombo.setCurrentIndex(i)
+        f.reviewNoteEdit.setText(review.note)
+
     def set_review(self) -> None:
         f = self.form
         index = f.reviewTable.currentIndex()
@@ -787,7 +805,7 @@ class SessionEditor(QWidget):
         note = f.reviewNoteEdit.text()
         actor = self.ctx.actor
         self._structural(lambda s: sr.set_action_review(s, actor, review.review_id, status=status, note=note),
-                         focus=lambda: f.reviewTable, on_done=f.reviewNoteEdit.clear)
+                         focus=lambda: f.reviewTable)
 
     def share(self) -> None:
         self._message("")
