@@ -693,7 +693,13 @@ class SessionEditor(QWidget):
                            w.form.moveDownButton, w.form.removeButton):
                 QWidget.setTabOrder(previous, widget)
                 previous = widget
-        for widget in chain + [f.addDiscussionButton, f.learningEdit]:
+        general = getattr(self, "_general_panel", None)
+        after = [f.learningEdit, f.asyeEdit]
+        if general is not None:  # "Other actions" sits between learning and the next date
+            p = general.form
+            after += [p.actionsTable, p.descriptionEdit, p.ownerCombo, p.dueEdit,
+                      p.addActionButton, p.removeActionButton]
+        for widget in chain + [f.addDiscussionButton] + after + [f.nextDateEdit]:
             QWidget.setTabOrder(previous, widget)
             previous = widget
 

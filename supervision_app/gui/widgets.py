@@ -273,7 +273,13 @@ class ActionsPanel:
         for c in (1, 2, 3):
             header.setSectionResizeMode(c, header.ResizeMode.ResizeToContents)
         f = self.form
-        f.descriptionEdit.setAccessibleName(f"New action for {name.lower()}: what needs doing")
+        # with two discussions open, a screen reader must hear which child an add row is for
+        for widget, words in ((f.descriptionEdit, "new action, what needs doing"),
+                              (f.ownerCombo, "owner of the new action"),
+                              (f.dueEdit, "due date of the new action"),
+                              (f.addActionButton, "add action"),
+                              (f.removeActionButton, "remove selected action")):
+            widget.setAccessibleName(f"{name}: {words}")
         f.ownerCombo.addItem("Choose owner…", None)
         for staff_id, staff_name in owners:
             f.ownerCombo.addItem(staff_name, staff_id)
