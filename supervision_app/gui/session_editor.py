@@ -115,6 +115,7 @@ class SessionEditor(QWidget):
         self.session_id = session_id
         self.detail: queries.SessionDetail | None = None
         self.form = f = embed_form(self, "session_editor.ui", margin=10)
+        f.titleLabel.setWordWrap(True)  # a long name wraps rather than widening the window
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(f.saveStateLabel.setText)

@@ -280,6 +280,15 @@ class ActionsPanel:
                               (f.addActionButton, "add action"),
                               (f.removeActionButton, "remove selected action")):
             widget.setAccessibleName(f"{name}: {words}")
+        # a long name must not squeeze "what needs doing" to nothing: the owner box keeps
+        # a name's usual width and the description takes the rest of the row
+        f.ownerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        f.ownerCombo.setMinimumContentsLength(12)
+        f.descriptionEdit.setMinimumWidth(f.descriptionEdit.fontMetrics().averageCharWidth() * 14)
+        top = f.descriptionEdit.parentWidget().layout()
+        row = layout_holding(top, f.descriptionEdit) if top is not None else None
+        if row is not None:
+            row.setStretchFactor(f.descriptionEdit, 3)
         f.ownerCombo.addItem("Choose owner…", None)
         for staff_id, staff_name in owners:
             f.ownerCombo.addItem(staff_name, staff_id)

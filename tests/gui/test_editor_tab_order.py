@@ -48,3 +48,19 @@ def test_each_add_action_row_names_its_child(qtbot, open_window, team, database)
             assert w.detail.child_name in widget.accessibleName()
             names.setdefault(widget.objectName(), set()).add(widget.accessibleName())
     assert all(len(v) == 2 for v in names.values())  # no two rows sound the same
+
+
+def test_long_names_do_not_widen_the_editor_past_a_small_laptop_screen(qtbot, open_window, team, database):
+    from supervision_app.store.models import Staff
+
+    with database.transaction() as s:
+        s.get(Staff, team.worker_id).display_name = "Oluwaseun Adebayo-Fitzwilliam-Montgomery Wójcik-Kowalczyk"
+    window, editor = _editor(qtbot, open_window, team, database)
+    window.resize(1024, 700)
+    settle(qtbot, window)
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.width() == 1024
+    p = editor.discussion_widget(editor.discussion_ids()[0]).panel.form
+    chars = p.descriptionEdit.fontMetrics().averageCharWidth()
+    assert p.descriptionEdit.width() >= 14 * chars  # "what needs doing" keeps its room
+    assert p.ownerCombo.width() < p.descriptionEdit.width() * 2
