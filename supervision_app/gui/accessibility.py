@@ -1,6 +1,7 @@
 """Accessibility and text-size helpers shared by every page."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -63,6 +64,8 @@ def _internal_part(widget: QWidget) -> bool:
 
 
 _system_point_size: float | None = None
+_base_style_sheet = ""  # app.qss as read (no font sizes in it)
+_scale = 1.0  # the text size in use, as a factor of the system font
 
 
 def system_point_size() -> float:
@@ -73,18 +76,62 @@ def system_point_size() -> float:
     return _system_point_size
 
 
-def apply_text_scale(scale: float) -> None:
-    """Scale text relative to the system font (never a fixed pixel size): the app font,
-    then every heading in every window."""
+def text_point_size(scale: float | None = None) -> float:
+    """Body text in points: the system font times the Settings text size."""
+    return system_point_size() * (_scale if scale is None else scale)
+
+
+def text_style_sheet(scale: float | None = None) -> str:
+    """The style sheet rules that carry the text size. Once an application style sheet is
+    set, ``QApplication.setFont`` no longer reaches widgets that are already polished (Qt
+    resolves their font through the style sheet instead), so the size is given here, in
+    points derived from the system font, and every widget takes it when the sheet is set
+    again: pages, menus, the navigation list, dialogs opened later. A widget's own
+    ``setFont`` size is overridden by this rule; give it a property and a rule here instead
+    (as headings have)."""
+    body = text_point_size(scale)
+    heading = body * HEADING_SCALE
+    return (f"\n/* the text size (accessibility.text_style_sheet) */\n"
+            f"* {{ font-size: {body:.6g}pt; }}\n"
+            f'QLabel[heading="true"] {{ font-size: {heading:.6g}pt; font-weight: bold; }}\n')
+
+
+def install_style_sheet(sheet: str) -> None:
+    """Set the application style sheet (app.qss), with the text size in use."""
+    global _base_style_sheet
+    _base_style_sheet = sheet
+    _set_sheet()
+
+
+def _set_sheet() -> None:
     app = QApplication.instance()
     font = QFont(app.font())
-    font.setPointSizeF(system_point_size() * scale)
-    app.setFont(font)
+    font.setPointSizeF(text_point_size())
+    app.setFont(font)  # what new widgets, tooltips and painters without a widget start from
+    sheet = _base_style_sheet + text_style_sheet()
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)  # repolishes every widget there is, shown or not
+
+
+def current_text_scale() -> float:
+    return _scale
+
+
+def apply_text_scale(scale: float) -> None:
+    """Scale text relative to the system font (never a fixed pixel size): every widget in
+    every window at once, and every widget made afterwards."""
+    global _scale
+    _scale = scale
+    system_point_size()
+    _set_sheet()
+    app = QApplication.instance()
     for top in app.topLevelWidgets():
         style_headings(top)
 
 
 def style_headings(root: QWidget) -> None:
+    """Headings (``heading`` property) larger and bold: by the style sheet's rule, and as
+    their own font where no style sheet is set."""
     base = QApplication.font().pointSizeF()
     for label in root.findChildren(QLabel):
         if label.property("heading"):
@@ -92,6 +139,9 @@ def style_headings(root: QWidget) -> None:
             font.setPointSizeF(base * HEADING_SCALE)
             font.setBold(True)
             label.setFont(font)
+            if label.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+                label.style().unpolish(label)  # a property set after polishing: the rule again
+                label.style().polish(label)
 
 
 def size_text_boxes(root: QWidget, lines: int = 4) -> None:

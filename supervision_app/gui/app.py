@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from ..resources import resource_path
 from . import qt_binding
-from .accessibility import TEXT_SCALES, apply_text_scale, system_point_size
+from .accessibility import TEXT_SCALES, apply_text_scale, install_style_sheet, system_point_size
 from .main_window import MainWindow
 from .tasks import TaskRunner, expected_errors, run_in_background
 
@@ -43,8 +43,8 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setStyle("Fusion")
     system_point_size()  # remember the system size before any scaling
     style = resource_path("styles", "app.qss")
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    # with the text size's rules: set through the style sheet, it reaches every widget
+    install_style_sheet(style.read_text(encoding="utf-8") if style.exists() else "")
     icon = resource_path("icons", "app.svg")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -87,8 +87,8 @@ def sign_in(db: "Database", parent=None, people=None) -> str | None:
 
 
 def _attach(window: MainWindow, db: "Database", who: SignedIn) -> MainWindow:
-    if who.text_scale:
-        apply_text_scale(TEXT_SCALES[who.text_scale])
+    # before the pages are built; the shell already on screen (navigation, menus) takes it too
+    apply_text_scale(TEXT_SCALES[who.text_scale])
     window.attach(db, TaskRunner(db), who.actor, who.me)
     return window
 
