@@ -296,16 +296,31 @@ def _decide_addendum(actor: Actor, op: Operation, t: AddendumTarget) -> Decision
     return _no(f"'{op}' does not apply to an addendum.")
 
 
+def is_released(record: Union[SupervisionTarget, OversightTarget]) -> bool:
+    """Whether a record has left its author's hands: a supervision record once shared with
+    the supervisee (shared, signed by the supervisor, locked), an oversight note once its
+    author has signed it. Until then it is a draft in progress: it gives no assurance and
+    nothing in it (its actions included) reaches anyone but those who may read the draft."""
+    if isinstance(record, SupervisionTarget):
+        return record.state != RecordState.DRAFT
+    return record.state == RecordState.LOCKED
+
+
 def _decide_action_item(actor: Actor, op: Operation, t: ActionItemTarget) -> Decision:
+    # The owner of an action sees it, and moves it on, once the record it comes from has
+    # been released (see ``is_released``), even where they may not read that record (an
+    # action owned by someone other than the supervisee). Until then an action is part of
+    # a draft, seen only by whoever may read the draft.
     is_owner = t.owner_id is not None and actor.staff_id == t.owner_id
+    owner_sees = is_owner and is_released(t.parent)
     if op == Operation.VIEW:
-        if is_owner:
+        if owner_sees:
             return _yes()
         return decide(actor, Operation.VIEW, t.parent)
     if op == Operation.UPDATE_STATUS:
         if actor.role in (Role.QA_AUDITOR, Role.ADMINISTRATOR):
             return _no("Auditors and administrators do not change actions.")
-        if is_owner:
+        if owner_sees:
             return _yes()
         parent = t.parent
         if isinstance(parent, SupervisionTarget):
@@ -315,6 +330,8 @@ def _decide_action_item(actor: Actor, op: Operation, t: ActionItemTarget) -> Dec
                 return _yes()
         elif actor.staff_id == parent.author_id or actor.manages_team(parent.child.team_id):
             return _yes()
+        if is_owner:
+            return _no("This action is in a record that is still a draft.")
         return _no("Only the action's owner or a manager responsible for it can update it.")
     return _no(f"'{op}' does not apply to an action.")
 

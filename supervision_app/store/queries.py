@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import (
+    ActionItemTarget,
     Actor,
     ChildTarget,
     Operation,
     OversightTarget,
+    SupervisionTarget,
     TeamTarget,
     decide,
 )
@@ -121,6 +123,45 @@ def directory(session: Session) -> list[StaffEntry]:
 def team_policy(session: Session, team_id: str | None) -> SupervisionPolicy:
     raw = session.scalar(select(Team.supervision_policy).where(Team.id == team_id)) if team_id else None
     return SupervisionPolicy.from_json(json.loads(raw)) if raw else SupervisionPolicy()
+
+
+# What ``decide`` needs about the record an action comes from: the supervision session, or
+# the oversight note with its child and the child's worker's team.
+_ActionSession = aliased(SupervisionSession)
+_ActionNote = aliased(OversightNote)
+_NoteChild = aliased(Child)
+_NoteWorker = aliased(Staff)
+_ACTION_PARENT = (
+    _ActionSession.supervisee_id.label("p_supervisee"), _ActionSession.supervisor_id.label("p_supervisor"),
+    _ActionSession.team_id.label("p_team"), _ActionSession.state.label("p_state"),
+    _ActionSession.held_at.label("p_held_at"),
+    _ActionNote.author_id.label("n_author"), _ActionNote.state.label("n_state"),
+    _ActionNote.recorded_at.label("n_recorded_at"), _NoteChild.id.label("n_child"),
+    _NoteChild.allocated_worker_id.label("n_worker"), _NoteWorker.team_id.label("n_team"),
+)
+
+
+def _with_action_parent(statement):
+    """``statement`` (over ``ActionItem``) joined to what ``_action_target`` needs; actions
+    whose record is deleted (tombstoned) or not on this computer are left out."""
+    return (statement
+            .outerjoin(_ActionSession, and_(_ActionSession.id == ActionItem.session_id,
+                                            _ActionSession.tombstone.is_(False)))
+            .outerjoin(_ActionNote, and_(_ActionNote.id == ActionItem.oversight_note_id,
+                                         _ActionNote.tombstone.is_(False)))
+            .outerjoin(_NoteChild, _NoteChild.id == _ActionNote.child_id)
+            .outerjoin(_NoteWorker, _NoteWorker.id == _NoteChild.allocated_worker_id)
+            .where(or_(_ActionSession.id.is_not(None), _NoteChild.id.is_not(None))))
+
+
+def _action_target(owner_id: str | None, row) -> ActionItemTarget:
+    if row.p_state is not None:
+        parent = SupervisionTarget(row.p_supervisee, row.p_supervisor, row.p_team,
+                                   RecordState(row.p_state))
+    else:
+        parent = OversightTarget(row.n_author, ChildTarget(row.n_child, row.n_worker, row.n_team),
+                                 RecordState(row.n_state))
+    return ActionItemTarget(owner_id, parent)
 
 
 # --------------------------------------------------------------------------- team page
@@ -323,31 +364,32 @@ class ActionRow:
 
 
 def my_actions(session: Session, actor: Actor, today: date) -> list[ActionRow]:
-    """Open actions the actor owns, soonest due first."""
+    """Open actions the actor owns and may see, soonest due first: not those in a record
+    still in draft that has not reached them (``domain.permissions``: an action follows
+    its record until that record is shared or signed)."""
     owner = aliased(Staff)
-    statement = (
-        select(ActionItem, owner.display_name, SupervisionSession.held_at,
-               OversightNote.recorded_at, Child.name, Child.case_id)
+    statement = _with_action_parent(
+        select(ActionItem, owner.display_name, Child.name, Child.case_id, *_ACTION_PARENT)
         .outerjoin(owner, owner.id == ActionItem.owner_id)
-        .outerjoin(SupervisionSession, SupervisionSession.id == ActionItem.session_id)
-        .outerjoin(OversightNote, OversightNote.id == ActionItem.oversight_note_id)
         .outerjoin(Child, Child.id == ActionItem.child_id)
         .where(ActionItem.owner_id == actor.staff_id, ActionItem.status == _OPEN,
                ActionItem.tombstone.is_(False))
-        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on)
-    )
+        .order_by(ActionItem.due_on.is_(None), ActionItem.due_on))
     out = []
-    for action, owner_name, held_at, recorded_at, child_name, case_id in session.execute(statement):
-        if held_at is not None:
-            source = f"Supervision {london_date(held_at):%d/%m/%Y}"
+    for row in session.execute(statement):
+        action = row[0]
+        if not decide(actor, Operation.VIEW, _action_target(action.owner_id, row)):
+            continue
+        if row.p_held_at is not None:
+            source = f"Supervision {london_date(row.p_held_at):%d/%m/%Y}"
         else:
-            source = f"Oversight note {london_date(recorded_at):%d/%m/%Y}"
+            source = f"Oversight note {london_date(row.n_recorded_at):%d/%m/%Y}"
         out.append(ActionRow(
-            action_id=action.id, description=action.description, owner_name=owner_name or "",
+            action_id=action.id, description=action.description, owner_name=row.display_name or "",
             due_on=action.due_on, status=ActionStatus(action.status),
             overdue=action.due_on is not None and action.due_on < today, source=source,
             session_id=action.session_id, oversight_note_id=action.oversight_note_id,
-            child_label=f"{child_name} ({case_id})" if child_name else "",
+            child_label=f"{row.name} ({row.case_id})" if row.name else "",
         ))
     return out
 

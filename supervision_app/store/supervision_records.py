@@ -278,7 +278,9 @@ def create_session(
     today: date | None = None,
 ) -> str:
     """A new draft with the actor as supervisor; every open action from the supervisee's
-    earlier sessions is carried forward as an :class:`ActionReview` to be set."""
+    earlier sessions is carried forward as an :class:`ActionReview` to be set: from the
+    records shared with them, not from another draft, whose actions nobody has agreed
+    and the supervisee may not yet see (``domain.permissions``)."""
     supervisee = _get(session, Staff, supervisee_id, "member of staff")
     target = SupervisionTarget(supervisee_id=supervisee_id, supervisor_id=actor.staff_id,
                                supervisee_team_id=supervisee.team_id)
@@ -297,6 +299,7 @@ def create_session(
         SupervisionSession.supervisee_id == supervisee_id,
         SupervisionSession.id != row.id,
         SupervisionSession.tombstone.is_(False),
+        SupervisionSession.state != RecordState.DRAFT.value,
     )
     open_actions = session.scalars(
         select(ActionItem).where(

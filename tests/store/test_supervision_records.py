@@ -199,6 +199,8 @@ def test_disagreement_cannot_be_erased(database, team):
 def test_action_status_by_owner_not_by_stranger(database, team):
     session_id = new_session(database, team)
     _disc, action = complete_discussion(database, team, session_id)
+    with database.transaction() as s:  # the owner's once the record is shared with them
+        sr.share_session(s, actor(database, team.manager_id), session_id)
     with pytest.raises(sr.NotAllowed), database.transaction() as s:
         sr.set_action_status(s, actor(database, team.outsider_id), action, "done")
     with database.transaction() as s:

@@ -1,0 +1,42 @@
+"""A worker's own page on real widgets: nothing from a draft not yet shared with them."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from supervision_app.store import supervision_records as sr
+from tests.gui.conftest import settle
+from tests.gui.helpers import search_for
+from tests.gui.sample_team import session_time
+
+
+def record_with_action(database, team, *, share: bool) -> str:
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1003")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Stable"})
+        sr.add_action(s, manager, session_id=sid, case_discussion_id=disc, description="Ring the numbat clinic",
+                      owner_id=team.worker_id, due_on=date.today() + timedelta(days=4))
+        if share:
+            sr.share_session(s, manager, sid)
+    return sid
+
+
+def test_an_action_in_a_draft_is_nowhere_on_the_workers_screens(qtbot, open_window, team, database):
+    sid = record_with_action(database, team, share=False)
+    window = open_window(team.worker_id)
+    page = window.show_page("my_supervision")
+    settle(qtbot, window)
+    assert page.actions.rowCount() == 0 and page.records.rowCount() == 0
+    assert page.form.summaryLabel.text().endswith("0 open actions")
+    assert search_for(qtbot, window, "numbat").model.rowCount() == 0
+    window.close()
+
+    with database.transaction() as s:
+        sr.share_session(s, sr.load_actor(s, team.manager_id), sid)
+    window = open_window(team.worker_id)
+    page = window.show_page("my_supervision")
+    settle(qtbot, window)
+    assert [a.description for a in page.actions.rows] == ["Ring the numbat clinic"]
+    assert page.form.summaryLabel.text().endswith("1 open action")
+    assert [h.kind for h in search_for(qtbot, window, "numbat").model.rows] == ["action"]
