@@ -1,7 +1,9 @@
 """Accessibility and text-size helpers shared by every page."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -148,6 +150,46 @@ def size_text_boxes(root: QWidget, lines: int = 4) -> None:
     """Multi-line fields about ``lines`` lines tall in the current font (they scroll beyond),
     so a long record stays easy to move through and grows with the text size."""
     for box in root.findChildren(QPlainTextEdit):
-        spacing = box.fontMetrics().lineSpacing()
-        box.setMinimumHeight(spacing * 2 + 12)
-        box.setMaximumHeight(spacing * lines + 14)
+        keep_lines(box, 2, lines)
+
+
+def keep_lines(box: QWidget, fewest: int, most: int) -> None:
+    """A text box between ``fewest`` and ``most`` lines tall in its own font, now and after
+    every change of text size (never a height in pixels, which cuts lines off at a large
+    size)."""
+    def fit(widget: QWidget) -> None:
+        spacing = widget.fontMetrics().lineSpacing()
+        document = getattr(widget, "document", None)
+        margin = document().documentMargin() if document is not None else 4
+        extra = 2 * widget.frameWidth() + int(2 * margin) + 4
+        widget.setMinimumHeight(spacing * fewest + extra)
+        widget.setMaximumHeight(spacing * most + extra)
+
+    follow_font(box, fit, "keep_lines")
+
+
+class _FontFollower(QObject):
+    """Calls ``apply(widget)`` when the widget's font changes (a new text size)."""
+
+    def __init__(self, widget: QWidget, apply: Callable[[QWidget], None], name: str) -> None:
+        super().__init__(widget)
+        self.setObjectName(name)
+        self.apply = apply
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange and isinstance(watched, QWidget):
+            self.apply(watched)
+        return False
+
+
+def follow_font(widget: QWidget, apply: Callable[[QWidget], None], name: str) -> None:
+    """``apply(widget)`` now, and again whenever the widget's font changes: sizes worked out
+    from font metrics stay right when the Settings text size changes. Asking again under
+    the same ``name`` replaces what was asked before."""
+    follower = widget.findChild(_FontFollower, name, Qt.FindChildOption.FindDirectChildrenOnly)
+    if follower is None:
+        _FontFollower(widget, apply, name)
+    else:
+        follower.apply = apply
+    apply(widget)

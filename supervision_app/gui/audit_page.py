@@ -43,7 +43,7 @@ from ..domain.permissions import Actor
 from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, LegalStatus, Role
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, keep_lines, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _Job, _Relay, _setup_table
 from .forms import Form, load_widget
 from .layouts import add_row
@@ -170,7 +170,7 @@ class AuditPage(QWidget):
         f.sampleSplitter.setStretchFactor(0, 1)
         f.sampleSplitter.setStretchFactor(1, 1)
         f.sampleSplitter.setSizes([620, 700])
-        f.findingEdit.setMaximumHeight(90)
+        keep_lines(f.findingEdit, 3, 6)  # in lines of its font: it grows with the text size
         self._split_item_pane()
         f.actionsTable.setWordWrap(False)
 
@@ -545,6 +545,10 @@ class AuditPage(QWidget):
         self._checklist_panel = panel
         checklist = QFormLayout(panel)
         checklist.setContentsMargins(0, 0, 0, 0)
+        # Each question above its answer, wrapping to the width there is: beside the answers
+        # a question got only what they left over, which at a large text size was nothing.
+        checklist.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        checklist.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self._answer_combos = {}
         for n, q in enumerate(report.checklist, start=1):
             label = QLabel(f"{n}. {q.text}", panel)

@@ -5,11 +5,18 @@ cutting it off."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPoint, QThreadPool
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, system_point_size
+import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
+from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, apply_text_scale, system_point_size
+from supervision_app.gui.app import application
+from supervision_app.gui.audit_page import AuditPage
 from supervision_app.gui.pages import save_text_scale
+from supervision_app.store.supervision_records import load_actor
+from tests.assurance.world import TODAY as WORLD_TODAY
+from tests.assurance.world import build_world
 from tests.gui.conftest import settle
 
 LARGEST = len(TEXT_SCALES) - 1
@@ -98,3 +105,91 @@ def test_the_saved_size_is_there_from_start_up_on_the_navigation_list_and_menus(
     other = open_window(team.service_manager_id)
     assert point_size(other.form.navList) == pytest.approx(system_point_size())
     assert point_size(window.form.navList) == pytest.approx(system_point_size())
+
+
+# ---------------------------------------------------------------------------- the audit page
+
+@pytest.fixture
+def text_points():
+    """``text_points(18)``: text as if the system font were 18 pt; Standard again after."""
+    application()
+    yield lambda points: apply_text_scale(points / system_point_size())
+    apply_text_scale(TEXT_SCALES[0])
+
+
+@pytest.fixture
+def world(database):
+    return build_world(database)
+
+
+def auditor_page(qtbot, database, world):
+    with database.reading() as s:
+        actor = load_actor(s, world.auditor)
+    pool = QThreadPool()
+    page = AuditPage(database, actor, today=WORLD_TODAY, pool=pool)
+    qtbot.addWidget(page)
+    page.resize(1366, 820)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.refresh()
+    f = page.form
+    f.roundTitleEdit.setText("Spring dip sample")
+    f.sizeSpin.setValue(2)
+    f.seedEdit.setText("11")
+    with qtbot.waitSignals([page.drawn, page.round_loaded], timeout=20000):
+        f.drawButton.click()
+    f.tabs.setCurrentWidget(f.sampleTab)
+    page.pool_ref = pool
+    return page
+
+
+def laid_out(page) -> None:
+    page.layout().activate()
+    page.grading_scroll.widget().layout().activate()
+    QApplication.processEvents()
+
+
+def question_labels(page) -> list[QLabel]:
+    combos = set(page._answer_combos.values())
+    return [label for label in page.findChildren(QLabel) if label.buddy() in combos]
+
+
+def assert_questions_show_whole(page) -> None:
+    laid_out(page)
+    labels = question_labels(page)
+    assert len(labels) == len(page.report.checklist) > 0
+    viewport = page.grading_scroll.viewport()
+    for label in labels:
+        metrics = QFontMetrics(label.font())
+        longest_word = max(metrics.horizontalAdvance(w) for w in label.text().split())
+        assert label.isVisible() and label.width() >= longest_word, label.text()
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+        # read without scrolling sideways: the question ends inside the visible width
+        right = label.mapTo(page.grading_scroll.widget(), QPoint(label.width(), 0)).x()
+        assert right <= viewport.width(), label.text()
+
+
+@pytest.mark.parametrize("points", [9, 18, 27])
+def test_every_checklist_question_shows_whole_at_every_text_size(
+        qtbot, database, world, text_points, points):
+    text_points(points)
+    page = auditor_page(qtbot, database, world)
+    assert_questions_show_whole(page)
+    page.pool_ref.waitForDone(10000)
+
+
+def test_checklist_and_finding_box_follow_a_change_of_text_size_on_screen(
+        qtbot, database, world, text_points):
+    text_points(9)
+    page = auditor_page(qtbot, database, world)
+    finding = page.form.findingEdit
+    small_line = finding.fontMetrics().lineSpacing()
+    text_points(18)
+    laid_out(page)
+    line = finding.fontMetrics().lineSpacing()
+    assert line > small_line
+    # three lines of the new size at the least, six at the most (90 px cut it to three)
+    assert finding.minimumHeight() >= 3 * line and finding.maximumHeight() >= 6 * line
+    assert finding.height() >= 3 * line
+    assert_questions_show_whole(page)
+    page.pool_ref.waitForDone(10000)
