@@ -104,11 +104,29 @@ class Page(QWidget):
 
 # ---------------------------------------------------------------------------- team
 
+DRAFT_IN_PROGRESS = "draft in progress"
+
+
+def _status_text(row: queries.WorkerRow) -> str:
+    """The status; a draft in progress is said, but changes nothing: only a record shared
+    with the worker counts as supervision held."""
+    return row.status.label + (f" · {DRAFT_IN_PROGRESS}" if row.drafts else "")
+
+
+def _status_tip(row: queries.WorkerRow) -> str:
+    tip = f"{row.status.label}: next due {format_date(row.next_due)}"
+    if row.drafts:
+        records = "a draft record" if row.drafts == 1 else f"{row.drafts} draft records"
+        tip += (f". {records[0].upper()}{records[1:]} not yet shared with {row.name}: "
+                "supervision counts once the record is shared")
+    return tip
+
+
 WORKER_COLUMNS = [
     Column("Worker", lambda r: r.name, bold=lambda r: r.status == SupervisionStatus.OVERDUE),
     Column("Team", lambda r: r.team_name),
-    Column("Supervision", lambda r: r.status, background=lambda r: STATUS_COLOURS[r.status],
-           tooltip=lambda r: f"{r.status.label}: next due {format_date(r.next_due)}"),
+    Column("Supervision", lambda r: r.status, text=lambda r: _status_text(r),
+           background=lambda r: STATUS_COLOURS[r.status], tooltip=lambda r: _status_tip(r)),
     Column("Next due", lambda r: r.next_due),
     Column("Last", lambda r: r.last_held, text=lambda r: format_date(r.last_held) or "Never"),
     Column("Planned", lambda r: r.next_planned),

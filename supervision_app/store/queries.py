@@ -24,6 +24,7 @@ from ..domain.permissions import (
     SupervisionTarget,
     TeamTarget,
     decide,
+    is_released,
 )
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
 from ..domain.text_rules import search_fold, text_sort_key
@@ -72,6 +73,7 @@ __all__ = [
 
 _OPEN = ActionStatus.OPEN.value
 _AWAITING = (RecordState.SHARED.value, RecordState.SUPERVISOR_SIGNED.value)
+_LOCKED = RecordState.LOCKED.value
 
 
 def _require(decision) -> None:
@@ -174,21 +176,27 @@ class WorkerRow:
     team_name: str
     status: SupervisionStatus
     next_due: date
-    last_held: date | None
+    last_held: date | None  # the latest record shared with the worker; drafts do not count
     next_planned: date | None
     is_asye: bool
     open_actions: int
     overdue_actions: int
     awaiting_signature: int
     unresolved_disagreements: int
-
-
-def _counts(session: Session, statement) -> dict[str, int]:
-    return {k: v for k, v in session.execute(statement)}
+    drafts: int = 0  # records in draft, not yet shared with the worker
 
 
 def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow]:
-    """Every worker in the teams the actor manages (themselves excepted)."""
+    """Every worker in the teams the actor manages (themselves excepted).
+
+    A worker's last supervision is the latest record that has at least been shared with
+    them (shared, signed by the supervisor, or locked): a draft, even one opened and left
+    empty, gives no assurance; it is counted apart (``WorkerRow.drafts``). The compliance
+    dashboard is stricter still: it counts only records signed by both
+    (``assurance.compliance``). The figures count only records and actions the actor may
+    open (``domain.permissions``): a worker who moved team brings none of the records
+    their previous team holds. Open actions are those released to their owner, as the
+    worker's own page shows them."""
     team_ids = sorted(actor.managed_team_ids)
     if not team_ids:
         return []
@@ -206,44 +214,62 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     ids = [w.id for w in workers]
     if not ids:
         return []
-    live = SupervisionSession.tombstone.is_(False)
-    mine = SupervisionSession.supervisee_id.in_(ids)
-    last_held = {k: v for k, v in session.execute(
-        select(SupervisionSession.supervisee_id, func.max(SupervisionSession.held_at))
-        .where(mine, live).group_by(SupervisionSession.supervisee_id))}
-    # SQLite returns the other columns from the row holding the max(): the latest session's plan
-    next_planned = {r[0]: r[1] for r in session.execute(
-        select(SupervisionSession.supervisee_id, SupervisionSession.next_session_on,
-               func.max(SupervisionSession.held_at))
-        .where(mine, live).group_by(SupervisionSession.supervisee_id))}
-    action_live = and_(ActionItem.owner_id.in_(ids), ActionItem.status == _OPEN,
-                       ActionItem.tombstone.is_(False))
-    open_actions = _counts(session, select(ActionItem.owner_id, func.count())
-                           .where(action_live).group_by(ActionItem.owner_id))
-    overdue = _counts(session, select(ActionItem.owner_id, func.count())
-                      .where(action_live, ActionItem.due_on < today).group_by(ActionItem.owner_id))
-    awaiting = _counts(session, select(SupervisionSession.supervisee_id, func.count())
-                       .where(mine, live, SupervisionSession.state.in_(_AWAITING))
-                       .group_by(SupervisionSession.supervisee_id))
-    disagreements = _counts(session, select(SupervisionSession.supervisee_id, func.count())
-                            .where(mine, live, unresolved_disagreement())
-                            .group_by(SupervisionSession.supervisee_id))
+    S = SupervisionSession
+    live = S.tombstone.is_(False)
+    mine = S.supervisee_id.in_(ids)
+    shared = S.state != RecordState.DRAFT.value
+    # SQLite returns the other columns from the row holding the max(): the latest shared
+    # record's date and the next session it planned
+    latest = {r[0]: (r[2], r[1]) for r in session.execute(
+        select(S.supervisee_id, S.next_session_on, func.max(S.held_at))
+        .where(mine, live, shared).group_by(S.supervisee_id))}
+    # Records a figure can be about (every one not yet locked, and locked ones still
+    # disagreed with): few, each checked as the history page checks it before opening.
+    drafts: dict[str, int] = {}
+    awaiting: dict[str, int] = {}
+    disagreements: dict[str, int] = {}
+    for r in session.execute(
+            select(S.supervisee_id, S.supervisor_id, S.team_id, S.state,
+                   unresolved_disagreement().label("disagreed"))
+            .where(mine, live, or_(S.state != _LOCKED, unresolved_disagreement()))):
+        if not decide(actor, Operation.VIEW, SupervisionTarget(
+                r.supervisee_id, r.supervisor_id, r.team_id, RecordState(r.state))):
+            continue
+        if r.state == RecordState.DRAFT.value:
+            drafts[r.supervisee_id] = drafts.get(r.supervisee_id, 0) + 1
+        elif r.state in _AWAITING:
+            awaiting[r.supervisee_id] = awaiting.get(r.supervisee_id, 0) + 1
+        if r.disagreed:
+            disagreements[r.supervisee_id] = disagreements.get(r.supervisee_id, 0) + 1
+    open_actions: dict[str, int] = {}
+    overdue: dict[str, int] = {}
+    for r in session.execute(_with_action_parent(
+            select(ActionItem.owner_id, ActionItem.due_on, *_ACTION_PARENT)
+            .where(ActionItem.owner_id.in_(ids), ActionItem.status == _OPEN,
+                   ActionItem.tombstone.is_(False)))):
+        target = _action_target(r.owner_id, r)
+        if not is_released(target.parent) or not decide(actor, Operation.VIEW, target):
+            continue
+        open_actions[r.owner_id] = open_actions.get(r.owner_id, 0) + 1
+        if r.due_on is not None and r.due_on < today:
+            overdue[r.owner_id] = overdue.get(r.owner_id, 0) + 1
     rows = []
     for w in workers:
-        held = last_held.get(w.id)
+        held, planned = latest.get(w.id, (None, None))
         held_day = london_date(held) if held else None
-        status = supervision_status(policies.get(w.team_id, SupervisionPolicy()), today=today,
-                                    last_held=held_day, started_on=w.started_on,
-                                    asye_start=w.asye_start)
+        policy = policies.get(w.team_id, SupervisionPolicy())
+        status = supervision_status(policy, today=today, last_held=held_day,
+                                    started_on=w.started_on, asye_start=w.asye_start)
         rows.append(WorkerRow(
             worker_id=w.id, name=w.display_name, role=Role(w.role),
             team_name=teams[w.team_id].name if w.team_id in teams else "",
             status=status.status, next_due=status.next_due, last_held=held_day,
-            next_planned=next_planned.get(w.id),
+            next_planned=planned,
             is_asye=w.asye_start is not None and (today - w.asye_start).days < 366,
             open_actions=open_actions.get(w.id, 0), overdue_actions=overdue.get(w.id, 0),
             awaiting_signature=awaiting.get(w.id, 0),
             unresolved_disagreements=disagreements.get(w.id, 0),
+            drafts=drafts.get(w.id, 0),
         ))
     return rows
 
@@ -265,9 +291,6 @@ class SessionRow:
     share_by: date | None  # None once the record is signed and locked: nothing is due
     sign_by: date | None
     can_resolve: bool = False  # the actor may record how the open disagreement was resolved
-
-
-_LOCKED = RecordState.LOCKED.value
 
 
 def _deadlines(held_at: datetime, shared_at: datetime | None):

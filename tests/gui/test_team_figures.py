@@ -1,0 +1,51 @@
+"""The team page on real widgets: a draft left empty gives no assurance (the worker stays
+overdue, the draft is said)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from supervision_app.domain.vocabulary import SupervisionStatus
+from supervision_app.gui.pages import STATUS_COLOURS
+from supervision_app.store import supervision_records as sr
+from tests.gui.conftest import settle
+from tests.gui.helpers import click, select_row
+from tests.gui.sample_team import session_time
+
+
+def shared(database, team, worker_id, days_ago):
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=worker_id, held_at=session_time(days_ago))
+        sr.share_session(s, manager, sid)
+    return sid
+
+
+def status_column(page) -> int:
+    return next(c for c, col in enumerate(page.model.columns) if col.title == "Supervision")
+
+
+def cells(page, column: int, role=Qt.ItemDataRole.DisplayRole) -> dict[str, object]:
+    """Worker name -> the cell in ``column`` as the table shows it."""
+    proxy = page.proxy
+    return {proxy.row_for(proxy.index(r, 0)).name: proxy.index(r, column).data(role)
+            for r in range(proxy.rowCount())}
+
+
+def test_new_supervision_left_empty_keeps_the_worker_overdue_and_says_a_draft_is_in_progress(
+        qtbot, open_window, team):
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    column = status_column(page)
+    assert cells(page, column)["Ava Newly"] == "Overdue"
+    select_row(page.form.workerTable, lambda r: r.name == "Ava Newly")
+    click(qtbot, window, page.form.newSessionButton)
+    assert window.editor is not None and window.editor.detail.supervisee_name == "Ava Newly"
+    click(qtbot, window, window.editor.form.backButton)  # nothing typed
+    page = window.show_page("my_team")
+    settle(qtbot, window)
+    assert cells(page, column)["Ava Newly"] == "Overdue · draft in progress"
+    background = cells(page, column, Qt.ItemDataRole.BackgroundRole)["Ava Newly"]
+    assert background == STATUS_COLOURS[SupervisionStatus.OVERDUE]
+    tip = cells(page, column, Qt.ItemDataRole.ToolTipRole)["Ava Newly"]
+    assert "not yet shared with Ava Newly" in tip
+    assert "3 overdue" in page.form.summaryLabel.text()  # Ava, Ben and Cara: none supervised yet

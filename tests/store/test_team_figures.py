@@ -1,0 +1,102 @@
+"""The team page's figures, from the store: only what gives assurance counts (a record shared
+with the worker), and only what the viewer may open."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from supervision_app.domain.time_rules import london_date
+from supervision_app.domain.vocabulary import SupervisionStatus
+from supervision_app.store import queries as q
+from supervision_app.store import supervision_records as sr
+from supervision_app.store.models import Staff
+from tests.gui.sample_team import build_sample_team, session_time
+
+
+@pytest.fixture
+def team(database):
+    return build_sample_team(database)
+
+
+def actor(db, staff_id):
+    with db.reading() as s:
+        return sr.load_actor(s, staff_id)
+
+
+def row_of(database, viewer_id, worker_id):
+    with database.reading() as s:
+        rows = q.team_overview(s, actor(database, viewer_id), date.today())
+    return next(r for r in rows if r.worker_id == worker_id)
+
+
+def test_a_draft_gives_no_assurance_until_it_is_shared(database, team):
+    assert row_of(database, team.manager_id, team.asye_worker_id).status == SupervisionStatus.OVERDUE
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:  # "New supervision", nothing typed
+        sid = sr.create_session(s, manager, supervisee_id=team.asye_worker_id, held_at=session_time(0, hour=0))
+        sr.update_session(s, manager, sid, {"next_session_on": date.today() + timedelta(days=7)})
+    ava = row_of(database, team.manager_id, team.asye_worker_id)
+    assert ava.status == SupervisionStatus.OVERDUE
+    assert (ava.last_held, ava.next_planned, ava.drafts) == (None, None, 1)
+    assert ava.awaiting_signature == 0
+
+    with database.transaction() as s:
+        sr.share_session(s, manager, sid)
+    ava = row_of(database, team.manager_id, team.asye_worker_id)
+    assert ava.status == SupervisionStatus.ON_TRACK and ava.drafts == 0
+    assert ava.last_held == london_date(session_time(0, hour=0))
+    assert ava.next_planned == date.today() + timedelta(days=7)
+    assert ava.awaiting_signature == 1
+
+
+def test_an_earlier_shared_record_still_counts_beside_a_newer_draft(database, team):
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        shared = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(10))
+        sr.update_session(s, manager, shared, {"next_session_on": date.today() + timedelta(days=18)})
+        sr.share_session(s, manager, shared)
+        sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(1))
+    ben = row_of(database, team.manager_id, team.worker_id)
+    assert ben.last_held == london_date(session_time(10))
+    assert ben.next_planned == date.today() + timedelta(days=18)  # the shared record's plan
+    assert ben.drafts == 1
+
+
+def test_actions_count_once_their_record_is_shared(database, team):
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
+        sr.add_action(s, manager, session_id=sid, description="Chase the school", owner_id=team.worker_id,
+                      due_on=date.today() - timedelta(days=1))
+    ben = row_of(database, team.manager_id, team.worker_id)
+    assert (ben.open_actions, ben.overdue_actions) == (0, 0)  # as Ben's own page: none yet
+    with database.transaction() as s:
+        sr.share_session(s, manager, sid)
+    ben = row_of(database, team.manager_id, team.worker_id)
+    assert (ben.open_actions, ben.overdue_actions) == (1, 1)
+
+
+def test_a_worker_who_moved_team_brings_no_counts_their_new_manager_cannot_open(database, team):
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(5))
+        sr.add_action(s, manager, session_id=sid, description="Visit", owner_id=team.worker_id,
+                      due_on=date.today() - timedelta(days=1))
+        sr.share_session(s, manager, sid)
+    with database.transaction() as s:
+        sr.respond(s, actor(database, team.worker_id), sid, agreement="disagrees", disagreement="No")
+    before = row_of(database, team.manager_id, team.worker_id)
+    assert (before.awaiting_signature, before.unresolved_disagreements, before.open_actions) == (1, 1, 1)
+
+    with database.transaction() as s:
+        s.get(Staff, team.worker_id).team_id = team.other_team_id
+        olu_id = s.query(Staff).filter_by(username="olu").one().id
+    olu = actor(database, olu_id)
+    with database.reading() as s:
+        history = q.worker_history(s, olu, team.worker_id)
+    ben = row_of(database, olu_id, team.worker_id)
+    assert history == []  # the records stay with the team that holds them
+    assert (ben.awaiting_signature, ben.unresolved_disagreements, ben.drafts) == (0, 0, 0)
+    assert (ben.open_actions, ben.overdue_actions) == (0, 0)
+    assert ben.last_held == london_date(session_time(5))  # supervised all the same
