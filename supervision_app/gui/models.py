@@ -61,6 +61,10 @@ class Column:
     align_right: bool = False
     bold: Callable[[Any], bool] | None = None
     accessible: Callable[[Any], str] | None = None  # what a screen reader says, if not the text
+    sort: Callable[[Any], Any] | None = None  # the order, where the value's own is not it (a sort key)
+
+    def sort_key(self, row: Any) -> Any:
+        return self.sort(row) if self.sort is not None else sort_key_of(self.value(row))
 
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -118,8 +122,8 @@ class RowsModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _permutation(self, column: int, order) -> list[int]:
-        value = self.columns[column].value
-        keys = [_comparable(sort_key_of(value(row))) for row in self.rows]
+        key = self.columns[column].sort_key
+        keys = [_comparable(key(row)) for row in self.rows]
         return sorted(range(len(keys)), key=keys.__getitem__,
                       reverse=order == Qt.SortOrder.DescendingOrder)
 
@@ -182,7 +186,7 @@ class RowsModel(QAbstractTableModel):
         if value is None and (role == _SORT or role == _ACCESSIBLE) and role not in cell:
             column = self.columns[index.column()]
             if role == _SORT:
-                value = sort_key_of(column.value(cell[_ROW]))
+                value = column.sort_key(cell[_ROW])
             else:
                 value = cell[_DISPLAY] if column.accessible is None else column.accessible(cell[_ROW])
             cell[role] = value

@@ -104,6 +104,11 @@ class Page(QWidget):
 
 # ---------------------------------------------------------------------------- team
 
+SEVERITY = {  # the status column sorts most urgent first (ascending), then soonest due
+    SupervisionStatus.OVERDUE: 0,
+    SupervisionStatus.DUE_SOON: 1,
+    SupervisionStatus.ON_TRACK: 2,
+}
 DRAFT_IN_PROGRESS = "draft in progress"
 
 
@@ -126,7 +131,8 @@ WORKER_COLUMNS = [
     Column("Worker", lambda r: r.name, bold=lambda r: r.status == SupervisionStatus.OVERDUE),
     Column("Team", lambda r: r.team_name),
     Column("Supervision", lambda r: r.status, text=lambda r: _status_text(r),
-           background=lambda r: STATUS_COLOURS[r.status], tooltip=lambda r: _status_tip(r)),
+           background=lambda r: STATUS_COLOURS[r.status], tooltip=lambda r: _status_tip(r),
+           sort=lambda r: (SEVERITY[r.status], r.next_due.isoformat())),
     Column("Next due", lambda r: r.next_due),
     Column("Last", lambda r: r.last_held, text=lambda r: format_date(r.last_held) or "Never"),
     Column("Planned", lambda r: r.next_planned),

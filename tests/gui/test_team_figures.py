@@ -1,5 +1,5 @@
 """The team page on real widgets: a draft left empty gives no assurance (the worker stays
-overdue, the draft is said)."""
+overdue, the draft is said), the status column sorts by how urgent."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -49,3 +49,17 @@ def test_new_supervision_left_empty_keeps_the_worker_overdue_and_says_a_draft_is
     tip = cells(page, column, Qt.ItemDataRole.ToolTipRole)["Ava Newly"]
     assert "not yet shared with Ava Newly" in tip
     assert "3 overdue" in page.form.summaryLabel.text()  # Ava, Ben and Cara: none supervised yet
+
+
+def test_the_status_column_sorts_by_how_urgent(qtbot, open_window, team, database):
+    shared(database, team, team.worker_id, 5)  # Ben: on track
+    shared(database, team, team.other_worker_id, 25)  # Cara: due in 3 days
+    window = open_window(team.manager_id)  # Ava: overdue
+    page = window.pages["my_team"]
+    column = status_column(page)
+    names = lambda: [page.proxy.row_for(page.proxy.index(r, 0)).name  # noqa: E731
+                     for r in range(page.proxy.rowCount())]
+    page.form.workerTable.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+    assert names() == ["Ava Newly", "Cara Quinn", "Ben Steady"]  # overdue, due soon, on track
+    page.form.workerTable.horizontalHeader().setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+    assert names() == ["Ben Steady", "Cara Quinn", "Ava Newly"]
