@@ -10,14 +10,17 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
+from supervision_app.gui import accessibility
 from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, apply_text_scale, system_point_size
 from supervision_app.gui.app import application
 from supervision_app.gui.audit_page import AuditPage
 from supervision_app.gui.pages import save_text_scale
+from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
 from tests.assurance.world import build_world
 from tests.gui.conftest import settle
+from tests.gui.sample_team import session_time
 
 LARGEST = len(TEXT_SCALES) - 1
 
@@ -193,3 +196,68 @@ def test_checklist_and_finding_box_follow_a_change_of_text_size_on_screen(
     assert finding.height() >= 3 * line
     assert_questions_show_whole(page)
     page.pool_ref.waitForDone(10000)
+
+
+# ---------------------------------------------------------------------------- fixed sizes
+
+def draft_with_discussion(database, team) -> str:
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
+        sr.add_case_discussion(s, manager, sid, "CS-1003")
+    return sid
+
+
+def text_fits(widget, text: str) -> bool:
+    """The widget is at least as wide as ``text`` in its own font, with its frame."""
+    return widget.width() >= QFontMetrics(widget.font()).horizontalAdvance(text) + 8
+
+
+@pytest.fixture
+def system_font_18(monkeypatch):
+    """The system font as 18 pt (as read at start-up); this process's own size after."""
+    monkeypatch.setattr(accessibility, "_system_point_size", 18.0)
+    yield
+    monkeypatch.undo()
+    apply_text_scale(TEXT_SCALES[0])
+
+
+@pytest.mark.parametrize("scale", [0, LARGEST])
+def test_fields_and_the_navigation_list_fit_their_text_on_an_18_point_system_font(
+        qtbot, system_font_18, open_window, team, database, scale):
+    with database.transaction() as s:
+        save_text_scale(s, team.manager_id, scale)
+    sid = draft_with_discussion(database, team)
+    window = open_window(team.manager_id)
+    window.resize(1366, 820)
+    assert window.form.navList.font().pointSizeF() == pytest.approx(18.0 * TEXT_SCALES[scale])
+
+    nav = window.form.navList
+    settle(qtbot, window)
+    assert not nav.horizontalScrollBar().isVisible()
+    for row in range(nav.count()):
+        item = nav.item(row)
+        width = QFontMetrics(nav.font()).horizontalAdvance(item.text())
+        assert nav.visualItemRect(item).width() >= width + 2 * 14, item.text()  # its padding
+        assert nav.visualItemRect(item).right() <= nav.viewport().width()
+
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    f = editor.form
+    discussion = editor.discussion_widget(editor.discussion_ids()[0])
+    general = editor._general_panel.form
+    for spin in (f.caseloadSpin, discussion.form.scaleSpin, f.durationSpin):
+        spin.setValue(spin.minimum())  # "Not recorded", "Not scored": the longest text
+    QApplication.processEvents()
+    for spin in (f.caseloadSpin, discussion.form.scaleSpin, f.durationSpin):
+        assert spin.width() >= spin.sizeHint().width(), spin.objectName()
+        assert text_fits(spin, spin.specialValueText() or str(spin.maximum())), spin.objectName()
+    for edit in (f.heldDateEdit, f.nextDateEdit, general.dueEdit, discussion.panel.form.dueEdit):
+        assert text_fits(edit, "00/00/0000") and text_fits(edit, edit.placeholderText()), edit.objectName()
+    assert text_fits(f.heldTimeEdit, "00:00")
+
+    settings = window.show_page("settings")
+    settle(qtbot, window)
+    for spin in (settings.form.intervalSpin, settings.form.dueSoonSpin):
+        assert spin.isVisible() and spin.width() >= spin.sizeHint().width()
+        assert text_fits(spin, str(spin.maximum()))
