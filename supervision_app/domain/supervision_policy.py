@@ -73,12 +73,32 @@ class SupervisionPolicy:
         )
 
 
+def due_soon_label(due_soon_days: int) -> str:
+    """How the 'due soon' status reads under a policy warning ``due_soon_days`` ahead."""
+    if due_soon_days <= 0:
+        return "Due today"
+    return f"Due within {due_soon_days} day{'s' if due_soon_days != 1 else ''}"
+
+
+def status_label(status: SupervisionStatus, due_soon_days: int) -> str:
+    """A worker's status as it reads under their team's policy: 'Due within 14 days' where
+    the team warns 14 days ahead (``SupervisionStatus.label`` knows only the default)."""
+    if status == SupervisionStatus.DUE_SOON:
+        return due_soon_label(due_soon_days)
+    return status.label
+
+
 @dataclass(frozen=True)
 class WorkerSupervisionStatus:
     status: SupervisionStatus
     next_due: date
     last_held: date | None
     interval_days: int
+    due_soon_days: int = SupervisionPolicy.due_soon_days  # the warning window that set it
+
+    @property
+    def label(self) -> str:
+        return status_label(self.status, self.due_soon_days)
 
 
 def next_supervision_due(
@@ -117,5 +137,6 @@ def supervision_status(
     else:
         status = SupervisionStatus.ON_TRACK
     return WorkerSupervisionStatus(
-        status=status, next_due=next_due, last_held=last_held, interval_days=interval
+        status=status, next_due=next_due, last_held=last_held, interval_days=interval,
+        due_soon_days=policy.due_soon_days,
     )

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
-from ..domain.supervision_policy import SupervisionPolicy
+from ..domain.supervision_policy import SupervisionPolicy, due_soon_label
 from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
 from ..store import queries, search_queries
@@ -113,13 +113,13 @@ DRAFT_IN_PROGRESS = "draft in progress"
 
 
 def _status_text(row: queries.WorkerRow) -> str:
-    """The status; a draft in progress is said, but changes nothing: only a record shared
-    with the worker counts as supervision held."""
-    return row.status.label + (f" · {DRAFT_IN_PROGRESS}" if row.drafts else "")
+    """The status under the team's policy; a draft in progress is said, but changes
+    nothing: only a record shared with the worker counts as supervision held."""
+    return row.status_label + (f" · {DRAFT_IN_PROGRESS}" if row.drafts else "")
 
 
 def _status_tip(row: queries.WorkerRow) -> str:
-    tip = f"{row.status.label}: next due {format_date(row.next_due)}"
+    tip = f"{row.status_label}: next due {format_date(row.next_due)}"
     if row.drafts:
         records = "a draft record" if row.drafts == 1 else f"{row.drafts} draft records"
         tip += (f". {records[0].upper()}{records[1:]} not yet shared with {row.name}: "
@@ -164,6 +164,7 @@ SESSION_COLUMNS = [
            ("Share by " + format_date(r.share_by)) if r.state == RecordState.DRAFT else ""),
 ]
 
+_DUE_SOON_FILTER = 2  # its text follows the teams' policies (see TeamPage._show)
 _FILTERS = [
     lambda r: True,
     lambda r: r.status == SupervisionStatus.OVERDUE,
@@ -218,8 +219,11 @@ class TeamPage(Page):
         overdue = sum(r.status == SupervisionStatus.OVERDUE for r in rows)
         soon = sum(r.status == SupervisionStatus.DUE_SOON for r in rows)
         awaiting = sum(r.awaiting_signature for r in rows)
+        windows = {r.due_soon_days for r in rows}  # each team's policy sets its own
+        soon_label = due_soon_label(windows.pop()) if len(windows) == 1 else "Due soon"
+        self.form.statusFilter.setItemText(_DUE_SOON_FILTER, soon_label)
         self.form.summaryLabel.setText(
-            f"{len(rows)} workers · {overdue} overdue · {soon} due within 7 days · "
+            f"{len(rows)} workers · {overdue} overdue · {soon} {soon_label.lower()} · "
             f"{awaiting} records awaiting signature")
         self.flagged_model.set_rows(flagged)
         select_first(self.form.flaggedTable)

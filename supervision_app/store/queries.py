@@ -26,7 +26,7 @@ from ..domain.permissions import (
     decide,
     is_released,
 )
-from ..domain.supervision_policy import SupervisionPolicy, supervision_status
+from ..domain.supervision_policy import SupervisionPolicy, status_label, supervision_status
 from ..domain.text_rules import search_fold, text_sort_key
 from ..domain.time_rules import london_date
 from ..domain.vocabulary import (
@@ -184,6 +184,12 @@ class WorkerRow:
     awaiting_signature: int
     unresolved_disagreements: int
     drafts: int = 0  # records in draft, not yet shared with the worker
+    due_soon_days: int = SupervisionPolicy.due_soon_days  # the team policy's warning window
+
+    @property
+    def status_label(self) -> str:
+        """'Overdue', 'Due within 14 days' (the team's window), 'On track'."""
+        return status_label(self.status, self.due_soon_days)
 
 
 def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow]:
@@ -269,7 +275,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
             open_actions=open_actions.get(w.id, 0), overdue_actions=overdue.get(w.id, 0),
             awaiting_signature=awaiting.get(w.id, 0),
             unresolved_disagreements=disagreements.get(w.id, 0),
-            drafts=drafts.get(w.id, 0),
+            drafts=drafts.get(w.id, 0), due_soon_days=policy.due_soon_days,
         ))
     return rows
 

@@ -1,9 +1,11 @@
 """The team page on real widgets: a draft left empty gives no assurance (the worker stays
-overdue, the draft is said), the status column sorts by how urgent."""
+overdue, the draft is said), the status column sorts by how urgent, the 'due soon' wording
+follows the team's policy."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from supervision_app.domain.supervision_policy import SupervisionPolicy
 from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.gui.pages import STATUS_COLOURS
 from supervision_app.store import supervision_records as sr
@@ -63,3 +65,20 @@ def test_the_status_column_sorts_by_how_urgent(qtbot, open_window, team, databas
     assert names() == ["Ava Newly", "Cara Quinn", "Ben Steady"]  # overdue, due soon, on track
     page.form.workerTable.horizontalHeader().setSortIndicator(column, Qt.SortOrder.DescendingOrder)
     assert names() == ["Ben Steady", "Cara Quinn", "Ava Newly"]
+
+
+def test_due_soon_follows_the_teams_warning_window(qtbot, open_window, team, database):
+    with database.transaction() as s:
+        sr.set_team_policy(s, sr.load_actor(s, team.service_manager_id), team.team_id,
+                           SupervisionPolicy(standard_interval_days=28, due_soon_days=14))
+    shared(database, team, team.worker_id, 18)  # Ben: due in 10 days, inside 14
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    f = page.form
+    assert cells(page, status_column(page))["Ben Steady"] == "Due within 14 days"
+    assert "1 due within 14 days" in f.summaryLabel.text()
+    assert "7 days" not in f.summaryLabel.text()
+    filters = [f.statusFilter.itemText(i) for i in range(f.statusFilter.count())]
+    assert "Due within 14 days" in filters and "Due within 7 days" not in filters
+    f.statusFilter.setCurrentIndex(filters.index("Due within 14 days"))
+    assert list(cells(page, 0)) == ["Ben Steady"]

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from supervision_app.domain.supervision_policy import SupervisionPolicy, status_label, supervision_status
 from supervision_app.domain.time_rules import london_date
 from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.store import queries as q
@@ -100,3 +101,26 @@ def test_a_worker_who_moved_team_brings_no_counts_their_new_manager_cannot_open(
     assert (ben.awaiting_signature, ben.unresolved_disagreements, ben.drafts) == (0, 0, 0)
     assert (ben.open_actions, ben.overdue_actions) == (0, 0)
     assert ben.last_held == london_date(session_time(5))  # supervised all the same
+
+
+def test_due_soon_reads_as_the_teams_policy_warns(database, team):
+    policy = SupervisionPolicy(standard_interval_days=28, due_soon_days=14)
+    with database.transaction() as s:
+        sr.set_team_policy(s, actor(database, team.service_manager_id), team.team_id, policy)
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(18))
+        sr.share_session(s, manager, sid)
+    ben = row_of(database, team.manager_id, team.worker_id)  # due in 10 days
+    assert ben.status == SupervisionStatus.DUE_SOON and ben.due_soon_days == 14
+    assert ben.status_label == "Due within 14 days"
+
+
+@pytest.mark.parametrize(("days", "label"), [(7, "Due within 7 days"), (1, "Due within 1 day"),
+                                             (0, "Due today"), (30, "Due within 30 days")])
+def test_the_due_soon_label_names_the_window(days, label):
+    assert status_label(SupervisionStatus.DUE_SOON, days) == label
+    status = supervision_status(SupervisionPolicy(due_soon_days=days), today=date(2026, 3, 2),
+                                last_held=date(2026, 2, 2), started_on=date(2020, 1, 1))
+    assert status.status == SupervisionStatus.DUE_SOON and status.label == label
+    assert status_label(SupervisionStatus.OVERDUE, days) == "Overdue"
