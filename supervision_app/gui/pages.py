@@ -368,7 +368,7 @@ CHILD_COLUMNS = [
     Column("Name", lambda c: c.name),
     Column("Legal status", lambda c: c.legal_status),
     Column("Allocated worker", lambda c: c.worker_name),
-    Column("Last oversight note", lambda c: c.last_oversight,
+    Column("Last oversight", lambda c: c.last_oversight,  # a note or a case discussion
            text=lambda c: format_date(c.last_oversight) or "None recorded"),
 ]
 
@@ -479,7 +479,7 @@ class ChildrenPage(Page):
         self.model.set_rows(rows)
         select_first(self.form.childrenTable)
         never = sum(c.last_oversight is None for c in rows)
-        self.form.summaryLabel.setText(f"{len(rows)} children · {never} with no oversight note yet")
+        self.form.summaryLabel.setText(f"{len(rows)} children · {never} with no oversight recorded yet")
         self.loaded.emit()
 
     def open_child(self) -> None:

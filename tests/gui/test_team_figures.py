@@ -1,6 +1,6 @@
 """The team page on real widgets: a draft left empty gives no assurance (the worker stays
 overdue, the draft is said), the status column sorts by how urgent, the 'due soon' wording
-follows the team's policy."""
+follows the team's policy; the children list's last oversight counts case discussions."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -82,3 +82,24 @@ def test_due_soon_follows_the_teams_warning_window(qtbot, open_window, team, dat
     assert "Due within 14 days" in filters and "Due within 7 days" not in filters
     f.statusFilter.setCurrentIndex(filters.index("Due within 14 days"))
     assert list(cells(page, 0)) == ["Ben Steady"]
+
+
+def test_the_children_list_shows_the_last_oversight_the_worker_may_see(qtbot, open_window, team, database):
+    riley, jordan = team.child_ids[0], team.child_ids[1]  # allocated to Ava
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sr.create_oversight_note(s, manager, child_id=riley, trigger="plan_review",
+                                 decision="Not yet signed", rationale="Draft")
+        sid = sr.create_session(s, manager, supervisee_id=team.asye_worker_id, held_at=session_time(4))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1002")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Settled"})
+        sr.share_session(s, manager, sid)
+    window = open_window(team.asye_worker_id)
+    page = window.show_page("children")
+    settle(qtbot, window)
+    model = page.model
+    column = next(c for c, col in enumerate(model.columns) if col.title == "Last oversight")
+    shown = {model.row_at(r).child_id: model.index(r, column).data() for r in range(model.rowCount())}
+    assert shown[riley] == "None recorded"  # the manager's draft note is not Ava's to see
+    assert shown[jordan] == session_time(4).strftime("%d/%m/%Y")  # a case discussion
+    assert "1 with no oversight recorded yet" in page.form.summaryLabel.text()

@@ -1,5 +1,5 @@
-"""The team page's figures, from the store: only what gives assurance counts (a record shared
-with the worker), and only what the viewer may open."""
+"""The team page's figures and the children list's last oversight, from the store: only what
+gives assurance counts (a record shared with the worker), and only what the viewer may open."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -124,3 +124,38 @@ def test_the_due_soon_label_names_the_window(days, label):
                                 last_held=date(2026, 2, 2), started_on=date(2020, 1, 1))
     assert status.status == SupervisionStatus.DUE_SOON and status.label == label
     assert status_label(SupervisionStatus.OVERDUE, days) == "Overdue"
+
+
+# --------------------------------------------------------------------------- children list
+
+def _last(database, staff_id, child_id):
+    with database.reading() as s:
+        listed = {c.child_id: c.last_oversight for c in q.my_children(s, actor(database, staff_id))}
+    with database.transaction() as s:
+        detail = q.child_chronology(s, actor(database, staff_id), child_id)
+    shown = london_date(detail.entries[0].when) if detail.entries else None
+    assert listed[child_id] == detail.child.last_oversight == shown  # the list and the page agree
+    return listed[child_id]
+
+
+def test_last_oversight_counts_what_the_viewer_may_see_notes_and_case_discussions(database, team):
+    riley, jordan = team.child_ids[0], team.child_ids[1]  # both allocated to Ava
+    manager = actor(database, team.manager_id)
+    with database.transaction() as s:
+        sr.create_oversight_note(s, manager, child_id=riley, trigger="plan_review",
+                                 decision="Draft decision", rationale="Draft rationale")
+    today = london_date(session_time(0, hour=0))
+    assert _last(database, team.manager_id, riley) == today  # their own draft
+    assert _last(database, team.asye_worker_id, riley) is None  # not shown to Ava yet
+
+    with database.transaction() as s:
+        sid = sr.create_session(s, manager, supervisee_id=team.asye_worker_id, held_at=session_time(3))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1002")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Settled"})
+    three_days_ago = london_date(session_time(3))
+    assert _last(database, team.manager_id, jordan) == three_days_ago
+    assert _last(database, team.asye_worker_id, jordan) is None
+    with database.transaction() as s:
+        sr.share_session(s, manager, sid)
+    assert _last(database, team.asye_worker_id, jordan) == three_days_ago  # a case discussion
+    assert _last(database, team.service_manager_id, jordan) == three_days_ago
