@@ -373,6 +373,13 @@ CHILD_COLUMNS = [
 ]
 
 
+def _waits_for_supervisee(row: queries.SessionRow) -> bool:
+    """A shared record they have not yet responded to, or one the supervisor has signed
+    and they have still to sign."""
+    return ((row.state == RecordState.SHARED and not row.agreement)
+            or row.state == RecordState.SUPERVISOR_SIGNED)
+
+
 class MySupervisionPage(Page):
     title = "My supervision"
     form_name = "my_supervision.ui"
@@ -417,10 +424,10 @@ class MySupervisionPage(Page):
         self.children.set_rows(children)
         for view in (self.form.recordsTable, self.form.actionsTable, self.form.childrenTable):
             select_first(view)
-        waiting = sum(r.state == RecordState.SHARED and not r.agreement for r in records)
+        waiting = sum(_waits_for_supervisee(r) for r in records)
         overdue = sum(a.overdue for a in actions)
         self.form.summaryLabel.setText(
-            f"{waiting} record{'s' if waiting != 1 else ''} waiting for your response · "
+            f"{waiting} record{'s' if waiting != 1 else ''} waiting for your response or signature · "
             f"{len(actions)} open action{'s' if len(actions) != 1 else ''}"
             + (f", {overdue} overdue" if overdue else ""))
         self.loaded.emit()

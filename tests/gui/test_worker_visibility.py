@@ -1,8 +1,12 @@
-"""A worker's own page on real widgets: nothing from a draft not yet shared with them."""
+"""A worker's own page on real widgets: nothing from a draft not yet shared with them, and the
+summary counts every record waiting for them, for a response or for their signature."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from supervision_app.records.signoff import sign_supervision_record
+from supervision_app.security.credentials import CredentialStore
+from supervision_app.security.secret_store import SecretStore
 from supervision_app.store import supervision_records as sr
 from tests.gui.conftest import settle
 from tests.gui.helpers import search_for
@@ -20,6 +24,13 @@ def record_with_action(database, team, *, share: bool) -> str:
         if share:
             sr.share_session(s, manager, sid)
     return sid
+
+
+def waiting(page) -> int:
+    """The number of records the summary says wait for the worker."""
+    text = page.form.summaryLabel.text()
+    assert " waiting for your response" in text
+    return int(text.split()[0])
 
 
 def test_an_action_in_a_draft_is_nowhere_on_the_workers_screens(qtbot, open_window, team, database):
@@ -40,3 +51,25 @@ def test_an_action_in_a_draft_is_nowhere_on_the_workers_screens(qtbot, open_wind
     assert [a.description for a in page.actions.rows] == ["Ring the numbat clinic"]
     assert page.form.summaryLabel.text().endswith("1 open action")
     assert [h.kind for h in search_for(qtbot, window, "numbat").model.rows] == ["action"]
+
+
+def test_a_record_signed_by_the_supervisor_is_waiting_for_the_workers_signature(
+        qtbot, open_window, team, database):
+    sid = record_with_action(database, team, share=True)
+    with database.transaction() as s:
+        sr.respond(s, sr.load_actor(s, team.worker_id), sid, comments="Fair", agreement="agrees")
+    window = open_window(team.worker_id)
+    page = window.show_page("my_supervision")
+    settle(qtbot, window)
+    # responded; now the supervisor's turn: nothing waits for Ben
+    assert waiting(page) == 0
+    window.close()
+
+    store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
+    store.ensure_local_credentials(team.manager_id, "Morgan Manager", "team_manager")
+    sign_supervision_record(database, store, session_id=sid, signer_id=team.manager_id)
+    window = open_window(team.worker_id)
+    page = window.show_page("my_supervision")
+    settle(qtbot, window)
+    assert waiting(page) == 1
+    assert page.form.summaryLabel.text().startswith("1 record waiting for your response or signature")
