@@ -72,6 +72,13 @@ RECORDS_ON_GUI_THREAD = 500  # a figure's list longer than this is built in the 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ALERT = QColor("#b3261e")
 GOOD = QColor("#1b6e3a")
+# A figure's standing in a symbol and words as well as colour (never colour alone): the
+# symbol leads the cell, a screen reader hears the words, the tooltip and legend say both.
+# DejaVu Sans, bundled, has both symbols.
+STANDINGS = {"good": ("\u2713", "meets the standard", GOOD),
+             "alert": ("\u26a0", "needs attention", ALERT)}
+LEGEND = ("\u2713 meets the standard; \u26a0 needs attention: a percentage below 80% "
+          "(above 20% where fewer is better), or any at all of a count such as overdue actions.")
 
 
 # ---------------------------------------------------------------------------- background
@@ -104,6 +111,7 @@ class Col:
     figure: str | None = None  # the figure key this column shows, if any
     colour: Callable[[Any], QColor | None] | None = None
     right: bool = False
+    standing: Callable[[Any], str | None] | None = None  # "good", "alert" (STANDINGS) or None
 
 
 class RowsTable(QAbstractTableModel):
@@ -129,17 +137,24 @@ class RowsTable(QAbstractTableModel):
         if not index.isValid():
             return None
         row, col = self.rows[index.row()], self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return col.text(row)
         if role == SORT_ROLE:
             value = (col.sort or col.text)(row)
             return value if not isinstance(value, str) else text_sort_key(value)
-        if role == Qt.ItemDataRole.ForegroundRole and col.colour:
-            return col.colour(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and col.figure:
-            return "Press Enter or double-click to list the records behind this figure"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter) if col.right else None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        standing = STANDINGS.get(col.standing(row)) if col.standing else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{standing[0]} {col.text(row)}" if standing else col.text(row)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{col.text(row)}, {standing[1]}" if standing else col.text(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return col.colour(row) if col.colour else (standing[2] if standing else None)
+        if col.figure:  # the tooltip
+            said = f"{standing[0]} {standing[1].capitalize()}. " if standing else ""
+            return said + "Press Enter or double-click to list the records behind this figure"
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -181,34 +196,35 @@ def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortab
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
-def _figure_colour(key: str) -> Callable[[Figure], QColor | None]:
+def _figure_standing(key: str) -> Callable[[Figure], str | None]:
+    """"good" or "alert" for a figure of this kind (a key of STANDINGS), or None."""
     higher_is_better = FIGURES[key][1]
 
-    def colour(f: Figure) -> QColor | None:
+    def standing(f: Figure) -> str | None:
         if f.denominator is None:
-            return ALERT if f.numerator else None
+            return "alert" if f.numerator else None
         pct = f.percent
         if pct is None:
             return None
         bad = pct < 80 if higher_is_better else pct > 20
-        return ALERT if bad else GOOD
-    return colour
+        return "alert" if bad else "good"
+    return standing
 
 
 def _figure_cols(getter: Callable[[Any], dict[str, Figure]]) -> list[Col]:
     cols = []
     for key, (label, _better) in FIGURES.items():
-        colour = _figure_colour(key)
+        standing = _figure_standing(key)
         cols.append(Col(label, (lambda r, k=key: getter(r)[k].display),
                         sort=(lambda r, k=key: getter(r)[k].sort_value), figure=key,
-                        colour=(lambda r, k=key, c=colour: c(getter(r)[k])), right=True))
+                        standing=(lambda r, k=key, st=standing: st(getter(r)[k])), right=True))
     return cols
 
 
 HEADLINE_COLS = [
     Col("Figure", lambda r: r[1].label),
     Col("All in view", lambda r: r[1].display, sort=lambda r: r[1].sort_value, figure="*",
-        colour=lambda r: _figure_colour(r[1].key)(r[1]), right=True),
+        standing=lambda r: _figure_standing(r[1].key)(r[1]), right=True),
 ]
 TEAM_COLS = [Col("Team", lambda t: t.name), Col("Workers", lambda t: str(t.workers),
                                                  sort=lambda t: t.workers, right=True),
@@ -225,7 +241,7 @@ OVERSIGHT_COLS = [
     Col("Legal status", lambda r: r[0]),
     Col("Children", lambda r: str(r[1].denominator), sort=lambda r: r[1].denominator, right=True),
     Col("Without management oversight", lambda r: r[1].display, sort=lambda r: r[1].sort_value,
-        figure="*", colour=lambda r: _figure_colour("children_without_oversight")(r[1]), right=True),
+        figure="*", standing=lambda r: _figure_standing("children_without_oversight")(r[1]), right=True),
 ]
 RECORD_KIND_LABELS = {"supervision": "Supervision record", "occasion": "Supervision due (none held)",
                       "action": "Action", "child": "Child", "staff": "Worker",
@@ -474,6 +490,7 @@ class AssurancePage(QWidget):
         f.exportXlsxButton.clicked.connect(lambda: self._ask_export("xlsx"))
         f.exportCsvButton.setEnabled(False)
         f.exportXlsxButton.setEnabled(False)
+        f.legendLabel.setText(LEGEND)
         ensure_accessible_names(self)
         style_headings(self)
         # "Records behind this figure" lists the figure chosen last, with the arrow keys or

@@ -43,8 +43,8 @@ def test_figures_are_shown(page, world):
     f = page.form
     headline = {f.headlineTable.model().index(r, 0).data(): f.headlineTable.model().index(r, 1).data()
                 for r in range(f.headlineTable.model().rowCount())}
-    assert headline["Supervision held within policy (signed)"] == "73% (19/26)"
-    assert headline["Unresolved disagreements"] == "1"
+    assert headline["Supervision held within policy (signed)"] == "\u26a0 73% (19/26)"  # below 80%
+    assert headline["Unresolved disagreements"] == "\u26a0 1"
     assert f.teamTable.model().rowCount() == 1
     assert f.workerTable.model().rowCount() == 4
     assert "Assessment A" in f.scopeLabel.text()
@@ -57,7 +57,7 @@ def test_figures_are_shown(page, world):
 def test_a_figure_opens_the_records_behind_it(page, qtbot, world):
     view = page.form.workerTable
     index = cell(view, lambda w: w.worker_id == world.ash, "Supervision held within policy (signed)")
-    assert index.data() == "17% (1/6)"
+    assert index.data() == "\u26a0 17% (1/6)"
     dialog = page.show_records(view, index)
     qtbot.addWidget(dialog)
     assert dialog.proxy.rowCount() == 6

@@ -113,3 +113,34 @@ def test_records_button_with_nothing_chosen_says_what_to_do(qtbot, compliance):
     press(qtbot, Qt.Key.Key_Space)
     assert getattr(page, "last_dialog", None) is None
     assert "Choose a figure" in page.form.statusLabel.text()
+
+
+def test_a_figures_standing_is_in_a_symbol_and_words_not_colour_alone(compliance):
+    page, f = compliance, compliance.form
+    by_colour: dict[str, set[tuple[str, str]]] = {}
+    for view in (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable):
+        model = view.model()
+        for row in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                index = model.index(row, column)
+                colour = index.data(Qt.ItemDataRole.ForegroundRole)
+                figure = "records behind this figure" in (index.data(Qt.ItemDataRole.ToolTipRole) or "")
+                if colour is None or not figure:  # ("Overdue" in red is a word already)
+                    continue
+                shown = index.data(Qt.ItemDataRole.DisplayRole)
+                heard = index.data(Qt.ItemDataRole.AccessibleTextRole)
+                symbol = shown.split(" ", 1)[0]
+                words = heard.rsplit(", ", 1)[-1]
+                assert not symbol[0].isalnum(), shown  # a mark before the figure
+                assert heard.startswith(shown.split(" ", 1)[1]), heard  # the figure, then words
+                by_colour.setdefault(colour.name(), set()).add((symbol, words))
+    # both standings occur, and each colour goes with one symbol and one phrase of its own
+    assert len(by_colour) == 2, by_colour
+    marks = [next(iter(pairs)) for pairs in by_colour.values()]
+    assert all(len(pairs) == 1 for pairs in by_colour.values()), by_colour
+    assert marks[0][0] != marks[1][0] and marks[0][1] != marks[1][1]
+    # the page says what the symbols mean
+    legend = f.legendLabel
+    assert legend.isVisible() and legend.accessibleName()
+    for symbol, words in marks:
+        assert f"{symbol} {words}" in legend.text()
