@@ -1,9 +1,17 @@
 """The management-oversight note editor (a dialog over the child page), autosaved like a
-supervision record."""
+supervision record.
+
+A new note is stored when its author first writes something in it (or adds an action), not
+when the dialog opens: a note opened and closed untouched leaves nothing behind, on this
+computer or, through the sync outbox, on the server. Until then the form shows what the
+note would be (child, owners, whether they may sign) from a creation that is rolled back.
+"""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_date, format_london, london_date
@@ -17,6 +25,11 @@ from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date
 from ..domain.text_rules import check_order
 
+NEEDED_TO_SIGN = {
+    "decision": "Write the decision before signing: a note is signed with what was decided.",
+    "rationale": "Write the rationale before signing: a note is signed with why it was decided.",
+}
+
 
 class OversightNoteDialog(QDialog):
     """Open an existing note (``note_id``) or start one on a child (``child_id``)."""
@@ -29,13 +42,20 @@ class OversightNoteDialog(QDialog):
         self.setObjectName("OversightNoteDialogWindow")
         self.ctx = ctx
         self.note_id = note_id
+        self.child_id = child_id
         self.detail: queries.NoteDetail | None = None
         self.inner, self.form = embed_dialog_form(self, "oversight_note.ui")
         f = self.form
         self.errors = InlineErrors(f.messageLabel)
+        self._rejected: set[QWidget] = set()  # fields showing input that was refused, so not saved
+        self._banner_about: set[QWidget] = set()  # fields whose putting right ends the banner's message
+        self._unsaved: dict[str, Any] = {}  # a new note's fields, until it is stored
+        self._creating = False
+        self._after_create: list[Callable[[], None]] = []
+        self._closed = False
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(f.saveStateLabel.setText)
-        self.autosaver.refused.connect(lambda _k, _i, field, msg: self.errors.show(self._widgets[field], msg))
+        self.autosaver.refused.connect(lambda _k, _i, field, msg: self._reject(self._widgets[field], msg))
         for t in OversightTrigger:
             f.triggerCombo.addItem(t.label, t.value)
         self._widgets = {"trigger": f.triggerCombo, "decision": f.decisionEdit,
@@ -52,6 +72,9 @@ class OversightNoteDialog(QDialog):
         f.addendumButton.clicked.connect(self.add_addendum)
         for b in (f.signNoteButton, f.signaturesButton, f.addendumButton):
             b.setVisible(False)
+        for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
+            w.setReadOnly(True)  # until loaded: what was typed before would not be saved
+        f.triggerCombo.setEnabled(False)
         self.sub_dialog = None
         ensure_accessible_names(self)
         style_headings(self)
@@ -59,20 +82,68 @@ class OversightNoteDialog(QDialog):
             self.reload()
         else:
             actor = ctx.actor
-            ctx.tasks.write(lambda s: sr.create_oversight_note(s, actor, child_id=child_id,
-                                                               trigger=OversightTrigger.PLAN_REVIEW),
-                            self._created, self._failed)
 
-    def _created(self, note_id: str) -> None:
+            def preview(s):  # the note as it would be, then rolled back: nothing is stored
+                detail = queries.oversight_note_detail(s, actor, sr.create_oversight_note(
+                    s, actor, child_id=child_id, trigger=OversightTrigger.PLAN_REVIEW))
+                s.rollback()
+                return detail
+
+            ctx.tasks.write(preview, self._show, self._failed)
+
+    # ------------------------------------------------------------------ a new note
+
+    def _with_note(self, then: Callable[[], None]) -> None:
+        """``then()`` once the note is stored: at once for a stored note, otherwise after
+        storing it with what has been written so far."""
+        if self.note_id is not None:
+            then()
+            return
+        self._after_create.append(then)
+        if self._creating or self.child_id is None:
+            return
+        self._creating = True
+        fields = {"trigger": self.form.triggerCombo.currentData(), **self._unsaved}
+        actor, child_id = self.ctx.actor, self.child_id
+        self.form.saveStateLabel.setText("Saving…")
+        self.ctx.tasks.write(lambda s: sr.create_oversight_note(s, actor, child_id=child_id, **fields),
+                             lambda note_id: self._created(note_id, fields), self._create_failed)
+
+    def _created(self, note_id: str, stored: dict[str, Any]) -> None:
+        self._creating = False
         self.note_id = note_id
+        for field, value in self._unsaved.items():  # written while it was being stored
+            if field not in stored or stored[field] != value:
+                self.autosaver.queue("note", note_id, field, value)
+        self._unsaved.clear()
         self.changed.emit()
-        self.reload()
+        waiting, self._after_create = self._after_create, []
+        for then in waiting:
+            then()
+        if self._closed:
+            self.autosaver.flush()
+        else:
+            self.reload()
+
+    def _create_failed(self, error) -> None:
+        self._creating = False
+        self._after_create.clear()  # what was written stays on screen; the next change retries
+        self.form.saveStateLabel.setText("Not saved")
+        self.form.signNoteButton.setEnabled(True)
+        self._failed(error)
 
     def _failed(self, error) -> None:
-        self.form.messageLabel.setText(user_message(error))
-        self.form.messageLabel.setVisible(True)
+        self._banner(user_message(error))
+
+    def _banner(self, text: str, about: set[QWidget] | None = None) -> None:
+        """The message above the form; ``about``: the fields whose change puts it right."""
+        self._banner_about = set(about or ())
+        self.form.messageLabel.setText(text)
+        self.form.messageLabel.setVisible(bool(text))
 
     def reload(self) -> None:
+        if self.note_id is None:
+            return
         actor, note_id = self.ctx.actor, self.note_id
         self.autosaver.flush(lambda: self.ctx.tasks.write(
             lambda s: queries.oversight_note_detail(s, actor, note_id), self._show, self._failed))
@@ -83,26 +154,32 @@ class OversightNoteDialog(QDialog):
         self._loading = True
         f.titleLabel.setText(f"Management oversight: {d.child_label}")
         self.setWindowTitle(f"Management oversight — {d.child_label}")
-        f.triggerCombo.setCurrentIndex(f.triggerCombo.findData(d.trigger.value))
-        if f.decisionEdit.toPlainText() != d.decision:
-            f.decisionEdit.setPlainText(d.decision)
-        if f.rationaleEdit.toPlainText() != d.rationale:
-            f.rationaleEdit.setPlainText(d.rationale)
-        if f.reviewDateEdit.text() != format_date(d.next_review_on):
-            f.reviewDateEdit.setText(format_date(d.next_review_on))
-        f.saveStateLabel.setText(f"Recorded {format_london(d.recorded_at)} by {d.author_name} · {d.state.label}")
+        if self.note_id is not None:  # a new note's form keeps what is being written
+            # a field keeps what it shows if that is refused (until it is put right) or
+            # still waiting to be saved
+            keep = self._rejected | {self._widgets[name] for name in
+                                     self.autosaver.pending.get(("note", self.note_id), {})}
+            if f.triggerCombo not in keep:
+                f.triggerCombo.setCurrentIndex(f.triggerCombo.findData(d.trigger.value))
+            for edit, stored in ((f.decisionEdit, d.decision), (f.rationaleEdit, d.rationale)):
+                if edit.toPlainText() != stored and edit not in keep:
+                    edit.setPlainText(stored)
+            review = format_date(d.next_review_on)
+            if f.reviewDateEdit.text() != review and f.reviewDateEdit not in keep:
+                f.reviewDateEdit.setText(review)
+            f.saveStateLabel.setText(f"Recorded {format_london(d.recorded_at)} by {d.author_name} · {d.state.label}")
+        elif not self._creating and not self._unsaved:  # a new note, untouched so far
+            f.triggerCombo.setCurrentIndex(f.triggerCombo.findData(d.trigger.value))
+            f.saveStateLabel.setText("New note: it is saved as soon as you write in it.")
         for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
             w.setReadOnly(not d.can_edit)
         f.triggerCombo.setEnabled(d.can_edit)
         self._loading = False
-        actor, note_id = self.ctx.actor, self.note_id
+        actor = self.ctx.actor
         if self.panel is None:
             self.panel = ActionsPanel(
                 f.actionsHost, name="Actions from this note", owners=d.owners, default_owner=None,
-                on_add=lambda desc, owner, due: self.autosaver.flush(lambda: self.ctx.tasks.write(
-                    lambda s: sr.add_action(s, actor, oversight_note_id=note_id, description=desc,
-                                            owner_id=owner, due_on=due),
-                    lambda _r: (self.panel.clear_entry(), self.reload()), self._failed)),
+                on_add=self._add_action,
                 on_remove=lambda action_id: self.ctx.tasks.write(
                     lambda s: sr.remove_action(s, actor, action_id), lambda _r: self.reload(), self._failed),
                 editable=d.can_edit, on_edit=self._edit_action)
@@ -121,6 +198,19 @@ class OversightNoteDialog(QDialog):
                                         if d.addenda else ""))
         self.loaded.emit()
 
+    def _add_action(self, description: str, owner: str, due) -> None:
+        """An action is something written: a new note is stored first."""
+        actor = self.ctx.actor
+
+        def add() -> None:
+            note_id = self.note_id
+            self.autosaver.flush(lambda: self.ctx.tasks.write(
+                lambda s: sr.add_action(s, actor, oversight_note_id=note_id, description=description,
+                                        owner_id=owner, due_on=due),
+                lambda _r: (self.panel.clear_entry(), self.reload()), self._failed))
+
+        self._with_note(add)
+
     def _edit_action(self, action_id: str, field: str, value) -> None:
         actor, panel = self.ctx.actor, self.panel
         self.autosaver.flush(lambda: self.ctx.tasks.write(
@@ -132,7 +222,7 @@ class OversightNoteDialog(QDialog):
         from . import signing
 
         d = self.detail
-        if d is None or not d.can_sign:
+        if d is None or not d.can_sign or not self._ready_to_sign():
             return
         if not signing.confirm(self, "Sign the oversight note", f"Sign and lock this oversight note on {d.child_label}?",
                                "Signing locks the note: nobody can change it afterwards, and corrections "
@@ -140,27 +230,52 @@ class OversightNoteDialog(QDialog):
                                "fingerprint of exactly what you sign are stored with it and in its "
                                "signed PDF.", "Sign and &lock"):
             return
-        f, ctx, note_id = self.form, self.ctx, self.note_id
+        f, ctx = self.form, self.ctx
         f.signNoteButton.setEnabled(False)
-        f.messageLabel.setText("Signing… this takes a few seconds.")
-        f.messageLabel.setVisible(True)
+        self._banner("Signing… this takes a few seconds.")
 
-        def work():
+        def work(note_id):
             from ..records.signoff import sign_oversight_note
 
             store = signing.ensure_credentials(ctx)
             return sign_oversight_note(ctx.db, store, note_id=note_id, signer_id=ctx.actor.staff_id)
 
         def done(_result):
-            f.messageLabel.setVisible(False)
+            self._banner("")
             self.changed.emit()
             self.reload()
 
-        self.autosaver.flush(lambda: ctx.tasks.write_unit(work, done, self._failed_sign))
+        def start() -> None:  # once the note is stored and everything written is saved
+            note_id = self.note_id
+            self.autosaver.flush(lambda: ctx.tasks.write_unit(lambda: work(note_id), done, self._failed_sign))
+
+        self._with_note(start)
+
+    def _ready_to_sign(self) -> bool:
+        """A note is signed with its decision and the rationale for it, as written. If a
+        field holds something refused, or the decision or rationale is still empty, say so
+        under that field (naming what is missing) and go to the first such field."""
+        f = self.form
+        rejected = [w for w in self._widgets.values() if w in self._rejected]
+        missing = [self._widgets[name] for name in NEEDED_TO_SIGN
+                   if not self._widgets[name].toPlainText().strip()]
+        for name, text in NEEDED_TO_SIGN.items():
+            if self._widgets[name] in missing:
+                self._show_error(self._widgets[name], text)
+        first = (rejected or missing or [None])[0]
+        if first is None:
+            return True
+        first.setFocus()
+        return False
 
     def _failed_sign(self, error) -> None:
-        self.form.signNoteButton.setEnabled(True)
-        self._failed(error)
+        from ..domain.lifecycle import IllegalTransition
+
+        f = self.form
+        # refused as incomplete (as stored): changing the decision or rationale may put it right
+        about = {f.decisionEdit, f.rationaleEdit} if isinstance(error, IllegalTransition) else None
+        self._banner(user_message(error), about)
+        f.signNoteButton.setEnabled(True)
 
     def show_signatures(self) -> None:
         from .signing import SignaturesDialog
@@ -182,7 +297,7 @@ class OversightNoteDialog(QDialog):
         self.sub_dialog.show()
 
     def _changed(self, field: str) -> None:
-        if self._loading or self.note_id is None:
+        if self._loading or self.detail is None:
             return
         f = self.form
         widget = self._widgets[field]
@@ -191,18 +306,81 @@ class OversightNoteDialog(QDialog):
                 value = f.triggerCombo.currentData()
             elif field == "next_review_on":
                 value = optional_date("Next review", f.reviewDateEdit.text())
-                if value is not None and self.detail is not None:
+                if value is not None:
                     check_order("the date of this note", london_date(self.detail.recorded_at), "Next review", value)
             else:
                 value = clean_text(field.capitalize(), widget.toPlainText())
         except InvalidInput as problem:
-            self.autosaver.discard("note", self.note_id, field)
-            self.errors.show(widget, str(problem))
+            if self.note_id is None:
+                self._unsaved.pop(field, None)
+            else:
+                self.autosaver.discard("note", self.note_id, field)
+            self._reject(widget, str(problem))
             return
+        self._clear_error(widget)
+        if self.note_id is None:
+            self._unsaved[field] = value
+            self._with_note(lambda: None)
+        else:
+            self.autosaver.queue("note", self.note_id, field, value)
+
+    # ------------------------------------------------------------------ messages
+
+    def _reject(self, widget: QWidget, message: str) -> None:
+        """What ``widget`` shows was refused, so it is not saved: say why under it."""
+        self._rejected.add(widget)
+        self._show_error(widget, message)
+
+    def _show_error(self, widget: QWidget, message: str) -> None:
+        self.errors.show(widget, message)
+        if widget not in self.errors.labels:  # no room under it: the banner has it
+            self._banner_about = {widget}
+
+    def _clear_error(self, widget: QWidget) -> None:
+        """The field is right now: its message goes, and so does a banner it puts right."""
+        self._rejected.discard(widget)
         self.errors.clear(widget)
-        self.autosaver.queue("note", self.note_id, field, value)
+        if widget in self._banner_about:
+            self._banner("")
+
+    # ------------------------------------------------------------------ closing
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
+        rejected = [w for w in self._widgets.values() if w in self._rejected and w.isEnabled()]
+        if rejected and not self._discard_rejected(rejected):
+            self.activateWindow()
+            rejected[0].setFocus()
+            return
+        self._closed = True
+        if self.note_id is None and self._unsaved and not self._creating:
+            self._with_note(lambda: None)  # storing it failed earlier: one more try
         self.autosaver.close()
         self.changed.emit()
         super().done(result)
+
+    def _discard_rejected(self, fields: list[QWidget]) -> bool:
+        """Closing would lose what fields hold that was refused: ask, Keep editing first."""
+        from .signing import plain_text
+
+        names = [w.accessibleName() or "A field" for w in fields]
+        if len(names) == 1:
+            text = f"{names[0]} holds something that was not saved: {self.errors.message_for(fields[0])}"
+        else:
+            text = (", ".join(names[:-1]) + f" and {names[-1]} hold things that were not saved "
+                    "(the message under each says why).")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Close the oversight note?", text, parent=self)
+        box.setObjectName("discardRejectedQuestion")
+        box.setInformativeText(f"If you close now, what is in {'that field' if len(names) == 1 else 'them'} "
+                               "is lost. Everything else in the note is saved.")
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        keep.setObjectName("keepEditingButton")
+        keep.setAccessibleName("Keep editing")
+        discard = box.addButton("&Discard and close", QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discardButton")
+        discard.setAccessibleName("Discard and close")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAccessibleName("Close the oversight note?")
+        plain_text(box)
+        box.exec()
+        return box.clickedButton() is discard

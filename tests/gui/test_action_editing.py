@@ -122,6 +122,9 @@ def test_an_oversight_note_action_is_changed_in_place(qtbot, open_window, team, 
     window = open_window(team.manager_id)
     dialog = window.open_note(child_id=team.child_ids[2])
     settle(qtbot, window)
+    dialog.form.decisionEdit.setFocus()
+    qtbot.keyClicks(dialog.form.decisionEdit, "Visits weekly")  # a new note is stored once written in
+    settle(qtbot, window)
     note_id = dialog.note_id
     with database.transaction() as s:
         manager = sr.load_actor(s, team.manager_id)
