@@ -70,6 +70,8 @@ __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 PERIODS = (3, 6, 12)
 RECORDS_ON_GUI_THREAD = 500  # a figure's list longer than this is built in the background
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+FOCUS = QColor("#2d6cdf")  # as app.qss draws a focused field's border
+FOCUS_WIDTH = 2
 ALERT = QColor("#b3261e")
 GOOD = QColor("#1b6e3a")
 # A figure's standing in a symbol and words as well as colour (never colour alone): the
@@ -271,11 +273,16 @@ class TrendChart(QWidget):
         super().__init__(parent)
         self.points: list[MonthPoint] = []
         self.setAccessibleName("Monthly trend chart")
-        self.setMinimumSize(320, 180)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
+    # sizes in the chart's own font, so its labels keep their room at any text size
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(480, 220)
+        metrics = self.fontMetrics()
+        return QSize(metrics.averageCharWidth() * 70, metrics.height() * 15)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        metrics = self.fontMetrics()
+        return QSize(metrics.averageCharWidth() * 45, metrics.height() * 11)
 
     def set_points(self, points: Sequence[MonthPoint]) -> None:
         self.points = list(points)
@@ -323,6 +330,7 @@ class TrendChart(QWidget):
         if n == 0:
             painter.setPen(text_colour)
             painter.drawText(plot, int(Qt.AlignmentFlag.AlignCenter), "No figures yet")
+            self._draw_focus(painter)
             painter.end()
             return
         step = plot.width() / n
@@ -356,7 +364,16 @@ class TrendChart(QWidget):
                 if v is not None:
                     painter.drawEllipse(QPointF(x_of(i), plot.bottom() - plot.height() * v / 100), 3.2, 3.2)
             painter.setBrush(Qt.BrushStyle.NoBrush)
+        self._draw_focus(painter)
         painter.end()
+
+    def _draw_focus(self, painter: QPainter) -> None:
+        """With the keyboard focus, a frame in the colour the fields use for theirs."""
+        if not self.hasFocus():
+            return
+        w, h, d = self.width(), self.height(), FOCUS_WIDTH
+        for edge in ((0, 0, w, d), (0, h - d, w, d), (0, 0, d, h), (w - d, 0, d, h)):
+            painter.fillRect(*edge, FOCUS)
 
 
 # ---------------------------------------------------------------------------- records dialog

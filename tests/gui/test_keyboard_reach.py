@@ -5,7 +5,8 @@ no Alt+letter on a screen is taken twice (the menu bar's &Help and S&ync include
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QThreadPool, Qt
+from PySide6.QtCore import QRect, QThreadPool, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
@@ -144,3 +145,46 @@ def test_a_figures_standing_is_in_a_symbol_and_words_not_colour_alone(compliance
     assert legend.isVisible() and legend.accessibleName()
     for symbol, words in marks:
         assert f"{symbol} {words}" in legend.text()
+
+
+# ---------------------------------------------------------------------------- visible focus
+
+def pixels_of(widget, colour: QColor, area: QRect | None = None) -> int:
+    """How many pixels of ``colour`` the widget shows (in ``area``, if given)."""
+    QApplication.processEvents()
+    image = widget.grab().toImage()
+    area = area or image.rect()
+    wanted = colour.rgb()
+    return sum(1 for x in range(area.left(), area.right() + 1)
+               for y in range(area.top(), area.bottom() + 1) if image.pixel(x, y) == wanted)
+
+
+NAV_FOCUS = QColor("#ffd34d")  # app.qss: the navigation list's focus frame
+FOCUS = QColor("#2d6cdf")  # app.qss: a focused field's border
+
+
+def test_the_navigation_list_shows_which_section_has_the_keyboard_focus(qtbot, open_window, team):
+    window = open_window(team.manager_id)
+    activate(qtbot, window)
+    nav, table = window.form.navList, window.pages["my_team"].form.workerTable
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    press(qtbot, Qt.Key.Key_Tab)  # from the team table on to the navigation list
+    assert QApplication.focusWidget() is nav
+    current = nav.visualItemRect(nav.currentItem())
+    framed = pixels_of(nav.viewport(), NAV_FOCUS, current)
+    assert framed >= 2 * current.width()  # a frame round the current section, top and bottom
+    press(qtbot, Qt.Key.Key_Tab)  # and on: the frame goes with the focus
+    assert QApplication.focusWidget() is not nav
+    assert pixels_of(nav.viewport(), NAV_FOCUS) == 0
+
+
+def test_the_trend_chart_shows_when_it_has_the_keyboard_focus(qtbot, compliance):
+    chart, f = compliance.chart, compliance.form
+    tab_to(qtbot, chart)
+    w, h = chart.width(), chart.height()
+    edges = [QRect(0, 0, w, 2), QRect(0, h - 2, w, 2), QRect(0, 0, 2, h), QRect(w - 2, 0, 2, h)]
+    for edge in edges:  # a 2-pixel frame all round, in the colour focused fields use
+        assert pixels_of(chart, FOCUS, edge) == edge.width() * edge.height()
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not chart
+    assert pixels_of(chart, FOCUS) == 0
