@@ -118,7 +118,7 @@ class SessionEditor(QWidget):
         f.titleLabel.setWordWrap(True)  # a long name wraps rather than widening the window
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
-        self.autosaver.state_changed.connect(f.saveStateLabel.setText)
+        self.autosaver.state_changed.connect(self._save_state)
         self.autosaver.refused.connect(self._refused)
         self._loading = False
         self._bound: dict[tuple[str, str, str], list[QWidget]] = {}
@@ -213,6 +213,7 @@ class SessionEditor(QWidget):
             except InvalidInput as problem:
                 self.autosaver.discard(kind, record_id, field)
                 self.errors.show(widget, str(problem))
+                self._save_state(self.form.saveStateLabel.text())
                 return
             for w in self._bound[(kind, record_id, field)]:
                 self.errors.clear(w)
@@ -238,6 +239,13 @@ class SessionEditor(QWidget):
             widget.currentIndexChanged.connect(changed)
         elif isinstance(widget, QCheckBox):
             widget.toggled.connect(changed)
+
+    def _save_state(self, text: str) -> None:
+        """The autosave line, which must not say all is saved while a refused entry is
+        still on screen."""
+        if self.errors.first_invalid() is not None and not text.startswith(("Saving", "Not saved")):
+            text = "Not saved: correct the highlighted field"
+        self.form.saveStateLabel.setText(text)
 
     def _parse_held_at(self, _widget=None) -> datetime:
         f = self.form

@@ -57,6 +57,7 @@ def test_a_refused_paste_in_a_case_discussion_is_shown_under_it_and_stops_sharin
     assert label is not None and label.isVisible() and "100,000" in label.text()
     assert _discussion(editor).box.isAncestorOf(label)  # under the field, not in the banner
     assert not editor.form.messageLabel.isVisible()
+    assert editor.form.saveStateLabel.text() == "Not saved: correct the highlighted field"
     click(qtbot, editor_window, editor.form.shareButton)
     settle(qtbot, editor_window)
     assert "need correcting" in editor.form.messageLabel.text()
@@ -90,6 +91,7 @@ def test_refused_text_outlives_a_reload_of_the_record(qtbot, editor_window, data
     settle(qtbot, editor_window)
     assert editor.errors.first_invalid() is None
     assert _session(database, editor.session_id)[1] == "Kept. Reflected on the visit."
+    assert editor.form.saveStateLabel.text().startswith("All changes saved")
 
 
 def test_a_refused_date_outlives_adding_a_discussion(qtbot, editor_window, database):
