@@ -373,6 +373,10 @@ class MainWindow(QMainWindow):
         person goes elsewhere, or opens another record, before the answer, it is dropped."""
         from .session_editor import SessionEditor
 
+        if self.editor is not None and self.editor.session_id != session_id:
+            if self.editor.ask_before_leaving(lambda: self.open_session(session_id, where, quiet_denied)):
+                self._switch_to(self.editor)  # the unrecorded response is in front of them
+                return self.editor
         if self.editor is not None:
             self.editor.autosaver.flush()  # written before the new editor reads
         self._session_request += 1
@@ -521,6 +525,10 @@ class MainWindow(QMainWindow):
             self.setCursor(Qt.CursorShape.BusyCursor)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.editor is not None and self.editor.ask_before_leaving(self.close):
+            event.ignore()  # closed again once the response is recorded or let go
+            self._switch_to(self.editor)
+            return
         if getattr(self, "sync", None) is not None:
             self.sync.shutdown()
         if self.editor is not None:

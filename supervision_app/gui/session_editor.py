@@ -5,6 +5,7 @@ is shown only to the pair (``Operation.VIEW_PRIVATE``, decided in ``queries.sess
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time
 from typing import Any, Callable
 
@@ -870,10 +871,19 @@ class SessionEditor(QWidget):
             target = f.disagreementEdit if disagree else f.agreeRadio
             self.errors.show(target, user_message(error))
 
+        def recorded() -> None:
+            if then is None:
+                self.reload()
+                return
+            if self.detail is not None:  # what is now stored, without waiting to read it back
+                self.detail = dataclasses.replace(self.detail, supervisee_agreement=agreement.value,
+                                                  disagreement=disagreement, supervisee_comments=comments)
+            then()
+
         self.autosaver.flush(lambda: self.ctx.tasks.write(
             lambda s: sr.respond(s, actor, sid, comments=comments, agreement=agreement,
                                  disagreement=disagreement),
-            lambda _r: then() if then is not None else self.reload(), failed))
+            lambda _r: recorded(), failed))
 
     def has_unrecorded_response(self) -> bool:
         """Agreement chosen, or disagreement written, but "Record my response" not pressed.
@@ -941,13 +951,22 @@ class SessionEditor(QWidget):
         return list(self._discussions)
 
     def leave(self) -> None:
-        if self.has_unrecorded_response():
-            self._ask_before_leaving()
-            return
+        if not self.ask_before_leaving(self._go_back):
+            self._go_back()
+
+    def _go_back(self) -> None:
         self.autosaver.flush()
         self.go_back.emit()
 
-    def _ask_before_leaving(self) -> None:
+    def ask_before_leaving(self, then: Callable[[], None]) -> bool:
+        """If a response is written but not recorded, ask what to do with it and return
+        True; ``then`` runs once it is recorded or let go. False: nothing to ask."""
+        if not self.has_unrecorded_response():
+            return False
+        self._ask_before_leaving(then)
+        return True
+
+    def _ask_before_leaving(self, then: Callable[[], None]) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Your response is not recorded",
                           "You have not recorded your response to this record yet.", parent=self)
         box.setObjectName("unrecordedResponseQuestion")
@@ -966,15 +985,13 @@ class SessionEditor(QWidget):
         box.setEscapeButton(stay)
         box.setAccessibleName("Your response is not recorded")
 
-        def go() -> None:
-            self.autosaver.flush()
-            self.go_back.emit()
-
         def answered(button) -> None:
             if button is record:
-                self.save_response(then=go)
+                self.save_response(then=then)
             elif button is discard:
-                go()
+                if self.detail is not None:
+                    self._show_response(self.detail)  # back to what is recorded
+                then()
             else:
                 self.form.scrollArea.ensureWidgetVisible(self.form.responseGroup)
                 self.form.saveResponseButton.setFocus()

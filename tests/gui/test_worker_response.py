@@ -93,3 +93,19 @@ def test_after_the_supervisor_signs_first_the_worker_is_told_to_sign_not_to_comm
     assert "comment" not in f.deadlinesLabel.text()
     assert f.responseHint.isVisible() and "signed this record before you responded" in f.responseHint.text()
     assert f.commentsEdit.isReadOnly() and f.signButton.isVisible()
+
+
+def test_closing_the_window_or_opening_another_record_asks_too(qtbot, open_window, team, database):
+    sid, window, editor = _worker_disagrees(qtbot, open_window, team, database)
+    other = shared_record(database, team, respond=False)
+    window.show_page("my_supervision")  # the editor is out of sight, the words are not lost
+    window.open_session(other)
+    _question(qtbot, window).defaultButton().click()  # keep writing
+    settle(qtbot, window)
+    assert window.editor is editor and window.form.pageStack.currentWidget() is editor
+    window.close()
+    box = _question(qtbot, window)
+    assert window.isVisible()  # not closed while it asks
+    box.findChild(QPushButton, "recordResponseButton").click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    assert _stored(database, sid) == (Agreement.DISAGREES.value, "The visit was on Tuesday, not Monday.")
