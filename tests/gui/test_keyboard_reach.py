@@ -4,17 +4,25 @@ words as well as colour, focus is visible on the navigation list and the trend c
 no Alt+letter on a screen is taken twice (the menu bar's &Help and S&ync included)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QRect, QThreadPool, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QTabWidget, QWidget
 
 import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
-from supervision_app.gui.app import application
+from supervision_app.gui.app import application, build_window
 from supervision_app.gui.assurance_page import AssurancePage
+from supervision_app.gui.signing import ensure_credentials
+from supervision_app.records.signoff import sign_supervision_record
+from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
 from tests.assurance.world import build_world
+from tests.gui.conftest import settle
+from tests.gui.sample_team import session_time
+from tests.gui.test_text_scaling import draft_with_discussion
 
 WAIT = 20000
 
@@ -188,3 +196,125 @@ def test_the_trend_chart_shows_when_it_has_the_keyboard_focus(qtbot, compliance)
     press(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not chart
     assert pixels_of(chart, FOCUS) == 0
+
+
+# ---------------------------------------------------------------------------- Alt+letter
+
+def mnemonic(text: str) -> str | None:
+    found = re.search(r"&([^&])", text.replace("&&", ""))
+    return found.group(1).lower() if found else None
+
+
+def mnemonics_on_screen(window) -> dict[str, list[str]]:
+    """Each Alt+letter the screen offers, with what offers it: visible labels, buttons,
+    group boxes and tabs, and the menu bar."""
+    taken: dict[str, list[str]] = {}
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        texts = []
+        if isinstance(widget, (QAbstractButton, QLabel)):
+            texts.append(widget.text())
+        elif isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        elif isinstance(widget, QTabWidget):
+            texts += [widget.tabText(i) for i in range(widget.count()) if widget.isTabVisible(i)]
+        for text in texts:
+            if (letter := mnemonic(text)) is not None:
+                taken.setdefault(letter, []).append(f"{widget.objectName()} {text!r}")
+    for action in window.menuBar().actions():
+        if (letter := mnemonic(action.text())) is not None:
+            taken.setdefault(letter, []).append(f"menu {action.text()!r}")
+    return taken
+
+
+def clashes(window) -> dict[str, list[str]]:
+    return {letter: who for letter, who in mnemonics_on_screen(window).items() if len(who) > 1}
+
+
+def shared_with_response(database, team) -> str:
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(3))
+        disc = sr.add_case_discussion(s, manager, sid, "CS-1003")
+        sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Stable"})
+        sr.share_session(s, manager, sid)
+    with database.transaction() as s:
+        sr.respond(s, sr.load_actor(s, team.worker_id), sid, comments="Fair", agreement="agrees")
+    return sid
+
+
+def sign_as(window, database, session_id: str) -> None:
+    sign_supervision_record(database, ensure_credentials(window.ctx), session_id=session_id,
+                            signer_id=window.ctx.actor.staff_id)
+
+
+def test_no_alt_letter_is_taken_twice_in_the_session_editor(qtbot, open_window, team, database):
+    draft = draft_with_discussion(database, team)
+    shared = shared_with_response(database, team)
+    manager = open_window(team.manager_id)
+    seen = []
+
+    def check(window, session_id, state):
+        editor = window.open_session(session_id)
+        settle(qtbot, window)
+        assert editor.detail is not None
+        seen.append((state, sorted(mnemonics_on_screen(window))))
+        assert clashes(window) == {}, state
+
+    check(manager, draft, "draft, as supervisor")
+    check(manager, shared, "shared, to sign as supervisor")
+    worker = open_window(team.worker_id)
+    check(worker, shared, "shared, the supervisee's response")
+    sign_as(manager, database, shared)
+    check(worker, shared, "signed by the supervisor, for the supervisee to sign")
+    sign_as(worker, database, shared)
+    check(manager, shared, "locked, with addenda")
+    assert len(seen) == 5
+
+    # the letters do what they say: type and place, not the Sync and Help menus
+    editor = manager.open_session(draft)
+    settle(qtbot, manager)
+    activate(qtbot, manager)
+    editor.form.heldDateEdit.setFocus()
+    for key, field in ((Qt.Key.Key_P, editor.form.typeCombo), (Qt.Key.Key_E, editor.form.locationEdit)):
+        press(qtbot, key, Qt.KeyboardModifier.AltModifier)
+        assert QApplication.focusWidget() is field
+        assert QApplication.activePopupWidget() is None
+
+
+def test_no_alt_letter_is_taken_twice_on_the_audit_compliance_and_settings_pages(
+        qtbot, open_window, team, database):
+    window = open_window(team.manager_id)
+    for key in ("compliance", "audit", "settings"):
+        page = window.show_page(key)
+        settle(qtbot, window)
+        for tab in page.findChildren(QTabWidget):
+            for i in range(tab.count()):
+                tab.setCurrentIndex(i)
+                assert clashes(window) == {}, (key, tab.tabText(i))
+        assert clashes(window) == {}, key
+
+
+def test_an_auditor_reaches_each_audit_tab_and_field_by_its_alt_letter(qtbot, database, world):
+    application()
+    window = build_window(database, world.auditor)
+    qtbot.addWidget(window)
+    window.resize(1366, 820)
+    activate(qtbot, window)
+    page = window.show_page("audit", focus=True)
+    qtbot.waitUntil(lambda: not window.ctx.tasks.busy and not page.busy, timeout=WAIT)
+    f = page.form
+    for i in range(f.tabs.count()):
+        f.tabs.setCurrentIndex(i)
+        assert clashes(window) == {}, f.tabs.tabText(i)
+    # Alt+R: the Rounds tab (it went to Refresh, and the tab could not be reached)
+    f.tabs.setCurrentWidget(f.actionsTab)
+    f.showClosedCheck.setFocus()
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert f.tabs.currentWidget() is f.roundsTab
+    press(qtbot, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # "Recor&ds:"
+    assert QApplication.focusWidget() is f.populationCombo
+    press(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # "S&eed:"
+    assert QApplication.focusWidget() is f.seedEdit
+    window.ctx.tasks.wait()
