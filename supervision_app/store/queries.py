@@ -837,10 +837,13 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
     if extra_owner_ids:
         names.update(dict(session.execute(
             select(Staff.id, Staff.display_name).where(Staff.id.in_(extra_owner_ids))).all()))
+    draft = row.state == RecordState.DRAFT.value
     for review, action, held in review_rows:
         reviews.append(ReviewDetail(review.id, action.id, action.description,
                                     names.get(action.owner_id, "") if action.owner_id else "",
-                                    action.due_on, ActionStatus(review.status), review.note,
+                                    # a draft shows the status now; a shared record, as shared
+                                    action.due_on, ActionStatus(action.status if draft else review.status),
+                                    review.note,
                                     london_date(held) if held else None))
     discussions = []
     for disc, child in session.execute(

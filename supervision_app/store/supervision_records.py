@@ -295,26 +295,35 @@ def create_session(
     )
     session.add(row)
     session.flush()
-    earlier = select(SupervisionSession.id).where(
+    shared = select(SupervisionSession.id).where(
         SupervisionSession.supervisee_id == supervisee_id,
         SupervisionSession.id != row.id,
         SupervisionSession.tombstone.is_(False),
         SupervisionSession.state != RecordState.DRAFT.value,
     )
-    open_actions = session.scalars(
-        select(ActionItem).where(
-            ActionItem.session_id.in_(earlier),
-            ActionItem.status == ActionStatus.OPEN.value,
-            ActionItem.tombstone.is_(False),
-        ).order_by(ActionItem.due_on, ActionItem.id)
-    )
-    for action in open_actions:
-        session.add(ActionReview(session_id=row.id, action_id=action.id,
-                                 status=action.status, updated_by=actor.staff_id))
+    _carry_forward(session, actor, row.id, shared)
     record_event(session, actor_id=actor.staff_id, action="create",
                  record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
     session.flush()
     return row.id
+
+
+def _carry_forward(session: Session, actor: Actor, draft_id: str, from_sessions) -> None:
+    """Review, in the draft ``draft_id``, every open action of ``from_sessions`` (session
+    ids, or a select of them) that it does not review yet."""
+    reviewed = select(ActionReview.action_id).where(ActionReview.session_id == draft_id,
+                                                    ActionReview.tombstone.is_(False))
+    open_actions = session.scalars(
+        select(ActionItem).where(
+            ActionItem.session_id.in_(from_sessions),
+            ActionItem.status == ActionStatus.OPEN.value,
+            ActionItem.tombstone.is_(False),
+            ActionItem.id.not_in(reviewed),
+        ).order_by(ActionItem.due_on, ActionItem.id)
+    )
+    for action in open_actions:
+        session.add(ActionReview(session_id=draft_id, action_id=action.id,
+                                 status=action.status, updated_by=actor.staff_id))
 
 
 def update_session(
@@ -612,6 +621,22 @@ def share_session(session: Session, actor: Actor, session_id: str) -> None:
     row.state = next_state(RecordKind.SUPERVISION, RecordState(row.state), Event.SHARE).value
     row.shared_at = utc_now()
     _touch(row, actor)
+    # the record says what each carried-forward action's status was when it was shared,
+    # including a change its owner made since the draft began
+    for review, action in session.execute(
+            select(ActionReview, ActionItem).join(ActionItem, ActionItem.id == ActionReview.action_id)
+            .where(ActionReview.session_id == row.id, ActionReview.tombstone.is_(False))):
+        if review.status != action.status:
+            review.status = action.status
+            _touch(review, actor)
+    # the sharer's drafts already begun for this worker take this record's open actions
+    # forward too (another supervisor's draft is theirs to write)
+    for draft_id in session.scalars(select(SupervisionSession.id).where(
+            SupervisionSession.supervisee_id == row.supervisee_id, SupervisionSession.id != row.id,
+            SupervisionSession.supervisor_id == actor.staff_id,
+            SupervisionSession.state == RecordState.DRAFT.value,
+            SupervisionSession.tombstone.is_(False))):
+        _carry_forward(session, actor, draft_id, [row.id])
     record_event(session, actor_id=actor.staff_id, action="share",
                  record_kind=RecordKind.SUPERVISION.value, record_id=row.id)
     session.flush()

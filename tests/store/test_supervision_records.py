@@ -243,3 +243,33 @@ def test_locked_record_cannot_be_changed_even_bypassing_rules(database, team):
         sr.update_session(s, manager, session_id, {"learning": "x"})
     with pytest.raises(RecordLocked), database.transaction() as s:
         s.get(SupervisionSession, session_id).learning = "x"
+
+
+def test_a_draft_takes_forward_actions_of_a_record_shared_after_it_began_and_shows_their_status_now(
+        database, team):
+    from supervision_app.domain.vocabulary import ActionStatus
+    from supervision_app.store import queries
+    from supervision_app.store.models import ActionReview
+
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        earlier = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(30))
+        first = sr.add_action(s, manager, session_id=earlier, description="Chase the GP letter",
+                              owner_id=team.worker_id, due_on=date.today() + timedelta(days=3))
+        draft = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
+        assert queries.session_detail(s, manager, draft).reviews == []  # nothing shared yet
+        second = sr.add_action(s, manager, session_id=earlier, description="Book the core group",
+                               owner_id=team.worker_id, due_on=date.today() + timedelta(days=6))
+        sr.share_session(s, manager, earlier)
+        reviews = queries.session_detail(s, manager, draft).reviews
+        assert {r.action_id for r in reviews} == {first, second}
+    with database.transaction() as s:  # the owner closes one before the draft is shared
+        worker = sr.load_actor(s, team.worker_id)
+        sr.set_action_status(s, worker, first, ActionStatus.DONE)
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        shown = {r.action_id: r.status for r in queries.session_detail(s, manager, draft).reviews}
+        assert shown == {first: ActionStatus.DONE, second: ActionStatus.OPEN}
+        sr.share_session(s, manager, draft)
+        stored = {r.action_id: r.status for r in s.query(ActionReview).filter_by(session_id=draft)}
+        assert stored == {first: ActionStatus.DONE.value, second: ActionStatus.OPEN.value}
