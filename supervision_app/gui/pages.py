@@ -647,6 +647,8 @@ class SearchPage(Page):
                 where = f"section:{hit.section}"
             elif hit.kind == "action":
                 where = f"action:{hit.record_id}"
+            elif hit.kind == "addendum":
+                where = f"addendum:{hit.record_id}"
             self.ctx.window.open_session(hit.session_id, where=where)
         elif hit.oversight_note_id:
             self.ctx.window.open_note(note_id=hit.oversight_note_id)

@@ -63,3 +63,23 @@ def test_an_action_hit_opens_at_the_actions_table_with_the_action_selected(
     qtbot.waitUntil(table.hasFocus)
     assert _on_screen(editor, table)
     assert editor._general_panel.model.row_at(table.currentIndex().row()).action_id == action
+
+
+def test_an_addendum_hit_opens_the_record_with_the_addendum_selected(qtbot, open_window, team, database):
+    from supervision_app.domain.lifecycle import RecordKind
+    from supervision_app.records.signoff import create_addendum
+    from tests.gui.test_signoff import locked_records
+
+    sid = locked_records(database, team, 1)[0]
+    with database.transaction() as s:
+        addendum = create_addendum(s, author_id=team.manager_id, record_kind=RecordKind.SUPERVISION,
+                                   record_id=sid, body="Correction: the quokkaberry visit was on Tuesday.")
+    window = open_window(team.manager_id)
+    page = search_for(qtbot, window, "quokkaberry")
+    hit = select_row(page.form.resultsTable, lambda h: h.kind == "addendum")
+    assert hit.session_id == sid
+    page.open_result()
+    settle(qtbot, window)
+    table = window.editor.form.addendaTable
+    qtbot.waitUntil(table.hasFocus)
+    assert window.editor.addenda_model.row_at(table.currentIndex().row()).addendum_id == addendum
