@@ -221,6 +221,7 @@ class WorkerCompliance:
     next_due: date
     last_signed: date | None
     figures: dict[str, Figure]
+    status_label: str = ""  # the status in words under the team's policy ("Due within 14 days")
 
 
 @dataclass(frozen=True)
@@ -631,7 +632,7 @@ def _dashboard(
             team_name=teams[w.team_id].name,
             is_asye=w.asye_start is not None and 0 <= (today - w.asye_start).days < 366,
             status=status.status, next_due=status.next_due, last_signed=status.last_held,
-            figures=figures)
+            figures=figures, status_label=status.label)
         worker_rows.append(row)
         by_team[w.team_id].append(row)
     team_rows = []
@@ -684,7 +685,7 @@ def _status_refs(w, status) -> Iterator[RecordRef]:
     yield RecordRef(
         kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
         staff_name=w.display_name, team_id=w.team_id,
-        outcome=f"{status.status.label}: due {_fmt(status.next_due)}",
+        outcome=f"{status.label}: due {_fmt(status.next_due)}",
         counted=status.status == SupervisionStatus.OVERDUE)
 
 

@@ -55,7 +55,7 @@ def table(dashboard: ComplianceDashboard, level: str) -> tuple[list[str], list[l
     if level == "workers":
         headers = ["Worker", "Team", "Role", "ASYE", "Supervision now", "Next due",
                    "Last signed session", *_figure_headers()]
-        rows = [[w.name, w.team_name, w.role.label, "Yes" if w.is_asye else "", w.status.label,
+        rows = [[w.name, w.team_name, w.role.label, "Yes" if w.is_asye else "", w.status_label or w.status.label,
                  format_date(w.next_due), format_date(w.last_signed) or "Never",
                  *_figure_cells(w.figures)] for w in dashboard.workers]
         return headers, rows

@@ -205,3 +205,23 @@ def test_signatures_read_by_time_give_the_same_timeliness(database, world, monke
             assert ([r.outcome for r in by_time.figure(key, worker_id=w.worker_id).records]
                     == [r.outcome for r in w.figures[key].records])
     assert ratio(by_time.figure("signed_on_time", worker_id=world.ash)) == (2, 3)
+
+
+def test_due_soon_reads_as_the_teams_policy_warns_in_rows_records_and_export(database, world):
+    import json
+    from dataclasses import replace
+
+    from supervision_app.assurance.export import table as dashboard_table
+    from supervision_app.domain.supervision_policy import SupervisionPolicy
+    from supervision_app.store.models import Team
+
+    with database.transaction() as s:  # warn 30 days ahead: Cy, due 13/04, is due soon
+        s.get(Team, world.team_a).supervision_policy = json.dumps(
+            replace(SupervisionPolicy(), due_soon_days=30).to_json())
+    d = dashboard(database, world.tm)
+    cy = next(w for w in d.workers if w.worker_id == world.cy)
+    assert cy.status == SupervisionStatus.DUE_SOON and cy.status_label == "Due within 30 days"
+    refs = {r.record_id: r.outcome for r in d.total["overdue_now"].records}
+    assert refs[world.cy].startswith("Due within 30 days")
+    _headers, rows = dashboard_table(d, "workers")
+    assert "Due within 30 days" in next(r for r in rows if r[0] == cy.name)
