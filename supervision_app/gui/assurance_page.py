@@ -295,6 +295,20 @@ class TrendChart(QWidget):
         self.setToolTip("\n".join(parts))
         self.update()
 
+    def legend(self) -> list[tuple[QRectF, str, QColor]]:
+        """Where each series' key goes (swatch and words): on as many lines as the chart's
+        width needs at the text size in use, rather than cut off at its right edge."""
+        metrics = self.fontMetrics()
+        left, right = metrics.horizontalAdvance("100%") + 10, 12
+        placed, x, y = [], left, 10
+        for label, colour in self.SERIES:
+            width = 18 + metrics.horizontalAdvance(label)
+            if x > left and x + width > self.width() - right:
+                x, y = left, y + metrics.height()
+            placed.append((QRectF(x, y, width, metrics.height()), label, colour))
+            x += width + 16
+        return placed
+
     def series_values(self) -> list[list[float | None]]:
         return [[p.within_percent for p in self.points], [p.shared_percent for p in self.points]]
 
@@ -305,7 +319,9 @@ class TrendChart(QWidget):
         painter.fillRect(self.rect(), palette.base())
         metrics = painter.fontMetrics()
         left, right = metrics.horizontalAdvance("100%") + 10, 12
-        top, bottom = 10 + metrics.height() + 6, metrics.height() + 10
+        legend = self.legend()
+        top = int(max(r.bottom() for r, _l, _c in legend)) + 6
+        bottom = metrics.height() + 10
         plot = QRectF(left, top, max(10, self.width() - left - right),
                       max(10, self.height() - top - bottom))
         text_colour = palette.text().color()
@@ -319,13 +335,10 @@ class TrendChart(QWidget):
             painter.drawText(QRectF(0, y - metrics.height() / 2, left - 6, metrics.height()),
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{pct}%")
             painter.setPen(QPen(grid, 1))
-        # legend
-        x = plot.left()
-        for label, colour in self.SERIES:
-            painter.fillRect(QRectF(x, 10 + metrics.height() / 2 - 4, 14, 8), colour)
+        for rect, label, colour in legend:
+            painter.fillRect(QRectF(rect.x(), rect.y() + metrics.height() / 2 - 4, 14, 8), colour)
             painter.setPen(text_colour)
-            painter.drawText(QPointF(x + 18, 10 + metrics.ascent()), label)
-            x += 18 + metrics.horizontalAdvance(label) + 16
+            painter.drawText(QPointF(rect.x() + 18, rect.y() + metrics.ascent()), label)
         n = len(self.points)
         if n == 0:
             painter.setPen(text_colour)

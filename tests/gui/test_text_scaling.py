@@ -13,6 +13,7 @@ import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance
 from supervision_app.gui import accessibility
 from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, apply_text_scale, system_point_size
 from supervision_app.gui.app import application
+from supervision_app.gui.assurance_page import AssurancePage
 from supervision_app.gui.audit_page import AuditPage
 from supervision_app.gui.pages import save_text_scale
 from supervision_app.store import supervision_records as sr
@@ -261,3 +262,31 @@ def test_fields_and_the_navigation_list_fit_their_text_on_an_18_point_system_fon
     for spin in (settings.form.intervalSpin, settings.form.dueSoonSpin):
         assert spin.isVisible() and spin.width() >= spin.sizeHint().width()
         assert text_fits(spin, str(spin.maximum()))
+
+
+# ---------------------------------------------------------------------------- compliance page
+
+def test_the_compliance_page_fits_a_laptop_screen_at_18_points(qtbot, database, world, text_points):
+    text_points(18)
+    with database.reading() as s:
+        actor = load_actor(s, world.tm)
+    pool = QThreadPool()
+    page = AssurancePage(database, actor, today=WORLD_TODAY, pool=pool)
+    qtbot.addWidget(page)
+    with qtbot.waitSignals([page.loaded, page.signals_loaded], timeout=20000):
+        page.refresh()
+    page.show()
+    # beside a navigation list of about 230 px, on a 1366-pixel screen (it needed 1553 px)
+    assert page.minimumSizeHint().width() <= 1366 - 240
+    # a long status message wraps rather than widening the page
+    before = page.minimumSizeHint().width()
+    page.form.recordsButton.click()  # nothing chosen yet: it says what to do
+    assert len(page.form.statusLabel.text()) > 60
+    assert page.minimumSizeHint().width() <= before
+    # at its narrowest the chart's key goes onto more lines rather than off its edge
+    chart = page.chart
+    chart.resize(chart.minimumSizeHint())
+    legend = chart.legend()
+    assert len({rect.y() for rect, _label, _colour in legend}) > 1
+    assert all(rect.right() <= chart.width() for rect, _label, _colour in legend)
+    pool.waitForDone(10000)
