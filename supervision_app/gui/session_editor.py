@@ -32,6 +32,7 @@ from ..store import supervision_records as sr
 from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
+from .layouts import layout_holding
 from .models import Column, RowsModel
 from . import signing
 from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
@@ -117,6 +118,9 @@ class SessionEditor(QWidget):
         self.detail: queries.SessionDetail | None = None
         self.form = f = embed_form(self, "session_editor.ui", margin=10)
         f.titleLabel.setWordWrap(True)  # a long name wraps rather than widening the window
+        top_row = layout_holding(f.titleLabel.parentWidget().layout(), f.titleLabel)
+        if top_row is not None:  # and takes the row's spare room first, so a short one never wraps
+            top_row.setStretchFactor(f.titleLabel, 1)
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(self._save_state)
