@@ -31,7 +31,6 @@ from PySide6.QtGui import QColor, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -220,6 +219,8 @@ class AuditPage(QWidget):
         f.refreshButton.clicked.connect(self.refresh)
 
         self._apply_role()
+        if self.is_auditor:
+            self._scroll_draw_group()
         self._population_changed()
         self._show_item(None)
         self._action_buttons()
@@ -263,6 +264,24 @@ class AuditPage(QWidget):
         splitter.setSizes([460, 340])
         pane_layout.addWidget(splitter)
         self.grading_scroll = scroll
+
+    def _scroll_draw_group(self) -> None:
+        """The sample's settings scroll when the page is short of height (a large text size
+        on a laptop) rather than squeezing their explanation into a line or two, cut off."""
+        f = self.form
+        layout = f.roundsTab.layout()
+        index = layout.indexOf(f.drawGroup)
+        layout.removeWidget(f.drawGroup)
+        scroll = QScrollArea(f.roundsTab)
+        scroll.setObjectName("drawScroll")
+        scroll.setAccessibleName("Draw a dip sample")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; it follows them
+        scroll.setWidget(f.drawGroup)
+        layout.insertWidget(index, scroll)
+        self.draw_scroll = scroll
 
     # ------------------------------------------------------------------ roles
     def _apply_role(self) -> None:
@@ -543,12 +562,12 @@ class AuditPage(QWidget):
         panel.setObjectName("checklistPanel")
         host.layout().addWidget(panel)
         self._checklist_panel = panel
-        checklist = QFormLayout(panel)
+        # Each question above its answer, wrapping to the width the pane has. Beside the
+        # answers (a form layout) a question got only what they left over, which at a large
+        # text size was nothing; a form's label above its field keeps its own preferred
+        # width, wider than the pane at the largest sizes.
+        checklist = QVBoxLayout(panel)
         checklist.setContentsMargins(0, 0, 0, 0)
-        # Each question above its answer, wrapping to the width there is: beside the answers
-        # a question got only what they left over, which at a large text size was nothing.
-        checklist.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        checklist.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self._answer_combos = {}
         for n, q in enumerate(report.checklist, start=1):
             label = QLabel(f"{n}. {q.text}", panel)
@@ -561,7 +580,8 @@ class AuditPage(QWidget):
             for value, text in (*GRADE_CHOICES, NOT_APPLICABLE):
                 combo.addItem(text, value)
             label.setBuddy(combo)
-            checklist.addRow(label, combo)
+            checklist.addWidget(label)
+            checklist.addWidget(combo, 0, Qt.AlignmentFlag.AlignLeft)
             self._answer_combos[q.key] = combo
         self._order_tabs()
 
