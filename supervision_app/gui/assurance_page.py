@@ -423,7 +423,8 @@ class RecordsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.open_button.clicked.connect(self.open_current)
         layout.addWidget(buttons)
-        self.resize(760, 420)
+        metrics = self.fontMetrics()  # about 105 characters by 30 lines of the text size in use
+        self.resize(self.sizeHint().expandedTo(QSize(metrics.averageCharWidth() * 105, metrics.height() * 30)))
         if self.proxy.rowCount():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
 

@@ -13,7 +13,7 @@ import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance
 from supervision_app.gui import accessibility
 from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, apply_text_scale, system_point_size
 from supervision_app.gui.app import application
-from supervision_app.gui.assurance_page import AssurancePage
+from supervision_app.gui.assurance_page import AssurancePage, RecordsDialog
 from supervision_app.gui.audit_page import AuditPage
 from supervision_app.gui.pages import save_text_scale
 from supervision_app.store import supervision_records as sr
@@ -325,3 +325,16 @@ def test_the_audit_page_fits_a_laptop_screen_at_18_points_and_scrolls_rather_tha
     assert hint.height() >= hint.heightForWidth(hint.width())
     assert text_fits(f.seedEdit, "8" * 16)
     pool.waitForDone(10000)
+
+
+def test_the_records_behind_a_figure_open_in_a_window_sized_to_the_text(qtbot, text_points):
+    sizes = []
+    for points in (9, 18):
+        text_points(points)
+        dialog = RecordsDialog("Overdue actions", [])
+        qtbot.addWidget(dialog)
+        metrics = dialog.fontMetrics()
+        assert dialog.width() >= 100 * metrics.averageCharWidth()
+        assert dialog.height() >= 25 * metrics.height()
+        sizes.append(dialog.size())
+    assert sizes[1].width() > sizes[0].width() and sizes[1].height() > sizes[0].height()
