@@ -67,6 +67,16 @@ class Column:
         return self.sort(row) if self.sort is not None else sort_key_of(self.value(row))
 
 
+_bold_font: QFont | None = None
+
+
+def _bold() -> QFont:
+    global _bold_font
+    if _bold_font is None:  # made once a QApplication exists
+        _bold_font = QFont()
+        _bold_font.setBold(True)
+    return _bold_font
+
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
@@ -147,9 +157,7 @@ class RowsModel(QAbstractTableModel):
         if column.align_right:
             cell[_ALIGN] = _RIGHT
         if column.bold is not None and column.bold(row):
-            font = QApplication.font()
-            font.setBold(True)
-            cell[_FONT] = font
+            cell[_FONT] = _bold()  # only the weight: size and family come from the view
         return cell
 
     def row_at(self, row: int) -> Any:

@@ -64,3 +64,5 @@ def test_long_names_do_not_widen_the_editor_past_a_small_laptop_screen(qtbot, op
     chars = p.descriptionEdit.fontMetrics().averageCharWidth()
     assert p.descriptionEdit.width() >= 14 * chars  # "what needs doing" keeps its room
     assert p.ownerCombo.width() < p.descriptionEdit.width() * 2
+
+
