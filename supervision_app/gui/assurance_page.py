@@ -234,7 +234,7 @@ TEAM_COLS = [Col("Team", lambda t: t.name), Col("Workers", lambda t: str(t.worke
 WORKER_COLS = [
     Col("Worker", lambda w: w.name), Col("Team", lambda w: w.team_name),
     Col("ASYE", lambda w: "ASYE" if w.is_asye else ""),
-    Col("Supervision now", lambda w: w.status.label,
+    Col("Supervision now", lambda w: w.status_label or w.status.label,
         colour=lambda w: ALERT if w.status.value == "overdue" else None),
     Col("Next due", lambda w: format_date(w.next_due), sort=lambda w: w.next_due.isoformat()),
     *_figure_cols(lambda w: w.figures),

@@ -183,7 +183,9 @@ class TeamPage(Page):
         f = self.form
         self.model = RowsModel(WORKER_COLUMNS, self)
         self.proxy = FilterProxy(self.model, self)
-        setup_table(f.workerTable, self.proxy, stretch=0, sort_column=3)
+        # names in full at any text size: the spare width goes to the last column, and a table
+        # wider than the window scrolls rather than cutting names to "…"
+        setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())

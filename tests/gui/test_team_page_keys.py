@@ -54,3 +54,27 @@ def test_no_alt_letter_is_taken_twice_on_the_team_page(qtbot, open_window, team)
     letters = _mnemonics(page.findChildren(QAbstractButton) + page.findChildren(QLabel))
     letters += _mnemonics(window.menuBar().actions())
     assert len(letters) == len(set(letters)), letters
+
+
+def test_worker_names_are_whole_at_the_largest_text_size(qtbot, open_window, team):
+    from PySide6.QtGui import QFontMetrics
+
+    from supervision_app.gui.accessibility import TEXT_SCALES, apply_text_scale
+
+    window = open_window(team.manager_id)
+    window.resize(1366, 800)
+    settle(qtbot, window)
+    page = window.pages["my_team"]
+    try:
+        apply_text_scale(TEXT_SCALES[-1])
+        page.refresh()
+        settle(qtbot, window)
+        table = page.form.workerTable
+        model = table.model()
+        bold = table.font()
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(model.index(r, 0).data())
+                     for r in range(model.rowCount()))
+        assert table.columnWidth(0) >= widest  # not cut to "…" to make room for the counts
+    finally:
+        apply_text_scale(TEXT_SCALES[0])
