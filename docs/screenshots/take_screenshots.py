@@ -43,8 +43,8 @@ def settle(window, ms=400):
     pause(ms)
 
 
-def shot(window, name):
-    settle(window)
+def shot(window, name, ms=None):
+    settle(window) if ms is None else settle(window, ms)
     QApplication.processEvents()
     window.grab().save(str(OUT / name))
     print("saved", name)
@@ -200,6 +200,8 @@ def main() -> None:
     shot(window, "search.png")
     window.show_page("settings")
     shot(window, "settings.png")
+    window.show_page("compliance")
+    shot(window, "assurance_dashboard.png", ms=1500)  # figures for the whole period: a longer read
     dialog = window.open_note(child_id=window.child_page.child_id)
     settle(window)
     dialog.form.decisionEdit.setPlainText("Convene a review child protection conference.")
