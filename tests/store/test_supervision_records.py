@@ -18,17 +18,8 @@ from supervision_app.store.models import (
     SupervisionSession,
     Team,
 )
-from tests.gui.sample_team import build_sample_team, session_time
-
-
-@pytest.fixture
-def team(database):
-    return build_sample_team(database)
-
-
-def actor(db, staff_id):
-    with db.reading() as s:
-        return sr.load_actor(s, staff_id)
+from tests.gui.sample_team import session_time
+from tests.store.conftest import actor
 
 
 def new_session(db, team, supervisee=None, days_ago=3):

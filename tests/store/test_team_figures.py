@@ -12,17 +12,8 @@ from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.store import queries as q
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import Staff
-from tests.gui.sample_team import build_sample_team, session_time
-
-
-@pytest.fixture
-def team(database):
-    return build_sample_team(database)
-
-
-def actor(db, staff_id):
-    with db.reading() as s:
-        return sr.load_actor(s, staff_id)
+from tests.gui.sample_team import session_time
+from tests.store.conftest import actor
 
 
 def row_of(database, viewer_id, worker_id):

@@ -22,7 +22,8 @@ from supervision_app.security.secret_store import SecretStore
 from supervision_app.store import queries as q
 from supervision_app.store import search_queries
 from supervision_app.store import supervision_records as sr
-from tests.gui.sample_team import build_sample_team, session_time
+from tests.gui.sample_team import session_time
+from tests.store.conftest import actor
 
 S = RecordState
 worker = Actor("w1", Role.SOCIAL_WORKER)
@@ -72,16 +73,6 @@ def test_the_refusal_says_why():
 
 
 # --------------------------------------------------------------------------- on a profile
-
-@pytest.fixture
-def team(database):
-    return build_sample_team(database)
-
-
-def actor(db, staff_id):
-    with db.reading() as s:
-        return sr.load_actor(s, staff_id)
-
 
 @pytest.fixture
 def draft_with_action(database, team):
