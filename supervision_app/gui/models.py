@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterator, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, QSortFilterProxyModel
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, QSortFilterProxyModel
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QTextCharFormat, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -388,6 +388,17 @@ def split_highlights(snippet: str, start: str, end: str) -> tuple[str, list[tupl
     return "".join(plain), runs
 
 
+def whole_lines(layout: QTextLayout, height: float) -> int:
+    """How many of ``layout``'s lines fit whole in ``height`` (at least one, so a row too
+    short for any still shows the start)."""
+    count = 0
+    for i in range(layout.lineCount()):
+        if layout.lineAt(i).rect().bottom() > height and count:
+            break
+        count += 1
+    return count
+
+
 class HighlightDelegate(CellDelegate):
     """Draws a column of search snippets with the matched words in bold and underlined
     (not colour alone), wrapped to the row's height.
@@ -447,11 +458,21 @@ class HighlightDelegate(CellDelegate):
         rect = opt.rect.adjusted(self.MARGIN, self.MARGIN // 2, -self.MARGIN, 0)
         layout = self._layout(text, rect.width(), opt.font)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        shown = whole_lines(layout, rect.height())
         painter.save()
-        painter.setClipRect(opt.rect)
+        # whole lines only: at a large text size a snippet may need more lines than the
+        # row has, and a line cut through the middle is unreadable
+        height = layout.lineAt(shown - 1).rect().bottom() if shown else 0
+        painter.setClipRect(QRectF(rect.left(), rect.top(), rect.width(), height + 1))
         painter.setPen(opt.palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
         layout.draw(painter, QPointF(rect.topLeft()))
+        if 0 < shown < layout.lineCount():  # say there is more, where the last line has room
+            last = layout.lineAt(shown - 1)
+            more = " …"
+            if last.naturalTextWidth() + opt.fontMetrics.horizontalAdvance(more) <= rect.width():
+                painter.drawText(QPointF(rect.left() + last.naturalTextWidth(),
+                                         rect.top() + last.y() + last.ascent()), more)
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
