@@ -381,8 +381,10 @@ class MainWindow(QMainWindow):
             self.editor.autosaver.flush()  # written before the new editor reads
         self._session_request += 1
         request, asked_at = self._session_request, self._navigations
+        from ..store.queries import session_refusal
+
         actor = self.ctx.actor
-        self.ctx.tasks.write(lambda s: _refusal(s, actor, session_id),
+        self.ctx.tasks.write(lambda s: session_refusal(s, actor, session_id),
                              lambda reason: answered(reason),
                              lambda error: answered(user_message(error)))
         editor = SessionEditor(self.ctx, session_id, where=where)
@@ -537,16 +539,3 @@ class MainWindow(QMainWindow):
             self.ctx.tasks.wait()
         super().closeEvent(event)
 
-
-def _refusal(session, actor: "Actor", session_id: str) -> str | None:
-    """Why ``actor`` may not read supervision record ``session_id`` (None: they may). The
-    same rule the record's own query applies, without reading (or auditing) its contents."""
-    from ..domain.permissions import Operation, decide
-    from ..store.models import SupervisionSession
-    from ..store.supervision_records import session_target
-
-    row = session.get(SupervisionSession, session_id)
-    if row is None or row.tombstone:
-        return "It is not on this computer."
-    decision = decide(actor, Operation.VIEW, session_target(row))
-    return None if decision.allowed else decision.reason

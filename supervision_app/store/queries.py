@@ -68,7 +68,7 @@ __all__ = [
     "NoteDetail", "TeamPolicyRow", "ResolutionRow",
     "directory", "load_actor", "team_overview", "worker_history", "my_records", "my_actions",
     "my_children", "children_allocated_to", "find_children", "child_chronology", "flagged_disagreements",
-    "session_detail", "oversight_note_detail", "team_policies", "team_policy",
+    "session_detail", "session_refusal", "oversight_note_detail", "team_policies", "team_policy",
 ]
 
 _OPEN = ActionStatus.OPEN.value
@@ -805,13 +805,30 @@ def _action_detail(action: ActionItem, names: dict[str, str]) -> ActionDetail:
                         action.due_on, ActionStatus(action.status), action.case_discussion_id)
 
 
-def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDetail:
-    """Everything the actor may see of one supervision record; the view is audited."""
+def _readable_session(session: Session, actor: Actor, session_id: str) -> SupervisionSession:
     row = session.get(SupervisionSession, session_id)
     if row is None or row.tombstone:
         raise NotFound("That supervision record is not on this computer.")
+    _require(decide(actor, Operation.VIEW, session_target(row)))
+    return row
+
+
+def session_refusal(session: Session, actor: Actor, session_id: str) -> str | None:
+    """Why ``actor`` may not read supervision record ``session_id`` (None: they may): the
+    rule ``session_detail`` applies, without reading (or auditing) the record's contents."""
+    try:
+        _readable_session(session, actor, session_id)
+    except NotFound:
+        return "It is not on this computer."
+    except NotAllowed as refused:
+        return str(refused)
+    return None
+
+
+def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDetail:
+    """Everything the actor may see of one supervision record; the view is audited."""
+    row = _readable_session(session, actor, session_id)
     target = session_target(row)
-    _require(decide(actor, Operation.VIEW, target))
     private = decide(actor, Operation.VIEW_PRIVATE, target).allowed
     supervisee = session.get(Staff, row.supervisee_id)
     team_people = list(session.execute(
