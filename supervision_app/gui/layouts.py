@@ -10,7 +10,6 @@ parentage, never by walking items.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QFormLayout, QHBoxLayout, QLayout, QWidget
 
 

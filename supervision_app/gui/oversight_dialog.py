@@ -255,7 +255,6 @@ class OversightNoteDialog(QDialog):
         """A note is signed with its decision and the rationale for it, as written. If a
         field holds something refused, or the decision or rationale is still empty, say so
         under that field (naming what is missing) and go to the first such field."""
-        f = self.form
         rejected = [w for w in self._widgets.values() if w in self._rejected]
         missing = [self._widgets[name] for name in NEEDED_TO_SIGN
                    if not self._widgets[name].toPlainText().strip()]
@@ -360,7 +359,7 @@ class OversightNoteDialog(QDialog):
 
     def _discard_rejected(self, fields: list[QWidget]) -> bool:
         """Closing would lose what fields hold that was refused: ask, Keep editing first."""
-        from .signing import plain_text
+        from .questions import question
 
         names = [w.accessibleName() or "A field" for w in fields]
         if len(names) == 1:
@@ -368,19 +367,12 @@ class OversightNoteDialog(QDialog):
         else:
             text = (", ".join(names[:-1]) + f" and {names[-1]} hold things that were not saved "
                     "(the message under each says why).")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Close the oversight note?", text, parent=self)
-        box.setObjectName("discardRejectedQuestion")
-        box.setInformativeText(f"If you close now, what is in {'that field' if len(names) == 1 else 'them'} "
-                               "is lost. Everything else in the note is saved.")
-        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
-        keep.setObjectName("keepEditingButton")
-        keep.setAccessibleName("Keep editing")
-        discard = box.addButton("&Discard and close", QMessageBox.ButtonRole.DestructiveRole)
-        discard.setObjectName("discardButton")
-        discard.setAccessibleName("Discard and close")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.setAccessibleName("Close the oversight note?")
-        plain_text(box)
+        box, buttons = question(
+            self, name="discardRejectedQuestion", title="Close the oversight note?", text=text,
+            detail=f"If you close now, what is in {'that field' if len(names) == 1 else 'them'} "
+                   "is lost. Everything else in the note is saved.",
+            answers={"keepEditingButton": ("&Keep editing", QMessageBox.ButtonRole.RejectRole),
+                     "discardButton": ("&Discard and close", QMessageBox.ButtonRole.DestructiveRole)},
+            safe="keepEditingButton", icon=QMessageBox.Icon.Warning)
         box.exec()
-        return box.clickedButton() is discard
+        return box.clickedButton() is buttons["discardButton"]

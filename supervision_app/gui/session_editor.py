@@ -33,6 +33,7 @@ from .accessibility import ensure_accessible_names, size_text_boxes, style_headi
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
 from .layouts import layout_holding
+from .questions import question
 from .models import Column, RowsModel
 from . import signing
 from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
@@ -775,26 +776,19 @@ class SessionEditor(QWidget):
         if w is None:
             return
         actions = len(w.detail.actions)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Remove case discussion",
-                          f"Remove the case discussion about {w.detail.child_name}?", parent=self)
-        box.setObjectName("removeDiscussionQuestion")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText(
-            "Its current position, analysis, decision and rationale"
-            + (f", and its {actions} action{'s' if actions != 1 else ''}," if actions else "")
-            + " will be removed from this record.")
-        remove = box.addButton("Remove discussion", QMessageBox.ButtonRole.DestructiveRole)
-        remove.setObjectName("confirmRemoveButton")
-        remove.setAccessibleName("Remove discussion")
-        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
-        keep.setAccessibleName("Keep it")
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.setAccessibleName("Remove case discussion")
+        box, buttons = question(
+            self, name="removeDiscussionQuestion", title="Remove case discussion",
+            text=f"Remove the case discussion about {w.detail.child_name}?",
+            detail="Its current position, analysis, decision and rationale"
+                   + (f", and its {actions} action{'s' if actions != 1 else ''}," if actions else "")
+                   + " will be removed from this record.",
+            answers={"confirmRemoveButton": ("Remove discussion", QMessageBox.ButtonRole.DestructiveRole),
+                     "keepDiscussionButton": ("Keep it", QMessageBox.ButtonRole.RejectRole)},
+            safe="keepDiscussionButton", icon=QMessageBox.Icon.Warning)
         actor = self.ctx.actor
 
         def answered(button) -> None:
-            if button is remove:
+            if button is buttons["confirmRemoveButton"]:
                 self._structural(lambda s: sr.remove_case_discussion(s, actor, discussion_id))
 
         box.buttonClicked.connect(answered)
@@ -971,23 +965,17 @@ class SessionEditor(QWidget):
         return True
 
     def _ask_before_leaving(self, then: Callable[[], None]) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Your response is not recorded",
-                          "You have not recorded your response to this record yet.", parent=self)
-        box.setObjectName("unrecordedResponseQuestion")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText("Record it now, leave without recording it (what you wrote "
-                               "about disagreeing is not kept), or stay and keep writing.")
-        record = box.addButton("Record my response", QMessageBox.ButtonRole.AcceptRole)
-        record.setObjectName("recordResponseButton")
-        discard = box.addButton("Leave without recording", QMessageBox.ButtonRole.DestructiveRole)
-        discard.setObjectName("leaveWithoutRecordingButton")
-        stay = box.addButton("Keep writing", QMessageBox.ButtonRole.RejectRole)
-        stay.setObjectName("keepWritingButton")
-        for button in (record, discard, stay):
-            button.setAccessibleName(button.text())
-        box.setDefaultButton(stay)
-        box.setEscapeButton(stay)
-        box.setAccessibleName("Your response is not recorded")
+        box, buttons = question(
+            self, name="unrecordedResponseQuestion", title="Your response is not recorded",
+            text="You have not recorded your response to this record yet.",
+            detail="Record it now, leave without recording it (what you wrote about disagreeing "
+                   "is not kept), or stay and keep writing.",
+            answers={"recordResponseButton": ("Record my response", QMessageBox.ButtonRole.AcceptRole),
+                     "leaveWithoutRecordingButton": ("Leave without recording",
+                                                     QMessageBox.ButtonRole.DestructiveRole),
+                     "keepWritingButton": ("Keep writing", QMessageBox.ButtonRole.RejectRole)},
+            safe="keepWritingButton")
+        record, discard = buttons["recordResponseButton"], buttons["leaveWithoutRecordingButton"]
 
         def answered(button) -> None:
             if button is record:

@@ -34,6 +34,7 @@ from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, style_headings
 from .layouts import add_form, add_row
 from .models import Column, RowsModel
+from .questions import plain_text
 from .tasks import user_message
 
 
@@ -69,19 +70,6 @@ MEANING = ("Signing locks the record: after both signatures nobody can change it
            "anywhere else. Corrections can only be made by adding a signed addendum. Your name, "
            "the time and a fingerprint of exactly what you are signing are stored with the "
            "record and in its signed PDF.")
-
-
-def plain_text(box: QMessageBox) -> QMessageBox:
-    """Show every text of ``box`` exactly as written. A message box guesses rich text from
-    a leading tag, so a quoted "<h1>risk</h1>" became a heading and "<script>...</script>"
-    vanished: whoever reads the box (and signs against it) must see the words that were
-    typed. Call it once the texts are set; long lines wrap as they did as rich text."""
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    for label in box.findChildren(QLabel):
-        if label.objectName() in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setWordWrap(True)
-    return box
 
 
 def confirm(parent: QWidget, title: str, text: str, detail: str, sign_text: str) -> bool:
