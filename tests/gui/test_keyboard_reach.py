@@ -125,7 +125,7 @@ def test_records_button_with_nothing_chosen_says_what_to_do(qtbot, compliance):
 
 
 def test_a_figures_standing_is_in_a_symbol_and_words_not_colour_alone(compliance):
-    page, f = compliance, compliance.form
+    f = compliance.form
     by_colour: dict[str, set[tuple[str, str]]] = {}
     for view in (f.headlineTable, f.teamTable, f.workerTable, f.oversightTable):
         model = view.model()
@@ -187,7 +187,7 @@ def test_the_navigation_list_shows_which_section_has_the_keyboard_focus(qtbot, o
 
 
 def test_the_trend_chart_shows_when_it_has_the_keyboard_focus(qtbot, compliance):
-    chart, f = compliance.chart, compliance.form
+    chart = compliance.chart
     tab_to(qtbot, chart)
     w, h = chart.width(), chart.height()
     edges = [QRect(0, 0, w, 2), QRect(0, h - 2, w, 2), QRect(0, 0, 2, h), QRect(w - 2, 0, 2, h)]
