@@ -82,7 +82,13 @@ BULK_TRANSACTION_ROWS = 20000
 
 
 class SyncError(Exception):
-    """Sync did not complete; ``str(error)`` is fit to show in the status bar."""
+    """Sync did not complete; ``str(error)`` is fit to show in the status bar. ``status`` is
+    the server's HTTP status when it answered (sign-in tells a wrong password from a locked
+    or disabled account by it)."""
+
+    def __init__(self, message: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class SignInNeeded(SyncError):
@@ -405,13 +411,17 @@ class SyncClient:
         except ValueError:
             message = ""
         if response.status_code == 401:
-            raise SignInNeeded(message or "Your sign-in has expired; sign in again to sync.")
+            raise SignInNeeded(message or "Your sign-in has expired; sign in again to sync.",
+                               status=401)
         if response.status_code == 429:
-            raise SyncError(message or "Too many attempts; wait a few minutes and try again.")
+            raise SyncError(message or "Too many attempts; wait a few minutes and try again.",
+                            status=429)
         if response.status_code >= 500:
             raise ServerUnreachable("The sync server had a problem. Your changes are kept on this "
-                                    "laptop and will be sent at the next sync.")
-        raise SyncError(message or f"The sync server refused the request ({response.status_code}).")
+                                    "laptop and will be sent at the next sync.",
+                                    status=response.status_code)
+        raise SyncError(message or f"The sync server refused the request ({response.status_code}).",
+                        status=response.status_code)
 
     # -- sync -------------------------------------------------------------------------------
 
