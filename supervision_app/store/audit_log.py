@@ -1,14 +1,19 @@
 """Writing and checking the hash-chained audit log in the local database."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.time_rules import utc_now
-from ..security.audit_chain import GENESIS_HASH, ChainEntry, ChainReport, entry_hash, verify_chain
+from ..security.audit_chain import (
+    GENESIS_HASH, ChainReport, Link, at_text, entry_hash, verify_links,
+)
 from .models import AuditEntry
+
+_LINK_COLUMNS = "seq, at, actor_id, action, record_kind, record_id, prev_hash, entry_hash"
 
 
 def record_event(
@@ -33,16 +38,43 @@ def record_event(
     return entry
 
 
-def _entries(session: Session) -> Iterator[ChainEntry]:
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
-    for row in rows.yield_per(2000):
-        yield ChainEntry(row.seq, row.at, row.actor_id, row.action, row.record_kind,
-                         row.record_id, row.prev_hash, row.entry_hash)
+def stored_at_text(value: object) -> str:
+    """The hashed form of a time as SQLite holds it (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC).
+    Anything else is parsed; what cannot be read comes back as it is, and fails its hash."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " ":
+        return f"{value[:10]}T{value[11:]}Z"
+    try:
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return at_text(parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc))
+
+
+def read_links(cursor, first_seq: int = 1, last_seq: int | None = None) -> Iterator[Link]:
+    """Entries as :data:`~..security.audit_chain.Link` tuples, in order, read through a
+    DB-API cursor (the sync engine's raw connection, or a session's)."""
+    if last_seq is None:
+        rows = cursor.execute(f"SELECT {_LINK_COLUMNS} FROM audit_entry WHERE seq >= ? ORDER BY seq",
+                              (first_seq,))
+    else:
+        rows = cursor.execute(f"SELECT {_LINK_COLUMNS} FROM audit_entry WHERE seq BETWEEN ? AND ? "
+                              "ORDER BY seq", (first_seq, last_seq))
+    for seq, at, actor_id, action, kind, record_id, prev_hash, digest in rows:
+        yield seq, stored_at_text(at), actor_id, action, kind, record_id, prev_hash, digest
+
+
+def verify_cursor(cursor) -> ChainReport:
+    """Recompute the whole chain, link by link; the report names the first broken link."""
+    return verify_links(read_links(cursor))
 
 
 def verify(session: Session) -> ChainReport:
     """Check the whole chain; the report names the first broken link."""
-    return verify_chain(_entries(session))
+    cursor = session.connection().connection.cursor()
+    try:
+        return verify_cursor(cursor)
+    finally:
+        cursor.close()
 
 
 def chain_head(session: Session) -> tuple[int, str]:
