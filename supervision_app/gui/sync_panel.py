@@ -206,6 +206,7 @@ class SyncController(QObject):
     progress_changed = Signal(object)  # SyncProgress
     sync_finished = Signal(object, object)  # SyncReport | None, error | None
     signed_in = Signal(str)  # staff id
+    sign_in_step = Signal(str)  # what sign-in is doing now, in words
 
     def __init__(self, db: "Database", *, server_url: str | None = None,
                  interval_ms: int = DEFAULT_INTERVAL_MS, credentials=None,
@@ -407,25 +408,39 @@ class SyncController(QObject):
     # -- sign-in --------------------------------------------------------------------------
 
     def sign_in(self, server_url: str, username: str, password: str,
-                on_done: Callable[[str | None], None]) -> None:
-        """Sign in (worker), keep the address, enrol the signing key with the server's CA
-        if this laptop has no certificate for this person yet, then sync. ``on_done(None)``
-        on success, ``on_done(message)`` with the problem in words otherwise."""
-        url = server_url.strip().rstrip("/")
+                on_done: Callable[[Any], None]) -> None:
+        """Check the address is a sync server this computer trusts, sign in (worker), keep
+        the address, enrol the signing key with the server's CA if this laptop has no
+        certificate for this person yet, then sync. ``on_done(None)`` on success,
+        ``on_done(problem)`` otherwise: a ``SignInProblem``, whose ``str()`` says what
+        happened and what to do. Each step is announced on ``sign_in_step`` in words."""
+        from ..client_settings import normalise_address
+
+        try:
+            url = normalise_address(server_url)
+        except ValueError as wrong:
+            on_done(_AddressProblem(str(wrong)))
+            return
+        step = self.sign_in_step.emit  # from the worker: queued to the GUI thread
 
         def work():
             from ..security.credentials import CredentialsUnavailable
             from ..sync.client import SyncError
+            from ..sync.server_check import check_server
 
+            step("Checking the server address…")
+            check_server(url)
             previous = self.server_url
             self.server_url = url
             try:
+                step("Checking your username and password…")
                 client = self._ensure_client()
                 login = client.login(username, password)
             except BaseException:
                 self.server_url = previous
                 raise
             _save_server_url(self.db, url)
+            step("Making your signing key and asking the server to certify it…")
             store = self._credential_store()
             try:
                 store.credentials_for(login.staff_id)
@@ -439,16 +454,15 @@ class SyncController(QObject):
 
         def done(staff_id, error):
             if error is not None:
-                on_done(_words(error))
+                from ..sync.server_check import explain
+
+                on_done(explain(error))
                 return
             on_done(None)
             self.signed_in.emit(staff_id)
             self._error = None
             self.sync_now()
 
-        if not url.startswith(("https://", "http://")):
-            on_done("The server address should start with https:// (ask IT for it).")
-            return
         self._run(work, done)
 
     def sign_out(self) -> None:
@@ -482,6 +496,14 @@ class SyncController(QObject):
                 self.sync_now() if keep == "mine" else self.refresh_status()
 
         self._run(work, done)
+
+
+class _AddressProblem(Exception):
+    """An address that cannot be one, found before anything is sent (the engine and its
+    ``SignInProblem`` are not loaded yet on the GUI thread)."""
+
+    kind = "address"
+    keeps_password = True
 
 
 def _load_server_url(db: "Database") -> str:
@@ -558,7 +580,8 @@ class SyncStatusWidget(QWidget):
 
 class ServerSignInDialog(QDialog):
     """Server address, username, password; signs in off the GUI thread and stays open with
-    the problem in words if it did not work."""
+    the problem in words, and what was typed, if it did not work. The address is the one
+    this profile used last, or else the one IT set for this computer (``client_settings``)."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -569,25 +592,30 @@ class ServerSignInDialog(QDialog):
         box: QDialogButtonBox = f.buttonBox
         self.sign_in_button = box.button(QDialogButtonBox.StandardButton.Ok)
         self.sign_in_button.setText("&Sign in")
-        self.sign_in_button.setObjectName("serverSignInButton")
+        self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setAccessibleName("Sign in")
         cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAccessibleName("Cancel")
         box.accepted.connect(self._submit)
         box.rejected.connect(self.reject)
         f.passwordEdit.returnPressed.connect(self._submit)
-        if controller.server_url:
-            f.serverUrlEdit.setText(controller.server_url)
+        address = controller.server_url
+        if not address:
+            from ..client_settings import load_client_settings
+
+            address = load_client_settings().server_url  # a few bytes from a local file
+        f.serverAddressEdit.setText(address or "")
         ensure_accessible_names(self)
         style_headings(self)
-        (f.usernameEdit if controller.server_url else f.serverUrlEdit).setFocus()
+        (f.usernameEdit if address else f.serverAddressEdit).setFocus()
         self.working = False
+        controller.sign_in_step.connect(self._step)
 
     def _submit(self) -> None:
         if self.working:
             return
         f = self.form
-        url, username, password = (f.serverUrlEdit.text(), f.usernameEdit.text().strip(),
+        url, username, password = (f.serverAddressEdit.text(), f.usernameEdit.text().strip(),
                                    f.passwordEdit.text())
         if not url.strip() or not username or not password:
             self._say("Fill in the server address, your username and your password.")
@@ -597,24 +625,34 @@ class ServerSignInDialog(QDialog):
         self._say("Signing in…")
         self.controller.sign_in(url, username, password, self._done)
 
-    def _done(self, problem: str | None) -> None:
+    def _step(self, text: str) -> None:
+        if self.working:
+            self._say(text)
+
+    def _done(self, problem) -> None:
         self.working = False
         self._enable(True)
-        self.form.passwordEdit.clear()
         if problem is None:
+            self.form.passwordEdit.clear()
             self._say("")
             self.accept()
             return
-        self._say(problem)
-        self.form.passwordEdit.setFocus()
+        text = str(problem)
+        if not problem.keeps_password:
+            self.form.passwordEdit.clear()
+            text += " (The password box has been emptied.)"
+        self._say(text)
+        focus = {"address": self.form.serverAddressEdit, "tls": self.form.serverAddressEdit,
+                 "unreachable": self.form.serverAddressEdit}.get(problem.kind, self.form.passwordEdit)
+        focus.setFocus()
 
     def _say(self, text: str) -> None:
-        self.form.messageLabel.setText(text)
-        self.form.messageLabel.setAccessibleDescription(text)
+        self.form.signInMessage.setText(text)
+        self.form.signInMessage.setAccessibleDescription(text)
 
     def _enable(self, enabled: bool) -> None:
         f = self.form
-        for widget in (f.serverUrlEdit, f.usernameEdit, f.passwordEdit, self.sign_in_button):
+        for widget in (f.serverAddressEdit, f.usernameEdit, f.passwordEdit, self.sign_in_button):
             widget.setEnabled(enabled)
 
 

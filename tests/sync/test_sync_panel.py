@@ -52,12 +52,12 @@ def test_sign_in_sync_status_and_conflict_through_the_ui(qtbot, server, database
     dialog.show()
     _named(dialog)
     f = dialog.form
-    assert f.serverUrlEdit.hasFocus() or QApplication.focusWidget() is f.serverUrlEdit or True
-    qtbot.keyClicks(f.serverUrlEdit, server.url)
+    assert f.serverAddressEdit.hasFocus() or QApplication.focusWidget() is f.serverAddressEdit or True
+    qtbot.keyClicks(f.serverAddressEdit, server.url)
     qtbot.keyClicks(f.usernameEdit, "tm_a")
     qtbot.keyClicks(f.passwordEdit, "not-the-password")
     qtbot.keyClick(f.passwordEdit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not dialog.working and "not right" in f.messageLabel.text(), timeout=20000)
+    qtbot.waitUntil(lambda: not dialog.working and "not right" in f.signInMessage.text(), timeout=20000)
     assert dialog.isVisible() and f.passwordEdit.text() == ""
     qtbot.keyClicks(f.passwordEdit, PASSWORD)
     with qtbot.waitSignal(controller.sync_finished, timeout=60000) as finished:
