@@ -8,10 +8,12 @@ never depend on how either end stores them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Union
 
 from .lifecycle import Event, IllegalTransition, RecordKind, next_state
+from .supervisee_response import supervisor_sign_refusal
 from .vocabulary import RecordState, Role
 
 MANAGER_ROLES = frozenset({Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE})
@@ -59,10 +61,20 @@ class Actor:
 
 @dataclass(frozen=True)
 class SupervisionTarget:
+    """A supervision record's facts. The last four matter only to the supervisor's
+    signature (DESIGN.md §3 rule 3, ``supervisee_response``): whether the supervisee has
+    responded (``supervisee_response.has_responded``), the London date it was shared, and
+    the asker's own today; the supervisee's name only words a refusal. Left unknown, the
+    supervisor waits for a response."""
+
     supervisee_id: str
     supervisor_id: str
     supervisee_team_id: str | None
     state: RecordState = RecordState.DRAFT
+    supervisee_responded: bool = False
+    shared_on: date | None = None
+    today: date | None = None
+    supervisee_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,13 @@ def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> De
     if op in supervisor_events:
         if not is_supervisor:
             return _no("Only the supervisor who recorded this session can do that.")
-        return _lifecycle(RecordKind.SUPERVISION, t.state, supervisor_events[op])
+        decision = _lifecycle(RecordKind.SUPERVISION, t.state, supervisor_events[op])
+        if decision and op == Operation.SIGN_AS_SUPERVISOR:
+            refusal = supervisor_sign_refusal(t.supervisee_name, t.shared_on,
+                                              t.supervisee_responded, t.today)
+            if refusal:
+                return _no(refusal)
+        return decision
     if op in supervisee_events:
         if not is_supervisee:
             return _no("Only the supervisee can respond to and sign their record.")

@@ -171,6 +171,9 @@ class RecordDocument:
     supervisee_comments: str = ""
     agreement: Agreement | None = None
     disagreement: str = ""
+    #: The supervisor signed because the supervisee's 5 working days passed with no
+    #: response (DESIGN.md §3 rule 3); see ``snapshot._no_response``.
+    no_response_within_window: bool = False
     addenda: Sequence[AddendumDoc] = ()
     next_session_date: _dt.date | None = None
     digest_hex: str = ""

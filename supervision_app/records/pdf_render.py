@@ -50,6 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..domain.supervisee_response import NO_RESPONSE
 from .document import (
     ActionDoc,
     ActionReviewDoc,
@@ -693,6 +694,12 @@ def render_record(doc: RecordDocument) -> RenderedPdf:
             b.add(Paragraph("No reason was given.", s.alert))
         b.add(Paragraph(
             "A recorded disagreement is never removed; it is flagged to the next manager up.", s.small))
+    elif doc.no_response_within_window:
+        b.add(Paragraph(f"<b>{NO_RESPONSE}.</b>", s.body))
+        b.add(Paragraph(
+            "The supervisee did not record agreement or disagreement within 5 working days of "
+            "the record being shared with them, so the supervisor signed without their response.",
+            s.small))
     else:
         b.add(Paragraph("The supervisee has not yet recorded agreement or disagreement.", s.muted))
 

@@ -26,6 +26,7 @@ from ..domain.permissions import (
     decide,
     is_released,
 )
+from ..domain.supervisee_response import signed_without_response
 from ..domain.supervision_policy import SupervisionPolicy, status_label, supervision_status
 from ..domain.text_rules import search_fold, text_sort_key
 from ..domain.time_rules import london_date
@@ -797,6 +798,10 @@ class SessionDetail:
     can_add_addendum: bool = False
     resolutions: tuple[ResolutionRow, ...] = ()  # of the supervisee's disagreement
     can_resolve: bool = False
+    # the supervisor's signature waits for the supervisee (DESIGN.md §3 rule 3): why, while
+    # it does, and whether their 5 working days passed without a response
+    sign_waits: str = ""
+    no_response: bool = False
 
 
 def _action_detail(action: ActionItem, names: dict[str, str]) -> ActionDetail:
@@ -878,6 +883,9 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
     asye = supervisee.asye_start
     resolutions = tuple(resolutions_of(session, row.id))
     disagreed = row.supervisee_agreement == Agreement.DISAGREES.value
+    sign = decide(actor, Operation.SIGN_AS_SUPERVISOR if actor.staff_id == row.supervisor_id
+                  else Operation.SIGN_AS_SUPERVISEE, target)
+    signatures = tuple(_signatures(session, RecordKind.SUPERVISION.value, row.id))
     return SessionDetail(
         session_id=row.id, version=row.version, state=RecordState(row.state),
         supervisee_id=row.supervisee_id, supervisee_name=names.get(row.supervisee_id, ""),
@@ -903,9 +911,14 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
         can_withdraw=decide(actor, Operation.WITHDRAW, target).allowed,
         can_respond=decide(actor, Operation.RESPOND, target).allowed,
         share_by=deadlines.share_by, sign_by=deadlines.sign_by,
-        can_sign=decide(actor, Operation.SIGN_AS_SUPERVISOR if actor.staff_id == row.supervisor_id
-                        else Operation.SIGN_AS_SUPERVISEE, target).allowed,
-        signatures=tuple(_signatures(session, RecordKind.SUPERVISION.value, row.id)),
+        can_sign=sign.allowed,
+        sign_waits=("" if sign.allowed or actor.staff_id != row.supervisor_id
+                    or row.state != RecordState.SHARED.value else sign.reason),
+        no_response=row.state != RecordState.DRAFT.value and signed_without_response(
+            row.supervisee_agreement, london_date(row.shared_at) if row.shared_at else None,
+            target.today if row.state == RecordState.SHARED.value else next(
+                (london_date(s.signed_at) for s in signatures if s.role == "supervisor"), None)),
+        signatures=signatures,
         addenda=tuple(addenda_of(session, actor, RecordKind.SUPERVISION.value, row.id)),
         can_add_addendum=decide(actor, Operation.ADD_ADDENDUM, target).allowed,
         resolutions=resolutions,

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..domain.lifecycle import (
     ActionCheck,
@@ -41,6 +41,7 @@ from ..domain.permissions import (
     TeamTarget,
     decide,
 )
+from ..domain.supervisee_response import has_responded
 from ..domain.supervision_policy import SupervisionPolicy
 from ..domain.text_rules import (
     InvalidInput,
@@ -146,10 +147,30 @@ def load_actor(session: Session, staff_id: str) -> Actor:
     return Actor(staff_id=staff_id, role=role, managed_team_ids=frozenset(managed))
 
 
-def session_target(row: SupervisionSession) -> SupervisionTarget:
+def session_target(row: Any, today: date | None = None) -> SupervisionTarget:
+    """The permission facts of a supervision record (an ORM row, or a query row with the
+    same column names). A shared record also carries what the supervisor's signature waits
+    on: whether the supervisee has responded, the day it was shared and ``today`` (London;
+    this laptop's clock unless the caller gives its own), so ``decide`` can say when the
+    supervisor may sign (DESIGN.md §3 rule 3)."""
+    state = RecordState(row.state)
+    if state != RecordState.SHARED:
+        return SupervisionTarget(
+            supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
+            supervisee_team_id=row.team_id, state=state,
+        )
+    responded = has_responded(getattr(row, "supervisee_agreement", None))
+    shared_at = getattr(row, "shared_at", None)
+    name = getattr(row, "supervisee_name", None)
+    if name is None and not responded and isinstance(row, SupervisionSession):
+        owner = object_session(row)
+        staff = owner.get(Staff, row.supervisee_id) if owner is not None else None
+        name = staff.display_name if staff is not None else None
     return SupervisionTarget(
         supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
-        supervisee_team_id=row.team_id, state=RecordState(row.state),
+        supervisee_team_id=row.team_id, state=state, supervisee_responded=responded,
+        shared_on=london_date(shared_at) if shared_at is not None else None,
+        today=today or london_date(utc_now()), supervisee_name=name,
     )
 
 

@@ -1,4 +1,6 @@
 """Each role of DESIGN.md §1 against supervision records, children and oversight notes."""
+from dataclasses import replace
+
 import pytest
 
 from supervision_app.domain.permissions import (
@@ -73,7 +75,10 @@ def test_only_the_supervisor_edits_and_only_while_draft():
 
 
 def test_signing_order_and_roles():
-    assert may(manager, Op.SIGN_AS_SUPERVISOR, record(S.SHARED))
+    responded = replace(record(S.SHARED), supervisee_responded=True)
+    assert may(manager, Op.SIGN_AS_SUPERVISOR, responded)
+    assert not may(worker, Op.SIGN_AS_SUPERVISOR, responded)
+    assert not may(manager, Op.SIGN_AS_SUPERVISOR, record(S.SHARED))  # no response, no window known
     assert not may(worker, Op.SIGN_AS_SUPERVISOR, record(S.SHARED))
     assert not may(worker, Op.SIGN_AS_SUPERVISEE, record(S.SHARED))
     assert may(worker, Op.SIGN_AS_SUPERVISEE, record(S.SUPERVISOR_SIGNED))

@@ -11,6 +11,7 @@ from supervision_app.security import pki
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store.models import AuditEntry, Staff
+from tests.records.steps import share_and_respond
 from tests.store.builders import make_session, make_team
 
 
@@ -22,7 +23,8 @@ def signed_records(database):
     store.ensure_local_credentials(worker.id, worker.display_name, "social_worker")
     ids = []
     for _ in range(3):
-        record, _, _ = make_session(database, manager, worker, child, state="shared")
+        record, _, _ = make_session(database, manager, worker, child)
+        share_and_respond(database, manager.id, worker.id, record.id)
         sign_supervision_record(database, store, session_id=record.id, signer_id=manager.id)
         sign_supervision_record(database, store, session_id=record.id, signer_id=worker.id)
         ids.append(record.id)

@@ -1,6 +1,8 @@
 """The sign-off flow end to end: signatures stored, PDF signed twice, record locked."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -9,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from supervision_app.domain.canonical import canonical_bytes
 from supervision_app.domain.lifecycle import RecordKind
+from supervision_app.domain.supervisee_response import NO_RESPONSE, day_words, supervisor_may_sign_from
+from supervision_app.domain.time_rules import london_date, utc_now
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.records.signoff import (
     RecordChangedWhileSigning,
@@ -27,13 +31,15 @@ from supervision_app.security.secret_store import SecretStore
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import Addendum, OversightNote, Signature, SupervisionSession
 from supervision_app.store.supervision_records import NotAllowed
+from tests.records.steps import respond, share, share_and_respond
 from tests.store.builders import make_session, make_team
 
 
 @pytest.fixture
 def setup(database):
     team, manager, worker, child = make_team(database)
-    session, discussion, action = make_session(database, manager, worker, child, state="shared")
+    session, discussion, action = make_session(database, manager, worker, child)
+    share_and_respond(database, manager.id, worker.id, session.id)
     store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
     store.ensure_local_credentials(manager.id, manager.display_name, "team_manager")
     store.ensure_local_credentials(worker.id, worker.display_name, "social_worker")
@@ -170,3 +176,64 @@ def test_oversight_note_signed_by_its_author_locks(setup):
     with db.reading() as s:
         pdf = latest_document(s, RecordKind.OVERSIGHT_NOTE, note.id).pdf
     assert verify_pdf(pdf, pki.load_certificate(store.ca_certificate_pem())).all_ok
+
+
+def _first_page(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_supervisor_signs_only_after_the_supervisee_has_responded(setup):
+    db, store, manager, worker, child, _ = setup
+    record, _, _ = make_session(db, manager, worker, child)
+    share(db, manager.id, record.id)
+    with db.reading() as s:
+        shared_on = london_date(s.get(SupervisionSession, record.id).shared_at)
+    from_day = day_words(supervisor_may_sign_from(shared_on))
+    with pytest.raises(NotAllowed) as refused:
+        sign_supervision_record(db, store, session_id=record.id, signer_id=manager.id)
+    assert str(refused.value) == (f"You can sign once Zoë Ødegård has responded, or from {from_day} "
+                                  "if they have not.")
+    with db.reading() as s:
+        assert s.get(SupervisionSession, record.id).state == "shared"
+        assert s.execute(select(Signature).where(Signature.record_id == record.id)).first() is None
+
+    respond(db, worker.id, record.id, agreement="disagrees", disagreement="The plan is not mine.")
+    result = sign_supervision_record(db, store, session_id=record.id, signer_id=manager.id)
+    assert result.new_state == RecordState.SUPERVISOR_SIGNED
+    with db.reading() as s:
+        text_ = _first_page(latest_document(s, RecordKind.SUPERVISION, record.id).pdf)
+    assert "DISAGREES" in text_ and NO_RESPONSE not in text_
+
+
+def test_after_five_working_days_with_no_response_the_supervisor_signs_and_the_pdf_says_so(setup):
+    db, store, manager, worker, child, _ = setup
+    record, _, _ = make_session(db, manager, worker, child)
+    share(db, manager.id, record.id, at=utc_now() - timedelta(days=21))
+    with db.reading() as s:
+        before = load_supervision_snapshot(s, record.id)
+    assert before.document.no_response_within_window
+    first = sign_supervision_record(db, store, session_id=record.id, signer_id=manager.id)
+    second = sign_supervision_record(db, store, session_id=record.id, signer_id=worker.id)
+    assert second.new_state == RecordState.LOCKED
+    with db.reading() as s:
+        after = load_supervision_snapshot(s, record.id)
+        pdf = latest_document(s, RecordKind.SUPERVISION, record.id).pdf
+    # the line is in the rendered document only: what is signed is the record as it stands
+    assert first.digest == second.digest == after.digest
+    assert not {k for k in after.canonical if "response" in k}
+    assert after.document.no_response_within_window  # from the signature's own date now
+    assert f"{NO_RESPONSE}." in _first_page(pdf)
+    assert verify_pdf(pdf, pki.load_certificate(store.ca_certificate_pem())).all_ok
+
+
+def test_a_responded_record_never_says_no_response(setup):
+    db, store, manager, worker, child, record = setup  # shared and agreed
+    sign_supervision_record(db, store, session_id=record.id, signer_id=manager.id)
+    with db.reading() as s:
+        assert not load_supervision_snapshot(s, record.id).document.no_response_within_window
+        text_ = _first_page(latest_document(s, RecordKind.SUPERVISION, record.id).pdf)
+    assert "The supervisee agrees with this record." in text_ and NO_RESPONSE not in text_
