@@ -5,6 +5,7 @@ digest printed on a PDF is the digest of the record it shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..domain.canonical import digest
 from ..domain.lifecycle import RecordKind
+from ..domain.supervisee_response import signed_without_response
+from ..domain.time_rules import london_date, utc_now
 from ..domain.vocabulary import (
     ActionStatus,
     LegalStatus,
@@ -36,6 +39,7 @@ from ..store.models import (
     CaseDiscussion,
     Child,
     OversightNote,
+    Signature,
     Staff,
     SupervisionSession,
 )
@@ -63,7 +67,10 @@ def _label(enum_type, value: str) -> str:
         return value
 
 
-def load_supervision_snapshot(session: Session, session_id: str) -> SupervisionSnapshot:
+def load_supervision_snapshot(session: Session, session_id: str,
+                              today: date | None = None) -> SupervisionSnapshot:
+    """``today`` (London; this laptop's clock if not given) decides, for a record not yet
+    signed, whether its document says "No response within 5 working days"."""
     record = session.get(SupervisionSession, session_id)
     if record is None or record.tombstone:
         raise LookupError("No such supervision record.")
@@ -191,6 +198,7 @@ def load_supervision_snapshot(session: Session, session_id: str) -> SupervisionS
         supervisee_comments=record.supervisee_comments,
         agreement=record.supervisee_agreement,
         disagreement=record.disagreement,
+        no_response_within_window=_no_response(session, record, today),
         addenda=[AddendumDoc(author_name=names.get(a.author_id, ""), written_at=a.created_at, text=a.body)
                  for a in addenda],
         next_session_date=record.next_session_on,
@@ -202,6 +210,27 @@ def load_supervision_snapshot(session: Session, session_id: str) -> SupervisionS
         supervisee_id=record.supervisee_id, supervisor_id=record.supervisor_id,
         canonical=canonical, document=document,
     )
+
+
+def _no_response(session: Session, record: SupervisionSession, today: date | None) -> bool:
+    """Whether the document says "No response within 5 working days" (DESIGN.md §3 rule 3):
+    the supervisor signed (or, not signed yet, may sign today) only because the supervisee's
+    window passed with no response. It is a line of the rendered document, not a field of
+    the canonical form, because it adds nothing to what is signed: the canonical form holds
+    the response fields (empty), and the rest follows from when the record was shared and
+    the supervisor's signature's own date, which the server holds too (its ``shared_on``
+    fact and the signature row); so the canonical form and its digest stay as they were."""
+    if record.state == RecordState.DRAFT.value or record.shared_at is None:
+        return False
+    if record.state == RecordState.SHARED.value:
+        day = today or london_date(utc_now())
+    else:
+        signed_at = session.scalar(select(Signature.signed_at).where(
+            Signature.record_kind == RecordKind.SUPERVISION.value,
+            Signature.record_id == record.id, Signature.signer_role == "supervisor",
+            Signature.tombstone.is_(False)))
+        day = london_date(signed_at) if signed_at is not None else None
+    return signed_without_response(record.supervisee_agreement, london_date(record.shared_at), day)
 
 
 @dataclass(frozen=True)
