@@ -86,7 +86,28 @@ def run_desktop(args: argparse.Namespace) -> int:
             raise
         return database, staff_id
 
-    return start_desktop(open_profile, argv=[sys.argv[0]], on_problem=_show_startup_problem)
+    def open_demo():
+        """The first-run page's "Explore the demo": this same process opens the demo profile
+        (no restart: an installed bundle and a developer's checkout behave alike)."""
+        from .store.database import open_database
+
+        database = open_database(demo_folder_for(args))
+        try:
+            return database, _ensure_demo_data(database)
+        except BaseException:
+            database.close()
+            raise
+
+    return start_desktop(open_profile, argv=[sys.argv[0]], on_problem=_show_startup_problem,
+                         open_demo=None if args.demo else open_demo)
+
+
+def demo_folder_for(args: argparse.Namespace) -> Path:
+    """Where "Explore the demo" keeps the demo profile: the usual demo folder, or beside a
+    profile given with --data-dir (``<folder>-demo``), so tests and trials stay in theirs."""
+    if args.data_dir is None:
+        return default_data_dir(demo=True)
+    return args.data_dir.with_name(args.data_dir.name + "-demo")
 
 
 def _run_desktop_without_screen(args: argparse.Namespace, folder: Path) -> int:

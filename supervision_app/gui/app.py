@@ -71,8 +71,9 @@ def _who(db: "Database", staff_id: str) -> SignedIn:
     return SignedIn(actor, me, scale)
 
 
-def sign_in(db: "Database", parent=None, people=None) -> str | None:
-    """Ask who is using the app; ``None`` if they cancel."""
+def choose_person(db: "Database", parent=None, people=None) -> tuple[str, str | None]:
+    """Ask who is using the app: ``("person", staff_id)``, ``("server", None)`` if they
+    would rather sign in to the organisation's server, ``("cancel", None)``."""
     from ..store import queries
     from .signin import SignInDialog
 
@@ -81,9 +82,17 @@ def sign_in(db: "Database", parent=None, people=None) -> str | None:
             people = queries.directory(session)
     dialog = SignInDialog(people, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
+        return "cancel", None
+    if dialog.wants_server:
+        return "server", None
     chosen = dialog.chosen()
-    return chosen.staff_id if chosen else None
+    return ("person", chosen.staff_id) if chosen else ("cancel", None)
+
+
+def sign_in(db: "Database", parent=None, people=None) -> str | None:
+    """Ask who is using the app; ``None`` if they cancel or choose the server instead."""
+    answer, staff_id = choose_person(db, parent, people)
+    return staff_id if answer == "person" else None
 
 
 def _attach(window: MainWindow, db: "Database", who: SignedIn) -> MainWindow:
@@ -113,54 +122,172 @@ def open_shell(argv: list[str] | None = None) -> MainWindow:
 def _preload() -> None:
     """Modules the pages need, imported off the GUI thread while the window is up."""
     from ..store import queries, supervision_records  # noqa: F401
-    from . import oversight_dialog, pages, session_editor, signin, signing, sync_panel  # noqa: F401
+    from . import first_run, oversight_dialog, pages, session_editor, signin, signing, sync_panel  # noqa: F401
+
+
+OpenProfile = Callable[[], tuple["Database", "str | None"]]
 
 
 def attach_when_open(
     window: MainWindow,
-    open_profile: Callable[[], tuple["Database", str | None]],
+    open_profile: OpenProfile,
     *,
     on_problem: Callable[[str, int], None],
     on_attached: Callable[[MainWindow], None] | None = None,
-) -> None:
+    open_demo: OpenProfile | None = None,
+) -> "Startup":
     """Open the profile in the background (``open_profile`` returns the database and who
     to sign in as, or ``None`` to ask), then attach the pages. ``on_problem(message,
-    exit_code)`` is called on the GUI thread if it cannot be opened."""
-    opened: dict[str, Any] = {}
+    exit_code)`` is called on the GUI thread if it cannot be opened. A profile with nobody
+    in it shows the first-run page; ``open_demo`` is what its "Explore the demo" opens."""
+    startup = Startup(window, on_problem, on_attached, open_demo)
+    startup.begin(open_profile)
+    return startup
 
-    def work():
-        db, staff_id = open_profile()
-        opened["db"] = db
-        _preload()
-        if staff_id is None:
+
+class Startup:
+    """From the window's first frame to the signed-in person's pages: the profile opened
+    in the background, then who is using it: given, chosen from the people list, or
+    signed in (and first synced) on the first-run page; or the demo profile instead."""
+
+    def __init__(self, window: MainWindow, on_problem: Callable[[str, int], None],
+                 on_attached: Callable[[MainWindow], None] | None,
+                 open_demo: OpenProfile | None) -> None:
+        self.window = window
+        self.on_problem = on_problem
+        self.on_attached = on_attached
+        self.open_demo = open_demo
+        self.db: "Database | None" = None
+        self.first_run = None  # the FirstRunPage while it is shown
+
+    def begin(self, open_profile: OpenProfile) -> None:
+        def work():
+            db, staff_id = open_profile()
+            self.db = db
+            _preload()
+            if staff_id is None:
+                from ..store import queries
+
+                with db.reading() as session:
+                    return db, None, queries.directory(session)
+            return db, _who(db, staff_id), None
+
+        run_in_background(work, self._opened, self._failed)
+
+    def _opened(self, result) -> None:
+        db, who, people = result
+        try:
+            if who is not None:
+                self._attach(db, who)
+            elif people:
+                self._choose(db, people)
+            else:
+                self._show_first_run(db, has_people=False)
+        except Exception as error:  # noqa: BLE001 - shown in words
+            self._failed(error)
+
+    def _choose(self, db: "Database", people) -> None:
+        self.window.show_startup_message("Choose who is signing in.")
+        answer, staff_id = choose_person(db, self.window, people)
+        if answer == "person":
+            self._attach(db, _who(db, staff_id))
+        else:  # cancelled, or the server instead: never stranded without a way to sign in
+            self._show_first_run(db, has_people=True, connect=answer == "server")
+
+    def _show_first_run(self, db: "Database", *, has_people: bool, connect: bool = False) -> None:
+        from .first_run import FirstRunPage
+
+        page = self.first_run
+        if page is None:
+            page = FirstRunPage(db, has_people=has_people, parent=self.window)
+            page.finished.connect(self._first_sync_done)
+            page.demo_requested.connect(self._open_demo)
+            page.choose_local_requested.connect(self._choose_again)
+            page.form.demoButton.setEnabled(self.open_demo is not None)
+            self.window.form.pageStack.addWidget(page)
+            self.first_run = page
+        self.window.show_startup_message("")  # and the busy indicator goes
+        self.window.form.pageStack.setCurrentWidget(page)
+        self.window.setWindowTitle("Supervision Recorder — Welcome")
+        if connect:
+            page.show_connect()
+        else:
+            page.show_welcome()
+
+    def _choose_again(self) -> None:
+        db = self.db
+
+        def people():
             from ..store import queries
 
             with db.reading() as session:
-                return db, None, queries.directory(session)
-        return db, _who(db, staff_id), None
+                return queries.directory(session)
 
-    def done(result) -> None:
-        db, who, people = result
-        try:
-            if who is None:
-                window.show_startup_message("Choose who is signing in.")
-                staff_id = sign_in(db, window, people)
-                if staff_id is None:
-                    window.close()
-                    QApplication.instance().exit(0)
-                    return
-                who = _who(db, staff_id)
-            _attach(window, db, who)
-        except Exception as error:  # noqa: BLE001 - shown in words
-            failed(error)
-            return
-        if on_attached is not None:
-            on_attached(window)
+        run_in_background(people, lambda found: self._choose(db, found), self._failed)
 
-    def failed(error: BaseException) -> None:
-        db = opened.get("db")
-        if db is not None:
-            db.close()
+    def _first_sync_done(self, staff_id: str) -> None:
+        db = self.db
+
+        def work():
+            try:
+                return _who(db, staff_id)
+            except StopIteration:  # signed in, synced, yet not in the directory received
+                raise StartupRefused("Your records arrived, but your own entry in the staff "
+                                     "directory did not. Tell IT: your account may not be "
+                                     "linked to the directory.") from None
+
+        def failed(error: BaseException) -> None:
+            self.first_run.state = "form"
+            self.first_run._working(False)
+            self.first_run._problem(str(error) if isinstance(error, StartupRefused) else
+                                    "Your records arrived, but your home page could not be "
+                                    "opened. Close the app and start it again; if it happens "
+                                    "again, tell IT support.", self.first_run.form.backButton)
+
+        run_in_background(work, lambda who: self._attach(db, who), failed)
+
+    def _open_demo(self) -> None:
+        page, empty_profile, open_demo = self.first_run, self.db, self.open_demo
+        page.enable_welcome(False)
+        page.say_welcome("Opening the demo… The first time, it is made with synthetic people "
+                         "and records: this takes a few seconds.")
+
+        def work():
+            demo, staff_id = open_demo()
+            try:
+                who = _who(demo, staff_id)
+            except BaseException:
+                demo.close()
+                raise
+            empty_profile.close()  # nobody was in it; the next start offers the welcome again
+            return demo, who
+
+        def opened(result) -> None:
+            demo, who = result
+            self.db = demo
+            self._attach(demo, who)
+
+        def failed(error: BaseException) -> None:
+            page.enable_welcome(True)
+            page.say_welcome("The demo could not be opened: " + (
+                str(error) if isinstance(error, expected_errors()) else
+                "an unexpected problem. Nothing has been changed; please tell IT support."))
+
+        page.release(lambda: run_in_background(work, opened, failed))
+
+    def _attach(self, db: "Database", who: SignedIn) -> None:
+        page, self.first_run = self.first_run, None
+        _attach(self.window, db, who)
+        if page is not None:
+            self.window.form.pageStack.removeWidget(page)
+            page.deleteLater()
+        if self.on_attached is not None:
+            self.on_attached(self.window)
+
+    def _failed(self, error: BaseException) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
         if isinstance(error, StartupRefused) or isinstance(error, expected_errors()):
             message, code = str(error), EXIT_STARTUP_REFUSED
         else:
@@ -168,17 +295,29 @@ def attach_when_open(
             message, code = ("Supervision Recorder could not open your records because of an "
                              "unexpected problem. Nothing has been changed. Please tell IT "
                              "support."), 1
-        window.show_startup_message(message)
-        on_problem(message, code)
+        self.window.show_startup_message(message)
+        self.on_problem(message, code)
 
-    run_in_background(work, done, failed)
+    def close(self) -> None:
+        """After the window closed: end background work and close the database."""
+        window = self.window
+        if self.first_run is not None:
+            self.first_run.shutdown()
+            if self.first_run.controller.client is not None:
+                self.first_run.controller.client.close()
+        if window.ctx is not None:
+            window.ctx.tasks.wait()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 def start_desktop(
-    open_profile: Callable[[], tuple["Database", str | None]],
+    open_profile: OpenProfile,
     *,
     argv: list[str],
     on_problem: Callable[[str], None],
+    open_demo: OpenProfile | None = None,
 ) -> int:
     """Run the app until its window closes; returns the exit code."""
     window = open_shell(argv)
@@ -197,11 +336,9 @@ def start_desktop(
         window.close()
         app.exit(code)
 
-    attach_when_open(window, open_profile, on_problem=problem)
+    startup = attach_when_open(window, open_profile, on_problem=problem, open_demo=open_demo)
     code = app.exec()
-    if window.ctx is not None:
-        window.ctx.tasks.wait()
-        window.ctx.db.close()
+    startup.close()
     return outcome.get("code", code)
 
 

@@ -1,7 +1,8 @@
-"""Sign in: choose yourself from the people in this profile's local directory."""
+"""Sign in: choose yourself from the people in this profile's local directory, or go to
+the organisation's server instead (someone new to this computer)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton
 
 from ..store import queries
 from .accessibility import ensure_accessible_names, style_headings
@@ -32,10 +33,22 @@ class SignInDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         box.button(QDialogButtonBox.StandardButton.Ok).setText("&Sign in")
+        self.wants_server = False
+        server = QPushButton("Not listed? Sign in to your &organisation…", self)
+        server.setObjectName("serverSignInInsteadButton")
+        server.setAccessibleName("Not listed? Sign in to your organisation's server")
+        server.setAutoDefault(False)
+        server.clicked.connect(self._server_instead)
+        box.addButton(server, QDialogButtonBox.ButtonRole.ActionRole)
+        self.server_button = server
         ensure_accessible_names(self)
         style_headings(self)
         f.filterEdit.setFocus()
         self._filter("")
+
+    def _server_instead(self) -> None:
+        self.wants_server = True
+        self.accept()
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
