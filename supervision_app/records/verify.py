@@ -8,12 +8,24 @@ certificate trusted, and whether the file was changed after that signature.
 A record is only "all OK" when every signature is intact, valid and trusted, and every
 change after a signature is nothing but a later signature (pyHanko's modification
 analysis must find only signature/form-filling updates permitted by the DocMDP policy,
-every later revision must belong to a later signature, and the last signature must
-cover the whole file).
+every later revision must belong to a later signature). The last signature must cover
+the whole file: the only bytes allowed after it are later document timestamps and
+validation data (a DSS), which pyHanko's analysis must find to be nothing else
+(``ModificationLevel.LTA_UPDATES``) and which must themselves reach the end of the file.
+
+The signers must be exactly the people the document names, as the exporter writes it
+(:mod:`.pdf_render`): a supervision record's ``SupervisorSignature`` field is signed by the
+supervisor (the document's ``/Author``) and its ``SuperviseeSignature`` field by the
+supervisee (the ``/Title`` ends ``": <supervisee>"``); an oversight note's or addendum's
+``AuthorSignature`` by its author (``/Author``). The names are read from the revision the
+first signature covers, so a later update cannot rename anyone. A signature in any other
+field, or by anyone else, fails with the reason in words. A record not yet signed by
+everyone is reported as incomplete (still to sign: ...).
 
 :func:`verify_main` is the ``verify FILE.pdf [--ca CA.pem]`` command; the top-level CLI
-calls it. Exit codes: 0 all signatures OK; 1 a signature failed a check; 2 the file or
-the CA could not be read (missing, not a PDF, damaged); 3 the PDF has no signatures.
+calls it. Exit codes: 0 all signatures OK and everyone named has signed; 1 a signature
+failed a check; 2 the file or the CA could not be read (missing, not a PDF, damaged); 3 the
+PDF has no signatures; 4 the signatures present are OK but someone named has not signed yet.
 
 Like signing, validation runs an asyncio loop of its own: call it from a worker thread
 in the GUI.
@@ -26,7 +38,9 @@ import asyncio
 import concurrent.futures
 import datetime as _dt
 import io
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -37,6 +51,7 @@ from cryptography.hazmat.primitives import serialization
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FAILED",
+    "EXIT_INCOMPLETE",
     "EXIT_NO_SIGNATURES",
     "EXIT_OK",
     "SignatureReport",
@@ -50,11 +65,22 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_NO_SIGNATURES = 3
+EXIT_INCOMPLETE = 4
 
 LONDON_TZ = "Europe/London"
 
 # Modification levels that later signatures in our workflow produce.
 _ACCEPTABLE_LEVELS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
+# ... and what may follow the last signature: document timestamps and validation data only.
+_AFTER_LAST_LEVELS = ("NONE", "LTA_UPDATES")
+
+# Signature field names as the exporter draws them (records.pdf_render); not imported from
+# there so that checking a file does not load ReportLab.
+_SUPERVISOR_FIELD = "SupervisorSignature"
+_SUPERVISEE_FIELD = "SuperviseeSignature"
+_AUTHOR_FIELD = "AuthorSignature"
+# Certificates carry at most 64 characters of a name (X.509 upper bound for a common name).
+_CN_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -76,10 +102,15 @@ class SignatureReport:
     docmdp_ok: bool | None
     issuer_common_name: str = ""
     problems: tuple[str, ...] = ()
+    #: Who the document says must sign this field ("the supervisor, Łukasz Nowak-Siân"), if anyone.
+    expected_signer: str = ""
+    #: The signer is the person the document names for this field.
+    right_signer: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.intact and self.valid and self.trusted and not self.disallowed_changes_after
+        return (self.intact and self.valid and self.trusted and not self.disallowed_changes_after
+                and self.right_signer)
 
 
 @dataclass(frozen=True)
@@ -89,10 +120,21 @@ class VerificationReport:
     #: Set when the file could not be checked at all (not a PDF, damaged...).
     error: str | None = None
     trust_root: str = ""
+    #: Problems with the file as a whole (e.g. bytes after the last signature), in words.
+    problems: tuple[str, ...] = ()
+    #: People the document names who have not signed yet, e.g. "the supervisee, Zoë Ødegård".
+    awaiting: tuple[str, ...] = ()
 
     @property
     def all_ok(self) -> bool:
-        return self.error is None and bool(self.signatures) and all(s.ok for s in self.signatures)
+        """Every signature present checks out, by the right person, covering the whole file."""
+        return (self.error is None and bool(self.signatures) and not self.problems
+                and all(s.ok for s in self.signatures))
+
+    @property
+    def complete(self) -> bool:
+        """All OK, and everyone the document names has signed."""
+        return self.all_ok and not self.awaiting
 
 
 def _run_sync(fn):
@@ -136,6 +178,188 @@ def verify_pdf(
     return _run_sync(lambda: _verify(bytes(pdf_bytes), ca_cert, crl, at))
 
 
+def _person_name(value) -> str:
+    """A name as the exporter prints it and a certificate holds it: one line, NFC."""
+    text = "" if value is None else str(value)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _same_person(certificate_name: str, document_name: str) -> bool:
+    cn, named = _person_name(certificate_name), _person_name(document_name)
+    return bool(cn) and bool(named) and (cn == named or (len(cn) == _CN_LIMIT and named.startswith(cn)))
+
+
+@dataclass(frozen=True)
+class _Expected:
+    role: str
+    name: str
+
+    def words(self) -> str:
+        return f"the {self.role}, {self.name}" if self.name else f"the {self.role}"
+
+
+def _expected_signers(reader, revision: int) -> tuple[dict[str, _Expected], str | None]:
+    """Who must sign which field, read from the document as it stood at ``revision``.
+
+    Returns the field -> person map, or a problem in words when the document does not say.
+    """
+    from pyhanko.sign import fields as sig_fields
+
+    from pyhanko.pdf_utils import generic
+
+    view = reader.get_historical_resolver(revision)
+
+    def as_of_revision(obj):
+        # References inside a historical view still resolve to the newest version: follow
+        # them through the view, or a later update could rename the people.
+        while isinstance(obj, generic.IndirectObject):
+            obj = view.get_object(obj.reference)
+        return obj
+
+    try:
+        info = as_of_revision(view.trailer_view.raw_get("/Info"))
+        author = _person_name(as_of_revision(info.raw_get("/Author")) if "/Author" in info else "")
+        title = _person_name(as_of_revision(info.raw_get("/Title")) if "/Title" in info else "")
+    except (KeyError, AttributeError, TypeError):
+        author = title = ""
+    names = {name for name, _, _ in sig_fields.enumerate_sig_fields(view)}
+    if _SUPERVISOR_FIELD in names or _SUPERVISEE_FIELD in names:
+        supervisee = title.rpartition(": ")[2] if ": " in title else ""
+        expected = {_SUPERVISOR_FIELD: _Expected("supervisor", author),
+                    _SUPERVISEE_FIELD: _Expected("supervisee", supervisee)}
+        missing = [p.role for p in expected.values() if not p.name]
+    elif _AUTHOR_FIELD in names:
+        expected = {_AUTHOR_FIELD: _Expected("author", author)}
+        missing = ["author"] if not author else []
+    else:
+        return {}, ("The document has none of the signature fields of a supervision record, oversight "
+                    "note or addendum, so who must sign it is not known.")
+    if missing:
+        return expected, (f"The document does not name its {' or '.join(missing)}, so the signer cannot be "
+                          "checked.")
+    return expected, None
+
+
+def _ref_key(ref) -> tuple[int, int]:
+    return (ref.idnum, ref.generation)
+
+
+def _serialised(obj) -> bytes:
+    buf = io.BytesIO()
+    obj.write_to_stream(buf, None)
+    return buf.getvalue()
+
+
+_DSS_ROOT_KEYS = frozenset({"/DSS", "/Extensions"})
+
+
+def _references_under(obj, resolver, limit: int = 10_000) -> set:
+    """Every object reachable from ``obj`` (bounded): what a DSS update may rewrite."""
+    from pyhanko.pdf_utils import generic
+
+    seen: set = set()
+    todo = [obj]
+    while todo and len(seen) < limit:
+        item = todo.pop()
+        if isinstance(item, generic.IndirectObject):
+            ref = item.reference
+            if _ref_key(ref) in seen:
+                continue
+            seen.add(_ref_key(ref))
+            item = resolver(ref)
+        if isinstance(item, generic.DictionaryObject):
+            todo.extend(item.raw_get(k) for k in item)
+        elif isinstance(item, generic.ArrayObject):
+            todo.extend(item.raw_get(i) for i in range(len(item)))
+    return seen
+
+
+def _validation_data_only(reader, revision: int) -> bool:
+    """An unsigned revision that only adds validation data: new objects, the catalog gaining
+    or changing nothing but ``/DSS`` (and ``/Extensions``), and a rewritten DSS.
+
+    pyHanko's difference analysis rates some catalog changes (``/PageMode``...) as harmless
+    LTA updates; a record is stricter: after the last signature, only a DSS."""
+    from pyhanko.pdf_utils import generic
+
+    before = reader.get_historical_resolver(revision - 1)
+    after = reader.get_historical_resolver(revision)
+    root_before, root_after = before.root, after.root
+    if "/DSS" not in root_after:
+        return False  # whatever it is, it is not validation data
+    for key in set(root_before) | set(root_after):
+        if key in _DSS_ROOT_KEYS:
+            continue
+        if key not in root_before or key not in root_after:
+            return False
+        if _serialised(root_before.raw_get(key)) != _serialised(root_after.raw_get(key)):
+            return False
+    # Every incremental writer (pyHanko's too) also refreshes the document information and
+    # XMP metadata (modification date, producer); neither is drawn on a page, and the names
+    # of the signers are read from the first signed revision, so they may change.
+    may_rewrite = {_ref_key(before.root_ref)}
+    for container, key in ((before.trailer_view, "/Info"), (root_before, "/Metadata")):
+        value = container.raw_get(key) if key in container else None
+        if isinstance(value, generic.IndirectObject):
+            may_rewrite.add(_ref_key(value.reference))
+    if "/DSS" in root_before:
+        may_rewrite |= _references_under(root_before.raw_get("/DSS"), before.get_object)
+    introduced = reader.xrefs.get_introducing_revision
+    for ref in reader.xrefs.explicit_refs_in_revision(revision):
+        if _ref_key(ref) in may_rewrite:
+            continue
+        try:
+            if introduced(ref) < revision:
+                return False
+        except KeyError:
+            continue
+    return not reader.xrefs.refs_freed_in_revision(revision)
+
+
+def _tail_problem(reader, pdf_bytes: bytes, final_revision: int) -> str | None:
+    """Bytes after the end of the final revision (which the caller found to be unsigned)."""
+    xrefs = reader.xrefs
+    end = xrefs.get_xref_container_info(final_revision).end_location
+    eof = pdf_bytes.find(b"%%EOF", end)
+    if eof < 0:
+        return "The end of the file is damaged (no end-of-file marker after the last update)."
+    startxref = re.search(rb"startxref\s+(\d+)\s*$", pdf_bytes[end:eof])
+    if startxref is None or int(startxref.group(1)) != xrefs.get_startxref_for_revision(final_revision):
+        return "The end of the file is damaged (its last update does not end where it should)."
+    extra = len(pdf_bytes[eof + 5:].strip(b"\r\n\t\f\x00 "))
+    if extra:
+        return f"{extra} bytes were added after the last update of the file and are covered by no signature."
+    return None
+
+
+def _covering_problem(reader, pdf_bytes, embedded, timestamps, vc_factory) -> str | None:
+    """Whether the whole file is signed: the final revision belongs to a signature (or document
+    timestamp) that covers every byte of the file, or it is validation data ending the file."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    final_revision = reader.xrefs.total_revisions - 1
+    final = [s for s in (*embedded, *timestamps) if s.signed_revision == final_revision]
+    if not final:
+        # Only validation data may follow the last signature; pyHanko's difference analysis of
+        # that signature says so (checked by the caller); here: nothing after it in the file.
+        return _tail_problem(reader, pdf_bytes, final_revision)
+    last = final[-1]
+    if last.evaluate_signature_coverage().name != "ENTIRE_FILE":
+        _, first_len, _, second_len = (int(v) for v in last.byte_range)
+        extra = len(pdf_bytes) - first_len - second_len - (len(last.pkcs7_content) * 2 + 2)
+        return (f"{max(extra, 1)} bytes were added after the last signature and are covered by no "
+                "signature.")
+    if last.sig_object_type == "/DocTimeStamp":
+        try:
+            intact = validate_pdf_timestamp(last, vc_factory(), skip_diff=True).intact
+        except Exception:  # pyHanko raises many kinds on a broken timestamp: it fails either way
+            intact = False
+        if not intact:
+            return "The document timestamp at the end of the file does not match the file."
+    return None
+
+
 def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     from asn1crypto import crl as asn1_crl
     from pyhanko.pdf_utils.misc import PdfReadError
@@ -156,9 +380,9 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         embedded = list(reader.embedded_regular_signatures)
-        unsigned = tuple(
-            name for name, value, _ in sig_fields.enumerate_sig_fields(reader) if value is None
-        )
+        timestamps = list(reader.embedded_timestamp_signatures)
+        fields = [(name, value is not None) for name, value, _ in sig_fields.enumerate_sig_fields(reader)]
+        unsigned = tuple(name for name, signed in fields if not signed)
         total_revisions = reader.xrefs.total_revisions
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
         return VerificationReport(error=f"The PDF could not be read: {exc}", trust_root=root_name)
@@ -166,7 +390,8 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         return VerificationReport(unsigned_fields=unsigned, trust_root=root_name)
 
     signed_revisions = {sig.signed_revision for sig in embedded}
-    last_revision = total_revisions - 1
+    timestamp_revisions = {ts.signed_revision for ts in timestamps}
+    last_signed_revision = max(signed_revisions)
     vc_kwargs: dict = {"trust_roots": [root], "allow_fetching": False}
     if crl is not None:
         vc_kwargs["crls"] = [asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))]
@@ -181,7 +406,21 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     if at is not None:
         vc_kwargs["moment"] = at if at.tzinfo else at.replace(tzinfo=_dt.timezone.utc)
 
+    try:
+        expected, naming_problem = _expected_signers(reader, min(signed_revisions))
+        file_problem = _covering_problem(reader, pdf_bytes, embedded, timestamps,
+                                         lambda: ValidationContext(**vc_kwargs))
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+        return VerificationReport(error=f"The PDF could not be read: {exc}", trust_root=root_name)
+
+    # After the last signature, unsigned revisions may add validation data and nothing else.
+    changed_after_last = [
+        r for r in range(last_signed_revision + 1, total_revisions)
+        if r not in timestamp_revisions and not _validation_data_only(reader, r)
+    ]
+
     reports = []
+    signed_fields: set[str] = set()
     for sig in embedded:
         problems: list[str] = []
         cn = "unknown"
@@ -192,29 +431,54 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             issuer_cn = _cn_of_asn1(cert.issuer)
         except Exception:  # damaged CMS
             problems.append("The signer's certificate could not be read.")
+        field_name = str(sig.field_name)
+        person = expected.get(field_name)
+        right_signer = person is not None and _same_person(cn, person.name) and field_name not in signed_fields
+        signed_fields.add(field_name)
+        if naming_problem:
+            right_signer = False
+        elif person is None:
+            allowed = " and ".join(p.words() for p in expected.values())
+            problems.append(f"This signature by {cn} is in a field ({field_name}) the document does not have "
+                            f"for a signer; only {allowed} sign it.")
+        elif not right_signer:
+            problems.append(f"This field is for {person.words()}, but it was signed by {cn}.")
         try:
             status = validate_pdf_signature(sig, ValidationContext(**vc_kwargs))
         except Exception as exc:  # pyHanko raises on badly broken signatures
             reports.append(SignatureReport(
-                field_name=str(sig.field_name), signer_common_name=cn, signing_time=None,
+                field_name=field_name, signer_common_name=cn, signing_time=None,
                 intact=False, valid=False, trusted=False, revoked=False,
                 certification=False, modified_after=True, disallowed_changes_after=True,
                 coverage="UNKNOWN", modification_level=None, docmdp_ok=None, issuer_common_name=issuer_cn,
                 problems=tuple(problems + [f"The signature could not be checked: {exc}"]),
+                expected_signer=person.words() if person else "", right_signer=right_signer,
             ))
             continue
 
         coverage = status.coverage.name if status.coverage is not None else "UNKNOWN"
         level = status.modification_level.name if status.modification_level is not None else None
-        modified_after = coverage != "ENTIRE_FILE"
+        is_last = sig.signed_revision == last_signed_revision
         later_revisions = set(range(sig.signed_revision + 1, total_revisions))
-        only_signatures_after = later_revisions <= signed_revisions and last_revision in signed_revisions
-        disallowed = modified_after and not (
-            only_signatures_after
-            and status.docmdp_ok is True
-            and level in _ACCEPTABLE_LEVELS
-            and coverage == "ENTIRE_REVISION"
+        # Revisions after the last signature are validation data at most (pyHanko's analysis
+        # of the last signature says which); between signatures, only the signatures themselves.
+        only_signatures_after = all(
+            r in signed_revisions or r in timestamp_revisions or r > last_signed_revision
+            for r in later_revisions
         )
+        modified_after = coverage != "ENTIRE_FILE"
+        if is_last:
+            disallowed = bool(later_revisions or file_problem) and not (
+                coverage == "ENTIRE_REVISION" and status.docmdp_ok is not False
+                and level in _AFTER_LAST_LEVELS and not file_problem and not changed_after_last
+            )
+        else:
+            disallowed = modified_after and not (
+                only_signatures_after
+                and status.docmdp_ok is True
+                and level in _ACCEPTABLE_LEVELS
+                and coverage == "ENTIRE_REVISION"
+            )
         certification = False
         try:
             certification = sig.sig_object_type == "/Sig" and sig.docmdp_level is not None
@@ -239,7 +503,14 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
                     "(wrong issuer, expired, or not valid for signing)."
                 )
         if disallowed:
-            if not only_signatures_after:
+            if file_problem:
+                problems.append(f"The file was changed after this signature: {file_problem}")
+            elif is_last:
+                problems.append(
+                    "The document was changed after this signature (not only by a document timestamp "
+                    f"or validation data; modification level {level or 'unknown'})."
+                )
+            elif not only_signatures_after:
                 problems.append("The document was changed after this signature (not by a later signature).")
             else:
                 problems.append(
@@ -247,7 +518,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
                     f"(modification level {level or 'unknown'})."
                 )
         reports.append(SignatureReport(
-            field_name=str(sig.field_name),
+            field_name=field_name,
             signer_common_name=cn,
             signing_time=status.signer_reported_dt,
             intact=bool(status.intact),
@@ -262,8 +533,12 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             docmdp_ok=status.docmdp_ok,
             issuer_common_name=issuer_cn,
             problems=tuple(problems),
+            expected_signer=person.words() if person else "",
+            right_signer=right_signer,
         ))
-    return VerificationReport(signatures=tuple(reports), unsigned_fields=unsigned, trust_root=root_name)
+    awaiting = tuple(p.words() for f, p in expected.items() if f not in signed_fields)
+    return VerificationReport(signatures=tuple(reports), unsigned_fields=unsigned, trust_root=root_name,
+                              problems=(naming_problem,) if naming_problem else (), awaiting=awaiting)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -297,6 +572,9 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
         lines.append("")
         lines.append(f"Signature {i} of {n}: field {s.field_name} ({kind})")
         lines.append(f"  Signer:         {s.signer_common_name}")
+        if s.expected_signer:
+            lines.append(f"  Field is for:   {s.expected_signer}"
+                         + ("" if s.right_signer else "  (SIGNED BY SOMEONE ELSE)"))
         lines.append(f"  Issued by:      {s.issuer_common_name or 'unknown'}")
         lines.append(f"  Signed at:      {_fmt_time(s.signing_time)}")
         lines.append(f"  Intact:         {_yes(s.intact)}")
@@ -315,11 +593,21 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
     if report.unsigned_fields:
         lines.append("")
         lines.append("Unsigned signature fields: " + ", ".join(report.unsigned_fields))
+    if report.problems:
+        lines.append("")
+        lines.extend(f"! {p}" for p in report.problems)
+    if report.awaiting and report.signatures:
+        lines.append("")
+        lines.append("Not signed yet by: " + "; ".join(report.awaiting))
     lines.append("")
     if not report.signatures:
         lines.append("Result: the PDF has no signatures.")
+    elif not report.all_ok:
+        lines.append("Result: VERIFICATION FAILED")
+    elif report.awaiting:
+        lines.append("Result: SIGNATURES OK SO FAR, NOT FULLY SIGNED: still to sign: " + "; ".join(report.awaiting))
     else:
-        lines.append("Result: ALL SIGNATURES OK" if report.all_ok else "Result: VERIFICATION FAILED")
+        lines.append("Result: ALL SIGNATURES OK")
     return "\n".join(lines)
 
 
@@ -338,7 +626,7 @@ def verify_main(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """``verify FILE.pdf [--ca CA.pem]``; returns the exit code (0 only if all OK)."""
+    """``verify FILE.pdf [--ca CA.pem]``; returns the exit code (0 only if all OK and complete)."""
     out = out or sys.stdout
     err = err or sys.stderr
     parser = argparse.ArgumentParser(
@@ -395,4 +683,6 @@ def verify_main(
     if not report.signatures:
         _emit(err, f"verify: {pdf_path} has no signatures")
         return EXIT_NO_SIGNATURES
-    return EXIT_OK if report.all_ok else EXIT_FAILED
+    if not report.all_ok:
+        return EXIT_FAILED
+    return EXIT_INCOMPLETE if report.awaiting else EXIT_OK

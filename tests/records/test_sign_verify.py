@@ -28,8 +28,10 @@ from supervision_app.records.pdf_sign import PdfSigningError, sign_pdf, signatur
 from supervision_app.records.verify import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_INCOMPLETE,
     EXIT_NO_SIGNATURES,
     EXIT_OK,
+    format_report,
     verify_main,
     verify_pdf,
 )
@@ -240,9 +242,9 @@ def test_revoked_certificate_cannot_sign(unsigned_pdf):
                  "Supervisor", True, crl=ca.crl())
 
 
-def test_revoked_certificate_is_reported_by_verify_with_crl(unsigned_pdf):
+def test_revoked_certificate_is_reported_by_verify_with_crl(pki, unsigned_pdf):
     ca = create_ca("Revoking CA 2", "Exampleshire Council")
-    person = make_person(ca, "Later Revoked", "EX0011", "Team manager")
+    person = make_person(ca, pki.supervisor.name, "EX0011", "Team manager")  # the record's supervisor
     signed = sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, person.key, person.cert, [ca.certificate], person.name,
                       "Supervisor", True)
     assert verify_pdf(signed, ca.certificate, crl=ca.crl()).all_ok
@@ -360,3 +362,149 @@ def test_pdfsig_trusts_both_signatures_with_our_ca(both_signed, ca_pem_path, tmp
     out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)], capture_output=True, text=True,
                          timeout=60).stdout
     assert out.count("Certificate Validation: Certificate is Trusted.") == 2, out
+
+
+# --------------------------------------------------------------------------- whole file, right people
+
+
+def _sign_new_invisible_field(pdf: bytes, person, chain, field: str = "Witness") -> bytes:
+    """What a colleague could do with pyHanko: add a signature field of their own and sign it."""
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from supervision_app.records.pdf_sign import _to_asn1_key
+
+    signer = signers.SimpleSigner(signing_cert=asn1(person.cert), signing_key=_to_asn1_key(person.key),
+                                  cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in chain]))
+    out = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES),
+        signer=signer, new_field_spec=fields.SigFieldSpec(field),
+    )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("tail", [b"\n% not signed by anyone\n", b"\n99 0 obj\n(APPROVED BY DIRECTOR)\nendobj\n"])
+def test_bytes_appended_after_the_last_signature_fail(pki, both_signed, ca_pem_path, tmp_path, tail):
+    report = verify_pdf(both_signed + tail, pki.ca.certificate)
+    assert not report.all_ok
+    last = report.signatures[-1]
+    assert last.intact and last.valid and last.trusted and not last.ok
+    assert any("added after the last signature and are covered by no signature" in p for p in last.problems)
+    path = tmp_path / "appended.pdf"
+    path.write_bytes(both_signed + tail)
+    code, out, _ = run_cli([str(path), "--ca", str(ca_pem_path)])
+    assert code == EXIT_FAILED and "VERIFICATION FAILED" in out and "covered by no signature" in out
+
+
+def test_an_extra_signature_by_another_colleague_fails(pki, both_signed, ca_pem_path, tmp_path):
+    colleague = make_person(pki.ca, "Priya Colleague", "EX0042", "Social worker")
+    extra = _sign_new_invisible_field(both_signed, colleague, pki.chain)
+    report = verify_pdf(extra, pki.ca.certificate)
+    assert not report.all_ok
+    first, second, third = report.signatures
+    assert first.ok and second.ok  # the real signatures still check out...
+    assert third.intact and third.valid and third.trusted and not third.right_signer and not third.ok
+    assert third.problems == (
+        "This signature by Priya Colleague is in a field (Witness) the document does not have for a "
+        "signer; only the supervisor, Łukasz Nowak-Siân and the supervisee, Zoë Ødegård sign it.",)
+    path = tmp_path / "extra.pdf"
+    path.write_bytes(extra)
+    code, out, _ = run_cli([str(path), "--ca", str(ca_pem_path)])
+    assert code == EXIT_FAILED and "Priya Colleague" in out and "ALL SIGNATURES OK" not in out
+
+
+def test_a_colleague_signing_in_the_supervisees_place_fails(pki, supervisor_signed):
+    colleague = make_person(pki.ca, "Priya Colleague", "EX0042", "Social worker")
+    signed = sign_pdf(supervisor_signed, SUPERVISEE_FIELD, colleague.key, colleague.cert, pki.chain,
+                      colleague.name, "Supervisee", certify=False)
+    report = verify_pdf(signed, pki.ca.certificate)
+    assert not report.all_ok
+    bad = report.signatures[1]
+    assert bad.trusted and not bad.right_signer
+    assert "This field is for the supervisee, Zoë Ødegård, but it was signed by Priya Colleague." in bad.problems
+
+
+def test_an_oversight_note_signed_by_someone_other_than_its_author_fails(pki):
+    pdf = render_oversight_pdf(sample_oversight())
+    s = pki.supervisee  # the note names the supervisor's name as author (see samples)
+    signed = sign_pdf(pdf, AUTHOR_FIELD, s.key, s.cert, pki.chain, s.name, "Team manager", certify=True)
+    report = verify_pdf(signed, pki.ca.certificate)
+    assert not report.all_ok and not report.signatures[0].right_signer
+    assert "This field is for the author" in report.signatures[0].problems[0]
+
+
+def test_renaming_the_supervisee_in_a_later_update_does_not_change_who_must_sign(pki, supervisor_signed):
+    """The names come from the revision the first signature covers, not from later updates."""
+    colleague = make_person(pki.ca, "Priya Colleague", "EX0042", "Social worker")
+    w = IncrementalPdfFileWriter(io.BytesIO(supervisor_signed))
+    info = w.trailer["/Info"]
+    info["/Title"] = generic.TextStringObject("Supervision record: Priya Colleague")
+    w.update_container(info)
+    out = io.BytesIO()
+    w.write(out)
+    signed = sign_pdf(out.getvalue(), SUPERVISEE_FIELD, colleague.key, colleague.cert, pki.chain,
+                      colleague.name, "Supervisee", certify=False)
+    report = verify_pdf(signed, pki.ca.certificate)
+    assert not report.all_ok and not report.signatures[1].right_signer
+
+
+def test_half_signed_record_says_who_still_has_to_sign(pki, supervisor_signed, ca_pem_path, tmp_path):
+    report = verify_pdf(supervisor_signed, pki.ca.certificate)
+    assert report.all_ok and not report.complete
+    assert report.awaiting == ("the supervisee, Zoë Ødegård",)
+    path = tmp_path / "half.pdf"
+    path.write_bytes(supervisor_signed)
+    code, out, _ = run_cli([str(path), "--ca", str(ca_pem_path)])
+    assert code == EXIT_INCOMPLETE
+    assert "NOT FULLY SIGNED: still to sign: the supervisee, Zoë Ødegård" in out
+    assert "ALL SIGNATURES OK" not in out
+
+
+def _timestamper():
+    """A test time-stamping authority of its own (pyHanko's DummyTimeStamper)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    from supervision_app.records.pdf_sign import _to_asn1_key
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the dummy TSA is RSA-only
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256()))
+    return DummyTimeStamper(tsa_cert=asn1(cert), tsa_key=_to_asn1_key(key))
+
+
+def test_a_later_document_timestamp_is_allowed(pki, both_signed, ca_pem_path, tmp_path):
+    from pyhanko.sign.signers import PdfTimeStamper
+
+    out = PdfTimeStamper(_timestamper()).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(both_signed)), "sha256")
+    stamped = out.getvalue()
+    report = verify_pdf(stamped, pki.ca.certificate)
+    assert report.complete, format_report(report)
+    assert [s.field_name for s in report.signatures] == [SUPERVISOR_FIELD, SUPERVISEE_FIELD]
+    # ...but not bytes after the timestamp
+    assert not verify_pdf(stamped + b"\n% extra\n", pki.ca.certificate).all_ok
+
+
+def test_later_validation_data_is_allowed_but_nothing_after_it(pki, both_signed):
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    buf = io.BytesIO(both_signed)
+    DocumentSecurityStore.add_dss(buf, None, certs=[asn1(pki.ca.certificate), asn1(pki.supervisee.cert)],
+                                  force_write=True)
+    with_dss = buf.getvalue()
+    assert len(with_dss) > len(both_signed)
+    report = verify_pdf(with_dss, pki.ca.certificate)
+    assert report.complete, format_report(report)
+    report = verify_pdf(with_dss + b"\n% extra\n", pki.ca.certificate)
+    assert not report.all_ok
+    assert any("covered by no signature" in p for p in report.signatures[-1].problems)
