@@ -121,6 +121,13 @@ def _sign(db: Database, credential_store: CredentialStore, job: _Prepared,
             raise RecordChangedWhileSigning(
                 "The record changed while it was being signed, so the signature was not kept. "
                 "Please review it and sign again.")
+        # The move to signed, then its signature, then the signed PDF, in one flush: the
+        # outbox records them in this order and the sync client sends them in one push,
+        # which the server accepts only whole (a signed state never travels alone).
+        row.state = new_state.value
+        row.version += 1
+        row.updated_at = signed_at
+        row.updated_by = job.signer_id
         session.add(Signature(
             record_kind=job.kind.value, record_id=job.record_id, signer_id=job.signer_id,
             signer_role=job.signer_role, signed_at=signed_at, digest=job.digest,
@@ -133,10 +140,6 @@ def _sign(db: Database, credential_store: CredentialStore, job: _Prepared,
             stage="supervisor_signed" if job.signer_role == "supervisor" else new_state.value,
             created_at=signed_at, pdf=pdf, updated_by=job.signer_id))
         session.flush()
-        row.state = new_state.value
-        row.version += 1
-        row.updated_at = signed_at
-        row.updated_by = job.signer_id
         record_event(session, actor_id=job.signer_id, action=f"sign_as_{job.signer_role}",
                      record_kind=job.kind.value, record_id=job.record_id)
     return SignOffResult(job.kind, job.record_id, job.signer_role, new_state, job.digest, signed_at)

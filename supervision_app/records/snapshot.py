@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain import record_canonical
 from ..domain.canonical import digest
+from ..domain.record_canonical import oversight_canonical, supervision_canonical
 from ..domain.lifecycle import RecordKind
 from ..domain.supervisee_response import signed_without_response
 from ..domain.time_rules import london_date, utc_now
@@ -103,48 +105,9 @@ def load_supervision_snapshot(session: Session, session_id: str,
     people_ids |= {a.author_id for a in addenda}
     names = dict(session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(people_ids))).all())
 
-    canonical = {
-        "id": record.id,
-        "supervisee_id": record.supervisee_id,
-        "supervisor_id": record.supervisor_id,
-        "team_id": record.team_id,
-        "held_at": record.held_at,
-        "duration_minutes": record.duration_minutes,
-        "session_type": record.session_type,
-        "location": record.location,
-        "agreement_in_place": record.agreement_in_place,
-        "wellbeing": record.wellbeing,
-        "workload": {
-            "caseload_count": record.caseload_count,
-            "complexity": record.caseload_complexity,
-            "capacity": record.capacity,
-            "notes": record.workload_notes,
-        },
-        "learning": record.learning,
-        "asye_progress": record.asye_progress,
-        "next_session_on": record.next_session_on,
-        "supervisee_comments": record.supervisee_comments,
-        "supervisee_agreement": record.supervisee_agreement,
-        "disagreement": record.disagreement,
-        "case_discussions": [
-            {
-                "id": d.id, "child_id": d.child_id, "child_case_id": child.case_id,
-                "current_position": d.current_position, "worries": d.worries,
-                "working_well": d.working_well, "needs_to_happen": d.needs_to_happen,
-                "safety_scale": d.safety_scale, "decision": d.decision, "rationale": d.rationale,
-            }
-            for d, child in discussions
-        ],
-        # What each action agreed; its status moves on after signing, so it is not signed.
-        "actions": [
-            {"id": a.id, "case_discussion_id": a.case_discussion_id, "child_id": a.child_id,
-             "description": a.description, "owner_id": a.owner_id, "due_on": a.due_on}
-            for a in actions
-        ],
-        "action_reviews": [
-            {"action_id": r.action_id, "status": r.status, "note": r.note} for r, _ in reviews
-        ],
-    }
+    canonical = supervision_canonical(
+        values(record), [(values(d), values(child)) for d, child in discussions],
+        [values(a) for a in actions], [(values(r), values(a)) for r, a in reviews])
 
     actions_by_discussion: dict[str | None, list[ActionDoc]] = {}
     for a in actions:
@@ -261,15 +224,7 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
     owners = dict(session.execute(
         select(Staff.id, Staff.display_name).where(Staff.id.in_({a.owner_id for a in actions if a.owner_id}))
     ).all())
-    canonical = {
-        "id": note.id, "child_id": note.child_id, "child_case_id": child.case_id,
-        "author_id": note.author_id, "recorded_at": note.recorded_at, "trigger": note.trigger,
-        "decision": note.decision, "rationale": note.rationale, "next_review_on": note.next_review_on,
-        "actions": [
-            {"id": a.id, "description": a.description, "owner_id": a.owner_id, "due_on": a.due_on}
-            for a in actions
-        ],
-    }
+    canonical = oversight_canonical(values(note), values(child), [values(a) for a in actions])
     document = OversightNoteDocument(
         note_id=note.id, child_case_id=child.case_id, child_name=child.name,
         trigger=_label(OversightTrigger, note.trigger), decision=note.decision,
@@ -287,8 +242,9 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
 
 def addendum_canonical(addendum: Addendum, parent_digest: str) -> dict[str, Any]:
     """An addendum signs its own text and the digest of the record it corrects."""
-    return {
-        "id": addendum.id, "record_kind": addendum.record_kind, "record_id": addendum.record_id,
-        "parent_digest": parent_digest, "author_id": addendum.author_id,
-        "created_at": addendum.created_at, "body": addendum.body,
-    }
+    return record_canonical.addendum_canonical(values(addendum), parent_digest)
+
+
+def values(row: Any) -> dict[str, Any]:
+    """A database row as the plain mapping the canonical builders take."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}

@@ -10,11 +10,15 @@ Use it from a background worker (it blocks on the network)::
     client.pending_conflicts()                # versions that lost, for the user to choose
     client.resolve_conflict(conflict_id, keep="server" | "mine")
     client.enrol_certificate(credential_store)  # the server's CA certifies this laptop's key
+    client.ensure_signing_certificate(store)  # after sign-in: enrol, or replace a bad certificate
 
 With a credential store (given to the constructor or to ``enrol_certificate``) every sync
 also fetches the CA's revocation list (a 304 when unchanged) and saves it, so a
-certificate revoked on the server stops signing here at the next sync; if the server's CA
-has been rotated, the laptop enrols its key with the new CA.
+certificate revoked on the server stops signing here at the next sync. Then, at every sync,
+:meth:`SyncClient.ensure_signing_certificate` replaces a certificate that is revoked,
+expired, from a rotated CA, or within 30 days of its end, with a new key (the server may
+ask the person to sign in again first: its refusal is kept in words for the status line,
+never a failed sync).
 
 Rows from the server are written with plain SQL on one connection, in one transaction per
 page together with the cursor that covers them, so a laptop killed at any moment resumes
@@ -54,9 +58,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import httpx
 
 from ..domain.time_rules import utc_now
-from ..security.audit_chain import GENESIS_HASH, entry_hash
+from ..security.audit_chain import GENESIS_HASH, entry_hash, verify_links
 from ..security.secret_store import SecretStore
 from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush hook)
+from ..store.audit_log import read_links, verify_cursor
 from ..store.database import Database
 from . import protocol as p
 from . import search_index
@@ -130,6 +135,20 @@ class SyncStatus:
     last_error: str
     audit_alarm: str
     cursor: int
+    # the signing certificate, in words ("" when all is well), and its CertificateState status
+    certificate_notice: str = ""
+    certificate_status: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateOutcome:
+    """What :meth:`SyncClient.ensure_signing_certificate` did: ``action`` is ``none``
+    (nothing needed, or not possible here), ``enrolled`` (a first certificate), ``renewed``
+    (a new key and certificate replaced the old) or ``refused`` (the server would not issue
+    one: ``message`` says why and what to do)."""
+
+    action: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,20 @@ class Conflict:
 
 
 # --- wire <-> local database values -----------------------------------------------------
+
+def _audit_link(link: tuple) -> p.AuditLink:
+    """A local audit entry as it travels. Text longer than the app ever writes is cut to
+    the wire's limits (the server then finds the entry altered): a tampered log must not
+    stop the sync that reports it."""
+    seq, at, actor_id, action, kind, record_id, prev_hash, digest = link
+
+    def clip(value) -> str:
+        return str(value)[:64]
+
+    return p.AuditLink(seq=seq, at=clip(at), actor_id=None if actor_id is None else clip(actor_id),
+                       action=clip(action), record_kind=clip(kind), record_id=clip(record_id),
+                       prev_hash=clip(prev_hash), entry_hash=clip(digest))
+
 
 def _db_datetime(value: str) -> str:
     """A wire time (UTC, ``Z``) as the local database stores it; raises
@@ -230,6 +263,43 @@ def _done(value) -> Future:
     return future
 
 
+_UNIT_ROWS = 3  # a signing: the record's move, its signature, its signed PDF
+_SIGNED_STATES = frozenset({"supervisor_signed", "locked"})
+
+
+def _signing_of(payload: str) -> str | None:
+    """The record whose signing this outbox entry is part of (its move to a signed state,
+    the signature or the signed PDF), or None."""
+    row = json.loads(payload)
+    table, data = row["table"], row["data"]
+    if table in ("signature", "record_document"):
+        return data.get("record_id")
+    if table in ("supervision_session", "oversight_note", "addendum") and data.get("state") in _SIGNED_STATES:
+        return row["id"]
+    return None
+
+
+def _whole_signings(rows: list, cut: int) -> int:
+    """Move a batch's cut so that no signing is split across two pushes: the server takes
+    a record's move to signed only together with its signature and PDF (``signoff._sign``
+    writes them one after another). The cut goes back to before the signing, or, if the
+    signing opens the batch, forward past it."""
+    if cut >= len(rows):
+        return cut
+    record_id = _signing_of(rows[cut][4])
+    if record_id is None:
+        return cut
+    start = cut
+    while start > 0 and _signing_of(rows[start - 1][4]) == record_id:
+        start -= 1
+    if start > 0:
+        return start
+    end = cut
+    while end < len(rows) and _signing_of(rows[end][4]) == record_id:
+        end += 1
+    return end
+
+
 def _chunks(items: list, size: int = 400) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -267,6 +337,7 @@ class SyncClient:
         self.bulk_rows = BULK_ROWS
         self.bulk_transaction_rows = BULK_TRANSACTION_ROWS
         self._lock = threading.RLock()  # sync() may enrol again (CA rotated)
+        self.clock: Callable[[], datetime] = utc_now  # tests move it to see certificates age
         self._housekeeping: threading.Thread | None = None
 
     # -- state ---------------------------------------------------------------------------
@@ -435,6 +506,7 @@ class SyncClient:
                 self._push(report, progress)
                 self._pull(report, progress)
                 self._refresh_crl()
+                self._check_certificate()
             except SyncError as error:
                 self._record_outcome(str(error))
                 raise
@@ -456,11 +528,13 @@ class SyncClient:
 
     # certificates
 
-    def enrol_certificate(self, credential_store: "CredentialStore | None" = None) -> "x509.Certificate":
+    def enrol_certificate(self, credential_store: "CredentialStore | None" = None,
+                          new_key: bool = False) -> "x509.Certificate":
         """Have the server's CA certify this laptop's signing key for the person signed in
-        (a key is made on first use; its passphrase goes to the keyring). The certificate
-        and the CA certificate are installed in ``credential_store``, with the current
-        revocation list."""
+        (a key is made on first use; its passphrase goes to the keyring). With
+        ``new_key``, a new key is made and certified, and replaces the current one only
+        once its certificate is installed. The certificate and the CA certificate are
+        installed in ``credential_store``, with the current revocation list."""
         from cryptography.hazmat.primitives import serialization
 
         from ..security import pki
@@ -476,7 +550,8 @@ class SyncClient:
             if not staff_id:
                 raise SignInNeeded("Sign in to the sync server before asking for a signing certificate.")
             name = " ".join((found[0] if found else "Staff member").split())[:64] or "Staff member"
-            csr = store.certificate_request(staff_id, name)
+            csr = (store.new_certificate_request(staff_id, name) if new_key and store.has_key(staff_id)
+                   else store.certificate_request(staff_id, name))
             body = p.CertificateRequest(csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode())
             response = self._request("POST", "/v1/certificates", content=body.model_dump_json())
             issued = _parse_answer(p.CertificateIssued, response)
@@ -489,19 +564,123 @@ class SyncClient:
             log.info("signing certificate installed (serial %s)", issued.serial)
             return pki.load_certificate(issued.certificate_pem.encode())
 
+    def ensure_signing_certificate(self, credential_store: "CredentialStore | None" = None,
+                                   *, force: bool = False, _pushed: bool = False) -> CertificateOutcome:
+        """Make sure the person signed in can sign on this laptop: enrol if there is no
+        certificate yet; make a new key and certificate if the current one is revoked,
+        expired, from a rotated CA or within 30 days of its end (or always, with
+        ``force``). The old certificate is kept but its key never signs again. A refusal
+        by the server (say, a revocation that needs a fresh sign-in) is returned in words,
+        and kept for the status line; network and sign-in problems raise as in ``sync``.
+        Call it after ``login`` (sign-in) and from a worker thread."""
+        from ..security.credentials import CredentialsUnavailable
+
+        store = credential_store or self.credentials
+        if store is None:
+            raise ValueError("a credential store is needed to enrol a certificate")
+        self.credentials = store
+        with self._lock:
+            with self._raw(write=False) as cur:
+                staff_id = self._get(cur, "staff_id")
+            if not staff_id:
+                raise SignInNeeded("Sign in to the sync server before asking for a signing certificate.")
+            state = store.certificate_state(staff_id, self.clock())
+            if not force and state.status == "ok":
+                self._note_certificate("", "ok")
+                return CertificateOutcome("none")
+            if not force and state.status == "renew_soon" and self._renewed_today():
+                self._note_certificate(state.message, state.status)  # renewed, and still close: a clock problem
+                return CertificateOutcome("none", state.message)
+            if state.status != "missing":
+                mine = _parse_answer(p.MyCertificates, self._request("GET", "/v1/certificates"))
+                if mine.refusal:
+                    self._note_certificate(mine.refusal, "refused")
+                    return CertificateOutcome("refused", mine.refusal)
+            if not _pushed and state.status != "missing":
+                self._push(SyncReport(), None)  # what the old key signed goes before it is superseded
+            try:
+                # a key without a certificate was never certified: a new one costs nothing
+                self.enrol_certificate(store, new_key=True)
+            except (CredentialsUnavailable, ValueError) as problem:
+                message = str(problem) if isinstance(problem, CredentialsUnavailable) else (
+                    "Your new signing key could not be kept on this computer.")
+                self._note_certificate(message, "refused")
+                return CertificateOutcome("refused", message)
+            except SyncError as refused:
+                if isinstance(refused, (SignInNeeded, ServerUnreachable)):
+                    raise
+                self._note_certificate(str(refused), "refused")
+                return CertificateOutcome("refused", str(refused))
+            with self._raw() as cur:
+                self._set(cur, "certificate_renewed_on", self.clock().date().isoformat())
+            after = store.certificate_state(staff_id, self.clock())
+            self._note_certificate(after.message if after.status != "ok" else "", after.status)
+            if state.status == "missing":
+                return CertificateOutcome("enrolled", "Your signing certificate has been issued.")
+            return CertificateOutcome("renewed", "You have a new signing certificate. "
+                                      + (state.message if state.status != "renew_soon" else ""))
+
+    def renew_certificate(self, credential_store: "CredentialStore | None" = None) -> CertificateOutcome:
+        """A new key and certificate now, whatever the state of the current one (the
+        app's Sync > Get a new signing certificate)."""
+        return self.ensure_signing_certificate(credential_store, force=True)
+
+    def _renewed_today(self) -> bool:
+        with self._raw(write=False) as cur:
+            return self._get(cur, "certificate_renewed_on") == self.clock().date().isoformat()
+
+    def _note_certificate(self, message: str, status: str) -> None:
+        with self._raw(write=False) as cur:
+            if (self._get(cur, "certificate_notice", "") == message
+                    and self._get(cur, "certificate_status", "") == status):
+                return
+        with self._raw() as cur:
+            self._set(cur, "certificate_notice", message)
+            self._set(cur, "certificate_status", status)
+
+    def _certificate_words(self, cur) -> dict[str, str]:
+        """The certificate's standing for the status line, read now (an offline laptop
+        still warns of its end): a refusal kept from the last attempt, else the state."""
+        notice = self._get(cur, "certificate_notice", "") or ""
+        status = self._get(cur, "certificate_status", "") or ""
+        staff_id = self._get(cur, "staff_id")
+        if self.credentials is None or not staff_id:
+            return {"certificate_notice": notice, "certificate_status": status}
+        from ..security.credentials import CredentialsUnavailable
+
+        try:
+            state = self.credentials.certificate_state(staff_id, self.clock())
+        except (CredentialsUnavailable, ValueError, OSError):
+            return {"certificate_notice": notice, "certificate_status": status}
+        if state.status == "ok":
+            return {"certificate_notice": "", "certificate_status": "ok"}
+        if status == "refused" and notice:
+            return {"certificate_notice": notice, "certificate_status": "refused"}
+        return {"certificate_notice": state.message, "certificate_status": state.status}
+
+    def _check_certificate(self) -> None:
+        """At sync: replace a certificate that needs it. A keyring or key-file problem is
+        kept for the status line; it does not fail the sync."""
+        if self.credentials is None:
+            return
+        from ..security.credentials import CredentialsUnavailable
+
+        try:
+            self.ensure_signing_certificate(self.credentials, _pushed=True)
+        except CredentialsUnavailable as problem:
+            self._note_certificate(str(problem), "refused")
+
     def _refresh_crl(self, enrolling: bool = False) -> None:
         """Fetch the CA's revocation list if it changed and keep it where signing checks
-        it. A list this laptop's CA did not sign means the server's CA was rotated: enrol
-        the signing key with the new one (once)."""
+        it. A list this laptop's CA did not sign means the server's CA was rotated: the
+        certificate check that follows at sync makes a new key for the new CA."""
         store = self.credentials
         if store is None:
             return
         from ..security import pki
-        from ..security.credentials import CredentialsUnavailable
 
         with self._raw(write=False) as cur:
             tag = self._get(cur, "crl_etag", "") or ""
-            staff_id = self._get(cur, "staff_id")
         response = self._request("GET", "/v1/crl", auth=False, accept=(200, 304, 404),
                                  extra_headers={"If-None-Match": tag} if tag else None)
         if response.status_code != 200:
@@ -513,21 +692,43 @@ class SyncClient:
         ca_pem = store.ca_certificate_pem()
         ca = pki.load_certificate(ca_pem) if ca_pem else None
         if ca is None or crl.issuer != ca.subject or not crl.is_signature_valid(ca.public_key()):
-            if enrolling or not staff_id or not store.has_key(staff_id):
-                return
-            log.info("the organisation CA has changed: enrolling the signing key again")
-            try:
-                self.enrol_certificate(store)
-            except CredentialsUnavailable as problem:
-                log.warning("could not enrol with the new CA: %s", type(problem).__name__)
+            if not enrolling:
+                self._take_new_ca(store)
             return
         store.save_crl(response.content)
         with self._raw() as cur:
             self._set(cur, "crl_etag", response.headers.get("ETag", ""))
 
+    def _take_new_ca(self, store: "CredentialStore") -> None:
+        """The server's CA was rotated: keep its new certificate (the old one is kept in the
+        profile for records signed under it). The certificate check makes a new key."""
+        response = self._request("GET", "/v1/ca", auth=False, accept=(200, 404))
+        if response.status_code != 200:
+            return
+        from ..security import pki
+
+        try:
+            pki.load_certificate(response.content)
+        except ValueError:
+            raise SyncError("The sync server sent a CA certificate that could not be read.") from None
+        log.info("the organisation CA has changed: its new certificate is kept")
+        store.save_ca_certificate(response.content)
+        with self._raw() as cur:
+            self._set(cur, "crl_etag", "")
+
     # push
 
+    # The whole log is walked at most this often within one process (a sync pushing several
+    # batches anchors each); in between, only the entries appended since are walked.
+    AUDIT_WALK_SECONDS = 60.0
+    _audit_walked: tuple[float, int, str] | None = None  # (monotonic time, seq, hash) of the last walk
+
     def _audit_head(self, cur) -> p.AuditHead:
+        """The head of the local audit chain, the entries appended since the last anchor
+        (the server keeps them and recomputes every link) and proofs of the anchored
+        entries. With nothing appended (a quiet sync) only the head and proofs go. When
+        something was, the laptop walks its own log first: a break among entries anchored
+        before goes to the server as a recheck, which names the entry changed or deleted."""
         row = cur.execute("SELECT seq, entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
         seq, digest = (row[0], row[1]) if row else (0, GENESIS_HASH)
         proofs = []
@@ -542,26 +743,62 @@ class SyncClient:
             found = cur.execute("SELECT entry_hash FROM audit_entry WHERE seq = ?", (anchored,)).fetchone()
             # a missing entry is proved with a hash that cannot match: the server raises the alarm
             proofs.append(p.AnchorProof(seq=anchored, hash=found[0] if found else "f" * 64))
+        acked_text = self._get(cur, "audit_anchor_acked")
+        acked = int(acked_text) if acked_text else None
+        entries: list[p.AuditLink] = []
+        recheck = None
+        if acked is None or seq > acked:
+            entries = [_audit_link(link) for link in itertools.islice(
+                read_links(cur, (acked or 0) + 1), p.MAX_AUDIT_LINKS)]
+            recheck = self._walk_audit_log(cur, acked or 0, seq, digest)
+        if entries:
+            seq, digest = entries[-1].seq, entries[-1].entry_hash
         self._set(cur, "audit_anchor_pending", str(seq))
-        return p.AuditHead(seq=seq, hash=digest, proofs=proofs)
+        return p.AuditHead(seq=seq, hash=digest, proofs=proofs, entries=entries, recheck=recheck)
+
+    def _walk_audit_log(self, cur, acked: int, seq: int, digest: str) -> p.AuditRecheck | None:
+        """Recompute the local chain; a break at or before the first entry not yet anchored
+        becomes a recheck of the anchored entries around it."""
+        walked, now = self._audit_walked, time.monotonic()
+        if walked is not None and now - walked[0] < self.AUDIT_WALK_SECONDS and walked[1] <= seq:
+            report = verify_links(read_links(cur, walked[1] + 1), after=(walked[1], walked[2]))
+            if report.ok:
+                self._audit_walked = (walked[0], seq, digest)
+                return None
+        report = verify_cursor(cur)
+        if report.ok:
+            self._audit_walked = (now, seq, digest)
+            return None
+        self._audit_walked = None
+        log.warning("the local audit log is broken at entry %s", report.first_broken_seq)
+        broken = report.first_broken_seq or 1
+        first, last = max(1, broken - 1), min(broken, acked)
+        if broken > acked + 1 or last < first:
+            return None  # among entries not anchored yet: the server finds it in what is sent
+        held = [_audit_link(link) for link in read_links(cur, first, last)]
+        return p.AuditRecheck(first_seq=first, last_seq=last, entries=held)
 
     def _push(self, report: SyncReport, progress) -> None:
         device = self.device_id()
         sent_any = False
         while True:
             with self._raw() as cur:
+                # a few rows beyond the batch, to see whether the cut splits a signing
                 rows = cur.execute(
                     "SELECT seq, mutation_id, row_id, base_version, payload FROM sync_outbox "
-                    "ORDER BY seq LIMIT ?", (PUSH_BATCH,)).fetchall()
+                    "ORDER BY seq LIMIT ?", (PUSH_BATCH + _UNIT_ROWS,)).fetchall()
                 head = self._audit_head(cur)
             if not rows and sent_any:
                 return
-            batch, size = [], 0
-            for seq, mutation_id, _row_id, base_version, payload in rows:
+            cut, size = 0, 0
+            for _seq, _mutation_id, _row_id, _base, payload in rows[:PUSH_BATCH]:
                 size += len(payload)
-                if batch and size > PUSH_MAX_BYTES:
+                if cut and size > PUSH_MAX_BYTES:
                     break
-                batch.append((seq, mutation_id, base_version, payload))
+                cut += 1
+            cut = _whole_signings(rows, cut)
+            batch = [(seq, mutation_id, base_version, payload)
+                     for seq, mutation_id, _row_id, base_version, payload in rows[:cut]]
             mutations = [
                 p.Mutation(mutation_id=mid, base_version=base, row=p.Row.model_validate_json(payload))
                 for _seq, mid, base, payload in batch
@@ -964,6 +1201,7 @@ class SyncClient:
                 last_error=self._get(cur, "last_error", "") or "",
                 audit_alarm=self._get(cur, "audit_alarm", "") or "",
                 cursor=int(self._get(cur, "cursor", "0")),
+                **self._certificate_words(cur),
             )
 
     def pending_conflicts(self) -> list[Conflict]:

@@ -99,3 +99,101 @@ def get(laptop, model, row_id: str):
 def rows(laptop, model) -> dict[str, SimpleNamespace]:
     with laptop.db.reading() as s:
         return {r.id: _plain(r) for r in s.execute(select(model)).scalars()}
+
+
+# --- the user paths: share, respond, enrol, sign (what the app's buttons call) ----------
+
+def _act(laptop, staff_id: str, work):
+    from supervision_app.store import supervision_records as sr
+
+    with laptop.db.transaction() as s:
+        return work(s, sr.load_actor(s, staff_id))
+
+
+def share(laptop, staff_id: str, session_id: str) -> None:
+    from supervision_app.store import supervision_records as sr
+
+    _act(laptop, staff_id, lambda s, actor: sr.share_session(s, actor, session_id))
+
+
+def respond(laptop, staff_id: str, session_id: str, *, agrees: bool = True,
+            comments: str = "Thank you, a fair record.", disagreement: str = "") -> None:
+    from supervision_app.store import supervision_records as sr
+
+    _act(laptop, staff_id, lambda s, actor: sr.respond(
+        s, actor, session_id, comments=comments, agreement="agrees" if agrees else "disagrees",
+        disagreement=disagreement if not agrees else None))
+
+
+def credentials(laptop):
+    """The laptop's credential store, with this person's key certified by the server's CA
+    (``SyncClient.enrol_certificate``, as signing in does)."""
+    from supervision_app.security.credentials import CredentialStore
+    from supervision_app.security.secret_store import SecretStore
+
+    store = getattr(laptop, "credential_store", None)
+    if store is None:
+        profile = laptop.db.profile
+        store = CredentialStore(profile.folder, SecretStore(profile.profile_id))
+        laptop.client.enrol_certificate(store)
+        laptop.credential_store = store
+    return store
+
+
+def sign_session(laptop, staff_id: str, session_id: str):
+    from supervision_app.records.signoff import sign_supervision_record
+
+    return sign_supervision_record(laptop.db, credentials(laptop), session_id=session_id,
+                                   signer_id=staff_id)
+
+
+def sign_note(laptop, staff_id: str, note_id: str):
+    from supervision_app.records.signoff import sign_oversight_note
+
+    return sign_oversight_note(laptop.db, credentials(laptop), note_id=note_id, signer_id=staff_id)
+
+
+def add_addendum(laptop, staff_id: str, record_kind: str, record_id: str, body: str) -> str:
+    from supervision_app.domain.lifecycle import RecordKind
+    from supervision_app.records.signoff import create_addendum
+
+    with laptop.db.transaction() as s:
+        return create_addendum(s, author_id=staff_id, record_kind=RecordKind(record_kind),
+                               record_id=record_id, body=body)
+
+
+def sign_addendum(laptop, staff_id: str, addendum_id: str):
+    from supervision_app.records.signoff import sign_addendum as sign
+
+    return sign(laptop.db, credentials(laptop), addendum_id=addendum_id, signer_id=staff_id)
+
+
+def shared_session(laptop, org, *, supervisor: str = "tm_a", supervisee: str = "sw_a1") -> str:
+    """A record written the way the app writes it (header and private wellbeing, a case
+    discussion with its decision and an action, an action of its own) and shared with the
+    supervisee; its id."""
+    from supervision_app.store import supervision_records as sr
+
+    team = "A" if supervisor == "tm_a" else "B"
+    child = org.children["a" if team == "A" else "b"]
+
+    def write(s, actor):
+        sid = sr.create_session(s, actor, supervisee_id=org.ids[supervisee],
+                                held_at=datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc))
+        sr.update_session(s, actor, sid, {"wellbeing": "private words", "learning": "reflective log"})
+        did = sr.add_case_discussion(s, actor, sid, _case_id(s, child))
+        sr.update_case_discussion(s, actor, did, {"worries": "school attendance", "decision": "keep the plan",
+                                                  "rationale": "attendance is rising"})
+        sr.add_action(s, actor, session_id=sid, case_discussion_id=did, description="visit the school",
+                      owner_id=org.ids[supervisee], due_on=date(2026, 12, 1))
+        sr.add_action(s, actor, session_id=sid, description="book the training day",
+                      owner_id=org.ids[supervisee], due_on=date(2026, 11, 20))
+        return sid
+
+    sid = _act(laptop, org.ids[supervisor], write)
+    share(laptop, org.ids[supervisor], sid)
+    return sid
+
+
+def _case_id(s, child_id: str) -> str:
+    return s.get(m.Child, child_id).case_id

@@ -37,6 +37,7 @@ from .schema import (
     record_scope,
     sequence,
 )
+from .signature_check import signature_problem
 
 log = logging.getLogger("supervision_app.sync.server")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -638,13 +639,12 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
                Decision(False, "The record has not moved to signed on the server; sign it again."))
     before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
     _check(actor, op, table, row_id, decide(actor, op, authz.target_of(with_state(parent, before))))
-    # The certificate must be one this server's CA issued to the signer, and not revoked.
-    from .certificates import check_signature_certificate
-
-    problem = check_signature_certificate(tx.conn, data["certificate_pem"], data["signer_id"],
-                                          p.parse_datetime(data["signed_at"]))
-    _check(actor, "signing_certificate", table, row_id,
-           Decision(problem is None, problem or "issued by this organisation's CA, not revoked"))
+    # The signer is the person in that role on the server's record, the certificate is one
+    # this server's CA issued to them and not revoked, and the value verifies over the
+    # record's canonical bytes as the server holds them.
+    problem = signature_problem(tx.conn, data)
+    _check(actor, "verify_signature", table, row_id,
+           Decision(problem is None, problem or "verified against the server's record"))
 
 
 def _authorize_resolution(tx: WriteTx, actor: Actor, row_id: str, data: dict[str, Any],
@@ -698,41 +698,146 @@ def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> dict[str, Any] | Non
 
 def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOutcome:
     """Apply a batch in one transaction (the caller commits). Each mutation is applied at
-    most once, whatever the retries: its id and outcome are stored with its effect."""
+    most once, whatever the retries: its id and outcome are stored with its effect. A
+    record's move to a signed state, its signature and its signed PDF are one unit
+    (:func:`_signing_unit`): applied together or not at all."""
     if not request.mutations:  # a quiet sync: only the audit head, no sequence lock
         audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
         return PushOutcome([], audit)
     tx = WriteTx.begin(conn)
-    results: list[dict[str, Any]] = []
+    mutations = request.mutations
+    results: list[dict[str, Any] | None] = [None] * len(mutations)
     failed_rows: dict[str, str] = {}
+    taken: set[int] = set()  # mutations already settled as part of a unit
     now = utcnow_naive()
-    for m in request.mutations:
+
+    def settle(index: int, status: str, reason: str) -> None:
+        m = mutations[index]
+        results[index] = _result(m.mutation_id, status, reason, _visible_row(tx, actor, m.row.id))
+        conn.execute(insert(mutation).values(
+            mutation_id=m.mutation_id, staff_id=actor.staff_id, record_id=m.row.id,
+            status=status, reason=reason, received_at=now))
+
+    for index, m in enumerate(mutations):
+        if index in taken:
+            continue
         mid, row = m.mutation_id, m.row
         seen = conn.execute(select(mutation).where(mutation.c.mutation_id == mid)).first()
         if seen is not None:
             if seen.staff_id != actor.staff_id or seen.record_id != row.id:
-                results.append(_result(mid, "rejected", "This mutation id has already been used."))
+                results[index] = _result(mid, "rejected", "This mutation id has already been used.")
                 continue
             status = "duplicate" if seen.status == "applied" else seen.status
-            results.append(_result(mid, status, seen.reason, _visible_row(tx, actor, row.id)))
+            results[index] = _result(mid, status, seen.reason, _visible_row(tx, actor, row.id))
+            continue
+        unit = _signing_unit(tx, mutations, index, taken)
+        if unit is not None:
+            taken.update(unit.members)
+            outcome = _apply_unit(tx, actor, mutations, unit, failed_rows)
+            for member in unit.members:
+                settle(member, *outcome)
             continue
         try:
             if row.id in failed_rows:
                 raise Refused(failed_rows[row.id],
                               "An earlier change to this row in the same batch was not applied.")
-            status = _apply_one(tx, actor, m)
-            results.append(_result(mid, status, "", _visible_row(tx, actor, row.id)))
-            stored_status, reason = status, ""
+            settle(index, _apply_one(tx, actor, m), "")
         except Refused as refused:
             failed_rows[row.id] = refused.status
-            results.append(_result(mid, refused.status, refused.reason, _visible_row(tx, actor, row.id)))
-            stored_status, reason = refused.status, refused.reason
-        conn.execute(insert(mutation).values(
-            mutation_id=mid, staff_id=actor.staff_id, record_id=row.id, status=stored_status,
-            reason=reason, received_at=now))
+            settle(index, refused.status, refused.reason)
     audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
     tx.finish()
-    return PushOutcome(results, audit)
+    return PushOutcome([r for r in results if r is not None], audit)
+
+
+_SIGNED_STATES = frozenset({"supervisor_signed", "locked"})
+_SIGNER_OF_EVENT = {Event.SIGN_AS_SUPERVISOR: "supervisor", Event.SIGN_AS_SUPERVISEE: "supervisee",
+                    Event.SIGN_AS_AUTHOR: "author"}
+
+
+@dataclass(frozen=True)
+class _SigningUnit:
+    members: tuple[int, ...]  # the record's move first, then its signatures and documents
+    missing: tuple[str, ...]  # signer roles the move needs that no row in the batch carries
+
+
+def _signing_unit(tx: WriteTx, mutations: list[p.Mutation], index: int,
+                  taken: set[int]) -> _SigningUnit | None:
+    """If ``mutations[index]`` moves a record into a signed state: that move with the
+    signature rows (one per signing step) and signed documents of the same record that
+    follow it in the batch. None for any other mutation."""
+    row = mutations[index].row
+    kind = RECORD_KIND.get(row.table)
+    new_state = row.data.get("state")
+    if kind is None or new_state not in _SIGNED_STATES:
+        return None
+    existing = tx.load(row.id)
+    if existing is not None and existing.table_name != row.table:
+        return None
+    old_state = json.loads(existing.data).get("state") if existing is not None else "draft"
+    if old_state == new_state or old_state not in {s.value for s in RecordState}:
+        return None
+    path = _state_path(kind, old_state, new_state)
+    if path is None:
+        return None  # authorize refuses it with the reason
+    roles = [_SIGNER_OF_EVENT[ev] for _state, ev in path if ev in _SIGNER_OF_EVENT]
+    if not roles:
+        return None
+    members, found, documents = [index], [], 0
+    for later in range(index + 1, len(mutations)):
+        other = mutations[later].row
+        if later in taken or other.table not in ("signature", "record_document"):
+            continue
+        data = other.data
+        if data.get("record_id") != row.id or data.get("record_kind") != kind.value:
+            continue
+        if other.table == "signature":
+            if data.get("signer_role") not in roles or data.get("signer_role") in found:
+                continue
+            found.append(data["signer_role"])
+        else:
+            documents += 1
+        members.append(later)
+    missing = [f"{role} signature" for role in roles if role not in found]
+    if documents == 0:
+        missing.append("signed copy")
+    return _SigningUnit(tuple(members), tuple(missing))
+
+
+def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _SigningUnit,
+                failed_rows: dict[str, str]) -> tuple[str, str]:
+    """Apply every member of a signing unit, or none: (status, reason) for all of them."""
+    first = mutations[unit.members[0]].row
+    nested = tx.conn.begin_nested()
+    seq_before, cache_before = tx.next_seq, dict(tx._facts_cache)
+    try:
+        if unit.missing:
+            raise Refused("rejected", "A record moves to signed only together with its "
+                                      f"{' and '.join(unit.missing)}, and this change came "
+                                      "without it. Open the record and sign it again.")
+        for member in unit.members:
+            m = mutations[member]
+            if m.row.id in failed_rows:
+                raise Refused(failed_rows[m.row.id],
+                              "An earlier change to this row in the same batch was not applied.")
+            if tx.conn.execute(select(mutation.c.mutation_id).where(
+                    mutation.c.mutation_id == m.mutation_id)).first() is not None:
+                raise Refused("rejected", "This mutation id has already been used.")
+            _apply_one(tx, actor, m)
+    except Refused as refused:
+        nested.rollback()
+        tx.next_seq, tx._facts_cache = seq_before, cache_before
+        for member in unit.members:
+            failed_rows[mutations[member].row.id] = refused.status
+        what = {"supervision_session": "supervision record", "oversight_note": "oversight note",
+                "addendum": "addendum"}[first.table]
+        reason = refused.reason
+        if refused.status == "conflict":
+            reason = (f"This {what} was changed on another device before your signature reached "
+                      "the server, so the signature was not kept. Open it, read it, and sign it again.")
+        return "rejected", f"Your signature on this {what} was not accepted: {reason}"
+    nested.commit()
+    return "applied", ""
 
 
 def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
