@@ -443,13 +443,12 @@ class SyncController(QObject):
             step("Making your signing key and asking the server to certify it…")
             store = self._credential_store()
             try:
-                store.credentials_for(login.staff_id)
-            except CredentialsUnavailable:
-                try:
-                    client.enrol_certificate(store)
-                except (SyncError, CredentialsUnavailable) as problem:
-                    # signing waits for a certificate; sync itself works
-                    print(f"signing certificate not issued: {type(problem).__name__}", file=sys.stderr)
+                # enrols, or replaces a revoked, expired or ending certificate with a new key;
+                # a refusal is kept for the status line
+                client.ensure_signing_certificate(store)
+            except (SyncError, CredentialsUnavailable) as problem:
+                # signing waits for a certificate; sync itself works
+                print(f"signing certificate not issued: {type(problem).__name__}", file=sys.stderr)
             return login.staff_id
 
         def done(staff_id, error):

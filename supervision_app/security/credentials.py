@@ -5,6 +5,15 @@ key's random passphrase lives only in the OS keyring. In standalone and demo mod
 demo CA (its key stored the same way) certifies users; with a sync server, the server's
 organisation CA does (the sync client saves the certificate it issues with
 :meth:`CredentialStore.install_certificate`).
+
+A certificate that is revoked, expired, close to its end (:data:`RENEWAL_WINDOW`) or from a
+retired CA is replaced with a *new* key: :meth:`CredentialStore.new_certificate_request`
+makes it beside the current one, and only when the new certificate is installed does it
+take the current key's place. The old certificate is kept in ``keys/retired/`` (a
+signature made with it still names it) and its private key is destroyed, so it can never
+sign again. The organisation CA certificate is kept at ``ca/organisation-ca.pem`` (what
+``supervision-app verify`` trusts by default); one replaced by a CA rotation is kept in
+``ca/retired/``.
 """
 from __future__ import annotations
 
@@ -15,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import pki
@@ -22,11 +32,48 @@ from .secret_store import SecretStore
 
 CA_FOLDER = "ca"
 KEYS_FOLDER = "keys"
+RETIRED_FOLDER = "retired"
+CA_CERTIFICATE_FILE = "organisation-ca.pem"
+RENEWAL_WINDOW = _dt.timedelta(days=30)  # warn, and renew at sync, this long before expiry
 DEMO_CA_NAME = "Supervision Recorder demo CA (not for real records)"
 
 
 class CredentialsUnavailable(RuntimeError):
     """Signing cannot go ahead; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    """Where a person's signing certificate on this computer stands at a moment.
+
+    ``status``: ``missing`` (none yet), ``ok``, ``renew_soon`` (usable, ends within
+    :data:`RENEWAL_WINDOW`), ``expired``, ``revoked`` (on the saved revocation list),
+    ``foreign_ca`` (not issued by the CA this computer now trusts: the CA was rotated) or
+    ``unusable`` (any other reason it cannot sign). ``message`` says it in words."""
+
+    status: str
+    message: str
+    expires_at: _dt.datetime | None = None
+    serial: int | None = None
+
+    @property
+    def needs_new_certificate(self) -> bool:
+        return self.status != "ok"
+
+    @property
+    def can_sign(self) -> bool:
+        return self.status in ("ok", "renew_soon")
+
+
+def _words_date(when: _dt.datetime) -> str:
+    from ..domain.time_rules import format_london
+
+    return format_london(when)
+
+
+def _days(delta: _dt.timedelta) -> str:
+    days = max(0, delta.days)
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
 
 
 @dataclass(frozen=True)
@@ -42,6 +89,10 @@ class SigningCredentials:
             pki.check_can_sign(self.certificate, self.ca_certificate, self.crl, at)
         except pki.CertificateUnusable as problem:
             raise CredentialsUnavailable(str(problem)) from None
+
+
+def _aware(when: _dt.datetime) -> _dt.datetime:
+    return when.replace(tzinfo=_dt.timezone.utc) if when.tzinfo is None else when
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -65,7 +116,7 @@ class CredentialStore:
 
     @property
     def _ca_cert_path(self) -> Path:
-        return self._folder / CA_FOLDER / "organisation-ca.pem"
+        return self._folder / CA_FOLDER / CA_CERTIFICATE_FILE
 
     @property
     def _ca_key_path(self) -> Path:
@@ -149,13 +200,128 @@ class CredentialStore:
         return pki.make_csr(key, display_name)
 
     def install_certificate(self, staff_id: str, certificate_pem: bytes, ca_certificate_pem: bytes) -> None:
-        """Keep a certificate issued elsewhere (the organisation's server)."""
+        """Keep a certificate issued elsewhere (the organisation's server), and the CA
+        certificate that issued it. A certificate for the key made by
+        :meth:`new_certificate_request` makes that key the one that signs: the previous
+        certificate is retired and its key destroyed."""
         certificate = pki.load_certificate(certificate_pem)
-        key = self._load_key(staff_id)
-        if certificate.public_key().public_numbers() != key.public_key().public_numbers():
-            raise CredentialsUnavailable("The certificate issued does not match your signing key.")
-        _write_private(self._cert_path(staff_id), certificate_pem)
-        _write_private(self._ca_cert_path, ca_certificate_pem)
+        numbers = certificate.public_key().public_numbers()
+        with self._lock:
+            pending = (self._load_pending_key(staff_id)
+                       if self._pending_key_path(staff_id).exists() else None)
+            if pending is not None and pending.public_key().public_numbers() == numbers:
+                self._retire_current(staff_id)
+                passphrase = self._secrets.get(f"signing-key-new:{staff_id}")
+                self._secrets.set(f"signing-key:{staff_id}", passphrase)
+                self._pending_key_path(staff_id).replace(self._key_path(staff_id))
+                self._secrets.delete(f"signing-key-new:{staff_id}")
+            elif not self.has_key(staff_id) or (
+                    self._load_key(staff_id).public_key().public_numbers() != numbers):
+                raise CredentialsUnavailable("The certificate issued does not match your signing key.")
+            _write_private(self._cert_path(staff_id), certificate_pem)
+            self.save_ca_certificate(ca_certificate_pem)
+
+    # -- replacing a certificate ------------------------------------------------------
+
+    def _pending_key_path(self, staff_id: str) -> Path:
+        return self._folder / KEYS_FOLDER / f"{staff_id}.new.key.pem"
+
+    def _load_pending_key(self, staff_id: str) -> ec.EllipticCurvePrivateKey:
+        passphrase = self._secrets.get(f"signing-key-new:{staff_id}")
+        if not passphrase:
+            raise CredentialsUnavailable("The passphrase for your new signing key is missing from "
+                                         "your keyring; ask for a new certificate again.")
+        return pki.load_private_key(self._pending_key_path(staff_id).read_bytes(), passphrase.encode())
+
+    def new_certificate_request(self, staff_id: str, display_name: str) -> x509.CertificateSigningRequest:
+        """A request for a certificate on a new key, made beside the current one (which
+        keeps signing until the new certificate is installed). A new key left by an
+        attempt that failed is used again: it has never been certified."""
+        with self._lock:
+            if self._pending_key_path(staff_id).exists() and self._secrets.get(f"signing-key-new:{staff_id}"):
+                key = self._load_pending_key(staff_id)
+            else:
+                key = pki.generate_user_key()
+                passphrase = secrets.token_urlsafe(32)
+                self._secrets.set(f"signing-key-new:{staff_id}", passphrase)
+                _write_private(self._pending_key_path(staff_id),
+                               pki.encrypt_private_key(key, passphrase.encode()))
+            return pki.make_csr(key, display_name)
+
+    def _retired_folder(self) -> Path:
+        return self._folder / KEYS_FOLDER / RETIRED_FOLDER
+
+    def _retire_current(self, staff_id: str) -> None:
+        """Keep the current certificate for the record; destroy its key."""
+        cert_path = self._cert_path(staff_id)
+        if cert_path.exists():
+            serial = pki.load_certificate(cert_path.read_bytes()).serial_number
+            _write_private(self._retired_folder() / f"{staff_id}-{serial}.cert.pem", cert_path.read_bytes())
+            cert_path.unlink()
+        key_path = self._key_path(staff_id)
+        if key_path.exists():
+            # overwrite before unlinking: the file is encrypted, but nothing of it need remain
+            key_path.write_bytes(b"\0" * key_path.stat().st_size)
+            key_path.unlink()
+        self._secrets.delete(f"signing-key:{staff_id}")
+
+    def retired_certificates(self, staff_id: str) -> list[x509.Certificate]:
+        """Certificates this person signed with here before, oldest first; never used to sign."""
+        folder = self._retired_folder()
+        found = [pki.load_certificate(path.read_bytes())
+                 for path in folder.glob(f"{staff_id}-*.cert.pem")] if folder.exists() else []
+        return sorted(found, key=lambda c: c.not_valid_before_utc)
+
+    def certificate_pem(self, staff_id: str) -> bytes | None:
+        path = self._cert_path(staff_id)
+        return path.read_bytes() if path.exists() else None
+
+    def certificate_state(self, staff_id: str, at: _dt.datetime) -> CertificateState:
+        """Whether this person can sign here at ``at``, and whether their certificate
+        should be replaced (see :class:`CertificateState`)."""
+        if not self.has_key(staff_id) or not self._cert_path(staff_id).exists():
+            return CertificateState("missing", "You have no signing certificate on this computer yet.")
+        certificate = self._certificate(staff_id)
+        expires = certificate.not_valid_after_utc
+        ca_pem = self.ca_certificate_pem()
+        if ca_pem is None:
+            return CertificateState("foreign_ca", "This computer does not have the organisation's "
+                                    "CA certificate.", expires, certificate.serial_number)
+        ca = pki.load_certificate(ca_pem)
+        crl = pki.load_crl(self._crl_path.read_bytes()) if self._crl_path.exists() else None
+        if certificate.issuer != ca.subject:
+            return CertificateState("foreign_ca", "Your signing certificate was issued by the "
+                                    "organisation's previous certificate authority; a new one is "
+                                    "needed.", expires, certificate.serial_number)
+        try:
+            pki.check_can_sign(certificate, ca, crl, at)
+        except pki.CertificateUnusable as problem:
+            status = ("revoked" if crl is not None and crl.get_revoked_certificate_by_serial_number(
+                          certificate.serial_number) is not None
+                      else "expired" if at > expires else "unusable")
+            return CertificateState(status, problem.reason, expires, certificate.serial_number)
+        if expires - _aware(at) <= RENEWAL_WINDOW:
+            return CertificateState(
+                "renew_soon", f"Your signing certificate expires on {_words_date(expires)} "
+                f"({_days(expires - _aware(at))}); a new one is fetched at the next sync.",
+                expires, certificate.serial_number)
+        return CertificateState("ok", f"Your signing certificate is valid until {_words_date(expires)}.",
+                                expires, certificate.serial_number)
+
+    def save_ca_certificate(self, ca_certificate_pem: bytes) -> None:
+        """Keep the organisation CA certificate; one it replaces (a CA rotation) is kept
+        in ``ca/retired/`` so that records signed under it can still be checked."""
+        current = self.ca_certificate_pem()
+        if current is not None and current.strip() != ca_certificate_pem.strip():
+            old = pki.load_certificate(current)
+            name = old.fingerprint(hashes.SHA256()).hex()[:32]
+            _write_private(self._folder / CA_FOLDER / RETIRED_FOLDER / f"{name}.pem", current)
+        if current is None or current.strip() != ca_certificate_pem.strip():
+            _write_private(self._ca_cert_path, ca_certificate_pem)
+
+    def ca_certificate_path(self) -> Path | None:
+        """Where the organisation CA certificate is kept, if this profile has one."""
+        return self._ca_cert_path if self._ca_cert_path.exists() else None
 
     def ensure_local_credentials(self, staff_id: str, display_name: str, role: str) -> None:
         """Standalone mode: make a key and have the local CA certify it, once."""

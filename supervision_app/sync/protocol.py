@@ -413,6 +413,23 @@ class CertificateIssued(_Strict):
     serial: str
 
 
+class CertificateEntry(_Strict):
+    """One certificate issued to the signed-in person (``GET /v1/certificates``)."""
+    serial: str
+    fingerprint: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    device_id: str | None = None
+    ca_retired: bool = False
+
+
+class MyCertificates(_Strict):
+    certificates: list[CertificateEntry]
+    refusal: str | None = None  # why this sign-in may not enrol a new key now
+
+
 # --- a pull page, read fast -------------------------------------------------------------
 #
 # A first sync receives tens of thousands of rows. Building a ``Row`` model per row and

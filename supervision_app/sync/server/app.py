@@ -113,10 +113,12 @@ def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
 
 
 class Context:
-    def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None) -> None:
+    def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None,
+                 certificate_days: int = certificates.DEFAULT_VALID_DAYS) -> None:
         self.engine = engine
         self.token_lifetime = token_lifetime
         self.ca_passphrase = ca_passphrase  # never logged
+        self.certificate_days = certificate_days
 
 
 def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
@@ -144,8 +146,9 @@ Auth = Annotated[tuple, Depends(signed_in)]
 
 
 def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
-               body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None) -> FastAPI:
-    ctx = Context(engine, token_lifetime, ca_passphrase)
+               body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None,
+               certificate_days: int = certificates.DEFAULT_VALID_DAYS) -> FastAPI:
+    ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days)
     app = FastAPI(
         title="Supervision Recorder sync server",
         version=__version__,
@@ -287,14 +290,18 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                   "schema": {"$ref": "#/components/schemas/CertificateRequest"}}}}})
     async def issue_certificate(request: Request, auth: Auth) -> JSONResponse:
         """Certify the signed-in person's signing key. The certificate names them as the
-        directory does (name, staff id, role), whatever the request claims."""
-        _owner, actor, _team = auth
+        directory does (name, staff id, role), whatever the request claims. The certificates
+        this device held before are revoked as superseded; after an administrator's
+        revocation a new one needs a fresh sign-in (or ``allow-new-certificate``)."""
+        owner, actor, _team = auth
         body = _parse(p.CertificateRequest, await request.body())
 
         def work():
             with ctx.engine.begin() as conn:
                 try:
-                    return certificates.issue(conn, ctx.ca_passphrase, actor.staff_id, body.csr_pem)
+                    return certificates.issue(conn, ctx.ca_passphrase, actor.staff_id, body.csr_pem,
+                                              device_id=owner.device_id, token_hash=owner.token_hash,
+                                              valid_days=ctx.certificate_days)
                 except certificates.CertificateError as refused:
                     return refused
 
@@ -309,6 +316,23 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         return JSONResponse(p.CertificateIssued(
             certificate_pem=cert_pem.decode(), ca_certificate_pem=ca_pem.decode(),
             serial=str(serial)).model_dump(mode="json"))
+
+    @app.get("/v1/certificates", response_model=p.MyCertificates, tags=["certificates"],
+             responses={401: {"model": p.ErrorBody}})
+    async def my_certificates(auth: Auth) -> JSONResponse:
+        """The signed-in person's own certificates (revoked when and why), and whether this
+        sign-in may enrol a new key now (``refusal`` says why not)."""
+        owner, actor, _team = auth
+
+        def work():
+            with ctx.engine.connect() as conn:
+                return (certificates.certificates_of(conn, actor.staff_id),
+                        certificates.may_enrol(conn, actor.staff_id, owner.token_hash))
+
+        issued, refusal = await run_in_threadpool(work)
+        return JSONResponse(p.MyCertificates(
+            certificates=[p.CertificateEntry(**c.as_json()) for c in issued],
+            refusal=refusal).model_dump(mode="json"))
 
     _PEM = {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}
 

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from ...security import pki
-from .schema import account, certificate_authority, issued_certificate, record
+from .schema import account, auth_token, certificate_authority, certificate_renewal, issued_certificate, record
 from .storage import utcnow_naive
 
 PASSPHRASE_ENV = "SUPERVISION_SERVER_CA_PASSPHRASE"
@@ -32,6 +32,10 @@ PASSPHRASE_FILE_ENV = "SUPERVISION_SERVER_CA_PASSPHRASE_FILE"
 CRL_REFRESH = _dt.timedelta(days=1)  # re-sign the CRL when it is older than this (7-day validity)
 MAX_ISSUED_PER_DAY = 10  # certificates per person per day (a laptop enrols once)
 MAX_CSR_CHARS = 8000
+DEFAULT_VALID_DAYS = 730
+SUPERSEDED = "replaced by a newer certificate on the same computer"
+REVOKED_BY_ADMIN = "revoked by an administrator"
+REPLACED_BY_ADMIN = "replaced at an administrator's request"
 
 
 class CertificateError(Exception):
@@ -148,10 +152,51 @@ def _staff_entry(conn: Connection, staff_id: str) -> tuple[str, str]:
     return entry["display_name"], entry["role"]
 
 
-def issue(conn: Connection, passphrase: bytes | None, staff_id: str, csr_pem: str) -> tuple[bytes, bytes, int]:
+def _signed_in_at(conn: Connection, token_hash: str | None) -> _dt.datetime | None:
+    if token_hash is None:
+        return None
+    return conn.execute(select(auth_token.c.created_at)
+                        .where(auth_token.c.token_hash == token_hash)).scalar()
+
+
+def _blocking_revocation(conn: Connection, staff_id: str, signed_in_at: _dt.datetime | None):
+    """The latest revocation that stops ``staff_id`` enrolling a new key on a sign-in made at
+    ``signed_in_at``, or None. An administrator's revocation stands until the person signs in
+    again after it (their password, not just a laptop's saved token, asks for the new
+    certificate) or an administrator allows a new certificate after it. A certificate
+    superseded by a renewal, or one that merely expired, blocks nothing."""
+    row = conn.execute(
+        select(issued_certificate.c.revoked_at, issued_certificate.c.revoked_reason)
+        .where(issued_certificate.c.staff_id == staff_id,
+               issued_certificate.c.revoked_at.is_not(None),
+               (issued_certificate.c.revoked_reason.is_(None))
+               | (issued_certificate.c.revoked_reason != SUPERSEDED))
+        .order_by(issued_certificate.c.revoked_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    if signed_in_at is not None and signed_in_at > row.revoked_at:
+        return None
+    allowed_at = conn.execute(select(certificate_renewal.c.allowed_at)
+                              .where(certificate_renewal.c.staff_id == staff_id)).scalar()
+    if allowed_at is not None and allowed_at >= row.revoked_at:
+        return None
+    return row
+
+
+def _london(when: _dt.datetime) -> str:
+    from ...domain.time_rules import format_london
+
+    return format_london(when.replace(tzinfo=_dt.timezone.utc))
+
+
+def issue(conn: Connection, passphrase: bytes | None, staff_id: str, csr_pem: str, *,
+          device_id: str | None = None, token_hash: str | None = None,
+          valid_days: int = DEFAULT_VALID_DAYS) -> tuple[bytes, bytes, int]:
     """Certify the key in ``csr_pem`` for ``staff_id``: the subject (name, staff id, role)
-    comes from the directory, never from the request. Returns (certificate PEM, CA
-    certificate PEM, serial)."""
+    comes from the directory, never from the request. Refused while an administrator's
+    revocation stands (see :func:`_blocking_revocation`). The certificates this laptop
+    (``device_id``) held before are revoked as superseded, so an old key never signs again.
+    Returns (certificate PEM, CA certificate PEM, serial)."""
     if len(csr_pem) > MAX_CSR_CHARS or "-----BEGIN CERTIFICATE REQUEST-----" not in csr_pem:
         raise CertificateError(422, "Send a PEM certificate request (CSR).")
     try:
@@ -163,34 +208,49 @@ def issue(conn: Connection, passphrase: bytes | None, staff_id: str, csr_pem: st
         raise CertificateError(404, "This server has no certificate authority yet; ask the "
                                     "administrator to create one.")
     passphrase = _require_passphrase(passphrase)
+    blocking = _blocking_revocation(conn, staff_id, _signed_in_at(conn, token_hash))
+    if blocking is not None:
+        why = f" ({blocking.revoked_reason})" if blocking.revoked_reason else ""
+        raise CertificateError(
+            403, f"Your signing certificate was revoked on {_london(blocking.revoked_at)}{why}. "
+                 "Sign in again to get a new one, or ask IT.")
     since = utcnow_naive() - _dt.timedelta(days=1)
     recent = conn.execute(select(issued_certificate.c.serial).where(
         issued_certificate.c.staff_id == staff_id, issued_certificate.c.issued_at >= since)).all()
     if len(recent) >= MAX_ISSUED_PER_DAY:
         raise CertificateError(429, "Too many certificates were issued to you today; try again tomorrow.")
     name, role = _staff_entry(conn, staff_id)
+    _lock_cas(conn)
     ca = _unlock(stored, passphrase)
     try:
-        certificate = ca.issue_user_certificate(csr, name[:64], staff_id, role)
+        certificate = ca.issue_user_certificate(csr, name[:64], staff_id, role, valid_days=valid_days)
     except ValueError as problem:  # bad self-signature, not an EC key, ...
         raise CertificateError(422, f"The certificate request was refused: {problem}.") from None
+    if device_id is not None:
+        _revoke_where(conn, passphrase, SUPERSEDED,
+                      (issued_certificate.c.staff_id == staff_id)
+                      & (issued_certificate.c.device_id == device_id))
     conn.execute(insert(issued_certificate).values(
         serial=str(certificate.serial_number), ca_id=stored.id, staff_id=staff_id,
         issued_at=utcnow_naive(), not_after=certificate.not_valid_after_utc.replace(tzinfo=None),
-        revoked_at=None, certificate_pem=pki.certificate_to_pem(certificate).decode()))
+        revoked_at=None, certificate_pem=pki.certificate_to_pem(certificate).decode(),
+        device_id=device_id, revoked_reason=None))
     return pki.certificate_to_pem(certificate), stored.certificate_pem, certificate.serial_number
 
 
-def revoke_user(conn: Connection, passphrase: bytes | None, username: str) -> int:
-    """Revoke every live certificate issued to ``username``; re-sign the revocation lists.
-    Returns how many were revoked."""
-    passphrase = _require_passphrase(passphrase)
+def _staff_id_of(conn: Connection, username: str) -> str:
     staff_id = conn.execute(select(account.c.staff_id).where(account.c.username == username)).scalar()
     if staff_id is None:
-        raise LookupError(f"no account called {username!r}")
+        raise LookupError(f"There is no account called {username!r}.")
+    return staff_id
+
+
+def _revoke_where(conn: Connection, passphrase: bytes, reason: str, condition) -> int:
+    """Revoke the live certificates matching ``condition`` with ``reason``; re-sign the
+    revocation list of each CA concerned. Returns how many were revoked."""
     _lock_cas(conn)
     live = conn.execute(select(issued_certificate.c.serial, issued_certificate.c.ca_id).where(
-        issued_certificate.c.staff_id == staff_id, issued_certificate.c.revoked_at.is_(None))).all()
+        condition, issued_certificate.c.revoked_at.is_(None))).all()
     if not live:
         return 0
     now = utcnow_naive()
@@ -204,9 +264,95 @@ def revoke_user(conn: Connection, passphrase: bytes | None, username: str) -> in
             ca.revoke(serial, now.replace(tzinfo=_dt.timezone.utc))
         _store_crl(conn, ca_id, ca)
     conn.execute(update(issued_certificate).where(
-        issued_certificate.c.staff_id == staff_id, issued_certificate.c.revoked_at.is_(None))
-        .values(revoked_at=now))
+        issued_certificate.c.serial.in_([str(serial) for serial, _ca in live]))
+        .values(revoked_at=now, revoked_reason=reason))
     return len(live)
+
+
+def _clean_reason(reason: str | None, default: str) -> str:
+    reason = " ".join((reason or "").split())
+    if any(ord(c) < 32 for c in reason) or len(reason) > 200:
+        raise ValueError("Give a reason of one line, 200 characters at most.")
+    return reason or default
+
+
+def revoke_user(conn: Connection, passphrase: bytes | None, username: str,
+                reason: str | None = None) -> int:
+    """Revoke every live certificate issued to ``username``; re-sign the revocation lists.
+    The person's laptops stop signing at their next sync and get a new certificate only
+    when the person signs in again there (or an administrator allows a new one). Returns
+    how many were revoked."""
+    passphrase = _require_passphrase(passphrase)
+    staff_id = _staff_id_of(conn, username)
+    reason = _clean_reason(reason, REVOKED_BY_ADMIN)
+    return _revoke_where(conn, passphrase, reason, issued_certificate.c.staff_id == staff_id)
+
+
+def allow_new_certificate(conn: Connection, passphrase: bytes | None, username: str,
+                          reason: str | None = None) -> int:
+    """Revoke ``username``'s live certificates and let each of their laptops enrol a new key
+    at its next sync, without signing in again (a role or name change, a damaged key). The
+    server never holds a private key: the laptop makes the key and the request. Returns how
+    many certificates were revoked."""
+    passphrase = _require_passphrase(passphrase)
+    staff_id = _staff_id_of(conn, username)
+    reason = _clean_reason(reason, REPLACED_BY_ADMIN)
+    count = _revoke_where(conn, passphrase, reason, issued_certificate.c.staff_id == staff_id)
+    now = utcnow_naive()
+    updated = conn.execute(update(certificate_renewal)
+                           .where(certificate_renewal.c.staff_id == staff_id)
+                           .values(allowed_at=now, reason=reason)).rowcount
+    if not updated:
+        conn.execute(insert(certificate_renewal).values(staff_id=staff_id, allowed_at=now,
+                                                        reason=reason))
+    return count
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    serial: str
+    fingerprint: str
+    issued_at: _dt.datetime
+    not_after: _dt.datetime
+    revoked_at: _dt.datetime | None
+    revoked_reason: str | None
+    device_id: str | None
+    ca_retired: bool
+
+    def as_json(self) -> dict:
+        def when(value):
+            return None if value is None else value.replace(tzinfo=_dt.timezone.utc).isoformat()
+
+        return {"serial": self.serial, "fingerprint": self.fingerprint,
+                "issued_at": when(self.issued_at), "expires_at": when(self.not_after),
+                "revoked_at": when(self.revoked_at), "revoked_reason": self.revoked_reason,
+                "device_id": self.device_id, "ca_retired": self.ca_retired}
+
+
+def certificates_of(conn: Connection, staff_id: str) -> list[IssuedCertificate]:
+    """Every certificate issued to ``staff_id``, oldest first."""
+    retired = {stored.id: stored.retired for stored in all_cas(conn)}
+    rows = conn.execute(select(issued_certificate).where(issued_certificate.c.staff_id == staff_id)
+                        .order_by(issued_certificate.c.issued_at, issued_certificate.c.serial)).all()
+    return [IssuedCertificate(
+        serial=row.serial, fingerprint=fingerprint(pki.load_certificate(row.certificate_pem.encode())),
+        issued_at=row.issued_at, not_after=row.not_after, revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason, device_id=row.device_id,
+        ca_retired=retired.get(row.ca_id, False)) for row in rows]
+
+
+def list_certificates(conn: Connection, username: str) -> list[IssuedCertificate]:
+    return certificates_of(conn, _staff_id_of(conn, username))
+
+
+def may_enrol(conn: Connection, staff_id: str, token_hash: str | None) -> str | None:
+    """Why a new certificate would be refused to this sign-in now, or None."""
+    blocking = _blocking_revocation(conn, staff_id, _signed_in_at(conn, token_hash))
+    if blocking is None:
+        return None
+    why = f" ({blocking.revoked_reason})" if blocking.revoked_reason else ""
+    return (f"Your signing certificate was revoked on {_london(blocking.revoked_at)}{why}. "
+            "Sign in again to get a new one, or ask IT.")
 
 
 def _store_crl(conn: Connection, ca_id: int, ca: pki.CertificateAuthority) -> bytes:

@@ -17,7 +17,9 @@
     supervision-server --database-url URL add-child CASE_ID --name NAME --dob YYYY-MM-DD
                                                   --legal-status STATUS [--worker USERNAME]
     supervision-server --database-url URL create-ca --organisation ORG [--name CN] [--rotate]
-    supervision-server --database-url URL revoke-certificate USERNAME
+    supervision-server --database-url URL revoke-certificate USERNAME [--reason TEXT]
+    supervision-server --database-url URL allow-new-certificate USERNAME [--reason TEXT]
+    supervision-server --database-url URL list-certificates USERNAME [--json]
 
 The CA key is kept in the database encrypted with a passphrase the server reads from
 ``SUPERVISION_SERVER_CA_PASSPHRASE``, or from a file named by ``--ca-passphrase-file`` or
@@ -64,6 +66,12 @@ def _password(args: argparse.Namespace) -> str:
     if getpass.getpass("Again: ") != first:
         raise SystemExit("The passwords do not match.")
     return first
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 78)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,9 +130,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-days", type=int, default=3650)
     p.add_argument("--rotate", action="store_true",
                    help="retire the current CA; laptops enrol with the new one at their next sync")
-    p = sub.add_parser("revoke-certificate", help="revoke every signing certificate of a user")
+    p = sub.add_parser(
+        "revoke-certificate", help="revoke every signing certificate of a user",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Revoke every signing certificate of a user (a lost laptop, a key that may be "
+                    "known to someone else). Their laptops stop signing at the next sync; a new "
+                    "certificate is issued only when the person signs in again on a laptop. "
+                    "Prints how many certificates were revoked."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml \\\n"
+               "      revoke-certificate jsmith --reason \"laptop stolen 6 Dec\"\n")
     p.add_argument("username")
+    p.add_argument("--reason", help="why, in a few words (shown to the person and in "
+                                    "list-certificates)")
+    p = sub.add_parser(
+        "allow-new-certificate", help="replace a user's signing certificate at their next sync",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Revoke a user's signing certificates and let each of their laptops make a new "
+                    "key and get a new certificate at its next sync, without signing in again "
+                    "(after a change of name or role, a damaged key, or an expired certificate). "
+                    "The server never holds anyone's private key, so it cannot issue the "
+                    "certificate itself: the laptop asks for it. If the key may be known to "
+                    "someone else, use revoke-certificate instead: the person then has to sign in "
+                    "again. Prints how many certificates were revoked."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml \\\n"
+               "      allow-new-certificate jsmith --reason \"now a team manager\"\n")
+    p.add_argument("username")
+    p.add_argument("--reason", help="why, in a few words (shown to the person and in "
+                                    "list-certificates)")
+    p = sub.add_parser(
+        "list-certificates", help="list a user's signing certificates",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Every signing certificate issued to a user: serial number, SHA-256 "
+                    "fingerprint, issued, expires, and when and why it was revoked. Times in UTC."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml "
+               "list-certificates jsmith --json\n")
+    p.add_argument("username")
+    p.add_argument("--json", action="store_true", help="one JSON object per certificate, in a list")
     return parser
+
+
+def _print_certificates(issued: list, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        print(json.dumps([entry.as_json() for entry in issued], indent=2))
+        return
+    if not issued:
+        print("No certificates have been issued to this person.")
+        return
+
+    def when(value):
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+    for entry in issued:
+        state = (f"revoked {when(entry.revoked_at)}: {entry.revoked_reason or 'no reason given'}"
+                 if entry.revoked_at is not None else "live")
+        print(f"serial {entry.serial}\n  fingerprint {entry.fingerprint}\n"
+              f"  issued {when(entry.issued_at)}   expires {when(entry.not_after)}\n  {state}"
+              + ("  (issued by a retired CA)" if entry.ca_retired else ""))
 
 
 def _configure_logging(settings: config.ServerConfig) -> None:
@@ -178,7 +241,14 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
             print(certificates.fingerprint(stored.certificate))
         elif cmd == "revoke-certificate":
             print(certificates.revoke_user(
-                conn, certificates.passphrase_from_environment(settings.ca_passphrase_file), args.username))
+                conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
+                args.username, args.reason))
+        elif cmd == "allow-new-certificate":
+            print(certificates.allow_new_certificate(
+                conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
+                args.username, args.reason))
+        elif cmd == "list-certificates":
+            _print_certificates(certificates.list_certificates(conn, args.username), args.json)
     return 0
 
 
@@ -266,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The CA passphrase could not be read: {type(error).__name__}", file=sys.stderr)
         return 2
     app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
-                     ca_passphrase=passphrase)
+                     ca_passphrase=passphrase, certificate_days=settings.certificate_days)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
                 timeout_graceful_shutdown=5)

@@ -54,6 +54,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("host", str, "127.0.0.1", "address to listen on"),
     Setting("port", int, 8443, "port to listen on"),
     Setting("token_hours", float, 12.0, "lifetime of a sign-in token, in hours"),
+    Setting("certificate_days", int, 730,
+            "lifetime of a signing certificate, in days (laptops renew 30 days before it ends)"),
     Setting("log_level", str, "info", "debug, info, warning, error or critical"),
     Setting("log_file", str, None, "also write the log here", optional=True),
     Setting("ssl_certfile", str, None, "TLS certificate chain, to serve HTTPS without a proxy",
@@ -177,7 +179,7 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {name} is empty")
     if name == "port" and not 1 <= value <= 65535:
         raise ConfigError(f"{where}: port must be between 1 and 65535, not {value}")
-    if name in ("token_hours", "migration_lock_timeout") and not value > 0:
+    if name in ("token_hours", "migration_lock_timeout", "certificate_days") and not value > 0:
         raise ConfigError(f"{where}: {name} must be more than 0, not {value}")
     if name == "log_level":
         value = value.lower()

@@ -168,4 +168,15 @@ issued_certificate = Table(
     Column("not_after", DateTime, nullable=False),
     Column("revoked_at", DateTime),
     Column("certificate_pem", Text, nullable=False),
+    Column("device_id", String(36)),  # the laptop that asked (a renewal supersedes only its own)
+    Column("revoked_reason", Text),  # in words, for IT and for the person
+)
+
+# An administrator's leave for a person's laptop to enrol a new key at its next sync without
+# signing in again (``allow-new-certificate``): it covers revocations made up to ``allowed_at``.
+certificate_renewal = Table(
+    "certificate_renewal", metadata,
+    Column("staff_id", String(36), primary_key=True),
+    Column("allowed_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
 )
