@@ -1,7 +1,7 @@
 """Command-line entry points: the desktop app and its tools.
 
     supervision-app [--data-dir DIR] [--demo] [--as USERNAME]
-    supervision-app verify FILE.pdf [--ca CA.pem]
+    supervision-app [--data-dir DIR | --demo] verify FILE.pdf [--ca CA.pem]
     supervision-app [--data-dir DIR | --demo] report compliance --as USERNAME ...
 
 Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
@@ -155,15 +155,51 @@ def _staff_id_for(database, username: str) -> str | None:
         return session.execute(select(Staff.id).where(Staff.username == username)).scalar_one_or_none()
 
 
-def run_verify(argv: list[str]) -> int:
-    from .records.verify import verify_main
+def run_verify(argv: list[str], folder: Path | None = None) -> int:
+    """``verify FILE.pdf [--ca CA.pem]``: the organisation CA kept in the profile (saved when
+    its person first signed in to the server, refreshed when the CA changes) is trusted
+    unless ``--ca`` names another."""
+    from .records.verify import EXIT_BAD_INPUT, verify_main
 
-    return verify_main(argv, default_ca=_default_ca_path())
+    argv, folder = _profile_option(argv, folder)
+    folder = folder or default_data_dir(False)
+    default_ca = _default_ca_path(folder)
+    asked_for_help = any(arg in ("-h", "--help") for arg in argv)
+    if default_ca is None and not asked_for_help and not any(
+            arg == "--ca" or arg.startswith("--ca=") for arg in argv):
+        print(f"verify: there is no organisation CA certificate in the profile {folder}, and none "
+              "was given with --ca.\nIt is saved in the profile when someone first signs in to "
+              "the organisation's sync server. Elsewhere, ask the organisation's IT for its CA "
+              "certificate (anyone with Supervision Recorder can save it from Help > Save the "
+              "organisation's certificate) and run:\n  supervision-app verify FILE.pdf --ca "
+              "organisation-ca.pem", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return verify_main(argv, default_ca=default_ca)
 
 
-def _default_ca_path() -> Path | None:
-    """The organisation CA certificate this installation trusts, if one has been saved."""
-    candidate = user_data_path(APP_NAME, appauthor=False) / "organisation-ca.pem"
+def _profile_option(argv: list[str], folder: Path | None) -> tuple[list[str], Path | None]:
+    """``--data-dir DIR`` or ``--demo`` given after ``verify`` choose the profile too."""
+    rest: list[str] = []
+    items = iter(argv)
+    for arg in items:
+        if arg == "--data-dir":
+            value = next(items, None)
+            if value is not None:
+                folder = Path(value)
+        elif arg.startswith("--data-dir="):
+            folder = Path(arg.split("=", 1)[1])
+        elif arg == "--demo":
+            folder = default_data_dir(True)
+        else:
+            rest.append(arg)
+    return rest, folder
+
+
+def _default_ca_path(folder: Path) -> Path | None:
+    """The organisation CA certificate kept in the profile ``folder``, if it has one."""
+    from .security.credentials import CA_CERTIFICATE_FILE, CA_FOLDER
+
+    candidate = folder / CA_FOLDER / CA_CERTIFICATE_FILE
     return candidate if candidate.exists() else None
 
 
@@ -193,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "verify":
         return run_verify(argv[1:])
+    if "verify" in argv:  # supervision-app --data-dir DIR verify FILE.pdf
+        split = argv.index("verify")
+        before, folder = _profile_option(argv[:split], None)
+        if not before:
+            return run_verify(argv[split + 1:], folder)
     if "report" in argv:
         split = argv.index("report")
         args = _build_parser().parse_args(argv[:split])
