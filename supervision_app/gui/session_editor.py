@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.text_rules import InvalidInput, check_not_future, check_order, clean_text, parse_date
+from ..domain.supervisee_response import NO_RESPONSE
 from ..domain.time_rules import LONDON, format_date, format_london, london, london_date, utc_now
 from ..domain.vocabulary import Agreement, RecordState, SessionType
 from ..store import queries
@@ -377,8 +378,10 @@ class SessionEditor(QWidget):
             f.shareButton.setVisible(d.can_share or (d.can_edit and d.state == RecordState.DRAFT))
             f.withdrawButton.setVisible(d.can_withdraw)
             deadlines = [f"Share by {format_date(d.share_by)}"] if d.state == RecordState.DRAFT else []
-            if d.sign_by is not None and d.state == RecordState.SHARED:
+            if d.sign_by is not None and d.state == RecordState.SHARED and not d.no_response:
                 deadlines.append(f"Supervisee to comment and sign by {format_date(d.sign_by)}")
+            if d.sign_waits:  # the supervisor's Sign comes once the supervisee has had their say
+                deadlines.append(d.sign_waits)
             elif d.sign_by is not None and d.state == RecordState.SUPERVISOR_SIGNED:
                 deadlines.append(f"Supervisee to sign by {format_date(d.sign_by)}")
             if d.signatures:
@@ -520,19 +523,30 @@ class SessionEditor(QWidget):
                 "and is flagged to the supervisor's manager. You can add to it.")
         elif d.supervisee_agreement == Agreement.AGREES.value:
             f.responseState.setText("Agreement recorded.")
+        elif d.no_response:
+            f.responseState.setText(f"{NO_RESPONSE}.")
         else:
             f.responseState.setText("")
-        if d.can_respond:
+        if d.can_respond and d.no_response:
+            f.responseHint.setText(
+                f"Your 5 working days to respond have passed, so {d.supervisor_name} can now sign "
+                "this record without your response. Add your comments and say whether you agree "
+                "before they do. A disagreement is kept on the record permanently and flagged to "
+                "your manager's manager.")
+        elif d.can_respond:
             f.responseHint.setText("Add your comments, then say whether you agree. A disagreement "
                                    "is kept on the record permanently and flagged to your "
                                    "manager's manager.")
         elif (d.state == RecordState.SUPERVISOR_SIGNED and not d.supervisee_agreement
               and self.ctx.actor.staff_id == d.supervisee_id):
             # the supervisor's signature covers the response, so none can follow it
+            why = (f"You did not respond within 5 working days, so {d.supervisor_name} signed "
+                   "this record without your response" if d.no_response else
+                   f"{d.supervisor_name} signed this record before you responded")
             f.responseHint.setText(
-                f"{d.supervisor_name} signed this record before you responded, so comments and "
-                "agreement are closed on it. If you disagree with it, you can sign and then add "
-                "a signed addendum saying so, or raise it with your manager's manager.")
+                f"{why}, so comments and agreement are closed on it. If you disagree with it, you "
+                "can sign and then add a signed addendum saying so, or raise it with your "
+                "manager's manager.")
         else:
             f.responseHint.setText("")
         f.responseHint.setVisible(bool(f.responseHint.text()))
@@ -580,10 +594,10 @@ class SessionEditor(QWidget):
         if d.supervisee_agreement == Agreement.AGREES.value:
             return f"{name} has agreed with this record" + (
                 " and commented." if d.supervisee_comments.strip() else ".")
-        return (f"{name} has not responded yet. Once you sign, they can no longer add comments "
-                "or record a disagreement on this record; they can only sign it. Their deadline "
-                f"to respond is {format_date(d.sign_by)}." if d.sign_by else
-                f"{name} has not responded yet.")
+        # the rule lets the supervisor sign without a response only once the window passed
+        return (f"{name} did not respond within 5 working days of the record being shared. Once "
+                "you sign, they can no longer add comments or record a disagreement on this "
+                f"record; they can only sign it, and the record will say \u201c{NO_RESPONSE}\u201d.")
 
     def sign(self) -> None:
         d = self.detail

@@ -14,17 +14,22 @@ from supervision_app.store.models import Addendum, AuditEntry, SupervisionSessio
 from tests.gui.conftest import settle
 from tests.gui.helpers import click, type_into
 from tests.gui.sample_team import session_time
+from tests.records.steps import share
 
 
-def shared_record(database, team, respond=True):
+def shared_record(database, team, respond=True, shared_days_ago=None):
+    """A record written and shared by the manager (``shared_days_ago``: by the manager's
+    clock that many days ago), and agreed by the worker if ``respond``."""
     with database.transaction() as s:
         manager = sr.load_actor(s, team.manager_id)
-        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(3))
+        held = session_time(3 if shared_days_ago is None else shared_days_ago + 1)
+        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=held)
         disc = sr.add_case_discussion(s, manager, sid, "CS-1003")
         sr.update_case_discussion(s, manager, disc, {"decision": "Keep the plan", "rationale": "Stable"})
         sr.add_action(s, manager, session_id=sid, case_discussion_id=disc, description="Visit",
                       owner_id=team.worker_id, due_on=date.today() + timedelta(days=5))
-        sr.share_session(s, manager, sid)
+    share(database, team.manager_id, sid,
+          at=None if shared_days_ago is None else held + timedelta(days=1, hours=2))
     if respond:
         with database.transaction() as s:
             worker = sr.load_actor(s, team.worker_id)
@@ -208,3 +213,79 @@ def test_oversight_note_sign_and_lock(qtbot, open_window, team, database):
     panel.accept()
     dialog.accept()
     settle(qtbot, window)
+
+
+def _open(qtbot, open_window, staff_id, sid):
+    window = open_window(staff_id)
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    return window, editor
+
+
+def test_the_supervisor_signs_once_the_worker_has_responded(qtbot, open_window, team, database):
+    from supervision_app.domain.supervisee_response import day_words, supervisor_may_sign_from
+    from supervision_app.domain.time_rules import london_date
+
+    sid = shared_record(database, team, respond=False)
+    with database.reading() as s:
+        from_day = day_words(supervisor_may_sign_from(london_date(s.get(SupervisionSession, sid).shared_at)))
+    window, editor = _open(qtbot, open_window, team.manager_id, sid)
+    f = editor.form
+    assert not f.signButton.isVisible()  # not offered: the worker has not had their say
+    assert (f"You can sign once Ben Steady has responded, or from {from_day} if they have not."
+            in f.deadlinesLabel.text())
+    assert f.responseState.text() == ""
+    window.close()
+
+    worker, editor = _open(qtbot, open_window, team.worker_id, sid)
+    f = editor.form
+    f.agreeRadio.setFocus()
+    qtbot.keyClick(f.agreeRadio, " ")
+    click(qtbot, worker, f.saveResponseButton)
+    qtbot.waitUntil(lambda: editor.detail.supervisee_agreement == "agrees", timeout=10000)
+    assert not f.signButton.isVisible()  # the worker signs after the supervisor
+    worker.close()
+
+    window, editor = _open(qtbot, open_window, team.manager_id, sid)
+    f = editor.form
+    assert f.signButton.isVisible() and "You can sign once" not in f.deadlinesLabel.text()
+    seen = []
+    answer_confirmation(qtbot, seen=seen)
+    click(qtbot, window, f.signButton)
+    assert "Ben Steady has agreed with this record" in seen[0]
+    wait_signed(qtbot, window, editor, RecordState.SUPERVISOR_SIGNED)
+    assert f.responseState.text() == "Agreement recorded."
+
+
+def test_after_five_working_days_without_a_response_the_supervisor_signs_and_the_record_says_so(
+        qtbot, open_window, team, database):
+    sid = shared_record(database, team, respond=False, shared_days_ago=21)
+    worker, editor = _open(qtbot, open_window, team.worker_id, sid)
+    f = editor.form
+    assert f.responseState.text() == "No response within 5 working days."
+    assert "can now sign this record without your response" in f.responseHint.text()
+    assert not f.commentsEdit.isReadOnly()  # the worker may still respond until the supervisor signs
+    worker.close()
+
+    window, editor = _open(qtbot, open_window, team.manager_id, sid)
+    f = editor.form
+    assert f.signButton.isVisible() and "You can sign once" not in f.deadlinesLabel.text()
+    assert f.responseState.text() == "No response within 5 working days."
+    seen = []
+    answer_confirmation(qtbot, seen=seen)
+    click(qtbot, window, f.signButton)
+    assert "did not respond within 5 working days" in seen[0]
+    assert "No response within 5 working days" in seen[0]
+    wait_signed(qtbot, window, editor, RecordState.SUPERVISOR_SIGNED)
+    assert f.responseState.text() == "No response within 5 working days."
+    window.close()
+
+    worker, editor = _open(qtbot, open_window, team.worker_id, sid)
+    f = editor.form
+    assert f.responseState.text() == "No response within 5 working days."
+    assert "You did not respond within 5 working days" in f.responseHint.text()
+    assert f.commentsEdit.isReadOnly() and f.signButton.isVisible()
+    answer_confirmation(qtbot)
+    click(qtbot, worker, f.signButton)
+    wait_signed(qtbot, worker, editor, RecordState.LOCKED)
+    assert f.responseState.text() == "No response within 5 working days."

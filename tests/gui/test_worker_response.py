@@ -76,7 +76,8 @@ def test_nothing_to_ask_when_the_response_is_recorded(qtbot, open_window, team, 
 
 def test_after_the_supervisor_signs_first_the_worker_is_told_to_sign_not_to_comment(
         qtbot, open_window, team, database):
-    sid = shared_record(database, team, respond=False)
+    # the supervisor signs without a response only once the worker's 5 working days passed
+    sid = shared_record(database, team, respond=False, shared_days_ago=21)
     manager_window = open_window(team.manager_id)
     editor = manager_window.open_session(sid)
     settle(qtbot, manager_window)
@@ -91,7 +92,7 @@ def test_after_the_supervisor_signs_first_the_worker_is_told_to_sign_not_to_comm
     f = editor.form
     assert "Supervisee to sign by" in f.deadlinesLabel.text()
     assert "comment" not in f.deadlinesLabel.text()
-    assert f.responseHint.isVisible() and "signed this record before you responded" in f.responseHint.text()
+    assert f.responseHint.isVisible() and "signed this record without your response" in f.responseHint.text()
     assert f.commentsEdit.isReadOnly() and f.signButton.isVisible()
 
 
