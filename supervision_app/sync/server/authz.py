@@ -2,8 +2,9 @@
 asked of ``domain.permissions`` about them.
 
 A row's *facts* are the small JSON description ``domain.permissions`` needs to decide
-about it (who supervises, who is supervised, which team, what state; for a part of a
-record, its parent's facts). They are computed when the row is stored, from the row and
+about it (who supervises, who is supervised, which team, what state, whether the
+supervisee has responded and the day the record was shared; for a part of a record, its
+parent's facts). They are computed when the row is stored, from the row and
 the server's directory, and kept beside it, so a pull can decide about thousands of rows
 without joining anything. Every decision goes to the ``supervision_app.sync.authz``
 logger: who, what operation, which row, allowed or not and why; never contents.
@@ -11,6 +12,7 @@ logger: who, what operation, which row, allowed or not and why; never contents.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from ...domain.permissions import (
@@ -25,6 +27,7 @@ from ...domain.permissions import (
     SupervisionTarget,
     decide,
 )
+from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import RecordState, Role
 
 authz_log = logging.getLogger("supervision_app.sync.authz")
@@ -32,12 +35,29 @@ authz_log = logging.getLogger("supervision_app.sync.authz")
 Facts = dict[str, Any]
 
 
+def server_today() -> date:
+    """Today in London by the server's own clock: the supervisor's signature waits on it."""
+    return london_date(utc_now())
+
+
 def target_of(facts: Facts):
     kind = facts["k"]
     if kind == "sup":
+        state = RecordState(facts["state"])
+        if state != RecordState.SHARED:
+            return SupervisionTarget(
+                supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
+                supervisee_team_id=facts["team"], state=state,
+            )
+        # what the supervisor's signature waits on, with the server's today
+        # (``storage._response_facts``)
+        shared_on = facts.get("shared_on")
         return SupervisionTarget(
             supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
-            supervisee_team_id=facts["team"], state=RecordState(facts["state"]),
+            supervisee_team_id=facts["team"], state=state,
+            supervisee_responded=bool(facts.get("responded")),
+            shared_on=date.fromisoformat(shared_on) if shared_on else None,
+            today=server_today(),
         )
     if kind == "child":
         return ChildTarget(child_id=facts["id"], allocated_worker_id=facts["worker"],

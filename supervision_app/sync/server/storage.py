@@ -23,6 +23,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from ...domain.lifecycle import Event, IllegalTransition, RecordKind, allowed_events, next_state
 from ...domain.permissions import MANAGER_ROLES, Actor, Decision, DirectoryTarget, Operation, decide
+from ...domain.supervisee_response import has_responded
+from ...domain.time_rules import london_date
 from ...domain.vocabulary import RecordState, Role
 from .. import protocol as p
 from . import authz
@@ -161,7 +163,8 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
     if table == "supervision_session":
         return {"k": "sup", "_table": table, "supervisor": data["supervisor_id"],
                 "supervisee": data["supervisee_id"],
-                "team": data["team_id"] or team_of(data["supervisee_id"]), "state": data["state"]}
+                "team": data["team_id"] or team_of(data["supervisee_id"]), "state": data["state"],
+                **_response_facts(row_id, data, facts_of)}
     if table in ("case_discussion", "action_review"):
         return {"k": "part", "_table": table,
                 "parent": _strip(parent(data["session_id"], "supervision_session"))}
@@ -185,6 +188,26 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
         return {"k": "of", "_table": table,
                 "parent": _strip(parent(data["session_id"], "supervision_session"))}
     raise ValueError(table)
+
+
+def _response_facts(row_id: str, data: dict[str, Any], facts_of: FactsLookup) -> authz.Facts:
+    """What the supervisor's signature waits on (DESIGN.md §3 rule 3), from the server's own
+    data: whether the supervisee has responded (``supervisee_response.has_responded``, from
+    the response fields only the supervisee may push) and ``shared_on``, the London day the
+    server first held the record as shared. The laptop's ``shared_at`` is not trusted for it:
+    a supervisor could backdate it to sign at once; and the supervisee's days run from when
+    the server could give them the record. A record withdrawn to draft starts again when it
+    is shared again. (Rows stored before this fact existed fall back to ``shared_at``.)"""
+    facts: authz.Facts = {"responded": has_responded(data.get("supervisee_agreement"))}
+    if data["state"] == "draft":
+        return facts | {"shared_on": None}
+    before = facts_of(row_id)
+    if before is not None and before.get("state", "draft") != "draft":
+        shared_on = before.get("shared_on")
+        if shared_on is None and data.get("shared_at"):
+            shared_on = london_date(p.parse_datetime(data["shared_at"])).isoformat()
+        return facts | {"shared_on": shared_on}
+    return facts | {"shared_on": authz.server_today().isoformat()}
 
 
 def _strip(facts: authz.Facts) -> authz.Facts:
