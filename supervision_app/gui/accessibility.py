@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QStatusBar,
     QTabWidget,
     QTextEdit,
     QWidget,
@@ -33,14 +34,78 @@ def _plain(text: str) -> str:
 
 def ensure_accessible_names(root: QWidget) -> None:
     """Give every control a name a screen reader can say: its label (buddy) or its own
-    text, where the form did not set one explicitly."""
+    text, where the form did not set one explicitly; and let every label that shows a
+    value be heard by what it shows (``show_value``)."""
     for label in root.findChildren(QLabel):
         buddy = label.buddy()
         if buddy is not None and not buddy.accessibleName() and label.text():
             buddy.setAccessibleName(_plain(label.text()))
+        if buddy is None and label.accessibleName() and label.pixmap().isNull():
+            show_value(label, label.accessibleDescription() or label.accessibleName())
     for button in root.findChildren(QAbstractButton):
         if not button.accessibleName() and button.text():
             button.setAccessibleName(_plain(button.text()))
+
+
+def show_value(label: QLabel, meaning: str) -> None:
+    """A label showing a value (a record's state, a message, a result) is heard by what it
+    shows, with ``meaning`` (what the value is) as its description.
+
+    Qt on Linux gives labels no text interface: a screen reader hears a label's accessible
+    name only, so a fixed name ("Save state") hid the words on screen. A label without an
+    accessible name is named by its text, and Qt reports each change of that text to
+    assistive technology (a name-change event), so the name is left empty here."""
+    label.setAccessibleName("")
+    label.setAccessibleDescription(meaning)
+
+
+def accessible_name(widget: QWidget) -> str:
+    """What a screen reader hears as ``widget``'s name (a label with no name of its own:
+    its text)."""
+    interface = QAccessible.queryAccessibleInterface(widget)
+    return interface.text(QAccessible.Text.Name) if interface is not None else ""
+
+
+class Announcer(QObject):
+    """Hands messages to assistive technology to be spoken without moving the focus; tests
+    listen to ``announced``."""
+
+    announced = Signal(QObject, str)
+
+    def announce(self, source: QObject, text: str) -> None:
+        if not text:
+            return
+        event = QAccessibleAnnouncementEvent(source, text)
+        event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+        QAccessible.updateAccessibility(event)
+        self.announced.emit(source, text)
+
+
+_announcer: Announcer | None = None
+
+
+def announcer() -> Announcer:
+    global _announcer
+    if _announcer is None:
+        _announcer = Announcer(QApplication.instance())
+    return _announcer
+
+
+def announce(source: QObject, text: str) -> None:
+    """Say ``text`` to a screen reader user now (a status message, a result)."""
+    announcer().announce(source, text)
+
+
+def follow_status_messages(bar: QStatusBar, idle_name: str = "Status") -> None:
+    """The status bar is named by the message it shows (``idle_name`` when it shows none),
+    and each new message is announced: "Shared with the supervisee." reaches a screen
+    reader, not a fixed "Status"."""
+    def shown(message: str) -> None:
+        bar.setAccessibleName(message or idle_name)
+        announce(bar, message)
+
+    bar.setAccessibleName(bar.currentMessage() or idle_name)
+    bar.messageChanged.connect(shown)
 
 
 def interactive_widgets(root: QWidget) -> list[QWidget]:

@@ -61,7 +61,7 @@ from ..domain.text_rules import text_sort_key
 from ..domain.time_rules import format_date
 from ..store.audit_log import record_event
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, show_value, style_headings
 from .forms import Form, load_widget
 from .models import FoldedTextFilter
 
@@ -403,7 +403,7 @@ class RecordsDialog(QDialog):
         self._open = open_record
         layout = QVBoxLayout(self)
         summary = QLabel(f"{len(refs)} record(s). Problems are listed first.", self)
-        summary.setAccessibleName("How many records")
+        show_value(summary, "How many records")
         layout.addWidget(summary)
         self.model = RowsTable(RECORD_COLS, self)
         self.model.set_rows(refs)

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
 
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
 from .tasks import TaskRunner, user_message
 
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.ui_root.centralWidget())
         self.form = Form(self)
         self.setStatusBar(self.ui_root.statusBar())
+        follow_status_messages(self.statusBar())
         self.resize(self.ui_root.size())
         self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Supervision Recorder — {me.display_name} ({me.role.label})")
         self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
                            + (f", {me.team_name}" if me.team_name else ""))
-        self._who.setAccessibleName("Signed in as")
+        show_value(self._who, "Who is signed in")
         self._busy.setVisible(False)
         self.statusBar().addPermanentWidget(self._who)
         tasks.busy_changed.connect(self._set_busy)

@@ -22,6 +22,7 @@ from ..domain.text_rules import InvalidInput, clean_text, parse_date
 from ..domain.time_rules import format_date
 from ..domain.vocabulary import ActionStatus
 from ..store.queries import ActionDetail
+from .accessibility import show_value
 from .forms import embed_form
 from .layouts import layout_holding
 from .models import Column, RowsModel
@@ -59,7 +60,7 @@ class InlineErrors:
             label.setProperty("error", True)
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setAccessibleName(f"Problem with {widget.accessibleName() or 'this field'}")
+            show_value(label, f"Problem with {widget.accessibleName() or 'this field'}")
             if not self._place(widget, label):
                 label.deleteLater()
                 label = None

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QTabWidget, QWidget
 
 import supervision_app.store.assurance_models  # noqa: F401  (as tests/assurance do)
+from supervision_app.gui.accessibility import accessible_name
 from supervision_app.gui.app import application, build_window
 from supervision_app.gui.assurance_page import AssurancePage
 from supervision_app.gui.signing import ensure_credentials
@@ -150,7 +151,7 @@ def test_a_figures_standing_is_in_a_symbol_and_words_not_colour_alone(compliance
     assert marks[0][0] != marks[1][0] and marks[0][1] != marks[1][1]
     # the page says what the symbols mean
     legend = f.legendLabel
-    assert legend.isVisible() and legend.accessibleName()
+    assert legend.isVisible() and accessible_name(legend) == legend.text()
     for symbol, words in marks:
         assert f"{symbol} {words}" in legend.text()
 
