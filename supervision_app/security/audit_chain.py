@@ -69,8 +69,14 @@ def entry_hash(
 class ChainReport:
     ok: bool
     entries_checked: int
-    first_broken_seq: int | None = None
+    first_broken_seq: int | None = None  # the entry where the walk found the break
     problem: str = ""
+    missing_seq: int | None = None  # the first entry missing, when entries are missing
+
+    @property
+    def named_seq(self) -> int | None:
+        """The entry to name in an alarm: the first missing one, or the one broken."""
+        return self.missing_seq if self.missing_seq is not None else self.first_broken_seq
 
 
 def verify_chain(entries: Iterable[ChainEntry], *, after: tuple[int, str] = (0, GENESIS_HASH)) -> ChainReport:
@@ -93,7 +99,8 @@ def verify_links(links: Iterable[Link], *, after: tuple[int, str] = (0, GENESIS_
             missing = (f"entry {expected_seq} is missing" if seq == expected_seq + 1 else
                        f"entries {expected_seq} to {seq - 1} are missing" if seq > expected_seq else
                        f"entry {seq} is out of order")
-            return ChainReport(False, count, seq, f"{missing} (found {seq} next)")
+            return ChainReport(False, count, seq, f"{missing} (found {seq} next)",
+                               expected_seq if seq > expected_seq else None)
         if prev_hash != expected_prev:
             return ChainReport(False, count, seq,
                                f"entry {seq} does not follow from the entry before it")

@@ -35,6 +35,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
     with_config,
 )
 from sqlalchemy import Boolean, Date, Integer, LargeBinary, String, Text
@@ -316,15 +317,71 @@ class AnchorProof(_Strict):
     hash: HashHex
 
 
+MAX_AUDIT_LINKS = 1000  # entries one anchor carries; a longer backlog goes over several
+MAX_RECHECK_LINKS = 16
+AuditText = Annotated[str, StringConstraints(max_length=64)]
+
+
+class AuditLink(_Strict):
+    """One audit entry as the laptop's log holds it now: seq, time (as hashed), ids, action
+    and the two hashes. Never record contents: the log holds none."""
+
+    seq: int = Field(ge=1, le=2**53 - 1)
+    at: AuditText
+    actor_id: AuditText | None = None
+    action: AuditText
+    record_kind: AuditText
+    record_id: AuditText
+    prev_hash: AuditText
+    entry_hash: AuditText
+
+
+class AuditRecheck(_Strict):
+    """Every entry the laptop holds now from ``first_seq`` to ``last_seq``, all anchored
+    before. Sent when the laptop's own walk of its log found a broken link there: the
+    server compares them with its copy and names the entry changed or deleted."""
+
+    first_seq: int = Field(ge=1, le=2**53 - 1)
+    last_seq: int = Field(ge=1, le=2**53 - 1)
+    entries: list[AuditLink] = Field(default=[], max_length=MAX_RECHECK_LINKS)
+
+    @model_validator(mode="after")
+    def _in_range(self) -> "AuditRecheck":
+        if not 0 <= self.last_seq - self.first_seq < MAX_RECHECK_LINKS:
+            raise ValueError("a recheck covers 1 to 16 entries")
+        seqs = [e.seq for e in self.entries]
+        if seqs != sorted(set(seqs)) or any(not self.first_seq <= s <= self.last_seq for s in seqs):
+            raise ValueError("rechecked entries must be in order, once each, within the range")
+        return self
+
+
 class AuditHead(_Strict):
     """The head of the laptop's audit chain, with proofs: the hashes its log now holds at
     the seqs the server anchored before (the last acknowledged one, and the one in
     flight if a previous sync was cut off). The server must find a proof of its latest
-    anchor, matching, or it raises an alarm: the local log has been rewritten."""
+    anchor, matching, or it raises an alarm: the local log has been rewritten.
+
+    ``entries`` are the entries since the last acknowledged anchor, in order, the last of
+    them the head (at most :data:`MAX_AUDIT_LINKS`: a longer backlog is anchored over
+    several pushes). The server keeps them and recomputes the chain link by link from the
+    last entry it holds. A quiet sync with nothing appended sends none."""
 
     seq: int = Field(ge=0, le=2**62)
     hash: HashHex
     proofs: list[AnchorProof] = Field(default=[], max_length=4)
+    entries: list[AuditLink] = Field(default=[], max_length=MAX_AUDIT_LINKS)
+    recheck: AuditRecheck | None = None
+
+    @model_validator(mode="after")
+    def _entries_end_at_the_head(self) -> "AuditHead":
+        if self.entries:
+            seqs = [e.seq for e in self.entries]
+            if seqs != sorted(set(seqs)):
+                raise ValueError("audit entries must be in order, once each")
+            last = self.entries[-1]
+            if (last.seq, last.entry_hash) != (self.seq, self.hash):
+                raise ValueError("the last audit entry sent must be the head")
+        return self
 
 
 class PushRequest(_Strict):

@@ -20,6 +20,7 @@
     supervision-server --database-url URL revoke-certificate USERNAME [--reason TEXT]
     supervision-server --database-url URL allow-new-certificate USERNAME [--reason TEXT]
     supervision-server --database-url URL list-certificates USERNAME [--json]
+    supervision-server --database-url URL check-audit [--device ID]
 
 The CA key is kept in the database encrypted with a passphrase the server reads from
 ``SUPERVISION_SERVER_CA_PASSPHRASE``, or from a file named by ``--ca-passphrase-file`` or
@@ -166,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                "list-certificates jsmith --json\n")
     p.add_argument("username")
     p.add_argument("--json", action="store_true", help="one JSON object per certificate, in a list")
+    p = sub.add_parser("check-audit", help="recompute every laptop's audit chain the server "
+                                           "holds and report any break (exit 1 if there is one)")
+    p.add_argument("--device", help="check only this laptop (its device id)")
     return parser
 
 
@@ -249,7 +253,25 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
                 args.username, args.reason))
         elif cmd == "list-certificates":
             _print_certificates(certificates.list_certificates(conn, args.username), args.json)
+        elif cmd == "check-audit":
+            return _check_audit(conn, args.device)
     return 0
+
+
+def _check_audit(conn, device: str | None) -> int:
+    """One line per laptop and person; ids and seqs only, never contents."""
+    from .audit_anchors import check_stored_chains
+
+    reports = list(check_stored_chains(conn, device))
+    for report in reports:
+        where = f"laptop {report.device_id}, person {report.staff_id}"
+        if report.broken is None:
+            print(f"{where}: {report.entries_checked} entries, no break")
+        else:
+            print(f"{where}: BROKEN at entry {report.broken.seq}: {report.broken.problem}")
+    if not reports:
+        print("The server holds no audit entries" + (f" for laptop {device}." if device else "."))
+    return 1 if any(r.broken is not None for r in reports) else 0
 
 
 def _check_config(args: argparse.Namespace, settings: config.ServerConfig) -> int:

@@ -143,6 +143,22 @@ audit_alarm = Table(
     Column("detail", Text, nullable=False),
 )
 
+# The server's copy of each laptop's audit log (ids, actions, times and hashes: the log holds
+# no contents), sent with each anchor and recomputed link by link (``audit_anchors``).
+audit_copy = Table(
+    "audit_copy", metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("staff_id", String(36), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("at", String(64), nullable=False),
+    Column("actor_id", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("record_kind", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
+
 # The organisation CA (DESIGN.md §4 "Signatures"). One row is active; a rotation retires it
 # and adds a new one, so signatures made under the old CA can still be checked. The key is
 # stored only encrypted with a passphrase the server is given by environment or file.

@@ -28,9 +28,8 @@ from ...domain.time_rules import london_date
 from ...domain.vocabulary import RecordState, Role
 from .. import protocol as p
 from . import authz
+from .audit_anchors import anchor_audit_head
 from .schema import (
-    audit_alarm,
-    audit_anchor,
     directory_service_area,
     directory_staff,
     directory_team,
@@ -900,47 +899,6 @@ def system_write(tx: WriteTx, table: str, row_id: str, data: dict[str, Any], *,
     tx.write(table=table, row_id=row_id, version=version, updated_at=datetime.now(timezone.utc),
              updated_by=updated_by, tombstone=tombstone, data=data, mutation_id=None,
              existing=existing)
-
-
-# --- audit anchors ---------------------------------------------------------------------
-
-def anchor_audit_head(conn: Connection, actor: Actor, device_id: str,
-                      head: p.AuditHead | None) -> dict[str, Any]:
-    if head is None:
-        return {"status": "not_sent", "anchored_seq": None, "detail": ""}
-    where = (audit_anchor.c.device_id == device_id, audit_anchor.c.staff_id == actor.staff_id)
-    latest = conn.execute(
-        select(audit_anchor).where(*where).order_by(audit_anchor.c.seq.desc()).limit(1)
-    ).first()
-    problem = ""
-    if latest is not None:
-        proofs = {proof.seq: proof.hash for proof in head.proofs}
-        if head.seq == latest.seq:
-            proofs.setdefault(head.seq, head.hash)
-        if head.seq < latest.seq:
-            problem = "the audit log is shorter than when it was last anchored"
-        elif proofs.get(latest.seq) is None:
-            problem = "the laptop did not prove its last anchored audit entry"
-        stored = {
-            r.seq: r.hash for r in conn.execute(
-                select(audit_anchor.c.seq, audit_anchor.c.hash).where(
-                    *where, audit_anchor.c.seq.in_(list(proofs)))
-            )
-        }
-        for seq, digest in proofs.items():
-            if seq in stored and stored[seq] != digest:
-                problem = f"the audit entry at seq {seq} differs from the one anchored"
-    if problem:
-        conn.execute(insert(audit_alarm).values(device_id=device_id, staff_id=actor.staff_id,
-                                                at=utcnow_naive(), detail=problem))
-        log.warning("audit anchor mismatch: actor=%s device=%s: %s", actor.staff_id, device_id, problem)
-        return {"status": "mismatch", "anchored_seq": latest.seq if latest else None,
-                "detail": problem}
-    exists = conn.execute(select(audit_anchor.c.seq).where(*where, audit_anchor.c.seq == head.seq)).first()
-    if exists is None:
-        conn.execute(insert(audit_anchor).values(device_id=device_id, staff_id=actor.staff_id,
-                                                 seq=head.seq, hash=head.hash, received_at=utcnow_naive()))
-    return {"status": "anchored", "anchored_seq": head.seq, "detail": ""}
 
 
 # --- pull ------------------------------------------------------------------------------
