@@ -718,10 +718,11 @@ class SyncClient:
 
     # push
 
-    # The whole log is walked at most this often within one process (a sync pushing several
-    # batches anchors each); in between, only the entries appended since are walked.
+    # Within one sync (until ``last_sync_at`` moves, and for at most a minute) the whole log
+    # is walked once: a sync pushing several batches anchors with each, and walks again
+    # only the entries appended since.
     AUDIT_WALK_SECONDS = 60.0
-    _audit_walked: tuple[float, int, str] | None = None  # (monotonic time, seq, hash) of the last walk
+    _audit_walked: tuple | None = None  # (monotonic time, last_sync_at, seq, hash) of the last walk
 
     def _audit_head(self, cur) -> p.AuditHead:
         """The head of the local audit chain, the entries appended since the last anchor
@@ -760,14 +761,16 @@ class SyncClient:
         """Recompute the local chain; a break at or before the first entry not yet anchored
         becomes a recheck of the anchored entries around it."""
         walked, now = self._audit_walked, time.monotonic()
-        if walked is not None and now - walked[0] < self.AUDIT_WALK_SECONDS and walked[1] <= seq:
-            report = verify_links(read_links(cur, walked[1] + 1), after=(walked[1], walked[2]))
+        this_sync = self._get(cur, "last_sync_at", "")
+        if (walked is not None and now - walked[0] < self.AUDIT_WALK_SECONDS
+                and walked[1] == this_sync and walked[2] <= seq):
+            report = verify_links(read_links(cur, walked[2] + 1), after=(walked[2], walked[3]))
             if report.ok:
-                self._audit_walked = (walked[0], seq, digest)
+                self._audit_walked = (walked[0], this_sync, seq, digest)
                 return None
         report = verify_cursor(cur)
         if report.ok:
-            self._audit_walked = (now, seq, digest)
+            self._audit_walked = (now, this_sync, seq, digest)
             return None
         self._audit_walked = None
         log.warning("the local audit log is broken at entry %s", report.first_broken_seq)
