@@ -280,7 +280,8 @@ class Startup:
         _attach(self.window, db, who)
         if page is not None:
             self.window.form.pageStack.removeWidget(page)
-            page.deleteLater()
+            page.hide()
+            page.release(page.deleteLater)  # its sync engine closed first, off the GUI thread
         if self.on_attached is not None:
             self.on_attached(self.window)
 

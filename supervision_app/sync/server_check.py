@@ -101,9 +101,9 @@ def explain(error: BaseException) -> SignInProblem:
                              "no longer active: ask your administrator.", keeps_password=False)
     if status == 429:
         said = str(error).strip()
-        return SignInProblem("locked", "Sign-in is paused for this account after too many "
-                             f"wrong passwords. {said} If you have forgotten your password, "
-                             "ask your administrator to reset it.", keeps_password=False)
+        return SignInProblem("locked", "Sign-in is paused for this account after wrong "
+                             f"passwords. {said} If you have forgotten your password, ask your "
+                             "administrator to reset it.")
     if status == 403:
         return SignInProblem("disabled", "Your password is right, but your account is not "
                              "active in the organisation's staff directory (disabled, or not "
