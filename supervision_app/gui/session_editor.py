@@ -154,6 +154,8 @@ class SessionEditor(QWidget):
         f.withdrawButton.clicked.connect(self.withdraw)
         f.addDiscussionButton.clicked.connect(self.add_discussion)
         f.childSearchEdit.returnPressed.connect(self.add_discussion)
+        # a changed search is a new question: the last one's answer no longer applies
+        f.childSearchEdit.textChanged.connect(lambda _t: self.errors.clear(f.childSearchEdit))
         f.setReviewButton.clicked.connect(self.set_review)
         f.saveResponseButton.clicked.connect(lambda: self.save_response())
         f.disagreeRadio.toggled.connect(self._agreement_toggled)
@@ -759,7 +761,7 @@ class SessionEditor(QWidget):
         typed = f.childSearchEdit.text()
         ref = typed.split(" — ")[0].strip()
         if not ref:
-            self.errors.show(f.childSearchEdit, "Type the child's case ID, or part of their name and pick from the list.")
+            self.errors.advise(f.childSearchEdit, "Type the child's case ID, or part of their name and pick from the list.")
             return
         actor, sid = self.ctx.actor, self.session_id
 
@@ -770,7 +772,7 @@ class SessionEditor(QWidget):
                         if discussion_id in self._discussions else None)
 
         def failed(error):
-            self.errors.show(f.childSearchEdit, user_message(error))  # what was typed stays
+            self.errors.advise(f.childSearchEdit, user_message(error))  # what was typed stays
 
         def work(s):
             try:
@@ -841,6 +843,7 @@ class SessionEditor(QWidget):
         if invalid is not None:
             self._message("Some fields need correcting before this record can be shared: "
                           + self.errors.message_for(invalid))
+            self._share_banner = True  # until the field is put right
             self.form.scrollArea.ensureWidgetVisible(invalid)
             invalid.setFocus()
             return

@@ -49,8 +49,17 @@ class InlineErrors:
     def __init__(self, fallback: QLabel | None = None) -> None:
         self.labels: dict[QWidget, QLabel] = {}
         self.fallback = fallback
+        self._advice: set[QWidget] = set()
+
+    def advise(self, widget: QWidget, message: str) -> None:
+        """A message under a box that is not part of the record (a search, say): it tells
+        why something asked for was not done, and holds nothing back: ``first_invalid``
+        passes over it."""
+        self.show(widget, message)
+        self._advice.add(widget)
 
     def show(self, widget: QWidget, message: str) -> None:
+        self._advice.discard(widget)
         set_invalid(widget, True)
         widget.setAccessibleDescription(message)
         label = self.labels.get(widget)
@@ -102,6 +111,7 @@ class InlineErrors:
         return False
 
     def clear(self, widget: QWidget) -> None:
+        self._advice.discard(widget)
         set_invalid(widget, False)
         widget.setAccessibleDescription("")
         label = self.labels.get(widget)
@@ -112,10 +122,11 @@ class InlineErrors:
         """Drop the messages of fields inside ``container``, which is about to be deleted."""
         for widget in [w for w in self.labels if container.isAncestorOf(w)]:
             del self.labels[widget]
+            self._advice.discard(widget)
 
     def first_invalid(self) -> QWidget | None:
         for widget, label in self.labels.items():
-            if not label.isHidden():
+            if not label.isHidden() and widget not in self._advice:
                 return widget
         return None
 
