@@ -43,7 +43,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = DEFAULT_WAIT, what: 
             value = condition()
             if value:
                 return value
-        except (LookupError, AgentError) as error:
+        except LookupError as error:  # not on screen (yet); other errors are the journey's
             last_error = error
         if time.monotonic() > deadline:
             detail = explain() if explain else ""
@@ -235,6 +235,10 @@ class AgentError(RuntimeError):
     """The laptop answered that it could not do a command."""
 
 
+class NotOnScreen(AgentError, LookupError):
+    """The widget asked for is not there, or not enabled (yet)."""
+
+
 class Laptop:
     """A laptop: its own profile folder and keyring, the real app in its own process."""
 
@@ -378,10 +382,11 @@ class Laptop:
         self.sock.sendall(json.dumps(dict(args, cmd=cmd)).encode() + b"\n")
         line = self.reader.readline()
         if not line:
-            raise AgentError(f"{self.name}'s app went away: {self.log_tail(1500)}")
+            raise NotOnScreen(f"{self.name}'s app went away: {self.log_tail(1500)}")
         answer = json.loads(line)
         if not answer["ok"]:
-            raise AgentError(f"{self.name}: {cmd} {args}: {answer['error']}")
+            kind = NotOnScreen if answer["error"].startswith(("LookupError", "RuntimeError")) else AgentError
+            raise kind(f"{self.name}: {cmd} {args}: {answer['error']}")
         return answer["value"]
 
     def read(self, **sel: Any) -> dict[str, Any]:

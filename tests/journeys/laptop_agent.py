@@ -16,6 +16,7 @@ A command is ``{"cmd": NAME, ...}``; the answer ``{"ok": true, "value": ...}`` o
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import sys
@@ -106,9 +107,13 @@ def describe(widget: QWidget) -> dict[str, Any]:
 def table_rows(view: QAbstractItemView) -> list[list[str]]:
     model = view.model()
     rows = []
-    for row in range(model.rowCount()):
+    try:
+        columns = max(1, model.columnCount(QModelIndex()))
+    except TypeError:  # a list model keeps columnCount to itself: one column
+        columns = 1
+    for row in range(model.rowCount(QModelIndex())):
         rows.append([str(model.index(row, col).data(Qt.ItemDataRole.DisplayRole) or "")
-                     for col in range(max(1, model.columnCount()))])
+                     for col in range(columns)])
     return rows
 
 
@@ -130,6 +135,8 @@ def matches(widget: QWidget, sel: dict[str, Any]) -> bool:
     if sel.get("visible", True) and not widget.isVisible():
         return False
     if "name" in sel and widget.objectName() != sel["name"]:
+        return False
+    if "name_startswith" in sel and not widget.objectName().startswith(sel["name_startswith"]):
         return False
     if "names" in sel and widget.objectName() not in sel["names"]:
         return False
@@ -366,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-file", type=Path, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    faulthandler.enable()  # a crash leaves its stack in the laptop's log
     app = QApplication([sys.argv[0]])
     agent = Agent(args.port_file)  # noqa: F841 - kept alive for the app's lifetime
     from supervision_app import cli

@@ -129,7 +129,7 @@ def add_case_discussion(lap: Laptop, case_id: str, position: str, decision: str,
                         index: int = 0) -> dict:
     lap.type(case_id, name="childSearchEdit")
     lap.click(name="addDiscussionButton")
-    group = {"name": "CaseDiscussion", "index": index}
+    group = {"name_startswith": "discussion_", "cls": "QGroupBox", "index": index}
     lap.wait_shown(**group)
     inside = {"within": group}
     lap.type(position, name="positionEdit", **inside)
