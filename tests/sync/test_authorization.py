@@ -42,7 +42,7 @@ def scene(deployment, tmp_path_factory):
     ids["shared_a2"] = r.new_session(tm_a, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a2"],
                                      team=org.teams["A"], wellbeing="W-shared-a2", learning="L-shared-a2")
     ids["act_shared_a2"] = r.add_action(tm_a, ids["shared_a2"], org.ids["sw_a2"], description="A-shared")
-    r.edit(tm_a, m.SupervisionSession, ids["shared_a2"], state="shared")
+    r.share(tm_a, org.ids["tm_a"], ids["shared_a2"])
     ids["draft_b1"] = r.new_session(tm_b, supervisor=org.ids["tm_b"], supervisee=org.ids["sw_b1"],
                                     team=org.teams["B"], wellbeing="W-draft-b1", learning="L-draft-b1")
     with tm_a.db.transaction() as s:
@@ -53,7 +53,7 @@ def scene(deployment, tmp_path_factory):
         s.add_all([note, locked])
         s.flush()
         ids["note_draft"], ids["note_locked"] = note.id, locked.id
-    r.edit(tm_a, m.OversightNote, ids["note_locked"], state="locked")
+    r.sign_note(tm_a, org.ids["tm_a"], ids["note_locked"])
     for laptop in (tm_a, tm_b):
         report = laptop.client.sync()
         assert report.rejected == 0 and report.conflicts == 0

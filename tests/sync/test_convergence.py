@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
 
 import keyring
 from hypothesis import HealthCheck, settings
@@ -16,7 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select, text
 
+from supervision_app.domain.lifecycle import IllegalTransition
+from supervision_app.domain.text_rules import InvalidInput
+from supervision_app.records.signoff import RecordChangedWhileSigning
 from supervision_app.store import models as m
+from supervision_app.store import supervision_records as sr
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncError
@@ -24,6 +27,8 @@ from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
 from tests.sync.harness import Laptop
 
+# what the app says instead of offering the step (the rules refuse it in this state)
+REFUSED_HERE = (sr.NotAllowed, InvalidInput, IllegalTransition, RecordChangedWhileSigning)
 FAULTS = [None, None, None, "drop", "lose_answer", "duplicate", "hold", "lose_pull_answer",
           "switched_off_after_push", "kill_server"]
 
@@ -38,23 +43,28 @@ def laptop_state(laptop: Laptop) -> dict[str, dict]:
     return out
 
 
-def _certificates(deployment) -> dict[str, str]:
-    """Signing certificates from the deployment's CA for the two signers (the server
-    refuses a signature without one)."""
-    from cryptography.hazmat.primitives import serialization
+class _Signers:
+    """One signing key per person for the whole test, certified once by the deployment's CA
+    through the real enrolment (``SyncClient.enrol_certificate``) from the first laptop of
+    theirs that signs, and used by every laptop of theirs after (the CA issues a person only
+    a few certificates a day)."""
 
-    from supervision_app.security import pki
-    from supervision_app.sync.server import certificates
-    from tests.sync.harness import CA_PASSPHRASE
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        self.ring = MemoryKeyring()
+        self.stores: dict[str, object] = {}
 
-    out = {}
-    with deployment.engine.begin() as conn:
-        for who in ("tm_a", "sw_a1"):
-            csr = pki.make_csr(pki.generate_user_key(), who).public_bytes(serialization.Encoding.PEM)
-            cert_pem, _ca, _serial = certificates.issue(conn, CA_PASSPHRASE.encode(),
-                                                        deployment.org.ids[who], csr.decode())
-            out[deployment.org.ids[who]] = cert_pem.decode()
-    return out
+    def store_for(self, laptop: Laptop, staff_id: str):
+        from supervision_app.security.credentials import CredentialStore
+        from supervision_app.security.secret_store import SecretStore
+
+        store = self.stores.get(staff_id)
+        if store is None:
+            store = CredentialStore(self.folder / staff_id, SecretStore(f"signer-{staff_id}", self.ring))
+            laptop.client.enrol_certificate(store)
+            self.stores[staff_id] = store
+        laptop.credential_store = store
+        return store
 
 
 def search_index(laptop: Laptop) -> list[tuple]:
@@ -67,7 +77,7 @@ def search_index(laptop: Laptop) -> list[tuple]:
 def test_laptops_converge_through_faults(deployment, tmp_path):
     org = deployment.org
     counter = iter(range(10**6))
-    signing_certificates = _certificates(deployment)
+    signers = _Signers(tmp_path / "signers")
 
     class Machine(RuleBasedStateMachine):
         @initialize()
@@ -125,33 +135,37 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
         def share_or_withdraw(self, who, pick):
             sid, row = self._session(who, pick)
             if row is not None and row.state in ("draft", "shared"):
-                new = "shared" if row.state == "draft" else "draft"
-                r.edit(self.laptops[who], m.SupervisionSession, sid, state=new)
+                work = sr.share_session if row.state == "draft" else sr.withdraw_session
+                self._as_user(who, org.ids["tm_a"], lambda s, actor: work(s, actor, sid))
 
         @precondition(lambda self: self.sessions)
         @rule(pick=st.integers(0, 50))
         def respond(self, pick):
             sid, row = self._session(2, pick)
             if row is not None and row.state == "shared":
-                r.edit(self.laptops[2], m.SupervisionSession, sid, supervisee_comments=self._token())
+                self._as_user(2, org.ids["sw_a1"], lambda s, actor: sr.respond(
+                    s, actor, sid, comments=self._token(), agreement="agrees"))
 
         @precondition(lambda self: self.sessions)
         @rule(who=st.integers(0, 2), pick=st.integers(0, 50))
         def sign(self, who, pick):
             sid, row = self._session(who, pick)
-            if row is None:
+            if row is None or row.state not in ("shared", "supervisor_signed"):
                 return
-            if who < 2 and row.state == "shared":
-                state, role, signer = "supervisor_signed", "supervisor", org.ids["tm_a"]
-            elif who == 2 and row.state == "supervisor_signed":
-                state, role, signer = "locked", "supervisee", org.ids["sw_a1"]
-            else:
-                return
-            with self.laptops[who].db.transaction() as s:
-                s.get(m.SupervisionSession, sid).state = state
-                s.add(m.Signature(record_kind="supervision", record_id=sid, signer_id=signer,
-                                  signer_role=role, signed_at=datetime.now(timezone.utc),
-                                  digest="ab" * 32, certificate_pem=signing_certificates[signer]))
+            laptop = self.laptops[who]
+            signer = org.ids["tm_a"] if who < 2 else org.ids["sw_a1"]
+            signers.store_for(laptop, signer)
+            try:
+                r.sign_session(laptop, signer, sid)
+            except REFUSED_HERE:
+                pass  # the app would not offer Sign now (not yet responded, not theirs yet...)
+
+        def _as_user(self, who: int, staff_id: str, work) -> None:
+            try:
+                with self.laptops[who].db.transaction() as s:
+                    work(s, sr.load_actor(s, staff_id))
+            except REFUSED_HERE:
+                pass
 
         @rule(who=st.integers(0, 2), fault=st.sampled_from(FAULTS))
         def sync(self, who, fault):

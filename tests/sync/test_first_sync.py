@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from supervision_app.store import models as m
 from supervision_app.store.database import DATABASE_FILE, open_database
 from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncClient, SyncError
@@ -124,7 +123,7 @@ def written(deployment, tmp_path_factory, memory_keyring_module):
         sids, _withdrawn = r.write_share(writer, org, sessions=4, discussions=5)
         writer.client.sync()
         for sid in sids[1:3]:
-            r.edit(writer, m.SupervisionSession, sid, state="shared")
+            r.share(writer, org.ids["tm_a"], sid)
         writer.client.sync()
         yield sids
     finally:

@@ -31,7 +31,7 @@ def test_session_reaches_the_supervisor_s_other_laptop_and_the_supervisee_only_w
     worker.client.sync()
     assert r.get(worker, m.SupervisionSession, sid) is None  # a draft is not shared yet
     assert r.get(worker, m.CaseDiscussion, did) is None
-    r.edit(one, m.SupervisionSession, sid, state="shared")
+    r.share(one, org.ids["tm_a"], sid)
     one.client.sync()
     worker.client.sync()
     held = r.get(worker, m.SupervisionSession, sid)
@@ -109,14 +109,18 @@ def test_server_refuses_to_change_a_locked_record(deployment, laptops):
     org = deployment.org
     boss, worker, other = laptops("tm_a"), laptops("sw_a2"), laptops("tm_a")
     sid = r.new_session(boss, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a2"], team=org.teams["A"])
-    r.edit(boss, m.SupervisionSession, sid, state="shared")
+    r.share(boss, org.ids["tm_a"], sid)
     boss.client.sync()
     other.client.sync()
-    r.edit(boss, m.SupervisionSession, sid, state="supervisor_signed")
+    worker.client.sync()
+    r.respond(worker, org.ids["sw_a2"], sid)
+    worker.client.sync()
+    boss.client.sync()
+    r.sign_session(boss, org.ids["tm_a"], sid)
     boss.client.sync()
     worker.client.sync()
-    r.edit(worker, m.SupervisionSession, sid, state="locked")
-    assert worker.client.sync().applied == 1
+    r.sign_session(worker, org.ids["sw_a2"], sid)
+    assert worker.client.sync().applied == 3  # the lock, the signature and the signed PDF
     boss.client.sync()
     assert r.get(boss, m.SupervisionSession, sid).state == "locked"
     # the other laptop still thinks it is shared and edits it: refused, and the laptop
@@ -135,11 +139,11 @@ def test_a_disagreement_resolution_reaches_those_who_see_the_record_and_cannot_c
     org = deployment.org
     boss, worker = laptops("tm_a"), laptops("sw_a1")
     sid = r.new_session(boss, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"], team=org.teams["A"])
-    r.edit(boss, m.SupervisionSession, sid, state="shared")
+    r.share(boss, org.ids["tm_a"], sid)
     boss.client.sync()
     worker.client.sync()
-    r.edit(worker, m.SupervisionSession, sid, supervisee_agreement="disagrees",
-           disagreement="The plan for Child A was not discussed with me")
+    r.respond(worker, org.ids["sw_a1"], sid, agrees=False, comments="",
+              disagreement="The plan for Child A was not discussed with me")
     assert worker.client.sync().applied == 1
     # the supervisee cannot resolve their own disagreement: refused, and taken off the laptop
     with worker.db.transaction() as s:
@@ -202,7 +206,7 @@ def test_search_index_after_a_bulk_first_sync_equals_one_built_row_by_row(deploy
     sids, gone = r.write_share(writer, org, sessions=3, discussions=3, addendum=True)
     writer.client.sync()
     # sharing re-stamps the parts before their record: they reach other laptops first
-    r.edit(writer, m.SupervisionSession, sids[1], state="shared")
+    r.share(writer, org.ids["tm_a"], sids[1])
     writer.client.sync()
     writer.client.sync()
 

@@ -117,6 +117,11 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     signed_at = p.parse_datetime(data["signed_at"])
     if signed_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
         return "The signature is dated in the future; check this computer's clock, then sign again."
+    from .certificates import check_signature_certificate
+
+    problem = check_signature_certificate(conn, data["certificate_pem"], data["signer_id"], signed_at)
+    if problem is not None:
+        return problem
     encoded = data.get("signature_value")
     if not encoded:
         return f"The signature carries no signature value. {SIGN_AGAIN}"
@@ -124,11 +129,6 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
         value = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         return f"The signature value could not be read. {SIGN_AGAIN}"
-    from .certificates import check_signature_certificate
-
-    problem = check_signature_certificate(conn, data["certificate_pem"], data["signer_id"], signed_at)
-    if problem is not None:
-        return problem
     try:
         canonical = server_canonical(conn, kind, data["record_id"])
         content = canonical_bytes(kind, canonical)
