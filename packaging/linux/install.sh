@@ -7,6 +7,9 @@
 #                          a menu entry in ~/.local/share/applications
 #
 # PREFIX=/some/folder ./install.sh   installs the program folder somewhere else.
+# sudo SUPERVISION_SERVER_URL=https://supervision.example.gov.uk ./install.sh
+#                        also sets the organisation's sync server address for everyone on this
+#                        computer (/etc/supervision-recorder/client.toml), so that nobody types it.
 # Installing again replaces the previous version; profiles (your records) are never touched:
 # they live in your user data folder, not here. ./uninstall.sh removes what this installed.
 set -eu
@@ -24,6 +27,11 @@ fi
 exe="$prefix/supervision-app/supervision-app"
 
 [ -x "$here/supervision-app/supervision-app" ] || { echo "Run this from the unpacked tarball folder." >&2; exit 1; }
+server=${SUPERVISION_SERVER_URL:-}
+if [ -n "$server" ] && [ "$(id -u)" != 0 ]; then
+  echo "Setting the server address for everyone needs sudo (it writes /etc/supervision-recorder/client.toml)." >&2
+  exit 1
+fi
 
 echo "Installing Supervision Recorder $(cat "$here/VERSION") into $prefix"
 mkdir -p "$(dirname "$prefix")"
@@ -46,6 +54,15 @@ sed "s|@EXEC@|$exe|g" "$here/supervision-recorder.desktop" > "$share/application
 chmod 644 "$share/applications/supervision-recorder.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$share/applications" || true
 command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$share/icons/hicolor" || true
+if [ -n "$server" ]; then
+  # the machine-wide settings the app reads (supervision_app/client_settings.py): TOML, with
+  # backslashes and double quotes escaped; readable by everyone, changed only by root
+  mkdir -p /etc/supervision-recorder
+  escaped=$(printf '%s' "$server" | sed 's/\\/\\\\/g; s/"/\\"/g')
+  printf '# Written by install.sh\n[server]\nurl = "%s"\n' "$escaped" > /etc/supervision-recorder/client.toml
+  chmod 644 /etc/supervision-recorder/client.toml
+  echo "Server address for everyone on this computer: $server"
+fi
 # record where things went, for uninstall.sh
 printf 'prefix=%s\nbindir=%s\nshare=%s\n' "$prefix" "$bindir" "$share" > "$prefix/install-locations"
 

@@ -10,6 +10,13 @@
 ;   SupervisionRecorder-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /LOG="%TEMP%\sr-setup.log"
 ; Silent uninstall:
 ;   "%ProgramFiles%\Supervision Recorder\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
+;
+; The organisation's sync server address, so that nobody has to type it at first run:
+;   SupervisionRecorder-0.1.0-setup.exe /VERYSILENT /SERVER=https://supervision.example.gov.uk
+; writes %ProgramData%\SupervisionRecorder\client.toml ([server] url = "..."), which the app reads
+; (supervision_app/client_settings.py; the SUPERVISION_SERVER_URL environment variable wins
+; over it). An interactive install asks for it on a page of its own (optional). Without
+; /SERVER, an upgrade leaves an existing client.toml as it is.
 
 #ifndef AppVersion
   #error Pass the version: iscc /DAppVersion=X.Y.Z supervision-recorder.iss (it is in pyproject.toml)
@@ -74,5 +81,59 @@ Filename: "{app}\{#WindowedExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; 
 
 [UninstallDelete]
 Type: filesandordirs; Name: "{app}\_internal"
+Type: files; Name: "{commonappdata}\SupervisionRecorder\client.toml"
+Type: dirifempty; Name: "{commonappdata}\SupervisionRecorder"
 ; Profiles (the encrypted records) in each user's AppData and their keys in Windows Credential
 ; Manager are deliberately NOT removed: records must be kept and synced or archived first.
+
+[Code]
+var
+  ServerPage: TInputQueryWizardPage;
+
+{ The server address given as /SERVER=..., or typed on the wizard's page. }
+function ServerAddress(): String;
+begin
+  if ServerPage <> nil then
+    Result := Trim(ServerPage.Values[0])
+  else
+    Result := Trim(ExpandConstant('{param:SERVER|}'));
+end;
+
+procedure InitializeWizard();
+begin
+  ServerPage := CreateInputQueryPage(wpSelectDir,
+    'Your organisation''s server',
+    'Where Supervision Recorder sends and receives records',
+    'Type the address of your organisation''s sync server (IT knows it), for example ' +
+    'https://supervision.example.gov.uk. Everyone who uses this computer then finds it filled in. ' +
+    'Leave it empty to keep the address set before, or to let each person type it.');
+  ServerPage.Add('Server &address:', False);
+  ServerPage.Values[0] := ExpandConstant('{param:SERVER|}');
+end;
+
+{ TOML basic string: backslash and double quote escaped. }
+function TomlString(Value: String): String;
+begin
+  StringChangeEx(Value, '\', '\\', True);
+  StringChangeEx(Value, '"', '\"', True);
+  Result := '"' + Value + '"';
+end;
+
+procedure CurStepChanged(CurStep: TSetupStep);
+var
+  Url, Folder: String;
+begin
+  if CurStep = ssPostInstall then
+  begin
+    Url := ServerAddress();
+    if Url <> '' then
+    begin
+      Folder := ExpandConstant('{commonappdata}\SupervisionRecorder');
+      ForceDirectories(Folder);
+      if not SaveStringToFile(Folder + '\client.toml',
+          '# Written by the Supervision Recorder installer (/SERVER=...).' + #13#10 +
+          '[server]' + #13#10 + 'url = ' + TomlString(Url) + #13#10, False) then
+        Log('Could not write ' + Folder + '\client.toml');
+    end;
+  end;
+end;

@@ -381,10 +381,28 @@ def test_the_later_sign_in_dialog_is_filled_from_the_machine_file_too(qtbot, dat
     assert dialog.form.serverAddressEdit.text() == "https://sync.example.gov.uk"
 
 
-def test_the_installer_writes_the_file_the_app_reads():
+def test_the_installer_writes_the_file_the_app_reads(tmp_path):
+    """packaging/windows/supervision-recorder.iss with /SERVER=...: the folder and the TOML
+    it writes are the ones the app reads."""
+    from supervision_app.client_settings import (APP_FOLDER, CONFIG_FILE_NAME,
+                                                 load_client_settings, machine_config_path)
+
     script = (REPO / "packaging" / "windows" / "supervision-recorder.iss").read_text(encoding="utf-8")
-    assert "client.toml" in script and "/SERVER=" in script.replace("'/SERVER='", "/SERVER=")
-    assert "{commonappdata}\\SupervisionRecorder" in script
+    assert "ExpandConstant('{param:SERVER|}')" in script
+    assert f"ExpandConstant('{{commonappdata}}\\{APP_FOLDER}')" in script
+    assert f"Folder + '\\{CONFIG_FILE_NAME}'" in script
+    # what CurStepChanged writes, for an address with the two characters TomlString escapes
+    typed = 'https://sync.example.gov.uk/a"b\\c'
+    escaped = typed.replace("\\", "\\\\").replace('"', '\\"')
+    assert "StringChangeEx(Value, '\\', '\\\\', True);" in script
+    assert "StringChangeEx(Value, '\"', '\\\"', True);" in script
+    written = tmp_path / CONFIG_FILE_NAME
+    written.write_bytes(("# Written by the Supervision Recorder installer (/SERVER=...).\r\n"
+                         f'[server]\r\nurl = "{escaped}"\r\n').encode("ascii"))
+    assert load_client_settings(environ={}, path=written).server_url == typed
+    # elsewhere than Windows, the same file in the system's configuration folder
+    if sys.platform.startswith("linux"):
+        assert machine_config_path({}) == Path("/etc/supervision-recorder/client.toml")
 
 
 # --------------------------------------------------------------------------- the demo
