@@ -3,6 +3,7 @@
     supervision-app [--data-dir DIR] [--demo] [--as USERNAME]
     supervision-app [--data-dir DIR | --demo] verify FILE.pdf [--ca CA.pem]
     supervision-app [--data-dir DIR | --demo] report compliance --as USERNAME ...
+    supervision-app check-profile [--data-dir DIR | --demo]
 
 Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
 in words, on the console and in a dialog when a screen is available, and exit non-zero
@@ -225,10 +226,45 @@ def run_report(args: argparse.Namespace, report_argv: list[str]) -> int:
         database.close()
 
 
+def run_check_profile(argv: list[str]) -> int:
+    """``check-profile``: the audit chain, SQLCipher's page check and SQLite's structure
+    check, in words; exit 0 only when all is well (1: a problem found, 2: cannot open)."""
+    parser = argparse.ArgumentParser(
+        prog="supervision-app check-profile",
+        description="Check this laptop's profile: that its audit log is unbroken and its "
+                    "encrypted database undamaged. Exit code 0 only when all is well.")
+    parser.add_argument("--data-dir", type=Path, help="profile folder (default: your user data folder)")
+    parser.add_argument("--demo", action="store_true", help="check the demo profile")
+    args = parser.parse_args(argv)
+    from .security.secret_store import KeyringUnavailable
+    from .store.database import open_database
+    from .store.errors import StoreError
+    from .store.profile_check import check_profile
+
+    folder = args.data_dir or default_data_dir(args.demo)
+    if not (folder / "profile.json").exists():
+        print(f"There is no profile in {folder}.", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        database = open_database(folder)
+    except (StoreError, KeyringUnavailable) as problem:
+        print(f"The profile cannot be opened, so it could not be checked:\n{problem}", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        result = check_profile(database)
+    finally:
+        database.close()
+    print(result.in_words())
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "verify":
         return run_verify(argv[1:])
+    if "check-profile" in argv:
+        argv.remove("check-profile")
+        return run_check_profile(argv)
     if "verify" in argv:  # supervision-app --data-dir DIR verify FILE.pdf
         split = argv.index("verify")
         before, folder = _profile_option(argv[:split], None)
