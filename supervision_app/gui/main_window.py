@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("&About Supervision Recorder", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
+        from .organisation_certificate import add_save_action
+
+        self.save_certificate_action = add_save_action(self, help_menu)
         if db is not None:
             self.attach(db, tasks, actor, me)
 

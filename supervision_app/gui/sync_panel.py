@@ -142,6 +142,14 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
             state = "error"
             parts.append("last sync failed")
             details.append(message)
+    if status is not None and status.certificate_summary:
+        # the signing certificate: a warning before it ends, or why signing is stopped
+        parts.append(status.certificate_summary)
+        hint = {"renew_soon": "", "refused": "", "missing": ""}.get(
+            status.certificate_status, " Choose Sync > Get a new signing certificate.")
+        details.append(status.certificate_notice + hint)
+        if state == "idle" and status.certificate_status != "renew_soon":
+            state = "signin" if status.certificate_status == "refused" else "error"
     if status is not None and status.audit_alarm:
         state = "alarm"
         parts.insert(0, "AUDIT ALARM")
@@ -206,6 +214,7 @@ class SyncController(QObject):
     progress_changed = Signal(object)  # SyncProgress
     sync_finished = Signal(object, object)  # SyncReport | None, error | None
     signed_in = Signal(str)  # staff id
+    certificate_outcome = Signal(str)  # what Get a new signing certificate did, in words
     sign_in_step = Signal(str)  # what sign-in is doing now, in words
 
     def __init__(self, db: "Database", *, server_url: str | None = None,
@@ -248,9 +257,16 @@ class SyncController(QObject):
         self.conflicts_action = QAction("Changes to &choose between…", self)
         self.conflicts_action.setObjectName("syncConflictsAction")
         self.conflicts_action.triggered.connect(lambda _=False: self.open_conflicts())
+        self.new_certificate_action = QAction("Get a &new signing certificate", self)
+        self.new_certificate_action.setObjectName("syncNewCertificateAction")
+        self.new_certificate_action.setToolTip(
+            "Make a new signing key on this computer and have the organisation's server certify "
+            "it (after your certificate was revoked or has expired)")
+        self.new_certificate_action.triggered.connect(lambda _=False: self.get_new_certificate())
 
     def actions(self) -> list[QAction]:
-        return [self.sync_now_action, self.sign_in_action, self.conflicts_action]
+        return [self.sync_now_action, self.sign_in_action, self.conflicts_action,
+                self.new_certificate_action]
 
     def status_widget(self, parent: QWidget | None = None) -> "SyncStatusWidget":
         return SyncStatusWidget(self, parent)
@@ -461,6 +477,40 @@ class SyncController(QObject):
             self.signed_in.emit(staff_id)
             self._error = None
             self.sync_now()
+
+        self._run(work, done)
+
+    def get_new_certificate(self, on_done: Callable[[str], None] | None = None) -> None:
+        """(Sync > Get a new signing certificate) A new key, certified by the server, in the
+        background; the outcome in words goes to ``on_done`` (default: a message box) and to
+        :attr:`certificate_outcome`."""
+        def work():
+            client = self._ensure_client()
+            if client is None:
+                return None
+            return client.renew_certificate(self._credential_store())
+
+        def done(outcome, error):
+            if error is not None:
+                message = _words(error)
+            elif outcome is None:
+                message = ("This computer is not connected to your organisation's server. Sign in "
+                           "to the sync server first (Sync menu: Sign in to the sync server).")
+            else:
+                message = outcome.message or "You have a new signing certificate."
+            self.certificate_outcome.emit(message)
+            if on_done is not None:
+                on_done(message)
+            else:
+                from PySide6.QtWidgets import QMessageBox
+
+                box = QMessageBox(QMessageBox.Icon.Information, "Signing certificate", message,
+                                  QMessageBox.StandardButton.Ok, self._dialog_parent())
+                box.setObjectName("newCertificateMessage")
+                box.setAccessibleName("Signing certificate")
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()
+            self.refresh_status()
 
         self._run(work, done)
 

@@ -55,6 +55,7 @@ class CertificateState:
     message: str
     expires_at: _dt.datetime | None = None
     serial: int | None = None
+    summary: str = ""  # a few words for a status line
 
     @property
     def needs_new_certificate(self) -> bool:
@@ -280,31 +281,37 @@ class CredentialStore:
         """Whether this person can sign here at ``at``, and whether their certificate
         should be replaced (see :class:`CertificateState`)."""
         if not self.has_key(staff_id) or not self._cert_path(staff_id).exists():
-            return CertificateState("missing", "You have no signing certificate on this computer yet.")
+            return CertificateState("missing", "You have no signing certificate on this computer yet.",
+                                    summary="no signing certificate yet")
         certificate = self._certificate(staff_id)
         expires = certificate.not_valid_after_utc
         ca_pem = self.ca_certificate_pem()
         if ca_pem is None:
             return CertificateState("foreign_ca", "This computer does not have the organisation's "
-                                    "CA certificate.", expires, certificate.serial_number)
+                                    "CA certificate.", expires, certificate.serial_number,
+                                    "new signing certificate needed")
         ca = pki.load_certificate(ca_pem)
         crl = pki.load_crl(self._crl_path.read_bytes()) if self._crl_path.exists() else None
         if certificate.issuer != ca.subject:
             return CertificateState("foreign_ca", "Your signing certificate was issued by the "
                                     "organisation's previous certificate authority; a new one is "
-                                    "needed.", expires, certificate.serial_number)
+                                    "needed.", expires, certificate.serial_number,
+                                    "new signing certificate needed")
         try:
             pki.check_can_sign(certificate, ca, crl, at)
         except pki.CertificateUnusable as problem:
             status = ("revoked" if crl is not None and crl.get_revoked_certificate_by_serial_number(
                           certificate.serial_number) is not None
                       else "expired" if at > expires else "unusable")
-            return CertificateState(status, problem.reason, expires, certificate.serial_number)
+            summary = {"revoked": "signing certificate revoked",
+                       "expired": "signing certificate expired"}.get(status, "cannot sign here")
+            return CertificateState(status, problem.reason, expires, certificate.serial_number, summary)
         if expires - _aware(at) <= RENEWAL_WINDOW:
             return CertificateState(
                 "renew_soon", f"Your signing certificate expires on {_words_date(expires)} "
                 f"({_days(expires - _aware(at))}); a new one is fetched at the next sync.",
-                expires, certificate.serial_number)
+                expires, certificate.serial_number,
+                f"signing certificate expires {_days(expires - _aware(at))}")
         return CertificateState("ok", f"Your signing certificate is valid until {_words_date(expires)}.",
                                 expires, certificate.serial_number)
 

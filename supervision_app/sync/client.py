@@ -138,6 +138,7 @@ class SyncStatus:
     # the signing certificate, in words ("" when all is well), and its CertificateState status
     certificate_notice: str = ""
     certificate_status: str = ""
+    certificate_summary: str = ""  # a few words for the status line
 
 
 @dataclass(frozen=True)
@@ -644,19 +645,22 @@ class SyncClient:
         notice = self._get(cur, "certificate_notice", "") or ""
         status = self._get(cur, "certificate_status", "") or ""
         staff_id = self._get(cur, "staff_id")
+        refused = {"certificate_notice": notice, "certificate_status": "refused",
+                   "certificate_summary": "cannot sign: new certificate needed"}
         if self.credentials is None or not staff_id:
-            return {"certificate_notice": notice, "certificate_status": status}
+            return refused if status == "refused" and notice else {}
         from ..security.credentials import CredentialsUnavailable
 
         try:
             state = self.credentials.certificate_state(staff_id, self.clock())
         except (CredentialsUnavailable, ValueError, OSError):
-            return {"certificate_notice": notice, "certificate_status": status}
+            return refused if status == "refused" and notice else {}
         if state.status == "ok":
-            return {"certificate_notice": "", "certificate_status": "ok"}
+            return {"certificate_status": "ok"}
         if status == "refused" and notice:
-            return {"certificate_notice": notice, "certificate_status": "refused"}
-        return {"certificate_notice": state.message, "certificate_status": state.status}
+            return refused
+        return {"certificate_notice": state.message, "certificate_status": state.status,
+                "certificate_summary": state.summary}
 
     def _check_certificate(self) -> None:
         """At sync: replace a certificate that needs it. A keyring or key-file problem is

@@ -22,7 +22,7 @@ from supervision_app.security.credentials import CredentialStore, CredentialsUna
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store import models as m
 from tests.sync import records as r
-from tests.sync.harness import CA_PASSPHRASE, REPO
+from tests.sync.harness import CA_PASSPHRASE, PASSWORD, REPO
 
 
 def _store(laptop) -> CredentialStore:
@@ -40,22 +40,6 @@ def _cli(deployment, *args: str) -> subprocess.CompletedProcess:
 
 def _uid(certificate: x509.Certificate) -> str:
     return certificate.subject.get_attributes_for_oid(NameOID.USER_ID)[0].value
-
-
-def _signed_session(laptop, org, certificate_pem: str, signer: str = "tm_a") -> tuple[str, str]:
-    """A shared session moved to supervisor_signed with a signature carrying ``certificate_pem``."""
-    sid = r.new_session(laptop, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
-                        team=org.teams["A"])
-    r.edit(laptop, m.SupervisionSession, sid, state="shared")
-    laptop.client.sync()
-    signature_id = str(uuid.uuid4())
-    with laptop.db.transaction() as s:
-        s.get(m.SupervisionSession, sid).state = "supervisor_signed"
-        s.add(m.Signature(id=signature_id, record_kind="supervision", record_id=sid,
-                          signer_id=org.ids[signer], signer_role="supervisor",
-                          signed_at=datetime.now(timezone.utc), digest="ab" * 32,
-                          certificate_pem=certificate_pem))
-    return sid, signature_id
 
 
 def _outcome(deployment, row_id: str) -> tuple[str, str] | None:
@@ -106,69 +90,145 @@ def test_certificate_is_issued_for_the_signed_in_person_whatever_the_request_cla
     assert again.status_code == 304
 
 
-def test_a_certificate_revoked_on_the_server_stops_signing_at_the_next_sync(deployment, laptops):
-    org = deployment.org
-    laptop = laptops("tm_a")
+def _rejections(deployment, staff_id: str) -> list[str]:
+    from sqlalchemy import text
+
+    with deployment.engine.connect() as conn:
+        return [row.reason for row in conn.execute(
+            text("select reason from mutation where staff_id = :s and status = 'rejected'"),
+            {"s": staff_id})]
+
+
+def _note(laptop, org, author: str = "tm_a") -> str:
+    return r.new_note(laptop, child=org.children["a"], author=org.ids[author],
+                      decision="keep the plan", rationale="it is working")
+
+
+def _enrolled(laptop) -> CredentialStore:
+    """The laptop's credential store after signing in: the app's sign-in calls this."""
     store = _store(laptop)
-    certificate = laptop.client.enrol_certificate(store)
-    cert_pem = pki.certificate_to_pem(certificate).decode()
-
-    # a signature made with it is accepted by the server
-    sid, signature_id = _signed_session(laptop, org, cert_pem)
-    assert laptop.client.sync().rejected == 0
-    assert _outcome(deployment, signature_id)[0] == "applied"
-
-    # and real signing works here (PDF and all)
-    note_id = r.new_note(laptop, child=org.children["a"], author=org.ids["tm_a"],
-                         decision="keep the plan", rationale="it is working")
-    sign_oversight_note(laptop.db, store, note_id=note_id, signer_id=org.ids["tm_a"])
-
-    completed = _cli(deployment, "revoke-certificate", "tm_a")
-    assert completed.returncode == 0, completed.stderr
-    assert int(completed.stdout.strip()) >= 1
-    laptop.client.sync()  # fetches the new revocation list
-
-    with pytest.raises(CredentialsUnavailable, match="revoked"):
-        store.credentials_for(org.ids["tm_a"]).check_usable(datetime.now(timezone.utc))
-    other_id = r.new_note(laptop, child=org.children["a"], author=org.ids["tm_a"],
-                          decision="close", rationale="done")
-    with pytest.raises(CredentialsUnavailable, match="revoked"):
-        sign_oversight_note(laptop.db, store, note_id=other_id, signer_id=org.ids["tm_a"])
-
-    # a signature made with the revoked certificate (on a laptop that had not synced) is refused
-    other_laptop = laptops("tm_a")
-    _sid, late_signature = _signed_session(other_laptop, org, cert_pem)
-    report = other_laptop.client.sync()
-    assert report.rejected == 1
-    status, reason = _outcome(deployment, late_signature)
-    assert status == "rejected" and "revoked" in reason
-
-    # a new certificate signs again
-    laptop.client.enrol_certificate(store)
-    store.credentials_for(org.ids["tm_a"]).check_usable(datetime.now(timezone.utc))
+    laptop.client.credentials = store
+    outcome = laptop.client.ensure_signing_certificate(store)
+    assert outcome.action == "enrolled", outcome
+    return store
 
 
-def test_server_refuses_signatures_with_a_foreign_or_borrowed_certificate(deployment, laptops):
+def _public(store, staff_id):
+    return store.credentials_for(staff_id).key.public_key().public_numbers()
+
+
+def _listed(deployment, username: str) -> list[dict]:
+    import json
+
+    listed = _cli(deployment, "list-certificates", username, "--json")
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+def test_revoked_certificate_stops_signing_with_the_reason_until_the_person_signs_in_again(deployment, laptops):
     org = deployment.org
+    tm_a = org.ids["tm_a"]
     laptop = laptops("tm_a")
-    foreign = pki.create_ca("Not Our CA", "Elsewhere")
-    key = pki.generate_user_key()
-    forged = foreign.issue_user_certificate(key.public_key(), "TM_A", org.ids["tm_a"], "team_manager")
-    _sid, signature_id = _signed_session(laptop, org, pki.certificate_to_pem(forged).decode())
-    assert laptop.client.sync().rejected == 1
-    status, reason = _outcome(deployment, signature_id)
-    assert status == "rejected" and "not issued" in reason
+    store = _enrolled(laptop)
+    first_key = _public(store, tm_a)
+    first_serial = store.credentials_for(tm_a).certificate.serial_number
+    sign_oversight_note(laptop.db, store, note_id=_note(laptop, org), signer_id=tm_a)
+    assert laptop.client.sync().rejected == 0
 
-    worker = laptops("sw_a2")
-    borrowed = worker.client.enrol_certificate(_store(worker))
-    _sid, signature_id = _signed_session(laptop, org, pki.certificate_to_pem(borrowed).decode())
-    assert laptop.client.sync().rejected == 1
-    status, reason = _outcome(deployment, signature_id)
-    assert status == "rejected" and "someone else" in reason
+    # a second laptop of the same person signs offline before the revocation reaches it
+    other = laptops("tm_a")
+    other_store = _enrolled(other)
+    sign_oversight_note(other.db, other_store, note_id=_note(other, org), signer_id=tm_a)
 
-    _sid, signature_id = _signed_session(laptop, org, "")
-    assert laptop.client.sync().rejected == 1
-    assert "no certificate" in _outcome(deployment, signature_id)[1]
+    completed = _cli(deployment, "revoke-certificate", "tm_a", "--reason", "laptop left on a train")
+    assert completed.returncode == 0, completed.stderr
+    assert int(completed.stdout.strip()) == 2
+
+    # at the next sync the laptop learns it: signing is refused, with the reason, and the
+    # laptop's saved sign-in is not enough to get a new certificate
+    laptop.client.sync()
+    with pytest.raises(CredentialsUnavailable, match="revoked"):
+        sign_oversight_note(laptop.db, store, note_id=_note(laptop, org), signer_id=tm_a)
+    status = laptop.client.status()
+    assert status.certificate_status == "refused"
+    assert "laptop left on a train" in status.certificate_notice
+    assert "Sign in again" in status.certificate_notice
+    refused = laptop.client.renew_certificate(store)
+    assert refused.action == "refused" and "Sign in again" in refused.message
+    assert store.credentials_for(tm_a).certificate.serial_number == first_serial
+
+    # the laptop that signed offline: the server refuses the signature and says why
+    report = other.client.sync()
+    assert report.rejected >= 1
+    assert any("revoked" in reason for reason in _rejections(deployment, tm_a))
+
+    # signing in again re-enrols: a new key and certificate; the old certificate is kept,
+    # its key gone; signing works and the server accepts it
+    laptop.client.login("tm_a", PASSWORD)
+    outcome = laptop.client.ensure_signing_certificate(store)
+    assert outcome.action == "renewed", outcome
+    assert _public(store, tm_a) != first_key
+    assert [c.serial_number for c in store.retired_certificates(tm_a)] == [first_serial]
+    note_id = _note(laptop, org)
+    sign_oversight_note(laptop.db, store, note_id=note_id, signer_id=tm_a)
+    before = len(_rejections(deployment, tm_a))
+    assert laptop.client.sync().rejected == 0
+    assert len(_rejections(deployment, tm_a)) == before
+    assert laptop.client.status().certificate_notice == ""
+
+    listed = _listed(deployment, "tm_a")
+    by_serial = {entry["serial"]: entry for entry in listed}
+    assert by_serial[str(first_serial)]["revoked_reason"] == "laptop left on a train"
+    assert by_serial[str(first_serial)]["revoked_at"]
+    new_serial = str(store.credentials_for(tm_a).certificate.serial_number)
+    assert by_serial[new_serial]["revoked_at"] is None
+    assert by_serial[new_serial]["fingerprint"].count(":") == 31
+    text = _cli(deployment, "list-certificates", "tm_a")
+    assert text.returncode == 0 and "laptop left on a train" in text.stdout and new_serial in text.stdout
+
+
+def test_allow_new_certificate_replaces_the_key_at_the_next_sync(deployment, laptops):
+    org = deployment.org
+    sw = org.ids["sw_a1"]
+    laptop = laptops("sw_a1")
+    store = _enrolled(laptop)
+    old_key, old_serial = _public(store, sw), store.credentials_for(sw).certificate.serial_number
+
+    helped = _cli(deployment, "allow-new-certificate", "--help")
+    assert helped.returncode == 0 and "never holds" in helped.stdout and "example" in helped.stdout
+    allowed = _cli(deployment, "allow-new-certificate", "sw_a1", "--reason", "name changed")
+    assert allowed.returncode == 0, allowed.stderr
+    assert int(allowed.stdout.strip()) >= 1  # every live one (an earlier test enrolled sw_a1 too)
+
+    laptop.client.sync()  # no sign-in: the administrator allowed it
+    assert _public(store, sw) != old_key
+    credentials = store.credentials_for(sw)
+    credentials.check_usable(datetime.now(timezone.utc))
+    assert credentials.certificate.serial_number != old_serial
+    assert laptop.client.status().certificate_notice == ""
+    reasons = {e["serial"]: e["revoked_reason"] for e in _listed(deployment, "sw_a1")}
+    assert reasons[str(old_serial)] == "name changed"
+    assert reasons[str(credentials.certificate.serial_number)] is None
+
+    # a later revocation is not covered by that leave
+    assert _cli(deployment, "revoke-certificate", "sw_a1").returncode == 0
+    laptop.client.sync()
+    assert laptop.client.status().certificate_status == "refused"
+    unknown = _cli(deployment, "allow-new-certificate", "nobody")
+    assert unknown.returncode == 1 and "no account" in unknown.stderr
+
+
+def test_server_refuses_signatures_made_under_another_ca(deployment, laptops):
+    """A profile that signed with its own demo CA (standalone) and then syncs: refused."""
+    org = deployment.org
+    laptop = laptops("tm_b")
+    store = _store(laptop)
+    store.ensure_local_credentials(org.ids["tm_b"], "TM_B", "team_manager")
+    note_id = r.new_note(laptop, child=org.children["b"], author=org.ids["tm_b"],
+                         decision="close", rationale="safe now")
+    sign_oversight_note(laptop.db, store, note_id=note_id, signer_id=org.ids["tm_b"])
+    assert laptop.client.sync().rejected >= 1
+    assert any("not issued" in reason for reason in _rejections(deployment, org.ids["tm_b"]))
 
 
 def test_ca_rotation_and_admin_commands(deployment, laptops):
@@ -177,7 +237,9 @@ def test_ca_rotation_and_admin_commands(deployment, laptops):
     laptop = laptops("sw_b1")
     store = _store(laptop)
     laptop.client.enrol_certificate(store)
+    laptop.client.credentials = store
     old_ca = store.ca_certificate_pem()
+    old_key = _public(store, org.ids["sw_b1"])
     refused = _cli(deployment, "create-ca", "--organisation", "Test Council")
     assert refused.returncode == 1 and "rotate" in refused.stderr
     no_passphrase = subprocess.run(
@@ -189,8 +251,11 @@ def test_ca_rotation_and_admin_commands(deployment, laptops):
     rotated = _cli(deployment, "create-ca", "--organisation", "Test Council", "--rotate")
     assert rotated.returncode == 0, rotated.stderr
     assert CA_PASSPHRASE not in rotated.stdout + rotated.stderr
-    laptop.client.sync()  # the new CA's list does not match: the laptop enrols again
+    laptop.client.sync()  # the new CA's list does not match: the laptop enrols a new key
     assert store.ca_certificate_pem() != old_ca
+    assert _public(store, org.ids["sw_b1"]) != old_key
+    kept = list((laptop.db.profile.folder / "ca" / "retired").glob("*.pem"))
+    assert [path.read_bytes() for path in kept] == [old_ca]  # for records signed under it
     assert store.ca_certificate_pem() == httpx.get(f"{deployment.url}/v1/ca").content
     store.credentials_for(org.ids["sw_b1"]).check_usable(datetime.now(timezone.utc))
     log = deployment.server.log_path.read_text()
