@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
 
 import httpx
@@ -12,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supervision_app.sync.client import SignInNeeded
-from supervision_app.sync.server import directory
-from tests.sync.harness import PASSWORD, REPO
+from supervision_app.sync.server import accounts, directory
+from tests.sync.harness import PASSWORD, REPO, ServerProcess, create_database
 
 
 def _token(laptop) -> str:
@@ -57,23 +58,120 @@ def test_logout_revokes_only_that_token(deployment, laptops):
     two.client.sync()
 
 
-def test_failed_logins_are_rate_limited_per_account(deployment):
+def _new_user(deployment, prefix: str) -> str:
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     with deployment.engine.begin() as conn:
-        directory.add_user(conn, f"victim-{uuid.uuid4().hex[:6]}", PASSWORD, "V", "social_worker")
-        from sqlalchemy import text
-        name = conn.execute(text("select username from account where username like 'victim-%' "
-                                 "order by created_at desc")).scalar()
-    device = str(uuid.uuid4())
-    statuses = [
-        httpx.post(f"{deployment.url}/v1/login",
-                   json={"username": name, "password": "wrong-password!", "device_id": device}).status_code
-        for _ in range(6)
+        directory.add_user(conn, name, PASSWORD, "V", "social_worker")
+    return name
+
+
+def _login(url: str, name: str, password: str, **headers) -> httpx.Response:
+    return httpx.post(f"{url}/v1/login", headers=headers,
+                      json={"username": name, "password": password, "device_id": str(uuid.uuid4())})
+
+
+def test_wrong_guesses_slow_a_name_down_but_never_lock_the_person_out(deployment):
+    """Five wrong guesses used to lock the real person out for 15 minutes; now the answers
+    wait a little longer each time, and the right password works once the wait is over."""
+    name = _new_user(deployment, "victim")
+    statuses = [_login(deployment.url, name, "wrong-password!").status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    refused = _login(deployment.url, name, "wrong-password!")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= accounts.MAX_ACCOUNT_DELAY.total_seconds()
+    assert refused.json() == {"error": f"Too many failed sign-ins. Wait {wait} second{'s' if wait > 1 else ''} "
+                                       "and try again."}
+    assert _login(deployment.url, name, PASSWORD).status_code == 429  # the right one waits too...
+    time.sleep(wait)
+    assert _login(deployment.url, name, PASSWORD).status_code == 200  # ...and then works
+    assert _login(deployment.url, name, "wrong-password!").status_code == 401  # counting starts again
+
+
+def test_the_wait_grows_with_each_failure_and_is_capped():
+    waits = [accounts.account_delay(n).total_seconds() for n in range(0, 40)]
+    assert waits[:accounts.FREE_FAILURES] == [0] * accounts.FREE_FAILURES
+    assert waits[accounts.FREE_FAILURES:accounts.FREE_FAILURES + 4] == [1, 2, 4, 8]
+    assert waits == sorted(waits) and max(waits) == accounts.MAX_ACCOUNT_DELAY.total_seconds() == 60
+
+
+def test_unknown_disabled_and_wrong_password_get_the_same_answer(deployment):
+    active, leaver, wrong_leaver = (_new_user(deployment, "same") for _ in range(3))
+    with deployment.engine.begin() as conn:
+        for name in (leaver, wrong_leaver):
+            directory.update_staff(conn, name, active=False)  # as `supervision-server disable-user`
+    answers = [
+        _login(deployment.url, f"nobody-{uuid.uuid4().hex[:8]}", PASSWORD),  # unknown name
+        _login(deployment.url, active, "wrong-password!"),  # wrong password
+        _login(deployment.url, leaver, PASSWORD),  # disabled, right password
+        _login(deployment.url, wrong_leaver, "wrong-password!"),  # disabled, wrong password
     ]
-    assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    right = httpx.post(f"{deployment.url}/v1/login",
-                       json={"username": name, "password": PASSWORD, "device_id": device})
-    assert right.status_code == 429  # even the right password waits out the window
-    assert "wait" in right.json()["error"].lower()
+    seen = {(a.status_code, a.text, a.headers.get("www-authenticate"), a.headers.get("retry-after"))
+            for a in answers}
+    assert seen == {(401, '{"error":"The username or password is not right."}', "Bearer", None)}
+
+
+def test_a_client_cannot_choose_its_address_with_x_forwarded_for(tmp_path, monkeypatch):
+    """Per-address limit by the real peer: X-Forwarded-For from a client that is not a
+    configured proxy is ignored (uvicorn trusted it from 127.0.0.1 before)."""
+    monkeypatch.delenv("SUPERVISION_SERVER_TRUSTED_PROXIES", raising=False)
+    url, drop = create_database("sqlite", tmp_path)
+    server = ServerProcess(url, tmp_path / "server.log").start()
+    try:
+        for n in range(accounts.MAX_FAILURES_PER_ADDRESS):  # a new name each time: no per-name wait
+            answer = _login(server.url, f"guess-{n}", "wrong-password!",
+                            **{"X-Forwarded-For": f"198.51.100.{n + 1}"})
+            assert answer.status_code == 401
+        refused = _login(server.url, "guess-next", "wrong-password!", **{"X-Forwarded-For": "203.0.113.99"})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    finally:
+        server.stop()
+        drop()
+
+
+def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERVISION_SERVER_TRUSTED_PROXIES", "127.0.0.1, ::1")
+    url, drop = create_database("sqlite", tmp_path)
+    server = ServerProcess(url, tmp_path / "server.log").start()
+    try:
+        for n in range(accounts.MAX_FAILURES_PER_ADDRESS):
+            assert _login(server.url, f"guess-{n}", "wrong-password!",
+                          **{"X-Forwarded-For": "203.0.113.7"}).status_code == 401
+        blocked = _login(server.url, "guess-next", "wrong-password!", **{"X-Forwarded-For": "203.0.113.7"})
+        assert blocked.status_code == 429
+        # what the client wrote itself sits left of what our proxy appended: still 203.0.113.7
+        spoofed = _login(server.url, "guess-next", "wrong-password!",
+                         **{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"})
+        assert spoofed.status_code == 429
+        # another client behind the same proxy is not held up
+        assert _login(server.url, "guess-other", "wrong-password!",
+                      **{"X-Forwarded-For": "203.0.113.8"}).status_code == 401
+    finally:
+        server.stop()
+        drop()
+
+
+@pytest.mark.parametrize("peer, forwarded, proxies, expected", [
+    ("198.51.100.1", ["203.0.113.7"], "", "198.51.100.1"),  # no proxies configured: the peer
+    ("198.51.100.1", ["203.0.113.7"], "10.0.0.0/8", "198.51.100.1"),  # peer is not a proxy
+    ("10.0.0.5", ["203.0.113.7"], "10.0.0.0/8", "203.0.113.7"),
+    ("10.0.0.5", ["1.2.3.4, 203.0.113.7"], "10.0.0.0/8", "203.0.113.7"),  # client-written left part
+    ("10.0.0.5", ["203.0.113.7, 10.0.0.9"], "10.0.0.0/8", "203.0.113.7"),  # two of our proxies
+    ("10.0.0.5", ["not-an-address"], "10.0.0.0/8", "10.0.0.5"),
+    ("10.0.0.5", ["10.0.0.6"], "10.0.0.0/8", "10.0.0.6"),  # only proxies: the farthest one
+])
+def test_client_address(peer, forwarded, proxies, expected):
+    assert accounts.client_address(peer, forwarded, accounts.parse_trusted_proxies(proxies)) == expected
+
+
+def test_trusted_proxies_setting_is_checked(tmp_path):
+    from supervision_app.sync.server import config
+
+    good = config.load(None, {"SUPERVISION_SERVER_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"})
+    assert good.trusted_proxies == "10.0.0.5, 10.1.0.0/16"
+    assert config.load(None, {}).trusted_proxies is None
+    with pytest.raises(config.ConfigError, match="trusted_proxies: 'proxy.example' is not an IP address"):
+        config.load(None, {"SUPERVISION_SERVER_TRUSTED_PROXIES": "10.0.0.5, proxy.example"})
 
 
 def test_expired_and_unknown_tokens_are_refused(deployment):

@@ -3,30 +3,56 @@
 Passwords are hashed with argon2id. A sign-in returns a random opaque token (256 bits);
 the server keeps only its SHA-256, with an expiry and a revocation time, so a stolen
 database holds no usable token and a revoked one stops working at the next request.
-Failed sign-ins are counted in the database (so every server process sees them) per
-account and per address.
+
+Failed sign-ins are counted in the database (so every server process sees them), per
+name typed and per client address:
+
+- per name: the first :data:`FREE_FAILURES` wrong answers are answered at once; after that
+  each attempt waits a delay that doubles with every further failure, up to
+  :data:`MAX_ACCOUNT_DELAY`, and is refused with 429 and ``Retry-After`` until it has
+  passed. There is no lockout: once the wait is over, the right password works, so
+  someone guessing at another person's account can slow them down by a minute at most,
+  never shut them out; and a guesser gets about one try a minute per account.
+- per address: :data:`MAX_FAILURES_PER_ADDRESS` failures in :data:`FAILURE_WINDOW` and that
+  address waits (429, ``Retry-After``) until the oldest of them leaves the window.
+
+The address is the connecting peer's, or, only when that peer is one of the configured
+trusted reverse proxies, the client it names in ``X-Forwarded-For``
+(:func:`client_address`); a client cannot choose its own.
+
+Unknown names, disabled accounts (or people no longer active in the directory) and wrong
+passwords all get the same answer, after the same work (an argon2 verification), and all
+count as failures.
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from .schema import account, auth_token, login_failure
+from .schema import account, auth_token, directory_staff, login_failure
 from .storage import utcnow_naive
 
 TOKEN_BYTES = 32
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=12)
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 30
+FREE_FAILURES = 3
+FIRST_ACCOUNT_DELAY = timedelta(seconds=1)
+MAX_ACCOUNT_DELAY = timedelta(seconds=60)
+#: Failures older than this no longer lengthen a name's delay.
+ACCOUNT_MEMORY = timedelta(hours=1)
+WRONG_CREDENTIALS = "The username or password is not right."
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
 # Verifying against this when the username is unknown keeps the timing the same.
@@ -34,10 +60,73 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 class LoginRefused(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after  # whole seconds, for the Retry-After header
+
+
+def account_delay(failures: int) -> timedelta:
+    """How long a name waits after ``failures`` wrong answers in a row: nothing for the
+    first few, then doubling, capped."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    doublings = min(failures - FREE_FAILURES, 30)  # 2**30 s is far past the cap already
+    return min(FIRST_ACCOUNT_DELAY * 2 ** doublings, MAX_ACCOUNT_DELAY)
+
+
+def _too_many(wait: timedelta) -> LoginRefused:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    unit = "second" if seconds == 1 else "seconds"
+    return LoginRefused(429, f"Too many failed sign-ins. Wait {seconds} {unit} and try again.", seconds)
+
+
+# --------------------------------------------------------------------------- client address
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_trusted_proxies(text: str | None) -> tuple[Network, ...]:
+    """``"10.0.0.5, 10.1.0.0/16, ::1"`` -> networks; raises ValueError naming a bad entry."""
+    networks = []
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an IP address or network (like 10.0.0.5 or 10.1.0.0/16)") \
+                from None
+    return tuple(networks)
+
+
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def client_address(peer: str | None, forwarded_for: Iterable[str], proxies: Sequence[Network]) -> str:
+    """The address to rate-limit: the peer, unless it is a trusted proxy, in which case the
+    nearest address in ``X-Forwarded-For`` (read from the right) that is not one of ours.
+    Entries a client put there itself sit to the left of the first untrusted hop and are
+    never reached."""
+    address = peer or "unknown"
+    if not proxies:
+        return address
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        if not _trusted(address, proxies):
+            break
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            break  # a malformed entry: the last proxy that passed it on is what we know
+    return address
 
 
 @dataclass(frozen=True)
@@ -74,11 +163,38 @@ def set_password(conn: Connection, username: str, password: str) -> None:
                  .values(password_hash=hash_password(password)))
 
 
-def _recent_failures(conn: Connection, key: str, since: datetime) -> int:
-    return conn.execute(
-        select(func.count()).select_from(login_failure)
-        .where(login_failure.c.key == key, login_failure.c.at >= since)
-    ).scalar_one()
+def _failure_times(conn: Connection, key: str, since: datetime, limit: int | None = None) -> list[datetime]:
+    query = (select(login_failure.c.at).where(login_failure.c.key == key, login_failure.c.at >= since)
+             .order_by(login_failure.c.at.desc()))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(conn.execute(query).scalars())
+
+
+def _wait_for_address(conn: Connection, addr_key: str, now: datetime) -> timedelta | None:
+    recent = _failure_times(conn, addr_key, now - FAILURE_WINDOW, MAX_FAILURES_PER_ADDRESS)
+    if len(recent) < MAX_FAILURES_PER_ADDRESS:
+        return None
+    return recent[-1] + FAILURE_WINDOW - now  # when the oldest counted failure leaves the window
+
+
+def _wait_for_name(conn: Connection, user_key: str, now: datetime) -> timedelta | None:
+    failures = conn.execute(
+        select(func.count(), func.max(login_failure.c.at))
+        .where(login_failure.c.key == user_key, login_failure.c.at >= now - ACCOUNT_MEMORY)
+    ).one()
+    count, last = failures
+    if not count:
+        return None
+    wait = last + account_delay(count) - now
+    return wait if wait > timedelta(0) else None
+
+
+def _may_sign_in(conn: Connection, row) -> bool:
+    # The same query whoever asks, so that an unknown name is not answered faster.
+    active = conn.execute(select(directory_staff.c.active)
+                          .where(directory_staff.c.staff_id == (row.staff_id if row else ""))).scalar()
+    return row is not None and not row.disabled and bool(active)
 
 
 def login(conn: Connection, username: str, password: str, device_id: str, address: str,
@@ -86,22 +202,23 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
     """Check the password and return (token, expires_at, staff_id); raise LoginRefused.
     The caller commits (failures are recorded even when the login is refused)."""
     now = utcnow_naive()
-    since = now - FAILURE_WINDOW
-    user_key, addr_key = f"user:{username.lower()}", f"addr:{address}"
-    if (_recent_failures(conn, user_key, since) >= MAX_FAILURES_PER_ACCOUNT
-            or _recent_failures(conn, addr_key, since) >= MAX_FAILURES_PER_ADDRESS):
-        raise LoginRefused(429, "Too many failed sign-ins. Wait 15 minutes and try again, "
-                                "or ask an administrator to reset your password.")
+    user_key, addr_key = f"user:{username.lower()}"[:160], f"addr:{address}"[:160]
+    # A refused attempt checks no password and counts for nothing: waiting is enough.
+    for wait in (_wait_for_address(conn, addr_key, now), _wait_for_name(conn, user_key, now)):
+        if wait is not None:
+            raise _too_many(wait)
     row = conn.execute(select(account).where(account.c.username == username)).first()
     ok = False
     try:
         ok = _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    if row is None or not ok or row.disabled:
+    allowed = _may_sign_in(conn, row)
+    if not ok or not allowed:
         conn.execute(insert(login_failure), [{"key": user_key, "at": now}, {"key": addr_key, "at": now}])
-        conn.execute(delete(login_failure).where(login_failure.c.at < now - 2 * FAILURE_WINDOW))
-        raise LoginRefused(401, "The username or password is not right.")
+        conn.execute(delete(login_failure).where(
+            login_failure.c.at < now - max(ACCOUNT_MEMORY, 2 * FAILURE_WINDOW)))
+        raise LoginRefused(401, WRONG_CREDENTIALS)
     if _hasher.check_needs_rehash(row.password_hash):
         conn.execute(update(account).where(account.c.id == row.id)
                      .values(password_hash=hash_password(password)))

@@ -30,11 +30,13 @@ log = logging.getLogger("supervision_app.sync.server")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, detail: Any = None) -> None:
+    def __init__(self, status: int, message: str, detail: Any = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.detail = detail
+        self.retry_after = retry_after
 
 
 class BodyLimit:
@@ -114,11 +116,13 @@ def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
 
 class Context:
     def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None,
-                 certificate_days: int = certificates.DEFAULT_VALID_DAYS) -> None:
+                 certificate_days: int = certificates.DEFAULT_VALID_DAYS,
+                 trusted_proxies: str | None = None) -> None:
         self.engine = engine
         self.token_lifetime = token_lifetime
         self.ca_passphrase = ca_passphrase  # never logged
         self.certificate_days = certificate_days
+        self.trusted_proxies = accounts.parse_trusted_proxies(trusted_proxies)
 
 
 def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
@@ -147,8 +151,11 @@ Auth = Annotated[tuple, Depends(signed_in)]
 
 def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
                body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None,
-               certificate_days: int = certificates.DEFAULT_VALID_DAYS) -> FastAPI:
-    ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days)
+               certificate_days: int = certificates.DEFAULT_VALID_DAYS,
+               trusted_proxies: str | None = None) -> FastAPI:
+    """``trusted_proxies``: addresses or networks (comma-separated) of the reverse proxies
+    whose ``X-Forwarded-For`` names the client; by default none, and the peer is the client."""
+    ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days, trusted_proxies)
     app = FastAPI(
         title="Supervision Recorder sync server",
         version=__version__,
@@ -161,8 +168,10 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         body: dict[str, Any] = {"error": error.message}
         if error.detail is not None:
             body["detail"] = error.detail
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return JSONResponse(body, status_code=error.status, headers=headers)
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return JSONResponse(body, status_code=error.status, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -203,7 +212,9 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                   "schema": {"$ref": "#/components/schemas/LoginRequest"}}}}})
     async def login(request: Request) -> JSONResponse:
         body = _parse(p.LoginRequest, await request.body())
-        address = request.client.host if request.client else "unknown"
+        address = accounts.client_address(request.client.host if request.client else None,
+                                          request.headers.getlist("x-forwarded-for"),
+                                          ctx.trusted_proxies)
 
         def work():
             with ctx.engine.begin() as conn:
@@ -219,10 +230,10 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         if isinstance(outcome, accounts.LoginRefused):
             log.info("login refused: username_len=%d address=%s status=%d",
                      len(body.username), address, outcome.status)
-            raise ApiError(outcome.status, outcome.message)
+            raise ApiError(outcome.status, outcome.message, retry_after=outcome.retry_after)
         token, expires, staff_id, loaded = outcome
-        if loaded is None:
-            raise ApiError(403, "Your account is not active in the staff directory.")
+        if loaded is None:  # made inactive between the password check and now
+            raise ApiError(401, accounts.WRONG_CREDENTIALS)
         log.info("login: staff=%s device=%s", staff_id, body.device_id)
         return JSONResponse(p.LoginResponse(
             token=token, expires_at=expires.replace(tzinfo=timezone.utc),

@@ -358,10 +358,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The CA passphrase could not be read: {type(error).__name__}", file=sys.stderr)
         return 2
     app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
-                     ca_passphrase=passphrase, certificate_days=settings.certificate_days)
+                     ca_passphrase=passphrase, certificate_days=settings.certificate_days,
+                     trusted_proxies=settings.trusted_proxies)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (any
+    # local client could then choose its address); the app reads it from trusted proxies only.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, proxy_headers=False)
     return 0
 
 

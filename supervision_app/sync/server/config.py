@@ -67,6 +67,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "upgrade the database schema at start (false: `supervision-server migrate` does it)"),
     Setting("migration_lock_timeout", float, 300.0,
             "seconds to wait for another instance's schema upgrade before giving up"),
+    Setting("trusted_proxies", str, None,
+            "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
+            "names the client for the sign-in limits; none by default", optional=True),
 )}
 
 
@@ -129,6 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ssl-keyfile", default=None)
     parser.add_argument("--ca-passphrase-file", default=None,
                         help="file holding the CA key's passphrase (or set SUPERVISION_SERVER_CA_PASSPHRASE)")
+    parser.add_argument("--trusted-proxies", default=None, metavar="ADDRESSES",
+                        help="reverse proxies whose X-Forwarded-For is believed, e.g. 10.0.0.5,10.1.0.0/16")
     parser.add_argument("--no-migrate", dest="migrate_on_start", action="store_const", const=False,
                         default=None,
                         help="do not upgrade the database schema at start; refuse to run on an old one")
@@ -181,6 +186,13 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: port must be between 1 and 65535, not {value}")
     if name in ("token_hours", "migration_lock_timeout", "certificate_days") and not value > 0:
         raise ConfigError(f"{where}: {name} must be more than 0, not {value}")
+    if name == "trusted_proxies":
+        from .accounts import parse_trusted_proxies
+
+        try:
+            parse_trusted_proxies(value)
+        except ValueError as error:
+            raise ConfigError(f"{where}: trusted_proxies: {error}") from None
     if name == "log_level":
         value = value.lower()
         if value not in LOG_LEVELS:
