@@ -263,20 +263,26 @@ def test_a_disabled_account_says_to_ask_the_administrator(qtbot, page, server):
     assert (f.serverAddressEdit.text(), f.usernameEdit.text()) == (server.url, "sw_a2")
 
 
-def test_an_untrusted_tls_certificate_says_so_and_sends_nothing(qtbot, page, server, tmp_path):
-    https = _https_server(server.database_url, tmp_path)
+def test_an_untrusted_tls_certificate_says_so_and_trusting_it_as_install_md_says_works(
+        qtbot, page, server, tmp_path, monkeypatch):
+    https, certificate = _https_server(server.database_url, tmp_path)
     try:
         first_run = page()
         _type_sign_in(qtbot, first_run, https, "tm_b", PASSWORD)
         message = _refused(qtbot, first_run)
+        assert "does not trust the security certificate" in message and "ask IT" in message
+        f = first_run.form
+        assert (f.serverAddressEdit.text(), f.usernameEdit.text(), f.passwordEdit.text()) == (
+            https, "tm_b", PASSWORD)
+        # INSTALL.md, 'Trusting the server's certificate': SSL_CERT_FILE names the bundle
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        with qtbot.waitSignal(first_run.finished, timeout=LONG) as finished:
+            qtbot.mouseClick(f.signInButton, Qt.MouseButton.LeftButton)
+        assert finished.args == [server.org.ids["tm_b"]]
     finally:
         https_process = _https_processes.pop()
         https_process.terminate()
         https_process.wait(10)
-    assert "does not trust the security certificate" in message and "ask IT" in message
-    f = first_run.form
-    assert (f.serverAddressEdit.text(), f.usernameEdit.text(), f.passwordEdit.text()) == (
-        https, "tm_b", PASSWORD)
 
 
 def test_no_keyring_to_keep_the_sign_in_says_so(qtbot, page, server, memory_keyring):
@@ -296,7 +302,7 @@ def test_no_keyring_to_keep_the_sign_in_says_so(qtbot, page, server, memory_keyr
 _https_processes: list[subprocess.Popen] = []
 
 
-def _https_server(database_url: str, folder: Path) -> str:
+def _https_server(database_url: str, folder: Path) -> tuple[str, Path]:
     """The real sync server over HTTPS with a self-signed certificate this computer does
     not trust."""
     from cryptography import x509
@@ -334,7 +340,7 @@ def _https_server(database_url: str, folder: Path) -> str:
             raise RuntimeError((folder / "https-server.log").read_text()[-2000:])
         try:
             if httpx.get(f"{url}/v1/health", verify=False, timeout=1).status_code == 200:
-                return url
+                return url, cert_file
         except httpx.TransportError:
             time.sleep(0.05)
     raise RuntimeError("the HTTPS server did not start")
