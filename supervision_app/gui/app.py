@@ -23,6 +23,7 @@ from . import qt_binding
 from .accessibility import TEXT_SCALES, apply_text_scale, install_style_sheet, system_point_size
 from .main_window import MainWindow
 from .tasks import TaskRunner, expected_errors, run_in_background
+from .weekly_check import start_weekly_check
 
 if TYPE_CHECKING:
     from ..store.database import Database
@@ -99,6 +100,7 @@ def _attach(window: MainWindow, db: "Database", who: SignedIn) -> MainWindow:
     # before the pages are built; the shell already on screen (navigation, menus) takes it too
     apply_text_scale(TEXT_SCALES[who.text_scale])
     window.attach(db, TaskRunner(db), who.actor, who.me)
+    start_weekly_check(window, db)
     return window
 
 
