@@ -1,8 +1,10 @@
 """Secrets live only in the OS keyring, and only a keyring that really keeps them safe.
 
 We fail closed: where the only keyring is the fail/null backend, a plaintext or other
-file-based backend from ``keyrings.alt``, or one that errors, the app refuses to start
-with a message saying what to do, rather than putting a database key somewhere readable.
+file-based backend from ``keyrings.alt``, or one that errors (when it is loaded or when it is
+used, with whatever exception: ``keyrings.alt``'s EncryptedKeyring raises a bare
+RuntimeError without pycryptodome), the app refuses to start with a message saying what to
+do, rather than putting a database key somewhere readable.
 """
 from __future__ import annotations
 
@@ -47,11 +49,21 @@ def check_backend(backend: KeyringBackend) -> None:
         raise KeyringUnavailable(_INSECURE_HELP.format(detail=f" (found: {names})"))
 
 
+def _unavailable(error: BaseException) -> KeyringUnavailable:
+    # The exception's type only: its text may hold a path or a secret-service detail.
+    return KeyringUnavailable(_INSECURE_HELP.format(detail=f" (the keyring reported: {type(error).__name__})"))
+
+
 class SecretStore:
     """Named secrets for one profile, kept in the OS keyring."""
 
     def __init__(self, profile_id: str, backend: KeyringBackend | None = None) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        if backend is None:
+            try:
+                backend = keyring.get_keyring()
+            except Exception as error:  # a configured backend that cannot even load
+                raise _unavailable(error) from None
+        self._backend = backend
         check_backend(self._backend)
         self._profile_id = profile_id
 
@@ -61,21 +73,19 @@ class SecretStore:
     def get(self, name: str) -> str | None:
         try:
             return self._backend.get_password(SERVICE_NAME, self._username(name))
-        except keyring.errors.KeyringError as error:
-            raise KeyringUnavailable(
-                _INSECURE_HELP.format(detail=f" (the keyring reported: {type(error).__name__})")
-            ) from None
+        except Exception as error:  # backends raise more than KeyringError (dbus, RuntimeError...)
+            raise _unavailable(error) from None
 
     def set(self, name: str, value: str) -> None:
         try:
             self._backend.set_password(SERVICE_NAME, self._username(name), value)
-        except keyring.errors.KeyringError as error:
-            raise KeyringUnavailable(
-                _INSECURE_HELP.format(detail=f" (the keyring reported: {type(error).__name__})")
-            ) from None
+        except Exception as error:
+            raise _unavailable(error) from None
 
     def delete(self, name: str) -> None:
         try:
             self._backend.delete_password(SERVICE_NAME, self._username(name))
         except keyring.errors.PasswordDeleteError:
             pass
+        except Exception as error:
+            raise _unavailable(error) from None
