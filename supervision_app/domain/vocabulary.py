@@ -124,3 +124,27 @@ class SupervisionStatus(StrEnum):
             SupervisionStatus.DUE_SOON: "Due within 7 days",
             SupervisionStatus.OVERDUE: "Overdue",
         }[self]
+
+
+class Complexity(StrEnum):
+    """How complex a worker's caseload is (a supervision record's workload section)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Capacity(StrEnum):
+    """Whether a worker has room for more work (a supervision record's workload section)."""
+
+    HAS_CAPACITY = "has_capacity"
+    AT_CAPACITY = "at_capacity"
+    OVER_CAPACITY = "over_capacity"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()

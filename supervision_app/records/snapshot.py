@@ -19,6 +19,8 @@ from ..domain.supervisee_response import signed_without_response
 from ..domain.time_rules import london_date, utc_now
 from ..domain.vocabulary import (
     ActionStatus,
+    Capacity,
+    Complexity,
     LegalStatus,
     OversightTrigger,
     RecordState,
@@ -60,6 +62,9 @@ class SupervisionSnapshot:
     @property
     def digest(self) -> str:
         return digest(RecordKind.SUPERVISION, self.canonical)
+
+
+NOT_RECORDED = "Not recorded"
 
 
 def _label(enum_type, value: str) -> str:
@@ -126,9 +131,10 @@ def load_supervision_snapshot(session: Session, session_id: str,
         for d, child in discussions
     ]
     workload_rows = [
-        ("Caseload", "" if record.caseload_count is None else str(record.caseload_count)),
-        ("Complexity", record.caseload_complexity or "Not recorded"),
-        ("Capacity", record.capacity or "Not recorded"),
+        ("Caseload", NOT_RECORDED if record.caseload_count is None else str(record.caseload_count)),
+        ("Complexity", _label(Complexity, record.caseload_complexity) if record.caseload_complexity
+         else NOT_RECORDED),
+        ("Capacity", _label(Capacity, record.capacity) if record.capacity else NOT_RECORDED),
     ]
     sections = [Section("Workload", paragraphs=[record.workload_notes] if record.workload_notes else [],
                         rows=workload_rows)]
