@@ -498,7 +498,6 @@ class SyncController(QObject):
                            "to the sync server first (Sync menu: Sign in to the sync server).")
             else:
                 message = outcome.message or "You have a new signing certificate."
-            self.certificate_outcome.emit(message)
             if on_done is not None:
                 on_done(message)
             else:
@@ -510,6 +509,8 @@ class SyncController(QObject):
                 box.setAccessibleName("Signing certificate")
                 box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
                 box.open()
+                self._certificate_box = box  # without a parent window, Python must keep it
+            self.certificate_outcome.emit(message)
             self.refresh_status()
 
         self._run(work, done)
