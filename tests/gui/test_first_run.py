@@ -346,6 +346,31 @@ def _https_server(database_url: str, folder: Path) -> tuple[str, Path]:
     raise RuntimeError("the HTTPS server did not start")
 
 
+def test_a_first_sync_cut_short_says_so_and_try_again_finishes_it(qtbot, page, server, database):
+    from supervision_app.sync.client import SyncClient
+    from tests.sync.harness import FaultyTransport
+
+    network = FaultyTransport()
+    network.plan = ("/v1/pull", "drop")  # the connection drops as the first records are asked for
+
+    def engine(db, url):
+        return SyncClient(db, url, http=httpx.Client(base_url=url, timeout=30, transport=network))
+
+    first_run = page(controller=SyncController(database, client_factory=engine))
+    f = first_run.form
+    _type_sign_in(qtbot, first_run, server.url, "sw_a1", PASSWORD)
+    qtbot.waitUntil(lambda: first_run.state == "sync_failed", timeout=LONG)
+    message = f.signInMessage.text()
+    assert message.startswith("You are signed in, but the first sync did not finish:")
+    assert "could not be reached" in message and "press Try again" in message
+    assert f.signInButton.text() == "&Try again" and f.signInButton.hasFocus()
+    assert not f.firstSyncProgress.isVisible()
+    with qtbot.waitSignal(first_run.finished, timeout=LONG) as finished:
+        qtbot.keyClick(f.signInButton, Qt.Key.Key_Space)
+    assert finished.args == [server.org.ids["sw_a1"]]
+    assert f.signInMessage.text().startswith("Your records are here (")
+
+
 # --------------------------------------------------------------------------- IT's address
 
 def test_the_address_comes_from_the_environment_over_the_machine_file(qtbot, page, monkeypatch,
