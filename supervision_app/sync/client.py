@@ -739,7 +739,7 @@ class SyncClient:
         proofs = []
         for key in ("audit_anchor_acked", "audit_anchor_pending"):
             value = self._get(cur, key)
-            if value is None:
+            if value is None or not value.isdigit():
                 continue
             anchored = int(value)
             if anchored == 0:
@@ -748,8 +748,9 @@ class SyncClient:
             found = cur.execute("SELECT entry_hash FROM audit_entry WHERE seq = ?", (anchored,)).fetchone()
             # a missing entry is proved with a hash that cannot match: the server raises the alarm
             proofs.append(p.AnchorProof(seq=anchored, hash=found[0] if found else "f" * 64))
-        acked_text = self._get(cur, "audit_anchor_acked")
-        acked = int(acked_text) if acked_text else None
+        acked_text = self._get(cur, "audit_anchor_acked") or ""
+        # unreadable bookkeeping sends the whole log: the server compares it with its copy
+        acked = int(acked_text) if acked_text.isdigit() else None
         entries: list[p.AuditLink] = []
         recheck = None
         if acked is None or seq > acked:
