@@ -16,7 +16,8 @@ from supervision_app.security.audit_chain import GENESIS_HASH, link_hash
 from supervision_app.store import queries
 from supervision_app.store.audit_log import read_links
 from supervision_app.store.supervision_records import load_actor
-from tests.sync.harness import REPO
+from supervision_app.sync.client import SyncError
+from tests.sync.harness import REPO, Laptop
 
 
 def _view_child(laptop, times: int) -> None:
@@ -194,3 +195,25 @@ def test_check_audit_recomputes_the_stored_chains(deployment, laptops):
     assert broken.returncode == 1
     assert device in broken.stdout and "entry 3" in broken.stdout
     assert deployment.org.ids["tm_b"] in broken.stdout
+
+
+def test_lost_and_late_answers_raise_no_alarm(deployment, tmp_path, memory_keyring):
+    laptop = Laptop(tmp_path / "faulty-network", deployment.url, "tm_b", faulty=True)
+    try:
+        for fault in ("lose_answer", "hold", "duplicate", "drop"):
+            _view_child(laptop, 3)
+            laptop.transport.plan = ("/v1/push", fault)
+            try:
+                laptop.client.sync()
+            except SyncError:
+                pass  # the laptop saw the network fail; it tries again
+            _view_child(laptop, 1)
+            laptop.client.sync()
+        assert laptop.client.sync().audit_status == "anchored"
+        assert _alarms(deployment, laptop) == []
+        with deployment.engine.connect() as conn:
+            held = conn.execute(text("select count(*) from audit_copy where device_id = :d"),
+                                {"d": laptop.client.device_id()}).scalar()
+        assert held == len(_log(laptop))
+    finally:
+        laptop.close()

@@ -94,6 +94,8 @@ def _find_break(conn: Connection, where: _Where, head: p.AuditHead,
         return None
     held_seq, held_hash = held
     if head.seq < held_seq:
+        if _stale(conn, where, head):
+            return None
         return Break(head.seq + 1, f"the audit log is shorter than when it was last anchored: "
                                    f"entries {head.seq + 1} to {held_seq} have been deleted")
     if not head.entries:
@@ -110,6 +112,20 @@ def _find_break(conn: Connection, where: _Where, head: p.AuditHead,
     if not report.ok:
         return Break(report.named_seq or held_seq + 1, report.problem)
     return None
+
+
+def _stale(conn: Connection, where: _Where, head: p.AuditHead) -> bool:
+    """A push delivered late (held up on the network, retried after a later one went
+    through): its head and entries are exactly what this server already holds."""
+    at_head = conn.execute(select(audit_copy.c.entry_hash).where(
+        *where.copies, audit_copy.c.seq == head.seq)).scalar()
+    if at_head is None:
+        at_head = conn.execute(select(audit_anchor.c.hash).where(
+            *where.anchors, audit_anchor.c.seq == head.seq)).scalar()
+    if at_head != head.hash:
+        return False
+    return not head.entries or _compare_with_copy(
+        conn, where.copies, head.entries[0].seq, head.seq, {e.seq: _link(e) for e in head.entries}) is None
 
 
 def anchor_audit_head(conn: Connection, actor: Actor, device_id: str,
@@ -130,7 +146,7 @@ def anchor_audit_head(conn: Connection, actor: Actor, device_id: str,
         _raise_alarm(conn, actor, device_id, found)
         return {"status": "mismatch", "anchored_seq": held[0] if held else None,
                 "detail": found.problem}
-    if held is not None and head.seq == held[0]:
+    if held is not None and head.seq <= held[0]:  # nothing new (or a push delivered late)
         return {"status": "anchored", "anchored_seq": head.seq, "detail": ""}
     if not head.entries and (held is not None or head.seq > 0):
         # an older laptop sends only its head: nothing to recompute, so nothing is anchored
