@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync.status_widget(self))
         sync_menu = self.menuBar().addMenu("S&ync")
         sync_menu.addActions(self.sync.actions())
+        self.sync.open_record_requested.connect(self.open_record)  # from the conflicts dialog
         for action in self.sync.actions():
             self.addAction(action)
         tasks.busy_changed.connect(lambda busy: busy or self.sync.refresh_status())

@@ -20,7 +20,6 @@ the token it returns to the OS keyring (``SyncClient.login``).
 """
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from dataclasses import dataclass
@@ -52,6 +51,18 @@ from PySide6.QtWidgets import (
 
 from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, style_headings
+from .conflict_words import (  # noqa: F401  (TABLE_WORDS, KIND_WORDS: the dialog's words)
+    KIND_WORDS,
+    TABLE_WORDS,
+    ConflictItem,
+    can_keep_mine,
+    differences,
+    group,
+    keep_mine_refusal,
+    open_target,
+    record_labels,
+    what_happened,
+)
 from .forms import embed_dialog_form
 
 if TYPE_CHECKING:
@@ -60,20 +71,6 @@ if TYPE_CHECKING:
 
 DEFAULT_INTERVAL_MS = 2 * 60 * 1000
 SERVER_URL_KEY = "server_url"
-
-TABLE_WORDS = {
-    "service_area": "Service area", "team": "Team", "staff": "Staff entry", "child": "Child",
-    "supervision_session": "Supervision record", "case_discussion": "Case discussion",
-    "oversight_note": "Oversight note", "action_item": "Action", "action_review": "Action review",
-    "addendum": "Addendum", "signature": "Signature", "record_document": "Signed document",
-    "disagreement_resolution": "Resolution of a disagreement",
-}
-KIND_WORDS = {
-    "conflict": "Changed here and on another device",
-    "rejected": "The server did not accept this change",
-    "removed": "Your access to this record ended",
-}
-
 
 # --------------------------------------------------------------------------- the view of sync
 
@@ -214,6 +211,7 @@ class SyncController(QObject):
     progress_changed = Signal(object)  # SyncProgress
     sync_finished = Signal(object, object)  # SyncReport | None, error | None
     signed_in = Signal(str)  # staff id
+    open_record_requested = Signal(str, str)  # kind, id: the conflicts dialog asks the window
     certificate_outcome = Signal(str)  # what Get a new signing certificate did, in words
     sign_in_step = Signal(str)  # what sign-in is doing now, in words
 
@@ -528,17 +526,27 @@ class SyncController(QObject):
 
     # -- conflicts --------------------------------------------------------------------------
 
-    def load_conflicts(self, on_done: Callable[[list["Conflict"], str | None], None]) -> None:
+    def load_conflicts(self, on_done: Callable[[list["ConflictItem"], str | None], None]) -> None:
+        """(GUI) The kept versions, a refused signing's parts as one item, each named by
+        the record it is about; read in the worker."""
         def work():
             client = self._ensure_client()
-            return client.pending_conflicts() if client is not None else []
+            items = group(client.pending_conflicts()) if client is not None else []
+            with self.db.reading() as session:
+                labels = record_labels(session, items)
+            return [ConflictItem(item.conflicts, labels.get(item.main.id, "")) for item in items]
 
         self._run(work, lambda result, error: on_done(result or [], _words(error) if error else None))
 
-    def resolve(self, conflict_id: str, keep: str, on_done: Callable[[str | None], None]) -> None:
-        """Keep ``'mine'`` (sent at the next sync, started now) or ``'server'``."""
+    def resolve(self, conflict_ids: "str | list[str]", keep: str, on_done: Callable[[str | None], None]) -> None:
+        """Keep ``'mine'`` (sent at the next sync, started now) or ``'server'`` for each
+        of ``conflict_ids`` (the parts of one item)."""
+        ids = [conflict_ids] if isinstance(conflict_ids, str) else list(conflict_ids)
+
         def work():
-            self._ensure_client().resolve_conflict(conflict_id, keep)
+            client = self._ensure_client()
+            for conflict_id in ids:
+                client.resolve_conflict(conflict_id, keep)
 
         def done(_result, error):
             on_done(_words(error) if error is not None else None)
@@ -707,21 +715,26 @@ class ServerSignInDialog(QDialog):
 
 
 class ConflictsModel(QAbstractTableModel):
-    """The versions sync kept aside, one row each."""
+    """The versions sync kept aside, one row per item (a refused signing is one row)."""
 
     HEADERS = ("Record", "What happened", "Why", "When")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.conflicts: list[Conflict] = []
+        self.items: list[ConflictItem] = []
 
-    def set_conflicts(self, conflicts: list["Conflict"]) -> None:
+    @property
+    def conflicts(self) -> list["Conflict"]:
+        """The main kept version of each row."""
+        return [item.main for item in self.items]
+
+    def set_conflicts(self, items: "list[ConflictItem] | list[Conflict]") -> None:
         self.beginResetModel()
-        self.conflicts = list(conflicts)
+        self.items = [item if isinstance(item, ConflictItem) else ConflictItem((item,)) for item in items]
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.conflicts)
+        return 0 if parent.isValid() else len(self.items)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -731,11 +744,12 @@ class ConflictsModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
-    def cell(self, conflict: "Conflict", column: int) -> str:
+    def cell(self, item: ConflictItem, column: int) -> str:
+        conflict = item.main
         if column == 0:
-            return TABLE_WORDS.get(conflict.table, conflict.table)
+            return item.label or TABLE_WORDS.get(conflict.table, conflict.table)
         if column == 1:
-            return KIND_WORDS.get(conflict.kind, conflict.kind)
+            return what_happened(item)
         if column == 2:
             return conflict.reason
         return format_london(conflict.created_at)
@@ -743,56 +757,19 @@ class ConflictsModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        conflict = self.conflicts[index.row()]
+        item = self.items[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.cell(conflict, index.column())
+            return self.cell(item, index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return conflict.reason
+            return item.main.reason
         return None
 
 
-def can_keep_mine(conflict: "Conflict") -> bool:
-    """Keeping your version needs the record to still be yours to change."""
-    if conflict.kind == "removed":
-        return False
-    server = conflict.server or {}
-    return (server.get("data") or {}).get("state") != "locked" and conflict.table not in (
-        "signature", "record_document", "disagreement_resolution")
-
-
-def differences(conflict: "Conflict", limit: int = 12) -> str:
-    """The fields that differ, yours then the server's (shown to the person who typed
-    them; never logged)."""
-    mine = conflict.local.get("data", {})
-    theirs = (conflict.server or {}).get("data")
-    if theirs is None:
-        return "The server no longer sends you this record; your unsent version is kept here."
-    lines = []
-    for name in sorted(set(mine) | set(theirs)):
-        if mine.get(name) == theirs.get(name) or name.endswith("_pdf") or name == "pdf":
-            continue
-        label = name.replace("_", " ").capitalize()
-        lines.append(f"{label}\n  yours: {_short(mine.get(name))}\n  server's: {_short(theirs.get(name))}")
-        if len(lines) >= limit:
-            lines.append("…")
-            break
-    if bool(conflict.local.get("tombstone")) != bool(conflict.server.get("tombstone")):
-        lines.append("Deleted\n  yours: " + ("yes" if conflict.local.get("tombstone") else "no")
-                     + "\n  server's: " + ("yes" if conflict.server.get("tombstone") else "no"))
-    return "\n".join(lines) or "The two versions hold the same words."
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    text = value if isinstance(value, str) else json.dumps(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 class SyncConflictsDialog(QDialog):
-    """Each version sync kept aside, with "Keep mine" / "Keep server's" for the one
-    selected; resolving runs in the background and the list reloads."""
+    """Each version sync kept aside: what happened and what differs, in words, with
+    "Keep mine" (when sending it again can work), "Keep server's", and "Open the record"
+    (for a refused signature: "Open to sign again", which settles it and opens the record
+    where Sign is offered again). Resolving runs in the background and the list reloads."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -806,6 +783,11 @@ class SyncConflictsDialog(QDialog):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.open_button = QPushButton("&Open the record", self)
+        self.open_button.setObjectName("openRecordButton")
+        self.open_button.setAccessibleName("Open the record")
+        f.buttonsLayout.insertWidget(0, self.open_button)
+        self.open_button.clicked.connect(self._open_record)
         f.keepMineButton.clicked.connect(lambda: self._resolve("mine"))
         f.keepServerButton.clicked.connect(lambda: self._resolve("server"))
         f.closeButton.clicked.connect(self.accept)
@@ -820,11 +802,11 @@ class SyncConflictsDialog(QDialog):
         self._enable_buttons()
         self.controller.load_conflicts(self._loaded)
 
-    def _loaded(self, conflicts: list["Conflict"], problem: str | None) -> None:
+    def _loaded(self, items: list[ConflictItem], problem: str | None) -> None:
         self.busy = False
-        self.model.set_conflicts(conflicts)
+        self.model.set_conflicts(items)
         table = self.form.conflictsTable
-        if conflicts:
+        if items:
             table.setCurrentIndex(self.model.index(0, 0))
             table.setFocus()
             self._say(problem or "")
@@ -833,28 +815,63 @@ class SyncConflictsDialog(QDialog):
             self.form.closeButton.setFocus()
         self._show_selected()
 
-    def selected(self) -> "Conflict | None":
+    def selected_item(self) -> ConflictItem | None:
         index = self.form.conflictsTable.currentIndex()
-        return self.model.conflicts[index.row()] if index.isValid() else None
+        return self.model.items[index.row()] if index.isValid() else None
+
+    def selected(self) -> "Conflict | None":
+        item = self.selected_item()
+        return item.main if item is not None else None
 
     def _show_selected(self) -> None:
-        conflict = self.selected()
-        self.form.differencesText.setPlainText(differences(conflict) if conflict else "")
+        item = self.selected_item()
+        self.form.differencesText.setPlainText(differences(item) if item else "")
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
-        conflict = self.selected() if not self.busy else None
-        self.form.keepServerButton.setEnabled(conflict is not None)
-        mine = conflict is not None and can_keep_mine(conflict)
-        self.form.keepMineButton.setEnabled(mine)
-        self.form.keepMineButton.setToolTip(
-            "" if mine or conflict is None else
-            "This record can no longer be changed here, so the server's version stands; "
-            "copy anything you need from 'What differs' first.")
+        item = self.selected_item() if not self.busy else None
+        f = self.form
+        f.keepServerButton.setEnabled(item is not None)
+        mine = item is not None and can_keep_mine(item.main)
+        f.keepMineButton.setEnabled(mine)
+        f.keepMineButton.setToolTip(keep_mine_refusal(item) if item is not None else "")
+        signing = item is not None and item.signing
+        self.open_button.setText("&Open to sign again" if signing else "&Open the record")
+        self.open_button.setAccessibleName("Open the record to sign it again" if signing else "Open the record")
+        self.open_button.setEnabled(item is not None and open_target(item) is not None)
+        self.open_button.setToolTip(
+            "Puts the signature aside for good and opens the record, where you can sign it again."
+            if signing else "Opens the record in the main window.")
+
+    def _open_record(self) -> None:
+        item = self.selected_item()
+        target = open_target(item) if item is not None and not self.busy else None
+        if target is None:
+            return
+        if not item.signing:
+            self.controller.open_record_requested.emit(*target)
+            self.accept()  # the record opens in the window behind
+            return
+        # the signature cannot be sent again: the server's version stands (it is in place),
+        # and the record opens where Sign is offered again
+        self.busy = True
+        self._enable_buttons()
+        self._say("Opening the record to sign it again…")
+
+        def done(problem: str | None) -> None:
+            self.busy = False
+            if problem is not None:
+                self._say(problem)
+                self._enable_buttons()
+                return
+            self.controller.open_record_requested.emit(*target)
+            self.accept()
+
+        self.controller.resolve(item.ids, "server", done)
 
     def _resolve(self, keep: str) -> None:
-        conflict = self.selected()
-        if conflict is None or self.busy:
+        item = self.selected_item()
+        if item is None or self.busy:
             return
         self.busy = True
         self._enable_buttons()
@@ -868,7 +885,7 @@ class SyncConflictsDialog(QDialog):
                 return
             self.reload()
 
-        self.controller.resolve(conflict.id, keep, done)
+        self.controller.resolve(item.ids, keep, done)
 
     def _say(self, text: str) -> None:
         self.form.messageLabel.setText(text)

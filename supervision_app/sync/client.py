@@ -1233,6 +1233,11 @@ class SyncClient:
         conflict = next((c for c in self.pending_conflicts() if c.id == conflict_id), None)
         if conflict is None:
             raise SyncError("That conflict has already been resolved.")
+        if keep == "mine" and (conflict.kind != "conflict" or conflict.table in p.INSERT_ONLY_TABLES):
+            # the server refused it (it would again), access ended, or it is a signature:
+            # only a version that lost to another device's change can be sent again
+            raise SyncError("This change cannot be sent again: keep the server's version, "
+                            "and sign again or retype what is needed.")
         if keep == "mine":
             model = p.MODEL_FOR_TABLE[conflict.table]
             specs = {s.name: s for s in p.TABLE_FIELDS[conflict.table]}

@@ -101,8 +101,10 @@ def test_sign_in_sync_status_and_conflict_through_the_ui(qtbot, server, database
         conflicts.show()
         qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1 and not conflicts.busy, timeout=10000)
         _named(conflicts)
-        assert conflicts.model.data(conflicts.model.index(0, 0)) == "Supervision record"
-        assert "typed here again" in conflicts.form.differencesText.toPlainText()
+        assert conflicts.model.data(conflicts.model.index(0, 0)) == "Supervision of SW_A1, 02/11/2026"
+        said = conflicts.form.differencesText.toPlainText()
+        assert "reached the server first" in said
+        assert "Learning and development\n  yours: typed here again\n  server's: typed on the other laptop" in said
         assert conflicts.form.keepMineButton.isEnabled()
         with qtbot.waitSignal(controller.sync_finished, timeout=30000):
             qtbot.mouseClick(conflicts.form.keepMineButton, Qt.MouseButton.LeftButton)
@@ -151,6 +153,72 @@ def test_timer_syncs_in_the_background_and_unreachable_server_is_said_in_words(q
     assert "server unreachable" in dead_widget.label.text()
     assert "kept on this laptop" in dead_widget.label.toolTip()
     dead.shutdown()
+
+
+def test_a_refused_signature_is_explained_and_open_to_sign_again_works(qtbot, server, database, tmp_path):
+    """The manager signs a record whose supervisee added words meanwhile: the server takes
+    neither the signature nor the lock. The dialog shows one line for it, says what
+    happened and what to do, offers no 'Keep mine' (a signature is never sent twice), and
+    'Open to sign again' sets it aside and opens the record, which then signs and syncs."""
+    org = server.org
+    controller = SyncController(database, interval_ms=60 * 60 * 1000)
+    signed_in: list = []
+    controller.sign_in(server.url, "tm_a", PASSWORD, signed_in.append)
+    qtbot.waitUntil(lambda: len(signed_in) == 1, timeout=60000)
+    assert signed_in == [None], signed_in
+    _idle(qtbot, controller)
+    manager = _as_laptop(database)
+    manager.credential_store = controller._credential_store()
+    worker = Laptop(tmp_path / "worker", server.url, "sw_a1")
+    try:
+        sid = r.shared_session(manager, org)
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+            controller.sync_now()
+        _idle(qtbot, controller)
+        worker.client.sync()
+        r.respond(worker, org.ids["sw_a1"], sid)
+        worker.client.sync()
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+            controller.sync_now()
+        _idle(qtbot, controller)
+        r.respond(worker, org.ids["sw_a1"], sid, comments="And the school called on Friday.")
+        worker.client.sync()
+        r.sign_session(manager, org.ids["tm_a"], sid)  # without the worker's latest words
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000):
+            controller.sync_now()
+        _idle(qtbot, controller)
+
+        conflicts = SyncConflictsDialog(controller)
+        qtbot.addWidget(conflicts)
+        conflicts.show()
+        qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1 and not conflicts.busy, timeout=10000)
+        _named(conflicts)
+        model = conflicts.model
+        assert model.data(model.index(0, 0)) == "Supervision of SW_A1, 02/11/2026"
+        assert model.data(model.index(0, 1)) == "Your signature was not accepted"
+        said = conflicts.form.differencesText.toPlainText()
+        assert "did not accept your signature" in said and "changed on another device" in said
+        assert "Open to sign again" in said and "nothing anyone wrote is lost" in said
+        assert not conflicts.form.keepMineButton.isEnabled()
+        assert "sign it again" in conflicts.form.keepMineButton.toolTip()
+        assert conflicts.open_button.isEnabled() and conflicts.open_button.text() == "&Open to sign again"
+        assert r.get(manager, m.SupervisionSession, sid).supervisee_comments == "And the school called on Friday."
+        with qtbot.waitSignal(controller.open_record_requested, timeout=10000) as opened:
+            qtbot.mouseClick(conflicts.open_button, Qt.MouseButton.LeftButton)
+        assert opened.args == ["supervision", sid]
+        _idle(qtbot, controller)
+        assert controller.client.pending_conflicts() == []
+
+        # signing again, now over what the server holds, is accepted
+        r.sign_session(manager, org.ids["tm_a"], sid)
+        with qtbot.waitSignal(controller.sync_finished, timeout=30000) as finished:
+            controller.sync_now()
+        assert finished.args[0].rejected == 0
+        worker.client.sync()
+        assert r.get(worker, m.SupervisionSession, sid).state == "supervisor_signed"
+    finally:
+        worker.close()
+        controller.shutdown()
 
 
 def _as_laptop(database):
