@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
+    QRadioButton,
     QComboBox,
     QDateEdit,
     QGroupBox,
@@ -282,7 +284,11 @@ class Agent(QObject):
         widget = find(sel)
         if not widget.isEnabled():
             raise RuntimeError(f"{widget.objectName() or widget_text(widget)!r} is not enabled")
-        later.append(lambda: QTest.mouseClick(widget, Qt.MouseButton.LeftButton))
+        point = QPoint()  # the centre; a check box or radio button answers only on its indicator and text
+        if isinstance(widget, (QCheckBox, QRadioButton)):
+            point = QPoint(min(8, widget.width() // 2), widget.height() // 2)
+        later.append(lambda: QTest.mouseClick(widget, Qt.MouseButton.LeftButton,
+                                              Qt.KeyboardModifier.NoModifier, point))
 
     def cmd_trigger(self, later, **sel) -> None:
         """A menu command, as chosen from its menu."""

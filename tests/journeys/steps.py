@@ -103,12 +103,24 @@ def sync_until(lap: Laptop, condition, what: str, timeout: float = LONG, every: 
 
 # --------------------------------------------------------------------------- navigation
 
+SECTION_WIDGETS = {"My team": "workerTable", "My supervision": "recordsTable", "Children": "childrenTable"}
+
+
 def go_to(lap: Laptop, section: str) -> None:
-    """A section of the navigation: "My team", "My supervision", ..."""
+    """A section of the navigation: "My team", "My supervision", ... From a record or a
+    history (opened from the section itself) the person goes Back until the section shows."""
     lap.select_row(section, name="navList")
-    titles = {"My team": "workerTable", "My supervision": "recordsTable", "Children": None}
-    if titles.get(section):
-        lap.wait_shown(name=titles[section])
+    target = SECTION_WIDGETS.get(section)
+    if target is None:
+        return
+    for _ in range(4):
+        try:
+            lap.wait_shown(name=target, timeout=3)
+            return
+        except AssertionError:
+            if lap.exists(name="backButton", within={"name": "pageStack"}):
+                lap.click(name="backButton", within={"name": "pageStack"})
+    lap.wait_shown(name=target)
 
 
 def back_to_list(lap: Laptop) -> None:
@@ -129,7 +141,7 @@ def add_case_discussion(lap: Laptop, case_id: str, position: str, decision: str,
                         index: int = 0) -> dict:
     lap.type(case_id, name="childSearchEdit")
     lap.click(name="addDiscussionButton")
-    group = {"name_startswith": "discussion_", "cls": "QGroupBox", "index": index}
+    group = discussion_group(index)
     lap.wait_shown(**group)
     inside = {"within": group}
     lap.type(position, name="positionEdit", **inside)
@@ -198,9 +210,48 @@ def export_locked(lap: Laptop, folder, worker_name: str | None = None) -> str:
         lap.select_row(worker_name, name="workerTable")
     lap.click(name="exportButton", within={"cls": "MainWindow"})
     lap.wait_shown(name="startExportButton")
-    lap.type(str(folder), clear=True, name="folderEdit")
+    lap.type(str(folder), clear=True, name="exportFolderEdit")
     lap.click(name="startExportButton")
     message = lap.wait(lambda: (t := lap.text(name="exportMessage")) and "Exporting" not in t and t,
                        LONG, "the export to finish")
     lap.click(name="closeButton", within={"name": "ExportDialog"})
     return message
+
+
+def discussion_group(index: int = 0) -> dict:
+    """The n-th case discussion of the record on screen."""
+    return {"name_startswith": "discussion_", "cls": "QGroupBox", "index": index}
+
+
+def history_rows(lap: Laptop, worker_name: str) -> str:
+    """The manager's view of a worker's records (My team > Open history), as text."""
+    go_to(lap, "My team")
+    lap.select_row(worker_name, name="workerTable")
+    lap.click(name="historyButton")
+    lap.wait_shown(name="historyTable")
+    return str(lap.rows(name="historyTable"))
+
+
+def open_worker_record(lap: Laptop, worker_name: str, contains: str = "") -> None:
+    """My team > the worker > Open history > the record > Open."""
+    history_rows(lap, worker_name)
+    lap.select_row(contains, name="historyTable")
+    lap.click(name="openButton", within={"name": "HistoryPage"})
+    lap.wait_shown(name="stateLabel")
+
+
+def pdfsig(pdf, ca_pem, nss_dir) -> str:
+    """poppler's pdfsig over the PDF, trusting only the organisation CA (an NSS database
+    made for it with certutil)."""
+    import subprocess
+    from pathlib import Path
+
+    nss_dir = Path(nss_dir)
+    nss_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss_dir}", "--empty-password"], check=True,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss_dir}", "-n", "organisation-ca", "-t", "CT,C,C",
+                    "-i", str(ca_pem)], check=True, capture_output=True)
+    done = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss_dir}", str(pdf)], capture_output=True,
+                          text=True, timeout=60)
+    return done.stdout + done.stderr
