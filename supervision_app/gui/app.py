@@ -305,9 +305,7 @@ class Startup:
         """After the window closed: end background work and close the database."""
         window = self.window
         if self.first_run is not None:
-            self.first_run.shutdown()
-            if self.first_run.controller.client is not None:
-                self.first_run.controller.client.close()
+            self.first_run.shutdown()  # waits for its job; closes its sync engine
         if window.ctx is not None:
             window.ctx.tasks.wait()
         if self.db is not None:
