@@ -39,6 +39,37 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
+# What each error status means, for the OpenAPI document. Every error the server sends is
+# one JSON shape, protocol.ErrorBody: {"error": words for a person, "detail": optional, for
+# 422 a list of {"where", "problem"}}.
+_ERROR_MEANINGS = {
+    400: "The request has no body; send a JSON object.",
+    401: "Not signed in, or the sign-in has expired or been revoked.",
+    403: "Signed in, but not allowed this (account no longer active, another device's sign-in).",
+    404: "There is nothing here yet (the server has no certificate authority).",
+    409: "The request conflicts with the server's state.",
+    413: "The request body is larger than the server accepts.",
+    422: "The request does not match the sync protocol; `detail` says where and what.",
+    429: "Too many attempts; wait before trying again.",
+    503: "The server is busy or cannot do this now; try again shortly.",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                "schema": {"type": "integer", "minimum": 1}}}
+
+
+def error_responses(*statuses: int, retry_after: tuple[int, ...] = (), **meanings: str) -> dict[int, Any]:
+    """``responses=`` for a route: each status with the one error body and what it means
+    there (``meanings`` as ``e403="..."`` override the general words)."""
+    documented: dict[int, Any] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": p.ErrorBody,
+                                 "description": meanings.get(f"e{status}", _ERROR_MEANINGS[status])}
+        if status in retry_after:
+            entry["headers"] = _RETRY_AFTER
+        documented[status] = entry
+    return documented
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, before anything parses them."""
 
@@ -114,6 +145,26 @@ def _request_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
+def _bearer_security(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Routes that need a sign-in say so as a bearer security requirement (the token from
+    /v1/login), instead of an optional ``authorization`` header parameter."""
+    schemes = openapi.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["bearer"] = {"type": "http", "scheme": "bearer",
+                         "description": "The token /v1/login returns."}
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            parameters = operation.get("parameters", [])
+            kept = [q for q in parameters if not (q.get("in") == "header"
+                                                  and q.get("name", "").lower() == "authorization")]
+            if len(kept) != len(parameters):
+                operation["security"] = [{"bearer": []}]
+                if kept:
+                    operation["parameters"] = kept
+                else:
+                    operation.pop("parameters", None)
+    return openapi
+
+
 class Context:
     def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None,
                  certificate_days: int = certificates.DEFAULT_VALID_DAYS,
@@ -182,8 +233,17 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         return JSONResponse({"error": "The request is not valid.", "detail": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            # Allow lists every method of the path: Starlette names only the first route's,
+            # and GET and POST /v1/certificates are two routes.
+            methods = {method for route in app.router.routes
+                       if getattr(route, "methods", None) and route.path_regex.match(request.url.path)
+                       for method in route.methods}
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code,
+                            headers=headers or None)
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, error: OperationalError) -> JSONResponse:
@@ -207,7 +267,12 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         return {"status": "ok"}
 
     @app.post("/v1/login", response_model=p.LoginResponse, tags=["accounts"],
-              responses={401: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody}},
+              responses=error_responses(
+                  400, 401, 413, 422, 429, 503, retry_after=(429, 503),
+                  e401="The username or password is not right (the same answer for an unknown "
+                       "name and a disabled account).",
+                  e429="Too many failed sign-ins for this name or from this address; Retry-After "
+                       "says how many seconds to wait."),
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/LoginRequest"}}}}})
     async def login(request: Request) -> JSONResponse:
@@ -239,7 +304,8 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             token=token, expires_at=expires.replace(tzinfo=timezone.utc),
             staff_id=staff_id, role=loaded[0].role.value).model_dump(mode="json"))
 
-    @app.post("/v1/logout", tags=["accounts"], responses={401: {"model": p.ErrorBody}})
+    @app.post("/v1/logout", tags=["accounts"],
+              responses=error_responses(401, 403, 422, 503, retry_after=(503,)))
     async def logout(auth: Auth) -> dict[str, str]:
         owner = auth[0]
 
@@ -250,15 +316,15 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         await run_in_threadpool(work)
         return {"status": "signed out"}
 
-    @app.get("/v1/me", response_model=p.Me, tags=["accounts"])
+    @app.get("/v1/me", response_model=p.Me, tags=["accounts"],
+             responses=error_responses(401, 403, 422, 503, retry_after=(503,)))
     async def me(auth: Auth) -> p.Me:
         owner, actor, team_id = auth
         return p.Me(staff_id=actor.staff_id, username=owner.username, role=actor.role.value,
                     team_id=team_id, managed_team_ids=sorted(actor.managed_team_ids))
 
     @app.post("/v1/push", response_model=p.PushResponse, tags=["sync"],
-              responses={401: {"model": p.ErrorBody}, 413: {"model": p.ErrorBody},
-                         422: {"model": p.ErrorBody}},
+              responses=error_responses(400, 401, 403, 413, 422, 503, retry_after=(503,)),
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/PushRequest"}}}}})
     async def push(request: Request, auth: Auth) -> JSONResponse:
@@ -276,7 +342,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                             media_type="application/json")
 
     @app.get("/v1/pull", response_model=p.PullResponse, tags=["sync"],
-             responses={401: {"model": p.ErrorBody}})
+             responses=error_responses(401, 403, 422, 503, retry_after=(503,)))
     async def pull(
         auth: Auth,
         after: Annotated[int, Query(ge=0, le=2**62, description="the cursor: last seq held")] = 0,
@@ -294,9 +360,14 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         return Response(text, media_type="application/json")
 
     @app.post("/v1/certificates", response_model=p.CertificateIssued, tags=["certificates"],
-              responses={401: {"model": p.ErrorBody}, 404: {"model": p.ErrorBody},
-                         422: {"model": p.ErrorBody}, 429: {"model": p.ErrorBody},
-                         503: {"model": p.ErrorBody}},
+              responses=error_responses(
+                  400, 401, 403, 404, 413, 422, 429, 503,
+                  e403="Not allowed: the account is not active, or its certificate was revoked "
+                       "(sign in again first).",
+                  e422="Not a readable PEM certificate request (CSR), or not one the CA will "
+                       "certify; or the body does not match the protocol.",
+                  e429="Too many certificates were issued to you today; try again tomorrow.",
+                  e503="The server cannot use its CA key now (passphrase missing) or is busy."),
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/CertificateRequest"}}}}})
     async def issue_certificate(request: Request, auth: Auth) -> JSONResponse:
@@ -329,7 +400,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             serial=str(serial)).model_dump(mode="json"))
 
     @app.get("/v1/certificates", response_model=p.MyCertificates, tags=["certificates"],
-             responses={401: {"model": p.ErrorBody}})
+             responses=error_responses(401, 403, 422, 503, retry_after=(503,)))
     async def my_certificates(auth: Auth) -> JSONResponse:
         """The signed-in person's own certificates (revoked when and why), and whether this
         sign-in may enrol a new key now (``refusal`` says why not)."""
@@ -348,7 +419,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
     _PEM = {"content": {"application/x-pem-file": {"schema": {"type": "string"}}}}
 
     @app.get("/v1/ca", tags=["certificates"], response_class=Response,
-             responses={200: _PEM, 404: {"model": p.ErrorBody}})
+             responses={200: _PEM, **error_responses(404, 503, retry_after=(503,))})
     async def ca_certificate() -> Response:
         """The organisation CA certificate, to check signatures and signed PDFs against."""
         def work():
@@ -363,7 +434,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
     @app.get("/v1/crl", tags=["certificates"], response_class=Response,
              responses={200: _PEM, 304: {"description": "unchanged since the ETag sent"},
-                        404: {"model": p.ErrorBody}})
+                        **error_responses(404, 422, 503, retry_after=(503,))})
     async def revocation_list(
         if_none_match: Annotated[str | None, Header(max_length=100)] = None,
     ) -> Response:
@@ -384,7 +455,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,
                                  description=app.description, routes=app.routes)
-            app.openapi_schema = _request_schemas(schema)
+            app.openapi_schema = _bearer_security(_request_schemas(schema))
         return app.openapi_schema
 
     app.openapi = custom_openapi  # type: ignore[method-assign]
