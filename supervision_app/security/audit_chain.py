@@ -39,22 +39,32 @@ def at_text(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime(AT_FORMAT)
 
 
+_quote = json.encoder.encode_basestring  # a JSON string, escaped exactly as RFC 8785 does
+
+
 def link_hash(
     *, seq: int, at: str, actor_id: str | None, action: str, record_kind: str, record_id: str,
     prev_hash: str,
 ) -> str:
     """The hash of one entry, its time already in :func:`at_text` form."""
+    # For ints, null and well-formed strings, sorted compact JSON without ASCII escaping is
+    # exactly RFC 8785 (tests/security/test_audit_chain_canonical.py). Written out by hand it
+    # is several times faster than the reference, which matters when a laptop walks its
+    # whole log at each anchor; anything unusual (a value of another type, as a tampered
+    # row may hold) takes the reference's path.
+    if (type(seq) is int and type(at) is str and type(action) is str and type(record_kind) is str
+            and type(record_id) is str and type(prev_hash) is str
+            and (actor_id is None or type(actor_id) is str)):
+        text = (f'{{"action":{_quote(action)},"actor":{"null" if actor_id is None else _quote(actor_id)},'
+                f'"at":{_quote(at)},"id":{_quote(record_id)},"kind":{_quote(record_kind)},'
+                f'"prev":{_quote(prev_hash)},"seq":{seq}}}')
+        try:
+            return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except UnicodeEncodeError:  # a lone surrogate: let the reference say what it makes of it
+            pass
     payload = {"seq": seq, "at": at, "actor": actor_id, "action": action, "kind": record_kind,
                "id": record_id, "prev": prev_hash}
-    # For ints, null and well-formed strings, sorted compact JSON without ASCII escaping is
-    # exactly RFC 8785 (tests/security/test_audit_chain_canonical.py); it is several times
-    # faster, which matters when a laptop walks its whole log at each anchor.
-    try:
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: let the reference say what it makes of it
-        canonical = rfc8785.dumps(payload)
-    return hashlib.sha256(canonical).hexdigest()
+    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
 
 
 def entry_hash(
