@@ -371,6 +371,45 @@ def test_a_first_sync_cut_short_says_so_and_try_again_finishes_it(qtbot, page, s
     assert f.signInMessage.text().startswith("Your records are here (")
 
 
+def test_the_page_works_from_the_keyboard_alone(qtbot, page):
+    from supervision_app.gui.accessibility import interactive_widgets
+
+    first_run = page()
+    f = first_run.form
+
+    def alt(key) -> None:  # a mnemonic's click comes after its 100 ms animation
+        qtbot.keyClick(QApplication.focusWidget() or first_run, key, Qt.KeyboardModifier.AltModifier)
+
+    first_run.activateWindow()
+    qtbot.waitUntil(first_run.isActiveWindow)
+    first_run.show_welcome()  # as start-up does
+    for widget in interactive_widgets(first_run):
+        assert widget.accessibleName(), widget.objectName()
+        assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, widget.objectName()
+    assert f.connectButton.hasFocus()
+    alt(Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: f.firstRunStack.currentWidget() is f.connectPanel)
+    assert f.serverAddressEdit.hasFocus()
+    qtbot.keyClicks(f.serverAddressEdit, "supervision.example.gov.uk")
+    qtbot.keyClick(f.serverAddressEdit, Qt.Key.Key_Tab)
+    assert f.usernameEdit.hasFocus()
+    qtbot.keyClicks(f.usernameEdit, "akhan")
+    qtbot.keyClick(f.usernameEdit, Qt.Key.Key_Tab)
+    assert f.passwordEdit.hasFocus()
+    qtbot.keyClick(f.passwordEdit, Qt.Key.Key_Return)  # no password yet: said, nothing sent
+    assert f.signInMessage.text() == "Type your password." and f.passwordEdit.hasFocus()
+    assert f.serverAddressEdit.text() == "https://supervision.example.gov.uk"  # https:// added
+    alt(Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: f.firstRunStack.currentWidget() is f.welcomePanel)
+    assert f.connectButton.hasFocus()
+    with qtbot.waitSignal(first_run.demo_requested, timeout=5000):
+        alt(Qt.Key.Key_D)
+    alt(Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: f.firstRunStack.currentWidget() is f.connectPanel)
+    assert f.usernameEdit.text() == "akhan"  # what was typed is still there
+    assert f.passwordEdit.hasFocus()  # the first empty box
+
+
 # --------------------------------------------------------------------------- IT's address
 
 def test_the_address_comes_from_the_environment_over_the_machine_file(qtbot, page, monkeypatch,
