@@ -160,6 +160,7 @@ class Startup:
         self.on_attached = on_attached
         self.open_demo = open_demo
         self.db: "Database | None" = None
+        self.settings = None  # ClientSettings, read with the profile
         self.first_run = None  # the FirstRunPage while it is shown
 
     def begin(self, open_profile: OpenProfile) -> None:
@@ -167,6 +168,9 @@ class Startup:
             db, staff_id = open_profile()
             self.db = db
             _preload()
+            from ..client_settings import load_client_settings
+
+            self.settings = load_client_settings()  # IT's server address, for a first run
             if staff_id is None:
                 from ..store import queries
 
@@ -201,7 +205,7 @@ class Startup:
 
         page = self.first_run
         if page is None:
-            page = FirstRunPage(db, has_people=has_people, parent=self.window)
+            page = FirstRunPage(db, settings=self.settings, has_people=has_people, parent=self.window)
             page.finished.connect(self._first_sync_done)
             page.demo_requested.connect(self._open_demo)
             page.choose_local_requested.connect(self._choose_again)
