@@ -401,7 +401,8 @@ def check_can_sign(
     if at > cert.not_valid_after_utc:
         raise CertificateUnusable(
             f"The certificate for {who} expired on {_fmt(cert.not_valid_after_utc)}. "
-            "Ask your administrator for a new signing certificate."
+            "Choose Sync > Get a new signing certificate (a new one is also fetched at the next "
+            "sync), or ask IT."
         )
 
     if crl is not None:
@@ -414,7 +415,8 @@ def check_can_sign(
         if entry is not None:
             raise CertificateUnusable(
                 f"The certificate for {who} was revoked on {_fmt(entry.revocation_date_utc)} "
-                "and can no longer sign. Ask your administrator for a new signing certificate."
+                "and can no longer sign. Sign in to the sync server again (Sync menu) to get a new "
+                "one, or ask IT."
             )
 
     try:

@@ -566,7 +566,7 @@ class SyncClient:
             return pki.load_certificate(issued.certificate_pem.encode())
 
     def ensure_signing_certificate(self, credential_store: "CredentialStore | None" = None,
-                                   *, force: bool = False, _pushed: bool = False) -> CertificateOutcome:
+                                   *, force: bool = False) -> CertificateOutcome:
         """Make sure the person signed in can sign on this laptop: enrol if there is no
         certificate yet; make a new key and certificate if the current one is revoked,
         expired, from a rotated CA or within 30 days of its end (or always, with
@@ -597,8 +597,10 @@ class SyncClient:
                 if mine.refusal:
                     self._note_certificate(mine.refusal, "refused")
                     return CertificateOutcome("refused", mine.refusal)
-            if not _pushed and state.status != "missing":
-                self._push(SyncReport(), None)  # what the old key signed goes before it is superseded
+            if state.status != "missing":
+                # what the old key signed goes before the server supersedes it (again at sync:
+                # a signature may have been made since the sync's own push)
+                self._push(SyncReport(), None)
             try:
                 # a key without a certificate was never certified: a new one costs nothing
                 self.enrol_certificate(store, new_key=True)
@@ -670,7 +672,7 @@ class SyncClient:
         from ..security.credentials import CredentialsUnavailable
 
         try:
-            self.ensure_signing_certificate(self.credentials, _pushed=True)
+            self.ensure_signing_certificate(self.credentials)
         except CredentialsUnavailable as problem:
             self._note_certificate(str(problem), "refused")
 

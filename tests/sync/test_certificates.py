@@ -231,6 +231,17 @@ def test_server_refuses_signatures_made_under_another_ca(deployment, laptops):
     assert any("not issued" in reason for reason in _rejections(deployment, org.ids["tm_b"]))
 
 
+def test_disabling_an_account_revokes_its_certificates(deployment, laptops):
+    laptop = laptops("sm")
+    store = _enrolled(laptop)
+    serial = str(store.credentials_for(deployment.org.ids["sm"]).certificate.serial_number)
+    disabled = _cli(deployment, "disable-user", "sm")
+    assert disabled.returncode == 0, disabled.stderr
+    [entry] = _listed(deployment, "sm")
+    assert (entry["serial"], entry["revoked_reason"]) == (serial, "account disabled")
+    assert entry["revoked_at"]
+
+
 def test_ca_rotation_and_admin_commands(deployment, laptops):
     """Last in this module: it replaces the deployment's CA."""
     org = deployment.org

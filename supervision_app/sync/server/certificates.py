@@ -408,7 +408,8 @@ def check_signature_certificate(conn: Connection, certificate_pem: str, signer_i
         uid = certificate.subject.get_attributes_for_oid(NameOID.USER_ID)
         if not uid or uid[0].value != signer_id:
             return "The signature's certificate belongs to someone else."
-        revoked = conn.execute(select(issued_certificate.c.revoked_at).where(
+        revoked = conn.execute(select(issued_certificate.c.revoked_at,
+                                      issued_certificate.c.revoked_reason).where(
             issued_certificate.c.serial == str(certificate.serial_number))).first()
         if revoked is None:
             # not in our register: go by the CA's own revocation list
@@ -416,6 +417,8 @@ def check_signature_certificate(conn: Connection, certificate_pem: str, signer_i
             if crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None:
                 return "The signature's certificate has been revoked."
         elif revoked.revoked_at is not None:
-            return "The signature's certificate has been revoked; it can no longer sign."
+            why = f" ({revoked.revoked_reason})" if revoked.revoked_reason else ""
+            return (f"The signature's certificate has been revoked{why}; it can no longer sign. "
+                    "Get a new signing certificate (sign in again), then sign again.")
         return None
     return problem

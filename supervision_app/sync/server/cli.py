@@ -12,7 +12,7 @@
     supervision-server --database-url URL set-team USERNAME TEAM_ID
     supervision-server --database-url URL set-manager USERNAME (--team ID | --service-area ID)
     supervision-server --database-url URL set-password USERNAME [--password-stdin]
-    supervision-server --database-url URL disable-user USERNAME
+    supervision-server --database-url URL disable-user USERNAME     (also revokes certificates)
     supervision-server --database-url URL revoke-tokens USERNAME
     supervision-server --database-url URL add-child CASE_ID --name NAME --dob YYYY-MM-DD
                                                   --legal-status STATUS [--worker USERNAME]
@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("set-password")
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true")
-    p = sub.add_parser("disable-user")
+    p = sub.add_parser("disable-user", help="disable an account (a leaver): ends its sign-ins and "
+                                            "revokes its signing certificates")
     p.add_argument("username")
     p = sub.add_parser("revoke-tokens")
     p.add_argument("username")
@@ -232,6 +233,7 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
         elif cmd == "disable-user":
             directory.update_staff(conn, args.username, active=False)
             accounts.revoke_all(conn, args.username)
+            _revoke_leavers_certificates(conn, settings, args.username)
         elif cmd == "revoke-tokens":
             print(accounts.revoke_all(conn, args.username))
         elif cmd == "add-child":
@@ -272,6 +274,17 @@ def _check_audit(conn, device: str | None) -> int:
     if not reports:
         print("The server holds no audit entries" + (f" for laptop {device}." if device else "."))
     return 1 if any(r.broken is not None for r in reports) else 0
+
+
+def _revoke_leavers_certificates(conn, settings: config.ServerConfig, username: str) -> None:
+    """A disabled account's signing certificates end with it (DESIGN.md 1.1, leavers)."""
+    passphrase = certificates.passphrase_from_environment(settings.ca_passphrase_file)
+    if passphrase is None:
+        print(f"{username} is disabled, but their signing certificates were not revoked: the CA "
+              f"passphrase was not given ({certificates.PASSPHRASE_ENV} or --ca-passphrase-file). "
+              f"Run revoke-certificate {username} with it.", file=sys.stderr)
+        return
+    certificates.revoke_user(conn, passphrase, username, "account disabled")
 
 
 def _check_config(args: argparse.Namespace, settings: config.ServerConfig) -> int:
