@@ -93,14 +93,23 @@ class FirstRunPage(QWidget):
     # -- pages -------------------------------------------------------------------------------
 
     def _fill_address(self, settings: ClientSettings) -> None:
-        f = self.form
-        f.serverAddressEdit.setText(settings.server_url)
-        if settings.server_url:
+        self.settings = settings
+        self.form.serverAddressEdit.setText(settings.server_url)
+        self.form.serverAddressEdit.textChanged.connect(self._address_note)
+        self._address_note(settings.server_url)
+
+    def _address_note(self, text: str) -> None:
+        """Under the address: where it came from, or IT's address once it was changed."""
+        settings = self.settings
+        if settings.server_url and text == settings.server_url:
             note = f"Filled in from {settings.source}."
+        elif settings.server_url:
+            note = f"IT set {settings.server_url} for this computer ({settings.source})."
         else:
             note = settings.problem or "Ask IT for the address if you do not have it."
-        f.addressSourceLabel.setText(note)
-        f.addressSourceLabel.setAccessibleDescription(note)
+        label = self.form.addressSourceLabel
+        label.setText(note)
+        label.setAccessibleDescription(note)
 
     def show_connect(self) -> None:
         f = self.form

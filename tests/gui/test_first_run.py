@@ -426,6 +426,9 @@ def test_the_address_comes_from_the_environment_over_the_machine_file(qtbot, pag
     from_env = page().form
     assert from_env.serverAddressEdit.text() == "https://from-the-environment.example.gov.uk"
     assert SERVER_URL_ENV in from_env.addressSourceLabel.text()
+    qtbot.keyClick(from_env.serverAddressEdit, Qt.Key.Key_Backspace)  # changed: IT's is still named
+    assert from_env.addressSourceLabel.text() == (
+        f"IT set https://from-the-environment.example.gov.uk for this computer (the {SERVER_URL_ENV} setting).")
 
 
 def test_a_broken_machine_file_is_reported_and_the_address_left_to_type(qtbot, page,
