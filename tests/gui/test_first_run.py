@@ -510,6 +510,15 @@ def test_explore_the_demo_opens_the_demo_profile_in_this_window(qtbot, database,
     startup.close()  # closes the demo profile
 
 
+def test_the_demo_of_a_profile_given_with_data_dir_stays_beside_it(tmp_path):
+    from argparse import Namespace
+
+    from supervision_app.cli import default_data_dir, demo_folder_for
+
+    assert demo_folder_for(Namespace(data_dir=tmp_path / "laptop")) == tmp_path / "laptop-demo"
+    assert demo_folder_for(Namespace(data_dir=None)) == default_data_dir(demo=True)
+
+
 # --------------------------------------------------------------------------- never stranded
 
 def _answer_people_list(qtbot, action) -> list:
