@@ -140,6 +140,15 @@ def test_a_consistent_rewrite_of_the_whole_log_is_caught(deployment, laptops):
     _assert_alarm_names(deployment, laptop, head, "differs from the one anchored")
 
 
+def test_forgetting_what_was_anchored_does_not_hide_a_change(deployment, laptops):
+    laptop, _head = _anchored(laptops)
+    _tamper(laptop, "UPDATE audit_entry SET record_id = 'another-child' WHERE seq = 4",
+            "DELETE FROM sync_state WHERE key IN ('audit_anchor_acked', 'audit_anchor_pending')")
+    _view_child(laptop, 1)
+    assert laptop.client.sync().audit_status == "mismatch"
+    _assert_alarm_names(deployment, laptop, 4, "changed")
+
+
 def test_a_clean_laptop_raises_no_alarm_and_a_quiet_sync_sends_no_entries(deployment, laptops):
     laptop = laptops("tm_b")
     sent: list[dict] = []
