@@ -142,11 +142,11 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
     if status is not None and status.certificate_summary:
         # the signing certificate: a warning before it ends, or why signing is stopped
         parts.append(status.certificate_summary)
-        hint = {"renew_soon": "", "refused": "", "missing": ""}.get(
+        hint = {"renew_soon": "", "refused": "", "refused_signin": "", "missing": ""}.get(
             status.certificate_status, " Choose Sync > Get a new signing certificate.")
         details.append(status.certificate_notice + hint)
         if state == "idle" and status.certificate_status != "renew_soon":
-            state = "signin" if status.certificate_status == "refused" else "error"
+            state = "signin" if status.certificate_status == "refused_signin" else "error"
     if status is not None and status.audit_alarm:
         state = "alarm"
         parts.insert(0, "AUDIT ALARM")

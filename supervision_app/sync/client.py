@@ -135,7 +135,8 @@ class SyncStatus:
     last_error: str
     audit_alarm: str
     cursor: int
-    # the signing certificate, in words ("" when all is well), and its CertificateState status
+    # the signing certificate, in words ("" when all is well), and its CertificateState status,
+    # or "refused" / "refused_signin" (the server wants a fresh sign-in) after a failed renewal
     certificate_notice: str = ""
     certificate_status: str = ""
     certificate_summary: str = ""  # a few words for the status line
@@ -173,7 +174,7 @@ def _audit_link(link: tuple) -> p.AuditLink:
     seq, at, actor_id, action, kind, record_id, prev_hash, digest = link
 
     def clip(value) -> str:
-        return str(value)[:64]
+        return str(value)[:64].replace("\x00", "\ufffd")
 
     return p.AuditLink(seq=seq, at=clip(at), actor_id=None if actor_id is None else clip(actor_id),
                        action=clip(action), record_kind=clip(kind), record_id=clip(record_id),
@@ -594,8 +595,8 @@ class SyncClient:
                 return CertificateOutcome("none", state.message)
             if state.status != "missing":
                 mine = _parse_answer(p.MyCertificates, self._request("GET", "/v1/certificates"))
-                if mine.refusal:
-                    self._note_certificate(mine.refusal, "refused")
+                if mine.refusal:  # an administrator's revocation: a fresh sign-in is needed
+                    self._note_certificate(mine.refusal, "refused_signin")
                     return CertificateOutcome("refused", mine.refusal)
             if state.status != "missing":
                 # what the old key signed goes before the server supersedes it (again at sync:
@@ -612,7 +613,7 @@ class SyncClient:
             except SyncError as refused:
                 if isinstance(refused, (SignInNeeded, ServerUnreachable)):
                     raise
-                self._note_certificate(str(refused), "refused")
+                self._note_certificate(str(refused), "refused_signin" if refused.status == 403 else "refused")
                 return CertificateOutcome("refused", str(refused))
             with self._raw() as cur:
                 self._set(cur, "certificate_renewed_on", self.clock().date().isoformat())
@@ -647,19 +648,19 @@ class SyncClient:
         notice = self._get(cur, "certificate_notice", "") or ""
         status = self._get(cur, "certificate_status", "") or ""
         staff_id = self._get(cur, "staff_id")
-        refused = {"certificate_notice": notice, "certificate_status": "refused",
+        refused = {"certificate_notice": notice, "certificate_status": status,
                    "certificate_summary": "cannot sign: new certificate needed"}
         if self.credentials is None or not staff_id:
-            return refused if status == "refused" and notice else {}
+            return refused if status.startswith("refused") and notice else {}
         from ..security.credentials import CredentialsUnavailable
 
         try:
             state = self.credentials.certificate_state(staff_id, self.clock())
         except (CredentialsUnavailable, ValueError, OSError):
-            return refused if status == "refused" and notice else {}
+            return refused if status.startswith("refused") and notice else {}
         if state.status == "ok":
             return {"certificate_status": "ok"}
-        if status == "refused" and notice:
+        if status.startswith("refused") and notice:
             return refused
         return {"certificate_notice": state.message, "certificate_status": state.status,
                 "certificate_summary": state.summary}

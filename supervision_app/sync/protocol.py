@@ -319,7 +319,8 @@ class AnchorProof(_Strict):
 
 MAX_AUDIT_LINKS = 1000  # entries one anchor carries; a longer backlog goes over several
 MAX_RECHECK_LINKS = 16
-AuditText = Annotated[str, StringConstraints(max_length=64)]
+# no NUL: PostgreSQL text cannot hold one
+AuditText = Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00]*$")]
 
 
 class AuditLink(_Strict):

@@ -150,7 +150,7 @@ def test_revoked_certificate_stops_signing_with_the_reason_until_the_person_sign
     with pytest.raises(CredentialsUnavailable, match="revoked"):
         sign_oversight_note(laptop.db, store, note_id=_note(laptop, org), signer_id=tm_a)
     status = laptop.client.status()
-    assert status.certificate_status == "refused"
+    assert status.certificate_status == "refused_signin"
     assert "laptop left on a train" in status.certificate_notice
     assert "Sign in again" in status.certificate_notice
     refused = laptop.client.renew_certificate(store)
@@ -213,7 +213,7 @@ def test_allow_new_certificate_replaces_the_key_at_the_next_sync(deployment, lap
     # a later revocation is not covered by that leave
     assert _cli(deployment, "revoke-certificate", "sw_a1").returncode == 0
     laptop.client.sync()
-    assert laptop.client.status().certificate_status == "refused"
+    assert laptop.client.status().certificate_status == "refused_signin"
     unknown = _cli(deployment, "allow-new-certificate", "nobody")
     assert unknown.returncode == 1 and "no account" in unknown.stderr
 
