@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import text
 
 from supervision_app.security.audit_chain import GENESIS_HASH, link_hash
@@ -114,10 +115,11 @@ def test_deleting_entries_not_yet_anchored_is_caught(deployment, laptops):
     _assert_alarm_names(deployment, laptop, head + 2, "missing")
 
 
-def test_changing_an_entry_not_yet_anchored_is_caught(deployment, laptops):
+@pytest.mark.parametrize("action", ["'export'", "'ex' || char(0) || 'port'", "printf('%.90c', 'x')"])
+def test_changing_an_entry_not_yet_anchored_is_caught(deployment, laptops, action):
     laptop, head = _anchored(laptops)
     _view_child(laptop, 3)
-    _tamper(laptop, f"UPDATE audit_entry SET action = 'export' WHERE seq = {head + 2}")
+    _tamper(laptop, f"UPDATE audit_entry SET action = {action} WHERE seq = {head + 2}")
     assert laptop.client.sync().audit_status == "mismatch"
     _assert_alarm_names(deployment, laptop, head + 2, "altered")
 
