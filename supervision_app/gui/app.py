@@ -121,6 +121,22 @@ def open_shell(argv: list[str] | None = None) -> MainWindow:
     return window
 
 
+def _synced_person(db: "Database") -> str | None:
+    """The person this profile last signed in to the sync server as, if they are in its
+    directory: the profile syncs their share, so it opens as them without asking (the people
+    list is for profiles that never signed in, such as the demo)."""
+    from ..store import queries
+
+    with db.engine.connect() as conn:
+        staff_id = conn.exec_driver_sql(
+            "SELECT value FROM sync_state WHERE key = 'staff_id'").scalar()
+    if not staff_id:
+        return None
+    with db.reading() as session:
+        known = any(entry.staff_id == staff_id for entry in queries.directory(session))
+    return staff_id if known else None
+
+
 def _preload() -> None:
     """Modules the pages need, imported off the GUI thread while the window is up."""
     from ..store import queries, supervision_records  # noqa: F401
@@ -171,6 +187,8 @@ class Startup:
             from ..client_settings import load_client_settings
 
             self.settings = load_client_settings()  # IT's server address, for a first run
+            if staff_id is None:
+                staff_id = _synced_person(db)
             if staff_id is None:
                 from ..store import queries
 

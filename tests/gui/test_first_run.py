@@ -30,7 +30,7 @@ from supervision_app.gui.sync_panel import ServerSignInDialog, SyncController
 from supervision_app.store.database import open_database
 from tests.gui.sample_team import build_sample_team
 from tests.memory_keyring import BrokenKeyring
-from tests.sync.harness import CA_PASSPHRASE, PASSWORD, REPO, deploy, free_port
+from tests.sync.harness import CA_PASSPHRASE, PASSWORD, REPO, Laptop, deploy, free_port
 
 LONG = 120000  # ms: sign-in, enrolment and a first sync on a busy 2-core machine
 
@@ -156,6 +156,27 @@ def test_empty_profile_signs_in_syncs_and_opens_the_persons_home_page(qtbot, ser
     assert window.findChild(type(window.sync.sign_in_action), "syncSignInAction") is not None
     qtbot.waitUntil(lambda: not window.sync.syncing, timeout=LONG)
     window.close()
+
+
+def test_a_profile_signed_in_before_opens_on_that_persons_pages_without_asking(qtbot, server, tmp_path):
+    laptop = Laptop(tmp_path / "laptop", server.url, "sw_a1")  # signed in and synced before
+    laptop.close()
+    application()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    asked = _PeopleListAnswer(lambda dialog: dialog.reject())
+    attached: list[MainWindow] = []
+    startup = attach_when_open(window, lambda: (open_database(tmp_path / "laptop"), None),
+                               on_problem=lambda m, c: None, on_attached=attached.append)
+    qtbot.waitUntil(lambda: bool(attached) or startup.first_run is not None, timeout=LONG)
+    asked.stop()
+    assert attached and not asked.seen
+    assert window.ctx.actor.staff_id == server.org.ids["sw_a1"]
+    assert window.windowTitle() == "Supervision Recorder — SW_A1 (Social worker)"
+    qtbot.waitUntil(lambda: not window.sync.syncing, timeout=LONG)
+    window.close()
+    startup.close()
 
 
 # --------------------------------------------------------------------------- each failure
@@ -521,20 +542,29 @@ def test_the_demo_of_a_profile_given_with_data_dir_stays_beside_it(tmp_path):
 
 # --------------------------------------------------------------------------- never stranded
 
-def _answer_people_list(qtbot, action) -> list:
-    """When the people list opens (a modal dialog), do ``action(dialog)`` to it."""
-    seen: list = []
+class _PeopleListAnswer:
+    """When the people list opens (a modal dialog), do ``action(dialog)`` to it; ``seen``
+    holds the dialogs answered. Looks every 20 ms until answered or ``stop()``."""
 
-    def answer():
+    def __init__(self, action) -> None:
+        self.action = action
+        self.seen: list = []
+        self.stopped = False
+        QTimer.singleShot(0, self._look)
+
+    def _look(self) -> None:
+        if self.stopped:
+            return
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, SignInDialog):
-            QTimer.singleShot(20, answer)
+            QTimer.singleShot(20, self._look)
             return
-        seen.append(dialog)
-        action(dialog)
+        self.seen.append(dialog)
+        self.stopped = True
+        self.action(dialog)
 
-    QTimer.singleShot(0, answer)
-    return seen
+    def stop(self) -> None:
+        self.stopped = True
 
 
 @pytest.mark.parametrize("way", ["cancel", "not listed"])
@@ -553,11 +583,11 @@ def test_leaving_the_people_list_leads_to_sign_in_not_out_of_the_app(qtbot, data
             assert dialog.server_button.accessibleName()
             qtbot.mouseClick(dialog.server_button, Qt.MouseButton.LeftButton)
 
-    seen = _answer_people_list(qtbot, leave)
+    answer = _PeopleListAnswer(leave)
     startup = attach_when_open(window, lambda: (database, None),
                                on_problem=lambda m, c: problems.append((m, c)))
     qtbot.waitUntil(lambda: startup.first_run is not None or bool(problems), timeout=LONG)
-    assert seen and not problems and window.isVisible()
+    assert answer.seen and not problems and window.isVisible()
     first_run = startup.first_run
     f = first_run.form
     assert window.form.pageStack.currentWidget() is first_run
@@ -569,10 +599,10 @@ def test_leaving_the_people_list_leads_to_sign_in_not_out_of_the_app(qtbot, data
         assert f.serverAddressEdit.isVisible() and f.signInButton.isVisible()
         qtbot.mouseClick(f.backButton, Qt.MouseButton.LeftButton)
         # and back to the list, choosing someone this time
-        chosen = _answer_people_list(qtbot, lambda dialog: dialog.accept())
+        chosen = _PeopleListAnswer(lambda dialog: dialog.accept())
         qtbot.mouseClick(f.chooseLocalButton, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.ctx is not None, timeout=LONG)
-        assert chosen
+        assert chosen.seen
         qtbot.waitUntil(lambda: window.findChild(QObject, "firstRunPage") is None)  # the welcome page has gone
     window.close()
     startup.first_run and startup.first_run.shutdown()
