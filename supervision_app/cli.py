@@ -166,8 +166,10 @@ def run_verify(argv: list[str], folder: Path | None = None) -> int:
     folder = folder or default_data_dir(False)
     default_ca = _default_ca_path(folder)
     asked_for_help = any(arg in ("-h", "--help") for arg in argv)
-    if default_ca is None and not asked_for_help and not any(
-            arg == "--ca" or arg.startswith("--ca=") for arg in argv):
+    ca_given = any(arg == "--ca" or arg.startswith("--ca=") for arg in argv)
+    if default_ca is not None and not ca_given and not asked_for_help:
+        return _verify_with_profile_cas(argv, default_ca, folder)
+    if default_ca is None and not asked_for_help and not ca_given:
         print(f"verify: there is no organisation CA certificate in the profile {folder}, and none "
               "was given with --ca.\nIt is saved in the profile when someone first signs in to "
               "the organisation's sync server. Elsewhere, ask the organisation's IT for its CA "
@@ -176,6 +178,29 @@ def run_verify(argv: list[str], folder: Path | None = None) -> int:
               "organisation-ca.pem", file=sys.stderr)
         return EXIT_BAD_INPUT
     return verify_main(argv, default_ca=default_ca)
+
+
+def _verify_with_profile_cas(argv: list[str], current: Path, folder: Path) -> int:
+    """Check against the profile's current CA; a record signed before the CA was rotated
+    is checked against the earlier CA the profile kept (``ca/retired/``)."""
+    import io
+
+    from .records.verify import EXIT_FAILED, EXIT_OK, verify_main
+    from .security.credentials import CA_FOLDER, RETIRED_FOLDER
+
+    out, err = io.StringIO(), io.StringIO()
+    code = verify_main(argv, default_ca=current, out=out, err=err)
+    if code == EXIT_FAILED:
+        for earlier in sorted((folder / CA_FOLDER / RETIRED_FOLDER).glob("*.pem")):
+            old_out, old_err = io.StringIO(), io.StringIO()
+            if verify_main(argv, default_ca=earlier, out=old_out, err=old_err) == EXIT_OK:
+                sys.stdout.write(old_out.getvalue())
+                print(f"(checked against the organisation's earlier CA certificate, {earlier}, "
+                      "which was current when this record was signed)")
+                return EXIT_OK
+    sys.stdout.write(out.getvalue())
+    sys.stderr.write(err.getvalue())
+    return code
 
 
 def _profile_option(argv: list[str], folder: Path | None) -> tuple[list[str], Path | None]:

@@ -271,3 +271,39 @@ def test_ca_rotation_and_admin_commands(deployment, laptops):
     store.credentials_for(org.ids["sw_b1"]).check_usable(datetime.now(timezone.utc))
     log = deployment.server.log_path.read_text()
     assert "op=issue_certificate" in log and CA_PASSPHRASE not in log
+
+
+def _app(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "supervision_app.cli", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_record_signed_before_a_ca_rotation_still_verifies_with_the_profile(deployment, laptops, tmp_path):
+    """After the rotation above: sign under the new CA, rotate again, and verify the PDF with
+    no --ca: the profile kept the CA it was signed under."""
+    from sqlalchemy import select
+
+    org = deployment.org
+    laptop = laptops("tm_b")
+    store = _enrolled(laptop)
+    note_id = r.new_note(laptop, child=org.children["b"], author=org.ids["tm_b"],
+                         decision="keep the plan", rationale="it is working")
+    sign_oversight_note(laptop.db, store, note_id=note_id, signer_id=org.ids["tm_b"])
+    with laptop.db.reading() as s:
+        pdf = s.execute(select(m.RecordDocument.pdf).where(m.RecordDocument.record_id == note_id)).scalar_one()
+    exported = tmp_path / "note.pdf"
+    exported.write_bytes(pdf)
+    signed_under = tmp_path / "signed-under.pem"
+    signed_under.write_bytes(store.ca_certificate_pem())
+
+    assert _cli(deployment, "create-ca", "--organisation", "Test Council", "--rotate").returncode == 0
+    laptop.client.sync()
+    now_current = tmp_path / "current.pem"
+    now_current.write_bytes(store.ca_certificate_pem())
+    assert now_current.read_bytes() != signed_under.read_bytes()
+
+    folder = str(laptop.db.profile.folder)
+    assert _app("--data-dir", folder, "verify", str(exported), "--ca", str(now_current)).returncode == 1
+    checked = _app("--data-dir", folder, "verify", str(exported))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "earlier CA certificate" in checked.stdout
