@@ -302,10 +302,14 @@ class Laptop:
                  "the private D-Bus session")
         self.dbus_address = address_file.read_text().strip()
         env["DBUS_SESSION_BUS_ADDRESS"] = self.dbus_address
-        # the secret service answers once the daemon has registered on the bus
-        wait_for(lambda: subprocess.run(["secret-tool", "search", "journey", "probe"], env=env,
-                                        capture_output=True, timeout=10).returncode in (0, 1),
-                 30, "GNOME Keyring on the private bus")
+        # ready once a secret can be stored in and read back from the default collection
+        def stores() -> bool:
+            put = subprocess.run(["secret-tool", "store", "--label=journey probe", "journey", "probe"],
+                                 input="ready", env=env, capture_output=True, text=True, timeout=10)
+            got = subprocess.run(["secret-tool", "lookup", "journey", "probe"], env=env,
+                                 capture_output=True, text=True, timeout=10)
+            return put.returncode == 0 and got.stdout.strip() == "ready"
+        wait_for(stores, 30, "GNOME Keyring on the private bus", interval=0.3)
         return self.dbus_address
 
     def start(self, *app_args: str, timeout: float = 90) -> "Laptop":
@@ -416,8 +420,20 @@ class Laptop:
         self.call("choose", item=item, **sel)
 
     def select_row(self, row_contains: str, double: bool = False, **sel: Any) -> int:
-        return self.wait(lambda: self.call("select_row", row_contains=row_contains, double=double,
-                                           **sel) + 1, what=f"a row showing {row_contains!r} in {sel}") - 1
+        """Click the row showing that text, and check it is the current row afterwards (a
+        list that reloads meanwhile may reorder under the click: then click again)."""
+        def selected() -> bool:
+            info = self.read(**sel)
+            row = info.get("current_row", -1)
+            return 0 <= row < len(info["rows"]) and any(row_contains in c for c in info["rows"][row])
+
+        def attempt() -> bool:
+            self.call("select_row", row_contains=row_contains, double=double, **sel)
+            time.sleep(0.2)
+            return selected()
+
+        self.wait(attempt, what=f"a row showing {row_contains!r} in {sel} to be selected")
+        return self.read(**sel)["current_row"]
 
     def rows(self, **sel: Any) -> list[list[str]]:
         return self.read(**sel).get("rows", [])

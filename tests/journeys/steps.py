@@ -43,14 +43,17 @@ def first_run_sign_in(lap: Laptop, server_url: str, username: str, password: str
     lap.wait(lambda: home_shown(lap), timeout, f"{username}'s home page after the first sync")
 
 
-def start_signed_in(lap: Laptop, username: str) -> None:
-    """A laptop already used by ``username``: start it and pick them if the app asks who."""
-    lap.start()
+def start_signed_in(lap: Laptop, display_name: str, *app_args: str) -> None:
+    """Start a laptop already used by this person; when the app asks who is using it, they
+    find themselves in the list by name and press Enter."""
+    lap.start(*app_args)
     lap.wait(lambda: home_shown(lap) or lap.exists(name="peopleTable"), 90, "the app to open")
     if not home_shown(lap):
-        lap.type(username, name="filterEdit")
+        lap.type(display_name, name="filterEdit")
+        lap.wait(lambda: display_name in str(lap.rows(name="peopleTable")), 30,
+                 f"{display_name} in the people list")
         lap.key("Return", name="filterEdit")
-        lap.wait(lambda: home_shown(lap), 90, f"{username}'s home page")
+        lap.wait(lambda: home_shown(lap), 90, f"{display_name}'s home page")
 
 
 def menu_sign_in(lap: Laptop, server_url: str, username: str, password: str = PASSWORD) -> None:

@@ -83,7 +83,8 @@ def test_first_record_signed_on_two_laptops_and_exported(deployment, laptops, tm
     folder = tmp_path / "export"
     message = steps.export_locked(manager, folder, "Ali Khan")
     pdfs = sorted(folder.glob("*.pdf"))
-    assert len(pdfs) == 1, (message, list(folder.iterdir()) if folder.exists() else "no folder")
+    assert len(pdfs) == 1, (message, list(folder.iterdir()) if folder.exists() else "no folder",
+                            manager.explain())
     verified = subprocess.run(
         [str(BIN / "supervision-app"), "--data-dir", str(manager.data_dir), "verify", str(pdfs[0])],
         capture_output=True, text=True, env=manager.environment(), timeout=120)
