@@ -421,14 +421,16 @@ def _dashboard(
     workers = list(conn.execute(
         select(_ST.id, _ST.display_name, _ST.role, _ST.team_id, _ST.started_on,
                _ST.asye_start)
-        .where(_ST.team_id.in_(scope), _ST.tombstone.is_(False),
+        .where(_ST.team_id.in_(scope), _ST.id != actor.staff_id, _ST.tombstone.is_(False),
                _ST.active.is_(True), _ST.role.in_(SUPERVISED_ROLES))
         .order_by(_ST.display_name, _ST.id)))
     names = {w.id: w.display_name for w in workers}
     team_of = {w.id: w.team_id for w in workers}
     tally = {w.id: _Tally() for w in workers}
+    # the people the viewer supervises, as their "My team" page lists them: a team
+    # manager is in their own team but is supervised by their own manager, not themselves
     in_scope_staff = select(_ST.id).where(
-        _ST.team_id.in_(scope), _ST.tombstone.is_(False), _ST.active.is_(True),
+        _ST.team_id.in_(scope), _ST.id != actor.staff_id, _ST.tombstone.is_(False), _ST.active.is_(True),
         _ST.role.in_(SUPERVISED_ROLES))
     month_within: dict[tuple[str, date], int] = defaultdict(int)
     month_due: dict[tuple[str, date], int] = defaultdict(int)

@@ -61,7 +61,7 @@ from ..domain.text_rules import text_sort_key
 from ..domain.time_rules import format_date
 from ..store.audit_log import record_event
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, show_value, style_headings
+from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
 from .forms import Form, load_widget
 from .models import FoldedTextFilter
 
@@ -198,6 +198,18 @@ def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortab
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
+def _show_every_row(view: QTableView) -> None:
+    """A short table as tall as its rows (and again at every text size): the headline
+    figures all in sight, never behind a scroll bar of their own."""
+    def fit(table: QWidget) -> None:
+        header = table.horizontalHeader()
+        rows = table.verticalHeader().length() or (
+            table.model().rowCount() * table.verticalHeader().defaultSectionSize())
+        table.setMinimumHeight(header.sizeHint().height() + rows + 2 * table.frameWidth())
+
+    follow_font(view, fit, "show_every_row")
+
+
 def _figure_standing(key: str) -> Callable[[Figure], str | None]:
     """"good" or "alert" for a figure of this kind (a key of STANDINGS), or None."""
     higher_is_better = FIGURES[key][1]
@@ -228,9 +240,34 @@ HEADLINE_COLS = [
     Col("All in view", lambda r: r[1].display, sort=lambda r: r[1].sort_value, figure="*",
         standing=lambda r: _figure_standing(r[1].key)(r[1]), right=True),
 ]
-TEAM_COLS = [Col("Team", lambda t: t.name), Col("Workers", lambda t: str(t.workers),
-                                                 sort=lambda t: t.workers, right=True),
-             *_figure_cols(lambda t: t.figures)]
+
+
+class TeamFigures(RowsTable):
+    """The teams' figures, a row for each figure and a column for each team: a team's nine
+    figures side by side ran off a 1366-pixel screen, and a manager has a few teams, not
+    many. A row is ``(figure key or None for the worker count, what it is)``."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__([Col("Figure", lambda r: r[1])], parent)
+        self.teams: list[Any] = []
+
+    def set_teams(self, teams: Sequence[Any]) -> None:
+        def team_col(t) -> Col:
+            return Col(t.name, lambda r: str(t.workers) if r[0] is None else t.figures[r[0]].display,
+                       figure="*", right=True,
+                       standing=lambda r: None if r[0] is None else _figure_standing(r[0])(t.figures[r[0]]))
+
+        self.beginResetModel()
+        self.teams = list(teams)
+        self.columns = [self.columns[0], *(team_col(t) for t in self.teams)]
+        self.rows = [(None, "Workers"), *((key, label) for key, (label, _better) in FIGURES.items())]
+        self.endResetModel()
+
+    def team_at(self, column: int):
+        """The team a column shows (the first team's for the figures' own column)."""
+        return self.teams[max(column, 1) - 1] if self.teams else None
+
+
 WORKER_COLS = [
     Col("Worker", lambda w: w.name), Col("Team", lambda w: w.team_name),
     Col("ASYE", lambda w: "ASYE" if w.is_asye else ""),
@@ -458,7 +495,7 @@ class AssurancePage(QWidget):
     """Compliance for a team manager (their team), a service manager (their teams) or a head
     of service (all); quality signals for managers and auditors."""
 
-    title = "Assurance"
+    title = "Compliance"  # as the navigation list names it
     loaded = Signal()  # figures shown
     signals_loaded = Signal()
     exported = Signal(str)  # the file written
@@ -493,9 +530,9 @@ class AssurancePage(QWidget):
         self.headline_model = RowsTable(HEADLINE_COLS, self)
         self.headline_proxy = Proxy(self.headline_model, self)
         _setup_table(f.headlineTable, self.headline_proxy, stretch=0, sortable=False)
-        self.team_model = RowsTable(TEAM_COLS, self)
+        self.team_model = TeamFigures(self)
         self.team_proxy = Proxy(self.team_model, self)
-        _setup_table(f.teamTable, self.team_proxy, stretch=None)
+        _setup_table(f.teamTable, self.team_proxy, stretch=None, sortable=False)
         self.worker_model = RowsTable(WORKER_COLS, self)
         self.worker_proxy = Proxy(self.worker_model, self)
         _setup_table(f.workerTable, self.worker_proxy, stretch=None)
@@ -594,7 +631,8 @@ class AssurancePage(QWidget):
             f"signed are shown apart. Oversight means a signed note or a case discussion in a "
             f"signed supervision record within {d.settings.oversight_interval_days} days.")
         self.headline_model.set_rows([(k, d.total[k]) for k in FIGURES])
-        self.team_model.set_rows(d.teams)
+        _show_every_row(f.headlineTable)
+        self.team_model.set_teams(d.teams)
         self.worker_model.set_rows(d.workers)
         rows = [(o.legal_status.label, o.without_oversight) for o in d.oversight_by_status]
         rows.append(("Care leavers with a pathway plan", d.care_leavers_pathway))
@@ -646,6 +684,10 @@ class AssurancePage(QWidget):
         if view is self.form.headlineTable or view is self.form.oversightTable:
             return (row[1].label if view is self.form.headlineTable
                     else f"Without management oversight: {row[0]}"), row[1]
+        if view is self.form.teamTable:
+            team = self.team_model.team_at(proxy.mapToSource(index).column())
+            figure = team.figures[row[0] or "within_policy"]  # the worker count: their supervision
+            return f"{figure.label}: {team.name}", figure
         key = col.figure
         if key is None:
             key = "within_policy"

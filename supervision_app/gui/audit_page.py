@@ -42,7 +42,7 @@ from ..domain.permissions import Actor
 from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, LegalStatus, Role
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, keep_lines, style_headings
+from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _Job, _Relay, _setup_table
 from .forms import Form, load_widget
 from .layouts import add_row
@@ -166,11 +166,11 @@ class AuditPage(QWidget):
         self.action_proxy = Proxy(self.action_model, self)
         _setup_table(f.actionsTable, self.action_proxy, stretch=2)
         f.actionsTable.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # open and overdue first, as listed
-        f.sampleSplitter.setStretchFactor(0, 1)
-        f.sampleSplitter.setStretchFactor(1, 1)
-        f.sampleSplitter.setSizes([620, 700])
         keep_lines(f.findingEdit, 3, 6)  # in lines of its font: it grows with the text size
         self._split_item_pane()
+        f.sampleSplitter.setStretchFactor(0, 3)
+        f.sampleSplitter.setStretchFactor(1, 2)
+        f.sampleSplitter.setSizes([720, 500])
         f.actionsTable.setWordWrap(False)
 
         # drawing a sample
@@ -229,19 +229,30 @@ class AuditPage(QWidget):
         style_headings(self)
 
     def _split_item_pane(self) -> None:
-        """The record being read above, the grading below (scrolling if need be), with a
-        handle between them: the record gets most of the room."""
+        """The sample above the record being read, on the left; the grading on the right,
+        as tall as the page (scrolling only if the page is shorter than the checklist).
+        Below the record, in a scroll area of its own, the grading got a third of the
+        height: three questions at a time, on a laptop screen."""
         f = self.form
         pane_layout = f.itemPane.layout()
         for widget in (f.recordHeading, f.openRecordButton, f.recordView, f.gradeGroup, f.actionGroup):
             pane_layout.removeWidget(widget)
-        top = QWidget(f.itemPane)
+        top = QWidget()
+        top.setObjectName("readingPane")
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         heading_row = add_row(top_layout)
         heading_row.addWidget(f.recordHeading, 1)
         heading_row.addWidget(f.openRecordButton)
         top_layout.addWidget(f.recordView)
+        reading = QSplitter(Qt.Orientation.Vertical)
+        reading.setObjectName("readingSplitter")
+        reading.setChildrenCollapsible(False)
+        f.sampleSplitter.insertWidget(0, reading)
+        reading.addWidget(f.itemsPane)
+        reading.addWidget(top)
+        reading.setStretchFactor(0, 2)
+        reading.setStretchFactor(1, 3)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 6, 0)
@@ -252,18 +263,19 @@ class AuditPage(QWidget):
         scroll.setObjectName("gradingScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(bottom)
         scroll.setAccessibleName("Grading")
-        splitter = QSplitter(Qt.Orientation.Vertical, f.itemPane)
-        splitter.setObjectName("gradingSplitter")
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(top)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([460, 340])
-        pane_layout.addWidget(splitter)
+        pane_layout.addWidget(scroll)
+
+        def fit_width(_widget: QWidget) -> None:  # never sideways: as wide as the grading needs
+            bottom.layout().activate()
+            scroll.setMinimumWidth(bottom.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width())
+
+        follow_font(bottom, fit_width, "grading_width")
         self.grading_scroll = scroll
+        self.reading_splitter = reading
 
     def _scroll_draw_group(self) -> None:
         """The sample's settings scroll when the page is short of height (a large text size

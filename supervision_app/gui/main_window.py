@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QWidget
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QStyle, QWidget
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.form = Form(self)
         self.setStatusBar(self.ui_root.statusBar())
         follow_status_messages(self.statusBar())
-        self.resize(self.ui_root.size())
+        self.fit_to_screen(self.ui_root.size())
         self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
         self._details: dict[str, Page] = {}
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self._opening = QLabel("Opening your records…")
         self._opening.setObjectName("openingLabel")
         self._opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._opening.setAccessibleName("Opening your records")
+        show_value(self._opening, "Start-up progress")
         self.form.pageStack.addWidget(self._opening)
         self.setWindowTitle("Supervision Recorder")
         help_menu = self.menuBar().addMenu("&Help")
@@ -265,6 +265,19 @@ class MainWindow(QMainWindow):
                 self.open_note(note_id=found[1])
 
         self.ctx.tasks.read(work, done)
+
+    def fit_to_screen(self, wanted: QSize) -> None:
+        """Open at the designed size where the screen has room, else within the screen's
+        free area (a 1366x768 laptop with a taskbar has about 720 pixels of height): a
+        window taller than the screen hides its status bar and the buttons at its foot."""
+        area = self.screen().availableGeometry()
+        # the window manager's title bar and borders are drawn outside the window
+        frame_height = self.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight) + 8
+        width = max(min(wanted.width(), area.width() - 8), 1)
+        height = max(min(wanted.height(), area.height() - frame_height), 1)
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2,
+                  area.y() + max(0, (area.height() - frame_height - height) // 2))
 
     def about_text(self) -> str:
         from ..version import __version__
