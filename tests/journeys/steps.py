@@ -201,7 +201,8 @@ def respond(lap: Laptop, comments: str, disagreement: str | None = None) -> None
         lap.click(name="disagreeRadio")
         lap.type(disagreement, name="disagreementEdit")
     lap.click(name="saveResponseButton")
-    lap.wait(lambda: not lap.read(name="agreeRadio")["enabled"], 60, "the response to be recorded")
+    lap.wait_text("Disagreement recorded" if disagreement else "Agreement recorded",
+                  name="responseState", timeout=60)
 
 
 # --------------------------------------------------------------------------- export
@@ -258,3 +259,32 @@ def pdfsig(pdf, ca_pem, nss_dir) -> str:
     done = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss_dir}", str(pdf)], capture_output=True,
                           text=True, timeout=60)
     return done.stdout + done.stderr
+
+
+def write_and_share(lap: Laptop, worker_name: str, case_id: str, decision: str,
+                    location: str = "Team room 2") -> None:
+    """The manager's usual record: a case discussion with an action, shared."""
+    new_record(lap, worker_name)
+    lap.type(location, name="locationEdit")
+    group = add_case_discussion(lap, case_id, "Position as discussed", decision, "Reasons as discussed")
+    add_action(lap, group, "Visit within the week", 7)
+    share(lap)
+
+
+def sync_to_my_supervision(lap: Laptop, supervisor_name: str, state: str = "") -> None:
+    """The worker syncs until the record from this supervisor (in this state) is listed."""
+    go_to(lap, "My supervision")
+    sync_until(lap, lambda: any(supervisor_name in str(r) and state in str(r)
+                                for r in lap.rows(name="recordsTable")),
+               f"a record from {supervisor_name} {state} in My supervision")
+
+
+def pending_changes(lap: Laptop) -> str:
+    return sync_status(lap)
+
+
+def sync_fails(lap: Laptop, words: str = "server unreachable", timeout: float = LONG) -> str:
+    """Sync now while the server cannot be reached: the status line says so."""
+    lap.click(name="syncNowButton")
+    return lap.wait(lambda: words in sync_status(lap) and sync_status(lap), timeout,
+                    f"the status line to say {words!r}")
