@@ -72,20 +72,62 @@ def _login(url: str, name: str, password: str, **headers) -> httpx.Response:
 
 def test_wrong_guesses_slow_a_name_down_but_never_lock_the_person_out(deployment):
     """Five wrong guesses used to lock the real person out for 15 minutes; now the answers
-    wait a little longer each time, and the right password works once the wait is over."""
+    wait a little, and the right password works once the wait is over."""
     name = _new_user(deployment, "victim")
     statuses = [_login(deployment.url, name, "wrong-password!").status_code for _ in range(3)]
     assert statuses == [401, 401, 401]
-    refused = _login(deployment.url, name, "wrong-password!")
+    # the waits double (1 s, 2 s, 4 s...), so a refusal comes however slow this machine is
+    for _ in range(10):
+        refused = _login(deployment.url, name, "wrong-password!")
+        if refused.status_code != 401:
+            break
     assert refused.status_code == 429
     wait = int(refused.headers["Retry-After"])
     assert 1 <= wait <= accounts.MAX_ACCOUNT_DELAY.total_seconds()
     assert refused.json() == {"error": f"Too many failed sign-ins. Wait {wait} second{'s' if wait > 1 else ''} "
                                        "and try again."}
-    assert _login(deployment.url, name, PASSWORD).status_code == 429  # the right one waits too...
     time.sleep(wait)
-    assert _login(deployment.url, name, PASSWORD).status_code == 200  # ...and then works
+    assert _login(deployment.url, name, PASSWORD).status_code == 200
     assert _login(deployment.url, name, "wrong-password!").status_code == 401  # counting starts again
+
+
+def test_the_wait_holds_for_everyone_grows_and_is_capped(tmp_path, monkeypatch):
+    """On the server's own clock: during a wait even the right password is refused (a guesser
+    learns nothing); each failure after the free ones doubles the wait, up to the cap; the
+    right password after the wait always works."""
+    from datetime import datetime, timedelta
+
+    from fastapi.testclient import TestClient
+
+    from supervision_app.sync.server.app import create_app
+    from supervision_app.sync.server.storage import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    migrate(engine)
+    with engine.begin() as conn:
+        directory.add_user(conn, "victim", PASSWORD, "V", "social_worker")
+    clock = [datetime(2026, 12, 1, 9, 0)]
+    monkeypatch.setattr(accounts, "utcnow_naive", lambda: clock[0])
+    client = TestClient(create_app(engine))
+
+    def attempt(password: str):
+        return client.post("/v1/login", json={"username": "victim", "password": password,
+                                               "device_id": str(uuid.uuid4())})
+
+    assert [attempt("wrong-password!").status_code for _ in range(3)] == [401, 401, 401]
+    waits = []
+    for _ in range(9):
+        refused = attempt("wrong-password!")
+        assert refused.status_code == 429
+        assert attempt(PASSWORD).status_code == 429  # the right one waits too
+        waits.append(int(refused.headers["Retry-After"]))
+        clock[0] += timedelta(seconds=waits[-1])
+        assert attempt("wrong-password!").status_code == 401  # after the wait: checked again
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert attempt(PASSWORD).status_code == 429
+    clock[0] += accounts.MAX_ACCOUNT_DELAY
+    assert attempt(PASSWORD).status_code == 200
+    engine.dispose()
 
 
 def test_the_wait_grows_with_each_failure_and_is_capped():

@@ -126,7 +126,9 @@ def _parse(model: type[BaseModel], body: bytes):
     if not body:
         raise ApiError(400, "The request has no body; send a JSON object.")
     try:
-        return model.model_validate_json(body)
+        # strict: the types the published schema states (``false`` is not an integer, "5" is
+        # not a number); JSON strings still carry times and ids.
+        return model.model_validate_json(body, strict=True)
     except ValidationError as error:
         problems = [
             {"where": ".".join(str(part) for part in e["loc"]), "problem": e["msg"]}
