@@ -474,3 +474,62 @@ class Laptop:
 
     def wait_gone(self, timeout: float = DEFAULT_WAIT, **sel: Any) -> None:
         self.wait(lambda: not self.exists(**sel), timeout, f"{sel} to go")
+
+
+# =========================================================================== load balancer
+
+class RoundRobinBalancer:
+    """A load balancer in front of several instances: each request goes to the next instance
+    in turn (HTTP/1.0, one request per connection, so nothing sticks to one instance)."""
+
+    def __init__(self, instances: list[ServerInstance]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.instances = instances
+        self.served: dict[int, list[str]] = {i.port: [] for i in instances}
+        lock = threading.Lock()
+        turn = iter(range(10**9))
+        balancer = self
+
+        class Forward(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                with lock:
+                    instance = balancer.instances[next(turn) % len(balancer.instances)]
+                    balancer.served[instance.port].append(self.path.split("?")[0])
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "connection", "content-length")}
+                headers["X-Forwarded-For"] = self.client_address[0]
+                try:
+                    answer = httpx.request(self.command, instance.url + self.path, headers=headers,
+                                           content=body, timeout=120)
+                except httpx.TransportError:
+                    self.send_error(502, "Bad Gateway")
+                    return
+                self.send_response(answer.status_code)
+                for k, v in answer.headers.items():
+                    if k.lower() not in ("connection", "content-length", "transfer-encoding",
+                                         "content-encoding", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
