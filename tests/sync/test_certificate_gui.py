@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -91,7 +92,7 @@ def test_revoked_then_re_enrolled_through_the_app(qtbot, server, database):
 
     _cli(server, "revoke-certificate", "tm_a", "--reason", "key copied by mistake")
     _sync(qtbot, controller)
-    qtbot.waitUntil(lambda: "cannot sign: new certificate needed" in widget.label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "cannot sign: new certificate needed" in widget.label.text(), timeout=30000)
     assert "key copied by mistake" in widget.label.accessibleDescription()
     assert "Sign in again" in widget.label.toolTip()
     assert widget.sign_in_button.isVisible()
@@ -121,7 +122,7 @@ def test_revoked_then_re_enrolled_through_the_app(qtbot, server, database):
         controller.sync_now()
     assert finished.args[0].rejected == 0
     controller.wait()
-    qtbot.waitUntil(lambda: "certificate" not in widget.label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "certificate" not in widget.label.text(), timeout=30000)
 
     # after allow-new-certificate the menu action replaces the key without a sign-in
     _cli(server, "allow-new-certificate", "tm_a", "--reason", "new role")
@@ -129,4 +130,12 @@ def test_revoked_then_re_enrolled_through_the_app(qtbot, server, database):
     third = store.credentials_for(org.ids["tm_a"]).certificate
     assert third.serial_number != second.serial_number
     _sign(database, store, org)
+
+    # 20 days before it ends, the status line says so in words
+    later = third.not_valid_after_utc - timedelta(days=20, hours=1)
+    controller.client.clock = lambda: later
+    controller.refresh_status()
+    qtbot.waitUntil(lambda: "signing certificate expires in 20 days" in widget.label.text(), timeout=30000)
+    assert "expires on" in widget.label.accessibleDescription()
+    assert not widget.sign_in_button.isVisible()
     controller.shutdown()
