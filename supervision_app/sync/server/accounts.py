@@ -26,6 +26,7 @@ count as failures.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import math
@@ -55,8 +56,13 @@ ACCOUNT_MEMORY = timedelta(hours=1)
 WRONG_CREDENTIALS = "The username or password is not right."
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-# Verifying against this when the username is unknown keeps the timing the same.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the username is unknown keeps the timing the same. Made
+    at the first sign-in, not at import: administration commands import this module too."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class LoginRefused(Exception):
@@ -210,7 +216,7 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
     row = conn.execute(select(account).where(account.c.username == username)).first()
     ok = False
     try:
-        ok = _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        ok = _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     allowed = _may_sign_in(conn, row)
