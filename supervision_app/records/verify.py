@@ -120,16 +120,13 @@ class VerificationReport:
     #: Set when the file could not be checked at all (not a PDF, damaged...).
     error: str | None = None
     trust_root: str = ""
-    #: Problems with the file as a whole (e.g. bytes after the last signature), in words.
-    problems: tuple[str, ...] = ()
     #: People the document names who have not signed yet, e.g. "the supervisee, Zoë Ødegård".
     awaiting: tuple[str, ...] = ()
 
     @property
     def all_ok(self) -> bool:
         """Every signature present checks out, by the right person, covering the whole file."""
-        return (self.error is None and bool(self.signatures) and not self.problems
-                and all(s.ok for s in self.signatures))
+        return self.error is None and bool(self.signatures) and all(s.ok for s in self.signatures)
 
     @property
     def complete(self) -> bool:
@@ -437,6 +434,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         signed_fields.add(field_name)
         if naming_problem:
             right_signer = False
+            problems.append(naming_problem)
         elif person is None:
             allowed = " and ".join(p.words() for p in expected.values())
             problems.append(f"This signature by {cn} is in a field ({field_name}) the document does not have "
@@ -538,7 +536,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         ))
     awaiting = tuple(p.words() for f, p in expected.items() if f not in signed_fields)
     return VerificationReport(signatures=tuple(reports), unsigned_fields=unsigned, trust_root=root_name,
-                              problems=(naming_problem,) if naming_problem else (), awaiting=awaiting)
+                              awaiting=awaiting)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -593,9 +591,6 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
     if report.unsigned_fields:
         lines.append("")
         lines.append("Unsigned signature fields: " + ", ".join(report.unsigned_fields))
-    if report.problems:
-        lines.append("")
-        lines.extend(f"! {p}" for p in report.problems)
     if report.awaiting and report.signatures:
         lines.append("")
         lines.append("Not signed yet by: " + "; ".join(report.awaiting))

@@ -508,3 +508,23 @@ def test_later_validation_data_is_allowed_but_nothing_after_it(pki, both_signed)
     report = verify_pdf(with_dss + b"\n% extra\n", pki.ca.certificate)
     assert not report.all_ok
     assert any("covered by no signature" in p for p in report.signatures[-1].problems)
+
+
+def test_a_document_that_does_not_name_its_signers_fails_in_words(pki):
+    """A PDF with our signature fields but a title that names no supervisee (not as the exporter
+    writes it)."""
+    from reportlab.pdfgen import canvas
+
+    from supervision_app.records.pdf_render import _add_empty_signature_field
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    _add_empty_signature_field(c, SUPERVISOR_FIELD, (50, 50, 250, 120))
+    c.showPage()
+    c.save()
+    s = pki.supervisor
+    signed = sign_pdf(buf.getvalue(), SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", True)
+    report = verify_pdf(signed, pki.ca.certificate)
+    assert not report.all_ok and not report.signatures[0].right_signer
+    assert report.signatures[0].problems == (
+        "The document does not name its supervisee, so the signer cannot be checked.",)
