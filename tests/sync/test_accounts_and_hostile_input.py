@@ -95,9 +95,8 @@ def test_the_wait_holds_for_everyone_grows_and_is_capped(tmp_path, monkeypatch):
     """On the server's own clock: during a wait even the right password is refused (a guesser
     learns nothing); each failure after the free ones doubles the wait, up to the cap; the
     right password after the wait always works."""
+    import asyncio
     from datetime import datetime, timedelta
-
-    from fastapi.testclient import TestClient
 
     from supervision_app.sync.server.app import create_app
     from supervision_app.sync.server.storage import make_engine, migrate
@@ -108,11 +107,14 @@ def test_the_wait_holds_for_everyone_grows_and_is_capped(tmp_path, monkeypatch):
         directory.add_user(conn, "victim", PASSWORD, "V", "social_worker")
     clock = [datetime(2026, 12, 1, 9, 0)]
     monkeypatch.setattr(accounts, "utcnow_naive", lambda: clock[0])
-    client = TestClient(create_app(engine))
+    transport = httpx.ASGITransport(app=create_app(engine))
 
-    def attempt(password: str):
-        return client.post("/v1/login", json={"username": "victim", "password": password,
-                                               "device_id": str(uuid.uuid4())})
+    def attempt(password: str) -> httpx.Response:
+        async def post() -> httpx.Response:
+            async with httpx.AsyncClient(transport=transport, base_url="http://server") as client:
+                return await client.post("/v1/login", json={"username": "victim", "password": password,
+                                                            "device_id": str(uuid.uuid4())})
+        return asyncio.run(post())
 
     assert [attempt("wrong-password!").status_code for _ in range(3)] == [401, 401, 401]
     waits = []
