@@ -191,9 +191,19 @@ def _same_person(certificate_name: str, document_name: str) -> bool:
 class _Expected:
     role: str
     name: str
+    #: The text the name ends (the supervisee's: the whole title, "<title>: <name>"), so that a
+    #: ": " inside the title or the name does not cut the name in the wrong place.
+    ends: str = ""
 
     def words(self) -> str:
         return f"the {self.role}, {self.name}" if self.name else f"the {self.role}"
+
+    def is_signed_by(self, certificate_name: str) -> bool:
+        if self.ends:
+            cn = _person_name(certificate_name)
+            return bool(cn) and (self.ends.endswith(": " + cn)
+                                 or (len(cn) == _CN_LIMIT and f": {cn}" in self.ends))
+        return _same_person(certificate_name, self.name)
 
 
 def _expected_signers(reader, revision: int) -> tuple[dict[str, _Expected], str | None]:
@@ -224,7 +234,7 @@ def _expected_signers(reader, revision: int) -> tuple[dict[str, _Expected], str 
     if _SUPERVISOR_FIELD in names or _SUPERVISEE_FIELD in names:
         supervisee = title.rpartition(": ")[2] if ": " in title else ""
         expected = {_SUPERVISOR_FIELD: _Expected("supervisor", author),
-                    _SUPERVISEE_FIELD: _Expected("supervisee", supervisee)}
+                    _SUPERVISEE_FIELD: _Expected("supervisee", supervisee, ends=title)}
         missing = [p.role for p in expected.values() if not p.name]
     elif _AUTHOR_FIELD in names:
         expected = {_AUTHOR_FIELD: _Expected("author", author)}
@@ -430,7 +440,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             problems.append("The signer's certificate could not be read.")
         field_name = str(sig.field_name)
         person = expected.get(field_name)
-        right_signer = person is not None and _same_person(cn, person.name) and field_name not in signed_fields
+        right_signer = person is not None and person.is_signed_by(cn) and field_name not in signed_fields
         signed_fields.add(field_name)
         if naming_problem:
             right_signer = False

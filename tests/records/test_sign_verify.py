@@ -528,3 +528,17 @@ def test_a_document_that_does_not_name_its_signers_fails_in_words(pki):
     assert not report.all_ok and not report.signatures[0].right_signer
     assert report.signatures[0].problems == (
         "The document does not name its supervisee, so the signer cannot be checked.",)
+
+
+def test_a_supervisee_whose_name_holds_a_colon_is_still_recognised(pki):
+    from supervision_app.records.pdf_render import render_record_pdf
+
+    from .samples import sample_record
+
+    supervisee = make_person(pki.ca, "Jo: Smith", "EX0050", "Social worker")
+    pdf = render_record_pdf(sample_record(supervisee_name="Jo: Smith"))
+    s = pki.supervisor
+    pdf = sign_pdf(pdf, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", certify=True)
+    pdf = sign_pdf(pdf, SUPERVISEE_FIELD, supervisee.key, supervisee.cert, pki.chain, supervisee.name,
+                   "Supervisee", certify=False)
+    assert verify_pdf(pdf, pki.ca.certificate).complete
