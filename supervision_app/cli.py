@@ -81,7 +81,8 @@ def run_desktop(args: argparse.Namespace) -> int:
                 staff_id = _staff_id_for(database, args.username)
                 if staff_id is None:
                     raise StartupRefused(
-                        f"There is nobody called '{args.username}' in this profile's directory.")
+                        f"There is nobody called '{args.username}' in this profile's directory."
+                        + _people_listed(database))
         except BaseException:
             database.close()
             raise
@@ -145,6 +146,24 @@ def _ensure_demo_data(database) -> str:
     print("Creating the demo profile with synthetic data (first run only)...", file=sys.stderr)
     summary = populate_team_demo(database, today=date.today())
     return summary.manager_id
+
+
+def _people_listed(database) -> str:
+    """Who ``--as`` can name, by role (the demo's people are made up on the day it is
+    created, so no list of names in the README can be right)."""
+    from sqlalchemy import select
+
+    from .domain.vocabulary import Role
+    from .store.models import Staff
+
+    with database.reading() as session:
+        people = session.execute(select(Staff.username, Staff.display_name, Staff.role)
+                                 .where(Staff.tombstone.is_(False), Staff.active.is_(True))
+                                 .order_by(Staff.role, Staff.username)).all()
+    if not people:
+        return ""
+    lines = [f"  {p.username:24} {p.display_name} ({Role(p.role).label})" for p in people]
+    return "\nUsernames in this profile:\n" + "\n".join(lines)
 
 
 def _staff_id_for(database, username: str) -> str | None:

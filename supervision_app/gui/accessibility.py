@@ -258,3 +258,18 @@ def follow_font(widget: QWidget, apply: Callable[[QWidget], None], name: str) ->
     else:
         follower.apply = apply
     apply(widget)
+
+
+def show_message(label: QLabel, text: str, *, warning: bool = True) -> None:
+    """A message banner: hidden while it has nothing to say (an empty orange box read as
+    a problem with no words), announced when it says something, and drawn as a warning
+    only when it is one ("There are no changes to choose between" is not)."""
+    label.setText(text)
+    label.setVisible(bool(text))
+    tone = "warning" if warning else "info"
+    if label.property("tone") != tone:
+        label.setProperty("tone", tone)
+        label.style().unpolish(label)  # a property the style sheet reads: apply it again
+        label.style().polish(label)
+    if text:
+        announce(label, text)

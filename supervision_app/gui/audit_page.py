@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QDate, QModelIndex, QRegularExpression, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QRegularExpressionValidator
+from PySide6.QtGui import QColor, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -217,6 +217,9 @@ class AuditPage(QWidget):
         f.notNeededButton.clicked.connect(lambda: self.set_action_status(ActionStatus.NO_LONGER_NEEDED))
         f.reopenButton.clicked.connect(lambda: self.set_action_status(ActionStatus.OPEN))
         f.refreshButton.clicked.connect(self.refresh)
+        # F5 as elsewhere: every letter of "Refresh" is taken on this page or the menus
+        f.refreshButton.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        f.refreshButton.setToolTip("Refresh (F5)")
 
         self._apply_role()
         if self.is_auditor:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QProgressBar, QStyle, QWidget
+from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QMenu, QProgressBar, QStyle, QWidget
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
@@ -87,7 +87,13 @@ class MainWindow(QMainWindow):
         show_value(self._opening, "Start-up progress")
         self.form.pageStack.addWidget(self._opening)
         self.setWindowTitle("Supervision Recorder")
+        file_menu = self.menuBar().addMenu("&File")
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)  # asks first if a response is unrecorded
+        file_menu.addAction(self.quit_action)
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu
         self.about_action = QAction("&About Supervision Recorder", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
@@ -200,7 +206,7 @@ class MainWindow(QMainWindow):
 
         self.sync = SyncController(db, credentials=lambda: credential_store(self.ctx), parent=self)
         self.statusBar().addPermanentWidget(self.sync.status_widget(self))
-        sync_menu = self.menuBar().addMenu("S&ync")
+        sync_menu = self.add_menu_before_help("S&ync")
         sync_menu.addActions(self.sync.actions())
         self.sync.open_record_requested.connect(self.open_record)  # from the conflicts dialog
         for action in self.sync.actions():
@@ -265,6 +271,12 @@ class MainWindow(QMainWindow):
                 self.open_note(note_id=found[1])
 
         self.ctx.tasks.read(work, done)
+
+    def add_menu_before_help(self, title: str) -> QMenu:
+        """A menu in the bar between File and Help, which stays last."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
 
     def fit_to_screen(self, wanted: QSize) -> None:
         """Open at the designed size where the screen has room, else within the screen's

@@ -279,9 +279,12 @@ def _fit(view, model: "RowsModel", header, skip: tuple, widest: int) -> None:
     bold.setBold(True)
     bold_metrics = QFontMetrics(bold)
     padding = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 14
+    stretching_last = skip[1]
     for c, column in enumerate(model.columns):
-        if c in skip or view.isColumnHidden(c):
+        if (c in skip and c != stretching_last) or view.isColumnHidden(c):
             continue
+        # the last column stretches into spare width; sized here too, it keeps its text's
+        # width when there is none (a narrow window) instead of Qt's default 100 pixels
         fm = bold_metrics if column.bold is not None else metrics
         texts = {cells[c][_DISPLAY] for cells in model._cells}
         width = max((fm.horizontalAdvance(t) for t in texts if t), default=0) + padding

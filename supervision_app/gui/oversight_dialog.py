@@ -18,11 +18,11 @@ from ..domain.time_rules import format_date, format_london, london_date
 from ..domain.vocabulary import OversightTrigger
 from ..store import queries
 from ..store import supervision_records as sr
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, show_message, style_headings
 from .autosave import Autosaver
 from .forms import embed_dialog_form
 from .tasks import user_message
-from .widgets import ActionsPanel, InlineErrors, optional_date
+from .widgets import ActionsPanel, InlineErrors, optional_date, set_read_only
 from ..domain.text_rules import check_order
 
 NEEDED_TO_SIGN = {
@@ -73,7 +73,7 @@ class OversightNoteDialog(QDialog):
         for b in (f.signNoteButton, f.signaturesButton, f.addendumButton):
             b.setVisible(False)
         for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
-            w.setReadOnly(True)  # until loaded: what was typed before would not be saved
+            set_read_only(w, True)  # until loaded: what was typed before would not be saved
         f.triggerCombo.setEnabled(False)
         self.sub_dialog = None
         ensure_accessible_names(self)
@@ -138,8 +138,7 @@ class OversightNoteDialog(QDialog):
     def _banner(self, text: str, about: set[QWidget] | None = None) -> None:
         """The message above the form; ``about``: the fields whose change puts it right."""
         self._banner_about = set(about or ())
-        self.form.messageLabel.setText(text)
-        self.form.messageLabel.setVisible(bool(text))
+        show_message(self.form.messageLabel, text)
 
     def reload(self) -> None:
         if self.note_id is None:
@@ -172,7 +171,7 @@ class OversightNoteDialog(QDialog):
             f.triggerCombo.setCurrentIndex(f.triggerCombo.findData(d.trigger.value))
             f.saveStateLabel.setText("New note: it is saved as soon as you write in it.")
         for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
-            w.setReadOnly(not d.can_edit)
+            set_read_only(w, not d.can_edit)
         f.triggerCombo.setEnabled(d.can_edit)
         self._loading = False
         actor = self.ctx.actor

@@ -2,7 +2,7 @@
 settings. Each page loads its data in the background and shows it through a model."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -35,7 +35,7 @@ PAGE_MARGIN = 14
 
 
 def _count(n: int) -> str:
-    return str(n) if n else "–"
+    return str(n)  # "0", not a dash: a screen reader said "dash", and "–" reads as unknown
 
 
 def _alert_if(n_of):
@@ -71,6 +71,22 @@ def current_row(view: QTableView):
 def select_first(view: QTableView) -> None:
     if view.model().rowCount() and not view.currentIndex().isValid():
         view.setCurrentIndex(view.model().index(0, 0))
+
+
+def reselect(view: QTableView, key: Callable[[Any], Any], wanted: Any) -> None:
+    """After the rows are loaded again: the row that was current before (``key(row) ==
+    wanted``) is current again, so Back, or a refresh, leaves the person where they were
+    (the next Alt+O opened the first worker instead); the first row if it has gone."""
+    model = view.model()
+    if wanted is not None:
+        for r in range(model.rowCount()):
+            index = model.index(r, 0)
+            row = model.row_for(index) if isinstance(model, FilterProxy) else model.row_at(r)
+            if key(row) == wanted:
+                view.setCurrentIndex(index)
+                view.scrollTo(index)
+                return
+    select_first(view)
 
 
 class Page(QWidget):
@@ -156,7 +172,8 @@ SESSION_COLUMNS = [
     Column("Children discussed", lambda r: r.discussions, align_right=True),
     Column("Response", lambda r: r.agreement,
            text=lambda r: {"agrees": "Agrees", "disagrees": "Disagrees" if r.disagreement_open
-                           else "Disagreed (resolved)"}.get(r.agreement or "", ""),
+                           else "Disagreed (resolved)"}.get(
+               r.agreement or "", "Not shared yet" if r.state == RecordState.DRAFT else "No response"),
            foreground=lambda r: ALERT if r.disagreement_open else None),
     Column("Due", lambda r: r.sign_by or r.share_by,
            text=lambda r: ("Sign by " + format_date(r.sign_by)) if r.state in (
@@ -215,9 +232,11 @@ class TeamPage(Page):
 
     def _show(self, data) -> None:
         rows, flagged = data
+        worker = current_row(self.form.workerTable)
+        record = current_row(self.form.flaggedTable)
         self.model.set_rows(rows)
         self.form.workerTable.setColumnHidden(1, len({r.team_name for r in rows}) < 2)
-        select_first(self.form.workerTable)
+        reselect(self.form.workerTable, lambda r: r.worker_id, worker.worker_id if worker else None)
         overdue = sum(r.status == SupervisionStatus.OVERDUE for r in rows)
         soon = sum(r.status == SupervisionStatus.DUE_SOON for r in rows)
         awaiting = sum(r.awaiting_signature for r in rows)
@@ -228,7 +247,7 @@ class TeamPage(Page):
             f"{len(rows)} workers · {overdue} overdue · {soon} {soon_label.lower()} · "
             f"{awaiting} records awaiting signature")
         self.flagged_model.set_rows(flagged)
-        select_first(self.form.flaggedTable)
+        reselect(self.form.flaggedTable, lambda r: r.session_id, record.session_id if record else None)
         self.form.flaggedGroup.setVisible(bool(flagged))
         self._update_flagged_buttons()
         self.loaded.emit()

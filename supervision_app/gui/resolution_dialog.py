@@ -15,7 +15,7 @@ from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_london, london
 from ..store import queries
 from ..store import supervision_records as sr
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, show_message, style_headings
 from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import InlineErrors
@@ -83,8 +83,7 @@ class ResolutionDialog(QDialog):
         self.loaded.emit()
 
     def _message(self, text: str) -> None:
-        self.form.messageLabel.setText(text)
-        self.form.messageLabel.setVisible(bool(text))
+        show_message(self.form.messageLabel, text)
 
     # ------------------------------------------------------------------ recording
 

@@ -837,7 +837,7 @@ class SessionEditor(QWidget):
         self._structural(lambda s: sr.set_action_review(s, actor, review.review_id, status=status, note=note),
                          focus=lambda: f.reviewTable)
 
-    def share(self) -> None:
+    def share(self, confirmed: bool = False) -> None:
         self._message("")
         invalid = self.errors.first_invalid()
         if invalid is not None:
@@ -846,6 +846,9 @@ class SessionEditor(QWidget):
             self._share_banner = True  # until the field is put right
             self.form.scrollArea.ensureWidgetVisible(invalid)
             invalid.setFocus()
+            return
+        if not confirmed and self._looks_empty():
+            self._ask_share_empty()
             return
         actor, sid = self.ctx.actor, self.session_id
 
@@ -860,6 +863,31 @@ class SessionEditor(QWidget):
         self.autosaver.flush(lambda: self.ctx.tasks.write(
             lambda s: sr.share_session(s, actor, sid),
             lambda _r: (self.reload(), self.ctx.notify("Shared with the supervisee.")), failed))
+
+    def _looks_empty(self) -> bool:
+        """No child discussed, no workload and no wellbeing: shared like that, the
+        supervisee is asked to agree to a record of nothing (one click did it)."""
+        f = self.form
+        return (not self.discussion_ids() and f.caseloadSpin.value() < 0
+                and not f.complexityCombo.currentData() and not f.capacityCombo.currentData()
+                and not f.workloadNotesEdit.toPlainText().strip()
+                and not f.wellbeingEdit.toPlainText().strip())
+
+    def _ask_share_empty(self) -> None:
+        box, buttons = question(
+            self, name="shareEmptyQuestion", title="Share a record with nothing in it?",
+            text="This record has no case discussions, no workload and no wellbeing notes.",
+            detail="Share it as it is only if the session covered none of these. Otherwise keep "
+                   "writing, and share it when it says what was discussed.",
+            answers={"shareAnywayButton": ("Share as it is", QMessageBox.ButtonRole.AcceptRole),
+                     "keepWritingButton": ("Keep writing", QMessageBox.ButtonRole.RejectRole)},
+            safe="keepWritingButton")
+        share = buttons["shareAnywayButton"]
+        box.buttonClicked.connect(lambda button: self.share(confirmed=True) if button is share
+                                  else self.form.childSearchEdit.setFocus())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.share_question = box
 
     def withdraw(self) -> None:
         actor, sid = self.ctx.actor, self.session_id

@@ -104,23 +104,28 @@ def signed_summary(signatures) -> str:
 SIGNATURE_COLUMNS = [
     Column("Signed by", lambda r: r.signer_common_name),
     Column("When", lambda r: r.signing_time),
-    Column("Unchanged since", lambda r: r.intact, text=lambda r: "Yes" if r.intact else "NO"),
-    Column("Signature valid", lambda r: r.valid, text=lambda r: "Yes" if r.valid else "NO"),
-    Column("Trusted", lambda r: r.trusted and not r.revoked,
-           text=lambda r: "Revoked" if r.revoked else ("Yes" if r.trusted else "NO")),
-    Column("Changed after", lambda r: r.modified_after, text=lambda r: _changed_after(r)),
-    Column("Problems", lambda r: "; ".join(r.problems)),
+    Column("The record since", lambda r: r.intact and not r.disallowed_changes_after,
+           text=lambda r: _record_since(r)),
+    Column("Signature", lambda r: r.valid,
+           text=lambda r: "Checks out" if r.valid else "Does not check out"),
+    Column("Signer's certificate", lambda r: r.trusted and not r.revoked,
+           text=lambda r: "Revoked" if r.revoked else (
+               "From your organisation" if r.trusted else "Not from your organisation")),
+    Column("Problems", lambda r: "; ".join(r.problems) or "None"),
 ]
 
 
-def _changed_after(report) -> str:
-    """In words: nothing was added after this signature, only the later signatures the
-    record's sign-off allows, or something else (which makes the copy untrustworthy)."""
+def _record_since(report) -> str:
+    """In plain words, what happened to the record after this signature: nothing, only the
+    later signatures its sign-off allows, or a change (which makes the copy untrustworthy).
+    ("Unchanged since: Yes" and "Changed after: Only the later signature" were jargon.)"""
+    if not report.intact:
+        return "Changed: not what was signed"
     if not report.modified_after:
-        return "Nothing"
+        return "Not changed"
     if not report.disallowed_changes_after:
-        return "Only the later signature"
-    return "YES: changed after signing"
+        return "Not changed; the next person signed"
+    return "Changed after signing"
 
 
 def _ca_words(subject) -> str:

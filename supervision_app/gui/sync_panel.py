@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.time_rules import format_london
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import ensure_accessible_names, show_message, show_value, style_headings
 from .conflict_words import (  # noqa: F401  (TABLE_WORDS, KIND_WORDS: the dialog's words)
     KIND_WORDS,
     TABLE_WORDS,
@@ -204,6 +204,10 @@ def _words(error: BaseException) -> str:
 
 # --------------------------------------------------------------------------- the controller
 
+SYNC_NOW_TIP = "Send your changes and receive new records now (Ctrl+Shift+Y)"
+NOT_SIGNED_IN = "Sync now is off until you sign in: choose Sync > Sign in to the sync server…"
+
+
 class SyncController(QObject):
     """Owns the profile's :class:`SyncClient` and runs it off the GUI thread."""
 
@@ -247,7 +251,7 @@ class SyncController(QObject):
         self.sync_now_action = QAction("S&ync now", self)
         self.sync_now_action.setObjectName("syncNowAction")
         self.sync_now_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
-        self.sync_now_action.setToolTip("Send your changes and receive new records now (Ctrl+Shift+Y)")
+        self.sync_now_action.setToolTip(SYNC_NOW_TIP)
         self.sync_now_action.triggered.connect(lambda _=False: self.sync_now())
         self.sign_in_action = QAction("Sign in to the sync &server…", self)
         self.sign_in_action.setObjectName("syncSignInAction")
@@ -417,6 +421,12 @@ class SyncController(QObject):
     def _publish(self, working: bool = False) -> None:
         self.view = describe(self._status, self._error, bool(self.server_url), working, self._progress)
         self.conflicts_action.setEnabled(self.view.conflicts > 0)
+        if self.server_url == "":  # known to have no server: Sync now would do nothing, silently
+            self.sync_now_action.setEnabled(False)
+            self.sync_now_action.setToolTip(NOT_SIGNED_IN)
+        elif not self.syncing:
+            self.sync_now_action.setEnabled(True)
+            self.sync_now_action.setToolTip(SYNC_NOW_TIP)
         self.status_changed.emit(self.view)
 
     # -- sign-in --------------------------------------------------------------------------
@@ -592,7 +602,7 @@ class SyncStatusWidget(QWidget):
         self.label = QLabel(self)
         self.label.setObjectName("syncStatusLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setAccessibleName("Sync status")
+        show_value(self.label, "Sync status")
         self.progress = QProgressBar(self)
         self.progress.setObjectName("syncProgress")
         self.progress.setRange(0, 0)  # the total is not known until the last page
@@ -608,6 +618,8 @@ class SyncStatusWidget(QWidget):
         self.sync_button.setObjectName("syncNowButton")
         self.sync_button.setDefaultAction(controller.sync_now_action)
         self.sync_button.setAccessibleName("Sync now")
+        action = controller.sync_now_action  # a screen reader hears why it is off, as a tooltip shows
+        action.changed.connect(lambda: self.sync_button.setAccessibleDescription(action.toolTip()))
         self.sync_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.sign_in_button = QPushButton("Sign in…", self)
         self.sign_in_button.setObjectName("syncSignInButton")
@@ -680,7 +692,7 @@ class ServerSignInDialog(QDialog):
             return
         self.working = True
         self._enable(False)
-        self._say("Signing in…")
+        self._say("Signing in…", warning=False)
         self.controller.sign_in(url, username, password, self._done)
 
     def _step(self, text: str) -> None:
@@ -704,9 +716,8 @@ class ServerSignInDialog(QDialog):
                  "unreachable": self.form.serverAddressEdit}.get(problem.kind, self.form.passwordEdit)
         focus.setFocus()
 
-    def _say(self, text: str) -> None:
-        self.form.signInMessage.setText(text)
-        self.form.signInMessage.setAccessibleDescription(text)
+    def _say(self, text: str, warning: bool = True) -> None:
+        show_message(self.form.signInMessage, text, warning=warning)
 
     def _enable(self, enabled: bool) -> None:
         f = self.form
@@ -811,7 +822,7 @@ class SyncConflictsDialog(QDialog):
             table.setFocus()
             self._say(problem or "")
         else:
-            self._say(problem or "There are no changes to choose between.")
+            self._say(problem or "There are no changes to choose between.", warning=bool(problem))
             self.form.closeButton.setFocus()
         self._show_selected()
 
@@ -856,7 +867,7 @@ class SyncConflictsDialog(QDialog):
         # and the record opens where Sign is offered again
         self.busy = True
         self._enable_buttons()
-        self._say("Opening the record to sign it again…")
+        self._say("Opening the record to sign it again…", warning=False)
 
         def done(problem: str | None) -> None:
             self.busy = False
@@ -875,7 +886,8 @@ class SyncConflictsDialog(QDialog):
             return
         self.busy = True
         self._enable_buttons()
-        self._say("Keeping your version…" if keep == "mine" else "Keeping the server's version…")
+        self._say("Keeping your version…" if keep == "mine" else "Keeping the server's version…",
+                  warning=False)
 
         def done(problem: str | None) -> None:
             self.busy = False
@@ -887,6 +899,5 @@ class SyncConflictsDialog(QDialog):
 
         self.controller.resolve(item.ids, keep, done)
 
-    def _say(self, text: str) -> None:
-        self.form.messageLabel.setText(text)
-        self.form.messageLabel.setAccessibleDescription(text)
+    def _say(self, text: str, warning: bool = True) -> None:
+        show_message(self.form.messageLabel, text, warning=warning)

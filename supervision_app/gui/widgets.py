@@ -36,6 +36,17 @@ def _vertical(layout: QBoxLayout) -> bool:
     return layout.direction() in (QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop)
 
 
+def set_read_only(widget: QWidget, read_only: bool) -> None:
+    """Make a text box read-only or editable, and look it: the style sheet draws a
+    read-only box grey by its ``readOnly`` property, which Qt reads only when it polishes
+    the widget; a box loaded read-only and then opened for writing stayed grey, looking
+    disabled."""
+    if widget.isReadOnly() != read_only:
+        widget.setReadOnly(read_only)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
 def set_invalid(widget: QWidget, invalid: bool) -> None:
     if bool(widget.property("invalid")) != invalid:
         widget.setProperty("invalid", invalid)
