@@ -594,8 +594,8 @@ class SyncClient:
                 self._note_certificate(state.message, state.status)  # renewed, and still close: a clock problem
                 return CertificateOutcome("none", state.message)
             if state.status != "missing":
-                mine = _parse_answer(p.MyCertificates, self._request("GET", "/v1/certificates"))
-                if mine.refusal:  # an administrator's revocation: a fresh sign-in is needed
+                mine = self._my_certificates()
+                if mine is not None and mine.refusal:  # an administrator's revocation: a fresh sign-in is needed
                     self._note_certificate(mine.refusal, "refused_signin")
                     return CertificateOutcome("refused", mine.refusal)
             if state.status != "missing":
@@ -628,6 +628,14 @@ class SyncClient:
         """A new key and certificate now, whatever the state of the current one (the
         app's Sync > Get a new signing certificate)."""
         return self.ensure_signing_certificate(credential_store, force=True)
+
+    def _my_certificates(self) -> "p.MyCertificates | None":
+        """This person's certificates as the server sees them; None from a server too old
+        to say (it refuses, if it must, when asked for the certificate)."""
+        response = self._request("GET", "/v1/certificates", accept=(200, 404, 405))
+        if response.status_code != 200:
+            return None
+        return _parse_answer(p.MyCertificates, response)
 
     def _renewed_today(self) -> bool:
         with self._raw(write=False) as cur:
@@ -675,6 +683,10 @@ class SyncClient:
         try:
             self.ensure_signing_certificate(self.credentials)
         except CredentialsUnavailable as problem:
+            self._note_certificate(str(problem), "refused")
+        except (SignInNeeded, ServerUnreachable):
+            raise
+        except SyncError as problem:  # the records synced; only the certificate waits
             self._note_certificate(str(problem), "refused")
 
     def _refresh_crl(self, enrolling: bool = False) -> None:
