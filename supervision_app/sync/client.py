@@ -567,7 +567,7 @@ class SyncClient:
             return pki.load_certificate(issued.certificate_pem.encode())
 
     def ensure_signing_certificate(self, credential_store: "CredentialStore | None" = None,
-                                   *, force: bool = False) -> CertificateOutcome:
+                                   *, force: bool = False, _crl_fresh: bool = False) -> CertificateOutcome:
         """Make sure the person signed in can sign on this laptop: enrol if there is no
         certificate yet; make a new key and certificate if the current one is revoked,
         expired, from a rotated CA or within 30 days of its end (or always, with
@@ -586,6 +586,8 @@ class SyncClient:
                 staff_id = self._get(cur, "staff_id")
             if not staff_id:
                 raise SignInNeeded("Sign in to the sync server before asking for a signing certificate.")
+            if not _crl_fresh:
+                self._refresh_crl()  # a revocation made since the last sync counts now
             state = store.certificate_state(staff_id, self.clock())
             if not force and state.status == "ok":
                 self._note_certificate("", "ok")
@@ -681,7 +683,7 @@ class SyncClient:
         from ..security.credentials import CredentialsUnavailable
 
         try:
-            self.ensure_signing_certificate(self.credentials)
+            self.ensure_signing_certificate(self.credentials, _crl_fresh=True)
         except CredentialsUnavailable as problem:
             self._note_certificate(str(problem), "refused")
         except (SignInNeeded, ServerUnreachable):

@@ -231,6 +231,20 @@ def test_server_refuses_signatures_made_under_another_ca(deployment, laptops):
     assert any("not issued" in reason for reason in _rejections(deployment, org.ids["tm_b"]))
 
 
+def test_signing_in_again_right_after_a_revocation_re_enrols_before_any_sync(deployment, laptops):
+    hos = deployment.org.ids["hos"]
+    laptop = laptops("hos")
+    store = _enrolled(laptop)
+    old_serial = store.credentials_for(hos).certificate.serial_number
+    assert _cli(deployment, "revoke-certificate", "hos").returncode == 0
+    laptop.client.login("hos", PASSWORD)  # what Sync > Sign in does, then:
+    outcome = laptop.client.ensure_signing_certificate(store)
+    assert outcome.action == "renewed", outcome
+    credentials = store.credentials_for(hos)
+    assert credentials.certificate.serial_number != old_serial
+    credentials.check_usable(datetime.now(timezone.utc))
+
+
 def test_disabling_an_account_revokes_its_certificates(deployment, laptops):
     laptop = laptops("sm")
     store = _enrolled(laptop)
