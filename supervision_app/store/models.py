@@ -76,6 +76,11 @@ class Staff(Synced, Base):
     started_on: Mapped[date] = mapped_column(Date)
     asye_start: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who supervises a person with no team (a service manager's head of service); set by IT.
+    line_manager_id: Mapped[str | None] = mapped_column(String(36))
+    # The last supervision held before this system (imported at go-live): the due-date rule
+    # counts from it until a session recorded here is later.
+    last_supervised_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Child(Synced, Base):

@@ -264,6 +264,8 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     for w in workers:
         held, planned = latest.get(w.id, (None, None))
         held_day = london_date(held) if held else None
+        if w.last_supervised_on is not None and (held_day is None or w.last_supervised_on > held_day):
+            held_day = w.last_supervised_on  # held before go-live, imported by IT
         policy = policies.get(w.team_id, SupervisionPolicy())
         status = supervision_status(policy, today=today, last_held=held_day,
                                     started_on=w.started_on, asye_start=w.asye_start)

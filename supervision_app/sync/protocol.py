@@ -195,6 +195,11 @@ _RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("case_discussion", "safety_scale"): (0, 10),
 }
 _UUID_FIELDS_SUFFIX = "_id"
+# Nullable fields added after rows were already stored and sent: a row without one (from a
+# server or laptop not yet upgraded, or stored before) reads as NULL rather than refused.
+ADDED_LATER: frozenset[tuple[str, str]] = frozenset({
+    ("staff", "line_manager_id"), ("staff", "last_supervised_on"),
+})
 
 
 def _is_uuid(value: str) -> bool:
@@ -218,9 +223,9 @@ def check_data(table: str, data: dict[str, Any]) -> dict[str, WireScalar]:
         raise RowInvalid(f"unknown field(s) for {table}: {', '.join(sorted(unknown)[:5])}")
     out: dict[str, WireScalar] = {}
     for spec in specs:
-        if spec.name not in data:
+        if spec.name not in data and (table, spec.name) not in ADDED_LATER:
             raise RowInvalid(f"{table}.{spec.name} is missing")
-        value = data[spec.name]
+        value = data.get(spec.name)
         where = f"{table}.{spec.name}"
         if value is None:
             if not spec.nullable:
@@ -439,6 +444,9 @@ class LoginRequest(_Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     device_id: UUIDStr
+    # Sign in and change the password at once: needed after an administrator's one-time
+    # password (the login answers 403 PASSWORD_CHANGE_NEEDED until it is given).
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
 
 
 class LoginResponse(_Strict):

@@ -54,6 +54,9 @@ MAX_ACCOUNT_DELAY = timedelta(seconds=60)
 #: Failures older than this no longer lengthen a name's delay.
 ACCOUNT_MEMORY = timedelta(hours=1)
 WRONG_CREDENTIALS = "The username or password is not right."
+PASSWORD_CHANGE_NEEDED = ("Your password was given to you by an administrator for your first "
+                          "sign-in: choose a new password of your own (12 characters or more).")
+MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
 
@@ -148,6 +151,30 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# An administrator's generated one-time password (96 random bits, replaced at first sign-in)
+# needs no slow hash to resist guessing, like the tokens: SHA-256 lets an import of 400
+# people take seconds instead of minutes of argon2.
+ONE_TIME_PREFIX = "sha256-one-time$"
+
+
+def new_one_time_password() -> tuple[str, str]:
+    """(password to hand over, what the account stores)."""
+    password = secrets.token_urlsafe(12)
+    return password, ONE_TIME_PREFIX + hashlib.sha256(password.encode("utf-8")).hexdigest()
+
+
+def _verify(stored: str, password: str) -> bool:
+    if stored.startswith(ONE_TIME_PREFIX):
+        digest = hashlib.sha256(password.encode("utf-8")).hexdigest()
+        matched = secrets.compare_digest(stored[len(ONE_TIME_PREFIX):], digest)
+        try:  # the same argon2 work as any other answer, so this one is not told by its speed
+            _hasher.verify(_dummy_hash(), password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            pass
+        return matched
+    return _hasher.verify(stored, password)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -204,9 +231,14 @@ def _may_sign_in(conn: Connection, row) -> bool:
 
 
 def login(conn: Connection, username: str, password: str, device_id: str, address: str,
-          lifetime: timedelta = DEFAULT_TOKEN_LIFETIME) -> tuple[str, datetime, str]:
+          lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+          new_password: str | None = None) -> tuple[str, datetime, str]:
     """Check the password and return (token, expires_at, staff_id); raise LoginRefused.
-    The caller commits (failures are recorded even when the login is refused)."""
+    The caller commits (failures are recorded even when the login is refused).
+
+    With ``new_password`` the password is changed once the old one is checked. An account
+    with an administrator's one-time password is refused (403, :data:`PASSWORD_CHANGE_NEEDED`)
+    until one is given: said only to someone who typed that password right."""
     now = utcnow_naive()
     user_key, addr_key = f"user:{username.lower()}"[:160], f"addr:{address}"[:160]
     # A refused attempt checks no password and counts for nothing: waiting is enough.
@@ -216,7 +248,7 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
     row = conn.execute(select(account).where(account.c.username == username)).first()
     ok = False
     try:
-        ok = _hasher.verify(row.password_hash if row else _dummy_hash(), password)
+        ok = _verify(row.password_hash if row else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     allowed = _may_sign_in(conn, row)
@@ -225,7 +257,16 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
         conn.execute(delete(login_failure).where(
             login_failure.c.at < now - max(ACCOUNT_MEMORY, 2 * FAILURE_WINDOW)))
         raise LoginRefused(401, WRONG_CREDENTIALS)
-    if _hasher.check_needs_rehash(row.password_hash):
+    if new_password is not None:
+        if len(new_password) < MIN_PASSWORD_LENGTH or new_password == password:
+            raise LoginRefused(400, "The new password needs at least 12 characters and must not "
+                                    "be the old one.")
+        conn.execute(update(account).where(account.c.id == row.id)
+                     .values(password_hash=hash_password(new_password), must_change_password=False))
+    elif row.must_change_password:
+        raise LoginRefused(403, PASSWORD_CHANGE_NEEDED)
+    elif not row.password_hash.startswith(ONE_TIME_PREFIX) and \
+            _hasher.check_needs_rehash(row.password_hash):
         conn.execute(update(account).where(account.c.id == row.id)
                      .values(password_hash=hash_password(password)))
     conn.execute(delete(login_failure).where(login_failure.c.key == user_key))

@@ -270,9 +270,11 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
     @app.post("/v1/login", response_model=p.LoginResponse, tags=["accounts"],
               responses=error_responses(
-                  400, 401, 413, 422, 429, 503, retry_after=(429, 503),
+                  400, 401, 403, 413, 422, 429, 503, retry_after=(429, 503),
                   e401="The username or password is not right (the same answer for an unknown "
                        "name and a disabled account).",
+                  e403="The password is an administrator's one-time password: sign in again "
+                       "with new_password set to a password of the person's own.",
                   e429="Too many failed sign-ins for this name or from this address; Retry-After "
                        "says how many seconds to wait."),
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -287,7 +289,8 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             with ctx.engine.begin() as conn:
                 try:
                     token, expires, staff_id = accounts.login(
-                        conn, body.username, body.password, body.device_id, address, ctx.token_lifetime)
+                        conn, body.username, body.password, body.device_id, address, ctx.token_lifetime,
+                        new_password=body.new_password)
                 except accounts.LoginRefused as refused:
                     return refused
                 loaded = storage.load_actor(conn, staff_id)

@@ -4,18 +4,15 @@
     supervision-server --config /etc/supervision-server/server.toml                 # serve
     supervision-server --config FILE check-config [--get SETTING]
     supervision-server --database-url URL migrate
-    supervision-server --database-url URL add-service-area NAME [--manager USERNAME]
-    supervision-server --database-url URL add-team NAME [--service-area ID] [--manager USERNAME]
-    supervision-server --database-url URL add-user USERNAME --name NAME --role ROLE [--team ID]
-                                                  [--password-stdin]
-    supervision-server --database-url URL set-role USERNAME ROLE
-    supervision-server --database-url URL set-team USERNAME TEAM_ID
-    supervision-server --database-url URL set-manager USERNAME (--team ID | --service-area ID)
-    supervision-server --database-url URL set-password USERNAME [--password-stdin]
+    supervision-server --database-url URL COMMAND --help      (what each command does, examples)
+    directory (admin_commands): add-service-area, add-team, add-user, add-child, list-areas,
+        list-teams, list-users, list-children, list-cover, show-team, show-user, show-child, find,
+        rename-area, rename-team, rename-user, rename-child, move-user, set-role, set-manager,
+        set-line-manager, set-last-supervision, set-password, enable-user, allocate-child,
+        close-case, give-cover, end-cover (each with --json)
+    supervision-server --database-url URL import-directory FILE... [--dry-run]
     supervision-server --database-url URL disable-user USERNAME     (also revokes certificates)
     supervision-server --database-url URL revoke-tokens USERNAME
-    supervision-server --database-url URL add-child CASE_ID --name NAME --dob YYYY-MM-DD
-                                                  --legal-status STATUS [--worker USERNAME]
     supervision-server --database-url URL create-ca --organisation ORG [--name CN] [--rotate]
     supervision-server --database-url URL revoke-certificate USERNAME [--reason TEXT]
     supervision-server --database-url URL allow-new-certificate USERNAME [--reason TEXT]
@@ -35,38 +32,22 @@ current folder): see :mod:`.config` and ``packaging/server/server.toml.example``
 ``SUPERVISION_SERVER_DATABASE_PASSWORD`` so that the file need not hold it.
 
 Every command first brings the database schema to head, one instance at a time
-(:mod:`.startup`); with ``--no-migrate`` (or ``migrate_on_start = false``) it only checks the
-schema is at head, and ``migrate`` does the upgrade. Ids are printed on standard output.
+(:mod:`.startup`), unless one query shows it is there already (:mod:`.schema_head`); with
+``--no-migrate`` (or ``migrate_on_start = false``) it only checks the schema is at head, and ``migrate`` does the upgrade. Ids are printed on standard output.
 """
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
-import os
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ...domain.vocabulary import LegalStatus, Role
-from . import accounts, certificates, config, directory
-from .startup import MigrationError, check_current, migrate_once
+from . import admin_commands, certificates, config, directory
 from .storage import make_engine
 
 DEFAULT_URL = config.SETTINGS["database_url"].default
-
-
-def _password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    env = os.environ.get("SUPERVISION_SERVER_NEW_PASSWORD")
-    if env:
-        return env
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Again: ") != first:
-        raise SystemExit("The passwords do not match.")
-    return first
 
 
 def _wrap(text: str) -> str:
@@ -86,46 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--get", metavar="SETTING", choices=sorted(config.SETTINGS),
                    help="print only this setting's value (database_url: without its password)")
 
-    p = sub.add_parser("add-service-area")
-    p.add_argument("name")
-    p.add_argument("--manager", help="username of the service manager")
-    p = sub.add_parser("add-team")
-    p.add_argument("name")
-    p.add_argument("--service-area")
-    p.add_argument("--manager", help="username of the team manager")
-    p = sub.add_parser("add-user")
-    p.add_argument("username")
-    p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--team")
-    p.add_argument("--started-on", type=date.fromisoformat)
-    p.add_argument("--asye-start", type=date.fromisoformat)
-    p.add_argument("--password-stdin", action="store_true")
-    p = sub.add_parser("set-role")
-    p.add_argument("username")
-    p.add_argument("role", choices=[r.value for r in Role])
-    p = sub.add_parser("set-team")
-    p.add_argument("username")
-    p.add_argument("team_id")
-    p = sub.add_parser("set-manager")
-    p.add_argument("username")
-    group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--team")
-    group.add_argument("--service-area")
-    p = sub.add_parser("set-password")
-    p.add_argument("username")
-    p.add_argument("--password-stdin", action="store_true")
+    admin_commands.add_parsers(sub)  # the directory: areas, teams, people, children, cover
     p = sub.add_parser("disable-user", help="disable an account (a leaver): ends its sign-ins and "
                                             "revokes its signing certificates")
     p.add_argument("username")
-    p = sub.add_parser("revoke-tokens")
+    p = sub.add_parser("revoke-tokens", help="end every sign-in of a user (their laptops must "
+                                             "sign in again); prints how many were ended")
     p.add_argument("username")
-    p = sub.add_parser("add-child")
-    p.add_argument("case_id")
-    p.add_argument("--name", required=True)
-    p.add_argument("--dob", required=True, type=date.fromisoformat)
-    p.add_argument("--legal-status", required=True, choices=[s.value for s in LegalStatus])
-    p.add_argument("--worker", help="username of the allocated worker")
     p = sub.add_parser("create-ca", help="create the organisation CA (or replace it with --rotate)")
     p.add_argument("--organisation", required=True)
     p.add_argument("--name", default=None, help="the CA's common name")
@@ -204,41 +152,18 @@ def _configure_logging(settings: config.ServerConfig) -> None:
 
 
 def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> int:
+    from . import accounts  # not at the top: argon2's set-up is wasted on most commands
+
     with engine.begin() as conn:
         cmd = args.command
-        if cmd == "add-service-area":
-            manager = directory.staff_id_for(conn, args.manager) if args.manager else None
-            print(directory.add_service_area(conn, args.name, manager))
-        elif cmd == "add-team":
-            manager = directory.staff_id_for(conn, args.manager) if args.manager else None
-            print(directory.add_team(conn, args.name, args.service_area, manager))
-        elif cmd == "add-user":
-            staff_id = directory.add_user(conn, args.username, _password(args), args.name, args.role,
-                                          args.team, args.started_on, args.asye_start)
-            print(staff_id)  # the new person's id, for scripts; never the password
-        elif cmd == "set-role":
-            directory.update_staff(conn, args.username, role=args.role)
-        elif cmd == "set-team":
-            directory.update_staff(conn, args.username, team_id=args.team_id)
-        elif cmd == "set-manager":
-            staff_id = directory.staff_id_for(conn, args.username)
-            if args.team:
-                directory.set_team_manager(conn, args.team, staff_id)
-            else:
-                directory.set_service_area_manager(conn, args.service_area, staff_id)
-        elif cmd == "set-password":
-            directory.staff_id_for(conn, args.username)
-            accounts.set_password(conn, args.username, _password(args))
-            accounts.revoke_all(conn, args.username)
-        elif cmd == "disable-user":
+        if getattr(args, "directory_handler", None) is not None:
+            return admin_commands.run(args, conn)
+        if cmd == "disable-user":
             directory.update_staff(conn, args.username, active=False)
             accounts.revoke_all(conn, args.username)
             _revoke_leavers_certificates(conn, settings, args.username)
         elif cmd == "revoke-tokens":
             print(accounts.revoke_all(conn, args.username))
-        elif cmd == "add-child":
-            worker = directory.staff_id_for(conn, args.worker) if args.worker else None
-            print(directory.add_child(conn, args.case_id, args.name, args.dob, args.legal_status, worker))
         elif cmd == "create-ca":
             stored = certificates.create_ca(
                 conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
@@ -300,6 +225,12 @@ def _check_config(args: argparse.Namespace, settings: config.ServerConfig) -> in
 
 def _schema_ready(settings: config.ServerConfig, engine, command: str | None) -> int | None:
     """Bring the schema to head (or check it is there); an exit code if that failed."""
+    from .schema_head import at_head
+
+    if command not in (None, "serve", "migrate") and at_head(engine):
+        return None  # an administration command on a migrated database: one query, no Alembic
+    from .startup import MigrationError, check_current, migrate_once
+
     try:
         if command == "migrate" or settings.migrate_on_start:
             migrate_once(engine, lock_timeout=settings.migration_lock_timeout)

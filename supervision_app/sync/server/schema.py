@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -97,6 +98,8 @@ account = Table(
     Column("password_hash", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    # a one-time password an administrator generated: sign-in asks for a new one first (s0005)
+    Column("must_change_password", Boolean, nullable=False, default=False),
 )
 
 auth_token = Table(
@@ -196,3 +199,32 @@ certificate_renewal = Table(
     Column("allowed_at", DateTime, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+# Directory administration (migration s0005). A manager's cover of another team between two
+# dates (DESIGN.md 1.1: leave, vacancy, acting up), inclusive; ``ended_at`` when ended early.
+staff_cover = Table(
+    "staff_cover", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("manager_id", String(36), nullable=False, index=True),
+    Column("team_id", String(36), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+)
+# The id each directory row has in the system it was imported from (HR, LCS/Mosaic), so a
+# second import updates the row instead of adding another; kind is area/team/staff/child.
+directory_source = Table(
+    "directory_source", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("source_id", String(100), primary_key=True),
+    Column("record_id", String(36), nullable=False, index=True),
+)
+# A child's case closed by an administrator (the child row stays: records about the child do).
+child_case = Table(
+    "child_case", metadata,
+    Column("child_id", String(36), primary_key=True),
+    Column("closed_on", Date),
+)
+# Directory listings read one kind of row (every child, every team) without a full scan.
+Index("ix_record_table_name", record.c.table_name)

@@ -16,8 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -101,6 +99,10 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
+    # imported here: most processes (admin commands on a migrated database) never need Alembic
+    from alembic import command
+    from alembic.config import Config
+
     with engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
