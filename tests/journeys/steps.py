@@ -232,7 +232,7 @@ def history_rows(lap: Laptop, worker_name: str) -> str:
     go_to(lap, "My team")
     lap.select_row(worker_name, name="workerTable")
     lap.click(name="historyButton")
-    lap.wait_shown(name="historyTable")
+    lap.wait_text(worker_name, name="titleLabel", within={"name": "HistoryPage"})
     return str(lap.rows(name="historyTable"))
 
 
