@@ -365,6 +365,8 @@ class WriteTx:
         for old in history:
             keys |= authz.scope_keys(old)
         self.conn.execute(delete(record_scope).where(record_scope.c.record_id == row_id))
+        if not keys:  # nobody's (a child allocated to no one): an empty insert would be one NULL row
+            return
         self.conn.execute(insert(record_scope), [
             {"scope_key": k, "record_id": row_id, "seq": seq} for k in sorted(keys)
         ])
