@@ -86,6 +86,8 @@ def describe(widget: QWidget) -> dict[str, Any]:
         "text": widget_text(widget),
         "enabled": widget.isEnabled(),
         "visible": widget.isVisible(),
+        "tooltip": widget.toolTip(),
+        "description": widget.accessibleDescription(),
     }
     if isinstance(widget, QAbstractButton) and widget.isCheckable():
         info["checked"] = widget.isChecked()
