@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         tasks.busy_changed.connect(self._set_busy)
         tasks.failed.connect(self.ctx.notify)
         self._attach_sync(db, tasks)
+        self._attach_practice_exports()
 
         self._detail_classes = {"history": HistoryPage, "child": ChildPage}
         stack = self.form.pageStack
@@ -216,6 +217,40 @@ class MainWindow(QMainWindow):
             lambda report, error: report is not None and (report.pulled or report.removed)
             and self.refresh_all())
         self.sync.start()
+
+    def _attach_practice_exports(self) -> None:
+        """File > Export chronology, and the desktop reminders (at start, after each sync)."""
+        from .reminders import ReminderController
+
+        self.chronology_action = QAction("Export a child's &chronology…", self)
+        self.chronology_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.chronology_action.triggered.connect(self._chronology_from_menu)
+        file_menu = self.menuBar().actions()[0].menu()  # File, made in __init__
+        file_menu.insertAction(self.quit_action, self.chronology_action)
+        file_menu.insertSeparator(self.quit_action)
+        self.addAction(self.chronology_action)
+        self.reminders = ReminderController(self.ctx, self)
+        self.sync.sync_finished.connect(lambda report, error: error is None and self.reminders.check())
+        QTimer.singleShot(0, self.reminders.check)
+
+    def _chronology_from_menu(self) -> None:
+        page = self._details.get("child")
+        shown = page is not None and self.form.pageStack.currentWidget() is page and page.child_id
+        self.open_chronology_export(page.child_id if shown else None,
+                                    page.form.titleLabel.text() if shown else "")
+
+    def open_chronology_export(self, child_id: str | None, label: str = ""):
+        """Export a child's chronology (from their page), or a team's (managers)."""
+        from .chronology_export_dialog import ChronologyExportDialog
+
+        if child_id is None and not self.ctx.actor.managed_team_ids:
+            self.ctx.notify("Open a child's page (Children, then the child) to export their chronology.")
+            return None
+        dialog = ChronologyExportDialog(self.ctx, (child_id, label) if child_id else None, parent=self)
+        dialog.setModal(True)
+        dialog.show()
+        self.chronology_dialog = dialog
+        return dialog
 
     def open_record(self, kind: str, record_id: str) -> None:
         """Open a record named by kind and id (from the compliance and audit pages)."""

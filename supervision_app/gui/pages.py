@@ -192,6 +192,22 @@ _FILTERS = [
 ]
 
 
+def _button_beside_summary(label: QWidget, layout_name: str, name: str, text: str, accessible: str):
+    """A button on its own row under a page's summary line (the tool row is full at 1024
+    pixels)."""
+    from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton
+
+    outer = label.parentWidget().findChild(QBoxLayout, layout_name)
+    row = QHBoxLayout()
+    outer.insertLayout(outer.indexOf(label) + 1, row)  # while empty: see layouts.py
+    row.addStretch(1)
+    button = QPushButton(text, label.parentWidget())
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    row.addWidget(button)
+    return button
+
+
 class TeamPage(Page):
     title = "My team"
     form_name = "team_page.ui"
@@ -209,6 +225,13 @@ class TeamPage(Page):
         f.historyButton.clicked.connect(self.open_history)
         f.newSessionButton.clicked.connect(self.new_session)
         f.exportButton.clicked.connect(self.export)
+        self.calendarButton = _button_beside_summary(
+            f.summaryLabel, "teamLayout", "calendarButton", "Add to ca&lendar…",
+            "Save the next planned supervision as a calendar invitation")
+        QWidget.setTabOrder(f.newSessionButton, self.calendarButton)
+        self.calendarButton.setToolTip("Save the selected worker's next planned supervision as an "
+                                       "invitation file (.ics) to open in Outlook")
+        self.calendarButton.clicked.connect(self.save_invitation)
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
         setup_table(f.flaggedTable, self.flagged_proxy, stretch=1, sort_column=0,
@@ -265,6 +288,21 @@ class TeamPage(Page):
     def export(self) -> None:
         row = current_row(self.form.workerTable)
         self.ctx.window.open_export(worker_id=row.worker_id if row is not None else None)
+
+    def save_invitation(self) -> None:
+        row = current_row(self.form.workerTable)
+        if row is None:
+            return
+        from .calendar_file import save_invitation
+
+        staff_id, worker_id = self.ctx.actor.staff_id, row.worker_id
+
+        def work(session):
+            from ..records.calendar_invite import next_planned_for_worker
+
+            return next_planned_for_worker(session, staff_id, worker_id)
+
+        save_invitation(self.ctx, self, work)
 
     def open_flagged(self) -> None:
         row = current_row(self.form.flaggedTable)
@@ -530,6 +568,25 @@ CHRONOLOGY_COLUMNS = [
 ]
 
 
+def _add_button(beside: QWidget, row_name: str, name: str, text: str, accessible: str,
+                before: bool = False):
+    """A button in the form's row ``row_name`` beside ``beside``, and next to it in Tab order.
+    (The row is found by name: walking a layout's items leaves wrappers Qt owns.)"""
+    from PySide6.QtWidgets import QBoxLayout, QPushButton
+
+    row = beside.parentWidget().findChild(QBoxLayout, row_name)
+    button = QPushButton(text, beside.parentWidget())
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    at = row.indexOf(beside)
+    row.insertWidget(at if before else at + 1, button)
+    if before:
+        QWidget.setTabOrder(button, beside)
+    else:
+        QWidget.setTabOrder(beside, button)
+    return button
+
+
 class ChildPage(Page):
     form_name = "child_page.ui"
 
@@ -543,6 +600,14 @@ class ChildPage(Page):
         f.openEntryButton.clicked.connect(self.open_entry)
         f.newNoteButton.clicked.connect(lambda: self.ctx.window.open_note(child_id=self.child_id))
         f.backButton.clicked.connect(self.ctx.window.go_back)
+        self.exportChronologyButton = _add_button(
+            f.openEntryButton, "childButtons", "exportChronologyButton", "E&xport chronology…",
+            "Export chronology for the case-management system", before=True)
+        self.exportChronologyButton.clicked.connect(self.export_chronology)
+
+    def export_chronology(self) -> None:
+        if self.child_id is not None:
+            self.ctx.window.open_chronology_export(self.child_id, self.form.titleLabel.text())
 
     def first_focus(self):
         return self.form.chronologyTable
@@ -710,20 +775,66 @@ class SettingsPage(Page):
         f.textSizeCombo.currentIndexChanged.connect(self.text_size_changed)
         f.policyTeamCombo.currentIndexChanged.connect(self._team_chosen)
         f.savePolicyButton.clicked.connect(self.save_policy)
+        self._add_reminder_switches()
+
+    def _add_reminder_switches(self) -> None:
+        """Desktop reminders, each on until turned off (saved per person, as the text size)."""
+        from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout
+
+        from ..domain.reminders import ReminderKind
+
+        f = self.form
+        group = QGroupBox("Desktop reminders", f.textGroup.parentWidget())
+        group.setObjectName("remindersGroup")
+        group.setAccessibleName("Desktop reminders")
+        box = QVBoxLayout(group)
+        hint = QLabel("Shown in the system tray when the app starts and after each sync, at most once "
+                      "a day for each record or action. They give counts only, never what a record says.")
+        hint.setWordWrap(True)
+        box.addWidget(hint)
+        self.reminder_checks: dict = {}
+        previous = f.textSizeCombo
+        for kind in ReminderKind:
+            check = QCheckBox(kind.setting_label, group)
+            check.setObjectName(f"reminder_{kind.value}")
+            check.setAccessibleName(f"Remind me: {kind.setting_label}")
+            check.setChecked(True)
+            check.toggled.connect(lambda on, k=kind: self.reminder_toggled(k, on))
+            box.addWidget(check)
+            QWidget.setTabOrder(previous, check)
+            previous = check
+            self.reminder_checks[kind] = check
+        outer = f.textGroup.parentWidget().layout()
+        outer.insertWidget(outer.indexOf(f.textGroup) + 1, group)
+
+    def reminder_toggled(self, kind, on: bool) -> None:
+        if self._loading:
+            return
+        from ..store.reminder_queries import set_reminder_enabled
+
+        staff_id = self.ctx.actor.staff_id
+        self.ctx.tasks.write(lambda s: set_reminder_enabled(s, staff_id, kind, on))
 
     def first_focus(self):
         return self.form.textSizeCombo
 
     def refresh(self) -> None:
         actor = self.ctx.actor
-        self.ctx.tasks.read(lambda s: (load_text_scale(s, actor.staff_id), queries.team_policies(s, actor)),
-                            self._show, self.failed)
+        def load(s):
+            from ..store.reminder_queries import enabled_reminders
+
+            return (load_text_scale(s, actor.staff_id), queries.team_policies(s, actor),
+                    enabled_reminders(s, actor.staff_id))
+
+        self.ctx.tasks.read(load, self._show, self.failed)
 
     def _show(self, data) -> None:
-        scale, policies = data
+        scale, policies, reminders_on = data
         f = self.form
         self._loading = True
         f.textSizeCombo.setCurrentIndex(scale)
+        for kind, check in self.reminder_checks.items():
+            check.setChecked(kind in reminders_on)
         self.policies = policies
         f.policyTeamCombo.clear()
         for p in policies:

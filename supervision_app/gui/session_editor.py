@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -198,6 +199,13 @@ class SessionEditor(QWidget):
         self._bind(f.complexityCombo, s, session_id, "caseload_complexity", lambda w: w.currentData())
         self._bind(f.capacityCombo, s, session_id, "capacity", lambda w: w.currentData())
         self._bind(f.nextDateEdit, s, session_id, "next_session_on", self._parse_next)
+        self.calendarButton = QPushButton("Save as calendar &file…", f.nextDateEdit.parentWidget())
+        self.calendarButton.setObjectName("calendarButton")
+        self.calendarButton.setAccessibleName("Save the next supervision as a calendar invitation")
+        self.calendarButton.setToolTip("Save the next supervision date as an invitation file (.ics) "
+                                       "to open in Outlook; saving again updates the same entry")
+        f.nextDateEdit.parentWidget().layout().addRow("", self.calendarButton)
+        self.calendarButton.clicked.connect(self.save_invitation)
         self._bind(f.commentsEdit, "response", session_id, "comments", self._text_parser("Your comments"))
         ensure_accessible_names(self)
         style_headings(self)
@@ -730,7 +738,7 @@ class SessionEditor(QWidget):
             p = general.form
             after += [p.actionsTable, p.descriptionEdit, p.ownerCombo, p.dueEdit,
                       p.addActionButton, p.removeActionButton]
-        for widget in chain + [f.addDiscussionButton] + after + [f.nextDateEdit]:
+        for widget in chain + [f.addDiscussionButton] + after + [f.nextDateEdit, self.calendarButton]:
             QWidget.setTabOrder(previous, widget)
             previous = widget
 
@@ -747,6 +755,19 @@ class SessionEditor(QWidget):
 
     def _command_failed(self, error) -> None:
         self._message(user_message(error))
+
+    def save_invitation(self) -> None:
+        """The next supervision date, once saved, as an .ics invitation."""
+        from .calendar_file import save_invitation
+
+        staff_id, sid = self.ctx.actor.staff_id, self.session_id
+
+        def load(session):
+            from ..records.calendar_invite import planned_by_session
+
+            return planned_by_session(session, staff_id, sid)
+
+        self.autosaver.flush(lambda: save_invitation(self.ctx, self, load))
 
     def _load_children_once(self, _text: str) -> None:
         if self._children_loaded:

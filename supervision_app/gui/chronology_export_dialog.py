@@ -1,0 +1,233 @@
+"""Export a child's management-oversight chronology (signed PDF + CSV) for the child's file
+in the case-management system, or every child of a team with entries signed since a date.
+
+Rendering and signing run in the task runner's write queue (``records.chronology_export``),
+never on the GUI thread; progress comes back by signal and Cancel stops before the next child.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from .accessibility import ensure_accessible_names, style_headings
+from .layouts import add_form, add_row
+from .tasks import user_message
+
+CHILD = "child"
+TEAM = "team"
+
+
+class _Relay(QObject):
+    progressed = Signal(int, int)
+
+
+class ChronologyExportDialog(QDialog):
+    """``child`` is (child id, label) when opened from a child's page; teams the person may
+    export are added when they have loaded."""
+
+    finished_export = Signal(object)  # ChronologyFiles, BulkResult, or the error
+
+    def __init__(self, ctx, child: tuple[str, str] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChronologyExportDialog")
+        self.setWindowTitle("Export a child's chronology")
+        self.ctx = ctx
+        self._cancel = False
+        self._running = False
+        layout = QVBoxLayout(self)
+        heading = QLabel("Export management-oversight chronology")
+        heading.setProperty("heading", True)
+        layout.addWidget(heading)
+        hint = QLabel("Every decision and its rationale you can see for the child, as a PDF signed "
+                      "with your key and a CSV for Excel, to attach to the child's file in the "
+                      "case-management system. Private wellbeing notes are never included. Files "
+                      "already in the folder are never overwritten.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        form = add_form(layout)
+        self.scopeCombo = QComboBox()
+        self.scopeCombo.setObjectName("chronologyScopeCombo")
+        if child is not None:
+            self.scopeCombo.addItem(f"This child: {child[1]}", f"{CHILD}:{child[0]}")
+        self.sinceEdit = QLineEdit()
+        self.sinceEdit.setObjectName("chronologySinceEdit")
+        self.sinceEdit.setPlaceholderText("dd/mm/yyyy (needed for a whole team)")
+        self.folderEdit = QLineEdit()
+        self.folderEdit.setObjectName("chronologyFolderEdit")
+        self.browseButton = QPushButton("&Browse…")
+        self.browseButton.setObjectName("chronologyBrowseButton")
+        self.browseButton.setAccessibleName("Choose folder")
+        self.browseButton.clicked.connect(self.browse)
+        for text, widget in (("&Export", self.scopeCombo), ("Signed &since", self.sinceEdit)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        folder_label = QLabel("F&older")
+        folder_label.setBuddy(self.folderEdit)
+        folder_row = QHBoxLayout()
+        form.addRow(folder_label, folder_row)
+        folder_row.addWidget(self.folderEdit, 1)
+        folder_row.addWidget(self.browseButton)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("chronologyProgress")
+        self.progress.setAccessibleName("Export progress")
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.messageLabel = QLabel("")
+        self.messageLabel.setObjectName("chronologyMessage")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setAccessibleName("Message")
+        layout.addWidget(self.messageLabel)
+        buttons = add_row(layout)
+        self.exportButton = QPushButton("E&xport")
+        self.exportButton.setObjectName("startChronologyExportButton")
+        self.exportButton.setAccessibleName("Export chronology")
+        self.cancelButton = QPushButton("&Cancel export")
+        self.cancelButton.setObjectName("cancelChronologyExportButton")
+        self.cancelButton.setEnabled(False)
+        self.closeButton = QPushButton("C&lose")
+        self.closeButton.setObjectName("closeChronologyButton")
+        buttons.addStretch(1)
+        for b in (self.exportButton, self.cancelButton, self.closeButton):
+            buttons.addWidget(b)
+        self.exportButton.clicked.connect(self.start)
+        self.cancelButton.clicked.connect(self.cancel)
+        self.closeButton.clicked.connect(self.reject)
+        self.exportButton.setDefault(True)
+        self._relay = _Relay(self)
+        self._relay.progressed.connect(self._progress)
+        ensure_accessible_names(self)
+        style_headings(self)
+        self.resize(640, 340)
+        self.scopeCombo.setFocus()
+        self._load_teams()
+
+    def _load_teams(self) -> None:
+        staff_id = self.ctx.actor.staff_id
+        if not self.ctx.actor.managed_team_ids:
+            return
+
+        def work(session):
+            from ..records.chronology_export import exportable_teams
+
+            return exportable_teams(session, staff_id)
+
+        self.ctx.tasks.read(work, self._show_teams, lambda e: self.messageLabel.setText(user_message(e)))
+
+    def _show_teams(self, teams) -> None:
+        for team_id, name in teams:
+            self.scopeCombo.addItem(f"Whole team: {name}, every child with entries signed since",
+                                    f"{TEAM}:{team_id}")
+
+    def browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export to folder", self.folderEdit.text())
+        if folder:
+            self.folderEdit.setText(folder)
+
+    def start(self) -> None:
+        from ..domain.text_rules import InvalidInput, parse_date
+
+        data = self.scopeCombo.currentData()
+        if not data:
+            self.messageLabel.setText("Choose what to export.")
+            return
+        kind, _, ident = data.partition(":")
+        try:
+            since = parse_date("Signed since", self.sinceEdit.text()) if self.sinceEdit.text().strip() else None
+        except InvalidInput as problem:
+            self.messageLabel.setText(str(problem))
+            self.sinceEdit.setFocus()
+            return
+        if kind == TEAM and since is None:
+            self.messageLabel.setText("Enter the date to export a whole team's entries signed since "
+                                      "(dd/mm/yyyy).")
+            self.sinceEdit.setFocus()
+            return
+        folder = self.folderEdit.text().strip()
+        if not folder:
+            self.messageLabel.setText("Choose the folder to export to.")
+            self.folderEdit.setFocus()
+            return
+        ctx = self.ctx
+        self._cancel = False
+        self._running = True
+        self.exportButton.setEnabled(False)
+        self.cancelButton.setEnabled(kind == TEAM)
+        (self.cancelButton if kind == TEAM else self.progress).setFocus()
+        self.messageLabel.setText("Exporting… (signing each PDF takes a moment)")
+        self.progress.setValue(0)
+        relay = self._relay.progressed
+
+        def work():
+            from ..records import chronology_export as ce
+            from .signing import ensure_credentials
+
+            store = ensure_credentials(ctx)
+            if kind == CHILD:
+                relay.emit(0, 1)
+                files = ce.export_child_chronology(ctx.db, store, actor_id=ctx.actor.staff_id,
+                                                   child_id=ident, folder=Path(folder), since=since)
+                relay.emit(1, 1)
+                return files
+            return ce.export_team_chronologies(ctx.db, store, actor_id=ctx.actor.staff_id, team_id=ident,
+                                               since=since, folder=Path(folder), progress=relay.emit,
+                                               cancelled=lambda: self._cancel)
+
+        ctx.tasks.write_unit(work, self._done, self._failed)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {total} children")
+
+    def cancel(self) -> None:
+        self._cancel = True
+        self.messageLabel.setText("Cancelling after the child being written…")
+
+    def _finish(self) -> None:
+        self._running = False
+        self.exportButton.setEnabled(True)
+        self.cancelButton.setEnabled(False)
+        self.closeButton.setFocus()
+
+    def _done(self, result) -> None:
+        self._finish()
+        if hasattr(result, "pdf"):
+            entries = result.entries
+            text = (f"Saved {result.pdf.name} (signed) and {result.csv.name}: "
+                    f"{entries} entr{'y' if entries == 1 else 'ies'}.")
+        elif result.written:
+            n = len(result.written)
+            text = f"Saved a signed PDF and a CSV for {n} child{'ren' if n != 1 else ''}."
+        else:
+            text = "No child of that team has entries signed since that date."
+        if getattr(result, "skipped", None):
+            text += f" {len(result.skipped)} left out: you may no longer see them."
+        self.messageLabel.setText(text)
+        self.finished_export.emit(result)
+
+    def _failed(self, error) -> None:
+        self._finish()
+        if type(error).__name__ == "ExportCancelled":
+            self.messageLabel.setText(str(error) + " The files already written are complete.")
+        else:
+            self.messageLabel.setText(user_message(error))
+        self.finished_export.emit(error)
+
+    def reject(self) -> None:  # noqa: D401 - Qt override
+        if self._running:
+            self.cancel()
+            return
+        super().reject()
