@@ -3,8 +3,9 @@
 A session event (installed when this module is imported; ``store.database`` imports it)
 watches every flush. For each synced row inserted, changed or deleted it
 
-* makes sure the row's ``version`` went up (by one, unless the write path already bumped
-  it), and that ``updated_at`` moved on;
+* makes sure the row's ``version`` is one more than when the transaction began, however
+  many times it was flushed or bumped (the server stores exactly that: base + 1), and that
+  ``updated_at`` moved on;
 * writes an outbox entry: a fresh mutation id, the version the change was made from, the
   new version, and a snapshot of the row in the wire format.
 
@@ -118,11 +119,17 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             if obj.updated_by is None:
                 obj.updated_by = _signed_in_staff(session)
             changes.append((obj, 0, False))
+    pending: dict[str, tuple[int, int]] = session.info.get(_PENDING_KEY, {})
     for obj in list(session.dirty):
         if not _synced(obj) or not session.is_modified(obj, include_collections=False):
             continue
         base = _committed(obj, "version") or 0
-        if obj.version is None or obj.version <= base:
+        earlier = pending.get(obj.id)
+        if earlier is not None:
+            # already changed in this transaction: still one entry, one version step from
+            # where the transaction began (the server numbers versions the same way)
+            obj.version = earlier[1] + 1
+        elif obj.version is None or obj.version != base + 1:
             obj.version = base + 1
         if not attributes.get_history(obj, "updated_at").added:
             obj.updated_at = utc_now()
@@ -149,11 +156,11 @@ def _after_flush(session: Session, _flush_context) -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     for obj, base, deleted in changes:
         row = snapshot(obj)
+        earlier = pending.get(obj.id)
         if deleted:
             row["tombstone"] = True
-            row["version"] = base + 1
+            row["version"] = (earlier[1] if earlier is not None else base) + 1
         payload = json.dumps(row, separators=(",", ":"))
-        earlier = pending.get(obj.id)
         if earlier is not None:  # changed again in the same transaction: one entry
             seq, first_base = earlier
             connection.execute(update(outbox_table).where(outbox_table.c.seq == seq).values(

@@ -502,6 +502,7 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
         _authorize_insert_only(tx, actor, table, row_id, data, new_facts)
         return
     if table == "supervision_session":
+        _check_session_team(tx, actor, row_id, data, existing is None, changed)
         _authorize_session(actor, row_id, old_data, old_facts, new_facts, changed)
         return
     if table in ("case_discussion", "action_review"):
@@ -575,6 +576,21 @@ def _authorize_child(actor: Actor, row_id: str, old_facts, new_facts) -> None:
             decision = Decision(False, "Only a manager of the child's team or an administrator "
                                        "can change a child's details.")
         _check(actor, "edit_child", "child", row_id, decision)
+
+
+def _check_session_team(tx: WriteTx, actor: Actor, row_id: str, data: dict[str, Any], new: bool,
+                        changed: set[str]) -> None:
+    """A record is made in (or moved to) the supervisee's own team as the server's directory
+    has it, never a team the laptop names: naming one's own team once let a manager write
+    records for any worker (issue 16 finding 1). A record kept while its worker moves team
+    keeps the team it was made in until the history moves with them."""
+    if not new and not {"team_id", "supervisee_id"} & changed:
+        return
+    team = tx.team_of(data["supervisee_id"])
+    if data["team_id"] != team:
+        _check(actor, Operation.CREATE, "supervision_session", row_id, Decision(
+            False, "A supervision record belongs to the supervisee's own team in the staff "
+                   "directory; sync, then write it again."))
 
 
 def _authorize_session(actor: Actor, row_id: str, old_data, old_facts, new_facts,
@@ -868,8 +884,6 @@ def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _S
 
 def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
     row = m.row
-    if row.version <= m.base_version:
-        raise Refused("rejected", "A change must raise the record's version.")
     try:
         data = p.check_data(row.table, dict(row.data))
     except p.RowInvalid as invalid:
@@ -888,7 +902,9 @@ def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
     if row.updated_at.tzinfo is None:
         raise Refused("rejected", "updated_at needs a time zone")
     authorize(tx, actor, row.table, row.id, data, row.tombstone, existing)
-    tx.write(table=row.table, row_id=row.id, version=row.version, updated_at=row.updated_at,
+    # The server numbers versions itself: one step from the version the change was made
+    # from, whatever the laptop claims (a claimed 2**31-1 once jammed every later change).
+    tx.write(table=row.table, row_id=row.id, version=m.base_version + 1, updated_at=row.updated_at,
              updated_by=actor.staff_id, tombstone=row.tombstone, data=data,
              mutation_id=m.mutation_id, existing=existing)
     return "applied"
