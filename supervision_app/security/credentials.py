@@ -193,7 +193,8 @@ class CredentialStore:
         if not passphrase:
             raise CredentialsUnavailable(
                 "The passphrase for your signing key is missing from your keyring, so you cannot "
-                "sign on this computer. Ask IT to issue you a new certificate.")
+                "sign on this computer. Choose Sync > Get a new signing certificate to make a new "
+                "key (or ask IT).")
         return pki.load_private_key(self._key_path(staff_id).read_bytes(), passphrase.encode())
 
     def certificate_request(self, staff_id: str, display_name: str) -> x509.CertificateSigningRequest:

@@ -245,6 +245,18 @@ def test_signing_in_again_right_after_a_revocation_re_enrols_before_any_sync(dep
     credentials.check_usable(datetime.now(timezone.utc))
 
 
+def test_a_key_whose_passphrase_left_the_keyring_is_replaced_from_the_app(deployment, laptops):
+    org = deployment.org
+    sw = org.ids["sw_b1"]
+    laptop = laptops("sw_b1")
+    store = _enrolled(laptop)
+    SecretStore(laptop.db.profile.profile_id).delete(f"signing-key:{sw}")  # a keyring reset
+    with pytest.raises(CredentialsUnavailable, match="Get a new signing certificate"):
+        store.credentials_for(sw)
+    assert laptop.client.renew_certificate(store).action == "renewed"  # Sync > Get a new ...
+    store.credentials_for(sw).check_usable(datetime.now(timezone.utc))
+
+
 def test_disabling_an_account_revokes_its_certificates(deployment, laptops):
     laptop = laptops("sm")
     store = _enrolled(laptop)
