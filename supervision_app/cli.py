@@ -4,6 +4,7 @@
     supervision-app [--data-dir DIR | --demo] verify FILE.pdf [--ca CA.pem]
     supervision-app [--data-dir DIR | --demo] report compliance --as USERNAME ...
     supervision-app check-profile [--data-dir DIR | --demo]
+    supervision-app export-chronology --child CASE_ID --out DIR --as USERNAME [--since DATE]
 
 Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
 in words, on the console and in a dialog when a screen is available, and exit non-zero
@@ -302,8 +303,76 @@ def run_check_profile(argv: list[str]) -> int:
     return 0 if result.ok else 1
 
 
+def run_export_chronology(argv: list[str]) -> int:
+    """``export-chronology --child ID --out DIR --as USERNAME [--since dd/mm/yyyy]``: the
+    child's management-oversight chronology as a PDF signed with that person's key and a
+    CSV, as the child's page exports it (same permissions, audited)."""
+    parser = argparse.ArgumentParser(
+        prog="supervision-app export-chronology",
+        description="Export a child's management-oversight chronology (signed PDF and CSV) to "
+                    "attach to the child's file in the case-management system.")
+    parser.add_argument("--data-dir", type=Path, help="profile folder (default: your user data folder)")
+    parser.add_argument("--demo", action="store_true", help="use the demo profile")
+    parser.add_argument("--child", required=True, help="the child's case ID (or record id)")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the two files into")
+    parser.add_argument("--as", dest="username", required=True, metavar="USERNAME",
+                        help="who is exporting (their key signs the PDF)")
+    parser.add_argument("--since", help="only entries signed on or after this date (dd/mm/yyyy)")
+    args = parser.parse_args(argv)
+    from sqlalchemy import or_, select
+
+    from .domain.text_rules import InvalidInput, parse_date
+    from .records.chronology_export import export_child_chronology
+    from .security.credentials import CredentialsUnavailable, CredentialStore
+    from .security.secret_store import KeyringUnavailable, SecretStore
+    from .store.database import open_database
+    from .store.errors import StoreError
+    from .store.models import Child, Staff
+    from .store.supervision_records import NotAllowed, NotFound
+
+    folder = args.data_dir or default_data_dir(args.demo)
+    if not (folder / "profile.json").exists():
+        print(f"There is no profile in {folder}; start the app once first.", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        since = parse_date("--since", args.since) if args.since else None
+        database = open_database(folder)
+    except InvalidInput as problem:
+        print(str(problem), file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    except (StoreError, KeyringUnavailable) as problem:
+        print(f"Supervision Recorder cannot open the profile:\n{problem}", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        with database.reading() as s:
+            person = s.execute(select(Staff).where(Staff.username == args.username)).scalar_one_or_none()
+            child_id = s.execute(select(Child.id).where(
+                or_(Child.case_id == args.child, Child.id == args.child))).scalar_one_or_none()
+            if person is None:
+                print(f"There is nobody called '{args.username}' in this profile's directory.", file=sys.stderr)
+                return 1
+            if child_id is None:
+                print(f"There is no child '{args.child}' on this computer.", file=sys.stderr)
+                return 1
+            staff_id, name, role = person.id, person.display_name, person.role
+        store = CredentialStore(folder, SecretStore(database.profile.profile_id))
+        if not store.has_key(staff_id):
+            store.ensure_local_credentials(staff_id, name, role)  # standalone, as the app does
+        files = export_child_chronology(database, store, actor_id=staff_id, child_id=child_id,
+                                        folder=args.out, since=since)
+    except (NotAllowed, NotFound, CredentialsUnavailable) as problem:
+        print(str(problem), file=sys.stderr)
+        return 1
+    finally:
+        database.close()
+    print(f"{files.pdf}\n{files.csv}\n{files.entries} entries; the PDF is signed by {name}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export-chronology":
+        return run_export_chronology(argv[1:])
     if argv and argv[0] == "verify":
         return run_verify(argv[1:])
     if "check-profile" in argv:
