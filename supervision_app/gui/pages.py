@@ -292,6 +292,7 @@ class TeamPage(Page):
     def save_invitation(self) -> None:
         row = current_row(self.form.workerTable)
         if row is None:
+            self.ctx.notify("Choose a worker in the list first, then Add to calendar.")
             return
         from .calendar_file import save_invitation
 

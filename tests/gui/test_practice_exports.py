@@ -121,3 +121,33 @@ def test_reminders_at_start_give_counts_only(qtbot, open_window, world, database
     window.reminders.check()  # a second check the same day brings nothing new
     settle(qtbot, window)
     assert window.reminders.last_texts == texts
+
+
+def test_the_session_editor_saves_its_next_date_as_an_invitation_by_keyboard(qtbot, open_window, team,
+                                                                             database, tmp_path, monkeypatch):
+    from datetime import date, timedelta
+
+    from PySide6.QtWidgets import QApplication
+
+    from supervision_app.store import supervision_records as sr
+    from tests.gui.sample_team import session_time
+
+    target = tmp_path / "editor.ics"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    with database.transaction() as s:
+        sid = sr.create_session(s, sr.load_actor(s, team.manager_id), supervisee_id=team.worker_id,
+                                held_at=session_time(1, hour=14))
+    window = open_window(team.manager_id)
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    next_day = date.today() + timedelta(days=27)
+    editor.form.nextDateEdit.setFocus()
+    qtbot.keyClicks(editor.form.nextDateEdit, next_day.strftime("%d/%m/%Y"))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is editor.calendarButton  # next in Tab order
+    qtbot.keyClick(editor.calendarButton, Qt.Key.Key_Space)
+    qtbot.waitUntil(target.exists, timeout=10000)
+    settle(qtbot, window)
+    event = next(iter(Calendar.from_ical(target.read_bytes()).walk("VEVENT")))
+    assert str(event["UID"]) == f"next-supervision-{sid}@supervision-recorder.invalid"
+    assert event.decoded("DTSTART").date() == next_day
