@@ -82,8 +82,10 @@ def test_a_record_is_signed_by_both_on_their_own_laptops(deployment, laptops, pl
     for laptop in (tm, sw):
         assert laptop.client.status().pending_changes == 0
         assert laptop.client.pending_conflicts() == []
-        assert _laptop_view(laptop, sid) == ("locked", {"supervisor", "supervisee"},
-                                             {"supervisor_signed", "locked"})
+        state, roles, stages = _laptop_view(laptop, sid)
+        assert (state, roles) == ("locked", {"supervisor", "supervisee"})
+        # each signer's PDF (and the server's time-stamped archive copy when it has made it)
+        assert {"supervisor_signed", "locked"} <= stages <= {"supervisor_signed", "locked", "archived"}
     held = _server_rows(deployment, sid)
     session = next(row for row in held["supervision_session"] if row["_id"] == sid)
     assert session["state"] == "locked"
@@ -93,9 +95,20 @@ def test_a_record_is_signed_by_both_on_their_own_laptops(deployment, laptops, pl
     assert signatures["supervisor"]["digest"] == signatures["supervisee"]["digest"]
     for signature in signatures.values():
         assert _verified(deployment, signature) is None
-    stages = sorted(doc["stage"] for doc in held["record_document"])
+    stages = sorted(doc["stage"] for doc in held["record_document"]
+                    if doc["record_id"] == sid and doc["stage"] != "archived")
     assert stages == ["locked", "supervisor_signed"]
     assert all(doc["pdf"] for doc in held["record_document"])
+
+    # a correction to the locked record: an addendum, signed by its author, which signs the
+    # record's digest as the server computes it too
+    addendum_id = r.add_addendum(tm, tm_id, "supervision", sid, "The review date moved to March.")
+    r.sign_addendum(tm, tm_id, addendum_id)
+    assert tm.client.sync().rejected == 0
+    sw.client.sync()
+    assert r.get(sw, m.Addendum, addendum_id).state == "locked"
+    signature = next(sig for sig in _server_rows(deployment, addendum_id)["signature"])
+    assert signature["signer_role"] == "author" and _verified(deployment, signature) is None
 
 
 def test_oversight_notes_and_addenda_are_signed_and_held_verified(deployment, laptops):
