@@ -63,7 +63,7 @@ def _password_options(parser: argparse.ArgumentParser) -> None:
                        help="generate a password, print it once, and make the person choose "
                             "their own when they first sign in")
     parser.epilog = (parser.epilog or "") + (
-        f"\n\nThe password (12 characters or more) comes from --password-fd, --password-stdin, "
+        f"\n\nThe password (12 characters or more) comes from --password-fd, --password-stdin,"
         f"\nthe environment variable {PASSWORD_ENV}, or else is asked for at the terminal.")
 
 
