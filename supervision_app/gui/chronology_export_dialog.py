@@ -190,7 +190,7 @@ class ChronologyExportDialog(QDialog):
     def _progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{done} of {total} children")
+        self.progress.setFormat(f"{done} of {total} {'child' if total == 1 else 'children'}")
 
     def cancel(self) -> None:
         self._cancel = True

@@ -226,12 +226,13 @@ class TeamPage(Page):
         f.newSessionButton.clicked.connect(self.new_session)
         f.exportButton.clicked.connect(self.export)
         self.calendarButton = _button_beside_summary(
-            f.summaryLabel, "teamLayout", "calendarButton", "Add to ca&lendar…",
+            f.summaryLabel, "teamLayout", "calendarButton", "Add next supervision to ca&lendar…",
             "Save the next planned supervision as a calendar invitation")
         QWidget.setTabOrder(f.newSessionButton, self.calendarButton)
         self.calendarButton.setToolTip("Save the selected worker's next planned supervision as an "
                                        "invitation file (.ics) to open in Outlook")
         self.calendarButton.clicked.connect(self.save_invitation)
+        f.workerTable.selectionModel().currentRowChanged.connect(lambda *_a: self._update_calendar_button())
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
         setup_table(f.flaggedTable, self.flagged_proxy, stretch=1, sort_column=0,
@@ -260,6 +261,7 @@ class TeamPage(Page):
         self.model.set_rows(rows)
         self.form.workerTable.setColumnHidden(1, len({r.team_name for r in rows}) < 2)
         reselect(self.form.workerTable, lambda r: r.worker_id, worker.worker_id if worker else None)
+        self._update_calendar_button()
         overdue = sum(r.status == SupervisionStatus.OVERDUE for r in rows)
         soon = sum(r.status == SupervisionStatus.DUE_SOON for r in rows)
         awaiting = sum(r.awaiting_signature for r in rows)
@@ -289,10 +291,14 @@ class TeamPage(Page):
         row = current_row(self.form.workerTable)
         self.ctx.window.open_export(worker_id=row.worker_id if row is not None else None)
 
+    def _update_calendar_button(self) -> None:
+        row = current_row(self.form.workerTable)
+        self.calendarButton.setEnabled(row is not None and row.next_planned is not None)
+
     def save_invitation(self) -> None:
         row = current_row(self.form.workerTable)
         if row is None:
-            self.ctx.notify("Choose a worker in the list first, then Add to calendar.")
+            self.ctx.notify("Choose a worker in the list first, then Add next supervision to calendar.")
             return
         from .calendar_file import save_invitation
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -204,6 +205,7 @@ class SessionEditor(QWidget):
         self.calendarButton.setAccessibleName("Save the next supervision as a calendar invitation")
         self.calendarButton.setToolTip("Save the next supervision date as an invitation file (.ics) "
                                        "to open in Outlook; saving again updates the same entry")
+        self.calendarButton.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # not a full-width bar
         f.nextDateEdit.parentWidget().layout().addRow("", self.calendarButton)
         self.calendarButton.clicked.connect(self.save_invitation)
         self._bind(f.commentsEdit, "response", session_id, "comments", self._text_parser("Your comments"))

@@ -192,8 +192,8 @@ def render_chronology_pdf(chronology: ChildChronology, *, exporter_name: str, or
     b.signoff(
         "Exported from the Supervision Recorder. The exporter's signature confirms this copy "
         "is the chronology as the records stood when it was made; each entry's own signed "
-        "record remains the authority. The digest below is that of the CSV exported with it.",
-        csv_digest,
+        f"record remains the authority. The CSV exported with it has the SHA-256 digest {csv_digest}.",
+        "",  # the block's digest line names a record's digest: this document has none
         [(AUTHOR_FIELD, "Exported by", exporter_name)],
     )
     return b.build(

@@ -77,8 +77,10 @@ def test_the_team_page_saves_the_next_supervision_as_an_invitation(qtbot, open_w
     window = open_window(world.team.manager_id)
     page = window.show_page("my_team")
     settle(qtbot, window)
+    select_row(page.form.workerTable, lambda r: r.worker_id == world.team.other_worker_id)
+    assert not page.calendarButton.isEnabled()  # nothing planned for Cara yet
     select_row(page.form.workerTable, lambda r: r.worker_id == world.team.worker_id)
-    assert page.calendarButton.accessibleName()
+    assert page.calendarButton.isEnabled() and page.calendarButton.accessibleName()
     click(qtbot, window, page.calendarButton)
     qtbot.waitUntil(target.exists, timeout=10000)
     settle(qtbot, window)
