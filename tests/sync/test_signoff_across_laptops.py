@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from supervision_app.store import models as m
+from supervision_app.sync.client import ServerUnreachable
 from supervision_app.sync.server.schema import record
 from supervision_app.sync.server.signature_check import signature_problem
 from tests.sync import records as r
@@ -28,6 +29,11 @@ PLANS = {
     "worker signs offline and syncs last": [
         "tm share", "tm sync", "sw sync", "sw respond", "sw sync", "tm sync", "tm sign", "tm sync",
         "sw sync", "sw sign", "tm sync", "tm sync", "sw sync", "tm sync"],
+    "both sign while the server is down, and sync when it is back": [
+        "tm share", "tm sync", "sw sync", "sw respond", "sw sync", "tm sync", "server down",
+        "tm sign", "tm sync-fails", "server up", "sw sync", "tm sync", "server down", "sw sync-fails",
+        "server up", "sw sync", "sw sign", "server down", "sw sync-fails", "server up", "sw sync",
+        "tm sync"],
     "worker disagrees; manager syncs before and after signing": [
         "tm share", "tm sync", "sw sync", "sw disagree", "sw sync", "tm sync", "tm sync", "tm sign",
         "tm sync", "tm sync", "sw sync", "sw sign", "sw sync", "tm sync"],
@@ -66,7 +72,12 @@ def test_a_record_is_signed_by_both_on_their_own_laptops(deployment, laptops, pl
     for step in PLANS[plan]:
         who, what = step.split()
         laptop, staff_id = (tm, tm_id) if who == "tm" else (sw, sw_id)
-        if what == "sync":
+        if who == "server":
+            deployment.server.stop() if what == "down" else deployment.server.start()
+        elif what == "sync-fails":
+            with pytest.raises(ServerUnreachable):
+                laptop.client.sync()
+        elif what == "sync":
             report = laptop.client.sync()
             assert report.rejected == 0 and report.conflicts == 0, (step, laptop.client.pending_conflicts())
         elif what == "share":
