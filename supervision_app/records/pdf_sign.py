@@ -61,6 +61,8 @@ __all__ = ["PdfSigningError", "sign_pdf", "signature_field_names"]
 
 #: DER bytes allowed for everything in the CMS blob besides the certificates.
 _CMS_OVERHEAD = 4096
+#: ... and for a signature time stamp token (TSA certificate and chain included).
+_TIMESTAMP_OVERHEAD = 6144
 
 
 class PdfSigningError(Exception):
@@ -210,6 +212,7 @@ def sign_pdf(
     *,
     crl: x509.CertificateRevocationList | None = None,
     reason: str | None = None,
+    timestamper=None,
 ) -> bytes:
     """Sign the empty signature field ``field_name`` and return the new PDF bytes.
 
@@ -221,6 +224,11 @@ def sign_pdf(
     checked with :func:`~supervision_app.security.pki.check_can_sign` first (with
     ``crl`` when given), so an expired, revoked or foreign certificate is refused with
     a clear message (:class:`~supervision_app.security.pki.CertificateUnusable`).
+
+    ``timestamper`` (a pyHanko ``TimeStamper``, e.g. ``HTTPTimeStamper`` for the sync
+    server's ``/v1/timestamp``) adds a signature time stamp: PAdES B-T, proof that the
+    signature existed at that time. Without it the signature is B-B until the server adds
+    a document time stamp at the next sync.
 
     Call from a worker thread, never from the GUI thread (see the module docstring).
     """
@@ -265,9 +273,9 @@ def sign_pdf(
     # attributes and signature. Reserving it up front spares pyHanko a full dry-run
     # signature for size estimation, about a third of the signing time.
     der_certs = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [signer_cert, *chain])
-    reserve = 2 * (der_certs + _CMS_OVERHEAD)
+    reserve = 2 * (der_certs + _CMS_OVERHEAD + (_TIMESTAMP_OVERHEAD if timestamper else 0))
 
-    def work() -> bytes:
+    def work(timestamper=timestamper) -> bytes:
         reader_for_size = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         width, height = _field_size(reader_for_size, field_name)
         appearance = _appearance_pdf(width, height, lines)
@@ -295,7 +303,8 @@ def sign_pdf(
             name=name,
             reason=_one_line(reason, 200) if reason else (f"{role} signature" if role else None),
         )
-        pdf_signer = _TimedPdfSigner(meta, signer, stamp_style=stamp_style, signing_time=signing_time)
+        pdf_signer = _TimedPdfSigner(meta, signer, stamp_style=stamp_style, signing_time=signing_time,
+                                     timestamper=timestamper)
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
             out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserve)
@@ -307,8 +316,19 @@ def sign_pdf(
             out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
         return out.getvalue()
 
+    def work_or_untimed() -> bytes:
+        if timestamper is None:
+            return work()
+        try:
+            return work()
+        except OSError:
+            # The time-stamping authority could not be reached (pyHanko's
+            # TimestampRequestError is an OSError): sign at B-B; the server adds a document
+            # time stamp when the signed PDF reaches it.
+            return work(None)
+
     try:
-        return _run_sync(work)
+        return _run_sync(work_or_untimed)
     except (PdfSigningError, CertificateUnusable):
         raise
     except SigningError as exc:

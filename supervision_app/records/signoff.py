@@ -112,9 +112,13 @@ def _sign(db: Database, credential_store: CredentialStore, job: _Prepared,
     signed_at = now()
     credentials.check_usable(signed_at)
     new_state = next_state(job.kind, job.state, job.event)
+    # Signed in to the sync server: a signature time stamp (PAdES B-T) from its TSA.
+    from .online_timestamp import profile_timestamper
+
     pdf = sign_pdf(job.render(), job.field, credentials.key, credentials.certificate,
                    [credentials.ca_certificate], job.signer_name, job.signer_role.capitalize(),
-                   certify=job.certify, when=signed_at, crl=credentials.crl)
+                   certify=job.certify, when=signed_at, crl=credentials.crl,
+                   timestamper=profile_timestamper(db))
     with db.transaction() as session:
         row = session.get(job.model, job.record_id)
         if row is None or row.version != job.version or row.state != job.state.value:

@@ -55,6 +55,7 @@ __all__ = [
     "EXIT_NO_SIGNATURES",
     "EXIT_OK",
     "SignatureReport",
+    "TimestampReport",
     "VerificationReport",
     "format_report",
     "verify_main",
@@ -106,11 +107,37 @@ class SignatureReport:
     expected_signer: str = ""
     #: The signer is the person the document names for this field.
     right_signer: bool = True
+    #: PAdES baseline level reached: B-B (no proof of time), B-T (time stamped), B-LT (and the
+    #: validation data is in the file), B-LTA (and a document time stamp covers that data).
+    level: str = "B-B"
+    #: The earliest time the signature is proven to have existed, and what proves it
+    #: ("signature time stamp" or "document time stamp"); None without a valid time stamp.
+    proven_at: _dt.datetime | None = None
+    proven_by: str = ""
+    #: When the signer's certificate was revoked, if a revocation list in hand says so.
+    revoked_at: _dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
         return (self.intact and self.valid and self.trusted and not self.disallowed_changes_after
                 and self.right_signer)
+
+    @property
+    def revoked_after_signing(self) -> bool:
+        """Revoked since the proven signing time: the signature stays valid."""
+        return (self.revoked_at is not None and self.proven_at is not None
+                and self.revoked_at > self.proven_at)
+
+
+@dataclass(frozen=True)
+class TimestampReport:
+    """A document time stamp: when, by which authority, and whether it checks out (as of the
+    next document time stamp, or now for the newest)."""
+
+    time: _dt.datetime | None
+    authority: str
+    ok: bool
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +149,8 @@ class VerificationReport:
     trust_root: str = ""
     #: People the document names who have not signed yet, e.g. "the supervisee, Zoë Ødegård".
     awaiting: tuple[str, ...] = ()
+    #: The document time stamps, oldest first.
+    document_timestamps: tuple[TimestampReport, ...] = ()
 
     @property
     def all_ok(self) -> bool:
@@ -426,12 +455,17 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         if r not in timestamp_revisions and not _validation_data_only(reader, r)
     ]
 
+    dss_kwargs = _dss_material(reader)
+    known_crls = list(vc_kwargs.get("crls", ())) + list(dss_kwargs.get("crls", ()))
+    stamp_reports = _document_timestamps(timestamps, vc_kwargs, dss_kwargs, at)
+
     reports = []
     signed_fields: set[str] = set()
     for sig in embedded:
         problems: list[str] = []
         cn = "unknown"
         issuer_cn = ""
+        proven_at, proven_by = None, ""
         try:
             cert = sig.signer_cert
             cn = _cn_of_asn1(cert.subject)
@@ -453,6 +487,11 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             problems.append(f"This field is for {person.words()}, but it was signed by {cn}.")
         try:
             status = validate_pdf_signature(sig, ValidationContext(**vc_kwargs))
+            proven_at, proven_by = _proof_of_time(status, sig, stamp_reports, timestamps)
+            if proven_at is not None:
+                # Judge the certificate as of the proven time, with the revocation lists in
+                # the file (issued later: they say whether it was revoked by then).
+                status = validate_pdf_signature(sig, ValidationContext(**_as_of(vc_kwargs, proven_at, dss_kwargs)))
         except Exception as exc:  # pyHanko raises on badly broken signatures
             reports.append(SignatureReport(
                 field_name=field_name, signer_common_name=cn, signing_time=None,
@@ -497,8 +536,13 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             problems.append("The signed content has been altered: the document digest does not match.")
         elif not status.valid:
             problems.append("The cryptographic signature is not valid.")
+        revoked_at = _revocation_time(sig, known_crls)
         if status.revoked:
-            problems.append("The signer's certificate has been revoked.")
+            if revoked_at is not None and proven_at is not None:
+                problems.append(f"The signer's certificate was revoked on {_fmt_time(revoked_at)}, before "
+                                f"the signature was proven to exist ({_fmt_time(proven_at)}).")
+            else:
+                problems.append("The signer's certificate has been revoked.")
         elif not status.trusted:
             if issuer_cn and issuer_cn != root_name:
                 problems.append(
@@ -543,10 +587,160 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             problems=tuple(problems),
             expected_signer=person.words() if person else "",
             right_signer=right_signer,
+            level=_level(reader, sig, proven_at, timestamps, stamp_reports),
+            proven_at=proven_at,
+            proven_by=proven_by,
+            revoked_at=revoked_at,
         ))
     awaiting = tuple(p.words() for f, p in expected.items() if f not in signed_fields)
     return VerificationReport(signatures=tuple(reports), unsigned_fields=unsigned, trust_root=root_name,
-                              awaiting=awaiting)
+                              awaiting=awaiting, document_timestamps=tuple(stamp_reports))
+
+
+# --------------------------------------------------------------------------- long-term validation
+
+
+def _dss_material(reader) -> dict:
+    """Certificates and revocation lists from the file's Document Security Store."""
+    from asn1crypto import crl as asn1_crl
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except (NoDSSFoundError, PdfReadError, KeyError, TypeError, ValueError):
+        return {}
+    crls = []
+    for ref in dss.crls:
+        try:
+            crls.append(asn1_crl.CertificateList.load(ref.get_object().data))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return {"other_certs": list(dss.load_certs()), "crls": crls}
+
+
+def _as_of(vc_kwargs: dict, moment: _dt.datetime, dss_kwargs: dict) -> dict:
+    """Validation settings for checking a certificate as it stood at ``moment``, with the
+    revocation lists in the file (and any given), which may be issued after that moment."""
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+
+    kwargs = dict(vc_kwargs)
+    kwargs["moment"] = moment
+    kwargs["other_certs"] = list(kwargs.get("other_certs", ())) + list(dss_kwargs.get("other_certs", ()))
+    crls = list(kwargs.get("crls", ())) + list(dss_kwargs.get("crls", ()))
+    if crls:
+        kwargs["crls"] = crls
+        kwargs["revinfo_policy"] = CertRevTrustPolicy(
+            RevocationCheckingPolicy(
+                ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+                intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+            ),
+            retroactive_revinfo=True,
+        )
+    return kwargs
+
+
+def _tsa_name(stamp) -> str:
+    try:
+        from pyhanko.sign.general import extract_certificate_info
+
+        return _cn_of_asn1(extract_certificate_info(stamp.signed_data).signer_cert.subject)
+    except Exception:  # damaged token: reported as not OK anyway
+        return "unknown"
+
+
+def _document_timestamps(timestamps, vc_kwargs: dict, dss_kwargs: dict, at) -> list[TimestampReport]:
+    """Check each document time stamp as of the next one (whose time proves this one existed
+    then, while its certificate was valid); the newest as of now (or ``at``)."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+    from pyhanko_certvalidator import ValidationContext
+
+    ordered = sorted(timestamps, key=lambda ts: ts.signed_revision)
+    reports: list[TimestampReport] = [None] * len(ordered)  # type: ignore[list-item]
+    later_time: _dt.datetime | None = None
+    for index in range(len(ordered) - 1, -1, -1):
+        stamp = ordered[index]
+        moment = later_time or (at if at is not None else _dt.datetime.now(_dt.timezone.utc))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_dt.timezone.utc)
+        problems: list[str] = []
+        when = None
+        try:
+            status = validate_pdf_timestamp(stamp, ValidationContext(**_as_of(vc_kwargs, moment, dss_kwargs)),
+                                            skip_diff=True)
+            when = status.timestamp
+            ok = bool(status.intact and status.valid and status.trusted)
+            if not ok:
+                problems.append("The document time stamp is not intact, not valid or not from a trusted "
+                                "authority.")
+        except Exception as exc:  # a broken time stamp fails, whatever pyHanko raised
+            ok = False
+            problems.append(f"The document time stamp could not be checked: {exc}")
+        reports[index] = TimestampReport(time=when, authority=_tsa_name(stamp), ok=ok, problems=tuple(problems))
+        later_time = when if ok else later_time
+    return reports
+
+
+def _proof_of_time(status, sig, stamp_reports, timestamps) -> tuple[_dt.datetime | None, str]:
+    """The earliest proven time of ``sig``: its own signature time stamp when valid, else the
+    first valid document time stamp over it."""
+    ts = getattr(status, "timestamp_validity", None)
+    if ts is not None and ts.intact and ts.valid and ts.trusted:
+        return ts.timestamp, "signature time stamp"
+    ordered = sorted(timestamps, key=lambda t: t.signed_revision)
+    for stamp, report in zip(ordered, stamp_reports):
+        if stamp.signed_revision > sig.signed_revision and report.ok and report.time is not None:
+            return report.time, "document time stamp"
+    return None, ""
+
+
+def _revocation_time(sig, crls) -> _dt.datetime | None:
+    """When a revocation list from the signer's issuer says the certificate was revoked."""
+    try:
+        cert = sig.signer_cert
+    except Exception:
+        return None
+    found = None
+    for crl in crls:
+        try:
+            if crl["tbs_cert_list"]["issuer"] != cert.issuer:
+                continue
+            for entry in crl["tbs_cert_list"]["revoked_certificates"]:
+                if entry["user_certificate"].native == cert.serial_number:
+                    when = entry["revocation_date"].native
+                    found = when if found is None else min(found, when)
+        except (KeyError, ValueError, TypeError):
+            continue
+    return found
+
+
+def _level(reader, sig, proven_at, timestamps, stamp_reports) -> str:
+    """B-B without proof of time; B-T with it; B-LT when a later revision adds the signer's
+    validation data (a DSS holding revocation lists); B-LTA when a valid document time stamp
+    covers that revision."""
+    if proven_at is None:
+        return "B-B"
+    total = reader.xrefs.total_revisions
+    dss_revision = None
+    for revision in range(sig.signed_revision + 1, total):
+        try:
+            root = reader.get_historical_resolver(revision).root
+            if "/DSS" in root and "/CRLs" in root["/DSS"] and len(root["/DSS"]["/CRLs"]) > 0:
+                dss_revision = revision
+                break
+        except Exception:  # an unreadable revision adds nothing
+            continue
+    if dss_revision is None:
+        return "B-T"
+    ordered = sorted(timestamps, key=lambda t: t.signed_revision)
+    if any(stamp.signed_revision >= dss_revision and report.ok
+           for stamp, report in zip(ordered, stamp_reports)):
+        return "B-LTA"
+    return "B-LT"
 
 
 # --------------------------------------------------------------------------- CLI

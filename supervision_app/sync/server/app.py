@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ...domain.permissions import Actor, Decision
 from ...version import __version__
 from .. import protocol as p
-from . import accounts, authz, certificates, storage
+from . import accounts, archive, authz, certificates, storage, timestamping
 
 log = logging.getLogger("supervision_app.sync.server")
 
@@ -170,8 +170,11 @@ def _bearer_security(openapi: dict[str, Any]) -> dict[str, Any]:
 class Context:
     def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None,
                  certificate_days: int = certificates.DEFAULT_VALID_DAYS,
-                 trusted_proxies: str | None = None) -> None:
+                 trusted_proxies: str | None = None, timestamp_url: str | None = None,
+                 timestamp_policy: str | None = None) -> None:
         self.engine = engine
+        self.timestamp_url = timestamp_url
+        self.timestamp_policy = timestamp_policy or timestamping.DEFAULT_POLICY_OID
         self.token_lifetime = token_lifetime
         self.ca_passphrase = ca_passphrase  # never logged
         self.certificate_days = certificate_days
@@ -205,10 +208,12 @@ Auth = Annotated[tuple, Depends(signed_in)]
 def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME,
                body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None,
                certificate_days: int = certificates.DEFAULT_VALID_DAYS,
-               trusted_proxies: str | None = None) -> FastAPI:
+               trusted_proxies: str | None = None, timestamp_url: str | None = None,
+               timestamp_policy: str | None = None) -> FastAPI:
     """``trusted_proxies``: addresses or networks (comma-separated) of the reverse proxies
     whose ``X-Forwarded-For`` names the client; by default none, and the peer is the client."""
-    ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days, trusted_proxies)
+    ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days, trusted_proxies,
+                  timestamp_url, timestamp_policy)
     app = FastAPI(
         title="Supervision Recorder sync server",
         version=__version__,
@@ -343,8 +348,61 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                 return storage.apply_push(conn, actor, body)
 
         outcome = await run_in_threadpool(work)
+        touched = {m.row.data.get("record_id") for m in body.mutations
+                   if m.row.table == "record_document"} - {None}
+        if touched and ctx.ca_passphrase:
+            await run_in_threadpool(_archive_signed, touched)
         return JSONResponse({"results": outcome.results, "audit": outcome.audit},
                             media_type="application/json")
+
+    def _archive_signed(record_ids: set[str]) -> None:
+        """A record just locked gets its validation data and document time stamp (B-LTA)
+        now, so the signers' laptops pull the archived copy at their next sync. A failure
+        (TSA down) leaves it to ``renew-timestamps``, which archives whatever is pending."""
+        try:
+            with ctx.engine.begin() as conn:
+                archive.archive_records(conn, ctx.ca_passphrase, sorted(record_ids),
+                                        url=ctx.timestamp_url, policy=ctx.timestamp_policy)
+        except Exception:  # the push itself has succeeded; never turn it into an error
+            log.exception("archiving signed records failed; renew-timestamps will retry")
+
+    @app.post("/v1/timestamp", tags=["certificates"], response_class=Response,
+              responses={200: {"description": "an RFC 3161 TimeStampResp (DER), granted or "
+                                               "rejected with the reason",
+                               "content": {"application/timestamp-reply": {
+                                   "schema": {"type": "string", "format": "binary"}}}},
+                         **error_responses(
+                             401, 403, 404, 413, 422, 503, retry_after=(503,),
+                             e404="This server has no certificate authority (so no time-stamping "
+                                  "authority) yet.",
+                             e422="The body is not an RFC 3161 TimeStampReq.",
+                             e503="The server cannot use its time-stamping key now (CA passphrase "
+                                  "missing), the external authority did not answer, or it is busy.")},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}})
+    async def timestamp(request: Request, auth: Auth) -> Response:
+        """RFC 3161 over HTTP: a time stamp token from the organisation's time-stamping
+        authority (or the external one the server is configured with) for a signed-in
+        person's signature."""
+        body = await request.body()
+        if not body or len(body) > timestamping.MAX_REQUEST_BYTES or body[:1] != b"\x30":
+            raise ApiError(422, "Send an RFC 3161 time stamp request (application/timestamp-query).")
+
+        def work():
+            try:
+                if ctx.timestamp_url:
+                    return timestamping.forward_request(ctx.timestamp_url, body)
+                with ctx.engine.begin() as conn:
+                    authority = timestamping.unlock_tsa(conn, ctx.ca_passphrase,
+                                                        policy=ctx.timestamp_policy)
+                return authority.respond(body)
+            except (timestamping.TsaError, certificates.CertificateError) as refused:
+                return refused
+
+        outcome = await run_in_threadpool(work)
+        if isinstance(outcome, (timestamping.TsaError, certificates.CertificateError)):
+            raise ApiError(outcome.status, outcome.message)
+        return Response(outcome, media_type="application/timestamp-reply")
 
     @app.get("/v1/pull", response_model=p.PullResponse, tags=["sync"],
              responses=error_responses(401, 403, 422, 503, retry_after=(503,)))

@@ -116,6 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
                "list-certificates jsmith --json\n")
     p.add_argument("username")
     p.add_argument("--json", action="store_true", help="one JSON object per certificate, in a list")
+    p = sub.add_parser(
+        "renew-timestamps", help="archive signed records and renew their time stamps",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Give every locked record's signed PDF its validation data and a "
+                    "document time stamp if it has none yet (PAdES B-LTA), and add a new "
+                    "document time stamp to each archived PDF whose newest time stamp's "
+                    "certificate expires within the margin, so records stay provable for "
+                    "decades. Run it daily (cron or a systemd timer). Prints what it did."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml "
+               "renew-timestamps --margin-days 365\n")
+    p.add_argument("--margin-days", type=int, default=None,
+                   help="renew this many days before expiry (default: timestamp_renewal_days, 365)")
     p = sub.add_parser("check-audit", help="recompute every laptop's audit chain the server "
                                            "holds and report any break (exit 1 if there is one)")
     p.add_argument("--device", help="check only this laptop (its device id)")
@@ -182,7 +194,25 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
             _print_certificates(certificates.list_certificates(conn, args.username), args.json)
         elif cmd == "check-audit":
             return _check_audit(conn, args.device)
+        elif cmd == "renew-timestamps":
+            return _renew_timestamps(conn, settings, args.margin_days)
     return 0
+
+
+def _renew_timestamps(conn, settings, margin_days: int | None) -> int:
+    from datetime import timedelta
+
+    from .archive import renew_timestamps
+    from .timestamping import DEFAULT_POLICY_OID
+
+    days = margin_days if margin_days is not None else settings.timestamp_renewal_days
+    report = renew_timestamps(
+        conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
+        margin=timedelta(days=days), url=settings.timestamp_url,
+        policy=settings.timestamp_policy or DEFAULT_POLICY_OID)
+    for line in report.lines():
+        print(line)
+    return 1 if report.failed else 0
 
 
 def _check_audit(conn, device: str | None) -> int:
@@ -303,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
                      ca_passphrase=passphrase, certificate_days=settings.certificate_days,
-                     trusted_proxies=settings.trusted_proxies)
+                     trusted_proxies=settings.trusted_proxies,
+                     timestamp_url=settings.timestamp_url, timestamp_policy=settings.timestamp_policy)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (any
     # local client could then choose its address); the app reads it from trusted proxies only.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,

@@ -70,6 +70,15 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("trusted_proxies", str, None,
             "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
             "names the client for the sign-in limits; none by default", optional=True),
+    Setting("timestamp_url", str, None,
+            "an external RFC 3161 time-stamping authority (https://...) to use instead of the "
+            "organisation's own", optional=True),
+    Setting("timestamp_policy", str, None,
+            "the policy OID the organisation's own time-stamping authority states in its tokens",
+            optional=True),
+    Setting("timestamp_renewal_days", int, 365,
+            "renew-timestamps re-time-stamps archived records this many days before the time "
+            "stamp's certificate expires"),
 )}
 
 
@@ -184,7 +193,8 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {name} is empty")
     if name == "port" and not 1 <= value <= 65535:
         raise ConfigError(f"{where}: port must be between 1 and 65535, not {value}")
-    if name in ("token_hours", "migration_lock_timeout", "certificate_days") and not value > 0:
+    if name in ("token_hours", "migration_lock_timeout", "certificate_days",
+                "timestamp_renewal_days") and not value > 0:
         raise ConfigError(f"{where}: {name} must be more than 0, not {value}")
     if name == "trusted_proxies":
         from .accounts import parse_trusted_proxies
@@ -193,6 +203,10 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
             parse_trusted_proxies(value)
         except ValueError as error:
             raise ConfigError(f"{where}: trusted_proxies: {error}") from None
+    if name == "timestamp_url" and not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}: timestamp_url must be an http(s):// address, not {value!r}")
+    if name == "timestamp_policy" and not all(part.isdigit() for part in value.split(".")):
+        raise ConfigError(f"{where}: timestamp_policy must be an OID such as 1.2.826.0.1.1234.5")
     if name == "log_level":
         value = value.lower()
         if value not in LOG_LEVELS:

@@ -1,0 +1,270 @@
+"""Long-term archiving of signed record PDFs (PAdES B-LT, then B-LTA).
+
+When a record is locked (everyone has signed), the server appends to its signed PDF, as one
+incremental update that leaves every signature's bytes untouched:
+
+- the validation data: every certificate the signatures and time stamps rely on (signers,
+  the organisation CAs, the time-stamping authority) and each CA's current revocation list,
+  in the PDF's Document Security Store (DSS): B-LT;
+- a document time stamp over the whole file, from the organisation's TSA (or the external
+  one configured): B-LTA. For a signature made offline (no signature time stamp), this is
+  the first proof of when it existed.
+
+The result is stored as a **new** ``record_document`` row (stage ``archived``), through
+:func:`~.storage.system_write`. Record documents are insert-only: the signed copies the
+laptops pushed stay exactly as they were, and the archived copy starts with every byte of
+the copy it extends (checked here before it is stored), so anyone can see that the server
+added validation data and a time stamp and nothing else. Laptops pull the new row like any
+other and show the newest copy.
+
+Renewal (:func:`renew_timestamps`) repeats the same step on an archived copy before the
+newest document time stamp's TSA certificate expires (or before the margin): fresh CRLs,
+the TSA's certificate, then a new document time stamp over everything before it, so the
+older time stamps stay provable after their own certificates expire. CA and TSA rotation do
+not break this: retired CAs' certificates and CRLs are still written to the DSS.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import datetime as _dt
+import io
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from ...security import pki
+from .. import protocol as p
+from . import certificates, timestamping
+from .schema import record
+from .storage import WriteTx, system_write
+
+__all__ = ["ArchiveReport", "archive_pdf", "archive_records", "renew_timestamps"]
+
+ARCHIVED = "archived"
+#: Stages a laptop pushes once everyone has signed (records.signoff).
+FINAL_STAGES = ("locked",)
+DEFAULT_RENEWAL_MARGIN = _dt.timedelta(days=365)
+#: Room for the document time stamp token (TSA certificate and chain included), hex.
+_TIMESTAMP_RESERVE = 2 * 8192
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _run_sync(fn):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
+class ArchiveError(Exception):
+    """The PDF could not be archived; the message is fit to show."""
+
+
+def archive_pdf(pdf_bytes: bytes, timestamper, *, certificates_: Sequence[x509.Certificate],
+                crls: Sequence[x509.CertificateRevocationList]) -> bytes:
+    """``pdf_bytes`` with the validation data (``certificates_``, ``crls`` and every
+    certificate inside its signatures) in its DSS and a document time stamp from
+    ``timestamper``, as one incremental update. Raises :class:`ArchiveError` if the PDF
+    has no signature or the result would not extend the original byte for byte."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import extract_certificate_info
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    pdf_bytes = bytes(pdf_bytes)
+
+    def work() -> bytes:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = [*reader.embedded_regular_signatures, *reader.embedded_timestamp_signatures]
+        if not reader.embedded_regular_signatures:
+            raise ArchiveError("The document has no signature to archive.")
+        certs: dict[bytes, asn1_x509.Certificate] = {}
+        for cert in certificates_:
+            asn1 = _asn1_cert(cert)
+            certs[asn1.sha256] = asn1
+        for sig in signatures:
+            info = extract_certificate_info(sig.signed_data)
+            for cert in (info.signer_cert, *info.other_certs):
+                certs[cert.sha256] = cert
+            for attr in ("attached_timestamp_data",):
+                tst = getattr(sig, attr, None)
+                if tst is not None:
+                    tinfo = extract_certificate_info(tst)
+                    for cert in (tinfo.signer_cert, *tinfo.other_certs):
+                        certs[cert.sha256] = cert
+        crl_objs = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER))
+                    for c in crls]
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
+        DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=list(certs.values()),
+                                                   crls=crl_objs)
+        out = PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256",
+                                                        bytes_reserved=_TIMESTAMP_RESERVE)
+        return out.getvalue()
+
+    try:
+        result = _run_sync(work)
+    except ArchiveError:
+        raise
+    except Exception as exc:  # pyHanko raises many kinds for a damaged PDF or TSA failure
+        raise ArchiveError(f"The document could not be archived: {exc}") from exc
+    if not result.startswith(pdf_bytes):
+        raise ArchiveError("The archived copy does not extend the signed copy byte for byte.")
+    return result
+
+
+# --------------------------------------------------------------------------- server side
+
+
+@dataclass
+class ArchiveReport:
+    archived: list[str] = field(default_factory=list)
+    renewed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    up_to_date: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"Archived (validation data and a document time stamp added): {len(self.archived)}",
+               f"Time stamps renewed: {len(self.renewed)}",
+               f"Already up to date: {self.up_to_date}"]
+        out += [f"Could not archive record {rid}: {why}" for rid, why in self.failed]
+        return out
+
+
+def validation_material(conn: Connection, passphrase: bytes | None
+                        ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+    """Every CA certificate (active and retired), every TSA certificate, and each CA's
+    revocation list (the active CA's refreshed first when the server can)."""
+    certs = [ca.certificate for ca in certificates.all_cas(conn)]
+    certs += [tsa.certificate for tsa in timestamping.all_tsas(conn)]
+    certificates.current_crl(conn, passphrase)
+    crls = [pki.load_crl(ca.crl_pem) for ca in certificates.all_cas(conn)]
+    return certs, crls
+
+
+def _documents(conn: Connection, record_ids: Iterable[str] | None):
+    """record id -> its record_document rows (id, data), newest first."""
+    query = select(record.c.id, record.c.data, record.c.parent_id).where(
+        record.c.table_name == "record_document", record.c.tombstone.is_(False))
+    if record_ids is not None:
+        ids = list(record_ids)
+        if not ids:
+            return {}
+        query = query.where(record.c.parent_id.in_(ids))
+    by_record: dict[str, list[tuple[str, dict]]] = {}
+    for row in conn.execute(query):
+        by_record.setdefault(row.parent_id, []).append((row.id, json.loads(row.data)))
+    for docs in by_record.values():
+        docs.sort(key=lambda d: (d[1]["created_at"], d[1]["stage"] == ARCHIVED), reverse=True)
+    return by_record
+
+
+def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
+    row_id = str(uuid.uuid4())
+    system_write(tx, "record_document", row_id, {
+        "record_kind": newest["record_kind"], "record_id": newest["record_id"],
+        "stage": ARCHIVED, "created_at": p.format_datetime(now),
+        "pdf": base64.b64encode(pdf).decode("ascii")})
+    return row_id
+
+
+def archive_records(conn: Connection, passphrase: bytes | None, record_ids: Iterable[str] | None = None,
+                    *, url: str | None = None, policy: str = timestamping.DEFAULT_POLICY_OID,
+                    clock: Callable[[], _dt.datetime] | None = None,
+                    report: ArchiveReport | None = None) -> ArchiveReport:
+    """Archive the final signed copy of each locked record (all of them with ``None``) that
+    has no archived copy newer than it. The caller commits."""
+    report = report or ArchiveReport()
+    clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+    tx = WriteTx.begin(conn)
+    pending = []
+    for record_id, docs in _documents(conn, record_ids).items():
+        newest = docs[0][1]
+        if newest["stage"] in FINAL_STAGES:
+            pending.append((record_id, newest))
+    if pending:
+        timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
+                                                      clock=clock)
+        certs, crls = validation_material(conn, passphrase)
+        for record_id, newest in pending:
+            try:
+                pdf = archive_pdf(base64.b64decode(newest["pdf"]), timestamper,
+                                  certificates_=certs, crls=crls)
+            except ArchiveError as problem:
+                report.failed.append((record_id, str(problem)))
+                continue
+            _store(tx, newest, pdf, clock())
+            report.archived.append(record_id)
+    tx.finish()
+    return report
+
+
+def _newest_timestamp_expiry(pdf: bytes) -> _dt.datetime | None:
+    """When the TSA certificate of the newest document time stamp in ``pdf`` expires."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import extract_certificate_info
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    stamps = list(reader.embedded_timestamp_signatures)
+    if not stamps:
+        return None
+    cert = extract_certificate_info(stamps[-1].signed_data).signer_cert
+    return cert["tbs_certificate"]["validity"]["not_after"].native
+
+
+def renew_timestamps(conn: Connection, passphrase: bytes | None, *,
+                     margin: _dt.timedelta = DEFAULT_RENEWAL_MARGIN, url: str | None = None,
+                     policy: str = timestamping.DEFAULT_POLICY_OID,
+                     clock: Callable[[], _dt.datetime] | None = None) -> ArchiveReport:
+    """Archive every locked record not archived yet, then re-time-stamp each archived copy
+    whose newest document time stamp's TSA certificate expires within ``margin`` (SHA-256
+    and P-256, which we use, have no announced end; a change of algorithm policy would be
+    one more reason here). The caller commits."""
+    clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+    report = archive_records(conn, passphrase, None, url=url, policy=policy, clock=clock)
+    now = clock()
+    due = []
+    for record_id, docs in _documents(conn, None).items():
+        newest = docs[0][1]
+        if newest["stage"] != ARCHIVED or record_id in report.archived:
+            continue
+        pdf = base64.b64decode(newest["pdf"])
+        expires = _newest_timestamp_expiry(pdf)
+        if expires is None or expires - margin <= now:
+            due.append((record_id, newest, pdf))
+        else:
+            report.up_to_date += 1
+    if due:
+        if not url:
+            stored = timestamping.active_tsa(conn)
+            if stored is not None and stored.certificate.not_valid_after_utc - margin <= now:
+                timestamping.create_tsa(conn, passphrase)  # a new TSA before the old one ends
+        tx = WriteTx.begin(conn)
+        timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
+                                                      clock=clock)
+        certs, crls = validation_material(conn, passphrase)
+        for record_id, newest, pdf in due:
+            try:
+                renewed = archive_pdf(pdf, timestamper, certificates_=certs, crls=crls)
+            except ArchiveError as problem:
+                report.failed.append((record_id, str(problem)))
+                continue
+            _store(tx, newest, renewed, clock())
+            report.renewed.append(record_id)
+        tx.finish()
+    return report
