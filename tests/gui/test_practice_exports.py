@@ -120,9 +120,17 @@ def test_reminders_at_start_give_counts_only(qtbot, open_window, world, database
     texts = window.reminders.last_texts
     assert "1 record awaits your signature" in texts
     assert all(WELLBEING not in t and NOTE_DECISION not in t for t in texts)
-    window.reminders.check()  # a second check the same day brings nothing new
-    settle(qtbot, window)
-    assert window.reminders.last_texts == texts
+    with qtbot.assertNotEmitted(window.reminders.shown):
+        window.reminders.check()  # a second check the same day brings nothing new
+        settle(qtbot, window)
+    # a sync brings a second record to sign: the next reminder counts both
+    with database.transaction() as s:
+        second = sr.create_session(s, sr.load_actor(s, world.team.manager_id),
+                                   supervisee_id=world.team.asye_worker_id, held_at=session_time(1))
+    share_and_respond(database, world.team.manager_id, world.team.asye_worker_id, second)
+    with qtbot.waitSignal(window.reminders.shown, timeout=10000) as blocker:
+        window.sync.sync_finished.emit(None, None)  # what the sync controller says after a sync
+    assert "2 records await your signature" in blocker.args[0]
 
 
 def test_the_session_editor_saves_its_next_date_as_an_invitation_by_keyboard(qtbot, open_window, team,
