@@ -432,7 +432,7 @@ class SyncController(QObject):
     # -- sign-in --------------------------------------------------------------------------
 
     def sign_in(self, server_url: str, username: str, password: str,
-                on_done: Callable[[Any], None]) -> None:
+                on_done: Callable[[Any], None], new_password: str | None = None) -> None:
         """Check the address is a sync server this computer trusts, sign in (worker), keep
         the address, enrol the signing key with the server's CA if this laptop has no
         certificate for this person yet, then sync. ``on_done(None)`` on success,
@@ -459,7 +459,7 @@ class SyncController(QObject):
             try:
                 step("Checking your username and password…")
                 client = self._ensure_client()
-                login = client.login(username, password)
+                login = client.login(username, password, new_password)
             except BaseException:
                 self.server_url = previous
                 raise
@@ -679,6 +679,7 @@ class ServerSignInDialog(QDialog):
         style_headings(self)
         (f.usernameEdit if address else f.serverAddressEdit).setFocus()
         self.working = False
+        self._new_password: str | None = None  # chosen when the server asks for one
         controller.sign_in_step.connect(self._step)
 
     def _submit(self) -> None:
@@ -693,7 +694,40 @@ class ServerSignInDialog(QDialog):
         self.working = True
         self._enable(False)
         self._say("Signing in…", warning=False)
-        self.controller.sign_in(url, username, password, self._done)
+        self.controller.sign_in(url, username, password, self._done, self._new_password)
+
+    def _ask_new_password(self, said: str) -> str | None:
+        """The server wants a password of the person's own (after an administrator's
+        one-time password): asked twice; None if they cancel."""
+        prompt = said + "\n\nNew password:"
+        while True:
+            first = self._password_prompt(prompt)
+            if first is None:
+                return None
+            again = self._password_prompt("Type the new password again:")
+            if again is None:
+                return None
+            if len(first) >= 12 and first == again:
+                return first
+            prompt = ("The two passwords were not the same, or shorter than 12 characters."
+                      "\n\nNew password:")
+
+    def _password_prompt(self, label: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        dialog = QInputDialog(self)
+        dialog.setObjectName("newPasswordDialog")
+        dialog.setWindowTitle("Choose a new password")
+        dialog.setAccessibleName("Choose a new password")
+        dialog.setLabelText(label)
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.setTextValue("")  # makes the line edit, so that it can be named
+        for edit in dialog.findChildren(QLineEdit):
+            edit.setAccessibleName("New password")
+        for button in dialog.findChildren(QPushButton):
+            button.setAccessibleName(button.text().replace("&", ""))
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        return dialog.textValue() if accepted else None
 
     def _step(self, text: str) -> None:
         if self.working:
@@ -703,10 +737,17 @@ class ServerSignInDialog(QDialog):
         self.working = False
         self._enable(True)
         if problem is None:
+            self._new_password = None
             self.form.passwordEdit.clear()
             self._say("")
             self.accept()
             return
+        if problem.kind == "new_password" and self._new_password is None:
+            self._new_password = self._ask_new_password(str(problem))
+            if self._new_password is not None:
+                self._submit()  # the same sign-in, with the new password
+                return
+        self._new_password = None
         text = str(problem)
         if not problem.keeps_password:
             self.form.passwordEdit.clear()

@@ -439,9 +439,14 @@ class SyncClient:
 
     # -- accounts -------------------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> p.LoginResponse:
-        body = p.LoginRequest(username=username, password=password, device_id=self.device_id())
-        response = self._request("POST", "/v1/login", content=body.model_dump_json(), auth=False)
+    def login(self, username: str, password: str, new_password: str | None = None) -> p.LoginResponse:
+        """Sign in; with ``new_password``, also change the password (after an administrator's
+        one-time password the server answers 428 until one is given)."""
+        body = p.LoginRequest(username=username, password=password, device_id=self.device_id(),
+                              new_password=new_password)
+        # without new_password the body is what servers before it accept
+        response = self._request("POST", "/v1/login", content=body.model_dump_json(exclude_none=True),
+                                 auth=False)
         login = _parse_answer(p.LoginResponse, response)
         self.secrets.set(TOKEN_NAME, login.token)
         with self._raw() as cur:

@@ -104,6 +104,8 @@ def explain(error: BaseException) -> SignInProblem:
         return SignInProblem("locked", "Sign-in is paused for this account after wrong "
                              f"passwords. {said} If you have forgotten your password, ask your "
                              "administrator to reset it.")
+    if status == 428:  # an administrator's one-time password: the server's words say so
+        return SignInProblem("new_password", str(error).strip())
     if status == 403:
         return SignInProblem("disabled", "Your password is right, but your account is not "
                              "active in the organisation's staff directory (disabled, or not "

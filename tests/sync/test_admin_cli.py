@@ -223,7 +223,7 @@ def test_a_one_time_password_is_changed_at_first_sign_in(tmp_path):
             laptop.client.login("jsmith", once)
         body = {"username": "jsmith", "password": once, "device_id": laptop.client.device_id()}
         answer = httpx.post(f"{server.url}/v1/login", json=body)
-        assert answer.status_code == 403
+        assert answer.status_code == 428
         assert "choose a new password" in answer.text
         short = httpx.post(f"{server.url}/v1/login", json=body | {"new_password": "short"})
         assert short.status_code == 400
@@ -237,7 +237,7 @@ def test_a_one_time_password_is_changed_at_first_sign_in(tmp_path):
         again = js(url, "set-password", "jsmith", "--one-time-password")
         assert again["one_time_password"] != once
         assert httpx.post(f"{server.url}/v1/login", json=body | {
-            "password": again["one_time_password"]}).status_code == 403
+            "password": again["one_time_password"]}).status_code == 428
     finally:
         laptop.close()
         server.stop()

@@ -56,6 +56,9 @@ ACCOUNT_MEMORY = timedelta(hours=1)
 WRONG_CREDENTIALS = "The username or password is not right."
 PASSWORD_CHANGE_NEEDED = ("Your password was given to you by an administrator for your first "
                           "sign-in: choose a new password of your own (12 characters or more).")
+# 428 Precondition Required: the sign-in needs one more thing (a new password). Not 403,
+# which desktops already read as "account not active".
+PASSWORD_CHANGE_STATUS = 428
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
@@ -237,7 +240,7 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
     The caller commits (failures are recorded even when the login is refused).
 
     With ``new_password`` the password is changed once the old one is checked. An account
-    with an administrator's one-time password is refused (403, :data:`PASSWORD_CHANGE_NEEDED`)
+    with an administrator's one-time password is refused (428, :data:`PASSWORD_CHANGE_NEEDED`)
     until one is given: said only to someone who typed that password right."""
     now = utcnow_naive()
     user_key, addr_key = f"user:{username.lower()}"[:160], f"addr:{address}"[:160]
@@ -264,7 +267,7 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
         conn.execute(update(account).where(account.c.id == row.id)
                      .values(password_hash=hash_password(new_password), must_change_password=False))
     elif row.must_change_password:
-        raise LoginRefused(403, PASSWORD_CHANGE_NEEDED)
+        raise LoginRefused(PASSWORD_CHANGE_STATUS, PASSWORD_CHANGE_NEEDED)
     elif not row.password_hash.startswith(ONE_TIME_PREFIX) and \
             _hasher.check_needs_rehash(row.password_hash):
         conn.execute(update(account).where(account.c.id == row.id)

@@ -50,6 +50,7 @@ _ERROR_MEANINGS = {
     409: "The request conflicts with the server's state.",
     413: "The request body is larger than the server accepts.",
     422: "The request does not match the sync protocol; `detail` says where and what.",
+    428: "One more thing is needed first (a new password in place of a one-time one).",
     429: "Too many attempts; wait before trying again.",
     503: "The server is busy or cannot do this now; try again shortly.",
 }
@@ -275,10 +276,10 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
     @app.post("/v1/login", response_model=p.LoginResponse, tags=["accounts"],
               responses=error_responses(
-                  400, 401, 403, 413, 422, 429, 503, retry_after=(429, 503),
+                  400, 401, 413, 422, 428, 429, 503, retry_after=(429, 503),
                   e401="The username or password is not right (the same answer for an unknown "
                        "name and a disabled account).",
-                  e403="The password is an administrator's one-time password: sign in again "
+                  e428="The password is an administrator's one-time password: sign in again "
                        "with new_password set to a password of the person's own.",
                   e429="Too many failed sign-ins for this name or from this address; Retry-After "
                        "says how many seconds to wait."),
