@@ -190,12 +190,19 @@ def _to_asn1(cert):
 
 def verify_pdf(
     pdf_bytes: bytes,
-    ca_cert: x509.Certificate,
+    ca_cert: x509.Certificate | Sequence[x509.Certificate],
     *,
     crl: x509.CertificateRevocationList | None = None,
     at: _dt.datetime | None = None,
 ) -> VerificationReport:
-    """Validate every signature in ``pdf_bytes`` against ``ca_cert`` as the only trust root.
+    """Validate every signature in ``pdf_bytes`` against ``ca_cert`` (one certificate, or a
+    list: the current organisation CA and those it replaced) as the only trust roots.
+
+    Each signature is judged as of the earliest time it is proven to have existed (its
+    signature time stamp, or the first document time stamp over it), with the certificates
+    and revocation lists embedded in the file: a certificate that expired or was revoked
+    after that time does not spoil it; one revoked before it does. Without a time stamp the
+    signature is judged now (or at ``at``).
 
     ``crl`` (signed by the CA) adds revocation information; ``at`` validates the
     certificates at another moment than now. Problems with the input are reported in
@@ -409,8 +416,11 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         RevocationCheckingRule,
     )
 
-    root = _to_asn1(ca_cert)
-    root_name = _cn_of_asn1(root.subject)
+    # Several roots: the organisation's CA and the ones it replaced (a CA rotation keeps the
+    # records its predecessor's certificates signed verifiable).
+    roots = [_to_asn1(c) for c in (ca_cert if isinstance(ca_cert, (list, tuple)) else [ca_cert])]
+    root_names = list(dict.fromkeys(_cn_of_asn1(r.subject) for r in roots))
+    root_name = " or ".join(root_names)
     if not pdf_bytes.lstrip()[:5].startswith(b"%PDF-"):
         return VerificationReport(error="The file is not a PDF document.", trust_root=root_name)
     try:
@@ -428,7 +438,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     signed_revisions = {sig.signed_revision for sig in embedded}
     timestamp_revisions = {ts.signed_revision for ts in timestamps}
     last_signed_revision = max(signed_revisions)
-    vc_kwargs: dict = {"trust_roots": [root], "allow_fetching": False}
+    vc_kwargs: dict = {"trust_roots": roots, "allow_fetching": False}
     if crl is not None:
         vc_kwargs["crls"] = [asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))]
         # With a CRL in hand, the signer's certificate must be checked against it
@@ -544,7 +554,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             else:
                 problems.append("The signer's certificate has been revoked.")
         elif not status.trusted:
-            if issuer_cn and issuer_cn != root_name:
+            if issuer_cn and issuer_cn not in root_names:
                 problems.append(
                     f"The signer's certificate was issued by {issuer_cn!r}, not by the trusted "
                     f"authority {root_name!r}."
@@ -644,6 +654,18 @@ def _as_of(vc_kwargs: dict, moment: _dt.datetime, dss_kwargs: dict) -> dict:
     return kwargs
 
 
+def _soft_revocation_policy():
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+
+    return CertRevTrustPolicy(RevocationCheckingPolicy(
+        ee_certificate_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+        intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK))
+
+
 def _tsa_name(stamp) -> str:
     try:
         from pyhanko.sign.general import extract_certificate_info
@@ -669,14 +691,22 @@ def _document_timestamps(timestamps, vc_kwargs: dict, dss_kwargs: dict, at) -> l
             moment = moment.replace(tzinfo=_dt.timezone.utc)
         problems: list[str] = []
         when = None
+        kwargs = _as_of(vc_kwargs, moment, dss_kwargs)
+        if later_time is None and "revinfo_policy" in kwargs:
+            # The newest time stamp is judged now, and no revocation list in the file is
+            # current now (they are checked below instead): nothing newer can be had offline.
+            kwargs["revinfo_policy"] = _soft_revocation_policy()
         try:
-            status = validate_pdf_timestamp(stamp, ValidationContext(**_as_of(vc_kwargs, moment, dss_kwargs)),
-                                            skip_diff=True)
+            status = validate_pdf_timestamp(stamp, ValidationContext(**kwargs), skip_diff=True)
             when = status.timestamp
             ok = bool(status.intact and status.valid and status.trusted)
             if not ok:
                 problems.append("The document time stamp is not intact, not valid or not from a trusted "
-                                "authority.")
+                                "authority (or its certificate has expired: the record needed renewing).")
+            revoked = _revocation_time(stamp, kwargs.get("crls", ()))
+            if ok and revoked is not None and when is not None and revoked <= when:
+                ok = False
+                problems.append(f"The time-stamping authority's certificate was revoked on {_fmt_time(revoked)}.")
         except Exception as exc:  # a broken time stamp fails, whatever pyHanko raised
             ok = False
             problems.append(f"The document time stamp could not be checked: {exc}")
@@ -755,6 +785,14 @@ def _fmt_time(when: _dt.datetime | None) -> str:
     return f"{local.day} {local:%B %Y}, {local:%H:%M:%S} {local.tzname()}"
 
 
+_LEVEL_WORDS = {
+    "B-B": "no proof of when it was signed",
+    "B-T": "time stamped",
+    "B-LT": "time stamped, with the data to check it kept in the file",
+    "B-LTA": "time stamped, with the data to check it kept in the file and time stamped too",
+}
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
@@ -778,7 +816,15 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
             lines.append(f"  Field is for:   {s.expected_signer}"
                          + ("" if s.right_signer else "  (SIGNED BY SOMEONE ELSE)"))
         lines.append(f"  Issued by:      {s.issuer_common_name or 'unknown'}")
-        lines.append(f"  Signed at:      {_fmt_time(s.signing_time)}")
+        lines.append(f"  Signed at:      {_fmt_time(s.signing_time)}"
+                     + ("" if s.proven_at else "  (as the signer's computer said; not proven)"))
+        if s.proven_at is not None:
+            lines.append(f"  Proven to exist: {_fmt_time(s.proven_at)} (by a {s.proven_by})")
+        lines.append(f"  Level:          {s.level} ({_LEVEL_WORDS.get(s.level, '')})")
+        if s.revoked_at is not None:
+            when = "after it was signed: the signature stays valid" if s.revoked_after_signing else (
+                "before it was proven to be signed: the signature does not count")
+            lines.append(f"  Revoked since:  {_fmt_time(s.revoked_at)}, {when}")
         lines.append(f"  Intact:         {_yes(s.intact)}")
         lines.append(f"  Valid:          {_yes(s.valid)}")
         lines.append(f"  Trusted:        {_yes(s.trusted)}" + ("  (REVOKED)" if s.revoked else ""))
@@ -791,6 +837,12 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
         lines.append(f"  Changed after:  {changed}")
         lines.append(f"  Result:         {'OK' if s.ok else 'FAILED'}")
         for p in s.problems:
+            lines.append(f"  ! {p}")
+    for i, ts in enumerate(report.document_timestamps, start=1):
+        lines.append("")
+        lines.append(f"Document time stamp {i} of {len(report.document_timestamps)}: "
+                     f"{_fmt_time(ts.time)} by {ts.authority}: {'OK' if ts.ok else 'FAILED'}")
+        for p in ts.problems:
             lines.append(f"  ! {p}")
     if report.unsigned_fields:
         lines.append("")
