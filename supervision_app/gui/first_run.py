@@ -49,6 +49,7 @@ class FirstRunPage(QWidget):
         self.controller = controller or SyncController(db, parent=self)
         self.controller.setParent(self)
         self.state = "welcome"
+        self._new_password: str | None = None  # chosen when the server asks for one
         self.staff_id: str | None = None
         self.received = 0
         self._released = False
@@ -168,7 +169,7 @@ class FirstRunPage(QWidget):
         self._working(True)
         self._say("Checking the server address…")
         self.controller.sign_in(address, f.usernameEdit.text().strip(), f.passwordEdit.text(),
-                                self._signed_in_or_not)
+                                self._signed_in_or_not, self._new_password)
 
     def _step(self, text: str) -> None:
         if self.state == "signing_in":
@@ -183,6 +184,14 @@ class FirstRunPage(QWidget):
             return
         self.state = "form"
         self._working(False)
+        if problem.kind == "new_password" and self._new_password is None:
+            from .sync_panel import ask_new_password  # IT's one-time password: choose one's own
+
+            self._new_password = ask_new_password(self, str(problem))
+            if self._new_password is not None:
+                self._submit()
+                return
+        self._new_password = None
         text = str(problem)
         if not problem.keeps_password:
             f.passwordEdit.clear()

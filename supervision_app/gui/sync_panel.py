@@ -648,6 +648,41 @@ class SyncStatusWidget(QWidget):
 
 
 
+def ask_new_password(parent: QWidget, said: str) -> str | None:
+    """The server wants a password of the person's own (after an administrator's one-time
+    password): asked twice, 12 characters or more; None if they cancel."""
+    prompt = said + "\n\nNew password:"
+    while True:
+        first = _password_prompt(parent, prompt)
+        if first is None:
+            return None
+        again = _password_prompt(parent, "Type the new password again:")
+        if again is None:
+            return None
+        if len(first) >= 12 and first == again:
+            return first
+        prompt = ("The two passwords were not the same, or shorter than 12 characters."
+                  "\n\nNew password:")
+
+
+def _password_prompt(parent: QWidget, label: str) -> str | None:
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("newPasswordDialog")
+    dialog.setWindowTitle("Choose a new password")
+    dialog.setAccessibleName("Choose a new password")
+    dialog.setLabelText(label)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setTextValue("")  # makes the line edit, so that it can be named
+    for edit in dialog.findChildren(QLineEdit):
+        edit.setAccessibleName("New password")
+    for button in dialog.findChildren(QPushButton):
+        button.setAccessibleName(button.text().replace("&", ""))
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    return dialog.textValue() if accepted else None
+
+
 class ServerSignInDialog(QDialog):
     """Server address, username, password; signs in off the GUI thread and stays open with
     the problem in words, and what was typed, if it did not work. The address is the one
@@ -696,39 +731,6 @@ class ServerSignInDialog(QDialog):
         self._say("Signing in…", warning=False)
         self.controller.sign_in(url, username, password, self._done, self._new_password)
 
-    def _ask_new_password(self, said: str) -> str | None:
-        """The server wants a password of the person's own (after an administrator's
-        one-time password): asked twice; None if they cancel."""
-        prompt = said + "\n\nNew password:"
-        while True:
-            first = self._password_prompt(prompt)
-            if first is None:
-                return None
-            again = self._password_prompt("Type the new password again:")
-            if again is None:
-                return None
-            if len(first) >= 12 and first == again:
-                return first
-            prompt = ("The two passwords were not the same, or shorter than 12 characters."
-                      "\n\nNew password:")
-
-    def _password_prompt(self, label: str) -> str | None:
-        from PySide6.QtWidgets import QInputDialog, QLineEdit
-
-        dialog = QInputDialog(self)
-        dialog.setObjectName("newPasswordDialog")
-        dialog.setWindowTitle("Choose a new password")
-        dialog.setAccessibleName("Choose a new password")
-        dialog.setLabelText(label)
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
-        dialog.setTextValue("")  # makes the line edit, so that it can be named
-        for edit in dialog.findChildren(QLineEdit):
-            edit.setAccessibleName("New password")
-        for button in dialog.findChildren(QPushButton):
-            button.setAccessibleName(button.text().replace("&", ""))
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        return dialog.textValue() if accepted else None
-
     def _step(self, text: str) -> None:
         if self.working:
             self._say(text)
@@ -743,7 +745,7 @@ class ServerSignInDialog(QDialog):
             self.accept()
             return
         if problem.kind == "new_password" and self._new_password is None:
-            self._new_password = self._ask_new_password(str(problem))
+            self._new_password = ask_new_password(self, str(problem))
             if self._new_password is not None:
                 self._submit()  # the same sign-in, with the new password
                 return

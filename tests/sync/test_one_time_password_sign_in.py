@@ -70,3 +70,36 @@ def test_the_sign_in_dialog_asks_for_a_new_password_when_the_server_says_so(qtbo
     with pytest.raises(SyncError):
         controller.client.login("sw_a1", once)
     assert controller.client.login("sw_a1", OWN_PASSWORD).staff_id == server.org.ids["sw_a1"]
+
+
+def test_the_first_run_page_asks_for_a_new_password_too(qtbot, server, database, monkeypatch, tmp_path):
+    from supervision_app.client_settings import CONFIG_PATH_ENV, SERVER_URL_ENV
+    from supervision_app.gui.app import application
+    from supervision_app.gui.first_run import FirstRunPage
+
+    monkeypatch.delenv(SERVER_URL_ENV, raising=False)
+    monkeypatch.setenv(CONFIG_PATH_ENV, str(tmp_path / "machine" / "client.toml"))
+    done = run(server.database_url, "set-password", "tm_b", "--one-time-password", "--json")
+    once = json.loads(done.stdout)["one_time_password"]
+    application()
+    page = FirstRunPage(database)
+    qtbot.addWidget(page)
+    page.show()
+    try:
+        f = page.form
+        qtbot.mouseClick(f.connectButton, Qt.MouseButton.LeftButton)
+        f.serverAddressEdit.clear()
+        qtbot.keyClicks(f.serverAddressEdit, server.url)
+        qtbot.keyClicks(f.usernameEdit, "tm_b")
+        qtbot.keyClicks(f.passwordEdit, once)
+        seen: list[str] = []
+        _answer_prompts(qtbot, [OWN_PASSWORD, OWN_PASSWORD], seen)
+        qtbot.mouseClick(f.signInButton, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.staff_id is not None, timeout=120000)
+        assert page.staff_id == server.org.ids["tm_b"]
+        assert "choose a new password of your own" in seen[0]
+        qtbot.waitUntil(lambda: page.state in ("done", "form", "sync_failed"), timeout=120000)
+    finally:
+        page.shutdown()
+        if page.controller.client is not None:
+            page.controller.client.close()
