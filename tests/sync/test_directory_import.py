@@ -171,3 +171,18 @@ def test_an_imported_person_signs_in_and_the_team_page_counts_from_their_last_su
         laptop.close()
         server.stop()
         drop()
+
+
+def test_a_leaver_in_a_newer_export_can_no_longer_sign_in(tmp_path):
+    url, _ = create_database("sqlite", tmp_path)
+    ok(url, "migrate")
+    ok(url, "import-directory", *map(str, council(tmp_path / "v1")), "--passwords-out",
+       str(tmp_path / "p.csv"))
+    files = council(tmp_path / "v2")
+    staff = files[2].read_text().splitlines()
+    staff[-1] = staff[-1].rsplit(",", 1)[0] + ",no"  # Dee New has left
+    files[2].write_text("\n".join(staff) + "\n")
+    done = run(url, "import-directory", *map(str, files))
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert "signing certificates were not revoked" in done.stderr and "dnew" in done.stderr
+    assert [u["username"] for u in js(url, "list-users", "--disabled")] == ["dnew"]

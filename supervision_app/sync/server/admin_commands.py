@@ -706,6 +706,10 @@ def cmd_import(args, conn) -> None:
             raise directory.DirectoryError(f"{args.passwords_out} exists already: name a new file "
                                            f"for the one-time passwords. Nothing was changed.")
     passwords = directory_import.apply(conn, planned, new_one_time_password)
+    _revoke_leavers_certificates(args, conn, [
+        c.data["username"] for c in planned.changes
+        if c.kind == "staff" and c.action == "update" and "active" in c.changed
+        and not c.data["active"]])
     if passwords:
         directory_import.write_passwords(args.passwords_out, passwords)
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -715,6 +719,24 @@ def cmd_import(args, conn) -> None:
              if passwords else ""))
 
 
-def run(args, conn: Connection) -> int:
+def run(args, conn: Connection, settings=None) -> int:
+    args.ca_passphrase_file = getattr(settings, "ca_passphrase_file", None)
     args.directory_handler(args, conn)
     return 0
+
+
+def _revoke_leavers_certificates(args, conn, usernames: list[str]) -> None:
+    """Leavers marked in an import lose their signing certificates, as with disable-user."""
+    from . import certificates
+
+    if not usernames:
+        return
+    passphrase = certificates.passphrase_from_environment(args.ca_passphrase_file)
+    if passphrase is None:
+        print(f"{len(usernames)} leaver(s) can no longer sign in, but their signing certificates "
+              f"were not revoked: the CA passphrase was not given ({certificates.PASSPHRASE_ENV} "
+              f"or --ca-passphrase-file). Run revoke-certificate for: {', '.join(usernames)}.",
+              file=sys.stderr)
+        return
+    for username in usernames:
+        certificates.revoke_user(conn, passphrase, username, "account disabled")

@@ -169,7 +169,7 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
     with engine.begin() as conn:
         cmd = args.command
         if getattr(args, "directory_handler", None) is not None:
-            return admin_commands.run(args, conn)
+            return admin_commands.run(args, conn, settings)
         if cmd == "disable-user":
             directory.update_staff(conn, args.username, active=False)
             accounts.revoke_all(conn, args.username)
