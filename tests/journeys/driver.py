@@ -235,6 +235,10 @@ class AgentError(RuntimeError):
     """The laptop answered that it could not do a command."""
 
 
+class AppGone(AgentError):
+    """The app's process ended (or crashed): the journey cannot go on."""
+
+
 class NotOnScreen(AgentError, LookupError):
     """The widget asked for is not there, or not enabled (yet)."""
 
@@ -383,10 +387,14 @@ class Laptop:
     def call(self, cmd: str, **args: Any) -> Any:
         if self.sock is None:
             raise AgentError(f"{self.name} is not running")
-        self.sock.sendall(json.dumps(dict(args, cmd=cmd)).encode() + b"\n")
-        line = self.reader.readline()
+        try:
+            self.sock.sendall(json.dumps(dict(args, cmd=cmd)).encode() + b"\n")
+            line = self.reader.readline()
+        except OSError:
+            line = b""
         if not line:
-            raise NotOnScreen(f"{self.name}'s app went away: {self.log_tail(1500)}")
+            time.sleep(0.5)  # let its last words reach the log
+            raise AppGone(f"{self.name}'s app went away during {cmd} {args}: {self.log_tail(3000)}")
         answer = json.loads(line)
         if not answer["ok"]:
             kind = NotOnScreen if answer["error"].startswith(("LookupError", "RuntimeError")) else AgentError

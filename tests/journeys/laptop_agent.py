@@ -24,6 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
@@ -121,6 +122,13 @@ def table_rows(view: QAbstractItemView) -> list[list[str]]:
     return rows
 
 
+def row_showing(view: QAbstractItemView, text: str) -> int:
+    for row, cells in enumerate(table_rows(view)):
+        if any(text in cell for cell in cells):
+            return row
+    return -1
+
+
 # --------------------------------------------------------------------------- finding widgets
 
 def top_levels() -> list[QWidget]:
@@ -200,6 +208,16 @@ def find_action(sel: dict[str, Any]) -> QAction:
 
 # --------------------------------------------------------------------------- commands
 
+def guarded(action: Callable[[], None]) -> Callable[[], None]:
+    """An action on a widget that went away meanwhile (a page rebuilt) does nothing."""
+    def run() -> None:
+        try:
+            action()
+        except RuntimeError as error:  # "Internal C++ object already deleted"
+            print(f"journey agent: action skipped: {error}", file=sys.stderr)
+    return run
+
+
 class Agent(QObject):
     def __init__(self, port_file: Path) -> None:
         super().__init__()
@@ -238,7 +256,7 @@ class Agent(QObject):
         sock.write(json.dumps(answer).encode() + b"\n")
         sock.flush()
         for action in later:  # after the answer: it may open a modal dialog
-            QTimer.singleShot(0, action)
+            QTimer.singleShot(0, guarded(action))
 
     # --- reading
     def cmd_ping(self, later) -> str:
@@ -341,22 +359,27 @@ class Agent(QObject):
     def cmd_select_row(self, later, row_contains: str, double: bool = False, **sel) -> int:
         """Click (or double-click) the first row of a list or table showing that text."""
         view = find(sel)
-        model = view.model()
-        for row, cells in enumerate(table_rows(view)):
-            if any(row_contains in cell for cell in cells):
-                index = model.index(row, 0)
+        found = row_showing(view, row_contains)
+        if found < 0:
+            raise LookupError(f"no row shows {row_contains!r}")
 
-                def act(index: QModelIndex = index):
-                    view.scrollTo(index)
-                    point: QPoint = view.visualRect(index).center()
-                    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
-                                     Qt.KeyboardModifier.NoModifier, point)
-                    if double:
-                        QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
-                                          Qt.KeyboardModifier.NoModifier, point)
-                later.append(act)
-                return row
-        raise LookupError(f"no row shows {row_contains!r}")
+        def act():
+            # looked up again: the list may have reloaded since (an old index would crash Qt)
+            if not shiboken6.isValid(view):
+                return
+            row = row_showing(view, row_contains)
+            if row < 0:
+                return
+            index = view.model().index(row, 0)
+            view.scrollTo(index)
+            point: QPoint = view.visualRect(index).center()
+            QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier, point)
+            if double:
+                QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier, point)
+        later.append(act)
+        return found
 
     def cmd_tab(self, later, tab: str, **sel) -> None:
         tabs = find(sel)

@@ -23,9 +23,13 @@ DISAGREEMENT = "The decision about contact was not discussed with me"
 
 def test_first_record_signed_on_two_laptops_and_exported(deployment, laptops, tmp_path):
     manager = laptops("manager-laptop")
-    worker = laptops("worker-laptop", keyring="gnome")
+    # IT set the server address for the worker's laptop (SUPERVISION_SERVER_URL, INSTALL.md)
+    worker = laptops("worker-laptop", keyring="gnome", SUPERVISION_SERVER_URL=deployment.url)
     manager.start()
     worker.start()
+    worker.click(name="connectButton")
+    assert worker.wait_shown(**steps.ADDRESS)["text"] == deployment.url  # pre-filled
+    worker.click(name="backButton", within={"name": "firstRunPage"})
     steps.first_run_sign_in(manager, deployment.url, "jsmith")
     steps.first_run_sign_in(worker, deployment.url, "akhan")
     manager.wait(lambda: "Ali Khan" in str(manager.rows(name="workerTable")), 60,
