@@ -68,11 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print only this setting's value (database_url: without its password)")
 
     admin_commands.add_parsers(sub)  # the directory: areas, teams, people, children, cover
-    p = sub.add_parser("disable-user", help="disable an account (a leaver): ends its sign-ins and "
-                                            "revokes its signing certificates")
+    p = sub.add_parser(
+        "disable-user", help="disable an account (a leaver): ends its sign-ins and revokes its "
+                             "signing certificates",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Disable a leaver's account: they cannot sign in, every laptop signed in "
+                          "as them must sign in again, their signing certificates are revoked "
+                          "(with the CA passphrase) and their laptops drop the records at the next "
+                          "sync. The records stay on the server. enable-user undoes it."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml disable-user jsmith\n")
     p.add_argument("username")
-    p = sub.add_parser("revoke-tokens", help="end every sign-in of a user (their laptops must "
-                                             "sign in again); prints how many were ended")
+    p = sub.add_parser(
+        "revoke-tokens", help="end every sign-in of a user (their laptops must sign in again); "
+                              "prints how many were ended",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("End every sign-in of a person (a lost laptop, a password someone else "
+                          "may know): each of their laptops must sign in again. Prints how many "
+                          "sign-ins were ended."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml revoke-tokens jsmith\n")
     p.add_argument("username")
     p = sub.add_parser("create-ca", help="create the organisation CA (or replace it with --rotate)")
     p.add_argument("--organisation", required=True)
