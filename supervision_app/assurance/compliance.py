@@ -38,6 +38,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from ..domain.cancellations import CancelledBy, Rebooking, rebooking
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor, Operation, TeamTarget, decide
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
@@ -61,6 +62,7 @@ from ..store.models import (
     SupervisionSession,
     Team,
 )
+from ..store.practice_models import SessionCancellation
 from .rules import (
     Occasion,
     OccasionOutcome,
@@ -91,6 +93,7 @@ _C = Child.__table__.c
 _ST = Staff.__table__.c
 _SIG = Signature.__table__.c
 _T = Team.__table__.c
+_CX = SessionCancellation.__table__.c
 _DRAFT = RecordState.DRAFT.value
 
 
@@ -188,6 +191,12 @@ FIGURES: dict[str, tuple[str, bool]] = {
     "overdue_actions": ("Overdue actions", False),
     "unresolved_disagreements": ("Unresolved disagreements", False),
     "children_without_oversight": ("Children without management oversight", False),
+    # issue 21: cancelled sessions by who cancelled, rebooking, sessions cut short
+    "cancelled_by_supervisor": ("Sessions cancelled by the supervisor", False),
+    "cancelled_by_supervisee": ("Sessions cancelled by the supervisee", False),
+    "cancelled_by_other": ("Sessions cancelled for other reasons", False),
+    "late_rebookings": ("Cancellations not rebooked within 5 working days", False),
+    "short_sessions": ("Sessions shorter than the team's standard length", False),
 }
 WORKER_FIGURES = tuple(FIGURES)
 
@@ -326,7 +335,7 @@ class _Tally:
 
     __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
                  "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
-                 "children", "lacking")
+                 "children", "lacking", "cancellations", "short")
 
     def __init__(self) -> None:
         self.occasions: list[Occasion] = []
@@ -338,6 +347,8 @@ class _Tally:
         self.overdue_actions = 0
         self.children: list[tuple] = []  # _ChildRow
         self.lacking = 0
+        self.cancellations: list[tuple[str, date, str, Rebooking]] = []  # id, day, by, rebooking
+        self.short: list[tuple[str, date, int]] = []  # session id, held on, minutes
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -536,6 +547,24 @@ def _dashboard(
                                                  _RESOLUTION.tombstone.is_(False)).exists())).all():
         tally[wid].disagreements.append((sid, _london_day(held_at), state))
 
+    # ---- cancelled sessions and sessions cut short (issue 21)
+    clock.lap("cancellations and short sessions")
+    for cid, wid, cancelled_on, by, rebooked_on, returned_on in conn.execute(
+            select(_CX.id, _CX.supervisee_id, _CX.cancelled_on, _CX.cancelled_by, _CX.rebooked_on,
+                   _CX.returned_from_leave_on)
+            .where(_CX.tombstone.is_(False), _CX.supervisee_id.in_(in_scope_staff),
+                   _CX.cancelled_on >= period.start, _CX.cancelled_on <= today)).all():
+        tally[wid].cancellations.append(
+            (cid, cancelled_on, by, rebooking(cancelled_on, rebooked_on, today, returned_on)))
+    for sid, wid, held_at, minutes in conn.execute(
+            select(_S.id, _S.supervisee_id, _raw(_S.held_at), _S.duration_minutes)
+            .where(live_session, _S.state != _DRAFT, _S.supervisee_id.in_(in_scope_staff),
+                   _S.held_at >= period_from, _S.duration_minutes < max(
+                       (p.standard_duration_minutes for p in policies.values()),
+                       default=SupervisionPolicy().standard_duration_minutes))).all():
+        if minutes < policies[team_of[wid]].standard_duration_minutes:
+            tally[wid].short.append((sid, _london_day(held_at), minutes))
+
     # ---- open and overdue actions agreed in signed records
     clock.lap("open and overdue actions agreed in signed records")
     parent_session = SupervisionSession.__table__.alias("parent_session")
@@ -628,6 +657,14 @@ def _dashboard(
             "children_without_oversight": Figure(
                 "children_without_oversight", t.lacking, len(t.children),
                 partial(children_list, t.children)),
+            **{f"cancelled_by_{by.value}": Figure(
+                f"cancelled_by_{by.value}", sum(c[2] == by.value for c in t.cancellations), None,
+                partial(_cancellation_refs, w, t.cancellations, by.value)) for by in CancelledBy},
+            "late_rebookings": Figure(
+                "late_rebookings", sum(c[3].outcome.is_late for c in t.cancellations), None,
+                partial(_cancellation_refs, w, t.cancellations, None)),
+            "short_sessions": Figure("short_sessions", len(t.short), None,
+                                     partial(_short_refs, w, t.short, policies[w.team_id])),
         }
         row = WorkerCompliance(
             worker_id=w.id, name=w.display_name, role=Role(w.role), team_id=w.team_id,
@@ -726,6 +763,24 @@ def _action_refs(w, actions: list[tuple], today: date, overdue_only: bool) -> It
         yield RecordRef(kind="action", record_id=aid, when=due_on, staff_id=w.id,
                         staff_name=w.display_name, child_id=child_id or "", team_id=w.team_id,
                         outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
+
+
+def _cancellation_refs(w, rows: list[tuple], by: str | None) -> Iterator[RecordRef]:
+    """``by`` None: the late rebookings."""
+    for _cid, cancelled_on, who, booked in rows:
+        if (by is None and not booked.outcome.is_late) or (by is not None and who != by):
+            continue
+        # a cancellation is opened as the worker's page, where it is listed
+        yield RecordRef(kind="staff", record_id=w.id, when=cancelled_on, staff_id=w.id,
+                        staff_name=w.display_name, team_id=w.team_id,
+                        outcome=f"Cancelled by {CancelledBy(who).label.lower()}; "
+                                f"{booked.outcome.label.lower()} (by {_fmt(booked.deadline)})")
+
+
+def _short_refs(w, rows: list[tuple], policy: SupervisionPolicy) -> Iterator[RecordRef]:
+    for sid, held_on, minutes in rows:
+        yield _session_ref(w, sid, held_on, outcome=f"{minutes} minutes (standard "
+                                                    f"{policy.standard_duration_minutes})")
 
 
 def _child_refs(rows: list[tuple], *, names: dict[str, str], settings: AssuranceSettings, eager: bool,

@@ -24,6 +24,7 @@ class RecordKind(StrEnum):
     SUPERVISION = "supervision"
     OVERSIGHT_NOTE = "oversight_note"
     ADDENDUM = "addendum"
+    AGREEMENT = "agreement"  # the supervision agreement between a worker and supervisor
 
 
 class Event(StrEnum):
@@ -61,6 +62,13 @@ _TRANSITIONS: dict[RecordKind, dict[tuple[RecordState, Event], RecordState]] = {
     RecordKind.ADDENDUM: {
         (_S.DRAFT, Event.EDIT): _S.DRAFT,
         (_S.DRAFT, Event.SIGN_AS_AUTHOR): _S.LOCKED,
+    },
+    # Supervision agreement: the supervisor signs the terms they wrote, then the supervisee
+    # signs, which locks it; a new agreement replaces it at review (``domain.agreements``).
+    RecordKind.AGREEMENT: {
+        (_S.DRAFT, Event.EDIT): _S.DRAFT,
+        (_S.DRAFT, Event.SIGN_AS_SUPERVISOR): _S.SUPERVISOR_SIGNED,
+        (_S.SUPERVISOR_SIGNED, Event.SIGN_AS_SUPERVISEE): _S.LOCKED,
     },
 }
 

@@ -110,13 +110,41 @@ class TeamTarget:
 
 
 @dataclass(frozen=True)
+class CancellationTarget:
+    """A cancelled planned session (issue 21): the pair it was planned between."""
+
+    supervisee_id: str
+    supervisor_id: str
+    supervisee_team_id: str | None
+
+
+@dataclass(frozen=True)
+class AgreementTarget:
+    """The supervision agreement between a supervisee and their supervisor."""
+
+    supervisee_id: str
+    supervisor_id: str
+    supervisee_team_id: str | None
+    state: RecordState = RecordState.DRAFT
+
+
+@dataclass(frozen=True)
+class FeedbackTarget:
+    """A supervisee's feedback on one signed session: theirs alone. Managers see a team's
+    feedback only added together (``domain.feedback``), never one person's answers."""
+
+    supervisee_id: str
+    session: SupervisionTarget
+
+
+@dataclass(frozen=True)
 class DirectoryTarget:
     """The staff directory, teams, roles, retention and certificates."""
 
 
 Target = Union[
     SupervisionTarget, ChildTarget, OversightTarget, AddendumTarget, ActionItemTarget,
-    TeamTarget, DirectoryTarget,
+    TeamTarget, DirectoryTarget, CancellationTarget, AgreementTarget, FeedbackTarget,
 ]
 
 
@@ -161,6 +189,12 @@ def decide(actor: Actor, operation: Operation, target: Target) -> Decision:
         return _decide_action_item(actor, operation, target)
     if isinstance(target, TeamTarget):
         return _decide_team(actor, operation, target)
+    if isinstance(target, CancellationTarget):
+        return _decide_cancellation(actor, operation, target)
+    if isinstance(target, AgreementTarget):
+        return _decide_agreement(actor, operation, target)
+    if isinstance(target, FeedbackTarget):
+        return _decide_feedback(actor, operation, target)
     if isinstance(target, DirectoryTarget):
         if operation in (Operation.MANAGE_DIRECTORY, Operation.MANAGE_CERTIFICATES):
             if actor.role == Role.ADMINISTRATOR:
@@ -364,3 +398,68 @@ def _decide_team(actor: Actor, op: Operation, t: TeamTarget) -> Decision:
             return _yes()
         return _no("Only the service manager or head of service sets a team's supervision policy.")
     return _no(f"'{op}' does not apply to a team.")
+
+
+def _decide_cancellation(actor: Actor, op: Operation, t: CancellationTarget) -> Decision:
+    is_supervisee = actor.staff_id == t.supervisee_id
+    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+    if op in (Operation.CREATE, Operation.EDIT):
+        if line_manages:
+            return _yes()
+        return _no("Only a manager of the worker's team records a cancelled supervision.")
+    if op == Operation.VIEW:
+        if is_supervisee or actor.staff_id == t.supervisor_id or line_manages:
+            return _yes()
+        if actor.role == Role.QA_AUDITOR:
+            return _yes()
+        if actor.role == Role.ADMINISTRATOR:
+            return _no(_ADMIN_READS_NOTHING)
+        return _no("This cancelled supervision belongs to another worker.")
+    return _no(f"'{op}' does not apply to a cancelled supervision.")
+
+
+def _decide_agreement(actor: Actor, op: Operation, t: AgreementTarget) -> Decision:
+    # Seen and signed like a supervision record: written by the supervisor, released to
+    # the supervisee when the supervisor signs, locked by the supervisee's signature.
+    is_supervisor = actor.staff_id == t.supervisor_id
+    is_supervisee = actor.staff_id == t.supervisee_id
+    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+    if op == Operation.CREATE:
+        if actor.role in MANAGER_ROLES and line_manages and is_supervisor:
+            return _yes()
+        return _no("You can write a supervision agreement only with workers in teams you manage.")
+    if actor.role == Role.ADMINISTRATOR and not (is_supervisor or is_supervisee):
+        return _no(_ADMIN_READS_NOTHING)
+    if op in (Operation.VIEW, Operation.EXPORT):
+        if is_supervisor or line_manages:
+            return _yes()
+        if is_supervisee or actor.role == Role.QA_AUDITOR:
+            if t.state == RecordState.DRAFT:
+                return _no("The supervisor has not signed this agreement yet.")
+            return _yes()
+        return _no("This supervision agreement belongs to another worker.")
+    if op in (Operation.EDIT, Operation.SIGN_AS_SUPERVISOR):
+        if not is_supervisor:
+            return _no("Only the supervisor who wrote this agreement can do that.")
+        event = Event.EDIT if op == Operation.EDIT else Event.SIGN_AS_SUPERVISOR
+        return _lifecycle(RecordKind.AGREEMENT, t.state, event)
+    if op == Operation.SIGN_AS_SUPERVISEE:
+        if not is_supervisee:
+            return _no("Only the supervisee signs their side of the agreement.")
+        return _lifecycle(RecordKind.AGREEMENT, t.state, Event.SIGN_AS_SUPERVISEE)
+    return _no(f"'{op}' does not apply to a supervision agreement.")
+
+
+def _decide_feedback(actor: Actor, op: Operation, t: FeedbackTarget) -> Decision:
+    if actor.staff_id != t.supervisee_id:
+        return _no("Feedback on supervision is the supervisee's own; managers see only a "
+                   "team's answers added together.")
+    if op == Operation.VIEW:
+        return _yes()
+    if op in (Operation.CREATE, Operation.EDIT):
+        if t.session.supervisee_id != actor.staff_id:
+            return _no("You can give feedback only on your own supervision.")
+        if t.session.state != RecordState.LOCKED:
+            return _no("Feedback is asked for once both of you have signed the record.")
+        return _yes()
+    return _no(f"'{op}' does not apply to feedback.")

@@ -98,3 +98,15 @@ def addendum_canonical(addendum: Row, parent_digest: str) -> dict[str, Any]:
         "parent_digest": parent_digest, "author_id": addendum["author_id"],
         "created_at": addendum["created_at"], "body": addendum["body"],
     }
+
+
+def agreement_canonical(agreement: Row) -> dict[str, Any]:
+    """A supervision agreement (issue 21): who it is between and every term agreed."""
+    return {
+        "id": agreement["id"], "supervisee_id": agreement["supervisee_id"],
+        "supervisor_id": agreement["supervisor_id"], "team_id": agreement["team_id"],
+        "frequency": agreement["frequency"], "duration": agreement["duration"],
+        "location": agreement["location"], "disagreements": agreement["disagreements"],
+        "cancellations": agreement["cancellations"],
+        "confidentiality": agreement["confidentiality"],
+    }

@@ -32,12 +32,16 @@ class SupervisionPolicy:
     standard_interval_days: int = 28
     asye_phases: tuple[AsyePhase, ...] = DEFAULT_ASYE_PHASES
     due_soon_days: int = 7
+    # A session shorter than this is flagged on compliance (issue 21; 90 minutes by default).
+    standard_duration_minutes: int = 90
 
     def __post_init__(self) -> None:
         if not 1 <= self.standard_interval_days <= 366:
             raise ValueError("The standard supervision interval must be between 1 and 366 days.")
         if not 0 <= self.due_soon_days <= 60:
             raise ValueError("The 'due soon' warning must be between 0 and 60 days.")
+        if not 15 <= self.standard_duration_minutes <= 600:
+            raise ValueError("The standard session length must be between 15 and 600 minutes.")
         previous_until = 0
         for phase in self.asye_phases:
             if phase.until_days <= previous_until:
@@ -62,6 +66,7 @@ class SupervisionPolicy:
             "standard_interval_days": self.standard_interval_days,
             "due_soon_days": self.due_soon_days,
             "asye_phases": [[p.until_days, p.interval_days] for p in self.asye_phases],
+            "standard_duration_minutes": self.standard_duration_minutes,
         }
 
     @classmethod
@@ -70,6 +75,8 @@ class SupervisionPolicy:
             standard_interval_days=int(data["standard_interval_days"]),
             due_soon_days=int(data["due_soon_days"]),
             asye_phases=tuple(AsyePhase(int(u), int(i)) for u, i in data["asye_phases"]),
+            # policies saved before issue 21 have no standard duration
+            standard_duration_minutes=int(data.get("standard_duration_minutes", 90)),
         )
 
 

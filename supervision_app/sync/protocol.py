@@ -59,7 +59,8 @@ SYNC_COLUMNS = ("id", "version", "updated_at", "updated_by", "tombstone")
 # database can take inserts in without breaking a foreign key).
 SYNCED_TABLES: tuple[str, ...] = (
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
-    "oversight_note", "action_item", "action_review", "addendum", "signature",
+    "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
+    "supervision_agreement", "supervisee_feedback", "signature",
     "disagreement_resolution", "record_document",
 )
 DIRECTORY_TABLES = frozenset({"service_area", "team", "staff"})
@@ -69,7 +70,8 @@ PRIVATE_FIELDS: dict[str, frozenset[str]] = {"supervision_session": frozenset({"
 
 TableName = Literal[
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
-    "oversight_note", "action_item", "action_review", "addendum", "signature",
+    "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
+    "supervision_agreement", "supervisee_feedback", "signature",
     "disagreement_resolution", "record_document",
 ]
 
@@ -182,8 +184,15 @@ _ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("addendum", "state"): frozenset({"draft", "locked"}),
     ("action_item", "status"): frozenset({"open", "done", "no_longer_needed"}),
     ("addendum", "record_kind"): frozenset({"supervision", "oversight_note"}),
-    ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum"}),
-    ("record_document", "record_kind"): frozenset({"supervision", "oversight_note", "addendum"}),
+    ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum", "agreement"}),
+    ("record_document", "record_kind"): frozenset({"supervision", "oversight_note", "addendum",
+                                                   "agreement"}),
+    ("supervision_agreement", "state"): frozenset({"draft", "supervisor_signed", "locked"}),
+    ("session_cancellation", "cancelled_by"): frozenset({"supervisor", "supervisee", "other"}),
+    ("supervisee_feedback", "helpful"): frozenset({"yes", "partly", "no"}),
+    ("supervisee_feedback", "emotional_support"): frozenset({"yes", "partly", "no"}),
+    ("supervisee_feedback", "reflection_balance"): frozenset(
+        {"mostly_reflection", "balanced", "mostly_case_monitoring"}),
     ("signature", "signer_role"): frozenset({"supervisor", "supervisee", "author"}),
     ("staff", "role"): frozenset(
         {"social_worker", "team_manager", "service_manager", "head_of_service", "qa_auditor",

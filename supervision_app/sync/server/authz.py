@@ -19,9 +19,12 @@ from ...domain.permissions import (
     ActionItemTarget,
     Actor,
     AddendumTarget,
+    AgreementTarget,
+    CancellationTarget,
     ChildTarget,
     Decision,
     DirectoryTarget,
+    FeedbackTarget,
     Operation,
     OversightTarget,
     SupervisionTarget,
@@ -74,6 +77,14 @@ def target_of(facts: Facts):
         return target_of(facts["parent"])
     if kind == "dir":
         return DirectoryTarget()
+    if kind == "cxl":
+        return CancellationTarget(supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
+                                  supervisee_team_id=facts["team"])
+    if kind == "agr":
+        return AgreementTarget(supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
+                               supervisee_team_id=facts["team"], state=RecordState(facts["state"]))
+    if kind == "fbk":
+        return FeedbackTarget(supervisee_id=facts["supervisee"], session=target_of(facts["parent"]))
     raise ValueError(f"unknown facts kind {kind!r}")
 
 
@@ -98,7 +109,9 @@ def scope_keys(facts: Facts) -> set[str]:
     if kind == "dir":
         return {"dir"}
     keys: set[str] = set()
-    if kind == "sup":
+    if kind == "fbk":  # never a candidate for anyone but the supervisee
+        return {f"p:{facts['supervisee']}"}
+    if kind in ("sup", "cxl", "agr"):
         keys |= {f"p:{facts['supervisor']}", f"p:{facts['supervisee']}"}
         if facts["team"]:
             keys.add(f"t:{facts['team']}")

@@ -27,16 +27,24 @@ from sqlalchemy.engine import Connection
 
 from ...domain.canonical import NotCanonicalisable, canonical_bytes, digest
 from ...domain.lifecycle import RecordKind
-from ...domain.record_canonical import addendum_canonical, oversight_canonical, supervision_canonical
+from ...domain.record_canonical import (
+    addendum_canonical,
+    agreement_canonical,
+    oversight_canonical,
+    supervision_canonical,
+)
 from ...security import pki
 from .. import protocol as p
 from .schema import record
 
 KIND_TABLE = {RecordKind.SUPERVISION: "supervision_session",
-              RecordKind.OVERSIGHT_NOTE: "oversight_note", RecordKind.ADDENDUM: "addendum"}
+              RecordKind.OVERSIGHT_NOTE: "oversight_note", RecordKind.ADDENDUM: "addendum",
+              RecordKind.AGREEMENT: "supervision_agreement"}
 SIGNER_FIELD = {("supervision", "supervisor"): "supervisor_id",
                 ("supervision", "supervisee"): "supervisee_id",
-                ("oversight_note", "author"): "author_id", ("addendum", "author"): "author_id"}
+                ("oversight_note", "author"): "author_id", ("addendum", "author"): "author_id",
+                ("agreement", "supervisor"): "supervisor_id",
+                ("agreement", "supervisee"): "supervisee_id"}
 CLOCK_SKEW = timedelta(minutes=10)  # a laptop's clock may run this far ahead
 SIGN_AGAIN = "Open the record and sign it again."
 
@@ -95,6 +103,8 @@ def server_canonical(conn: Connection, kind: RecordKind, record_id: str) -> dict
             raise RecordMissing(row["child_id"])
         actions = [a for a in _parts(conn, record_id, "action_item") if a["oversight_note_id"] == record_id]
         return oversight_canonical(row, child, actions)
+    if kind == RecordKind.AGREEMENT:
+        return agreement_canonical(row)
     parent_kind = RecordKind(row["record_kind"])
     parent_digest = digest(parent_kind, server_canonical(conn, parent_kind, row["record_id"]))
     return addendum_canonical(row, parent_digest)

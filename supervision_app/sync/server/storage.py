@@ -54,9 +54,19 @@ STATE_FIELDS = frozenset({"state", "shared_at"})
 ACTION_STATUS_FIELDS = frozenset({"status", "closed_at"})
 FROZEN_SESSION_STATES = frozenset({"supervisor_signed", "locked"})
 KIND_TABLE = {"supervision": "supervision_session", "oversight_note": "oversight_note",
-              "addendum": "addendum"}
+              "addendum": "addendum", "agreement": "supervision_agreement"}
 RECORD_KIND = {"supervision_session": RecordKind.SUPERVISION,
-               "oversight_note": RecordKind.OVERSIGHT_NOTE, "addendum": RecordKind.ADDENDUM}
+               "oversight_note": RecordKind.OVERSIGHT_NOTE, "addendum": RecordKind.ADDENDUM,
+               "supervision_agreement": RecordKind.AGREEMENT}
+# Terms of a supervision agreement that freeze once the supervisor has signed (mirrors the
+# client's trigger in store/migrations 0011).
+AGREEMENT_CONTENT = frozenset((
+    "supervisee_id", "supervisor_id", "team_id", "frequency", "duration", "location",
+    "disagreements", "cancellations", "confidentiality", "tombstone",
+))
+# Rows of a pair (cancellations, agreements) belong to the supervisee's team as the
+# server's directory has it, never as the laptop names it (as for supervision records).
+PAIR_TABLES = frozenset({"session_cancellation", "supervision_agreement"})
 HISTORY_KEEP = 4
 
 
@@ -188,6 +198,16 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
     if table == "disagreement_resolution":  # seen by whoever may view its record
         return {"k": "of", "_table": table,
                 "parent": _strip(parent(data["session_id"], "supervision_session"))}
+    if table in PAIR_TABLES:
+        facts = {"k": "cxl" if table == "session_cancellation" else "agr", "_table": table,
+                 "supervisor": data["supervisor_id"], "supervisee": data["supervisee_id"],
+                 "team": team_of(data["supervisee_id"])}
+        if table == "supervision_agreement":
+            facts["state"] = data["state"]
+        return facts
+    if table == "supervisee_feedback":  # the supervisee's alone (permissions.FeedbackTarget)
+        return {"k": "fbk", "_table": table, "supervisee": data["supervisee_id"],
+                "parent": _strip(parent(data["session_id"], "supervision_session"))}
     raise ValueError(table)
 
 
@@ -219,8 +239,11 @@ def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
     """The row whose facts this row's facts are built from (for re-stamping)."""
     if table == "child":
         return data["allocated_worker_id"]
-    if table in ("case_discussion", "action_review", "disagreement_resolution"):
+    if table in ("case_discussion", "action_review", "disagreement_resolution",
+                 "supervisee_feedback"):
         return data["session_id"]
+    if table in PAIR_TABLES:  # its team follows the supervisee's (re-stamped on a move)
+        return data["supervisee_id"]
     if table == "oversight_note":
         return data["child_id"]
     if table == "action_item":
@@ -525,6 +548,12 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
     if table in ("oversight_note", "addendum"):
         _authorize_signable(actor, table, row_id, old_data, old_facts, new_facts, changed, data)
         return
+    if table in PAIR_TABLES:
+        _authorize_pair(tx, actor, table, row_id, data, old_facts, new_facts, changed)
+        return
+    if table == "supervisee_feedback":
+        _authorize_feedback(actor, row_id, data, old_facts, new_facts)
+        return
     raise Refused("rejected", f"'{table}' rows cannot be pushed")  # pragma: no cover
 
 
@@ -552,6 +581,13 @@ def _check_locks(tx: WriteTx, actor: Actor, table: str, row_id: str, existing, o
             refuse(frozen)
     if table in ("oversight_note", "addendum") and existing is not None and old_data["state"] == "locked":
         refuse(locked)
+    if table == "supervision_agreement" and existing is not None:
+        if old_data["state"] == "locked":
+            refuse(locked)
+        if old_data["state"] == "supervisor_signed" and (
+            changed & AGREEMENT_CONTENT or new_facts["state"] not in ("supervisor_signed", "locked")
+        ):
+            refuse(frozen)
     if table in ("case_discussion", "action_review", "action_item"):
         for facts in parents + [new_facts]:
             parent = facts["parent"]
@@ -665,7 +701,7 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
     if data["signer_id"] != actor.staff_id:
         _check(actor, "sign", table, row_id, Decision(False, "You can only sign in your own name."))
     op = _SIGN_OPS[role]
-    if (role == "author") != (parent["k"] != "sup"):
+    if (role == "author") != (parent["k"] not in ("sup", "agr")):
         _check(actor, op, table, row_id, Decision(False, "That signer role does not fit this record."))
     existing = tx.conn.execute(
         select(record.c.data).where(record.c.parent_id == data["record_id"],
@@ -679,7 +715,8 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
     if parent["state"] not in _AFTER_SIGNING[role]:
         _check(actor, op, table, row_id,
                Decision(False, "The record has not moved to signed on the server; sign it again."))
-    before = {"supervisor": "shared", "supervisee": "supervisor_signed", "author": "draft"}[role]
+    before = {"supervisor": "draft" if parent["k"] == "agr" else "shared",
+              "supervisee": "supervisor_signed", "author": "draft"}[role]
     _check(actor, op, table, row_id, decide(actor, op, authz.target_of(with_state(parent, before))))
     # The signer is the person in that role on the server's record, the certificate is one
     # this server's CA issued to them and not revoked, and the value verifies over the
@@ -715,6 +752,49 @@ def _authorize_resolution(tx: WriteTx, actor: Actor, row_id: str, data: dict[str
         _check(actor, op, table, row_id, Decision(
             False, "The resolution of this disagreement has already been recorded; it cannot "
                    "be changed."))
+
+
+def _authorize_pair(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str, Any],
+                    old_facts, new_facts, changed: set[str]) -> None:
+    """A cancellation or a supervision agreement (issue 21): made in the supervisee's own
+    team as the server's directory has it; an agreement moves through its lifecycle like a
+    supervision record, its signatures checked with them (``_signing_unit``)."""
+    if (old_facts is None or {"team_id", "supervisee_id"} & changed) and \
+            data["team_id"] != tx.team_of(data["supervisee_id"]):
+        _check(actor, Operation.CREATE, table, row_id, Decision(
+            False, "This belongs to the worker's own team in the staff directory; sync, then "
+                   "write it again."))
+    if table == "session_cancellation":
+        for facts in ([old_facts] if old_facts is not None else []) + [new_facts]:
+            op = Operation.CREATE if old_facts is None else Operation.EDIT
+            _check(actor, op, table, row_id, decide(actor, op, authz.target_of(facts)))
+        return
+    if old_facts is None:
+        _check(actor, Operation.CREATE, table, row_id,
+               decide(actor, Operation.CREATE, authz.target_of(with_state(new_facts, "draft"))))
+        _check_state_change(actor, table, row_id, new_facts, "draft", new_facts["state"])
+        return
+    old_state, new_state = old_facts["state"], new_facts["state"]
+    if changed & (AGREEMENT_CONTENT - {"tombstone"}) or "tombstone" in changed:
+        _check(actor, Operation.EDIT, table, row_id,
+               _decide_at(actor, Operation.EDIT, old_facts, old_state))
+    if {"supervisor_id", "supervisee_id", "team_id"} & changed:
+        _check(actor, Operation.CREATE, table, row_id,
+               decide(actor, Operation.CREATE, authz.target_of(with_state(new_facts, "draft"))))
+    if old_state != new_state:
+        _check_state_change(actor, table, row_id, old_facts, old_state, new_state)
+
+
+def _authorize_feedback(actor: Actor, row_id: str, data: dict[str, Any], old_facts,
+                        new_facts) -> None:
+    """Only the supervisee gives feedback, on their own signed session, in their own name."""
+    table = "supervisee_feedback"
+    if data["supervisee_id"] != actor.staff_id:
+        _check(actor, Operation.CREATE, table, row_id,
+               Decision(False, "You can only give feedback in your own name."))
+    op = Operation.CREATE if old_facts is None else Operation.EDIT
+    for facts in ([old_facts] if old_facts is not None else []) + [new_facts]:
+        _check(actor, op, table, row_id, decide(actor, op, authz.target_of(facts)))
 
 
 # --- push ------------------------------------------------------------------------------
@@ -872,7 +952,7 @@ def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _S
         for member in unit.members:
             failed_rows[mutations[member].row.id] = refused.status
         what = {"supervision_session": "supervision record", "oversight_note": "oversight note",
-                "addendum": "addendum"}[first.table]
+                "addendum": "addendum", "supervision_agreement": "supervision agreement"}[first.table]
         reason = refused.reason
         if refused.status == "conflict":
             reason = (f"This {what} was changed on another device before your signature reached "

@@ -1,0 +1,57 @@
+"""Compliance counts cancelled sessions by who cancelled, late rebookings, and sessions
+shorter than the team policy's standard length (issue 21)."""
+from datetime import date, timedelta
+
+from supervision_app.assurance.compliance import compliance_dashboard
+from supervision_app.domain.supervision_policy import SupervisionPolicy
+from supervision_app.store import cancellation_records as cr
+from supervision_app.store import supervision_records as sr
+from tests.gui.sample_team import build_sample_team, session_time
+
+
+def _actor(db, staff_id):
+    with db.reading() as s:
+        return sr.load_actor(s, staff_id)
+
+
+def test_cancellations_late_rebookings_and_short_sessions(database):
+    team = build_sample_team(database)
+    today = date.today()
+    manager = _actor(database, team.manager_id)
+    with database.transaction() as s:
+        for minutes in (45, 90):
+            sid = sr.create_session(s, manager, supervisee_id=team.worker_id,
+                                    held_at=session_time(3), duration_minutes=minutes)
+            sr.share_session(s, manager, sid)
+        # a draft is not counted: it is not finished yet
+        sr.create_session(s, manager, supervisee_id=team.other_worker_id, held_at=session_time(2),
+                          duration_minutes=30)
+        ago = today - timedelta(days=20)
+        cr.record_cancellation(s, manager, team.worker_id, planned_for=ago, cancelled_on=ago,
+                               cancelled_by="supervisee", reason="Unwell",
+                               rebooked_on=ago + timedelta(days=30))
+        cr.record_cancellation(s, manager, team.worker_id, planned_for=ago, cancelled_on=ago,
+                               cancelled_by="supervisor", reason="Panel meeting",
+                               rebooked_on=ago + timedelta(days=1))
+        cr.record_cancellation(s, manager, team.other_worker_id, planned_for=ago, cancelled_on=ago,
+                               cancelled_by="other", reason="Court")
+    with database.reading() as s:
+        board = compliance_dashboard(s, manager, today=today)
+    fig = lambda key, **kw: board.figure(key, team_id=team.team_id, **kw)  # noqa: E731
+    assert fig("cancelled_by_supervisee").numerator == 1
+    assert fig("cancelled_by_supervisor").numerator == 1
+    assert fig("cancelled_by_other").numerator == 1
+    assert fig("late_rebookings").numerator == 2  # rebooked a month later, and never rebooked
+    short = board.figure("short_sessions", worker_id=team.worker_id)
+    assert short.numerator == 1
+    assert short.records[0].outcome == "45 minutes (standard 90)"
+    assert "not rebooked in time" in board.figure("late_rebookings", worker_id=team.other_worker_id
+                                                  ).records[0].outcome
+
+    # a team whose standard is 45 minutes flags nothing
+    with database.transaction() as s:
+        sr.set_team_policy(s, _actor(database, team.service_manager_id), team.team_id,
+                           SupervisionPolicy(standard_duration_minutes=45))
+    with database.reading() as s:
+        board = compliance_dashboard(s, manager, today=today)
+    assert board.figure("short_sessions", team_id=team.team_id).numerator == 0
