@@ -26,6 +26,7 @@ from .storage import WriteTx, system_write
 
 KIND_TABLE = {"area": "service_area", "team": "team", "user": "staff", "child": "child"}
 TABLE_WORDS = {"service_area": "service area", "team": "team", "staff": "person", "child": "child"}
+PLURAL = {"service_area": "areas", "team": "teams", "staff": "users", "child": "children"}
 
 
 class DirectoryError(ValueError):
@@ -71,9 +72,8 @@ def _by_name(conn: Connection, table: str, ref: str, field: str = "name") -> str
     found = [row_id for row_id, data in rows(conn, table)
              if str(data.get(field, "")).casefold() == ref.casefold()]
     if len(found) > 1:
-        raise DirectoryError(f"{len(found)} {TABLE_WORDS[table]}s are called {ref!r}: give the id "
-                             f"instead (list-{'areas' if table == 'service_area' else table + 's'} "
-                             f"shows them).")
+        raise DirectoryError(f"{len(found)} {PLURAL[table]} are called {ref!r}: give the id "
+                             f"instead (list-{PLURAL[table]} shows them).")
     return found[0] if found else ""
 
 
@@ -86,9 +86,8 @@ def resolve(conn: Connection, table: str, ref: str) -> str:
     if not found and table == "child":
         found = _by_name(conn, table, ref, "name")
     if not found:
-        plural = "areas" if table == "service_area" else table.replace("child", "childre") + "s"
         raise DirectoryError(f"There is no {TABLE_WORDS[table]} with the id or name {ref!r} "
-                             f"(list-{plural.replace('childres', 'children')} shows them).")
+                             f"(list-{PLURAL[table]} shows them).")
     return found
 
 
