@@ -1,0 +1,117 @@
+"""Supervision agreements in the store: writing one, and where each worker's stands.
+
+The supervisor writes the agreement (its terms start from the team's policy), signs it,
+then the supervisee signs it (``records.agreement_signoff``), which locks it: triggers in
+migration 0011 refuse any later change. A review is a new agreement.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.agreements import TERM_LABELS, TERMS, AgreementState, agreement_status, default_terms
+from ..domain.lifecycle import RecordKind
+from ..domain.permissions import Actor, AgreementTarget, Operation, decide
+from ..domain.time_rules import london_date
+from ..domain.vocabulary import RecordState
+from .audit_log import record_event
+from .models import Signature, Staff, Team
+from .practice_models import SupervisionAgreement
+from .queries import team_policy
+from ..domain.text_rules import clean_text
+from .supervision_records import NotFound, require
+
+KIND = RecordKind.AGREEMENT.value
+
+
+def agreement_target(row) -> AgreementTarget:
+    return AgreementTarget(supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
+                           supervisee_team_id=row.team_id, state=RecordState(row.state))
+
+
+def get_agreement(session: Session, actor: Actor, agreement_id: str) -> SupervisionAgreement:
+    row = session.get(SupervisionAgreement, agreement_id)
+    if row is None or row.tombstone:
+        raise NotFound("That supervision agreement is no longer on this computer.")
+    require(decide(actor, Operation.VIEW, agreement_target(row)))
+    return row
+
+
+def create_agreement(session: Session, actor: Actor, supervisee_id: str,
+                     terms: dict[str, str] | None = None) -> str:
+    """A new draft agreement between the actor (as supervisor) and ``supervisee_id``."""
+    worker = session.get(Staff, supervisee_id)
+    if worker is None or worker.tombstone:
+        raise NotFound("That worker is not in the local staff directory.")
+    policy = team_policy(session, worker.team_id)
+    values = default_terms(policy.standard_interval_days, policy.standard_duration_minutes)
+    values.update({k: clean_text(TERM_LABELS[k], v) for k, v in (terms or {}).items() if k in TERMS})
+    row = SupervisionAgreement(supervisee_id=supervisee_id, supervisor_id=actor.staff_id,
+                               team_id=worker.team_id, state="draft", updated_by=actor.staff_id,
+                               **values)
+    require(decide(actor, Operation.CREATE, agreement_target(row)))
+    session.add(row)
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="create", record_kind=KIND, record_id=row.id)
+    return row.id
+
+
+def update_agreement(session: Session, actor: Actor, agreement_id: str, terms: dict[str, str]) -> None:
+    row = get_agreement(session, actor, agreement_id)
+    require(decide(actor, Operation.EDIT, agreement_target(row)))
+    for name, value in terms.items():
+        if name not in TERMS:
+            raise ValueError(name)
+        setattr(row, name, clean_text(TERM_LABELS[name], value))
+    row.updated_by = actor.staff_id
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="edit", record_kind=KIND, record_id=row.id)
+
+
+@dataclass(frozen=True)
+class WorkerAgreement:
+    worker_id: str
+    worker_name: str
+    team_id: str | None
+    state: AgreementState
+    agreement_id: str | None  # the newest the viewer may open (a draft in progress first)
+    agreement_state: RecordState | None
+
+
+def agreement_overview(session: Session, actor: Actor, *, today: date,
+                       worker_ids: list[str]) -> list[WorkerAgreement]:
+    """Where each worker's agreement stands (missing, awaiting signature, review due)."""
+    out = []
+    for worker_id in worker_ids:
+        worker = session.get(Staff, worker_id)
+        if worker is None:
+            continue
+        team = session.get(Team, worker.team_id) if worker.team_id else None
+        current = team.manager_id if team is not None else worker.line_manager_id
+        rows = [r for r in session.scalars(
+            select(SupervisionAgreement).where(SupervisionAgreement.supervisee_id == worker_id,
+                                               SupervisionAgreement.tombstone.is_(False)))
+            if decide(actor, Operation.VIEW, agreement_target(r))]
+        completed = {r.id: r for r in rows if r.state == RecordState.LOCKED.value}
+        signed: list[tuple[date, SupervisionAgreement]] = []
+        if completed:
+            for record_id, signed_at in session.execute(
+                    select(Signature.record_id, Signature.signed_at).where(
+                        Signature.record_kind == KIND, Signature.signer_role == "supervisee",
+                        Signature.record_id.in_(list(completed)))).all():
+                signed.append((london_date(signed_at), completed[record_id]))
+        signed.sort(key=lambda pair: pair[0])
+        newest = signed[-1] if signed else None
+        drafts = [r for r in rows if r.state != RecordState.LOCKED.value]
+        state = agreement_status(
+            today=today, current_supervisor_id=current,
+            signed_on=newest[0] if newest else None, signed_with=newest[1].supervisor_id if newest else None,
+            draft_in_progress=bool(drafts))
+        shown = drafts[0] if drafts else (newest[1] if newest else None)
+        out.append(WorkerAgreement(worker_id, worker.display_name, worker.team_id, state,
+                                   shown.id if shown else None,
+                                   RecordState(shown.state) if shown else None))
+    return out
