@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         back.triggered.connect(self.go_back)
         self.addAction(back)
         navlist.currentRowChanged.connect(self._nav_changed)
+        # a screen reader can select an item without making it current (AT-SPI selection)
+        navlist.itemSelectionChanged.connect(
+            lambda: navlist.selectedItems() and self._nav_changed(navlist.row(navlist.selectedItems()[0])))
         ensure_accessible_names(self)
         style_headings(self)
         self.show_page(self._nav_keys[0])
@@ -358,7 +361,7 @@ class MainWindow(QMainWindow):
         return self.pages[key]
 
     def _nav_changed(self, row: int) -> None:
-        if 0 <= row < len(self._nav_keys):
+        if 0 <= row < len(self._nav_keys) and self.pages.get(self._nav_keys[row]) is not self.form.pageStack.currentWidget():
             self.show_page(self._nav_keys[row])
 
     def show_page(self, key: str, focus: bool = False) -> Page:
