@@ -5,6 +5,7 @@
     supervision-app [--data-dir DIR | --demo] report compliance --as USERNAME ...
     supervision-app check-profile [--data-dir DIR | --demo]
     supervision-app export-chronology --child CASE_ID --out DIR --as USERNAME [--since DATE]
+    supervision-app export --evidence RECORD_ID --out DIR --as USERNAME
 
 Startup failures (no secure keyring, a missing or wrong key, a damaged profile) are shown
 in words, on the console and in a dialog when a screen is available, and exit non-zero
@@ -210,8 +211,17 @@ def _verify_with_profile_cas(argv: list[str], current: Path, folder: Path) -> in
 
     out, err = io.StringIO(), io.StringIO()
     code = verify_main(argv, default_ca=current, out=out, err=err)
+    retired = sorted((folder / CA_FOLDER / RETIRED_FOLDER).glob("*.pem"))
+    if code == EXIT_FAILED and retired:
+        # Signed under an earlier CA and time-stamped since under the current one (a record
+        # archived after a rotation): both are needed at once.
+        all_out, all_err = io.StringIO(), io.StringIO()
+        if verify_main(argv, default_ca=[current, *retired], out=all_out, err=all_err) == EXIT_OK:
+            sys.stdout.write(all_out.getvalue())
+            print("(checked against the organisation's current and earlier CA certificates)")
+            return EXIT_OK
     if code == EXIT_FAILED:
-        for earlier in sorted((folder / CA_FOLDER / RETIRED_FOLDER).glob("*.pem")):
+        for earlier in retired:
             old_out, old_err = io.StringIO(), io.StringIO()
             if verify_main(argv, default_ca=earlier, out=old_out, err=old_err) == EXIT_OK:
                 sys.stdout.write(old_out.getvalue())
@@ -369,8 +379,63 @@ def run_export_chronology(argv: list[str]) -> int:
     return 0
 
 
+def run_export_evidence(argv: list[str]) -> int:
+    """``export --evidence RECORD_ID --out DIR --as USERNAME``: the signed PDF, the
+    organisation's CA and time-stamping authority certificates, and a validation report (PDF
+    and text) that a court or an auditor can read without the app (records.evidence)."""
+    parser = argparse.ArgumentParser(
+        prog="supervision-app export",
+        description="Write a signed record's evidence pack: the PDF, the certificates to check "
+                    "it with, and a validation report in plain words.")
+    parser.add_argument("--data-dir", type=Path, help="profile folder (default: your user data folder)")
+    parser.add_argument("--demo", action="store_true", help="use the demo profile")
+    parser.add_argument("--evidence", required=True, metavar="RECORD_ID",
+                        help="the record (supervision record, oversight note or addendum id)")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the pack into")
+    parser.add_argument("--as", dest="username", required=True, metavar="USERNAME",
+                        help="who is exporting (checked against who may export the record; audited)")
+    args = parser.parse_args(argv)
+    from .records.evidence import EvidenceRefused, write_evidence_pack
+    from .security.credentials import CA_FOLDER, RETIRED_FOLDER
+    from .security.pki import load_certificate
+    from .security.secret_store import KeyringUnavailable
+    from .store.database import open_database
+    from .store.errors import StoreError
+
+    folder = args.data_dir or default_data_dir(args.demo)
+    if not (folder / "profile.json").exists():
+        print(f"There is no profile in {folder}; start the app once first.", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    current = _default_ca_path(folder)
+    paths = ([current] if current else []) + sorted((folder / CA_FOLDER / RETIRED_FOLDER).glob("*.pem"))
+    try:
+        database = open_database(folder)
+    except (StoreError, KeyringUnavailable) as problem:
+        print(f"Supervision Recorder cannot open the profile:\n{problem}", file=sys.stderr)
+        return EXIT_STARTUP_REFUSED
+    try:
+        staff_id = _staff_id_for(database, args.username)
+        if staff_id is None:
+            print(f"There is nobody called '{args.username}' in this profile's directory.", file=sys.stderr)
+            return 1
+        pack = write_evidence_pack(database, actor_id=staff_id, record_id=args.evidence, folder=args.out,
+                                   ca_certificates=[load_certificate(p.read_bytes()) for p in paths])
+    except EvidenceRefused as problem:
+        print(str(problem), file=sys.stderr)
+        return 1
+    finally:
+        database.close()
+    for path in pack.files:
+        print(path)
+    verdict = "all signatures OK" if pack.report.all_ok else "the signatures did NOT all check out"
+    print(f"Evidence pack written: {verdict} (see validation-report.pdf).")
+    return 0 if pack.report.all_ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export" and any(a == "--evidence" or a.startswith("--evidence=") for a in argv):
+        return run_export_evidence(argv[1:])
     if argv and argv[0] == "export-chronology":
         return run_export_chronology(argv[1:])
     if argv and argv[0] == "verify":

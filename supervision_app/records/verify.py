@@ -872,7 +872,7 @@ def _emit(out: TextIO, text: str) -> None:
 
 def verify_main(
     argv: Sequence[str] | None = None,
-    default_ca: Path | None = None,
+    default_ca: Path | Sequence[Path] | None = None,
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -885,33 +885,42 @@ def verify_main(
         description="Check the digital signatures in an exported supervision record PDF.",
     )
     parser.add_argument("file", metavar="FILE.pdf", help="the PDF to check")
-    parser.add_argument("--ca", metavar="CA.pem", type=Path, default=None,
-                        help="organisation CA certificate (PEM or DER) to trust"
+    parser.add_argument("--ca", metavar="CA.pem", type=Path, action="append", default=None,
+                        help="organisation CA certificate (PEM or DER) to trust; give it again for "
+                             "each earlier CA a rotation replaced"
                              + (f"; default {default_ca}" if default_ca else ""))
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # argparse already printed usage
         return EXIT_BAD_INPUT if exc.code else EXIT_OK
 
-    ca_path: Path | None = args.ca or (Path(default_ca) if default_ca else None)
-    if ca_path is None:
+    if args.ca:
+        ca_paths = list(args.ca)
+    elif isinstance(default_ca, (list, tuple)):
+        ca_paths = [Path(p) for p in default_ca]
+    else:
+        ca_paths = [Path(default_ca)] if default_ca else []
+    if not ca_paths:
         _emit(err, "verify: no CA certificate given; use --ca CA.pem")
         return EXIT_BAD_INPUT
-    try:
-        ca_data = ca_path.read_bytes()
-    except FileNotFoundError:
-        _emit(err, f"verify: CA certificate not found: {ca_path}")
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        _emit(err, f"verify: cannot read CA certificate {ca_path}: {exc.strerror or exc}")
-        return EXIT_BAD_INPUT
-    try:
-        from ..security.pki import load_certificate
+    ca_certs = []
+    for ca_path in ca_paths:
+        try:
+            ca_data = ca_path.read_bytes()
+        except FileNotFoundError:
+            _emit(err, f"verify: CA certificate not found: {ca_path}")
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            _emit(err, f"verify: cannot read CA certificate {ca_path}: {exc.strerror or exc}")
+            return EXIT_BAD_INPUT
+        try:
+            from ..security.pki import load_certificate
 
-        ca_cert = load_certificate(ca_data)
-    except ValueError:
-        _emit(err, f"verify: {ca_path} is not a certificate (expected PEM or DER)")
-        return EXIT_BAD_INPUT
+            ca_certs.append(load_certificate(ca_data))
+        except ValueError:
+            _emit(err, f"verify: {ca_path} is not a certificate (expected PEM or DER)")
+            return EXIT_BAD_INPUT
+    ca_cert = ca_certs if len(ca_certs) > 1 else ca_certs[0]
 
     pdf_path = Path(args.file)
     try:

@@ -216,3 +216,31 @@ def test_renewal_adds_a_newer_document_time_stamp_and_the_older_ones_still_valid
     tm.client.sync()
     with tm.db.reading() as s:
         assert latest_document(s, RecordKind.SUPERVISION, sid).pdf == renewed
+
+
+def test_an_evidence_pack_can_be_read_without_the_app(deployment, laptops, tmp_path):
+    from pypdf import PdfReader
+
+    from supervision_app.cli import main
+
+    tm, _sw, sid = _signed_off(deployment, laptops, supervisor_online=True)
+    folder = tm.db.profile.folder
+    out = tmp_path / "evidence"
+    assert main(["export", "--evidence", sid, "--data-dir", str(folder), "--out", str(out),
+                 "--as", "tm_a"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert f"record-{sid}.pdf" in names and "organisation-ca.pem" in names
+    assert any(n.startswith("tsa-") and n.endswith(".pem") for n in names)
+    with tm.db.reading() as s:
+        assert (out / f"record-{sid}.pdf").read_bytes() == latest_document(s, RecordKind.SUPERVISION, sid).pdf
+    ca = pki.load_certificate((out / "organisation-ca.pem").read_bytes())
+    assert ca == _ca(deployment)
+    tsa = pki.load_certificate(next(out.glob("tsa-*.pem")).read_bytes())
+    tsa.verify_directly_issued_by(ca)
+    report = "".join(page.extract_text() for page in PdfReader(out / "validation-report.pdf").pages)
+    for words in ("Proven to exist", "B-LTA", "ALL SIGNATURES OK", "Document time stamp 1 of 1"):
+        assert words in report, report
+    # The export is audited (ids only).
+    with tm.db.reading() as s:
+        assert s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "export_evidence",
+                                                    m.AuditEntry.record_id == sid)).first() is not None

@@ -86,6 +86,7 @@ def archive_pdf(pdf_bytes: bytes, timestamper, *, certificates_: Sequence[x509.C
     from pyhanko.sign.general import extract_certificate_info
     from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
     from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
     pdf_bytes = bytes(pdf_bytes)
 
@@ -102,12 +103,10 @@ def archive_pdf(pdf_bytes: bytes, timestamper, *, certificates_: Sequence[x509.C
             info = extract_certificate_info(sig.signed_data)
             for cert in (info.signer_cert, *info.other_certs):
                 certs[cert.sha256] = cert
-            for attr in ("attached_timestamp_data",):
-                tst = getattr(sig, attr, None)
-                if tst is not None:
-                    tinfo = extract_certificate_info(tst)
-                    for cert in (tinfo.signer_cert, *tinfo.other_certs):
-                        certs[cert.sha256] = cert
+            for token in extract_tst_data_iter(sig.signer_info, signed=False):
+                tinfo = extract_certificate_info(token)  # the signature time stamp's TSA
+                for cert in (tinfo.signer_cert, *tinfo.other_certs):
+                    certs[cert.sha256] = cert
         crl_objs = [asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER))
                     for c in crls]
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
