@@ -544,7 +544,8 @@ def cmd_show_user(args, conn) -> None:
         "line_manager": d.username(data.get("line_manager_id")),
         "started_on": data["started_on"], "asye_start": data["asye_start"],
         "last_supervised_on": data.get("last_supervised_on"),
-        "must_change_password": bool(d.accounts[staff_id].must_change_password),
+        "must_change_password": bool(staff_id in d.accounts
+                                     and d.accounts[staff_id].must_change_password),
     }
     closed = directory.closed_cases(conn)
     shown["children"] = sorted(
