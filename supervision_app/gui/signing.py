@@ -108,11 +108,36 @@ SIGNATURE_COLUMNS = [
            text=lambda r: _record_since(r)),
     Column("Signature", lambda r: r.valid,
            text=lambda r: "Checks out" if r.valid else "Does not check out"),
+    Column("Proven to exist", lambda r: r.proven_at, text=lambda r: _proven_words(r)),
+    Column("Level", lambda r: r.level, text=lambda r: f"{r.level}: {LEVEL_WORDS.get(r.level, '')}"),
     Column("Signer's certificate", lambda r: r.trusted and not r.revoked,
-           text=lambda r: "Revoked" if r.revoked else (
-               "From your organisation" if r.trusted else "Not from your organisation")),
+           text=lambda r: _certificate_words(r)),
     Column("Problems", lambda r: "; ".join(r.problems) or "None"),
 ]
+
+LEVEL_WORDS = {
+    "B-B": "no proof of time yet",
+    "B-T": "time stamped",
+    "B-LT": "time stamped, checking data kept",
+    "B-LTA": "time stamped, checking data kept and time stamped",
+}
+
+
+def _proven_words(report) -> str:
+    if report.proven_at is None:
+        return "Not yet (time stamped when it reaches the server)"
+    return f"{format_london(report.proven_at)} ({report.proven_by})"
+
+
+def _certificate_words(report) -> str:
+    """Valid when it signed, and what has happened to it since, in plain words."""
+    if report.revoked:
+        return "Revoked before it signed"
+    if not report.trusted:
+        return "Not from your organisation, or not valid when it signed"
+    if report.revoked_after_signing:
+        return f"Valid when it signed; revoked since, on {format_london(report.revoked_at)}"
+    return "From your organisation, valid when it signed"
 
 
 def _record_since(report) -> str:
@@ -213,7 +238,12 @@ class SignaturesDialog(QDialog):
             if ca_pem is None:
                 return pdf, None, "This computer does not hold the organisation's CA certificate."
             ca = pki.load_certificate(ca_pem)
-            report = verify_pdf(pdf, ca)
+            # The CA certificates a rotation replaced still vouch for the records they signed.
+            from ..security.credentials import CA_FOLDER, RETIRED_FOLDER
+
+            earlier = [pki.load_certificate(path.read_bytes()) for path in
+                       sorted((ctx.db.profile.folder / CA_FOLDER / RETIRED_FOLDER).glob("*.pem"))]
+            report = verify_pdf(pdf, [ca, *earlier] if earlier else ca)
             return pdf, report, _ca_words(ca.subject)
 
         self.ctx.tasks.write_unit(work, self._show, self._failed)
@@ -236,9 +266,14 @@ class SignaturesDialog(QDialog):
             if report.error:
                 self.summaryLabel.setText(f"The PDF could not be checked: {report.error}")
             elif report.all_ok:
+                proven = [r for r in rows if r.proven_at is not None]
+                when = (" Each is proven to have existed at the time shown, so it stays valid after "
+                        "the signer's certificate expires or is revoked." if len(proven) == len(rows)
+                        else " Not every signature has a time stamp yet: the server adds one when the "
+                             "signed record reaches it.")
                 self.summaryLabel.setText(
                     f"All {len(rows)} signature{'s' if len(rows) != 1 else ''} are intact, valid and "
-                    "trusted, and nothing was changed after signing.")
+                    "trusted, and nothing was changed after signing." + when)
             else:
                 self.summaryLabel.setText("WARNING: at least one signature does not check out; "
                                           "see the table. Do not rely on this copy.")

@@ -4,6 +4,7 @@ show only when they have words; menus in the usual order; editable boxes look ed
 signatures, counts and responses in plain words; --as says who is in the directory."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
@@ -165,7 +166,8 @@ def test_signatures_in_plain_words():
     def report(**kw):
         base = dict(signer_common_name="Morgan Manager", signing_time=None, intact=True, valid=True,
                     trusted=True, revoked=False, modified_after=False, disallowed_changes_after=False,
-                    problems=[])
+                    problems=[], level="B-B", proven_at=None, proven_by="", revoked_at=None,
+                    revoked_after_signing=False)
         return SimpleNamespace(**{**base, **kw})
 
     headers = [c.title for c in SIGNATURE_COLUMNS]
@@ -174,7 +176,15 @@ def test_signatures_in_plain_words():
     def words(r):
         return [(c.text or c.value)(r) for c in SIGNATURE_COLUMNS[2:]]
 
-    assert words(report()) == ["Not changed", "Checks out", "From your organisation", "None"]
+    assert words(report()) == ["Not changed", "Checks out", "Not yet (time stamped when it reaches the server)",
+                               "B-B: no proof of time yet", "From your organisation, valid when it signed",
+                               "None"]
+    proven = report(level="B-LTA", proven_at=datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc),
+                    proven_by="signature time stamp", revoked_at=datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc),
+                    revoked_after_signing=True)
+    assert words(proven)[2:5] == ["01/07/2026 10:00 (signature time stamp)",
+                                  "B-LTA: time stamped, checking data kept and time stamped",
+                                  "Valid when it signed; revoked since, on 04/01/2027 09:00"]
     assert words(report(modified_after=True))[0] == "Not changed; the next person signed"
     assert words(report(modified_after=True, disallowed_changes_after=True))[0] == "Changed after signing"
     everything = [w for r in (report(), report(valid=False, trusted=False), report(revoked=True))
