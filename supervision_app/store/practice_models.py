@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.text_rules import MAX_TEXT_CHARS
@@ -91,3 +91,24 @@ class SuperviseeFeedback(Synced, Base):
     reflection_balance: Mapped[str | None] = mapped_column(String(24))
     emotional_support: Mapped[str | None] = mapped_column(String(12))
     change_one_thing: Mapped[str] = mapped_column(Text, default="")
+
+
+class TeamFeedbackTotal(Synced, Base):
+    """A team's supervisee feedback for one ended quarter, added together by the server
+    (``sync.server.feedback_totals``) from at least 5 people's answers: what a manager
+    sees of feedback. Laptops never write these rows."""
+
+    __tablename__ = "team_feedback_total"
+    __table_args__ = (UniqueConstraint("team_id", "quarter", name="one_total_per_quarter"),)
+    team_id: Mapped[str] = mapped_column(ForeignKey("team.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # e.g. 2026-Q4 (answers received then)
+    answers: Mapped[int] = mapped_column(Integer)
+    helpful_yes: Mapped[int] = mapped_column(Integer)
+    helpful_partly: Mapped[int] = mapped_column(Integer)
+    helpful_no: Mapped[int] = mapped_column(Integer)
+    mostly_reflection: Mapped[int] = mapped_column(Integer)
+    balanced: Mapped[int] = mapped_column(Integer)
+    mostly_case_monitoring: Mapped[int] = mapped_column(Integer)
+    support_yes: Mapped[int] = mapped_column(Integer)
+    support_partly: Mapped[int] = mapped_column(Integer)
+    support_no: Mapped[int] = mapped_column(Integer)

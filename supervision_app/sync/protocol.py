@@ -60,7 +60,8 @@ SYNC_COLUMNS = ("id", "version", "updated_at", "updated_by", "tombstone")
 SYNCED_TABLES: tuple[str, ...] = (
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
     "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
-    "supervision_agreement", "supervisee_feedback", "signature",
+    "supervision_agreement", "supervisee_feedback", "team_feedback_total",
+    "signature",
     "disagreement_resolution", "record_document",
 )
 DIRECTORY_TABLES = frozenset({"service_area", "team", "staff"})
@@ -71,7 +72,8 @@ PRIVATE_FIELDS: dict[str, frozenset[str]] = {"supervision_session": frozenset({"
 TableName = Literal[
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
     "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
-    "supervision_agreement", "supervisee_feedback", "signature",
+    "supervision_agreement", "supervisee_feedback", "team_feedback_total",
+    "signature",
     "disagreement_resolution", "record_document",
 ]
 

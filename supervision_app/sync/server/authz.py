@@ -28,6 +28,7 @@ from ...domain.permissions import (
     Operation,
     OversightTarget,
     SupervisionTarget,
+    TeamTarget,
     decide,
 )
 from ...domain.time_rules import london_date, utc_now
@@ -83,6 +84,8 @@ def target_of(facts: Facts):
     if kind == "agr":
         return AgreementTarget(supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
                                supervisee_team_id=facts["team"], state=RecordState(facts["state"]))
+    if kind == "ftot":
+        return TeamTarget(facts["team"])
     if kind == "fbk":
         return FeedbackTarget(supervisee_id=facts["supervisee"], session=target_of(facts["parent"]))
     raise ValueError(f"unknown facts kind {kind!r}")
@@ -111,6 +114,8 @@ def scope_keys(facts: Facts) -> set[str]:
     keys: set[str] = set()
     if kind == "fbk":  # never a candidate for anyone but the supervisee
         return {f"p:{facts['supervisee']}"}
+    if kind == "ftot":
+        return {f"t:{facts['team']}"}
     if kind in ("sup", "cxl", "agr"):
         keys |= {f"p:{facts['supervisor']}", f"p:{facts['supervisee']}"}
         if facts["team"]:

@@ -25,7 +25,7 @@ from ...domain.supervisee_response import has_responded
 from ...domain.time_rules import london_date
 from ...domain.vocabulary import RecordState, Role
 from .. import protocol as p
-from . import authz
+from . import authz, feedback_totals
 from .audit_anchors import anchor_audit_head
 from .schema import (
     directory_service_area,
@@ -36,7 +36,7 @@ from .schema import (
     record_scope,
     sequence,
 )
-from .signature_check import signature_problem
+from .signature_check import CLOCK_SKEW, signature_problem
 
 log = logging.getLogger("supervision_app.sync.server")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -206,8 +206,13 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
             facts["state"] = data["state"]
         return facts
     if table == "supervisee_feedback":  # the supervisee's alone (permissions.FeedbackTarget)
-        return {"k": "fbk", "_table": table, "supervisee": data["supervisee_id"],
+        # "q": the quarter the server first received it, which team total it counts in
+        before = facts_of(row_id)
+        quarter = (before or {}).get("q") or feedback_totals.quarter_of(authz.server_today())
+        return {"k": "fbk", "_table": table, "supervisee": data["supervisee_id"], "q": quarter,
                 "parent": _strip(parent(data["session_id"], "supervision_session"))}
+    if table == feedback_totals.TABLE:  # seen by the team's managers
+        return {"k": "ftot", "_table": table, "team": data["team_id"]}
     raise ValueError(table)
 
 
@@ -300,6 +305,8 @@ class WriteTx:
     conn: Connection
     next_seq: int = 0
     _facts_cache: dict[str, authz.Facts] = field(default_factory=dict)
+    # the signed copies of the signing unit being applied: row id -> the stage it must name
+    signing_documents: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def begin(cls, conn: Connection) -> "WriteTx":
@@ -382,6 +389,8 @@ class WriteTx:
             seq = self.allocate()  # order never inserts a part under a locked parent
             self.conn.execute(update(record).where(record.c.id == row_id).values(seq=seq))
         self._set_scope(row_id, facts, history, seq)
+        if table == "supervisee_feedback":
+            feedback_totals.publish_feedback_totals(self, authz.server_today())
 
     def _set_scope(self, row_id: str, facts: authz.Facts, history: list[authz.Facts], seq: int) -> None:
         keys = authz.scope_keys(facts)
@@ -554,6 +563,9 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
     if table == "supervisee_feedback":
         _authorize_feedback(actor, row_id, data, old_facts, new_facts)
         return
+    if table == feedback_totals.TABLE:
+        _check(actor, Operation.CREATE, table, row_id, Decision(
+            False, "Team feedback totals are added up by the server, not sent from a laptop."))
     raise Refused("rejected", f"'{table}' rows cannot be pushed")  # pragma: no cover
 
 
@@ -696,6 +708,18 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
         if actor.staff_id not in parent_people:
             _check(actor, "add_document", table, row_id,
                    Decision(False, "Only the people who sign a record add its signed documents."))
+        # A signed copy comes only from the signer, with the signing it carries (the unit's
+        # signature is checked to be theirs), naming the stage the record moves to.
+        stage = tx.signing_documents.get(row_id)
+        if stage is None:
+            _check(actor, "add_document", table, row_id, Decision(
+                False, "A signed copy is accepted only together with the signature it carries."))
+        elif data["stage"] != stage:
+            _check(actor, "add_document", table, row_id, Decision(
+                False, "This signed copy does not name the stage the record is signed into."))
+        if p.parse_datetime(data["created_at"]) > datetime.now(timezone.utc) + CLOCK_SKEW:
+            _check(actor, "add_document", table, row_id, Decision(
+                False, "The signed copy is dated in the future; check this computer's clock."))
         return
     role = data["signer_role"]
     if data["signer_id"] != actor.staff_id:
@@ -881,6 +905,7 @@ _SIGNER_OF_EVENT = {Event.SIGN_AS_SUPERVISOR: "supervisor", Event.SIGN_AS_SUPERV
 class _SigningUnit:
     members: tuple[int, ...]  # the record's move first, then its signatures and documents
     missing: tuple[str, ...]  # signer roles the move needs that no row in the batch carries
+    stage: str = ""  # the state the record moves to: the stage its signed copy names
 
 
 def _signing_unit(tx: WriteTx, mutations: list[p.Mutation], index: int,
@@ -917,13 +942,15 @@ def _signing_unit(tx: WriteTx, mutations: list[p.Mutation], index: int,
             if data.get("signer_role") not in roles or data.get("signer_role") in found:
                 continue
             found.append(data["signer_role"])
+        elif documents:
+            continue  # one signed copy per signing; another travels alone and is refused
         else:
             documents += 1
         members.append(later)
     missing = [f"{role} signature" for role in roles if role not in found]
     if documents == 0:
         missing.append("signed copy")
-    return _SigningUnit(tuple(members), tuple(missing))
+    return _SigningUnit(tuple(members), tuple(missing), new_state)
 
 
 def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _SigningUnit,
@@ -932,6 +959,8 @@ def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _S
     first = mutations[unit.members[0]].row
     nested = tx.conn.begin_nested()
     seq_before, cache_before = tx.next_seq, dict(tx._facts_cache)
+    tx.signing_documents = {mutations[member].row.id: unit.stage for member in unit.members
+                            if mutations[member].row.table == "record_document"}
     try:
         if unit.missing:
             raise Refused("rejected", "A record moves to signed only together with its "
@@ -947,6 +976,7 @@ def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _S
                 raise Refused("rejected", "This mutation id has already been used.")
             _apply_one(tx, actor, m)
     except Refused as refused:
+        tx.signing_documents = {}
         nested.rollback()
         tx.next_seq, tx._facts_cache = seq_before, cache_before
         for member in unit.members:
@@ -958,6 +988,7 @@ def _apply_unit(tx: WriteTx, actor: Actor, mutations: list[p.Mutation], unit: _S
             reason = (f"This {what} was changed on another device before your signature reached "
                       "the server, so the signature was not kept. Open it, read it, and sign it again.")
         return "rejected", f"Your signature on this {what} was not accepted: {reason}"
+    tx.signing_documents = {}
     nested.commit()
     return "applied", ""
 

@@ -1,4 +1,5 @@
-"""practice_records: cancellations, supervision agreements, supervisee feedback (issue 21)
+"""practice_records: cancellations, supervision agreements, supervisee feedback and the
+team feedback totals the server publishes (issue 21)
 
 Revision ID: 0011
 Revises: 0010
@@ -111,6 +112,20 @@ def upgrade() -> None:
     op.create_index("ix_supervisee_feedback_session_id", "supervisee_feedback", ["session_id"])
     op.create_index("ix_supervisee_feedback_supervisee_id", "supervisee_feedback", ["supervisee_id"])
 
+    counts = ("answers", "helpful_yes", "helpful_partly", "helpful_no", "mostly_reflection",
+              "balanced", "mostly_case_monitoring", "support_yes", "support_partly", "support_no")
+    op.create_table(
+        "team_feedback_total",
+        sa.Column("team_id", sa.String(length=36), nullable=False),
+        sa.Column("quarter", sa.String(length=7), nullable=False),
+        *(sa.Column(c, sa.Integer(), nullable=False) for c in counts),
+        *_sync_columns(),
+        sa.UniqueConstraint("team_id", "quarter", name="one_total_per_quarter"),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_team_feedback_total_team_id", "team_feedback_total", ["team_id"])
+
     changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in AGREEMENT_TERMS)
     for statement in (
         f"""CREATE TRIGGER supervision_agreement_locked_update BEFORE UPDATE ON supervision_agreement
@@ -127,6 +142,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in ("locked_update", "locked_delete", "signed_frozen"):
         op.execute(f"DROP TRIGGER IF EXISTS supervision_agreement_{name}")
+    op.drop_table("team_feedback_total")
     op.drop_table("supervisee_feedback")
     op.drop_table("supervision_agreement")
     op.drop_table("session_cancellation")
