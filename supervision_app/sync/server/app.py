@@ -351,7 +351,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         outcome = await run_in_threadpool(work)
         touched = {m.row.data.get("record_id") for m in body.mutations
                    if m.row.table == "record_document"} - {None}
-        if touched and ctx.ca_passphrase:
+        if touched and (ctx.ca_passphrase or ctx.timestamp_url):
             await run_in_threadpool(_archive_signed, touched)
         return JSONResponse({"results": outcome.results, "audit": outcome.audit},
                             media_type="application/json")

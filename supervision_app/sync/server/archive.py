@@ -31,6 +31,7 @@ import concurrent.futures
 import datetime as _dt
 import io
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -156,8 +157,14 @@ def validation_material(conn: Connection, passphrase: bytes | None
     return certs, crls
 
 
-def _documents(conn: Connection, record_ids: Iterable[str] | None):
-    """record id -> its record_document rows (id, data), newest first."""
+_STAGE = re.compile(r'"stage":"([a-z_]+)"')
+_CREATED = re.compile(r'"created_at":"([^"]+)"')
+
+
+def _newest_documents(conn: Connection, record_ids: Iterable[str] | None) -> dict[str, tuple[str, str]]:
+    """record id -> (id, stage) of its newest record_document. Rows are streamed and their
+    PDFs not decoded here, so a whole archive is scanned in bounded memory; the caller loads
+    the PDFs it needs one at a time (:func:`_load`)."""
     query = select(record.c.id, record.c.data, record.c.parent_id).where(
         record.c.table_name == "record_document", record.c.tombstone.is_(False))
     if record_ids is not None:
@@ -165,12 +172,20 @@ def _documents(conn: Connection, record_ids: Iterable[str] | None):
         if not ids:
             return {}
         query = query.where(record.c.parent_id.in_(ids))
-    by_record: dict[str, list[tuple[str, dict]]] = {}
-    for row in conn.execute(query):
-        by_record.setdefault(row.parent_id, []).append((row.id, json.loads(row.data)))
-    for docs in by_record.values():
-        docs.sort(key=lambda d: (d[1]["created_at"], d[1]["stage"] == ARCHIVED), reverse=True)
-    return by_record
+    newest: dict[str, tuple[tuple[str, bool], str, str]] = {}
+    for row in conn.execute(query.execution_options(yield_per=200)):
+        # The stored JSON is written by json.dumps with compact separators (storage.write).
+        stage, created = _STAGE.search(row.data), _CREATED.search(row.data)
+        if stage is None or created is None:
+            continue
+        key = (created.group(1), stage.group(1) == ARCHIVED)
+        if row.parent_id not in newest or key > newest[row.parent_id][0]:
+            newest[row.parent_id] = (key, row.id, stage.group(1))
+    return {record_id: (doc_id, stage) for record_id, (_key, doc_id, stage) in newest.items()}
+
+
+def _load(conn: Connection, doc_id: str) -> dict:
+    return json.loads(conn.execute(select(record.c.data).where(record.c.id == doc_id)).scalar_one())
 
 
 def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
@@ -191,16 +206,14 @@ def archive_records(conn: Connection, passphrase: bytes | None, record_ids: Iter
     report = report or ArchiveReport()
     clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
     tx = WriteTx.begin(conn)
-    pending = []
-    for record_id, docs in _documents(conn, record_ids).items():
-        newest = docs[0][1]
-        if newest["stage"] in FINAL_STAGES:
-            pending.append((record_id, newest))
+    pending = [(record_id, doc_id) for record_id, (doc_id, stage)
+               in _newest_documents(conn, record_ids).items() if stage in FINAL_STAGES]
     if pending:
         timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
                                                       clock=clock)
         certs, crls = validation_material(conn, passphrase)
-        for record_id, newest in pending:
+        for record_id, doc_id in pending:
+            newest = _load(conn, doc_id)
             try:
                 pdf = archive_pdf(base64.b64decode(newest["pdf"]), timestamper,
                                   certificates_=certs, crls=crls)
@@ -238,14 +251,12 @@ def renew_timestamps(conn: Connection, passphrase: bytes | None, *,
     report = archive_records(conn, passphrase, None, url=url, policy=policy, clock=clock)
     now = clock()
     due = []
-    for record_id, docs in _documents(conn, None).items():
-        newest = docs[0][1]
-        if newest["stage"] != ARCHIVED or record_id in report.archived:
+    for record_id, (doc_id, stage) in _newest_documents(conn, None).items():
+        if stage != ARCHIVED or record_id in report.archived:
             continue
-        pdf = base64.b64decode(newest["pdf"])
-        expires = _newest_timestamp_expiry(pdf)
+        expires = _newest_timestamp_expiry(base64.b64decode(_load(conn, doc_id)["pdf"]))
         if expires is None or expires - margin <= now:
-            due.append((record_id, newest, pdf))
+            due.append((record_id, doc_id))
         else:
             report.up_to_date += 1
     if due:
@@ -257,7 +268,9 @@ def renew_timestamps(conn: Connection, passphrase: bytes | None, *,
         timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
                                                       clock=clock)
         certs, crls = validation_material(conn, passphrase)
-        for record_id, newest, pdf in due:
+        for record_id, doc_id in due:
+            newest = _load(conn, doc_id)
+            pdf = base64.b64decode(newest["pdf"])
             try:
                 renewed = archive_pdf(pdf, timestamper, certificates_=certs, crls=crls)
             except ArchiveError as problem:
