@@ -32,6 +32,7 @@ class ReminderController(QObject):
         staff_id, today = ctx.actor.staff_id, ctx.today()
 
         def work(session):
+            from ..store import agreement_records  # noqa: F401  (its agreements-to-review source)
             from ..store.reminder_queries import check_reminders
 
             return check_reminders(session, staff_id, today)

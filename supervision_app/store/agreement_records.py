@@ -115,3 +115,30 @@ def agreement_overview(session: Session, actor: Actor, *, today: date,
                                    shown.id if shown else None,
                                    RecordState(shown.state) if shown else None))
     return out
+
+
+def agreements_to_review(session: Session, actor: Actor, today: date) -> set[str]:
+    """Reminder items (``reminder_queries.AGREEMENT_REVIEW_SOURCES``): for a supervisor, each
+    worker they supervise whose agreement is missing, unsigned or due for review; for anyone,
+    their own agreement waiting for their signature."""
+    from .queries import team_overview
+
+    workers = [row.worker_id for row in team_overview(session, actor, today)]
+    items = {f"{w.worker_id}:{w.state.status.value}"
+             for w in agreement_overview(session, actor, today=today, worker_ids=workers)
+             if w.state.status.needs_action}
+    waiting = session.scalars(select(SupervisionAgreement.id).where(
+        SupervisionAgreement.supervisee_id == actor.staff_id,
+        SupervisionAgreement.state == RecordState.SUPERVISOR_SIGNED.value,
+        SupervisionAgreement.tombstone.is_(False)))
+    return items | {f"sign:{agreement_id}" for agreement_id in waiting}
+
+
+def _register_reminder_source() -> None:
+    from .reminder_queries import AGREEMENT_REVIEW_SOURCES
+
+    if agreements_to_review not in AGREEMENT_REVIEW_SOURCES:
+        AGREEMENT_REVIEW_SOURCES.append(agreements_to_review)
+
+
+_register_reminder_source()

@@ -58,6 +58,9 @@ def test_supervisor_then_supervisee_sign_and_the_agreement_locks(setup):
     with pytest.raises(RecordLocked):  # terms freeze at the supervisor's signature
         with db.transaction() as s:
             s.get(SupervisionAgreement, agreement_id).duration = "30 minutes"
+    with db.reading() as s:  # the worker's reminder: an agreement waiting for their signature
+        waiting = ar.agreements_to_review(s, load_actor(s, worker.id), london_date(utc_now()))
+    assert waiting == {f"sign:{agreement_id}"}
     second = sign_agreement(db, store, agreement_id=agreement_id, signer_id=worker.id)
     assert second.new_state == RecordState.LOCKED and second.digest == first.digest
 
@@ -70,6 +73,8 @@ def test_supervisor_then_supervisee_sign_and_the_agreement_locks(setup):
     assert [s.signer_common_name for s in report.signatures] == ["Morgan Manager", "Zoë Ødegård"]
     state = _overview(db, manager.id, worker.id).state
     assert state.status == AgreementStatus.IN_PLACE
+    with db.reading() as s:  # nothing left to remind either of them about
+        assert ar.agreements_to_review(s, load_actor(s, manager.id), london_date(utc_now())) == set()
     assert state.review_by == london_date(utc_now()) + timedelta(days=365)
     # a year and a day on, it is due for review
     later = london_date(utc_now()) + timedelta(days=366)

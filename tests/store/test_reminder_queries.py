@@ -8,6 +8,7 @@ import pytest
 
 from supervision_app.domain.reminders import Reminder, ReminderKind
 from supervision_app.domain.time_rules import LONDON
+from supervision_app.store import agreement_records  # noqa: F401  (the agreements source)
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.reminder_queries import (
     check_reminders,
@@ -51,7 +52,9 @@ def test_the_manager_is_reminded_of_records_to_sign_and_a_worker_due_soon(databa
     assert items[ReminderKind.AWAITING_SIGNATURE] == {recent, older}
     assert items[ReminderKind.SUPERVISION_DUE] == {f"{team.other_worker_id}:{(TODAY + timedelta(days=4)).isoformat()}"}
     assert items[ReminderKind.ACTIONS_OVERDUE] == set()
-    assert items[ReminderKind.AGREEMENT_REVIEW] == set()  # no agreements yet: the hook is empty
+    # no supervision agreement with anyone yet (issue 21): one to write for each worker
+    assert items[ReminderKind.AGREEMENT_REVIEW] == {
+        f"{w}:missing" for w in (team.worker_id, team.other_worker_id, team.asye_worker_id)}
 
 
 def test_the_worker_is_reminded_of_their_overdue_action_not_the_managers_signatures(database, world):
@@ -66,12 +69,14 @@ def test_check_shows_each_kind_once_a_day_and_respects_the_settings(database, wo
     team, _recent, _older = world
     with database.transaction() as s:
         first = check_reminders(s, team.manager_id, TODAY)
-    assert first == [Reminder(ReminderKind.AWAITING_SIGNATURE, 2), Reminder(ReminderKind.SUPERVISION_DUE, 1)]
+    assert first == [Reminder(ReminderKind.AWAITING_SIGNATURE, 2), Reminder(ReminderKind.SUPERVISION_DUE, 1),
+                     Reminder(ReminderKind.AGREEMENT_REVIEW, 3)]
     assert first[0].text == "2 records await your signature"
     with database.transaction() as s:
         assert check_reminders(s, team.manager_id, TODAY) == []
     with database.transaction() as s:
         set_reminder_enabled(s, team.manager_id, ReminderKind.SUPERVISION_DUE, False)
+        set_reminder_enabled(s, team.manager_id, ReminderKind.AGREEMENT_REVIEW, False)
     with database.transaction() as s:
         assert ReminderKind.SUPERVISION_DUE not in enabled_reminders(s, team.manager_id)
         assert ReminderKind.SUPERVISION_DUE in enabled_reminders(s, team.worker_id)  # per person
