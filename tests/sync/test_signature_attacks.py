@@ -188,3 +188,42 @@ def test_a_refused_signing_is_kept_on_the_laptop_with_its_reason_and_other_chang
     r.sign_session(tm, org.ids["tm_a"], sid)
     assert tm.client.sync().rejected == 0
     assert _held(deployment, sid) == ("supervisor_signed", ["supervisor"])
+
+
+def test_attack_a_signed_copy_travels_only_with_its_signing(deployment, laptops):
+    """Issue 16 finding 5: any party could upload any PDF as a record's signed document,
+    even for a locked record and dated 10 years ahead."""
+    tm, sw, sid = _responded_record(deployment, laptops)
+    org = deployment.org
+    r.sign_session(tm, org.ids["tm_a"], sid)
+    tm.client.sync()
+    sw.client.sync()
+    r.sign_session(sw, org.ids["sw_a1"], sid)
+    assert sw.client.sync().rejected == 0
+    with deployment.engine.connect() as conn:
+        before = conn.execute(text("select count(*) from record where table_name = 'record_document' "
+                                   "and parent_id = :i"), {"i": sid}).scalar()
+    late = _document_row(sid, "locked")
+    late["data"]["created_at"] = p.format_datetime(datetime(2036, 12, 1, tzinfo=timezone.utc))
+    for laptop, row in ((sw, late), (tm, _document_row(sid, "locked"))):
+        [result] = _push(deployment, laptop, (0, row))
+        assert result["status"] == "rejected" and "together with the signature" in result["reason"], result
+    # within a signing, the copy must name the stage the record is signed into
+    other = laptops("tm_a")
+    r.credentials(other)
+    with other.db.transaction() as s:
+        from supervision_app.store import supervision_records as sr
+
+        note_id = sr.create_oversight_note(s, sr.load_actor(s, org.ids["tm_a"]), child_id=org.children["a"],
+                                           trigger="plan_review", decision="keep", rationale="working")
+    other.client.sync()
+    r.sign_note(other, org.ids["tm_a"], note_id)
+    with other.db.transaction() as s:
+        s.execute(text("update sync_outbox set payload = replace(payload, '\"stage\":\"locked\"', "
+                       "'\"stage\":\"supervisor_signed\"') where table_name = 'record_document'"))
+    report = other.client.sync()
+    assert report.rejected == 3
+    assert any("does not name the stage" in c.reason for c in other.client.pending_conflicts())
+    with deployment.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from record where table_name = 'record_document' "
+                                 "and parent_id = :i"), {"i": sid}).scalar() == before
