@@ -57,6 +57,7 @@ class SignalKind(StrEnum):
     ACTION_INCOMPLETE = "action_incomplete"
     SIGNED_LATE = "signed_late"
     DISAGREEMENT_UNRESOLVED = "disagreement_unresolved"
+    MOSTLY_CASE_MONITORING = "mostly_case_monitoring"  # a team's feedback totals (issue 21)
 
     @property
     def label(self) -> str:
@@ -68,6 +69,7 @@ class SignalKind(StrEnum):
             SignalKind.ACTION_INCOMPLETE: "Action without owner or due date",
             SignalKind.SIGNED_LATE: "Signed long after the session",
             SignalKind.DISAGREEMENT_UNRESOLVED: "Disagreement left unresolved",
+            SignalKind.MOSTLY_CASE_MONITORING: "Supervision mostly case monitoring (team feedback)",
         }[self]
 
 
@@ -272,7 +274,29 @@ def quality_signals(
                     related_id=other.record_id,
                     detail=(f"{this.field.replace('_', ' ')} matches {other.record_kind.replace('_', ' ')} "
                             f"{other.field.replace('_', ' ')} ({pair.score:.0%} similar)")))
+    out.extend(_feedback_signals(session, teams, since))
     return QualitySignals(since, today, tuple(_fill(out, session)))
+
+
+def _feedback_signals(session: Session, teams: list[str], since: date | None) -> list[Signal]:
+    """Teams whose workers say their supervision is nearly all case monitoring, from the
+    feedback totals the server publishes (never one person's answers: ``domain.feedback``)."""
+    from ..domain.feedback import CASE_MONITORING_SHARE
+    from ..store.practice_models import TeamFeedbackTotal
+
+    out = []
+    for total in session.scalars(select(TeamFeedbackTotal).where(
+            TeamFeedbackTotal.team_id.in_(teams), TeamFeedbackTotal.tombstone.is_(False))):
+        year, quarter = int(total.quarter[:4]), int(total.quarter[-1])
+        ends = date(year + (quarter == 4), 1 if quarter == 4 else quarter * 3 + 1, 1)
+        if since is not None and ends <= since:
+            continue
+        if total.answers and total.mostly_case_monitoring / total.answers >= CASE_MONITORING_SHARE:
+            out.append(Signal(
+                SignalKind.MOSTLY_CASE_MONITORING, "team", total.team_id, team_id=total.team_id,
+                when=ends, detail=(f"{total.mostly_case_monitoring} of {total.answers} answers in "
+                                   f"{total.quarter} say mostly case monitoring, little reflection")))
+    return out
 
 
 def _aware(value):

@@ -55,3 +55,26 @@ def test_cancellations_late_rebookings_and_short_sessions(database):
     with database.reading() as s:
         board = compliance_dashboard(s, manager, today=today)
     assert board.figure("short_sessions", team_id=team.team_id).numerator == 0
+
+
+def test_a_team_whose_feedback_is_nearly_all_case_monitoring_is_signalled(database):
+    from supervision_app.assurance.signals import SignalKind, quality_signals
+    from supervision_app.store.practice_models import TeamFeedbackTotal
+    from supervision_app.store.outbox import skip_outbox
+
+    team = build_sample_team(database)
+    with database.transaction() as s:
+        skip_outbox(s)  # the rows the server publishes arrive by sync, not from this laptop
+        for quarter, monitoring in (("2026-Q2", 5), ("2026-Q3", 2)):
+            s.add(TeamFeedbackTotal(
+                team_id=team.team_id, quarter=quarter, answers=6, helpful_yes=3, helpful_partly=3,
+                helpful_no=0, mostly_reflection=1, balanced=5 - monitoring, mostly_case_monitoring=monitoring,
+                support_yes=2, support_partly=2, support_no=2))
+    manager = _actor(database, team.manager_id)
+    with database.reading() as s:
+        found = quality_signals(s, manager, today=date(2026, 12, 6), since=date(2026, 1, 1)).of_kind(
+            SignalKind.MOSTLY_CASE_MONITORING)
+        outsider = quality_signals(s, _actor(database, team.outsider_id), today=date(2026, 12, 6))
+    assert [(f.team_id, f.when) for f in found] == [(team.team_id, date(2026, 7, 1))]
+    assert "5 of 6 answers in 2026-Q2" in found[0].detail
+    assert outsider.of_kind(SignalKind.MOSTLY_CASE_MONITORING) == []
