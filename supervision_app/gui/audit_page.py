@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.permissions import Actor
 from ..domain.time_rules import format_date, format_london
-from ..domain.vocabulary import ActionStatus, LegalStatus, Role
+from ..domain.vocabulary import ActionStatus, Capacity, Complexity, LegalStatus, Role
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _Job, _Relay, _setup_table
@@ -834,8 +834,11 @@ def _session_html(d) -> str:
         parts.append("<h3>Actions reviewed from before</h3><ul>" + "".join(
             f"<li>{_e(r.description)} ({_e(r.owner_name)}, due {_e(format_date(r.due_on))}): "
             f"{_e(r.status.label)}{(' - ' + _e(r.note)) if r.note else ''}</li>" for r in d.reviews) + "</ul>")
-    parts.append(_section("Workload", [("Caseload", d.caseload_count), ("Complexity", (d.caseload_complexity or "").replace("_", " ")),
-                                       ("Capacity", (d.capacity or "").replace("_", " ")), ("Notes", d.workload_notes)]))
+    parts.append(_section("Workload", [
+        ("Caseload", "Not recorded" if d.caseload_count is None else d.caseload_count),
+        ("Complexity", Complexity(d.caseload_complexity).label if d.caseload_complexity else "Not recorded"),
+        ("Capacity", Capacity(d.capacity).label if d.capacity else "Not recorded"),
+        ("Notes", d.workload_notes)]))
     for n, disc in enumerate(d.discussions, start=1):
         parts.append(_section(f"Case discussion {n}: {disc.case_id} ({disc.legal_status.label})", [
             ("Current position", disc.current_position), ("Worries", disc.worries),

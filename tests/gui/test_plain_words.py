@@ -195,3 +195,16 @@ def test_signatures_in_plain_words():
 def test_as_lists_who_is_in_the_directory(database, team):
     listed = _people_listed(database)
     assert "morgan" in listed and "Team manager" in listed and "ben" in listed
+
+
+def test_the_auditors_reading_view_prints_the_vocabulary_words(database, team):
+    from supervision_app.gui.audit_page import _session_html
+    from supervision_app.store import queries
+
+    sid = _draft(database, team, discussed=True)
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sr.update_session(s, manager, sid, {"caseload_complexity": "high", "capacity": "at_capacity"})
+        html = _session_html(queries.session_detail(s, manager, sid))
+    assert "At capacity" in html and "High" in html and "Not recorded" in html  # caseload left blank
+    assert "at_capacity" not in html and "at capacity" not in html
