@@ -244,3 +244,34 @@ def test_an_evidence_pack_can_be_read_without_the_app(deployment, laptops, tmp_p
     with tm.db.reading() as s:
         assert s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "export_evidence",
                                                     m.AuditEntry.record_id == sid)).first() is not None
+
+
+def test_a_ca_rotation_keeps_archived_records_verifiable(deployment, laptops):
+    """Last in this module: it rotates the deployment's CA."""
+    _tm, _sw, sid = _signed_off(deployment, laptops, supervisor_online=True)
+    old_ca = _ca(deployment)
+    env = dict(os.environ, SUPERVISION_SERVER_CA_PASSPHRASE=CA_PASSPHRASE)
+    rotated = subprocess.run(
+        [sys.executable, "-m", "supervision_app.sync.server.cli", "--database-url", deployment.database_url,
+         "create-ca", "--organisation", "Test Council", "--name", "Test Council signing CA 2", "--rotate"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert rotated.returncode == 0, rotated.stderr
+    new_ca = _ca(deployment)
+    assert new_ca != old_ca
+    # Renewal after the rotation: a new TSA under the new CA time-stamps the old record, and
+    # the old CA's certificate and revocation list go into its validation data.
+    done = _renew(deployment, "--margin-days", "40000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    renewed = base64.b64decode(_documents(deployment, sid)[-1]["pdf"])
+    report = verify_pdf(renewed, [new_ca, old_ca])
+    assert report.complete and all(s.level == "B-LTA" for s in report.signatures), report
+    assert [ts.ok for ts in report.document_timestamps] == [True, True]
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import extract_certificate_info
+
+    stamps = list(PdfFileReader(io.BytesIO(renewed)).embedded_timestamp_signatures)
+    issuers = [pki.load_certificate(extract_certificate_info(ts.signed_data).signer_cert.dump()).issuer
+               for ts in stamps]
+    assert issuers == [old_ca.subject, new_ca.subject]
