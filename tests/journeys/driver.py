@@ -293,9 +293,12 @@ class Laptop:
             return self.dbus_address
         address_file = self.folder / "dbus-address"
         address_file.unlink(missing_ok=True)
+        # the address is published only once the daemon has made and unlocked the login
+        # keyring: a client arriving earlier would have D-Bus start a second daemon, which
+        # finds the half-written keyring and waits for a password prompt that cannot show
         script = (
-            'echo "$DBUS_SESSION_BUS_ADDRESS" > "$1"; '
             'printf "journey-keyring-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; '
+            'echo "$DBUS_SESSION_BUS_ADDRESS" > "$1.tmp" && mv "$1.tmp" "$1"; '
             "exec sleep 100000")
         env = dict(os.environ, HOME=str(self.home), XDG_DATA_HOME=str(self.home / ".local/share"),
                    XDG_RUNTIME_DIR=str(self._runtime_dir()))
