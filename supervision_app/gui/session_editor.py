@@ -32,7 +32,7 @@ from ..domain.time_rules import LONDON, format_date, format_london, london, lond
 from ..domain.vocabulary import Agreement, RecordState, SessionType
 from ..store import queries
 from ..store import supervision_records as sr
-from .accessibility import ensure_accessible_names, size_text_boxes, style_headings
+from .accessibility import ensure_accessible_names, show_message, size_text_boxes, style_headings
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
 from .layouts import layout_holding
@@ -315,8 +315,7 @@ class SessionEditor(QWidget):
         self._message(user_message(error))
 
     def _message(self, text: str) -> None:
-        self.form.messageLabel.setText(text)
-        self.form.messageLabel.setVisible(bool(text))
+        show_message(self.form.messageLabel, text)  # shown, and announced to a screen reader
 
     def _rejected_inputs(self) -> dict[tuple, tuple[str, str]]:
         """What is on screen but was refused (too long, not a date...), with its message,

@@ -152,3 +152,21 @@ def test_a_status_message_names_the_status_bar_and_is_announced(qtbot, open_wind
     assert heard == ["Shared with the supervisee."]
     bar.clearMessage()
     assert accessible_name(bar) == "Status"
+
+
+def test_the_editors_message_is_announced(qtbot, open_window, team, database):
+    _shared, draft = _records(database, team)
+    window = open_window(team.manager_id)
+    editor = window.open_session(draft)
+    settle(qtbot, window)
+    heard: list[str] = []
+    announcer().announced.connect(lambda _source, text: heard.append(text))
+    box = editor.form.heldDateEdit
+    box.setText("31/02/2026")
+    settle(qtbot, window)
+    editor.share()  # refused: the field needs correcting
+    settle(qtbot, window)
+    banner = editor.form.messageLabel
+    assert banner.isVisible() and banner.text().startswith("Some fields need correcting")
+    assert heard and heard[-1] == banner.text()
+    assert accessible_name(banner) == banner.text()
