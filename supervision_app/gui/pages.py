@@ -232,6 +232,9 @@ class TeamPage(Page):
         self.calendarButton.setToolTip("Save the selected worker's next planned supervision as an "
                                        "invitation file (.ics) to open in Outlook")
         self.calendarButton.clicked.connect(self.save_invitation)
+        from .practice_dialogs import TeamPractice
+
+        self.practice = TeamPractice(self)  # agreements and cancellations (issue 21)
         f.workerTable.selectionModel().currentRowChanged.connect(lambda *_a: self._update_calendar_button())
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
@@ -253,6 +256,7 @@ class TeamPage(Page):
         self.ctx.tasks.read(lambda s: (queries.team_overview(s, actor, today),
                                        queries.flagged_disagreements(s, actor)),
                             self._show, self.failed)
+        self.practice.refresh()
 
     def _show(self, data) -> None:
         rows, flagged = data
@@ -473,6 +477,9 @@ class MySupervisionPage(Page):
         f.actionsTable.activated.connect(lambda _i: self.open_source())
         f.childrenTable.activated.connect(lambda _i: self.open_child())
         f.openChildButton.clicked.connect(self.open_child)
+        from .practice_dialogs import MyPractice
+
+        self.practice = MyPractice(self)  # feedback and my agreement (issue 21)
 
     def first_focus(self):
         return self.form.recordsTable
@@ -482,6 +489,7 @@ class MySupervisionPage(Page):
         self.ctx.tasks.read(lambda s: (queries.my_records(s, actor), queries.my_actions(s, actor, today),
                                        queries.children_allocated_to(s, actor)),
                             self._show, self.failed)
+        self.practice.refresh()
 
     def _show(self, data) -> None:
         records, actions, children = data
