@@ -214,7 +214,8 @@ class Startup:
         self.window.show_startup_message("Choose who is signing in.")
         answer, staff_id = choose_person(db, self.window, people)
         if answer == "person":
-            self._attach(db, _who(db, staff_id))
+            run_in_background(lambda: _who(db, staff_id), lambda who: self._attach(db, who),
+                              self._failed)
         else:  # cancelled, or the server instead: never stranded without a way to sign in
             self._show_first_run(db, has_people=True, connect=answer == "server")
 

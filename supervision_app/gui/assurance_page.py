@@ -4,9 +4,9 @@ status and quality signals, each figure opening the list of records behind it.
     page = AssurancePage(database, actor, today=date.today, open_record=window.open_record)
     page.refresh()
 
-Every query runs in a ``QThreadPool`` worker (``database.reading()``), never on the GUI
-thread; results come back by a queued signal, and a result older than the newest request is
-dropped. ``open_record(kind, record_id)`` is called when someone asks to open a record from
+Every query runs on the reads pool of a :class:`~.tasks.TaskRunner` (the window's, so the
+busy indicator shows it), never on the GUI thread; a newer request of the same kind
+supersedes an older one's result. ``open_record(kind, record_id)`` is called when someone asks to open a record from
 a list (``kind`` is ``supervision``, ``child``, ``action``, ``case_discussion``,
 ``oversight_note`` or ``staff``); without it the lists are read-only.
 """
@@ -23,11 +23,9 @@ from PySide6.QtCore import (
     QObject,
     QPointF,
     QRectF,
-    QRunnable,
     QSize,
     QSortFilterProxyModel,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
@@ -64,6 +62,7 @@ from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
 from .forms import Form, load_widget
 from .models import FoldedTextFilter
+from .tasks import READS, TaskRunner, user_message
 
 __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 
@@ -81,26 +80,6 @@ STANDINGS = {"good": ("\u2713", "meets the standard", GOOD),
              "alert": ("\u26a0", "needs attention", ALERT)}
 LEGEND = ("\u2713 meets the standard; \u26a0 needs attention: a percentage below 80% "
           "(above 20% where fewer is better), or any at all of a count such as overdue actions.")
-
-
-# ---------------------------------------------------------------------------- background
-
-class _Relay(QObject):
-    done = Signal(str, int, object, object)  # what, generation, result, error
-
-
-class _Job(QRunnable):
-    def __init__(self, relay: _Relay, what: str, generation: int, work: Callable[[], Any]) -> None:
-        super().__init__()
-        self._relay, self._what, self._generation, self._work = relay, what, generation, work
-
-    def run(self) -> None:
-        try:
-            result = self._work()
-        except Exception as error:  # noqa: BLE001 - reported to the GUI thread, never its text
-            self._relay.done.emit(self._what, self._generation, None, error)
-        else:
-            self._relay.done.emit(self._what, self._generation, result, None)
 
 
 # ---------------------------------------------------------------------------- table models
@@ -503,16 +482,13 @@ class AssurancePage(QWidget):
 
     def __init__(self, database: Database, actor: Actor, *, today: Callable[[], date] | date | None = None,
                  open_record: Callable[[str, str], None] | None = None,
-                 pool: QThreadPool | None = None, parent: QWidget | None = None) -> None:
+                 tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AssurancePage")
         self.database, self.actor = database, actor
         self._today = today if callable(today) else (lambda d=today: d or date.today())
         self.open_record = open_record
-        self.pool = pool or QThreadPool.globalInstance()
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._finished)
-        self._generation = {"figures": 0, "signals": 0, "export": 0, "records": 0}
+        self.tasks = tasks or TaskRunner(database, self)
         self._busy: set[str] = set()
         self.dashboard: ComplianceDashboard | None = None
         self.signals: QualitySignals | None = None
@@ -600,16 +576,15 @@ class AssurancePage(QWidget):
         self.form.statusLabel.setText("Working out the figures…")
 
     def _submit(self, what: str, work: Callable[[], Any]) -> None:
-        self._generation[what] += 1
+        """``work()`` manages its own reading (or audited) transaction; the newest request of
+        each kind wins."""
         self._busy.add(what)
-        self.pool.start(_Job(self._relay, what, self._generation[what], work))
+        self.tasks.run(READS, work, lambda result: self._finished(what, result, None),
+                       lambda error: self._finished(what, None, error), key=(id(self), what))
 
-    def _finished(self, what: str, generation: int, result: Any, error: Any) -> None:
-        if generation != self._generation[what]:
-            return  # an older request: a newer one is on its way
+    def _finished(self, what: str, result: Any, error: Any) -> None:
         self._busy.discard(what)
         if error is not None:
-            from .tasks import user_message
             self.form.statusLabel.setText("")
             self.failed.emit(user_message(error))
             return

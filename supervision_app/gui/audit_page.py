@@ -12,9 +12,9 @@ the responsible manager, completes the round and exports it as a PDF.
 A manager (team, service, head of service) sees the rounds' records from the teams they
 manage, read-only, and the audit actions addressed to them, which they mark done.
 
-Every query and write runs in a ``QThreadPool`` worker (``database.reading()`` or
-``database.transaction()``), never on the GUI thread; a result older than the newest
-request of its kind is dropped. The page writes only to the audit tables and the audit log
+Every query runs on the reads pool of a :class:`~.tasks.TaskRunner` and every change on its
+single write queue (the window's, so the busy indicator shows them), never on the GUI thread;
+a result older than the newest request of its kind is dropped. The page writes only to the audit tables and the audit log
 (``assurance.audit``): the records it shows are never changed. Record contents are shown on
 screen and never logged.
 """
@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QModelIndex, QRegularExpression, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDate, QModelIndex, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,9 +43,10 @@ from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, Capacity, Complexity, LegalStatus, Role
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
-from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _Job, _Relay, _setup_table
+from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _setup_table
 from .forms import Form, load_widget
 from .layouts import add_row
+from .tasks import READS, WRITES, TaskRunner, user_message
 
 __all__ = ["AuditPage", "GRADE_CHOICES"]
 
@@ -60,6 +61,8 @@ GRADE_COLOURS = {"outstanding": GOOD, "good": GOOD, "requires_improvement": QCol
 POPULATIONS = ("supervision", "children")
 POPULATION_LABELS = {"supervision": "Supervision records", "children": "Children"}
 MANAGER_ROLES = (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE)
+# jobs that change the audit record: through the window's single write queue, in order
+WRITE_JOBS = frozenset({"action_status", "draw", "grade", "add_action", "complete"})
 
 
 def _grade_value(grade) -> str | None:
@@ -127,17 +130,14 @@ class AuditPage(QWidget):
 
     def __init__(self, database: Database, actor: Actor, *, today: Callable[[], date] | date | None = None,
                  open_record: Callable[[str, str], None] | None = None,
-                 pool: QThreadPool | None = None, parent: QWidget | None = None) -> None:
+                 tasks: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AuditPage")
         self.database, self.actor = database, actor
         self._today = today if callable(today) else (lambda d=today: d or date.today())
         self.open_record = open_record
-        self.pool = pool or QThreadPool.globalInstance()
+        self.tasks = tasks or TaskRunner(database, self)
         self.is_auditor = actor.role == Role.QA_AUDITOR
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._finished)
-        self._generation: dict[str, int] = {}
         self._busy: set[str] = set()
         self.report = None  # the open round (assurance.audit.RoundReport)
         self.rounds: list = []
@@ -331,18 +331,19 @@ class AuditPage(QWidget):
 
     # ------------------------------------------------------------------ background work
     def _submit(self, what: str, work: Callable[[], Any]) -> None:
-        self._generation[what] = self._generation.get(what, 0) + 1
+        """``work()`` manages its own transaction: changes go through the window's single
+        write queue, reads (and audited views) through its reads pool; the newest request of
+        each kind wins."""
         self._busy.add(what)
-        self.pool.start(_Job(self._relay, what, self._generation[what], work))
+        self.tasks.run(WRITES if what in WRITE_JOBS else READS, work,
+                       lambda result: self._finished(what, result, None),
+                       lambda error: self._finished(what, None, error), key=(id(self), what))
 
-    def _finished(self, what: str, generation: int, result: Any, error: Any) -> None:
-        if generation != self._generation.get(what):
-            return  # an older request: a newer one is on its way
+    def _finished(self, what: str, result: Any, error: Any) -> None:
         self._busy.discard(what)
         if not self._busy:
             self.form.statusLabel.setText("")
         if error is not None:
-            from .tasks import user_message
             message = user_message(error)
             self.form.statusLabel.setText(message)
             self.failed.emit(message)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QMenu, QProg
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
-from .tasks import TaskRunner, user_message
+from .tasks import READS, TaskRunner, user_message
 
 if TYPE_CHECKING:
     from ..domain.permissions import Actor
@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._who)
         tasks.busy_changed.connect(self._set_busy)
         tasks.failed.connect(self.ctx.notify)
+        self._managed_team_names: list[tuple[str, str]] = []
+        if actor.managed_team_ids:
+            tasks.run(READS, self._read_managed_teams, self._set_managed_teams)
         self._attach_sync(db, tasks)
         self._attach_practice_exports()
 
@@ -189,12 +192,14 @@ class MainWindow(QMainWindow):
         def assurance(ctx):
             from .assurance_page import AssurancePage
 
-            return AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record)
+            return AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
+                                 tasks=ctx.tasks)
 
         def audit(ctx):
             from .audit_page import AuditPage
 
-            return AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record)
+            return AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
+                             tasks=ctx.tasks)
 
         pages = []
         if actor.managed_team_ids:
@@ -208,7 +213,8 @@ class MainWindow(QMainWindow):
         from .signing import credential_store
         from .sync_panel import SyncController
 
-        self.sync = SyncController(db, credentials=lambda: credential_store(self.ctx), parent=self)
+        self.sync = SyncController(db, credentials=lambda: credential_store(self.ctx), tasks=tasks,
+                                   parent=self)
         self.statusBar().addPermanentWidget(self.sync.status_widget(self))
         sync_menu = self.add_menu_before_help("S&ync")
         sync_menu.addActions(self.sync.actions())
@@ -564,13 +570,19 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _managed_teams(self) -> list[tuple[str, str]]:
+        """The teams the person manages, (id, name), read once in the background at attach."""
+        return list(self._managed_team_names)
+
+    def _read_managed_teams(self) -> list[tuple[str, str]]:
+        """(worker) A handful of rows by primary key."""
         from ..store.models import Team
 
         ids = sorted(self.ctx.actor.managed_team_ids)
-        if not ids:
-            return []
-        with self.ctx.db.reading() as s:  # a handful of rows by primary key
+        with self.ctx.db.reading() as s:
             return [(t.id, t.name) for t in s.query(Team).filter(Team.id.in_(ids)).order_by(Team.name)]
+
+    def _set_managed_teams(self, teams: list[tuple[str, str]]) -> None:
+        self._managed_team_names = teams
 
     def _note_changed(self) -> None:
         current = self.form.pageStack.currentWidget()

@@ -21,7 +21,6 @@ the token it returns to the OS keyring (``SyncClient.login``).
 from __future__ import annotations
 
 import sys
-import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -29,9 +28,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
-    QRunnable,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
     Slot,
@@ -51,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, show_message, show_value, style_headings
+from .tasks import NETWORK, TaskRunner
 from .conflict_words import (  # noqa: F401  (TABLE_WORDS, KIND_WORDS: the dialog's words)
     KIND_WORDS,
     TABLE_WORDS,
@@ -157,43 +155,6 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
                     signed_in)
 
 
-# --------------------------------------------------------------------------- background jobs
-
-class _Bridge(QObject):
-    """Lives on the GUI thread; signals emitted from the worker arrive there queued."""
-
-    done = Signal(object, object, object)  # callback, result, error
-    progress = Signal(object)
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.done.connect(self._deliver)
-
-    @Slot(object, object, object)
-    def _deliver(self, callback, result, error) -> None:
-        callback(result, error)
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], bridge: _Bridge, callback) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._work, self._bridge, self._callback = work, bridge, callback
-
-    def run(self) -> None:
-        try:
-            result, error = self._work(), None
-        except BaseException as caught:  # noqa: BLE001 - handed to the GUI thread
-            from ..sync.client import SyncError
-
-            result, error = None, caught
-            if not isinstance(caught, SyncError):
-                # type and stack only: a message could quote record contents
-                print(f"sync task failed: {type(caught).__name__}", file=sys.stderr)
-                traceback.print_tb(caught.__traceback__, file=sys.stderr)
-        self._bridge.done.emit(self._callback, result, error)
-
-
 def _words(error: BaseException) -> str:
     from .tasks import user_message
 
@@ -218,21 +179,20 @@ class SyncController(QObject):
     open_record_requested = Signal(str, str)  # kind, id: the conflicts dialog asks the window
     certificate_outcome = Signal(str)  # what Get a new signing certificate did, in words
     sign_in_step = Signal(str)  # what sign-in is doing now, in words
+    _progress_from_engine = Signal(object)  # emitted on the network worker, queued to the GUI
 
     def __init__(self, db: "Database", *, server_url: str | None = None,
                  interval_ms: int = DEFAULT_INTERVAL_MS, credentials=None,
                  client_factory: Callable[["Database", str], "SyncClient"] | None = None,
-                 parent: QObject | None = None) -> None:
+                 tasks: TaskRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.server_url = server_url
         self._credentials = credentials
         self._client_factory = client_factory
         self.client: SyncClient | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one engine job at a time, in order
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._on_progress)
+        self.tasks = tasks or TaskRunner(db, self)  # its network pool: one engine job at a time
+        self._progress_from_engine.connect(self._on_progress)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_timer)
@@ -292,7 +252,10 @@ class SyncController(QObject):
     # -- running jobs -------------------------------------------------------------------
 
     def _run(self, work: Callable[[], Any], callback: Callable[[Any, Any], None]) -> None:
-        self._pool.start(_Job(work, self._bridge, callback))
+        """``work()`` on the network pool, then ``callback(result, error)`` on the GUI thread;
+        sync has its own progress display, so it stays out of the window's busy indicator."""
+        self.tasks.run(NETWORK, work, lambda result: callback(result, None),
+                       lambda error: callback(None, error), busy=False)
 
     def _credential_store(self):
         if callable(self._credentials):  # made on first use, in a worker: cryptography is slow to load
@@ -332,13 +295,13 @@ class SyncController(QObject):
     def shutdown(self, wait_ms: int = 5000) -> None:
         """Stop the timer and let a running job end (a sync cut short resumes next time)."""
         self._timer.stop()
-        self._pool.waitForDone(wait_ms)
+        self.tasks.wait(wait_ms, (NETWORK,))
         if self.client is not None:
             self.client.close()
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the current job ends (tests and shutdown only)."""
-        return self._pool.waitForDone(msecs)
+        return self.tasks.wait(msecs, (NETWORK,))
 
     # -- sync -----------------------------------------------------------------------------
 
@@ -355,7 +318,7 @@ class SyncController(QObject):
         self._progress = None
         self.sync_now_action.setEnabled(False)
         self._publish(working=True)
-        bridge = self._bridge
+        progress = self._progress_from_engine
 
         def work():
             client = self._ensure_client()
@@ -363,7 +326,7 @@ class SyncController(QObject):
                 return None, None
             report = None
             try:
-                report = client.sync(progress=bridge.progress.emit)
+                report = client.sync(progress=progress.emit)
             finally:
                 status = client.status()
             return report, status

@@ -1,14 +1,17 @@
-"""Database work off the GUI thread: every query and write runs in a QThreadPool and comes
-back by signal, so the window never freezes on the encrypted store.
+"""Work off the GUI thread, one mechanism for the whole app: every query, write and network
+job runs in a QThreadPool and comes back by a queued signal, so the window never freezes on
+the encrypted store or the server.
 
-Reads run on a small pool; writes run one at a time, in the order they were asked for, so an
-older autosave can never land after a newer one.
+:func:`submit` is the primitive; :class:`TaskRunner` names the pools (reads, the single write
+queue, network), drives the busy indicator and lets a newer request supersede an older one;
+:func:`run_in_background` is for start-up, before there is a database.
 """
 from __future__ import annotations
 
+import itertools
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -31,7 +34,8 @@ def expected_errors() -> tuple[type[BaseException], ...]:
                                         IllegalTransition, KeyringUnavailable]
     for module, name in (("supervision_app.security.credentials", "CredentialsUnavailable"),
                          ("supervision_app.records.signoff", "RecordChangedWhileSigning"),
-                         ("supervision_app.records.export", "ExportCancelled")):
+                         ("supervision_app.records.export", "ExportCancelled"),
+                         ("supervision_app.sync.client", "SyncError")):
         loaded = sys.modules.get(module)  # only if that feature has been used
         if loaded is not None:
             found.append(getattr(loaded, name))
@@ -56,7 +60,7 @@ class _Signals(QObject):
 
     def __init__(self, callback: Callable[[Any, Any], None]) -> None:
         super().__init__()
-        self._callback = callback
+        self._callback: Callable[[Any, Any], None] | None = callback
         self.finished.connect(self.deliver)
 
     @Slot(object, object)
@@ -71,9 +75,11 @@ class _Job(QRunnable):
         super().__init__()
         self.setAutoDelete(True)
         self._work = work
-        self._signals = signals
+        self._signals: _Signals | None = signals
 
     def run(self) -> None:
+        signals = self._signals
+        assert signals is not None
         try:
             result = self._work()
         except BaseException as error:  # noqa: BLE001 - reported to the GUI thread
@@ -81,78 +87,112 @@ class _Job(QRunnable):
                 # type and stack only: exception messages could quote what was typed
                 print(f"background task failed: {type(error).__name__}", file=sys.stderr)
                 traceback.print_tb(error.__traceback__, file=sys.stderr)
-            self._signals.finished.emit(None, error)
+            signals.finished.emit(None, error)
         else:
-            self._signals.finished.emit(result, None)
+            signals.finished.emit(result, None)
         self._signals = None
+
+
+_in_flight: set[_Signals] = set()  # alive until their callback has run on the GUI thread
+
+
+def submit(pool: QThreadPool, work: Callable[[], Any],
+           finished: Callable[[Any, Any], None]) -> None:
+    """The one way work leaves the GUI thread: ``work()`` on ``pool``, then
+    ``finished(result, error)`` on the GUI thread (call this from the GUI thread)."""
+    def deliver(result: Any, error: Any) -> None:
+        _in_flight.discard(signals)
+        finished(result, error)
+
+    signals = _Signals(deliver)
+    _in_flight.add(signals)
+    pool.start(_Job(work, signals))
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callback, on_error: Callback) -> None:
     """``fn()`` on Qt's global pool; ``on_done(result)`` or ``on_error(error)`` on the GUI
     thread (used at start, before there is a database to give a :class:`TaskRunner`)."""
-    def finished(result, error):
-        _background.discard(signals)
-        if error is None:
-            on_done(result)
-        else:
-            on_error(error)
-
-    signals = _Signals(finished)
-    _background.add(signals)
-    QThreadPool.globalInstance().start(_Job(fn, signals))
+    submit(QThreadPool.globalInstance(), fn,
+           lambda result, error: on_done(result) if error is None else on_error(error))
 
 
-_background: set = set()
+READS, WRITES, NETWORK = "reads", "writes", "network"
+_THREADS = {READS: 2, WRITES: 1, NETWORK: 1}  # writes and the sync engine: one at a time, in order
+_generations = itertools.count(1)
 
 
 class TaskRunner(QObject):
-    """Run ``fn(session)`` inside a database transaction on a worker thread; the callbacks
-    run on the GUI thread. ``busy_changed`` drives the busy indicator."""
+    """Named pools for everything the window does off the GUI thread: ``reads`` (two at a
+    time), ``writes`` (one queue, in the order asked for, so an older autosave can never
+    land after a newer one) and ``network`` (the sync engine, one job at a time).
+
+    Callbacks run on the GUI thread. ``busy_changed`` drives the busy indicator. A job given
+    a ``key`` is superseded by a newer job of the same key: only the newest one's callback
+    runs (a page asked to refresh twice shows the second answer only)."""
 
     busy_changed = Signal(bool)
     failed = Signal(str)  # a user-facing message for errors nobody handled
 
-    def __init__(self, db: Database, parent: QObject | None = None) -> None:
+    def __init__(self, db: Database | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.db = db
-        self._reads = QThreadPool(self)
-        self._reads.setMaxThreadCount(2)
-        self._writes = QThreadPool(self)
-        self._writes.setMaxThreadCount(1)
-        self._pending: set[_Signals] = set()
+        self._pools: dict[str, QThreadPool] = {}
+        for name, threads in _THREADS.items():
+            pool = self._pools[name] = QThreadPool(self)
+            pool.setMaxThreadCount(threads)
+        self._pending: set[int] = set()  # generations that count towards ``busy``
+        self._latest: dict[Hashable, int] = {}
 
     @property
     def busy(self) -> bool:
         return bool(self._pending)
 
     def read(self, fn: Callable[[Any], Any], on_done: Callback | None = None,
-             on_error: Callback | None = None) -> None:
+             on_error: Callback | None = None, *, key: Hashable | None = None) -> None:
         """``fn`` gets a session in a transaction (reads may audit a view)."""
-        self._submit(self._reads, fn, on_done, on_error)
+        self.run(READS, fn, on_done, on_error, key=key, session=True)
 
     def write(self, fn: Callable[[Any], Any], on_done: Callback | None = None,
-              on_error: Callback | None = None) -> None:
-        self._submit(self._writes, fn, on_done, on_error)
+              on_error: Callback | None = None, *, key: Hashable | None = None) -> None:
+        self.run(WRITES, fn, on_done, on_error, key=key, session=True)
 
     def write_unit(self, fn: Callable[[], Any], on_done: Callback | None = None,
-                   on_error: Callback | None = None) -> None:
+                   on_error: Callback | None = None, *, key: Hashable | None = None) -> None:
         """``fn()`` in the write queue, managing its own transactions: signing, which must
         not overlap an autosave of the record it signs and is far too slow for the GUI."""
-        self._submit(self._writes, fn, on_done, on_error, session=False)
+        self.run(WRITES, fn, on_done, on_error, key=key)
 
-    def _submit(self, pool: QThreadPool, fn, on_done, on_error, session: bool = True) -> None:
-        was_busy = self.busy
+    def run(self, pool: str, fn: Callable[..., Any], on_done: Callback | None = None,
+            on_error: Callback | None = None, *, key: Hashable | None = None,
+            session: bool = False, busy: bool = True) -> None:
+        """``fn()`` (``fn(session)`` in a transaction if ``session``) on the named pool.
+        Errors go to ``on_error``, or without one to ``failed`` in words. ``busy=False`` for
+        work with its own progress display (sync), kept out of the busy indicator."""
+        generation = next(_generations)
+        if key is not None:
+            self._latest[key] = generation
+        if busy:
+            if not self._pending:
+                self.busy_changed.emit(True)
+            self._pending.add(generation)
+        db = self.db
 
-        def work():
+        def work() -> Any:
             if not session:
                 return fn()
-            with self.db.transaction() as s:
+            assert db is not None, "a job with a session needs the runner's database"
+            with db.transaction() as s:
                 return fn(s)
 
-        def finished(result, error):
-            self._pending.discard(signals)
-            if not self.busy:
-                self.busy_changed.emit(False)
+        def finished(result: Any, error: Any) -> None:
+            if busy:
+                self._pending.discard(generation)
+                if not self._pending:
+                    self.busy_changed.emit(False)
+            if key is not None:
+                if self._latest.get(key) != generation:
+                    return  # superseded: a newer request of this key has its own answer
+                del self._latest[key]
             if error is None:
                 if on_done is not None:
                     on_done(result)
@@ -161,12 +201,9 @@ class TaskRunner(QObject):
             else:
                 self.failed.emit(user_message(error))
 
-        signals = _Signals(finished)
-        self._pending.add(signals)
-        if not was_busy:
-            self.busy_changed.emit(True)
-        pool.start(_Job(work, signals))
+        submit(self._pools[pool], work, finished)
 
-    def wait(self, msecs: int = 30000) -> bool:
-        """Block until every job has run (shutdown and tests only, never in a handler)."""
-        return self._writes.waitForDone(msecs) and self._reads.waitForDone(msecs)
+    def wait(self, msecs: int = 30000, pools: tuple[str, ...] = (WRITES, READS)) -> bool:
+        """Block until every job on ``pools`` has run (shutdown and tests only, never in a
+        handler). Their callbacks are still to come: they arrive as queued events."""
+        return all(self._pools[name].waitForDone(msecs) for name in pools)

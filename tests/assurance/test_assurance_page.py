@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit
 
 from supervision_app.gui.assurance_page import AssurancePage
@@ -17,16 +16,15 @@ def page(qtbot, database, world):
     with database.reading() as s:
         actor = load_actor(s, world.tm)
     opened = []
-    pool = QThreadPool()
     widget = AssurancePage(database, actor, today=TODAY,
-                           open_record=lambda kind, rid: opened.append((kind, rid)), pool=pool)
+                           open_record=lambda kind, rid: opened.append((kind, rid)))
     qtbot.addWidget(widget)
     widget.resize(1280, 860)
     widget.opened = opened
     with qtbot.waitSignals([widget.loaded, widget.signals_loaded], timeout=20000):
         widget.refresh()
     yield widget
-    pool.waitForDone(10000)
+    widget.tasks.wait(10000)
 
 
 def cell(view, row_match, column_title):

@@ -4,7 +4,6 @@ sees the action and closes it; nothing audited changes."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit
 
 from supervision_app.gui.audit_page import AuditPage
@@ -18,11 +17,9 @@ WAIT = 20000
 def make_page(qtbot, database, who):
     with database.reading() as s:
         actor = load_actor(s, who)
-    pool = QThreadPool()
-    page = AuditPage(database, actor, today=TODAY, pool=pool)
+    page = AuditPage(database, actor, today=TODAY)
     qtbot.addWidget(page)
     page.resize(1280, 860)
-    page.pool_ref = pool
     with qtbot.waitSignal(page.loaded, timeout=WAIT):
         page.refresh()
     return page
@@ -32,7 +29,7 @@ def make_page(qtbot, database, who):
 def auditor_page(qtbot, database, world):
     page = make_page(qtbot, database, world.auditor)
     yield page
-    page.pool_ref.waitForDone(10000)
+    page.tasks.wait(10000)
 
 
 def draw(page, qtbot, seed: str, size: int = 3):
@@ -126,10 +123,10 @@ def test_auditor_grades_adds_an_action_and_completes_the_round_and_the_manager_c
     with qtbot.waitSignal(manager.round_loaded, timeout=WAIT):
         manager.open_round(report.round_id)
     assert manager.item_proxy.rowCount() == 2
-    manager.pool_ref.waitForDone(10000)
+    manager.tasks.wait(10000)
 
     # nothing audited changed, by any of this
-    page.pool_ref.waitForDone(10000)
+    page.tasks.wait(10000)
     assert snapshot(database) == before
 
 
@@ -139,7 +136,7 @@ def test_round_exports_as_a_pdf_in_the_background(auditor_page, qtbot, tmp_path)
     target = tmp_path / "round.pdf"
     failures: list[str] = []
     page.failed.connect(failures.append)
-    page.pool_ref.waitForDone(WAIT)  # nothing from the draw still running
+    page.tasks.wait(WAIT)  # nothing from the draw still running
     with qtbot.waitSignal(page.exported, timeout=3 * WAIT, raising=False) as blocker:
         page.export_to(target)
         qtbot.waitUntil(lambda: failures or target.exists(), timeout=3 * WAIT)
@@ -184,8 +181,8 @@ def test_keyboard_opens_a_round_and_starts_grading_and_the_record_opens_in_the_a
 
     with database.reading() as s:
         actor = load_actor(s, world.auditor)
-    opened, pool = [], QThreadPool()
-    page = AuditPage(database, actor, today=TODAY, pool=pool,
+    opened = []
+    page = AuditPage(database, actor, today=TODAY,
                      open_record=lambda kind, rid: opened.append((kind, rid)))
     qtbot.addWidget(page)
     page.show()
@@ -208,4 +205,4 @@ def test_keyboard_opens_a_round_and_starts_grading_and_the_record_opens_in_the_a
     f.openRecordButton.click()
     item = page.item_proxy.row_at(f.itemsTable.currentIndex())
     assert opened == [("supervision", item.record_id)]
-    pool.waitForDone(10000)
+    page.tasks.wait(10000)

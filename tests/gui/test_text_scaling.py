@@ -5,7 +5,7 @@ cutting it off."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QThreadPool
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -129,8 +129,7 @@ def world(database):
 def auditor_page(qtbot, database, world):
     with database.reading() as s:
         actor = load_actor(s, world.auditor)
-    pool = QThreadPool()
-    page = AuditPage(database, actor, today=WORLD_TODAY, pool=pool)
+    page = AuditPage(database, actor, today=WORLD_TODAY)
     qtbot.addWidget(page)
     page.resize(1366, 820)
     page.show()
@@ -143,7 +142,6 @@ def auditor_page(qtbot, database, world):
     with qtbot.waitSignals([page.drawn, page.round_loaded], timeout=20000):
         f.drawButton.click()
     f.tabs.setCurrentWidget(f.sampleTab)
-    page.pool_ref = pool
     return page
 
 
@@ -189,7 +187,7 @@ def test_every_checklist_question_shows_whole_at_every_text_size(
     text_points(points)
     page = auditor_page(qtbot, database, world)
     assert_questions_show_whole(page)
-    page.pool_ref.waitForDone(10000)
+    page.tasks.wait(10000)
 
 
 def test_checklist_and_finding_box_follow_a_change_of_text_size_on_screen(
@@ -206,7 +204,7 @@ def test_checklist_and_finding_box_follow_a_change_of_text_size_on_screen(
     assert finding.minimumHeight() >= 3 * line and finding.maximumHeight() >= 6 * line
     assert finding.height() >= 3 * line
     assert_questions_show_whole(page)
-    page.pool_ref.waitForDone(10000)
+    page.tasks.wait(10000)
 
 
 # ---------------------------------------------------------------------------- fixed sizes
@@ -280,8 +278,7 @@ def test_the_compliance_page_fits_a_laptop_screen_at_18_points(qtbot, database, 
     text_points(18)
     with database.reading() as s:
         actor = load_actor(s, world.tm)
-    pool = QThreadPool()
-    page = AssurancePage(database, actor, today=WORLD_TODAY, pool=pool)
+    page = AssurancePage(database, actor, today=WORLD_TODAY)
     qtbot.addWidget(page)
     with qtbot.waitSignals([page.loaded, page.signals_loaded], timeout=20000):
         page.refresh()
@@ -299,7 +296,7 @@ def test_the_compliance_page_fits_a_laptop_screen_at_18_points(qtbot, database, 
     legend = chart.legend()
     assert len({rect.y() for rect, _label, _colour in legend}) > 1
     assert all(rect.right() <= chart.width() for rect, _label, _colour in legend)
-    pool.waitForDone(10000)
+    page.tasks.wait(10000)
 
 
 def test_the_audit_page_fits_a_laptop_screen_at_18_points_and_scrolls_rather_than_cuts(
@@ -307,8 +304,7 @@ def test_the_audit_page_fits_a_laptop_screen_at_18_points_and_scrolls_rather_tha
     text_points(18)
     with database.reading() as s:
         actor = load_actor(s, world.auditor)
-    pool = QThreadPool()
-    page = AuditPage(database, actor, today=WORLD_TODAY, pool=pool)
+    page = AuditPage(database, actor, today=WORLD_TODAY)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.loaded, timeout=20000):
         page.refresh()
@@ -324,7 +320,7 @@ def test_the_audit_page_fits_a_laptop_screen_at_18_points_and_scrolls_rather_tha
     assert len(hint.text()) > 100
     assert hint.height() >= hint.heightForWidth(hint.width())
     assert text_fits(f.seedEdit, "8" * 16)
-    pool.waitForDone(10000)
+    page.tasks.wait(10000)
 
 
 def test_the_records_behind_a_figure_open_in_a_window_sized_to_the_text(qtbot, text_points):
