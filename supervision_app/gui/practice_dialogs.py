@@ -343,7 +343,9 @@ class FeedbackDialog(QDialog):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # questions read in full
         layout.addLayout(form)
+        self.resize(620, 360)
 
         def combo(name: str, words: dict[str, str], accessible: str) -> QComboBox:
             box = QComboBox()
