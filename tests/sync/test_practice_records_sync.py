@@ -145,3 +145,50 @@ def test_a_cancellation_reaches_the_worker_and_not_another_team(deployment, lapt
     assert r.get(sw, SessionCancellation, cid).rebooked_on == date(2027, 1, 5)
     with tm_b.db.reading() as s:
         assert s.get(SessionCancellation, cid) is None
+
+
+# --- a hostile laptop pushes raw rows: the server decides from its own data ------------------
+
+def _row(table, **data):
+    from supervision_app.sync import protocol as p
+
+    return {"table": table, "id": str(uuid.uuid4()), "version": 1,
+            "updated_at": p.format_datetime(datetime.now(timezone.utc)), "updated_by": None,
+            "tombstone": False, "data": p.encode_row_data(table, data)}
+
+
+def test_hostile_pushes_of_the_new_records_are_refused(deployment, laptops):
+    from tests.sync.test_server_assigns_facts import _push, _stored
+
+    org = deployment.org
+    worker, other_manager, manager = laptops("sw_a1"), laptops("tm_b"), laptops("tm_a")
+    sw_id, tm_id = org.ids["sw_a1"], org.ids["tm_a"]
+    today = london_date(utc_now())
+    cancellation = dict(supervisee_id=sw_id, supervisor_id=tm_id, team_id=org.teams["A"],
+                        planned_for=today, cancelled_on=today, cancelled_by="supervisee",
+                        reason="x", rebooked_on=None, returned_from_leave_on=None)
+    attempts = [
+        (worker, _row("session_cancellation", **cancellation)),  # the worker records their own
+        (other_manager, _row("session_cancellation", **(cancellation | {"supervisor_id": org.ids["tm_b"]}))),
+        (other_manager, _row("session_cancellation", **(cancellation | {
+            "supervisor_id": org.ids["tm_b"], "team_id": org.teams["B"]}))),  # naming their own team
+        # an agreement pushed straight to signed, with no signature
+        (manager, _row("supervision_agreement", supervisee_id=sw_id, supervisor_id=tm_id,
+                       team_id=org.teams["A"], frequency="", duration="", location="",
+                       disagreements="", cancellations="", confidentiality="", state="locked")),
+        # the server's own totals
+        (manager, _row("team_feedback_total", team_id=org.teams["A"], quarter="2026-Q1", answers=9,
+                       helpful_yes=9, helpful_partly=0, helpful_no=0, mostly_reflection=9, balanced=0,
+                       mostly_case_monitoring=0, support_yes=9, support_partly=0, support_no=0)),
+    ]
+    sid = r.shared_session(manager, org)
+    _synced(manager)
+    # feedback in the worker's name from the manager's laptop, and on a record not yet signed
+    feedback = dict(session_id=sid, supervisee_id=sw_id, answered_at=utc_now(), skipped=False,
+                    helpful="no", reflection_balance=None, emotional_support=None, change_one_thing="")
+    attempts += [(manager, _row("supervisee_feedback", **feedback)),
+                 (worker, _row("supervisee_feedback", **feedback))]
+    for laptop, row in attempts:
+        [result] = _push(deployment, laptop, (0, row))
+        assert result["status"] == "rejected", (row["table"], result)
+        assert _stored(deployment, row["id"]) is None
