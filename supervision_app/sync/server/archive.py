@@ -189,6 +189,10 @@ def _load(conn: Connection, doc_id: str) -> dict:
 
 
 def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
+    # Laptops show the newest copy by created_at: the archived copy must sort after the copy it
+    # extends even when the signer's laptop clock ran ahead of the server's.
+    extended = p.parse_datetime(newest["created_at"])
+    now = max(now, extended + _dt.timedelta(milliseconds=1))
     row_id = str(uuid.uuid4())
     system_write(tx, "record_document", row_id, {
         "record_kind": newest["record_kind"], "record_id": newest["record_id"],
