@@ -791,6 +791,27 @@ class SettingsPage(Page):
         f.policyTeamCombo.currentIndexChanged.connect(self._team_chosen)
         f.savePolicyButton.clicked.connect(self.save_policy)
         self._add_reminder_switches()
+        self._add_duration_spin()
+
+    def _add_duration_spin(self) -> None:
+        """The team's standard session length (issue 21): shorter sessions are flagged on
+        compliance. Placed after "Show as due within", before the ASYE schedule."""
+        from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox
+
+        f = self.form
+        spin = QSpinBox(f.policyGroup)
+        spin.setObjectName("durationSpin")
+        spin.setRange(15, 600)
+        spin.setSingleStep(15)
+        spin.setSuffix(" minutes")
+        spin.setValue(90)
+        spin.setAccessibleName("Standard supervision session length in minutes")
+        label = QLabel("Standard session &length", f.policyGroup)
+        label.setBuddy(spin)
+        f.policyGroup.findChild(QFormLayout, "policyForm").insertRow(3, label, spin)
+        QWidget.setTabOrder(f.dueSoonSpin, spin)
+        QWidget.setTabOrder(spin, f.savePolicyButton)
+        self.durationSpin = spin
 
     def _add_reminder_switches(self) -> None:
         """Desktop reminders, each on until turned off (saved per person, as the text size)."""
@@ -866,6 +887,8 @@ class SettingsPage(Page):
         row = self.policies[index]
         f.intervalSpin.setValue(row.policy.standard_interval_days)
         f.dueSoonSpin.setValue(row.policy.due_soon_days)
+        self.durationSpin.setValue(row.policy.standard_duration_minutes)
+        self.durationSpin.setReadOnly(not row.can_set)
         phases = "; ".join(f"every {p.interval_days} days until day {p.until_days}" for p in row.policy.asye_phases)
         f.asyeInfoLabel.setText(f"Newly qualified workers: {phases}; then the standard interval.")
         for w in (f.intervalSpin, f.dueSoonSpin):
@@ -890,7 +913,8 @@ class SettingsPage(Page):
         try:
             policy = SupervisionPolicy(standard_interval_days=f.intervalSpin.value(),
                                        asye_phases=row.policy.asye_phases,
-                                       due_soon_days=f.dueSoonSpin.value())
+                                       due_soon_days=f.dueSoonSpin.value(),
+                                       standard_duration_minutes=self.durationSpin.value())
         except ValueError as problem:
             f.policyMessageLabel.setText(str(problem))
             return

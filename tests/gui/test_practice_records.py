@@ -118,3 +118,22 @@ def test_agreement_signed_by_manager_then_worker_and_feedback_given(qtbot, datab
     with database.reading() as s:
         (answer,) = s.scalars(select(SuperviseeFeedback)).all()
     assert (answer.helpful, answer.reflection_balance, answer.skipped) == ("yes", "mostly_case_monitoring", False)
+
+
+def test_the_service_manager_sets_the_standard_session_length(qtbot, database, team, open_window):
+    from supervision_app.store.queries import team_policy
+
+    window = open_window(team.service_manager_id)
+    page = window.show_page("settings")
+    settle(qtbot, window)
+    f = page.form
+    f.policyTeamCombo.setCurrentIndex(f.policyTeamCombo.findData(team.team_id))
+    assert page.durationSpin.value() == 90 and not page.durationSpin.isReadOnly()
+    assert page.durationSpin.accessibleName() == "Standard supervision session length in minutes"
+    page.durationSpin.setValue(60)
+    f.dueSoonSpin.setValue(10)
+    click(qtbot, window, f.savePolicyButton)
+    settle(qtbot, window)
+    with database.reading() as s:
+        policy = team_policy(s, team.team_id)
+    assert (policy.standard_duration_minutes, policy.due_soon_days) == (60, 10)
