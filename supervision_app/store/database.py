@@ -25,7 +25,7 @@ from sqlalchemy.pool import QueuePool
 
 from ..domain.text_rules import search_fold
 from ..security.secret_store import SecretStore
-from . import outbox  # noqa: F401  (installs the outbox hook before any session can write)
+from .outbox import ProfileSession  # its flushes write the sync outbox
 from .errors import (
     DatabaseKeyMissing,
     DatabaseUnreadable,
@@ -164,7 +164,7 @@ class Database:
     def __init__(self, profile: Profile, engine: Engine) -> None:
         self.profile = profile
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(engine, class_=ProfileSession, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

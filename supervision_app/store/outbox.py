@@ -1,7 +1,8 @@
 """The sync outbox: every local change to a synced row, captured in the same transaction.
 
-A session event (installed when this module is imported; ``store.database`` imports it)
-watches every flush. For each synced row inserted, changed or deleted it
+Session events on :class:`ProfileSession` (the class of every session a profile's
+``Database`` makes; other SQLAlchemy sessions in the process are left alone) watch every
+flush. For each synced row inserted, changed or deleted it
 
 * makes sure the row's ``version`` is one more than when the transaction began, however
   many times it was flushed or bumped (the server stores exactly that: base + 1), and that
@@ -26,6 +27,12 @@ from sqlalchemy.orm import Session, attributes
 
 from ..domain.time_rules import utc_now
 from .models import Synced
+from .wire_format import SYNCED_TABLES, TABLE_FIELDS, encode_value, format_datetime
+
+
+class ProfileSession(Session):
+    """A session on a profile database: its flushes write the sync outbox."""
+
 
 _meta = MetaData()
 outbox_table = Table(
@@ -62,8 +69,6 @@ def _committed(obj: Any, name: str) -> Any:
 
 def snapshot(obj: Any) -> dict[str, Any]:
     """The row as the wire carries it: sync columns and encoded ``data``."""
-    from ..sync.protocol import TABLE_FIELDS, encode_value, format_datetime
-
     table = obj.__tablename__
     data = {spec.name: encode_value(spec, getattr(obj, spec.name)) for spec in TABLE_FIELDS[table]}
     return {
@@ -88,8 +93,6 @@ def _fill_defaults(obj: Any) -> None:
 def _synced(obj: Any) -> bool:
     """A row of a table the sync protocol carries (tables it does not know yet, such as
     the assurance tables, stay local until the protocol and server learn them)."""
-    from ..sync.protocol import TABLE_FIELDS
-
     return isinstance(obj, Synced) and obj.__tablename__ in TABLE_FIELDS
 
 
@@ -108,7 +111,7 @@ def _signed_in_staff(session: Session) -> str | None:
     return session.info["sync_staff_id"]
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(ProfileSession, "before_flush")
 def _before_flush(session: Session, _flush_context, _instances) -> None:
     if session.info.get(_SKIP_KEY):
         return
@@ -142,13 +145,11 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
             changes.append((obj, base, True))
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(ProfileSession, "after_flush")
 def _after_flush(session: Session, _flush_context) -> None:
     changes = session.info.pop("sync_outbox_changes", None)
     if not changes:
         return
-    from ..sync.protocol import SYNCED_TABLES
-
     order = {name: i for i, name in enumerate(SYNCED_TABLES)}
     changes.sort(key=lambda item: order[item[0].__tablename__])  # parents before children
     pending: dict[str, tuple[int, int]] = session.info.setdefault(_PENDING_KEY, {})
@@ -173,8 +174,8 @@ def _after_flush(session: Session, _flush_context) -> None:
         pending[obj.id] = (result.inserted_primary_key[0], base)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
+@event.listens_for(ProfileSession, "after_commit")
+@event.listens_for(ProfileSession, "after_rollback")
 def _transaction_over(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
     session.info.pop("sync_outbox_changes", None)
