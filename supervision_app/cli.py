@@ -36,6 +36,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="supervision-app",
         description="Record, sign and review case supervision for children's social care.",
+        epilog="Commands (each has its own --help): verify, report, check-profile, "
+               "export-chronology, export --evidence.",
     )
     parser.add_argument("--data-dir", type=Path, help="profile folder (default: your user data folder)")
     parser.add_argument("--demo", action="store_true",
@@ -72,6 +74,11 @@ def run_desktop(args: argparse.Namespace) -> int:
     if not _display_available() and os.environ.get("QT_QPA_PLATFORM") not in ("offscreen", "minimal"):
         return _run_desktop_without_screen(args, folder)
     from .gui.app import StartupRefused, start_desktop
+    from .gui.crash_dialog import install_crash_reporter
+    from .logging_setup import configure_logging
+
+    log_file = configure_logging(folder)  # written only once something is logged
+    install_crash_reporter(lambda: log_file)
 
     def open_profile():
         from .store.database import open_database
@@ -261,11 +268,15 @@ def _default_ca_path(folder: Path) -> Path | None:
 
 def run_report(args: argparse.Namespace, report_argv: list[str]) -> int:
     """Compliance and audit figures for board papers, from the same code as the dashboard."""
-    from .assurance.report_cli import report_main
+    from .assurance.report_cli import build_parser, report_main
     from .security.secret_store import KeyringUnavailable
     from .store.database import open_database
     from .store.errors import StoreError
 
+    try:  # --help and mistyped arguments are answered before any profile is needed
+        build_parser().parse_args(report_argv)
+    except SystemExit as stop:
+        return 0 if stop.code == 0 else EXIT_STARTUP_REFUSED
     folder = args.data_dir or default_data_dir(args.demo)
     if not (folder / "profile.json").exists():
         print(f"There is no profile in {folder}; start the app once first.", file=sys.stderr)
@@ -434,7 +445,8 @@ def run_export_evidence(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "export" and any(a == "--evidence" or a.startswith("--evidence=") for a in argv):
+    if argv and argv[0] == "export" and any(a in ("-h", "--help", "--evidence") or a.startswith("--evidence=")
+                                            for a in argv):
         return run_export_evidence(argv[1:])
     if argv and argv[0] == "export-chronology":
         return run_export_chronology(argv[1:])

@@ -1,0 +1,87 @@
+"""An unexpected error in the desktop app: the traceback is logged (frames, no contents),
+a plain-words dialog appears, and "Copy details" gives IT the version, platform and frames
+without the record's text."""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from supervision_app.gui.crash_dialog import HEADLINE, CrashDialog, install_crash_reporter
+from supervision_app.logging_setup import configure_logging
+from supervision_app.version import __version__
+
+
+@pytest.fixture
+def reporter(tmp_path: Path, qapp):
+    log_file = configure_logging(tmp_path / "profile")
+    installed = install_crash_reporter(lambda: log_file)
+    yield installed, log_file
+    installed.uninstall()
+    if installed.dialog is not None:
+        installed.dialog.close()
+        installed.dialog.deleteLater()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == "supervision-app-file":
+            root.removeHandler(handler)
+            handler.close()
+
+
+def _save_note(text: str) -> None:
+    raise RuntimeError(f"could not save the note {text}")
+
+
+def _written(log_file: Path) -> str:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    return log_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_a_slot_is_logged_and_shown_in_plain_words(qtbot, reporter):
+    crash, log_file = reporter
+    note_text = f"Worried about the baby's bruising {uuid.uuid4().hex}"
+    button = QPushButton("Save")
+    qtbot.addWidget(button)
+    button.clicked.connect(lambda: _save_note(note_text))
+
+    button.click()  # Qt calls the slot; the slot raises
+
+    dialog = crash.dialog
+    assert isinstance(dialog, CrashDialog) and dialog.isVisible()
+    words = " ".join(label.text() for label in dialog.findChildren(type(dialog.location)))
+    assert HEADLINE in words and "Your work is saved" in words
+    assert str(log_file) in words
+
+    dialog.copy_button.click()
+    copied = QApplication.clipboard().text()
+    assert f"Supervision Recorder {__version__}" in copied
+    assert "in _save_note" in copied and "builtins.RuntimeError" in copied
+    assert str(log_file) in copied
+    assert note_text not in copied and "bruising" not in copied
+
+    written = _written(log_file)
+    assert "CRITICAL supervision_app.gui.crash_dialog" in written
+    assert "test_excepthook.py:" in written and "in _save_note" in written
+    assert "builtins.RuntimeError" in written
+    assert "bruising" not in written
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_another_thread_is_shown_on_the_gui_thread(qtbot, reporter):
+    crash, log_file = reporter
+    note_text = f"Disclosed in the car {uuid.uuid4().hex}"
+    worker = threading.Thread(target=_save_note, args=(note_text,), name="export")
+    worker.start()
+    worker.join()
+
+    qtbot.waitUntil(lambda: crash.dialog is not None and crash.dialog.isVisible())
+    written = _written(log_file)
+    assert "Unexpected error in a background thread" in written and "[export]" in written
+    assert "in _save_note" in written and "Disclosed" not in written
+    assert note_text not in crash.dialog.details
