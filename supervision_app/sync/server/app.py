@@ -361,9 +361,8 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         now, so the signers' laptops pull the archived copy at their next sync. A failure
         (TSA down) leaves it to ``renew-timestamps``, which archives whatever is pending."""
         try:
-            with ctx.engine.begin() as conn:
-                archive.archive_records(conn, ctx.ca_passphrase, sorted(record_ids),
-                                        url=ctx.timestamp_url, policy=ctx.timestamp_policy)
+            archive.archive_records(ctx.engine, ctx.ca_passphrase, sorted(record_ids),
+                                    url=ctx.timestamp_url, policy=ctx.timestamp_policy)
         except Exception:  # the push itself has succeeded; never turn it into an error
             log.exception("archiving signed records failed; renew-timestamps will retry")
 

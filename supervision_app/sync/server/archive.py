@@ -41,7 +41,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ...security import pki
 from .. import protocol as p
@@ -201,32 +201,54 @@ def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
     return row_id
 
 
-def archive_records(conn: Connection, passphrase: bytes | None, record_ids: Iterable[str] | None = None,
+def _archive_one(engine: Engine, record_id: str, doc_id: str, timestamper, certs, crls,
+                 clock: Callable[[], _dt.datetime]) -> str | None:
+    """Archive one record's copy ``doc_id`` in its own transaction; why not, or None. The
+    time stamp is fetched before the sequence lock is taken (an external TSA may be slow),
+    and the copy is stored only if it is still the record's newest (another server instance
+    may have archived it meanwhile)."""
+    with engine.connect() as conn:
+        newest = _load(conn, doc_id)
+    try:
+        pdf = archive_pdf(base64.b64decode(newest["pdf"]), timestamper, certificates_=certs, crls=crls)
+    except ArchiveError as problem:
+        return str(problem)
+    with engine.begin() as conn:
+        tx = WriteTx.begin(conn)
+        if _newest_documents(conn, [record_id]).get(record_id, (None,))[0] != doc_id:
+            return None  # already archived elsewhere, or signed anew: nothing to add
+        _store(tx, newest, pdf, clock())
+        tx.finish()
+    return None
+
+
+def _tools(engine: Engine, passphrase, url, policy, clock):
+    with engine.begin() as conn:  # may make the TSA, refresh the CRL
+        timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
+                                                      clock=clock)
+        certs, crls = validation_material(conn, passphrase)
+    return timestamper, certs, crls
+
+
+def archive_records(engine: Engine, passphrase: bytes | None, record_ids: Iterable[str] | None = None,
                     *, url: str | None = None, policy: str = timestamping.DEFAULT_POLICY_OID,
                     clock: Callable[[], _dt.datetime] | None = None,
                     report: ArchiveReport | None = None) -> ArchiveReport:
     """Archive the final signed copy of each locked record (all of them with ``None``) that
-    has no archived copy newer than it. The caller commits."""
+    has no archived copy newer than it, each in its own transaction."""
     report = report or ArchiveReport()
     clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
-    tx = WriteTx.begin(conn)
-    pending = [(record_id, doc_id) for record_id, (doc_id, stage)
-               in _newest_documents(conn, record_ids).items() if stage in FINAL_STAGES]
+    with engine.connect() as conn:
+        pending = [(record_id, doc_id) for record_id, (doc_id, stage)
+                   in _newest_documents(conn, record_ids).items() if stage in FINAL_STAGES]
     if pending:
-        timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
-                                                      clock=clock)
-        certs, crls = validation_material(conn, passphrase)
+        timestamper, certs, crls = _tools(engine, passphrase, url, policy, clock)
         for record_id, doc_id in pending:
-            newest = _load(conn, doc_id)
-            try:
-                pdf = archive_pdf(base64.b64decode(newest["pdf"]), timestamper,
-                                  certificates_=certs, crls=crls)
-            except ArchiveError as problem:
-                report.failed.append((record_id, str(problem)))
-                continue
-            _store(tx, newest, pdf, clock())
-            report.archived.append(record_id)
-    tx.finish()
+            problem = _archive_one(engine, record_id, doc_id, timestamper, certs, crls, clock)
+            if problem:
+                report.failed.append((record_id, problem))
+            else:
+                report.archived.append(record_id)
     return report
 
 
@@ -243,44 +265,38 @@ def _newest_timestamp_expiry(pdf: bytes) -> _dt.datetime | None:
     return cert["tbs_certificate"]["validity"]["not_after"].native
 
 
-def renew_timestamps(conn: Connection, passphrase: bytes | None, *,
+def renew_timestamps(engine: Engine, passphrase: bytes | None, *,
                      margin: _dt.timedelta = DEFAULT_RENEWAL_MARGIN, url: str | None = None,
                      policy: str = timestamping.DEFAULT_POLICY_OID,
                      clock: Callable[[], _dt.datetime] | None = None) -> ArchiveReport:
     """Archive every locked record not archived yet, then re-time-stamp each archived copy
     whose newest document time stamp's TSA certificate expires within ``margin`` (SHA-256
     and P-256, which we use, have no announced end; a change of algorithm policy would be
-    one more reason here). The caller commits."""
+    one more reason here). Each record is its own transaction: pushes go on meanwhile."""
     clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
-    report = archive_records(conn, passphrase, None, url=url, policy=policy, clock=clock)
+    report = archive_records(engine, passphrase, None, url=url, policy=policy, clock=clock)
     now = clock()
     due = []
-    for record_id, (doc_id, stage) in _newest_documents(conn, None).items():
-        if stage != ARCHIVED or record_id in report.archived:
-            continue
-        expires = _newest_timestamp_expiry(base64.b64decode(_load(conn, doc_id)["pdf"]))
-        if expires is None or expires - margin <= now:
-            due.append((record_id, doc_id))
-        else:
-            report.up_to_date += 1
+    with engine.connect() as conn:
+        for record_id, (doc_id, stage) in _newest_documents(conn, None).items():
+            if stage != ARCHIVED or record_id in report.archived:
+                continue
+            expires = _newest_timestamp_expiry(base64.b64decode(_load(conn, doc_id)["pdf"]))
+            if expires is None or expires - margin <= now:
+                due.append((record_id, doc_id))
+            else:
+                report.up_to_date += 1
     if due:
         if not url:
-            stored = timestamping.active_tsa(conn)
-            if stored is not None and stored.certificate.not_valid_after_utc - margin <= now:
-                timestamping.create_tsa(conn, passphrase)  # a new TSA before the old one ends
-        tx = WriteTx.begin(conn)
-        timestamper = timestamping.server_timestamper(conn, passphrase, url=url, policy=policy,
-                                                      clock=clock)
-        certs, crls = validation_material(conn, passphrase)
+            with engine.begin() as conn:
+                stored = timestamping.active_tsa(conn)
+                if stored is not None and stored.certificate.not_valid_after_utc - margin <= now:
+                    timestamping.create_tsa(conn, passphrase)  # a new TSA before the old one ends
+        timestamper, certs, crls = _tools(engine, passphrase, url, policy, clock)
         for record_id, doc_id in due:
-            newest = _load(conn, doc_id)
-            pdf = base64.b64decode(newest["pdf"])
-            try:
-                renewed = archive_pdf(pdf, timestamper, certificates_=certs, crls=crls)
-            except ArchiveError as problem:
-                report.failed.append((record_id, str(problem)))
-                continue
-            _store(tx, newest, renewed, clock())
-            report.renewed.append(record_id)
-        tx.finish()
+            problem = _archive_one(engine, record_id, doc_id, timestamper, certs, crls, clock)
+            if problem:
+                report.failed.append((record_id, problem))
+            else:
+                report.renewed.append(record_id)
     return report

@@ -208,11 +208,12 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
         elif cmd == "check-audit":
             return _check_audit(conn, args.device)
         elif cmd == "renew-timestamps":
-            return _renew_timestamps(conn, settings, args.margin_days)
+            return _renew_timestamps(engine, settings, args.margin_days)
     return 0
 
 
-def _renew_timestamps(conn, settings, margin_days: int | None) -> int:
+def _renew_timestamps(engine, settings, margin_days: int | None) -> int:
+    """Each record in its own transaction (``engine``), not the command's: pushes go on."""
     from datetime import timedelta
 
     from .archive import renew_timestamps
@@ -220,7 +221,7 @@ def _renew_timestamps(conn, settings, margin_days: int | None) -> int:
 
     days = margin_days if margin_days is not None else settings.timestamp_renewal_days
     report = renew_timestamps(
-        conn, certificates.passphrase_from_environment(settings.ca_passphrase_file),
+        engine, certificates.passphrase_from_environment(settings.ca_passphrase_file),
         margin=timedelta(days=days), url=settings.timestamp_url,
         policy=settings.timestamp_policy or DEFAULT_POLICY_OID)
     for line in report.lines():
