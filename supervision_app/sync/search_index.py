@@ -6,8 +6,8 @@ triggers, with every other trigger on the synced tables, for the whole transacti
 (:func:`triggers_suspended`; they come back before the commit, exactly as they were) and
 a :class:`PendingIndex` notes every row written; after each page (while the next is
 still coming from the server) :meth:`PendingIndex.flush` writes their index rows with one
-``INSERT ... SELECT``, using the expressions 0003's and 0008's triggers use (imported
-from them, so the two cannot drift apart). The index is therefore complete in every committed state:
+``INSERT ... SELECT``, using the expressions the triggers use (both from
+``store/search_schema.py``, so the two cannot drift apart). The index is therefore complete in every committed state:
 a first sync cut off midway leaves the rows of its committed transactions indexed, and
 nothing else to repair.
 
@@ -24,14 +24,12 @@ equals one built by writing each record before its parts.
 """
 from __future__ import annotations
 
-import importlib
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-_M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
-SEARCHABLE: tuple[tuple[str, str, tuple[str, ...]], ...] = _M0003.SEARCHABLE
-_scope = _M0003._scope
-_folded = importlib.import_module("supervision_app.store.migrations.versions.0008_search_folding").folded
+from ..store.search_schema import SEARCHABLE
+from ..store.search_schema import folded as _folded
+from ..store.search_schema import scope as _scope
 SEARCH_TABLES = {table: (kind, sections) for kind, table, sections in SEARCHABLE}
 KIND_TABLE = {kind: table for kind, table, _sections in SEARCHABLE}
 PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff")
