@@ -7,10 +7,10 @@ never depend on how either end stores them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
-from typing import Union
+from typing import Iterable, Union
 
 from .lifecycle import Event, IllegalTransition, RecordKind, next_state
 from .supervisee_response import supervisor_sign_refusal
@@ -42,12 +42,15 @@ class Operation(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """The person asking. ``managed_team_ids`` holds every team they manage directly or
-    through a service; a head of service sees every team."""
+    """The person asking. ``managed_team_ids`` holds every team they manage directly, through
+    a service, or by cover today (``with_cover``); a head of service sees every team.
+    ``line_report_ids``: the people with no team (service managers, heads of service) whose
+    line manager they are, directly or further up the line (DESIGN.md §1.1)."""
 
     staff_id: str
     role: Role
     managed_team_ids: frozenset[str] = frozenset()
+    line_report_ids: frozenset[str] = frozenset()
 
     @property
     def sees_all_teams(self) -> bool:
@@ -58,10 +61,46 @@ class Actor:
             return False
         return self.sees_all_teams or (team_id is not None and team_id in self.managed_team_ids)
 
+    def line_manages(self, staff_id: str, team_id: str | None) -> bool:
+        """Whether the actor line-manages this person now: a manager of the team the person
+        is in today, or, for a person with no team, their line manager or someone above in
+        the line (a head of service line-manages everyone). Never oneself."""
+        if staff_id == self.staff_id:
+            return False
+        if team_id is None:
+            return staff_id in self.line_report_ids or (
+                self.sees_all_teams and self.role in MANAGER_ROLES)
+        return self.manages_team(team_id)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """An administrator's grant: a manager covers ``team_id`` from ``starts_on`` to
+    ``ends_on`` inclusive (leave, vacancy, acting up), with that team manager's access."""
+
+    team_id: str
+    starts_on: date
+    ends_on: date
+
+    def live_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+def with_cover(actor: Actor, covers: Iterable[Cover], today: date) -> Actor:
+    """The actor as they stand ``today``: their own teams and the teams they cover that day.
+    A cover ends by itself: the day after ``ends_on`` it is no longer counted."""
+    if actor.role not in MANAGER_ROLES:
+        return actor
+    covered = {c.team_id for c in covers if c.live_on(today)}
+    if covered <= actor.managed_team_ids:
+        return actor
+    return replace(actor, managed_team_ids=actor.managed_team_ids | covered)
+
 
 @dataclass(frozen=True)
 class SupervisionTarget:
-    """A supervision record's facts. The last four matter only to the supervisor's
+    """A supervision record's facts. ``supervisee_team_id`` is the team the supervisee is in
+    *now* (not when the session was held): access follows people (DESIGN.md §1.1). The last four matter only to the supervisor's
     signature (DESIGN.md §3 rule 3, ``supervisee_response``): whether the supervisee has
     responded (``supervisee_response.has_responded``), the London date it was shared, and
     the asker's own today; the supervisee's name only words a refusal. Left unknown, the
@@ -208,10 +247,31 @@ def may(actor: Actor, operation: Operation, target: Target) -> bool:
     return decide(actor, operation, target).allowed
 
 
+def awaits_supervisor(state: RecordState) -> bool:
+    """Whether a supervision record still waits on its supervisor's own action: finishing
+    and sharing a draft, signing once shared. After the supervisor signs it waits only on
+    the supervisee."""
+    return state in (RecordState.DRAFT, RecordState.SHARED)
+
+
+def line_manages_supervisee(actor: Actor, t: SupervisionTarget) -> bool:
+    return actor.line_manages(t.supervisee_id, t.supervisee_team_id)
+
+
+def holds_as_supervisor(actor: Actor, t: SupervisionTarget) -> bool:
+    """The supervisor who wrote a record keeps it while they still supervise the person;
+    after the person moves to another manager, only until their own part is done
+    (DESIGN.md §1.1: finish, share, sign)."""
+    if actor.staff_id != t.supervisor_id:
+        return False
+    return line_manages_supervisee(actor, t) or awaits_supervisor(t.state)
+
+
 def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> Decision:
     is_supervisor = actor.staff_id == t.supervisor_id
     is_supervisee = actor.staff_id == t.supervisee_id
-    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+    line_manages = line_manages_supervisee(actor, t)
+    supervisor_holds = holds_as_supervisor(actor, t)
 
     if op == Operation.CREATE:
         if actor.role in MANAGER_ROLES and line_manages and is_supervisor:
@@ -222,7 +282,7 @@ def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> De
         return _no(_ADMIN_READS_NOTHING)
 
     if op in (Operation.VIEW, Operation.EXPORT):
-        if is_supervisor or line_manages:
+        if supervisor_holds or line_manages:
             return _yes()
         if is_supervisee:
             if t.state == RecordState.DRAFT:
@@ -232,10 +292,14 @@ def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> De
             if t.state == RecordState.DRAFT:
                 return _no("Drafts are not open to audit.")
             return _yes()
+        if is_supervisor:
+            return _no("This worker has a new manager now; their supervision history is "
+                       "with them.")
         return _no("This supervision record belongs to another worker.")
 
     if op == Operation.VIEW_PRIVATE:
-        if is_supervisor or (is_supervisee and t.state != RecordState.DRAFT):
+        # never inherited: a new manager, managers above and auditors see that it exists
+        if supervisor_holds or (is_supervisee and t.state != RecordState.DRAFT):
             return _yes()
         return _no("Wellbeing and support notes are private to the supervisor and supervisee.")
 
@@ -282,7 +346,7 @@ def _decide_supervision(actor: Actor, op: Operation, t: SupervisionTarget) -> De
                        "record how a disagreement was resolved.")
         return _yes()
     if op == Operation.ADD_ADDENDUM:
-        if not (is_supervisor or is_supervisee):
+        if not (supervisor_holds or is_supervisee):
             return _no("Only the supervisor or supervisee can add an addendum.")
         if t.state != RecordState.LOCKED:
             return _no("Addenda are for signed records; edit the record itself while it is open.")
@@ -309,7 +373,9 @@ def _decide_child(actor: Actor, op: Operation, t: ChildTarget) -> Decision:
 def _decide_oversight(actor: Actor, op: Operation, t: OversightTarget) -> Decision:
     is_author = actor.staff_id == t.author_id
     if op in (Operation.VIEW, Operation.EXPORT):
-        if is_author:
+        # a signed note follows the child's allocation (DESIGN.md §1.1); its author keeps
+        # it only while it waits for their signature
+        if is_author and t.state != RecordState.LOCKED:
             return _yes()
         child_view = _decide_child(actor, Operation.VIEW, t.child)
         if not child_view:
@@ -376,9 +442,7 @@ def _decide_action_item(actor: Actor, op: Operation, t: ActionItemTarget) -> Dec
             return _yes()
         parent = t.parent
         if isinstance(parent, SupervisionTarget):
-            if actor.staff_id == parent.supervisor_id or (
-                actor.staff_id != parent.supervisee_id and actor.manages_team(parent.supervisee_team_id)
-            ):
+            if holds_as_supervisor(actor, parent) or line_manages_supervisee(actor, parent):
                 return _yes()
         elif actor.staff_id == parent.author_id or actor.manages_team(parent.child.team_id):
             return _yes()
@@ -402,7 +466,7 @@ def _decide_team(actor: Actor, op: Operation, t: TeamTarget) -> Decision:
 
 def _decide_cancellation(actor: Actor, op: Operation, t: CancellationTarget) -> Decision:
     is_supervisee = actor.staff_id == t.supervisee_id
-    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+    line_manages = actor.line_manages(t.supervisee_id, t.supervisee_team_id)
     if op in (Operation.CREATE, Operation.EDIT):
         if line_manages:
             return _yes()
@@ -423,7 +487,7 @@ def _decide_agreement(actor: Actor, op: Operation, t: AgreementTarget) -> Decisi
     # the supervisee when the supervisor signs, locked by the supervisee's signature.
     is_supervisor = actor.staff_id == t.supervisor_id
     is_supervisee = actor.staff_id == t.supervisee_id
-    line_manages = (not is_supervisee) and actor.manages_team(t.supervisee_team_id)
+    line_manages = actor.line_manages(t.supervisee_id, t.supervisee_team_id)
     if op == Operation.CREATE:
         if actor.role in MANAGER_ROLES and line_manages and is_supervisor:
             return _yes()
