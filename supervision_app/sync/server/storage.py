@@ -19,6 +19,7 @@ from typing import Any, Callable
 from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from ...domain.frozen_fields import AGREEMENT_CONTENT, SESSION_CONTENT  # as the client's triggers
 from ...domain.lifecycle import Event, IllegalTransition, RecordKind, allowed_events, next_state
 from ...domain.permissions import MANAGER_ROLES, Actor, Decision, DirectoryTarget, Operation, decide
 from ...domain.supervisee_response import has_responded
@@ -41,14 +42,6 @@ from .signature_check import CLOCK_SKEW, signature_problem
 log = logging.getLogger("supervision_app.sync.server")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-# Columns of a supervision record that freeze once the supervisor has signed (mirrors the
-# client's trigger in store/migrations 0002).
-SESSION_CONTENT = frozenset((
-    "supervisee_id", "supervisor_id", "team_id", "held_at", "duration_minutes", "session_type",
-    "location", "agreement_in_place", "wellbeing", "caseload_count", "caseload_complexity",
-    "capacity", "workload_notes", "learning", "asye_progress", "next_session_on",
-    "supervisee_comments", "supervisee_agreement", "disagreement", "tombstone",
-))
 SUPERVISEE_FIELDS = frozenset({"supervisee_comments", "supervisee_agreement", "disagreement"})
 STATE_FIELDS = frozenset({"state", "shared_at"})
 ACTION_STATUS_FIELDS = frozenset({"status", "closed_at"})
@@ -58,12 +51,6 @@ KIND_TABLE = {"supervision": "supervision_session", "oversight_note": "oversight
 RECORD_KIND = {"supervision_session": RecordKind.SUPERVISION,
                "oversight_note": RecordKind.OVERSIGHT_NOTE, "addendum": RecordKind.ADDENDUM,
                "supervision_agreement": RecordKind.AGREEMENT}
-# Terms of a supervision agreement that freeze once the supervisor has signed (mirrors the
-# client's trigger in store/migrations 0011).
-AGREEMENT_CONTENT = frozenset((
-    "supervisee_id", "supervisor_id", "team_id", "frequency", "duration", "location",
-    "disagreements", "cancellations", "confidentiality", "tombstone",
-))
 # Rows of a pair (cancellations, agreements) belong to the supervisee's team as the
 # server's directory has it, never as the laptop names it (as for supervision records).
 PAIR_TABLES = frozenset({"session_cancellation", "supervision_agreement"})
