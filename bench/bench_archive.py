@@ -21,14 +21,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from bench_pdf import make_record
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench_pdf import make_record  # noqa: E402
-from supervision_app.records.pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_record_pdf  # noqa: E402
-from supervision_app.records.pdf_sign import sign_pdf  # noqa: E402
-from supervision_app.security.pki import create_ca, generate_user_key  # noqa: E402
-from supervision_app.sync.server.archive import archive_pdf  # noqa: E402
-from supervision_app.sync.server.timestamping import TimeStampAuthority, issue_tsa_certificate  # noqa: E402
+from supervision_app.records.pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_record_pdf
+from supervision_app.records.pdf_sign import sign_pdf
+from supervision_app.security.pki import create_ca, generate_user_key
+from supervision_app.sync.server.archive import archive_pdf
+from supervision_app.sync.server.timestamping import TimeStampAuthority, issue_tsa_certificate
 
 
 def main(argv=None) -> int:

@@ -65,10 +65,10 @@ def _revision(db: Database) -> str | None:
 
 
 def _head() -> str:
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     from supervision_app.store.migrations_config import MIGRATIONS_DIR
-    from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

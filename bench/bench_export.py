@@ -5,17 +5,25 @@ Run from the repository root: ``python bench/bench_export.py [N]``. Uses an in-m
 (bench only) and a throwaway profile; prints figures, asserts nothing.
 """
 import os
-import keyring, sys, tempfile, time
+import sys
+import tempfile
+import time
+
+import keyring
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pathlib import Path
+
 from tests.memory_keyring import MemoryKeyring
+
 keyring.set_keyring(MemoryKeyring())
-from supervision_app.store.database import open_database
+from supervision_app.records.export import export_records, locked_sessions
+from supervision_app.records.signoff import sign_supervision_record
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
-from supervision_app.records.signoff import sign_supervision_record
-from supervision_app.records.export import export_records, locked_sessions
-from tests.store.builders import make_team, make_session
+from supervision_app.store.database import open_database
+from tests.store.builders import make_session, make_team
+
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 d = Path(tempfile.mkdtemp())
 db = open_database(d / "p")

@@ -34,10 +34,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import keyring  # noqa: E402
+import keyring
 
-from tests.memory_keyring import MemoryKeyring  # noqa: E402
-from tests.sync.harness import PASSWORD, Laptop, ServerProcess  # noqa: E402
+from tests.memory_keyring import MemoryKeyring
+from tests.sync.harness import PASSWORD, Laptop, ServerProcess
 
 TARGET_RATIO = 1.5
 

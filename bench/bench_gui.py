@@ -176,6 +176,7 @@ def main() -> None:
     env = env_for(folder)
     os.environ.update({k: env[k] for k in ("PYTHON_KEYRING_BACKEND", "TEST_KEYRING_FILE", "QT_QPA_PLATFORM")})
     import keyring
+
     from tests.gui.file_keyring import FileKeyring
     keyring.set_keyring(FileKeyring(folder / "bench-keyring.json"))
     if args.rebuild or not (folder / "service_manager").exists():

@@ -23,27 +23,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.styles import ParagraphStyle  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: E402
-from xml.sax.saxutils import escape  # noqa: E402
+from xml.sax.saxutils import escape
 
-from supervision_app.records.document import (  # noqa: E402
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from supervision_app.records.document import (
     ActionDoc,
     ActionReviewDoc,
     CaseDiscussionDoc,
     RecordDocument,
     Section,
 )
-from supervision_app.records.fonts import FONT_BOLD, FONT_REGULAR, register_fonts  # noqa: E402
-from supervision_app.records.pdf_render import (  # noqa: E402
+from supervision_app.records.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
+from supervision_app.records.pdf_render import (
     SUPERVISEE_FIELD,
     SUPERVISOR_FIELD,
     render_record_pdf,
 )
-from supervision_app.records.pdf_sign import sign_pdf  # noqa: E402
-from supervision_app.security.pki import create_ca, generate_user_key  # noqa: E402
+from supervision_app.records.pdf_sign import sign_pdf
+from supervision_app.security.pki import create_ca, generate_user_key
 
 FIRST = ["Zoë", "Łukasz", "Siân", "Amara", "Tomasz", "Priya", "Ewan", "Niamh", "Oskar", "Leah"]
 LAST = ["Ødegård", "Nowak", "Jones", "Okafor", "Kowalski", "Patel", "Fraser", "Byrne", "Lind", "Cohen"]

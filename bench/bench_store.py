@@ -63,9 +63,9 @@ from supervision_app.store.database import (  # noqa: E402
     open_database,
 )
 from supervision_app.store.history_queries import (  # noqa: E402
-    SEARCH_SQL,
     MARK_END,
     MARK_START,
+    SEARCH_SQL,
     fts_query,
     search_records,
     worker_history,

@@ -39,16 +39,16 @@ from sqlalchemy import insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from supervision_app.sync.server import authz, directory  # noqa: E402
-from supervision_app.sync.server.schema import record, record_scope, sequence  # noqa: E402
-from supervision_app.sync.server.storage import (  # noqa: E402
+from supervision_app.sync.server import authz, directory
+from supervision_app.sync.server.schema import record, record_scope, sequence
+from supervision_app.sync.server.storage import (
     compute_facts,
     make_engine,
     migrate,
     parent_id_of,
 )
-from tests.memory_keyring import MemoryKeyring  # noqa: E402
-from tests.sync.harness import PASSWORD, Laptop, ServerProcess, create_database  # noqa: E402
+from tests.memory_keyring import MemoryKeyring
+from tests.sync.harness import PASSWORD, Laptop, ServerProcess, create_database
 
 WORDS = ("review", "plan", "visit", "school", "health", "contact", "family", "safety", "risk",
          "progress", "support", "meeting", "assessment", "placement", "education")

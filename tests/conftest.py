@@ -5,14 +5,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
+import keyring
+import pytest
 
-from supervision_app.store.database import Database, open_database  # noqa: E402
-from tests.memory_keyring import MemoryKeyring  # noqa: E402
-from tests.qt_wrappers import borrowed_wrappers  # noqa: E402
+from supervision_app.store.database import Database, open_database
+from tests.memory_keyring import MemoryKeyring
+from tests.qt_wrappers import borrowed_wrappers
 
 
 @pytest.fixture(autouse=True)

@@ -31,9 +31,9 @@ import json
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property, lru_cache, partial
 from typing import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -68,9 +68,9 @@ from .rules import (
     OccasionOutcome,
     Period,
     Timeliness,
+    occasions_from,
     percent,
     period_months,
-    occasions_from,
     timeliness,
 )
 

@@ -226,7 +226,7 @@ class ChronologyExportDialog(QDialog):
             self.messageLabel.setText(user_message(error))
         self.finished_export.emit(error)
 
-    def reject(self) -> None:  # noqa: D401 - Qt override
+    def reject(self) -> None:
         if self._running:
             self.cancel()
             return

@@ -7,8 +7,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Iterator, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt, QSortFilterProxyModel
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QTextCharFormat, QTextLayout, QTextOption
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..domain.text_rules import search_fold, text_sort_key

@@ -13,17 +13,15 @@ from typing import Any, Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-from ..domain.text_rules import InvalidInput, clean_text
+from ..domain.text_rules import InvalidInput, check_order, clean_text
 from ..domain.time_rules import format_date, format_london, london_date
 from ..domain.vocabulary import OversightTrigger
-from ..store import queries
-from ..store import supervision_records as sr
+from ..store import queries, supervision_records as sr
 from .accessibility import ensure_accessible_names, show_message, style_headings
 from .autosave import Autosaver
 from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, set_read_only
-from ..domain.text_rules import check_order
 
 NEEDED_TO_SIGN = {
     "decision": "Write the decision before signing: a note is signed with what was decided.",
@@ -343,7 +341,7 @@ class OversightNoteDialog(QDialog):
 
     # ------------------------------------------------------------------ closing
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:
         rejected = [w for w in self._widgets.values() if w in self._rejected and w.isEnabled()]
         if rejected and not self._discard_rejected(rejected):
             self.activateWindow()

@@ -26,19 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.text_rules import InvalidInput, check_not_future, check_order, clean_text, parse_date
 from ..domain.supervisee_response import NO_RESPONSE
+from ..domain.text_rules import InvalidInput, check_not_future, check_order, clean_text, parse_date
 from ..domain.time_rules import LONDON, format_date, format_london, london, london_date, utc_now
 from ..domain.vocabulary import Agreement, RecordState, SessionType
-from ..store import queries
-from ..store import supervision_records as sr
+from ..store import queries, supervision_records as sr
+from . import signing
 from .accessibility import ensure_accessible_names, show_message, size_text_boxes, style_headings
 from .autosave import Autosaver
 from .forms import Form, embed_form, load_widget
 from .layouts import layout_holding
-from .questions import question
 from .models import Column, RowsModel
-from . import signing
+from .questions import question
 from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, status_choices

@@ -37,7 +37,6 @@ from .models import Column, RowsModel
 from .questions import plain_text
 from .tasks import user_message
 
-
 # --------------------------------------------------------------------------- credentials
 
 def credential_store(ctx):
@@ -651,7 +650,7 @@ class ExportDialog(QDialog):
             self.messageLabel.setText(user_message(error))
         self.finished_export.emit(error)
 
-    def reject(self) -> None:  # noqa: D401 - Qt override
+    def reject(self) -> None:
         if self._running:
             self.cancel()
             return

@@ -180,7 +180,7 @@ class ActionsModel(RowsModel):
         self.editable = False
         self.on_edit: Callable[[str, str, Any], Any] | None = None
 
-    def flags(self, index):  # noqa: D401 - Qt override
+    def flags(self, index):
         flags = super().flags(index)
         if self.editable and self.on_edit is not None and index.column() in EDITABLE_ACTION_FIELDS:
             flags |= Qt.ItemFlag.ItemIsEditable

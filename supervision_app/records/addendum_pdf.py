@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
-from xml.sax.saxutils import escape
 
 from .pdf_render import AUTHOR_FIELD, _Builder, fmt_datetime, fmt_datetime_short
 

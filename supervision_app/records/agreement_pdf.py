@@ -3,9 +3,9 @@ supervisor certifies, the supervisee approves, as for supervision records)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph
-from xml.sax.saxutils import escape
 
 from ..domain.agreements import TERM_LABELS, TERMS
 from .pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD, _Builder

@@ -13,11 +13,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ..domain.agreements import TERMS
 from ..domain.canonical import digest
 from ..domain.lifecycle import Event, RecordKind
 from ..domain.permissions import Operation, decide
 from ..domain.record_canonical import agreement_canonical
-from ..domain.agreements import TERMS
 from ..domain.time_rules import utc_now
 from ..domain.vocabulary import RecordState
 from ..security.credentials import CredentialStore

@@ -19,7 +19,6 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
 from xml.sax.saxutils import escape
 
 from reportlab.platypus import Paragraph

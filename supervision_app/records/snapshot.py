@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..domain import record_canonical
 from ..domain.canonical import digest
-from ..domain.record_canonical import oversight_canonical, supervision_canonical
 from ..domain.lifecycle import RecordKind
+from ..domain.record_canonical import oversight_canonical, supervision_canonical
 from ..domain.supervisee_response import signed_without_response
 from ..domain.time_rules import london_date, utc_now
 from ..domain.vocabulary import (
@@ -27,15 +27,6 @@ from ..domain.vocabulary import (
     Role,
     SessionType,
 )
-from .document import (
-    ActionDoc,
-    ActionReviewDoc,
-    AddendumDoc,
-    CaseDiscussionDoc,
-    OversightNoteDocument,
-    RecordDocument,
-    Section,
-)
 from ..store.models import (
     ActionItem,
     ActionReview,
@@ -46,6 +37,15 @@ from ..store.models import (
     Signature,
     Staff,
     SupervisionSession,
+)
+from .document import (
+    ActionDoc,
+    ActionReviewDoc,
+    AddendumDoc,
+    CaseDiscussionDoc,
+    OversightNoteDocument,
+    RecordDocument,
+    Section,
 )
 
 

@@ -247,9 +247,8 @@ def _expected_signers(reader, revision: int) -> tuple[dict[str, _Expected], str 
 
     Returns the field -> person map, or a problem in words when the document does not say.
     """
-    from pyhanko.sign import fields as sig_fields
-
     from pyhanko.pdf_utils import generic
+    from pyhanko.sign import fields as sig_fields
 
     view = reader.get_historical_resolver(revision)
 

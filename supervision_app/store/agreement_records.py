@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from ..domain.agreements import TERM_LABELS, TERMS, AgreementState, agreement_status, default_terms
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor, AgreementTarget, Operation, decide
+from ..domain.text_rules import clean_text
 from ..domain.time_rules import london_date
 from ..domain.vocabulary import RecordState
 from .audit_log import record_event
 from .models import Signature, Staff, Team
 from .practice_models import SupervisionAgreement
 from .queries import team_policy
-from ..domain.text_rules import clean_text
 from .supervision_records import NotFound, require
 
 KIND = RecordKind.AGREEMENT.value

@@ -29,8 +29,8 @@ from .models import (
     CaseDiscussion,
     OversightNote,
     Signature,
-    Synced,
     SupervisionSession,
+    Synced,
 )
 from .types import UTCDateTime
 

@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from ..domain.time_rules import utc_now
 from ..security.audit_chain import (
-    GENESIS_HASH, ChainReport, Link, at_text, entry_hash, verify_links,
+    GENESIS_HASH,
+    ChainReport,
+    Link,
+    at_text,
+    entry_hash,
+    verify_links,
 )
 from .models import AuditEntry
 

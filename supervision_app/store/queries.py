@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -43,13 +44,13 @@ from ..domain.vocabulary import (
 from .audit_log import record_event
 from .models import (
     ActionItem,
-    Addendum,
-    Signature,
     ActionReview,
+    Addendum,
     CaseDiscussion,
     Child,
     DisagreementResolution,
     OversightNote,
+    Signature,
     Staff,
     SupervisionSession,
     Team,

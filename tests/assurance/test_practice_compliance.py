@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 from supervision_app.assurance.compliance import compliance_dashboard
 from supervision_app.domain.supervision_policy import SupervisionPolicy
-from supervision_app.store import cancellation_records as cr
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import cancellation_records as cr, supervision_records as sr
 from tests.gui.sample_team import build_sample_team, session_time
 
 
@@ -59,8 +58,8 @@ def test_cancellations_late_rebookings_and_short_sessions(database):
 
 def test_a_team_whose_feedback_is_nearly_all_case_monitoring_is_signalled(database):
     from supervision_app.assurance.signals import SignalKind, quality_signals
-    from supervision_app.store.practice_models import TeamFeedbackTotal
     from supervision_app.store.outbox import skip_outbox
+    from supervision_app.store.practice_models import TeamFeedbackTotal
 
     team = build_sample_team(database)
     with database.transaction() as s:

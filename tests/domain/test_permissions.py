@@ -16,8 +16,7 @@ from supervision_app.domain.permissions import (
     decide,
     may,
 )
-from supervision_app.domain.vocabulary import RecordState as S
-from supervision_app.domain.vocabulary import Role
+from supervision_app.domain.vocabulary import RecordState as S, Role
 
 worker = Actor("w1", Role.SOCIAL_WORKER)
 colleague = Actor("w2", Role.SOCIAL_WORKER)

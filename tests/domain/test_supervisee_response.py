@@ -16,8 +16,7 @@ from supervision_app.domain.supervisee_response import (
     supervisor_may_sign_from,
     window_passed,
 )
-from supervision_app.domain.vocabulary import RecordState as S
-from supervision_app.domain.vocabulary import Role
+from supervision_app.domain.vocabulary import RecordState as S, Role
 
 manager = Actor("tm1", Role.TEAM_MANAGER, frozenset({"team-a"}))
 worker = Actor("w1", Role.SOCIAL_WORKER)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import QRect, QThreadPool, Qt
+from PySide6.QtCore import QRect, Qt, QThreadPool
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QTabWidget, QWidget
 
@@ -19,8 +19,7 @@ from supervision_app.gui.signing import ensure_credentials
 from supervision_app.records.signoff import sign_supervision_record
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
-from tests.assurance.world import TODAY as WORLD_TODAY
-from tests.assurance.world import build_world
+from tests.assurance.world import TODAY as WORLD_TODAY, build_world
 from tests.gui.conftest import settle
 from tests.gui.sample_team import session_time
 from tests.gui.test_text_scaling import draft_with_discussion

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtTest import QTest
-from tests.gui.event_wait import pause
 
 from supervision_app.gui.app import application, build_window
 from supervision_app.store.database import open_database
+from tests.gui.event_wait import pause
 
 FIRST = "Reflected on the strategy meeting and what the child said about home. "
 

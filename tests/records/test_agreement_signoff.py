@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from supervision_app.domain.time_rules import london_date, utc_now
 from supervision_app.records.chronology_export import (
     CSV_HEADER,
     chronology_csv,
@@ -18,7 +19,6 @@ from supervision_app.records.chronology_export import (
     load_child_chronology,
     team_children_signed_since,
 )
-from supervision_app.domain.time_rules import london_date, utc_now
 from supervision_app.records.export import ExportCancelled
 from supervision_app.records.verify import verify_pdf
 from supervision_app.security import pki

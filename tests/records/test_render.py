@@ -7,8 +7,7 @@ import io
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pypdf import PdfReader
 from reportlab.platypus import Paragraph
 
@@ -222,7 +221,6 @@ def test_action_table_header_repeats_on_every_page():
 def test_any_typed_text_lays_out_literally(value):
     """Whatever is typed, the escaped markup parses and keeps every printable character."""
     from reportlab.lib.styles import ParagraphStyle
-
     from reportlab.platypus.paraparser import ParaParser
 
     from supervision_app.records.fonts import FONT_REGULAR, register_fonts

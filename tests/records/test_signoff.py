@@ -26,7 +26,7 @@ from supervision_app.records.signoff import (
 from supervision_app.records.snapshot import load_supervision_snapshot
 from supervision_app.records.verify import verify_pdf
 from supervision_app.security import pki
-from supervision_app.security.credentials import CredentialsUnavailable, CredentialStore
+from supervision_app.security.credentials import CredentialStore, CredentialsUnavailable
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import Addendum, OversightNote, Signature, SupervisionSession

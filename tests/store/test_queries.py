@@ -7,11 +7,9 @@ import pytest
 from sqlalchemy import select, text
 
 from supervision_app.domain.vocabulary import SupervisionStatus
+from supervision_app.store import queries as q, search_queries, supervision_records as sr
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import AuditEntry, DisagreementResolution, SupervisionSession
-from supervision_app.store import queries as q
-from supervision_app.store import search_queries
-from supervision_app.store import supervision_records as sr
 from tests.gui.sample_team import session_time
 from tests.store.conftest import actor
 

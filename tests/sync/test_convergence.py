@@ -10,16 +10,20 @@ import threading
 import time
 
 import keyring
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select, text
 
 from supervision_app.domain.lifecycle import IllegalTransition
 from supervision_app.domain.text_rules import InvalidInput
 from supervision_app.records.signoff import RecordChangedWhileSigning
-from supervision_app.store import models as m
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import models as m, supervision_records as sr
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncError

@@ -49,8 +49,8 @@ def test_retried_push_is_applied_once(deployment, laptops):
     first = one.client.push()
     assert first.applied == 1
     # deliver the same mutation again, twice, as a retry after a lost answer would
-    from supervision_app.sync import protocol as p
     from supervision_app.store.outbox import snapshot
+    from supervision_app.sync import protocol as p
     with one.db.reading() as s:
         row = snapshot(s.get(m.SupervisionSession, sid))
     mutation = p.Mutation(mutation_id=entries[0][0], base_version=0, row=p.Row.model_validate(row))

@@ -26,9 +26,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from asn1crypto import algos, cms, core, tsp
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import algos, cms, core, tsp, x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
