@@ -531,10 +531,34 @@ class _TeamContext:
     note_rate: float  # oversight notes per child per year
     addendum_rate: float
     disagreement_rate: float
-    # The team demo signs its records awaiting the supervisee through the real sign-off, so
-    # they carry a signed PDF and can be signed in the app; council data keeps digests only.
+    # The desktop demo's recent signed records go through the people's own steps (share,
+    # respond, sign, countersign) with real keys after writing, so they carry signed PDFs
+    # that verify; records older than ``real_since`` and all council data keep digests only.
     real_signoff: bool = False
-    sign_later: list[tuple[str, str]] = field(default_factory=list)  # (session id, supervisor)
+    real_since: datetime | None = None  # supervision records held from then on
+    real_notes_since: datetime | None = None  # oversight notes recorded from then on
+    sign_later: list["_RealSignoff"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _RealSignoff:
+    """A record written unsigned (a draft) and taken through sign-off for real afterwards,
+    each step at the moment the generated history gives it."""
+
+    kind: str  # "supervision" or "oversight_note"
+    record_id: str
+    signer_id: str  # the supervisor, or the note's author
+    signed_at: datetime
+    supervisee_id: str = ""
+    shared_at: datetime | None = None
+    comments: str = ""
+    agreement: str | None = None
+    disagreement: str = ""
+    supervisee_signed_at: datetime | None = None  # None: awaits the supervisee
+
+    @property
+    def first_step(self) -> datetime:
+        return self.shared_at or self.signed_at
 
 
 def _final_action(rng: random.Random, created: date, due: date, today: date) -> tuple[str, date | None]:
@@ -696,9 +720,18 @@ def _session_unit(ctx: _TeamContext, worker: _WorkerPlan, number: int, held_at: 
         session["supervisee_agreement"] = "disagrees"
         session["disagreement"] = prose.disagreement(rng, first_facts)
         session["disagreement_resolved"] = worker.special != "disagreement" and rng.random() < 0.8
-    if state == "supervisor_signed" and ctx.real_signoff:
-        session["updated_at"] = shared_at  # left shared; signed after writing, for real
-        ctx.sign_later.append((session_id, supervisor_id))
+    real = ctx.real_signoff and (state == "supervisor_signed" or (
+        state == "locked" and ctx.real_since is not None and held_at >= ctx.real_since))
+    if real:
+        ctx.sign_later.append(_RealSignoff(
+            "supervision", session_id, supervisor_id, supervisor_signed_at,
+            supervisee_id=worker.id, shared_at=shared_at,
+            comments=session["supervisee_comments"], agreement=session["supervisee_agreement"],
+            disagreement=session["disagreement"],
+            supervisee_signed_at=supervisee_signed_at if state == "locked" else None))
+        # written as the supervisor left it; shared, answered and signed after writing
+        session.update(state="draft", shared_at=None, supervisee_comments="",
+                       supervisee_agreement=None, disagreement="", updated_at=held_at)
     elif state in ("locked", "supervisor_signed"):
         session["updated_at"] = supervisor_signed_at if state == "supervisor_signed" else supervisee_signed_at
         session["updated_by"] = supervisor_id if state == "supervisor_signed" else worker.id
@@ -717,7 +750,8 @@ def _session_unit(ctx: _TeamContext, worker: _WorkerPlan, number: int, held_at: 
         session["updated_at"] = shared_at
     unit.sessions.append(session)
     unit.record_id = session_id
-    unit.locked_at = supervisee_signed_at if state == "locked" else None
+    # (a record signed for real locks only after writing, so it has no generated addenda)
+    unit.locked_at = supervisee_signed_at if state == "locked" and not real else None
     unit.author_ids = (supervisor_id, worker.id)
     unit.facts = first_facts
     return unit
@@ -757,7 +791,12 @@ def _note_unit(ctx: _TeamContext, child: _ChildPlan, recorded_at: datetime) -> _
         _new_action(ctx, unit, created=recorded_on, session_id=None, note_id=note_id,
                     discussion_id=None, child=child, owner_id=child.worker.id,
                     author_id=author_id, stamp=recorded_at, facts=child.facts)
-    if locked:
+    real = (locked and ctx.real_signoff and ctx.real_notes_since is not None
+            and recorded_at >= ctx.real_notes_since)
+    if real:
+        signed_at = recorded_at + timedelta(minutes=rng.randint(5, 90))
+        ctx.sign_later.append(_RealSignoff("oversight_note", note_id, author_id, signed_at))
+    elif locked:
         signed_at = recorded_at + timedelta(minutes=rng.randint(5, 90))
         plain = {k: row[k] for k in _NOTE_FIELDS}
         plain["actions"] = [{k: a[k] for k in _ACTION_FIELDS} for a in unit.actions]
@@ -766,7 +805,7 @@ def _note_unit(ctx: _TeamContext, child: _ChildPlan, recorded_at: datetime) -> _
         unit.note_states.append({"b_id": note_id, "b_state": "locked"})
         row["updated_at"] = signed_at
     unit.record_id = note_id
-    unit.locked_at = row["updated_at"] if locked else None
+    unit.locked_at = row["updated_at"] if locked and not real else None
     unit.author_ids = (author_id,)
     unit.facts = child.facts
     return unit
@@ -860,8 +899,18 @@ def _write_streams(db, contexts: list[_TeamContext], *, chunk_records: int,
 
 # ------------------------------------------------------------------------------ the demo team
 
+SIGNED_SESSIONS_DAYS = 90
+SIGNED_NOTES_DAYS = 14
+"""How far back the desktop demo signs its records for real (supervision records held, and
+oversight notes recorded, in the last so many days). Each signature (PDF rendered and
+signed) takes about 0.3 s on two cores; all of a year (about 150 records signed twice and
+480 notes) would take about 4 minutes, these windows (about 95 signatures) about 20-30 s."""
+
+
 def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
-                       sign_for_real: bool = True) -> DemoSummary:
+                       sign_for_real: bool = True,
+                       signed_sessions_days: int | None = SIGNED_SESSIONS_DAYS,
+                       signed_notes_days: int | None = SIGNED_NOTES_DAYS) -> DemoSummary:
     """Fill an empty profile with one synthetic team and a year of its records.
 
     A service area with its service manager and head of service; one team with a team
@@ -869,10 +918,16 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
     clearly overdue for supervision, one whose latest record awaits their signature, one with
     an unresolved disagreement; ~150 children; a QA auditor and an administrator.
 
-    With ``sign_for_real`` (the default) the records awaiting the supervisee are signed by
-    their supervisor through the real sign-off, with keys from the profile's demo CA, so the
-    app can show, verify and complete them. Without it every row is a pure function of the
-    seed and the day (older signed history carries digests only, in both cases).
+    With ``sign_for_real`` (the default) the signed records are taken through the steps
+    people take (the supervisor shares, the supervisee responds, the supervisor signs, the
+    supervisee signs; a manager signs an oversight note) with the real sign-off and keys
+    from the profile's demo CA, each step back-dated to the history's own moment, so each
+    carries a signed PDF that verifies and exports; records awaiting the supervisee can be
+    signed in the app. Only supervision records of the last ``signed_sessions_days`` and
+    oversight notes of the last ``signed_notes_days`` are (``None``: the whole year); older
+    signed records carry digests only, to keep first start short (see
+    :data:`SIGNED_SESSIONS_DAYS`). Without ``sign_for_real`` every row is a pure function of
+    the seed and the day, and signatures carry digests only.
     """
     rng = random.Random(f"supervision-demo:{seed}:{today.isoformat()}")
     directory = _Directory()
@@ -936,11 +991,18 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
         index=0, rng=rng, team_id=team_id, manager=manager,
         service_manager_id=service_manager.id, workers=[*workers, manager], children=children,
         first_day=first_day, today=today, cutoff=_london(today, 0), note_rate=3.3,
-        addendum_rate=0.03, disagreement_rate=0.0, real_signoff=True)
+        addendum_rate=0.03, disagreement_rate=0.0, real_signoff=sign_for_real,
+        real_since=_days_back(today, signed_sessions_days, stamp),
+        real_notes_since=_days_back(today, signed_notes_days, stamp))
     # small chunks keep the search index's row order close to time order, as in real use
     counts = _write_streams(db, [context], chunk_records=25, progress=None)
     if sign_for_real:
-        _sign_for_real(db, context.sign_later)
+        # certificates (and the demo CA) start with the directory, before the first record
+        _sign_for_real(db, context.sign_later, valid_from=stamp)
+        with db.reading() as session:  # signed after writing, so not in the writer's counts
+            counts["signatures"] = session.query(Signature).count()
+            counts["locked_sessions"] = session.query(SupervisionSession).filter(
+                SupervisionSession.state == "locked").count()
     counts.update(staff=len(directory.staff), children=len(children), teams=1)
     return DemoSummary(
         team_id=team_id, service_area_id=area_id, manager_id=manager.id,
@@ -951,23 +1013,51 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
     )
 
 
-def _sign_for_real(db, pending: list[tuple[str, str]]) -> None:
-    """Supervisor signatures made with the profile's own (demo CA) keys, PDF and all."""
-    from ..records.signoff import sign_supervision_record
+def _clock(moment: datetime) -> Callable[[], datetime]:
+    """A clock stopped at one of the history's moments, for a back-dated signature."""
+    return lambda: moment
+
+
+def _days_back(today: date, days: int | None, everything: datetime) -> datetime:
+    return everything if days is None else _london(today - timedelta(days=days), 0)
+
+
+def _sign_for_real(db, pending: list[_RealSignoff], *, valid_from: datetime) -> None:
+    """Share, respond and sign each record through the functions people's actions call,
+    with the profile's own (demo CA) keys, PDF and all, at the generated moments."""
+    from ..records.signoff import sign_oversight_note, sign_supervision_record
     from ..security.credentials import CredentialStore
     from ..security.secret_store import SecretStore
-    from ..store.models import Staff
+    from ..store.supervision_records import load_actor, respond, share_session
 
     if not pending:
         return
     store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
+    signers = {p.signer_id for p in pending} | {p.supervisee_id for p in pending
+                                                if p.supervisee_signed_at is not None}
     with db.reading() as session:
         people = {sid: (s.display_name, s.role) for sid, s in
-                  ((sup, session.get(Staff, sup)) for sup in {sup for _, sup in pending})}
-    for supervisor_id, (name, role) in people.items():
-        store.ensure_local_credentials(supervisor_id, name, role)
-    for session_id, supervisor_id in pending:
-        sign_supervision_record(db, store, session_id=session_id, signer_id=supervisor_id)
+                  ((sid, session.get(Staff, sid)) for sid in sorted(signers))}
+    for staff_id, (name, role) in people.items():
+        store.ensure_local_credentials(staff_id, name, role, valid_from=valid_from)
+    for plan in sorted(pending, key=lambda p: (p.first_step, p.record_id)):
+        if plan.kind == "oversight_note":
+            sign_oversight_note(db, store, note_id=plan.record_id, signer_id=plan.signer_id,
+                                now=_clock(plan.signed_at))
+            continue
+        with db.transaction() as session:
+            share_session(session, load_actor(session, plan.signer_id), plan.record_id)
+            row = session.get(SupervisionSession, plan.record_id)
+            row.shared_at = row.updated_at = plan.shared_at  # when the history shared it
+            respond(session, load_actor(session, plan.supervisee_id), plan.record_id,
+                    comments=plan.comments, agreement=plan.agreement,
+                    disagreement=plan.disagreement)
+        sign_supervision_record(db, store, session_id=plan.record_id, signer_id=plan.signer_id,
+                                now=_clock(plan.signed_at))
+        if plan.supervisee_signed_at is not None:
+            sign_supervision_record(db, store, session_id=plan.record_id,
+                                    signer_id=plan.supervisee_id,
+                                    now=_clock(plan.supervisee_signed_at))
 
 
 # ------------------------------------------------------------------------------ the council

@@ -27,6 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ..errors import AppError
 from . import pki
 from .secret_store import SecretStore
 
@@ -38,7 +39,7 @@ RENEWAL_WINDOW = _dt.timedelta(days=30)  # warn, and renew at sync, this long be
 DEMO_CA_NAME = "Supervision Recorder demo CA (not for real records)"
 
 
-class CredentialsUnavailable(RuntimeError):
+class CredentialsUnavailable(AppError, RuntimeError):
     """Signing cannot go ahead; the message says why in plain words."""
 
 
@@ -130,8 +131,9 @@ class CredentialStore:
     def ca_certificate_pem(self) -> bytes | None:
         return self._ca_cert_path.read_bytes() if self._ca_cert_path.exists() else None
 
-    def local_ca(self) -> pki.CertificateAuthority:
-        """The local demo CA, made on first use (standalone mode only)."""
+    def local_ca(self, valid_from: _dt.datetime | None = None) -> pki.CertificateAuthority:
+        """The local demo CA, made on first use (standalone mode only), valid from now or
+        from ``valid_from`` (the demo signs a year of history with it)."""
         if self._ca_cert_path.exists():
             if not self._ca_key_path.exists():
                 raise CredentialsUnavailable(
@@ -145,7 +147,7 @@ class CredentialStore:
             crl = self._crl_path.read_bytes() if self._crl_path.exists() else None
             return pki.CertificateAuthority.from_pem(
                 self._ca_cert_path.read_bytes(), self._ca_key_path.read_bytes(), passphrase.encode(), crl)
-        ca = pki.create_ca(DEMO_CA_NAME, self._organisation)
+        ca = pki.create_ca(DEMO_CA_NAME, self._organisation, not_before=valid_from)
         passphrase = secrets.token_urlsafe(32)
         self._secrets.set("ca-key", passphrase)
         cert_pem, key_pem, crl_pem = ca.to_pem(passphrase.encode())
@@ -331,14 +333,19 @@ class CredentialStore:
         """Where the organisation CA certificate is kept, if this profile has one."""
         return self._ca_cert_path if self._ca_cert_path.exists() else None
 
-    def ensure_local_credentials(self, staff_id: str, display_name: str, role: str) -> None:
-        """Standalone mode: make a key and have the local CA certify it, once."""
+    def ensure_local_credentials(self, staff_id: str, display_name: str, role: str,
+                                 valid_from: _dt.datetime | None = None) -> None:
+        """Standalone mode: make a key and have the local CA certify it, once. A certificate
+        (and a CA made here) starts now, or at ``valid_from``: the demo signs records dated
+        up to a year back, and a signature made before its certificate began would not
+        verify."""
         with self._lock:
             if self._cert_path(staff_id).exists() and self.has_key(staff_id):
                 return
-            ca = self.local_ca()
+            ca = self.local_ca(valid_from)
             csr = self.certificate_request(staff_id, display_name)
-            certificate = ca.issue_user_certificate(csr, display_name, staff_id, role)
+            certificate = ca.issue_user_certificate(csr, display_name, staff_id, role,
+                                                    not_before=valid_from)
             _write_private(self._cert_path(staff_id), pki.certificate_to_pem(certificate))
 
     def credentials_for(self, staff_id: str) -> SigningCredentials:

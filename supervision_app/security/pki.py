@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from ..errors import AppError
+
 __all__ = [
     "CertificateAuthority",
     "CertificateUnusable",
@@ -53,7 +55,7 @@ _CLOCK_SKEW = _dt.timedelta(minutes=5)
 _HASH = hashes.SHA256
 
 
-class CertificateUnusable(Exception):
+class CertificateUnusable(AppError):
     """The certificate may not be used to sign now; ``reason`` says why, for a person."""
 
     def __init__(self, reason: str):
@@ -316,8 +318,10 @@ class CertificateAuthority:
         return ca
 
 
-def create_ca(common_name: str, organisation: str, valid_days: int = 3650) -> CertificateAuthority:
-    """A new self-signed organisation CA with an EC P-256 key."""
+def create_ca(common_name: str, organisation: str, valid_days: int = 3650,
+              not_before: _dt.datetime | None = None) -> CertificateAuthority:
+    """A new self-signed organisation CA with an EC P-256 key, valid from now (or from
+    ``not_before``: the demo's CA covers the history it signs)."""
     common_name = _check_text("CA name", common_name)
     organisation = _check_text("Organisation", organisation)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -325,7 +329,7 @@ def create_ca(common_name: str, organisation: str, valid_days: int = 3650) -> Ce
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
     ])
-    start = _utcnow() - _CLOCK_SKEW
+    start = _aware(not_before) if not_before is not None else _utcnow() - _CLOCK_SKEW
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
         x509.CertificateBuilder()

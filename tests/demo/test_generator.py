@@ -12,7 +12,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from supervision_app.demo.generator import populate_council, populate_team_demo
+from supervision_app.demo.generator import (
+    SIGNED_NOTES_DAYS,
+    SIGNED_SESSIONS_DAYS,
+    populate_council,
+    populate_team_demo,
+)
 from supervision_app.domain.supervision_policy import SupervisionPolicy, supervision_status
 from supervision_app.domain.time_rules import london_date
 from supervision_app.domain.vocabulary import SupervisionStatus
@@ -166,11 +171,19 @@ def test_locked_records_are_signed_with_a_digest(demo):
     assert len(signed) == locked and all(r[2] == 1 for r in signed)
     sigs = rows(db, "SELECT digest, certificate_pem, signature_value, record_id FROM signature")
     assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d, _, _, _ in sigs)
-    # Signed history carries digests only; records awaiting the supervisee were signed for real.
-    awaiting = {r[0] for r in rows(db, "SELECT id FROM supervision_session WHERE state = 'supervisor_signed'")}
-    assert awaiting
+    # Records of the last SIGNED_SESSIONS_DAYS / SIGNED_NOTES_DAYS (and all awaiting the
+    # supervisee) were signed for real; older signed history carries digests only.
+    recent = {r[0] for r in rows(
+        db, "SELECT id FROM supervision_session WHERE state = 'supervisor_signed' OR "
+            "(state = 'locked' AND held_at >= :s) UNION SELECT id FROM oversight_note "
+            "WHERE state = 'locked' AND recorded_at >= :n",
+        s=str(TODAY - timedelta(days=SIGNED_SESSIONS_DAYS)),
+        n=str(TODAY - timedelta(days=SIGNED_NOTES_DAYS)))}
+    assert recent
+    real = {record_id for _, pem, value, record_id in sigs if value is not None}
+    assert real == recent
     for _, pem, value, record_id in sigs:
-        if record_id in awaiting:
+        if record_id in recent:
             assert pem.startswith("-----BEGIN CERTIFICATE") and value
         else:
             assert pem == "" and value is None
