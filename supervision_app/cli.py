@@ -152,7 +152,8 @@ def _ensure_demo_data(database) -> str:
                 select(Staff.id).where(Staff.role == "team_manager").order_by(Staff.username).limit(1)
             ).scalar_one()
             return manager
-    print("Creating the demo profile with synthetic data (first run only)...", file=sys.stderr)
+    print("Creating the demo profile with synthetic data and signing its recent records "
+          "(first run only; up to half a minute)...", file=sys.stderr)
     summary = populate_team_demo(database, today=date.today())
     return summary.manager_id
 

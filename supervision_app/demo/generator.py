@@ -19,8 +19,10 @@ under a session the supervisor has signed, nor an action under a locked oversigh
 So every session and note is inserted unlocked (sessions as 'shared', notes as 'draft')
 with its parts, and its final state is set by an UPDATE at the end of the same transaction.
 Signature rows carry the SHA-256 digest of a plain-data form of the record
-(``domain.canonical.digest``); certificates and signature values are left empty, since
-signing with real keys is the signing module's job.
+(``domain.canonical.digest``); certificates and signature values are left empty. The
+desktop demo (``populate_team_demo``) then takes its recent records through the real
+sharing and sign-off with the profile's demo CA (see :func:`_sign_for_real`); the council
+of bench/ never signs for real, so its speed is unchanged.
 """
 from __future__ import annotations
 
