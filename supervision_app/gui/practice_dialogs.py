@@ -408,6 +408,30 @@ class FeedbackDialog(QDialog):
 
 # --------------------------------------------------------------------------- page rows
 
+def latest_feedback_totals(session, actor) -> list[tuple[str, object]]:
+    """(team name, newest published total) for each team the actor manages: totals the
+    server added up from at least 5 people's answers (``domain.feedback``), never answers."""
+    from sqlalchemy import select
+
+    from ..domain.permissions import Operation, TeamTarget, decide
+    from ..store.models import Team
+    from ..store.practice_models import TeamFeedbackTotal
+
+    newest: dict[str, object] = {}
+    for total in session.scalars(select(TeamFeedbackTotal).where(TeamFeedbackTotal.tombstone.is_(False))
+                                 .order_by(TeamFeedbackTotal.quarter)):
+        if decide(actor, Operation.VIEW, TeamTarget(total.team_id)):
+            newest[total.team_id] = total
+    names = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(list(newest)))).all())
+    return sorted(((names.get(tid, ""), total) for tid, total in newest.items()), key=lambda p: p[0])
+
+
+def feedback_words(team_name: str, total) -> str:
+    return (f"{team_name} feedback, {total.quarter} ({total.answers} answers): "
+            f"{total.helpful_yes} found supervision helpful, {total.mostly_case_monitoring} say it was "
+            f"mostly case monitoring, {total.support_yes} had the emotional support they needed.")
+
+
 def _practice_row(page, label_name: str, buttons: list[tuple[str, str, str]]):
     """A line under a page's summary: a status label and buttons (name, text, accessible)."""
     from PySide6.QtWidgets import QBoxLayout, QHBoxLayout
@@ -475,12 +499,12 @@ class TeamPractice:
             overview = agreement_overview(session, actor, today=today, worker_ids=workers)
             rows = [r for r in cancellations(session, actor, today=today, since=quarter_start)
                     if r.supervisee_id in set(workers)]
-            return overview, count_cancellations(rows)
+            return overview, count_cancellations(rows), latest_feedback_totals(session, actor)
 
         ctx.tasks.read(work, self._show, self.page.failed)
 
     def _show(self, data) -> None:
-        overview, counts = data
+        overview, counts, feedback = data
         self.agreements = {w.worker_id: w for w in overview}
         needing = [w for w in overview if w.state.status.needs_action]
         names = ", ".join(f"{w.worker_name} ({w.state.status.label.lower()})" for w in needing[:4])
@@ -490,7 +514,8 @@ class TeamPractice:
         self.label.setText(
             f"{agreements}. Cancelled this quarter: {counts.total} ({counts.by_supervisor} by the "
             f"supervisor, {counts.by_supervisee} by the supervisee, {counts.by_other} other); "
-            f"{counts.late_rebookings} not rebooked within 5 working days.")
+            f"{counts.late_rebookings} not rebooked within 5 working days."
+            + "".join(f" {feedback_words(name, total)}" for name, total in feedback))
 
     def record_cancellation(self) -> None:
         row = self._worker()

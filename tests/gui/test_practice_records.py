@@ -137,3 +137,26 @@ def test_the_service_manager_sets_the_standard_session_length(qtbot, database, t
     with database.reading() as s:
         policy = team_policy(s, team.team_id)
     assert (policy.standard_duration_minutes, policy.due_soon_days) == (60, 10)
+
+
+def test_the_team_page_shows_published_feedback_totals_never_answers(qtbot, database, team, open_window):
+    from supervision_app.store.outbox import skip_outbox
+    from supervision_app.store.practice_models import TeamFeedbackTotal
+
+    with database.transaction() as s:
+        skip_outbox(s)  # as sync stores a total the server published
+        s.add(TeamFeedbackTotal(
+            team_id=team.team_id, quarter="2026-Q3", answers=6, helpful_yes=5, helpful_partly=1,
+            helpful_no=0, mostly_reflection=0, balanced=1, mostly_case_monitoring=5, support_yes=2,
+            support_partly=2, support_no=2))
+        s.add(TeamFeedbackTotal(
+            team_id=team.other_team_id, quarter="2026-Q3", answers=7, helpful_yes=7, helpful_partly=0,
+            helpful_no=0, mostly_reflection=7, balanced=0, mostly_case_monitoring=0, support_yes=7,
+            support_partly=0, support_no=0))
+    window = open_window(team.manager_id)
+    page = window.show_page("my_team")
+    settle(qtbot, window)
+    text = page.practice.label.text()
+    assert ("Assessment Team A feedback, 2026-Q3 (6 answers): 5 found supervision helpful, 5 say it "
+            "was mostly case monitoring") in text
+    assert "Long Term Team B" not in text  # not a team this manager manages
