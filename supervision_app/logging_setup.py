@@ -92,7 +92,7 @@ def _code_for(pathname: str) -> types.CodeType | None:
         if get_code is None:
             break
         try:
-            return get_code(name)  # type: ignore[no-any-return]
+            return get_code(name)
         except Exception:  # noqa: BLE001 - an unreadable module: its messages are withheld
             return None
     try:
@@ -195,7 +195,7 @@ class SafeFormatter(logging.Formatter):
 class _ProfileLogHandler(logging.handlers.RotatingFileHandler):
     """Makes the log folder when the first line is written, not before."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 

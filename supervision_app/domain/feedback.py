@@ -66,7 +66,7 @@ def summarise(answers: Iterable[Mapping[str, object]], *, people: int | None = N
     if len(answered) < MIN_ANSWERS or (people is not None and people < MIN_ANSWERS):
         return None
 
-    def tally(field: str, values) -> dict[str, int]:
+    def tally(field: str, values: type[StrEnum]) -> dict[str, int]:
         return {v.value: sum(a.get(field) == v.value for a in answered) for v in values}
 
     return TeamFeedback(len(answered), tally("helpful", Answer), tally("reflection_balance", Balance),

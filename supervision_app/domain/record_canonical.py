@@ -19,7 +19,7 @@ def _live(rows: Iterable[Row]) -> list[Row]:
     return [row for row in rows if not row.get("tombstone")]
 
 
-def _by_due_date(action: Row) -> tuple:
+def _by_due_date(action: Row) -> tuple[bool, date, Any]:
     # as SQL's ORDER BY due_on, id: actions without a due date first
     due = action.get("due_on")
     return (due is not None, due or date.min, action["id"])
