@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import httpx
 
-from tests.sync.harness import PG_ADMIN_URL, create_database, free_port
+from tests.sync.harness import create_database, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -531,7 +531,7 @@ class RoundRobinBalancer:
                 self.end_headers()
                 self.wfile.write(answer.content)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _forward
+            do_GET = do_POST = do_PUT = do_DELETE = _forward  # noqa: N815 - http.server's names
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

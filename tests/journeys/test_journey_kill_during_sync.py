@@ -52,7 +52,7 @@ def test_kill_during_sync_loses_and_doubles_nothing(deployment, laptops):
             steps.first_run_sign_in(lap, deployment.url, "jsmith")
         for name in WORKERS:  # the list fills in the background: wait for it, then compare
             try:
-                lap.wait(lambda: drafts_listed(lap, name) == written[name], 30,
+                lap.wait(lambda lap=lap, name=name: drafts_listed(lap, name) == written[name], 30,
                          f"{written[name]} drafts for {name}")
             except AssertionError:
                 pytest.fail(f"{lap.name} lists {drafts_listed(lap, name)} drafts for {name}, "
