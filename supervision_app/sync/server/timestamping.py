@@ -75,9 +75,7 @@ class TsaError(certificates.CertificateError):
     """The TSA cannot be used now; ``status`` is the HTTP status, the message is fit to show."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 def _utcnow() -> _dt.datetime:
