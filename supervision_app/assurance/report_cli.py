@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from ..domain.text_rules import InvalidInput, parse_date
 from ..domain.time_rules import format_date, london_date, utc_now
+from ..errors import AppError
 from ..store.audit_log import record_event
 from ..store.database import Database
 from ..store.models import Staff, Team
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Refused(Exception):
+class _Refused(AppError):
     pass
 
 

@@ -16,11 +16,13 @@ from typing import Any, Mapping
 
 import rfc8785
 
+from ..errors import AppError
+
 CANONICAL_FORMAT = "supervision-recorder/record/v1"
 _SAFE_INTEGER = 2**53 - 1
 
 
-class NotCanonicalisable(TypeError):
+class NotCanonicalisable(AppError, TypeError):
     pass
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Iterable
 
+from ..errors import AppError
 from .vocabulary import RecordState
 
 
@@ -37,7 +38,7 @@ class Event(StrEnum):
     SIGN_AS_AUTHOR = "sign_as_author"
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(AppError):
     """A move the lifecycle does not allow; ``reason`` is fit to show to the user."""
 
     def __init__(self, reason: str) -> None:

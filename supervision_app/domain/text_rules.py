@@ -5,6 +5,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from ..errors import AppError
+
 MAX_TEXT_CHARS = 100_000
 """Longest text a single field accepts: about 40 printed pages, far beyond any real note,
 small enough that a paste of a whole case file is caught rather than stored."""
@@ -12,7 +14,7 @@ small enough that a paste of a whole case file is caught rather than stored."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class InvalidInput(ValueError):
+class InvalidInput(AppError, ValueError):
     """Input that cannot be accepted; the message says what is wrong in plain words."""
 
 

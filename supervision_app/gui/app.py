@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
+from ..errors import AppError
 from ..resources import resource_path
 from . import qt_binding
 from .accessibility import TEXT_SCALES, apply_text_scale, install_style_sheet, system_point_size
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 EXIT_STARTUP_REFUSED = 2
 
 
-class StartupRefused(Exception):
+class StartupRefused(AppError):
     """The app cannot start for a reason the person can act on; the message says which."""
 
 

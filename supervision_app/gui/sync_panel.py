@@ -47,8 +47,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.time_rules import format_london
+from ..errors import AppError
 from .accessibility import ensure_accessible_names, show_message, show_value, style_headings
-from .tasks import NETWORK, TaskRunner
 from .conflict_words import (  # noqa: F401  (TABLE_WORDS, KIND_WORDS: the dialog's words)
     KIND_WORDS,
     TABLE_WORDS,
@@ -62,6 +62,7 @@ from .conflict_words import (  # noqa: F401  (TABLE_WORDS, KIND_WORDS: the dialo
     what_happened,
 )
 from .forms import embed_dialog_form
+from .tasks import NETWORK, TaskRunner
 
 if TYPE_CHECKING:
     from ..store.database import Database
@@ -529,7 +530,7 @@ class SyncController(QObject):
         self._run(work, done)
 
 
-class _AddressProblem(Exception):
+class _AddressProblem(AppError):
     """An address that cannot be one, found before anything is sent (the engine and its
     ``SignInProblem`` are not loaded yet on the GUI thread)."""
 

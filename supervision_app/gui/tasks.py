@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from ..errors import AppError
+
 if TYPE_CHECKING:  # the store (SQLAlchemy, SQLCipher) is loaded off the GUI thread at start
     from ..store.database import Database
 
@@ -22,33 +24,15 @@ Callback = Callable[[Any], None]
 
 
 def expected_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message is written for the person at the keyboard. Imported when an
-    error happens, not at start: the window's first frame needs none of these modules."""
-    from ..domain.lifecycle import IllegalTransition
-    from ..domain.text_rules import InvalidInput
-    from ..security.secret_store import KeyringUnavailable
-    from ..store.errors import StoreError
-    from ..store.supervision_records import NotAllowed, NotFound
-
-    found: list[type[BaseException]] = [InvalidInput, NotAllowed, NotFound, StoreError,
-                                        IllegalTransition, KeyringUnavailable]
-    for module, name in (("supervision_app.security.credentials", "CredentialsUnavailable"),
-                         ("supervision_app.records.signoff", "RecordChangedWhileSigning"),
-                         ("supervision_app.records.export", "ExportCancelled"),
-                         ("supervision_app.sync.client", "SyncError")):
-        loaded = sys.modules.get(module)  # only if that feature has been used
-        if loaded is not None:
-            found.append(getattr(loaded, name))
-    return tuple(found)
+    """Errors whose message is written for the person at the keyboard: the app's own
+    (:class:`~supervision_app.errors.AppError`), each with a plain-words ``reason``."""
+    return (AppError,)
 
 
 def user_message(error: BaseException) -> str:
     """What to tell the person; never the record contents behind an unexpected error."""
-    reason = getattr(error, "reason", None)
-    if isinstance(reason, str) and isinstance(error, expected_errors()):
-        return reason
-    if isinstance(error, expected_errors()):
-        return str(error)
+    if isinstance(error, AppError):
+        return error.reason
     return ("Something went wrong and that step did not finish. Nothing saved before has been "
             "lost. If it happens again, please tell IT support.")
 

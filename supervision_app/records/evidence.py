@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Operation, decide
+from ..errors import AppError
 from ..store.audit_log import record_event
 from ..store.models import Addendum, OversightNote, RecordDocument, SupervisionSession
 from ..store.supervision_records import load_actor, oversight_target, session_target
@@ -33,7 +34,7 @@ from .verify import VerificationReport, format_report, verify_pdf
 __all__ = ["EvidencePack", "EvidenceRefused", "write_evidence_pack"]
 
 
-class EvidenceRefused(Exception):
+class EvidenceRefused(AppError):
     """The pack cannot be made; the message says why, for a person."""
 
 
@@ -158,11 +159,12 @@ def _report_text(report: VerificationReport, pdf_name: str, files: list[str]) ->
 
 
 def _report_pdf(text: str, record_id: str) -> bytes:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from xml.sax.saxutils import escape
 
     from .fonts import FONT_REGULAR, register_fonts
 

@@ -21,13 +21,14 @@ from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Operation, decide
 from ..domain.time_rules import LONDON, london
 from ..domain.vocabulary import RecordState
+from ..errors import AppError
 from ..store.audit_log import record_event
 from ..store.database import Database
 from ..store.models import Addendum, RecordDocument, Staff, SupervisionSession
 from ..store.supervision_records import load_actor, session_target
 
 
-class ExportCancelled(Exception):
+class ExportCancelled(AppError):
     pass
 
 

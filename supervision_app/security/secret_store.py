@@ -12,10 +12,12 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from ..errors import AppError
+
 SERVICE_NAME = "supervision-recorder"
 
 
-class KeyringUnavailable(RuntimeError):
+class KeyringUnavailable(AppError, RuntimeError):
     """No secure keyring; the message is fit to show to the user."""
 
 

@@ -1,8 +1,10 @@
 """Storage failures, each with a message fit to show to the person at the keyboard."""
 from __future__ import annotations
 
+from ..errors import AppError
 
-class StoreError(Exception):
+
+class StoreError(AppError):
     """Base for storage problems; ``str(error)`` is the user-facing message."""
 
 

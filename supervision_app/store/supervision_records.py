@@ -59,6 +59,7 @@ from ..domain.vocabulary import (
     Role,
     SessionType,
 )
+from ..errors import AppError
 from .audit_log import record_event
 from .models import (
     ActionItem,
@@ -86,7 +87,7 @@ __all__ = [
 ]
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(AppError, PermissionError):
     """The permission rules refused; ``reason`` is fit to show to the user."""
 
     def __init__(self, reason: str) -> None:
@@ -94,7 +95,7 @@ class NotAllowed(PermissionError):
         self.reason = reason
 
 
-class NotFound(LookupError):
+class NotFound(AppError, LookupError):
     """The record does not exist (or has been removed); the message is user-facing."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Integer, LargeBinary, String, Text
 
 from ..domain.text_rules import MAX_TEXT_CHARS
+from ..errors import AppError
 from . import models
 from .types import UTCDateTime
 
@@ -36,7 +37,7 @@ SYNCED_TABLES: tuple[str, ...] = (
 WireScalar = str | int | bool | None
 
 
-class RowInvalid(ValueError):
+class RowInvalid(AppError, ValueError):
     """A row whose data does not fit its table; the message names the field."""
 
 

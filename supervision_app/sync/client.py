@@ -58,13 +58,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import httpx
 
 from ..domain.time_rules import utc_now
+from ..errors import AppError
 from ..security.audit_chain import GENESIS_HASH, entry_hash, verify_links
 from ..security.secret_store import SecretStore
 from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush hook)
 from ..store.audit_log import read_links, verify_cursor
 from ..store.database import Database
-from . import protocol as p
-from . import search_index
+from . import protocol as p, search_index
 from .collector import collector_paused
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ BULK_ROWS = 200  # a pulled page this large is indexed set-based (search_index.r
 BULK_TRANSACTION_ROWS = 20000
 
 
-class SyncError(Exception):
+class SyncError(AppError):
     """Sync did not complete; ``str(error)`` is fit to show in the status bar. ``status`` is
     the server's HTTP status when it answered (sign-in tells a wrong password from a locked
     or disabled account by it)."""

@@ -39,6 +39,7 @@ from pydantic import (
 )
 from typing_extensions import Annotated, NotRequired, TypedDict
 
+from ..errors import AppError
 from ..store.wire_format import (  # noqa: F401 - the wire format is part of the protocol
     MAX_BINARY_BYTES,
     MODEL_FOR_TABLE,
@@ -507,7 +508,7 @@ PULLED_PAGE = TypeAdapter(PulledPage)
 PULLED_ROW = TypeAdapter(PulledRow)
 
 
-class PageInvalid(ValueError):
+class PageInvalid(AppError, ValueError):
     """A pull page that does not fit the protocol; the message names where, never what."""
 
 

@@ -41,6 +41,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ...errors import AppError
 from .schema import account, auth_token, directory_staff, login_failure
 from .storage import utcnow_naive
 
@@ -71,7 +72,7 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-class LoginRefused(Exception):
+class LoginRefused(AppError):
     def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status

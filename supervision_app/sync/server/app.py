@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.permissions import Actor, Decision
+from ...errors import AppError
 from ...version import __version__
 from .. import protocol as p
 from . import accounts, archive, authz, certificates, storage, timestamping
@@ -29,7 +30,7 @@ from . import accounts, archive, authz, certificates, storage, timestamping
 log = logging.getLogger("supervision_app.sync.server")
 
 
-class ApiError(Exception):
+class ApiError(AppError):
     def __init__(self, status: int, message: str, detail: Any = None,
                  retry_after: int | None = None) -> None:
         super().__init__(message)

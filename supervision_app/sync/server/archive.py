@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
 from . import certificates, timestamping
@@ -72,7 +73,7 @@ def _run_sync(fn):
         return pool.submit(fn).result()
 
 
-class ArchiveError(Exception):
+class ArchiveError(AppError):
     """The PDF could not be archived; the message is fit to show."""
 
 

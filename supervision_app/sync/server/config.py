@@ -25,13 +25,15 @@ from typing import Any, Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ...errors import AppError
+
 CONFIG_ENV = "SUPERVISION_SERVER_CONFIG"
 PASSWORD_ENV = "SUPERVISION_SERVER_DATABASE_PASSWORD"
 ENV_PREFIX = "SUPERVISION_SERVER_"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
-class ConfigError(Exception):
+class ConfigError(AppError):
     """A setting that cannot be used; the message names the setting and where it came from."""
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ...domain.vocabulary import LegalStatus, Role
+from ...errors import AppError
 from .schema import account, child_case, record, staff_cover
 from .storage import WriteTx, system_write
 
@@ -29,7 +30,7 @@ TABLE_WORDS = {"service_area": "service area", "team": "team", "staff": "person"
 PLURAL = {"service_area": "areas", "team": "teams", "staff": "users", "child": "children"}
 
 
-class DirectoryError(ValueError):
+class DirectoryError(AppError, ValueError):
     pass
 
 

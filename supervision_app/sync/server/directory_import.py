@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ...domain.vocabulary import LegalStatus, Role
+from ...errors import AppError
 from . import directory
 from .schema import account, auth_token, child_case, directory_source, record
 from .storage import WriteTx, system_write, utcnow_naive
@@ -50,7 +51,7 @@ _YES = {"yes", "y", "true", "1", "active", ""}
 _NO = {"no", "n", "false", "0", "inactive", "left", "leaver"}
 
 
-class ImportError_(ValueError):
+class ImportError_(AppError, ValueError):
     """Problems found in the files, one sentence each; nothing was applied."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -33,6 +33,7 @@ from ...domain.record_canonical import (
     oversight_canonical,
     supervision_canonical,
 )
+from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
 from .schema import record
@@ -49,7 +50,7 @@ CLOCK_SKEW = timedelta(minutes=10)  # a laptop's clock may run this far ahead
 SIGN_AGAIN = "Open the record and sign it again."
 
 
-class RecordMissing(LookupError):
+class RecordMissing(AppError, LookupError):
     pass
 
 

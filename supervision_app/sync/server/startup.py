@@ -26,6 +26,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from ...errors import AppError
 from .storage import MIGRATIONS_DIR, make_engine, migrate
 
 log = logging.getLogger("supervision_app.sync.server.startup")
@@ -37,7 +38,7 @@ MIGRATION_LOCK_KEY = 0x7375706572766973
 VERSION_TABLE = "sync_server_alembic_version"
 
 
-class MigrationError(Exception):
+class MigrationError(AppError):
     """The schema could not be brought to head, or is not at head when it must be."""
 
 
