@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Iterable
 
 import rfc8785
 
@@ -62,7 +62,7 @@ def link_hash(
             return hashlib.sha256(text.encode("utf-8")).hexdigest()
         except UnicodeEncodeError:  # a lone surrogate: let the reference say what it makes of it
             pass
-    payload = {"seq": seq, "at": at, "actor": actor_id, "action": action, "kind": record_kind,
+    payload: dict[str, Any] = {"seq": seq, "at": at, "actor": actor_id, "action": action, "kind": record_kind,
                "id": record_id, "prev": prev_hash}
     return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
 

@@ -209,7 +209,7 @@ class CredentialStore:
         :meth:`new_certificate_request` makes that key the one that signs: the previous
         certificate is retired and its key destroyed."""
         certificate = pki.load_certificate(certificate_pem)
-        numbers = certificate.public_key().public_numbers()
+        numbers = pki.ec_public_key(certificate).public_numbers()
         with self._lock:
             pending = (self._load_pending_key(staff_id)
                        if self._pending_key_path(staff_id).exists() else None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -137,6 +138,12 @@ def make_csr(key, subject_name: str) -> x509.CertificateSigningRequest:
 
 def certificate_to_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def ec_public_key(certificate: x509.Certificate) -> ec.EllipticCurvePublicKey:
+    """The certificate's public key as the EC key every certificate here carries (a typing
+    cast only: a certificate with another kind of key fails where the key is used, as before)."""
+    return cast(ec.EllipticCurvePublicKey, certificate.public_key())
 
 
 def load_certificate(data: bytes) -> x509.Certificate:
@@ -302,12 +309,12 @@ class CertificateAuthority:
         key = load_private_key(key_pem, passphrase)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError("The CA key is not an EC key")
-        if key.public_key().public_numbers() != cert.public_key().public_numbers():
+        if key.public_key().public_numbers() != ec_public_key(cert).public_numbers():
             raise ValueError("The CA key does not match the CA certificate")
         ca = cls(certificate=cert, private_key=key)
         if crl_pem:
             crl = load_crl(crl_pem)
-            if not crl.is_signature_valid(cert.public_key()):
+            if not crl.is_signature_valid(ec_public_key(cert)):
                 raise ValueError("The revocation list was not signed by this CA")
             for entry in crl:
                 ca.revoked[entry.serial_number] = entry.revocation_date_utc
@@ -410,7 +417,7 @@ def check_can_sign(
         )
 
     if crl is not None:
-        if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ca_cert.public_key()):
+        if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ec_public_key(ca_cert)):
             raise CertificateUnusable(
                 "The revocation list was not signed by this organisation's certificate authority, "
                 "so it cannot be checked whether the certificate was revoked."
