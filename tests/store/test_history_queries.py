@@ -337,7 +337,7 @@ def test_the_migration_fills_scope_for_rows_indexed_before_it(tmp_path, memory_k
     with db.reading() as s:
         before = search_records(s, "plan", team_ids=[summary.team_ids[0]], limit=500)
     with db.engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0005")
+        command.downgrade(alembic_config(connection), "0004")  # before the search scope migration
         assert "team_id" not in {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(search_key)")}
         command.upgrade(alembic_config(connection), "head")
     with db.reading() as s:

@@ -96,7 +96,7 @@ def test_migration_0008_spells_existing_text_plainly_and_can_be_undone(database)
         with database.engine.begin() as connection:
             step(alembic_config(connection), revision)
 
-    migrate(command.downgrade, "0006")
+    migrate(command.downgrade, "0007")
     with database.reading() as s:
         columns = [r[1] for r in s.execute(text("PRAGMA table_info(search_text)")).all()]
     assert columns == ["body"]

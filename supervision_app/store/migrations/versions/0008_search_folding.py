@@ -1,7 +1,7 @@
 """search_folding: "lukasz" finds Łukasz, "strasse" finds Straße
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 
 FTS5's unicode61 tokenizer (remove_diacritics 2) folds the accents Unicode can take off a
@@ -12,7 +12,7 @@ a section holding one of those letters, its text with them spelt in plain letter
 æ -> ae, ß -> ss); for every other section, which is nearly all of them, ''. A MATCH looks
 in both columns; snippets are still cut from ``body``, the text as written.
 
-The triggers (0003's, with the new column) fold in SQL: no function of the app's has to be
+The triggers (0005's, with the new column) fold in SQL: no function of the app's has to be
 registered on a connection for a write to succeed. ``sync/search_index.py`` writes the
 same column from :func:`folded` when it indexes a first sync in bulk.
 """
@@ -24,11 +24,11 @@ import re
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-_M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
+_M0005 = importlib.import_module("supervision_app.store.migrations.versions.0005_search_scope")
 
 PLAIN_SPELLINGS = (
     ("Ł", "L"), ("ł", "l"), ("Ø", "O"), ("ø", "o"), ("Đ", "D"), ("đ", "d"), ("Ð", "D"), ("ð", "d"),
@@ -38,7 +38,7 @@ PLAIN_SPELLINGS = (
 )
 """Letters the tokenizer keeps as they are, and how a person without them types them."""
 
-FTS_OPTIONS = _M0003.FTS_OPTIONS
+FTS_OPTIONS = _M0005.FTS_OPTIONS
 
 
 def folded(expression: str) -> str:
@@ -58,7 +58,7 @@ _TEXT_INSERT = re.compile(r"INSERT INTO search_text \(rowid, body\)(\s+)SELECT l
 
 
 def _index_triggers() -> list[str]:
-    """0003's insert, update and delete triggers, each insert into search_text writing
+    """0005's insert, update and delete triggers, each insert into search_text writing
     the folded column too."""
     def with_folded(found: re.Match) -> str:
         space, section = found.groups()
@@ -66,9 +66,9 @@ def _index_triggers() -> list[str]:
                 f"SELECT last_insert_rowid(), NEW.{section}, {folded(f'NEW.{section}')}")
 
     statements = []
-    for statement in _M0003._index_triggers():
+    for statement in _M0005._index_triggers():
         changed, count = _TEXT_INSERT.subn(with_folded, statement)
-        assert count or "_search_delete" in statement, "0003's triggers are not as expected"
+        assert count or "_search_delete" in statement, "0005's triggers are not as expected"
         statements.append(changed)
     return statements
 
@@ -86,14 +86,14 @@ def _rebuild(columns: str, select: str, options: str = FTS_OPTIONS) -> list[str]
 
 
 def upgrade() -> None:
-    statements = (_M0003._drop_index_triggers() + _rebuild("body, folded", f"body, {folded('body')}")
+    statements = (_M0005._drop_index_triggers() + _rebuild("body, folded", f"body, {folded('body')}")
                   + _index_triggers())
     for statement in statements:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    statements = (_M0003._drop_index_triggers() + _rebuild("body", "body")
-                  + _M0003._index_triggers())
+    statements = (_M0005._drop_index_triggers() + _rebuild("body", "body")
+                  + _M0005._index_triggers())
     for statement in statements:
         op.execute(statement)

@@ -14,7 +14,7 @@ team manager's first sync time (it writes some 40,000 sections) and buy nothing:
   instead, for the results shown only. It reads the whole text to find sentences already,
   so that is a second pass: unseen at ordinary lengths, 25 -> 37 ms in the worst case
   measured (50 hits, each a 100,000-character section). First sync: about 4% quicker.
-- Prefix indexes for 4 and 5 letters (0003 added 3, 4 and 5). Without any prefix index,
+- Prefix indexes for 4 and 5 letters (0005 added 3, 4 and 5). Without any prefix index,
   FTS5 merges the doclists of every word a prefix matches, and "pla*" took 45-75 ms at
   council scale; the 3-letter index is kept for that. From four letters on few words
   match: measured at service-manager scale (164,000 sections), over the 60 commonest long
@@ -33,7 +33,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_M0003 = importlib.import_module("supervision_app.store.migrations.versions.0003_search_scope")
+_M0005 = importlib.import_module("supervision_app.store.migrations.versions.0005_search_scope")
 _M0008 = importlib.import_module("supervision_app.store.migrations.versions.0008_search_folding")
 
 FTS_OPTIONS = "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3', columnsize = 0"
@@ -41,7 +41,7 @@ FTS_OPTIONS = "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '3', 
 
 def _run(options: str) -> None:
     rebuilt = _M0008._rebuild("body, folded", "body, folded", options)
-    for statement in _M0003._drop_index_triggers() + rebuilt + _M0008._index_triggers():
+    for statement in _M0005._drop_index_triggers() + rebuilt + _M0008._index_triggers():
         op.execute(statement)
 
 

@@ -1,7 +1,7 @@
 """assurance: audit rounds, sampled items with grades and findings, audit actions
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-24
 
 Also adds covering indexes on the record tables for the compliance figures (INDEXES below):
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """disagreement_resolution: how a supervisee's disagreement was resolved
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26
 
 A supervisee's disagreement is recorded, never erased, and flags the record to the
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """sync: outbox, state, conflicts
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24
 
@@ -11,15 +11,15 @@ the last sync's outcome. ``sync_conflict`` keeps the version that lost a conflic
 the server refused) so the user can choose; nothing typed is lost to sync.
 ``sync_seen`` tracks the rows a resync has delivered, across pages and restarts.
 
-(Revises 0002: when this was written there was no 0003. If an 0003 lands, point this
-revision's down_revision at it so there is a single head.)
+(Numbered 0003 in 2026-12, when the migrations were renumbered in chain order; it was
+written as 0004, and the search scope change planned as 0003 landed after 0005.)
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """search index: each row knows its team and supervision session
 
-Revision ID: 0003
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-24
 
 Why: a search is always scoped to the teams the user may see. With only (kind, record_id,
@@ -22,9 +22,8 @@ worker. Triggers fill both columns when a row is indexed and keep them right whe
 session changes team, a discussion/action/addendum/note changes parent, a child is
 reallocated, or a worker moves team.
 
-Numbering: this change was planned as 0003 right after 0002, but 0004 (sync) and 0005
-(assurance) landed first, revising 0002 and 0004. It therefore revises 0005, so there is
-one head and databases already at 0005 receive it. The next migration revises "0003".
+Numbering: written as 0003 but landed after the sync outbox and assurance migrations; the
+migrations were renumbered in chain order in 2026-12 (this one was 0003).
 """
 from __future__ import annotations
 
@@ -32,8 +31,8 @@ import importlib
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

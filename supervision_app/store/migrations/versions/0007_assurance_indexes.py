@@ -1,7 +1,7 @@
 """assurance_indexes: four more covering indexes for the compliance figures
 
-Revision ID: 0006
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-26
 
 Only speeds up reading; changes no row and no table (plain CREATE INDEX, so the lock
@@ -17,15 +17,15 @@ pages scattered over the wide, encrypted rows:
 - ix_assurance_signature_time: supervisees' signatures in the order they were made (the
   signing dates of a council's sessions in one stretch rather than one look-up each).
 
-Numbering: 0006 was kept for this change while 0007 (disagreement resolution) landed
-first, so it revises 0007 and is the head. The next migration revises "0006".
+Numbering: written as 0006 but landed after disagreement resolution; the migrations were
+renumbered in chain order in 2026-12 (this one was 0006).
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0007"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
