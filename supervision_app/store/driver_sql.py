@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 MAX_MARKS = 900  # bound parameters per statement, well below SQLite's limit
 
 
-def cursor(session: Session):
+def cursor(session: Session) -> Any:
     """A driver cursor on the session's connection (its transaction begun)."""
-    return session.connection().connection.driver_connection.cursor()
+    driver: Any = session.connection().connection.driver_connection  # sqlcipher3: untyped
+    return driver.cursor()
 
 
 def marks(count: int) -> str:

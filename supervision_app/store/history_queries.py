@@ -99,7 +99,7 @@ def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
         .join(SupervisionSession.__table__, s.id == a.session_id)
         .where(s.supervisee_id == worker_id, s.tombstone.is_(False), a.tombstone.is_(False))
     ).all()
-    action_rows.sort(key=lambda r: (r[0], r[4] or date.max, r[1]))
+    action_rows = sorted(action_rows, key=lambda r: (r[0], r[4] or date.max, r[1]))
     actions_by_session: dict[str, list[ActionSummary]] = {}
     actions_by_discussion: dict[str, list[ActionSummary]] = {}
     for session_id, *fields in action_rows:
@@ -117,7 +117,7 @@ def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
         .join(Child.__table__, c.id == d.child_id)
         .where(s.supervisee_id == worker_id, s.tombstone.is_(False), d.tombstone.is_(False))
     ).all()
-    discussion_rows.sort(key=lambda r: (r[0], r[2], r[1]))
+    discussion_rows = sorted(discussion_rows, key=lambda r: (r[0], r[2], r[1]))
     discussions_by_session: dict[str, list[DiscussionSummary]] = {}
     no_actions: tuple[ActionSummary, ...] = ()
     for session_id, *fields in discussion_rows:
@@ -224,7 +224,7 @@ def fts_query(user_text: str | None) -> str | None:
     return " ".join(rendered)
 
 
-# Each index row carries the team and supervision session it belongs to (migration 0003,
+# Each index row carries the team and supervision session it belongs to (migration 0005,
 # kept right by triggers), so the scope test costs no lookups in other tables. Rows come
 # newest first in the index's own rowid order, which FTS5 serves without sorting: the
 # query stops as soon as ``limit`` rows in scope have been read.
@@ -317,7 +317,8 @@ def snippet_as_written(body: str, folded_snippet: str | None) -> str | None:
     lead = folded_snippet.startswith("…")
     trail = folded_snippet.endswith("…")
     inner = folded_snippet[1 if lead else 0:len(folded_snippet) - (1 if trail else 0)]
-    plain, marks = [], []  # marks: (position in the plain fragment, marker)
+    plain: list[str] = []
+    marks: list[tuple[int, str]] = []  # (position in the plain fragment, marker)
     for char in inner:
         if char in (MARK_START, MARK_END):
             marks.append((len(plain), char))

@@ -152,6 +152,8 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
         return f"{c.name} ({c.case_id})"
 
     out: list[SearchResult] = []
+    target: SupervisionTarget | OversightTarget | None
+    parent: SupervisionTarget | OversightTarget | None
     for hit in candidates:
         kind, record_id, section, snippet = hit.kind, hit.record_id, hit.section, hit.snippet
         result = None
