@@ -6,7 +6,7 @@ the audit tables (``audit_round``, ``audit_item``, ``audit_action``) and the aud
 asks ``domain.permissions.decide`` before grading (``GRADE`` on a supervision record: not a
 draft, not one's own; ``VIEW`` on a child for a quality assurance auditor). Locked records
 are in any case protected by the database triggers. A completed round is frozen by triggers
-of its own (migration 0005).
+of its own (migration 0004).
 
 Every function takes an open session (the caller owns the transaction) and the actor.
 """

@@ -3,7 +3,7 @@ grade and finding for each sampled record, and actions for the responsible manag
 
 These rows refer to the audited records by id only and never hold a copy of their contents;
 audited records are only ever read. Once a round is completed its items are frozen by
-triggers (migration 0005); its actions still move on to closure.
+triggers (migration 0004); its actions still move on to closure.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class AuditAction(Synced, Base):
     closing_note: Mapped[str] = mapped_column(Text, default="")
 
 
-# Covering indexes on the record tables for the compliance figures (migrations 0005, 0006). Each
+# Covering indexes on the record tables for the compliance figures (migrations 0004, 0007). Each
 # lets a figure read a narrow index instead of the wide, encrypted rows that hold the text:
 # recent oversight, a worker's signed sessions, sessions in a period, the children discussed
 # in a session, a child's latest oversight.
@@ -137,7 +137,7 @@ ASSURANCE_INDEXES = (
     Index("ix_assurance_action_open", ActionItem.status, ActionItem.owner_id, ActionItem.due_on,
           ActionItem.tombstone, ActionItem.session_id, ActionItem.oversight_note_id,
           ActionItem.child_id, ActionItem.id),
-    # migration 0006: a worker's sessions in a period (every state), a session's or a note's
+    # migration 0007: a worker's sessions in a period (every state), a session's or a note's
     # state by id, and supervisees' signatures in the order they were made
     Index("ix_assurance_session_period", SupervisionSession.supervisee_id, SupervisionSession.held_at,
           SupervisionSession.tombstone, SupervisionSession.state, SupervisionSession.session_type,

@@ -240,7 +240,7 @@ class Signature(Synced, Base):
 
 class DisagreementResolution(Synced, Base):
     """How a supervisee's disagreement was resolved, recorded by a manager above the
-    supervisor (DESIGN.md §2). Insert-only (migration 0007): the disagreement itself stays
+    supervisor (DESIGN.md §2). Insert-only (migration 0006): the disagreement itself stays
     on the record, and a resolution, once written, is never changed or removed; a record
     with a resolution no longer counts as an unresolved disagreement."""
 

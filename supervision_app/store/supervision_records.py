@@ -732,7 +732,7 @@ RESOLUTION_NOTE = "How the disagreement was resolved"
 def resolve_disagreement(session: Session, actor: Actor, session_id: str, *, note: str) -> str:
     """A manager above the supervisor records how the supervisee's disagreement was
     resolved: who, when and a note (required). The disagreement itself stays on the record;
-    the resolution is a row of its own, never changed or removed (migration 0007), so it can
+    the resolution is a row of its own, never changed or removed (migration 0006), so it can
     be added to a signed and locked record. Returns the resolution's id."""
     row = _get_session(session, session_id)
     require(decide(actor, Operation.RESOLVE_DISAGREEMENT, session_target(row)))

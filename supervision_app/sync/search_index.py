@@ -1,6 +1,6 @@
 """The search index for rows sync writes: set-based, and right whatever order rows arrive in.
 
-Migrations 0002 and 0003 keep ``search_key``/``search_text`` right with triggers that fire
+Migrations 0002 and 0005 keep ``search_key``/``search_text`` right with triggers that fire
 per row. When large pages of pulled rows are applied (a first sync) the engine drops those
 triggers, with every other trigger on the synced tables, for the whole transaction
 (:func:`triggers_suspended`; they come back before the commit, exactly as they were) and
@@ -12,13 +12,13 @@ a first sync cut off midway leaves the rows of its committed transactions indexe
 nothing else to repair.
 
 Index rows are numbered in the order the server numbered their rows (its ``seq``), and
-a record's sections in 0003's order, so search's "newest first" (the index's rowid
+a record's sections in the search schema's order, so search's "newest first" (the index's rowid
 order) follows the order records reached the server, not the order the pages were
 applied in.
 
 Rows also arrive parts first (a case discussion before the session it belongs to), and
 an index row's team and session are worked out from the parent when the part is
-indexed. :func:`fix_scope` then does what 0003's scope triggers do when a parent
+indexed. :func:`fix_scope` then does what the scope triggers (migration 0005) do when a parent
 changes: the index rows of the parts of the parents written are recomputed, so the index
 equals one built by writing each record before its parts.
 """
@@ -114,7 +114,7 @@ def _clear_temp(cur, name: str, columns: str) -> None:
 
 
 def rebuild(cur, tables: Iterable[str]) -> None:
-    """Replace the index rows of the written rows of ``tables`` with what 0003's insert
+    """Replace the index rows of the written rows of ``tables`` with what the index insert
     triggers would write for them now, numbered by server seq, then section."""
     searchable = [table for table in tables if table in SEARCH_TABLES]
     if not searchable:
@@ -140,7 +140,7 @@ def rebuild(cur, tables: Iterable[str]) -> None:
 
 def fix_scope(cur, tables: Iterable[str], up_to: int | None = None) -> None:
     """Recompute session and team of the index rows hanging off the written parents
-    (as 0003's scope triggers do when a parent changes, and as if each parent had been
+    (as the scope triggers do when a parent changes, and as if each parent had been
     written before its parts). ``up_to``: only index rows numbered up to it (the ones
     from before this transaction; later ones were computed with every parent in place)."""
     if not set(tables) & set(PARENT_TABLES):
