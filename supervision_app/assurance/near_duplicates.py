@@ -139,8 +139,8 @@ def find_near_duplicates(
     by_owner: dict[str, set[int]] = defaultdict(set)
     for unit, sh in pieces:
         by_owner[unit.owner_key].update(sh)
-    for sh in by_owner.values():
-        for h in sh:
+    for owner_shingles in by_owner.values():
+        for h in owner_shingles:
             records_with[h] += 1
     limit = max(common_min_records, int(common_fraction * len(by_owner)))
     common = {h for h, n in records_with.items() if n > limit}
@@ -176,7 +176,8 @@ def find_near_duplicates(
         if jaccard < threshold and containment < containment_threshold:
             continue
         pair = DuplicatePair(ua, ub, round(jaccard, 3), round(containment, 3))
-        key = tuple(sorted((ua.owner_key, ub.owner_key)))
+        first, second = sorted((ua.owner_key, ub.owner_key))
+        key = (first, second)
         if key not in found or pair.score > found[key].score:  # one pair per two records
             found[key] = pair
     pairs = sorted(found.values(), key=lambda p: (-p.score, p.first.record_id, p.second.record_id))

@@ -78,6 +78,7 @@ def draw_sample(
     if per_stratum is not None:
         quota = {k: min(per_stratum, n) for k, n in sizes.items()}
     else:
+        assert size is not None  # one of the two, checked above
         quota = allocate(sizes, size)
     rng = random.Random(seed)
     chosen: list[Candidate] = []

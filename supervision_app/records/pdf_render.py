@@ -118,7 +118,7 @@ _STRIP_CODEPOINTS = (
     + list(range(0x2066, 0x206A))  # bidi isolates
     + [0xFEFF, 0xFFFE, 0xFFFF]
 )
-_STRIP_TABLE = {c: None for c in _STRIP_CODEPOINTS}
+_STRIP_TABLE: dict[int, str | None] = {c: None for c in _STRIP_CODEPOINTS}
 _STRIP_TABLE[0x09] = " "  # tab
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
@@ -332,7 +332,7 @@ class _PageDecorCanvas(rl_canvas.Canvas):
         self._saved_page_states: list[dict] = []
         self.decorate = decorate
 
-    def showPage(self):
+    def showPage(self):  # noqa: N802 - reportlab's name
         self._saved_page_states.append(dict(self.__dict__))
         self._startPage()
 
