@@ -212,7 +212,13 @@ class SignaturesDialog(QDialog):
         buttons.addWidget(self.closeButton)
         ensure_accessible_names(self)
         style_headings(self)
-        self.resize(900, 260)
+        # sized by the text size in use (a fixed 260 px squeezed the table under its own
+        # rows and the labels over it at the larger text sizes), within the screen
+        line = self.fontMetrics().lineSpacing()
+        self.table.setMinimumHeight(6 * line)
+        screen = self.screen().availableGeometry()
+        self.resize(min(screen.width() - 40, 75 * self.fontMetrics().averageCharWidth()),
+                    min(screen.height() - 60, 17 * line))
         self.closeButton.setFocus()
         self._load()
 
@@ -545,7 +551,12 @@ class ExportDialog(QDialog):
         self.exportButton.setDefault(True)
         ensure_accessible_names(self)
         style_headings(self)
-        self.resize(620, 360)
+        # as wide as the text size needs, and tall enough for every field at that width (a
+        # fixed 620 x 360 squeezed the fields, cutting their text, at the larger text sizes)
+        width = min(self.screen().availableGeometry().width() - 40,
+                    max(620, 62 * self.fontMetrics().averageCharWidth()))
+        self.resize(width, max(360, layout.totalHeightForWidth(width)
+                               + 3 * self.fontMetrics().lineSpacing()))
         self.whoCombo.setFocus()
 
     def browse(self) -> None:
