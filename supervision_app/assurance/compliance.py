@@ -38,6 +38,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sqlalchemy import String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from ..domain.agreements import AgreementState, agreement_status
 from ..domain.cancellations import CancelledBy, Rebooking, rebooking
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Actor, Operation, TeamTarget, decide
@@ -62,7 +63,7 @@ from ..store.models import (
     SupervisionSession,
     Team,
 )
-from ..store.practice_models import SessionCancellation
+from ..store.practice_models import SessionCancellation, SupervisionAgreement
 from .rules import (
     Occasion,
     OccasionOutcome,
@@ -94,6 +95,7 @@ _ST = Staff.__table__.c
 _SIG = Signature.__table__.c
 _T = Team.__table__.c
 _CX = SessionCancellation.__table__.c
+_AG = SupervisionAgreement.__table__.c
 _DRAFT = RecordState.DRAFT.value
 
 
@@ -197,6 +199,7 @@ FIGURES: dict[str, tuple[str, bool]] = {
     "cancelled_by_other": ("Sessions cancelled for other reasons", False),
     "late_rebookings": ("Cancellations not rebooked within 5 working days", False),
     "short_sessions": ("Sessions shorter than the team's standard length", False),
+    "agreement_not_in_place": ("Supervision agreement missing or due for review", False),
 }
 WORKER_FIGURES = tuple(FIGURES)
 
@@ -335,7 +338,7 @@ class _Tally:
 
     __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
                  "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
-                 "children", "lacking", "cancellations", "short")
+                 "children", "lacking", "cancellations", "short", "agreement")
 
     def __init__(self) -> None:
         self.occasions: list[Occasion] = []
@@ -349,6 +352,7 @@ class _Tally:
         self.lacking = 0
         self.cancellations: list[tuple[str, date, str, Rebooking]] = []  # id, day, by, rebooking
         self.short: list[tuple[str, date, int]] = []  # session id, held on, minutes
+        self.agreement: AgreementState | None = None
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -565,6 +569,30 @@ def _dashboard(
         if minutes < policies[team_of[wid]].standard_duration_minutes:
             tally[wid].short.append((sid, _london_day(held_at), minutes))
 
+    # ---- supervision agreements: missing, unsigned, a year old, or made with another supervisor
+    clock.lap("supervision agreements")
+    team_manager = dict(conn.execute(select(_T.id, _T.manager_id).where(_T.id.in_(scope))).all())
+    newest: dict[str, tuple[date, str]] = {}
+    unsigned: set[str] = set()
+    for wid, state, supervisor_id, signed_at in conn.execute(
+            select(_AG.supervisee_id, _AG.state, _AG.supervisor_id, _raw(_SIG.signed_at))
+            .outerjoin(Signature.__table__, and_(
+                _SIG.record_id == _AG.id, _SIG.record_kind == RecordKind.AGREEMENT.value,
+                _SIG.signer_role == "supervisee"))
+            .where(_AG.tombstone.is_(False), _AG.supervisee_id.in_(in_scope_staff))).all():
+        if state != _LOCKED or signed_at is None:
+            unsigned.add(wid)
+            continue
+        day = _london_day(signed_at)
+        if wid not in newest or day > newest[wid][0]:
+            newest[wid] = (day, supervisor_id)
+    for w in workers:
+        signed = newest.get(w.id)
+        tally[w.id].agreement = agreement_status(
+            today=today, current_supervisor_id=team_manager.get(w.team_id),
+            signed_on=signed[0] if signed else None, signed_with=signed[1] if signed else None,
+            draft_in_progress=w.id in unsigned)
+
     # ---- open and overdue actions agreed in signed records
     clock.lap("open and overdue actions agreed in signed records")
     parent_session = SupervisionSession.__table__.alias("parent_session")
@@ -665,6 +693,9 @@ def _dashboard(
                 partial(_cancellation_refs, w, t.cancellations, None)),
             "short_sessions": Figure("short_sessions", len(t.short), None,
                                      partial(_short_refs, w, t.short, policies[w.team_id])),
+            "agreement_not_in_place": Figure(
+                "agreement_not_in_place", int(t.agreement.status.needs_action), None,
+                partial(_agreement_refs, w, t.agreement)),
         }
         row = WorkerCompliance(
             worker_id=w.id, name=w.display_name, role=Role(w.role), team_id=w.team_id,
@@ -775,6 +806,14 @@ def _cancellation_refs(w, rows: list[tuple], by: str | None) -> Iterator[RecordR
                         staff_name=w.display_name, team_id=w.team_id,
                         outcome=f"Cancelled by {CancelledBy(who).label.lower()}; "
                                 f"{booked.outcome.label.lower()} (by {_fmt(booked.deadline)})")
+
+
+def _agreement_refs(w, state: AgreementState) -> Iterator[RecordRef]:
+    due = f"; review by {_fmt(state.review_by)}" if state.review_by else ""
+    yield RecordRef(kind="staff", record_id=w.id, when=state.review_by, staff_id=w.id,
+                    staff_name=w.display_name, team_id=w.team_id,
+                    outcome=f"Agreement: {state.status.label.lower()}{due}",
+                    counted=state.status.needs_action)
 
 
 def _short_refs(w, rows: list[tuple], policy: SupervisionPolicy) -> Iterator[RecordRef]:

@@ -77,3 +77,30 @@ def test_a_team_whose_feedback_is_nearly_all_case_monitoring_is_signalled(databa
     assert [(f.team_id, f.when) for f in found] == [(team.team_id, date(2026, 7, 1))]
     assert "5 of 6 answers in 2026-Q2" in found[0].detail
     assert outsider.of_kind(SignalKind.MOSTLY_CASE_MONITORING) == []
+
+
+def test_compliance_counts_workers_without_an_agreement_in_place(database):
+    from supervision_app.records.agreement_signoff import sign_agreement
+    from supervision_app.security.credentials import CredentialStore
+    from supervision_app.security.secret_store import SecretStore
+    from supervision_app.store import agreement_records as ar
+
+    team = build_sample_team(database)
+    store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
+    store.ensure_local_credentials(team.manager_id, "Morgan Manager", "team_manager")
+    store.ensure_local_credentials(team.worker_id, "Ben Steady", "social_worker")
+    manager = _actor(database, team.manager_id)
+    with database.transaction() as s:
+        agreement_id = ar.create_agreement(s, manager, team.worker_id)
+    sign_agreement(database, store, agreement_id=agreement_id, signer_id=team.manager_id)
+    sign_agreement(database, store, agreement_id=agreement_id, signer_id=team.worker_id)
+    today = date.today()
+    with database.reading() as s:
+        board = compliance_dashboard(s, manager, today=today)
+    figure = board.figure("agreement_not_in_place", team_id=team.team_id)
+    assert figure.numerator == 2  # Ava and Cara have none; Ben's is in place
+    ben = board.figure("agreement_not_in_place", worker_id=team.worker_id).records[0]
+    assert ben.outcome.startswith("Agreement: in place; review by") and not ben.counted
+    with database.reading() as s:  # a year and a day on, Ben's is due for review
+        later = compliance_dashboard(s, manager, today=today + timedelta(days=366))
+    assert later.figure("agreement_not_in_place", team_id=team.team_id).numerator == 3
