@@ -107,7 +107,9 @@ def may_view_private(actor: Actor, facts: Facts) -> bool:
 
 
 def scope_keys(facts: Facts) -> set[str]:
-    """Index keys under which a pull finds this row: its team and its people."""
+    """Index keys under which a pull finds this row: its team and its people. A session's
+    team is the supervisee's current one; the keys of its earlier facts are kept too
+    (``WriteTx._set_scope``), so a manager who lost it is sent its removal."""
     kind = facts["k"]
     if kind == "dir":
         return {"dir"}
@@ -148,6 +150,8 @@ def actor_scope_keys(actor: Actor) -> list[str] | None:
     keys = ["dir", f"p:{actor.staff_id}"]
     if actor.role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER):
         keys += [f"t:{team}" for team in sorted(actor.managed_team_ids)]
+    # people with no team they line-manage: their records carry no team key
+    keys += [f"p:{person}" for person in sorted(actor.line_report_ids)]
     return keys
 
 

@@ -21,10 +21,20 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from ...domain.frozen_fields import AGREEMENT_CONTENT, SESSION_CONTENT  # as the client's triggers
 from ...domain.lifecycle import Event, IllegalTransition, RecordKind, allowed_events, next_state
-from ...domain.permissions import MANAGER_ROLES, Actor, Decision, DirectoryTarget, Operation, decide
+from ...domain.permissions import (
+    MANAGER_ROLES,
+    Actor,
+    Cover,
+    Decision,
+    DirectoryTarget,
+    Operation,
+    decide,
+    with_cover,
+)
 from ...domain.supervisee_response import has_responded
 from ...domain.time_rules import london_date
 from ...domain.vocabulary import RecordState, Role
+from ...errors import AppError
 from .. import protocol as p
 from . import authz, feedback_totals
 from .audit_anchors import anchor_audit_head
@@ -36,6 +46,7 @@ from .schema import (
     record,
     record_scope,
     sequence,
+    staff_cover,
 )
 from .signature_check import CLOCK_SKEW, signature_problem
 
@@ -61,7 +72,7 @@ def utcnow_naive() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class Refused(Exception):
+class Refused(AppError):
     """A mutation that cannot be applied; ``status`` is 'rejected' or 'conflict'."""
 
     def __init__(self, status: str, reason: str) -> None:
@@ -126,12 +137,39 @@ def load_actor(conn: Connection, staff_id: str) -> tuple[Actor, str | None] | No
         managed.update(conn.execute(
             select(directory_team.c.team_id).where(directory_team.c.service_area_id.in_(areas))
         ).scalars())
-    return Actor(staff_id, role, frozenset(managed)), staff.team_id
+    actor = Actor(staff_id, role, frozenset(managed), _line_reports(conn, staff_id))
+    covers = [Cover(r.team_id, r.starts_on, r.ends_on) for r in conn.execute(
+        select(staff_cover.c.team_id, staff_cover.c.starts_on, staff_cover.c.ends_on)
+        .where(staff_cover.c.manager_id == staff_id))]
+    return with_cover(actor, covers, authz.server_today()), staff.team_id
+
+
+def _line_reports(conn: Connection, staff_id: str) -> frozenset[str]:
+    """The active people with no team whose line manager is ``staff_id``, or is one of those
+    people in turn (DESIGN.md §1.1: service managers, heads of service). The link lives only
+    in the staff rows' data, written compactly, so a text match finds the candidates."""
+    found: set[str] = set()
+    managers = [staff_id]
+    while managers:
+        manager = managers.pop()
+        for row_id, text_ in conn.execute(
+                select(record.c.id, record.c.data).where(
+                    record.c.table_name == "staff", record.c.tombstone.is_(False),
+                    record.c.data.contains(f'"line_manager_id":"{manager}"'))):
+            data = json.loads(text_)
+            if (data.get("line_manager_id") == manager and not data.get("team_id")
+                    and data.get("active") and row_id not in found and row_id != staff_id):
+                found.add(row_id)
+                managers.append(row_id)
+    return frozenset(found)
 
 
 def access_fingerprint(actor: Actor, team_id: str | None) -> str:
-    """Changes whenever what this person may see could change (role, teams)."""
-    text = json.dumps([actor.role.value, team_id, sorted(actor.managed_team_ids)])
+    """Changes whenever what this person may see could change (role, teams managed or
+    covered today, people line-managed): the next pull then resyncs, bringing what they now
+    may hold and removing what they may no longer."""
+    text = json.dumps([actor.role.value, team_id, sorted(actor.managed_team_ids),
+                       sorted(actor.line_report_ids)])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -159,9 +197,11 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
         return {"k": "child", "_table": table, "id": row_id, "worker": worker,
                 "team": team_of(worker) if worker else None}
     if table == "supervision_session":
+        # "team": the supervisee's team now, from the directory (access follows people,
+        # DESIGN.md §1.1); the row's own team_id stays the team on the session date, for figures
         return {"k": "sup", "_table": table, "supervisor": data["supervisor_id"],
                 "supervisee": data["supervisee_id"],
-                "team": data["team_id"] or team_of(data["supervisee_id"]), "state": data["state"],
+                "team": team_of(data["supervisee_id"]), "state": data["state"],
                 **_response_facts(row_id, data, facts_of)}
     if table in ("case_discussion", "action_review"):
         return {"k": "part", "_table": table,
@@ -234,8 +274,8 @@ def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
     if table in ("case_discussion", "action_review", "disagreement_resolution",
                  "supervisee_feedback"):
         return data["session_id"]
-    if table in PAIR_TABLES:  # its team follows the supervisee's (re-stamped on a move)
-        return data["supervisee_id"]
+    if table in PAIR_TABLES or table == "supervision_session":
+        return data["supervisee_id"]  # its team follows the supervisee's (re-stamped on a move)
     if table == "oversight_note":
         return data["child_id"]
     if table == "action_item":
@@ -691,7 +731,13 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
     parent = facts["parent"]
     parent_people = {parent.get("supervisor"), parent.get("supervisee"), parent.get("author")}
     if table == "record_document":
-        _check(actor, Operation.VIEW, table, row_id, authz.may_view(actor, parent))
+        visible = authz.may_view(actor, parent)
+        if not visible and row_id in tx.signing_documents:
+            # the signer's copy of a signing that ends their part: a supervisor whose worker
+            # moved team holds the record until they sign it (DESIGN.md §1.1), not after
+            visible = next((d for d in (authz.may_view(actor, with_state(parent, state))
+                                        for state in ("shared", "draft")) if d), visible)
+        _check(actor, Operation.VIEW, table, row_id, visible)
         if actor.staff_id not in parent_people:
             _check(actor, "add_document", table, row_id,
                    Decision(False, "Only the people who sign a record add its signed documents."))

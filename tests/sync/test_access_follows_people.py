@@ -1,0 +1,119 @@
+"""Access follows people (DESIGN.md §1.1) across a real server process and laptops: the
+administrator moves a worker, gives cover and disables a leaver with the server's own
+commands (as subprocesses); each laptop's next sync brings what it may now hold and
+removes what it may no longer."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from supervision_app.domain.time_rules import london_date, utc_now
+from supervision_app.store import models as m
+from tests.sync import records as r
+from tests.sync.harness import REPO
+
+
+def admin(deployment, *argv: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SUPERVISION_SERVER_")}
+    done = subprocess.run([sys.executable, "-m", "supervision_app.sync.server.cli",
+                           "--database-url", deployment.database_url, *argv],
+                          env=clean, cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def held(laptop, ids) -> set[str]:
+    return {i for i in ids if r.get(laptop, m.SupervisionSession, i) is not None}
+
+
+def test_a_worker_moving_team_takes_their_history_to_the_new_manager(deployment, laptops):
+    org = deployment.org
+    tm_a, worker = laptops("tm_a"), laptops("sw_a1")
+    tm_a_id, worker_id = org.ids["tm_a"], org.ids["sw_a1"]
+    # four records written by the old manager: signed by both; signed by the manager and
+    # waiting for the worker; shared with a disagreement, waiting for the manager's
+    # signature; a draft the manager has still to finish
+    # (the one the old manager must still sign is written first: a later record reviews
+    # the open actions of earlier ones, and the old manager loses the signed ones)
+    disagreed = r.shared_session(tm_a, org)
+    locked = r.shared_session(tm_a, org)
+    waits_worker = r.shared_session(tm_a, org)
+    draft = r.new_session(tm_a, supervisor=tm_a_id, supervisee=worker_id, team=org.teams["A"],
+                          wellbeing="draft private words")
+    tm_a.client.sync()
+    worker.client.sync()
+    r.respond(worker, worker_id, locked)
+    r.respond(worker, worker_id, waits_worker)
+    r.respond(worker, worker_id, disagreed, agrees=False, disagreement="The caseload figure is wrong.")
+    worker.client.sync()
+    tm_a.client.sync()
+    r.sign_session(tm_a, tm_a_id, locked)
+    r.sign_session(tm_a, tm_a_id, waits_worker)
+    tm_a.client.sync()
+    worker.client.sync()
+    r.sign_session(worker, worker_id, locked)
+    worker.client.sync()
+    tm_a.client.sync()
+    everything = {locked, waits_worker, disagreed, draft}
+    assert r.get(tm_a, m.SupervisionSession, locked).state == "locked"
+    assert r.get(tm_a, m.SupervisionSession, waits_worker).state == "supervisor_signed"
+
+    tm_b = laptops("tm_b")
+    assert held(tm_b, everything) == set()
+
+    # as usual, the worker's cases stay with the old team: the old manager still holds the
+    # child their unsigned records discuss
+    admin(deployment, "allocate-child", "CASE-A", "sw_a2")
+    admin(deployment, "move-user", "sw_a1", "Team B")
+    tm_b.client.sync()
+    tm_a.client.sync()
+    worker.client.sync()
+
+    # the new manager holds the whole history, without the old manager's wellbeing notes
+    assert held(tm_b, everything) == everything
+    for record_id in everything:
+        assert r.get(tm_b, m.SupervisionSession, record_id).wellbeing == ""
+    discussions = [d for d in r.rows(tm_b, m.CaseDiscussion).values() if d.session_id == locked]
+    assert discussions, "the parts of a record move with it"
+    # the old manager keeps only what waits for their own action: the draft to finish and
+    # the shared record to sign; with their own wellbeing words
+    assert held(tm_a, everything) == {disagreed, draft}
+    assert r.get(tm_a, m.SupervisionSession, draft).wellbeing == "draft private words"
+    assert not [d for d in r.rows(tm_a, m.CaseDiscussion).values() if d.session_id == locked]
+    # the worker keeps their whole shared history
+    assert held(worker, everything) == {locked, waits_worker, disagreed}
+
+    # once the old manager has signed, that record leaves their laptop too
+    r.sign_session(tm_a, tm_a_id, disagreed)
+    assert tm_a.client.sync().rejected == 0
+    tm_a.client.sync()
+    assert held(tm_a, everything) == {draft}
+    tm_b.client.sync()
+    assert r.get(tm_b, m.SupervisionSession, disagreed).state == "supervisor_signed"
+
+
+def test_cover_gives_a_manager_the_covered_team_until_it_ends(deployment, laptops):
+    org = deployment.org
+    tm_b = laptops("tm_b")
+    other_team = r.shared_session(tm_b, org, supervisor="tm_b", supervisee="sw_b1")
+    tm_b.client.sync()
+    covering = laptops("tm_a")
+    assert held(covering, {other_team}) == set()
+    today = london_date(utc_now())
+    # a cover that ended yesterday gives nothing
+    admin(deployment, "give-cover", "tm_a", "Team B", "--from", str(today - timedelta(days=10)),
+          "--to", str(today - timedelta(days=1)))
+    covering.client.sync()
+    assert held(covering, {other_team}) == set()
+    cover = json.loads(admin(deployment, "give-cover", "tm_a", "Team B", "--json",
+                             "--from", str(today), "--to", str(today + timedelta(days=14))))
+    covering.client.sync()
+    assert held(covering, {other_team}) == {other_team}
+    assert r.get(covering, m.SupervisionSession, other_team).wellbeing == ""
+    cover_id = cover.get("id") or cover.get("cover_id")
+    admin(deployment, "end-cover", cover_id, "--last-day", str(today - timedelta(days=1)))
+    covering.client.sync()
+    assert held(covering, {other_team}) == set()
