@@ -345,7 +345,7 @@ def run_export_chronology(argv: list[str]) -> int:
 
     from .domain.text_rules import InvalidInput, parse_date
     from .records.chronology_export import export_child_chronology
-    from .security.credentials import CredentialsUnavailable, CredentialStore
+    from .security.credentials import CredentialStore, CredentialsUnavailable
     from .security.secret_store import KeyringUnavailable, SecretStore
     from .store.database import open_database
     from .store.errors import StoreError

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from supervision_app.assurance.report_cli import build_parser as report_parser
-from supervision_app.sync.server.cli import build_parser as server_parser
-from supervision_app.sync.server.cli import main as server_main
+from supervision_app.sync.server.cli import build_parser as server_parser, main as server_main
 
 
 def _subcommands(parser) -> list[str]:

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QDialog
 
 from ..domain.text_rules import InvalidInput, clean_text
 from ..domain.time_rules import format_london, london
-from ..store import queries
-from ..store import supervision_records as sr
+from ..store import queries, supervision_records as sr
 from .accessibility import ensure_accessible_names, show_message, style_headings
 from .forms import embed_dialog_form
 from .tasks import user_message

@@ -9,8 +9,7 @@ from PySide6.QtCore import QObject, QRect
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from supervision_app.gui import app as app_module
-from supervision_app.gui import qt_binding
+from supervision_app.gui import app as app_module, qt_binding
 from supervision_app.gui.app import EXIT_STARTUP_REFUSED, application, start_desktop
 
 

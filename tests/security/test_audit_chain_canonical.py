@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import rfc8785
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from supervision_app.security.audit_chain import GENESIS_HASH, link_hash
 

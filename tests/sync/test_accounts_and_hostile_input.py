@@ -9,8 +9,7 @@ import uuid
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from supervision_app.sync.client import SignInNeeded
 from supervision_app.sync.server import accounts, directory

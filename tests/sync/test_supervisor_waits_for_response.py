@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from supervision_app.domain.supervisee_response import day_words, supervisor_may_sign_from
 from supervision_app.domain.time_rules import london_date
-from supervision_app.store import models as m
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import models as m, supervision_records as sr
 from supervision_app.sync.server.schema import mutation, record
 from tests.sync import records as r
 
