@@ -16,13 +16,13 @@ from pathlib import Path
 
 from tests.memory_keyring import MemoryKeyring
 
-keyring.set_keyring(MemoryKeyring())
-from supervision_app.records.export import export_records, locked_sessions
-from supervision_app.records.signoff import sign_supervision_record
-from supervision_app.security.credentials import CredentialStore
-from supervision_app.security.secret_store import SecretStore
-from supervision_app.store.database import open_database
-from tests.store.builders import make_session, make_team
+keyring.set_keyring(MemoryKeyring())  # before the app's modules can reach the real keyring
+from supervision_app.records.export import export_records, locked_sessions  # noqa: E402
+from supervision_app.records.signoff import sign_supervision_record  # noqa: E402
+from supervision_app.security.credentials import CredentialStore  # noqa: E402
+from supervision_app.security.secret_store import SecretStore  # noqa: E402
+from supervision_app.store.database import open_database  # noqa: E402
+from tests.store.builders import make_session, make_team  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 d = Path(tempfile.mkdtemp())

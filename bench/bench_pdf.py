@@ -64,7 +64,7 @@ def make_record(seed: int) -> RecordDocument:
     rng = random.Random(seed)
     supervisee, supervisor = _name(rng), _name(rng)
     discussions = []
-    for c in range(rng.randint(2, 4)):
+    for _ in range(rng.randint(2, 4)):
         discussions.append(CaseDiscussionDoc(
             child_case_id=f"CM-{rng.randint(100000, 999999)}", child_name=_name(rng),
             legal_status=rng.choice(["Child in need", "Child protection", "Child looked after"]),

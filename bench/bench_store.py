@@ -316,13 +316,13 @@ def measure_history(dbs: dict[str, Database], worker_id: str, fresh: int, repeat
                 firsts[name].append(_ms(lambda: worker_history(session, worker_id)))
     sessions = {name: db._sessions() for name, db in dbs.items()}
     try:
-        for name, session in sessions.items():
+        for _name, session in sessions.items():
             result = worker_history(session, worker_id)
             shape = (len(result), sum(len(s.discussions) for s in result),
                      sum(len(s.actions) for s in result))
         for _ in range(repeat):
             for name, session in sessions.items():
-                runs[name].append(_ms(lambda: worker_history(session, worker_id)))
+                runs[name].append(_ms(lambda: worker_history(session, worker_id)))  # noqa: B023 - _ms calls it at once
     finally:
         for session in sessions.values():
             session.close()
@@ -341,11 +341,11 @@ def measure_search_orm(dbs: dict[str, Database], team_ids: list[str], repeat: in
     try:
         for query in QUERIES:
             for name, session in sessions.items():
-                firsts[name].append(_ms(lambda: search_records(session, query, team_ids=team_ids)))
+                firsts[name].append(_ms(lambda: search_records(session, query, team_ids=team_ids)))  # noqa: B023
                 hits[name] += len(search_records(session, query, team_ids=team_ids))
             for _ in range(repeat):
                 for name, session in sessions.items():
-                    times[name].append(_ms(lambda: search_records(session, query, team_ids=team_ids)))
+                    times[name].append(_ms(lambda: search_records(session, query, team_ids=team_ids)))  # noqa: B023
     finally:
         for session in sessions.values():
             session.close()
@@ -377,7 +377,7 @@ def measure_search_raw(connects: dict[str, Callable[[], object]], team_ids: list
                 hits[name] += len(connection.execute(sql, params).fetchall())
             for _ in range(repeat):
                 for name, connection in connections.items():
-                    times[name].append(_ms(lambda: connection.execute(sql, params).fetchall()))
+                    times[name].append(_ms(lambda: connection.execute(sql, params).fetchall()))  # noqa: B023 - _ms calls it at once
     finally:
         for connection in connections.values():
             connection.close()

@@ -337,7 +337,7 @@ class _Writer:
                     with connection.begin():
                         _write_batch(connection, batch)
                     self._written.put(len(batch["sessions"]) + len(batch["notes"]))
-                except BaseException as error:  # raised again on the caller's thread
+                except BaseException as error:  # noqa: BLE001 - raised again on the caller's thread
                     self._error = error
         finally:
             if connection is not None:

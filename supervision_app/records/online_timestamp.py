@@ -39,7 +39,7 @@ def profile_timestamper(db: "Database", server_url: str | None = None, secret_st
         return None
     try:
         token = (secret_store or SecretStore(db.profile.profile_id)).get(_TOKEN_NAME)
-    except Exception:  # no keyring on this computer: sign without a time stamp
+    except Exception:  # noqa: BLE001 - no keyring on this computer: sign without a time stamp
         return None
     if not token:
         return None

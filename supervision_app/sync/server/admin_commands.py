@@ -303,7 +303,10 @@ def _table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
     if not rows:
         return empty
     widths = {c: max(len(c), *(len(str(r.get(c) or "")) for r in rows)) for c in columns}
-    line = lambda r: "  ".join(str(r.get(c) or "").ljust(widths[c]) for c in columns).rstrip()
+
+    def line(r: dict[str, Any]) -> str:
+        return "  ".join(str(r.get(c) or "").ljust(widths[c]) for c in columns).rstrip()
+
     return "\n".join([line({c: c for c in columns})] + [line(r) for r in rows])
 
 

@@ -146,7 +146,7 @@ class TimeStampAuthority:
         the RFC 3161 failure reason."""
         try:
             request = tsp.TimeStampReq.load(bytes(request_der), strict=True)
-            request.native  # parse everything now: a malformed request is refused here
+            request.native  # noqa: B018 - parse everything now: a malformed request is refused here
         except (ValueError, TypeError, OSError):
             return self._rejection("bad_data_format", "The request is not an RFC 3161 TimeStampReq.")
         if request["version"].native != "v1":
