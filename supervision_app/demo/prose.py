@@ -215,7 +215,8 @@ _SESSION_ACTIONS = (
 )
 _WELLBEING = (
     "The worker reported feeling well supported by the team.",
-    "Discussed the emotional impact of recent court work; the worker was reminded of the employee assistance programme.",
+    "Discussed the emotional impact of recent court work; the worker was reminded of the employee "
+    "assistance programme.",
     "The worker described feeling stretched this month and we agreed to review the caseload.",
     "The worker has returned from leave and is feeling refreshed.",
     "We discussed how to manage the travel time between visits.",

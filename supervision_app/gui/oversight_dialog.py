@@ -221,7 +221,8 @@ class OversightNoteDialog(QDialog):
         d = self.detail
         if d is None or not d.can_sign or not self._ready_to_sign():
             return
-        if not signing.confirm(self, "Sign the oversight note", f"Sign and lock this oversight note on {d.child_label}?",
+        if not signing.confirm(self, "Sign the oversight note",
+                               f"Sign and lock this oversight note on {d.child_label}?",
                                "Signing locks the note: nobody can change it afterwards, and corrections "
                                "can only be made by a signed addendum. Your name, the time and a "
                                "fingerprint of exactly what you sign are stored with it and in its "

@@ -703,7 +703,8 @@ class SessionEditor(QWidget):
         for w in content.findChildren(QWidget):
             if response.isAncestorOf(w):
                 continue
-            if isinstance(w, (QPlainTextEdit, QLineEdit)) and not isinstance(w.parentWidget(), (QAbstractSpinBox, QComboBox)):
+            if isinstance(w, (QPlainTextEdit, QLineEdit)) and not isinstance(
+                    w.parentWidget(), (QAbstractSpinBox, QComboBox)):
                 w.setReadOnly(not editable)
             elif isinstance(w, QAbstractSpinBox):
                 w.setReadOnly(not editable)
@@ -782,7 +783,8 @@ class SessionEditor(QWidget):
         typed = f.childSearchEdit.text()
         ref = typed.split(" — ")[0].strip()
         if not ref:
-            self.errors.advise(f.childSearchEdit, "Type the child's case ID, or part of their name and pick from the list.")
+            self.errors.advise(f.childSearchEdit,
+                               "Type the child's case ID, or part of their name and pick from the list.")
             return
         actor, sid = self.ctx.actor, self.session_id
 

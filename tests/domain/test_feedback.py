@@ -28,7 +28,8 @@ def test_only_the_supervisee_sees_or_gives_their_feedback():
     worker = Actor("w", Role.SOCIAL_WORKER)
     assert decide(worker, Operation.VIEW, target)
     assert decide(worker, Operation.CREATE, target)
-    assert not decide(worker, Operation.CREATE, FeedbackTarget("w", SupervisionTarget("w", "m", "T", RecordState.SHARED)))
+    assert not decide(worker, Operation.CREATE,
+                      FeedbackTarget("w", SupervisionTarget("w", "m", "T", RecordState.SHARED)))
     for other in (Actor("m", Role.TEAM_MANAGER, frozenset({"T"})), Actor("h", Role.HEAD_OF_SERVICE),
                   Actor("q", Role.QA_AUDITOR), Actor("a", Role.ADMINISTRATOR)):
         assert not decide(other, Operation.VIEW, target), other.role

@@ -66,7 +66,8 @@ def test_refused_and_removed_versions_say_what_happened_and_offer_no_keep_mine()
     said = differences(refused_edit)
     assert "server's version is in place" in said
     assert "Learning and development\n  yours: too late\n  server's: (empty)" in said
-    assert not can_keep_mine(refused_edit) and "would refuse it again" in keep_mine_refusal(ConflictItem((refused_edit,)))
+    assert not can_keep_mine(refused_edit)
+    assert "would refuse it again" in keep_mine_refusal(ConflictItem((refused_edit,)))
     removed = _conflict("supervision_session", "removed", {"learning": "notes"}, None)
     assert "access to this record ended" in differences(removed)
     assert not can_keep_mine(removed) and open_target(ConflictItem((removed,))) is None

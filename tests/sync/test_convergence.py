@@ -256,7 +256,8 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
                         assert row_id in kept, (who, mid, outcome)
 
     Machine.TestCase.settings = settings(
-        max_examples=int(__import__("os").environ.get("SYNC_EXAMPLES", "6")), stateful_step_count=int(__import__("os").environ.get("SYNC_STEPS", "25")), deadline=None,
+        max_examples=int(__import__("os").environ.get("SYNC_EXAMPLES", "6")),
+        stateful_step_count=int(__import__("os").environ.get("SYNC_STEPS", "25")), deadline=None,
         suppress_health_check=list(HealthCheck))
     previous = keyring.get_keyring()
     try:

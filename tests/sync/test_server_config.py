@@ -113,7 +113,8 @@ def test_a_bad_file_is_refused_naming_the_key_and_the_file(tmp_path, text, expec
 
 @pytest.mark.parametrize("variable, value, expected", [
     ("SUPERVISION_SERVER_PORT", "eighty", "environment variable SUPERVISION_SERVER_PORT: port must be a whole number"),
-    ("SUPERVISION_SERVER_MIGRATE_ON_START", "maybe", "SUPERVISION_SERVER_MIGRATE_ON_START: migrate_on_start must be true or false"),
+    ("SUPERVISION_SERVER_MIGRATE_ON_START", "maybe",
+     "SUPERVISION_SERVER_MIGRATE_ON_START: migrate_on_start must be true or false"),
     ("SUPERVISION_SERVER_LOG_LEVEL", "loud", "SUPERVISION_SERVER_LOG_LEVEL: log_level must be one of"),
 ])
 def test_a_bad_environment_variable_is_refused_naming_it(variable, value, expected):
