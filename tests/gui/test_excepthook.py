@@ -4,6 +4,7 @@ without the record's text."""
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -85,3 +86,27 @@ def test_an_error_in_another_thread_is_shown_on_the_gui_thread(qtbot, reporter):
     assert "Unexpected error in a background thread" in written and "[export]" in written
     assert "in _save_note" in written and "Disclosed" not in written
     assert note_text not in crash.dialog.details
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_desktop_start_logs_to_the_profile_and_reports_errors(tmp_path: Path, qapp, monkeypatch):
+    from supervision_app import cli
+    from supervision_app.gui import app as app_module
+    from supervision_app.gui.crash_dialog import CrashReporter
+    from supervision_app.logging_setup import current_log_path
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setattr(app_module, "start_desktop", lambda *args, **kwargs: 0)  # no event loop
+    previous_hook, previous_thread_hook = sys.excepthook, threading.excepthook
+    try:
+        assert cli.main(["--data-dir", str(tmp_path / "profile")]) == 0
+        assert current_log_path() == tmp_path / "profile" / "logs" / "supervision-app.log"
+        assert isinstance(getattr(sys.excepthook, "__self__", None), CrashReporter)
+        assert isinstance(getattr(threading.excepthook, "__self__", None), CrashReporter)
+    finally:
+        sys.excepthook, threading.excepthook = previous_hook, previous_thread_hook
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if handler.get_name() == "supervision-app-file":
+                root.removeHandler(handler)
+                handler.close()
