@@ -14,6 +14,8 @@ from supervision_app.store.database import Database, open_database
 from tests.memory_keyring import MemoryKeyring
 from tests.qt_wrappers import borrowed_wrappers
 
+pytest_plugins = ("tests.fixtures",)  # team, world, chronology_world: one definition each
+
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> MemoryKeyring:

@@ -4,7 +4,19 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import settle
+
+def idle(window) -> bool:
+    editor = window.editor
+    dialog = getattr(window, "note_dialog", None)
+    return (not window.ctx.tasks.busy and (editor is None or editor.autosaver.idle)
+            and (dialog is None or dialog.autosaver.idle))
+
+
+def settle(qtbot, window, timeout=10000) -> None:
+    """Let background work finish and its results reach the screen."""
+    qtbot.waitUntil(lambda: idle(window), timeout=timeout)
+    qtbot.wait(10)
+    qtbot.waitUntil(lambda: idle(window), timeout=timeout)
 
 
 def select_row(view, predicate) -> object:

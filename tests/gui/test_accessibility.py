@@ -12,10 +12,9 @@ from supervision_app.gui.accessibility import TEXT_SCALES, interactive_widgets, 
 from supervision_app.gui.signin import SignInDialog
 from supervision_app.gui.signing import AddendumDialog, SignaturesDialog
 from supervision_app.resources import resource_path
-from supervision_app.store import queries
-from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
+from supervision_app.store import queries, supervision_records as sr
 from tests.gui.forms_check import unnamed
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 from supervision_app.domain.time_rules import format_date
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import ActionItem, OversightNote
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 
 

@@ -9,8 +9,7 @@ import pytest
 from supervision_app.domain.text_rules import MAX_TEXT_CHARS
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import SupervisionSession
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, type_into
+from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.database import open_database
-from tests.gui.conftest import settle
 from tests.gui.file_keyring import FileKeyring
+from tests.gui.helpers import settle
 from tests.gui.sample_team import build_sample_team, session_time
 from tests.gui.typing_child import FIRST
 

@@ -13,9 +13,8 @@ from supervision_app.domain.text_rules import MAX_TEXT_CHARS
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import CaseDiscussion, SupervisionSession
-from tests.gui.conftest import settle
 from tests.gui.event_wait import pause
-from tests.gui.helpers import click, type_into
+from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 
 HUGE = "x" * (MAX_TEXT_CHARS + 5)

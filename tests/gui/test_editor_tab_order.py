@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 
 

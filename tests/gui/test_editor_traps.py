@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, type_into
+from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 
 

@@ -6,8 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import search_for
+from tests.gui.helpers import search_for, settle
 from tests.gui.sample_team import session_time
 
 SECRET_WORDS = ("zebra", "giraffe", "okapi", "pangolin", "narwhal", "Casey", "placement")

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store.models import SupervisionSession
-from tests.gui.conftest import settle
-from tests.gui.helpers import focused_name
+from tests.gui.helpers import focused_name, settle
 
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import QRect, Qt, QThreadPool
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QTabWidget, QWidget
 
@@ -19,17 +19,12 @@ from supervision_app.gui.signing import ensure_credentials
 from supervision_app.records.signoff import sign_supervision_record
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
-from tests.assurance.world import TODAY as WORLD_TODAY, build_world
-from tests.gui.conftest import settle
+from tests.assurance.world import TODAY as WORLD_TODAY
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 from tests.gui.test_text_scaling import draft_with_discussion
 
 WAIT = 20000
-
-
-@pytest.fixture
-def world(database):
-    return build_world(database)
 
 
 def activate(qtbot, widget) -> None:
@@ -55,15 +50,14 @@ def compliance(qtbot, database, world):
     application()
     with database.reading() as s:
         actor = load_actor(s, world.tm)
-    pool = QThreadPool()
-    page = AssurancePage(database, actor, today=WORLD_TODAY, pool=pool)
+    page = AssurancePage(database, actor, today=WORLD_TODAY)
     qtbot.addWidget(page)
     page.resize(1366, 820)
     with qtbot.waitSignals([page.loaded, page.signals_loaded], timeout=WAIT):
         page.refresh()
     activate(qtbot, page)
     yield page
-    pool.waitForDone(10000)
+    page.tasks.wait(10000)
     dialog = getattr(page, "last_dialog", None)
     if dialog is not None:
         dialog.close()

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QApplication
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.gui.models import split_highlights
 from supervision_app.store import queries, search_queries, supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import search_for
+from tests.gui.helpers import search_for, settle
 from tests.gui.sample_team import session_time
 
 S, E = search_queries.HIGHLIGHT_START, search_queries.HIGHLIGHT_END

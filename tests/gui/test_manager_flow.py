@@ -10,8 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store.models import AuditEntry, SupervisionSession
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row, type_into
+from tests.gui.helpers import click, select_row, settle, type_into
 
 
 def due(days: int) -> str:

@@ -11,8 +11,7 @@ from supervision_app.assurance.compliance import RecordRef
 from supervision_app.gui.assurance_page import RecordsDialog
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import Child
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row
+from tests.gui.helpers import click, select_row, settle
 from tests.gui.sample_team import session_time
 
 

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QPoint, QRect
 
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import search_for, select_row
+from tests.gui.helpers import search_for, select_row, settle
 from tests.gui.sample_team import session_time
 
 LONG = "Background to the family's circumstances. " * 60

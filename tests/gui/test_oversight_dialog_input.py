@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import click
+from tests.gui.helpers import click, settle
 from tests.gui.sample_team import session_time
 
 MARKUP = ("<b>Not agreed</b>: the visit frequency <script>was never discussed</script> "

@@ -16,8 +16,7 @@ from supervision_app.gui.accessibility import accessible_name
 from supervision_app.gui.signing import SIGNATURE_COLUMNS
 from supervision_app.gui.sync_panel import NOT_SIGNED_IN, ServerSignInDialog, SyncConflictsDialog
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import select_row
+from tests.gui.helpers import select_row, settle
 from tests.gui.sample_team import session_time
 
 

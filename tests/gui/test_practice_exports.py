@@ -5,21 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from icalendar import Calendar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from supervision_app.domain.reminders import ReminderKind
 from supervision_app.store.reminder_queries import enabled_reminders
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row
-from tests.records.chronology_world import NOTE_DECISION, WELLBEING, build_chronology_world
-
-
-@pytest.fixture
-def world(database):
-    return build_chronology_world(database)
+from tests.gui.helpers import click, select_row, settle
+from tests.records.chronology_world import NOTE_DECISION, WELLBEING
 
 
 def _wait_export(qtbot, window, dialog):
@@ -29,9 +22,9 @@ def _wait_export(qtbot, window, dialog):
     return blocker.args[0]
 
 
-def test_the_worker_exports_their_childs_chronology_from_the_childs_page(qtbot, open_window, world, tmp_path):
-    window = open_window(world.team.worker_id)
-    window.open_child(world.child_id)
+def test_the_worker_exports_their_childs_chronology_from_the_childs_page(qtbot, open_window, chronology_world, tmp_path):
+    window = open_window(chronology_world.team.worker_id)
+    window.open_child(chronology_world.child_id)
     settle(qtbot, window)
     page = window.child_page
     button = page.exportChronologyButton
@@ -51,10 +44,10 @@ def test_the_worker_exports_their_childs_chronology_from_the_childs_page(qtbot, 
     dialog.reject()
 
 
-def test_a_manager_exports_the_team_from_the_file_menu_by_keyboard(qtbot, open_window, world, tmp_path):
+def test_a_manager_exports_the_team_from_the_file_menu_by_keyboard(qtbot, open_window, chronology_world, tmp_path):
     from supervision_app.domain.time_rules import london_date, utc_now
 
-    window = open_window(world.team.manager_id)
+    window = open_window(chronology_world.team.manager_id)
     assert window.chronology_action.shortcut().toString() == "Ctrl+Shift+E"
     window.chronology_action.trigger()
     settle(qtbot, window)
@@ -70,27 +63,27 @@ def test_a_manager_exports_the_team_from_the_file_menu_by_keyboard(qtbot, open_w
     dialog.reject()
 
 
-def test_the_team_page_saves_the_next_supervision_as_an_invitation(qtbot, open_window, world, tmp_path,
+def test_the_team_page_saves_the_next_supervision_as_an_invitation(qtbot, open_window, chronology_world, tmp_path,
                                                                    monkeypatch):
     target = tmp_path / "next.ics"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
-    window = open_window(world.team.manager_id)
+    window = open_window(chronology_world.team.manager_id)
     page = window.show_page("my_team")
     settle(qtbot, window)
-    select_row(page.form.workerTable, lambda r: r.worker_id == world.team.other_worker_id)
+    select_row(page.form.workerTable, lambda r: r.worker_id == chronology_world.team.other_worker_id)
     assert not page.calendarButton.isEnabled()  # nothing planned for Cara yet
-    select_row(page.form.workerTable, lambda r: r.worker_id == world.team.worker_id)
+    select_row(page.form.workerTable, lambda r: r.worker_id == chronology_world.team.worker_id)
     assert page.calendarButton.isEnabled() and page.calendarButton.accessibleName()
     click(qtbot, window, page.calendarButton)
     qtbot.waitUntil(target.exists, timeout=10000)
     settle(qtbot, window)
     event = next(iter(Calendar.from_ical(target.read_bytes()).walk("VEVENT")))
-    assert str(event["UID"]).startswith(f"next-supervision-{world.session_id}@")
+    assert str(event["UID"]).startswith(f"next-supervision-{chronology_world.session_id}@")
     assert "Ben Steady" in str(event["SUMMARY"])
 
 
-def test_reminder_switches_in_settings_are_saved_for_the_person(qtbot, open_window, world, database):
-    window = open_window(world.team.manager_id)
+def test_reminder_switches_in_settings_are_saved_for_the_person(qtbot, open_window, chronology_world, database):
+    window = open_window(chronology_world.team.manager_id)
     settings = window.show_page("settings")
     settle(qtbot, window)
     check = settings.reminder_checks[ReminderKind.ACTIONS_OVERDUE]
@@ -99,23 +92,23 @@ def test_reminder_switches_in_settings_are_saved_for_the_person(qtbot, open_wind
     qtbot.keyClick(check, Qt.Key.Key_Space)
     settle(qtbot, window)
     with database.reading() as s:
-        assert ReminderKind.ACTIONS_OVERDUE not in enabled_reminders(s, world.team.manager_id)
-        assert ReminderKind.AWAITING_SIGNATURE in enabled_reminders(s, world.team.manager_id)
+        assert ReminderKind.ACTIONS_OVERDUE not in enabled_reminders(s, chronology_world.team.manager_id)
+        assert ReminderKind.AWAITING_SIGNATURE in enabled_reminders(s, chronology_world.team.manager_id)
     settings.refresh()
     settle(qtbot, window)
     assert not check.isChecked()
 
 
-def test_reminders_at_start_give_counts_only(qtbot, open_window, world, database):
+def test_reminders_at_start_give_counts_only(qtbot, open_window, chronology_world, database):
     from supervision_app.store import supervision_records as sr
     from tests.gui.sample_team import session_time
     from tests.records.steps import share_and_respond
 
     with database.transaction() as s:
-        session_id = sr.create_session(s, sr.load_actor(s, world.team.manager_id),
-                                       supervisee_id=world.team.other_worker_id, held_at=session_time(2))
-    share_and_respond(database, world.team.manager_id, world.team.other_worker_id, session_id)
-    window = open_window(world.team.manager_id)
+        session_id = sr.create_session(s, sr.load_actor(s, chronology_world.team.manager_id),
+                                       supervisee_id=chronology_world.team.other_worker_id, held_at=session_time(2))
+    share_and_respond(database, chronology_world.team.manager_id, chronology_world.team.other_worker_id, session_id)
+    window = open_window(chronology_world.team.manager_id)
     settle(qtbot, window)
     texts = window.reminders.last_texts
     assert "1 record awaits your signature" in texts
@@ -125,9 +118,9 @@ def test_reminders_at_start_give_counts_only(qtbot, open_window, world, database
         settle(qtbot, window)
     # a sync brings a second record to sign: the next reminder counts both
     with database.transaction() as s:
-        second = sr.create_session(s, sr.load_actor(s, world.team.manager_id),
-                                   supervisee_id=world.team.asye_worker_id, held_at=session_time(1))
-    share_and_respond(database, world.team.manager_id, world.team.asye_worker_id, second)
+        second = sr.create_session(s, sr.load_actor(s, chronology_world.team.manager_id),
+                                   supervisee_id=chronology_world.team.asye_worker_id, held_at=session_time(1))
+    share_and_respond(database, chronology_world.team.manager_id, chronology_world.team.asye_worker_id, second)
     with qtbot.waitSignal(window.reminders.shown, timeout=10000) as blocker:
         window.sync.sync_finished.emit(None, None)  # what the sync controller says after a sync
     assert "2 records await your signature" in blocker.args[0]

@@ -3,17 +3,19 @@ sees it counted; writes and signs the supervision agreement; the worker signs it
 supervision" and gives feedback on a signed record. Keyboard mnemonics and accessible names."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from supervision_app.store import supervision_records as sr
-from supervision_app.store.practice_models import SessionCancellation, SuperviseeFeedback, SupervisionAgreement
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row, type_into
-from tests.gui.test_signoff import answer_confirmation
+from supervision_app.store.practice_models import (
+    SessionCancellation,
+    SuperviseeFeedback,
+    SupervisionAgreement,
+)
+from tests.gui.helpers import click, select_row, settle, type_into
 from tests.gui.sample_team import session_time
+from tests.gui.test_signoff import answer_confirmation
 
 
 def _dialog(kind):

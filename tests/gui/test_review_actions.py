@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from supervision_app.domain.vocabulary import ActionStatus
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import ActionReview
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row, type_into
+from tests.gui.helpers import click, select_row, settle, type_into
 from tests.gui.sample_team import session_time
 
 

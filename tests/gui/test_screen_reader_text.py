@@ -9,9 +9,8 @@ from supervision_app.gui.accessibility import accessible_name, announcer, intera
 from supervision_app.gui.signin import SignInDialog
 from supervision_app.gui.signing import AddendumDialog, SignaturesDialog
 from supervision_app.gui.sync_panel import ServerSignInDialog, SyncConflictsDialog
-from supervision_app.store import queries
-from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
+from supervision_app.store import queries, supervision_records as sr
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 
 

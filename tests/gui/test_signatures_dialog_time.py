@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.gui.conftest import settle
-from tests.gui.helpers import click
+from tests.gui.helpers import click, settle
 from tests.gui.test_signoff import locked_records
 
 

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import Addendum, AuditEntry, SupervisionSession
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, type_into
+from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 from tests.records.steps import share
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QStyle
 from supervision_app.assurance.compliance import FIGURES
 from supervision_app.gui.app import build_window
 from supervision_app.gui.assurance_page import AssurancePage
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 
 LAPTOP = (1366, 768 - 30 - 28)  # a taskbar and the window's title bar off the screen's height
 
@@ -87,4 +87,4 @@ def test_auditor_grades_without_a_squeezed_panel(qtbot, database):
     for combo in page._answer_combos.values():  # the whole checklist in sight at once
         assert viewport.rect().contains(combo.mapTo(viewport, combo.rect().bottomRight()))
     assert scroll.horizontalScrollBar().maximum() == 0
-    page.pool_ref.waitForDone(10000)
+    page.tasks.wait(10000)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from supervision_app.gui.app import StartupRefused, application, attach_when_open, open_shell
 from supervision_app.store.errors import DatabaseKeyMissing
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 
 REPO = Path(__file__).resolve().parents[2]
 

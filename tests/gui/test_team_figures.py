@@ -9,8 +9,7 @@ from supervision_app.domain.supervision_policy import SupervisionPolicy
 from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.gui.pages import STATUS_COLOURS
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import click, select_row
+from tests.gui.helpers import click, select_row, settle
 from tests.gui.sample_team import session_time
 
 

@@ -6,7 +6,7 @@ import re
 
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 
 
 def test_bold_rows_follow_a_change_of_text_size(qtbot, open_window, team, database):

@@ -19,8 +19,7 @@ from supervision_app.gui.pages import save_text_scale
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
-from tests.assurance.world import build_world
-from tests.gui.conftest import settle
+from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
 
 LARGEST = len(TEXT_SCALES) - 1
@@ -119,11 +118,6 @@ def text_points():
     application()
     yield lambda points: apply_text_scale(points / system_point_size())
     apply_text_scale(TEXT_SCALES[0])
-
-
-@pytest.fixture
-def world(database):
-    return build_world(database)
 
 
 def auditor_page(qtbot, database, world):

@@ -8,8 +8,7 @@ from supervision_app.records.signoff import sign_supervision_record
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store import supervision_records as sr
-from tests.gui.conftest import settle
-from tests.gui.helpers import search_for
+from tests.gui.helpers import search_for, settle
 from tests.gui.sample_team import session_time
 
 

@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import pytest
 
 from supervision_app.records.pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_record_pdf
 from supervision_app.records.pdf_sign import sign_pdf
-from supervision_app.security.pki import CertificateAuthority, create_ca, generate_user_key, make_csr
+from supervision_app.security.pki import create_ca
 
+from .pki import SIGN_TIME_1, SIGN_TIME_2, PkiBundle, make_person
 from .samples import sample_record
-
-_NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-SIGN_TIME_1 = _NOW - dt.timedelta(hours=2)
-SIGN_TIME_2 = _NOW - dt.timedelta(hours=1)
-
-
-@dataclass
-class Person:
-    name: str
-    key: object
-    cert: object
-
-
-@dataclass
-class PkiBundle:
-    ca: CertificateAuthority
-    supervisor: Person
-    supervisee: Person
-
-    @property
-    def chain(self):
-        return [self.ca.certificate]
-
-
-def make_person(ca: CertificateAuthority, name: str, staff_id: str, role: str, **kwargs) -> Person:
-    key = generate_user_key()
-    kwargs.setdefault("not_before", _NOW - dt.timedelta(days=30))
-    cert = ca.issue_user_certificate(make_csr(key, name), name, staff_id, role, **kwargs)
-    return Person(name, key, cert)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from supervision_app.security.pki import create_ca
 from supervision_app.sync.server.archive import archive_pdf
 from supervision_app.sync.server.timestamping import TimeStampAuthority, issue_tsa_certificate
 
-from .conftest import make_person
+from .pki import make_person
 from .samples import sample_record
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -37,7 +37,7 @@ from supervision_app.records.verify import (
 )
 from supervision_app.security.pki import CertificateUnusable, create_ca
 
-from .conftest import SIGN_TIME_1, SIGN_TIME_2, make_person
+from .pki import SIGN_TIME_1, SIGN_TIME_2, make_person
 from .samples import sample_oversight
 
 

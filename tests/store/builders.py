@@ -50,3 +50,11 @@ def make_session(db, manager, worker, child, *, state="draft", learning="Reflect
         s.flush()
         session.state = state
     return session, discussion, action
+
+
+def actor(db, staff_id):
+    """Who ``staff_id`` is, as the permission rules see them."""
+    from supervision_app.store import supervision_records as sr
+
+    with db.reading() as s:
+        return sr.load_actor(s, staff_id)

@@ -8,7 +8,7 @@ from supervision_app.domain.text_rules import InvalidInput
 from supervision_app.store import cancellation_records as cr
 from supervision_app.store.outbox import outbox_table
 from supervision_app.store.supervision_records import NotAllowed
-from tests.store.conftest import actor
+from tests.store.builders import actor
 
 TODAY = date(2027, 1, 20)
 

@@ -11,7 +11,7 @@ from supervision_app.store import queries as q, search_queries, supervision_reco
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import AuditEntry, DisagreementResolution, SupervisionSession
 from tests.gui.sample_team import session_time
-from tests.store.conftest import actor
+from tests.store.builders import actor
 
 
 @pytest.fixture

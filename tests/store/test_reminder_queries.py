@@ -8,8 +8,10 @@ import pytest
 
 from supervision_app.domain.reminders import Reminder, ReminderKind
 from supervision_app.domain.time_rules import LONDON
-from supervision_app.store import agreement_records  # noqa: F401  (the agreements source)
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import (
+    agreement_records,  # noqa: F401  (the agreements source)
+    supervision_records as sr,
+)
 from supervision_app.store.reminder_queries import (
     check_reminders,
     enabled_reminders,
@@ -27,7 +29,7 @@ def _held(days_ago: int) -> datetime:
 
 
 @pytest.fixture
-def world(database):
+def reminder_world(database):
     team = build_sample_team(database, today=TODAY)
     with database.transaction() as s:
         manager = sr.load_actor(s, team.manager_id)
@@ -46,8 +48,8 @@ def _items(db, staff_id):
         return reminder_items(s, sr.load_actor(s, staff_id), TODAY)
 
 
-def test_the_manager_is_reminded_of_records_to_sign_and_a_worker_due_soon(database, world):
-    team, recent, older = world
+def test_the_manager_is_reminded_of_records_to_sign_and_a_worker_due_soon(database, reminder_world):
+    team, recent, older = reminder_world
     items = _items(database, team.manager_id)
     assert items[ReminderKind.AWAITING_SIGNATURE] == {recent, older}
     assert items[ReminderKind.SUPERVISION_DUE] == {f"{team.other_worker_id}:{(TODAY + timedelta(days=4)).isoformat()}"}
@@ -57,16 +59,16 @@ def test_the_manager_is_reminded_of_records_to_sign_and_a_worker_due_soon(databa
         f"{w}:missing" for w in (team.worker_id, team.other_worker_id, team.asye_worker_id)}
 
 
-def test_the_worker_is_reminded_of_their_overdue_action_not_the_managers_signatures(database, world):
-    team, _recent, _older = world
+def test_the_worker_is_reminded_of_their_overdue_action_not_the_managers_signatures(database, reminder_world):
+    team, _recent, _older = reminder_world
     items = _items(database, team.worker_id)
     assert len(items[ReminderKind.ACTIONS_OVERDUE]) == 1
     assert items[ReminderKind.AWAITING_SIGNATURE] == set()  # the supervisor signs first
     assert _items(database, team.outsider_id)[ReminderKind.ACTIONS_OVERDUE] == set()
 
 
-def test_check_shows_each_kind_once_a_day_and_respects_the_settings(database, world):
-    team, _recent, _older = world
+def test_check_shows_each_kind_once_a_day_and_respects_the_settings(database, reminder_world):
+    team, _recent, _older = reminder_world
     with database.transaction() as s:
         first = check_reminders(s, team.manager_id, TODAY)
     assert first == [Reminder(ReminderKind.AWAITING_SIGNATURE, 2), Reminder(ReminderKind.SUPERVISION_DUE, 1),

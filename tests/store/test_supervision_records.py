@@ -19,7 +19,7 @@ from supervision_app.store.models import (
     Team,
 )
 from tests.gui.sample_team import session_time
-from tests.store.conftest import actor
+from tests.store.builders import actor
 
 
 def new_session(db, team, supervisee=None, days_ago=3):

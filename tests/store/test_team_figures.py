@@ -9,11 +9,10 @@ import pytest
 from supervision_app.domain.supervision_policy import SupervisionPolicy, status_label, supervision_status
 from supervision_app.domain.time_rules import london_date
 from supervision_app.domain.vocabulary import SupervisionStatus
-from supervision_app.store import queries as q
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import queries as q, supervision_records as sr
 from supervision_app.store.models import Staff
 from tests.gui.sample_team import session_time
-from tests.store.conftest import actor
+from tests.store.builders import actor
 
 
 def row_of(database, viewer_id, worker_id):

@@ -19,11 +19,9 @@ from supervision_app.domain.vocabulary import RecordState, Role
 from supervision_app.records.signoff import sign_oversight_note
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
-from supervision_app.store import queries as q
-from supervision_app.store import search_queries
-from supervision_app.store import supervision_records as sr
+from supervision_app.store import queries as q, search_queries, supervision_records as sr
 from tests.gui.sample_team import session_time
-from tests.store.conftest import actor
+from tests.store.builders import actor
 
 S = RecordState
 worker = Actor("w1", Role.SOCIAL_WORKER)
