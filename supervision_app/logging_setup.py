@@ -36,6 +36,7 @@ MAX_BYTES = 1_000_000
 BACKUP_COUNT = 5
 
 _HANDLER_NAME = "supervision-app-file"
+_CONSOLE_NAME = "supervision-app-console"
 
 
 class SafeText(str):
@@ -202,13 +203,17 @@ class _ProfileLogHandler(logging.handlers.RotatingFileHandler):
 
 def configure_logging(profile_folder: Path) -> Path:
     """Send warnings from everywhere, and the app's own information, to the profile's log
-    file (replacing an earlier profile's handler). Returns the file's path."""
+    file (replacing an earlier profile's handler), and warnings to the console when there
+    is one (none in the windowed bundle), written alike. Returns the file's path."""
     path = log_path(profile_folder)
+    stop_logging()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == _HANDLER_NAME:
-            root.removeHandler(handler)
-            handler.close()
+    if sys.stderr is not None:
+        console = logging.StreamHandler(sys.stderr)
+        console.set_name(_CONSOLE_NAME)
+        console.setLevel(logging.WARNING)
+        console.setFormatter(SafeFormatter())
+        root.addHandler(console)
     handler = _ProfileLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
                                  encoding="utf-8", delay=True)
     handler.set_name(_HANDLER_NAME)
@@ -218,6 +223,15 @@ def configure_logging(profile_folder: Path) -> Path:
         root.setLevel(logging.WARNING)
     logging.getLogger("supervision_app").setLevel(logging.INFO)
     return path
+
+
+def stop_logging() -> None:
+    """Remove what :func:`configure_logging` set up."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() in (_HANDLER_NAME, _CONSOLE_NAME):
+            root.removeHandler(handler)
+            handler.close()
 
 
 def current_log_path() -> Path | None:

@@ -11,18 +11,14 @@ import pytest
 
 from supervision_app.domain.text_rules import InvalidInput, parse_date
 from supervision_app.domain.vocabulary import Role
-from supervision_app.logging_setup import SafeText, configure_logging, log_path
+from supervision_app.logging_setup import SafeText, configure_logging, log_path, stop_logging
 
 
 @pytest.fixture
 def profile_log(tmp_path: Path):
     path = configure_logging(tmp_path / "profile")
     yield path
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == "supervision-app-file":
-            root.removeHandler(handler)
-            handler.close()
+    stop_logging()
 
 
 def _record_text() -> str:

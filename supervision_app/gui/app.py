@@ -10,6 +10,7 @@ screenshot script).
 """
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -29,6 +30,7 @@ from .weekly_check import start_weekly_check
 if TYPE_CHECKING:
     from ..store.database import Database
 
+log = logging.getLogger(__name__)
 EXIT_STARTUP_REFUSED = 2
 
 
@@ -318,7 +320,7 @@ class Startup:
         if isinstance(error, StartupRefused) or isinstance(error, expected_errors()):
             message, code = str(error), EXIT_STARTUP_REFUSED
         else:
-            print(f"start-up failed: {type(error).__name__}", file=sys.stderr)
+            log.error("Start-up failed", exc_info=error)
             message, code = ("Supervision Recorder could not open your records because of an "
                              "unexpected problem. Nothing has been changed. Please tell IT "
                              "support."), 1

@@ -20,6 +20,7 @@ the token it returns to the OS keyring (``SyncClient.login``).
 """
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from ..store.database import Database
     from ..sync.client import Conflict, SyncClient, SyncProgress, SyncStatus
 
+log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_MS = 2 * 60 * 1000
 SERVER_URL_KEY = "server_url"
 
@@ -436,7 +438,7 @@ class SyncController(QObject):
                 client.ensure_signing_certificate(store)
             except (SyncError, CredentialsUnavailable) as problem:
                 # signing waits for a certificate; sync itself works
-                print(f"signing certificate not issued: {type(problem).__name__}", file=sys.stderr)
+                log.warning("Signing certificate not issued: %s", problem)  # its class name only
             return login.staff_id
 
         def done(staff_id, error):

@@ -9,8 +9,7 @@ queue, network), drives the busy indicator and lets a newer request supersede an
 from __future__ import annotations
 
 import itertools
-import sys
-import traceback
+import logging
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -20,6 +19,7 @@ from ..errors import AppError
 if TYPE_CHECKING:  # the store (SQLAlchemy, SQLCipher) is loaded off the GUI thread at start
     from ..store.database import Database
 
+log = logging.getLogger(__name__)
 Callback = Callable[[Any], None]
 
 
@@ -69,8 +69,7 @@ class _Job(QRunnable):
         except BaseException as error:  # noqa: BLE001 - reported to the GUI thread
             if not isinstance(error, expected_errors()):
                 # type and stack only: exception messages could quote what was typed
-                print(f"background task failed: {type(error).__name__}", file=sys.stderr)
-                traceback.print_tb(error.__traceback__, file=sys.stderr)
+                log.error("Background task failed", exc_info=error)
             signals.finished.emit(None, error)
         else:
             signals.finished.emit(result, None)

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from supervision_app.gui.crash_dialog import HEADLINE, CrashDialog, install_crash_reporter
-from supervision_app.logging_setup import configure_logging
+from supervision_app.logging_setup import configure_logging, stop_logging
 from supervision_app.version import __version__
 
 
@@ -26,11 +26,7 @@ def reporter(tmp_path: Path, qapp):
     if installed.dialog is not None:
         installed.dialog.close()
         installed.dialog.deleteLater()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == "supervision-app-file":
-            root.removeHandler(handler)
-            handler.close()
+    stop_logging()
 
 
 def _save_note(text: str) -> None:
@@ -105,8 +101,4 @@ def test_the_desktop_start_logs_to_the_profile_and_reports_errors(tmp_path: Path
         assert isinstance(getattr(threading.excepthook, "__self__", None), CrashReporter)
     finally:
         sys.excepthook, threading.excepthook = previous_hook, previous_thread_hook
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if handler.get_name() == "supervision-app-file":
-                root.removeHandler(handler)
-                handler.close()
+        stop_logging()
