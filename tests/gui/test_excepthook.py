@@ -102,3 +102,22 @@ def test_the_desktop_start_logs_to_the_profile_and_reports_errors(tmp_path: Path
     finally:
         sys.excepthook, threading.excepthook = previous_hook, previous_thread_hook
         stop_logging()
+
+
+def test_a_failed_background_task_is_logged_without_its_message(qtbot, tmp_path: Path):
+    from supervision_app.gui.tasks import READS, TaskRunner
+
+    log_file = configure_logging(tmp_path / "profile")
+    try:
+        runner = TaskRunner(None)
+        note_text = f"Mother's new partner {uuid.uuid4().hex}"
+        errors: list[BaseException] = []
+        runner.run(READS, lambda: _save_note(note_text), errors.append, errors.append)
+        qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+        runner.wait()
+        written = _written(log_file)
+    finally:
+        stop_logging()
+    assert "ERROR supervision_app.gui.tasks" in written and "Background task failed" in written
+    assert "in _save_note" in written and "builtins.RuntimeError" in written
+    assert "partner" not in written
