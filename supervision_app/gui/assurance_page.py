@@ -52,8 +52,7 @@ from ..assurance.compliance import (
     compliance_dashboard,
     fill_last_oversight,
 )
-from ..assurance.signals import Signal as QualitySignal
-from ..assurance.signals import QualitySignals, quality_signals
+from ..assurance.signals import QualitySignals, Signal as QualitySignal, quality_signals
 from ..domain.permissions import Actor
 from ..domain.text_rules import text_sort_key
 from ..domain.time_rules import format_date

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 from ..domain.supervision_policy import SupervisionPolicy, due_soon_label
 from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
-from ..store import queries, search_queries
-from ..store import supervision_records as sr
+from ..store import queries, search_queries, supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
@@ -731,7 +730,8 @@ class SearchPage(Page):
             select_first(table)
             self.form.resultSummaryLabel.setText(
                 "" if not text.strip() else
-                f"{len(hits)} result{'s' if len(hits) != 1 else ''}" + (" (showing the best 50)" if len(hits) >= 50 else ""))
+                f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+                + (" (showing the best 50)" if len(hits) >= 50 else ""))
             self.loaded.emit()
 
         self.ctx.tasks.read(lambda s: search_queries.search(s, actor, text), show, self.failed)

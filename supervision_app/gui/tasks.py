@@ -66,7 +66,7 @@ class _Job(QRunnable):
         assert signals is not None
         try:
             result = self._work()
-        except BaseException as error:  # noqa: BLE001 - reported to the GUI thread
+        except BaseException as error:  # reported to the GUI thread (and logged)
             if not isinstance(error, expected_errors()):
                 # type and stack only: exception messages could quote what was typed
                 log.error("Background task failed", exc_info=error)

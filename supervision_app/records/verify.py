@@ -176,7 +176,7 @@ def _cn_of_asn1(name) -> str:
     try:
         native = name.native
         return str(native.get("common_name") or name.human_friendly)
-    except Exception:  # pragma: no cover - defensive
+    except Exception:  # pragma: no cover - defensive  # noqa: BLE001
         return "unknown"
 
 
@@ -395,7 +395,7 @@ def _covering_problem(reader, pdf_bytes, embedded, timestamps, vc_factory) -> st
     if last.sig_object_type == "/DocTimeStamp":
         try:
             intact = validate_pdf_timestamp(last, vc_factory(), skip_diff=True).intact
-        except Exception:  # pyHanko raises many kinds on a broken timestamp: it fails either way
+        except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a broken timestamp: it fails either way
             intact = False
         if not intact:
             return "The document timestamp at the end of the file does not match the file."
@@ -479,7 +479,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
             cert = sig.signer_cert
             cn = _cn_of_asn1(cert.subject)
             issuer_cn = _cn_of_asn1(cert.issuer)
-        except Exception:  # damaged CMS
+        except Exception:  # noqa: BLE001 - damaged CMS
             problems.append("The signer's certificate could not be read.")
         field_name = str(sig.field_name)
         person = expected.get(field_name)
@@ -501,7 +501,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
                 # Judge the certificate as of the proven time, with the revocation lists in
                 # the file (issued later: they say whether it was revoked by then).
                 status = validate_pdf_signature(sig, ValidationContext(**_as_of(vc_kwargs, proven_at, dss_kwargs)))
-        except Exception as exc:  # pyHanko raises on badly broken signatures
+        except Exception as exc:  # noqa: BLE001 - pyHanko raises on badly broken signatures
             reports.append(SignatureReport(
                 field_name=field_name, signer_common_name=cn, signing_time=None,
                 intact=False, valid=False, trusted=False, revoked=False,
@@ -538,7 +538,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
         certification = False
         try:
             certification = sig.sig_object_type == "/Sig" and sig.docmdp_level is not None
-        except Exception:  # pragma: no cover - defensive
+        except Exception:  # pragma: no cover - defensive  # noqa: BLE001
             pass
 
         if not status.intact:
@@ -670,7 +670,7 @@ def _tsa_name(stamp) -> str:
         from pyhanko.sign.general import extract_certificate_info
 
         return _cn_of_asn1(extract_certificate_info(stamp.signed_data).signer_cert.subject)
-    except Exception:  # damaged token: reported as not OK anyway
+    except Exception:  # noqa: BLE001 - damaged token: reported as not OK anyway
         return "unknown"
 
 
@@ -706,7 +706,7 @@ def _document_timestamps(timestamps, vc_kwargs: dict, dss_kwargs: dict, at) -> l
             if ok and revoked is not None and when is not None and revoked <= when:
                 ok = False
                 problems.append(f"The time-stamping authority's certificate was revoked on {_fmt_time(revoked)}.")
-        except Exception as exc:  # a broken time stamp fails, whatever pyHanko raised
+        except Exception as exc:  # noqa: BLE001 - a broken time stamp fails, whatever pyHanko raised
             ok = False
             problems.append(f"The document time stamp could not be checked: {exc}")
         reports[index] = TimestampReport(time=when, authority=_tsa_name(stamp), ok=ok, problems=tuple(problems))
@@ -731,7 +731,7 @@ def _revocation_time(sig, crls) -> _dt.datetime | None:
     """When a revocation list from the signer's issuer says the certificate was revoked."""
     try:
         cert = sig.signer_cert
-    except Exception:
+    except Exception:  # noqa: BLE001 - a damaged CMS has no readable signer
         return None
     found = None
     for crl in crls:
@@ -761,7 +761,7 @@ def _level(reader, sig, proven_at, timestamps, stamp_reports) -> str:
             if "/DSS" in root and "/CRLs" in root["/DSS"] and len(root["/DSS"]["/CRLs"]) > 0:
                 dss_revision = revision
                 break
-        except Exception:  # an unreadable revision adds nothing
+        except Exception:  # noqa: BLE001 - an unreadable revision adds nothing
             continue
     if dss_revision is None:
         return "B-T"

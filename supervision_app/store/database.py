@@ -25,7 +25,6 @@ from sqlalchemy.pool import QueuePool
 
 from ..domain.text_rules import search_fold
 from ..security.secret_store import SecretStore
-from .outbox import ProfileSession  # its flushes write the sync outbox
 from .errors import (
     DatabaseKeyMissing,
     DatabaseUnreadable,
@@ -35,6 +34,7 @@ from .errors import (
     StorageFull,
     StoreError,
 )
+from .outbox import ProfileSession  # its flushes write the sync outbox
 
 DATABASE_FILE = "records.db"
 PROFILE_FILE = "profile.json"

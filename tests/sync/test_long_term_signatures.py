@@ -20,16 +20,15 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 from asn1crypto import algos, tsp
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import select
 
+from supervision_app.domain.lifecycle import RecordKind
 from supervision_app.records.online_timestamp import profile_timestamper
 from supervision_app.records.signoff import latest_document, sign_supervision_record
 from supervision_app.records.verify import verify_pdf
-from supervision_app.domain.lifecycle import RecordKind
 from supervision_app.security import pki
 from supervision_app.store import models as m
 from supervision_app.sync.server import certificates
@@ -200,8 +199,9 @@ def test_renewal_adds_a_newer_document_time_stamp_and_the_older_ones_still_valid
     first, renewed = (base64.b64decode(d["pdf"]) for d in docs[2:])
     assert renewed.startswith(first)
 
-    from pyhanko.pdf_utils.reader import PdfFileReader
     import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
     stamps = list(PdfFileReader(io.BytesIO(renewed)).embedded_timestamp_signatures)
     assert len(stamps) == 2

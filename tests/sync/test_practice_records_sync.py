@@ -13,10 +13,12 @@ from sqlalchemy import select
 
 from supervision_app.domain.time_rules import london_date, utc_now
 from supervision_app.records.agreement_signoff import sign_agreement
-from supervision_app.store import agreement_records as ar
-from supervision_app.store import cancellation_records as cr
-from supervision_app.store import feedback_records as fr
-from supervision_app.store import models as m
+from supervision_app.store import (
+    agreement_records as ar,
+    cancellation_records as cr,
+    feedback_records as fr,
+    models as m,
+)
 from supervision_app.store.practice_models import (
     SessionCancellation,
     SuperviseeFeedback,
@@ -108,7 +110,7 @@ def test_feedback_stays_with_the_worker_and_managers_get_only_published_totals(d
     # four more people's answers in the same quarter: published only once the quarter ends
     with deployment.engine.begin() as conn:
         tx = WriteTx.begin(conn)
-        for n in range(4):
+        for _ in range(4):
             person = str(uuid.uuid4())
             system_write(tx, "supervisee_feedback", str(uuid.uuid4()), {
                 "session_id": sid, "supervisee_id": person,
