@@ -100,7 +100,8 @@ def with_cover(actor: Actor, covers: Iterable[Cover], today: date) -> Actor:
 @dataclass(frozen=True)
 class SupervisionTarget:
     """A supervision record's facts. ``supervisee_team_id`` is the team the supervisee is in
-    *now* (not when the session was held): access follows people (DESIGN.md §1.1). The last four matter only to the supervisor's
+    *now* (not when the session was held): access follows people (DESIGN.md §1.1). The last
+    four matter only to the supervisor's
     signature (DESIGN.md §3 rule 3, ``supervisee_response``): whether the supervisee has
     responded (``supervisee_response.has_responded``), the London date it was shared, and
     the asker's own today; the supervisee's name only words a refusal. Left unknown, the

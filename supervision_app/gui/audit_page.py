@@ -14,7 +14,8 @@ manage, read-only, and the audit actions addressed to them, which they mark done
 
 Every query runs on the reads pool of a :class:`~.tasks.TaskRunner` and every change on its
 single write queue (the window's, so the busy indicator shows them), never on the GUI thread;
-a result older than the newest request of its kind is dropped. The page writes only to the audit tables and the audit log
+a result older than the newest request of its kind is dropped. The page writes only to the
+audit tables and the audit log
 (``assurance.audit``): the records it shows are never changed. Record contents are shown on
 screen and never logged.
 """

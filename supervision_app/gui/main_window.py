@@ -367,7 +367,8 @@ class MainWindow(QMainWindow):
         return self.pages[key]
 
     def _nav_changed(self, row: int) -> None:
-        if 0 <= row < len(self._nav_keys) and self.pages.get(self._nav_keys[row]) is not self.form.pageStack.currentWidget():
+        if 0 <= row < len(self._nav_keys) and (
+                self.pages.get(self._nav_keys[row]) is not self.form.pageStack.currentWidget()):
             self.show_page(self._nav_keys[row])
 
     def show_page(self, key: str, focus: bool = False) -> Page:

@@ -148,5 +148,5 @@ def scope_triggers() -> list[str]:
             BEGIN
               UPDATE search_key SET team_id = NEW.team_id
                WHERE {_NOTE_ROWS.format(notes='SELECT n.id FROM oversight_note n JOIN child c ON c.id = n.child_id WHERE c.allocated_worker_id = NEW.id')};
-            END""",
+            END""",  # noqa: E501 - the SQL as the migrations wrote it
     ]

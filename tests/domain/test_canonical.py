@@ -1,8 +1,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from supervision_app.domain.canonical import NotCanonicalisable, canonical_bytes, digest
 

@@ -1,8 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from supervision_app.domain.supervision_policy import (
     AsyePhase,

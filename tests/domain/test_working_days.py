@@ -1,7 +1,6 @@
 from datetime import date, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from supervision_app.domain.working_days import (
     add_working_days,

@@ -33,7 +33,8 @@ current folder): see :mod:`.config` and ``packaging/server/server.toml.example``
 
 Every command first brings the database schema to head, one instance at a time
 (:mod:`.startup`), unless one query shows it is there already (:mod:`.schema_head`); with
-``--no-migrate`` (or ``migrate_on_start = false``) it only checks the schema is at head, and ``migrate`` does the upgrade. Ids are printed on standard output.
+``--no-migrate`` (or ``migrate_on_start = false``) it only checks the schema is at head,
+and ``migrate`` does the upgrade. Ids are printed on standard output.
 """
 from __future__ import annotations
 
