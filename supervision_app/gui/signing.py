@@ -283,16 +283,27 @@ class SignaturesDialog(QDialog):
                 self.summaryLabel.setText("WARNING: at least one signature does not check out; "
                                           "see the table. Do not rely on this copy.")
             self.trustLabel.setText(f"Checked against the organisation's certificate: {trust}.")
+            self._fit_to_text()
         self.loaded.emit()
 
     def _fit_height(self, rows: int) -> None:
         """The table as tall as its rows (a few at most), so the dialog has no empty well."""
         table = self.table
+        # (and its scroll bar: at a large text size the columns are wider than the dialog)
         height = (table.horizontalHeader().sizeHint().height()
-                  + max(rows, 1) * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2)
+                  + max(rows, 1) * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2
+                  + table.horizontalScrollBar().sizeHint().height())
         table.setFixedHeight(height)
-        self.adjustSize()
-        self.resize(max(self.width(), 860), self.sizeHint().height())
+        self._fit_to_text()
+
+    def _fit_to_text(self) -> None:
+        """Tall enough for the wrapped messages at this width (sizeHint alone ignores how
+        word-wrapped labels grow, so they were drawn over the table)."""
+        margins = self.layout().contentsMargins()
+        columns = (self.table.horizontalHeader().length() + 2 * self.table.frameWidth()
+                   + margins.left() + margins.right())
+        width = min(self.screen().availableGeometry().width() - 40, max(self.width(), 860, columns))
+        self.resize(width, self.layout().totalHeightForWidth(width))
 
     def _failed(self, error) -> None:
         self.summaryLabel.setText(user_message(error))
