@@ -135,9 +135,10 @@ _ActionSession = aliased(SupervisionSession)
 _ActionNote = aliased(OversightNote)
 _NoteChild = aliased(Child)
 _NoteWorker = aliased(Staff)
+_ActionSupervisee = aliased(Staff)
 _ACTION_PARENT = (
     _ActionSession.supervisee_id.label("p_supervisee"), _ActionSession.supervisor_id.label("p_supervisor"),
-    _ActionSession.team_id.label("p_team"), _ActionSession.state.label("p_state"),
+    _ActionSupervisee.team_id.label("p_team"), _ActionSession.state.label("p_state"),
     _ActionSession.held_at.label("p_held_at"),
     _ActionNote.author_id.label("n_author"), _ActionNote.state.label("n_state"),
     _ActionNote.recorded_at.label("n_recorded_at"), _NoteChild.id.label("n_child"),
@@ -151,6 +152,7 @@ def _with_action_parent(statement):
     return (statement
             .outerjoin(_ActionSession, and_(_ActionSession.id == ActionItem.session_id,
                                             _ActionSession.tombstone.is_(False)))
+            .outerjoin(_ActionSupervisee, _ActionSupervisee.id == _ActionSession.supervisee_id)
             .outerjoin(_ActionNote, and_(_ActionNote.id == ActionItem.oversight_note_id,
                                          _ActionNote.tombstone.is_(False)))
             .outerjoin(_NoteChild, _NoteChild.id == _ActionNote.child_id)
@@ -206,7 +208,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     their previous team holds. Open actions are those released to their owner, as the
     worker's own page shows them."""
     team_ids = sorted(actor.managed_team_ids)
-    if not team_ids:
+    if not team_ids and not actor.line_report_ids:
         return []
     teams = {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     policies = {
@@ -215,13 +217,16 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
         for tid, t in teams.items()
     }
     workers = list(session.scalars(
-        select(Staff).where(Staff.team_id.in_(team_ids), Staff.id != actor.staff_id,
+        select(Staff).where(or_(Staff.team_id.in_(team_ids),  # and people with no team
+                                Staff.id.in_(sorted(actor.line_report_ids))),
+                            Staff.id != actor.staff_id,
                             Staff.tombstone.is_(False), Staff.active.is_(True))
         .order_by(Staff.display_name)
     ))
     ids = [w.id for w in workers]
     if not ids:
         return []
+    team_now = {w.id: w.team_id for w in workers}
     S = SupervisionSession
     live = S.tombstone.is_(False)
     mine = S.supervisee_id.in_(ids)
@@ -241,7 +246,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
                    unresolved_disagreement().label("disagreed"))
             .where(mine, live, or_(S.state != _LOCKED, unresolved_disagreement()))):
         if not decide(actor, Operation.VIEW, SupervisionTarget(
-                r.supervisee_id, r.supervisor_id, r.team_id, RecordState(r.state))):
+                r.supervisee_id, r.supervisor_id, team_now.get(r.supervisee_id), RecordState(r.state))):
             continue
         if r.state == RecordState.DRAFT.value:
             drafts[r.supervisee_id] = drafts.get(r.supervisee_id, 0) + 1
@@ -322,6 +327,7 @@ def _session_rows(session: Session, actor: Actor, *conditions) -> list[SessionRo
     S = SupervisionSession
     statement = (  # only the columns a list shows: the record text stays on disk, encrypted
         select(S.id, S.held_at, S.supervisee_id, S.supervisor_id, S.team_id, S.state,
+               _Supervisee.team_id.label("supervisee_team_id"),
                S.session_type, S.supervisee_agreement, S.disagreement_resolved, S.shared_at,
                _HAS_RESOLUTION.label("has_resolution"),
                _Supervisee.display_name.label("supervisee_name"),
@@ -367,16 +373,18 @@ def my_records(session: Session, actor: Actor) -> list[SessionRow]:
 
 def flagged_disagreements(session: Session, actor: Actor) -> list[SessionRow]:
     """Records whose supervisee disagreed, flagged to the supervisor's own manager: records
-    in teams the actor manages that someone else supervised."""
-    if not actor.managed_team_ids and not actor.sees_all_teams:
+    of people the actor line-manages now that someone else supervised."""
+    if not actor.managed_team_ids and not actor.sees_all_teams and not actor.line_report_ids:
         return []
     conditions = [
         unresolved_disagreement(),
         SupervisionSession.supervisor_id != actor.staff_id,
         SupervisionSession.supervisee_id != actor.staff_id,
     ]
-    if not actor.sees_all_teams:
-        conditions.append(SupervisionSession.team_id.in_(sorted(actor.managed_team_ids)))
+    if not actor.sees_all_teams:  # the worker's team now, not on the session date
+        conditions.append(SupervisionSession.supervisee_id.in_(select(Staff.id).where(or_(
+            Staff.team_id.in_(sorted(actor.managed_team_ids)),
+            Staff.id.in_(sorted(actor.line_report_ids))))))
     return _session_rows(session, actor, *conditions)
 
 

@@ -64,7 +64,17 @@ def _search_scope(session: Session, actor: Actor) -> list[str]:
         return [team_id for (team_id,) in cur.execute("SELECT id FROM team")]
     row = cur.execute("SELECT team_id FROM staff WHERE id = ?", (actor.staff_id,)).fetchone()
     own = row[0] if row else None
-    return sorted(actor.managed_team_ids | ({own} if own else set()))
+    # index rows carry a record's team on its session date: add the earlier teams of the
+    # people the actor line-manages now, and of the records they still hold as supervisor
+    # (access follows people, DESIGN.md §1.1)
+    people = sorted(actor.line_report_ids)
+    managed = sorted(actor.managed_team_ids)
+    earlier = {team for (team,) in cur.execute(
+        "SELECT DISTINCT s.team_id FROM supervision_session s JOIN staff p ON p.id = s.supervisee_id "
+        f"WHERE s.team_id IS NOT NULL AND (p.team_id IN ({','.join('?' * len(managed))}) "
+        f"OR p.id IN ({','.join('?' * len(people))}) OR s.supervisor_id = ?)",
+        (*managed, *people, actor.staff_id))}
+    return sorted(actor.managed_team_ids | earlier | ({own} if own else set()))
 
 
 # What ``decide`` needs about the records behind search hits, a batch at a time.
@@ -75,7 +85,7 @@ _ACTIONS = Lookup("SELECT id, session_id, oversight_note_id, owner_id, tombstone
 _ADDENDA = Lookup("SELECT id, record_kind, record_id, author_id, state, tombstone FROM addendum "
                   "WHERE id IN ({ids})", "id record_kind record_id author_id state tombstone")
 _SESSIONS = Lookup(
-    "SELECT s.id, s.supervisee_id, s.supervisor_id, s.team_id, s.state, s.held_at, s.tombstone, "
+    "SELECT s.id, s.supervisee_id, s.supervisor_id, p.team_id, s.state, s.held_at, s.tombstone, "
     "p.display_name FROM supervision_session s JOIN staff p ON p.id = s.supervisee_id "
     "WHERE s.id IN ({ids})",
     "id supervisee_id supervisor_id team_id state held_at tombstone supervisee_name", {"held_at": utc})

@@ -145,7 +145,33 @@ def load_actor(session: Session, staff_id: str) -> Actor:
         managed |= set(session.scalars(select(Team.id).where(Team.manager_id == staff_id)))
         areas = select(ServiceArea.id).where(ServiceArea.manager_id == staff_id)
         managed |= set(session.scalars(select(Team.id).where(Team.service_area_id.in_(areas))))
-    return Actor(staff_id=staff_id, role=role, managed_team_ids=frozenset(managed))
+    return Actor(staff_id=staff_id, role=role, managed_team_ids=frozenset(managed),
+                 line_report_ids=_line_reports(session, staff_id))
+
+
+def _line_reports(session: Session, staff_id: str) -> frozenset[str]:
+    """People with no team whose line manager is ``staff_id``, or is one of them in turn
+    (DESIGN.md §1.1: a service manager's head of service)."""
+    found: set[str] = set()
+    managers = [staff_id]
+    while managers:
+        reports = set(session.scalars(select(Staff.id).where(
+            Staff.line_manager_id.in_(managers), Staff.team_id.is_(None),
+            Staff.tombstone.is_(False), Staff.active.is_(True)))) - found - {staff_id}
+        found |= reports
+        managers = sorted(reports)
+    return frozenset(found)
+
+
+def supervisee_team(row: Any) -> str | None:
+    """The team the supervisee of a record is in now (access follows people, DESIGN.md
+    §1.1): a query row's ``supervisee_team_id``, or looked up for an ORM row; the record's
+    own ``team_id`` (its team on the session date) only when the person is unknown here."""
+    if hasattr(row, "supervisee_team_id"):
+        return row.supervisee_team_id
+    owner = object_session(row) if isinstance(row, SupervisionSession) else None
+    staff = owner.get(Staff, row.supervisee_id) if owner is not None else None
+    return staff.team_id if staff is not None else row.team_id
 
 
 def session_target(row: Any, today: date | None = None) -> SupervisionTarget:
@@ -155,10 +181,11 @@ def session_target(row: Any, today: date | None = None) -> SupervisionTarget:
     this laptop's clock unless the caller gives its own), so ``decide`` can say when the
     supervisor may sign (DESIGN.md §3 rule 3)."""
     state = RecordState(row.state)
+    team_id = supervisee_team(row)
     if state != RecordState.SHARED:
         return SupervisionTarget(
             supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
-            supervisee_team_id=row.team_id, state=state,
+            supervisee_team_id=team_id, state=state,
         )
     responded = has_responded(getattr(row, "supervisee_agreement", None))
     shared_at = getattr(row, "shared_at", None)
@@ -169,7 +196,7 @@ def session_target(row: Any, today: date | None = None) -> SupervisionTarget:
         name = staff.display_name if staff is not None else None
     return SupervisionTarget(
         supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
-        supervisee_team_id=row.team_id, state=state, supervisee_responded=responded,
+        supervisee_team_id=team_id, state=state, supervisee_responded=responded,
         shared_on=london_date(shared_at) if shared_at is not None else None,
         today=today or london_date(utc_now()), supervisee_name=name,
     )

@@ -14,6 +14,8 @@ from supervision_app.store.models import Staff
 from tests.gui.sample_team import session_time
 from tests.store.builders import actor
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 
 def row_of(database, viewer_id, worker_id):
     with database.reading() as s:
@@ -68,7 +70,7 @@ def test_actions_count_once_their_record_is_shared(database, team):
     assert (ben.open_actions, ben.overdue_actions) == (1, 1)
 
 
-def test_a_worker_who_moved_team_brings_no_counts_their_new_manager_cannot_open(database, team):
+def test_a_worker_who_moved_team_brings_their_history_and_counts_to_the_new_manager(database, team):
     manager = actor(database, team.manager_id)
     with database.transaction() as s:
         sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(5))
@@ -87,10 +89,16 @@ def test_a_worker_who_moved_team_brings_no_counts_their_new_manager_cannot_open(
     with database.reading() as s:
         history = q.worker_history(s, olu, team.worker_id)
     ben = row_of(database, olu_id, team.worker_id)
-    assert history == []  # the records stay with the team that holds them
-    assert (ben.awaiting_signature, ben.unresolved_disagreements, ben.drafts) == (0, 0, 0)
-    assert (ben.open_actions, ben.overdue_actions) == (0, 0)
-    assert ben.last_held == london_date(session_time(5))  # supervised all the same
+    # access follows people (DESIGN.md 1.1): the new manager sees the history and its counts
+    assert [h.session_id for h in history] == [sid]
+    assert (ben.awaiting_signature, ben.unresolved_disagreements, ben.drafts) == (1, 1, 0)
+    assert (ben.open_actions, ben.overdue_actions) == (1, 1)
+    assert ben.last_held == london_date(session_time(5))
+    # the old manager no longer has them on their page; the record still waits for their
+    # signature, so they keep it until they sign
+    with database.reading() as s:
+        assert team.worker_id not in {r.worker_id for r in q.team_overview(s, manager, date.today())}
+        assert [h.session_id for h in q.worker_history(s, manager, team.worker_id)] == [sid]
 
 
 def test_due_soon_reads_as_the_teams_policy_warns(database, team):
