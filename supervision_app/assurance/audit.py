@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..domain.permissions import Actor, ChildTarget, Operation, decide
@@ -503,7 +503,7 @@ def round_report(session: Session, actor: Actor, round_id: str, today: date | No
     today = today or london_date(utc_now())
     r = _round(session, round_id)
     names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
-    teams = dict(session.execute(select(Team.id, Team.name)).all())
+    teams: dict[str | None, str] = dict(session.execute(select(Team.id, Team.name)).all())
     items = list(session.scalars(select(AuditItem).where(
         AuditItem.round_id == round_id, AuditItem.tombstone.is_(False)).order_by(AuditItem.position)))
     if actor.role != Role.QA_AUDITOR:
@@ -589,7 +589,7 @@ def list_audit_actions(session: Session, actor: Actor, *, today: date | None = N
     if not _may_read_round(actor):
         return []
     today = today or london_date(utc_now())
-    conditions = [AuditAction.tombstone.is_(False)]
+    conditions: list[ColumnElement[bool]] = [AuditAction.tombstone.is_(False)]
     if round_id is not None:
         conditions.append(AuditAction.round_id == round_id)
     if open_only:
@@ -602,7 +602,7 @@ def list_audit_actions(session: Session, actor: Actor, *, today: date | None = N
     if actor.role != Role.QA_AUDITOR:
         rows = [r for r in rows if r[0].owner_id == actor.staff_id or actor.manages_team(r[1].team_id)]
     names = dict(session.execute(select(Staff.id, Staff.display_name)).all())
-    teams = dict(session.execute(select(Team.id, Team.name)).all())
+    teams: dict[str | None, str] = dict(session.execute(select(Team.id, Team.name)).all())
     labels = _record_labels(session, [item for _a, item, _t in rows], names)
     out = []
     for a, item, title in rows:

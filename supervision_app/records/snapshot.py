@@ -108,7 +108,8 @@ def load_supervision_snapshot(session: Session, session_id: str,
     people_ids |= {a.owner_id for a in actions if a.owner_id}
     people_ids |= {a.owner_id for _, a in reviews if a.owner_id}
     people_ids |= {a.author_id for a in addenda}
-    names = dict(session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(people_ids))).all())
+    names: dict[str | None, str] = dict(
+        session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(people_ids))).all())
 
     canonical = supervision_canonical(
         values(record), [(values(d), values(child)) for d, child in discussions],
@@ -192,7 +193,7 @@ def _no_response(session: Session, record: SupervisionSession, today: date | Non
     if record.state == RecordState.DRAFT.value or record.shared_at is None:
         return False
     if record.state == RecordState.SHARED.value:
-        day = today or london_date(utc_now())
+        day: date | None = today or london_date(utc_now())
     else:
         signed_at = session.scalar(select(Signature.signed_at).where(
             Signature.record_kind == RecordKind.SUPERVISION.value,
@@ -227,7 +228,7 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
         .where(ActionItem.oversight_note_id == note_id, ActionItem.tombstone.is_(False))
         .order_by(ActionItem.due_on, ActionItem.id)
     ).scalars().all()
-    owners = dict(session.execute(
+    owners: dict[str | None, str] = dict(session.execute(
         select(Staff.id, Staff.display_name).where(Staff.id.in_({a.owner_id for a in actions if a.owner_id}))
     ).all())
     canonical = oversight_canonical(values(note), values(child), [values(a) for a in actions])
