@@ -43,6 +43,13 @@ def by_package(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(packages.items()))
 
 
+def compare(counts: Counter[str], baseline: dict[str, int]) -> tuple[list[str], list[str]]:
+    """Files with more errors than the baseline allows, and files with fewer."""
+    worse = sorted(path for path, count in counts.items() if count > baseline.get(path, 0))
+    better = sorted(path for path, count in baseline.items() if counts.get(path, 0) < count)
+    return worse, better
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--update", action="store_true", help="record the current counts as the baseline")
@@ -54,8 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mypy baseline: {sum(counts.values())} errors in {len(counts)} files")
         return 0
     baseline: dict[str, int] = json.loads(BASELINE.read_text(encoding="utf-8"))
-    worse = sorted(path for path, count in counts.items() if count > baseline.get(path, 0))
-    better = sorted(path for path, count in baseline.items() if counts.get(path, 0) < count)
+    worse, better = compare(counts, baseline)
     for package, count in by_package(counts).items():
         print(f"  {package}: {count}")
     print(f"mypy: {sum(counts.values())} errors (baseline {sum(baseline.values())})")
