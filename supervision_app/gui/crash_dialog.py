@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -92,12 +92,6 @@ class CrashDialog(QDialog):
         self.copy_button.setText("&Copied")
 
 
-class _ToGuiThread(QObject):
-    """Carries an error from another thread to the GUI thread's event loop."""
-
-    raised = Signal(object)
-
-
 class CrashReporter:
     """Installed once at start; ``log_file`` is asked for when an error comes (the profile
     folder, and so the log, may be chosen after start)."""
@@ -107,8 +101,6 @@ class CrashReporter:
         self.dialog: CrashDialog | None = None
         self._previous_hook = sys.excepthook
         self._previous_thread_hook = threading.excepthook
-        self._carrier = _ToGuiThread()
-        self._carrier.raised.connect(self._show)
 
     def install(self) -> CrashReporter:
         sys.excepthook = self.excepthook
@@ -142,8 +134,8 @@ class CrashReporter:
             return
         if threading.current_thread() is threading.main_thread():  # the GUI thread
             self._show(error)
-        else:
-            self._carrier.raised.emit(error)
+        else:  # queued to the GUI thread (works however early the reporter was installed)
+            QTimer.singleShot(0, app, lambda: self._show(error))
 
     def _show(self, error: BaseException) -> None:
         if self.dialog is not None and self.dialog.isVisible():
