@@ -1,11 +1,24 @@
 """Regenerate the screenshots in this folder from the demo data (run under Xvfb):
 
-    xvfb-run -a python docs/screenshots/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1366x768x24" python docs/screenshots/take_screenshots.py
 
+Other window sizes and text sizes, to look at every screen as people will see it (written
+elsewhere, so this folder keeps the README's set):
+
+    xvfb-run -a -s "-screen 0 1366x768x24" python docs/screenshots/take_screenshots.py \
+        --text-scale 3 --out /tmp/shots-largest
+    xvfb-run -a -s "-screen 0 1920x1080x24" python docs/screenshots/take_screenshots.py \
+        --size 1920x1080 --out /tmp/shots-1920
+
+``--text-scale`` is the Settings text size (0 Standard ... 3 Largest), saved for every
+person of the demo as they would choose it. Also saved: the first-run welcome page and the
+signed record's last page as printed (``pdftoppm -png -r 60``, the signatures' fields).
 Uses a throwaway profile and an in-memory keyring; nothing touches your own profile.
 """
 from __future__ import annotations
 
+import argparse
+import subprocess
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -21,18 +34,79 @@ from tests.memory_keyring import MemoryKeyring  # noqa: E402
 keyring.set_keyring(MemoryKeyring())
 
 from PySide6.QtCore import QTimer  # noqa: E402
-from tests.gui.event_wait import pause  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
-from supervision_app.demo.generator import populate_team_demo  # noqa: E402
+from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS, populate_team_demo  # noqa: E402
 from supervision_app.domain.time_rules import utc_now  # noqa: E402
 from supervision_app.gui.app import application, build_window  # noqa: E402
-from supervision_app.store import queries  # noqa: E402
+from supervision_app.store import (  # noqa: E402
+    queries,
+    supervision_records as sr,
+)
 from supervision_app.store.database import open_database  # noqa: E402
-from supervision_app.store import supervision_records as sr  # noqa: E402
 from supervision_app.store.supervision_records import load_actor  # noqa: E402
+from tests.gui.event_wait import pause  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
+SIZE = (1366, 768)
+TEXT_SCALE = 0
+
+
+def options() -> None:
+    global OUT, SIZE, TEXT_SCALE
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--text-scale", type=int, default=0, choices=range(4),
+                        help="the Settings text size: 0 Standard, 1 Large, 2 Larger, 3 Largest")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNGs")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    OUT, SIZE, TEXT_SCALE = args.out, (width, height), args.text_scale
+    OUT.mkdir(parents=True, exist_ok=True)
+
+
+def everyone_chooses_text_size(db, index: int) -> None:
+    """Each person's Settings text size, saved as the Settings page saves it."""
+    from supervision_app.gui.pages import save_text_scale
+    from supervision_app.store.models import Staff
+
+    with db.transaction() as s:
+        for staff_id in s.scalars(select(Staff.id)).all():
+            save_text_scale(s, staff_id, index)
+
+
+def first_run_page(name: str) -> None:
+    """The welcome page a new profile opens on (a profile with nobody in it yet)."""
+    from supervision_app.gui.first_run import FirstRunPage
+
+    empty = open_database(Path(tempfile.mkdtemp()) / "empty")
+    page = FirstRunPage(empty)
+    page.resize(*SIZE)
+    page.show()
+    pause(600)
+    QApplication.processEvents()
+    page.grab().save(str(OUT / name))
+    print("saved", name)
+    page.shutdown()
+    page.close()
+    empty.close()
+
+
+def signed_pdf_page(db, session_id: str, name: str) -> None:
+    """The signed record's last page, where the two signature fields are, as printed."""
+    from supervision_app.domain.lifecycle import RecordKind
+    from supervision_app.records.signoff import latest_document
+
+    with db.reading() as s:
+        pdf = latest_document(s, RecordKind.SUPERVISION, session_id).pdf
+    folder = Path(tempfile.mkdtemp())
+    (folder / "record.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(folder / "record.pdf"),
+                    str(folder / "page")], check=True)
+    last = sorted(folder.glob("page-*.png"))[-1]
+    (OUT / name).write_bytes(last.read_bytes())
+    print("saved", name)
 
 
 def settle(window, ms=400):
@@ -143,9 +217,11 @@ def wait_for(predicate, seconds=90):
 
 
 def main() -> None:
+    options()
     folder = Path(tempfile.mkdtemp()) / "demo"
     db = open_database(folder)
     summary = populate_team_demo(db, today=date.today(), seed=7)
+    everyone_chooses_text_size(db, TEXT_SCALE)
     # the disagreeing worker's newest record: shared with them, not yet answered or signed
     share_latest_draft(db, summary.manager_id, summary.disagreeing_worker_id)
     # a draft being written for the newly qualified worker (open actions carried forward)
@@ -167,8 +243,9 @@ def main() -> None:
         response="A fair summary of what we agreed. I will book the contact review this week.")
     application()
 
+    first_run_page("first_run.png")
     window = build_window(db, summary.manager_id)
-    window.resize(1366, 820)
+    window.resize(*SIZE)
     window.show()
     shot(window, "team.png")
     team = window.pages["my_team"]
@@ -218,7 +295,7 @@ def main() -> None:
     wait_for(lambda: editor.detail is not None and editor.detail.state.value == "supervisor_signed")
     window.close()
     signer = build_window(db, plain[0])
-    signer.resize(1366, 820)
+    signer.resize(*SIZE)
     signer.show()
     settle(signer)
     signer_editor = signer.open_session(to_sign)
@@ -229,18 +306,20 @@ def main() -> None:
     settle(signer)
     signer.close()
     window = build_window(db, summary.manager_id)
-    window.resize(1366, 820)
+    window.resize(*SIZE)
     window.show()
     settle(window)
     editor = window.open_session(to_sign)
     settle(window)
     shot(window, "signed_record.png")
+    signed_pdf_page(db, to_sign, "signed_pdf_page.png")
     editor.show_signatures()
     wait_for(lambda: editor.dialog.report is not None)
     grab_dialog(editor.dialog, "signatures.png")
     editor.dialog.accept()
     export = window.open_export(worker_id=plain[0])
-    export.fromEdit.setText((date.today() - timedelta(days=365)).strftime("%d/%m/%Y"))
+    # the demo's records of the last SIGNED_SESSIONS_DAYS are signed for real (README)
+    export.fromEdit.setText((date.today() - timedelta(days=SIGNED_SESSIONS_DAYS - 1)).strftime("%d/%m/%Y"))
     export.toEdit.setText(date.today().strftime("%d/%m/%Y"))
     export.folderEdit.setText(str(Path(tempfile.mkdtemp()) / "Supervision records"))
     Path(export.folderEdit.text()).mkdir()
@@ -252,7 +331,7 @@ def main() -> None:
     window.close()
 
     worker = build_window(db, summary.disagreeing_worker_id)
-    worker.resize(1366, 820)
+    worker.resize(*SIZE)
     worker.show()
     shot(worker, "my_supervision.png")
     mine = worker.pages["my_supervision"]
@@ -272,7 +351,7 @@ def main() -> None:
     worker.close()
 
     above = build_window(db, summary.service_manager_id)
-    above.resize(1366, 820)
+    above.resize(*SIZE)
     above.show()
     shot(above, "service_manager_team.png")
     flagged = above.pages["my_team"].flagged_model.rows
