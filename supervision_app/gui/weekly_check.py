@@ -95,7 +95,7 @@ class WeeklyProfileCheck(QObject):
         self.finished.emit(result)
 
     def _failed(self, error: BaseException) -> None:
-        log.warning("the weekly profile check could not run: %s", type(error).__name__)
+        log.warning("the weekly profile check could not run: %s", type(error))  # the class's name
         if isValid(self):
             self.finished.emit(None)
 

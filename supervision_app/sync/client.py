@@ -59,6 +59,7 @@ import httpx
 
 from ..domain.time_rules import utc_now
 from ..errors import AppError
+from ..logging_setup import SafeText
 from ..security.audit_chain import GENESIS_HASH, entry_hash, verify_links
 from ..security.secret_store import SecretStore
 from ..store import outbox as _outbox  # noqa: F401  (installs the outbox flush hook)
@@ -309,7 +310,7 @@ def _chunks(items: list, size: int = 400) -> Iterator[list]:
 
 def _unreadable(invalid: p.PageInvalid) -> SyncError:
     """A page or row that breaks the protocol (the message says where, never what)."""
-    log.warning("the sync server sent rows that do not fit the protocol: %s", invalid)
+    log.warning("the sync server sent rows that do not fit the protocol: %s", SafeText(str(invalid)))
     return SyncError(f"The sync server sent records this version of the app cannot read "
                      f"({invalid}). Nothing from them was kept; ask IT whether an update is due.")
 
@@ -1115,7 +1116,7 @@ class SyncClient:
         try:
             cur.executemany(sql.upsert, params)
             cur.execute("RELEASE page_table")
-        except Exception:  # sqlcipher3 errors: retry row by row to find the one
+        except Exception:  # noqa: BLE001 - sqlcipher3 errors: retry row by row to find the one
             cur.execute("ROLLBACK TO page_table")
             cur.execute("RELEASE page_table")
             for row in todo:
@@ -1134,10 +1135,10 @@ class SyncClient:
             cur.execute(sql.upsert, params)
             cur.execute("RELEASE one_row")
             return True
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a lock trigger refused it: stored below as the server has it
             cur.execute("ROLLBACK TO one_row")
             cur.execute("RELEASE one_row")
-            log.info("a %s row is stored with the lock triggers lifted (%s)", table, type(error).__name__)
+            log.info("a %s row is stored with the lock triggers lifted (%s)", SafeText(table), type(error))
         # The server's row is authoritative and the server never changes a locked record,
         # so a trigger objecting here is about order (an agreed action whose status moved
         # on after sign-off, arriving after its signed record), not about a change to a
@@ -1155,7 +1156,7 @@ class SyncClient:
                 raise
             # Keep going, and have the next sync start a resync, which sends everything
             # again and heals whatever this was.
-            log.warning("a pulled %s row could not be stored: %s", table, type(error).__name__)
+            log.warning("a pulled %s row could not be stored: %s", SafeText(table), type(error))
             self._set(cur, "needs_resync", "1")
             return False
         if force:
