@@ -5,7 +5,8 @@ The supervisee comments and agrees or disagrees while the record is shared, so t
 supervisor's signature covers their response and the supervisee's signature covers
 everything. The supervisor signs only once the supervisee has responded or their 5 working
 days have passed (DESIGN.md §3 rule 3): that depends on dates, not only on the state, so
-``permissions.decide`` applies it (``supervisee_response``) beside these moves. A supervisor may withdraw a shared record to draft to correct it; nothing
+``permissions.decide`` applies it (``supervisee_response``) beside these moves. A supervisor
+may withdraw a shared record to draft to correct it; nothing
 leaves the locked state: corrections are addenda, which are records of their own.
 
 Oversight notes and addenda: draft -> (author signs) locked.

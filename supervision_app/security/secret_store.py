@@ -63,7 +63,7 @@ class SecretStore:
         if backend is None:
             try:
                 backend = keyring.get_keyring()
-            except Exception as error:  # a configured backend that cannot even load
+            except Exception as error:  # noqa: BLE001 - a configured backend that cannot even load
                 raise _unavailable(error) from None
         self._backend = backend
         check_backend(self._backend)
@@ -75,13 +75,13 @@ class SecretStore:
     def get(self, name: str) -> str | None:
         try:
             return self._backend.get_password(SERVICE_NAME, self._username(name))
-        except Exception as error:  # backends raise more than KeyringError (dbus, RuntimeError...)
+        except Exception as error:  # noqa: BLE001 - backends raise more than KeyringError (dbus...)
             raise _unavailable(error) from None
 
     def set(self, name: str, value: str) -> None:
         try:
             self._backend.set_password(SERVICE_NAME, self._username(name), value)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - as in get
             raise _unavailable(error) from None
 
     def delete(self, name: str) -> None:
@@ -89,5 +89,5 @@ class SecretStore:
             self._backend.delete_password(SERVICE_NAME, self._username(name))
         except keyring.errors.PasswordDeleteError:
             pass
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - as in get
             raise _unavailable(error) from None

@@ -36,8 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from asn1crypto import crl as asn1_crl
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import crl as asn1_crl, x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select

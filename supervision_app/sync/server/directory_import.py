@@ -51,7 +51,7 @@ _YES = {"yes", "y", "true", "1", "active", ""}
 _NO = {"no", "n", "false", "0", "inactive", "left", "leaver"}
 
 
-class ImportError_(AppError, ValueError):
+class ImportError_(AppError, ValueError):  # noqa: N801 - not the built-in ImportError
     """Problems found in the files, one sentence each; nothing was applied."""
 
     def __init__(self, problems: list[str]) -> None:
