@@ -4,11 +4,27 @@
 * ``team``: the small hand-made team (a manager, workers, a child) on a fresh profile;
 * ``world``: the assurance world (two teams, a service manager, an auditor, a year of
   records) dated by ``tests.assurance.world.TODAY``;
-* ``chronology_world``: a child with a history of records for the chronology and exports.
+* ``chronology_world``: a child with a history of records for the chronology and exports;
+* ``pinned_clock``: the clock pinned to :data:`PINNED_NOW` (and ticking from there), for
+  tests whose answers depend on the date, so none of them flakes near midnight, at a
+  month's end or on a bank holiday. Use it for a whole module with
+  ``pytestmark = pytest.mark.usefixtures("pinned_clock")``.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
+from freezegun import freeze_time
+
+PINNED_NOW = datetime(2026, 3, 11, 12, 0, tzinfo=timezone.utc)
+"""A Wednesday at noon in London, weeks from a bank holiday, a month's end or a clock change."""
+
+
+@pytest.fixture
+def pinned_clock():
+    with freeze_time(PINNED_NOW, tick=True) as clock:
+        yield clock
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from supervision_app.store.models import AuditEntry, DisagreementResolution, Sup
 from tests.gui.sample_team import session_time
 from tests.store.builders import actor
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 
 @pytest.fixture
 def shared_record(database, team):

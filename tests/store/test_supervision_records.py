@@ -21,6 +21,8 @@ from supervision_app.store.models import (
 from tests.gui.sample_team import session_time
 from tests.store.builders import actor
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 
 def new_session(db, team, supervisee=None, days_ago=3):
     manager = actor(db, team.manager_id)
@@ -74,13 +76,14 @@ def test_edit_bumps_version_and_audits_without_contents(database, team):
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"held_at": datetime.now(timezone.utc) + timedelta(days=3)}, "in the future"),
+    (lambda: {"held_at": datetime.now(timezone.utc) + timedelta(days=3)}, "in the future"),
     ({"duration_minutes": 0}, "between 1 and 600"),
-    ({"next_session_on": date.today() - timedelta(days=30)}, "is before"),
+    (lambda: {"next_session_on": date.today() - timedelta(days=30)}, "is before"),
     ({"learning": "x" * (MAX_TEXT_CHARS + 1)}, "the limit is 100,000"),
     ({"capacity": "boundless"}, "capacity"),
 ])
 def test_bad_input_is_refused_with_a_message(database, team, fields, message):
+    fields = fields() if callable(fields) else fields  # dates by the pinned clock
     session_id = new_session(database, team)
     manager = actor(database, team.manager_id)
     with pytest.raises(InvalidInput, match=message), database.transaction() as s:

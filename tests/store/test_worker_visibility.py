@@ -23,6 +23,8 @@ from supervision_app.store import queries as q, search_queries, supervision_reco
 from tests.gui.sample_team import session_time
 from tests.store.builders import actor
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 S = RecordState
 worker = Actor("w1", Role.SOCIAL_WORKER)
 manager = Actor("tm1", Role.TEAM_MANAGER, frozenset({"team-a"}))
