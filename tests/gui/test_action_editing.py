@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
@@ -13,6 +14,8 @@ from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import ActionItem, OversightNote
 from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def draft_with_action(database, team):

@@ -12,6 +12,8 @@ from supervision_app.store.models import SupervisionSession
 from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 
 @pytest.fixture
 def editor_window(qtbot, open_window, team, database):
@@ -38,9 +40,10 @@ def error_text(editor, widget) -> str:
     ("31/02/2026", "not a real date"),
     ("tomorrow", "is not a date"),
     ("", "is empty"),
-    ((date.today() + timedelta(days=5)).strftime("%d/%m/%Y"), "in the future"),
+    (lambda: (date.today() + timedelta(days=5)).strftime("%d/%m/%Y"), "in the future"),
 ])
 def test_bad_session_dates(qtbot, editor_window, database, typed, message):
+    typed = typed() if callable(typed) else typed  # a date by the pinned clock
     editor = editor_window.editor
     before = stored(database, editor.session_id)
     box = editor.form.heldDateEdit

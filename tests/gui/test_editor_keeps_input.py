@@ -17,6 +17,8 @@ from tests.gui.event_wait import pause
 from tests.gui.helpers import click, settle, type_into
 from tests.gui.sample_team import session_time
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 HUGE = "x" * (MAX_TEXT_CHARS + 5)
 
 

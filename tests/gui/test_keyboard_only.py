@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store.models import SupervisionSession
 from tests.gui.helpers import focused_name, settle
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 

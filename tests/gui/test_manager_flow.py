@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.store.models import AuditEntry, SupervisionSession
 from tests.gui.helpers import click, select_row, settle, type_into
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def due(days: int) -> str:

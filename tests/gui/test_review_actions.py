@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from supervision_app.domain.vocabulary import ActionStatus
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import ActionReview
 from tests.gui.helpers import click, select_row, settle, type_into
 from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def _two_sessions(database, team):
