@@ -547,16 +547,17 @@ class _RealSignoff:
     """A record written unsigned (a draft) and taken through sign-off for real afterwards,
     each step at the moment the generated history gives it."""
 
-    kind: str  # "supervision" or "oversight_note"
+    kind: str  # "supervision", "oversight_note", or "action" (closed by its owner)
     record_id: str
-    signer_id: str  # the supervisor, or the note's author
-    signed_at: datetime
-    supervisee_id: str = ""
+    signer_id: str  # the supervisor, the note's author, or the action's owner
+    signed_at: datetime  # for an action: when it was closed
+    supervisee_id: str = ""  # for an action: who agreed it (closes it if the owner may not)
     shared_at: datetime | None = None
     comments: str = ""
     agreement: str | None = None
     disagreement: str = ""
     supervisee_signed_at: datetime | None = None  # None: awaits the supervisee
+    status: str = ""  # for an action: done or no longer needed
 
     @property
     def first_step(self) -> datetime:
@@ -597,6 +598,13 @@ def _new_action(ctx: _TeamContext, unit: _Unit, *, created: date, session_id: st
         "description": prose.action_text(rng, facts), "owner_id": owner_id, "due_on": due,
         "status": status, "closed_at": closed_at,
     }
+    if ctx.real_signoff and ctx.real_since is not None and closed_at is not None \
+            and closed_at >= ctx.real_since:
+        # open until its owner closes it, in time order with the records shared for real,
+        # so each record says what the action's status was when it was shared
+        ctx.sign_later.append(_RealSignoff("action", action_id, owner_id, closed_at,
+                                           supervisee_id=author_id, status=status))
+        row.update(status="open", closed_at=None, updated_at=stamp)
     unit.actions.append(row)
     return row, _OpenAction(action_id, created, status, closed_on, facts)
 
@@ -1030,19 +1038,37 @@ def _sign_for_real(db, pending: list[_RealSignoff], *, valid_from: datetime) -> 
     from ..records.signoff import sign_oversight_note, sign_supervision_record
     from ..security.credentials import CredentialStore
     from ..security.secret_store import SecretStore
-    from ..store.supervision_records import load_actor, respond, share_session
+    from ..store.models import ActionItem
+    from ..store.supervision_records import (
+        NotAllowed,
+        load_actor,
+        respond,
+        set_action_status,
+        share_session,
+    )
 
     if not pending:
         return
     store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
-    signers = {p.signer_id for p in pending} | {p.supervisee_id for p in pending
-                                                if p.supervisee_signed_at is not None}
+    signers = {p.signer_id for p in pending if p.kind != "action"} | {
+        p.supervisee_id for p in pending if p.supervisee_signed_at is not None}
     with db.reading() as session:
         people = {sid: (s.display_name, s.role) for sid, s in
                   ((sid, session.get(Staff, sid)) for sid in sorted(signers))}
     for staff_id, (name, role) in people.items():
         store.ensure_local_credentials(staff_id, name, role, valid_from=valid_from)
     for plan in sorted(pending, key=lambda p: (p.first_step, p.record_id)):
+        if plan.kind == "action":
+            with db.transaction() as session:
+                try:
+                    set_action_status(session, load_actor(session, plan.signer_id),
+                                      plan.record_id, plan.status)
+                except NotAllowed:  # its record is still a draft: its author closes it
+                    set_action_status(session, load_actor(session, plan.supervisee_id),
+                                      plan.record_id, plan.status)
+                action = session.get(ActionItem, plan.record_id)
+                action.closed_at = action.updated_at = plan.signed_at  # the history's day
+            continue
         if plan.kind == "oversight_note":
             sign_oversight_note(db, store, note_id=plan.record_id, signer_id=plan.signer_id,
                                 now=_clock(plan.signed_at))

@@ -20,7 +20,14 @@ from supervision_app.security import pki
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store.database import open_database
-from supervision_app.store.models import AuditEntry, OversightNote, Signature, SupervisionSession
+from supervision_app.store.models import (
+    ActionItem,
+    ActionReview,
+    AuditEntry,
+    OversightNote,
+    Signature,
+    SupervisionSession,
+)
 from tests.memory_keyring import MemoryKeyring
 
 TODAY = date(2026, 11, 23)
@@ -88,6 +95,12 @@ def test_signed_records_went_through_the_peoples_steps(demo):
             assert steps[(record_id, "sign_as_supervisee")] == (row.state == "locked")
             assert row.supervisee_agreement in ("agrees", "disagrees")
             assert row.shared_at < row.updated_at  # shared on the history's day, then signed
+            # its reviews say what each action's status was when it was shared
+            for review in session.scalars(select(ActionReview).where(
+                    ActionReview.session_id == record_id)):
+                action = session.get(ActionItem, review.action_id)
+                closed_by_then = action.closed_at is not None and action.closed_at <= row.shared_at
+                assert (review.status != "open") == closed_by_then, (review.status, action.closed_at)
         note_ids = _really_signed(db, RecordKind.OVERSIGHT_NOTE)
         assert all(session.get(OversightNote, n).state == "locked" for n in note_ids)
 
