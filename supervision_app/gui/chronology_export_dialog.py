@@ -7,6 +7,7 @@ never on the GUI thread; progress comes back by signal and Cancel stops before t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +26,9 @@ from .accessibility import ensure_accessible_names, style_headings
 from .layouts import add_form, add_row
 from .tasks import user_message
 
+if TYPE_CHECKING:
+    from .main_window import AppContext
+
 CHILD = "child"
 TEAM = "team"
 
@@ -39,7 +43,7 @@ class ChronologyExportDialog(QDialog):
 
     finished_export = Signal(object)  # ChronologyFiles, BulkResult, or the error
 
-    def __init__(self, ctx, child: tuple[str, str] | None = None, parent=None) -> None:
+    def __init__(self, ctx: AppContext, child: tuple[str, str] | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ChronologyExportDialog")
         self.setWindowTitle("Export a child's chronology")

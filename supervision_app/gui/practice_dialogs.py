@@ -4,6 +4,7 @@ runner; signing runs in the background like a record's (``gui.signing``)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,9 @@ from .accessibility import ensure_accessible_names, style_headings
 from .layouts import add_row
 from .signing import confirm, ensure_credentials
 from .tasks import user_message
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
 
 
 def _qdate(day: date) -> QDate:
@@ -70,7 +74,7 @@ class CancellationDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, ctx, worker_id: str, worker_name: str, parent=None) -> None:
+    def __init__(self, ctx: AppContext, worker_id: str, worker_name: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("CancellationDialog")
         self.setWindowTitle(f"Cancelled supervision — {worker_name}")
@@ -175,7 +179,7 @@ class AgreementDialog(QDialog):
     changed = Signal()
     loaded = Signal()
 
-    def __init__(self, ctx, worker_id: str, worker_name: str, agreement_id: str | None = None,
+    def __init__(self, ctx: AppContext, worker_id: str, worker_name: str, agreement_id: str | None = None,
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("AgreementDialog")
@@ -310,7 +314,11 @@ class AgreementDialog(QDialog):
             self.changed.emit()
             self._load()
 
-        ctx.tasks.write_unit(work, done, lambda e: (self._busy(False), self._failed(e)))
+        def failed(error):
+            self._busy(False)
+            self._failed(error)
+
+        ctx.tasks.write_unit(work, done, failed)
 
     def _busy(self, busy: bool) -> None:
         for b in (self.saveButton, self.signButton, self.closeButton):
@@ -331,7 +339,7 @@ class FeedbackDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, ctx, session_id: str, title: str, parent=None) -> None:
+    def __init__(self, ctx: AppContext, session_id: str, title: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("FeedbackDialog")
         self.setWindowTitle(f"Feedback — {title}")

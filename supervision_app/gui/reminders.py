@@ -4,9 +4,14 @@ review. Worked out off the GUI thread at start and after each sync; each item at
 a day; the words are counts only (``domain.reminders``)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
 
 TITLE = "Supervision Recorder"
 
@@ -14,7 +19,7 @@ TITLE = "Supervision Recorder"
 class ReminderController(QObject):
     shown = Signal(list)  # the texts just shown (tests and the status bar read them)
 
-    def __init__(self, ctx, parent=None) -> None:
+    def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._checking = False
