@@ -9,6 +9,8 @@ from supervision_app.store import supervision_records as sr
 from tests.gui.helpers import search_for, settle
 from tests.gui.sample_team import session_time
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
+
 SECRET_WORDS = ("zebra", "giraffe", "okapi", "pangolin", "narwhal", "Casey", "placement")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from supervision_app.assurance.compliance import RecordRef
@@ -13,6 +14,8 @@ from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import Child
 from tests.gui.helpers import click, select_row, settle
 from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def test_a_chronology_entry_from_another_workers_supervision_does_not_open(

@@ -4,12 +4,15 @@ refused input, says what a note still needs before it can be signed, and clears 
 message once its field is put right."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton
 
 from supervision_app.store import supervision_records as sr
 from tests.gui.helpers import click, settle
 from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 MARKUP = ("<b>Not agreed</b>: the visit frequency <script>was never discussed</script> "
           "and <h1>risk</h1> is understated.")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from supervision_app.records.signoff import sign_supervision_record
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
 from supervision_app.store import supervision_records as sr
 from tests.gui.helpers import search_for, settle
 from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def record_with_action(database, team, *, share: bool) -> str:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 import pypdf
+import pytest
 
 from supervision_app.domain import vocabulary
 from supervision_app.domain.vocabulary import (
@@ -22,6 +23,8 @@ from supervision_app.records.pdf_render import render_oversight_pdf, render_reco
 from supervision_app.records.snapshot import load_oversight_snapshot, load_supervision_snapshot
 from supervision_app.store import supervision_records as sr
 from tests.gui.sample_team import build_sample_team, session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
 
 
 def vocabulary_values() -> set[str]:
