@@ -129,7 +129,7 @@ def _indexes():
     import importlib
 
     out = []
-    for module in ("0005_assurance", "0006_assurance_indexes"):
+    for module in ("0004_assurance", "0007_assurance_indexes"):
         try:
             found = importlib.import_module(f"supervision_app.store.migrations.versions.{module}")
         except ModuleNotFoundError:
