@@ -34,24 +34,22 @@ import io
 import uuid
 from typing import Sequence
 
+from asn1crypto import keys as asn1_keys, x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pyhanko.pdf_utils import content, layout
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields as sig_fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
-from pyhanko.pdf_utils import content, layout
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields as sig_fields
-from pyhanko.sign import signers
-from pyhanko.sign.general import SigningError
-from pyhanko.stamp import StaticStampStyle
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
-
+from ..errors import AppError
 from ..security.pki import CertificateUnusable, check_can_sign
 from .fonts import FONT_REGULAR, register_fonts
 from .pdf_render import LONDON, clean_text
@@ -65,7 +63,7 @@ _CMS_OVERHEAD = 4096
 _TIMESTAMP_OVERHEAD = 6144
 
 
-class PdfSigningError(Exception):
+class PdfSigningError(AppError):
     """The PDF could not be signed; the message is meant for a person."""
 
 

@@ -27,6 +27,7 @@ from ..domain.permissions import AddendumTarget, Operation, decide
 from ..domain.text_rules import clean_text
 from ..domain.time_rules import format_date, london_date, utc_now
 from ..domain.vocabulary import RecordState, Role
+from ..errors import AppError
 from ..security.credentials import CredentialStore, SigningCredentials
 from ..store.audit_log import record_event
 from ..store.database import Database
@@ -40,12 +41,18 @@ from ..store.supervision_records import (
     session_target,
 )
 from .addendum_pdf import AddendumDocument, render_addendum_pdf
-from .pdf_render import AUTHOR_FIELD, SUPERVISEE_FIELD, SUPERVISOR_FIELD, render_oversight_pdf, render_record_pdf
+from .pdf_render import (
+    AUTHOR_FIELD,
+    SUPERVISEE_FIELD,
+    SUPERVISOR_FIELD,
+    render_oversight_pdf,
+    render_record_pdf,
+)
 from .pdf_sign import sign_pdf
 from .snapshot import addendum_canonical, load_oversight_snapshot, load_supervision_snapshot
 
 
-class RecordChangedWhileSigning(RuntimeError):
+class RecordChangedWhileSigning(AppError, RuntimeError):
     pass
 
 

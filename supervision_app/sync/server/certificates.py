@@ -23,8 +23,16 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from ...errors import AppError
 from ...security import pki
-from .schema import account, auth_token, certificate_authority, certificate_renewal, issued_certificate, record
+from .schema import (
+    account,
+    auth_token,
+    certificate_authority,
+    certificate_renewal,
+    issued_certificate,
+    record,
+)
 from .storage import utcnow_naive
 
 PASSPHRASE_ENV = "SUPERVISION_SERVER_CA_PASSPHRASE"
@@ -38,7 +46,7 @@ REVOKED_BY_ADMIN = "revoked by an administrator"
 REPLACED_BY_ADMIN = "replaced at an administrator's request"
 
 
-class CertificateError(Exception):
+class CertificateError(AppError):
     """A certificate operation that cannot go ahead; ``status`` is the HTTP status and the
     message is fit to show."""
 
