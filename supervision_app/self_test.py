@@ -48,6 +48,8 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from .errors import AppError
+
 __all__ = ["SelfTestFailed", "SelfTestKeyring", "run_self_test"]
 
 EXIT_OK = 0
@@ -59,7 +61,7 @@ _LINUX_BACKENDS = ("SecretService",)  # KWallet and libsecret are also listed wh
 _WINDOW_TIMEOUT_S = 60.0
 
 
-class SelfTestFailed(Exception):
+class SelfTestFailed(AppError):
     """A check failed; the message says what, in words."""
 
 
