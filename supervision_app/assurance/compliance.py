@@ -370,7 +370,7 @@ def compliance_dashboard(
     """Every compliance figure for the teams the actor may see (optionally narrowed to
     ``team_ids``), over the ``months`` calendar months ending with today's.
 
-    Reads narrow columns through the covering indexes of migrations 0005 and 0006 as raw
+    Reads narrow columns through the covering indexes of migrations 0004 and 0007 as raw
     text (no per-row datetime parsing), counts as it reads, and leaves the list behind each
     figure to be built from the compact rows when someone opens it (``Figure.records``).
     The collector is paused meanwhile: the tens of thousands of short-lived rows and
