@@ -83,10 +83,11 @@ class _TemplateConstants:
 
 
 def _code_for(pathname: str) -> types.CodeType | None:
-    wanted = Path(pathname).with_suffix("")
+    wanted = Path(pathname).with_suffix("").parts
     for name, module in list(sys.modules.items()):
         origin = getattr(module, "__file__", None)
-        if not origin or Path(origin).with_suffix("") != wanted:
+        # a bundle's code may name its file relative to the bundle (supervision_app/gui/app.py)
+        if not origin or Path(origin).with_suffix("").parts[-len(wanted):] != wanted:
             continue
         loader = getattr(module, "__loader__", None)
         get_code = getattr(loader, "get_code", None)

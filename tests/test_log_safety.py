@@ -113,3 +113,14 @@ def test_the_file_rotates_at_its_size(tmp_path: Path, profile_log: Path, monkeyp
     handler.flush()
     rotated = sorted(p.name for p in profile_log.parent.iterdir())
     assert rotated == ["supervision-app.log", *(f"supervision-app.log.{n}" for n in range(1, 6))]
+
+
+def test_templates_are_found_for_code_that_names_its_file_relative_to_a_bundle(profile_log: Path, tmp_path: Path,
+                                                                              monkeypatch):
+    """A frozen bundle's code objects may carry ``supervision_app/...`` paths, not the file's."""
+    monkeypatch.chdir(tmp_path)  # where no supervision_app/ folder is
+    import supervision_app.gui.tasks  # noqa: F401 - the module whose template is logged
+    record = logging.LogRecord("supervision_app.gui.tasks", logging.ERROR,
+                               "supervision_app/gui/tasks.py", 1, "Background task failed", None, None)
+    logging.getLogger("supervision_app.gui.tasks").handle(record)
+    assert "ERROR supervision_app.gui.tasks [MainThread]: Background task failed" in _read(profile_log)
