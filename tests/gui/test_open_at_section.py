@@ -67,7 +67,7 @@ def test_an_action_hit_opens_at_the_actions_table_with_the_action_selected(
 def test_an_addendum_hit_opens_the_record_with_the_addendum_selected(qtbot, open_window, team, database):
     from supervision_app.domain.lifecycle import RecordKind
     from supervision_app.records.signoff import create_addendum
-    from tests.gui.test_signoff import locked_records
+    from tests.gui.signing_steps import locked_records
 
     sid = locked_records(database, team, 1)[0]
     with database.transaction() as s:

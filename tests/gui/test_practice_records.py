@@ -15,7 +15,7 @@ from supervision_app.store.practice_models import (
 )
 from tests.gui.helpers import click, select_row, settle, type_into
 from tests.gui.sample_team import session_time
-from tests.gui.test_signoff import answer_confirmation
+from tests.gui.signing_steps import answer_confirmation
 
 
 def _dialog(kind):

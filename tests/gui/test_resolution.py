@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.models import AuditEntry, DisagreementResolution
 from tests.gui.helpers import click, focused_name, settle, type_into
-from tests.gui.test_signoff import shared_record
+from tests.gui.signing_steps import shared_record
 
 
 def disagreed_record(database, team):

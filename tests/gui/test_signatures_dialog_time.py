@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.gui.helpers import click, settle
-from tests.gui.test_signoff import locked_records
+from tests.gui.signing_steps import locked_records
 
 
 def test_the_signatures_dialog_says_when_each_signature_is_proven(qtbot, open_window, team, database):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from supervision_app.domain.vocabulary import Agreement, RecordState
 from supervision_app.store.models import SupervisionSession
 from tests.gui.helpers import click, settle, type_into
-from tests.gui.test_signoff import answer_confirmation, shared_record, wait_signed
+from tests.gui.signing_steps import answer_confirmation, shared_record, wait_signed
 
 
 def _stored(database, sid):
