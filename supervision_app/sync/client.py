@@ -101,6 +101,11 @@ class SignInNeeded(SyncError):
     pass
 
 
+class AccountEnded(SyncError):
+    """The server says this account has ended (a leaver, DESIGN.md §1.1): the laptop has
+    removed the records it held."""
+
+
 class ServerUnreachable(SyncError):
     pass
 
@@ -486,9 +491,12 @@ class SyncClient:
         if response.status_code in accept:
             return response
         try:
-            message = response.json().get("error", "")
-        except ValueError:
-            message = ""
+            body = response.json()
+            message, detail = body.get("error", ""), body.get("detail")
+        except (ValueError, AttributeError):
+            message, detail = "", None
+        if response.status_code == 403 and detail == p.ACCOUNT_ENDED and auth:
+            raise AccountEnded(message, status=403)
         if response.status_code == 401:
             raise SignInNeeded(message or "Your sign-in has expired; sign in again to sync.",
                                status=401)
@@ -515,6 +523,10 @@ class SyncClient:
                 self._pull(report, progress)
                 self._refresh_crl()
                 self._check_certificate()
+            except AccountEnded as error:
+                self._forget_records()
+                self._record_outcome(str(error))
+                raise
             except SyncError as error:
                 self._record_outcome(str(error))
                 raise
@@ -1180,6 +1192,22 @@ class SyncClient:
                                     "This record was signed on another device first.", latest[0], row)
                 cur.execute("DELETE FROM sync_outbox WHERE row_id = ?", (local_id,))
             self._delete_rows(cur, "signature", [local_id])
+
+    def _forget_records(self) -> None:
+        """A leaver's laptop: remove every record (the directory stays), the changes not yet
+        sent and the kept conflict copies; start again from the beginning if the account is
+        ever enabled again. The records stay on the server (DESIGN.md §1.1)."""
+        with self._raw() as cur:
+            for table in APPLY_ORDER:
+                if table in p.DIRECTORY_TABLES:
+                    continue
+                ids = [r[0] for r in cur.execute(f"SELECT id FROM {table}")]
+                if ids:
+                    self._delete_rows(cur, table, ids)
+            cur.execute("DELETE FROM sync_outbox")
+            cur.execute("DELETE FROM sync_conflict")
+            self._set(cur, "cursor", "0")
+            self._audit(cur, "account_ended", "", "")
 
     def _delete_rows(self, cur, table: str, ids: list[str]) -> None:
         with self._protection_lifted(cur, table):

@@ -64,6 +64,9 @@ FIRST_SYNC_PAGE = MAX_PAGE  # a laptop with nothing yet asks for the largest pag
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the server refuses bodies larger than this
 
 DIRECTORY_TABLES = frozenset({"service_area", "team", "staff"})
+# An error's ``detail`` when the account has ended (a leaver, DESIGN.md §1.1): the laptop
+# then removes every record it holds (``SyncClient``).
+ACCOUNT_ENDED = "account_ended"
 INSERT_ONLY_TABLES = frozenset({"signature", "disagreement_resolution", "record_document"})
 # Fields only the supervisor and supervisee may read (DESIGN.md §2: wellbeing is private).
 PRIVATE_FIELDS: dict[str, frozenset[str]] = {"supervision_session": frozenset({"wellbeing"})}

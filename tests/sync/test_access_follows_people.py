@@ -10,17 +10,21 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+
 from supervision_app.domain.time_rules import london_date, utc_now
-from supervision_app.store import models as m
+from supervision_app.store import models as m, queries as q, supervision_records as sr
+from supervision_app.sync.client import AccountEnded
 from tests.sync import records as r
-from tests.sync.harness import REPO
+from tests.sync.harness import PASSWORD, REPO
 
 
-def admin(deployment, *argv: str) -> str:
+def admin(deployment, *argv: str, stdin: str = "") -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SUPERVISION_SERVER_")}
     done = subprocess.run([sys.executable, "-m", "supervision_app.sync.server.cli",
                            "--database-url", deployment.database_url, *argv],
-                          env=clean, cwd=REPO, capture_output=True, text=True, timeout=180)
+                          env=clean, cwd=REPO, capture_output=True, text=True, timeout=180,
+                          input=stdin)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -117,3 +121,45 @@ def test_cover_gives_a_manager_the_covered_team_until_it_ends(deployment, laptop
     admin(deployment, "end-cover", cover_id, "--last-day", str(today - timedelta(days=1)))
     covering.client.sync()
     assert held(covering, {other_team}) == set()
+
+
+def test_a_person_with_no_team_is_on_their_line_managers_team_page(deployment, laptops):
+    org = deployment.org
+    admin(deployment, "add-user", "sm_south", "--name", "SM South", "--role", "service_manager",
+          "--line-manager", "sm", "--password-stdin", stdin=PASSWORD + "\n")
+    line_manager = laptops("sm")
+    report_id = next(sid for sid, row in r.rows(line_manager, m.Staff).items()
+                     if row.username == "sm_south")
+    with line_manager.db.reading() as s:
+        actor = sr.load_actor(s, org.ids["sm"])
+        page = q.team_overview(s, actor, london_date(utc_now()))
+    assert report_id in {row.worker_id for row in page}
+    # their line manager records their supervision; it reaches them and nobody else's team
+    with line_manager.db.transaction() as s:
+        record = sr.create_session(s, sr.load_actor(s, org.ids["sm"]), supervisee_id=report_id,
+                                   held_at=utc_now() - timedelta(days=1))
+        sr.update_session(s, sr.load_actor(s, org.ids["sm"]), record, {"wellbeing": "private"})
+        sr.share_session(s, sr.load_actor(s, org.ids["sm"]), record)
+    assert line_manager.client.sync().rejected == 0
+    person, head, team_manager = laptops("sm_south"), laptops("hos"), laptops("tm_a")
+    assert held(person, {record}) == {record}
+    assert held(head, {record}) == {record}
+    assert r.get(head, m.SupervisionSession, record).wellbeing == ""
+    assert held(team_manager, {record}) == set()
+
+
+def test_a_leavers_laptop_is_emptied_at_its_next_sync(deployment, laptops):
+    org = deployment.org
+    tm_b = laptops("tm_b")
+    record = r.shared_session(tm_b, org, supervisor="tm_b", supervisee="sw_b1")
+    tm_b.client.sync()
+    leaver = laptops("sw_b1")
+    assert held(leaver, {record}) == {record}
+    admin(deployment, "disable-user", "sw_b1")
+    with pytest.raises(AccountEnded):
+        leaver.client.sync()
+    assert held(leaver, {record}) == set()
+    assert r.rows(leaver, m.CaseDiscussion) == {} and r.rows(leaver, m.ActionItem) == {}
+    assert r.get(leaver, m.Staff, org.ids["tm_b"]) is not None  # the directory stays
+    assert r.get(leaver, m.Child, org.children["b"]) is None
+    admin(deployment, "enable-user", "sw_b1")

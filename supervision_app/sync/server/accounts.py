@@ -299,6 +299,21 @@ def check_token(conn: Connection, token: str) -> TokenOwner | None:
     return TokenOwner(row.id, row.staff_id, row.username, row.device_id, row.token_hash)
 
 
+def token_of_leaver(conn: Connection, token: str) -> bool:
+    """Whether ``token`` was issued to an account that has since ended (disabled, or its
+    person no longer active in the directory): its laptop must drop what it holds. Only a
+    token the server issued can say so."""
+    if not token or len(token) > 200:
+        return False
+    row = conn.execute(
+        select(account.c.disabled, directory_staff.c.active)
+        .select_from(auth_token.join(account, account.c.id == auth_token.c.account_id)
+                     .outerjoin(directory_staff, directory_staff.c.staff_id == account.c.staff_id))
+        .where(auth_token.c.token_hash == token_digest(token))
+    ).first()
+    return row is not None and (bool(row.disabled) or row.active is False)
+
+
 def revoke_token(conn: Connection, token_hash: str) -> None:
     conn.execute(update(auth_token).where(auth_token.c.token_hash == token_hash,
                                           auth_token.c.revoked_at.is_(None))

@@ -183,14 +183,20 @@ class Context:
         self.trusted_proxies = accounts.parse_trusted_proxies(trusted_proxies)
 
 
+ACCOUNT_ENDED_WORDS = ("Your account is no longer active, so this laptop no longer holds "
+                       "records; ask your manager or IT if this is a mistake.")
+
+
 def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Actor, str | None]:
     with ctx.engine.connect() as conn:
         owner = accounts.check_token(conn, token)
         if owner is None:
+            if accounts.token_of_leaver(conn, token):
+                raise ApiError(403, ACCOUNT_ENDED_WORDS, detail=p.ACCOUNT_ENDED)
             raise ApiError(401, "Your sign-in has expired or been revoked; sign in again.")
         loaded = storage.load_actor(conn, owner.staff_id)
     if loaded is None:
-        raise ApiError(403, "Your account is not active in the staff directory.")
+        raise ApiError(403, ACCOUNT_ENDED_WORDS, detail=p.ACCOUNT_ENDED)
     actor, team_id = loaded
     return owner, actor, team_id
 
