@@ -381,7 +381,7 @@ class _SelfTest:
             settle("its first page")
             if not window.isVisible():
                 raise SelfTestFailed("the main window did not open")
-            pages = list(window._nav_keys)  # noqa: SLF001 - the self-test walks every page
+            pages = list(window._nav_keys)  # the self-test walks every page
             for key in pages:
                 window.show_page(key)
                 settle(f"the '{key}' page")
@@ -481,7 +481,7 @@ def run_self_test(out: TextIO | None = sys.stdout) -> int:
     ``out`` may be ``None`` (a windowed Windows executable has no console): then only the
     exit code tells; run the console executable to read the checks."""
     if out is None:
-        out = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+        out = open(os.devnull, "w", encoding="utf-8")  # lives as long as the process
     previous_platform = _force_offscreen()
     report = _Reporter(out)
     report.line("Supervision Recorder self-test")
