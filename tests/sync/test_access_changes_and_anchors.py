@@ -13,7 +13,7 @@ from supervision_app.store import models as m
 from supervision_app.sync.server import directory
 from tests.sync import records as r
 from tests.sync.harness import Laptop, ServerProcess
-from tests.sync.test_convergence import laptop_state
+from tests.sync.laptop_state import laptop_state
 
 
 def test_losing_a_service_area_removes_its_records_at_the_next_sync(deployment, laptops):

@@ -18,33 +18,22 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from supervision_app.domain.lifecycle import IllegalTransition
 from supervision_app.domain.text_rules import InvalidInput
 from supervision_app.records.signoff import RecordChangedWhileSigning
 from supervision_app.store import models as m, supervision_records as sr
-from supervision_app.store.outbox import snapshot
-from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncError
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
 from tests.sync.harness import Laptop
+from tests.sync.laptop_state import laptop_state
 
 # what the app says instead of offering the step (the rules refuse it in this state)
 REFUSED_HERE = (sr.NotAllowed, InvalidInput, IllegalTransition, RecordChangedWhileSigning)
 FAULTS = [None, None, None, "drop", "lose_answer", "duplicate", "hold", "lose_pull_answer",
           "switched_off_after_push", "kill_server"]
-
-
-def laptop_state(laptop: Laptop) -> dict[str, dict]:
-    out = {}
-    with laptop.db.reading() as s:
-        for table in p.SYNCED_TABLES:
-            model = p.MODEL_FOR_TABLE[table]
-            for row in s.execute(select(model)).scalars():
-                out[row.id] = snapshot(row)
-    return out
 
 
 class _Signers:

@@ -16,8 +16,8 @@ from supervision_app.domain.supervision_policy import SupervisionStatus
 from supervision_app.store import queries
 from supervision_app.store.supervision_records import load_actor
 
+from .admin_cli import js, ok, refused, run
 from .harness import Laptop, ServerProcess, create_database
-from .test_admin_cli import js, ok, refused, run
 
 TODAY = date.today()
 LAST_SEEN = TODAY - timedelta(days=8)

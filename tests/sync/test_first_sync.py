@@ -18,7 +18,7 @@ from supervision_app.sync import protocol as p
 from supervision_app.sync.client import SyncClient, SyncError
 from tests.sync import records as r
 from tests.sync.harness import PASSWORD
-from tests.sync.test_convergence import laptop_state
+from tests.sync.laptop_state import laptop_state
 
 SEARCHABLE = ("supervision_session", "case_discussion", "oversight_note", "addendum", "action_item")
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from supervision_app.gui.sync_panel import ServerSignInDialog, SyncController
+from tests.sync.admin_cli import run
 from tests.sync.harness import deploy
-from tests.sync.test_admin_cli import run
 
 OWN_PASSWORD = "a password of my own"
 
