@@ -27,9 +27,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from ..store.search_schema import SEARCHABLE
-from ..store.search_schema import folded as _folded
-from ..store.search_schema import scope as _scope
+from ..store.search_schema import SEARCHABLE, folded as _folded, scope as _scope
+
 SEARCH_TABLES = {table: (kind, sections) for kind, table, sections in SEARCHABLE}
 KIND_TABLE = {kind: table for kind, table, _sections in SEARCHABLE}
 PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff")

@@ -22,7 +22,8 @@ def _wait_export(qtbot, window, dialog):
     return blocker.args[0]
 
 
-def test_the_worker_exports_their_childs_chronology_from_the_childs_page(qtbot, open_window, chronology_world, tmp_path):
+def test_the_worker_exports_their_childs_chronology_from_the_childs_page(qtbot, open_window, chronology_world,
+                                                                         tmp_path):
     window = open_window(chronology_world.team.worker_id)
     window.open_child(chronology_world.child_id)
     settle(qtbot, window)

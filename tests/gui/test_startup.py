@@ -97,7 +97,7 @@ def test_a_problem_opening_is_shown_in_words_with_its_exit_code(qtbot):
 
         attach_when_open(window, fail, on_problem=lambda m, c: problems.append((m, c)))
         count = len(problems)
-        qtbot.waitUntil(lambda: len(problems) > count, timeout=10000)
+        qtbot.waitUntil(lambda: len(problems) > count, timeout=10000)  # noqa: B023 - waited for here
         message, got = problems[-1]
         assert got == code
         assert window._opening.text() == message

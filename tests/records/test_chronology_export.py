@@ -120,11 +120,12 @@ def test_a_second_export_the_same_day_keeps_the_first(database, chronology_world
 def test_bulk_for_a_team_writes_a_pair_per_child_signed_since_the_date(database, chronology_world, tmp_path):
     today = _today()
     with database.reading() as s:
-        assert team_children_signed_since(s, chronology_world.team.manager_id, chronology_world.team.team_id, today) == [chronology_world.child_id]
+        team = chronology_world.team
+        assert team_children_signed_since(s, team.manager_id, team.team_id, today) == [chronology_world.child_id]
         assert team_children_signed_since(s, chronology_world.team.manager_id, chronology_world.team.team_id,
                                           today + timedelta(days=1)) == []
         # another team's manager is given nothing for this team
-        assert team_children_signed_since(s, chronology_world.team.worker_id, chronology_world.team.team_id, today) == []
+        assert team_children_signed_since(s, team.worker_id, team.team_id, today) == []
     seen = []
     result = export_team_chronologies(database, chronology_world.store, actor_id=chronology_world.team.manager_id,
                                       team_id=chronology_world.team.team_id, since=today, folder=tmp_path,

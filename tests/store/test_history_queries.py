@@ -6,8 +6,7 @@ from datetime import date, datetime, timezone
 
 import keyring
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import text
 
 from supervision_app.demo.generator import populate_council
