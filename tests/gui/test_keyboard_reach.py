@@ -21,8 +21,8 @@ from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
 from tests.gui.helpers import settle
+from tests.gui.page_steps import draft_with_discussion
 from tests.gui.sample_team import session_time
-from tests.gui.test_text_scaling import draft_with_discussion
 
 WAIT = 20000
 

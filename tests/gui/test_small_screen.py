@@ -70,7 +70,7 @@ def test_compliance_counts_the_workers_my_team_lists(qtbot, open_window, team):
 
 def test_auditor_grades_without_a_squeezed_panel(qtbot, database):
     from tests.assurance.world import build_world
-    from tests.gui.test_text_scaling import auditor_page
+    from tests.gui.page_steps import auditor_page
 
     page = auditor_page(qtbot, database, build_world(database))
     page.resize(LAPTOP[0] - 142, LAPTOP[1] - 50)  # beside the navigation, under the menus

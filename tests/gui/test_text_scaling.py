@@ -16,11 +16,10 @@ from supervision_app.gui.app import application
 from supervision_app.gui.assurance_page import AssurancePage, RecordsDialog
 from supervision_app.gui.audit_page import AuditPage
 from supervision_app.gui.pages import save_text_scale
-from supervision_app.store import supervision_records as sr
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
 from tests.gui.helpers import settle
-from tests.gui.sample_team import session_time
+from tests.gui.page_steps import auditor_page, draft_with_discussion
 
 LARGEST = len(TEXT_SCALES) - 1
 
@@ -120,25 +119,6 @@ def text_points():
     apply_text_scale(TEXT_SCALES[0])
 
 
-def auditor_page(qtbot, database, world):
-    with database.reading() as s:
-        actor = load_actor(s, world.auditor)
-    page = AuditPage(database, actor, today=WORLD_TODAY)
-    qtbot.addWidget(page)
-    page.resize(1366, 820)
-    page.show()
-    with qtbot.waitSignal(page.loaded, timeout=20000):
-        page.refresh()
-    f = page.form
-    f.roundTitleEdit.setText("Spring dip sample")
-    f.sizeSpin.setValue(2)
-    f.seedEdit.setText("11")
-    with qtbot.waitSignals([page.drawn, page.round_loaded], timeout=20000):
-        f.drawButton.click()
-    f.tabs.setCurrentWidget(f.sampleTab)
-    return page
-
-
 def laid_out(page) -> None:
     """Every pending layout pass done: nested layouts settle one event round at a time."""
     def geometry():
@@ -202,14 +182,6 @@ def test_checklist_and_finding_box_follow_a_change_of_text_size_on_screen(
 
 
 # ---------------------------------------------------------------------------- fixed sizes
-
-def draft_with_discussion(database, team) -> str:
-    with database.transaction() as s:
-        manager = sr.load_actor(s, team.manager_id)
-        sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
-        sr.add_case_discussion(s, manager, sid, "CS-1003")
-    return sid
-
 
 def text_fits(widget, text: str) -> bool:
     """The widget is at least as wide as ``text`` in its own font, with its frame."""
