@@ -2,7 +2,6 @@
 what they audit."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import pytest
@@ -28,20 +27,7 @@ from supervision_app.store import supervision_records as records
 from supervision_app.store.assurance_models import AuditItem
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.supervision_records import NotAllowed, load_actor
-
-AUDITED_TABLES = ("supervision_session", "case_discussion", "action_item", "action_review",
-                  "oversight_note", "child", "signature", "addendum", "record_document", "staff",
-                  "team")
-
-
-def snapshot(db) -> dict[str, str]:
-    """A digest of every row of every table an audit reads."""
-    out = {}
-    with db.reading() as s:
-        for table in AUDITED_TABLES:
-            rows = s.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
-            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    return out
+from tests.assurance.record_digest import snapshot
 
 
 def all_answers(report, value="good"):

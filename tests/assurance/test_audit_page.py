@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QAbstractSpinB
 
 from supervision_app.gui.audit_page import AuditPage
 from supervision_app.store.supervision_records import load_actor
-from tests.assurance.test_audit import snapshot
+from tests.assurance.record_digest import snapshot
 from tests.assurance.world import TODAY
 
 WAIT = 20000

@@ -3,19 +3,10 @@ shared phrases."""
 from __future__ import annotations
 
 from supervision_app.assurance.near_duplicates import TextUnit, find_near_duplicates, shingles
+from tests.assurance.sample_texts import EDITED, PASTED
 
 STOCK = "The child was seen alone and their wishes and feelings were recorded."
 
-PASTED = (
-    "Mother has engaged with the parenting programme and attended six of the eight sessions. "
-    "School report improved attendance this term, although lateness on Mondays remains a "
-    "concern. The health visitor has completed the developmental check and no new worries were "
-    "raised. Father continues to have supervised contact at the family centre each Saturday.")
-EDITED = (
-    "Mother has engaged well with the parenting programme and attended seven of the eight sessions. "
-    "School reports improved attendance this term, although lateness on Mondays remains a "
-    "concern. The health visitor completed the developmental check and no new worries were "
-    "raised. Father continues to have supervised contact at the family centre every Saturday.")
 OTHERS = [
     "Grandmother is providing respite care at weekends and the arrangement is working well for "
     "everyone. The referral to CAMHS was accepted and an appointment is expected next month. "

@@ -5,7 +5,7 @@ from datetime import date
 
 from supervision_app.assurance.signals import SignalKind, quality_signals, sampling_weights
 from supervision_app.store.supervision_records import load_actor
-from tests.assurance.test_near_duplicates import EDITED, PASTED
+from tests.assurance.sample_texts import EDITED, PASTED
 from tests.assurance.world import TODAY, session
 
 GOOD_RATIONALE = ("The safety plan is holding: school and health report no new concerns,\n"
