@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.test_self_test import EXPECTED_CHECKS, assert_all_checks_passed, pyproject_version
+from tests.packaging.self_test_output import EXPECTED_CHECKS, assert_all_checks_passed, pyproject_version
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "dist" / "supervision-app"
