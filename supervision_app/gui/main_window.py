@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         where it would delay the first page's data."""
         page = self._details.get(key)
         if page is None:
-            page = self._detail_classes[key](self.ctx)
+            page = self._detail_classes[key](self._context())
             self._details[key] = page
             self.form.pageStack.addWidget(page)
         return page
@@ -359,9 +359,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ pages
 
+    def _context(self) -> AppContext:
+        """The signed-in person's context: pages and dialogs open only once it is attached."""
+        assert self.ctx is not None
+        return self.ctx
+
     def page(self, key: str) -> Page:
         if key not in self.pages:  # built on first use: a faster start
-            page = self._page_classes[key](self.ctx)
+            page = self._page_classes[key](self._context())
             self.pages[key] = page
             self.form.pageStack.addWidget(page)
         return self.pages[key]
@@ -462,7 +467,7 @@ class MainWindow(QMainWindow):
         self.ctx.tasks.write(lambda s: session_refusal(s, actor, session_id),
                              lambda reason: answered(reason),
                              lambda error: answered(user_message(error)))
-        editor = SessionEditor(self.ctx, session_id, where=where)
+        editor = SessionEditor(self._context(), session_id, where=where)
 
         def answered(refusal: str | None) -> None:
             if refusal is None and request == self._session_request and self._navigations == asked_at:
@@ -529,7 +534,7 @@ class MainWindow(QMainWindow):
     def open_note(self, note_id: str | None = None, child_id: str | None = None) -> "OversightNoteDialog":
         from .oversight_dialog import OversightNoteDialog
 
-        dialog = OversightNoteDialog(self.ctx, note_id=note_id, child_id=child_id, parent=self)
+        dialog = OversightNoteDialog(self._context(), note_id=note_id, child_id=child_id, parent=self)
         dialog.changed.connect(self._note_changed)
         dialog.setModal(True)
         dialog.show()
@@ -541,7 +546,7 @@ class MainWindow(QMainWindow):
         supervisor); the page or record behind the dialog shows it once stored."""
         from .resolution_dialog import ResolutionDialog
 
-        dialog = ResolutionDialog(self.ctx, session_id, parent=self)
+        dialog = ResolutionDialog(self._context(), session_id, parent=self)
         dialog.resolved.connect(self._resolved)
         dialog.setModal(True)
         dialog.show()
@@ -563,7 +568,7 @@ class MainWindow(QMainWindow):
         workers = [(r.worker_id, r.name, r.team_name) for r in team_page.model.rows] if team_page else []
         if worker_id is not None and worker_id not in {w[0] for w in workers}:
             workers.insert(0, (worker_id, self.history_page.form.titleLabel.text().split(": ", 1)[-1], ""))
-        dialog = ExportDialog(self.ctx, workers, self._managed_teams(), parent=self,
+        dialog = ExportDialog(self._context(), workers, self._managed_teams(), parent=self,
                               worker_id=worker_id)
         dialog.setModal(True)
         dialog.show()

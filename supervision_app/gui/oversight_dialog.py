@@ -8,7 +8,7 @@ note would be (child, owners, whether they may sign) from a creation that is rol
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
@@ -23,6 +23,9 @@ from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, set_read_only
 
+if TYPE_CHECKING:
+    from .main_window import AppContext
+
 NEEDED_TO_SIGN = {
     "decision": "Write the decision before signing: a note is signed with what was decided.",
     "rationale": "Write the rationale before signing: a note is signed with why it was decided.",
@@ -35,7 +38,8 @@ class OversightNoteDialog(QDialog):
     changed = Signal()
     loaded = Signal()
 
-    def __init__(self, ctx, *, note_id: str | None = None, child_id: str | None = None, parent=None) -> None:
+    def __init__(self, ctx: AppContext, *, note_id: str | None = None, child_id: str | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("OversightNoteDialogWindow")
         self.ctx = ctx
@@ -199,12 +203,16 @@ class OversightNoteDialog(QDialog):
         """An action is something written: a new note is stored first."""
         actor = self.ctx.actor
 
+        def added(_result: object) -> None:
+            self.panel.clear_entry()
+            self.reload()
+
         def add() -> None:
             note_id = self.note_id
             self.autosaver.flush(lambda: self.ctx.tasks.write(
                 lambda s: sr.add_action(s, actor, oversight_note_id=note_id, description=description,
                                         owner_id=owner, due_on=due),
-                lambda _r: (self.panel.clear_entry(), self.reload()), self._failed))
+                added, self._failed))
 
         self._with_note(add)
 

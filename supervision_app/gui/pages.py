@@ -2,7 +2,7 @@
 settings. Each page loads its data in the background and shows it through a model."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -17,6 +17,9 @@ from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_name
 from .forms import embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
 from .tasks import user_message
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
 
 STATUS_COLOURS = {  # pale backgrounds; the text always says the status too
     SupervisionStatus.OVERDUE: QColor("#f6d5d5"),
@@ -95,7 +98,7 @@ class Page(QWidget):
     form_name = ""
     loaded = Signal()
 
-    def __init__(self, ctx, parent=None) -> None:
+    def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName(type(self).__name__)
@@ -515,8 +518,11 @@ class MySupervisionPage(Page):
         if row is None:
             return
         status, actor = self.form.actionStatusCombo.currentData(), self.ctx.actor
-        self.ctx.tasks.write(lambda s: sr.set_action_status(s, actor, row.action_id, status),
-                             lambda _r: (self.ctx.notify("Action updated."), self.refresh()), self.failed)
+        def updated(_result: object) -> None:
+            self.ctx.notify("Action updated.")
+            self.refresh()
+
+        self.ctx.tasks.write(lambda s: sr.set_action_status(s, actor, row.action_id, status), updated, self.failed)
 
     def open_source(self) -> None:
         row = current_row(self.form.actionsTable)

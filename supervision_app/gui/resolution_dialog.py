@@ -8,6 +8,8 @@ screen whatever goes wrong.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog
 
@@ -19,6 +21,9 @@ from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import InlineErrors
 
+if TYPE_CHECKING:
+    from .main_window import AppContext
+
 
 class ResolutionDialog(QDialog):
     """``resolved`` is emitted once the resolution is stored."""
@@ -26,7 +31,7 @@ class ResolutionDialog(QDialog):
     resolved = Signal(str)  # the supervision record's id
     loaded = Signal()
 
-    def __init__(self, ctx, session_id: str, parent=None) -> None:
+    def __init__(self, ctx: AppContext, session_id: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ResolutionDialog")
         self.ctx = ctx

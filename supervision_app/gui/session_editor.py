@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QStringListModel, Qt, QTimer, Signal
@@ -41,6 +41,9 @@ from .questions import question
 from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, status_choices
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
 
 COMPLEXITY_LABELS = {"": "Not recorded", "low": "Low", "medium": "Medium", "high": "High"}
 CAPACITY_LABELS = {"": "Not recorded", "has_capacity": "Has capacity", "at_capacity": "At capacity",
@@ -113,7 +116,7 @@ class SessionEditor(QWidget):
     go_back = Signal()
     loaded = Signal()
 
-    def __init__(self, ctx, session_id: str, *, where: str | None = None, parent=None) -> None:
+    def __init__(self, ctx: AppContext, session_id: str, *, where: str | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("SessionEditorPage")
         self.ctx = ctx
@@ -883,9 +886,12 @@ class SessionEditor(QWidget):
             else:
                 self._message(user_message(error))
 
+        def shared(_result: object) -> None:
+            self.reload()
+            self.ctx.notify("Shared with the supervisee.")
+
         self.autosaver.flush(lambda: self.ctx.tasks.write(
-            lambda s: sr.share_session(s, actor, sid),
-            lambda _r: (self.reload(), self.ctx.notify("Shared with the supervisee.")), failed))
+            lambda s: sr.share_session(s, actor, sid), shared, failed))
 
     def _looks_empty(self) -> bool:
         """No child discussed, no workload and no wellbeing: shared like that, the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +36,9 @@ from .layouts import add_form, add_row
 from .models import Column, RowsModel
 from .questions import plain_text
 from .tasks import user_message
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
 
 # --------------------------------------------------------------------------- credentials
 
@@ -166,7 +169,7 @@ class SignaturesDialog(QDialog):
 
     loaded = Signal()
 
-    def __init__(self, ctx, record_kind: str, record_id: str, title: str, parent=None) -> None:
+    def __init__(self, ctx: AppContext, record_kind: str, record_id: str, title: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("SignaturesDialog")
         self.setWindowTitle(f"Signatures — {title}")
@@ -337,7 +340,8 @@ class AddendumDialog(QDialog):
     changed = Signal()
     loaded = Signal()
 
-    def __init__(self, ctx, record_kind: str, record_id: str, title: str, addendum=None, parent=None) -> None:
+    def __init__(self, ctx: AppContext, record_kind: str, record_id: str, title: str, addendum=None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("AddendumDialog")
         self.setWindowTitle(f"Addendum — {title}")
@@ -465,7 +469,11 @@ class AddendumDialog(QDialog):
             self.closeButton.setFocus()
             self.loaded.emit()
 
-        ctx.tasks.write_unit(work, done, lambda e: (self._busy(False), self._failed(e)))
+        def failed(error: BaseException) -> None:
+            self._busy(False)
+            self._failed(error)
+
+        ctx.tasks.write_unit(work, done, failed)
 
     def _busy(self, busy: bool) -> None:
         for b in (self.saveButton, self.signButton, self.closeButton):
@@ -486,7 +494,7 @@ class ExportDialog(QDialog):
 
     finished_export = Signal(object)  # ExportResult or the error
 
-    def __init__(self, ctx, workers: list[tuple[str, str, str]], teams: list[tuple[str, str]],
+    def __init__(self, ctx: AppContext, workers: list[tuple[str, str, str]], teams: list[tuple[str, str]],
                  parent=None, worker_id: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ExportDialog")
