@@ -160,7 +160,7 @@ def _row(table, **data):
 
 
 def test_hostile_pushes_of_the_new_records_are_refused(deployment, laptops):
-    from tests.sync.test_server_assigns_facts import _push, _stored
+    from tests.sync.raw_push import push_raw, stored_record
 
     org = deployment.org
     worker, other_manager, manager = laptops("sw_a1"), laptops("tm_b"), laptops("tm_a")
@@ -191,6 +191,6 @@ def test_hostile_pushes_of_the_new_records_are_refused(deployment, laptops):
     attempts += [(manager, _row("supervisee_feedback", **feedback)),
                  (worker, _row("supervisee_feedback", **feedback))]
     for laptop, row in attempts:
-        [result] = _push(deployment, laptop, (0, row))
+        [result] = push_raw(deployment, laptop, (0, row))
         assert result["status"] == "rejected", (row["table"], result)
-        assert _stored(deployment, row["id"]) is None
+        assert stored_record(deployment, row["id"]) is None

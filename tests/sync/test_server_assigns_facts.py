@@ -7,28 +7,13 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-import httpx
 from sqlalchemy import text
 
 from supervision_app.store import models as m
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from tests.sync import records as r
-
-
-def _push(deployment, laptop, *mutations: tuple[int, dict]) -> list[dict]:
-    request = p.PushRequest(device_id=laptop.client.device_id(), mutations=[
-        p.Mutation(mutation_id=str(uuid.uuid4()), base_version=base, row=p.Row.model_validate(row))
-        for base, row in mutations])
-    answer = httpx.post(f"{deployment.url}/v1/push", content=request.model_dump_json(),
-                        headers={"Authorization": f"Bearer {laptop.client.secrets.get('sync-token')}"})
-    assert answer.status_code == 200, answer.text
-    return answer.json()["results"]
-
-
-def _stored(deployment, row_id: str):
-    with deployment.engine.connect() as conn:
-        return conn.execute(text("select version, data from record where id = :i"), {"i": row_id}).first()
+from tests.sync.raw_push import push_raw, stored_record
 
 
 def test_attack_a_manager_cannot_write_records_for_another_team_s_worker_by_naming_their_own_team(deployment, laptops):
@@ -43,19 +28,19 @@ def test_attack_a_manager_cannot_write_records_for_another_team_s_worker_by_nami
     shared["data"]["state"] = "shared"
     shared["data"]["shared_at"] = p.format_datetime(datetime.now(timezone.utc))
     for attempt in (row, shared):
-        [result] = _push(deployment, attacker, (0, attempt))
+        [result] = push_raw(deployment, attacker, (0, attempt))
         assert result["status"] == "rejected", result
         assert "own team in the staff directory" in result["reason"]
-        assert _stored(deployment, attempt["id"]) is None
+        assert stored_record(deployment, attempt["id"]) is None
     # naming the worker's real team does not help either: that team is not theirs
     row["data"]["team_id"] = org.teams["A"]
-    [result] = _push(deployment, attacker, (0, row))
-    assert result["status"] == "rejected" and _stored(deployment, row["id"]) is None
+    [result] = push_raw(deployment, attacker, (0, row))
+    assert result["status"] == "rejected" and stored_record(deployment, row["id"]) is None
     # the worker's own manager writes for them as before
     manager = laptops("tm_a")
     sid = r.shared_session(manager, org)
     assert manager.client.sync().rejected == 0
-    assert json.loads(_stored(deployment, sid).data)["team_id"] == org.teams["A"]
+    assert json.loads(stored_record(deployment, sid).data)["team_id"] == org.teams["A"]
 
 
 def test_attack_a_huge_version_cannot_stop_another_laptop_s_sync(deployment, laptops):
@@ -69,9 +54,9 @@ def test_attack_a_huge_version_cannot_stop_another_laptop_s_sync(deployment, lap
         response = snapshot(s.get(m.SupervisionSession, sid))
     base = response["version"] - 1
     response["version"] = 2**31 - 1  # what the laptop claims
-    [result] = _push(deployment, worker, (base, response))
+    [result] = push_raw(deployment, worker, (base, response))
     assert result["status"] == "applied", result
-    assert result["row"]["version"] == base + 1 and _stored(deployment, sid).version == base + 1
+    assert result["row"]["version"] == base + 1 and stored_record(deployment, sid).version == base + 1
     worker.client.sync()  # the laptop takes the server's numbering
     assert r.get(worker, m.SupervisionSession, sid).version == base + 1
     assert worker.client.status().pending_changes == 0
@@ -83,8 +68,8 @@ def test_attack_a_huge_version_cannot_stop_another_laptop_s_sync(deployment, lap
                               team=org.teams["A"])
     report = manager.client.sync()
     assert report.rejected == 0 and report.conflicts == 0
-    assert _stored(deployment, sid).version == base + 2
-    assert _stored(deployment, unrelated) is not None
+    assert stored_record(deployment, sid).version == base + 2
+    assert stored_record(deployment, unrelated) is not None
 
 
 def test_a_row_changed_twice_in_one_transaction_is_one_version_step(deployment, laptops):
@@ -103,4 +88,4 @@ def test_a_row_changed_twice_in_one_transaction_is_one_version_step(deployment, 
         entries = s.execute(text("select base_version, version from sync_outbox")).all()
     assert entries == [(1, 2)] and r.get(laptop, m.SupervisionSession, sid).version == 2
     assert laptop.client.sync().applied == 1
-    assert _stored(deployment, sid).version == 2
+    assert stored_record(deployment, sid).version == 2
