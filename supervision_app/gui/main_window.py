@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         file_menu.insertAction(self.quit_action, self.chronology_action)
         file_menu.insertSeparator(self.quit_action)
         self.addAction(self.chronology_action)
-        self.reminders = ReminderController(self.ctx, self)
+        self.reminders = ReminderController(self._context(), self)
         self.sync.sync_finished.connect(lambda report, error: error is None and self.reminders.check())
         QTimer.singleShot(0, self.reminders.check)
 
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         if child_id is None and not self.ctx.actor.managed_team_ids:
             self.ctx.notify("Open a child's page (Children, then the child) to export their chronology.")
             return None
-        dialog = ChronologyExportDialog(self.ctx, (child_id, label) if child_id else None, parent=self)
+        dialog = ChronologyExportDialog(self._context(), (child_id, label) if child_id else None, parent=self)
         dialog.setModal(True)
         dialog.show()
         self.chronology_dialog = dialog
