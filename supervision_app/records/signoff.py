@@ -174,8 +174,11 @@ def sign_supervision_record(
             raise NotFound("That supervision record no longer exists.")
         as_supervisor = signer_id == row.supervisor_id
         operation = Operation.SIGN_AS_SUPERVISOR if as_supervisor else Operation.SIGN_AS_SUPERVISEE
-        require(decide(actor, operation, session_target(row)))
-        snapshot = load_supervision_snapshot(session, session_id)
+        # The signing clock decides whether the supervisee's window has passed, as it
+        # decides the signing time: a caller that moves one moves both.
+        today = london_date(now())
+        require(decide(actor, operation, session_target(row, today)))
+        snapshot = load_supervision_snapshot(session, session_id, today)
         signer_name = _person(session, signer_id).display_name
         base_pdf = None
         if not as_supervisor:

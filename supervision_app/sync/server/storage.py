@@ -562,7 +562,7 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
         return
     if table == "supervision_session":
         _check_session_team(tx, actor, row_id, data, existing is None, changed)
-        _authorize_session(actor, row_id, old_data, old_facts, new_facts, changed)
+        _authorize_session(actor, row_id, data, old_facts, new_facts, changed)
         return
     if table in ("case_discussion", "action_review"):
         if old_facts is not None and old_facts["parent"] != new_facts["parent"]:
@@ -668,13 +668,19 @@ def _check_session_team(tx: WriteTx, actor: Actor, row_id: str, data: dict[str, 
                    "directory; sync, then write it again."))
 
 
-def _authorize_session(actor: Actor, row_id: str, old_data, old_facts, new_facts,
+def _authorize_session(actor: Actor, row_id: str, data: dict[str, Any], old_facts, new_facts,
                        changed: set[str]) -> None:
     table = "supervision_session"
     new_state = new_facts["state"]
     if old_facts is None:
         _check(actor, Operation.CREATE, table, row_id,
                decide(actor, Operation.CREATE, authz.target_of(with_state(new_facts, "draft"))))
+        if any(data.get(name) for name in SUPERVISEE_FIELDS):
+            # Only the supervisee speaks for the supervisee: a record that arrives already
+            # holding a response was written by its supervisor, who would forge the voice
+            # the supervisor's own signature has to wait for.
+            _check(actor, Operation.RESPOND, table, row_id,
+                   decide(actor, Operation.RESPOND, authz.target_of(with_state(new_facts, "shared"))))
         _check_state_change(actor, table, row_id, new_facts, "draft", new_state)
         return
     old_state = old_facts["state"]
