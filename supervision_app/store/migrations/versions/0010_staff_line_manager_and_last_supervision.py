@@ -26,6 +26,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("last_supervised_on")
-        batch.drop_column("line_manager_id")
+    # SQLite's own DROP COLUMN (3.35+), not a batch copy: copying ``staff`` would drop the
+    # table other tables' foreign keys and the search-scope triggers point at.
+    op.execute("ALTER TABLE staff DROP COLUMN last_supervised_on")
+    op.execute("ALTER TABLE staff DROP COLUMN line_manager_id")
