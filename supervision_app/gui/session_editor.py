@@ -202,7 +202,7 @@ class SessionEditor(QWidget):
         self._bind(f.complexityCombo, s, session_id, "caseload_complexity", lambda w: w.currentData())
         self._bind(f.capacityCombo, s, session_id, "capacity", lambda w: w.currentData())
         self._bind(f.nextDateEdit, s, session_id, "next_session_on", self._parse_next)
-        self.calendarButton = QPushButton("Save as calendar &file…", f.nextDateEdit.parentWidget())
+        self.calendarButton = QPushButton("Save as calendar file (.ics)…", f.nextDateEdit.parentWidget())
         self.calendarButton.setObjectName("calendarButton")
         self.calendarButton.setAccessibleName("Save the next supervision as a calendar invitation")
         self.calendarButton.setToolTip("Save the next supervision date as an invitation file (.ics) "
