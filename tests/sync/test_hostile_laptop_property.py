@@ -20,6 +20,7 @@ Bounded and seeded for CI; ``HOSTILE_EXAMPLES=1000`` runs a longer search.
 from __future__ import annotations
 
 import base64
+from collections import Counter
 import copy
 import json
 import os
@@ -119,22 +120,27 @@ def world(tmp_path_factory):
     sync("tm_a", "tm_b", "sw_a1", "sw_a2", "sw_b1", "sm", "hos", "qa", "admin")
 
     templates = []  # every synced row any laptop holds, as the wire carries it
+    own = {}  # the rows each user's own laptop holds (their likeliest edits)
     seen = set()
-    for laptop in laptops.values():
+    for user, laptop in laptops.items():
         with laptop.db.reading() as s:
-            for table in p.SYNCED_TABLES:
-                for obj in s.execute(select(p.MODEL_FOR_TABLE[table])).scalars():
-                    if (table, obj.id) not in seen:
-                        seen.add((table, obj.id))
-                        templates.append(snapshot(obj))
-    templates.sort(key=lambda row: (row["table"], row["id"]))  # seeded runs start alike
+            held = [snapshot(obj) for table in p.SYNCED_TABLES
+                    for obj in s.execute(select(p.MODEL_FOR_TABLE[table])).scalars()
+                    if table not in p.DIRECTORY_TABLES]
+        own[user] = sorted(held, key=lambda row: (row["table"], row["id"]))  # seeded runs start alike
+        for row in held:
+            if (row["table"], row["id"]) not in seen:
+                seen.add((row["table"], row["id"]))
+                templates.append(row)
+    templates.sort(key=lambda row: (row["table"], row["id"]))
     with dep.engine.connect() as conn:
         record_ids = sorted(conn.execute(select(record.c.id)).scalars())
     ids = sorted(set(org.ids.values()) | set(org.teams.values()) | set(org.children.values())
                  | {org.area} | set(record_ids))
     honest = Laptop(folder / "honest-tm_a", dep.url, "tm_a")
-    yield dict(dep=dep, org=org, laptops=laptops, templates=templates, ids=ids, honest=honest,
-               counts={"examples": 0, "mutations": 0, "applied": 0, "invariant_checks": 0})
+    yield dict(dep=dep, org=org, laptops=laptops, templates=templates, own=own, ids=ids, honest=honest,
+               counts={"examples": 0, "mutations": 0, "applied": 0, "invariant_checks": 0,
+                       "reasons": Counter()})
     honest.close()
     for laptop in laptops.values():
         laptop.close()
@@ -184,15 +190,18 @@ def _mutated(draw, world, template: dict) -> tuple[int, dict]:
     row = copy.deepcopy(template)
     row["data"] = {k: v for k, v in row["data"].items()}
     specs = p.TABLE_FIELDS[row["table"]]
+    held = _server_row(world["dep"], row["id"])
+    if held is not None:  # edit what the server holds now, as a laptop just synced would
+        row["data"] = json.loads(held.data)
     for spec in draw(st.lists(st.sampled_from(specs), max_size=3, unique_by=lambda s: s.name)):
         row["data"][spec.name] = _value_for(draw, world, row["table"], spec)
-    if draw(st.booleans()):
+    if draw(st.integers(0, 3)) == 0:
         row["id"] = str(uuid.uuid4())  # a new row made from a real one
-    row["tombstone"] = draw(st.sampled_from([row["tombstone"], True, False]))
-    held = _server_row(world["dep"], row["id"])
+        held = None
+    row["tombstone"] = draw(st.sampled_from([row["tombstone"], row["tombstone"], True, False]))
     current = held.version if held is not None else 0
-    base = draw(st.sampled_from([current, current, max(current - 1, 0), current + 1, 0, *HUGE]))
-    row["version"] = draw(st.sampled_from([base + 1, *HUGE, 0]))
+    base = draw(st.sampled_from([current, current, current, max(current - 1, 0), current + 1, 0, *HUGE]))
+    row["version"] = draw(st.sampled_from([base + 1, base + 1, *HUGE, 0]))
     row["updated_at"] = p.format_datetime(datetime.now(timezone.utc))
     return base, row
 
@@ -255,7 +264,8 @@ def attacks(draw, world):
     if draw(st.integers(0, 3)) == 0:
         batch = _signing_batch(draw, world, user)
     else:
-        batch = [_mutated(draw, world, draw(st.sampled_from(world["templates"])))
+        pool = world["own"][user] if world["own"][user] and draw(st.booleans()) else world["templates"]
+        batch = [_mutated(draw, world, draw(st.sampled_from(pool)))
                  for _ in range(draw(st.integers(1, 3)))]
     return user, batch
 
@@ -394,6 +404,8 @@ def test_no_push_from_any_role_breaks_the_server_s_promises(world):
             assert len(results) == len(batch)
             assert {res["status"] for res in results} <= RESULT_STATUSES, results
             counts["applied"] += sum(res["status"] == "applied" for res in results)
+            for res in results:
+                counts["reasons"][res["reason"][:70]] += 1
         with dep.engine.connect() as conn:
             locked_after = _locked_rows(conn)
             for row_id, held in locked_before.items():  # (b)
