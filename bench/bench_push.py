@@ -1,0 +1,126 @@
+"""Push throughput with the server's verification (issue 16), beside plain edits, in one run.
+
+    python -m bench.bench_push [--records 20] [--rounds 3] [--backend sqlite|postgresql]
+
+A real server process over a fresh database with the test organisation (``tests.sync.harness``).
+A team manager's laptop writes ``--records`` records through the app's paths and shares
+them; the worker answers each. Then, each round, timed from ``sync()`` to its return:
+
+* **plain edits**: the manager changes one field of as many draft records, one sync pushes them all
+  (facts from the server's directory, versions the server assigns, authorization);
+* **signed records**: the manager signs every record (``records.signoff``: PDF rendered
+  and signed on the laptop, not timed), one sync pushes each record's move, signature and
+  signed copy as one unit: the server builds the record's canonical form from its own rows,
+  checks the certificate against its CA and revocations, and verifies the ECDSA value.
+
+Figures: records per second for each, and the ratio (target: signed >= 0.8x plain, per
+record). A signed record is three rows to plain's one, so rows per second are shown too.
+Then the no-change sync (empty outbox, one pull) on the same server, median of 40 (target
+<= 30 ms; the council-scale figure is ``bench_sync``'s). Prints, never asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keyring
+
+from supervision_app.store import models as m
+from tests.memory_keyring import MemoryKeyring
+from tests.sync import records as r
+from tests.sync.harness import Laptop, deploy
+
+TARGET_RATIO = 0.8
+TARGET_QUIET_MS = 30.0
+
+
+def _answered_records(manager: Laptop, worker: Laptop, org, count: int) -> list[str]:
+    sids = [r.shared_session(manager, org) for _ in range(count)]
+    assert manager.client.sync().rejected == 0
+    worker.client.sync()
+    for sid in sids:
+        r.respond(worker, org.ids["sw_a1"], sid)
+    assert worker.client.sync().rejected == 0
+    manager.client.sync()
+    return sids
+
+
+def _timed_sync(laptop: Laptop) -> tuple[float, int]:
+    started = time.perf_counter()
+    report = laptop.client.sync()
+    elapsed = time.perf_counter() - started
+    assert report.rejected == 0 and report.conflicts == 0, (report.rejected, report.conflicts)
+    return elapsed, report.applied
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+    keyring.set_keyring(MemoryKeyring())
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        dep, teardown = deploy(args.backend, folder / "server")
+        try:
+            org = dep.org
+            manager, worker = Laptop(folder / "tm_a", dep.url, "tm_a"), Laptop(folder / "sw_a1", dep.url, "sw_a1")
+            r.credentials(manager)
+            plain, signed = [], []
+            for round_no in range(args.rounds):
+                sids = _answered_records(manager, worker, org, args.records)
+                drafts = [r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                                        team=org.teams["A"]) for _ in range(args.records)]
+                manager.client.sync()
+                for sid in drafts:
+                    r.edit(manager, m.SupervisionSession, sid, learning=f"round {round_no}, reread")
+                seconds, applied = _timed_sync(manager)
+                plain.append((seconds, applied))
+                for sid in sids:
+                    r.sign_session(manager, org.ids["tm_a"], sid)
+                seconds, applied = _timed_sync(manager)
+                signed.append((seconds, applied))
+            quiet = []
+            for _ in range(40):
+                started = time.perf_counter()
+                manager.client.sync()
+                quiet.append((time.perf_counter() - started) * 1000)
+            manager.close()
+            worker.close()
+        finally:
+            teardown()
+    n = args.records
+    plain_rate = statistics.median(n / s for s, _ in plain)
+    signed_rate = statistics.median(n / s for s, _ in signed)
+    ratio = signed_rate / plain_rate
+    quiet_ms = statistics.median(quiet)
+    try:
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    print(f"push throughput, {args.backend}, {n} records x {args.rounds} rounds (load average {load})")
+    print(f"{'measure':<44}{'figure':>26}  target")
+    print(f"{'plain edits (1 row per record)':<44}{plain_rate:>17.1f} recs/s  "
+          f"(rows/s {statistics.median(a / s for s, a in plain):.0f})")
+    print(f"{'signed records (move+signature+copy)':<44}{signed_rate:>17.1f} recs/s  "
+          f"(rows/s {statistics.median(a / s for s, a in signed):.0f})")
+    print(f"{'signed / plain, per record':<44}{ratio:>24.2f}x  >= {TARGET_RATIO}x "
+          f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}")
+    print(f"{'no-change sync (median of 40)':<44}{quiet_ms:>23.1f} ms  <= {TARGET_QUIET_MS:.0f} ms "
+          f"{'PASS' if quiet_ms <= TARGET_QUIET_MS else 'FAIL'}")
+    print("every round (s): plain " + ", ".join(f"{s:.3f}" for s, _ in plain)
+          + "; signed " + ", ".join(f"{s:.3f}" for s, _ in signed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
