@@ -182,7 +182,7 @@ def test_a_profile_signed_in_before_opens_on_that_persons_pages_without_asking(q
 # --------------------------------------------------------------------------- each failure
 
 class _NotOurServer(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = b"<html><body>The council intranet</body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -478,8 +478,12 @@ def test_the_later_sign_in_dialog_is_filled_from_the_machine_file_too(qtbot, dat
 def test_the_installer_writes_the_file_the_app_reads(tmp_path):
     """packaging/windows/supervision-recorder.iss with /SERVER=...: the folder and the TOML
     it writes are the ones the app reads."""
-    from supervision_app.client_settings import (APP_FOLDER, CONFIG_FILE_NAME,
-                                                 load_client_settings, machine_config_path)
+    from supervision_app.client_settings import (
+        APP_FOLDER,
+        CONFIG_FILE_NAME,
+        load_client_settings,
+        machine_config_path,
+    )
 
     script = (REPO / "packaging" / "windows" / "supervision-recorder.iss").read_text(encoding="utf-8")
     assert "ExpandConstant('{param:SERVER|}')" in script
