@@ -38,6 +38,7 @@ from sqlalchemy import select, text
 
 from supervision_app.domain.canonical import canonical_bytes, digest
 from supervision_app.domain.lifecycle import RecordKind
+from supervision_app.domain.permissions import Operation, decide
 from supervision_app.security import pki
 from supervision_app.store import models as m
 from supervision_app.store.outbox import snapshot
@@ -189,7 +190,10 @@ def _value_for(draw, world, table: str, spec) -> object:
 def _mutated(draw, world, template: dict) -> tuple[int, dict]:
     row = copy.deepcopy(template)
     row["data"] = {k: v for k, v in row["data"].items()}
-    specs = p.TABLE_FIELDS[row["table"]]
+    # a child's case reference is left alone: changing it is allowed and breaks every signature
+    # on that child's signed records (test_a_child_s_new_case_reference_leaves_... below)
+    specs = [spec for spec in p.TABLE_FIELDS[row["table"]]
+             if (row["table"], spec.name) != ("child", "case_id")]
     held = _server_row(world["dep"], row["id"])
     if held is not None:  # edit what the server holds now, as a laptop just synced would
         row["data"] = json.loads(held.data)
@@ -298,6 +302,41 @@ def _locked_rows(conn) -> dict[str, tuple]:
     return held
 
 
+WRITE_OPERATIONS = tuple(op for op in Operation if op not in (Operation.VIEW, Operation.VIEW_PRIVATE,
+                                                                Operation.EXPORT, Operation.GRADE))
+
+
+def _all_rows(conn) -> dict[str, tuple]:
+    return {rec.id: (rec.version, rec.data, rec.tombstone, rec.auth, rec.updated_by, rec.table_name)
+            for rec in conn.execute(select(record.c.id, record.c.version, record.c.data, record.c.tombstone,
+                                           record.c.auth, record.c.updated_by, record.c.table_name))}
+
+
+def _check_changes_were_allowed(conn, actor, before: dict[str, tuple], after: dict[str, tuple]) -> int:
+    """No row changed unless ``permissions.decide`` gives the pusher some right to change it
+    on the server's own facts (those it held before for an existing row, those it stored for a
+    new one; directory rows are the administrator's), and the change is recorded as theirs."""
+    checked = 0
+    for row_id, now in after.items():
+        old = before.get(row_id)
+        if old is not None and old[1:3] == now[1:3]:
+            continue  # the version alone moved: see test_an_unchanged_row_pushed_by_someone_who_may_not_edit_it_...
+        assert now[4] == actor.staff_id, f"row {row_id} changed but not recorded as {actor.staff_id}'s"
+        facts = json.loads((old or now)[3])
+        parent = parent_id_of(now[5], json.loads(now[1]))
+        if old is None and now[5] in p.INSERT_ONLY_TABLES and parent in before:
+            facts = json.loads(before[parent][3])  # a signing is decided on the record as it was
+        if facts["k"] == "dir":
+            assert actor.role.value == "administrator", f"directory row {row_id} changed by {actor.role}"
+        elif facts["k"] not in ("ftot",):
+            target = authz.target_of(facts)
+            assert any(decide(actor, op, target).allowed for op in WRITE_OPERATIONS), \
+                (f"{now[5]} {row_id} changed by {actor.role.value} {actor.staff_id}, who has no right to change it",
+                 facts, old and old[:3], now[:3])
+        checked += 1
+    return checked
+
+
 def _check_signed_records(conn) -> int:
     """(c): every signed or locked record has a verified signature per signer its state needs."""
     checked = 0
@@ -397,6 +436,8 @@ def test_no_push_from_any_role_breaks_the_server_s_promises(world):
         user, batch = data.draw(attacks(world))
         with dep.engine.connect() as conn:
             locked_before = _locked_rows(conn)
+            rows_before = _all_rows(conn)
+            actor, _team = load_actor(conn, world["org"].ids[user])
         results = _push(world, user, batch)
         counts["examples"] += 1
         counts["mutations"] += len(batch)
@@ -411,6 +452,7 @@ def test_no_push_from_any_role_breaks_the_server_s_promises(world):
             for row_id, held in locked_before.items():  # (b)
                 assert locked_after.get(row_id) == held, f"locked row {row_id} changed by {user}"
             counts["invariant_checks"] += len(locked_before)
+            counts["invariant_checks"] += _check_changes_were_allowed(conn, actor, rows_before, _all_rows(conn))
             counts["invariant_checks"] += _check_signed_records(conn)  # (c)
             counts["invariant_checks"] += _check_facts_are_the_servers(conn)  # (d)
             counts["invariant_checks"] += _check_pulls(world, conn)
@@ -420,3 +462,57 @@ def test_no_push_from_any_role_breaks_the_server_s_promises(world):
     one_push()
     print(f"hostile laptop: {counts}")
     assert counts["examples"] >= min(EXAMPLES, 10)
+
+
+@pytest.mark.xfail(strict=True, reason="known server bug (issue 16, found by the property test): the "
+                   "canonical form reads the child's case reference live, so correcting it breaks "
+                   "every signature on that child's signed records")
+def test_a_child_s_new_case_reference_leaves_the_signatures_on_its_locked_records_verifiable(deployment, laptops):
+    """Found by the hostile-laptop property: the child's team manager corrects the child's
+    case reference (allowed, and applied). The server builds a record's canonical form from
+    the child row as it is now (``signature_check.server_canonical`` ->
+    ``record_canonical.supervision_canonical``'s ``child_case_id``), so afterwards neither
+    signature on the locked record verifies, nor the addendum's (its parent digest moves):
+    the server holds a locked record it would itself refuse as unsigned."""
+    org = deployment.org
+    tm, sw = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(tm), r.credentials(sw)
+    sid = r.shared_session(tm, org)
+    tm.client.sync()
+    sw.client.sync()
+    r.respond(sw, org.ids["sw_a1"], sid)
+    sw.client.sync()
+    tm.client.sync()
+    r.sign_session(tm, org.ids["tm_a"], sid)
+    assert tm.client.sync().rejected == 0
+    sw.client.sync()
+    r.sign_session(sw, org.ids["sw_a1"], sid)
+    assert sw.client.sync().rejected == 0
+    tm.client.sync()
+    with deployment.engine.connect() as conn:
+        assert _check_signed_records(conn) >= 2  # both signatures verify before
+    r.edit(tm, m.Child, org.children["a"], case_id="CASE-A-CORRECTED")
+    assert tm.client.sync().rejected == 0
+    with deployment.engine.connect() as conn:
+        _check_signed_records(conn)
+
+
+@pytest.mark.xfail(strict=True, reason="known server bug (issue 16, found by the property test): an "
+                   "unchanged row is applied whoever pushes it, bumping its version")
+def test_an_unchanged_row_pushed_by_someone_who_may_not_edit_it_is_refused(deployment, laptops):
+    """Found by the hostile-laptop property: a worker pushes their manager's draft record
+    back unchanged (they need only its id). ``storage.authorize`` asks about the fields that
+    change, none do, so the server applies it: version + 1, recorded as the worker's change,
+    and the manager's next edit of their own draft is a conflict. Repeated, it jams them."""
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    sid = r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"], team=org.teams["A"])
+    assert manager.client.sync().rejected == 0
+    with manager.db.reading() as s:
+        row = snapshot(s.get(m.SupervisionSession, sid))
+    held = _server_row(deployment, sid)
+    row["data"] = json.loads(held.data)
+    row["version"] = held.version + 1
+    [result] = push_raw(deployment, worker, (held.version, row))
+    assert result["status"] == "rejected", result
+    assert _server_row(deployment, sid).version == held.version
