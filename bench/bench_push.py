@@ -17,6 +17,12 @@ Figures: records per second for each, and the ratio (target: signed >= 0.8x plai
 record). A signed record is three rows to plain's one, so rows per second are shown too.
 Then the no-change sync (empty outbox, one pull) on the same server, median of 40 (target
 <= 30 ms; the council-scale figure is ``bench_sync``'s). Prints, never asserts.
+
+Measured (2026-12-06, 2-core machine shared with other jobs, load average 3.5; SQLite; 20
+records x 3 rounds): plain edits 221 records/s; signed records 10.5 records/s (31 rows/s):
+0.05x, FAIL. The signed sync grew round by round (0.77 s, 1.91 s, 2.57 s for 20 records)
+while plain edits stayed flat (0.08-0.11 s): something in the signed path scales with what
+the server already holds; not yet profiled. No-change sync 13.4 ms (small server).
 """
 from __future__ import annotations
 
