@@ -20,11 +20,11 @@ Bounded and seeded for CI; ``HOSTILE_EXAMPLES=1000`` runs a longer search.
 from __future__ import annotations
 
 import base64
-from collections import Counter
 import copy
 import json
 import os
 import uuid
+from collections import Counter
 from datetime import datetime, timezone
 
 import httpx
@@ -32,9 +32,8 @@ import keyring
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlalchemy import select, text
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select
 
 from supervision_app.domain.canonical import canonical_bytes, digest
 from supervision_app.domain.lifecycle import RecordKind
@@ -46,7 +45,6 @@ from supervision_app.sync import protocol as p
 from supervision_app.sync.server import authz
 from supervision_app.sync.server.schema import directory_staff, record
 from supervision_app.sync.server.signature_check import (
-    KIND_TABLE,
     RecordMissing,
     server_canonical,
     signature_problem,
@@ -282,7 +280,7 @@ def _push(world, user: str, batch: list[tuple[int, dict]]) -> list[dict] | None:
     try:
         for base, row in batch:
             p.Mutation(mutation_id=str(uuid.uuid4()), base_version=base, row=p.Row.model_validate(row))
-    except Exception:  # a row the protocol model refuses: send the bytes anyway
+    except ValueError:  # a row the protocol model refuses (pydantic's ValidationError): send the bytes anyway
         body = {"device_id": laptop.client.device_id(),
                 "mutations": [{"mutation_id": str(uuid.uuid4()), "base_version": base, "row": row}
                               for base, row in batch]}
