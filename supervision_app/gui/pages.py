@@ -275,8 +275,9 @@ class TeamPage(Page):
         soon_label = due_soon_label(windows.pop()) if len(windows) == 1 else "Due soon"
         self.form.statusFilter.setItemText(_DUE_SOON_FILTER, soon_label)
         self.form.summaryLabel.setText(
-            f"{len(rows)} workers · {overdue} overdue · {soon} {soon_label.lower()} · "
-            f"{awaiting} records awaiting signature")
+            f"{len(rows)} worker{'s' if len(rows) != 1 else ''} · {overdue} overdue · "
+            f"{soon} {soon_label.lower()} · "
+            f"{awaiting} record{'s' if awaiting != 1 else ''} awaiting signature")
         self.flagged_model.set_rows(flagged)
         reselect(self.form.flaggedTable, lambda r: r.session_id, record.session_id if record else None)
         self.form.flaggedGroup.setVisible(bool(flagged))

@@ -102,3 +102,16 @@ def test_the_children_list_shows_the_last_oversight_the_worker_may_see(qtbot, op
     assert shown[riley] == "None recorded"  # the manager's draft note is not Ava's to see
     assert shown[jordan] == session_time(4).strftime("%d/%m/%Y")  # a case discussion
     assert "1 with no oversight recorded yet" in page.form.summaryLabel.text()
+
+
+def test_the_team_summary_counts_in_plain_words(qtbot, open_window, team, database):
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    settle(qtbot, window)
+    assert "0 records awaiting signature" in page.form.summaryLabel.text()
+    shared(database, team, team.worker_id, 5)
+    page.refresh()
+    settle(qtbot, window)
+    text = page.form.summaryLabel.text()
+    assert text.startswith("3 workers · ")
+    assert text.endswith(" · 1 record awaiting signature")
