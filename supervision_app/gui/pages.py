@@ -248,6 +248,16 @@ class TeamPage(Page):
         f.flaggedTable.selectionModel().currentRowChanged.connect(
             lambda *_a: self._update_flagged_buttons())
         f.flaggedGroup.setVisible(False)
+        self.waiting_model = RowsModel(SESSION_COLUMNS, self)
+        self.waiting_proxy = FilterProxy(self.waiting_model, self)
+        setup_table(f.waitingTable, self.waiting_proxy, stretch=1, sort_column=0,
+                    order=Qt.SortOrder.DescendingOrder)
+        f.waitingTable.activated.connect(lambda _i: self.open_waiting())
+        f.openWaitingButton.clicked.connect(self.open_waiting)
+        f.waitingTable.selectionModel().currentRowChanged.connect(
+            lambda *_a: f.openWaitingButton.setEnabled(current_row(f.waitingTable) is not None))
+        f.openWaitingButton.setEnabled(False)
+        f.waitingGroup.setVisible(False)
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_session)
 
     def first_focus(self):
@@ -255,13 +265,17 @@ class TeamPage(Page):
 
     def refresh(self) -> None:
         actor, today = self.ctx.actor, self.ctx.today()
-        self.ctx.tasks.read(lambda s: (queries.team_overview(s, actor, today),
-                                       queries.flagged_disagreements(s, actor)),
-                            self._show, self.failed)
+
+        def work(s):
+            rows = queries.team_overview(s, actor, today)
+            return (rows, queries.flagged_disagreements(s, actor),
+                    queries.waiting_for_me(s, actor, today, (r.worker_id for r in rows)))
+
+        self.ctx.tasks.read(work, self._show, self.failed)
         self.practice.refresh()
 
     def _show(self, data) -> None:
-        rows, flagged = data
+        rows, flagged, waiting = data
         worker = current_row(self.form.workerTable)
         record = current_row(self.form.flaggedTable)
         self.model.set_rows(rows)
@@ -281,6 +295,12 @@ class TeamPage(Page):
         self.flagged_model.set_rows(flagged)
         reselect(self.form.flaggedTable, lambda r: r.session_id, record.session_id if record else None)
         self.form.flaggedGroup.setVisible(bool(flagged))
+        waiting_record = current_row(self.form.waitingTable)
+        self.waiting_model.set_rows(waiting)
+        reselect(self.form.waitingTable, lambda r: r.session_id,
+                 waiting_record.session_id if waiting_record else None)
+        self.form.waitingGroup.setVisible(bool(waiting))
+        self.form.openWaitingButton.setEnabled(current_row(self.form.waitingTable) is not None)
         self._update_flagged_buttons()
         self.loaded.emit()
 
@@ -320,6 +340,11 @@ class TeamPage(Page):
 
     def open_flagged(self) -> None:
         row = current_row(self.form.flaggedTable)
+        if row is not None:
+            self.ctx.window.open_session(row.session_id)
+
+    def open_waiting(self) -> None:
+        row = current_row(self.form.waitingTable)
         if row is not None:
             self.ctx.window.open_session(row.session_id)
 

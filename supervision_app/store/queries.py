@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Iterable
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -386,6 +387,28 @@ def flagged_disagreements(session: Session, actor: Actor) -> list[SessionRow]:
             Staff.team_id.in_(sorted(actor.managed_team_ids)),
             Staff.id.in_(sorted(actor.line_report_ids))))))
     return _session_rows(session, actor, *conditions)
+
+
+def waiting_for_me(session: Session, actor: Actor, today: date,
+                   listed_worker_ids: Iterable[str] = ()) -> list[SessionRow]:
+    """Records whose next step is the actor's as supervisor (a draft to share, or a shared
+    record they may sign now), of people not in ``listed_worker_ids``: after a worker moves
+    team their old manager keeps the records still awaiting them, and the team table no
+    longer leads there (DESIGN.md §1.1)."""
+    S = SupervisionSession
+    listed = sorted(set(listed_worker_ids))
+    ready = []
+    for row in session.execute(
+            select(S.id, S.supervisee_id, S.supervisor_id, S.team_id, S.state, S.supervisee_agreement,
+                   S.shared_at)
+            .where(S.tombstone.is_(False), S.supervisor_id == actor.staff_id,
+                   S.state.in_([RecordState.DRAFT.value, RecordState.SHARED.value]),
+                   S.supervisee_id.not_in(listed))):
+        operation = (Operation.SHARE if row.state == RecordState.DRAFT.value
+                     else Operation.SIGN_AS_SUPERVISOR)
+        if decide(actor, operation, session_target(row, today)):
+            ready.append(row.id)
+    return _session_rows(session, actor, S.id.in_(ready)) if ready else []
 
 
 # --------------------------------------------------------------------------- actions
