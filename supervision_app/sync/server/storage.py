@@ -545,6 +545,8 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
 
     # 1. What the locks allow (the server's copy of the client's triggers).
     _check_locks(tx, actor, table, row_id, existing, old_data, old_facts, new_facts, changed)
+    if old_facts is not None and not changed:
+        _check_unchanged(actor, table, row_id, old_facts)
 
     # 2. Who may do it.
     if table in p.DIRECTORY_TABLES:
@@ -639,6 +641,35 @@ def _check_locks(tx: WriteTx, actor: Actor, table: str, row_id: str, existing, o
             if table == "action_item" and existing is not None and not (changed - ACTION_STATUS_FIELDS):
                 continue  # an agreed action's status moves on after sign-off
             refuse(frozen)
+
+
+_UNCHANGED_REFUSED = ("You may not change this record, so your copy of it was not accepted "
+                      "(even though it is the same as the server's).")
+
+
+def _check_unchanged(actor: Actor, table: str, row_id: str, facts: authz.Facts) -> None:
+    """A push of a row is an edit even when nothing in it differs from the server's copy: it
+    is applied (version + 1, recorded as the pusher's) only for someone who may change the
+    row as it stands; anyone else is refused, or a worker who knows only the id of their
+    manager's draft could push it back unchanged, again and again, and turn every edit the
+    manager makes into a conflict. The other tables' checks below ask the same question
+    whatever changes (directory, child, parts of a record, cancellations, feedback), or
+    refuse any change to a stored row (signatures, documents, resolutions)."""
+    if table == "supervision_session":
+        candidates = [(op, facts) for op in (Operation.EDIT, Operation.RESPOND, Operation.SHARE,
+                                             Operation.WITHDRAW)]
+    elif table == "action_item":
+        candidates = [(Operation.EDIT, facts["parent"]), (Operation.UPDATE_STATUS, facts)]
+    elif table in ("oversight_note", "addendum", "supervision_agreement"):
+        candidates = [(Operation.EDIT, facts)]
+    else:
+        return
+    for op, target_facts in candidates:
+        decision = decide(actor, op, authz.target_of(target_facts))
+        if decision.allowed:
+            _check(actor, op, table, row_id, decision)
+            return
+    _check(actor, Operation.EDIT, table, row_id, Decision(False, _UNCHANGED_REFUSED))
 
 
 def _authorize_child(actor: Actor, row_id: str, old_facts, new_facts) -> None:
