@@ -18,7 +18,7 @@ from typing import Callable
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from ..domain.canonical import canonical_bytes, digest
@@ -74,12 +74,26 @@ def _certificate_pem(credentials: SigningCredentials) -> str:
     return credentials.certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
+#: The stages of a record's signed copies, in the order they are made: each extends the one
+#: before (the supervisee's signature is an incremental update of the supervisor's copy; the
+#: server's archived copy adds validation data and a time stamp to the locked one).
+DOCUMENT_STAGES: tuple[str, ...] = ("supervisor_signed", "locked", "archived")
+
+
 def latest_document(session: Session, record_kind: RecordKind, record_id: str) -> RecordDocument | None:
+    """The record's newest signed copy: the one that belongs to its last signature. Chosen by
+    its signing stage, which the server checks against the signing each copy travels with,
+    never by ``created_at``, which the signer's laptop writes: a supervisor's clock running
+    ahead (or set ahead) would otherwise keep their copy "newest" after the supervisee has
+    signed, and exports would leave out the supervisee's signature. Archived copies (the
+    server's, renewed from time to time) go by the server's own ``created_at``."""
+    rank = case({stage: n for n, stage in enumerate(DOCUMENT_STAGES, start=1)},
+                value=RecordDocument.stage, else_=0)
     return session.execute(
         select(RecordDocument)
         .where(RecordDocument.record_kind == record_kind.value, RecordDocument.record_id == record_id,
                RecordDocument.tombstone.is_(False))
-        .order_by(RecordDocument.created_at.desc())
+        .order_by(rank.desc(), RecordDocument.created_at.desc(), RecordDocument.id)
         .limit(1)
     ).scalar_one_or_none()
 
