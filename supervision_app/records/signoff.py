@@ -80,6 +80,13 @@ def _certificate_pem(credentials: SigningCredentials) -> str:
 DOCUMENT_STAGES: tuple[str, ...] = ("supervisor_signed", "locked", "archived")
 
 
+def document_stage_rank():
+    """A record document's place in :data:`DOCUMENT_STAGES` as an SQL expression (0 for a
+    stage not listed), to order a record's copies newest stage first."""
+    return case({stage: n for n, stage in enumerate(DOCUMENT_STAGES, start=1)},
+                value=RecordDocument.stage, else_=0)
+
+
 def latest_document(session: Session, record_kind: RecordKind, record_id: str) -> RecordDocument | None:
     """The record's newest signed copy: the one that belongs to its last signature. Chosen by
     its signing stage, which the server checks against the signing each copy travels with,
@@ -87,13 +94,11 @@ def latest_document(session: Session, record_kind: RecordKind, record_id: str) -
     ahead (or set ahead) would otherwise keep their copy "newest" after the supervisee has
     signed, and exports would leave out the supervisee's signature. Archived copies (the
     server's, renewed from time to time) go by the server's own ``created_at``."""
-    rank = case({stage: n for n, stage in enumerate(DOCUMENT_STAGES, start=1)},
-                value=RecordDocument.stage, else_=0)
     return session.execute(
         select(RecordDocument)
         .where(RecordDocument.record_kind == record_kind.value, RecordDocument.record_id == record_id,
                RecordDocument.tombstone.is_(False))
-        .order_by(rank.desc(), RecordDocument.created_at.desc(), RecordDocument.id)
+        .order_by(document_stage_rank().desc(), RecordDocument.created_at.desc(), RecordDocument.id)
         .limit(1)
     ).scalar_one_or_none()
 
