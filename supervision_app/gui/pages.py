@@ -433,7 +433,7 @@ class HistoryPage(Page):
         self.model.set_rows(rows)
         select_first(self.form.historyTable)
         self.form.detailLabel.setText(
-            f"{len(rows)} records" + (f"; latest {format_london(rows[0].held_at)}" if rows else ""))
+            f"{len(rows)} record{'s' if len(rows) != 1 else ''}" + (f"; latest {format_london(rows[0].held_at)}" if rows else ""))
         self.form.newSessionButton.setVisible(bool(self.ctx.actor.managed_team_ids))
         self._reveal()
         self.loaded.emit()

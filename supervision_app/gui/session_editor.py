@@ -302,14 +302,22 @@ class SessionEditor(QWidget):
 
     # ------------------------------------------------------------------ loading
 
-    def reload(self, where: str | None = None, focus: Callable[[], QWidget | None] | None = None) -> None:
+    def reload(self, where: str | None = None, focus: Callable[[], QWidget | None] | None = None,
+               no_longer_mine: Callable[[], None] | None = None) -> None:
         """Save what is pending, then read the record back (in write order, so it includes
-        everything just saved)."""
+        everything just saved). ``no_longer_mine()`` runs instead of a refusal message when
+        the person may no longer open the record (their step was the last they hold it for)."""
         actor, sid = self.ctx.actor, self.session_id
+
+        def failed(error) -> None:
+            if no_longer_mine is not None and isinstance(error, sr.NotAllowed):
+                no_longer_mine()
+            else:
+                self._load_failed(error)
 
         def after_save() -> None:
             self.ctx.tasks.write(lambda s: queries.session_detail(s, actor, sid),
-                                 lambda d: self._show(d, where, focus), self._load_failed)
+                                 lambda d: self._show(d, where, focus), failed)
 
         self.autosaver.flush(after_save)
 
@@ -641,9 +649,15 @@ class SessionEditor(QWidget):
 
         def done(result):
             self._signing(False)
-            self.ctx.notify("Signed. The record is now locked." if result.new_state == RecordState.LOCKED
-                            else f"Signed. {d.supervisee_name} can now sign it.")
-            self.reload(focus=lambda: self.form.signaturesButton)
+            signed = ("Signed. The record is now locked." if result.new_state == RecordState.LOCKED
+                      else f"Signed. {d.supervisee_name} can now sign it.")
+            self.ctx.notify(signed)
+
+            def handed_on() -> None:  # the worker has moved on: the record goes with them
+                self.ctx.notify(f"{signed} The record is now with {d.supervisee_name}'s new manager.")
+                self._go_back()
+
+            self.reload(focus=lambda: self.form.signaturesButton, no_longer_mine=handed_on)
 
         def failed(error):
             self._signing(False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from supervision_app.store import models as m, supervision_records as sr
 from tests.gui.helpers import click, select_row, settle
 from tests.gui.sample_team import session_time
+from tests.gui.signing_steps import answer_confirmation
 
 
 def answered(database, team, worker_id) -> str:
@@ -55,3 +56,26 @@ def test_records_waiting_for_the_worker_or_already_signed_are_not_listed(
     settle(qtbot, window)
     assert page.waiting_proxy.rowCount() == 0
     assert not page.form.waitingGroup.isVisible()
+
+
+def test_signing_a_moved_worker_s_record_hands_it_on_and_says_so(qtbot, open_window, team, database):
+    """The old manager's signature is their last step: afterwards the record is the new
+    manager's to hold, so the editor says where it went and goes back, not "not allowed"."""
+    waiting = answered(database, team, team.worker_id)
+    move(database, team.worker_id, team.other_team_id)
+    window = open_window(team.manager_id)
+    page = window.pages["my_team"]
+    settle(qtbot, window)
+    select_row(page.form.waitingTable, lambda r: r.session_id == waiting)
+    click(qtbot, window, page.form.openWaitingButton)
+    editor = window.editor
+    settle(qtbot, window)
+    answer_confirmation(qtbot)
+    click(qtbot, window, editor.form.signButton)
+    qtbot.waitUntil(lambda: window.form.pageStack.currentWidget() is page, timeout=60000)
+    assert "now with Ben Steady's new manager" in window.statusBar().currentMessage()
+    assert editor.form.messageLabel.text() == ""
+    with database.reading() as s:
+        assert s.get(m.SupervisionSession, waiting).state == "supervisor_signed"
+    settle(qtbot, window)
+    assert page.waiting_proxy.rowCount() == 0
