@@ -28,6 +28,7 @@ __all__ = [
     "CertificateAuthority",
     "CertificateUnusable",
     "DOCUMENT_SIGNING_EKUS",
+    "RevocationStatus",
     "USER_CERT_EKUS",
     "certificate_to_pem",
     "check_can_sign",
@@ -39,6 +40,7 @@ __all__ = [
     "load_crl",
     "load_private_key",
     "make_csr",
+    "revocation_status",
 ]
 
 #: Extended key usages put on user certificates: Microsoft "Document Signing"
@@ -263,10 +265,12 @@ class CertificateAuthority:
         """Record that certificate ``serial`` is revoked from ``when`` (default now)."""
         self.revoked[int(serial)] = _aware(when) if when is not None else _utcnow()
 
-    def crl(self, next_update_days: int = 7) -> x509.CertificateRevocationList:
-        """A freshly signed CRL listing every revoked serial (CRL number increments)."""
+    def crl(self, next_update_days: int = 7, *,
+            now: _dt.datetime | None = None) -> x509.CertificateRevocationList:
+        """A freshly signed CRL listing every revoked serial (CRL number increments), issued
+        at ``now`` (default: the clock)."""
         self.crl_number += 1
-        now = _utcnow()
+        now = _aware(now) if now is not None else _utcnow()
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.certificate.subject)
@@ -371,19 +375,64 @@ def create_ca(common_name: str, organisation: str, valid_days: int = 3650,
 # --------------------------------------------------------------------------- checks
 
 
+@dataclass(frozen=True)
+class RevocationStatus:
+    """What a revocation list says about one certificate as of a moment.
+
+    ``state`` is ``"good"`` (not revoked then, and the list speaks for that moment: issued
+    after it, or still current at it), ``"revoked"`` (revoked at or before it: ``revoked_at``),
+    ``"revoked_later"`` (revoked after it: a signature proven to exist before then stands),
+    or ``"unknown"`` (the list was superseded before that moment: it cannot say)."""
+
+    state: str
+    revoked_at: _dt.datetime | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.state == "revoked"
+
+
+def revocation_status(cert: x509.Certificate, ca_cert: x509.Certificate,
+                      crl: x509.CertificateRevocationList, as_of: _dt.datetime) -> RevocationStatus:
+    """The status of ``cert`` as of ``as_of`` (the validation time: a proven signing time, or
+    now), by ``crl``, judged at that time and never by the wall clock. Raises
+    :class:`CertificateUnusable` if the list was not signed by ``ca_cert``."""
+    as_of = _aware(as_of)
+    if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ec_public_key(ca_cert)):
+        raise CertificateUnusable(
+            "The revocation list was not signed by this organisation's certificate authority, "
+            "so it cannot be checked whether the certificate was revoked."
+        )
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    if entry is not None:
+        when = _aware(entry.revocation_date_utc)
+        return RevocationStatus("revoked" if when <= as_of else "revoked_later", when)
+    issued = _aware(crl.last_update_utc)
+    next_update = crl.next_update_utc
+    if issued >= as_of or next_update is None or _aware(next_update) >= as_of:
+        return RevocationStatus("good")
+    return RevocationStatus("unknown")
+
+
 def check_can_sign(
     cert: x509.Certificate,
     ca_cert: x509.Certificate,
     crl: x509.CertificateRevocationList | None,
     at: _dt.datetime,
+    *,
+    as_of: _dt.datetime | None = None,
 ) -> None:
     """Raise :class:`CertificateUnusable` unless ``cert`` may sign at time ``at``.
 
     Checks, in order: issued by ``ca_cert`` (name and signature), the CA itself in
-    date, the certificate in date, the revocation list (must be signed by the CA;
-    any listed serial is refused, whatever its revocation date), and key usage
-    (digitalSignature and nonRepudiation/contentCommitment, not a CA certificate).
+    date, the certificate in date, the revocation list (must be signed by the CA), and key
+    usage (digitalSignature and nonRepudiation/contentCommitment, not a CA certificate).
     ``crl=None`` means no revocation information is available (skips that check).
+
+    Revocation: signing now (``as_of`` not given), any listed serial is refused, whatever
+    its revocation date. Verifying a signature as of a proven time, pass that time as
+    ``as_of``: the list is judged at that time (:func:`revocation_status`), not by the wall
+    clock, so a revocation dated after it does not spoil the signature.
     """
     at = _aware(at)
     who = _cn(cert.subject)
@@ -417,13 +466,9 @@ def check_can_sign(
         )
 
     if crl is not None:
-        if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ec_public_key(ca_cert)):
-            raise CertificateUnusable(
-                "The revocation list was not signed by this organisation's certificate authority, "
-                "so it cannot be checked whether the certificate was revoked."
-            )
+        status = revocation_status(cert, ca_cert, crl, as_of if as_of is not None else at)
         entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-        if entry is not None:
+        if entry is not None and (as_of is None or status.revoked):
             raise CertificateUnusable(
                 f"The certificate for {who} was revoked on {_fmt(entry.revocation_date_utc)} "
                 "and can no longer sign. Sign in to the sync server again (Sync menu) to get a new "
