@@ -772,7 +772,13 @@ class SearchPage(Page):
         hit = current_row(self.form.resultsTable)
         if hit is None:
             return
-        if hit.session_id:
+        if hit.kind == "agreement":
+            self.open_agreement(hit)
+        elif hit.kind == "cancellation":
+            # cancellations are listed with the worker's supervision (team page counts,
+            # history): open the supervisee's history
+            self.ctx.window.open_history(hit.worker_id, hit.worker_name or "")
+        elif hit.session_id:
             where = None
             if hit.kind == "case_discussion":
                 where = f"section:{hit.section}@{hit.record_id}"
@@ -787,6 +793,14 @@ class SearchPage(Page):
             self.ctx.window.open_note(note_id=hit.oversight_note_id)
         elif hit.child_id:
             self.ctx.window.open_child(hit.child_id)
+
+    def open_agreement(self, hit: search_queries.SearchResult) -> None:
+        """The agreement in its own dialog, as "My team" and "My supervision" open it."""
+        from .practice_dialogs import AgreementDialog
+
+        dialog = AgreementDialog(self.ctx, hit.worker_id or "", hit.worker_name or "", hit.record_id, self)
+        dialog.open()
+        self.agreement_dialog = dialog
 
 
 # ---------------------------------------------------------------------------- settings

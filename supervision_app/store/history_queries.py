@@ -154,7 +154,7 @@ MAX_LIMIT = 500
 
 @dataclass(frozen=True)
 class SearchHit:
-    kind: str  # supervision, case_discussion, action, oversight_note, addendum
+    kind: str  # supervision, case_discussion, action, oversight_note, addendum, agreement, cancellation
     record_id: str
     section: str  # the column the words were found in
     snippet: str  # record text around the match, matches between MARK_START and MARK_END

@@ -8,14 +8,17 @@ SQLAlchemy statements.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from ..domain.agreements import TERM_LABELS
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import (
     ActionItemTarget,
     Actor,
+    AgreementTarget,
+    CancellationTarget,
     ChildTarget,
     Operation,
     OversightTarget,
@@ -35,6 +38,11 @@ SECTION_LABELS = {
     "decision": "Decision", "rationale": "Rationale", "body": "Addendum",
     "description": "Action",
 }
+KIND_SECTION_LABELS = {
+    **{("agreement", term): f"Agreement: {label[0].lower()}{label[1:]}" for term, label in TERM_LABELS.items()},
+    ("cancellation", "reason"): "Cancellation reason",
+}
+"""Sections whose label depends on the kind of record (an agreement's terms)."""
 HIGHLIGHT_START = MARK_START
 HIGHLIGHT_END = MARK_END
 
@@ -46,14 +54,18 @@ class SearchResult:
     section: str
     snippet: str  # plain text; matches between HIGHLIGHT_START and HIGHLIGHT_END
     title: str
-    when: datetime | None
+    when: datetime | date | None
     session_id: str | None = None
     oversight_note_id: str | None = None
     child_id: str | None = None
+    # an agreement or a cancellation: the supervisee it is about (the agreement is
+    # ``record_id``; a cancellation opens the supervisee's history)
+    worker_id: str | None = None
+    worker_name: str | None = None
 
     @property
     def section_label(self) -> str:
-        return SECTION_LABELS.get(self.section, self.section)
+        return KIND_SECTION_LABELS.get((self.kind, self.section)) or SECTION_LABELS.get(self.section, self.section)
 
 
 def _search_scope(session: Session, actor: Actor) -> list[str]:
@@ -74,6 +86,13 @@ def _search_scope(session: Session, actor: Actor) -> list[str]:
         f"WHERE s.team_id IS NOT NULL AND (p.team_id IN ({','.join('?' * len(managed))}) "
         f"OR p.id IN ({','.join('?' * len(people))}) OR s.supervisor_id = ?)",
         (*managed, *people, actor.staff_id))}
+    # agreements and cancellations carry the team they were made in: add those of the
+    # actor's own (as supervisor or supervisee), made in a team they have since left
+    earlier |= {team for (team,) in cur.execute(
+        "SELECT team_id FROM supervision_agreement WHERE team_id IS NOT NULL "
+        "AND (supervisor_id = ?1 OR supervisee_id = ?1) "
+        "UNION SELECT team_id FROM session_cancellation WHERE team_id IS NOT NULL "
+        "AND (supervisor_id = ?1 OR supervisee_id = ?1)", (actor.staff_id,))}
     return sorted(actor.managed_team_ids | earlier | ({own} if own else set()))
 
 
@@ -92,6 +111,18 @@ _SESSIONS = Lookup(
 _NOTES = Lookup("SELECT id, child_id, author_id, state, recorded_at, tombstone FROM oversight_note "
                 "WHERE id IN ({ids})", "id child_id author_id state recorded_at tombstone",
                 {"recorded_at": utc})
+_AGREEMENTS = Lookup(
+    "SELECT a.id, a.supervisee_id, a.supervisor_id, a.team_id, a.state, a.updated_at, a.tombstone, "
+    "p.display_name FROM supervision_agreement a JOIN staff p ON p.id = a.supervisee_id "
+    "WHERE a.id IN ({ids})",
+    "id supervisee_id supervisor_id team_id state updated_at tombstone supervisee_name",
+    {"updated_at": utc})
+_CANCELLATIONS = Lookup(
+    "SELECT c.id, c.supervisee_id, c.supervisor_id, c.team_id, c.planned_for, c.tombstone, "
+    "p.display_name FROM session_cancellation c JOIN staff p ON p.id = c.supervisee_id "
+    "WHERE c.id IN ({ids})",
+    "id supervisee_id supervisor_id team_id planned_for tombstone supervisee_name",
+    {"planned_for": date.fromisoformat})
 _CHILDREN = Lookup("SELECT c.id, c.name, c.case_id, c.allocated_worker_id, w.team_id FROM child c "
                    "LEFT JOIN staff w ON w.id = c.allocated_worker_id WHERE c.id IN ({ids})",
                    "id name case_id allocated_worker_id team_id")
@@ -138,6 +169,8 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     notes = _NOTES(session, note_ids)
     child_ids = {d.child_id for d in discussions.values()} | {n.child_id for n in notes.values()}
     children = _CHILDREN(session, child_ids)
+    agreements = _AGREEMENTS(session, ids.get("agreement", ()))
+    cancellations = _CANCELLATIONS(session, ids.get("cancellation", ()))
     names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
 
     session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
@@ -245,6 +278,29 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
                                       f"Addendum{state} to oversight note on {child_label(note.child_id)}",
                                       note.recorded_at, oversight_note_id=addendum.record_id,
                                       child_id=note.child_id)
+        elif kind == "agreement":
+            agreement = agreements.get(record_id)
+            # the same facts as ``agreement_records.agreement_target``, which opening it asks
+            if agreement is None or agreement.tombstone or not may(
+                    Operation.VIEW, "a", record_id,
+                    AgreementTarget(agreement.supervisee_id, agreement.supervisor_id, agreement.team_id,
+                                    RecordState(agreement.state))):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Supervision agreement with {agreement.supervisee_name}",
+                                  agreement.updated_at, worker_id=agreement.supervisee_id,
+                                  worker_name=agreement.supervisee_name)
+        elif kind == "cancellation":
+            cancelled = cancellations.get(record_id)
+            # as ``cancellation_records.cancellation_target``
+            if cancelled is None or cancelled.tombstone or not may(
+                    Operation.VIEW, "x", record_id,
+                    CancellationTarget(cancelled.supervisee_id, cancelled.supervisor_id, cancelled.team_id)):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Cancelled supervision of {cancelled.supervisee_name}",
+                                  cancelled.planned_for, worker_id=cancelled.supervisee_id,
+                                  worker_name=cancelled.supervisee_name)
         if result is not None:
             out.append(result)
             if len(out) >= limit:

@@ -18,6 +18,10 @@ SEARCHABLE = (
     ("oversight_note", "oversight_note", ("decision", "rationale")),
     ("addendum", "addendum", ("body",)),
     ("action", "action_item", ("description",)),
+    # issue 21: the terms of a supervision agreement, and why a planned session was cancelled
+    ("agreement", "supervision_agreement",
+     ("frequency", "duration", "location", "disagreements", "cancellations", "confidentiality")),
+    ("cancellation", "session_cancellation", ("reason",)),
 )
 
 PLAIN_SPELLINGS = (
@@ -69,6 +73,11 @@ def scope(kind: str, row: str) -> tuple[str, str]:
                 f"ELSE {_note_team(f'{row}.oversight_note_id')} END")
     if kind == "oversight_note":
         return "NULL", _child_team(f"{row}.child_id")
+    if kind in ("agreement", "cancellation"):
+        # a pair's record: the team it was made in (the supervisee's then), as
+        # ``agreement_records.agreement_target`` and ``cancellation_records.cancellation_target``
+        # decide who may see it; no supervision session
+        return "NULL", f"{row}.team_id"
     if kind == "addendum":
         return (f"CASE WHEN {row}.record_kind = 'supervision' THEN {row}.record_id END",
                 f"CASE {row}.record_kind WHEN 'supervision' THEN {_session_team(f'{row}.record_id')} "
@@ -118,6 +127,8 @@ def scope_triggers() -> list[str]:
         ("case_discussion", "case_discussion", "session_id"),
         ("action", "action_item", "session_id, oversight_note_id"),
         ("addendum", "addendum", "record_kind, record_id"),
+        ("agreement", "supervision_agreement", "team_id"),
+        ("cancellation", "session_cancellation", "team_id"),
     ):
         session_expr, team_expr = scope(kind, "NEW")
         record_scope.append(
