@@ -93,10 +93,14 @@ def write_evidence_pack(db, *, actor_id: str, record_id: str, folder: Path,
                               "record against; sign in to the sync server once, then try again.")
     with db.reading() as session:
         actor = load_actor(session, actor_id)
+        # the copy of the last signing stage, not the one a laptop dated latest (issue 16)
+        from .signoff import document_stage_rank as _stage_rank
+
         document = session.execute(
             select(RecordDocument).where(RecordDocument.record_id == record_id,
                                          RecordDocument.tombstone.is_(False))
-            .order_by(RecordDocument.created_at.desc()).limit(1)).scalar_one_or_none()
+            .order_by(_stage_rank().desc(), RecordDocument.created_at.desc())
+            .limit(1)).scalar_one_or_none()
         if document is None:
             raise EvidenceRefused("There is no signed copy of that record on this computer.")
         if not _allowed(session, actor, document.record_kind, record_id):

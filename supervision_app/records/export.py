@@ -24,7 +24,7 @@ from ..domain.vocabulary import RecordState
 from ..errors import AppError
 from ..store.audit_log import record_event
 from ..store.database import Database
-from ..store.models import Addendum, RecordDocument, Staff, SupervisionSession
+from ..store.models import Addendum, Staff, SupervisionSession
 from ..store.supervision_records import load_actor, session_target
 
 
@@ -70,11 +70,11 @@ def _write_exclusive(path: Path, data: bytes) -> None:
 
 
 def _latest_pdf(session, kind: RecordKind, record_id: str) -> bytes | None:
-    return session.execute(
-        select(RecordDocument.pdf)
-        .where(RecordDocument.record_kind == kind.value, RecordDocument.record_id == record_id)
-        .order_by(RecordDocument.created_at.desc()).limit(1)
-    ).scalar_one_or_none()
+    # the copy of the last signing stage, not the one a laptop dated latest (issue 16)
+    from .signoff import latest_document
+
+    document = latest_document(session, kind, record_id)
+    return document.pdf if document is not None else None
 
 
 def locked_sessions(
