@@ -31,6 +31,9 @@ CONFIG_ENV = "SUPERVISION_SERVER_CONFIG"
 PASSWORD_ENV = "SUPERVISION_SERVER_DATABASE_PASSWORD"
 ENV_PREFIX = "SUPERVISION_SERVER_"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+# Tables of the file read by their own modules, not settings: [retention] is the
+# organisation's retention schedule (``retention.schedule_from_file`` checks it).
+SECTIONS = frozenset({"retention"})
 
 
 class ConfigError(AppError):
@@ -237,6 +240,8 @@ def read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     values = {}
     for key, value in raw.items():
+        if key in SECTIONS and isinstance(value, dict):
+            continue
         setting = SETTINGS.get(key)
         if setting is None:
             close = difflib.get_close_matches(key, SETTINGS, n=1)
