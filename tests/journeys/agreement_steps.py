@@ -1,0 +1,79 @@
+"""What a person does with a supervision agreement (issue 21), step by step on a ``Laptop``:
+the manager writes and signs it from "My team", the worker finds it (in Search, or from "My
+supervision") and signs it. Clicks and typing only; each step waits until the screen shows
+it is done (see ``steps``)."""
+from __future__ import annotations
+
+from tests.journeys import steps
+from tests.journeys.driver import Laptop
+
+DIALOG = {"name": "AgreementDialog"}
+INSIDE = {"within": DIALOG}
+
+SUPERVISOR_SIGNED = "Signed by the supervisor; waiting for the supervisee."
+LOCKED = "Signed by both and locked."
+
+
+def agreement_state(lap: Laptop) -> str:
+    return lap.text(name="agreementStateLabel", **INSIDE)
+
+
+def wait_agreement_state(lap: Laptop, state: str, timeout: float = steps.LONG) -> None:
+    lap.wait(lambda: agreement_state(lap) == state, timeout,
+             f"the agreement to read {state!r} (message: see screen)")
+
+
+def open_team_agreement(lap: Laptop, worker_name: str) -> None:
+    """My team > the worker > Supervision agreement…"""
+    steps.go_to(lap, "My team")
+    lap.select_row(worker_name, name="workerTable")
+    lap.click(name="agreementButton")
+    lap.wait_shown(name="agreementStateLabel", **INSIDE)
+
+
+def set_term(lap: Laptop, term: str, text: str) -> None:
+    """Replace one term's words (``term``: frequency, duration, location, disagreements,
+    cancellations, confidentiality)."""
+    lap.type(text, clear=True, name=f"{term}Edit", **INSIDE)
+    lap.wait(lambda: lap.text(name=f"{term}Edit", **INSIDE) == text, 30, f"the {term} term typed")
+
+
+def sign_agreement(lap: Laptop) -> None:
+    """Sign, then confirm in the box that asks."""
+    lap.click(name="signAgreementButton", **INSIDE)
+    lap.wait_shown(name="confirmSignButton", modal=True)
+    lap.click(name="confirmSignButton", modal=True)
+
+
+def close_agreement(lap: Laptop) -> None:
+    lap.click(name="closeButton", **INSIDE)
+    lap.wait_gone(**DIALOG)
+
+
+def team_line(lap: Laptop) -> str:
+    """The line under My team's summary: agreements to write or review, cancellations."""
+    steps.go_to(lap, "My team")
+    return lap.text(name="teamPracticeLabel")
+
+
+def my_line(lap: Laptop) -> str:
+    """The line under My supervision's summary: the worker's own agreement."""
+    steps.go_to(lap, "My supervision")
+    return lap.text(name="myPracticeLabel")
+
+
+def search_and_open(lap: Laptop, words: str, title: str) -> None:
+    """Search > type the words > the result with this title > Open."""
+    lap.select_row("Search", name="navList")
+    lap.wait_shown(name="searchEdit")
+    lap.type(words, clear=True, name="searchEdit")
+    lap.wait(lambda: any(title in row[0] for row in lap.rows(name="resultsTable")), 60,
+             f"{title!r} among the search results")
+    lap.select_row(title, name="resultsTable")
+    lap.click(name="openResultButton")
+    lap.wait_shown(name="agreementStateLabel", **INSIDE)
+
+
+def search_rows(lap: Laptop) -> list[list[str]]:
+    return lap.rows(name="resultsTable")
+
