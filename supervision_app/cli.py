@@ -445,6 +445,12 @@ def run_export_evidence(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .command_output import quiet_when_reader_stops
+
+    return quiet_when_reader_stops(lambda: _run(argv))
+
+
+def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "export" and any(a in ("-h", "--help", "--evidence") or a.startswith("--evidence=")
                                             for a in argv):

@@ -293,6 +293,12 @@ def _schema_ready(settings: config.ServerConfig, engine, command: str | None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ...command_output import quiet_when_reader_stops
+
+    return quiet_when_reader_stops(lambda: _run(argv))
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = config.load(args)
@@ -330,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         except certificates.CertificateError as error:
             print(error.message, file=sys.stderr)
             return 1
+        except BrokenPipeError:
+            raise  # the reader of our output stopped: see command_output
         except OSError as error:
             print(f"A file could not be read: {error.strerror}", file=sys.stderr)
             return 1
