@@ -1,12 +1,21 @@
 """One supervision record read whole: its canonical form (what is digested and signed) and
 the document that is rendered to PDF. Both come from the same rows in one read, so the
 digest printed on a PDF is the digest of the record it shows.
+
+The canonical form is the current version (``record_canonical``, v2), built from the
+record's own rows only, which every laptop that may sign the record holds. Where the
+record already carries a signature over the older v1 form (signed before v2 existed) and
+this laptop can rebuild that form, the snapshot is that form, so the record's remaining
+signer signs what the first one did and an addendum names the digest the record was
+signed with. A child's row or a reviewed earlier action this laptop does not hold (a
+manager after the worker moved team, a supervisee whose case went to a colleague) is
+shown as not held; it is never left out of what is signed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +23,14 @@ from sqlalchemy.orm import Session
 from ..domain import record_canonical
 from ..domain.canonical import digest
 from ..domain.lifecycle import RecordKind
-from ..domain.record_canonical import oversight_canonical, supervision_canonical
+from ..domain.record_canonical import (
+    V1,
+    VERSION_FIELD,
+    oversight_canonical_v1,
+    oversight_canonical_v2,
+    supervision_canonical_v1,
+    supervision_canonical_v2,
+)
 from ..domain.supervisee_response import signed_without_response
 from ..domain.time_rules import london_date, utc_now
 from ..domain.vocabulary import (
@@ -63,8 +79,30 @@ class SupervisionSnapshot:
     def digest(self) -> str:
         return digest(RecordKind.SUPERVISION, self.canonical)
 
+    @property
+    def canonical_version(self) -> int:
+        return int(self.canonical.get(VERSION_FIELD, V1))
+
 
 NOT_RECORDED = "Not recorded"
+NOT_HELD = "Not held on this computer"
+CHILD_NOT_HELD = "A child whose details are not held on this computer"
+ACTION_NOT_HELD = "An action from an earlier record not held on this computer"
+
+
+def _as_signed(session: Session, kind: RecordKind, record_id: str, current: dict[str, Any],
+               older: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+    """``current``, unless the record's signatures are over the older form ``older()``
+    builds (None where this laptop cannot build it): then that one."""
+    signed = set(session.scalars(select(Signature.digest).where(
+        Signature.record_kind == kind.value, Signature.record_id == record_id,
+        Signature.tombstone.is_(False))))
+    if not signed or digest(kind, current) in signed:
+        return current
+    legacy = older()
+    if legacy is not None and digest(kind, legacy) in signed:
+        return legacy
+    return current
 
 
 def _label(enum_type, value: str) -> str:
@@ -81,9 +119,11 @@ def load_supervision_snapshot(session: Session, session_id: str,
     record = session.get(SupervisionSession, session_id)
     if record is None or record.tombstone:
         raise LookupError("No such supervision record.")
+    # outer joins: a discussion of a child, or a review of an action, whose row this laptop
+    # does not hold is still part of the record (and of what is signed)
     discussions = session.execute(
         select(CaseDiscussion, Child)
-        .join(Child, Child.id == CaseDiscussion.child_id)
+        .outerjoin(Child, Child.id == CaseDiscussion.child_id)
         .where(CaseDiscussion.session_id == session_id, CaseDiscussion.tombstone.is_(False))
         .order_by(CaseDiscussion.position, CaseDiscussion.id)
     ).all()
@@ -92,12 +132,13 @@ def load_supervision_snapshot(session: Session, session_id: str,
         .where(ActionItem.session_id == session_id, ActionItem.tombstone.is_(False))
         .order_by(ActionItem.due_on, ActionItem.id)
     ).scalars().all()
-    reviews = session.execute(
+    reviews = sorted(session.execute(
         select(ActionReview, ActionItem)
-        .join(ActionItem, ActionItem.id == ActionReview.action_id)
+        .outerjoin(ActionItem, ActionItem.id == ActionReview.action_id)
         .where(ActionReview.session_id == session_id, ActionReview.tombstone.is_(False))
-        .order_by(ActionItem.due_on, ActionItem.id)
-    ).all()
+    ).all(), key=lambda pair: (pair[1] is None, pair[1] is not None and pair[1].due_on is not None,
+                               pair[1].due_on if pair[1] is not None and pair[1].due_on else date.min,
+                               pair[0].action_id))
     addenda = session.execute(
         select(Addendum)
         .where(Addendum.record_id == session_id, Addendum.state == RecordState.LOCKED.value,
@@ -106,14 +147,19 @@ def load_supervision_snapshot(session: Session, session_id: str,
     ).scalars().all()
     people_ids = {record.supervisee_id, record.supervisor_id}
     people_ids |= {a.owner_id for a in actions if a.owner_id}
-    people_ids |= {a.owner_id for _, a in reviews if a.owner_id}
+    people_ids |= {a.owner_id for _, a in reviews if a is not None and a.owner_id}
     people_ids |= {a.author_id for a in addenda}
     names: dict[str | None, str] = dict(
         session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(people_ids))).all())
 
-    canonical = supervision_canonical(
-        values(record), [(values(d), values(child)) for d, child in discussions],
-        [values(a) for a in actions], [(values(r), values(a)) for r, a in reviews])
+    canonical = _as_signed(
+        session, RecordKind.SUPERVISION, record.id,
+        supervision_canonical_v2(values(record), [values(d) for d, _ in discussions],
+                                 [values(a) for a in actions], [values(r) for r, _ in reviews]),
+        # v1 as the app built it then: inner joins, so a pair whose other row is missing is left out
+        lambda: supervision_canonical_v1(
+            values(record), [(values(d), values(child)) for d, child in discussions if child is not None],
+            [values(a) for a in actions], [(values(r), values(a)) for r, a in reviews if a is not None]))
 
     actions_by_discussion: dict[str | None, list[ActionDoc]] = {}
     for a in actions:
@@ -123,8 +169,9 @@ def load_supervision_snapshot(session: Session, session_id: str,
         )
     case_docs = [
         CaseDiscussionDoc(
-            child_case_id=child.case_id, child_name=child.name,
-            legal_status=_label(LegalStatus, child.legal_status),
+            child_case_id=child.case_id if child is not None else NOT_HELD,
+            child_name=child.name if child is not None else CHILD_NOT_HELD,
+            legal_status=_label(LegalStatus, child.legal_status) if child is not None else NOT_HELD,
             current_position=d.current_position, worries=d.worries, working_well=d.working_well,
             needs_to_happen=d.needs_to_happen, safety_scale=d.safety_scale, decision=d.decision,
             rationale=d.rationale, actions=actions_by_discussion.get(d.id, []),
@@ -161,6 +208,9 @@ def load_supervision_snapshot(session: Session, session_id: str,
         previous_action_reviews=[
             ActionReviewDoc(description=a.description, owner_name=names.get(a.owner_id, "No owner"),
                             due_date=a.due_on, status=_label(ActionStatus, r.status), note=r.note)
+            if a is not None else
+            ActionReviewDoc(description=ACTION_NOT_HELD, owner_name=NOT_HELD, due_date=None,
+                            status=_label(ActionStatus, r.status), note=r.note)
             for r, a in reviews
         ],
         case_discussions=case_docs,
@@ -216,6 +266,10 @@ class OversightSnapshot:
     def digest(self) -> str:
         return digest(RecordKind.OVERSIGHT_NOTE, self.canonical)
 
+    @property
+    def canonical_version(self) -> int:
+        return int(self.canonical.get(VERSION_FIELD, V1))
+
 
 def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot:
     note = session.get(OversightNote, note_id)
@@ -231,12 +285,17 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
     owners: dict[str | None, str] = dict(session.execute(
         select(Staff.id, Staff.display_name).where(Staff.id.in_({a.owner_id for a in actions if a.owner_id}))
     ).all())
-    canonical = oversight_canonical(values(note), values(child), [values(a) for a in actions])
+    canonical = _as_signed(
+        session, RecordKind.OVERSIGHT_NOTE, note.id,
+        oversight_canonical_v2(values(note), [values(a) for a in actions]),
+        lambda: oversight_canonical_v1(values(note), values(child), [values(a) for a in actions])
+        if child is not None else None)
     document = OversightNoteDocument(
-        note_id=note.id, child_case_id=child.case_id, child_name=child.name,
+        note_id=note.id, child_case_id=child.case_id if child is not None else NOT_HELD,
+        child_name=child.name if child is not None else CHILD_NOT_HELD,
         trigger=_label(OversightTrigger, note.trigger), decision=note.decision,
         rationale=note.rationale, author_name=author.display_name, written_at=note.recorded_at,
-        legal_status=_label(LegalStatus, child.legal_status),
+        legal_status=_label(LegalStatus, child.legal_status) if child is not None else NOT_HELD,
         actions=[ActionDoc(description=a.description, owner_name=owners.get(a.owner_id, "No owner"),
                            due_date=a.due_on, status=_label(ActionStatus, a.status)) for a in actions],
         next_review_date=note.next_review_on, author_role=_label(Role, author.role),
@@ -248,7 +307,9 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
 
 
 def addendum_canonical(addendum: Addendum, parent_digest: str) -> dict[str, Any]:
-    """An addendum signs its own text and the digest of the record it corrects."""
+    """An addendum signs its own text and the digest of the record it corrects (in the
+    current version; ``parent_digest`` is the parent snapshot's, in the version the
+    parent's signatures are over)."""
     return record_canonical.addendum_canonical(values(addendum), parent_digest)
 
 

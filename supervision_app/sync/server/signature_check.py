@@ -8,8 +8,15 @@ this time, with this certificate. The server believes none of it until it has ch
 * the certificate was issued to that person by this organisation's CA, was valid at the
   signing time, and is not revoked (``certificates.check_signature_certificate``);
 * the digest is that of the record's canonical form built from the server's own rows
-  (``domain.record_canonical``, the same builder the laptop signs with);
+  (``domain.record_canonical``, the same builder the laptop signs with), in one of the
+  form's versions: the one whose digest the signature carries (v2 for every signature the
+  app makes now; v1 for those made before, whose child case references are read from the
+  copy frozen when the server was upgraded, ``v1_case_reference``, never live);
 * the ECDSA value verifies over those canonical bytes with the certificate's key.
+
+A v1 signature accepted here (an app not yet upgraded) freezes the case references it was
+verified over, where not frozen yet (``freeze_case_references``): the one write this check
+makes, in the caller's transaction (the push's).
 """
 from __future__ import annotations
 
@@ -22,21 +29,27 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
+from sqlalchemy import Column, String, Table, insert, select
 from sqlalchemy.engine import Connection
 
 from ...domain.canonical import NotCanonicalisable, canonical_bytes, digest
 from ...domain.lifecycle import RecordKind
 from ...domain.record_canonical import (
+    CURRENT_VERSION,
+    V1,
+    VERSION_FIELD,
     addendum_canonical,
     agreement_canonical,
-    oversight_canonical,
-    supervision_canonical,
+    oversight_canonical_v1,
+    oversight_canonical_v2,
+    supervision_canonical_v1,
+    supervision_canonical_v2,
+    versions_for,
 )
 from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
-from .schema import record
+from .schema import metadata, record
 
 KIND_TABLE = {RecordKind.SUPERVISION: "supervision_session",
               RecordKind.OVERSIGHT_NOTE: "oversight_note", RecordKind.ADDENDUM: "addendum",
@@ -52,6 +65,18 @@ SIGN_AGAIN = "Open the record and sign it again."
 
 class RecordMissing(AppError, LookupError):
     pass
+
+
+# The child's case reference each v1 signature was made over, frozen per case discussion
+# and oversight note (``row_id``) when the server was upgraded to v2 (migration s0007, for
+# every record that carried a signature then), or when a v1 signature is accepted later
+# (``freeze_case_references``): a later correction of the child's case reference, which is
+# allowed, then leaves those signatures verifiable. v2 reads no case reference at all.
+v1_case_reference = Table(
+    "v1_case_reference", metadata,
+    Column("row_id", String(36), primary_key=True),
+    Column("case_ref", String(40), nullable=False),
+)
 
 
 def _values(table: str, rec) -> dict[str, Any]:
@@ -83,32 +108,132 @@ def _many(conn: Connection, table: str, ids: set[str]) -> dict[str, dict[str, An
         select(record).where(record.c.id.in_(sorted(ids)), record.c.table_name == table))}
 
 
-def server_canonical(conn: Connection, kind: RecordKind, record_id: str) -> dict[str, Any]:
-    """The canonical form of a record from the rows the server holds now."""
+def _frozen(conn: Connection, row_ids: set[str]) -> dict[str, str]:
+    if not row_ids:
+        return {}
+    return dict(conn.execute(select(v1_case_reference.c.row_id, v1_case_reference.c.case_ref)
+                             .where(v1_case_reference.c.row_id.in_(sorted(row_ids)))).all())
+
+
+def _with_frozen_ref(child: dict[str, Any], frozen: str | None) -> dict[str, Any]:
+    return child if frozen is None else child | {"case_id": frozen}
+
+
+def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
+                     version: int = CURRENT_VERSION) -> dict[str, Any]:
+    """The canonical form of a record, in ``version``, from the rows the server holds now.
+    v2 reads the record's own rows only (the session and its case discussions, actions
+    and action reviews; the note and its actions), which every party to the record is
+    sent; v1 also reads the children's rows (their frozen case references where the
+    server froze them) and the reviewed earlier actions, as the app did then."""
     table = KIND_TABLE[kind]
     row = _one(conn, table, record_id)
     if row is None or row["tombstone"]:
         raise RecordMissing(record_id)
     if kind == RecordKind.SUPERVISION:
         discussions = [d for d in _parts(conn, record_id, "case_discussion") if d["session_id"] == record_id]
-        children = _many(conn, "child", {d["child_id"] for d in discussions})
         actions = [a for a in _parts(conn, record_id, "action_item") if a["session_id"] == record_id]
         reviews = [r for r in _parts(conn, record_id, "action_review") if r["session_id"] == record_id]
+        if version != V1:
+            return supervision_canonical_v2(row, discussions, actions, reviews)
+        children = _many(conn, "child", {d["child_id"] for d in discussions})
+        frozen = _frozen(conn, {d["id"] for d in discussions})
         reviewed = _many(conn, "action_item", {r["action_id"] for r in reviews})
-        return supervision_canonical(
-            row, [(d, children[d["child_id"]]) for d in discussions if d["child_id"] in children],
+        return supervision_canonical_v1(
+            row, [(d, _with_frozen_ref(children[d["child_id"]], frozen.get(d["id"])))
+                  for d in discussions if d["child_id"] in children],
             actions, [(r, reviewed[r["action_id"]]) for r in reviews if r["action_id"] in reviewed])
     if kind == RecordKind.OVERSIGHT_NOTE:
+        actions = [a for a in _parts(conn, record_id, "action_item") if a["oversight_note_id"] == record_id]
+        if version != V1:
+            return oversight_canonical_v2(row, actions)
         child = _one(conn, "child", row["child_id"])
         if child is None:
             raise RecordMissing(row["child_id"])
-        actions = [a for a in _parts(conn, record_id, "action_item") if a["oversight_note_id"] == record_id]
-        return oversight_canonical(row, child, actions)
+        return oversight_canonical_v1(row, _with_frozen_ref(child, _frozen(conn, {record_id}).get(record_id)),
+                                      actions)
     if kind == RecordKind.AGREEMENT:
         return agreement_canonical(row)
-    parent_kind = RecordKind(row["record_kind"])
-    parent_digest = digest(parent_kind, server_canonical(conn, parent_kind, row["record_id"]))
-    return addendum_canonical(row, parent_digest)
+    forms = _addendum_forms(conn, row, version)
+    if not forms:
+        raise RecordMissing(row["record_id"])
+    signed = _signed_digests(conn, RecordKind(row["record_kind"]), row["record_id"])
+    return next((form for form in forms if form["parent_digest"] in signed), forms[0])
+
+
+def _addendum_forms(conn: Connection, addendum: dict[str, Any], version: int) -> list[dict[str, Any]]:
+    """An addendum's form in ``version`` for each digest of its parent it may name: v1 the
+    parent's v1 digest; v2 the parent's digest in either version (the one the parent's
+    signatures are over, ``record_canonical.addendum_canonical``), current first."""
+    parent_kind = RecordKind(addendum["record_kind"])
+    forms = []
+    for parent_version in ((V1,) if version == V1 else versions_for(parent_kind)):
+        try:
+            parent = server_canonical(conn, parent_kind, addendum["record_id"], parent_version)
+        except RecordMissing:
+            continue  # an older form needs a row the server lacks
+        forms.append(addendum_canonical(addendum, digest(parent_kind, parent), version))
+    return forms
+
+
+def _signed_digests(conn: Connection, kind: RecordKind, record_id: str) -> set[str]:
+    return {data["digest"] for data in (json.loads(text_) for text_ in conn.execute(
+        select(record.c.data).where(record.c.parent_id == record_id, record.c.table_name == "signature",
+                                    record.c.tombstone.is_(False))).scalars())
+            if data.get("record_kind") == kind.value}
+
+
+def signed_canonical(conn: Connection, kind: RecordKind, record_id: str,
+                     signed_digest: str) -> dict[str, Any] | None:
+    """The record's canonical form in the version whose digest is ``signed_digest`` (a
+    signature carries no version: its digest identifies it), or None when no version's
+    is. Raises ``RecordMissing`` when the record is not complete on the server in the
+    current version."""
+    for version in versions_for(kind):
+        try:
+            if kind == RecordKind.ADDENDUM:
+                row = _one(conn, "addendum", record_id)
+                if row is None or row["tombstone"]:
+                    raise RecordMissing(record_id)
+                forms = _addendum_forms(conn, row, version)
+                if not forms:
+                    raise RecordMissing(row["record_id"])
+            else:
+                forms = [server_canonical(conn, kind, record_id, version)]
+        except RecordMissing:
+            if version == versions_for(kind)[0]:
+                raise
+            continue  # an older form needs a row the server lacks: not that version
+        for form in forms:
+            if digest(kind, form) == signed_digest:
+                return form
+    return None
+
+
+def freeze_case_references(conn: Connection, kind: RecordKind, record_id: str) -> int:
+    """Freeze, for a record a v1 signature was accepted on, the case reference of each
+    child it names (its case discussions', the note's, or an addendum's parent's), where not
+    frozen yet; returns how many were frozen. (Migration s0007 did this for every record
+    signed before v2.)"""
+    if kind == RecordKind.SUPERVISION:
+        rows = [(d["id"], d["child_id"]) for d in _parts(conn, record_id, "case_discussion")
+                if d["session_id"] == record_id]
+    elif kind == RecordKind.OVERSIGHT_NOTE:
+        note = _one(conn, "oversight_note", record_id)
+        rows = [(record_id, note["child_id"])] if note is not None else []
+    elif kind == RecordKind.ADDENDUM:  # a v1 addendum names its parent's v1 digest
+        addendum = _one(conn, "addendum", record_id)
+        return freeze_case_references(conn, RecordKind(addendum["record_kind"]), addendum["record_id"]) \
+            if addendum is not None and addendum["record_kind"] != RecordKind.ADDENDUM.value else 0
+    else:
+        return 0
+    known = _frozen(conn, {row_id for row_id, _ in rows})
+    children = _many(conn, "child", {child_id for _, child_id in rows})
+    fresh = [{"row_id": row_id, "case_ref": children[child_id]["case_id"]} for row_id, child_id in rows
+             if row_id not in known and child_id in children]
+    if fresh:
+        conn.execute(insert(v1_case_reference), fresh)
+    return len(fresh)
 
 
 def signature_problem(conn: Connection, data: dict[str, Any], *,
@@ -141,11 +266,11 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     except (binascii.Error, ValueError):
         return f"The signature value could not be read. {SIGN_AGAIN}"
     try:
-        canonical = server_canonical(conn, kind, data["record_id"])
-        content = canonical_bytes(kind, canonical)
+        canonical = signed_canonical(conn, kind, data["record_id"], data["digest"])
+        content = canonical_bytes(kind, canonical) if canonical is not None else b""
     except (RecordMissing, KeyError, NotCanonicalisable):
         return "The record this signature belongs to is not complete on the server."
-    if digest(kind, canonical) != data["digest"]:
+    if canonical is None:
         return ("What was signed is not this record as the server holds it (it was changed on "
                 f"another device, or a part of it was not accepted). {SIGN_AGAIN}")
     certificate = pki.load_certificate(data["certificate_pem"].encode("ascii"))
@@ -156,4 +281,8 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
         key.verify(value, content, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         return f"The signature does not verify against this record and the signer's certificate. {SIGN_AGAIN}"
+    if canonical.get(VERSION_FIELD, V1) == V1:
+        # made by an app from before v2: keep the case references it was verified over, so a
+        # later correction of a child's leaves it verifiable (in the push's own transaction)
+        freeze_case_references(conn, kind, data["record_id"])
     return None
