@@ -497,13 +497,12 @@ def test_a_child_s_new_case_reference_leaves_the_signatures_on_its_locked_record
         _check_signed_records(conn)
 
 
-@pytest.mark.xfail(strict=True, reason="known server bug (issue 16, found by the property test): an "
-                   "unchanged row is applied whoever pushes it, bumping its version")
 def test_an_unchanged_row_pushed_by_someone_who_may_not_edit_it_is_refused(deployment, laptops):
     """Found by the hostile-laptop property: a worker pushes their manager's draft record
-    back unchanged (they need only its id). ``storage.authorize`` asks about the fields that
-    change, none do, so the server applies it: version + 1, recorded as the worker's change,
-    and the manager's next edit of their own draft is a conflict. Repeated, it jams them."""
+    back unchanged (they need only its id). ``storage.authorize`` used to ask only about the
+    fields that change; none did, so the server applied it (version + 1, recorded as the
+    worker's change) and the manager's next edit of their own draft was a conflict: repeated,
+    it jammed them. A push is an edit even when nothing in it changes."""
     org = deployment.org
     manager, worker = laptops("tm_a"), laptops("sw_a1")
     sid = r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"], team=org.teams["A"])
