@@ -21,9 +21,14 @@ PINNED_NOW = datetime(2026, 3, 11, 12, 0, tzinfo=timezone.utc)
 """A Wednesday at noon in London, weeks from a bank holiday, a month's end or a clock change."""
 
 
+# pytest times each test with _pytest.timing's own references to the clock functions;
+# freezegun would swap those too, and --durations would report the frozen clock's times
+PYTEST_OWN_CLOCKS = ["_pytest.timing"]
+
+
 @pytest.fixture
 def pinned_clock():
-    with freeze_time(PINNED_NOW, tick=True) as clock:
+    with freeze_time(PINNED_NOW, tick=True, ignore=PYTEST_OWN_CLOCKS) as clock:
         yield clock
 
 
