@@ -49,6 +49,7 @@ from .schema import (
     staff_cover,
 )
 from .signature_check import CLOCK_SKEW, signature_problem
+from .value_check import value_problem
 
 log = logging.getLogger("supervision_app.sync.server")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -1083,6 +1084,9 @@ def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
     if row.updated_at.tzinfo is None:
         raise Refused("rejected", "updated_at needs a time zone")
     authorize(tx, actor, row.table, row.id, data, row.tombstone, existing)
+    problem = value_problem(row.table, data, json.loads(existing.data) if existing is not None else None)
+    if problem is not None:
+        raise Refused("rejected", problem)
     # The server numbers versions itself: one step from the version the change was made
     # from, whatever the laptop claims (a claimed 2**31-1 once jammed every later change).
     tx.write(table=row.table, row_id=row.id, version=m.base_version + 1, updated_at=row.updated_at,
