@@ -38,6 +38,7 @@ from ...errors import AppError
 from .. import protocol as p
 from . import authz, feedback_totals
 from .audit_anchors import anchor_audit_head
+from .document_check import document_problem
 from .schema import (
     directory_service_area,
     directory_staff,
@@ -791,6 +792,11 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
         if p.parse_datetime(data["created_at"]) > datetime.now(timezone.utc) + CLOCK_SKEW:
             _check(actor, "add_document", table, row_id, Decision(
                 False, "The signed copy is dated in the future; check this computer's clock."))
+        # The PDF itself: its signatures verify against the organisation's CA, made with the
+        # certificates of this record's signature rows, and it shows the digest they sign.
+        problem = document_problem(tx.conn, data, data["stage"])
+        _check(actor, "verify_document", table, row_id,
+               Decision(problem is None, problem or "verified signed copy"))
         return
     role = data["signer_role"]
     if data["signer_id"] != actor.staff_id:

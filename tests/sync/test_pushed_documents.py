@@ -1,0 +1,139 @@
+"""Issue 16: the server checks a pushed signed copy itself (``sync.server.document_check``).
+Before the fix it took any bytes as a record's signed PDF, so long as they came with the
+signer's (verified) signature row: a PDF of another record, one nobody had signed, or the
+supervisor's copy sent again as the supervisee's were all kept, and exports and evidence
+packs then carried them. Each attack is pushed with the attacker's real token; the whole
+signing is refused and the record stays where it was; the honest copy is then accepted."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from sqlalchemy import select, text
+
+from supervision_app.records.pdf_render import render_record_pdf
+from supervision_app.records.snapshot import load_supervision_snapshot
+from supervision_app.store import models as m
+from supervision_app.sync.server.document_check import document_problem
+from supervision_app.sync.server.schema import record
+from tests.sync import records as r
+from tests.sync.raw_push import push_raw
+
+
+def _responded(deployment, laptops, manager, worker) -> str:
+    org = deployment.org
+    sid = r.shared_session(manager, org)
+    manager.client.sync()
+    worker.client.sync()
+    r.respond(worker, org.ids["sw_a1"], sid)
+    worker.client.sync()
+    manager.client.sync()
+    return sid
+
+
+def _unit(laptop, record_id: str) -> list[tuple[int, dict]]:
+    """The signing the laptop's outbox holds for ``record_id`` (the record's move, its
+    signature, its signed copy), as (base version, row), without sending it."""
+    with laptop.db.reading() as s:
+        entries = s.execute(text("select base_version, payload from sync_outbox order by seq")).all()
+    unit = []
+    for base, payload in entries:
+        row = json.loads(payload)
+        if row["id"] == record_id or row["data"].get("record_id") == record_id:
+            unit.append((base, row))
+    assert [row["table"] for _, row in unit] == ["supervision_session", "signature", "record_document"]
+    return unit
+
+
+def _with_pdf(unit: list[tuple[int, dict]], pdf: bytes) -> list[tuple[int, dict]]:
+    (b1, move), (b2, signature), (b3, document) = unit
+    document = json.loads(json.dumps(document))
+    document["data"]["pdf"] = base64.b64encode(pdf).decode()
+    return [(b1, move), (b2, signature), (b3, document)]
+
+
+def _state(deployment, record_id: str) -> tuple[str, int]:
+    with deployment.engine.connect() as conn:
+        state = json.loads(conn.execute(select(record.c.data).where(record.c.id == record_id)).scalar())["state"]
+        stages = [json.loads(d)["stage"] for d in conn.execute(select(record.c.data).where(
+            record.c.parent_id == record_id, record.c.table_name == "record_document")).scalars()]
+    return state, len([stage for stage in stages if stage != "archived"])  # the server's own copy aside
+
+
+def _pdf(unit) -> bytes:
+    return base64.b64decode(unit[2][1]["data"]["pdf"])
+
+
+def test_a_signing_is_kept_only_with_the_signed_pdf_of_that_record(deployment, laptops):
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(manager), r.credentials(worker)
+    first = _responded(deployment, laptops, manager, worker)
+    second = _responded(deployment, laptops, manager, worker)
+    r.sign_session(manager, org.ids["tm_a"], first)
+    r.sign_session(manager, org.ids["tm_a"], second)
+    unit, other = _unit(manager, first), _unit(manager, second)
+    with manager.db.reading() as s:
+        unsigned = render_record_pdf(load_supervision_snapshot(s, first).document)
+    attacks = {
+        "another record's signed copy": (_pdf(other), "different record digest"),
+        "the record's copy, never signed": (unsigned, "does not carry the signatures"),
+        "not a PDF": (b"%PDF-1.7 not really", "could not be read"),
+        "a PDF signed copy cut short": (_pdf(unit)[:-400], "signature"),
+    }
+    for what, (pdf, words) in attacks.items():
+        results = push_raw(deployment, manager, *_with_pdf(unit, pdf))
+        assert [res["status"] for res in results] == ["rejected"] * 3, (what, results)
+        assert words in results[2]["reason"], (what, results[2]["reason"])
+        assert _state(deployment, first) == ("shared", 0), what
+    # the laptop's own signing, sent as it is, is kept
+    assert manager.client.sync().rejected == 0
+    assert _state(deployment, first) == ("supervisor_signed", 1)
+
+
+def test_the_supervisee_s_copy_must_carry_both_signatures(deployment, laptops):
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(manager), r.credentials(worker)
+    sid = _responded(deployment, laptops, manager, worker)
+    r.sign_session(manager, org.ids["tm_a"], sid)
+    assert manager.client.sync().rejected == 0
+    worker.client.sync()
+    supervisor_copy = r.rows(worker, m.RecordDocument)
+    [held] = [doc for doc in supervisor_copy.values() if doc.record_id == sid]
+    r.sign_session(worker, org.ids["sw_a1"], sid)
+    unit = _unit(worker, sid)
+    results = push_raw(deployment, worker, *_with_pdf(unit, bytes(held.pdf)))
+    assert [res["status"] for res in results] == ["rejected"] * 3, results
+    assert "does not carry the signatures" in results[2]["reason"]
+    assert _state(deployment, sid) == ("supervisor_signed", 1)
+    assert worker.client.sync().rejected == 0
+    assert _state(deployment, sid) == ("locked", 2)
+
+
+def test_checking_a_signed_copy_takes_milliseconds(deployment, laptops):
+    """The figure for the issue notes: the check runs once per signing."""
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(manager), r.credentials(worker)
+    sid = _responded(deployment, laptops, manager, worker)
+    r.sign_session(manager, org.ids["tm_a"], sid)
+    assert manager.client.sync().rejected == 0
+    worker.client.sync()
+    r.sign_session(worker, org.ids["sw_a1"], sid)
+    assert worker.client.sync().rejected == 0
+    with deployment.engine.connect() as conn:
+        documents = [json.loads(d) for d in conn.execute(select(record.c.data).where(
+            record.c.parent_id == sid, record.c.table_name == "record_document")).scalars()]
+        documents = [document for document in documents if document["stage"] != "archived"]
+        timings = {}
+        for document in documents:
+            assert document_problem(conn, document, document["stage"]) is None  # warm
+            start = time.perf_counter()
+            for _ in range(5):
+                assert document_problem(conn, document, document["stage"]) is None
+            timings[document["stage"]] = (time.perf_counter() - start) / 5 * 1000
+    print(f"document check: {', '.join(f'{stage} {ms:.0f} ms' for stage, ms in sorted(timings.items()))}")
+    assert set(timings) == {"supervisor_signed", "locked"}
+    assert all(ms < 2000 for ms in timings.values()), timings
