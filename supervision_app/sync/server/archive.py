@@ -10,12 +10,25 @@ incremental update that leaves every signature's bytes untouched:
   one configured): B-LTA. For a signature made offline (no signature time stamp), this is
   the first proof of when it existed.
 
+A signature made offline is proven as early as the server can: when the newest copy of a
+two-signer record is the supervisor's, signed without a signature time stamp, the server
+adds the same validation data and a document time stamp to that copy (a new
+``supervisor_signed`` copy, the server's, sorting after the laptop's), so the supervisor's
+signature has a proven time from then, not from whenever the supervisee signs; the
+supervisee's laptop signs on top of it. :class:`Archiver` does this for the copies a push
+brings, and ``renew-timestamps`` for any still pending.
+
 The result is stored as a **new** ``record_document`` row (stage ``archived``), through
 :func:`~.storage.system_write`. Record documents are insert-only: the signed copies the
 laptops pushed stay exactly as they were, and the archived copy starts with every byte of
 the copy it extends (checked here before it is stored), so anyone can see that the server
 added validation data and a time stamp and nothing else. Laptops pull the new row like any
 other and show the newest copy.
+
+:class:`Archiver` does this work in the background (one thread per server process), after
+the push that brought the copies has been answered: a push does not wait ~0.1 s a record
+for it, and a record the background job could not archive (TSA down, server stopped) is
+archived by the next ``renew-timestamps`` run, which archives whatever is pending.
 
 Renewal (:func:`renew_timestamps`) repeats the same step on an archived copy before the
 newest document time stamp's TSA certificate expires (or before the margin): fresh CRLs,
@@ -31,7 +44,9 @@ import concurrent.futures
 import datetime as _dt
 import io
 import json
+import logging
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -49,11 +64,19 @@ from . import certificates, timestamping
 from .schema import record
 from .storage import WriteTx, system_write
 
-__all__ = ["ArchiveReport", "archive_pdf", "archive_records", "renew_timestamps"]
+__all__ = ["ArchiveReport", "Archiver", "archive_pdf", "archive_records", "needs_proof_of_time",
+           "renew_timestamps"]
+
+log = logging.getLogger("supervision_app.sync.server")
 
 ARCHIVED = "archived"
 #: Stages a laptop pushes once everyone has signed (records.signoff).
 FINAL_STAGES = ("locked",)
+#: The stage of a supervisor's signed copy, before the supervisee signs.
+SUPERVISOR_SIGNED = "supervisor_signed"
+#: A record's copies in signing order (as ``records.signoff.DOCUMENT_STAGES``): the newest
+#: copy is the one of the latest stage, then the latest created.
+_STAGE_RANK = {SUPERVISOR_SIGNED: 1, "locked": 2, ARCHIVED: 3}
 DEFAULT_RENEWAL_MARGIN = _dt.timedelta(days=365)
 #: Room for the document time stamp token (TSA certificate and chain included), hex.
 _TIMESTAMP_RESERVE = 2 * 8192
@@ -128,18 +151,39 @@ def archive_pdf(pdf_bytes: bytes, timestamper, *, certificates_: Sequence[x509.C
     return result
 
 
+def needs_proof_of_time(pdf_bytes: bytes) -> bool:
+    """Whether the newest signature in ``pdf_bytes`` has no proof of when it existed: no
+    signature time stamp of its own (it was made offline) and no document time stamp after
+    it."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    reader = PdfFileReader(io.BytesIO(bytes(pdf_bytes)), strict=False)
+    signatures = list(reader.embedded_regular_signatures)
+    if not signatures:
+        return False
+    newest = max(signatures, key=lambda sig: sig.signed_revision)
+    if any(True for _ in extract_tst_data_iter(newest.signer_info, signed=False)):
+        return False
+    return not any(stamp.signed_revision > newest.signed_revision
+                   for stamp in reader.embedded_timestamp_signatures)
+
+
 # --------------------------------------------------------------------------- server side
 
 
 @dataclass
 class ArchiveReport:
     archived: list[str] = field(default_factory=list)
+    #: records whose supervisor signature, made offline, was given a document time stamp
+    stamped: list[str] = field(default_factory=list)
     renewed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     up_to_date: int = 0
 
     def lines(self) -> list[str]:
         out = [f"Archived (validation data and a document time stamp added): {len(self.archived)}",
+               f"Offline signatures time-stamped: {len(self.stamped)}",
                f"Time stamps renewed: {len(self.renewed)}",
                f"Already up to date: {self.up_to_date}"]
         out += [f"Could not archive record {rid}: {why}" for rid, why in self.failed]
@@ -172,13 +216,15 @@ def _newest_documents(conn: Connection, record_ids: Iterable[str] | None) -> dic
         if not ids:
             return {}
         query = query.where(record.c.parent_id.in_(ids))
-    newest: dict[str, tuple[tuple[str, bool], str, str]] = {}
+    newest: dict[str, tuple[tuple[int, str], str, str]] = {}
     for row in conn.execute(query.execution_options(yield_per=200)):
         # The stored JSON is written by json.dumps with compact separators (storage.write).
         stage, created = _STAGE.search(row.data), _CREATED.search(row.data)
         if stage is None or created is None:
             continue
-        key = (created.group(1), stage.group(1) == ARCHIVED)
+        # by stage first: a laptop clock behind the server's must not make the server's
+        # time-stamped supervisor copy look newer than the supervisee's locked one
+        key = (_STAGE_RANK.get(stage.group(1), 0), created.group(1))
         if row.parent_id not in newest or key > newest[row.parent_id][0]:
             newest[row.parent_id] = (key, row.id, stage.group(1))
     return {record_id: (doc_id, stage) for record_id, (_key, doc_id, stage) in newest.items()}
@@ -188,7 +234,7 @@ def _load(conn: Connection, doc_id: str) -> dict:
     return json.loads(conn.execute(select(record.c.data).where(record.c.id == doc_id)).scalar_one())
 
 
-def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
+def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime, stage: str = ARCHIVED) -> str:
     # Laptops show the newest copy by created_at: the archived copy must sort after the copy it
     # extends even when the signer's laptop clock ran ahead of the server's.
     extended = p.parse_datetime(newest["created_at"])
@@ -196,17 +242,17 @@ def _store(tx: WriteTx, newest: dict, pdf: bytes, now: _dt.datetime) -> str:
     row_id = str(uuid.uuid4())
     system_write(tx, "record_document", row_id, {
         "record_kind": newest["record_kind"], "record_id": newest["record_id"],
-        "stage": ARCHIVED, "created_at": p.format_datetime(now),
+        "stage": stage, "created_at": p.format_datetime(now),
         "pdf": base64.b64encode(pdf).decode("ascii")})
     return row_id
 
 
 def _archive_one(engine: Engine, record_id: str, doc_id: str, timestamper, certs, crls,
-                 clock: Callable[[], _dt.datetime]) -> str | None:
-    """Archive one record's copy ``doc_id`` in its own transaction; why not, or None. The
-    time stamp is fetched before the sequence lock is taken (an external TSA may be slow),
-    and the copy is stored only if it is still the record's newest (another server instance
-    may have archived it meanwhile)."""
+                 clock: Callable[[], _dt.datetime], *, stage: str = ARCHIVED) -> str | None:
+    """Archive one record's copy ``doc_id`` in its own transaction (as ``stage``); why not,
+    or None. The time stamp is fetched before the sequence lock is taken (an external TSA
+    may be slow), and the copy is stored only if it is still the record's newest (another
+    server instance may have archived it meanwhile)."""
     with engine.connect() as conn:
         newest = _load(conn, doc_id)
     try:
@@ -217,7 +263,7 @@ def _archive_one(engine: Engine, record_id: str, doc_id: str, timestamper, certs
         tx = WriteTx.begin(conn)
         if _newest_documents(conn, [record_id]).get(record_id, (None,))[0] != doc_id:
             return None  # already archived elsewhere, or signed anew: nothing to add
-        _store(tx, newest, pdf, clock())
+        _store(tx, newest, pdf, clock(), stage)
         tx.finish()
     return None
 
@@ -233,23 +279,84 @@ def _tools(engine: Engine, passphrase, url, policy, clock):
 def archive_records(engine: Engine, passphrase: bytes | None, record_ids: Iterable[str] | None = None,
                     *, url: str | None = None, policy: str = timestamping.DEFAULT_POLICY_OID,
                     clock: Callable[[], _dt.datetime] | None = None,
-                    report: ArchiveReport | None = None) -> ArchiveReport:
+                    report: ArchiveReport | None = None,
+                    stamp_offline_signatures: bool = False) -> ArchiveReport:
     """Archive the final signed copy of each locked record (all of them with ``None``) that
-    has no archived copy newer than it, each in its own transaction."""
+    has no archived copy newer than it, and with ``stamp_offline_signatures`` time-stamp
+    each supervisor's signed copy that is the newest and has no proof of time (signed
+    offline), each in its own transaction."""
     report = report or ArchiveReport()
     clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
     with engine.connect() as conn:
-        pending = [(record_id, doc_id) for record_id, (doc_id, stage)
-                   in _newest_documents(conn, record_ids).items() if stage in FINAL_STAGES]
+        newest = _newest_documents(conn, record_ids)
+        pending = [(record_id, doc_id, ARCHIVED) for record_id, (doc_id, stage)
+                   in newest.items() if stage in FINAL_STAGES]
+        if stamp_offline_signatures:
+            pending += [(record_id, doc_id, SUPERVISOR_SIGNED) for record_id, (doc_id, stage)
+                        in newest.items() if stage == SUPERVISOR_SIGNED
+                        and _unproven(base64.b64decode(_load(conn, doc_id)["pdf"]))]
     if pending:
         timestamper, certs, crls = _tools(engine, passphrase, url, policy, clock)
-        for record_id, doc_id in pending:
-            problem = _archive_one(engine, record_id, doc_id, timestamper, certs, crls, clock)
+        for record_id, doc_id, stage in pending:
+            problem = _archive_one(engine, record_id, doc_id, timestamper, certs, crls, clock,
+                                   stage=stage)
             if problem:
                 report.failed.append((record_id, problem))
             else:
-                report.archived.append(record_id)
+                (report.archived if stage == ARCHIVED else report.stamped).append(record_id)
     return report
+
+
+def _unproven(pdf: bytes) -> bool:
+    try:
+        return needs_proof_of_time(pdf)
+    except Exception:  # noqa: BLE001 - a damaged copy: nothing to stamp (archiving reports it)
+        return False
+
+
+class Archiver:
+    """Archives (and time-stamps offline signatures) in one background thread, after the
+    push that brought the signed copies has been answered. :meth:`submit` never waits;
+    records submitted while a batch runs go in the next batch. A batch that fails is
+    logged (ids only) and left to ``renew-timestamps``."""
+
+    def __init__(self, engine: Engine, passphrase: bytes | None, *, url: str | None = None,
+                 policy: str = timestamping.DEFAULT_POLICY_OID) -> None:
+        self.engine, self.passphrase, self.url, self.policy = engine, passphrase, url, policy
+        self._pending: set[str] = set()
+        self._busy = False
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, record_ids: Iterable[str]) -> None:
+        with self._cond:
+            self._pending.update(record_ids)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="archiver", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until every submitted record has been handled; False if ``timeout`` ran out."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+                self._cond.wait_for(lambda: bool(self._pending))
+                batch, self._busy = sorted(self._pending), True
+                self._pending.clear()
+            try:
+                report = archive_records(self.engine, self.passphrase, batch, url=self.url,
+                                         policy=self.policy, stamp_offline_signatures=True)
+                for record_id, _why in report.failed:
+                    log.warning("record %s could not be archived now; renew-timestamps will retry",
+                                record_id)
+            except Exception:  # the pushes have succeeded; renew-timestamps retries
+                log.exception("archiving signed records failed; renew-timestamps will retry")
 
 
 def _newest_timestamp_expiry(pdf: bytes) -> _dt.datetime | None:
@@ -274,7 +381,8 @@ def renew_timestamps(engine: Engine, passphrase: bytes | None, *,
     and P-256, which we use, have no announced end; a change of algorithm policy would be
     one more reason here). Each record is its own transaction: pushes go on meanwhile."""
     clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
-    report = archive_records(engine, passphrase, None, url=url, policy=policy, clock=clock)
+    report = archive_records(engine, passphrase, None, url=url, policy=policy, clock=clock,
+                             stamp_offline_signatures=True)
     now = clock()
     due = []
     with engine.connect() as conn:
