@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from supervision_app.records.agreement_signoff import sign_agreement
 from supervision_app.security.credentials import CredentialStore
 from supervision_app.security.secret_store import SecretStore
-from supervision_app.store import agreement_records as ar, cancellation_records as cr
+from supervision_app.store import agreement_records as ar, cancellation_records as cr, search_schema
 from supervision_app.store.models import Staff
 from supervision_app.store.search_queries import search
 from supervision_app.store.supervision_records import load_actor
@@ -128,9 +128,17 @@ def test_a_profile_from_before_gets_what_it_held_indexed_and_can_go_back(databas
         assert s.execute(text(
             "SELECT count(*) FROM search_key k LEFT JOIN search_text t ON t.rowid = k.rowid "
             "WHERE t.rowid IS NULL")).scalar() == 0
+    assert _search_triggers(database) == {
+        " ".join(sql.split()) for sql in search_schema.index_triggers() + search_schema.scope_triggers()}
     with database.transaction() as s:  # and the triggers index what comes next
         ar.update_agreement(s, load_actor(s, team.manager_id), agreement_id, {"frequency": "Monthly on a Tuesday"})
     assert [h.section for h in _found(database, team.manager_id, "tuesday")] == ["frequency"]
+
+
+def _search_triggers(db) -> set[str]:
+    with db.reading() as s:
+        return {" ".join(sql.split()) for (sql,) in s.execute(text(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%search%'"))}
 
 
 def _revision_before_0013() -> str:
