@@ -7,6 +7,7 @@ from supervision_app.store import models as m, supervision_records as sr
 from tests.gui.helpers import click, select_row, settle
 from tests.gui.sample_team import session_time
 from tests.gui.signing_steps import answer_confirmation
+from tests.gui.test_keyboard_reach import clashes
 
 
 def answered(database, team, worker_id) -> str:
@@ -39,6 +40,8 @@ def test_a_moved_worker_s_record_waiting_for_the_old_manager_is_listed_and_opens
     names = [page.waiting_proxy.row_for(page.waiting_proxy.index(r, 0)).supervisee_name
              for r in range(page.waiting_proxy.rowCount())]
     assert names == ["Ben Steady"]
+    assert page.form.openWaitingButton.text() == "Open recor&d waiting for you"
+    assert clashes(window) == {}  # its Alt+D is the only one on screen
     select_row(page.form.waitingTable, lambda r: r.session_id == waiting)
     click(qtbot, window, page.form.openWaitingButton)
     assert window.editor is not None and window.editor.detail.session_id == waiting
