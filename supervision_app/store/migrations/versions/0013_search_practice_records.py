@@ -16,7 +16,8 @@ cancellations are handled, confidentiality) and the reason a planned session was
   made, which is what the app decides who may see it by) and it has no session; a scope
   trigger on each table keeps the team right if a sync changes it;
 - what a profile already holds is indexed here, oldest change first, after what was
-  indexed before (search lists newest first in that order).
+  indexed before (search lists newest first in that order); any index rows and triggers of
+  the two kinds already there are replaced, so the upgrade can run on any profile.
 
 The SQL is a copy of the search schema module's at the time (the module may change later;
 this migration must not). The downgrade drops the triggers and the index rows of both kinds.
@@ -117,15 +118,24 @@ def _backfill() -> None:
     bind.exec_driver_sql("DROP TABLE temp.m0013_entries")
 
 
+def _remove() -> None:
+    """The triggers and index rows of both kinds, if there are any."""
+    for name in _trigger_names():
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DELETE FROM search_text WHERE rowid IN "
+               "(SELECT rowid FROM search_key WHERE kind IN ('agreement', 'cancellation'))")
+    op.execute("DELETE FROM search_key WHERE kind IN ('agreement', 'cancellation')")
+
+
 def upgrade() -> None:
+    # from scratch, whatever the profile holds: a profile that already has them (one made at
+    # the head and labelled 0011 before the renumbering, tests/store/test_migrations.py)
+    # ends as one that had none
+    _remove()
     _backfill()
     for statement in _index_triggers() + _scope_triggers():
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for name in _trigger_names():
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DELETE FROM search_text WHERE rowid IN "
-               "(SELECT rowid FROM search_key WHERE kind IN ('agreement', 'cancellation'))")
-    op.execute("DELETE FROM search_key WHERE kind IN ('agreement', 'cancellation')")
+    _remove()
