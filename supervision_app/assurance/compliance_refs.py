@@ -1,0 +1,110 @@
+"""The records behind each worker's figures, built from the dashboard's compact rows when
+someone opens a figure's list (never read from the database again)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+from ..domain.agreements import AgreementState
+from ..domain.cancellations import CancelledBy
+from ..domain.supervision_policy import SupervisionPolicy
+from ..domain.time_rules import format_date as _fmt
+from ..domain.vocabulary import RecordState, SupervisionStatus
+from .compliance_figures import RecordRef
+from .compliance_rows import _LOCKED
+from .rules import Occasion, OccasionOutcome
+
+
+def occasion_refs(w, occasions: list[Occasion], session_on: dict[date, str]) -> Iterator[RecordRef]:
+    within = OccasionOutcome.WITHIN_POLICY
+    for occ in occasions:
+        yield RecordRef(
+            kind="supervision" if occ.held_on else "occasion",
+            record_id=session_on.get(occ.held_on, "") if occ.held_on else "",
+            when=occ.due, staff_id=w.id, staff_name=w.display_name, team_id=w.team_id,
+            outcome=occasion_outcome(occ), counted=occ.outcome is within)
+
+
+def status_refs(w, status) -> Iterator[RecordRef]:
+    yield RecordRef(
+        kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
+        staff_name=w.display_name, team_id=w.team_id,
+        outcome=f"{status.label}: due {_fmt(status.next_due)}",
+        counted=status.status == SupervisionStatus.OVERDUE)
+
+
+def session_ref(w, sid: str, held_on: date, **kw) -> RecordRef:
+    return RecordRef(kind="supervision", record_id=sid, when=held_on, staff_id=w.id,
+                     staff_name=w.display_name, team_id=w.team_id, **kw)
+
+
+def unsigned_refs(w, sessions: list[tuple]) -> Iterator[RecordRef]:
+    for sid, held_on, state, _shared_on, _signed_on, _t in sessions:
+        if state != _LOCKED:
+            yield session_ref(w, sid, held_on, outcome=RecordState(state).label)
+
+
+def timeliness_refs(w, sessions: list[tuple], sharing: bool) -> Iterator[RecordRef]:
+    for sid, held_on, _state, shared_on, signed_on, t in sessions:
+        if sharing and t.shared_on_time is not None:
+            yield session_ref(w, sid, held_on, counted=t.shared_on_time,
+                               outcome=step_outcome("Shared", shared_on, t.share_by, t.shared_on_time))
+        elif not sharing and t.signed_on_time is not None:
+            yield session_ref(w, sid, held_on, counted=t.signed_on_time,
+                               outcome=step_outcome("Signed", signed_on, t.sign_by, t.signed_on_time))
+
+
+def disagreement_refs(w, rows: list[tuple[str, date, str]]) -> Iterator[RecordRef]:
+    for sid, held_on, state in rows:
+        yield session_ref(w, sid, held_on,
+                           outcome=f"Disagreement unresolved ({RecordState(state).label.lower()})")
+
+
+def action_refs(w, actions: list[tuple], today: date, overdue_only: bool) -> Iterator[RecordRef]:
+    for aid, due_on, child_id in actions:
+        overdue = due_on is not None and due_on < today
+        if overdue_only and not overdue:
+            continue
+        yield RecordRef(kind="action", record_id=aid, when=due_on, staff_id=w.id,
+                        staff_name=w.display_name, child_id=child_id or "", team_id=w.team_id,
+                        outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
+
+
+def cancellation_refs(w, rows: list[tuple], by: str | None) -> Iterator[RecordRef]:
+    """``by`` None: the late rebookings."""
+    for _cid, cancelled_on, who, booked in rows:
+        if (by is None and not booked.outcome.is_late) or (by is not None and who != by):
+            continue
+        # a cancellation is opened as the worker's page, where it is listed
+        yield RecordRef(kind="staff", record_id=w.id, when=cancelled_on, staff_id=w.id,
+                        staff_name=w.display_name, team_id=w.team_id,
+                        outcome=f"Cancelled by {CancelledBy(who).label.lower()}; "
+                                f"{booked.outcome.label.lower()} (by {_fmt(booked.deadline)})")
+
+
+def agreement_refs(w, state: AgreementState) -> Iterator[RecordRef]:
+    due = f"; review by {_fmt(state.review_by)}" if state.review_by else ""
+    yield RecordRef(kind="staff", record_id=w.id, when=state.review_by, staff_id=w.id,
+                    staff_name=w.display_name, team_id=w.team_id,
+                    outcome=f"Agreement: {state.status.label.lower()}{due}",
+                    counted=state.status.needs_action)
+
+
+def short_refs(w, rows: list[tuple], policy: SupervisionPolicy) -> Iterator[RecordRef]:
+    for sid, held_on, minutes in rows:
+        yield session_ref(w, sid, held_on, outcome=f"{minutes} minutes (standard "
+                                                    f"{policy.standard_duration_minutes})")
+
+
+def occasion_outcome(occ: Occasion) -> str:
+    text = f"{occ.outcome.label} (due {_fmt(occ.due)}"
+    if occ.held_on:
+        text += f", held {_fmt(occ.held_on)}"
+    return text + ")"
+
+
+def step_outcome(step: str, done_on: date | None, deadline: date | None, ok: bool) -> str:
+    if done_on is None:
+        return f"Not {step.lower()}; was due by {_fmt(deadline)}"
+    return f"{step} {_fmt(done_on)}, due by {_fmt(deadline)}" + ("" if ok else " (late)")
+

@@ -1,0 +1,299 @@
+"""What the compliance dashboard reads about each worker: one set-based query a section,
+counted as it is read into a compact :class:`Tally` per worker (the lists behind the
+figures are built from these rows later, :mod:`.compliance_refs`)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from ..domain.agreements import AgreementState, agreement_status
+from ..domain.cancellations import Rebooking, rebooking
+from ..domain.lifecycle import RecordKind
+from ..domain.supervision_policy import SupervisionPolicy, WorkerSupervisionStatus, supervision_status
+from ..domain.vocabulary import ActionStatus, Agreement
+from ..store.models import OversightNote, Signature, SupervisionSession
+from .compliance_figures import AssuranceSettings
+from .compliance_rows import (
+    _A,
+    _AG,
+    _CX,
+    _DRAFT,
+    _LOCKED,
+    _RESOLUTION,
+    _S,
+    _SIG,
+    _ST,
+    _T,
+    LondonDays,
+    chunks,
+    london_day,
+    raw_text,
+    utc_start,
+)
+from .rules import Occasion, OccasionOutcome, Period, Timeliness, occasions_from, timeliness
+
+
+class Tally:
+    """What the dashboard read about one worker: counts, and compact rows for the lists."""
+
+    __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
+                 "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
+                 "children", "lacking", "cancellations", "short", "agreement")
+
+    def __init__(self) -> None:
+        self.occasions: list[Occasion] = []
+        self.session_on: dict[date, str] = {}
+        self.sessions: list[tuple] = []  # (id, held_on, state, shared_on, signed_on, Timeliness)
+        self.unsigned = self.shared_ok = self.shared_due = self.signed_ok = self.signed_due = 0
+        self.disagreements: list[tuple[str, date, str]] = []
+        self.actions: list[tuple[str, date | None, str | None]] = []
+        self.overdue_actions = 0
+        self.children: list[tuple] = []  # compliance_children's child rows
+        self.lacking = 0
+        self.cancellations: list[tuple[str, date, str, Rebooking]] = []  # id, day, by, rebooking
+        self.short: list[tuple[str, date, int]] = []  # session id, held on, minutes
+        self.agreement: AgreementState | None = None
+
+
+MonthKey = tuple[str, date]  # (team id, first of the month)
+
+
+@dataclass
+class MonthCounts:
+    """The trend's counts by team and month."""
+
+    within: dict[MonthKey, int] = field(default_factory=lambda: defaultdict(int))
+    due: dict[MonthKey, int] = field(default_factory=lambda: defaultdict(int))
+    shared: dict[MonthKey, int] = field(default_factory=lambda: defaultdict(int))
+    shared_due: dict[MonthKey, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass
+class Reading:
+    """What every section reads with, and what it counts into."""
+
+    conn: Any  # the session's Connection
+    today: date
+    period: Period
+    settings: AssuranceSettings
+    policies: dict[str, SupervisionPolicy]  # by team id
+    workers: list[Any]  # staff rows: id, display_name, role, team_id, started_on, asye_start
+    in_scope_staff: Any  # a SELECT of the supervised staff's ids
+    tally: dict[str, Tally] = field(init=False)
+    team_of: dict[str, str] = field(init=False)
+    months: MonthCounts = field(default_factory=MonthCounts)
+    days: LondonDays = field(default_factory=LondonDays)
+
+    def __post_init__(self) -> None:
+        self.tally = {w.id: Tally() for w in self.workers}
+        self.team_of = {w.id: w.team_id for w in self.workers}
+
+    @property
+    def period_from(self) -> datetime:
+        return utc_start(self.period.start)
+
+    @property
+    def type_filter(self) -> list[Any]:
+        counted = self.settings.counted_session_types
+        return [_S.session_type.in_(sorted(counted))] if counted is not None else []
+
+
+_LIVE_SESSION = _S.tombstone.is_(False)
+
+
+def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], list[tuple]]:
+    """Supervision held within policy, overdue now and the trend's due and within counts:
+    each worker's status under their team's policy, and the sessions held in the period
+    (every state, for the timeliness figures)."""
+    conn, today, period, type_filter = r.conn, r.today, r.period, r.type_filter
+    # Each worker's signed sessions from one longest interval before the period on, plus
+    # their last one before that (see rules.occasions_from): a compact list of signed dates.
+    horizon = max((p.standard_interval_days for p in r.policies.values()),
+                  default=SupervisionPolicy().standard_interval_days) + 1
+    edge = utc_start(period.start - timedelta(days=horizon))
+    held: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    days = r.days
+    # One read of every worker's sessions from the edge on, every state (a stretch of
+    # ix_assurance_session_period per worker): the signed ones feed the walk, those held
+    # in the period (to today) the timeliness figures below.
+    in_period: list[tuple] = []
+    for row in conn.execute(
+            select(_S.id, _S.supervisee_id, raw_text(_S.held_at), raw_text(_S.shared_at), _S.state,
+                   raw_text(_S.updated_at))
+            .where(_LIVE_SESSION, _S.supervisee_id.in_(r.in_scope_staff), _S.held_at >= edge,
+                   *type_filter)).all():
+        day = days[row[2][:13]]
+        if row[4] == _LOCKED:
+            held[row[1]].append((day, row[0]))
+        if period.start <= day <= today:
+            in_period.append(row)
+    before_edge = (select(raw_text(_S.held_at))
+                   .where(_S.supervisee_id == _ST.id, _S.state == _LOCKED, _LIVE_SESSION,
+                          _S.held_at < edge, *type_filter)
+                   .order_by(_S.held_at.desc()).limit(1).scalar_subquery())
+    for supervisee_id, held_at in conn.execute(  # one backward seek per worker
+            select(_ST.id, before_edge).where(_ST.id.in_(r.in_scope_staff))).all():
+        if held_at is not None:
+            held[supervisee_id].append((london_day(held_at), ""))
+
+    statuses = {}
+    within = OccasionOutcome.WITHIN_POLICY
+    for w in r.workers:
+        policy = r.policies[w.team_id]
+        sessions = sorted(held.get(w.id, ()))
+        session_on: dict[date, str] = {}
+        for day, sid in sessions:
+            if not session_on.get(day):
+                session_on[day] = sid
+        t = r.tally[w.id]
+        t.session_on = session_on
+        t.occasions = [o for o in occasions_from(
+            policy, started_on=w.started_on, asye_start=w.asye_start, held_days=session_on,
+            today=today, period_start=period.start, horizon_days=horizon) if o.due <= today]
+        for occ in t.occasions:
+            month = (w.team_id, occ.due.replace(day=1))
+            r.months.due[month] += 1
+            r.months.within[month] += occ.outcome is within
+        last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
+        statuses[w.id] = supervision_status(policy, today=today, last_held=last,
+                                            started_on=w.started_on, asye_start=w.asye_start)
+    return statuses, in_period
+
+
+def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_from: int) -> None:
+    """Sessions held in the period: shared and signed on time, and not yet signed."""
+    days, today = r.days, r.today
+    signed_by_supervisee = supervisee_signatures(r.conn, [row[0] for row in in_period], since=r.period_from,
+                                                 by_time_from=signatures_by_time_from)
+    decided: dict[tuple, Timeliness] = {}  # many records share their dates
+    for sid, wid, held_at, shared_at, state, updated_at in in_period:
+        signed_at = signed_by_supervisee.get(sid)
+        held_on = days[held_at[:13]]
+        locked = state == _LOCKED
+        shared_on = days[shared_at[:13]] if shared_at is not None and state != _DRAFT else None
+        signed_at = signed_at or (updated_at if locked else None)
+        signed_on = days[signed_at[:13]] if signed_at is not None else None
+        key = (held_on, shared_on, signed_on)
+        t = decided.get(key)
+        if t is None:
+            t = decided[key] = timeliness(held_on, shared_on, signed_on, today)
+        mine = r.tally[wid]
+        mine.sessions.append((sid, held_on, state, shared_on, signed_on, t))
+        mine.unsigned += not locked
+        month = (r.team_of[wid], held_on.replace(day=1))
+        if t.shared_on_time is not None:
+            mine.shared_due += 1
+            mine.shared_ok += t.shared_on_time
+            r.months.shared_due[month] += 1
+            r.months.shared[month] += t.shared_on_time
+        if t.signed_on_time is not None:
+            mine.signed_due += 1
+            mine.signed_ok += t.signed_on_time
+
+
+def read_disagreements(r: Reading) -> None:
+    """Unresolved disagreements (any age, any state past draft)."""
+    for sid, wid, held_at, state in r.conn.execute(
+            select(_S.id, _S.supervisee_id,
+                   raw_text(_S.held_at), _S.state)
+            .where(_LIVE_SESSION, _S.supervisee_id.in_(r.in_scope_staff),
+                   _S.state != _DRAFT,
+                   _S.supervisee_agreement == Agreement.DISAGREES.value,
+                   _S.disagreement_resolved.is_(False),
+                   ~select(_RESOLUTION.id).where(_RESOLUTION.session_id == _S.id,
+                                                 _RESOLUTION.tombstone.is_(False)).exists())).all():
+        r.tally[wid].disagreements.append((sid, london_day(held_at), state))
+
+
+def read_cancellations_and_short_sessions(r: Reading) -> None:
+    """Cancelled sessions and sessions cut short (issue 21)."""
+    conn, today, period, policies = r.conn, r.today, r.period, r.policies
+    for cid, wid, cancelled_on, by, rebooked_on, returned_on in conn.execute(
+            select(_CX.id, _CX.supervisee_id, _CX.cancelled_on, _CX.cancelled_by, _CX.rebooked_on,
+                   _CX.returned_from_leave_on)
+            .where(_CX.tombstone.is_(False), _CX.supervisee_id.in_(r.in_scope_staff),
+                   _CX.cancelled_on >= period.start, _CX.cancelled_on <= today)).all():
+        r.tally[wid].cancellations.append(
+            (cid, cancelled_on, by, rebooking(cancelled_on, rebooked_on, today, returned_on)))
+    for sid, wid, held_at, minutes in conn.execute(
+            select(_S.id, _S.supervisee_id, raw_text(_S.held_at), _S.duration_minutes)
+            .where(_LIVE_SESSION, _S.state != _DRAFT, _S.supervisee_id.in_(r.in_scope_staff),
+                   _S.held_at >= r.period_from, _S.duration_minutes < max(
+                       (p.standard_duration_minutes for p in policies.values()),
+                       default=SupervisionPolicy().standard_duration_minutes))).all():
+        if minutes < policies[r.team_of[wid]].standard_duration_minutes:
+            r.tally[wid].short.append((sid, london_day(held_at), minutes))
+
+
+def read_agreements(r: Reading, scope: list[str]) -> None:
+    """Supervision agreements: missing, unsigned, a year old, or made with another supervisor."""
+    conn = r.conn
+    team_manager = dict(conn.execute(select(_T.id, _T.manager_id).where(_T.id.in_(scope))).all())
+    newest: dict[str, tuple[date, str]] = {}
+    unsigned: set[str] = set()
+    for wid, state, supervisor_id, signed_at in conn.execute(
+            select(_AG.supervisee_id, _AG.state, _AG.supervisor_id, raw_text(_SIG.signed_at))
+            .outerjoin(Signature.__table__, and_(
+                _SIG.record_id == _AG.id, _SIG.record_kind == RecordKind.AGREEMENT.value,
+                _SIG.signer_role == "supervisee"))
+            .where(_AG.tombstone.is_(False), _AG.supervisee_id.in_(r.in_scope_staff))).all():
+        if state != _LOCKED or signed_at is None:
+            unsigned.add(wid)
+            continue
+        day = london_day(signed_at)
+        if wid not in newest or day > newest[wid][0]:
+            newest[wid] = (day, supervisor_id)
+    for w in r.workers:
+        signed = newest.get(w.id)
+        r.tally[w.id].agreement = agreement_status(
+            today=r.today, current_supervisor_id=team_manager.get(w.team_id),
+            signed_on=signed[0] if signed else None, signed_with=signed[1] if signed else None,
+            draft_in_progress=w.id in unsigned)
+
+
+def read_actions(r: Reading) -> None:
+    """Open and overdue actions agreed in signed records."""
+    parent_session = SupervisionSession.__table__.alias("parent_session")
+    parent_note = OversightNote.__table__.alias("parent_note")
+    for aid, owner_id, due_on, child_id in r.conn.execute(
+            select(_A.id, _A.owner_id, _A.due_on, _A.child_id)
+            .outerjoin(parent_session, and_(parent_session.c.id == _A.session_id,
+                                            parent_session.c.state == _LOCKED))
+            .outerjoin(parent_note, and_(parent_note.c.id == _A.oversight_note_id,
+                                         parent_note.c.state == _LOCKED))
+            .where(_A.tombstone.is_(False), _A.status == ActionStatus.OPEN.value,
+                   _A.owner_id.in_(r.in_scope_staff),
+                   or_(parent_session.c.id.is_not(None), parent_note.c.id.is_not(None)))).all():
+        mine = r.tally[owner_id]
+        mine.actions.append((aid, due_on, child_id))
+        mine.overdue_actions += due_on is not None and due_on < r.today
+
+
+def supervisee_signatures(conn, session_ids: list[str], *, since: datetime,
+                          by_time_from: int) -> dict[str, str]:
+    """When the supervisee signed each of ``session_ids`` (sessions held since ``since``):
+    stored UTC text by session id, for those they signed.
+
+    Session ids are random, so looking each up touches pages all over the signature index.
+    For many sessions it is cheaper to read every supervisee signature made since ``since``
+    in signing order (one contiguous stretch of ix_assurance_signature_time) and then look
+    up by id only the sessions not found there (not signed by the supervisee, or signed
+    before they were held, which only a clock fault could do): from ``by_time_from``
+    sessions on."""
+    found: dict[str, str] = {}
+    todo = session_ids
+    kind = [_SIG.record_kind == RecordKind.SUPERVISION.value, _SIG.signer_role == "supervisee"]
+    if len(session_ids) >= by_time_from:
+        wanted = set(session_ids)
+        found = {rid: at for rid, at in conn.execute(
+            select(_SIG.record_id, raw_text(_SIG.signed_at)).where(*kind, _SIG.signed_at >= since)).all()
+            if rid in wanted}
+        todo = [sid for sid in session_ids if sid not in found]
+    for chunk in chunks(sorted(todo)):
+        found.update(conn.execute(
+            select(_SIG.record_id, raw_text(_SIG.signed_at)).where(*kind, _SIG.record_id.in_(chunk))).all())
+    return found
