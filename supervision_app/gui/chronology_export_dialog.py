@@ -9,21 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from .accessibility import ensure_accessible_names, style_headings
-from .layouts import add_form, add_row
+from .folder_export import ExportWidgetNames, FolderExportDialog
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -33,34 +22,29 @@ CHILD = "child"
 TEAM = "team"
 
 
-class _Relay(QObject):
-    progressed = Signal(int, int)
+_NAMES = ExportWidgetNames(
+    folder="chronologyFolderEdit", browse="chronologyBrowseButton", progress="chronologyProgress",
+    message="chronologyMessage", export="startChronologyExportButton",
+    cancel="cancelChronologyExportButton", close="closeChronologyButton")
 
 
-class ChronologyExportDialog(QDialog):
+class ChronologyExportDialog(FolderExportDialog):
     """``child`` is (child id, label) when opened from a child's page; teams the person may
-    export are added when they have loaded."""
+    export are added when they have loaded. ``finished_export`` carries ChronologyFiles,
+    BulkResult, or the error."""
 
-    finished_export = Signal(object)  # ChronologyFiles, BulkResult, or the error
+    cancelling_text = "Cancelling after the child being written…"
 
     def __init__(self, ctx: AppContext, child: tuple[str, str] | None = None, parent=None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("ChronologyExportDialog")
         self.setWindowTitle("Export a child's chronology")
-        self.ctx = ctx
-        self._cancel = False
-        self._running = False
-        layout = QVBoxLayout(self)
-        heading = QLabel("Export management-oversight chronology")
-        heading.setProperty("heading", True)
-        layout.addWidget(heading)
-        hint = QLabel("Every decision and its rationale you can see for the child, as a PDF signed "
-                      "with your key and a CSV for Excel, to attach to the child's file in the "
-                      "case-management system. Private wellbeing notes are never included. Files "
-                      "already in the folder are never overwritten.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        form = add_form(layout)
+        layout, form = self._start_layout(
+            "Export management-oversight chronology",
+            "Every decision and its rationale you can see for the child, as a PDF signed "
+            "with your key and a CSV for Excel, to attach to the child's file in the "
+            "case-management system. Private wellbeing notes are never included. Files "
+            "already in the folder are never overwritten.")
         self.scopeCombo = QComboBox()
         self.scopeCombo.setObjectName("chronologyScopeCombo")
         if child is not None:
@@ -68,50 +52,14 @@ class ChronologyExportDialog(QDialog):
         self.sinceEdit = QLineEdit()
         self.sinceEdit.setObjectName("chronologySinceEdit")
         self.sinceEdit.setPlaceholderText("dd/mm/yyyy (needed for a whole team)")
-        self.folderEdit = QLineEdit()
-        self.folderEdit.setObjectName("chronologyFolderEdit")
-        self.browseButton = QPushButton("&Browse…")
-        self.browseButton.setObjectName("chronologyBrowseButton")
-        self.browseButton.setAccessibleName("Choose folder")
-        self.browseButton.clicked.connect(self.browse)
         for text, widget in (("&Export", self.scopeCombo), ("Signed &since", self.sinceEdit)):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
-        folder_label = QLabel("F&older")
-        folder_label.setBuddy(self.folderEdit)
-        folder_row = QHBoxLayout()
-        form.addRow(folder_label, folder_row)
-        folder_row.addWidget(self.folderEdit, 1)
-        folder_row.addWidget(self.browseButton)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("chronologyProgress")
-        self.progress.setAccessibleName("Export progress")
-        self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.messageLabel = QLabel("")
-        self.messageLabel.setObjectName("chronologyMessage")
-        self.messageLabel.setWordWrap(True)
-        self.messageLabel.setAccessibleName("Message")
-        layout.addWidget(self.messageLabel)
-        buttons = add_row(layout)
-        self.exportButton = QPushButton("E&xport")
-        self.exportButton.setObjectName("startChronologyExportButton")
+        self._add_folder_row(form, _NAMES)
+        self._add_export_footer(layout, _NAMES, "E&xport")
         self.exportButton.setAccessibleName("Export chronology")
-        self.cancelButton = QPushButton("&Cancel export")
-        self.cancelButton.setObjectName("cancelChronologyExportButton")
-        self.cancelButton.setEnabled(False)
-        self.closeButton = QPushButton("C&lose")
-        self.closeButton.setObjectName("closeChronologyButton")
-        buttons.addStretch(1)
-        for b in (self.exportButton, self.cancelButton, self.closeButton):
-            buttons.addWidget(b)
         self.exportButton.clicked.connect(self.start)
-        self.cancelButton.clicked.connect(self.cancel)
-        self.closeButton.clicked.connect(self.reject)
-        self.exportButton.setDefault(True)
-        self._relay = _Relay(self)
-        self._relay.progressed.connect(self._progress)
         ensure_accessible_names(self)
         style_headings(self)
         self.resize(640, 340)
@@ -134,11 +82,6 @@ class ChronologyExportDialog(QDialog):
         for team_id, name in teams:
             self.scopeCombo.addItem(f"Whole team: {name}, every child with entries signed since",
                                     f"{TEAM}:{team_id}")
-
-    def browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export to folder", self.folderEdit.text())
-        if folder:
-            self.folderEdit.setText(folder)
 
     def start(self) -> None:
         from ..domain.text_rules import InvalidInput, parse_date
@@ -191,20 +134,8 @@ class ChronologyExportDialog(QDialog):
 
         ctx.tasks.write_unit(work, self._done, self._failed)
 
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{done} of {total} {'child' if total == 1 else 'children'}")
-
-    def cancel(self) -> None:
-        self._cancel = True
-        self.messageLabel.setText("Cancelling after the child being written…")
-
-    def _finish(self) -> None:
-        self._running = False
-        self.exportButton.setEnabled(True)
-        self.cancelButton.setEnabled(False)
-        self.closeButton.setFocus()
+    def _units(self, total: int) -> str:
+        return "child" if total == 1 else "children"
 
     def _done(self, result) -> None:
         self._finish()
@@ -221,17 +152,3 @@ class ChronologyExportDialog(QDialog):
             text += f" {len(result.skipped)} left out: you may no longer see them."
         self.messageLabel.setText(text)
         self.finished_export.emit(result)
-
-    def _failed(self, error) -> None:
-        self._finish()
-        if type(error).__name__ == "ExportCancelled":
-            self.messageLabel.setText(str(error) + " The files already written are complete.")
-        else:
-            self.messageLabel.setText(user_message(error))
-        self.finished_export.emit(error)
-
-    def reject(self) -> None:
-        if self._running:
-            self.cancel()
-            return
-        super().reject()

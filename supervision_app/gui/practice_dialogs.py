@@ -26,6 +26,7 @@ from ..domain.time_rules import format_date
 from .accessibility import ensure_accessible_names, style_headings
 from .layouts import add_row
 from .signing import confirm, ensure_credentials
+from .signing_widgets import SigningDialog
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class CancellationDialog(QDialog):
 
 # --------------------------------------------------------------------------- agreement
 
-class AgreementDialog(QDialog):
+class AgreementDialog(SigningDialog, QDialog):
     """The supervision agreement between a worker and their supervisor: written and signed
     by the supervisor, then signed by the supervisee, which locks it."""
 
@@ -278,12 +279,7 @@ class AgreementDialog(QDialog):
 
         def done(agreement_id):
             self.agreement_id = agreement_id
-            self.messageLabel.setText("Draft saved. The supervisee sees it once you have signed it.")
-            self.changed.emit()
-            if then is not None:
-                then()
-            else:
-                self.loaded.emit()
+            self._draft_saved("Draft saved. The supervisee sees it once you have signed it.", then)
 
         ctx.tasks.write(work, done, self._failed)
 
@@ -300,7 +296,6 @@ class AgreementDialog(QDialog):
 
     def _sign_saved(self) -> None:
         ctx, aid = self.ctx, self.agreement_id
-        self._busy(True)
 
         def work():
             from ..records.agreement_signoff import sign_agreement
@@ -309,26 +304,11 @@ class AgreementDialog(QDialog):
                                   signer_id=ctx.actor.staff_id)
 
         def done(_result):
-            self._busy(False)
             self.messageLabel.setText("Signed.")
             self.changed.emit()
             self._load()
 
-        def failed(error):
-            self._busy(False)
-            self._failed(error)
-
-        ctx.tasks.write_unit(work, done, failed)
-
-    def _busy(self, busy: bool) -> None:
-        for b in (self.saveButton, self.signButton, self.closeButton):
-            b.setEnabled(not busy)
-        if busy:
-            self.messageLabel.setText("Signing… this takes a few seconds.")
-
-    def _failed(self, error) -> None:
-        self.messageLabel.setText(user_message(error))
-        self.loaded.emit()
+        self._sign_in_background(work, done)
 
 
 # --------------------------------------------------------------------------- feedback

@@ -17,13 +17,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -32,9 +30,11 @@ from PySide6.QtWidgets import (
 
 from ..domain.time_rules import format_london
 from .accessibility import ensure_accessible_names, style_headings
-from .layouts import add_form, add_row
+from .folder_export import ExportWidgetNames, FolderExportDialog
+from .layouts import add_row
 from .models import Column, RowsModel
 from .questions import plain_text
+from .signing_widgets import SigningDialog
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ class SignaturesDialog(QDialog):
 
 # --------------------------------------------------------------------------- addenda
 
-class AddendumDialog(QDialog):
+class AddendumDialog(SigningDialog, QDialog):
     """Write an addendum to a signed record, save it as a draft, then sign and lock it."""
 
     changed = Signal()
@@ -430,12 +430,7 @@ class AddendumDialog(QDialog):
 
         def done(addendum_id):
             self.addendum_id = addendum_id
-            self.messageLabel.setText("Draft saved. Only you can see it until you sign it.")
-            self.changed.emit()
-            if then is not None:
-                then()
-            else:
-                self.loaded.emit()
+            self._draft_saved("Draft saved. Only you can see it until you sign it.", then)
 
         ctx.tasks.write(work, done, self._failed)
 
@@ -451,7 +446,6 @@ class AddendumDialog(QDialog):
 
     def _sign_saved(self) -> None:
         ctx, aid = self.ctx, self.addendum_id
-        self._busy(True)
 
         def work():
             from ..records.signoff import sign_addendum
@@ -460,7 +454,6 @@ class AddendumDialog(QDialog):
             return sign_addendum(ctx.db, store, addendum_id=aid, signer_id=ctx.actor.staff_id)
 
         def done(result):
-            self._busy(False)
             self.bodyEdit.setReadOnly(True)
             for b in (self.saveButton, self.signButton):
                 b.setVisible(False)
@@ -469,49 +462,33 @@ class AddendumDialog(QDialog):
             self.closeButton.setFocus()
             self.loaded.emit()
 
-        def failed(error: BaseException) -> None:
-            self._busy(False)
-            self._failed(error)
-
-        ctx.tasks.write_unit(work, done, failed)
-
-    def _busy(self, busy: bool) -> None:
-        for b in (self.saveButton, self.signButton, self.closeButton):
-            b.setEnabled(not busy)
-        if busy:
-            self.messageLabel.setText("Signing… this takes a few seconds.")
-
-    def _failed(self, error) -> None:
-        self.messageLabel.setText(user_message(error))
-        self.loaded.emit()
+        self._sign_in_background(work, done)
 
 
 # --------------------------------------------------------------------------- export
 
-class ExportDialog(QDialog):
-    """Export the signed PDFs of a worker's or a whole team's locked records for a date
-    range, in the background, with progress and Cancel."""
+_EXPORT_NAMES = ExportWidgetNames(
+    folder="exportFolderEdit", browse="browseButton", progress="exportProgress", message="exportMessage",
+    export="startExportButton", cancel="cancelExportButton", close="closeButton")
 
-    finished_export = Signal(object)  # ExportResult or the error
+
+class ExportDialog(FolderExportDialog):
+    """Export the signed PDFs of a worker's or a whole team's locked records for a date
+    range, in the background, with progress and Cancel. ``finished_export`` carries the
+    ExportResult or the error."""
+
+    cancelling_text = "Cancelling after the record being written…"
 
     def __init__(self, ctx: AppContext, workers: list[tuple[str, str, str]], teams: list[tuple[str, str]],
                  parent=None, worker_id: str | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("ExportDialog")
         self.setWindowTitle("Export signed records")
-        self.ctx = ctx
-        self._cancel = False
-        self._running = False
-        layout = QVBoxLayout(self)
-        heading = QLabel("Export signed records")
-        heading.setProperty("heading", True)
-        layout.addWidget(heading)
-        hint = QLabel("Each signed record is saved as its signed PDF (and any signed addenda), "
-                      "named by date so the files sort in order. Files already in the folder are "
-                      "never overwritten.")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        form = add_form(layout)
+        layout, form = self._start_layout(
+            "Export signed records",
+            "Each signed record is saved as its signed PDF (and any signed addenda), "
+            "named by date so the files sort in order. Files already in the folder are "
+            "never overwritten.")
         self.whoCombo = QComboBox()
         self.whoCombo.setObjectName("exportWhoCombo")
         for team_id, team_name in teams:
@@ -526,48 +503,14 @@ class ExportDialog(QDialog):
         self.toEdit = QLineEdit()
         self.toEdit.setObjectName("exportToEdit")
         self.toEdit.setPlaceholderText("dd/mm/yyyy (optional)")
-        self.folderEdit = QLineEdit()
-        self.folderEdit.setObjectName("exportFolderEdit")
-        self.browseButton = QPushButton("&Browse…")
-        self.browseButton.setObjectName("browseButton")
-        self.browseButton.setAccessibleName("Choose folder")
-        self.browseButton.clicked.connect(self.browse)
         for text, widget in (("&Records of", self.whoCombo), ("&From", self.fromEdit),
                              ("&To", self.toEdit)):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
-        folder_label = QLabel("F&older")
-        folder_label.setBuddy(self.folderEdit)
-        folder_row = QHBoxLayout()
-        form.addRow(folder_label, folder_row)  # empty: see layouts.py
-        folder_row.addWidget(self.folderEdit, 1)
-        folder_row.addWidget(self.browseButton)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("exportProgress")
-        self.progress.setAccessibleName("Export progress")
-        self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.messageLabel = QLabel("")
-        self.messageLabel.setObjectName("exportMessage")
-        self.messageLabel.setWordWrap(True)
-        self.messageLabel.setAccessibleName("Message")
-        layout.addWidget(self.messageLabel)
-        buttons = add_row(layout)
-        self.exportButton = QPushButton("&Export")
-        self.exportButton.setObjectName("startExportButton")
-        self.cancelButton = QPushButton("&Cancel export")
-        self.cancelButton.setObjectName("cancelExportButton")
-        self.cancelButton.setEnabled(False)
-        self.closeButton = QPushButton("C&lose")
-        self.closeButton.setObjectName("closeButton")
-        buttons.addStretch(1)
-        for b in (self.exportButton, self.cancelButton, self.closeButton):
-            buttons.addWidget(b)
+        self._add_folder_row(form, _EXPORT_NAMES)
+        self._add_export_footer(layout, _EXPORT_NAMES, "&Export")
         self.exportButton.clicked.connect(self.start)
-        self.cancelButton.clicked.connect(self.cancel)
-        self.closeButton.clicked.connect(self.reject)
-        self.exportButton.setDefault(True)
         ensure_accessible_names(self)
         style_headings(self)
         # as wide as the text size needs, and tall enough for every field at that width (a
@@ -577,11 +520,6 @@ class ExportDialog(QDialog):
         self.resize(width, max(360, layout.totalHeightForWidth(width)
                                + 3 * self.fontMetrics().lineSpacing()))
         self.whoCombo.setFocus()
-
-    def browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export to folder", self.folderEdit.text())
-        if folder:
-            self.folderEdit.setText(folder)
 
     def _dates(self) -> tuple[date | None, date | None] | None:
         from ..domain.text_rules import InvalidInput, check_order, parse_date
@@ -614,7 +552,7 @@ class ExportDialog(QDialog):
         self.cancelButton.setFocus()
         self.messageLabel.setText("Exporting…")
         self.progress.setValue(0)
-        progress_signal = self._progress_relay()
+        progress_signal = self._relay.progressed
 
         def work():
             from ..records.export import export_records, locked_sessions
@@ -629,32 +567,8 @@ class ExportDialog(QDialog):
 
         ctx.tasks.write_unit(work, self._done, self._failed)
 
-    def _progress_relay(self):
-        relay = getattr(self, "_relay", None)
-        if relay is None:
-            from PySide6.QtCore import QObject
-
-            class Relay(QObject):
-                progressed = Signal(int, int)
-
-            relay = self._relay = Relay(self)
-            relay.progressed.connect(self._progress)
-        return relay.progressed
-
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{done} of {total} records")
-
-    def cancel(self) -> None:
-        self._cancel = True
-        self.messageLabel.setText("Cancelling after the record being written…")
-
-    def _finish(self) -> None:
-        self._running = False
-        self.exportButton.setEnabled(True)
-        self.cancelButton.setEnabled(False)
-        self.closeButton.setFocus()
+    def _units(self, total: int) -> str:
+        return "records"
 
     def _done(self, result) -> None:
         self._finish()
@@ -671,17 +585,3 @@ class ExportDialog(QDialog):
                                .replace(" was ", " were ", 1))
         self.messageLabel.setText(text)
         self.finished_export.emit(result)
-
-    def _failed(self, error) -> None:
-        self._finish()
-        if type(error).__name__ == "ExportCancelled":
-            self.messageLabel.setText(str(error) + " The files already written are complete.")
-        else:
-            self.messageLabel.setText(user_message(error))
-        self.finished_export.emit(error)
-
-    def reject(self) -> None:
-        if self._running:
-            self.cancel()
-            return
-        super().reject()

@@ -1,0 +1,63 @@
+"""What the dialogs that sign a record themselves (an addendum, a supervision agreement)
+share: signing in the task runner's write queue with the dialog's buttons off meanwhile,
+and a refusal shown in words."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from .tasks import user_message
+
+if TYPE_CHECKING:
+    from .main_window import AppContext
+
+
+class SigningDialog:
+    """A mixin for a dialog (listed before QDialog) with ``saveButton``, ``signButton``,
+    ``closeButton``, ``messageLabel`` and ``changed`` and ``loaded`` signals (tests wait on
+    ``loaded``)."""
+
+    # the dialog's own attributes, named as the dialogs (and their tests) name widgets
+    ctx: AppContext
+    saveButton: QPushButton  # noqa: N815
+    signButton: QPushButton  # noqa: N815
+    closeButton: QPushButton  # noqa: N815
+    messageLabel: QLabel  # noqa: N815
+    loaded: SignalInstance
+    changed: SignalInstance
+
+    def _draft_saved(self, message: str, then: Callable[[], None] | None) -> None:
+        """After the draft is saved: say so, and go on with ``then`` (signing it)."""
+        self.messageLabel.setText(message)
+        self.changed.emit()
+        if then is not None:
+            then()
+        else:
+            self.loaded.emit()
+
+    def _sign_in_background(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run ``work`` (the signing: key, PDF, signature) off the GUI thread, then ``done``
+        with its result; the buttons stay off until it has finished either way."""
+        self._busy(True)
+
+        def finished(result: Any) -> None:
+            self._busy(False)
+            done(result)
+
+        def failed(error: BaseException) -> None:
+            self._busy(False)
+            self._failed(error)
+
+        self.ctx.tasks.write_unit(work, finished, failed)
+
+    def _busy(self, busy: bool) -> None:
+        for b in (self.saveButton, self.signButton, self.closeButton):
+            b.setEnabled(not busy)
+        if busy:
+            self.messageLabel.setText("Signing… this takes a few seconds.")
+
+    def _failed(self, error) -> None:
+        self.messageLabel.setText(user_message(error))
+        self.loaded.emit()
