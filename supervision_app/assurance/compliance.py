@@ -161,7 +161,7 @@ def _dashboard(
 
     workers = list(conn.execute(
         select(_ST.id, _ST.display_name, _ST.role, _ST.team_id, _ST.started_on,
-               _ST.asye_start)
+               _ST.asye_start, _ST.last_supervised_on)
         .where(_ST.team_id.in_(scope), _ST.id != actor.staff_id, _ST.tombstone.is_(False),
                _ST.active.is_(True), _ST.role.in_(SUPERVISED_ROLES))
         .order_by(_ST.display_name, _ST.id)))

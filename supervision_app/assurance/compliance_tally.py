@@ -81,7 +81,8 @@ class Reading:
     period: Period
     settings: AssuranceSettings
     policies: dict[str, SupervisionPolicy]  # by team id
-    workers: list[Any]  # staff rows: id, display_name, role, team_id, started_on, asye_start
+    workers: list[Any]  # staff rows: id, display_name, role, team_id, started_on, asye_start,
+    # last_supervised_on
     in_scope_staff: Any  # a SELECT of the supervised staff's ids
     tally: dict[str, Tally] = field(init=False)
     team_of: dict[str, str] = field(init=False)
@@ -108,7 +109,12 @@ _LIVE_SESSION = _S.tombstone.is_(False)
 def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], list[tuple]]:
     """Supervision held within policy, overdue now and the trend's due and within counts:
     each worker's status under their team's policy, and the sessions held in the period
-    (every state, for the timeliness figures)."""
+    (every state, for the timeliness figures).
+
+    A worker's status counts from their last signed session or, if later (none held here
+    yet), the last supervision held before go-live that IT imported (``last_supervised_on``),
+    as their "My team" row does: people moved from the old system are not all "Overdue"
+    counted from their start date. The occasions within policy count signed records only."""
     conn, today, period, type_filter = r.conn, r.today, r.period, r.type_filter
     # Each worker's signed sessions from one longest interval before the period on, plus
     # their last one before that (see rules.occasions_from): a compact list of signed dates.
@@ -159,9 +165,18 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
             r.months.due[month] += 1
             r.months.within[month] += occ.outcome is within
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
+        last = _latest(last, w.last_supervised_on, today)
         statuses[w.id] = supervision_status(policy, today=today, last_held=last,
                                             started_on=w.started_on, asye_start=w.asye_start)
     return statuses, in_period
+
+
+def _latest(held_here: date | None, before_go_live: date | None, today: date) -> date | None:
+    """The later of the last session signed here and the imported last supervision; like a
+    session, an imported date after ``today`` (the day the figures are for) does not count."""
+    if before_go_live is None or before_go_live > today:
+        return held_here
+    return before_go_live if held_here is None or before_go_live > held_here else held_here
 
 
 def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_from: int) -> None:
