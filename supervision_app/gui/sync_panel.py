@@ -643,8 +643,13 @@ def _password_prompt(parent: QWidget, label: str) -> str | None:
     dialog.setTextValue("")  # makes the line edit, so that it can be named
     for edit in dialog.findChildren(QLineEdit):
         edit.setAccessibleName("New password")
-    for button in dialog.findChildren(QPushButton):
-        button.setAccessibleName(button.text().replace("&", ""))
+
+
+    def name_buttons() -> None:  # QInputDialog makes its buttons only when first shown
+        for button in dialog.findChildren(QPushButton):
+            button.setAccessibleName(button.text().replace("&", ""))
+
+    QTimer.singleShot(0, name_buttons)  # runs once exec() has shown the dialog
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return dialog.textValue() if accepted else None
 
