@@ -243,7 +243,7 @@ SELECT k.kind AS kind, k.record_id AS record_id, k.section AS section,
        CASE WHEN search_text.folded <> '' THEN search_text.body END AS body
 FROM search_text JOIN search_key k ON k.rowid = search_text.rowid
 WHERE search_text MATCH :query
-  AND k.team_id IN :team_ids
+  AND {scope}
   AND {private}
 ORDER BY search_text.rowid DESC
 LIMIT :limit
@@ -252,18 +252,26 @@ _NO_PRIVATE = "k.section <> 'wellbeing'"
 _PRIVATE_FOR_VIEWER = """(k.section <> 'wellbeing' OR (k.team_id IN :team_ids AND EXISTS (
         SELECT 1 FROM supervision_session p WHERE p.id = k.record_id
          AND (p.supervisor_id = :viewer OR (p.supervisee_id = :viewer AND p.state <> 'draft')))))"""
-SEARCH_SQL = _SEARCH_TEMPLATE.format(private=_NO_PRIVATE)
-SEARCH_SQL_FOR_VIEWER = _SEARCH_TEMPLATE.format(private=_PRIVATE_FOR_VIEWER)
+_IN_TEAMS = "k.team_id IN :team_ids"
+_IN_TEAMS_OR_TEAMLESS = "(k.team_id IN :team_ids OR k.team_id IS NULL)"
+SEARCH_SQL = _SEARCH_TEMPLATE.format(scope=_IN_TEAMS, private=_NO_PRIVATE)
+SEARCH_SQL_FOR_VIEWER = _SEARCH_TEMPLATE.format(scope=_IN_TEAMS, private=_PRIVATE_FOR_VIEWER)
+# also the rows of no team: the records of people in no team (service managers, heads of
+# service: DESIGN.md 1.1), whose team is NULL; asked for only by those who can hold them
+_SQL = {(viewer, teamless): _SEARCH_TEMPLATE.format(scope=_IN_TEAMS_OR_TEAMLESS if teamless else _IN_TEAMS,
+                                                    private=_PRIVATE_FOR_VIEWER if viewer else _NO_PRIVATE)
+        for viewer in (False, True) for teamless in (False, True)}
 
 
 def search_records(
     session: Session, query_text: str | None, *, team_ids: Collection[str], limit: int = 50,
-    viewer_id: str | None = None,
+    viewer_id: str | None = None, teamless: bool = False,
 ) -> list[SearchHit]:
-    """Records of the given teams whose text matches ``query_text``, newest first.
+    """Records of the given teams (and with ``teamless`` those of no team) whose text
+    matches ``query_text``, newest first.
 
-    Any input is safe (see :func:`fts_query`); an empty or wordless query, or no teams,
-    returns nothing. The private wellbeing section is searched only for sessions where
+    Any input is safe (see :func:`fts_query`); an empty or wordless query, or no teams
+    (and not ``teamless``), returns nothing. The private wellbeing section is searched only for sessions where
     ``viewer_id`` is the supervisor, or the supervisee once the record has been shared.
     Results come in the order the text was written, newest first (the search index's rowid
     order), which the index can serve without ranking every match; a term found in
@@ -271,7 +279,7 @@ def search_records(
     """
     query = fts_query(query_text)
     teams = sorted(set(team_ids))
-    if query is None or not teams:
+    if query is None or not (teams or teamless):
         return []
     limit = max(1, min(int(limit), MAX_LIMIT))
     # run on the driver (see driver_sql): this runs on every pause in typing
@@ -279,7 +287,7 @@ def search_records(
     params.update((f"team{i}", team) for i, team in enumerate(teams))
     if viewer_id:
         params["viewer"] = viewer_id
-    sql = (SEARCH_SQL_FOR_VIEWER if viewer_id else SEARCH_SQL).replace(
+    sql = _SQL[(bool(viewer_id), teamless)].replace(
         ":team_ids", "(" + ",".join(f":team{i}" for i in range(len(teams))) + ")")
     hits = []
     for kind, record_id, section, snip, session_id, folded_snip, body in driver_sql.cursor(session).execute(

@@ -68,14 +68,17 @@ class SearchResult:
         return KIND_SECTION_LABELS.get((self.kind, self.section)) or SECTION_LABELS.get(self.section, self.section)
 
 
-def _search_scope(session: Session, actor: Actor) -> list[str]:
+def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
     """Teams whose index rows can hold something for the actor: the teams they manage and
-    their own (their own records and children); every hit is still checked one by one."""
+    their own (their own records and children); and whether rows of no team can too (the
+    records of people in no team: their own if they are in none, or those of people they
+    line-manage). Every hit is still checked one by one."""
     cur = cursor(session)
-    if actor.sees_all_teams:
-        return [team_id for (team_id,) in cur.execute("SELECT id FROM team")]
     row = cur.execute("SELECT team_id FROM staff WHERE id = ?", (actor.staff_id,)).fetchone()
     own = row[0] if row else None
+    teamless = own is None or bool(actor.line_report_ids)
+    if actor.sees_all_teams:
+        return [team_id for (team_id,) in cur.execute("SELECT id FROM team")], teamless
     # index rows carry a record's team on its session date: add the earlier teams of the
     # people the actor line-manages now, and of the records they still hold as supervisor
     # (access follows people, DESIGN.md §1.1)
@@ -99,7 +102,7 @@ def _search_scope(session: Session, actor: Actor) -> list[str]:
         f"SELECT t.id FROM team t WHERE t.id NOT IN ({','.join('?' * len(known))}) AND ("
         f"{pair_rows.format(table='supervision_agreement')} OR {pair_rows.format(table='session_cancellation')})",
         (*known, *(actor.staff_id,) * 4))}
-    return sorted(scope)
+    return sorted(scope), teamless
 
 
 # What ``decide`` needs about the records behind search hits, a batch at a time.
@@ -144,11 +147,11 @@ def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[
     children and their workers' teams, names) is loaded in a few batched queries, not
     looked up hit by hit. The index is first asked for a few more hits than are shown;
     only if the permission check leaves too few is it asked again for more."""
-    scope = _search_scope(session, actor)
+    scope, teamless = _search_scope(session, actor)
     asked = limit + limit // 5
     while True:
         candidates = search_records(session, text_, team_ids=scope, limit=asked,
-                                    viewer_id=actor.staff_id)
+                                    viewer_id=actor.staff_id, teamless=teamless)
         out = _visible_hits(session, actor, candidates, limit)
         if len(out) >= limit or len(candidates) < asked or asked >= limit * 8:
             return out

@@ -158,3 +158,25 @@ def test_a_worker_who_moved_team_still_finds_the_cancellations_of_their_supervis
         s.get(StaffRow, team.worker_id).team_id = team.other_team_id
     assert [h.record_id for h in _found(database, team.worker_id, "hospital")] == [cancellation_id]
     assert _found(database, _staff_id(database, "olu"), "hospital") == []
+
+
+def test_the_records_of_a_person_in_no_team_are_found_by_them_and_their_line_manager(database, team):
+    """A service manager is in no team (DESIGN.md 1.1): their agreement and cancellations
+    have no team either. Their line manager (here the head of service) finds both, the
+    service manager the cancellation (the agreement once signed), nobody else either."""
+    from supervision_app.store.models import Staff as StaffRow
+
+    with database.transaction() as s:
+        head = StaffRow(display_name="Hana Head", username="hana", role="head_of_service",
+                        started_on=date(2010, 1, 4))
+        s.add(head)
+        s.flush()
+        s.get(StaffRow, team.service_manager_id).line_manager_id = head.id
+    agreement_id = _write_agreement(database, head.id, team.service_manager_id)
+    cancellation_id = _record_cancellation(database, head.id, team.service_manager_id)
+    assert [h.record_id for h in _found(database, head.id, "fortnight")] == [agreement_id]
+    assert [h.record_id for h in _found(database, head.id, "hospital")] == [cancellation_id]
+    assert [h.record_id for h in _found(database, team.service_manager_id, "hospital")] == [cancellation_id]
+    assert _found(database, team.service_manager_id, "fortnight") == []  # a draft, not theirs yet
+    for other in (team.manager_id, team.worker_id, team.admin_id):
+        assert _found(database, other, "hospital") == [] and _found(database, other, "fortnight") == [], other
