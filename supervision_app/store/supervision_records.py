@@ -19,7 +19,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, object_session
 
 from ..domain.lifecycle import (
@@ -132,8 +132,14 @@ DISCUSSION_TEXT_FIELDS = {
 
 # --------------------------------------------------------------------------- facts
 
-def load_actor(session: Session, staff_id: str) -> Actor:
-    """The permission facts for a member of staff: role and every team they manage."""
+# What the sync server last said this person manages today, cover included (``GET /v1/me``),
+# kept in ``sync_state`` by the sync engine with the London day it was asked and the person.
+SERVER_ACCESS_KEY = "server_access"
+
+
+def load_actor(session: Session, staff_id: str, today: date | None = None) -> Actor:
+    """The permission facts for a member of staff: role and every team they manage, with
+    the teams the sync server says they cover today (``today``: London, default now)."""
     staff = session.get(Staff, staff_id)
     if staff is None or staff.tombstone or not staff.active:
         raise NotFound("That person is not in the local staff directory.")
@@ -145,8 +151,30 @@ def load_actor(session: Session, staff_id: str) -> Actor:
         managed |= set(session.scalars(select(Team.id).where(Team.manager_id == staff_id)))
         areas = select(ServiceArea.id).where(ServiceArea.manager_id == staff_id)
         managed |= set(session.scalars(select(Team.id).where(Team.service_area_id.in_(areas))))
+        if role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER):
+            managed |= _covered_teams(session, staff_id, today or london_date(utc_now()))
     return Actor(staff_id=staff_id, role=role, managed_team_ids=frozenset(managed),
                  line_report_ids=_line_reports(session, staff_id))
+
+
+def _covered_teams(session: Session, staff_id: str, today: date) -> set[str]:
+    """Teams the sync server gave this manager today beyond the local directory's: cover of
+    another team between two dates (DESIGN.md §1.1), which only the server holds. The
+    server's answer counts for the person and the London day it was given: the laptop asks
+    again at its first sync of a day, so cover ends by itself here too, and a laptop that has
+    not synced today shows only the person's own teams (it never guesses more access)."""
+    raw = session.execute(text("SELECT value FROM sync_state WHERE key = :key"),
+                          {"key": SERVER_ACCESS_KEY}).scalar()
+    try:
+        held = json.loads(raw) if raw else {}
+    except ValueError:
+        return set()
+    if not isinstance(held, dict) or held.get("staff_id") != staff_id \
+            or held.get("day") != today.isoformat():
+        return set()
+    teams = [t for t in held.get("managed_team_ids") or [] if isinstance(t, str)]
+    return set(session.scalars(select(Team.id).where(Team.id.in_(teams),
+                                                     Team.tombstone.is_(False))))
 
 
 def _line_reports(session: Session, staff_id: str) -> frozenset[str]:
