@@ -233,6 +233,8 @@ def history_rows(lap: Laptop, worker_name: str) -> str:
     lap.select_row(worker_name, name="workerTable")
     lap.click(name="historyButton")
     lap.wait_text(worker_name, name="titleLabel", within={"name": "HistoryPage"})
+    # under load the page first says "Loading…" under the worker's name: wait for the count
+    lap.wait_text(" record", name="detailLabel", within={"name": "HistoryPage"})
     return str(lap.rows(name="historyTable"))
 
 
