@@ -18,11 +18,23 @@ record). A signed record is three rows to plain's one, so rows per second are sh
 Then the no-change sync (empty outbox, one pull) on the same server, median of 40 (target
 <= 30 ms; the council-scale figure is ``bench_sync``'s). Prints, never asserts.
 
+A record's parts (case discussions, actions, reviews of earlier actions) are shown too: the
+app carries every open action of the worker's earlier shared records into a new record as a
+review, and nothing here closes an action, so the k-th record of the run has 2(k-1) reviews
+(about 100 per record by round 3). Signing moves the record to a new state, and every part
+carries its record's state in its permission facts, so the server re-stamps each part
+(new facts, sequence number and scope keys) and verifies the signature over a canonical form
+built from all of them: the signed path's cost grows with the parts; a plain edit's does not.
+
 Measured (2026-12-06, 2-core machine shared with other jobs, load average 3.5; SQLite; 20
 records x 3 rounds): plain edits 221 records/s; signed records 10.5 records/s (31 rows/s):
 0.05x, FAIL. The signed sync grew round by round (0.77 s, 1.91 s, 2.57 s for 20 records)
-while plain edits stayed flat (0.08-0.11 s): something in the signed path scales with what
-the server already holds; not yet profiled. No-change sync 13.4 ms (small server).
+while plain edits stayed flat (0.08-0.11 s). Profiled (cProfile in the server process, see
+bench/README.md): 70% of the signed push was ``storage.WriteTx._restamp_dependents``, five
+statements per part, recursively (SQLAlchemy statement building as much as SQLite); 14%
+signature verification (``signature_check.server_canonical``, two canonical serialisations);
+the archive step (``archive.archive_records``) 0.02 s in all, as no record locks here. The
+figures after the fix are in bench/README.md.
 """
 from __future__ import annotations
 
@@ -59,6 +71,16 @@ def _answered_records(manager: Laptop, worker: Laptop, org, count: int) -> list[
     return sids
 
 
+def _parts(laptop: Laptop, sids: list[str]) -> float:
+    """Parts per record (discussions, actions, reviews), the average over ``sids``."""
+    from sqlalchemy import func, select
+
+    with laptop.db.reading() as s:
+        total = sum(s.scalar(select(func.count()).select_from(model).where(model.session_id.in_(sids))) or 0
+                    for model in (m.CaseDiscussion, m.ActionItem, m.ActionReview))
+    return total / max(len(sids), 1)
+
+
 def _timed_sync(laptop: Laptop) -> tuple[float, int]:
     started = time.perf_counter()
     report = laptop.client.sync()
@@ -81,7 +103,7 @@ def main() -> int:
             org = dep.org
             manager, worker = Laptop(folder / "tm_a", dep.url, "tm_a"), Laptop(folder / "sw_a1", dep.url, "sw_a1")
             r.credentials(manager)
-            plain, signed = [], []
+            plain, signed, parts = [], [], []
             for round_no in range(args.rounds):
                 sids = _answered_records(manager, worker, org, args.records)
                 drafts = [r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
@@ -91,6 +113,7 @@ def main() -> int:
                     r.edit(manager, m.SupervisionSession, sid, learning=f"round {round_no}, reread")
                 seconds, applied = _timed_sync(manager)
                 plain.append((seconds, applied))
+                parts.append(_parts(manager, sids))
                 for sid in sids:
                     r.sign_session(manager, org.ids["tm_a"], sid)
                 seconds, applied = _timed_sync(manager)
@@ -124,7 +147,8 @@ def main() -> int:
     print(f"{'no-change sync (median of 40)':<44}{quiet_ms:>23.1f} ms  <= {TARGET_QUIET_MS:.0f} ms "
           f"{'PASS' if quiet_ms <= TARGET_QUIET_MS else 'FAIL'}")
     print("every round (s): plain " + ", ".join(f"{s:.3f}" for s, _ in plain)
-          + "; signed " + ", ".join(f"{s:.3f}" for s, _ in signed))
+          + "; signed " + ", ".join(f"{s:.3f}" for s, _ in signed)
+          + "; parts per signed record " + ", ".join(f"{p:.0f}" for p in parts))
     return 0
 
 
