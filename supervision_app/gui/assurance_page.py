@@ -62,6 +62,7 @@ from .accessibility import ensure_accessible_names, follow_font, show_value, sty
 from .forms import Form, load_widget
 from .models import FoldedTextFilter
 from .tasks import READS, TaskRunner, user_message
+from .widgets import PageScroll
 
 __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 
@@ -177,15 +178,26 @@ def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortab
 
 
 def _show_every_row(view: QTableView) -> None:
-    """A short table as tall as its rows (and again at every text size): the headline
-    figures all in sight, never behind a scroll bar of their own."""
+    """A short table as tall as its rows (and again at every text size, and whenever a
+    figure's name wraps onto more or fewer lines): the headline figures all in sight, never
+    behind a scroll bar of their own, and each name whole (cut short with "…" it hid what
+    the figure counts)."""
+    rows_header = view.verticalHeader()
+    rows_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setWordWrap(True)
+
     def fit(table: QWidget) -> None:
         header = table.horizontalHeader()
         rows = table.verticalHeader().length() or (
             table.model().rowCount() * table.verticalHeader().defaultSectionSize())
-        table.setMinimumHeight(header.sizeHint().height() + rows + 2 * table.frameWidth())
+        height = header.sizeHint().height() + rows + 2 * table.frameWidth()
+        if table.minimumHeight() != height:
+            table.setMinimumHeight(height)
 
     follow_font(view, fit, "show_every_row")
+    if not view.property("showsEveryRow"):  # called at every load: connected once
+        view.setProperty("showsEveryRow", True)
+        rows_header.sectionResized.connect(lambda *_a: fit(view))
 
 
 def _figure_standing(key: str) -> Callable[[Figure], str | None]:
@@ -495,7 +507,11 @@ class AssurancePage(QWidget):
         self.widget = load_widget("assurance_page.ui", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
-        layout.addWidget(self.widget)
+        # every headline figure in sight needs more height than a laptop has at the largest
+        # text size: the page scrolls, rather than making the window taller than the screen
+        # (which put the key to the marks, the page's last line, below its edge)
+        self.page_scroll = PageScroll(self.widget, self)
+        layout.addWidget(self.page_scroll)
         f = self.form = Form(self.widget)
         self.chart = TrendChart(f.trendHost)
         host_layout = QVBoxLayout(f.trendHost)

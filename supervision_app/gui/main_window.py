@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QListWidgetItem, QMainWindow, QMenu, QProgressBar, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QSizePolicy,
+    QStyle,
+    QWidget,
+)
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
@@ -63,6 +72,7 @@ class MainWindow(QMainWindow):
         self.form = Form(self)
         self.setStatusBar(self.ui_root.statusBar())
         follow_status_messages(self.statusBar())
+        self._message = self._message_label()
         self.fit_to_screen(self.ui_root.size())
         self.ctx: AppContext | None = None
         self.pages: dict[str, Page] = {}
@@ -121,6 +131,7 @@ class MainWindow(QMainWindow):
         self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
                            + (f", {me.team_name}" if me.team_name else ""))
         show_value(self._who, "Who is signed in")
+        self._who.setWordWrap(True)  # at a large text size it goes onto two lines, not over the message
         self._busy.setVisible(False)
         self.statusBar().addPermanentWidget(self._who)
         tasks.busy_changed.connect(self._set_busy)
@@ -211,7 +222,7 @@ class MainWindow(QMainWindow):
     def _attach_sync(self, db: "Database", tasks: TaskRunner) -> None:
         """Background sync with the organisation's server: status bar, Sync menu, timer."""
         from .signing import credential_store
-        from .sync_panel import SyncController
+        from .sync_panel import SyncController, account_ended
 
         self.sync = SyncController(db, credentials=lambda: credential_store(self.ctx), tasks=tasks,
                                    parent=self)
@@ -223,8 +234,8 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         tasks.busy_changed.connect(lambda busy: busy or self.sync.refresh_status())
         self.sync.sync_finished.connect(
-            lambda report, error: report is not None and (report.pulled or report.removed)
-            and self.refresh_all())
+            lambda report, error: ((report is not None and (report.pulled or report.removed))
+                                   or account_ended(error)) and self.refresh_all())
         self.sync.start()
 
     def _attach_practice_exports(self) -> None:
@@ -315,6 +326,30 @@ class MainWindow(QMainWindow):
                 self.open_note(note_id=found[1])
 
         self.ctx.tasks.read(work, done)
+
+    def _message_label(self) -> QLabel:
+        """The status bar's message, shown whole: ``QStatusBar`` draws a message on one line
+        in whatever room its permanent widgets leave, and cut it off beside "Signed in as
+        ..." at a large text size. This label, the first permanent widget and the one that
+        stretches, shows ``currentMessage()`` instead and wraps onto more lines; the bar's
+        own drawing of it is left no room. ``showMessage``, ``currentMessage`` and the
+        announcements (``follow_status_messages``) are the status bar's, as before."""
+        bar = self.statusBar()
+        label = QLabel(bar)
+        label.setObjectName("statusMessageLabel")
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        show_value(label, "Status message")  # heard by what it says
+        label.setVisible(False)
+        bar.insertPermanentWidget(0, label, 1)
+
+        def shown(message: str) -> None:
+            label.setText(message)
+            label.setVisible(bool(message))
+
+        bar.messageChanged.connect(shown)
+        return label
 
     def add_menu_before_help(self, title: str) -> QMenu:
         """A menu in the bar between File and Help, which stays last."""

@@ -40,7 +40,7 @@ from .models import Column, RowsModel
 from .questions import question
 from .signing import MEANING, AddendumDialog, SignaturesDialog, ensure_credentials, signed_summary
 from .tasks import user_message
-from .widgets import ActionsPanel, InlineErrors, optional_date, status_choices
+from .widgets import ActionsPanel, InlineErrors, columns_by_content, optional_date, status_choices
 
 if TYPE_CHECKING:
     from .main_window import AppContext
@@ -127,6 +127,10 @@ class SessionEditor(QWidget):
         top_row = layout_holding(f.titleLabel.parentWidget().layout(), f.titleLabel)
         if top_row is not None:  # and takes the row's spare room first, so a short one never wraps
             top_row.setStretchFactor(f.titleLabel, 1)
+        # Tab goes from field to field down the record (each scrolls into sight as it is
+        # reached); the scrolled area is no stop of its own, which came after the buttons at
+        # the foot and read as the record's top again
+        f.scrollArea.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.errors = InlineErrors(f.messageLabel)
         self.autosaver = Autosaver(ctx.tasks, ctx.actor, self)
         self.autosaver.state_changed.connect(self._save_state)
@@ -151,7 +155,9 @@ class SessionEditor(QWidget):
         self.review_model = RowsModel(REVIEW_COLUMNS, self)
         f.reviewTable.setModel(self.review_model)
         f.reviewTable.selectionModel().currentRowChanged.connect(self._review_selected)
-        f.reviewTable.horizontalHeader().setSectionResizeMode(0, f.reviewTable.horizontalHeader().ResizeMode.Stretch)
+        # what the action is and the note wrap; owner, dates and status as wide as they read
+        columns_by_content(f.reviewTable, stretch=(0, 5))
+        f.reviewTable.verticalHeader().sectionResized.connect(lambda *_a: self._fit_review_height())
 
         f.backButton.clicked.connect(self.leave)
         f.shareButton.clicked.connect(self.share)
@@ -170,9 +176,7 @@ class SessionEditor(QWidget):
         self.addenda_model = RowsModel(ADDENDA_COLUMNS, self)
         f.addendaTable.setModel(self.addenda_model)
         f.addendaTable.verticalHeader().setVisible(False)
-        header = f.addendaTable.horizontalHeader()
-        header.setSectionResizeMode(header.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        columns_by_content(f.addendaTable, stretch=(3,), wrap=False)  # the addendum's text cut short
         f.addendaTable.activated.connect(lambda _i: self.open_selected_addendum())
         f.openAddendumButton.clicked.connect(self.open_selected_addendum)
         self.dialog = None  # the signatures or addendum dialog open over the record
@@ -388,11 +392,8 @@ class SessionEditor(QWidget):
                 "Open actions carry forward until they are closed. Select one and set its status."
                 if d.can_edit else "Actions carried forward from earlier sessions, with their "
                 "status as reviewed in this one.")
-            table = f.reviewTable  # as tall as its rows (up to eight; it scrolls beyond)
-            table.resizeRowsToContents()
-            shown = sum(table.rowHeight(r) for r in range(min(len(d.reviews), 8)))
-            table.setFixedHeight(table.horizontalHeader().sizeHint().height() + max(shown, 30)
-                                 + 2 * table.frameWidth() + 2)
+            f.reviewTable.resizeRowsToContents()
+            self._fit_review_height()
             self._build_discussions(d)
             self._show_response(d)
             self._set_editable(d.can_edit)
@@ -850,6 +851,20 @@ class SessionEditor(QWidget):
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # window-modal, without a nested event loop
+
+    def _fit_review_height(self) -> None:
+        """The carried-forward actions as tall as their rows (up to eight; it scrolls
+        beyond), again whenever a row's wrapped text takes more or fewer lines (a narrower
+        window, a larger text size)."""
+        table = self.form.reviewTable
+        rows = table.verticalHeader()
+        shown = sum(rows.sectionSize(r) for r in range(min(rows.count(), 8)))
+        height = (table.horizontalHeader().sizeHint().height() + max(shown, 30)
+                  + 2 * table.frameWidth() + 2)
+        if table.horizontalScrollBar().isVisible():
+            height += table.horizontalScrollBar().sizeHint().height()
+        if table.height() != height or table.minimumHeight() != height:
+            table.setFixedHeight(height)
 
     def _review_selected(self, current, _previous=None) -> None:
         """The status and note boxes show the selected action's, so setting one does not

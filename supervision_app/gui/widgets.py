@@ -6,15 +6,19 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, Callable
 
-from PySide6.QtCore import QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
     QComboBox,
     QFormLayout,
+    QFrame,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QStyledItemDelegate,
+    QTableView,
     QWidget,
 )
 
@@ -26,6 +30,56 @@ from .accessibility import show_value
 from .forms import embed_form
 from .layouts import layout_holding
 from .models import Column, RowsModel
+from .table_width import show_cut_text
+
+
+class PageScroll(QScrollArea):
+    """Holds a page that can be taller than a laptop's screen at a large text size: it
+    scrolls up and down rather than making the window taller than the screen (which put
+    the page's last lines, and the status bar, below its edge). Never sideways: it is at
+    least as wide as the page needs, so a page's own minimum width still counts."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{content.objectName() or 'page'}Scroll")
+        self.setProperty("pageScroll", True)  # app.qss: the page's background
+        content.setProperty("pageScroll", True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a stop of its own on the Tab round
+        self.setWidget(content)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        page = self.widget()
+        content = page.minimumSizeHint() if page is not None else QSize(0, 0)
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(content.width() + bar + 2 * self.frameWidth(),
+                     min(content.height(), self.fontMetrics().height() * 10))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        page = self.widget()
+        return self.minimumSizeHint().expandedTo(page.sizeHint() if page is not None else QSize())
+
+
+def columns_by_content(view: QTableView, stretch: tuple[int, ...], wrap: bool = True) -> None:
+    """A short table's columns from its text in the font in use, at any text size: short
+    columns (names, dates, states) as wide as their contents and heading, the ``stretch``
+    columns sharing the rest of the width, their text wrapped onto more lines (``wrap``,
+    rows as tall as they need) or cut short with the whole text as a tooltip. No widths in
+    pixels: fixed widths cut dates and headings off at the largest text size."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(view.fontMetrics().averageCharWidth() * 6)
+    for column in range(header.count()):
+        mode = QHeaderView.ResizeMode.Stretch if column in stretch else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(column, mode)
+    view.setWordWrap(wrap)
+    if wrap:
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    show_cut_text(view)
 
 
 def optional_date(label: str, text: str) -> date | None:

@@ -1,0 +1,139 @@
+"""Tables that fit the width they are given: no sideways scrolling where cutting the longest
+texts short would do (issue 19).
+
+``keep_within_width(view)`` remembers the widths a table's columns were sized to (their
+contents, by ``models.fit_columns`` or the caller) and, whenever the table is narrower
+than they add up to (a 1366-pixel laptop, the largest text size), narrows the widest
+columns first, each to no less than its heading: dates and counts keep their width, long
+names and decisions are cut short with "…". A table too wide even with every column at
+its heading's width keeps its columns whole and scrolls sideways. ``show_cut_text(view)`` shows a cut cell's
+whole text as its tooltip (the model's own tooltip, where it has one, comes first).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip
+
+_SHARER = "keep_within_width"
+_TIPS = "show_cut_text"
+
+
+def _level(wanted: list[int], floors: list[int], room: int) -> list[int]:
+    """Widths no wider than ``wanted``, no narrower than ``floors``, adding up to ``room``
+    where they can: every width above a common level is brought down to it (the widest
+    columns give way first, the narrow ones not at all)."""
+    if sum(wanted) <= room or sum(floors) > room:
+        return list(wanted)  # it fits; or it cannot, and cutting every text short gains nothing
+    low, high = 0, max(wanted)
+    while low < high:  # the highest level at which the widths still fit
+        mid = (low + high + 1) // 2
+        if sum(min(w, max(f, mid)) for w, f in zip(wanted, floors)) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return [min(w, max(f, low)) for w, f in zip(wanted, floors)]
+
+
+class _WidthKeeper(QObject):
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.setObjectName(_SHARER)
+        self.view = view
+        self.wanted: dict[int, int] = {}
+        self._busy = False
+        view.viewport().installEventFilter(self)
+
+    def remember(self) -> None:
+        header = self.view.horizontalHeader()
+        self.wanted = {c: header.sectionSize(c) for c in range(header.count())}
+        self.share()
+
+    def _sharing(self) -> tuple[list[int], int]:
+        """The sections that may be narrowed (sized by hand or by ``fit_columns``), and the
+        room left for them beside the others."""
+        header = self.view.horizontalHeader()
+        visible = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        last = max(visible, key=header.visualIndex) if visible else -1
+        room = self.view.viewport().width()
+        sharing = []
+        for c in visible:
+            mode = header.sectionResizeMode(c)
+            if mode == QHeaderView.ResizeMode.Stretch:  # it takes what is left, at least its minimum
+                room -= max(header.minimumSectionSize(), header.sectionSizeHint(c) // 2)
+            elif mode == QHeaderView.ResizeMode.Interactive or (c == last and header.stretchLastSection()):
+                sharing.append(c)
+            else:
+                room -= header.sectionSize(c)
+        return sharing, room
+
+    def share(self) -> None:
+        if self._busy or not self.wanted:
+            return
+        header = self.view.horizontalHeader()
+        sharing, room = self._sharing()
+        wanted = [self.wanted.get(c, header.sectionSize(c)) for c in sharing]
+        floors = [min(w, max(header.minimumSectionSize(), header.sectionSizeHint(c)))
+                  for c, w in zip(sharing, wanted)]
+        self._busy = True
+        try:
+            for c, width in zip(sharing, _level(wanted, floors, room)):
+                if header.sectionSize(c) != width:
+                    header.resizeSection(c, width)
+        finally:
+            self._busy = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            self.share()
+        return False
+
+
+def keep_within_width(view: QTableView) -> None:
+    """Call once the columns are sized to their contents (after each new set of rows): the
+    widths are remembered, and the widest given up first whenever the table is too narrow
+    for them, now and at every change of its width."""
+    keeper = view.findChild(_WidthKeeper, _SHARER, Qt.FindChildOption.FindDirectChildrenOnly)
+    if keeper is None:
+        keeper = _WidthKeeper(view)
+        show_cut_text(view)
+    keeper.remember()
+
+
+class _CutTextTips(QObject):
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.setObjectName(_TIPS)
+        self.view = view
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.ToolTip or not isinstance(event, QHelpEvent):
+            return False
+        text = cut_text_at(self.view, event.pos())
+        if text is None:
+            return False  # the model's own tooltip, or none
+        QToolTip.showText(event.globalPos(), text, self.view.viewport(), self.view.visualRect(
+            self.view.indexAt(event.pos())))
+        return True
+
+
+def cut_text_at(view: QAbstractItemView, pos: QPoint) -> str | None:
+    """The whole text of the cell at ``pos`` if the cell is too narrow to show it (and the
+    model gives it no tooltip of its own), else None."""
+    index = view.indexAt(pos)
+    if not index.isValid() or index.data(Qt.ItemDataRole.ToolTipRole):
+        return None
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    if not isinstance(text, str) or not text:
+        return None
+    rect = view.visualRect(index)
+    margin = 2 * (view.style().pixelMetric(view.style().PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+    widest = max(view.fontMetrics().horizontalAdvance(line) for line in text.splitlines() or [text])
+    return text if widest + margin > rect.width() else None
+
+
+def show_cut_text(view: QAbstractItemView) -> None:
+    """A cell cut short ("…") shows its whole text as a tooltip."""
+    if view.findChild(_CutTextTips, _TIPS, Qt.FindChildOption.FindDirectChildrenOnly) is None:
+        _CutTextTips(view)

@@ -1,0 +1,278 @@
+"""The Largest text size on a 1366x768 laptop (issue 19): the status bar's message shows
+whole beside who is signed in; the carried-forward actions' columns take their widths from
+the text (headings, owners and dates whole, the action and the note wrapped, nothing off
+to the side); the Settings page's ASYE schedule and the compliance page's last line show
+whole, and neither page makes the window taller than the screen; a table a little too wide
+for its room cuts its longest texts short (the whole text as a tooltip) rather than
+scrolling sideways. A label is "cut" when it is narrower than its one line of text, or
+shorter than its wrapped lines need, in its own font."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
+
+from supervision_app.gui.accessibility import TEXT_SCALES, apply_text_scale, system_point_size
+from supervision_app.gui.pages import save_text_scale
+from supervision_app.gui.table_width import cut_text_at, keep_within_width
+from supervision_app.store import supervision_records as sr
+from tests.gui.helpers import settle
+from tests.gui.sample_team import session_time
+
+pytestmark = pytest.mark.usefixtures("pinned_clock")  # the carried-forward actions' dates
+
+LARGEST = len(TEXT_SCALES) - 1
+LAPTOP = (1366, 768 - 30)  # the window manager's title bar off the screen's height
+REMINDERS = ("1 record awaits your signature; 5 supervisions due soon; 2 of your actions are "
+             "overdue; 12 supervision agreements to review")  # as the reminders put it
+LONG_ACTION = "Arrange a joint visit with the housing officer and the school's safeguarding lead"
+
+
+@pytest.fixture
+def largest(qtbot, open_window, team, database):
+    """``largest(staff_id)``: their window at the Largest text size, the laptop's size."""
+    def make(staff_id):
+        with database.transaction() as s:
+            save_text_scale(s, staff_id, LARGEST)
+        window = open_window(staff_id)
+        window.resize(*LAPTOP)
+        settle(qtbot, window)
+        assert QApplication.font().pointSizeF() == pytest.approx(system_point_size() * TEXT_SCALES[LARGEST])
+        return window
+
+    yield make
+    apply_text_scale(TEXT_SCALES[0])
+
+
+def laid_out(window) -> None:
+    """Every pending layout pass done (nested layouts and wrapped labels settle one event
+    round at a time)."""
+    before = None
+    for _ in range(10):
+        QApplication.processEvents()
+        now = [w.geometry() for w in window.findChildren(QWidget) if w.isVisible()]
+        if now == before:
+            return
+        before = now
+
+
+def in_scroll_area(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def cut(label: QLabel) -> str | None:
+    """Why a label on screen does not show all its text, or None."""
+    if label.wordWrap():
+        if label.height() < label.heightForWidth(label.width()):
+            return f"{label.height()} px tall, its lines need {label.heightForWidth(label.width())}"
+    elif label.width() < label.sizeHint().width() - 1:
+        return f"{label.width()} px wide, its text needs {label.sizeHint().width()}"
+    shown = label.visibleRegion().boundingRect()
+    if not in_scroll_area(label) and shown.height() < label.height():
+        return f"only {shown.height()} of {label.height()} px in sight"
+    return None
+
+
+def cut_labels(window) -> list[str]:
+    laid_out(window)
+    return [f"{label.objectName() or type(label).__name__} {label.text()[:50]!r}: {why}"
+            for label in window.findChildren(QLabel)
+            if label.isVisible() and label.text() and (why := cut(label)) is not None]
+
+
+def assert_fits_the_screen(window) -> None:
+    """No page makes the window taller (or wider) than the laptop's screen."""
+    hint = window.minimumSizeHint()
+    assert hint.width() <= LAPTOP[0] and hint.height() <= LAPTOP[1], hint
+    assert window.size().toTuple() == LAPTOP
+
+
+# ---------------------------------------------------------------------------- status bar
+
+def test_the_status_message_shows_whole_beside_who_is_signed_in(qtbot, largest, team):
+    window = largest(team.manager_id)
+    bar = window.statusBar()
+    bar.showMessage(REMINDERS, 15000)
+    laid_out(window)
+    assert bar.currentMessage() == REMINDERS  # the status bar's own message, as before
+    shown = [label for label in bar.findChildren(QLabel) if label.isVisible() and label.text() == REMINDERS]
+    assert len(shown) == 1, "the message is not on screen in words of its own"
+    message = shown[0]
+    assert cut(message) is None, cut(message)
+    who = window._who
+    assert who.text().startswith("Signed in as Morgan Manager") and cut(who) is None, cut(who)
+    # side by side, neither over the other, both inside the bar
+    assert message.geometry().right() < who.geometry().left()
+    assert bar.rect().contains(message.geometry()) and bar.rect().contains(who.geometry())
+    assert window.statusBar().geometry().bottom() < window.height()
+    # the words are the window's message for a screen reader too, and go when it does
+    assert bar.accessibleName() == REMINDERS
+    bar.clearMessage()
+    laid_out(window)
+    assert not message.isVisible()
+    assert cut(who) is None
+
+
+# ---------------------------------------------------------------------------- the editor
+
+def _record_with_carried_forward_actions(database, team) -> str:
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        first = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(30))
+        for words in (LONG_ACTION, "Chase the school nurse"):
+            sr.add_action(s, manager, session_id=first, description=words, owner_id=team.worker_id,
+                          due_on=date.today() + timedelta(days=3))
+        sr.share_session(s, manager, first)
+        return sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(2))
+
+
+def test_carried_forward_actions_take_their_column_widths_from_the_text(qtbot, largest, team, database):
+    sid = _record_with_carried_forward_actions(database, team)
+    window = largest(team.manager_id)
+    editor = window.open_session(sid)
+    settle(qtbot, window)
+    laid_out(window)
+    table = editor.form.reviewTable
+    model, header = table.model(), table.horizontalHeader()
+    assert model.rowCount() == 2 and table.isVisible()
+    # the review writes a note: the note column gets words too
+    editor.form.reviewNoteEdit.setText("Held on the 3rd; the plan was agreed by everyone there.")
+    table.setCurrentIndex(model.index(0, 0))
+    editor.form.setReviewButton.click()
+    settle(qtbot, window)
+    laid_out(window)
+    metrics = QFontMetrics(table.font())
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert titles[:5] == ["Action", "Owner", "Due", "From session", "Status now"]
+    for column, title in enumerate(titles):
+        # every heading whole: "From session" and "Status now" were cut to "om sessi"
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), title
+    for row in range(model.rowCount()):
+        for column in (1, 2, 3, 4):  # owner, dates, status on one line, whole
+            text = model.index(row, column).data()
+            assert header.sectionSize(column) >= metrics.horizontalAdvance(text) + 6, (title, text)
+        # the action and the note wrap: the row is as tall as their lines
+        assert table.rowHeight(row) >= table.sizeHintForRow(row), row
+    action_row = next(r for r in range(2) if model.index(r, 0).data() == LONG_ACTION)
+    assert table.rowHeight(action_row) >= 2 * metrics.lineSpacing()  # it wrapped, and shows it
+    assert table.horizontalScrollBar().maximum() == 0  # nothing off to the side
+    # the table is as tall as its rows: no row hidden behind a scroll bar of its own
+    assert table.verticalScrollBar().maximum() == 0
+    # the Action and Note columns share what the short columns leave
+    assert header.sectionSize(0) >= 15 * metrics.averageCharWidth()
+    assert header.length() <= table.viewport().width()
+
+
+# ---------------------------------------------------------------------------- pages
+
+def test_settings_shows_the_asye_schedule_whole_within_the_screen(qtbot, largest, team):
+    window = largest(team.manager_id)
+    page = window.show_page("settings")
+    settle(qtbot, window)
+    laid_out(window)
+    assert_fits_the_screen(window)
+    info = page.form.asyeInfoLabel
+    assert info.text().startswith("Newly qualified workers: every")
+    assert len(info.text()) > 60
+    page.form.settingsScroll.ensureWidgetVisible(info)
+    laid_out(window)
+    assert cut(info) is None, cut(info)
+    viewport = page.form.settingsScroll.viewport()
+    top = info.mapTo(viewport, QPoint(0, 0))
+    assert viewport.rect().contains(top) and viewport.rect().contains(
+        info.mapTo(viewport, QPoint(info.width() - 1, info.height() - 1)))
+    assert cut_labels(window) == []
+
+
+def test_the_compliance_page_last_line_shows_whole_within_the_screen(qtbot, largest, team):
+    window = largest(team.manager_id)
+    page = window.show_page("compliance")
+    qtbot.waitUntil(lambda: page.dashboard is not None and not page.busy, timeout=20000)
+    laid_out(window)
+    assert_fits_the_screen(window)
+    legend = page.form.legendLabel
+    assert legend.text().startswith("✓ meets the standard")
+    page.page_scroll.ensureWidgetVisible(legend)
+    laid_out(window)
+    assert cut(legend) is None, cut(legend)
+    viewport = page.page_scroll.viewport()
+    bottom = legend.mapTo(viewport, QPoint(legend.width() - 1, legend.height() - 1))
+    assert viewport.rect().contains(bottom)
+    # every figure's name whole, on more lines where it needs them (not cut short with "…")
+    table = page.form.headlineTable
+    metrics = QFontMetrics(table.font())
+    for row in range(table.model().rowCount()):
+        name = table.model().index(row, 0).data()
+        lines = -(-metrics.horizontalAdvance(name) // max(1, table.columnWidth(0) - 8))
+        assert table.rowHeight(row) >= min(lines, 3) * metrics.lineSpacing(), name
+    assert table.verticalScrollBar().maximum() == 0  # still every figure in sight
+    assert cut_labels(window) == []
+
+
+@pytest.mark.parametrize("key", ["my_team", "my_supervision", "children", "search", "audit"])
+def test_the_other_pages_cut_no_label_and_fit_the_screen(qtbot, largest, team, key):
+    window = largest(team.manager_id)
+    window.show_page(key)
+    settle(qtbot, window)
+    assert_fits_the_screen(window)
+    assert cut_labels(window) == []
+
+
+# ---------------------------------------------------------------------------- tables
+
+def test_a_table_a_little_too_wide_cuts_its_longest_texts_rather_than_scrolling(
+        qtbot, largest, team, database):
+    from supervision_app.store.models import Staff
+
+    long_name = "Morgan Alexandra Montgomery-Fitzwilliam Manager"
+    with database.transaction() as s:
+        s.get(Staff, team.manager_id).display_name = long_name
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        for days in (40, 20):
+            sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(days))
+    window = largest(team.manager_id)
+    window.open_history(team.worker_id, "Ben Steady")
+    settle(qtbot, window)
+    table = window.history_page.form.historyTable
+    model, header = table.model(), table.horizontalHeader()
+    assert model.rowCount() == 2
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+    supervisor, dates = titles.index("Supervisor"), titles.index("Date")
+    window.resize(1900, LAPTOP[1])  # room for every column's text: the widths it wants
+    laid_out(window)
+    keep_within_width(table)  # as each page's table does once its rows are in (pages.setup_table)
+    laid_out(window)
+    assert table.horizontalScrollBar().maximum() == 0
+    wanted = [header.sectionSize(c) for c in range(header.count())]
+    metrics = QFontMetrics(table.font())
+    assert wanted[supervisor] >= min(420, metrics.horizontalAdvance(long_name))  # fit_columns' widest
+
+    window.resize(*LAPTOP)
+    laid_out(window)
+    # it needed more than the laptop's width: it fits, by cutting the longest text short
+    assert sum(wanted[:-1]) + header.sectionSizeHint(header.count() - 1) > table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+    assert header.length() <= table.viewport().width()
+    assert header.sectionSize(supervisor) < wanted[supervisor]
+    for c in range(header.count()):  # every heading whole; the short columns untouched
+        assert header.sectionSize(c) >= min(wanted[c], header.sectionSizeHint(c)), titles[c]
+    assert header.sectionSize(dates) == wanted[dates]
+    # the cut cell's whole text is its tooltip; a whole one has none
+    cell = model.index(0, supervisor)
+    assert cell.data() == long_name
+    assert cut_text_at(table, table.visualRect(cell).center()) == long_name
+    whole = model.index(0, dates)
+    assert cut_text_at(table, table.visualRect(whole).center()) is None
+
+    window.resize(1900, LAPTOP[1])  # wider again: the widths it wants are back
+    laid_out(window)
+    assert [header.sectionSize(c) for c in range(header.count() - 1)] == wanted[:-1]
