@@ -190,9 +190,13 @@ def test_a_signature_made_over_v1_before_the_upgrade_still_verifies(deployment, 
     assert verified_versions(deployment, RecordKind.SUPERVISION, sid, {"supervisor"}) == {"supervisor": V1}
     assert verified_versions(deployment, RecordKind.OVERSIGHT_NOTE, note, {"author"}) == {"author": V1}
 
-    # the server is upgraded to v2: s0007 freezes the case references those were made over
-    frozen = _rerun_s0007(deployment)
+    # a v1 signature accepted now freezes the case references it was verified over...
     [discussion] = [d.id for d in r.rows(manager, m.CaseDiscussion).values() if d.session_id == sid]
+    with deployment.engine.connect() as conn:
+        accepted = dict(conn.execute(select(v1_case_reference.c.row_id, v1_case_reference.c.case_ref)).all())
+    assert accepted[discussion] == accepted[note] == "CASE-V1"
+    # ... and upgrading the server to v2 (s0007) freezes those of every record signed before
+    frozen = _rerun_s0007(deployment)
     assert frozen[discussion] == frozen[note] == "CASE-V1"
 
     # the new app: the supervisee signs what the supervisor did (v1), an addendum names it

@@ -231,9 +231,21 @@ def freeze_case_references(conn: Connection, kind: RecordKind, record_id: str) -
     children = _many(conn, "child", {child_id for _, child_id in rows})
     fresh = [{"row_id": row_id, "case_ref": children[child_id]["case_id"]} for row_id, child_id in rows
              if row_id not in known and child_id in children]
-    if fresh:
-        conn.execute(insert(v1_case_reference), fresh)
+    if fresh:  # two signatures on one record pushed at once may both freeze: the first wins
+        conn.execute(_insert_new(conn.dialect.name), fresh)
     return len(fresh)
+
+
+def _insert_new(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(v1_case_reference).on_conflict_do_nothing(index_elements=["row_id"])
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(v1_case_reference).on_conflict_do_nothing(index_elements=["row_id"])
+    return insert(v1_case_reference)
 
 
 def signature_problem(conn: Connection, data: dict[str, Any], *,
