@@ -22,17 +22,24 @@ the signed copy of *that* signing, believing nothing the laptop says about it:
   (``records.pdf_render`` prints it as "Record digest (SHA-256): <hex>" at the end).
 
 Any problem refuses the whole signing unit, with the reason in words. The check runs once
-per signing; its cost is dominated by pyHanko's validation (tens of milliseconds for a
-record's copy: ``tests/sync/test_pushed_documents.py`` measures it).
+per signing. Its slow part, reading and verifying the PDF with pyHanko (about 70 ms for a
+supervisor's copy, 150 ms for a copy signed twice, on a loaded 2-core machine), is done by
+:func:`prepare_documents` before the push takes the sequence lock every push waits on; under
+the lock :func:`document_problem` only compares those findings with the server's rows (a few
+ms). ``tests/sync/test_pushed_documents.py`` measures both.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
 import json
 import re
+import time
+import weakref
 import zlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +52,7 @@ from ...security import pki
 from .. import protocol as p
 from .schema import record
 
-__all__ = ["document_problem", "SIGNERS_OF_STAGE"]
+__all__ = ["Findings", "document_problem", "examine", "prepare_documents", "SIGNERS_OF_STAGE"]
 
 # Signature field names as the renderer draws them (records.pdf_render; not imported from
 # there so the server does not load ReportLab).
@@ -63,6 +70,9 @@ SIGNERS_OF_STAGE: dict[tuple[str, str], tuple[str, ...]] = {
 # Limits on the page content read for the digest: a signed copy's last page is a few kB.
 MAX_CONTENT_BYTES = 4 * 1024 * 1024
 MAX_PAGE_TREE_DEPTH = 32
+#: Signed copies of one push read and verified before it takes the sequence lock; more (no
+#: laptop sends that many signings at once) are checked under the lock if their signing gets that far.
+MAX_PREPARED = 20
 _SIGN_AGAIN = "Open the record and sign it again."
 _DIGEST_LINE = re.compile(rb"\(Record digest \\\(SHA-256\\\):\)\s*Tj(.{0,200}?)\(\s*([^()]{0,200}?)\s*\)\s*Tj",
                           re.DOTALL)
@@ -190,33 +200,127 @@ def _read(pdf: bytes) -> tuple[list[tuple[str, bytes | None]], bytes]:
     return [(name, der) for _end, name, der in signatures], _last_page_content(reader)
 
 
-def _digest_problem(content: bytes, expected: str) -> str | None:
-    shown = [match.group(2).decode("latin-1").strip() for match in _DIGEST_LINE.finditer(content)]
-    if not shown:
-        return ("The signed copy does not show the record's digest in its sign-off block, so it "
-                f"cannot be tied to the record that was signed. {_SIGN_AGAIN}")
-    if any(value != expected for value in shown):
-        return ("The signed copy shows a different record digest from the one signed: it is not "
-                f"a copy of this record as the server holds it. {_SIGN_AGAIN}")
-    return None
+@dataclass(frozen=True)
+class Findings:
+    """What reading and verifying one PDF found (the slow part of the check), independent of
+    the server's rows: :func:`prepare_documents` finds it before a push takes the sequence
+    lock, :func:`document_problem` compares it with the rows under the lock."""
+
+    pdf_sha256: str
+    at: datetime  # the moment the certificates were judged at (the signing's time)
+    unreadable: bool = False
+    #: (field name, signer certificate DER) of each signature, in signing order
+    signatures: tuple[tuple[str, bytes | None], ...] = ()
+    #: the digests the sign-off block shows
+    digests: tuple[str, ...] = ()
+    #: from ``verify_pdf``: its error, and per signature (intact, valid, changed after, trusted, problems)
+    error: str | None = None
+    verified: tuple[tuple[bool, bool, bool, bool, str], ...] = ()
+
+
+def _sha256(pdf: bytes) -> str:
+    return hashlib.sha256(pdf).hexdigest()
+
+
+def examine(pdf: bytes, ca_certificates: list[x509.Certificate], at: datetime) -> Findings:
+    """Read and verify ``pdf`` (pyHanko) with ``ca_certificates`` as the only trust roots,
+    judging certificates at ``at``."""
+    from ...records.verify import verify_pdf
+
+    digest_of_pdf = _sha256(pdf)
+    try:
+        found, content = _read(pdf)
+    except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a broken file
+        return Findings(digest_of_pdf, at, unreadable=True)
+    digests = tuple(match.group(2).decode("latin-1").strip() for match in _DIGEST_LINE.finditer(content))
+    report = verify_pdf(pdf, ca_certificates, at=at)
+    verified = tuple((sig.intact, sig.valid, sig.disallowed_changes_after, sig.trusted,
+                      "; ".join(sig.problems)) for sig in report.signatures)
+    return Findings(digest_of_pdf, at, signatures=tuple(found), digests=digests,
+                    error=report.error, verified=verified)
+
+
+# The organisation's CA certificates as last read under a push's lock, per engine (server
+# process): what prepare_documents verifies with before the lock (it may read nothing).
+_CA_CACHE: "weakref.WeakKeyDictionary[Any, tuple[float, list[x509.Certificate]]]" = weakref.WeakKeyDictionary()
+CA_CACHE_SECONDS = 300.0
+
+
+def _ca_certificates(conn: Connection) -> list[x509.Certificate]:
+    from .certificates import all_cas
+
+    certificates = [stored.certificate for stored in all_cas(conn)]
+    _CA_CACHE[conn.engine] = (time.monotonic(), certificates)
+    return certificates
+
+
+def _cached_ca_certificates(conn: Connection) -> list[x509.Certificate]:
+    cached = _CA_CACHE.get(conn.engine)
+    if cached is None or time.monotonic() - cached[0] > CA_CACHE_SECONDS:
+        return []
+    return cached[1]
+
+
+def _pdf_of(data: dict[str, Any]) -> bytes | None:
+    try:
+        pdf = base64.b64decode(data["pdf"], validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    return pdf if pdf.lstrip()[:5].startswith(b"%PDF-") else None
+
+
+def prepare_documents(conn: Connection, mutations: list[p.Mutation]) -> dict[str, Findings]:
+    """Read and verify the signed copies of a push before it takes the sequence lock, so the
+    slow part of their check does not hold up every other push: row id -> findings, for the
+    copies (at most :data:`MAX_PREPARED`) that travel with the signature row of their signing
+    in the batch. It reads nothing from the database (the push's transaction must take the
+    lock before it reads anything): the CA certificates are those the last check under a
+    lock read, at most :data:`CA_CACHE_SECONDS` old; without them nothing is prepared. Nothing
+    here is trusted: :func:`document_problem` uses findings only for the same bytes and signing
+    time, compares them with the rows itself, and verifies again with the CA certificates it
+    reads before it refuses a copy on them."""
+    wanted: list[tuple[str, bytes, datetime]] = []
+    signed_at: dict[tuple[str, str, str], str] = {}
+    for m in mutations:
+        if m.row.table == "signature":
+            data = m.row.data
+            signed_at[(str(data.get("record_kind")), str(data.get("record_id")),
+                       str(data.get("signer_role")))] = str(data.get("signed_at"))
+    for m in mutations:
+        if m.row.table != "record_document" or len(wanted) >= MAX_PREPARED:
+            continue
+        data = m.row.data
+        roles = SIGNERS_OF_STAGE.get((str(data.get("record_kind")), str(data.get("stage"))))
+        when = signed_at.get((str(data.get("record_kind")), str(data.get("record_id")), roles[-1])) \
+            if roles else None
+        pdf = _pdf_of(dict(data)) if when else None
+        if pdf is None or when is None:
+            continue
+        try:
+            at = p.parse_datetime(when)
+        except (ValueError, OverflowError):
+            continue
+        wanted.append((m.row.id, pdf, at))
+    ca_certificates = _cached_ca_certificates(conn)
+    if not wanted or not ca_certificates:
+        return {}
+    return {row_id: examine(pdf, ca_certificates, at) for row_id, pdf, at in wanted}
 
 
 def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
+                     findings: Findings | None = None,
                      ca_certificates: list[x509.Certificate] | None = None) -> str | None:
     """Why the pushed signed copy ``data`` (wire form, checked by ``protocol.check_data``),
     the copy of a signing into ``stage``, cannot be kept; None when it can. The signing's
-    signature row must already be stored (the unit applies it first)."""
-    from ...records.verify import verify_pdf
-
+    signature row must already be stored (the unit applies it first). ``findings``: what
+    :func:`prepare_documents` found for this copy, used if it is of these very bytes judged at
+    this signing's time (else the PDF is read and verified here)."""
     kind = data["record_kind"]
     roles = SIGNERS_OF_STAGE.get((kind, stage))
     if roles is None:
         return "A signed copy of this record cannot be at that stage."
-    try:
-        pdf = base64.b64decode(data["pdf"], validate=True)
-    except (binascii.Error, ValueError):
-        return "The signed copy could not be read."
-    if not pdf.lstrip()[:5].startswith(b"%PDF-"):
+    pdf = _pdf_of(data)
+    if pdf is None:
         return f"The signed copy is not a PDF document. {_SIGN_AGAIN}"
     rows = _signature_rows(conn, kind, data["record_id"])
     missing = [role for role in roles if role not in rows]
@@ -224,38 +328,51 @@ def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
         return (f"The {' and '.join(missing)} signature this copy must carry is not on the server. "
                 f"{_SIGN_AGAIN}")
     current = rows[roles[-1]]
-    try:
-        found, content = _read(pdf)
-    except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a broken file
+    at = p.parse_datetime(current["signed_at"])
+    prepared = findings is not None and findings.at == at and findings.pdf_sha256 == _sha256(pdf)
+    if prepared and findings is not None:
+        problem = _judge(findings, rows, roles, current, trust=False)
+        if problem is not None or _judge(findings, rows, roles, current) is None:
+            return problem
+        # not trusted by the CA certificates as they were: check again with them as they are now
+    if ca_certificates is None:
+        ca_certificates = _ca_certificates(conn)
+    if not ca_certificates:
+        return "The server has no certificate authority to check the signed copy against."
+    return _judge(examine(pdf, ca_certificates, at), rows, roles, current)
+
+
+def _judge(findings: Findings, rows: dict[str, dict[str, Any]], roles: tuple[str, ...],
+           current: dict[str, Any], *, trust: bool = True) -> str | None:
+    """Why ``findings`` do not show the signed copy of this signing, or None; with ``trust``
+    False, whether the signer's certificate was trusted is left aside (the only finding that
+    depends on which CA certificates the PDF was verified with)."""
+    if findings.unreadable:
         return f"The signed copy could not be read as a PDF. {_SIGN_AGAIN}"
     expected = [(FIELD_OF_ROLE[role], _der(rows[role]["certificate_pem"])) for role in roles]
-    if [name for name, _ in found] != [name for name, _ in expected]:
+    if [name for name, _ in findings.signatures] != [name for name, _ in expected]:
         return ("The signed copy does not carry the signatures of this signing, in their fields "
                 f"and order. {_SIGN_AGAIN}")
-    for (_field, der), (_name, signed_with), role in zip(expected, found, roles):
+    for (_field, der), (_name, signed_with), role in zip(expected, findings.signatures, roles):
         if der is None or signed_with != der:
             return (f"The {role}'s signature in the signed copy was not made with the certificate "
                     f"of the {role}'s signature on the record. {_SIGN_AGAIN}")
-    problem = _digest_problem(content, current["digest"])
-    if problem:
-        return problem
-    if ca_certificates is None:
-        from .certificates import all_cas
-
-        ca_certificates = [stored.certificate for stored in all_cas(conn)]
-    if not ca_certificates:
-        return "The server has no certificate authority to check the signed copy against."
-    signed_at: datetime = p.parse_datetime(current["signed_at"])
-    report = verify_pdf(pdf, ca_certificates, at=signed_at)
-    if report.error:
-        return f"The signed copy could not be checked: {report.error} {_SIGN_AGAIN}"
-    if len(report.signatures) != len(roles):
+    if not findings.digests:
+        return ("The signed copy does not show the record's digest in its sign-off block, so it "
+                f"cannot be tied to the record that was signed. {_SIGN_AGAIN}")
+    if current["digest"] not in findings.digests:  # (a record's own text may quote a digest)
+        return ("The signed copy shows a different record digest from the one signed: it is not "
+                f"a copy of this record as the server holds it. {_SIGN_AGAIN}")
+    if findings.error:
+        return f"The signed copy could not be checked: {findings.error} {_SIGN_AGAIN}"
+    if len(findings.verified) != len(roles):
         return f"The signed copy does not carry the signatures of this signing. {_SIGN_AGAIN}"
-    for index, (sig, role) in enumerate(zip(report.signatures, roles)):
+    for index, ((intact, valid, changed_after, trusted, problems), role) in enumerate(
+            zip(findings.verified, roles)):
         own = index == len(roles) - 1
         # an earlier signer's certificate may have expired since they signed; it is the one
         # the server verified with their signature (checked above), so it need not be trusted now
-        if not (sig.intact and sig.valid and not sig.disallowed_changes_after and (sig.trusted or not own)):
-            why = "; ".join(sig.problems) or "it does not verify"
+        if not (intact and valid and not changed_after and (trusted or not own or not trust)):
+            why = problems or "it does not verify"
             return f"The {role}'s signature in the signed copy does not verify: {why} {_SIGN_AGAIN}"
     return None

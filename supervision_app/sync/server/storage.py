@@ -38,7 +38,7 @@ from ...errors import AppError
 from .. import protocol as p
 from . import authz, feedback_totals
 from .audit_anchors import anchor_audit_head
-from .document_check import document_problem
+from .document_check import Findings, document_problem, prepare_documents
 from .schema import (
     directory_service_area,
     directory_staff,
@@ -341,6 +341,8 @@ class WriteTx:
     _facts_cache: dict[str, authz.Facts] = field(default_factory=dict)
     # the signed copies of the signing unit being applied: row id -> the stage it must name
     signing_documents: dict[str, str] = field(default_factory=dict)
+    # what reading and verifying the push's signed PDFs found before the lock (document_check)
+    prepared_documents: dict[str, Findings] = field(default_factory=dict)
 
     @classmethod
     def begin(cls, conn: Connection) -> "WriteTx":
@@ -841,7 +843,8 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
                 False, "The signed copy is dated in the future; check this computer's clock."))
         # The PDF itself: its signatures verify against the organisation's CA, made with the
         # certificates of this record's signature rows, and it shows the digest they sign.
-        problem = document_problem(tx.conn, data, data["stage"])
+        problem = document_problem(tx.conn, data, data["stage"],
+                                   findings=tx.prepared_documents.get(row_id))
         _check(actor, "verify_document", table, row_id,
                Decision(problem is None, problem or "verified signed copy"))
         return
@@ -974,7 +977,10 @@ def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOu
     if not request.mutations:  # a quiet sync: only the audit head, no sequence lock
         audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
         return PushOutcome([], audit)
+    # the slow part of checking signed PDFs (pyHanko), before the lock every push waits on
+    prepared = prepare_documents(conn, request.mutations)
     tx = WriteTx.begin(conn)
+    tx.prepared_documents = prepared
     mutations = request.mutations
     results: list[dict[str, Any] | None] = [None] * len(mutations)
     failed_rows: dict[str, str] = {}

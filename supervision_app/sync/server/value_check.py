@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Callable, Iterable, Mapping
 
@@ -26,7 +26,7 @@ from ...domain.cancellations import cancellation_problem
 from ...domain.feedback import Answer, Balance
 from ...domain.supervision_policy import SupervisionPolicy
 from ...domain.text_rules import PLAUSIBLE_YEARS
-from ...domain.time_rules import london_date
+from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import (
     ActionStatus,
     Agreement,
@@ -236,7 +236,7 @@ def value_problem(table: str, data: Data, old: Data | None, *, now: datetime | N
     """Why the values of a pushed ``table`` row (``data``, after ``protocol.check_data``)
     cannot be stored, in words; None when they can. ``old`` is the server's copy of the row's
     data (None for a new row): only fields that differ from it are judged."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     today = london_date(now)
     changed = {name for name in data if old is None or old.get(name) != data[name]}
     for spec in p.TABLE_FIELDS[table]:
