@@ -54,6 +54,7 @@ class SyncClient(CertificateKeeper, Puller):
             try:
                 self._push(report, progress)
                 self._pull(report, progress)
+                self._remember_access()
                 self._refresh_crl()
                 self._check_certificate()
             except AccountEnded as error:

@@ -1,11 +1,15 @@
 """The session with the server: sign-in and sign-out (the token lives in the OS keyring),
-and every HTTP request, a failure turned into a :class:`SyncError` in words."""
+what the server says the person manages today, and every HTTP request, a failure turned
+into a :class:`SyncError` in words."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
+from ...domain.time_rules import london_date
+from ...store.supervision_records import SERVER_ACCESS_KEY
 from .. import protocol as p
 from .errors import AccountEnded, ServerUnreachable, SignInNeeded, SyncError
 from .state import ClientState
@@ -44,6 +48,27 @@ class ServerSession(ClientState):
             pass
         finally:
             self.secrets.delete(TOKEN_NAME)
+
+    def _remember_access(self) -> None:
+        """What the server says this person manages today, cover of another team included
+        (``GET /v1/me``), kept for ``store.supervision_records.load_actor`` so the app shows
+        what the server sends for a covered team. Asked when the pull's access fingerprint
+        changed and at the first sync of each London day (cover ends by itself)."""
+        today = london_date(self.clock()).isoformat()
+        with self._raw() as cur:
+            access = self._get(cur, "access", "")
+            held = self._get(cur, SERVER_ACCESS_KEY, "")
+        try:
+            known = json.loads(held) if held else {}
+        except ValueError:
+            known = {}
+        if isinstance(known, dict) and known.get("access") == access and known.get("day") == today:
+            return
+        me = parse_answer(p.Me, self._request("GET", "/v1/me"))
+        with self._raw() as cur:
+            self._set(cur, SERVER_ACCESS_KEY, json.dumps({
+                "staff_id": me.staff_id, "managed_team_ids": me.managed_team_ids,
+                "access": access, "day": today}))
 
     def _request(self, method: str, path: str, *, content: str | bytes | None = None,
                  params: dict[str, Any] | None = None, auth: bool = True,
