@@ -54,12 +54,12 @@ def sign_agreement(db: Database, credential_store: CredentialStore, *, agreement
         require(decide(actor, operation, agreement_target(row)))
         canonical = _canonical(row)
         record_digest = digest(KIND, canonical)
-        signer_name = session.get(Staff, signer_id).display_name
-        base_pdf = None
+        signer_name = session.get_one(Staff, signer_id).display_name
+        base_pdf = b""  # the supervisor's signed copy, that the supervisee signs
         if as_supervisor:
             team = session.get(Team, row.team_id) if row.team_id else None
             document = AgreementDocument(
-                agreement_id=row.id, supervisee_name=session.get(Staff, row.supervisee_id).display_name,
+                agreement_id=row.id, supervisee_name=session.get_one(Staff, row.supervisee_id).display_name,
                 supervisor_name=signer_name, team_name=team.name if team else "",
                 terms={t: getattr(row, t) for t in TERMS}, digest_hex=record_digest)
         else:

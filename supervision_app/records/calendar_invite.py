@@ -70,6 +70,7 @@ def _planned(session: Session, row: SupervisionSession) -> PlannedSupervision:
     names = dict(session.execute(select(Staff.id, Staff.display_name).where(
         Staff.id.in_([row.supervisee_id, row.supervisor_id]))).all())
     held = london(row.held_at)
+    assert row.next_session_on is not None  # the callers have one
     starts = _dt.datetime.combine(row.next_session_on, held.time().replace(second=0, microsecond=0),
                                   LONDON)
     return PlannedSupervision(row.id, row.version, names.get(row.supervisee_id, ""),

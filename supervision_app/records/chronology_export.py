@@ -224,7 +224,7 @@ def export_child_chronology(
     into ``folder``; never overwrites a file already there."""
     with db.transaction() as session:
         chronology = load_child_chronology(session, actor_id, child_id, since=since)
-        exporter = session.get(Staff, actor_id).display_name
+        exporter = session.get_one(Staff, actor_id).display_name
     credentials = credential_store.credentials_for(actor_id)
     exported_at = now()
     credentials.check_usable(exported_at)

@@ -125,7 +125,7 @@ def export_records(
             if pdf is None:
                 result.skipped.append("A record with no signed copy on this computer was left out.")
                 continue
-            supervisee = session.get(Staff, row.supervisee_id).display_name
+            supervisee = session.get_one(Staff, row.supervisee_id).display_name
             held = london(row.held_at)
             addenda = session.execute(
                 select(Addendum.id).where(Addendum.record_id == session_id,

@@ -248,18 +248,21 @@ def open_database(folder: Path, secret_store_factory: SecretStoreFactory = Secre
         )
     else:
         secrets_ = secret_store_factory(profile.profile_id)
-        key_hex = secrets_.get(DATABASE_KEY_NAME)
+        stored = secrets_.get(DATABASE_KEY_NAME)
         if database_path.exists():
-            if not key_hex:
+            if not stored:
                 raise DatabaseKeyMissing(
                     "The key for this database is not in your keyring, so it cannot be opened. "
                     "Nothing has been changed. If you moved to a new computer or account, sign "
                     "in and sync to get your records, or ask IT to restore the keyring entry."
                 )
-            _check_key_opens(database_path, key_hex)
-        elif not key_hex:
+            _check_key_opens(database_path, stored)
+            key_hex = stored
+        elif not stored:
             key_hex = secrets.token_bytes(32).hex()
             secrets_.set(DATABASE_KEY_NAME, key_hex)
+        else:
+            key_hex = stored
 
     engine = _make_engine(database_path, key_hex)
     try:

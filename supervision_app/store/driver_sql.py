@@ -31,13 +31,18 @@ def utc(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
 
 
+def _row_type(fields: str) -> Any:
+    """A named tuple type of ``fields`` (known only at run time, so Any to the type checker)."""
+    return namedtuple("Row", fields)
+
+
 class Lookup:
     """Rows of one ``SELECT ... WHERE <key> IN ({ids})`` by id: a dict of named tuples,
     with the named columns converted (e.g. ``{"held_at": utc}``)."""
 
     def __init__(self, sql: str, fields: str, convert: dict[str, Callable[[Any], Any]] | None = None) -> None:
         self.sql = sql
-        self.row = namedtuple("Row", fields)
+        self.row = _row_type(fields)
         self.convert = [(self.row._fields.index(name), fn) for name, fn in (convert or {}).items()]
 
     def __call__(self, session: Session, ids: Iterable[str | None]) -> dict[str, Any]:

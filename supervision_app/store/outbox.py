@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, event, insert, update
@@ -93,7 +92,7 @@ def _fill_defaults(obj: Any) -> None:
 def _synced(obj: Any) -> bool:
     """A row of a table the sync protocol carries (tables it does not know yet, such as
     the assurance tables, stay local until the protocol and server learn them)."""
-    return isinstance(obj, Synced) and obj.__tablename__ in TABLE_FIELDS
+    return isinstance(obj, Synced) and getattr(obj, "__tablename__", None) in TABLE_FIELDS
 
 
 def _signed_in_staff(session: Session) -> str | None:
@@ -154,7 +153,7 @@ def _after_flush(session: Session, _flush_context) -> None:
     changes.sort(key=lambda item: order[item[0].__tablename__])  # parents before children
     pending: dict[str, tuple[int, int]] = session.info.setdefault(_PENDING_KEY, {})
     connection = session.connection()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utc_now().replace(tzinfo=None)
     for obj, base, deleted in changes:
         row = snapshot(obj)
         earlier = pending.get(obj.id)
@@ -171,7 +170,9 @@ def _after_flush(session: Session, _flush_context) -> None:
             mutation_id=str(uuid.uuid4()), table_name=row["table"], row_id=obj.id,
             base_version=base, version=row["version"], tombstone=row["tombstone"],
             payload=payload, created_at=now))
-        pending[obj.id] = (result.inserted_primary_key[0], base)
+        inserted = result.inserted_primary_key
+        assert inserted is not None  # one row inserted, with its key
+        pending[obj.id] = (inserted[0], base)
 
 
 @event.listens_for(ProfileSession, "after_commit")

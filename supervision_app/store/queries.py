@@ -162,6 +162,7 @@ def _with_action_parent(statement):
 
 
 def _action_target(owner_id: str | None, row) -> ActionItemTarget:
+    parent: SupervisionTarget | OversightTarget
     if row.p_state is not None:
         parent = SupervisionTarget(row.p_supervisee, row.p_supervisor, row.p_team,
                                    RecordState(row.p_state))
@@ -273,7 +274,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
         held_day = london_date(held) if held else None
         if w.last_supervised_on is not None and (held_day is None or w.last_supervised_on > held_day):
             held_day = w.last_supervised_on  # held before go-live, imported by IT
-        policy = policies.get(w.team_id, SupervisionPolicy())
+        policy = policies.get(w.team_id, SupervisionPolicy()) if w.team_id else SupervisionPolicy()
         status = supervision_status(policy, today=today, last_held=held_day,
                                     started_on=w.started_on, asye_start=w.asye_start)
         rows.append(WorkerRow(
@@ -869,7 +870,7 @@ def session_detail(session: Session, actor: Actor, session_id: str) -> SessionDe
     row = _readable_session(session, actor, session_id)
     target = session_target(row)
     private = decide(actor, Operation.VIEW_PRIVATE, target).allowed
-    supervisee = session.get(Staff, row.supervisee_id)
+    supervisee = session.get_one(Staff, row.supervisee_id)
     team_people = list(session.execute(
         select(Staff.id, Staff.display_name).where(
             or_(Staff.id.in_([row.supervisee_id, row.supervisor_id]),
@@ -988,7 +989,7 @@ def oversight_note_detail(session: Session, actor: Actor, note_id: str) -> NoteD
         raise NotFound("That oversight note is not on this computer.")
     target = oversight_target(session, note)
     _require(decide(actor, Operation.VIEW, target))
-    child = session.get(Child, note.child_id)
+    child = session.get_one(Child, note.child_id)
     people = [note.author_id] + ([child.allocated_worker_id] if child.allocated_worker_id else [])
     names = dict(session.execute(select(Staff.id, Staff.display_name).where(
         Staff.id.in_(people) | (Staff.team_id == target.child.team_id))).all())
