@@ -54,7 +54,7 @@ from typing import Callable, Iterable, Sequence
 from asn1crypto import crl as asn1_crl, x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from ...errors import AppError
@@ -205,11 +205,19 @@ _STAGE = re.compile(r'"stage":"([a-z_]+)"')
 _CREATED = re.compile(r'"created_at":"([^"]+)"')
 
 
+#: The stored JSON of a record document is written in the protocol's field order (record_kind,
+#: record_id, stage, created_at, then the PDF: ``protocol.check_data`` then ``storage.write``),
+#: so its stage and time are in the first few hundred characters.
+_HEAD_CHARS = 400
+
+
 def _newest_documents(conn: Connection, record_ids: Iterable[str] | None) -> dict[str, tuple[str, str]]:
-    """record id -> (id, stage) of its newest record_document. Rows are streamed and their
-    PDFs not decoded here, so a whole archive is scanned in bounded memory; the caller loads
-    the PDFs it needs one at a time (:func:`_load`)."""
-    query = select(record.c.id, record.c.data, record.c.parent_id).where(
+    """record id -> (id, stage) of its newest record_document. Only the head of each row's
+    JSON is read (its PDF is not sent by the database, let alone decoded), so a whole
+    archive is scanned in bounded memory and time; the caller loads the PDFs it needs one
+    at a time (:func:`_load`)."""
+    query = select(record.c.id, func.substr(record.c.data, 1, _HEAD_CHARS).label("head"),
+                   record.c.parent_id).where(
         record.c.table_name == "record_document", record.c.tombstone.is_(False))
     if record_ids is not None:
         ids = list(record_ids)
@@ -217,11 +225,14 @@ def _newest_documents(conn: Connection, record_ids: Iterable[str] | None) -> dic
             return {}
         query = query.where(record.c.parent_id.in_(ids))
     newest: dict[str, tuple[tuple[int, str], str, str]] = {}
-    for row in conn.execute(query.execution_options(yield_per=200)):
-        # The stored JSON is written by json.dumps with compact separators (storage.write).
-        stage, created = _STAGE.search(row.data), _CREATED.search(row.data)
-        if stage is None or created is None:
-            continue
+    for row in conn.execute(query.execution_options(yield_per=500)):
+        head = row.head
+        stage, created = _STAGE.search(head), _CREATED.search(head)
+        if stage is None or created is None:  # not in the head: a row written otherwise
+            head = conn.execute(select(record.c.data).where(record.c.id == row.id)).scalar_one()
+            stage, created = _STAGE.search(head), _CREATED.search(head)
+            if stage is None or created is None:
+                continue
         # by stage first: a laptop clock behind the server's must not make the server's
         # time-stamped supervisor copy look newer than the supervisee's locked one
         key = (_STAGE_RANK.get(stage.group(1), 0), created.group(1))
