@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +30,7 @@ from .signing_widgets import SigningDialog
 from .tasks import user_message
 
 if TYPE_CHECKING:
+    from ..store.agreement_records import WorkerAgreement
     from .main_window import AppContext
 
 
@@ -186,6 +187,7 @@ class AgreementDialog(SigningDialog, QDialog):
         self.setObjectName("AgreementDialog")
         self.setWindowTitle(f"Supervision agreement — {worker_name}")
         self.ctx, self.worker_id, self.agreement_id = ctx, worker_id, agreement_id
+        self.worker_name = worker_name
         self.row_state = None
         layout = QVBoxLayout(self)
         _heading(layout, f"Supervision agreement with {worker_name}")
@@ -214,12 +216,19 @@ class AgreementDialog(SigningDialog, QDialog):
         self.saveButton.setObjectName("saveAgreementButton")
         self.signButton = QPushButton("Si&gn")
         self.signButton.setObjectName("signAgreementButton")
+        # the signed PDF, its signatures checked, and saved (as a record's: gui.signing)
+        self.signaturesButton = QPushButton("Signa&tures…")
+        self.signaturesButton.setObjectName("signaturesButton")
+        self.signaturesButton.setAccessibleName("Signatures")
+        self.signaturesButton.setToolTip("Check the signed PDF's signatures, or save the PDF")
+        self.signaturesButton.setVisible(False)
         self.closeButton = QPushButton("&Close")
         self.closeButton.setObjectName("closeButton")
-        for b in (self.saveButton, self.signButton, self.closeButton):
+        for b in (self.saveButton, self.signButton, self.signaturesButton, self.closeButton):
             row.addWidget(b)
         self.saveButton.clicked.connect(lambda: self.save())
         self.signButton.clicked.connect(self.sign)
+        self.signaturesButton.clicked.connect(self.show_signatures)
         self.closeButton.clicked.connect(self.accept)
         ensure_accessible_names(self)
         style_headings(self)
@@ -258,6 +267,7 @@ class AgreementDialog(SigningDialog, QDialog):
             data["supervisee_id"] == me and data["state"] == "supervisor_signed")
         self.saveButton.setVisible(is_supervisor and data["state"] == "draft")
         self.signButton.setVisible(can_sign)
+        self.signaturesButton.setVisible(data["state"] != "draft")  # signed: a signed PDF exists
         self.stateLabel.setText({"draft": "Draft: not signed yet.",
                                  "supervisor_signed": "Signed by the supervisor; waiting for the supervisee.",
                                  "locked": "Signed by both and locked."}[data["state"]])
@@ -265,6 +275,16 @@ class AgreementDialog(SigningDialog, QDialog):
 
     def _terms(self) -> dict[str, str]:
         return {t: e.toPlainText() for t, e in self.edits.items()}
+
+    def show_signatures(self) -> None:
+        from .signing import SignaturesDialog
+
+        if self.agreement_id is None:
+            return
+        self.sub_dialog = SignaturesDialog(self.ctx, "agreement", self.agreement_id,
+                                           f"supervision agreement with {self.worker_name}", parent=self)
+        self.sub_dialog.setModal(True)
+        self.sub_dialog.show()
 
     def save(self, then=None) -> None:
         ctx, aid, worker_id, terms = self.ctx, self.agreement_id, self.worker_id, self._terms()
@@ -455,15 +475,24 @@ class TeamPractice:
             [("recordCancellationButton", "Record a cancella&tion…",
               "Record a cancelled supervision for the selected worker"),
              ("agreementButton", "Supe&rvision agreement…", "Open the selected worker's supervision agreement")])
-        # reached by Tab after the calendar button, before the worker table (whose next stop
-        # is the navigation list)
-        from PySide6.QtWidgets import QWidget
-
-        QWidget.setTabOrder(page.calendarButton, self.cancelButton)
-        QWidget.setTabOrder(self.cancelButton, self.agreementButton)
+        # in the order the page reads (issue 19), once the page is in the window (its place
+        # in the window's focus chain is made when it is added, in the order of its children)
+        QTimer.singleShot(0, self._reading_order)
         self.cancelButton.clicked.connect(self.record_cancellation)
         self.agreementButton.clicked.connect(self.open_agreement)
-        self.agreements: dict[str, object] = {}
+        self.agreements: dict[str, WorkerAgreement] = {}
+        self.dialog: QDialog | None = None  # the one open, kept from the collector
+
+    def _reading_order(self) -> None:
+        """These two beside the summary, the calendar button below them, then the find row
+        and the table: after "New supervision" (below them) a Tab went back up the page."""
+        from PySide6.QtWidgets import QWidget
+
+        f = self.page.form
+        order = [self.cancelButton, self.agreementButton, self.page.calendarButton, f.filterEdit,
+                 f.statusFilter, f.exportButton, f.historyButton, f.newSessionButton, f.workerTable]
+        for before, after in zip(order, order[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _worker(self):
         from .pages import current_row

@@ -117,7 +117,7 @@ SIGNATURE_COLUMNS = [
     Column("Problems", lambda r: "; ".join(r.problems) or "None"),
 ]
 
-LEVEL_WORDS = {
+LEVEL_WORDS: dict[str, str] = {
     "B-B": "no proof of time yet",
     "B-T": "time stamped",
     "B-LT": "time stamped, checking data kept",
@@ -302,11 +302,14 @@ class SignaturesDialog(QDialog):
     def _fit_to_text(self) -> None:
         """Tall enough for the wrapped messages at this width (sizeHint alone ignores how
         word-wrapped labels grow, so they were drawn over the table)."""
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        if layout is None:  # never: __init__ lays the dialog out
+            return
+        margins = layout.contentsMargins()
         columns = (self.table.horizontalHeader().length() + 2 * self.table.frameWidth()
                    + margins.left() + margins.right())
         width = min(self.screen().availableGeometry().width() - 40, max(self.width(), 860, columns))
-        self.resize(width, self.layout().totalHeightForWidth(width))
+        self.resize(width, layout.totalHeightForWidth(width))
 
     def _failed(self, error) -> None:
         self.summaryLabel.setText(user_message(error))
