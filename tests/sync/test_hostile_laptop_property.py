@@ -464,16 +464,12 @@ def test_no_push_from_any_role_breaks_the_server_s_promises(world):
     assert counts["examples"] >= min(EXAMPLES, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="known server bug (issue 16, found by the property test): the "
-                   "canonical form reads the child's case reference live, so correcting it breaks "
-                   "every signature on that child's signed records")
 def test_a_child_s_new_case_reference_leaves_the_signatures_on_its_locked_records_verifiable(deployment, laptops):
     """Found by the hostile-laptop property: the child's team manager corrects the child's
-    case reference (allowed, and applied). The server builds a record's canonical form from
-    the child row as it is now (``signature_check.server_canonical`` ->
-    ``record_canonical.supervision_canonical``'s ``child_case_id``), so afterwards neither
-    signature on the locked record verifies, nor the addendum's (its parent digest moves):
-    the server holds a locked record it would itself refuse as unsigned."""
+    case reference (allowed, and applied). The canonical form used to read the child row as
+    it is now, so afterwards neither signature on the locked record verified: the server held
+    a locked record it would itself refuse as unsigned. The v2 form names the child by its
+    id, and v1 signatures read the case reference frozen when they were accepted."""
     org = deployment.org
     tm, sw = laptops("tm_a"), laptops("sw_a1")
     r.credentials(tm), r.credentials(sw)
