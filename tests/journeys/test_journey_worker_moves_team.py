@@ -2,8 +2,8 @@
 records Ali Khan's supervision: one record signed by Jo and waiting for Ali, one shared and
 answered, waiting for Jo's signature. IT moves Ali (and his case) to Team B (Mo Lee). At the
 next sync Mo's "My team" lists Ali with his history and Jo's no longer lists him; Ali signs
-the record Jo signed and Mo sees it locked. (Jo keeps the record waiting for her signature:
-``tests/sync/test_access_follows_people.py`` shows that.)"""
+the record Jo signed and Mo sees it locked. Jo keeps the record waiting for her signature:
+her team page leads her to it under "Waiting for you", she signs it, and Mo sees that too."""
 from __future__ import annotations
 
 import pytest
@@ -68,7 +68,21 @@ def test_a_worker_moving_team_takes_their_history_to_the_new_manager(deployment,
     assert "Signed by supervisor" in history and "Shared with supervisee" in history, history
     steps.sync_until(old, lambda: "Ali Khan" not in workers(old), "Ali gone from Jo's team page")
 
-    # Ali signs the record Jo signed; Mo sees it locked
+    # Jo's team page no longer lists Ali, but leads her to the record still waiting for her
+    steps.go_to(old, "My team")
+    old.wait_shown(name="waitingTable")
+    assert "Ali Khan" in str(old.rows(name="waitingTable"))
+    old.select_row("Ali Khan", name="waitingTable")
+    old.click(name="openWaitingButton")
+    old.wait_shown(name="stateLabel")
+    steps.sign(old)
+    # her signature was her last step: the editor goes back, and the list no longer has it
+    old.wait_gone(name="stateLabel", timeout=180)
+    old.wait_gone(name="waitingTable")
+    status = steps.sync(old)
+    assert "to choose between" not in status, status  # the server took her signature
+
+    # Ali signs the record Jo signed first; Mo sees it locked
     steps.sync(worker)
     steps.open_my_record(worker, "Signed by supervisor")
     steps.sign(worker)
@@ -76,3 +90,4 @@ def test_a_worker_moving_team_takes_their_history_to_the_new_manager(deployment,
     steps.sync(worker)
     steps.sync_until(new, lambda: "Signed and locked" in steps.history_rows(new, "Ali Khan"),
                      "the locked record on Mo's laptop")
+    assert "Signed by supervisor" in steps.history_rows(new, "Ali Khan")  # Jo's second signature
