@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import Form, load_widget
+from .labels import WrappingLabel
 from .tasks import READS, TaskRunner, user_message
 
 if TYPE_CHECKING:
@@ -128,10 +129,10 @@ class MainWindow(QMainWindow):
         self.ctx = AppContext(db, tasks, actor, me, self)
         tasks.setParent(self)
         self.setWindowTitle(f"Supervision Recorder — {me.display_name} ({me.role.label})")
-        self._who = QLabel(f"Signed in as {me.display_name}, {me.role.label}"
-                           + (f", {me.team_name}" if me.team_name else ""))
+        # at a large text size it goes onto two lines, beside the message rather than over it
+        self._who = WrappingLabel(f"Signed in as {me.display_name}, {me.role.label}"
+                                  + (f", {me.team_name}" if me.team_name else ""))
         show_value(self._who, "Who is signed in")
-        self._who.setWordWrap(True)  # at a large text size it goes onto two lines, not over the message
         self._busy.setVisible(False)
         self.statusBar().addPermanentWidget(self._who)
         tasks.busy_changed.connect(self._set_busy)
@@ -335,10 +336,8 @@ class MainWindow(QMainWindow):
         own drawing of it is left no room. ``showMessage``, ``currentMessage`` and the
         announcements (``follow_status_messages``) are the status bar's, as before."""
         bar = self.statusBar()
-        label = QLabel(bar)
+        label = WrappingLabel("", bar, share=0.35)
         label.setObjectName("statusMessageLabel")
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         show_value(label, "Status message")  # heard by what it says
         label.setVisible(False)
