@@ -89,6 +89,10 @@ def test_a_signing_is_kept_only_with_the_signed_pdf_of_that_record(deployment, l
         assert [res["status"] for res in results] == ["rejected"] * 3, (what, results)
         assert words in results[2]["reason"], (what, results[2]["reason"])
         assert _state(deployment, first) == ("shared", 0), what
+    # a signed copy without its PDF at all (the server read the batch before checking rows)
+    bare = _with_pdf(unit, b"")
+    del bare[2][1]["data"]["pdf"]
+    assert [res["status"] for res in push_raw(deployment, manager, *bare)] == ["rejected"] * 3
     # the laptop's own signing, sent as it is, is kept
     assert manager.client.sync().rejected == 0
     assert _state(deployment, first) == ("supervisor_signed", 1)

@@ -233,7 +233,11 @@ def examine(pdf: bytes, ca_certificates: list[x509.Certificate], at: datetime) -
     except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a broken file
         return Findings(digest_of_pdf, at, unreadable=True)
     digests = tuple(match.group(2).decode("latin-1").strip() for match in _DIGEST_LINE.finditer(content))
-    report = verify_pdf(pdf, ca_certificates, at=at)
+    try:
+        report = verify_pdf(pdf, ca_certificates, at=at)
+    except Exception:  # noqa: BLE001 - it reports what it can; anything else is a broken file
+        return Findings(digest_of_pdf, at, signatures=tuple(found), digests=digests,
+                        error="pyHanko could not check it.")
     verified = tuple((sig.intact, sig.valid, sig.disallowed_changes_after, sig.trusted,
                       "; ".join(sig.problems)) for sig in report.signatures)
     return Findings(digest_of_pdf, at, signatures=tuple(found), digests=digests,
@@ -262,9 +266,12 @@ def _cached_ca_certificates(conn: Connection) -> list[x509.Certificate]:
 
 
 def _pdf_of(data: dict[str, Any]) -> bytes | None:
+    value = data.get("pdf")  # (prepare_documents sees rows before protocol.check_data)
+    if not isinstance(value, str):
+        return None
     try:
-        pdf = base64.b64decode(data["pdf"], validate=True)
-    except (binascii.Error, ValueError, TypeError):
+        pdf = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
         return None
     return pdf if pdf.lstrip()[:5].startswith(b"%PDF-") else None
 
