@@ -227,9 +227,8 @@ def test_tab_names_every_stop_and_reads_each_part_of_the_window_in_order(desktop
 
 WHOLE_WINDOW_ORDER = (
     "the status bar's buttons are reached between the navigation list and the page (a page is "
-    "built after them: /tmp/team/h5-pending-main_window.py.patch, which needs "
-    "h5-request-test_keyboard_reach.py.patch), and the team page's practice buttons after the "
-    "find row below them (h5-request-practice_dialogs.py.patch); issue 19")
+    "built after them): /tmp/team/h5-pending-main_window.py.patch fixes it, once "
+    "tests/gui/test_keyboard_reach.py expects it (h5-request-test_keyboard_reach.py.patch); issue 19")
 
 
 @pytest.mark.xfail(strict=True, reason=WHOLE_WINDOW_ORDER)
