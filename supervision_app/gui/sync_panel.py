@@ -136,6 +136,10 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
             state = "error"
             parts.append("server unreachable")
             details.append(message)
+        elif account_ended(error):  # a leaver: the engine has removed the records
+            state = "error"
+            parts.append("your account is no longer active")
+            details.append(message)
         elif message:
             state = "error"
             parts.append("last sync failed")
@@ -156,6 +160,12 @@ def describe(status: "SyncStatus | None", error: BaseException | None, configure
     text = text[0].upper() + text[1:]
     return SyncView(text, "\n".join(d for d in details if d) or text, state, pending, conflicts,
                     signed_in)
+
+
+def account_ended(error: BaseException | None) -> bool:
+    """The server ended the person's account: the sync engine has removed the records from
+    this laptop (DESIGN.md §1.1), so every page must be read again."""
+    return _is_engine_error(error, "AccountEnded")
 
 
 def _words(error: BaseException) -> str:
