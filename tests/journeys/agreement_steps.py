@@ -1,14 +1,17 @@
 """What a person does with a supervision agreement (issue 21), step by step on a ``Laptop``:
 the manager writes and signs it from "My team", the worker finds it (in Search, or from "My
-supervision") and signs it. Clicks and typing only; each step waits until the screen shows
-it is done (see ``steps``)."""
+supervision") and signs it, either checks its signatures and saves the signed PDF. Clicks and
+typing only; each step waits until the screen shows it is done (see ``steps``)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from tests.journeys import steps
 from tests.journeys.driver import Laptop
 
 DIALOG = {"name": "AgreementDialog"}
 INSIDE = {"within": DIALOG}
+SIGNATURES = {"name": "SignaturesDialog"}
 
 SUPERVISOR_SIGNED = "Signed by the supervisor; waiting for the supervisee."
 LOCKED = "Signed by both and locked."
@@ -77,3 +80,21 @@ def search_and_open(lap: Laptop, words: str, title: str) -> None:
 def search_rows(lap: Laptop) -> list[list[str]]:
     return lap.rows(name="resultsTable")
 
+
+def check_and_save_signed_pdf(lap: Laptop, path: Path) -> str:
+    """Signatures… on the open agreement: the app checks the signed PDF's signatures
+    against the organisation's certificate; Save PDF… to ``path`` through the file dialog.
+    Returns what the app said of the signatures."""
+    lap.click(name="signaturesButton", **INSIDE)
+    lap.wait_shown(**SIGNATURES)
+    summary = lap.wait(lambda: (t := lap.text(name="signaturesSummary", within=SIGNATURES))
+                       and not t.startswith("Checking") and t, steps.LONG, "the signatures to be checked")
+    lap.click(name="savePdfButton", within=SIGNATURES)
+    lap.wait_shown(name="fileNameEdit")
+    lap.type(str(path), clear=True, name="fileNameEdit")
+    lap.wait(lambda: lap.text(name="fileNameEdit") == str(path), 30, "the file name typed")
+    lap.key("Return", name="fileNameEdit")
+    lap.wait_text("Saved to", name="trustLabel", within=SIGNATURES, timeout=60)
+    lap.click(name="closeButton", within=SIGNATURES)
+    lap.wait_gone(**SIGNATURES)
+    return summary

@@ -5,14 +5,18 @@ agreement…), changes two terms from the policy's starting point and signs it, 
 it; the worker's laptop receives it, the worker finds it by its words in Search, reads it and
 signs it; the manager's laptop receives the worker's signature. After sync each laptop shows
 it signed by both and locked (the dialog, and My team / My supervision saying it is in
-place)."""
+place). The signed PDF, saved from the app on each laptop, checks out with ``supervision-app
+verify`` (the profile's organisation CA) and with poppler's ``pdfsig`` (two signatures, valid
+and trusted)."""
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
 
 from tests.journeys import agreement_steps as agreement, steps
+from tests.journeys.driver import BIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -63,14 +67,30 @@ def test_agreement_written_by_the_manager_signed_by_both_on_their_own_laptops(de
     steps.sync(worker)  # and the worker's laptop has what the server holds after both signed
     assert "Supervision agreement: in place" in agreement.my_line(worker)
 
-    # each laptop shows it signed by both
+    # each laptop shows it signed by both; its signed PDF checks out on each
+    saved = {}
     for lap, opened in ((manager, lambda: agreement.open_team_agreement(manager, "Ali Khan")),
                         (worker, lambda: worker.click(name="myAgreementButton"))):
         opened()
         agreement.wait_agreement_state(lap, agreement.LOCKED)
         assert lap.text(name="disagreementsEdit", **agreement.INSIDE) == DISAGREEMENTS
         assert not lap.exists(name="signAgreementButton", **agreement.INSIDE)
+        saved[lap.name] = tmp_path / f"{lap.name}-agreement.pdf"
+        summary = agreement.check_and_save_signed_pdf(lap, saved[lap.name])
+        assert summary.startswith("All 2 signatures are intact, valid and trusted"), summary
         agreement.close_agreement(lap)
+
+    for lap in (manager, worker):  # as the records team would check the saved copies
+        verified = subprocess.run(
+            [str(BIN / "supervision-app"), "--data-dir", str(lap.data_dir), "verify", str(saved[lap.name])],
+            capture_output=True, text=True, env=lap.environment(), timeout=120)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    # and as an outside reader would: poppler, trusting only the organisation's CA
+    pdf = saved["manager-laptop"]
+    report = steps.pdfsig(pdf, manager.data_dir / "ca" / "organisation-ca.pem", tmp_path / "nss")
+    assert report.count("Signature is Valid") == 2, report
+    assert report.count("Certificate is Trusted") == 2, report
+    assert "Jo Smith" in report and "Ali Khan" in report, report
 
 
 if __name__ == "__main__":
