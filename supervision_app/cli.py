@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 from platformdirs import user_data_path
 
+from .domain.time_rules import london_today
 from .version import __version__
 
 APP_NAME = "SupervisionRecorder"
@@ -154,7 +154,7 @@ def _ensure_demo_data(database) -> str:
             return manager
     print("Creating the demo profile with synthetic data and signing its recent records "
           "(first run only; up to half a minute)...", file=sys.stderr)
-    summary = populate_team_demo(database, today=date.today())
+    summary = populate_team_demo(database, today=london_today())
     return summary.manager_id
 
 

@@ -48,6 +48,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from .domain.time_rules import london_today, utc_now
 from .errors import AppError
 
 __all__ = ["SelfTestFailed", "SelfTestKeyring", "run_self_test"]
@@ -296,7 +297,7 @@ class _SelfTest:
         from .store import supervision_records as records
         from .store.models import Child, Staff, Team
 
-        today = date.today()
+        today = london_today()
         with self.db.transaction() as s:
             team = Team(name="Self-test Team")
             s.add(team)
@@ -314,7 +315,7 @@ class _SelfTest:
             s.flush()
             self.people = {"supervisor": manager.id, "supervisee": worker.id}
 
-        held = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+        held = utc_now().replace(microsecond=0) - timedelta(days=1)
         supervisor_id, supervisee_id = self.people["supervisor"], self.people["supervisee"]
         with self.db.transaction() as s:
             boss = records.load_actor(s, supervisor_id)

@@ -23,6 +23,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..domain.time_rules import london_today
 from ..records.fonts import FONT_BOLD, FONT_REGULAR, register_fonts
 from ..records.pdf_render import MARKING, para_markup
 from .audit import NOT_APPLICABLE, Grade, Population, RoundReport
@@ -78,7 +79,7 @@ def _table(rows, widths, header=True):
 
 def render_round_pdf(report: RoundReport, *, printed_on: date | None = None) -> bytes:
     st = _styles()
-    printed_on = printed_on or date.today()
+    printed_on = printed_on or london_today()
     buffer = io.BytesIO()
 
     def decorate(canvas, doc):

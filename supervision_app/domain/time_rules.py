@@ -11,6 +11,12 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def london_today() -> date:
+    """Today's date in London (never the machine's own zone's): the one place a date is read
+    from the clock, so tests that pin ``utc_now`` pin it too."""
+    return london_date(utc_now())
+
+
 def to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time without a zone cannot be stored; say whether it is UTC or London")

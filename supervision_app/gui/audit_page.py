@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.permissions import Actor
-from ..domain.time_rules import format_date, format_london
+from ..domain.time_rules import format_date, format_london, london_today
 from ..domain.vocabulary import ActionStatus, Capacity, Complexity, LegalStatus, Role
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
@@ -135,7 +135,7 @@ class AuditPage(QWidget):
         super().__init__(parent)
         self.setObjectName("AuditPage")
         self.database, self.actor = database, actor
-        self._today = today if callable(today) else (lambda d=today: d or date.today())
+        self._today = today if callable(today) else (lambda d=today: d or london_today())
         self.open_record = open_record
         self.tasks = tasks or TaskRunner(database, self)
         self.is_auditor = actor.role == Role.QA_AUDITOR

@@ -2,7 +2,6 @@
 background within a second of the last keystroke, and at once on every focus change."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -10,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..domain.permissions import Actor
 from ..domain.text_rules import InvalidInput
-from ..domain.time_rules import LONDON
+from ..domain.time_rules import london, utc_now
 from ..store import supervision_records as sr
 from .tasks import TaskRunner, user_message
 
@@ -115,7 +114,7 @@ class Autosaver(QObject):
             if refused:
                 self.state_changed.emit("Some changes were not saved: see the highlighted fields")
             elif self.idle:
-                self.state_changed.emit(f"All changes saved at {datetime.now(LONDON):%H:%M:%S}")
+                self.state_changed.emit(f"All changes saved at {london(utc_now()):%H:%M:%S}")
             if then is not None:
                 then()
 

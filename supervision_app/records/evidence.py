@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import Operation, decide
+from ..domain.time_rules import london, utc_now
 from ..errors import AppError
 from ..store.audit_log import record_event
 from ..store.models import Addendum, OversightNote, RecordDocument, SupervisionSession
@@ -135,9 +136,7 @@ def write_evidence_pack(db, *, actor_id: str, record_id: str, folder: Path,
 
 
 def _report_text(report: VerificationReport, pdf_name: str, files: list[str]) -> str:
-    from zoneinfo import ZoneInfo
-
-    made = _dt.datetime.now(ZoneInfo("Europe/London"))
+    made = london(utc_now())
     intro = [
         "Validation report for a signed record",
         f"Made on {made.day} {made:%B %Y, %H:%M %Z} by Supervision Recorder.",

@@ -49,6 +49,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 
+from ..domain.time_rules import utc_now
 from ..errors import AppError
 from ..security.pki import CertificateUnusable, check_can_sign
 from .fonts import FONT_REGULAR, register_fonts
@@ -90,7 +91,7 @@ def _to_asn1_key(key) -> asn1_keys.PrivateKeyInfo:
 
 def _aware_utc(when: _dt.datetime | None) -> _dt.datetime:
     if when is None:
-        return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        return utc_now().replace(microsecond=0)
     if when.tzinfo is None:
         when = when.replace(tzinfo=_dt.timezone.utc)
     return when.astimezone(_dt.timezone.utc)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ...domain.time_rules import london_today, utc_now
 from ...domain.vocabulary import LegalStatus, Role
 from ...errors import AppError
 from .schema import account, child_case, record, staff_cover
@@ -118,7 +119,7 @@ def staff_data(username: str, display_name: str, role: str, team_id: str | None,
     Role(role)  # refuses an unknown role
     return {
         "display_name": display_name, "username": username, "role": role, "team_id": team_id,
-        "started_on": (started_on or date.today()).isoformat(),
+        "started_on": (started_on or london_today()).isoformat(),
         "asye_start": asye_start.isoformat() if asye_start else None, "active": active,
         "line_manager_id": line_manager_id,
         "last_supervised_on": last_supervised_on.isoformat() if last_supervised_on else None,
@@ -153,7 +154,7 @@ def add_one_time_account(conn: Connection, username: str, one_time_hash: str, st
     conn.execute(insert(account).values(
         id=str(uuid.uuid4()), username=username, staff_id=staff_id, password_hash=one_time_hash,
         disabled=False, must_change_password=True,
-        created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+        created_at=utc_now().replace(tzinfo=None)))
 
 
 def set_one_time_password(conn: Connection, username: str, one_time_hash: str) -> None:
@@ -273,7 +274,7 @@ def give_cover(conn: Connection, manager_username: str, team_id: str, starts_on:
     cover_id = str(uuid.uuid4())
     conn.execute(insert(staff_cover).values(
         id=cover_id, manager_id=manager_id, team_id=team_id, starts_on=starts_on, ends_on=ends_on,
-        created_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+        created_at=utc_now().replace(tzinfo=None)))
     return cover_id
 
 
@@ -282,7 +283,7 @@ def end_cover(conn: Connection, cover_id: str, last_day: date) -> Cover:
     cover = _cover(conn, cover_id)
     conn.execute(update(staff_cover).where(staff_cover.c.id == cover_id).values(
         ends_on=min(cover.ends_on, last_day),
-        ended_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+        ended_at=utc_now().replace(tzinfo=None)))
     return _cover(conn, cover_id)
 
 

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ...domain.time_rules import london_today
 from ...domain.vocabulary import LegalStatus, Role
 from ...errors import AppError
 from . import directory
@@ -283,14 +284,14 @@ def plan(conn: Connection, rows: list[SourceRow]) -> Plan:
                                     f"or no.")
                 started = check.date(row, "started_on")
                 last = check.date(row, "last_supervised_on")
-                if last is not None and last > date.today():
+                if last is not None and last > london_today():
                     problems.append(f"{row.where('last_supervised_on')}: {last} is in the future.")
                 data = {
                     "display_name": check.text(row, "name", required=True), "username": username,
                     "role": check.choice(row, "role", _ROLES, "role"),
                     "team_id": ref(row, "team_id", "team"),
                     "started_on": (started or (date.fromisoformat(before["started_on"]) if before
-                                               else date.today())).isoformat(),
+                                               else london_today())).isoformat(),
                     "asye_start": _iso(check.date(row, "asye_start")),
                     "active": active_text not in _NO,
                     "line_manager_id": ref(row, "line_manager_staff_id", "staff"),
