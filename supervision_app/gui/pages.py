@@ -16,6 +16,7 @@ from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
+from .table_width import keep_within_width
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ def _alert_if(n_of):
 
 
 def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: int | None = None,
-                order=Qt.SortOrder.AscendingOrder) -> None:
+                order=Qt.SortOrder.AscendingOrder, within_width: bool = True) -> None:
     """Columns sized to their contents each time new rows arrive (measured once, see
-    ``fit_columns``; the user may then drag them), ``stretch`` taking the spare width."""
+    ``fit_columns``; the user may then drag them), ``stretch`` taking the spare width; and
+    (``within_width``) where the text needs a little more than the table's width (a laptop
+    at the largest text size), the longest texts cut short ("…", whole as a tooltip) rather
+    than the table scrolling sideways (``table_width.keep_within_width``)."""
     view.setModel(proxy)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -57,7 +61,10 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
     view.verticalHeader().setVisible(False)
     source = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
     view.setItemDelegate(CellDelegate(source, proxy if proxy is not source else None, view))
-    source.modelReset.connect(lambda: fit_columns(view, source, skip=stretch))
+    if within_width:
+        source.modelReset.connect(lambda: (fit_columns(view, source, skip=stretch), keep_within_width(view)))
+    else:
+        source.modelReset.connect(lambda: fit_columns(view, source, skip=stretch))
     if sort_column is not None:
         view.sortByColumn(sort_column, order)
 
@@ -220,7 +227,7 @@ class TeamPage(Page):
         self.proxy = FilterProxy(self.model, self)
         # names in full at any text size: the spare width goes to the last column, and a table
         # wider than the window scrolls rather than cutting names to "…"
-        setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3)
+        setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3, within_width=False)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())
@@ -432,8 +439,8 @@ class HistoryPage(Page):
         self.form.titleLabel.setText(f"Supervision history: {self._name}")
         self.model.set_rows(rows)
         select_first(self.form.historyTable)
-        self.form.detailLabel.setText(
-            f"{len(rows)} record{'s' if len(rows) != 1 else ''}" + (f"; latest {format_london(rows[0].held_at)}" if rows else ""))
+        latest = f"; latest {format_london(rows[0].held_at)}" if rows else ""
+        self.form.detailLabel.setText(f"{len(rows)} record{'s' if len(rows) != 1 else ''}{latest}")
         self.form.newSessionButton.setVisible(bool(self.ctx.actor.managed_team_ids))
         self._reveal()
         self.loaded.emit()

@@ -60,6 +60,7 @@ def test_search_snippets_read_plainly_and_paint(qtbot, open_window, team, bens_h
 
 def test_history_columns_fit_their_text_and_sort(qtbot, open_window, team, bens_history):
     window = open_window(team.manager_id)
+    window.resize(1366, 738)  # a laptop: room for every column's text (narrower, the longest are cut short)
     window.open_history(team.worker_id, "Ben")
     settle(qtbot, window)
     page = window.history_page
