@@ -78,8 +78,12 @@ SUPERVISOR_SIGNED = "supervisor_signed"
 #: copy is the one of the latest stage, then the latest created.
 _STAGE_RANK = {SUPERVISOR_SIGNED: 1, "locked": 2, ARCHIVED: 3}
 DEFAULT_RENEWAL_MARGIN = _dt.timedelta(days=365)
-#: Room for the document time stamp token (TSA certificate and chain included), hex.
+#: Room for the document time stamp token (TSA certificate and chain included), hex: an
+#: external TSA's (RSA chains run to several kB), and the organisation's own (EC P-256, the TSA
+#: and CA certificates: about 1.7 kB). Every reader of the PDF parses the reserved hex, the
+#: server's check of each later signed copy included, so it is not made larger than needed.
 _TIMESTAMP_RESERVE = 2 * 8192
+_OWN_TSA_RESERVE = 2 * 4096
 
 
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -136,8 +140,9 @@ def archive_pdf(pdf_bytes: bytes, timestamper, *, certificates_: Sequence[x509.C
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
         DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=list(certs.values()),
                                                    crls=crl_objs)
-        out = PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256",
-                                                        bytes_reserved=_TIMESTAMP_RESERVE)
+        reserve = (_OWN_TSA_RESERVE if isinstance(timestamper, timestamping.LocalTimeStamper)
+                   else _TIMESTAMP_RESERVE)
+        out = PdfTimeStamper(timestamper).timestamp_pdf(writer, "sha256", bytes_reserved=reserve)
         return out.getvalue()
 
     try:
