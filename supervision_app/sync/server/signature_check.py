@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -46,6 +46,7 @@ from ...domain.record_canonical import (
     supervision_canonical_v2,
     versions_for,
 )
+from ...domain.time_rules import utc_now
 from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
@@ -263,7 +264,7 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     if holder[field] != data["signer_id"]:
         return f"Only the record's {role} can sign it as its {role}."
     signed_at = p.parse_datetime(data["signed_at"])
-    if signed_at > (now or datetime.now(timezone.utc)) + CLOCK_SKEW:
+    if signed_at > (now or utc_now()) + CLOCK_SKEW:
         return "The signature is dated in the future; check this computer's clock, then sign again."
     from .certificates import check_signature_certificate
 
