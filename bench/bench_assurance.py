@@ -265,8 +265,8 @@ def main() -> int:
                     conditions = [SupervisionSession.supervisee_id.in_(staff),
                                   SupervisionSession.state != "draft"]
                     if since:
-                        from supervision_app.assurance.compliance import _utc_start
-                        conditions.append(SupervisionSession.held_at >= _utc_start(since))
+                        from supervision_app.assurance.compliance_rows import utc_start
+                        conditions.append(SupervisionSession.held_at >= utc_start(since))
                     cols = [getattr(CaseDiscussion, f) for f in DISCUSSION_FIELDS]
                     units = []
                     for row in s.execute(select(CaseDiscussion.id, CaseDiscussion.session_id, *cols)

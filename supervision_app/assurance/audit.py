@@ -31,7 +31,7 @@ from ..store.assurance_models import AuditAction, AuditItem, AuditRound
 from ..store.audit_log import record_event
 from ..store.models import CaseDiscussion, Child, Staff, SupervisionSession, Team
 from ..store.supervision_records import NotAllowed, NotFound, require, session_target
-from .compliance import _utc_start
+from .compliance_rows import utc_start
 from .sampling import MAX_SEED, Candidate, draw_sample
 
 __all__ = [
@@ -143,9 +143,9 @@ def population(
     conditions = [SupervisionSession.tombstone.is_(False),
                   SupervisionSession.state != RecordState.DRAFT.value]
     if held_from:
-        conditions.append(SupervisionSession.held_at >= _utc_start(held_from))
+        conditions.append(SupervisionSession.held_at >= utc_start(held_from))
     if held_to:
-        conditions.append(SupervisionSession.held_at < _utc_start(held_to + timedelta(days=1)))
+        conditions.append(SupervisionSession.held_at < utc_start(held_to + timedelta(days=1)))
     discussed: dict[str, set[str]] = defaultdict(set)
     for sid, status in session.execute(
             select(CaseDiscussion.session_id, Child.legal_status)

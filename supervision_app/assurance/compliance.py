@@ -81,7 +81,6 @@ from .compliance_rows import (
     collector_paused,
     scope_team_ids,
     team_policy,
-    utc_start as _utc_start,  # signals, audit and the benchmark import it by this name
     widen_page_cache,
 )
 from .compliance_tally import (
@@ -100,7 +99,7 @@ __all__ = [
     "AssuranceSettings", "RecordRef", "Figure", "MonthPoint", "WorkerCompliance",
     "TeamCompliance", "LegalStatusOversight", "ComplianceDashboard", "FIGURES",
     "compliance_dashboard", "scope_team_ids", "fill_last_oversight", "SUPERVISED_ROLES", "UNALLOCATED",
-    "DASHBOARD_PAGE_CACHE_KIB", "WORKER_FIGURES", "_utc_start",
+    "DASHBOARD_PAGE_CACHE_KIB", "WORKER_FIGURES",
 ]
 
 # From this many children lacking oversight on, the date of each one's last oversight is

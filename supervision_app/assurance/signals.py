@@ -36,7 +36,8 @@ from ..store.models import (
     Staff,
     SupervisionSession,
 )
-from .compliance import _utc_start, scope_team_ids
+from .compliance import scope_team_ids
+from .compliance_rows import utc_start
 from .near_duplicates import TextUnit, find_near_duplicates
 
 __all__ = ["SignalKind", "Signal", "SignalSettings", "QualitySignals", "quality_signals",
@@ -144,7 +145,7 @@ def quality_signals(
                           SupervisionSession.state != RecordState.DRAFT.value,
                           SupervisionSession.supervisee_id.in_(in_scope)]
     if since:
-        session_conditions.append(SupervisionSession.held_at >= _utc_start(since))
+        session_conditions.append(SupervisionSession.held_at >= utc_start(since))
     out: list[Signal] = []
     units: list[TextUnit] = []
 
@@ -211,7 +212,7 @@ def quality_signals(
     note_conditions.append(OversightNote.child_id.in_(
         select(Child.id).where(Child.allocated_worker_id.in_(in_scope))))
     if since:
-        note_conditions.append(OversightNote.recorded_at >= _utc_start(since))
+        note_conditions.append(OversightNote.recorded_at >= utc_start(since))
     author_sig = (select(Signature.record_id, func.min(Signature.signed_at).label("signed_at"))
                   .where(Signature.record_kind == RecordKind.OVERSIGHT_NOTE.value)
                   .group_by(Signature.record_id).subquery())
@@ -248,8 +249,8 @@ def quality_signals(
                              note.c.child_id.in_(select(Child.id).where(
                                  Child.allocated_worker_id.in_(in_scope))))]
     if since:
-        action_conditions.append(or_(parent.c.held_at >= _utc_start(since),
-                                     note.c.recorded_at >= _utc_start(since)))
+        action_conditions.append(or_(parent.c.held_at >= utc_start(since),
+                                     note.c.recorded_at >= utc_start(since)))
     for aid, owner, due, session_id, supervisee, held_at, child_id, recorded_at, author in session.execute(
             select(ActionItem.id, ActionItem.owner_id, ActionItem.due_on, ActionItem.session_id,
                    parent.c.supervisee_id, parent.c.held_at, ActionItem.child_id, note.c.recorded_at,
