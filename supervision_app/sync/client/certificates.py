@@ -39,10 +39,7 @@ class CertificateKeeper(Pusher):
 
         from ...security import pki
 
-        store = credential_store or self.credentials
-        if store is None:
-            raise ValueError("a credential store is needed to enrol a certificate")
-        self.credentials = store
+        store = self._use_store(credential_store)
         with self._lock:
             with self._raw(write=False) as cur:
                 staff_id = self._get(cur, "staff_id")
@@ -75,10 +72,7 @@ class CertificateKeeper(Pusher):
         Call it after ``login`` (sign-in) and from a worker thread."""
         from ...security.credentials import CredentialsUnavailable
 
-        store = credential_store or self.credentials
-        if store is None:
-            raise ValueError("a credential store is needed to enrol a certificate")
-        self.credentials = store
+        store = self._use_store(credential_store)
         with self._lock:
             with self._raw(write=False) as cur:
                 staff_id = self._get(cur, "staff_id")
@@ -123,6 +117,14 @@ class CertificateKeeper(Pusher):
                 return CertificateOutcome("enrolled", "Your signing certificate has been issued.")
             return CertificateOutcome("renewed", "You have a new signing certificate. "
                                       + (state.message if state.status != "renew_soon" else ""))
+
+    def _use_store(self, credential_store: CredentialStore | None) -> CredentialStore:
+        """The store given, kept for the syncs that follow, or the one kept before."""
+        store = credential_store or self.credentials
+        if store is None:
+            raise ValueError("a credential store is needed to enrol a certificate")
+        self.credentials = store
+        return store
 
     def renew_certificate(self, credential_store: "CredentialStore | None" = None) -> CertificateOutcome:
         """A new key and certificate now, whatever the state of the current one (the
