@@ -39,6 +39,7 @@ from .. import protocol as p
 from . import authz, feedback_totals
 from .audit_anchors import anchor_audit_head
 from .document_check import Findings, document_problem, prepare_documents
+from .retention_facts import REFUSAL as RETENTION_REFUSAL, is_deleted as deleted_under_retention
 from .schema import (
     directory_service_area,
     directory_staff,
@@ -965,6 +966,8 @@ def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> dict[str, Any] | Non
     if rec is None:
         return None
     facts = json.loads(rec.auth)
+    if deleted_under_retention(facts):
+        return None
     decision = authz.may_view(actor, facts)
     return json.loads(row_json(rec, actor, facts)) if decision.allowed else None
 
@@ -1132,6 +1135,8 @@ def _apply_one(tx: WriteTx, actor: Actor, m: p.Mutation) -> str:
     existing = tx.load(row.id)
     if existing is not None and existing.table_name != row.table:
         raise Refused("rejected", "This id belongs to a different kind of record.")
+    if existing is not None and deleted_under_retention(json.loads(existing.auth)):
+        raise Refused("rejected", RETENTION_REFUSAL)
     if existing is None and m.base_version != 0:
         raise Refused("rejected", "This record is not on the server.")
     if existing is not None and existing.version != m.base_version:
@@ -1182,7 +1187,10 @@ class _PageVerdicts:
     def may_view(self, auth_text: str) -> bool:
         allowed = self._view.get(auth_text)
         if allowed is None:
-            allowed = self._view[auth_text] = authz.may_view(self.actor, json.loads(auth_text)).allowed
+            facts = json.loads(auth_text)
+            # a row deleted under retention: nobody holds it (its removal goes to whoever could)
+            allowed = self._view[auth_text] = (not deleted_under_retention(facts)
+                                               and authz.may_view(self.actor, facts).allowed)
         return allowed
 
     def may_view_private(self, auth_text: str) -> bool:
