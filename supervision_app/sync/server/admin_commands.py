@@ -287,6 +287,8 @@ def add_parsers(sub) -> None:
                    help="a new file (readable only by you) for the new people's one-time "
                         "passwords: needed when the import adds people")
 
+    _add_retention_parsers(sub)
+
     p = _command(sub, "find", "find people, teams, areas and children by name or id",
                  "Look for TEXT in the names, usernames, case ids and ids of everything in the "
                  "directory.", ["find smith", "find C1234 --json"], cmd_find)
@@ -725,6 +727,7 @@ def cmd_import(args, conn) -> None:
 
 def run(args, conn: Connection, settings=None) -> int:
     args.ca_passphrase_file = getattr(settings, "ca_passphrase_file", None)
+    args.config_file = getattr(settings, "file", None)  # the retention schedule's [retention]
     args.directory_handler(args, conn)
     return 0
 
@@ -744,3 +747,178 @@ def _revoke_leavers_certificates(args, conn, usernames: list[str]) -> None:
         return
     for username in usernames:
         certificates.revoke_user(conn, passphrase, username, "account disabled")
+
+
+# --------------------------------------------------------------------------- retention
+
+def _add_retention_parsers(sub) -> None:
+    """``retention ACTION``: the schedule, the review list, leavers' dates, legal holds,
+    deletion and its audit (DESIGN.md §3 rule 10; :mod:`.retention`)."""
+    top = sub.add_parser(
+        "retention", help="retention: review list, legal holds, deletion (retention --help)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "How long records are kept is the organisation's schedule ([retention] in "
+            "server.toml; by default supervision records 6 years after the worker leaves). "
+            "Records past it are listed for review; a record can be put on legal hold; "
+            "deleting one deletes it and its parts on the server, and on every laptop at its "
+            "next sync. Every hold, release and deletion is audited with ids only.", 78))
+    rsub = top.add_subparsers(dest="retention_action", metavar="ACTION", required=True)
+    p = _command(rsub, "schedule", "show the schedule in force",
+                 "Each kind of record with how long it is kept and from when.",
+                 ["retention schedule"], cmd_retention_schedule)
+    p = _command(rsub, "list", "list records past their retention period, for review",
+                 "Records due for review (past their retention period) and records on legal "
+                 "hold, with their ids, kind, whose or which child's they are, and the day they "
+                 "became due. --all lists every record with where it stands. Also names the "
+                 "leavers with no leaving date recorded, whose records cannot become due.",
+                 ["retention list", "retention list --all --json",
+                  "retention list --on 2027-04-01"], cmd_retention_list)
+    p.add_argument("--all", action="store_true", help="every record, not only due and held ones")
+    p.add_argument("--on", type=iso_date, metavar="DATE",
+                   help=f"as it will stand on this day, to plan ({DATE_HELP}; default today)")
+    p = _command(rsub, "leaver", "record the day a person left (their records' retention starts)",
+                 "Record a leaver's leaving date: their supervision history is kept for the "
+                 "schedule's period from it. Recording it again corrects it.",
+                 ["retention leaver jsmith --left-on 2026-11-30"], cmd_retention_leaver)
+    p.add_argument("username")
+    p.add_argument("--left-on", required=True, type=iso_date, metavar="DATE",
+                   help=f"their last day ({DATE_HELP})")
+    p = _command(rsub, "hold", "put a record on legal hold (it is never deleted while held)",
+                 "Put a record on legal hold (litigation, an inquiry, a subject access request): "
+                 "it cannot be deleted until the hold is released.",
+                 ["retention hold 3f0c... --reason \"Claim 2026/114\""], cmd_retention_hold)
+    p.add_argument("record_id", metavar="RECORD_ID", help="the id retention list shows")
+    p.add_argument("--reason", required=True, help="why it is held (kept with the hold)")
+    p = _command(rsub, "release", "end a record's legal hold",
+                 "End a legal hold; the record is then deleted when due like any other.",
+                 ["retention release 3f0c... --reason \"Claim settled\""], cmd_retention_release)
+    p.add_argument("record_id", metavar="RECORD_ID")
+    p.add_argument("--reason", required=True, help="why the hold ends (kept with the hold)")
+    p = _command(rsub, "delete", "delete reviewed records past their retention period",
+                 "Delete records that are due (never one on legal hold or not yet due) with "
+                 "all their parts: discussions, actions and reviews, addenda, signatures and "
+                 "signed copies. Laptops delete them at their next sync. Asks for confirmation "
+                 "unless --yes is given. Nothing is deleted if any record named cannot be.",
+                 ["retention delete 3f0c... 9b2c...", "retention delete --all-due --yes"],
+                 cmd_retention_delete)
+    p.add_argument("record_ids", nargs="*", metavar="RECORD_ID")
+    p.add_argument("--all-due", action="store_true", help="every record due today")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = _command(rsub, "log", "show the retention audit (ids only)",
+                 "Every leaving date recorded, hold, release and deletion: when, by whom (the "
+                 "administrator's login), what kind of row and its id; a deleted part also "
+                 "names its record. The chain of entry hashes is checked.",
+                 ["retention log", "retention log --record 3f0c... --json"], cmd_retention_log)
+    p.add_argument("--record", metavar="RECORD_ID", help="only this record and its parts")
+
+
+def _london_today() -> date:
+    """Retention counts in London days (DESIGN.md §3 rule 9), whatever the machine's zone."""
+    from ...domain.time_rules import london_date, utc_now
+
+    return london_date(utc_now())
+
+
+def _administrator() -> str:
+    """Who runs the command, for the audit: their login (through sudo, the person's own)."""
+    return os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+def _schedule(args):
+    from . import retention
+
+    return retention.schedule_from_file(getattr(args, "config_file", None))
+
+
+def cmd_retention_schedule(args, conn) -> None:
+    schedule = _schedule(args)
+    rows = [{"kind": kind.value, "years": rule.years, "after": rule.after.value,
+             "description": f"{kind.label}: {rule.describe()}"}
+            for kind, rule in schedule.rules.items()]
+    _emit(args, rows, "\n".join(r["description"] for r in rows))
+
+
+def cmd_retention_list(args, conn) -> None:
+    from ...domain.retention import Status
+    from . import retention
+
+    today = args.on or _london_today()
+    entries = retention.review_list(conn, _schedule(args), today)
+    if not args.all:
+        entries = [e for e in entries if e.review.status in (Status.DUE, Status.ON_HOLD)]
+    rows = [e.as_dict() for e in entries]
+    missing = retention.leavers_without_date(conn)
+    note = (f"\nLeavers with no leaving date recorded (retention leaver USERNAME --left-on DATE): "
+            f"{', '.join(missing)}" if missing else "")
+    _emit(args, {"on": today, "records": rows, "leavers_without_date": missing},
+          _table(rows, ["id", "kind", "about", "status", "due_on", "reason"],
+                 "There are no records." if args.all
+                 else f"No records are due for review on {today}.") + note)
+
+
+def cmd_retention_leaver(args, conn) -> None:
+    from . import retention
+
+    staff_id = retention.record_leaving_date(conn, args.username, args.left_on, _administrator())
+    _emit(args, {"username": args.username, "id": staff_id, "left_on": args.left_on},
+          f"{args.username} left on {args.left_on}.")
+
+
+def cmd_retention_hold(args, conn) -> None:
+    from . import retention
+
+    retention.hold(conn, args.record_id, args.reason, _administrator())
+    _emit(args, {"id": args.record_id, "on_hold": True}, f"Record {args.record_id} is on legal hold.")
+
+
+def cmd_retention_release(args, conn) -> None:
+    from . import retention
+
+    retention.release(conn, args.record_id, args.reason, _administrator())
+    _emit(args, {"id": args.record_id, "on_hold": False},
+          f"Record {args.record_id} is no longer on legal hold.")
+
+
+def cmd_retention_delete(args, conn) -> None:
+    from ...domain.retention import Status
+    from . import retention
+
+    schedule, today = _schedule(args), _london_today()
+    ids = list(args.record_ids)
+    if args.all_due:
+        ids += [e.record_id for e in retention.review_list(conn, schedule, today)
+                if e.review.status == Status.DUE]
+        if not ids:
+            _emit(args, {"deleted": [], "parts": 0}, f"No records are due on {today}.")
+            return
+    elif not ids:
+        raise directory.DirectoryError("Name the records to delete, or give --all-due.")
+    plan = retention.plan_deletion(conn, ids, schedule, today)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise directory.DirectoryError(
+                f"This would delete {plan.summary()}, here and on every laptop. Run it again "
+                f"with --yes to confirm. Nothing was deleted.")
+        answer = input(f"Delete {plan.summary()}, here and on every laptop at its next sync? "
+                       f"This cannot be undone. Type yes to delete: ")
+        if answer.strip().lower() != "yes":
+            raise directory.DirectoryError("Nothing was deleted.")
+    plan = retention.delete_records(conn, ids, schedule, today, _administrator())
+    _emit(args, {"deleted": [record_id for _t, record_id in plan.records],
+                 "parts": len(plan.parts)},
+          f"Deleted {plan.summary()}. Laptops delete them at their next sync.")
+
+
+def cmd_retention_log(args, conn) -> None:
+    from . import retention
+
+    entries = retention.audit_entries(conn, args.record)
+    broken = retention.audit_break(conn)
+    rows = [{"seq": e["seq"], "at": e["at"], "action": e["action"], "table": e["table_name"],
+             "id": e["record_id"], "part_of": e["part_of"], "by": e["by"]} for e in entries]
+    tail = ("\nThe audit chain is whole." if broken is None
+            else f"\nTHE AUDIT CHAIN IS BROKEN at entry {broken}.")
+    _emit(args, {"entries": rows, "chain_broken_at": broken},
+          _table(rows, ["seq", "at", "action", "table", "id", "part_of", "by"],
+                 "Nothing has been recorded yet.") + tail)
