@@ -32,7 +32,7 @@ from ...domain.permissions import (
     with_cover,
 )
 from ...domain.supervisee_response import has_responded
-from ...domain.time_rules import london_date
+from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import RecordState, Role
 from ...errors import AppError
 from .. import protocol as p
@@ -72,7 +72,7 @@ HISTORY_KEEP = 4
 
 
 def utcnow_naive() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return utc_now().replace(tzinfo=None)
 
 
 class Refused(AppError):
@@ -839,7 +839,7 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
         elif data["stage"] != stage:
             _check(actor, "add_document", table, row_id, Decision(
                 False, "This signed copy does not name the stage the record is signed into."))
-        if p.parse_datetime(data["created_at"]) > datetime.now(timezone.utc) + CLOCK_SKEW:
+        if p.parse_datetime(data["created_at"]) > utc_now() + CLOCK_SKEW:
             _check(actor, "add_document", table, row_id, Decision(
                 False, "The signed copy is dated in the future; check this computer's clock."))
         # The PDF itself: its signatures verify against the organisation's CA, made with the
@@ -1165,7 +1165,7 @@ def system_write(tx: WriteTx, table: str, row_id: str, data: dict[str, Any], *,
     data = p.check_data(table, data)
     existing = tx.load(row_id)
     version = existing.version + 1 if existing is not None else 1
-    tx.write(table=table, row_id=row_id, version=version, updated_at=datetime.now(timezone.utc),
+    tx.write(table=table, row_id=row_id, version=version, updated_at=utc_now(),
              updated_by=updated_by, tombstone=tombstone, data=data, mutation_id=None,
              existing=existing)
 
