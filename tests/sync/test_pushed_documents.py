@@ -158,3 +158,36 @@ def test_checking_a_signed_copy_takes_milliseconds(deployment, laptops):
                                          for stage, (slow, locked) in sorted(timings.items())))
     assert set(timings) == {"supervisor_signed", "locked"}
     assert all(slow < 5000 and locked < 1000 for slow, locked in timings.values()), timings
+
+
+def test_a_signing_refused_for_its_pdf_is_kept_on_the_laptop_with_the_reason(deployment, laptops):
+    """The laptop's side: a signing whose signed copy is not the record's (here its outbox
+    carries another record's copy) is refused whole and kept apart with the reason; the
+    record goes back to what the server holds, and signing again is accepted."""
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(manager), r.credentials(worker)
+    first = _responded(deployment, laptops, manager, worker)
+    second = _responded(deployment, laptops, manager, worker)
+    r.sign_session(manager, org.ids["tm_a"], first)
+    r.sign_session(manager, org.ids["tm_a"], second)
+    other_pdf = _unit(manager, second)[2][1]["data"]["pdf"]
+    with manager.db.transaction() as s:
+        seq, payload = s.execute(text(
+            "select seq, payload from sync_outbox where table_name = 'record_document' and payload like :p"),
+            {"p": f'%"record_id":"{first}"%'}).one()
+        row = json.loads(payload)
+        row["data"]["pdf"] = other_pdf
+        s.execute(text("update sync_outbox set payload = :p where seq = :s"),
+                  {"p": json.dumps(row, separators=(",", ":")), "s": seq})
+    report = manager.client.sync()
+    assert report.rejected == 3
+    kept = manager.client.pending_conflicts()
+    assert sorted(c.table for c in kept) == ["record_document", "signature", "supervision_session"]
+    assert all("different record digest" in c.reason for c in kept), kept
+    assert _state(deployment, first) == ("shared", 0)
+    assert _state(deployment, second) == ("supervisor_signed", 1)  # the other signing was its own
+    assert r.get(manager, m.SupervisionSession, first).state == "shared"
+    r.sign_session(manager, org.ids["tm_a"], first)
+    assert manager.client.sync().rejected == 0
+    assert _state(deployment, first) == ("supervisor_signed", 1)
