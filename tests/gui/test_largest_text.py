@@ -276,3 +276,31 @@ def test_a_table_a_little_too_wide_cuts_its_longest_texts_rather_than_scrolling(
     window.resize(1900, LAPTOP[1])  # wider again: the widths it wants are back
     laid_out(window)
     assert [header.sectionSize(c) for c in range(header.count() - 1)] == wanted[:-1]
+
+
+def test_the_workers_figures_wrap_their_headings_rather_than_running_screens_sideways(
+        qtbot, largest, team):
+    window = largest(team.manager_id)
+    page = window.show_page("compliance")
+    qtbot.waitUntil(lambda: page.dashboard is not None and not page.busy, timeout=20000)
+    f = page.form
+    f.detailTabs.setCurrentWidget(f.workersTab)
+    laid_out(window)
+    table, header = f.workerTable, f.workerTable.horizontalHeader()
+    model, metrics = table.model(), QFontMetrics(header.font())
+    assert model.rowCount() >= 3
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+    figure = titles.index("Supervision held within policy (signed)")
+    for column, title in enumerate(titles):
+        width = header.sectionSize(column)
+        values = max(metrics.horizontalAdvance(str(model.index(r, column).data() or ""))
+                     for r in range(model.rowCount()))
+        words = max(metrics.horizontalAdvance(word) for word in title.split())
+        # as wide as its values and its longest word, no wider than that and 14 characters
+        assert width >= values and width >= words, title
+        assert width <= max(values + 40, 14 * metrics.averageCharWidth() + 60, words + 60), title
+        # the heading whole, on as many lines as the header's height holds
+        lines = metrics.boundingRect(0, 0, width - 28, 10_000, int(Qt.TextFlag.TextWordWrap), title)
+        assert header.height() >= lines.height(), title
+    assert header.sectionSize(figure) < metrics.horizontalAdvance(titles[figure])  # it wrapped
+    assert header.length() < 3 * table.viewport().width()  # it ran to six screens
