@@ -59,12 +59,15 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.verticalHeader().setVisible(False)
-    source = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
+    source: RowsModel = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
     view.setItemDelegate(CellDelegate(source, proxy if proxy is not source else None, view))
-    if within_width:
-        source.modelReset.connect(lambda: (fit_columns(view, source, skip=stretch), keep_within_width(view)))
-    else:
-        source.modelReset.connect(lambda: fit_columns(view, source, skip=stretch))
+
+    def fit() -> None:
+        fit_columns(view, source, skip=stretch)
+        if within_width:
+            keep_within_width(view)
+
+    source.modelReset.connect(fit)
     if sort_column is not None:
         view.sortByColumn(sort_column, order)
 
