@@ -18,6 +18,7 @@
     supervision-server --database-url URL allow-new-certificate USERNAME [--reason TEXT]
     supervision-server --database-url URL list-certificates USERNAME [--json]
     supervision-server --database-url URL check-audit [--device ID]
+    supervision-server --database-url URL publish-feedback-totals     (daily, by a timer)
 
 The CA key is kept in the database encrypted with a passphrase the server reads from
 ``SUPERVISION_SERVER_CA_PASSPHRASE``, or from a file named by ``--ca-passphrase-file`` or
@@ -43,6 +44,7 @@ import logging
 import sys
 from datetime import timedelta
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import admin_commands, certificates, config, directory
@@ -145,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-audit", help="recompute every laptop's audit chain the server "
                                            "holds and report any break (exit 1 if there is one)")
     p.add_argument("--device", help="check only this laptop (its device id)")
+    sub.add_parser(
+        "publish-feedback-totals", help="publish the team totals of supervisee feedback for "
+                                        "quarters that have ended",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap("Add up supervisee feedback into team totals for every quarter that "
+                    "has ended and is not published yet (a team with too few answers gets "
+                    "none). Feedback arriving publishes them too, but a quiet team's quarter "
+                    "would wait for the next answer: run this daily (cron or a systemd "
+                    "timer). Prints how many totals were published."),
+        epilog="example:\n  supervision-server --config /etc/supervision-server/server.toml "
+               "publish-feedback-totals\n")
     return parser
 
 
@@ -210,7 +223,22 @@ def _admin(args: argparse.Namespace, engine, settings: config.ServerConfig) -> i
             return _check_audit(conn, args.device)
         elif cmd == "renew-timestamps":
             return _renew_timestamps(engine, settings, args.margin_days)
+        elif cmd == "publish-feedback-totals":
+            _publish_feedback_totals(conn)
     return 0
+
+
+def _publish_feedback_totals(conn: Connection) -> None:
+    """Under the sequence lock, as a push storing feedback publishes them: the totals go to
+    laptops by sequence like any row. Counts only, never an answer."""
+    from . import authz
+    from .feedback_totals import publish_feedback_totals
+    from .storage import WriteTx
+
+    tx = WriteTx.begin(conn)
+    written = publish_feedback_totals(tx, authz.server_today())
+    tx.finish()
+    print(f"{written} team feedback total{'' if written == 1 else 's'} published.")
 
 
 def _renew_timestamps(engine, settings, margin_days: int | None) -> int:
