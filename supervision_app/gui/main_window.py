@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
             page = self._detail_classes[key](self._context())
             self._details[key] = page
             self.form.pageStack.addWidget(page)
+            self._status_bar_last()
         return page
 
     @property
@@ -403,7 +404,29 @@ class MainWindow(QMainWindow):
             page = self._page_classes[key](self._context())
             self.pages[key] = page
             self.form.pageStack.addWidget(page)
+            self._status_bar_last()
         return self.pages[key]
+
+    def _status_bar_last(self) -> None:
+        """Tab goes from the navigation list into the page, then to the status bar's
+        buttons at the window's foot, as the screen reads: a page built after the status
+        bar's buttons (on first use) had its place in the focus chain after them, so Tab
+        went from the navigation list to "Sign in…" at the bottom, then back up."""
+        bar = self.statusBar()
+        stops = [w for w in bar.findChildren(QWidget)
+                 if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.isWindow()]
+        stops.sort(key=lambda w: w.mapTo(bar, w.rect().topLeft()).x())
+        # the chain is a ring: its end is just before the navigation list (passing over the
+        # list's own containers, and widgets that take no focus, which setTabOrder ignores)
+        nav = self.form.navList
+        last = nav.previousInFocusChain()
+        while last is not nav and (last.isAncestorOf(nav) or last in stops
+                                   or last.focusPolicy() == Qt.FocusPolicy.NoFocus):
+            last = last.previousInFocusChain()
+        for widget in stops:
+            if widget is not last:
+                QWidget.setTabOrder(last, widget)
+            last = widget
 
     def _nav_changed(self, row: int) -> None:
         if 0 <= row < len(self._nav_keys) and (
@@ -523,6 +546,7 @@ class MainWindow(QMainWindow):
         editor.go_back.connect(self.go_back)
         self.editor = editor
         self.form.pageStack.addWidget(editor)
+        self._status_bar_last()
         self._switch_to(editor)
 
     def _refused(self, reason: str, quiet: bool) -> None:

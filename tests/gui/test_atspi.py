@@ -225,13 +225,6 @@ def test_tab_names_every_stop_and_reads_each_part_of_the_window_in_order(desktop
     assert problems == [], "\n".join(problems + listings)
 
 
-WHOLE_WINDOW_ORDER = (
-    "the status bar's buttons are reached between the navigation list and the page (a page is "
-    "built after them): /tmp/team/h5-pending-main_window.py.patch fixes it, once "
-    "tests/gui/test_keyboard_reach.py expects it (h5-request-test_keyboard_reach.py.patch); issue 19")
-
-
-@pytest.mark.xfail(strict=True, reason=WHOLE_WINDOW_ORDER)
 def test_tab_goes_round_the_whole_window_in_reading_order(desktop, tmp_path):
     """The window's parts in reading order too: the navigation list, the page (the team
     page, the first a manager sees), the status bar at the window's foot, and round."""
