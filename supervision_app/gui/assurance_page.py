@@ -61,6 +61,7 @@ from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
 from .forms import Form, load_widget
 from .models import FoldedTextFilter
+from .table_width import wrap_headings
 from .tasks import READS, TaskRunner, user_message
 from .widgets import PageScroll
 
@@ -175,39 +176,6 @@ def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortab
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-
-
-def _wrap_headings(view: QTableView, most_chars: int = 14) -> None:
-    """A wide table of figures (a column for each figure) with its headings on up to a few
-    lines, so each column is as wide as its values or about ``most_chars`` characters, not
-    as wide as "Supervision held within policy (signed)" on one line: at the largest text
-    size the workers' figures ran to over 6,900 pixels, six screens sideways. Measured from
-    the font in use, at every load and change of text size."""
-    header = view.horizontalHeader()
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-
-    def fit(table: QWidget) -> None:
-        assert isinstance(table, QTableView)
-        heads = table.horizontalHeader()
-        model = table.model()
-        metrics = heads.fontMetrics()
-        padding = 2 * heads.style().pixelMetric(heads.style().PixelMetric.PM_HeaderMargin, None, heads) + 20
-        lines = 1
-        for column in range(heads.count()):
-            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
-            longest_word = max((metrics.horizontalAdvance(w) for w in title.split()), default=0)
-            heading = min(heads.sectionSizeHint(column),
-                          max(metrics.averageCharWidth() * most_chars, longest_word + padding))
-            width = max(table.sizeHintForColumn(column), heading)
-            heads.resizeSection(column, width)
-            shown = metrics.boundingRect(0, 0, width - padding, 10_000,
-                                         int(Qt.TextFlag.TextWordWrap), title)
-            lines = max(lines, -(-shown.height() // metrics.lineSpacing()))
-        heads.setMinimumHeight(lines * metrics.lineSpacing() + padding)
-
-    follow_font(view, fit, "wrap_headings")
-    view.model().modelReset.connect(lambda: fit(view))
 
 
 def _show_every_row(view: QTableView) -> None:
@@ -560,7 +528,7 @@ class AssurancePage(QWidget):
         self.worker_model = RowsTable(WORKER_COLS, self)
         self.worker_proxy = Proxy(self.worker_model, self)
         _setup_table(f.workerTable, self.worker_proxy, stretch=None)
-        _wrap_headings(f.workerTable)
+        wrap_headings(f.workerTable)  # the figures' headings on a few lines, not six screens wide
         f.workerFilterEdit.textChanged.connect(self.worker_proxy.setFilterFixedString)
         self.oversight_model = RowsTable(OVERSIGHT_COLS, self)
         self.oversight_proxy = Proxy(self.oversight_model, self)

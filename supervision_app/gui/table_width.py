@@ -6,14 +6,18 @@ contents, by ``models.fit_columns`` or the caller) and, whenever the table is na
 than they add up to (a 1366-pixel laptop, the largest text size), narrows the widest
 columns first, each to no less than its heading: dates and counts keep their width, long
 names and decisions are cut short with "…". A table too wide even with every column at
-its heading's width keeps its columns whole and scrolls sideways. ``show_cut_text(view)`` shows a cut cell's
+its heading's width keeps its columns whole and scrolls sideways. ``wrap_headings(view)``
+puts long headings on a few lines so that a column of short values is not as wide as its
+heading on one line. ``show_cut_text(view)`` shows a cut cell's
 whole text as its tooltip (the model's own tooltip, where it has one, comes first).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip, QWidget
+
+from .accessibility import follow_font
 
 _SHARER = "keep_within_width"
 _TIPS = "show_cut_text"
@@ -137,3 +141,37 @@ def show_cut_text(view: QAbstractItemView) -> None:
     """A cell cut short ("…") shows its whole text as a tooltip."""
     if view.findChild(_CutTextTips, _TIPS, Qt.FindChildOption.FindDirectChildrenOnly) is None:
         _CutTextTips(view)
+
+
+def wrap_headings(view: QTableView, most_chars: int = 14) -> None:
+    """A wide table's headings on as many lines as they need, so each column is as wide as
+    its values or about ``most_chars`` characters, not as wide as its heading on one line
+    ("Supervision held within policy (signed)" over a percentage: at the largest text size
+    the compliance page's workers ran to over 6,900 pixels, six screens sideways). Measured
+    from the font in use, at every new set of rows and change of text size; call it after
+    any other sizing of the columns is connected, so it has the last word."""
+    header = view.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def fit(table: QWidget) -> None:
+        assert isinstance(table, QTableView)
+        heads = table.horizontalHeader()
+        model = table.model()
+        metrics = heads.fontMetrics()
+        padding = 2 * heads.style().pixelMetric(heads.style().PixelMetric.PM_HeaderMargin, None, heads) + 20
+        lines = 1
+        for column in range(heads.count()):
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            longest_word = max((metrics.horizontalAdvance(w) for w in title.split()), default=0)
+            heading = min(heads.sectionSizeHint(column),
+                          max(metrics.averageCharWidth() * most_chars, longest_word + padding))
+            width = max(table.sizeHintForColumn(column), heading)
+            heads.resizeSection(column, width)
+            shown = metrics.boundingRect(0, 0, width - padding, 10_000,
+                                         int(Qt.TextFlag.TextWordWrap), title)
+            lines = max(lines, -(-shown.height() // metrics.lineSpacing()))
+        heads.setMinimumHeight(lines * metrics.lineSpacing() + padding)
+
+    follow_font(view, fit, "wrap_headings")
+    view.model().modelReset.connect(lambda: fit(view))
