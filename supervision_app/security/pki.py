@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from ..domain.time_rules import utc_now
 from ..errors import AppError
 
 __all__ = [
@@ -67,7 +68,7 @@ class CertificateUnusable(AppError):
 
 
 def _utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    return utc_now()
 
 
 def _aware(when: _dt.datetime) -> _dt.datetime:

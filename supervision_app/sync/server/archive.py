@@ -57,6 +57,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from ...domain.time_rules import utc_now
 from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
@@ -302,7 +303,7 @@ def archive_records(engine: Engine, passphrase: bytes | None, record_ids: Iterab
     each supervisor's signed copy that is the newest and has no proof of time (signed
     offline), each in its own transaction."""
     report = report or ArchiveReport()
-    clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+    clock = clock or (lambda: utc_now())
     with engine.connect() as conn:
         newest = _newest_documents(conn, record_ids)
         pending = [(record_id, doc_id, ARCHIVED) for record_id, (doc_id, stage)
@@ -396,7 +397,7 @@ def renew_timestamps(engine: Engine, passphrase: bytes | None, *,
     whose newest document time stamp's TSA certificate expires within ``margin`` (SHA-256
     and P-256, which we use, have no announced end; a change of algorithm policy would be
     one more reason here). Each record is its own transaction: pushes go on meanwhile."""
-    clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+    clock = clock or (lambda: utc_now())
     report = archive_records(engine, passphrase, None, url=url, policy=policy, clock=clock,
                              stamp_offline_signatures=True)
     now = clock()

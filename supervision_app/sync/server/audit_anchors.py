@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator
 
 from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Connection
 
 from ...domain.permissions import Actor
+from ...domain.time_rules import utc_now
 from ...security.audit_chain import GENESIS_HASH, Link, verify_links
 from .. import protocol as p
 from .schema import audit_alarm, audit_anchor, audit_copy
@@ -46,7 +47,7 @@ class Break:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return utc_now().replace(tzinfo=None)
 
 
 def _link(entry: p.AuditLink) -> Link:

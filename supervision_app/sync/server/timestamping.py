@@ -36,6 +36,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from sqlalchemy import Column, DateTime, Integer, Table, Text, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ...domain.time_rules import utc_now
 from ...security import pki
 from . import certificates
 from .schema import metadata
@@ -79,7 +80,7 @@ class TsaError(certificates.CertificateError):
 
 
 def _utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
+    return utc_now()
 
 
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
