@@ -13,7 +13,7 @@ whole text as its tooltip (the model's own tooltip, where it has one, comes firs
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip, QWidget
 
@@ -174,4 +174,6 @@ def wrap_headings(view: QTableView, most_chars: int = 14) -> None:
         heads.setMinimumHeight(lines * metrics.lineSpacing() + padding)
 
     follow_font(view, fit, "wrap_headings")
-    view.model().modelReset.connect(lambda: fit(view))
+    # after every other handler of the new rows (a page's own sizing of the columns to
+    # their contents runs after the proxy's reset, which is when this would run)
+    view.model().modelReset.connect(lambda: QTimer.singleShot(0, view, lambda: fit(view)))
