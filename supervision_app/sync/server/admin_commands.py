@@ -20,6 +20,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from ...domain.time_rules import london_today
 from ...domain.vocabulary import LegalStatus, Role
 from . import directory
 from .schema import account
@@ -637,7 +638,7 @@ def cmd_allocate_child(args, conn) -> None:
 
 def cmd_close_case(args, conn) -> None:
     child_id = directory.resolve(conn, "child", args.child)
-    on = args.on or date.today()
+    on = args.on or london_today()
     directory.close_case(conn, child_id, on)
     _emit(args, {"id": child_id, "closed_on": on}, f"{args.child}'s case is closed ({on}).")
 
@@ -645,7 +646,7 @@ def cmd_close_case(args, conn) -> None:
 def _cover_row(d: Directory, c: directory.Cover) -> dict[str, Any]:
     return {"id": c.id, "manager": d.username(c.manager_id), "team": d.team_name(c.team_id),
             "starts_on": c.starts_on, "ends_on": c.ends_on,
-            "current": c.live_on(date.today())}
+            "current": c.live_on(london_today())}
 
 
 def cmd_give_cover(args, conn) -> None:
@@ -655,7 +656,7 @@ def cmd_give_cover(args, conn) -> None:
 
 
 def cmd_end_cover(args, conn) -> None:
-    cover = directory.end_cover(conn, args.cover_id, args.last_day or date.today())
+    cover = directory.end_cover(conn, args.cover_id, args.last_day or london_today())
     _emit(args, _cover_row(Directory(conn), cover), f"Cover {cover.id} ends after {cover.ends_on}.")
 
 
