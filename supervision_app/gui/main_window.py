@@ -31,6 +31,8 @@ from .labels import WrappingLabel
 from .tasks import READS, TaskRunner, user_message
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ..domain.permissions import Actor
     from ..store import queries
     from ..store.database import Database
@@ -238,7 +240,39 @@ class MainWindow(QMainWindow):
         self.sync.sync_finished.connect(
             lambda report, error: ((report is not None and (report.pulled or report.removed))
                                    or account_ended(error)) and self.refresh_all())
+        self.sync.sync_finished.connect(self._reload_access)
         self.sync.start()
+
+    def _reload_access(self, _report: object = None, error: object = None) -> None:
+        """After a sync, what the person may see, read again: cover of another team given or
+        ended (DESIGN.md §1.1) reaches the laptop through the sync (``GET /v1/me``, kept for
+        ``load_actor``), and the pages read ``ctx.actor``, read once at sign-in: without this
+        a covering manager saw the covered team only after restarting the app, and kept
+        seeing its workers after the cover ended. When it changed, every page reloads."""
+        if error is not None:
+            return
+        ctx = self._context()
+        staff_id = ctx.actor.staff_id
+
+        def read(session: Session) -> Actor:
+            from ..store.supervision_records import load_actor
+
+            return load_actor(session, staff_id)
+
+        def apply(actor: Actor) -> None:
+            if actor == ctx.actor:
+                return
+            ctx.actor = actor
+            for page in self.pages.values():
+                if hasattr(page, "actor"):  # compliance and audit keep their own copy
+                    page.actor = actor
+            ctx.tasks.run(READS, self._read_managed_teams, self._set_managed_teams)
+            self.refresh_all()
+            if "history" in self._details:
+                self.history_page.refresh()
+
+        # a person no longer in the directory (account ended) is the sync's to say
+        ctx.tasks.read(read, apply, lambda _error: None, key="reload-access")
 
     def _attach_practice_exports(self) -> None:
         """File > Export chronology, and the desktop reminders (at start, after each sync)."""

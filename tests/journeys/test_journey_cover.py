@@ -20,15 +20,7 @@ from supervision_app.domain.time_rules import london_date, utc_now
 from tests.journeys import steps
 from tests.journeys.driver import PASSWORD, Laptop
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.timeout(900),
-    # the app reads what the person may see once, at sign-in: the cover reaches the laptop at
-    # the next sync, but the open window's pages go on with the person's own teams (0 workers
-    # on Mo's page). /tmp/team/h8-request-main_window.py.patch reads it again after each sync;
-    # with it this journey passes (then remove this marker)
-    pytest.mark.xfail(strict=True, reason="the open app learns cover only from "
-                      "h8-request-main_window.py.patch (reads the actor again after a sync)"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 DECISION = "Kinship assessment with the grandparents"
 
