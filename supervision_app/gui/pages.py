@@ -16,7 +16,7 @@ from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
-from .table_width import keep_within_width
+from .table_width import keep_within_width, wrap_headings
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -231,6 +231,7 @@ class TeamPage(Page):
         # names in full at any text size: the spare width goes to the last column, and a table
         # wider than the window scrolls rather than cutting names to "…"
         setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3, within_width=False)
+        wrap_headings(f.workerTable)  # "Actions open", "Disagreed": no wider than their counts
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())
