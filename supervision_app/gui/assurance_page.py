@@ -55,7 +55,7 @@ from ..assurance.compliance import (
 from ..assurance.signals import QualitySignals, Signal as QualitySignal, quality_signals
 from ..domain.permissions import Actor
 from ..domain.text_rules import text_sort_key
-from ..domain.time_rules import format_date
+from ..domain.time_rules import format_date, london_today
 from ..store.audit_log import record_event
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
@@ -498,7 +498,7 @@ class AssurancePage(QWidget):
         super().__init__(parent)
         self.setObjectName("AssurancePage")
         self.database, self.actor = database, actor
-        self._today = today if callable(today) else (lambda d=today: d or date.today())
+        self._today = today if callable(today) else (lambda d=today: d or london_today())
         self.open_record = open_record
         self.tasks = tasks or TaskRunner(database, self)
         self._busy: set[str] = set()
