@@ -339,6 +339,9 @@ class PushResponse(_Strict):
 class Removal(_Strict):
     table: TableName
     id: str
+    # deleted under the retention schedule (DESIGN.md §3.10): gone for good, so nothing of
+    # it is kept on the laptop, not even an unsent change (an ended access keeps that)
+    retention: bool = False
 
 
 class PullResponse(_Strict):
@@ -495,6 +498,7 @@ else:
 class PulledRemoval(TypedDict):
     table: TableName
     id: Annotated[str, StringConstraints(strict=True, max_length=64)]
+    retention: NotRequired[bool]
 
 
 @with_config(_FORBID)

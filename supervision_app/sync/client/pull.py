@@ -156,11 +156,14 @@ class Puller(ServerSession, RowWriter):
             cur.executemany("INSERT OR IGNORE INTO sync_seen (row_id) VALUES (?)",
                             [(row["id"],) for row in rows])
         if removed:
-            by_table: dict[str, list[str]] = {}
+            by_table: dict[tuple[str, bool], list[str]] = {}
             for removal in removed:
-                by_table.setdefault(removal["table"], []).append(removal["id"])
-            for table, ids in by_table.items():
-                self._remove(cur, table, ids, pending, "Your access to this record has ended.", index)
+                by_table.setdefault((removal["table"], bool(removal.get("retention"))), []).append(removal["id"])
+            for (table, retention), ids in by_table.items():
+                if retention:
+                    self._remove_deleted(cur, table, ids, index)
+                else:
+                    self._remove(cur, table, ids, pending, "Your access to this record has ended.", index)
                 report.removed += len(ids)
         if resyncing and not page["has_more"]:
             for table in APPLY_ORDER:

@@ -41,6 +41,21 @@ class RowWriter(ConflictKeeper):
         if index is not None and table in search_index.SEARCH_TABLES:
             index.forget(ids)
 
+    def _remove_deleted(self, cur, table: str, ids: list[str],
+                        index: "search_index.PendingIndex | None" = None) -> None:
+        """Remove rows the organisation deleted under its retention schedule (DESIGN.md
+        §3.10): every copy goes, an unsent change and a kept conflict copy included, since
+        the record must not outlive its deletion on any laptop."""
+        for chunk in chunks(ids):
+            marks = ",".join("?" for _ in chunk)
+            cur.execute(f"DELETE FROM sync_outbox WHERE row_id IN ({marks})", chunk)
+            cur.execute(f"DELETE FROM sync_conflict WHERE row_id IN ({marks})", chunk)
+        for row_id in ids:
+            self._audit(cur, "sync_remove", table, row_id)
+        self._delete_rows(cur, table, ids)
+        if index is not None and table in search_index.SEARCH_TABLES:
+            index.forget(ids)
+
     def _apply_rows(self, cur, rows: list[dict[str, Any]], pending: set[str]) -> dict[str, list[tuple[str, int]]]:
         """Upsert a page of server rows, parts before the records they belong to. Rows
         with unsent local changes are left alone (the push settles them). Returns the

@@ -1251,7 +1251,8 @@ def pull_page(conn: Connection, actor: Actor, fingerprint: str, after: int, limi
             if verdicts.may_view(rec.auth):
                 rows_json.append(verdicts.row_text(rec))
             elif verdicts.viewed_before(rec.auth_history):
-                removed.append(f'{{"table":"{rec.table_name}","id":"{rec.id}"}}')
+                retention = "true" if deleted_under_retention(json.loads(rec.auth)) else "false"
+                removed.append(f'{{"table":"{rec.table_name}","id":"{rec.id}","retention":{retention}}}')
             else:
                 refused.append(rec.id)
         authz.log_pull_page(actor, candidates, len(rows_json), len(removed), refused)
