@@ -1,5 +1,6 @@
 """Fixtures for the journeys: a deployed server per test module (PostgreSQL unless the module
-sets ``BACKEND = "sqlite"``) with the directory loaded by the admin commands, and a factory of
+sets ``BACKEND = "sqlite"``) with the directory loaded by the admin commands (once per run into
+a template database that each PostgreSQL module's database is copied from), and a factory of
 laptops that are all shut down at the end of the test."""
 from __future__ import annotations
 
@@ -10,13 +11,29 @@ import pytest
 from tests.journeys.driver import Deployment, Laptop, load_directory
 
 
+@pytest.fixture(scope="session")
+def directory_template(tmp_path_factory) -> Deployment:
+    """INSTALL.md's set-up and the small directory, made once per run through the admin
+    commands as IT runs them (about 25 s of processes); never served."""
+    template = Deployment.install(tmp_path_factory.mktemp("template"), "postgresql")
+    try:
+        load_directory(template)
+        yield template
+    finally:
+        template.teardown()
+
+
 @pytest.fixture(scope="module")
 def deployment(request, tmp_path_factory) -> Deployment:
     backend = getattr(request.module, "BACKEND", "postgresql")
     instances = getattr(request.module, "INSTANCES", 1)
-    deployed = Deployment.install(tmp_path_factory.mktemp("server"), backend)
-    try:
+    folder = tmp_path_factory.mktemp("server")
+    if backend == "postgresql":  # a fresh database per module, copied from the template's
+        deployed = Deployment.copy_of(request.getfixturevalue("directory_template"), folder)
+    else:
+        deployed = Deployment.install(folder, backend)
         load_directory(deployed)
+    try:
         deployed.start(instances)
         yield deployed
     finally:
