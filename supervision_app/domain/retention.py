@@ -23,6 +23,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Mapping
 
+from ..errors import AppError
+
 
 class Trigger(StrEnum):
     """What a retention period is counted from."""
@@ -101,7 +103,7 @@ DEFAULT_SCHEDULE: Mapping[RecordKind, Rule] = {
 MAX_YEARS = 150
 
 
-class ScheduleError(ValueError):
+class ScheduleError(AppError, ValueError):
     """A schedule entry that cannot be used; the message names the entry."""
 
 
