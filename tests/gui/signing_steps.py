@@ -54,7 +54,9 @@ def wait_signed(qtbot, window, editor, state):
     settle(qtbot, window)
 
 
-def locked_records(database, team, n):
+def sign_both(database, team, session_id: str) -> None:
+    """The manager, then the worker, sign the record through sign-off as the app does; it
+    is then locked."""
     from supervision_app.records.signoff import sign_supervision_record
     from supervision_app.security.credentials import CredentialStore
     from supervision_app.security.secret_store import SecretStore
@@ -62,10 +64,14 @@ def locked_records(database, team, n):
     store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
     store.ensure_local_credentials(team.manager_id, "Morgan Manager", "team_manager")
     store.ensure_local_credentials(team.worker_id, "Ben Steady", "social_worker")
+    sign_supervision_record(database, store, session_id=session_id, signer_id=team.manager_id)
+    sign_supervision_record(database, store, session_id=session_id, signer_id=team.worker_id)
+
+
+def locked_records(database, team, n):
     ids = []
     for _ in range(n):
         sid = shared_record(database, team)
-        sign_supervision_record(database, store, session_id=sid, signer_id=team.manager_id)
-        sign_supervision_record(database, store, session_id=sid, signer_id=team.worker_id)
+        sign_both(database, team, sid)
         ids.append(sid)
     return ids

@@ -11,6 +11,7 @@ from supervision_app.store import queries as q, search_queries, supervision_reco
 from supervision_app.store.errors import RecordLocked
 from supervision_app.store.models import AuditEntry, DisagreementResolution, SupervisionSession
 from tests.gui.sample_team import session_time
+from tests.gui.signing_steps import sign_both
 from tests.store.builders import actor
 
 pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
@@ -251,8 +252,7 @@ def test_nothing_to_resolve_without_a_disagreement(database, team):
 
 
 def test_a_locked_record_can_be_resolved_and_resolutions_are_insert_only(database, team, shared_record):
-    with database.transaction() as s:
-        s.get(SupervisionSession, shared_record).state = "locked"
+    sign_both(database, team, shared_record)
     _resolve(database, team.service_manager_id, shared_record)
     with database.reading() as s:
         assert s.get(SupervisionSession, shared_record).disagreement == "Not consulted"

@@ -19,6 +19,7 @@ from supervision_app.store.models import (
     Team,
 )
 from tests.gui.sample_team import session_time
+from tests.gui.signing_steps import locked_records
 from tests.store.builders import actor
 
 pytestmark = pytest.mark.usefixtures("pinned_clock")  # answers depend on the date
@@ -229,9 +230,7 @@ def test_team_policy_only_for_service_manager(database, team):
 
 
 def test_locked_record_cannot_be_changed_even_bypassing_rules(database, team):
-    session_id = new_session(database, team)
-    with database.transaction() as s:
-        s.get(SupervisionSession, session_id).state = "locked"
+    [session_id] = locked_records(database, team, 1)
     manager = actor(database, team.manager_id)
     with pytest.raises(sr.NotAllowed, match="locked"), database.transaction() as s:
         sr.update_session(s, manager, session_id, {"learning": "x"})
