@@ -17,9 +17,9 @@ import sys
 import time
 
 import pyatspi
+from atspi_walker import children, find_app  # beside this script: run as one
 from gi.repository import GLib
 
-APP_NAME = "Supervision Recorder"
 TAB = 0xFF09  # the Tab keysym
 MOST_STOPS = 120  # a walk that has not come round by then is reported as such
 RECORD = "Record"  # the editor's scrolled content (ui/session_editor.ui)
@@ -74,23 +74,6 @@ def give_the_window_the_keyboard() -> bool:
         focused = focused or len(refused) == before
     xlib.XCloseDisplay(display)
     return focused
-
-
-def find_app(timeout: float = 60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for app in pyatspi.Registry.getDesktop(0):
-            if app is not None and app.name == APP_NAME:
-                return app
-        time.sleep(0.5)
-    raise SystemExit(json.dumps({"error": "the app never appeared on the accessibility bus"}))
-
-
-def children(node):
-    for i in range(node.childCount):
-        child = node.getChildAtIndex(i)
-        if child is not None:
-            yield child
 
 
 def walk(node, depth=0):
