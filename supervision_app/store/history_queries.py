@@ -120,9 +120,11 @@ def worker_history(session: Session, worker_id: str) -> list[SessionSummary]:
     discussion_rows = sorted(discussion_rows, key=lambda r: (r[0], r[2], r[1]))
     discussions_by_session: dict[str, list[DiscussionSummary]] = {}
     no_actions: tuple[ActionSummary, ...] = ()
-    for session_id, *fields in discussion_rows:
+    for (session_id, discussion_id, position, child_id, case_id, child_name, legal_status,
+         safety_scale, decision, rationale) in discussion_rows:
         discussions_by_session.setdefault(session_id, []).append(DiscussionSummary(
-            *fields, tuple(actions_by_discussion.get(fields[0], no_actions))))
+            discussion_id, position, child_id, case_id, child_name, legal_status, safety_scale,
+            decision, rationale, tuple(actions_by_discussion.get(discussion_id, no_actions))))
 
     return [
         SessionSummary(
