@@ -205,6 +205,7 @@ class SyncController(QObject):
         self._client_factory = client_factory
         self.client: SyncClient | None = None
         self.tasks = tasks or TaskRunner(db, self)  # its network pool: one engine job at a time
+        self._shut_down = False
         self._progress_from_engine.connect(self._on_progress)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -266,9 +267,14 @@ class SyncController(QObject):
 
     def _run(self, work: Callable[[], Any], callback: Callable[[Any, Any], None]) -> None:
         """``work()`` on the network pool, then ``callback(result, error)`` on the GUI thread;
-        sync has its own progress display, so it stays out of the window's busy indicator."""
-        self.tasks.run(NETWORK, work, lambda result: callback(result, None),
-                       lambda error: callback(None, error), busy=False)
+        sync has its own progress display, so it stays out of the window's busy indicator.
+        After :meth:`shutdown` the answer is dropped: the window and its actions may be gone."""
+        def answer(result: Any, error: Any) -> None:
+            if not self._shut_down:
+                callback(result, error)
+
+        self.tasks.run(NETWORK, work, lambda result: answer(result, None),
+                       lambda error: answer(None, error), busy=False)
 
     def _credential_store(self):
         if callable(self._credentials):  # made on first use, in a worker: cryptography is slow to load
@@ -306,7 +312,9 @@ class SyncController(QObject):
         self.sync_now()
 
     def shutdown(self, wait_ms: int = 5000) -> None:
-        """Stop the timer and let a running job end (a sync cut short resumes next time)."""
+        """Stop the timer and let a running job end (a sync cut short resumes next time).
+        Answers still on their way to the GUI thread are dropped."""
+        self._shut_down = True
         self._timer.stop()
         self.tasks.wait(wait_ms, (NETWORK,))
         if self.client is not None:

@@ -155,6 +155,29 @@ def test_timer_syncs_in_the_background_and_unreachable_server_is_said_in_words(q
     dead.shutdown()
 
 
+def test_answers_arriving_after_shutdown_touch_nothing_of_the_closed_window(qtbot, server, database):
+    """The window closes (shutdown, then its actions are deleted) while a status read is
+    still on its way back: the late answer is dropped, not applied to a deleted action."""
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    controller = SyncController(database, server_url=server.url, interval_ms=60000, parent=window)
+    release = threading.Event()
+    controller._run(lambda: release.wait(10) and None, lambda *_: None)  # the engine is busy
+    published: list = []
+    controller.status_changed.connect(published.append)
+    controller.refresh_status()  # queued behind it
+    controller.shutdown(wait_ms=0)
+    release.set()
+    controller.tasks.wait(10000, ("network",))
+    window.deleteLater()  # the actions go with the window
+    qtbot.waitUntil(lambda: not controller.tasks.busy, timeout=10000)
+    qtbot.wait(50)  # the queued answers are delivered now; none may raise
+    assert published == []
+
+
 def test_a_refused_signature_is_explained_and_open_to_sign_again_works(qtbot, server, database, tmp_path):
     """The manager signs a record whose supervisee added words meanwhile: the server takes
     neither the signature nor the lock. The dialog shows one line for it, says what
