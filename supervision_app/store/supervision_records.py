@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, object_session
@@ -71,6 +71,7 @@ from .models import (
     ServiceArea,
     Staff,
     SupervisionSession,
+    Synced,
     Team,
 )
 
@@ -239,7 +240,7 @@ def child_target(session: Session, child: Child) -> ChildTarget:
 
 
 def oversight_target(session: Session, note: OversightNote) -> OversightTarget:
-    child = session.get(Child, note.child_id)
+    child = _referenced(session, Child, note.child_id)
     return OversightTarget(author_id=note.author_id, child=child_target(session, child),
                            state=RecordState(note.state))
 
@@ -255,10 +256,23 @@ def _touch(row: Any, actor: Actor) -> None:
     row.updated_by = actor.staff_id
 
 
-def _get(session: Session, model: type, record_id: str, what: str) -> Any:
-    row = session.get(model, record_id)
+_Row = TypeVar("_Row", bound=Synced)
+
+
+def _get(session: Session, model: type[_Row], record_id: str | None, what: str) -> _Row:
+    """A live row the user asked for by id (``None``: a parent the row does not have)."""
+    row = session.get(model, record_id) if record_id is not None else None
     if row is None or row.tombstone:
         raise NotFound(f"That {what} no longer exists; it may have been removed.")
+    return row
+
+
+def _referenced(session: Session, model: type[_Row], record_id: str | None) -> _Row:
+    """The row a foreign key names, removed or not: it is there unless the database is
+    damaged, and then this says so rather than failing on ``None`` later."""
+    row = session.get(model, record_id) if record_id is not None else None
+    if row is None:
+        raise NotFound("This record refers to another that is missing from this laptop.")
     return row
 
 
@@ -620,9 +634,10 @@ def remove_action(session: Session, actor: Actor, action_id: str) -> None:
 
 def _action_item_target(session: Session, action: ActionItem) -> ActionItemTarget:
     if action.session_id is not None:
-        parent: Any = session_target(session.get(SupervisionSession, action.session_id))
+        parent: SupervisionTarget | OversightTarget = session_target(
+            _referenced(session, SupervisionSession, action.session_id))
     else:
-        parent = oversight_target(session, session.get(OversightNote, action.oversight_note_id))
+        parent = oversight_target(session, _referenced(session, OversightNote, action.oversight_note_id))
     return ActionItemTarget(owner_id=action.owner_id, parent=parent)
 
 
@@ -676,7 +691,7 @@ def set_action_review(
 def sharing_problems(session: Session, session_id: str) -> list:
     discussions = []
     for disc in _live_discussions(session, session_id):
-        child = session.get(Child, disc.child_id)
+        child = _referenced(session, Child, disc.child_id)
         discussions.append(DiscussionCheck(disc.id, f"{child.name} ({child.case_id})",
                                            disc.decision, disc.rationale))
     actions = [
