@@ -2,7 +2,8 @@
 
 The supervisor writes the agreement (its terms start from the team's policy), signs it,
 then the supervisee signs it (``records.agreement_signoff``), which locks it: triggers in
-migration 0011 refuse any later change. A review is a new agreement.
+migration 0011 refuse any later change. A review is a new agreement; a correction or
+addition to a signed one is a signed addendum, as for a signed record (``agreement_addenda``).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ..domain.vocabulary import RecordState
 from .audit_log import record_event
 from .models import Signature, Staff, Team
 from .practice_models import SupervisionAgreement
-from .queries import team_policy
+from .queries import AddendumRow, addenda_of, team_policy
 from .supervision_records import NotFound, require
 
 KIND = RecordKind.AGREEMENT.value
@@ -38,6 +39,23 @@ def get_agreement(session: Session, actor: Actor, agreement_id: str) -> Supervis
         raise NotFound("That supervision agreement is no longer on this computer.")
     require(decide(actor, Operation.VIEW, agreement_target(row)))
     return row
+
+
+@dataclass(frozen=True)
+class AgreementAddenda:
+    """The addenda to an agreement the viewer may see (signed ones, and their own drafts),
+    and whether they may add one."""
+
+    addenda: tuple[AddendumRow, ...]
+    can_add: bool
+
+
+def agreement_addenda(session: Session, actor: Actor, agreement_id: str) -> AgreementAddenda:
+    """As a supervision record's (``queries.addenda_of``): written by either party once both
+    have signed, each signed by its author (``records.signoff.sign_addendum``)."""
+    row = get_agreement(session, actor, agreement_id)
+    return AgreementAddenda(tuple(addenda_of(session, actor, KIND, agreement_id)),
+                            decide(actor, Operation.ADD_ADDENDUM, agreement_target(row)).allowed)
 
 
 def create_agreement(session: Session, actor: Actor, supervisee_id: str,
