@@ -156,6 +156,13 @@ def creation_refusal(actor: Actor, attendees: Mapping[str, str | None]) -> str |
     return None
 
 
+def group_team(attendee_teams: Mapping[str, str | None]) -> str | None:
+    """The team a group session belongs to: its attendees' team when they share one (a
+    service manager's group of team managers from several teams has none)."""
+    teams = set(attendee_teams.values())
+    return teams.pop() if len(teams) == 1 else None
+
+
 def state_after_signature(t: GroupTarget, signer_id: str) -> RecordState:
     """The state once ``signer_id`` has signed (the caller has checked they may): supervisor
     signed after the supervisor, locked once every present attendee has signed too."""

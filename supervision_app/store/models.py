@@ -289,4 +289,4 @@ class ProfileSetting(Base):
 
 # Tables defined in their own modules join the same metadata, so migrations, the schema
 # check and every session see one complete schema.
-from . import assurance_models, practice_models  # noqa: E402,F401
+from . import assurance_models, group_models, practice_models  # noqa: E402,F401

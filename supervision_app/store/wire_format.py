@@ -31,6 +31,9 @@ SYNCED_TABLES: tuple[str, ...] = (
     "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
     "supervision_agreement", "supervisee_feedback", "team_feedback_total",
     "signature",
+    # group supervision after the signatures: a pull applies tables in reverse, so a group's
+    # rows are stored before the supervisor's signature that freezes them (migration 0015)
+    "group_session", "group_attendance", "group_discussion", "group_action",
     "disagreement_resolution", "record_document",
 )
 

@@ -75,7 +75,7 @@ TableName = Literal[
     "service_area", "team", "staff", "child", "supervision_session", "case_discussion",
     "oversight_note", "action_item", "action_review", "addendum", "session_cancellation",
     "supervision_agreement", "supervisee_feedback", "team_feedback_total",
-    "signature",
+    "signature", "group_session", "group_attendance", "group_discussion", "group_action",
     "disagreement_resolution", "record_document",
 ]
 
@@ -92,7 +92,10 @@ _ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("addendum", "state"): frozenset({"draft", "locked"}),
     ("action_item", "status"): frozenset({"open", "done", "no_longer_needed"}),
     ("addendum", "record_kind"): frozenset({"supervision", "oversight_note"}),
-    ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum", "agreement"}),
+    ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum", "agreement",
+                                             "group_session", "group_attendance"}),
+    ("group_attendance", "attendance"): frozenset({"present", "apologies"}),
+    ("group_action", "status"): frozenset({"open", "done", "no_longer_needed"}),
     ("record_document", "record_kind"): frozenset({"supervision", "oversight_note", "addendum",
                                                    "agreement"}),
     ("supervision_agreement", "state"): frozenset({"draft", "supervisor_signed", "locked"}),
@@ -109,6 +112,7 @@ _ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
 }
 _RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("supervision_session", "duration_minutes"): (1, 600),
+    ("group_session", "duration_minutes"): (1, 600),
     ("case_discussion", "safety_scale"): (0, 10),
 }
 _UUID_FIELDS_SUFFIX = "_id"

@@ -1,0 +1,264 @@
+"""Group supervision sessions in the store (issue 21, ``domain.group_supervision``).
+
+A manager holds a group session with workers they line-manage, ticks who came, writes the
+shared part (themes, the group's case discussions) and each person's actions. Each person
+reads through ``group_view``, which gives them the shared part and only the actions they
+may see; each signs through ``records.group_signoff``. Every rule is the domain's; this
+module reads rows into its facts and writes what it allows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.group_canonical import group_canonical
+from ..domain.group_supervision import (
+    ATTENDANCE_KIND,
+    GROUP_KIND,
+    Attendance,
+    GroupActionTarget,
+    GroupTarget,
+    counts_toward_frequency,
+    creation_refusal,
+    decide_group,
+    decide_group_action,
+    group_team,
+    last_held_for_schedule,
+)
+from ..domain.permissions import Actor, Operation
+from ..domain.text_rules import clean_text
+from ..domain.time_rules import london_date
+from ..domain.vocabulary import RecordState
+from .audit_log import record_event
+from .group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
+from .models import Signature, Staff, Team
+from .supervision_records import NotAllowed, NotFound, require
+
+
+def _rows(session: Session, model: Any, group_id: str) -> list[Any]:
+    return list(session.scalars(select(model).where(model.group_session_id == group_id,
+                                                    model.tombstone.is_(False))))
+
+
+def _signers(session: Session, group: GroupSession, attendance: Iterable[GroupAttendance]) -> set[str]:
+    """Who has signed: the supervisor on the session, each attendee on their attendance."""
+    by_row = {a.id: a.attendee_id for a in attendance}
+    signed = set()
+    for kind, record_id, signer_id in session.execute(
+            select(Signature.record_kind, Signature.record_id, Signature.signer_id).where(
+                Signature.record_id.in_([group.id, *by_row]), Signature.tombstone.is_(False))):
+        if kind == GROUP_KIND and record_id == group.id and signer_id == group.supervisor_id:
+            signed.add(signer_id)
+        elif kind == ATTENDANCE_KIND and by_row.get(record_id) == signer_id:
+            signed.add(signer_id)
+    return signed
+
+
+def state_of(supervisor_id: str, attendees: Mapping[str, Attendance], signed: set[str]) -> RecordState:
+    """Where a group session is: it has no state column, its signatures say."""
+    if supervisor_id not in signed:
+        return RecordState.DRAFT
+    present = {p for p, a in attendees.items() if a == Attendance.PRESENT}
+    return RecordState.LOCKED if present <= signed else RecordState.SUPERVISOR_SIGNED
+
+
+def group_target(session: Session, group: GroupSession) -> GroupTarget:
+    attendance = _rows(session, GroupAttendance, group.id)
+    attendees = {a.attendee_id: Attendance(a.attendance) for a in attendance}
+    signed = _signers(session, group, attendance)
+    return GroupTarget(supervisor_id=group.supervisor_id, team_id=group.team_id, attendees=attendees,
+                       state=state_of(group.supervisor_id, attendees, signed),
+                       signed=frozenset(signed))
+
+
+def get_group(session: Session, actor: Actor, group_id: str,
+              operation: Operation = Operation.VIEW) -> tuple[GroupSession, GroupTarget]:
+    group = session.get(GroupSession, group_id)
+    if group is None or group.tombstone:
+        raise NotFound("That group session is no longer on this computer.")
+    target = group_target(session, group)
+    require(decide_group(actor, operation, target))
+    return group, target
+
+
+def _directory_teams(session: Session, people: Iterable[str]) -> dict[str, str | None]:
+    teams: dict[str, str | None] = {}
+    for person in people:
+        staff = session.get(Staff, person)
+        if staff is None or staff.tombstone or not staff.active:
+            raise NotFound("Someone in the group is not in the local staff directory.")
+        teams[person] = staff.team_id
+    return teams
+
+
+def create_group_session(session: Session, actor: Actor, *, attendees: Mapping[str, Attendance],
+                         held_at: datetime, duration_minutes: int, location: str = "",
+                         themes: str = "") -> str:
+    """A new draft group session held by the actor with ``attendees`` (person -> attendance)."""
+    teams = _directory_teams(session, attendees)
+    refusal = creation_refusal(actor, teams)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    team_id = group_team(teams)
+    group = GroupSession(supervisor_id=actor.staff_id, team_id=team_id, held_at=held_at,
+                         duration_minutes=duration_minutes, location=clean_text("Where", location),
+                         themes=clean_text("Themes", themes), updated_by=actor.staff_id)
+    session.add(group)
+    session.flush()
+    for person, attendance in sorted(attendees.items()):
+        session.add(GroupAttendance(group_session_id=group.id, attendee_id=person,
+                                    attendance=Attendance(attendance).value, updated_by=actor.staff_id))
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="create", record_kind=GROUP_KIND,
+                 record_id=group.id)
+    return group.id
+
+
+def set_attendance(session: Session, actor: Actor, group_id: str, attendee_id: str,
+                   attendance: Attendance) -> None:
+    """Tick someone present or apologies; a new person joins the list (if the actor
+    supervises them)."""
+    group, target = get_group(session, actor, group_id, Operation.EDIT)
+    row = session.scalars(select(GroupAttendance).where(
+        GroupAttendance.group_session_id == group_id, GroupAttendance.attendee_id == attendee_id)).first()
+    if row is None or row.tombstone:
+        refusal = creation_refusal(actor, _directory_teams(session, {**target.attendees, attendee_id: None}))
+        if refusal is not None:
+            raise NotAllowed(refusal)
+    if row is None:
+        row = GroupAttendance(group_session_id=group_id, attendee_id=attendee_id,
+                              attendance=Attendance(attendance).value, updated_by=actor.staff_id)
+        session.add(row)
+    else:
+        row.attendance, row.tombstone = Attendance(attendance).value, False
+        row.updated_by = actor.staff_id
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="edit", record_kind=GROUP_KIND, record_id=group.id)
+
+
+def update_shared_part(session: Session, actor: Actor, group_id: str, **fields: Any) -> None:
+    group, _target = get_group(session, actor, group_id, Operation.EDIT)
+    labels = {"location": "Where", "themes": "Themes", "learning": "Learning"}
+    for name, value in fields.items():
+        if name in labels:
+            value = clean_text(labels[name], value)
+        elif name not in ("held_at", "duration_minutes", "next_session_on"):
+            raise ValueError(name)
+        setattr(group, name, value)
+    group.updated_by = actor.staff_id
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="edit", record_kind=GROUP_KIND, record_id=group.id)
+
+
+def add_discussion(session: Session, actor: Actor, group_id: str, *, child_id: str | None,
+                   summary: str, decision: str, rationale: str) -> str:
+    get_group(session, actor, group_id, Operation.EDIT)
+    position = len(_rows(session, GroupDiscussion, group_id))
+    row = GroupDiscussion(group_session_id=group_id, child_id=child_id, position=position,
+                          summary=clean_text("Summary", summary), decision=clean_text("Decision", decision),
+                          rationale=clean_text("Rationale", rationale), updated_by=actor.staff_id)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_action(session: Session, actor: Actor, group_id: str, *, owner_id: str, description: str,
+               due_on: date | None, discussion_id: str | None = None) -> str:
+    _group, target = get_group(session, actor, group_id)
+    require(decide_group_action(actor, Operation.CREATE, GroupActionTarget(owner_id, target)))
+    row = GroupAction(group_session_id=group_id, owner_id=owner_id, discussion_id=discussion_id,
+                      description=clean_text("Action", description), due_on=due_on,
+                      updated_by=actor.staff_id)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """What one person sees of a group session: the shared part and the actions they may
+    see (their own, or every one for the supervisor and the managers above)."""
+
+    group: GroupSession
+    target: GroupTarget
+    attendance: list[GroupAttendance]
+    discussions: list[GroupDiscussion]
+    actions: list[GroupAction]
+
+    @property
+    def state(self) -> RecordState:
+        return self.target.state
+
+
+def group_view(session: Session, actor: Actor, group_id: str) -> GroupView:
+    group, target = get_group(session, actor, group_id)
+    actions = [a for a in _rows(session, GroupAction, group_id)
+               if decide_group_action(actor, Operation.VIEW, GroupActionTarget(a.owner_id, target))]
+    return GroupView(group, target, sorted(_rows(session, GroupAttendance, group_id), key=lambda a: a.attendee_id),
+                     sorted(_rows(session, GroupDiscussion, group_id), key=lambda d: (d.position, d.id)),
+                     sorted(actions, key=lambda a: a.id))
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
+
+
+def canonical_for(session: Session, group_id: str, viewer_id: str) -> dict[str, Any]:
+    """The form ``viewer_id`` signs, from the rows this laptop holds (``group_canonical``
+    keeps only the viewer's own actions for an attendee)."""
+    group = session.get_one(GroupSession, group_id)
+    return group_canonical(_plain(group), [_plain(d) for d in _rows(session, GroupDiscussion, group_id)],
+                           [_plain(a) for a in _rows(session, GroupAttendance, group_id)],
+                           [_plain(a) for a in _rows(session, GroupAction, group_id)], viewer_id=viewer_id)
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    group_id: str
+    held_at: datetime
+    supervisor_id: str
+    attendees: int
+    present: int
+    state: RecordState
+    awaiting_me: bool
+
+
+def groups_for(session: Session, actor: Actor) -> list[GroupListing]:
+    """Every group session the actor may see, newest first."""
+    out = []
+    for group in session.scalars(select(GroupSession).where(GroupSession.tombstone.is_(False))
+                                 .order_by(GroupSession.held_at.desc(), GroupSession.id)):
+        target = group_target(session, group)
+        if not decide_group(actor, Operation.VIEW, target):
+            continue
+        sign_op = Operation.SIGN_AS_SUPERVISOR if actor.staff_id == group.supervisor_id \
+            else Operation.SIGN_AS_SUPERVISEE
+        out.append(GroupListing(group.id, group.held_at, group.supervisor_id, len(target.attendees),
+                                len(target.present), target.state,
+                                bool(decide_group(actor, sign_op, target))))
+    return out
+
+
+# --- schedule ---------------------------------------------------------------------------
+
+def group_days_present(session: Session, worker_id: str) -> list[date]:
+    """The London dates of the group sessions ``worker_id`` was present at."""
+    return [london_date(held_at) for held_at in session.scalars(
+        select(GroupSession.held_at).join(GroupAttendance, GroupAttendance.group_session_id == GroupSession.id)
+        .where(GroupAttendance.attendee_id == worker_id, GroupAttendance.tombstone.is_(False),
+               GroupAttendance.attendance == Attendance.PRESENT.value, GroupSession.tombstone.is_(False)))]
+
+
+def last_held_with_groups(session: Session, worker_id: str, last_individual: date | None) -> date | None:
+    """The day the worker's due date counts from, group sessions included only where their
+    team's policy counts them (``group_supervision.counts_toward_frequency``)."""
+    worker = session.get(Staff, worker_id)
+    team = session.get(Team, worker.team_id) if worker is not None and worker.team_id else None
+    counts = counts_toward_frequency(team.supervision_policy if team is not None else None)
+    if not counts:
+        return last_individual
+    return last_held_for_schedule(last_individual, group_days_present(session, worker_id), counts=True)
