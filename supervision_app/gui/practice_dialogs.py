@@ -307,11 +307,12 @@ class AgreementDialog(SigningDialog, QDialog):
         addendum = None if new else self._selected_addendum()
         if self.agreement_id is None or (addendum is None and not new):
             return
-        self.sub_dialog = AddendumDialog(self.ctx, "agreement", self.agreement_id, self._addendum_title(),
-                                         addendum=addendum, parent=self)
-        self.sub_dialog.changed.connect(self._load)
-        self.sub_dialog.setModal(True)
-        self.sub_dialog.show()
+        dialog = AddendumDialog(self.ctx, "agreement", self.agreement_id, self._addendum_title(),
+                                addendum=addendum, parent=self)
+        dialog.changed.connect(self._load)
+        dialog.setModal(True)
+        dialog.show()
+        self.sub_dialog: QDialog = dialog
 
     def show_addendum_signatures(self) -> None:
         from .signing import SignaturesDialog
