@@ -98,3 +98,37 @@ def check_and_save_signed_pdf(lap: Laptop, path: Path) -> str:
     lap.click(name="closeButton", within=SIGNATURES)
     lap.wait_gone(**SIGNATURES)
     return summary
+
+
+ADDENDUM = {"name": "AddendumDialog"}
+
+
+def add_signed_addendum(lap: Laptop, text: str) -> None:
+    """Add addendum… on the open, locked agreement: write it, Sign and lock, confirm in the
+    box that asks, then close the addendum."""
+    lap.click(name="addAgreementAddendumButton", **INSIDE)
+    lap.wait_shown(**ADDENDUM)
+    lap.type(text, name="addendumEdit", within=ADDENDUM)
+    lap.wait(lambda: lap.text(name="addendumEdit", within=ADDENDUM) == text, 30, "the addendum typed")
+    lap.click(name="signAddendumButton", within=ADDENDUM)
+    lap.wait_shown(name="confirmSignButton", modal=True)
+    lap.click(name="confirmSignButton", modal=True)
+    lap.wait_text("Signed and locked", name="addendumMessage", within=ADDENDUM, timeout=steps.LONG)
+    lap.click(name="closeButton", within=ADDENDUM)
+    lap.wait_gone(**ADDENDUM)
+
+
+def addenda_rows(lap: Laptop) -> list[list[str]]:
+    """The open agreement's addenda: written, by, state, the start of the text."""
+    return lap.rows(name="agreementAddendaTable", **INSIDE)
+
+
+def check_addendum_signature(lap: Laptop) -> str:
+    """Addendum signatures… for the selected addendum: what the app said of its signed PDF."""
+    lap.click(name="agreementAddendumSignaturesButton", **INSIDE)
+    lap.wait_shown(**SIGNATURES)
+    summary = lap.wait(lambda: (t := lap.text(name="signaturesSummary", within=SIGNATURES))
+                       and not t.startswith("Checking") and t, steps.LONG, "the signature to be checked")
+    lap.click(name="closeButton", within=SIGNATURES)
+    lap.wait_gone(**SIGNATURES)
+    return summary

@@ -7,7 +7,9 @@ signs it; the manager's laptop receives the worker's signature. After sync each 
 it signed by both and locked (the dialog, and My team / My supervision saying it is in
 place). The signed PDF, saved from the app on each laptop, checks out with ``supervision-app
 verify`` (the profile's organisation CA) and with poppler's ``pdfsig`` (two signatures, valid
-and trusted)."""
+and trusted). Then the manager adds an addendum to the locked agreement on their laptop and
+signs it; after sync the worker's laptop shows it under the agreement, its own signature
+checked."""
 from __future__ import annotations
 
 import subprocess
@@ -22,6 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 DISAGREEMENTS = "Raised with each other first, then with the service manager within a fortnight"
 LOCATION = "The quiet room on the third floor, door closed"
+ADDENDUM = "From January we meet on Thursday mornings, as agreed at our review."
 
 
 def test_agreement_written_by_the_manager_signed_by_both_on_their_own_laptops(deployment, laptops, tmp_path):
@@ -91,6 +94,24 @@ def test_agreement_written_by_the_manager_signed_by_both_on_their_own_laptops(de
     assert report.count("Signature is Valid") == 2, report
     assert report.count("Certificate is Trusted") == 2, report
     assert "Jo Smith" in report and "Ali Khan" in report, report
+
+    # the manager adds a signed addendum to the locked agreement; the worker sees it after sync
+    agreement.open_team_agreement(manager, "Ali Khan")
+    agreement.wait_agreement_state(manager, agreement.LOCKED)
+    agreement.add_signed_addendum(manager, ADDENDUM)
+    manager.wait(lambda: any("Signed and locked" in row for row in agreement.addenda_rows(manager)), 30,
+                 "the signed addendum listed under the agreement")
+    agreement.close_agreement(manager)
+    steps.sync(manager)
+    steps.sync(worker)
+    worker.click(name="myAgreementButton")
+    agreement.wait_agreement_state(worker, agreement.LOCKED)
+    worker.wait(lambda: agreement.addenda_rows(worker), 30, "the manager's addendum on the worker's laptop")
+    [row] = agreement.addenda_rows(worker)
+    assert "Jo Smith" in row and "Signed and locked" in row and ADDENDUM[:40] in row[3], row
+    summary = agreement.check_addendum_signature(worker)
+    assert summary.startswith("All 1 signature are intact, valid and trusted"), summary
+    agreement.close_agreement(worker)
 
 
 if __name__ == "__main__":
