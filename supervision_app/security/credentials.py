@@ -215,8 +215,7 @@ class CredentialStore:
                        if self._pending_key_path(staff_id).exists() else None)
             if pending is not None and pending.public_key().public_numbers() == numbers:
                 self._retire_current(staff_id)
-                passphrase = self._secrets.get(f"signing-key-new:{staff_id}")
-                self._secrets.set(f"signing-key:{staff_id}", passphrase)
+                self._secrets.set(f"signing-key:{staff_id}", self._pending_passphrase(staff_id))
                 self._pending_key_path(staff_id).replace(self._key_path(staff_id))
                 self._secrets.delete(f"signing-key-new:{staff_id}")
             elif not self.has_key(staff_id) or (
@@ -230,11 +229,15 @@ class CredentialStore:
     def _pending_key_path(self, staff_id: str) -> Path:
         return self._folder / KEYS_FOLDER / f"{staff_id}.new.key.pem"
 
-    def _load_pending_key(self, staff_id: str) -> ec.EllipticCurvePrivateKey:
+    def _pending_passphrase(self, staff_id: str) -> str:
         passphrase = self._secrets.get(f"signing-key-new:{staff_id}")
         if not passphrase:
             raise CredentialsUnavailable("The passphrase for your new signing key is missing from "
                                          "your keyring; ask for a new certificate again.")
+        return passphrase
+
+    def _load_pending_key(self, staff_id: str) -> ec.EllipticCurvePrivateKey:
+        passphrase = self._pending_passphrase(staff_id)
         return pki.load_private_key(self._pending_key_path(staff_id).read_bytes(), passphrase.encode())
 
     def new_certificate_request(self, staff_id: str, display_name: str) -> x509.CertificateSigningRequest:
