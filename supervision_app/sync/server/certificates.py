@@ -65,8 +65,8 @@ def passphrase_from_environment(file_path: str | None = None) -> bytes | None:
         if not value:
             raise CertificateError(503, f"The CA passphrase file {path} is empty.")
         return value.encode()
-    value = os.environ.get(PASSPHRASE_ENV)
-    return value.encode() if value else None
+    from_variable = os.environ.get(PASSPHRASE_ENV)
+    return from_variable.encode() if from_variable else None
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,16 @@ def active_ca(conn: Connection) -> StoredCA | None:
         .order_by(certificate_authority.c.id.desc()).limit(1)
     ).first()
     return _stored(row) if row is not None else None
+
+
+def _require_ca(conn: Connection) -> StoredCA:
+    """The active CA, for work that needs one. Once a CA exists there is always an active
+    one: a rotation retires the old CA in the transaction that makes the new one."""
+    stored = active_ca(conn)
+    if stored is None:
+        raise CertificateError(404, "This server has no certificate authority yet; ask the "
+                                    "administrator to create one.")
+    return stored
 
 
 def all_cas(conn: Connection) -> list[StoredCA]:
@@ -140,7 +150,7 @@ def create_ca(conn: Connection, passphrase: bytes | None, common_name: str, orga
     conn.execute(insert(certificate_authority).values(
         created_at=now, retired_at=None, certificate_pem=cert_pem.decode(), key_pem=key_pem.decode(),
         crl_pem=crl_pem.decode(), crl_updated_at=now))
-    return active_ca(conn)
+    return _require_ca(conn)
 
 
 def fingerprint(certificate: x509.Certificate) -> str:
@@ -211,10 +221,7 @@ def issue(conn: Connection, passphrase: bytes | None, staff_id: str, csr_pem: st
         csr = x509.load_pem_x509_csr(csr_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         raise CertificateError(422, "The certificate request could not be read.") from None
-    stored = active_ca(conn)
-    if stored is None:
-        raise CertificateError(404, "This server has no certificate authority yet; ask the "
-                                    "administrator to create one.")
+    stored = _require_ca(conn)
     passphrase = _require_passphrase(passphrase)
     blocking = _blocking_revocation(conn, staff_id, _signed_in_at(conn, token_hash))
     if blocking is not None:
@@ -378,7 +385,7 @@ def current_crl(conn: Connection, passphrase: bytes | None) -> bytes | None:
         return None
     if passphrase and utcnow_naive() - stored.crl_updated_at > CRL_REFRESH:
         _lock_cas(conn)
-        stored = active_ca(conn)
+        stored = _require_ca(conn)
         if utcnow_naive() - stored.crl_updated_at > CRL_REFRESH:
             try:
                 return _store_crl(conn, stored.id, _unlock(stored, passphrase))
