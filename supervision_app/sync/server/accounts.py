@@ -256,7 +256,7 @@ def login(conn: Connection, username: str, password: str, device_id: str, addres
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     allowed = _may_sign_in(conn, row)
-    if not ok or not allowed:
+    if row is None or not ok or not allowed:  # (an unknown name is never allowed)
         conn.execute(insert(login_failure), [{"key": user_key, "at": now}, {"key": addr_key, "at": now}])
         conn.execute(delete(login_failure).where(
             login_failure.c.at < now - max(ACCOUNT_MEMORY, 2 * FAILURE_WINDOW)))
