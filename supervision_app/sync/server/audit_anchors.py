@@ -201,6 +201,8 @@ def _check_one(conn: Connection, device: str, staff: str) -> StoredChainReport:
     anchor_where = (audit_anchor.c.device_id == device, audit_anchor.c.staff_id == staff)
     first = conn.execute(select(audit_copy.c.seq, audit_copy.c.prev_hash).where(*copy_where)
                          .order_by(audit_copy.c.seq).limit(1)).first()
+    if first is None:  # (the pair was read from the copy, whose rows are never deleted)
+        return StoredChainReport(device, staff, 0)
     # the copy starts at the laptop's first entry, or after an anchor kept before copies were
     before = conn.execute(select(audit_anchor.c.hash).where(
         *anchor_where, audit_anchor.c.seq == first.seq - 1)).scalar()
