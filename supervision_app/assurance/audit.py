@@ -369,7 +369,8 @@ def set_audit_action_status(
         raise NotFound("That audit action no longer exists.")
     item = session.get(AuditItem, action.item_id)
     allowed = (actor.staff_id == action.owner_id or actor.role == Role.QA_AUDITOR
-               or (actor.role != Role.ADMINISTRATOR and actor.manages_team(item.team_id)))
+               or (actor.role != Role.ADMINISTRATOR and item is not None
+                   and actor.manages_team(item.team_id)))
     if not allowed:
         raise NotAllowed("Only the responsible manager, their managers or an auditor can update this action.")
     new = ActionStatus(status)
