@@ -241,6 +241,13 @@ def decide(actor: Actor, operation: Operation, target: Target) -> Decision:
                 return _yes()
             return _no("Only an administrator manages the directory and certificates.")
         return _no(f"'{operation}' does not apply to the directory.")
+    # group supervision (issue 21): its own rules module, which builds on this one
+    from .group_supervision import GroupActionTarget, GroupTarget, decide_group, decide_group_action
+
+    if isinstance(target, GroupTarget):
+        return decide_group(actor, operation, target)
+    if isinstance(target, GroupActionTarget):
+        return decide_group_action(actor, operation, target)
     raise TypeError(f"unknown target {type(target).__name__}")
 
 

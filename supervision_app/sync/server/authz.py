@@ -33,8 +33,10 @@ from ...domain.permissions import (
 )
 from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import RecordState, Role
+from . import group_sync
 
 authz_log = logging.getLogger("supervision_app.sync.authz")
+GROUP_FACTS = frozenset({"grp", "gpart", "gact"})  # group supervision (``group_sync``)
 
 Facts = dict[str, Any]
 
@@ -86,6 +88,8 @@ def target_of(facts: Facts):
                                supervisee_team_id=facts["team"], state=RecordState(facts["state"]))
     if kind == "ftot":
         return TeamTarget(facts["team"])
+    if kind in GROUP_FACTS:
+        return group_sync.target_of(facts)
     if kind == "fbk":
         return FeedbackTarget(supervisee_id=facts["supervisee"], session=target_of(facts["parent"]))
     raise ValueError(f"unknown facts kind {kind!r}")
@@ -114,6 +118,8 @@ def scope_keys(facts: Facts) -> set[str]:
     if kind == "dir":
         return {"dir"}
     keys: set[str] = set()
+    if kind in GROUP_FACTS:  # the group's supervisor, attendees and team
+        return group_sync.scope_keys(facts)
     if kind == "fbk":  # never a candidate for anyone but the supervisee
         return {f"p:{facts['supervisee']}"}
     if kind == "ftot":

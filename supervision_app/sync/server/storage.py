@@ -36,7 +36,7 @@ from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import RecordState, Role
 from ...errors import AppError
 from .. import protocol as p
-from . import authz, feedback_totals
+from . import authz, feedback_totals, group_sync
 from .audit_anchors import anchor_audit_head
 from .document_check import Findings, document_problem, prepare_documents
 from .retention_facts import REFUSAL as RETENTION_REFUSAL, is_deleted as deleted_under_retention
@@ -61,7 +61,8 @@ STATE_FIELDS = frozenset({"state", "shared_at"})
 ACTION_STATUS_FIELDS = frozenset({"status", "closed_at"})
 FROZEN_SESSION_STATES = frozenset({"supervisor_signed", "locked"})
 KIND_TABLE = {"supervision": "supervision_session", "oversight_note": "oversight_note",
-              "addendum": "addendum", "agreement": "supervision_agreement"}
+              "addendum": "addendum", "agreement": "supervision_agreement",
+              **group_sync.KIND_TABLE}
 RECORD_KIND = {"supervision_session": RecordKind.SUPERVISION,
                "oversight_note": RecordKind.OVERSIGHT_NOTE, "addendum": RecordKind.ADDENDUM,
                "supervision_agreement": RecordKind.AGREEMENT}
@@ -285,6 +286,8 @@ def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
         return data["session_id"] or data["oversight_note_id"]
     if table in ("addendum", "signature", "record_document"):
         return data["record_id"]
+    if table in group_sync.GROUP_TABLES:
+        return group_sync.parent_id(table, data)
     return None
 
 
@@ -378,6 +381,8 @@ class WriteTx:
         ).scalar()
 
     def facts(self, table: str, row_id: str, data: dict[str, Any]) -> authz.Facts:
+        if table in group_sync.GROUP_TABLES:  # built from its attendance rows and signatures
+            return group_sync.facts(self, table, row_id, data)
         return compute_facts(table, row_id, data, self.facts_of, self.team_of)
 
     def load(self, record_id: str):
@@ -426,6 +431,7 @@ class WriteTx:
             seq = self.allocate()  # order never inserts a part under a locked parent
             self.conn.execute(update(record).where(record.c.id == row_id).values(seq=seq))
         self._set_scope(row_id, facts, history, seq)
+        group_sync.refresh_group(self, table, data)  # who is in a group, who has signed it
         if table == "supervisee_feedback":
             feedback_totals.publish_feedback_totals(self, authz.server_today())
 
@@ -610,6 +616,12 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
         return
     if table == "disagreement_resolution":
         _authorize_resolution(tx, actor, row_id, data, tombstone, new_facts)
+        return
+    if table in group_sync.GROUP_TABLES:
+        group_sync.authorize(tx, actor, _check, table, row_id, data, existing, old_facts, new_facts, changed)
+        return
+    if table == "signature" and data["record_kind"] in group_sync.SIGNATURE_KINDS:
+        group_sync.authorize_signature(tx, actor, _check, row_id, data, new_facts)
         return
     if table in p.INSERT_ONLY_TABLES:
         _authorize_insert_only(tx, actor, table, row_id, data, new_facts)
