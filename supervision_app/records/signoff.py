@@ -49,7 +49,13 @@ from .pdf_render import (
     render_record_pdf,
 )
 from .pdf_sign import sign_pdf
-from .snapshot import addendum_canonical, load_oversight_snapshot, load_supervision_snapshot
+from .snapshot import (
+    OversightSnapshot,
+    SupervisionSnapshot,
+    addendum_canonical,
+    load_oversight_snapshot,
+    load_supervision_snapshot,
+)
 
 
 class RecordChangedWhileSigning(AppError, RuntimeError):
@@ -199,8 +205,11 @@ def sign_supervision_record(
         require(decide(actor, operation, session_target(row, today)))
         snapshot = load_supervision_snapshot(session, session_id, today)
         signer_name = _person(session, signer_id).display_name
-        base_pdf = None
-        if not as_supervisor:
+        render: Callable[[], bytes]
+        if as_supervisor:
+            document = _signed_label(snapshot.document)
+            render = lambda: render_record_pdf(document)  # noqa: E731
+        else:
             supervisor_signature = session.execute(
                 select(Signature).where(Signature.record_kind == RecordKind.SUPERVISION.value,
                                         Signature.record_id == session_id,
@@ -213,13 +222,8 @@ def sign_supervision_record(
             if supervisor_signature.digest != snapshot.digest:
                 raise RecordChangedWhileSigning(
                     "This record no longer matches what the supervisor signed, so it cannot be signed.")
-            base_pdf = stored.pdf
-
-    if as_supervisor:
-        document = _signed_label(snapshot.document)
-        render = lambda: render_record_pdf(document)  # noqa: E731
-    else:
-        render = lambda: base_pdf  # noqa: E731
+            supervisor_copy = stored.pdf
+            render = lambda: supervisor_copy  # noqa: E731
     return _sign(db, credential_store, _Prepared(
         model=SupervisionSession, kind=RecordKind.SUPERVISION, record_id=session_id,
         version=snapshot.version, state=snapshot.state,
@@ -262,8 +266,8 @@ def _parent(session: Session, record_kind: RecordKind, record_id: str):
         row = session.get(SupervisionSession, record_id)
         return row, (session_target(row) if row else None)
     if record_kind == RecordKind.OVERSIGHT_NOTE:
-        row = session.get(OversightNote, record_id)
-        return row, (oversight_target(session, row) if row else None)
+        note = session.get(OversightNote, record_id)
+        return note, (oversight_target(session, note) if note else None)
     raise ValueError("Addenda are added to supervision records and oversight notes.")
 
 
@@ -313,13 +317,14 @@ def sign_addendum(
         require(decide(actor, Operation.SIGN_AS_AUTHOR, target))
         if not addendum.body.strip():
             raise IllegalTransition("An empty addendum cannot be signed.")
+        parent_snapshot: SupervisionSnapshot | OversightSnapshot
         if record_kind == RecordKind.SUPERVISION:
             parent_snapshot = load_supervision_snapshot(session, addendum.record_id)
             supervisee = _person(session, parent.supervisee_id).display_name
             label = f"Supervision of {supervisee}, {format_date(london_date(parent.held_at))}"
         else:
-            parent_snapshot = load_oversight_snapshot(session, addendum.record_id)
-            label = (f"Oversight note on {parent_snapshot.document.child_name}, "
+            parent_snapshot = note_snapshot = load_oversight_snapshot(session, addendum.record_id)
+            label = (f"Oversight note on {note_snapshot.document.child_name}, "
                      f"{format_date(london_date(parent.recorded_at))}")
         canonical = addendum_canonical(addendum, parent_snapshot.digest)
         record_digest = digest(RecordKind.ADDENDUM, canonical)
