@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain.lifecycle import RecordKind
+from ..domain.next_step import SUPERVISOR_STEPS, next_step_is_mine
 from ..domain.permissions import (
     ActionItemTarget,
     Actor,
@@ -405,9 +406,7 @@ def waiting_for_me(session: Session, actor: Actor, today: date,
             .where(S.tombstone.is_(False), S.supervisor_id == actor.staff_id,
                    S.state.in_([RecordState.DRAFT.value, RecordState.SHARED.value]),
                    S.supervisee_id.not_in(listed))):
-        operation = (Operation.SHARE if row.state == RecordState.DRAFT.value
-                     else Operation.SIGN_AS_SUPERVISOR)
-        if decide(actor, operation, session_target(row, today)):
+        if next_step_is_mine(actor, session_target(row, today), SUPERVISOR_STEPS):
             ready.append(row.id)
     return _session_rows(session, actor, S.id.in_(ready)) if ready else []
 

@@ -14,7 +14,8 @@ from typing import Callable, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain.permissions import Actor, Operation, decide
+from ..domain.next_step import SIGNATURES, next_step_is_mine
+from ..domain.permissions import Actor
 from ..domain.reminders import Reminder, ReminderKind, reminders_due
 from ..domain.supervision_policy import supervision_status
 from ..domain.time_rules import london_date
@@ -75,13 +76,7 @@ def _awaiting_my_signature(session: Session, actor: Actor, today: date) -> set[s
         S.tombstone.is_(False),
         S.state.in_([RecordState.SHARED.value, RecordState.SUPERVISOR_SIGNED.value]),
         (S.supervisor_id == actor.staff_id) | (S.supervisee_id == actor.staff_id)))
-    out = set()
-    for row in rows:
-        operation = (Operation.SIGN_AS_SUPERVISOR if row.supervisor_id == actor.staff_id
-                     else Operation.SIGN_AS_SUPERVISEE)
-        if decide(actor, operation, session_target(row, today)):
-            out.add(row.id)
-    return out
+    return {row.id for row in rows if next_step_is_mine(actor, session_target(row, today), SIGNATURES)}
 
 
 def _my_own_supervision_due(session: Session, actor: Actor, today: date) -> set[str]:
