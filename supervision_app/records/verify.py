@@ -58,7 +58,9 @@ __all__ = [
     "TimestampReport",
     "VerificationReport",
     "format_report",
+    "read_pdf",
     "verify_main",
+    "verify_parsed_pdf",
     "verify_pdf",
 ]
 
@@ -209,6 +211,30 @@ def verify_pdf(
     ``report.error`` rather than raised.
     """
     return _run_sync(lambda: _verify(bytes(pdf_bytes), ca_cert, crl, at))
+
+
+def read_pdf(pdf_bytes: bytes):
+    """pyHanko's reader over ``pdf_bytes``, as :func:`verify_parsed_pdf` expects it: a caller
+    that reads the file itself as well (the server's ``document_check``) parses it once and
+    hands the reader on, for pyHanko reads a signature's hex ``/Contents`` a character at a
+    time (most of a check's time; bench_push). Raises what pyHanko raises on a broken file."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+
+
+def verify_parsed_pdf(
+    reader,
+    pdf_bytes: bytes,
+    ca_cert: x509.Certificate | Sequence[x509.Certificate],
+    *,
+    crl: x509.CertificateRevocationList | None = None,
+    at: _dt.datetime | None = None,
+) -> VerificationReport:
+    """:func:`verify_pdf` of ``pdf_bytes`` with the reader :func:`read_pdf` made of those very
+    bytes (the caller may have read objects through it; reading changes nothing in the file)."""
+    data = bytes(pdf_bytes)
+    return _run_sync(lambda: _verify(data, ca_cert, crl, at, reader=reader))
 
 
 def _person_name(value) -> str:
@@ -402,10 +428,9 @@ def _covering_problem(reader, pdf_bytes, embedded, timestamps, vc_factory) -> st
     return None
 
 
-def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
+def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationReport:
     from asn1crypto import crl as asn1_crl
     from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields as sig_fields
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -423,7 +448,8 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at) -> VerificationReport:
     if not pdf_bytes.lstrip()[:5].startswith(b"%PDF-"):
         return VerificationReport(error="The file is not a PDF document.", trust_root=root_name)
     try:
-        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        if reader is None:
+            reader = read_pdf(pdf_bytes)
         embedded = list(reader.embedded_regular_signatures)
         timestamps = list(reader.embedded_timestamp_signatures)
         fields = [(name, value is not None) for name, value, _ in sig_fields.enumerate_sig_fields(reader)]

@@ -1,0 +1,64 @@
+"""Issue 16 (bench_push): the server's check of a pushed signed copy parses the PDF once.
+
+``document_check.examine`` finds the signatures and the sign-off block, then validates the
+signatures (``records.verify``). pyHanko reads a signature's hex ``/Contents`` a character
+at a time, most of the check's time; reading the file twice (once per step) nearly doubled
+it. The seam: pyHanko's reader class and its hex-string reader, counted while one copy is
+examined. Parsing twice shows as two readers and each signature's contents read twice."""
+from __future__ import annotations
+
+import pytest
+from pyhanko.pdf_utils import generic, reader as pdf_reader
+
+from supervision_app.records.verify import read_pdf, verify_parsed_pdf, verify_pdf
+from supervision_app.sync.server.document_check import examine
+
+from .pki import SIGN_TIME_2
+
+# A signature's /Contents is kilobytes of hex; the file's other hex strings (its /ID) are short.
+SIGNATURE_CONTENTS_BYTES = 1000
+
+
+@pytest.fixture
+def parses(monkeypatch) -> dict[str, int]:
+    counts = {"readers": 0, "signature_contents": 0}
+    real_reader, real_hex = pdf_reader.PdfFileReader, generic.read_hex_string_from_stream
+
+    class CountedReader(real_reader):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            counts["readers"] += 1
+            super().__init__(*args, **kwargs)
+
+    def counted_hex(stream):
+        value = real_hex(stream)
+        if len(value.original_bytes) > SIGNATURE_CONTENTS_BYTES:
+            counts["signature_contents"] += 1
+        return value
+
+    monkeypatch.setattr(pdf_reader, "PdfFileReader", CountedReader)
+    monkeypatch.setattr(generic, "read_hex_string_from_stream", counted_hex)
+    return counts
+
+
+def test_a_copy_signed_twice_is_parsed_once_and_each_signature_read_once(pki, both_signed, parses):
+    findings = examine(both_signed, [pki.ca.certificate], SIGN_TIME_2)
+    assert parses == {"readers": 1, "signature_contents": 2}
+    # ... and the one reading found everything the check compares
+    assert [name for name, _der in findings.signatures] == ["SupervisorSignature", "SuperviseeSignature"]
+    assert all(der for _name, der in findings.signatures)
+    assert findings.digests and not findings.unreadable and findings.error is None
+    assert [(intact, valid, changed_after, trusted) for intact, valid, changed_after, trusted, _ in findings.verified] \
+        == [(True, True, False, True)] * 2
+
+
+def test_the_seam_counts_a_second_parse(pki, both_signed, parses):
+    """What the check did before: its own reading, then verify_pdf's."""
+    examine(both_signed, [pki.ca.certificate], SIGN_TIME_2)
+    verify_pdf(both_signed, pki.ca.certificate, at=SIGN_TIME_2)
+    assert parses == {"readers": 2, "signature_contents": 4}
+
+
+def test_verifying_a_parsed_copy_reports_as_verifying_its_bytes(pki, both_signed, supervisor_signed):
+    for pdf in (both_signed, supervisor_signed, both_signed + b"\n% appended\n"):
+        assert verify_parsed_pdf(read_pdf(pdf), pdf, pki.ca.certificate, at=SIGN_TIME_2) \
+            == verify_pdf(pdf, pki.ca.certificate, at=SIGN_TIME_2)
