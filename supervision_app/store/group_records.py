@@ -262,3 +262,108 @@ def last_held_with_groups(session: Session, worker_id: str, last_individual: dat
     if not counts:
         return last_individual
     return last_held_for_schedule(last_individual, group_days_present(session, worker_id), counts=True)
+
+
+# --- what the group session dialog reads and writes ------------------------------------------
+
+@dataclass(frozen=True)
+class GroupPerson:
+    staff_id: str
+    name: str
+    listed: bool
+    attendance: Attendance | None
+    action: str  # the person's action as the viewer may see it ("" if none, or not theirs to see)
+    signed: bool
+
+
+@dataclass(frozen=True)
+class GroupDetail:
+    group_id: str | None
+    supervisor_id: str
+    supervisor_name: str
+    held_at: datetime | None
+    duration_minutes: int
+    location: str
+    themes: str
+    discussion: tuple[str, str, str]  # summary, decision, rationale of its first case discussion
+    actions_due: date | None
+    people: list[GroupPerson]
+    state: RecordState
+    waiting_for: list[str]  # names of who has still to sign
+    may_edit: bool
+    may_sign: bool
+
+
+def _name(session: Session, staff_id: str) -> str:
+    staff = session.get(Staff, staff_id)
+    return staff.display_name if staff is not None else "Someone no longer in the directory"
+
+
+def group_detail(session: Session, actor: Actor, group_id: str | None,
+                 candidates: Iterable[str] = ()) -> GroupDetail:
+    """Everything the dialog shows to ``actor``: for a new group (``group_id`` None) the
+    workers they may choose from (``candidates``), for an existing one what they may see."""
+    from ..domain.group_supervision import waiting_for
+
+    if group_id is None:
+        people = [GroupPerson(p, _name(session, p), False, None, "", False) for p in candidates]
+        return GroupDetail(None, actor.staff_id, _name(session, actor.staff_id), None, 60, "", "",
+                           ("", "", ""), None, people, RecordState.DRAFT, [], True, False)
+    view = group_view(session, actor, group_id)
+    g, target = view.group, view.target
+    actions = {a.owner_id: a for a in view.actions}
+    listed = {a.attendee_id: Attendance(a.attendance) for a in view.attendance}
+    editing = bool(decide_group(actor, Operation.EDIT, target))
+    others = [p for p in candidates if p not in listed] if editing else []
+    people = [GroupPerson(p, _name(session, p), p in listed, listed.get(p),
+                          actions[p].description if p in actions else "", p in target.signed)
+              for p in [*sorted(listed, key=lambda p: _name(session, p)), *others]]
+    first = view.discussions[0] if view.discussions else None
+    sign_op = Operation.SIGN_AS_SUPERVISOR if actor.staff_id == g.supervisor_id else Operation.SIGN_AS_SUPERVISEE
+    due = min((a.due_on for a in view.actions if a.due_on is not None), default=None)
+    return GroupDetail(
+        g.id, g.supervisor_id, _name(session, g.supervisor_id), g.held_at, g.duration_minutes, g.location,
+        g.themes, (first.summary, first.decision, first.rationale) if first else ("", "", ""), due, people,
+        target.state, sorted(_name(session, p) for p in waiting_for(target)), editing,
+        bool(decide_group(actor, sign_op, target)))
+
+
+def save_group(session: Session, actor: Actor, group_id: str | None, *, held_at: datetime,
+               duration_minutes: int, location: str, themes: str, discussion: tuple[str, str, str],
+               attendance: Mapping[str, Attendance | None], actions: Mapping[str, str],
+               actions_due: date | None) -> str:
+    """Create or update a draft group session as the dialog has it: ``attendance`` gives each
+    person offered (None: not in the group), ``actions`` each attendee's action text."""
+    chosen = {p: a for p, a in attendance.items() if a is not None}
+    if group_id is None:
+        group_id = create_group_session(session, actor, attendees=chosen, held_at=held_at,
+                                        duration_minutes=duration_minutes, location=location, themes=themes)
+    else:
+        update_shared_part(session, actor, group_id, held_at=held_at, duration_minutes=duration_minutes,
+                           location=location, themes=themes)
+        for row in _rows(session, GroupAttendance, group_id):
+            if row.attendee_id not in chosen:
+                row.tombstone, row.updated_by = True, actor.staff_id
+        for person, mark in chosen.items():
+            set_attendance(session, actor, group_id, person, mark)
+    summary, decision, rationale = (clean_text(label, text) for label, text in
+                                    zip(("Summary", "Decision", "Rationale"), discussion))
+    existing = _rows(session, GroupDiscussion, group_id)
+    if existing:
+        existing[0].summary, existing[0].decision, existing[0].rationale = summary, decision, rationale
+        existing[0].updated_by = actor.staff_id
+    elif any((summary, decision, rationale)):
+        add_discussion(session, actor, group_id, child_id=None, summary=summary, decision=decision,
+                       rationale=rationale)
+    held = {a.owner_id: a for a in _rows(session, GroupAction, group_id)}
+    for person, text in actions.items():
+        text = clean_text("Action", text).strip()
+        row = held.get(person)
+        if row is not None and (person not in chosen or not text):
+            row.tombstone, row.updated_by = True, actor.staff_id
+        elif row is not None:
+            row.description, row.due_on, row.updated_by = text, actions_due, actor.staff_id
+        elif text and person in chosen:
+            add_action(session, actor, group_id, owner_id=person, description=text, due_on=actions_due)
+    session.flush()
+    return group_id
