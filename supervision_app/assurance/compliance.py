@@ -73,10 +73,10 @@ from .compliance_refs import (
     unsigned_refs,
 )
 from .compliance_rows import (
-    _ST,
-    _T,
     DASHBOARD_PAGE_CACHE_KIB,
+    STAFF,
     SUPERVISED_ROLES,
+    TEAMS,
     UNALLOCATED,
     collector_paused,
     scope_team_ids,
@@ -153,23 +153,23 @@ def _dashboard(
         wanted = set(team_ids)
         allowed = [t for t in allowed if t in wanted]
     teams = {r.id: r for r in conn.execute(
-        select(_T.id, _T.name, _T.supervision_policy).where(_T.id.in_(allowed)))}
+        select(TEAMS.id, TEAMS.name, TEAMS.supervision_policy).where(TEAMS.id.in_(allowed)))}
     policies = {tid: team_policy(r.supervision_policy) for tid, r in teams.items()}
     include_unallocated = actor.sees_all_teams and team_ids is None
     scope = sorted(teams)
 
     workers = list(conn.execute(
-        select(_ST.id, _ST.display_name, _ST.role, _ST.team_id, _ST.started_on,
-               _ST.asye_start, _ST.last_supervised_on)
-        .where(_ST.team_id.in_(scope), _ST.id != actor.staff_id, _ST.tombstone.is_(False),
-               _ST.active.is_(True), _ST.role.in_(SUPERVISED_ROLES))
-        .order_by(_ST.display_name, _ST.id)))
+        select(STAFF.id, STAFF.display_name, STAFF.role, STAFF.team_id, STAFF.started_on,
+               STAFF.asye_start, STAFF.last_supervised_on)
+        .where(STAFF.team_id.in_(scope), STAFF.id != actor.staff_id, STAFF.tombstone.is_(False),
+               STAFF.active.is_(True), STAFF.role.in_(SUPERVISED_ROLES))
+        .order_by(STAFF.display_name, STAFF.id)))
     names = {w.id: w.display_name for w in workers}
     # the people the viewer supervises, as their "My team" page lists them: a team
     # manager is in their own team but is supervised by their own manager, not themselves
-    in_scope_staff = select(_ST.id).where(
-        _ST.team_id.in_(scope), _ST.id != actor.staff_id, _ST.tombstone.is_(False), _ST.active.is_(True),
-        _ST.role.in_(SUPERVISED_ROLES))
+    in_scope_staff = select(STAFF.id).where(
+        STAFF.team_id.in_(scope), STAFF.id != actor.staff_id, STAFF.tombstone.is_(False),
+        STAFF.active.is_(True), STAFF.role.in_(SUPERVISED_ROLES))
     reading = Reading(conn, today, period, settings, policies, workers, in_scope_staff)
 
     clock.lap("supervision held within policy, overdue now, trend")

@@ -12,11 +12,23 @@ from typing import Callable, Iterator, Sequence
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ..domain.time_rules import format_date as _fmt
+from ..domain.time_rules import format_date
 from ..domain.vocabulary import LegalStatus
 from ..store.models import SupervisionSession
 from .compliance_figures import AssuranceSettings, Figure, RecordRef
-from .compliance_rows import _C, _D, _LOCKED, _N, _S, _ST, UNALLOCATED, chunks, london_day, raw_text, utc_start
+from .compliance_rows import (
+    CHILDREN,
+    DISCUSSIONS,
+    LOCKED,
+    NOTES,
+    SESSIONS,
+    STAFF,
+    UNALLOCATED,
+    chunks,
+    london_day,
+    raw_text,
+    utc_start,
+)
 from .compliance_tally import Reading
 
 _CARE_LEAVER = LegalStatus.CARE_LEAVER.value
@@ -41,14 +53,14 @@ def read_children(r: Reading, session: Session, names: dict[str, str], teams: di
     conn, settings, tally = r.conn, r.settings, r.tally
     out = ChildOversight()
     cutoff = r.today - timedelta(days=settings.oversight_interval_days)
-    worker_team = dict(conn.execute(select(_ST.id, _ST.team_id)).all())
-    child_scope = [_C.tombstone.is_(False)]
+    worker_team = dict(conn.execute(select(STAFF.id, STAFF.team_id)).all())
+    child_scope = [CHILDREN.tombstone.is_(False)]
     if not include_unallocated:
-        child_scope.append(_C.allocated_worker_id.in_(select(_ST.id).where(
-            _ST.team_id.in_(scope))))
+        child_scope.append(CHILDREN.allocated_worker_id.in_(select(STAFF.id).where(
+            STAFF.team_id.in_(scope))))
     children = conn.execute(
-        select(_C.id, _C.case_id, _C.legal_status, _C.allocated_worker_id,
-               _C.has_pathway_plan).where(*child_scope)).all()
+        select(CHILDREN.id, CHILDREN.case_id, CHILDREN.legal_status, CHILDREN.allocated_worker_id,
+               CHILDREN.has_pathway_plan).where(*child_scope)).all()
     recent = children_with_oversight_since(
         session, cutoff, None if include_unallocated else [c[0] for c in children])
     lacking: list[str] = []
@@ -104,7 +116,7 @@ _NOT_LOOKED_UP = "No oversight in the last {days} days"
 def _lacking_outcome(last: date | None, looked_up: bool, settings: AssuranceSettings) -> str:
     if not looked_up:
         return _NOT_LOOKED_UP.format(days=settings.oversight_interval_days)
-    return f"No oversight since {_fmt(last)}" if last else "No oversight on record"
+    return f"No oversight since {format_date(last)}" if last else "No oversight on record"
 
 
 def fill_last_oversight(session: Session, refs: Sequence[RecordRef]) -> tuple[RecordRef, ...]:
@@ -118,7 +130,7 @@ def fill_last_oversight(session: Session, refs: Sequence[RecordRef]) -> tuple[Re
     for r in refs:
         if r.kind == "child" and r.counted and r.when is None:
             when = last.get(r.record_id)
-            r = replace(r, when=when, outcome=(f"No oversight since {_fmt(when)}" if when
+            r = replace(r, when=when, outcome=(f"No oversight since {format_date(when)}" if when
                                                else "No oversight on record"))
         out.append(r)
     return tuple(out)
@@ -131,27 +143,29 @@ def children_with_oversight_since(session: Session, cutoff: date,
     instant it starts)."""
     since = utc_start(cutoff)
     conn = session.connection()
-    signed_since = [_S.held_at >= since, _S.state == _LOCKED, _S.tombstone.is_(False)]
+    signed_since = [SESSIONS.held_at >= since, SESSIONS.state == LOCKED, SESSIONS.tombstone.is_(False)]
     found: set[str] = set()
     if child_ids is None:  # every child: from the sessions held since, to their discussions
         found.update(conn.execute(
-            select(_N.child_id)
-            .where(_N.recorded_at >= since, _N.state == _LOCKED, _N.tombstone.is_(False))).scalars().all())
+            select(NOTES.child_id)
+            .where(NOTES.recorded_at >= since, NOTES.state == LOCKED, NOTES.tombstone.is_(False))
+        ).scalars().all())
         found.update(conn.execute(
-            select(_D.child_id).join(SupervisionSession.__table__, _S.id == _D.session_id)
-            .where(*signed_since, _D.tombstone.is_(False))).scalars().all())
+            select(DISCUSSIONS.child_id)
+            .join(SupervisionSession.__table__, SESSIONS.id == DISCUSSIONS.session_id)
+            .where(*signed_since, DISCUSSIONS.tombstone.is_(False))).scalars().all())
         return found
     # Some children: each one's discussions (a short stretch of ix_assurance_discussion_child)
     # checked against the sessions signed since (a stretch of ix_assurance_session_held).
-    recent_sessions = set(conn.execute(select(_S.id).where(*signed_since)).scalars().all())
+    recent_sessions = set(conn.execute(select(SESSIONS.id).where(*signed_since)).scalars().all())
     for chunk in chunks(child_ids):
         found.update(conn.execute(
-            select(_N.child_id)
-            .where(_N.child_id.in_(chunk), _N.recorded_at >= since, _N.state == _LOCKED,
-                   _N.tombstone.is_(False))).scalars().all())
+            select(NOTES.child_id)
+            .where(NOTES.child_id.in_(chunk), NOTES.recorded_at >= since, NOTES.state == LOCKED,
+                   NOTES.tombstone.is_(False))).scalars().all())
         found.update(child_id for child_id, session_id in conn.execute(
-            select(_D.child_id, _D.session_id)
-            .where(_D.child_id.in_(chunk), _D.tombstone.is_(False))).all()
+            select(DISCUSSIONS.child_id, DISCUSSIONS.session_id)
+            .where(DISCUSSIONS.child_id.in_(chunk), DISCUSSIONS.tombstone.is_(False))).all()
             if session_id in recent_sessions)
     return found
 
@@ -164,14 +178,15 @@ def last_oversight(session: Session, child_ids: Sequence[str]) -> dict[str, date
     latest: dict[str, str] = {}
     for chunk in chunks(child_ids):
         for statement in (
-                select(_N.child_id, func.max(raw_text(_N.recorded_at)))
-                .where(_N.child_id.in_(chunk), _N.state == _LOCKED, _N.tombstone.is_(False))
-                .group_by(_N.child_id),
-                select(_D.child_id, func.max(raw_text(_S.held_at)))
+                select(NOTES.child_id, func.max(raw_text(NOTES.recorded_at)))
+                .where(NOTES.child_id.in_(chunk), NOTES.state == LOCKED, NOTES.tombstone.is_(False))
+                .group_by(NOTES.child_id),
+                select(DISCUSSIONS.child_id, func.max(raw_text(SESSIONS.held_at)))
                 .join(SupervisionSession.__table__,
-                      and_(_S.id == _D.session_id, _S.state == _LOCKED, _S.tombstone.is_(False)))
-                .where(_D.child_id.in_(chunk), _D.tombstone.is_(False))
-                .group_by(_D.child_id)):
+                      and_(SESSIONS.id == DISCUSSIONS.session_id, SESSIONS.state == LOCKED,
+                           SESSIONS.tombstone.is_(False)))
+                .where(DISCUSSIONS.child_id.in_(chunk), DISCUSSIONS.tombstone.is_(False))
+                .group_by(DISCUSSIONS.child_id)):
             for child_id, at in conn.execute(statement).all():
                 if at is not None and at > latest.get(child_id, ""):
                     latest[child_id] = at

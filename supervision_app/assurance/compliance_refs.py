@@ -8,10 +8,10 @@ from typing import Iterator
 from ..domain.agreements import AgreementState
 from ..domain.cancellations import CancelledBy
 from ..domain.supervision_policy import SupervisionPolicy
-from ..domain.time_rules import format_date as _fmt
+from ..domain.time_rules import format_date
 from ..domain.vocabulary import RecordState, SupervisionStatus
 from .compliance_figures import RecordRef
-from .compliance_rows import _LOCKED
+from .compliance_rows import LOCKED
 from .rules import Occasion, OccasionOutcome
 
 
@@ -29,7 +29,7 @@ def status_refs(w, status) -> Iterator[RecordRef]:
     yield RecordRef(
         kind="staff", record_id=w.id, when=status.next_due, staff_id=w.id,
         staff_name=w.display_name, team_id=w.team_id,
-        outcome=f"{status.label}: due {_fmt(status.next_due)}",
+        outcome=f"{status.label}: due {format_date(status.next_due)}",
         counted=status.status == SupervisionStatus.OVERDUE)
 
 
@@ -40,7 +40,7 @@ def session_ref(w, sid: str, held_on: date, **kw) -> RecordRef:
 
 def unsigned_refs(w, sessions: list[tuple]) -> Iterator[RecordRef]:
     for sid, held_on, state, _shared_on, _signed_on, _t in sessions:
-        if state != _LOCKED:
+        if state != LOCKED:
             yield session_ref(w, sid, held_on, outcome=RecordState(state).label)
 
 
@@ -67,7 +67,8 @@ def action_refs(w, actions: list[tuple], today: date, overdue_only: bool) -> Ite
             continue
         yield RecordRef(kind="action", record_id=aid, when=due_on, staff_id=w.id,
                         staff_name=w.display_name, child_id=child_id or "", team_id=w.team_id,
-                        outcome=("Overdue: due " if overdue else "Open: due ") + (_fmt(due_on) or "not set"))
+                        outcome=(("Overdue: due " if overdue else "Open: due ")
+                                 + (format_date(due_on) or "not set")))
 
 
 def cancellation_refs(w, rows: list[tuple], by: str | None) -> Iterator[RecordRef]:
@@ -79,11 +80,11 @@ def cancellation_refs(w, rows: list[tuple], by: str | None) -> Iterator[RecordRe
         yield RecordRef(kind="staff", record_id=w.id, when=cancelled_on, staff_id=w.id,
                         staff_name=w.display_name, team_id=w.team_id,
                         outcome=f"Cancelled by {CancelledBy(who).label.lower()}; "
-                                f"{booked.outcome.label.lower()} (by {_fmt(booked.deadline)})")
+                                f"{booked.outcome.label.lower()} (by {format_date(booked.deadline)})")
 
 
 def agreement_refs(w, state: AgreementState) -> Iterator[RecordRef]:
-    due = f"; review by {_fmt(state.review_by)}" if state.review_by else ""
+    due = f"; review by {format_date(state.review_by)}" if state.review_by else ""
     yield RecordRef(kind="staff", record_id=w.id, when=state.review_by, staff_id=w.id,
                     staff_name=w.display_name, team_id=w.team_id,
                     outcome=f"Agreement: {state.status.label.lower()}{due}",
@@ -97,14 +98,14 @@ def short_refs(w, rows: list[tuple], policy: SupervisionPolicy) -> Iterator[Reco
 
 
 def occasion_outcome(occ: Occasion) -> str:
-    text = f"{occ.outcome.label} (due {_fmt(occ.due)}"
+    text = f"{occ.outcome.label} (due {format_date(occ.due)}"
     if occ.held_on:
-        text += f", held {_fmt(occ.held_on)}"
+        text += f", held {format_date(occ.held_on)}"
     return text + ")"
 
 
 def step_outcome(step: str, done_on: date | None, deadline: date | None, ok: bool) -> str:
     if done_on is None:
-        return f"Not {step.lower()}; was due by {_fmt(deadline)}"
-    return f"{step} {_fmt(done_on)}, due by {_fmt(deadline)}" + ("" if ok else " (late)")
+        return f"Not {step.lower()}; was due by {format_date(deadline)}"
+    return f"{step} {format_date(done_on)}, due by {format_date(deadline)}" + ("" if ok else " (late)")
 

@@ -32,26 +32,27 @@ from ..store.practice_models import SessionCancellation, SupervisionAgreement
 
 SUPERVISED_ROLES = (Role.SOCIAL_WORKER.value, Role.TEAM_MANAGER.value)
 UNALLOCATED = ""  # the team key of children allocated to nobody in a team
-_LOCKED = RecordState.LOCKED.value
-# Core columns: the figures read plain rows, never through the ORM's loading machinery.
-_S = SupervisionSession.__table__.c
-_RESOLUTION = DisagreementResolution.__table__.c  # a disagreement's recorded resolution
-_N = OversightNote.__table__.c
-_D = CaseDiscussion.__table__.c
-_A = ActionItem.__table__.c
-_C = Child.__table__.c
-_ST = Staff.__table__.c
-_SIG = Signature.__table__.c
-_T = Team.__table__.c
-_CX = SessionCancellation.__table__.c
-_AG = SupervisionAgreement.__table__.c
-_DRAFT = RecordState.DRAFT.value
+LOCKED = RecordState.LOCKED.value
+DRAFT = RecordState.DRAFT.value
+# Each table's Core columns, named for the table, for every compliance module: the figures
+# read plain rows, never through the ORM's loading machinery.
+SESSIONS = SupervisionSession.__table__.c
+RESOLUTIONS = DisagreementResolution.__table__.c  # a disagreement's recorded resolution
+NOTES = OversightNote.__table__.c
+DISCUSSIONS = CaseDiscussion.__table__.c
+ACTIONS = ActionItem.__table__.c
+CHILDREN = Child.__table__.c
+STAFF = Staff.__table__.c
+SIGNATURES = Signature.__table__.c
+TEAMS = Team.__table__.c
+CANCELLATIONS = SessionCancellation.__table__.c
+AGREEMENTS = SupervisionAgreement.__table__.c
 
 
 def scope_team_ids(session: Session, actor: Actor) -> list[str]:
     """The teams whose compliance the actor may see."""
     live = list(session.connection().execute(
-        select(_T.id).where(_T.tombstone.is_(False)).order_by(_T.id)).scalars())
+        select(TEAMS.id).where(TEAMS.tombstone.is_(False)).order_by(TEAMS.id)).scalars())
     return [t for t in live if decide(actor, Operation.VIEW, TeamTarget(t))]
 
 

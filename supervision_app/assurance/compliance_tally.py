@@ -18,16 +18,16 @@ from ..domain.vocabulary import ActionStatus, Agreement
 from ..store.models import OversightNote, Signature, SupervisionSession
 from .compliance_figures import AssuranceSettings
 from .compliance_rows import (
-    _A,
-    _AG,
-    _CX,
-    _DRAFT,
-    _LOCKED,
-    _RESOLUTION,
-    _S,
-    _SIG,
-    _ST,
-    _T,
+    ACTIONS,
+    AGREEMENTS,
+    CANCELLATIONS,
+    DRAFT,
+    LOCKED,
+    RESOLUTIONS,
+    SESSIONS,
+    SIGNATURES,
+    STAFF,
+    TEAMS,
     LondonDays,
     chunks,
     london_day,
@@ -100,10 +100,10 @@ class Reading:
     @property
     def type_filter(self) -> list[Any]:
         counted = self.settings.counted_session_types
-        return [_S.session_type.in_(sorted(counted))] if counted is not None else []
+        return [SESSIONS.session_type.in_(sorted(counted))] if counted is not None else []
 
 
-_LIVE_SESSION = _S.tombstone.is_(False)
+_LIVE_SESSION = SESSIONS.tombstone.is_(False)
 
 
 def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], list[tuple]]:
@@ -128,21 +128,21 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     # in the period (to today) the timeliness figures below.
     in_period: list[tuple] = []
     for row in conn.execute(
-            select(_S.id, _S.supervisee_id, raw_text(_S.held_at), raw_text(_S.shared_at), _S.state,
-                   raw_text(_S.updated_at))
-            .where(_LIVE_SESSION, _S.supervisee_id.in_(r.in_scope_staff), _S.held_at >= edge,
+            select(SESSIONS.id, SESSIONS.supervisee_id, raw_text(SESSIONS.held_at),
+                   raw_text(SESSIONS.shared_at), SESSIONS.state, raw_text(SESSIONS.updated_at))
+            .where(_LIVE_SESSION, SESSIONS.supervisee_id.in_(r.in_scope_staff), SESSIONS.held_at >= edge,
                    *type_filter)).all():
         day = days[row[2][:13]]
-        if row[4] == _LOCKED:
+        if row[4] == LOCKED:
             held[row[1]].append((day, row[0]))
         if period.start <= day <= today:
             in_period.append(row)
-    before_edge = (select(raw_text(_S.held_at))
-                   .where(_S.supervisee_id == _ST.id, _S.state == _LOCKED, _LIVE_SESSION,
-                          _S.held_at < edge, *type_filter)
-                   .order_by(_S.held_at.desc()).limit(1).scalar_subquery())
+    before_edge = (select(raw_text(SESSIONS.held_at))
+                   .where(SESSIONS.supervisee_id == STAFF.id, SESSIONS.state == LOCKED, _LIVE_SESSION,
+                          SESSIONS.held_at < edge, *type_filter)
+                   .order_by(SESSIONS.held_at.desc()).limit(1).scalar_subquery())
     for supervisee_id, held_at in conn.execute(  # one backward seek per worker
-            select(_ST.id, before_edge).where(_ST.id.in_(r.in_scope_staff))).all():
+            select(STAFF.id, before_edge).where(STAFF.id.in_(r.in_scope_staff))).all():
         if held_at is not None:
             held[supervisee_id].append((london_day(held_at), ""))
 
@@ -188,8 +188,8 @@ def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_f
     for sid, wid, held_at, shared_at, state, updated_at in in_period:
         signed_at = signed_by_supervisee.get(sid)
         held_on = days[held_at[:13]]
-        locked = state == _LOCKED
-        shared_on = days[shared_at[:13]] if shared_at is not None and state != _DRAFT else None
+        locked = state == LOCKED
+        shared_on = days[shared_at[:13]] if shared_at is not None and state != DRAFT else None
         signed_at = signed_at or (updated_at if locked else None)
         signed_on = days[signed_at[:13]] if signed_at is not None else None
         key = (held_on, shared_on, signed_on)
@@ -213,14 +213,14 @@ def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_f
 def read_disagreements(r: Reading) -> None:
     """Unresolved disagreements (any age, any state past draft)."""
     for sid, wid, held_at, state in r.conn.execute(
-            select(_S.id, _S.supervisee_id,
-                   raw_text(_S.held_at), _S.state)
-            .where(_LIVE_SESSION, _S.supervisee_id.in_(r.in_scope_staff),
-                   _S.state != _DRAFT,
-                   _S.supervisee_agreement == Agreement.DISAGREES.value,
-                   _S.disagreement_resolved.is_(False),
-                   ~select(_RESOLUTION.id).where(_RESOLUTION.session_id == _S.id,
-                                                 _RESOLUTION.tombstone.is_(False)).exists())).all():
+            select(SESSIONS.id, SESSIONS.supervisee_id,
+                   raw_text(SESSIONS.held_at), SESSIONS.state)
+            .where(_LIVE_SESSION, SESSIONS.supervisee_id.in_(r.in_scope_staff),
+                   SESSIONS.state != DRAFT,
+                   SESSIONS.supervisee_agreement == Agreement.DISAGREES.value,
+                   SESSIONS.disagreement_resolved.is_(False),
+                   ~select(RESOLUTIONS.id).where(RESOLUTIONS.session_id == SESSIONS.id,
+                                                 RESOLUTIONS.tombstone.is_(False)).exists())).all():
         r.tally[wid].disagreements.append((sid, london_day(held_at), state))
 
 
@@ -228,16 +228,16 @@ def read_cancellations_and_short_sessions(r: Reading) -> None:
     """Cancelled sessions and sessions cut short (issue 21)."""
     conn, today, period, policies = r.conn, r.today, r.period, r.policies
     for cid, wid, cancelled_on, by, rebooked_on, returned_on in conn.execute(
-            select(_CX.id, _CX.supervisee_id, _CX.cancelled_on, _CX.cancelled_by, _CX.rebooked_on,
-                   _CX.returned_from_leave_on)
-            .where(_CX.tombstone.is_(False), _CX.supervisee_id.in_(r.in_scope_staff),
-                   _CX.cancelled_on >= period.start, _CX.cancelled_on <= today)).all():
+            select(CANCELLATIONS.id, CANCELLATIONS.supervisee_id, CANCELLATIONS.cancelled_on,
+                   CANCELLATIONS.cancelled_by, CANCELLATIONS.rebooked_on, CANCELLATIONS.returned_from_leave_on)
+            .where(CANCELLATIONS.tombstone.is_(False), CANCELLATIONS.supervisee_id.in_(r.in_scope_staff),
+                   CANCELLATIONS.cancelled_on >= period.start, CANCELLATIONS.cancelled_on <= today)).all():
         r.tally[wid].cancellations.append(
             (cid, cancelled_on, by, rebooking(cancelled_on, rebooked_on, today, returned_on)))
     for sid, wid, held_at, minutes in conn.execute(
-            select(_S.id, _S.supervisee_id, raw_text(_S.held_at), _S.duration_minutes)
-            .where(_LIVE_SESSION, _S.state != _DRAFT, _S.supervisee_id.in_(r.in_scope_staff),
-                   _S.held_at >= r.period_from, _S.duration_minutes < max(
+            select(SESSIONS.id, SESSIONS.supervisee_id, raw_text(SESSIONS.held_at), SESSIONS.duration_minutes)
+            .where(_LIVE_SESSION, SESSIONS.state != DRAFT, SESSIONS.supervisee_id.in_(r.in_scope_staff),
+                   SESSIONS.held_at >= r.period_from, SESSIONS.duration_minutes < max(
                        (p.standard_duration_minutes for p in policies.values()),
                        default=SupervisionPolicy().standard_duration_minutes))).all():
         if minutes < policies[r.team_of[wid]].standard_duration_minutes:
@@ -247,16 +247,17 @@ def read_cancellations_and_short_sessions(r: Reading) -> None:
 def read_agreements(r: Reading, scope: list[str]) -> None:
     """Supervision agreements: missing, unsigned, a year old, or made with another supervisor."""
     conn = r.conn
-    team_manager = dict(conn.execute(select(_T.id, _T.manager_id).where(_T.id.in_(scope))).all())
+    team_manager = dict(conn.execute(select(TEAMS.id, TEAMS.manager_id).where(TEAMS.id.in_(scope))).all())
     newest: dict[str, tuple[date, str]] = {}
     unsigned: set[str] = set()
     for wid, state, supervisor_id, signed_at in conn.execute(
-            select(_AG.supervisee_id, _AG.state, _AG.supervisor_id, raw_text(_SIG.signed_at))
+            select(AGREEMENTS.supervisee_id, AGREEMENTS.state, AGREEMENTS.supervisor_id,
+                   raw_text(SIGNATURES.signed_at))
             .outerjoin(Signature.__table__, and_(
-                _SIG.record_id == _AG.id, _SIG.record_kind == RecordKind.AGREEMENT.value,
-                _SIG.signer_role == "supervisee"))
-            .where(_AG.tombstone.is_(False), _AG.supervisee_id.in_(r.in_scope_staff))).all():
-        if state != _LOCKED or signed_at is None:
+                SIGNATURES.record_id == AGREEMENTS.id, SIGNATURES.record_kind == RecordKind.AGREEMENT.value,
+                SIGNATURES.signer_role == "supervisee"))
+            .where(AGREEMENTS.tombstone.is_(False), AGREEMENTS.supervisee_id.in_(r.in_scope_staff))).all():
+        if state != LOCKED or signed_at is None:
             unsigned.add(wid)
             continue
         day = london_day(signed_at)
@@ -275,13 +276,13 @@ def read_actions(r: Reading) -> None:
     parent_session = SupervisionSession.__table__.alias("parent_session")
     parent_note = OversightNote.__table__.alias("parent_note")
     for aid, owner_id, due_on, child_id in r.conn.execute(
-            select(_A.id, _A.owner_id, _A.due_on, _A.child_id)
-            .outerjoin(parent_session, and_(parent_session.c.id == _A.session_id,
-                                            parent_session.c.state == _LOCKED))
-            .outerjoin(parent_note, and_(parent_note.c.id == _A.oversight_note_id,
-                                         parent_note.c.state == _LOCKED))
-            .where(_A.tombstone.is_(False), _A.status == ActionStatus.OPEN.value,
-                   _A.owner_id.in_(r.in_scope_staff),
+            select(ACTIONS.id, ACTIONS.owner_id, ACTIONS.due_on, ACTIONS.child_id)
+            .outerjoin(parent_session, and_(parent_session.c.id == ACTIONS.session_id,
+                                            parent_session.c.state == LOCKED))
+            .outerjoin(parent_note, and_(parent_note.c.id == ACTIONS.oversight_note_id,
+                                         parent_note.c.state == LOCKED))
+            .where(ACTIONS.tombstone.is_(False), ACTIONS.status == ActionStatus.OPEN.value,
+                   ACTIONS.owner_id.in_(r.in_scope_staff),
                    or_(parent_session.c.id.is_not(None), parent_note.c.id.is_not(None)))).all():
         mine = r.tally[owner_id]
         mine.actions.append((aid, due_on, child_id))
@@ -301,14 +302,16 @@ def supervisee_signatures(conn, session_ids: list[str], *, since: datetime,
     sessions on."""
     found: dict[str, str] = {}
     todo = session_ids
-    kind = [_SIG.record_kind == RecordKind.SUPERVISION.value, _SIG.signer_role == "supervisee"]
+    kind = [SIGNATURES.record_kind == RecordKind.SUPERVISION.value, SIGNATURES.signer_role == "supervisee"]
     if len(session_ids) >= by_time_from:
         wanted = set(session_ids)
         found = {rid: at for rid, at in conn.execute(
-            select(_SIG.record_id, raw_text(_SIG.signed_at)).where(*kind, _SIG.signed_at >= since)).all()
+            select(SIGNATURES.record_id, raw_text(SIGNATURES.signed_at))
+            .where(*kind, SIGNATURES.signed_at >= since)).all()
             if rid in wanted}
         todo = [sid for sid in session_ids if sid not in found]
     for chunk in chunks(sorted(todo)):
         found.update(conn.execute(
-            select(_SIG.record_id, raw_text(_SIG.signed_at)).where(*kind, _SIG.record_id.in_(chunk))).all())
+            select(SIGNATURES.record_id, raw_text(SIGNATURES.signed_at))
+            .where(*kind, SIGNATURES.record_id.in_(chunk))).all())
     return found
