@@ -38,6 +38,7 @@ import asyncio
 import concurrent.futures
 import datetime as _dt
 import io
+import os
 import re
 import sys
 import unicodedata
@@ -921,10 +922,10 @@ def verify_main(
 
     if args.ca:
         ca_paths = list(args.ca)
-    elif isinstance(default_ca, (list, tuple)):
-        ca_paths = [Path(p) for p in default_ca]
-    else:
+    elif isinstance(default_ca, (str, os.PathLike)):
         ca_paths = [Path(default_ca)] if default_ca else []
+    else:  # the current CA and those it replaced
+        ca_paths = [Path(p) for p in default_ca] if default_ca else []
     if not ca_paths:
         _emit(err, "verify: no CA certificate given; use --ca CA.pem")
         return EXIT_BAD_INPUT
