@@ -114,6 +114,18 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.peopleTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         people.setBuddy(self.peopleTable)
         layout.addWidget(self.peopleTable)
+        # the selected person's action, typed in a plain field (a table cell editor is hard to
+        # reach by keyboard and by screen readers)
+        action_form = QFormLayout()
+        layout.addLayout(action_form)
+        self.actionEdit = QLineEdit()
+        self.actionEdit.setObjectName("groupActionEdit")
+        self.actionEdit.setAccessibleName("Action for the selected person")
+        action_label = QLabel("&Action for the selected person")
+        action_label.setBuddy(self.actionEdit)
+        action_form.addRow(action_label, self.actionEdit)
+        self.peopleTable.selectionModel().currentRowChanged.connect(lambda current, _p: self._person_chosen())
+        self.actionEdit.textEdited.connect(self._action_typed)
         self.messageLabel = _message(layout, "groupMessage")
         row = add_row(layout)
         row.addStretch(1)
@@ -188,10 +200,24 @@ class GroupSessionDialog(SigningDialog, QDialog):
             action.setEditable(editing)
             self.peopleModel.appendRow([name, present, action])
         self.peopleTable.resizeColumnsToContents()
+        self.actionEdit.setReadOnly(not editing)
+        if self.peopleModel.rowCount():
+            self.peopleTable.setCurrentIndex(self.peopleModel.index(0, NAME))
+        self._person_chosen()
         self.saveButton.setVisible(editing)
         self.signButton.setVisible(detail.may_sign or (editing and detail.group_id is None))
         self.stateLabel.setText(state_words(detail.state, detail.waiting_for))
         self.loaded.emit()
+
+    def _person_chosen(self) -> None:
+        row = self.peopleTable.currentIndex().row()
+        item = self.peopleModel.item(row, ACTION) if row >= 0 else None
+        self.actionEdit.setText(item.text() if item is not None else "")
+
+    def _action_typed(self, text: str) -> None:
+        row = self.peopleTable.currentIndex().row()
+        if row >= 0:
+            self.peopleModel.item(row, ACTION).setText(text)
 
     def _choices(self) -> tuple[dict[str, Attendance | None], dict[str, str]]:
         attendance: dict[str, Attendance | None] = {}

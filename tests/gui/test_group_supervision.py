@@ -52,11 +52,18 @@ def test_manager_holds_a_group_and_each_worker_sees_only_their_own_action(qtbot,
             from supervision_app.store.models import Staff
 
             names[person_id] = s.get(Staff, person_id).display_name
+        # by keyboard: the person's row, Space ticks them in; their action in its own field
         row = _row_of(dialog, names[person_id])
-        dialog.peopleModel.item(row, NAME).setCheckState(Qt.CheckState.Checked)
-        dialog.peopleModel.item(row, ACTION).setText(f"Action for {names[person_id]}")
+        dialog.peopleTable.setFocus()
+        dialog.peopleTable.setCurrentIndex(dialog.peopleModel.index(row, NAME))
+        qtbot.keyClick(dialog.peopleTable, Qt.Key.Key_Space)
+        assert dialog.peopleModel.item(row, NAME).checkState() == Qt.CheckState.Checked
+        type_into(qtbot, dialog.actionEdit, f"Action for {names[person_id]}")
     apologies = _row_of(dialog, names[team.asye_worker_id])
-    dialog.peopleModel.item(apologies, PRESENT).setCheckState(Qt.CheckState.Unchecked)
+    dialog.peopleTable.setCurrentIndex(dialog.peopleModel.index(apologies, PRESENT))
+    qtbot.keyClick(dialog.peopleTable, Qt.Key.Key_Space)  # sent apologies
+    assert dialog.peopleModel.item(apologies, PRESENT).checkState() == Qt.CheckState.Unchecked
+    assert dialog.peopleModel.item(apologies, ACTION).text() == f"Action for {names[team.asye_worker_id]}"
     type_into(qtbot, dialog.themesEdit, "Working with neglect")
     type_into(qtbot, dialog.summaryEdit, "A family where neglect is chronic")
     answer_confirmation(qtbot)
