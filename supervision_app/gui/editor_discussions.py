@@ -158,7 +158,10 @@ class CaseDiscussions:
 
         def add(description: str, owner_id: str, due_on: date) -> None:
             def focus() -> QWidget:
-                return panel.form.descriptionEdit
+                # the panel's own form, which keeps the widget it found: once a read-back has
+                # rebuilt the discussions this one may be gone, and _arrive checks for that
+                box: QWidget = panel.form.descriptionEdit
+                return box
             host.structural(lambda s: sr.add_action(
                 s, actor, session_id=sid, case_discussion_id=case_discussion_id,
                 description=description, owner_id=owner_id, due_on=due_on), focus=focus,
