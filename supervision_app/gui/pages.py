@@ -248,6 +248,9 @@ class TeamPage(Page):
         from .practice_dialogs import TeamPractice
 
         self.practice = TeamPractice(self)  # agreements and cancellations (issue 21)
+        from .group_dialogs import GroupPractice
+
+        self.groups = GroupPractice(self, team=True)  # group supervision (issue 21)
         f.workerTable.selectionModel().currentRowChanged.connect(lambda *_a: self._update_calendar_button())
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
@@ -284,6 +287,7 @@ class TeamPage(Page):
 
         self.ctx.tasks.read(work, self._show, self.failed)
         self.practice.refresh()
+        self.groups.refresh()
 
     def _show(self, data) -> None:
         rows, flagged, waiting = data
@@ -519,6 +523,9 @@ class MySupervisionPage(Page):
         from .practice_dialogs import MyPractice
 
         self.practice = MyPractice(self)  # feedback and my agreement (issue 21)
+        from .group_dialogs import GroupPractice
+
+        self.groups = GroupPractice(self, team=False)  # group supervision (issue 21)
 
     def first_focus(self):
         return self.form.recordsTable
@@ -529,6 +536,7 @@ class MySupervisionPage(Page):
                                        queries.children_allocated_to(s, actor)),
                             self._show, self.failed)
         self.practice.refresh()
+        self.groups.refresh()
 
     def _show(self, data) -> None:
         records, actions, children = data
