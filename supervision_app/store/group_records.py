@@ -246,11 +246,16 @@ def groups_for(session: Session, actor: Actor) -> list[GroupListing]:
 # --- schedule ---------------------------------------------------------------------------
 
 def group_days_present(session: Session, worker_id: str) -> list[date]:
-    """The London dates of the group sessions ``worker_id`` was present at."""
+    """The London dates of the group sessions ``worker_id`` was present at, once released
+    (signed by the supervisor): as a 1:1 record counts once shared, a draft gives no assurance."""
+    released = select(Signature.id).where(
+        Signature.record_kind == GROUP_KIND, Signature.record_id == GroupSession.id,
+        Signature.signer_id == GroupSession.supervisor_id, Signature.tombstone.is_(False)).exists()
     return [london_date(held_at) for held_at in session.scalars(
         select(GroupSession.held_at).join(GroupAttendance, GroupAttendance.group_session_id == GroupSession.id)
         .where(GroupAttendance.attendee_id == worker_id, GroupAttendance.tombstone.is_(False),
-               GroupAttendance.attendance == Attendance.PRESENT.value, GroupSession.tombstone.is_(False)))]
+               GroupAttendance.attendance == Attendance.PRESENT.value, GroupSession.tombstone.is_(False),
+               released))]
 
 
 def last_held_with_groups(session: Session, worker_id: str, last_individual: date | None) -> date | None:

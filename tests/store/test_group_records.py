@@ -147,13 +147,16 @@ def test_attendance_ticked_after_creation(database, team):
 
 
 def test_schedule_counts_the_group_only_where_the_team_says_so(database, team):
-    _group(database, team, apologies=(team.asye_worker_id,))
+    gid = _group(database, team, apologies=(team.asye_worker_id,))
     individual = date(2026, 10, 1)
     with database.reading() as s:
         assert gr.last_held_with_groups(s, team.worker_id, individual) == individual  # default: no
     with database.transaction() as s:
         row = s.get(Team, team.team_id)
         row.supervision_policy = json.dumps({"group_counts_toward_frequency": True})
+    with database.reading() as s:  # a draft gives no assurance
+        assert gr.last_held_with_groups(s, team.worker_id, individual) == individual
+    sign_group_session(database, _credentials(database, team), group_id=gid, signer_id=team.manager_id)
     with database.reading() as s:
         assert gr.last_held_with_groups(s, team.worker_id, individual) == date(2026, 11, 5)
         # apologies never count
