@@ -155,8 +155,35 @@ def _status_tip(row: queries.WorkerRow) -> str:
     return tip
 
 
+ASYE_TIP = ("ASYE: in their Assessed and Supported Year in Employment (newly qualified), "
+            "supervised more often")
+
+
+def _worker_text(row: queries.WorkerRow) -> str:
+    return f"{row.name} (ASYE)" if row.is_asye else row.name
+
+
+def _actions_text(row: queries.WorkerRow) -> str:
+    """Open actions, and how many of them are overdue: one column, not two (at the largest
+    text size two count columns pushed the table past a laptop's width)."""
+    if not row.overdue_actions:
+        return _count(row.open_actions)
+    return f"{row.open_actions} ({row.overdue_actions} overdue)"
+
+
+def _actions_spoken(row: queries.WorkerRow) -> str:
+    return f"{row.open_actions} open, {row.overdue_actions} of them overdue"
+
+
+# Each column reads whole at the largest text size on a 1366-pixel laptop: the worker's
+# ASYE year is said beside their name and overdue actions beside the open ones (each was a
+# column of its own), and the name, team and status wrap onto a second line, the row
+# growing, where the width runs out (WRAPPING_COLUMNS): never cut short, never sideways.
 WORKER_COLUMNS = [
-    Column("Worker", lambda r: r.name, bold=lambda r: r.status == SupervisionStatus.OVERDUE),
+    Column("Worker", lambda r: r.name, text=_worker_text,
+           bold=lambda r: r.status == SupervisionStatus.OVERDUE,
+           tooltip=lambda r: ASYE_TIP if r.is_asye else "",
+           accessible=lambda r: f"{r.name}, ASYE" if r.is_asye else r.name),
     Column("Team", lambda r: r.team_name),
     Column("Supervision", lambda r: r.status, text=lambda r: _status_text(r),
            background=lambda r: STATUS_COLOURS[r.status], tooltip=lambda r: _status_tip(r),
@@ -164,10 +191,9 @@ WORKER_COLUMNS = [
     Column("Next due", lambda r: r.next_due),
     Column("Last", lambda r: r.last_held, text=lambda r: format_date(r.last_held) or "Never"),
     Column("Planned", lambda r: r.next_planned),
-    Column("ASYE", lambda r: r.is_asye, text=lambda r: "ASYE" if r.is_asye else ""),
-    Column("Actions open", lambda r: r.open_actions, text=lambda r: _count(r.open_actions), align_right=True),
-    Column("Overdue", lambda r: r.overdue_actions, text=lambda r: _count(r.overdue_actions),
-           foreground=_alert_if(lambda r: r.overdue_actions), align_right=True),
+    Column("Actions open", lambda r: r.open_actions, text=_actions_text,
+           foreground=_alert_if(lambda r: r.overdue_actions), accessible=_actions_spoken,
+           sort=lambda r: (r.overdue_actions, r.open_actions)),
     Column("To sign", lambda r: r.awaiting_signature,
            text=lambda r: _count(r.awaiting_signature), align_right=True),
     Column("Disagreed", lambda r: r.unresolved_disagreements,
@@ -193,6 +219,7 @@ SESSION_COLUMNS = [
            ("Share by " + format_date(r.share_by)) if r.state == RecordState.DRAFT else ""),
 ]
 
+WRAPPING_COLUMNS = (0, 1, 2)  # worker, team, supervision status
 _DUE_SOON_FILTER = 2  # its text follows the teams' policies (see TeamPage._show)
 _FILTERS = [
     lambda r: True,
@@ -228,10 +255,12 @@ class TeamPage(Page):
         f = self.form
         self.model = RowsModel(WORKER_COLUMNS, self)
         self.proxy = FilterProxy(self.model, self)
-        # names in full at any text size: the spare width goes to the last column, and a table
-        # wider than the window scrolls rather than cutting names to "…"
+        # names in full at any text size: the spare width goes to the last column, and where
+        # the window is too narrow the names, teams and statuses wrap onto more lines (the
+        # row grows) rather than being cut to "…" or the table scrolling sideways
         setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3, within_width=False)
         wrap_headings(f.workerTable)  # "Actions open", "Disagreed": no wider than their counts
+        keep_within_width(f.workerTable, wrap=WRAPPING_COLUMNS)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())

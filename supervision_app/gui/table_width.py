@@ -6,15 +6,20 @@ contents, by ``models.fit_columns`` or the caller) and, whenever the table is na
 than they add up to (a 1366-pixel laptop, the largest text size), narrows the widest
 columns first, each to no less than its heading: dates and counts keep their width, long
 names and decisions are cut short with "…". A table too wide even with every column at
-its heading's width keeps its columns whole and scrolls sideways. ``wrap_headings(view)``
+its heading's width keeps its columns whole and scrolls sideways. With ``wrap=`` columns
+(a person's name, a status in words) only those give way, and their text goes onto more
+lines, the row growing to show it: no word is cut, and the other columns keep their
+width (the team table, where a name cut short was worse than scrolling). ``wrap_headings(view)``
 puts long headings on a few lines so that a column of short values is not as wide as its
 heading on one line. ``show_cut_text(view)`` shows a cut cell's
 whole text as its tooltip (the model's own tooltip, where it has one, comes first).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip, QWidget
 
 from .accessibility import follow_font
@@ -40,13 +45,20 @@ def _level(wanted: list[int], floors: list[int], room: int) -> list[int]:
 
 
 class _WidthKeeper(QObject):
-    def __init__(self, view: QTableView) -> None:
+    def __init__(self, view: QTableView, wrap: frozenset[int] | None = None) -> None:
         super().__init__(view)
         self.setObjectName(_SHARER)
         self.view = view
         self.wanted: dict[int, int] = {}
+        self.wrap = wrap  # the columns that wrap rather than cut (None: cut the widest)
         self._busy = False
         view.viewport().installEventFilter(self)
+        if wrap is not None:
+            view.setWordWrap(True)
+            rows = view.verticalHeader()
+            # as tall as their lines need, never shorter than a row is anyway
+            rows.setMinimumSectionSize(rows.defaultSectionSize())
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
     def remember(self) -> None:
         header = self.view.horizontalHeader()
@@ -63,7 +75,12 @@ class _WidthKeeper(QObject):
         sharing = []
         for c in visible:
             mode = header.sectionResizeMode(c)
-            if mode == QHeaderView.ResizeMode.Stretch:  # it takes what is left, at least its minimum
+            if self.wrap is not None:
+                if c in self.wrap:
+                    sharing.append(c)
+                else:
+                    room -= header.sectionSize(c)
+            elif mode == QHeaderView.ResizeMode.Stretch:  # it takes what is left, at least its minimum
                 room -= max(header.minimumSectionSize(), header.sectionSizeHint(c) // 2)
             elif mode == QHeaderView.ResizeMode.Interactive or (c == last and header.stretchLastSection()):
                 sharing.append(c)
@@ -77,11 +94,18 @@ class _WidthKeeper(QObject):
         header = self.view.horizontalHeader()
         sharing, room = self._sharing()
         wanted = [self.wanted.get(c, header.sectionSize(c)) for c in sharing]
-        floors = [min(w, max(header.minimumSectionSize(), header.sectionSizeHint(c)))
-                  for c, w in zip(sharing, wanted)]
+        if self.wrap is None:
+            floors = [min(w, max(header.minimumSectionSize(), header.sectionSizeHint(c)))
+                      for c, w in zip(sharing, wanted)]
+            widths = _level(wanted, floors, room)
+        else:
+            floors = [min(w, longest_word(self.view, c)) for c, w in zip(sharing, wanted)]
+            # too wide even with every word on a line of its own: as narrow as that, and the
+            # rest scrolls (less to scroll, and still no word cut)
+            widths = floors if sum(floors) > room else _level(wanted, floors, room)
         self._busy = True
         try:
-            for c, width in zip(sharing, _level(wanted, floors, room)):
+            for c, width in zip(sharing, widths):
                 if header.sectionSize(c) != width:
                     header.resizeSection(c, width)
         finally:
@@ -93,15 +117,48 @@ class _WidthKeeper(QObject):
         return False
 
 
-def keep_within_width(view: QTableView) -> None:
+def keep_within_width(view: QTableView, wrap: Iterable[int] | None = None) -> None:
     """Call once the columns are sized to their contents (after each new set of rows): the
     widths are remembered, and the widest given up first whenever the table is too narrow
-    for them, now and at every change of its width."""
-    keeper = view.findChild(_WidthKeeper, _SHARER, Qt.FindChildOption.FindDirectChildrenOnly)
+    for them, now and at every change of its width. ``wrap``: only these columns give
+    way, down to their longest word, wrapping onto more lines (see the module's note);
+    given once, it stays."""
+    keeper = _keeper(view)
     if keeper is None:
-        keeper = _WidthKeeper(view)
+        keeper = _WidthKeeper(view, frozenset(wrap) if wrap is not None else None)
         show_cut_text(view)
     keeper.remember()
+
+
+def _keeper(view: QTableView) -> _WidthKeeper | None:
+    return view.findChild(_WidthKeeper, _SHARER, Qt.FindChildOption.FindDirectChildrenOnly)
+
+
+def longest_word(view: QTableView, column: int) -> int:
+    """The width ``column`` needs to show each of its words and its heading's whole, in
+    the view's font (a bold cell's in bold), with the cell's and the heading's margins."""
+    model, header = view.model(), view.horizontalHeader()
+    style = view.style()
+    margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 4
+    plain = view.fontMetrics()
+    widest = 0
+    for row in range(model.rowCount()):
+        index = model.index(row, column)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not isinstance(text, str) or not text:
+            continue
+        font = index.data(Qt.ItemDataRole.FontRole)
+        metrics = QFontMetrics(font.resolve(view.font())) if isinstance(font, QFont) else plain
+        widest = max(widest, max(metrics.horizontalAdvance(word) for word in text.split()))
+    title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+    heads = header.fontMetrics()
+    heading = max((heads.horizontalAdvance(word) for word in title.split()), default=0)
+    return max(widest + margin, heading + _heading_padding(header))
+
+
+def _heading_padding(header: QHeaderView) -> int:
+    """A heading's margins and room for the sort arrow."""
+    return 2 * header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin, None, header) + 20
 
 
 class _CutTextTips(QObject):
@@ -159,7 +216,7 @@ def wrap_headings(view: QTableView, most_chars: int = 14) -> None:
         heads = table.horizontalHeader()
         model = table.model()
         metrics = heads.fontMetrics()
-        padding = 2 * heads.style().pixelMetric(heads.style().PixelMetric.PM_HeaderMargin, None, heads) + 20
+        padding = _heading_padding(heads)
         lines = 1
         for column in range(heads.count()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
@@ -172,6 +229,9 @@ def wrap_headings(view: QTableView, most_chars: int = 14) -> None:
                                          int(Qt.TextFlag.TextWordWrap), title)
             lines = max(lines, -(-shown.height() // metrics.lineSpacing()))
         heads.setMinimumHeight(lines * metrics.lineSpacing() + padding)
+        keeper = _keeper(table)
+        if keeper is not None:  # these are now the widths it wants; within the room it has
+            keeper.remember()
 
     follow_font(view, fit, "wrap_headings")
     # after every other handler of the new rows (a page's own sizing of the columns to

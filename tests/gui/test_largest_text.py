@@ -304,3 +304,95 @@ def test_the_workers_figures_wrap_their_headings_rather_than_running_screens_sid
         assert header.height() >= lines.height(), title
     assert header.sectionSize(figure) < metrics.horizontalAdvance(titles[figure])  # it wrapped
     assert header.length() < 3 * table.viewport().width()  # it ran to six screens
+
+
+# ---------------------------------------------------------------------------- the team table
+
+LONG_WORKER = "Ava Alexandra Montgomery Newly"  # the ASYE worker, renamed
+
+
+def _team_with_long_texts(database, team) -> None:
+    """A long name, a status with a draft in progress ("Overdue · draft in progress") and
+    an overdue action: the widest the team table's texts get."""
+    from supervision_app.store.models import Staff
+
+    with database.transaction() as s:
+        s.get(Staff, team.asye_worker_id).display_name = LONG_WORKER
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        sr.create_session(s, manager, supervisee_id=team.asye_worker_id, held_at=session_time(1))
+        shared = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(20))
+        sr.add_action(s, manager, session_id=shared, description="Chase the school nurse",
+                      owner_id=team.worker_id, due_on=date.today() - timedelta(days=3))
+        sr.share_session(s, manager, shared)
+
+
+def _column(model, title: str) -> int:
+    return next(c for c in range(model.columnCount())
+                if model.headerData(c, Qt.Orientation.Horizontal) == title)
+
+
+def _row_of(model, name: str) -> int:
+    return next(r for r in range(model.rowCount()) if model.row_for(model.index(r, 0)).name == name)
+
+
+@pytest.mark.parametrize("who", ["manager", "service_manager"])  # the second sees a Team column
+def test_the_team_table_fits_the_laptop_with_every_word_whole_and_nothing_hidden(
+        qtbot, largest, team, database, who):
+    from PySide6.QtGui import QFont
+
+    from supervision_app.store.models import Team
+
+    _team_with_long_texts(database, team)
+    if who == "service_manager":  # both teams in her service area: a Team column too
+        with database.transaction() as s:
+            s.get(Team, team.other_team_id).service_area_id = team.service_area_id
+    window = largest(getattr(team, f"{who}_id"))
+    page = window.show_page("my_team")
+    settle(qtbot, window)
+    laid_out(window)
+    table, header = page.form.workerTable, page.form.workerTable.horizontalHeader()
+    model = table.model()
+    assert model.rowCount() >= 3
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in shown]
+    assert ("Team" in titles) == (who == "service_manager")
+    # nothing off to the side: it scrolled 269 px on the demo at this size
+    assert header.length() <= table.viewport().width(), (header.length(), table.viewport().width())
+    assert table.horizontalScrollBar().maximum() == 0
+    plain = QFontMetrics(table.font())
+    bold = QFont(table.font())
+    bold.setBold(True)
+    style = table.style()
+    margin = 2 * (style.pixelMetric(style.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
+    for row in range(model.rowCount()):
+        # every row as tall as its wrapped lines
+        assert table.rowHeight(row) >= table.sizeHintForRow(row), row
+        for column in shown:
+            text = model.index(row, column).data()
+            if not text:
+                continue
+            font = model.index(row, column).data(Qt.ItemDataRole.FontRole)
+            metrics = QFontMetrics(bold) if font is not None and font.bold() else plain
+            width = header.sectionSize(column)
+            # no word cut short: names, teams and statuses may wrap, never lose letters
+            assert max(metrics.horizontalAdvance(w) for w in text.split()) + margin <= width, text
+            if model.headerData(column, Qt.Orientation.Horizontal) not in ("Worker", "Team", "Supervision"):
+                assert metrics.horizontalAdvance(text) + margin <= width, text  # dates, counts: one line
+    # the long name wrapped onto a second line: its row is taller, and shows it whole
+    ava = _row_of(model, LONG_WORKER)
+    worker = _column(model, "Worker")
+    assert header.sectionSize(worker) < QFontMetrics(bold).horizontalAdvance(LONG_WORKER)
+    assert table.rowHeight(ava) >= 2 * plain.lineSpacing()
+    # what had a column of its own is still there, in words and for a screen reader
+    actions = _column(model, "Actions open")
+    assert "ASYE" not in titles and "Overdue" not in titles
+    ben = _row_of(model, "Ben Steady")
+    assert model.index(ava, worker).data() == f"{LONG_WORKER} (ASYE)"
+    assert model.index(ben, actions).data() == "1 (1 overdue)"
+    spoken = Qt.ItemDataRole.AccessibleTextRole  # what Qt gives a screen reader for the cell
+    assert model.index(ava, worker).data(spoken) == f"{LONG_WORKER}, ASYE"
+    assert model.index(ben, actions).data(spoken) == "1 open, 1 of them overdue"
+    # and the ASYE filter still finds the worker
+    page.form.statusFilter.setCurrentIndex(5)
+    assert [model.row_for(model.index(r, 0)).name for r in range(model.rowCount())] == [LONG_WORKER]
