@@ -602,8 +602,9 @@ class SyncStatusWidget(QWidget):
         self.sync_button.setObjectName("syncNowButton")
         self.sync_button.setDefaultAction(controller.sync_now_action)
         self.sync_button.setAccessibleName("Sync now")
-        action = controller.sync_now_action  # a screen reader hears why it is off, as a tooltip shows
-        action.changed.connect(lambda: self.sync_button.setAccessibleDescription(action.toolTip()))
+        # a screen reader hears why it is off, as a tooltip shows; a bound slot, so the
+        # connection ends with this widget (the controller and its action outlive it)
+        controller.sync_now_action.changed.connect(self._describe_sync_button)
         self.sync_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.sign_in_button = QPushButton("Sign in…", self)
         self.sign_in_button.setObjectName("syncSignInButton")
@@ -614,6 +615,10 @@ class SyncStatusWidget(QWidget):
             layout.addWidget(widget)
         controller.status_changed.connect(self.show_view)
         self.show_view(controller.view)
+
+    @Slot()
+    def _describe_sync_button(self) -> None:
+        self.sync_button.setAccessibleDescription(self.sync_button.defaultAction().toolTip())
 
     @Slot(object)
     def show_view(self, view: SyncView) -> None:

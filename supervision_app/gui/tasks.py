@@ -12,6 +12,7 @@ import itertools
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Hashable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from ..errors import AppError
@@ -168,6 +169,8 @@ class TaskRunner(QObject):
                 return fn(s)
 
         def finished(result: Any, error: Any) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window that owned this runner is gone, and its pages with it
             if busy:
                 self._pending.discard(generation)
                 if not self._pending:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import shiboken6
 from PySide6.QtCore import QThread
 
 from supervision_app.domain.text_rules import InvalidInput
@@ -103,3 +104,22 @@ def test_the_busy_indicator_hook_turns_on_and_off(qtbot):
     runner.run(NETWORK, lambda: None, busy=False)  # sync shows its own progress
     assert not runner.busy
     assert runner.wait(WAIT, (NETWORK,))
+
+
+def test_an_answer_for_a_runner_whose_window_was_deleted_is_dropped(qtbot):
+    """The window owns its runner (MainWindow.attach sets the parent); a job still running
+    when the window is deleted must not call back into the deleted pages or emit on the
+    deleted runner."""
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    runner = TaskRunner(None)
+    runner.setParent(window)
+    release = threading.Event()
+    answers: list = []
+    runner.run(READS, lambda: release.wait(10), answers.append)
+    threading.Timer(0.3, release.set).start()  # deleting the pools waits for the job
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=5000)
+    qtbot.wait(100)  # the queued answer arrives now; emitting busy_changed would raise
+    assert answers == []

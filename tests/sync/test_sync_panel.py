@@ -4,6 +4,7 @@ words, a conflict resolved through the dialog, every control named and keyboard-
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -176,6 +177,17 @@ def test_answers_arriving_after_shutdown_touch_nothing_of_the_closed_window(qtbo
     qtbot.waitUntil(lambda: not controller.tasks.busy, timeout=10000)
     qtbot.wait(50)  # the queued answers are delivered now; none may raise
     assert published == []
+
+
+def test_the_status_widget_follows_its_action_and_lets_go_of_it_when_deleted(qtbot, database):
+    controller = SyncController(database, server_url="", interval_ms=60000)
+    widget = controller.status_widget()
+    controller.sync_now_action.setToolTip("Why it is off")
+    assert widget.sync_button.accessibleDescription() == "Why it is off"
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(widget), timeout=5000)
+    controller.sync_now_action.setToolTip("Changed after the widget went")  # must not raise
+    controller.shutdown()
 
 
 def test_a_refused_signature_is_explained_and_open_to_sign_again_works(qtbot, server, database, tmp_path):
