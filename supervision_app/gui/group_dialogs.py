@@ -101,7 +101,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
             label.setBuddy(widget)
             widget.setAccessibleName(text.replace("&", ""))
             form.addRow(label, widget)
-        people = QLabel("&People: tick who is in the group and who came; type each person's action")
+        self.peopleLabel = people = QLabel("")
         people.setWordWrap(True)
         layout.addWidget(people)
         self.peopleModel = QStandardItemModel(0, 3, self)
@@ -121,9 +121,9 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.actionEdit = QLineEdit()
         self.actionEdit.setObjectName("groupActionEdit")
         self.actionEdit.setAccessibleName("Action for the selected person")
-        action_label = QLabel("&Action for the selected person")
-        action_label.setBuddy(self.actionEdit)
-        action_form.addRow(action_label, self.actionEdit)
+        self.actionLabel = QLabel("&Action for the selected person")
+        self.actionLabel.setBuddy(self.actionEdit)
+        action_form.addRow(self.actionLabel, self.actionEdit)
         self.peopleTable.selectionModel().currentRowChanged.connect(lambda current, _p: self._person_chosen())
         self.actionEdit.textEdited.connect(self._action_typed)
         self.messageLabel = _message(layout, "groupMessage")
@@ -200,7 +200,13 @@ class GroupSessionDialog(SigningDialog, QDialog):
             action.setEditable(editing)
             self.peopleModel.appendRow([name, present, action])
         self.peopleTable.resizeColumnsToContents()
-        self.actionEdit.setReadOnly(not editing)
+        # an attendee reads the list and their own action; only the supervisor types actions
+        self.peopleLabel.setText("&People: tick who is in the group and who came; type each person's action"
+                                 if editing else "&People in the group (you see only your own action)")
+        self.peopleModel.setHorizontalHeaderLabels(["In the group", "Present", "Their action"] if editing
+                                                   else ["Person", "Attendance", "Action"])
+        self.actionEdit.setVisible(editing)
+        self.actionLabel.setVisible(editing)
         if self.peopleModel.rowCount():
             self.peopleTable.setCurrentIndex(self.peopleModel.index(0, NAME))
         self._person_chosen()
