@@ -133,8 +133,11 @@ class OversightTarget:
 
 @dataclass(frozen=True)
 class AddendumTarget:
+    """An addendum to a signed record: a supervision record, an oversight note or a
+    supervision agreement."""
+
     author_id: str
-    parent: Union[SupervisionTarget, OversightTarget]
+    parent: Union[SupervisionTarget, OversightTarget, AgreementTarget]
     state: RecordState = RecordState.DRAFT
 
 
@@ -519,6 +522,14 @@ def _decide_agreement(actor: Actor, op: Operation, t: AgreementTarget) -> Decisi
         if not is_supervisee:
             return _no("Only the supervisee signs their side of the agreement.")
         return _lifecycle(RecordKind.AGREEMENT, t.state, Event.SIGN_AS_SUPERVISEE)
+    if op == Operation.ADD_ADDENDUM:
+        # as a supervision record: its two parties, once both have signed; the supervisor
+        # only while they still supervise the person (a new manager writes a new agreement)
+        if not ((is_supervisor and line_manages) or is_supervisee):
+            return _no("Only the supervisor and supervisee of this agreement can add an addendum.")
+        if t.state != RecordState.LOCKED:
+            return _no("Addenda are for signed agreements; edit the agreement itself while it is open.")
+        return _yes()
     return _no(f"'{op}' does not apply to a supervision agreement.")
 
 

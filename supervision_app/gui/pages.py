@@ -280,6 +280,7 @@ class TeamPage(Page):
         from .group_dialogs import GroupPractice
 
         self.groups = GroupPractice(self, team=True)  # group supervision (issue 21)
+        QTimer.singleShot(0, self._group_button_first)  # after the practice row's own order
         f.workerTable.selectionModel().currentRowChanged.connect(lambda *_a: self._update_calendar_button())
         self.flagged_model = RowsModel(SESSION_COLUMNS, self)
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
@@ -305,6 +306,13 @@ class TeamPage(Page):
 
     def first_focus(self):
         return self.form.workerTable
+
+    def _group_button_first(self) -> None:
+        """"Group sessions…" is the page's first button (above the practice row): Tab
+        reaches it first, not after the table at the foot (issue 19's reading order)."""
+        before = self.practice.cancelButton.previousInFocusChain()
+        if before is not self.groups.button:
+            QWidget.setTabOrder(before, self.groups.button)
 
     def refresh(self) -> None:
         actor, today = self.ctx.actor, self.ctx.today()
@@ -820,7 +828,7 @@ class SearchPage(Page):
         hit = current_row(self.form.resultsTable)
         if hit is None:
             return
-        if hit.kind == "agreement":
+        if hit.kind == "agreement" or hit.agreement_id:  # an agreement or an addendum to one
             self.open_agreement(hit)
         elif hit.kind == "cancellation":
             # cancellations are listed with the worker's supervision (team page counts,
@@ -846,7 +854,8 @@ class SearchPage(Page):
         """The agreement in its own dialog, as "My team" and "My supervision" open it."""
         from .practice_dialogs import AgreementDialog
 
-        dialog = AgreementDialog(self.ctx, hit.worker_id or "", hit.worker_name or "", hit.record_id, self)
+        dialog = AgreementDialog(self.ctx, hit.worker_id or "", hit.worker_name or "",
+                                 hit.agreement_id or hit.record_id, self)
         dialog.open()
         self.agreement_dialog = dialog
 

@@ -24,14 +24,17 @@ from sqlalchemy.orm import Session
 from ..domain.canonical import canonical_bytes, digest
 from ..domain.lifecycle import Event, IllegalTransition, RecordKind, next_state
 from ..domain.permissions import AddendumTarget, Operation, decide
+from ..domain.record_canonical import agreement_canonical
 from ..domain.text_rules import clean_text
 from ..domain.time_rules import format_date, london_date, utc_now
 from ..domain.vocabulary import RecordState, Role
 from ..errors import AppError
 from ..security.credentials import CredentialStore, SigningCredentials
+from ..store.agreement_records import agreement_target
 from ..store.audit_log import record_event
 from ..store.database import Database
 from ..store.models import Addendum, OversightNote, RecordDocument, Signature, Staff, SupervisionSession
+from ..store.practice_models import SupervisionAgreement
 from ..store.supervision_records import (
     NotAllowed,
     NotFound,
@@ -55,6 +58,7 @@ from .snapshot import (
     addendum_canonical,
     load_oversight_snapshot,
     load_supervision_snapshot,
+    values,
 )
 
 
@@ -268,7 +272,10 @@ def _parent(session: Session, record_kind: RecordKind, record_id: str):
     if record_kind == RecordKind.OVERSIGHT_NOTE:
         note = session.get(OversightNote, record_id)
         return note, (oversight_target(session, note) if note else None)
-    raise ValueError("Addenda are added to supervision records and oversight notes.")
+    if record_kind == RecordKind.AGREEMENT:
+        agreement = session.get(SupervisionAgreement, record_id)
+        return agreement, (agreement_target(agreement) if agreement else None)
+    raise ValueError("Addenda are added to supervision records, oversight notes and agreements.")
 
 
 def create_addendum(session: Session, *, author_id: str, record_kind: RecordKind, record_id: str,
@@ -320,19 +327,26 @@ def sign_addendum(
         parent_snapshot: SupervisionSnapshot | OversightSnapshot
         if record_kind == RecordKind.SUPERVISION:
             parent_snapshot = load_supervision_snapshot(session, addendum.record_id)
+            parent_digest = parent_snapshot.digest
             supervisee = _person(session, parent.supervisee_id).display_name
             label = f"Supervision of {supervisee}, {format_date(london_date(parent.held_at))}"
+        elif record_kind == RecordKind.AGREEMENT:
+            # the digest both parties' signatures are over (agreement_signoff.agreement_digest)
+            parent_digest = digest(RecordKind.AGREEMENT, agreement_canonical(values(parent)))
+            label = (f"Supervision agreement between {_person(session, parent.supervisee_id).display_name} "
+                     f"and {_person(session, parent.supervisor_id).display_name}")
         else:
             parent_snapshot = note_snapshot = load_oversight_snapshot(session, addendum.record_id)
+            parent_digest = parent_snapshot.digest
             label = (f"Oversight note on {note_snapshot.document.child_name}, "
                      f"{format_date(london_date(parent.recorded_at))}")
-        canonical = addendum_canonical(addendum, parent_snapshot.digest)
+        canonical = addendum_canonical(addendum, parent_digest)
         record_digest = digest(RecordKind.ADDENDUM, canonical)
         signer = _person(session, signer_id)
         signer_name = signer.display_name
         document = AddendumDocument(
             addendum_id=addendum.id, record_label=label, record_id=addendum.record_id,
-            record_digest=parent_snapshot.digest, author_name=signer.display_name,
+            record_digest=parent_digest, author_name=signer.display_name,
             author_role=Role(signer.role).label, written_at=addendum.created_at, body=addendum.body,
             digest_hex=record_digest,
         )

@@ -62,6 +62,7 @@ class SearchResult:
     # ``record_id``; a cancellation opens the supervisee's history)
     worker_id: str | None = None
     worker_name: str | None = None
+    agreement_id: str | None = None  # an addendum to an agreement: the agreement it amends
 
     @property
     def section_label(self) -> str:
@@ -180,6 +181,8 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     children = _CHILDREN(session, child_ids)
     agreements = _AGREEMENTS(session, ids.get("agreement", ()))
     cancellations = _CANCELLATIONS(session, ids.get("cancellation", ()))
+    agreements.update(_AGREEMENTS(session, {x.record_id for x in addenda.values()
+                                            if x.record_kind == RecordKind.AGREEMENT.value}))
     names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
 
     session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
@@ -278,6 +281,17 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
                                       f"{names.get(parent.supervisee_id, '')}",
                                       sessions[addendum.record_id].held_at,
                                       session_id=addendum.record_id)
+            elif addendum.record_kind == RecordKind.AGREEMENT.value:
+                amended = agreements.get(addendum.record_id)
+                if amended is None or amended.tombstone or not may(
+                        Operation.VIEW, "a", addendum.record_id,
+                        AgreementTarget(amended.supervisee_id, amended.supervisor_id, amended.team_id,
+                                        RecordState(amended.state))):
+                    continue
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to supervision agreement with {amended.supervisee_name}",
+                                      amended.updated_at, worker_id=amended.supervisee_id,
+                                      worker_name=amended.supervisee_name, agreement_id=addendum.record_id)
             else:
                 parent = note_targets.get(addendum.record_id)
                 if parent is None or not may(Operation.VIEW, "n", addendum.record_id, parent):

@@ -60,6 +60,10 @@ def _child_team(ref: str) -> str:
             f"WHERE c.id = {ref})")
 
 
+def _agreement_team(ref: str) -> str:
+    return f"(SELECT team_id FROM supervision_agreement WHERE id = {ref})"
+
+
 def scope(kind: str, row: str) -> tuple[str, str]:
     """(session id, team id) of an index row for a record of ``kind``; ``row`` is NEW or a
     table alias."""
@@ -81,7 +85,8 @@ def scope(kind: str, row: str) -> tuple[str, str]:
     if kind == "addendum":
         return (f"CASE WHEN {row}.record_kind = 'supervision' THEN {row}.record_id END",
                 f"CASE {row}.record_kind WHEN 'supervision' THEN {_session_team(f'{row}.record_id')} "
-                f"WHEN 'oversight_note' THEN {_note_team(f'{row}.record_id')} END")
+                f"WHEN 'oversight_note' THEN {_note_team(f'{row}.record_id')} "
+                f"WHEN 'agreement' THEN {_agreement_team(f'{row}.record_id')} END")
     raise ValueError(kind)
 
 
