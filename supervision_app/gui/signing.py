@@ -38,6 +38,7 @@ from .signing_widgets import SigningDialog
 from .tasks import user_message
 
 if TYPE_CHECKING:
+    from ..security.credentials import CredentialStore
     from .main_window import AppContext
 
 # --------------------------------------------------------------------------- credentials
@@ -58,7 +59,7 @@ def credential_store(ctx):
 _credential_lock = threading.Lock()
 
 
-def ensure_credentials(ctx) -> object:
+def ensure_credentials(ctx) -> CredentialStore:
     """Standalone/demo mode: the signed-in person gets a key and a certificate from the
     local demo CA the first time they sign (a sync server issues them otherwise)."""
     store = credential_store(ctx)

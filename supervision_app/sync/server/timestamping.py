@@ -260,6 +260,13 @@ def active_tsa(conn: Connection) -> StoredTSA | None:
     return _stored(row) if row is not None else None
 
 
+def _require_tsa(conn: Connection) -> StoredTSA:
+    stored = active_tsa(conn)
+    if stored is None:
+        raise TsaError(404, "This server has no time-stamping authority yet.")
+    return stored
+
+
 def all_tsas(conn: Connection) -> list[StoredTSA]:
     return [_stored(row) for row in conn.execute(select(timestamp_authority))]
 
@@ -282,7 +289,7 @@ def create_tsa(conn: Connection, passphrase: bytes | None, *,
         ca_id=stored_ca.id, created_at=now, retired_at=None,
         certificate_pem=pki.certificate_to_pem(cert).decode(),
         key_pem=pki.encrypt_private_key(key, passphrase).decode()))
-    return active_tsa(conn)
+    return _require_tsa(conn)
 
 
 _unlocked: dict[tuple[int, bytes], TimeStampAuthority] = {}
