@@ -311,6 +311,8 @@ class TeamPage(Page):
         """"Group sessions…" is the page's first button (above the practice row): Tab
         reaches it first, not after the table at the foot (issue 19's reading order)."""
         before = self.practice.cancelButton.previousInFocusChain()
+        while before.focusPolicy() == Qt.FocusPolicy.NoFocus and before is not self.groups.button:
+            before = before.previousInFocusChain()  # Qt orders only widgets that take focus
         if before is not self.groups.button:
             QWidget.setTabOrder(before, self.groups.button)
 
