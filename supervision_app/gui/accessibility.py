@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .collector_pause import collector_paused
+
 INTERACTIVE = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit,
                QPlainTextEdit, QTextEdit, QTabWidget)
 
@@ -174,10 +176,13 @@ def _set_sheet() -> None:
     app = QApplication.instance()
     font = QFont(app.font())
     font.setPointSizeF(text_point_size())
-    app.setFont(font)  # what new widgets, tooltips and painters without a widget start from
     sheet = _base_style_sheet + text_style_sheet()
-    if app.styleSheet() != sheet:
-        app.setStyleSheet(sheet)  # repolishes every widget there is, shown or not
+    # Qt walks a list of every widget, running our handlers as it goes: no window may be
+    # deleted under it by a garbage collection those handlers start (collector_pause)
+    with collector_paused():
+        app.setFont(font)  # what new widgets, tooltips and painters without a widget start from
+        if app.styleSheet() != sheet:
+            app.setStyleSheet(sheet)  # repolishes every widget there is, shown or not
 
 
 def current_text_scale() -> float:
@@ -190,10 +195,11 @@ def apply_text_scale(scale: float) -> None:
     global _scale
     _scale = scale
     system_point_size()
-    _set_sheet()
     app = QApplication.instance()
-    for top in app.topLevelWidgets():
-        style_headings(top)
+    with collector_paused():
+        _set_sheet()
+        for top in app.topLevelWidgets():
+            style_headings(top)
 
 
 def style_headings(root: QWidget) -> None:
