@@ -345,8 +345,6 @@ print("survived")
 """
 
 
-@pytest.mark.xfail(strict=True, reason="until /tmp/team/table19-request-accessibility.py.patch "
-                   "(collector_pause around apply_text_scale) is applied")
 def test_a_garbage_collection_in_a_handler_during_a_text_size_change_deletes_no_widget_under_qt():
     import os
     import subprocess
