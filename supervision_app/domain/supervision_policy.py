@@ -34,6 +34,9 @@ class SupervisionPolicy:
     due_soon_days: int = 7
     # A session shorter than this is flagged on compliance (issue 21; 90 minutes by default).
     standard_duration_minutes: int = 90
+    # Whether a group session an attendee was present at counts toward their frequency
+    # (issue 21; no by default: ``group_supervision.counts_toward_frequency``).
+    group_counts_toward_frequency: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.standard_interval_days <= 366:
@@ -67,6 +70,7 @@ class SupervisionPolicy:
             "due_soon_days": self.due_soon_days,
             "asye_phases": [[p.until_days, p.interval_days] for p in self.asye_phases],
             "standard_duration_minutes": self.standard_duration_minutes,
+            "group_counts_toward_frequency": self.group_counts_toward_frequency,
         }
 
     @classmethod
@@ -77,6 +81,7 @@ class SupervisionPolicy:
             asye_phases=tuple(AsyePhase(int(u), int(i)) for u, i in data["asye_phases"]),
             # policies saved before issue 21 have no standard duration
             standard_duration_minutes=int(data.get("standard_duration_minutes", 90)),
+            group_counts_toward_frequency=data.get("group_counts_toward_frequency") is True,
         )
 
 

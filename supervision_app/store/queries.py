@@ -210,6 +210,8 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     open (``domain.permissions``): a worker who moved team brings none of the records
     their previous team holds. Open actions are those released to their owner, as the
     worker's own page shows them."""
+    from .group_records import last_held_with_groups  # group sessions (issue 21)
+
     team_ids = sorted(actor.managed_team_ids)
     if not team_ids and not actor.line_report_ids:
         return []
@@ -275,6 +277,8 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
         held_day = london_date(held) if held else None
         if w.last_supervised_on is not None and (held_day is None or w.last_supervised_on > held_day):
             held_day = w.last_supervised_on  # held before go-live, imported by IT
+        # a group session the worker was present at, where their team counts them (issue 21)
+        held_day = last_held_with_groups(session, w.id, held_day)
         policy = policies.get(w.team_id, SupervisionPolicy()) if w.team_id else SupervisionPolicy()
         status = supervision_status(policy, today=today, last_held=held_day,
                                     started_on=w.started_on, asye_start=w.asye_start)
