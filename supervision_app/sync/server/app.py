@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...domain.permissions import Actor, Decision
@@ -59,10 +60,11 @@ _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying ag
                                 "schema": {"type": "integer", "minimum": 1}}}
 
 
-def error_responses(*statuses: int, retry_after: tuple[int, ...] = (), **meanings: str) -> dict[int, Any]:
+def error_responses(*statuses: int, retry_after: tuple[int, ...] = (),
+                    **meanings: str) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: each status with the one error body and what it means
     there (``meanings`` as ``e403="..."`` override the general words)."""
-    documented: dict[int, Any] = {}
+    documented: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         entry: dict[str, Any] = {"model": p.ErrorBody,
                                  "description": meanings.get(f"e{status}", _ERROR_MEANINGS[status])}
@@ -254,7 +256,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             # Allow lists every method of the path: Starlette names only the first route's,
             # and GET and POST /v1/certificates are two routes.
             methods = {method for route in app.router.routes
-                       if getattr(route, "methods", None) and route.path_regex.match(request.url.path)
+                       if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path)
                        for method in route.methods}
             headers["Allow"] = ", ".join(sorted(methods))
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code,
