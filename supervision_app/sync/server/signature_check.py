@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -190,6 +191,15 @@ def signed_canonical(conn: Connection, kind: RecordKind, record_id: str,
     signature carries no version: its digest identifies it), or None when no version's
     is. Raises ``RecordMissing`` when the record is not complete on the server in the
     current version."""
+    found = _signed_form(conn, kind, record_id, signed_digest)
+    return found[0] if found is not None else None
+
+
+def _signed_form(conn: Connection, kind: RecordKind, record_id: str,
+                 signed_digest: str) -> tuple[dict[str, Any], bytes] | None:
+    """:func:`signed_canonical`, with the canonical bytes its digest was taken of (the bytes
+    the ECDSA value signs): a record's form is serialised once, not once for the digest and
+    again for the signature (a signed record carries every part: bench_push)."""
     for version in versions_for(kind):
         try:
             if kind == RecordKind.ADDENDUM:
@@ -206,8 +216,9 @@ def signed_canonical(conn: Connection, kind: RecordKind, record_id: str,
                 raise
             continue  # an older form needs a row the server lacks: not that version
         for form in forms:
-            if digest(kind, form) == signed_digest:
-                return form
+            content = canonical_bytes(kind, form)
+            if hashlib.sha256(content).hexdigest() == signed_digest:  # domain.canonical.digest
+                return form, content
     return None
 
 
@@ -279,13 +290,13 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     except (binascii.Error, ValueError):
         return f"The signature value could not be read. {SIGN_AGAIN}"
     try:
-        canonical = signed_canonical(conn, kind, data["record_id"], data["digest"])
-        content = canonical_bytes(kind, canonical) if canonical is not None else b""
+        found = _signed_form(conn, kind, data["record_id"], data["digest"])
     except (RecordMissing, KeyError, NotCanonicalisable):
         return "The record this signature belongs to is not complete on the server."
-    if canonical is None:
+    if found is None:
         return ("What was signed is not this record as the server holds it (it was changed on "
                 f"another device, or a part of it was not accepted). {SIGN_AGAIN}")
+    canonical, content = found
     certificate = pki.load_certificate(data["certificate_pem"].encode("ascii"))
     key = certificate.public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey):
