@@ -27,6 +27,7 @@ from supervision_app.store import models as m, supervision_records as sr
 from supervision_app.sync.client import SyncError
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
+from tests.sync.archiving import catch_up
 from tests.sync.harness import Laptop
 from tests.sync.laptop_state import laptop_state
 
@@ -213,6 +214,11 @@ def test_laptops_converge_through_faults(deployment, tmp_path):
                             for mid, row_id in s.execute(text("select mutation_id, row_id from sync_outbox")):
                                 self.outboxed[who][mid] = row_id
                         laptop.client.sync()
+                # the copies the server time-stamps and archives in the background (a killed
+                # server leaves them to renew-timestamps), then every laptop pulls them
+                catch_up(deployment)
+                for laptop in self.laptops:
+                    laptop.client.sync()
                 self._check()
             finally:
                 for laptop in self.laptops:

@@ -52,6 +52,7 @@ from supervision_app.sync.server.signature_check import (
 from supervision_app.sync.server.storage import load_actor, parent_id_of
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
+from tests.sync.archiving import settled
 from tests.sync.harness import Laptop, deploy
 from tests.sync.raw_push import push_raw
 
@@ -102,9 +103,15 @@ def world(tmp_path_factory):
     sync("sw_a1", "sw_a2", "sw_b1", "tm_a", "tm_b")
     r.sign_session(tm_a, org.ids["tm_a"], locked)
     r.sign_session(tm_b, org.ids["tm_b"], other_team)
-    sync("tm_a", "tm_b", "sw_a1", "sw_b1")
+    sync("tm_a", "tm_b")
+    # The server time-stamps (archives) signed copies in the background after each push: the
+    # world waits for it, so every run starts alike and no server row moves under the checks.
+    settled(dep, locked), settled(dep, other_team)
+    sync("sw_a1", "sw_b1")
     r.sign_session(sw_a1, org.ids["sw_a1"], locked)
-    sync("sw_a1", "tm_a")
+    sync("sw_a1")
+    settled(dep, locked)
+    sync("tm_a")
     with tm_a.db.transaction() as s:
         from supervision_app.store import supervision_records as sr
 
@@ -116,6 +123,8 @@ def world(tmp_path_factory):
     addendum = r.add_addendum(tm_a, org.ids["tm_a"], "supervision", locked, "a later thought")
     sync("tm_a")
     r.sign_addendum(tm_a, org.ids["tm_a"], addendum)
+    sync("tm_a")
+    settled(dep, note), settled(dep, addendum)
     sync("tm_a", "tm_b", "sw_a1", "sw_a2", "sw_b1", "sm", "hos", "qa", "admin")
 
     templates = []  # every synced row any laptop holds, as the wire carries it

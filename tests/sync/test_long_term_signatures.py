@@ -3,7 +3,7 @@
 - the server's time-stamping authority answers RFC 3161 requests for signed-in people, with
   a certificate from the organisation CA restricted (critically) to time stamping;
 - a signature made online carries a signature time stamp (B-T); one made offline gets its
-  proof of time from the document time stamp the server adds when the record locks;
+  proof of time from the document time stamp the server adds at the sync that brings it;
 - the server adds the validation data and a document time stamp as a new, insert-only
   record_document that extends the signed copy byte for byte, and the laptops pull it;
 - ``renew-timestamps`` adds a newer document time stamp and the older ones still validate;
@@ -35,6 +35,7 @@ from supervision_app.sync.server import certificates
 from supervision_app.sync.server.schema import record
 from supervision_app.sync.server.timestamping import _Rejection
 from tests.sync import records as r
+from tests.sync.archiving import settled
 from tests.sync.harness import CA_PASSPHRASE, PASSWORD, REPO
 
 
@@ -110,9 +111,11 @@ def _signed_off(deployment, laptops, *, supervisor_online: bool):
     else:
         r.sign_session(tm, org.ids["tm_a"], sid)
     assert tm.client.sync().rejected == 0
+    settled(deployment, sid)  # an offline signature: the server time-stamps it after the push
     sw.client.sync()
     r.sign_session(sw, org.ids["sw_a1"], sid)  # offline: no time stamp on this signature
     assert sw.client.sync().rejected == 0
+    settled(deployment, sid)  # locked: the server archives it after the push
     tm.client.sync(), sw.client.sync()
     return tm, sw, sid
 
@@ -188,15 +191,17 @@ def test_renewal_adds_a_newer_document_time_stamp_and_the_older_ones_still_valid
     quiet = _renew(deployment)  # the TSA certificate has ten years to run: nothing is due
     assert quiet.returncode == 0, quiet.stderr
     assert "Time stamps renewed: 0" in quiet.stdout
-    assert len(_documents(deployment, sid)) == 3
+    # the laptop's copy, the server's time-stamped one, the locked copy, the archived one
+    assert len(_documents(deployment, sid)) == 4
 
     # With a margin longer than the TSA certificate's life, every archived record is due.
     done = _renew(deployment, "--margin-days", "40000")
     assert done.returncode == 0, done.stderr
     assert "Time stamps renewed: 0" not in done.stdout
     docs = _documents(deployment, sid)
-    assert [d["stage"] for d in docs] == ["supervisor_signed", "locked", "archived", "archived"]
-    first, renewed = (base64.b64decode(d["pdf"]) for d in docs[2:])
+    assert [d["stage"] for d in docs] == ["supervisor_signed", "supervisor_signed", "locked",
+                                          "archived", "archived"]
+    first, renewed = (base64.b64decode(d["pdf"]) for d in docs[3:])
     assert renewed.startswith(first)
 
     import io
@@ -204,7 +209,7 @@ def test_renewal_adds_a_newer_document_time_stamp_and_the_older_ones_still_valid
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     stamps = list(PdfFileReader(io.BytesIO(renewed)).embedded_timestamp_signatures)
-    assert len(stamps) == 2
+    assert len(stamps) == 3  # the offline signature's, the archive's, the renewal's
     ca = _ca(deployment)
     report = verify_pdf(renewed, ca)
     assert report.complete and all(s.level == "B-LTA" for s in report.signatures), report

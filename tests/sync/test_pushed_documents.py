@@ -20,6 +20,7 @@ from supervision_app.sync.server.certificates import all_cas
 from supervision_app.sync.server.document_check import document_problem, examine
 from supervision_app.sync.server.schema import record
 from tests.sync import records as r
+from tests.sync.archiving import pushed_documents, settled
 from tests.sync.raw_push import push_raw
 
 
@@ -58,9 +59,8 @@ def _with_pdf(unit: list[tuple[int, dict]], pdf: bytes) -> list[tuple[int, dict]
 def _state(deployment, record_id: str) -> tuple[str, int]:
     with deployment.engine.connect() as conn:
         state = json.loads(conn.execute(select(record.c.data).where(record.c.id == record_id)).scalar())["state"]
-        stages = [json.loads(d)["stage"] for d in conn.execute(select(record.c.data).where(
-            record.c.parent_id == record_id, record.c.table_name == "record_document")).scalars()]
-    return state, len([stage for stage in stages if stage != "archived"])  # the server's own copy aside
+    # the laptops' copies: the server's own (time-stamped, archived) come in the background
+    return state, len(pushed_documents(deployment, record_id))
 
 
 def _pdf(unit) -> bytes:
@@ -105,9 +105,12 @@ def test_the_supervisee_s_copy_must_carry_both_signatures(deployment, laptops):
     sid = _responded(deployment, laptops, manager, worker)
     r.sign_session(manager, org.ids["tm_a"], sid)
     assert manager.client.sync().rejected == 0
+    settled(deployment, sid)  # the server time-stamps the offline signature after the push
     worker.client.sync()
-    supervisor_copy = r.rows(worker, m.RecordDocument)
-    [held] = [doc for doc in supervisor_copy.values() if doc.record_id == sid]
+    supervisor_copies = r.rows(worker, m.RecordDocument)
+    # the manager's copy, and the server's time-stamped one extending it: the newest
+    held = max((doc for doc in supervisor_copies.values() if doc.record_id == sid),
+               key=lambda doc: doc.created_at)
     r.sign_session(worker, org.ids["sw_a1"], sid)
     unit = _unit(worker, sid)
     results = push_raw(deployment, worker, *_with_pdf(unit, bytes(held.pdf)))
@@ -131,10 +134,8 @@ def test_checking_a_signed_copy_takes_milliseconds(deployment, laptops):
     worker.client.sync()
     r.sign_session(worker, org.ids["sw_a1"], sid)
     assert worker.client.sync().rejected == 0
+    documents = pushed_documents(deployment, sid)  # the laptops' copies, as the check saw them
     with deployment.engine.connect() as conn:
-        documents = [json.loads(d) for d in conn.execute(select(record.c.data).where(
-            record.c.parent_id == sid, record.c.table_name == "record_document")).scalars()]
-        documents = [document for document in documents if document["stage"] != "archived"]
         cas = [stored.certificate for stored in all_cas(conn)]
         signed_at = {json.loads(d)["signer_role"]: json.loads(d)["signed_at"] for d in conn.execute(
             select(record.c.data).where(record.c.parent_id == sid, record.c.table_name == "signature")).scalars()}

@@ -17,6 +17,7 @@ from supervision_app.sync.server import retention
 from supervision_app.sync.server.directory import DirectoryError
 from supervision_app.sync.server.schema import record
 from tests.sync import admin_cli, records
+from tests.sync.archiving import settled
 
 CONTENT = ("private words", "reflective log", "school attendance", "keep the plan",
            "attendance is rising", "visit the school", "book the training day")
@@ -167,13 +168,17 @@ def test_a_signed_history_goes_whole_with_signatures_and_addenda_and_a_late_chan
     manager.client.sync()
     records.sign_session(manager, manager_id, first)
     manager.client.sync()
+    settled(deployment, first)  # the server time-stamps the offline signature in the background
     worker.client.sync()
     records.sign_session(worker, worker_id, first)
     worker.client.sync()
+    settled(deployment, first)  # ... and archives the locked record
     manager.client.sync()
     addendum = records.add_addendum(manager, manager_id, "supervision", first, "a later correction")
     records.sign_addendum(manager, manager_id, addendum)
     manager.client.sync()
+    settled(deployment, addendum)
+    manager.client.sync()  # the laptop holds every copy the server holds
     assert records.get(manager, m.SupervisionSession, first).state == "locked"
     signed = signed_parts(manager, first)
     assert signed["addendum"] == {addendum} and len(signed["signature"]) == 3

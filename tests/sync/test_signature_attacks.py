@@ -21,6 +21,7 @@ from supervision_app.store import models as m
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from tests.sync import records as r
+from tests.sync.archiving import settled
 
 
 def _responded_record(deployment, laptops):
@@ -200,6 +201,7 @@ def test_attack_a_signed_copy_travels_only_with_its_signing(deployment, laptops)
     sw.client.sync()
     r.sign_session(sw, org.ids["sw_a1"], sid)
     assert sw.client.sync().rejected == 0
+    settled(deployment, sid)  # the server's archived copy is made in the background
     with deployment.engine.connect() as conn:
         before = conn.execute(text("select count(*) from record where table_name = 'record_document' "
                                    "and parent_id = :i"), {"i": sid}).scalar()

@@ -7,8 +7,9 @@ with a plain message, never a 500. Handlers never log record contents or secrets
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from datetime import timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, AsyncIterator
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
@@ -29,6 +31,10 @@ from .. import protocol as p
 from . import accounts, archive, authz, certificates, storage, timestamping
 
 log = logging.getLogger("supervision_app.sync.server")
+
+#: How long a stopping server lets the archiver finish the record under way (one time stamp
+#: from our own TSA takes well under a second; an external one may take up to its timeout).
+ARCHIVER_STOP_SECONDS = 5.0
 
 
 class ApiError(AppError):
@@ -183,6 +189,10 @@ class Context:
         self.ca_passphrase = ca_passphrase  # never logged
         self.certificate_days = certificate_days
         self.trusted_proxies = accounts.parse_trusted_proxies(trusted_proxies)
+        # time stamps need the TSA key (the CA passphrase) or an external TSA
+        self.archiver = (archive.Archiver(engine, ca_passphrase, url=timestamp_url,
+                                          policy=self.timestamp_policy)
+                         if ca_passphrase or timestamp_url else None)
 
 
 ACCOUNT_ENDED_WORDS = ("Your account is no longer active, so this laptop no longer holds "
@@ -224,10 +234,20 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
     whose ``X-Forwarded-For`` names the client; by default none, and the peer is the client."""
     ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days, trusted_proxies,
                   timestamp_url, timestamp_policy)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if ctx.archiver is not None:
+            # after the last request: the record being archived may finish; the rest is
+            # left to renew-timestamps (each record is its own transaction)
+            await run_in_threadpool(ctx.archiver.close, ARCHIVER_STOP_SECONDS)
+
     app = FastAPI(
         title="Supervision Recorder sync server",
         version=__version__,
         description="Push local changes, pull what you may see. See supervision_app.sync.protocol.",
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
 
@@ -360,20 +380,14 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         outcome = await run_in_threadpool(work)
         touched = {m.row.data.get("record_id") for m in body.mutations
                    if m.row.table == "record_document"} - {None}
-        if touched and (ctx.ca_passphrase or ctx.timestamp_url):
-            await run_in_threadpool(_archive_signed, touched)
+        archiving = None
+        if touched and ctx.archiver is not None:
+            # Once the answer is sent, in the background: a record just locked gets its
+            # validation data and document time stamp (B-LTA), a copy signed offline its first
+            # proof of time; the signers' laptops pull the new copies at their next sync.
+            archiving = BackgroundTask(ctx.archiver.submit, sorted(str(rid) for rid in touched))
         return JSONResponse({"results": outcome.results, "audit": outcome.audit},
-                            media_type="application/json")
-
-    def _archive_signed(record_ids: set[str]) -> None:
-        """A record just locked gets its validation data and document time stamp (B-LTA)
-        now, so the signers' laptops pull the archived copy at their next sync. A failure
-        (TSA down) leaves it to ``renew-timestamps``, which archives whatever is pending."""
-        try:
-            archive.archive_records(ctx.engine, ctx.ca_passphrase, sorted(record_ids),
-                                    url=ctx.timestamp_url, policy=ctx.timestamp_policy)
-        except Exception:  # the push itself has succeeded; never turn it into an error
-            log.exception("archiving signed records failed; renew-timestamps will retry")
+                            media_type="application/json", background=archiving)
 
     @app.post("/v1/timestamp", tags=["certificates"], response_class=Response,
               responses={200: {"description": "an RFC 3161 TimeStampResp (DER), granted or "

@@ -186,6 +186,8 @@ class ArchiveReport:
     renewed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     up_to_date: int = 0
+    #: records not started because the server was stopping (renew-timestamps does them)
+    left: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"Archived (validation data and a document time stamp added): {len(self.archived)}",
@@ -297,11 +299,13 @@ def archive_records(engine: Engine, passphrase: bytes | None, record_ids: Iterab
                     *, url: str | None = None, policy: str = timestamping.DEFAULT_POLICY_OID,
                     clock: Callable[[], _dt.datetime] | None = None,
                     report: ArchiveReport | None = None,
-                    stamp_offline_signatures: bool = False) -> ArchiveReport:
+                    stamp_offline_signatures: bool = False,
+                    stop: threading.Event | None = None) -> ArchiveReport:
     """Archive the final signed copy of each locked record (all of them with ``None``) that
     has no archived copy newer than it, and with ``stamp_offline_signatures`` time-stamp
     each supervisor's signed copy that is the newest and has no proof of time (signed
-    offline), each in its own transaction."""
+    offline), each in its own transaction. Once ``stop`` is set no further record is
+    started (the one under way finishes): those left are in ``report.left``."""
     report = report or ArchiveReport()
     clock = clock or (lambda: utc_now())
     with engine.connect() as conn:
@@ -314,7 +318,10 @@ def archive_records(engine: Engine, passphrase: bytes | None, record_ids: Iterab
                         and _unproven(base64.b64decode(_load(conn, doc_id)["pdf"]))]
     if pending:
         timestamper, certs, crls = _tools(engine, passphrase, url, policy, clock)
-        for record_id, doc_id, stage in pending:
+        for n, (record_id, doc_id, stage) in enumerate(pending):
+            if stop is not None and stop.is_set():
+                report.left += [record_id for record_id, _doc, _stage in pending[n:]]
+                break
             problem = _archive_one(engine, record_id, doc_id, timestamper, certs, crls, clock,
                                    stage=stage)
             if problem:
@@ -332,21 +339,31 @@ def _unproven(pdf: bytes) -> bool:
 
 
 class Archiver:
-    """Archives (and time-stamps offline signatures) in one background thread, after the
-    push that brought the signed copies has been answered. :meth:`submit` never waits;
-    records submitted while a batch runs go in the next batch. A batch that fails is
-    logged (ids only) and left to ``renew-timestamps``."""
+    """Archives locked records and time-stamps offline signatures in one background thread,
+    after the push that brought the signed copies has been answered (a push does not wait
+    for the time stamps), so the signers' laptops pull the new copies at their next sync.
+
+    :meth:`submit` never waits; records submitted while a batch runs go in the next batch.
+    Each record is its own transaction, so :meth:`close` (at server shutdown) lets the
+    record under way finish, or abandons it whole if it outlasts the timeout (the process
+    ends, its transaction with it): nothing half-written is stored. What was not done then,
+    or failed (TSA down), is logged by record id and done by the next ``renew-timestamps``,
+    which archives whatever is pending."""
 
     def __init__(self, engine: Engine, passphrase: bytes | None, *, url: str | None = None,
                  policy: str = timestamping.DEFAULT_POLICY_OID) -> None:
         self.engine, self.passphrase, self.url, self.policy = engine, passphrase, url, policy
         self._pending: set[str] = set()
         self._busy = False
+        self._stop = threading.Event()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
     def submit(self, record_ids: Iterable[str]) -> None:
         with self._cond:
+            if self._stop.is_set():
+                _left_to_renewal(record_ids)
+                return
             self._pending.update(record_ids)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="archiver", daemon=True)
@@ -354,26 +371,54 @@ class Archiver:
             self._cond.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Until every submitted record has been handled; False if ``timeout`` ran out."""
+        """Until every submitted record has been handled; False if ``timeout`` ran out.
+        For callers in the server's own process (in-process tests)."""
         with self._cond:
             return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Stop: records not started are left to ``renew-timestamps``, the one under way
+        may finish within ``timeout`` seconds. True if the thread ended in time."""
+        with self._cond:
+            self._stop.set()
+            _left_to_renewal(self._pending)
+            self._pending.clear()
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning("the archiver was stopped mid-record; nothing of it is stored, and "
+                        "renew-timestamps will archive it")
+            return False
+        return True
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()
-                self._cond.wait_for(lambda: bool(self._pending))
+                self._cond.wait_for(lambda: bool(self._pending) or self._stop.is_set())
+                if self._stop.is_set():
+                    return
                 batch, self._busy = sorted(self._pending), True
                 self._pending.clear()
             try:
                 report = archive_records(self.engine, self.passphrase, batch, url=self.url,
-                                         policy=self.policy, stamp_offline_signatures=True)
+                                         policy=self.policy, stamp_offline_signatures=True,
+                                         stop=self._stop)
                 for record_id, _why in report.failed:
                     log.warning("record %s could not be archived now; renew-timestamps will retry",
                                 record_id)
+                _left_to_renewal(report.left)
             except Exception:  # the pushes have succeeded; renew-timestamps retries
                 log.exception("archiving signed records failed; renew-timestamps will retry")
+
+
+def _left_to_renewal(record_ids: Iterable[str]) -> None:
+    for record_id in sorted(record_ids):
+        log.info("record %s left for renew-timestamps (the server is stopping)", record_id)
 
 
 def _newest_timestamp_expiry(pdf: bytes) -> _dt.datetime | None:
