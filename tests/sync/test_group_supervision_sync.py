@@ -10,6 +10,7 @@ import json
 import uuid
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from supervision_app.domain.group_supervision import Attendance
@@ -17,7 +18,7 @@ from supervision_app.domain.vocabulary import RecordState
 from supervision_app.records.group_signoff import sign_group_session
 from supervision_app.store import group_records as gr
 from supervision_app.store.group_models import GroupAction, GroupAttendance, GroupSession
-from supervision_app.store.supervision_records import load_actor
+from supervision_app.store.supervision_records import NotAllowed, load_actor
 from supervision_app.sync import protocol as p
 from supervision_app.sync.server import group_sync
 from supervision_app.sync.server.schema import record
@@ -143,3 +144,38 @@ def test_hostile_group_pushes_are_refused(deployment, laptops):
     [result] = push_raw(deployment, tm, (1, {**_row("group_session", **changed), "id": gid}))
     assert result["status"] == "rejected"
     assert json.loads(stored_record(deployment, gid).data)["themes"] == "Working with neglect"
+
+
+def test_apologies_see_the_shared_part_and_never_sign(deployment, laptops):
+    org = deployment.org
+    tm, sw1, sw2 = laptops("tm_a"), laptops("sw_a1"), laptops("sw_a2")
+    tm_id, sw1_id, sw2_id = org.ids["tm_a"], org.ids["sw_a1"], org.ids["sw_a2"]
+    with tm.db.transaction() as s:
+        who = load_actor(s, tm_id)
+        gid = gr.create_group_session(s, who, attendees={sw1_id: Attendance.PRESENT,
+                                                         sw2_id: Attendance.APOLOGIES},
+                                      held_at=HELD, duration_minutes=60, themes="Court skills")
+        gr.add_action(s, who, gid, owner_id=sw2_id, description="Catch up with a colleague",
+                      due_on=date(2026, 12, 1))
+    sign_group_session(tm.db, r.credentials(tm), group_id=gid, signer_id=tm_id)
+    _synced(tm)
+    _synced(sw2)
+    assert r.get(sw2, GroupSession, gid).themes == "Court skills"  # the shared part reaches them
+    with sw2.db.reading() as s:
+        view = gr.group_view(s, load_actor(s, sw2_id), gid)
+        assert [a.owner_id for a in view.actions] == [sw2_id]
+        attendance_id = next(a.id for a in view.attendance if a.attendee_id == sw2_id)
+    # their laptop refuses to sign; a signature pushed anyway is refused by the server
+    with pytest.raises(NotAllowed):
+        sign_group_session(sw2.db, r.credentials(sw2), group_id=gid, signer_id=sw2_id)
+    forged = _row("signature", record_kind="group_attendance", record_id=attendance_id, signer_id=sw2_id,
+                  signer_role="supervisee", signed_at=datetime.now(timezone.utc), digest="0" * 64,
+                  certificate_pem="", signature_value=None)
+    [result] = push_raw(deployment, sw2, (0, forged))
+    assert result["status"] == "rejected" and "apologies" in result["reason"], result
+    # the one present attendee's signature locks it
+    _synced(sw1)
+    sign_group_session(sw1.db, r.credentials(sw1), group_id=gid, signer_id=sw1_id)
+    _synced(sw1)
+    _synced(tm)
+    assert _state(tm, tm_id, gid) == RecordState.LOCKED
