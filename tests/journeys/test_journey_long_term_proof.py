@@ -1,10 +1,11 @@
 """Journey: a record signed offline stays provable without the server (issue 20).
 
 The manager signs while the server is down (no signature time stamp is possible) and syncs
-when it is back; IT's scheduled ``renew-timestamps`` then time-stamps that signed copy (a
-document time stamp), so the manager's signature has a proven time from then, before the
-worker signs. The worker signs on top of it, the record locks, and the server archives it
-(validation data and a document time stamp: B-LTA). The manager exports the PDF; on
+when it is back; the server time-stamps that signed copy after answering the sync (a document
+time stamp, no scheduled job needed), and the manager's next sync brings it back: the
+Signatures dialog shows the signature proven, before the worker signs. The worker signs on
+top of it, the record locks, and the server archives it (validation data and a document
+time stamp: B-LTA). The manager exports the PDF; on
 another laptop, with the server down (nothing to ask online: the certificates, revocation
 lists and time stamps are inside the PDF), the app's ``supervision-app verify`` finds both
 signatures proven and B-LTA, and poppler's ``pdfsig`` finds both valid and trusted."""
@@ -22,11 +23,25 @@ from tests.journeys.driver import BIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
+SIGNATURES = {"name": "SignaturesDialog"}
+
 
 def _verify(laptop, pdf) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(BIN / "supervision-app"), "--data-dir", str(laptop.data_dir), "verify", str(pdf)],
         capture_output=True, text=True, env=laptop.environment(), timeout=120)
+
+
+def _signatures(lap) -> tuple[str, list[list[str]]]:
+    """Signatures… on the open record: what the app says of them, and their table."""
+    lap.click(name="signaturesButton")
+    lap.wait_shown(**SIGNATURES)
+    summary = lap.wait(lambda: (t := lap.text(name="signaturesSummary", within=SIGNATURES))
+                       and not t.startswith("Checking") and t, steps.LONG, "the signatures to be checked")
+    rows = lap.rows(name="signaturesTable", within=SIGNATURES)
+    lap.click(name="closeButton", within=SIGNATURES)
+    lap.wait_gone(**SIGNATURES)
+    return summary, rows
 
 
 def _proofs(report: str) -> list[tuple[str, str]]:
@@ -59,9 +74,16 @@ def test_an_offline_signature_is_proven_before_the_record_locks_and_verifies_off
     assert "waiting to be sent" in steps.sync_fails(manager)
     for instance in deployment.instances:  # back, on the same address
         instance.start()
-    steps.sync(manager)
-    # IT's scheduled job (INSTALL.md): archives what is pending, time-stamps offline signatures
-    assert "Offline signatures time-stamped: 1" in deployment.admin("renew-timestamps")
+    steps.open_worker_record(manager, "Ali Khan")
+    summary, rows = _signatures(manager)
+    assert "Not every signature has a time stamp yet" in summary, (summary, rows)
+    # the sync sends the signed copy; the server time-stamps it once it has answered, and a
+    # later sync brings the time-stamped copy back (no renew-timestamps run)
+    steps.sync_until(manager, lambda: "Each is proven to have existed" in _signatures(manager)[0],
+                     "the manager's signature proven to exist, on the manager's laptop")
+    (proven,) = _signatures(manager)[1]
+    assert "(document time stamp)" in " ".join(proven) and "B-LTA" in " ".join(proven), proven
+    steps.back_to_list(manager)
 
     # the worker signs on top of it; the record locks and the server archives it
     steps.sync_to_my_supervision(worker, "Jo Smith", "Signed by supervisor")
