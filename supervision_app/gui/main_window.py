@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeGuard, Union
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
-from .forms import Form, load_widget
+from .forms import load_widget
 from .labels import WrappingLabel
 from .tasks import READS, TaskRunner, user_message
+from .window_forms import MainWindowForm
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -36,9 +37,18 @@ if TYPE_CHECKING:
     from ..domain.permissions import Actor
     from ..store import queries
     from ..store.database import Database
+    from ..sync.client.results import SyncReport
+    from .assurance_page import AssurancePage
+    from .audit_page import AuditPage
+    from .autosave import Autosaver
     from .oversight_dialog import OversightNoteDialog
     from .pages import ChildPage, HistoryPage, Page
     from .session_editor import SessionEditor
+
+    # what the navigation list shows: the pages module's, and compliance and audit (widgets
+    # of their own, with the same refresh and first_focus)
+    NavPage = Union[Page, AssurancePage, AuditPage]
+    PageFactory = Callable[["AppContext"], NavPage]
 
 
 BUSY_DELAY_MS = 200  # work quicker than this feels immediate: no indicator to flicker
@@ -61,6 +71,12 @@ class AppContext:
         self.window.statusBar().showMessage(text, 8000)
 
 
+def is_nav_page(widget: QWidget | None) -> TypeGuard[NavPage]:
+    """A page of the navigation list (or a worker's or child's page): the widgets with a
+    ``first_focus``, which also ``refresh``; not the record editor."""
+    return hasattr(widget, "first_focus")
+
+
 class MainWindow(QMainWindow):
     page_shown = Signal(QWidget)
     ready = Signal()  # the pages are attached and the first one is loading
@@ -68,17 +84,23 @@ class MainWindow(QMainWindow):
     def __init__(self, db: "Database | None" = None, tasks: TaskRunner | None = None,
                  actor: "Actor | None" = None, me: "queries.StaffEntry | None" = None) -> None:
         super().__init__()
-        self.ui_root = load_widget("main_window.ui")
+        ui_root = load_widget("main_window.ui")
+        if not isinstance(ui_root, QMainWindow):
+            raise TypeError("ui/main_window.ui is not drawn as a QMainWindow")
+        self.ui_root = ui_root
         # adopt the designed window's parts
         self.setObjectName("MainWindow")
-        self.setCentralWidget(self.ui_root.centralWidget())
-        self.form = Form(self)
-        self.setStatusBar(self.ui_root.statusBar())
+        central = ui_root.centralWidget()
+        if central is None:
+            raise TypeError("ui/main_window.ui has no central widget")
+        self.setCentralWidget(central)
+        self.form = MainWindowForm(self)
+        self.setStatusBar(ui_root.statusBar())
         follow_status_messages(self.statusBar())
         self._message = self._message_label()
         self.fit_to_screen(self.ui_root.size())
         self.ctx: AppContext | None = None
-        self.pages: dict[str, Page] = {}
+        self.pages: dict[str, NavPage] = {}
         self._details: dict[str, Page] = {}
         self._navigations = 0  # page switches so far: a late load must not pull the person back
         self._nav_keys: list[str] = []
@@ -100,7 +122,7 @@ class MainWindow(QMainWindow):
         show_value(self._opening, "Start-up progress")
         self.form.pageStack.addWidget(self._opening)
         self.setWindowTitle("Supervision Recorder")
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)  # asks first if a response is unrecorded
@@ -114,6 +136,8 @@ class MainWindow(QMainWindow):
 
         self.save_certificate_action = add_save_action(self, help_menu)
         if db is not None:
+            if tasks is None or actor is None or me is None:
+                raise TypeError("attaching a database needs its tasks, actor and staff entry too")
             self.attach(db, tasks, actor, me)
 
     def attach(self, db: "Database", tasks: TaskRunner, actor: "Actor", me: "queries.StaffEntry") -> None:
@@ -145,10 +169,11 @@ class MainWindow(QMainWindow):
         self._attach_sync(db, tasks)
         self._attach_practice_exports()
 
-        self._detail_classes = {"history": HistoryPage, "child": ChildPage}
+        self._detail_classes: dict[str, type[Page]] = {"history": HistoryPage, "child": ChildPage}
         stack = self.form.pageStack
 
-        nav = [("my_team", "My team", TeamPage, "Ctrl+1")] if actor.managed_team_ids else []
+        nav: list[tuple[str, str, PageFactory, str]] = (
+            [("my_team", "My team", TeamPage, "Ctrl+1")] if actor.managed_team_ids else [])
         nav += [("my_supervision", "My supervision", MySupervisionPage, "Ctrl+2"),
                 ("children", "Children", ChildrenPage, "Ctrl+3"),
                 ("search", "Search", SearchPage, "Ctrl+F")]
@@ -171,8 +196,7 @@ class MainWindow(QMainWindow):
         self.addAction(back)
         navlist.currentRowChanged.connect(self._nav_changed)
         # a screen reader can select an item without making it current (AT-SPI selection)
-        navlist.itemSelectionChanged.connect(
-            lambda: navlist.selectedItems() and self._nav_changed(navlist.row(navlist.selectedItems()[0])))
+        navlist.itemSelectionChanged.connect(self._nav_selected)
         ensure_accessible_names(self)
         style_headings(self)
         self.show_page(self._nav_keys[0])
@@ -193,30 +217,38 @@ class MainWindow(QMainWindow):
 
     @property
     def history_page(self) -> "HistoryPage":
-        return self._detail_page("history")
+        from .pages import HistoryPage
+
+        page = self._detail_page("history")
+        assert isinstance(page, HistoryPage)  # built from _detail_classes["history"]
+        return page
 
     @property
     def child_page(self) -> "ChildPage":
-        return self._detail_page("child")
+        from .pages import ChildPage
 
-    def _assurance_pages(self, actor: "Actor") -> list:
+        page = self._detail_page("child")
+        assert isinstance(page, ChildPage)  # built from _detail_classes["child"]
+        return page
+
+    def _assurance_pages(self, actor: "Actor") -> list[tuple[str, str, PageFactory, str]]:
         """Compliance figures for managers; dip sampling and audit rounds for auditors, and
         for managers the findings and audit actions addressed to them."""
         from ..domain.vocabulary import Role
 
-        def assurance(ctx):
+        def assurance(ctx: AppContext) -> AssurancePage:
             from .assurance_page import AssurancePage
 
             return AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
                                  tasks=ctx.tasks)
 
-        def audit(ctx):
+        def audit(ctx: AppContext) -> AuditPage:
             from .audit_page import AuditPage
 
             return AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
                              tasks=ctx.tasks)
 
-        pages = []
+        pages: list[tuple[str, str, PageFactory, str]] = []
         if actor.managed_team_ids:
             pages.append(("compliance", "Compliance", assurance, "Ctrl+4"))
         if actor.role == Role.QA_AUDITOR or actor.managed_team_ids:
@@ -236,10 +268,16 @@ class MainWindow(QMainWindow):
         self.sync.open_record_requested.connect(self.open_record)  # from the conflicts dialog
         for action in self.sync.actions():
             self.addAction(action)
-        tasks.busy_changed.connect(lambda busy: busy or self.sync.refresh_status())
-        self.sync.sync_finished.connect(
-            lambda report, error: ((report is not None and (report.pulled or report.removed))
-                                   or account_ended(error)) and self.refresh_all())
+        def idle(busy: bool) -> None:
+            if not busy:
+                self.sync.refresh_status()
+
+        def synced(report: SyncReport | None, error: BaseException | None) -> None:
+            if (report is not None and (report.pulled or report.removed)) or account_ended(error):
+                self.refresh_all()
+
+        tasks.busy_changed.connect(idle)
+        self.sync.sync_finished.connect(synced)
         self.sync.sync_finished.connect(self._reload_access)
         self.sync.start()
 
@@ -281,26 +319,33 @@ class MainWindow(QMainWindow):
         self.chronology_action = QAction("Export a child's &chronology…", self)
         self.chronology_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.chronology_action.triggered.connect(self._chronology_from_menu)
-        file_menu = self.menuBar().actions()[0].menu()  # File, made in __init__
-        file_menu.insertAction(self.quit_action, self.chronology_action)
-        file_menu.insertSeparator(self.quit_action)
+        self.file_menu.insertAction(self.quit_action, self.chronology_action)
+        self.file_menu.insertSeparator(self.quit_action)
         self.addAction(self.chronology_action)
         self.reminders = ReminderController(self._context(), self)
-        self.sync.sync_finished.connect(lambda report, error: error is None and self.reminders.check())
+
+        def synced(_report: object, error: object) -> None:
+            if error is None:
+                self.reminders.check()
+
+        self.sync.sync_finished.connect(synced)
         QTimer.singleShot(0, self.reminders.check)
 
     def _chronology_from_menu(self) -> None:
+        from .pages import ChildPage
+
         page = self._details.get("child")
-        shown = page is not None and self.form.pageStack.currentWidget() is page and page.child_id
-        self.open_chronology_export(page.child_id if shown else None,
-                                    page.form.titleLabel.text() if shown else "")
+        if isinstance(page, ChildPage) and self.form.pageStack.currentWidget() is page and page.child_id:
+            self.open_chronology_export(page.child_id, page.form.titleLabel.text())
+        else:
+            self.open_chronology_export(None, "")
 
     def open_chronology_export(self, child_id: str | None, label: str = ""):
         """Export a child's chronology (from their page), or a team's (managers)."""
         from .chronology_export_dialog import ChronologyExportDialog
 
-        if child_id is None and not self.ctx.actor.managed_team_ids:
-            self.ctx.notify("Open a child's page (Children, then the child) to export their chronology.")
+        if child_id is None and not self._context().actor.managed_team_ids:
+            self._context().notify("Open a child's page (Children, then the child) to export their chronology.")
             return None
         dialog = ChronologyExportDialog(self._context(), (child_id, label) if child_id else None, parent=self)
         dialog.setModal(True)
@@ -321,7 +366,7 @@ class MainWindow(QMainWindow):
         elif kind in ("case_discussion", "action"):
             self._open_parent_session(kind, record_id)
         else:
-            self.ctx.notify("That kind of record cannot be opened here.")
+            self._context().notify("That kind of record cannot be opened here.")
 
     def _open_worker(self, staff_id: str) -> None:
         """A worker's history by id alone (the compliance page has no name to give): their
@@ -338,11 +383,11 @@ class MainWindow(QMainWindow):
             if self._navigations != asked_at:
                 return  # they moved on meanwhile
             if name is None:
-                self.ctx.notify("That worker is not on this computer.")
+                self._context().notify("That worker is not on this computer.")
             else:
                 self.open_history(staff_id, name)
 
-        self.ctx.tasks.read(work, done, lambda error: self.ctx.notify(user_message(error)))
+        self._context().tasks.read(work, done, lambda error: self._context().notify(user_message(error)))
 
     def _open_parent_session(self, kind: str, record_id: str) -> None:
         from ..store.models import ActionItem, CaseDiscussion
@@ -355,13 +400,13 @@ class MainWindow(QMainWindow):
 
         def done(found):
             if found is None:
-                self.ctx.notify("That record no longer exists.")
+                self._context().notify("That record no longer exists.")
             elif found[0]:
                 self.open_session(found[0], where=f"{kind}:{record_id}")
             elif found[1]:
                 self.open_note(note_id=found[1])
 
-        self.ctx.tasks.read(work, done)
+        self._context().tasks.read(work, done)
 
     def _message_label(self) -> QLabel:
         """The status bar's message, shown whole: ``QStatusBar`` draws a message on one line
@@ -433,7 +478,7 @@ class MainWindow(QMainWindow):
         assert self.ctx is not None
         return self.ctx
 
-    def page(self, key: str) -> Page:
+    def page(self, key: str) -> NavPage:
         if key not in self.pages:  # built on first use: a faster start
             page = self._page_classes[key](self._context())
             self.pages[key] = page
@@ -454,20 +499,27 @@ class MainWindow(QMainWindow):
         # list's own containers, and widgets that take no focus, which setTabOrder ignores)
         nav = self.form.navList
         last = nav.previousInFocusChain()
-        while last is not nav and (last.isAncestorOf(nav) or last in stops
-                                   or last.focusPolicy() == Qt.FocusPolicy.NoFocus):
+        while last is not None and last is not nav and (
+                last.isAncestorOf(nav) or last in stops or last.focusPolicy() == Qt.FocusPolicy.NoFocus):
             last = last.previousInFocusChain()
+        if last is None:  # Qt's focus chain is a ring, never cut; None is only in the stubs
+            return
         for widget in stops:
             if widget is not last:
                 QWidget.setTabOrder(last, widget)
             last = widget
+
+    def _nav_selected(self) -> None:
+        selected = self.form.navList.selectedItems()
+        if selected:
+            self._nav_changed(self.form.navList.row(selected[0]))
 
     def _nav_changed(self, row: int) -> None:
         if 0 <= row < len(self._nav_keys) and (
                 self.pages.get(self._nav_keys[row]) is not self.form.pageStack.currentWidget()):
             self.show_page(self._nav_keys[row])
 
-    def show_page(self, key: str, focus: bool = False) -> Page:
+    def show_page(self, key: str, focus: bool = False) -> NavPage:
         page = self.page(key)
         row = self._nav_keys.index(key)
         navlist = self.form.navList
@@ -478,8 +530,9 @@ class MainWindow(QMainWindow):
         self._switch_to(page, remember=False)
         self._history.clear()
         page.refresh()
-        if focus and page.first_focus() is not None:
-            page.first_focus().setFocus()
+        first = page.first_focus() if focus else None
+        if first is not None:
+            first.setFocus()
         return page
 
     def _switch_to(self, widget: QWidget, remember: bool = True) -> None:
@@ -488,8 +541,9 @@ class MainWindow(QMainWindow):
         current = stack.currentWidget()
         if remember and current is not None and current is not widget:
             self._history.append(current)
-        if getattr(current, "autosaver", None) is not None and current is not widget:
-            current.autosaver.flush()
+        autosaver: Autosaver | None = getattr(current, "autosaver", None)  # the record editor's
+        if autosaver is not None and current is not widget:
+            autosaver.flush()
         stack.setCurrentWidget(widget)
         self.page_shown.emit(widget)
 
@@ -499,10 +553,11 @@ class MainWindow(QMainWindow):
             if previous is self.editor or self.form.pageStack.indexOf(previous) < 0:
                 continue
             self._switch_to(previous, remember=False)
-            if hasattr(previous, "first_focus"):
+            if is_nav_page(previous):
                 previous.refresh()
-                if previous.first_focus() is not None:
-                    previous.first_focus().setFocus()
+                first = previous.first_focus()
+                if first is not None:
+                    first.setFocus()
             return
         self.show_page(self._nav_keys[0], focus=True)
 
@@ -545,7 +600,10 @@ class MainWindow(QMainWindow):
         from .session_editor import SessionEditor
 
         if self.editor is not None and self.editor.session_id != session_id:
-            if self.editor.ask_before_leaving(lambda: self.open_session(session_id, where, quiet_denied)):
+            def open_again() -> None:
+                self.open_session(session_id, where, quiet_denied)
+
+            if self.editor.ask_before_leaving(open_again):
                 self._switch_to(self.editor)  # the unrecorded response is in front of them
                 return self.editor
         if self.editor is not None:
@@ -554,8 +612,8 @@ class MainWindow(QMainWindow):
         request, asked_at = self._session_request, self._navigations
         from ..store.queries import session_refusal
 
-        actor = self.ctx.actor
-        self.ctx.tasks.write(lambda s: session_refusal(s, actor, session_id),
+        actor = self._context().actor
+        self._context().tasks.write(lambda s: session_refusal(s, actor, session_id),
                              lambda reason: answered(reason),
                              lambda error: answered(user_message(error)))
         editor = SessionEditor(self._context(), session_id, where=where)
@@ -566,7 +624,7 @@ class MainWindow(QMainWindow):
                 return
             editor.close_editor()
             # its own load is behind the answer in the write queue: delete it after that
-            self.ctx.tasks.write(lambda _s: None, lambda _r: editor.deleteLater())
+            self._context().tasks.write(lambda _s: None, lambda _r: editor.deleteLater())
             if refusal is not None:
                 self._refused(refusal, quiet_denied)
 
@@ -588,11 +646,11 @@ class MainWindow(QMainWindow):
         text = f"You cannot open that supervision record. {reason}"
         if quiet:
             text += " What was decided for the child is shown on their record."
-            self.ctx.notify(text)
+            self._context().notify(text)
             return
         from PySide6.QtWidgets import QMessageBox
 
-        self.ctx.notify(text)
+        self._context().notify(text)
         box = QMessageBox(QMessageBox.Icon.Information, "Supervision record not opened", text,
                           parent=self)
         box.setObjectName("refusedRecordMessage")
@@ -608,7 +666,7 @@ class MainWindow(QMainWindow):
         from ..domain.vocabulary import SessionType
         from ..store import supervision_records as sr
 
-        actor = self.ctx.actor
+        actor = self._context().actor
         from ..domain.time_rules import utc_now
 
         now = utc_now().replace(second=0, microsecond=0)
@@ -619,9 +677,9 @@ class MainWindow(QMainWindow):
 
         def done(session_id):
             self.open_session(session_id, where="field:heldDateEdit")
-            self.ctx.notify("New supervision record started; it saves as you type.")
+            self._context().notify("New supervision record started; it saves as you type.")
 
-        self.ctx.tasks.write(work, done, lambda e: self.ctx.notify(user_message(e)))
+        self._context().tasks.write(work, done, lambda e: self._context().notify(user_message(e)))
 
     def open_note(self, note_id: str | None = None, child_id: str | None = None) -> "OversightNoteDialog":
         from .oversight_dialog import OversightNoteDialog
@@ -646,18 +704,21 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _resolved(self, session_id: str) -> None:
-        if self.editor is not None and self.editor.session_id == session_id:
-            self.editor.reload(focus=lambda: self.editor.form.responseGroup)
+        editor = self.editor
+        if editor is not None and editor.session_id == session_id:
+            editor.reload(focus=lambda: editor.form.responseGroup)
         self.refresh_all()  # the flag and the counts change
         if "history" in self._details:
             self.history_page.refresh()
 
     def open_export(self, worker_id: str | None = None):
         """The export dialog over the team's workers (or just the worker shown)."""
+        from .pages import TeamPage
         from .signing import ExportDialog
 
         team_page = self.pages.get("my_team")
-        workers = [(r.worker_id, r.name, r.team_name) for r in team_page.model.rows] if team_page else []
+        workers = ([(r.worker_id, r.name, r.team_name) for r in team_page.model.rows]
+                   if isinstance(team_page, TeamPage) else [])
         if worker_id is not None and worker_id not in {w[0] for w in workers}:
             workers.insert(0, (worker_id, self.history_page.form.titleLabel.text().split(": ", 1)[-1], ""))
         dialog = ExportDialog(self._context(), workers, self._managed_teams(), parent=self,
@@ -675,8 +736,8 @@ class MainWindow(QMainWindow):
         """(worker) A handful of rows by primary key."""
         from ..store.models import Team
 
-        ids = sorted(self.ctx.actor.managed_team_ids)
-        with self.ctx.db.reading() as s:
+        ids = sorted(self._context().actor.managed_team_ids)
+        with self._context().db.reading() as s:
             return [(t.id, t.name) for t in s.query(Team).filter(Team.id.in_(ids)).order_by(Team.name)]
 
     def _set_managed_teams(self, teams: list[tuple[str, str]]) -> None:
@@ -684,7 +745,7 @@ class MainWindow(QMainWindow):
 
     def _note_changed(self) -> None:
         current = self.form.pageStack.currentWidget()
-        if hasattr(current, "first_focus"):
+        if is_nav_page(current):
             current.refresh()
 
     def _set_busy(self, busy: bool) -> None:
@@ -704,8 +765,11 @@ class MainWindow(QMainWindow):
             self._busy.setVisible(True)
             self.setCursor(Qt.CursorShape.BusyCursor)
 
+    def _close_again(self) -> None:
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802
-        if self.editor is not None and self.editor.ask_before_leaving(self.close):
+        if self.editor is not None and self.editor.ask_before_leaving(self._close_again):
             event.ignore()  # closed again once the response is recorded or let go
             self._switch_to(self.editor)
             return
