@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHeaderView, QTableView, QWidget
 
 from ..domain.supervision_policy import SupervisionPolicy, due_soon_label
 from ..domain.time_rules import format_date, format_london
@@ -16,7 +16,7 @@ from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
-from .table_width import keep_within_width, wrap_headings
+from .table_width import keep_rows_in_sight, keep_within_width, wrap_headings
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -261,6 +261,12 @@ class TeamPage(Page):
         setup_table(f.workerTable, self.proxy, stretch=None, sort_column=3, within_width=False)
         wrap_headings(f.workerTable)  # "Actions open", "Disagreed": no wider than their counts
         keep_within_width(f.workerTable, wrap=WRAPPING_COLUMNS)
+        # the workers first: the flagged and waiting records below take what is left over
+        keep_rows_in_sight(f.workerTable, 3)
+        page_layout = f.workerTable.parentWidget().findChild(QBoxLayout, "teamLayout")
+        page_layout.setStretchFactor(f.workerTable, 3)
+        for group in (f.waitingGroup, f.flaggedGroup):
+            page_layout.setStretchFactor(group, 1)
         f.filterEdit.textChanged.connect(self.proxy.setFilterFixedString)
         f.statusFilter.currentIndexChanged.connect(lambda i: self.proxy.set_predicate(_FILTERS[i]))
         f.workerTable.activated.connect(lambda _i: self.open_history())
@@ -286,6 +292,8 @@ class TeamPage(Page):
         self.flagged_proxy = FilterProxy(self.flagged_model, self)
         setup_table(f.flaggedTable, self.flagged_proxy, stretch=1, sort_column=0,
                     order=Qt.SortOrder.DescendingOrder)
+        wrap_headings(f.flaggedTable)  # "Children discussed" no wider than its count
+        keep_rows_in_sight(f.flaggedTable, 1)
         f.flaggedTable.activated.connect(lambda _i: self.open_flagged())
         f.openFlaggedButton.clicked.connect(self.open_flagged)
         f.resolveFlaggedButton.clicked.connect(self.resolve_flagged)
@@ -296,6 +304,8 @@ class TeamPage(Page):
         self.waiting_proxy = FilterProxy(self.waiting_model, self)
         setup_table(f.waitingTable, self.waiting_proxy, stretch=1, sort_column=0,
                     order=Qt.SortOrder.DescendingOrder)
+        wrap_headings(f.waitingTable)
+        keep_rows_in_sight(f.waitingTable, 1)
         f.waitingTable.activated.connect(lambda _i: self.open_waiting())
         f.openWaitingButton.clicked.connect(self.open_waiting)
         f.waitingTable.selectionModel().currentRowChanged.connect(

@@ -80,8 +80,9 @@ class _WidthKeeper(QObject):
                     sharing.append(c)
                 else:
                     room -= header.sectionSize(c)
-            elif mode == QHeaderView.ResizeMode.Stretch:  # it takes what is left, at least its minimum
-                room -= max(header.minimumSectionSize(), header.sectionSizeHint(c) // 2)
+            elif mode == QHeaderView.ResizeMode.Stretch:  # it takes what is left: at least its heading
+                # (half of it cut "Supervisee" to "pervis" in the flagged records at Largest)
+                room -= max(header.minimumSectionSize(), header.sectionSizeHint(c))
             elif mode == QHeaderView.ResizeMode.Interactive or (c == last and header.stretchLastSection()):
                 sharing.append(c)
             else:
@@ -237,3 +238,18 @@ def wrap_headings(view: QTableView, most_chars: int = 14) -> None:
     # after every other handler of the new rows (a page's own sizing of the columns to
     # their contents runs after the proxy's reset, which is when this would run)
     view.model().modelReset.connect(lambda: QTimer.singleShot(0, view, lambda: fit(view)))
+
+
+def keep_rows_in_sight(view: QTableView, fewest: int = 4) -> None:
+    """The table at least tall enough for its headings and ``fewest`` rows, in the font in
+    use, now and at every change of text size: beside other parts of a page (the service
+    manager's flagged records) it was squeezed to less than one row at the largest size."""
+    def fit(table: QWidget) -> None:
+        assert isinstance(table, QTableView)
+        rows = table.verticalHeader()
+        row = max(rows.defaultSectionSize(), rows.minimumSectionSize(), table.fontMetrics().height() + 8)
+        heads = table.horizontalHeader()
+        table.setMinimumHeight(max(heads.minimumHeight(), heads.sizeHint().height())
+                               + fewest * row + 2 * table.frameWidth())
+
+    follow_font(view, fit, "keep_rows_in_sight")

@@ -396,3 +396,40 @@ def test_the_team_table_fits_the_laptop_with_every_word_whole_and_nothing_hidden
     # and the ASYE filter still finds the worker
     page.form.statusFilter.setCurrentIndex(5)
     assert [model.row_for(model.index(r, 0)).name for r in range(model.rowCount())] == [LONG_WORKER]
+
+
+def test_the_service_managers_team_page_keeps_workers_and_flagged_records_in_sight(
+        qtbot, largest, team, database):
+    """With disagreements flagged to her, the workers' table was squeezed to less than one
+    row at this size, and the flagged records' headings were cut ("pervis")."""
+    from supervision_app.store.models import Team
+    from tests.gui.test_resolution import disagreed_record
+
+    _team_with_long_texts(database, team)
+    disagreed_record(database, team)
+    with database.transaction() as s:
+        s.get(Team, team.other_team_id).service_area_id = team.service_area_id
+    window = largest(team.service_manager_id)
+    page = window.show_page("my_team")
+    settle(qtbot, window)
+    laid_out(window)
+    assert_fits_the_screen(window)
+    f = page.form
+    assert f.flaggedGroup.isVisible() and f.flaggedTable.model().rowCount() == 1
+    workers, flagged = f.workerTable, f.flaggedTable
+    # at least two of the workers' rows and the flagged record's row in sight
+    assert workers.viewport().height() >= 2 * workers.verticalHeader().defaultSectionSize()
+    assert flagged.rowViewportPosition(0) + flagged.rowHeight(0) <= flagged.viewport().height()
+    # and nothing drawn over it: the table ends above its buttons
+    bottom = flagged.mapTo(window, flagged.rect().bottomLeft()).y()
+    assert bottom < f.openFlaggedButton.mapTo(window, f.openFlaggedButton.rect().topLeft()).y()
+    # every heading whole (a long one on two lines), no table scrolling sideways
+    for table in (workers, flagged):
+        header, model = table.horizontalHeader(), table.model()
+        metrics = QFontMetrics(header.font())
+        for c in range(header.count()):
+            if header.isSectionHidden(c):
+                continue
+            title = model.headerData(c, Qt.Orientation.Horizontal)
+            assert header.sectionSize(c) >= max(metrics.horizontalAdvance(w) for w in title.split()), title
+        assert table.horizontalScrollBar().maximum() == 0, table.objectName()
