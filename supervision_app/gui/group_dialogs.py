@@ -199,12 +199,13 @@ class GroupSessionDialog(SigningDialog, QDialog):
                                       else Qt.CheckState.Unchecked)
             action.setEditable(editing)
             self.peopleModel.appendRow([name, present, action])
+        # headings before sizing, so each column is at least as wide as its heading
+        self.peopleModel.setHorizontalHeaderLabels(["In the group", "Present", "Their action"] if editing
+                                                   else ["Person", "Attendance", "Action"])
         self.peopleTable.resizeColumnsToContents()
         # an attendee reads the list and their own action; only the supervisor types actions
         self.peopleLabel.setText("&People: tick who is in the group and who came; type each person's action"
                                  if editing else "&People in the group (you see only your own action)")
-        self.peopleModel.setHorizontalHeaderLabels(["In the group", "Present", "Their action"] if editing
-                                                   else ["Person", "Attendance", "Action"])
         self.actionEdit.setVisible(editing)
         self.actionLabel.setVisible(editing)
         if self.peopleModel.rowCount():
