@@ -161,3 +161,24 @@ def test_schedule_counts_the_group_only_where_the_team_says_so(database, team):
         assert gr.last_held_with_groups(s, team.worker_id, individual) == date(2026, 11, 5)
         # apologies never count
         assert gr.last_held_with_groups(s, team.asye_worker_id, individual) == individual
+
+
+def test_team_page_counts_a_released_group_where_the_policy_says_so(database, team):
+    from supervision_app.domain.supervision_policy import SupervisionPolicy
+    from supervision_app.store import queries
+
+    gid = _group(database, team)
+    sign_group_session(database, _credentials(database, team), group_id=gid, signer_id=team.manager_id)
+    today = date(2026, 11, 20)
+
+    def last_held():
+        with database.reading() as s:
+            rows = queries.team_overview(s, actor(database, team.manager_id), today)
+        return {r.worker_id: r.last_held for r in rows}[team.worker_id]
+
+    assert last_held() != date(2026, 11, 5)  # not counted by default
+    policy = SupervisionPolicy(group_counts_toward_frequency=True)
+    assert SupervisionPolicy.from_json(policy.to_json()).group_counts_toward_frequency  # kept when saved
+    with database.transaction() as s:
+        s.get(Team, team.team_id).supervision_policy = json.dumps(policy.to_json())
+    assert last_held() == date(2026, 11, 5)
