@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
@@ -28,7 +28,11 @@ from .tasks import TaskRunner, expected_errors, run_in_background
 from .weekly_check import start_weekly_check
 
 if TYPE_CHECKING:
+    from ..client_settings import ClientSettings
+    from ..domain.permissions import Actor
     from ..store.database import Database
+    from ..store.queries import StaffEntry
+    from .first_run import FirstRunPage
 
 log = logging.getLogger(__name__)
 EXIT_STARTUP_REFUSED = 2
@@ -39,9 +43,9 @@ class StartupRefused(AppError):
 
 
 def application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(argv or [sys.argv[0]])
+    existing = QApplication.instance()
+    # the one made here (or by pytest-qt's qapp) is a QApplication: widgets need one
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setApplicationName("Supervision Recorder")
     app.setOrganizationName("Supervision Recorder")
     app.setStyle("Fusion")
@@ -58,8 +62,8 @@ def application(argv: list[str] | None = None) -> QApplication:
 @dataclass
 class SignedIn:
     """What the window needs about the person signed in, read in one go."""
-    actor: Any
-    me: Any
+    actor: Actor
+    me: StaffEntry
     text_scale: int
 
 
@@ -113,6 +117,14 @@ def build_window(db: "Database", staff_id: str) -> MainWindow:
 
 
 # --------------------------------------------------------------------------- start-up
+
+def running_application() -> QApplication:
+    """The application ``open_shell`` made."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("no QApplication: open_shell makes it")
+    return app
+
 
 def open_shell(argv: list[str] | None = None) -> MainWindow:
     """The window frame on screen, saying it is opening the records."""
@@ -179,8 +191,8 @@ class Startup:
         self.on_attached = on_attached
         self.open_demo = open_demo
         self.db: "Database | None" = None
-        self.settings = None  # ClientSettings, read with the profile
-        self.first_run = None  # the FirstRunPage while it is shown
+        self.settings: ClientSettings | None = None  # read with the profile
+        self.first_run: FirstRunPage | None = None  # while it is shown
 
     def begin(self, open_profile: OpenProfile) -> None:
         def work():
@@ -216,7 +228,7 @@ class Startup:
     def _choose(self, db: "Database", people) -> None:
         self.window.show_startup_message("Choose who is signing in.")
         answer, staff_id = choose_person(db, self.window, people)
-        if answer == "person":
+        if answer == "person" and staff_id is not None:  # a person always comes with their id
             run_in_background(lambda: _who(db, staff_id), lambda who: self._attach(db, who),
                               self._failed)
         else:  # cancelled, or the server instead: never stranded without a way to sign in
@@ -242,8 +254,18 @@ class Startup:
         else:
             page.show_welcome()
 
+    def _open_db(self) -> "Database":
+        """The profile, open: the first-run page is shown only once it is."""
+        assert self.db is not None
+        return self.db
+
+    def _shown_first_run(self) -> "FirstRunPage":
+        """The first-run page, whose signals lead here."""
+        assert self.first_run is not None
+        return self.first_run
+
     def _choose_again(self) -> None:
-        db = self.db
+        db = self._open_db()
 
         def people():
             from ..store import queries
@@ -254,7 +276,7 @@ class Startup:
         run_in_background(people, lambda found: self._choose(db, found), self._failed)
 
     def _first_sync_done(self, staff_id: str) -> None:
-        db = self.db
+        db, page = self._open_db(), self._shown_first_run()
 
         def work():
             try:
@@ -265,17 +287,18 @@ class Startup:
                                      "linked to the directory.") from None
 
         def failed(error: BaseException) -> None:
-            self.first_run.state = "form"
-            self.first_run._working(False)
-            self.first_run._problem(str(error) if isinstance(error, StartupRefused) else
-                                    "Your records arrived, but your home page could not be "
-                                    "opened. Close the app and start it again; if it happens "
-                                    "again, tell IT support.", self.first_run.form.backButton)
+            page.state = "form"
+            page._working(False)
+            page._problem(str(error) if isinstance(error, StartupRefused) else
+                          "Your records arrived, but your home page could not be "
+                          "opened. Close the app and start it again; if it happens "
+                          "again, tell IT support.", page.form.backButton)
 
         run_in_background(work, lambda who: self._attach(db, who), failed)
 
     def _open_demo(self) -> None:
-        page, empty_profile, open_demo = self.first_run, self.db, self.open_demo
+        page, empty_profile, open_demo = self._shown_first_run(), self._open_db(), self.open_demo
+        assert open_demo is not None  # the demo button is enabled only with it
         page.enable_welcome(False)
         page.say_welcome("Opening the demo… The first time, it is made with synthetic people "
                          "and records: this takes a few seconds.")
@@ -348,7 +371,7 @@ def start_desktop(
 ) -> int:
     """Run the app until its window closes; returns the exit code."""
     window = open_shell(argv)
-    app = QApplication.instance()
+    app = running_application()
     binding_fault = qt_binding.fault()
     if binding_fault is not None:
         window.show_startup_message(binding_fault)
@@ -373,7 +396,7 @@ def run_app(db: "Database", *, argv: list[str], staff_id: str | None) -> int:
     """Open the main window on an already open database (kept for callers that open it
     themselves); the database is not closed here."""
     window = open_shell(argv)
-    app = QApplication.instance()
+    app = running_application()
     attach_when_open(window, lambda: (db, staff_id), on_problem=lambda m, c: app.exit(c))
     code = app.exec()
     if window.ctx is not None:
