@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QWidget
 
 from ..domain.text_rules import InvalidInput, check_order, clean_text
 from ..domain.time_rules import format_date, format_london, london_date
@@ -22,6 +22,7 @@ from .autosave import Autosaver
 from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import ActionsPanel, InlineErrors, optional_date, set_read_only
+from .window_forms import OversightNoteForm
 
 if TYPE_CHECKING:
     from .main_window import AppContext
@@ -46,7 +47,8 @@ class OversightNoteDialog(QDialog):
         self.note_id = note_id
         self.child_id = child_id
         self.detail: queries.NoteDetail | None = None
-        self.inner, self.form = embed_dialog_form(self, "oversight_note.ui")
+        self.inner, _untyped = embed_dialog_form(self, "oversight_note.ui")
+        self.form = OversightNoteForm(self.inner)
         f = self.form
         self.errors = InlineErrors(f.messageLabel)
         self._rejected: set[QWidget] = set()  # fields showing input that was refused, so not saved
@@ -60,8 +62,9 @@ class OversightNoteDialog(QDialog):
         self.autosaver.refused.connect(lambda _k, _i, field, msg: self._reject(self._widgets[field], msg))
         for t in OversightTrigger:
             f.triggerCombo.addItem(t.label, t.value)
-        self._widgets = {"trigger": f.triggerCombo, "decision": f.decisionEdit,
+        self._widgets: dict[str, QWidget] = {"trigger": f.triggerCombo, "decision": f.decisionEdit,
                          "rationale": f.rationaleEdit, "next_review_on": f.reviewDateEdit}
+        self._texts: dict[str, QPlainTextEdit] = {"decision": f.decisionEdit, "rationale": f.rationaleEdit}
         self._loading = False
         self.panel: ActionsPanel | None = None
         f.triggerCombo.currentIndexChanged.connect(lambda _i: self._changed("trigger"))
@@ -77,7 +80,7 @@ class OversightNoteDialog(QDialog):
         for w in (f.decisionEdit, f.rationaleEdit, f.reviewDateEdit):
             set_read_only(w, True)  # until loaded: what was typed before would not be saved
         f.triggerCombo.setEnabled(False)
-        self.sub_dialog = None
+        self.sub_dialog: QDialog | None = None  # signatures or an addendum, while open
         ensure_accessible_names(self)
         style_headings(self)
         if note_id is not None:
@@ -204,6 +207,7 @@ class OversightNoteDialog(QDialog):
         actor = self.ctx.actor
 
         def added(_result: object) -> None:
+            assert self.panel is not None  # the action was typed into it
             self.panel.clear_entry()
             self.reload()
 
@@ -218,6 +222,7 @@ class OversightNoteDialog(QDialog):
 
     def _edit_action(self, action_id: str, field: str, value) -> None:
         actor, panel = self.ctx.actor, self.panel
+        assert panel is not None  # the edit was made in it
         self.autosaver.flush(lambda: self.ctx.tasks.write(
             lambda s: sr.update_action(s, actor, action_id, {field: value}),
             lambda _r: panel.edited(action_id, field, value),
@@ -262,14 +267,14 @@ class OversightNoteDialog(QDialog):
         field holds something refused, or the decision or rationale is still empty, say so
         under that field (naming what is missing) and go to the first such field."""
         rejected = [w for w in self._widgets.values() if w in self._rejected]
-        missing = [self._widgets[name] for name in NEEDED_TO_SIGN
-                   if not self._widgets[name].toPlainText().strip()]
+        missing: list[QWidget] = [self._texts[name] for name in NEEDED_TO_SIGN
+                                  if not self._texts[name].toPlainText().strip()]
         for name, text in NEEDED_TO_SIGN.items():
             if self._widgets[name] in missing:
                 self._show_error(self._widgets[name], text)
-        first = (rejected or missing or [None])[0]
-        if first is None:
+        if not (rejected or missing):
             return True
+        first = (rejected or missing)[0]
         first.setFocus()
         return False
 
@@ -278,7 +283,7 @@ class OversightNoteDialog(QDialog):
 
         f = self.form
         # refused as incomplete (as stored): changing the decision or rationale may put it right
-        about = {f.decisionEdit, f.rationaleEdit} if isinstance(error, IllegalTransition) else None
+        about: set[QWidget] | None = {f.decisionEdit, f.rationaleEdit} if isinstance(error, IllegalTransition) else None
         self._banner(user_message(error), about)
         f.signNoteButton.setEnabled(True)
 
@@ -286,20 +291,26 @@ class OversightNoteDialog(QDialog):
         from .signing import SignaturesDialog
 
         d = self.detail
-        self.sub_dialog = SignaturesDialog(self.ctx, "oversight_note", d.note_id,
-                                           f"oversight note on {d.child_label}", parent=self)
-        self.sub_dialog.setModal(True)
-        self.sub_dialog.show()
+        if d is None:  # the button shows once the note has loaded
+            return
+        dialog = SignaturesDialog(self.ctx, "oversight_note", d.note_id,
+                                  f"oversight note on {d.child_label}", parent=self)
+        dialog.setModal(True)
+        dialog.show()
+        self.sub_dialog = dialog
 
     def add_addendum(self) -> None:
         from .signing import AddendumDialog
 
         d = self.detail
-        self.sub_dialog = AddendumDialog(self.ctx, "oversight_note", d.note_id,
-                                         f"the oversight note on {d.child_label}", parent=self)
-        self.sub_dialog.changed.connect(self.reload)
-        self.sub_dialog.setModal(True)
-        self.sub_dialog.show()
+        if d is None:  # the button shows once the note has loaded
+            return
+        dialog = AddendumDialog(self.ctx, "oversight_note", d.note_id,
+                                f"the oversight note on {d.child_label}", parent=self)
+        dialog.changed.connect(self.reload)
+        dialog.setModal(True)
+        dialog.show()
+        self.sub_dialog = dialog
 
     def _changed(self, field: str) -> None:
         if self._loading or self.detail is None:
@@ -314,7 +325,7 @@ class OversightNoteDialog(QDialog):
                 if value is not None:
                     check_order("the date of this note", london_date(self.detail.recorded_at), "Next review", value)
             else:
-                value = clean_text(field.capitalize(), widget.toPlainText())
+                value = clean_text(field.capitalize(), self._texts[field].toPlainText())
         except InvalidInput as problem:
             if self.note_id is None:
                 self._unsaved.pop(field, None)
