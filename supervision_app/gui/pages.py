@@ -907,6 +907,9 @@ class SettingsPage(Page):
         f.savePolicyButton.clicked.connect(self.save_policy)
         self._add_reminder_switches()
         self._add_duration_spin()
+        from .group_dialogs import add_group_policy_check
+
+        self.groupCountsCheck = add_group_policy_check(self)  # issue 21
 
     def _add_duration_spin(self) -> None:
         """The team's standard session length (issue 21): shorter sessions are flagged on
@@ -1004,6 +1007,8 @@ class SettingsPage(Page):
         f.dueSoonSpin.setValue(row.policy.due_soon_days)
         self.durationSpin.setValue(row.policy.standard_duration_minutes)
         self.durationSpin.setReadOnly(not row.can_set)
+        self.groupCountsCheck.setChecked(row.policy.group_counts_toward_frequency)
+        self.groupCountsCheck.setEnabled(row.can_set)
         phases = "; ".join(f"every {p.interval_days} days until day {p.until_days}" for p in row.policy.asye_phases)
         f.asyeInfoLabel.setText(f"Newly qualified workers: {phases}; then the standard interval.")
         for w in (f.intervalSpin, f.dueSoonSpin):
@@ -1029,7 +1034,8 @@ class SettingsPage(Page):
             policy = SupervisionPolicy(standard_interval_days=f.intervalSpin.value(),
                                        asye_phases=row.policy.asye_phases,
                                        due_soon_days=f.dueSoonSpin.value(),
-                                       standard_duration_minutes=self.durationSpin.value())
+                                       standard_duration_minutes=self.durationSpin.value(),
+                                       group_counts_toward_frequency=self.groupCountsCheck.isChecked())
         except ValueError as problem:
             f.policyMessageLabel.setText(str(problem))
             return
