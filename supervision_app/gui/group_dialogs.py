@@ -13,6 +13,7 @@ from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from ..domain.group_supervision import Attendance
@@ -428,3 +430,18 @@ class GroupPractice:
         dialog.changed.connect(self.refresh)
         dialog.open()
         self.dialog = dialog
+
+
+def add_group_policy_check(page) -> QCheckBox:
+    """Settings > the team's supervision policy: whether group sessions count toward each
+    attendee's frequency (no by default). Placed after the standard session length."""
+    form = page.form
+    check = QCheckBox("&Group sessions count toward how often each worker is supervised", form.policyGroup)
+    check.setObjectName("groupCountsCheck")
+    check.setAccessibleName("Group sessions count toward supervision frequency")
+    check.setToolTip("When ticked, a group session a worker was present at (once the supervisor has "
+                     "signed it) counts as their last supervision, as a 1:1 session does.")
+    form.policyGroup.findChild(QFormLayout, "policyForm").insertRow(4, "", check)
+    QWidget.setTabOrder(page.durationSpin, check)
+    QWidget.setTabOrder(check, form.savePolicyButton)
+    return check

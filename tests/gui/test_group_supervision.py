@@ -99,3 +99,30 @@ def test_manager_holds_a_group_and_each_worker_sees_only_their_own_action(qtbot,
         p.signed for p in dialog.detail.people if p.staff_id == team.worker_id), timeout=60000)
     assert dialog.detail.state == RecordState.SUPERVISOR_SIGNED  # the other present worker still to sign
     assert not dialog.signButton.isVisible()
+
+
+def test_the_service_manager_decides_whether_group_sessions_count(qtbot, database, team, open_window):
+    from supervision_app.store.queries import team_policy
+
+    window = open_window(team.service_manager_id)
+    page = window.show_page("settings")
+    settle(qtbot, window)
+    f = page.form
+    f.policyTeamCombo.setCurrentIndex(f.policyTeamCombo.findData(team.team_id))
+    check = page.groupCountsCheck
+    assert not check.isChecked() and check.isEnabled()  # no by default
+    assert check.accessibleName() == "Group sessions count toward supervision frequency"
+    check.setFocus()
+    qtbot.keyClick(check, Qt.Key.Key_Space)
+    page.durationSpin.setValue(75)
+    click(qtbot, window, f.savePolicyButton)
+    settle(qtbot, window)
+    with database.reading() as s:
+        policy = team_policy(s, team.team_id)
+    assert policy.group_counts_toward_frequency and policy.standard_duration_minutes == 75
+    # a team manager reads it, and cannot change it
+    manager_window = open_window(team.manager_id)
+    settings = manager_window.show_page("settings")
+    settle(qtbot, manager_window)
+    settings.form.policyTeamCombo.setCurrentIndex(settings.form.policyTeamCombo.findData(team.team_id))
+    assert settings.groupCountsCheck.isChecked() and not settings.groupCountsCheck.isEnabled()
