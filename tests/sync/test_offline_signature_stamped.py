@@ -182,8 +182,13 @@ def test_an_online_signature_is_not_stamped_again(deployment, laptops):
     assert len(server_documents(deployment, sid)) == 1
 
 
-def test_a_closed_archiver_takes_no_more_work():
+def test_a_closed_archiver_takes_no_more_work(caplog):
+    """A push answered while the server stops: its records are left, by id, to renew-timestamps."""
     stopped = archive.Archiver(None, None)  # type: ignore[arg-type]  # never reaches a database
     assert stopped.close(1)
-    stopped.submit(["0b6c1c8e-3f7e-4d7c-9a51-0c2a5d0f4e11"])  # logged, left to renew-timestamps
-    assert stopped.wait_idle(1) and stopped._thread is None
+    late = "0b6c1c8e-3f7e-4d7c-9a51-0c2a5d0f4e11"
+    with caplog.at_level("INFO", logger="supervision_app.sync.server"):
+        stopped.submit([late])
+    assert stopped.wait_idle(1)
+    assert [r.getMessage() for r in caplog.records] == [f"record {late} left for renew-timestamps "
+                                                         "(the server is stopping)"]
