@@ -48,6 +48,12 @@ def apply_batch(session, actor: Actor, batch: dict[Key, dict[str, Any]]) -> list
     return refused
 
 
+def _application() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)  # the forms autosaved are widgets: there is one
+    return app
+
+
 class Autosaver(QObject):
     state_changed = Signal(str)  # a short line for the status area
     refused = Signal(str, str, str, str)  # kind, record id, field, message
@@ -67,7 +73,7 @@ class Autosaver(QObject):
         self._max_wait.setSingleShot(True)
         self._max_wait.setInterval(MAX_WAIT_MS)
         self._max_wait.timeout.connect(self.flush)
-        QApplication.instance().focusChanged.connect(self._focus_changed)
+        _application().focusChanged.connect(self._focus_changed)
 
     def queue(self, kind: str, record_id: str, field: str, value: Any) -> None:
         self.pending.setdefault((kind, record_id), {})[field] = value
@@ -131,5 +137,5 @@ class Autosaver(QObject):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            QApplication.instance().focusChanged.disconnect(self._focus_changed)
+            _application().focusChanged.disconnect(self._focus_changed)
         self.flush()
