@@ -292,18 +292,19 @@ def record_labels(session: "Session", items: Iterable[ConflictItem]) -> dict[str
 
     def describe(kind: str, record_id: str) -> str:
         if kind == "supervision":
-            row = session.get(SupervisionSession, record_id)
-            if row is not None:
-                return f"Supervision of {person(row.supervisee_id)}, {format_date(london_date(row.held_at))}"
+            supervision = session.get(SupervisionSession, record_id)
+            if supervision is not None:
+                return (f"Supervision of {person(supervision.supervisee_id)}, "
+                        f"{format_date(london_date(supervision.held_at))}")
         elif kind == "oversight_note":
-            row = session.get(OversightNote, record_id)
-            if row is not None:
-                child = session.get(Child, row.child_id)
+            note = session.get(OversightNote, record_id)
+            if note is not None:
+                child = session.get(Child, note.child_id)
                 name = child.name if child is not None else "a child"
-                return f"Oversight note on {name}, {format_date(london_date(row.recorded_at))}"
+                return f"Oversight note on {name}, {format_date(london_date(note.recorded_at))}"
         elif kind == "addendum":
-            row = session.get(Addendum, record_id)
-            parent = describe(row.record_kind, row.record_id) if row is not None else ""
+            addendum = session.get(Addendum, record_id)
+            parent = describe(addendum.record_kind, addendum.record_id) if addendum is not None else ""
             if parent:
                 return "Addendum to " + parent[:1].lower() + parent[1:]
         return ""
