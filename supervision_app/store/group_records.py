@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.group_action_status import decide_group_action_status
 from ..domain.group_canonical import group_canonical
 from ..domain.group_supervision import (
     ATTENDANCE_KIND,
@@ -30,9 +31,9 @@ from ..domain.group_supervision import (
     last_held_for_schedule,
 )
 from ..domain.permissions import Actor, Operation
-from ..domain.text_rules import clean_text
-from ..domain.time_rules import london_date
-from ..domain.vocabulary import RecordState
+from ..domain.text_rules import InvalidInput, clean_text
+from ..domain.time_rules import london_date, utc_now
+from ..domain.vocabulary import ActionStatus, RecordState
 from .audit_log import record_event
 from .group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
 from .models import Signature, Staff, Team
@@ -176,6 +177,44 @@ def add_action(session: Session, actor: Actor, group_id: str, *, owner_id: str, 
     session.add(row)
     session.flush()
     return row.id
+
+
+def set_group_action_status(session: Session, actor: Actor, action_id: str, status: ActionStatus | str) -> None:
+    """The action's owner or the group's supervisor moves a released action on
+    (``domain.group_action_status``); only its status and when it closed change."""
+    action = session.get(GroupAction, action_id)
+    if action is None or action.tombstone:
+        raise NotFound("That action is no longer on this computer.")
+    _group, target = get_group(session, actor, action.group_session_id)
+    require(decide_group_action_status(actor, GroupActionTarget(action.owner_id, target)))
+    try:
+        status = ActionStatus(status)
+    except ValueError:
+        raise InvalidInput("Choose the action's status from the list.") from None
+    if action.status == status.value:
+        return
+    action.status = status.value
+    action.closed_at = None if status == ActionStatus.OPEN else utc_now()
+    action.updated_by = actor.staff_id
+    session.flush()
+    record_event(session, actor_id=actor.staff_id, action="update_status", record_kind="group_action",
+                 record_id=action.id)
+
+
+def my_open_group_actions(session: Session, actor: Actor) -> list[tuple[GroupAction, datetime]]:
+    """The open actions the actor owns in group sessions they may see (released ones: a
+    draft's actions have not reached them), with when each group was held."""
+    targets: dict[str, GroupTarget] = {}
+    out = []
+    for action, group in session.execute(
+            select(GroupAction, GroupSession).join(GroupSession, GroupSession.id == GroupAction.group_session_id)
+            .where(GroupAction.owner_id == actor.staff_id, GroupAction.status == ActionStatus.OPEN.value,
+                   GroupAction.tombstone.is_(False), GroupSession.tombstone.is_(False))):
+        if group.id not in targets:
+            targets[group.id] = group_target(session, group)
+        if decide_group_action(actor, Operation.VIEW, GroupActionTarget(action.owner_id, targets[group.id])):
+            out.append((action, group.held_at))
+    return out
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,7 @@ class ActionRow:
     session_id: str | None
     oversight_note_id: str | None
     child_label: str
+    group_session_id: str | None = None  # an action agreed in a group session (issue 21)
 
 
 def my_actions(session: Session, actor: Actor, today: date) -> list[ActionRow]:
@@ -459,7 +460,17 @@ def my_actions(session: Session, actor: Actor, today: date) -> list[ActionRow]:
             session_id=action.session_id, oversight_note_id=action.oversight_note_id,
             child_label=f"{row.name} ({row.case_id})" if row.name else "",
         ))
-    return out
+    from .group_records import my_open_group_actions  # their own actions from group sessions
+
+    me = session.get(Staff, actor.staff_id)
+    for action, held_at in my_open_group_actions(session, actor):
+        out.append(ActionRow(
+            action_id=action.id, description=action.description, owner_name=me.display_name if me else "",
+            due_on=action.due_on, status=ActionStatus(action.status),
+            overdue=action.due_on is not None and action.due_on < today,
+            source=f"Group supervision {london_date(held_at):%d/%m/%Y}", session_id=None,
+            oversight_note_id=None, child_label="", group_session_id=action.group_session_id))
+    return sorted(out, key=lambda a: (a.due_on is None, a.due_on or date.min))
 
 
 # --------------------------------------------------------------------------- children
