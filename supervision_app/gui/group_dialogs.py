@@ -14,9 +14,11 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.group_supervision import Attendance
 from ..domain.time_rules import format_date, london_date
-from ..domain.vocabulary import RecordState
+from ..domain.vocabulary import ActionStatus, RecordState
 from .accessibility import ensure_accessible_names, style_headings
 from .layouts import add_row
 from .models import Column, RowsModel
@@ -126,6 +128,23 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.actionLabel = QLabel("&Action for the selected person")
         self.actionLabel.setBuddy(self.actionEdit)
         action_form.addRow(self.actionLabel, self.actionEdit)
+        # once signed, the selected action's owner (or the supervisor) moves it on here, as on
+        # My supervision; only its status changes, the words stay as signed
+        self.statusCombo = QComboBox()
+        self.statusCombo.setObjectName("groupActionStatusCombo")
+        self.statusCombo.setAccessibleName("Status of the selected action")
+        for status in ActionStatus:
+            self.statusCombo.addItem(status.label, status.value)
+        self.statusButton = QPushButton("Set s&tatus")
+        self.statusButton.setObjectName("setGroupActionStatusButton")
+        self.statusButton.setAccessibleName("Set the selected action's status")
+        self.statusLabel = QLabel("&Status of the action")
+        self.statusLabel.setBuddy(self.statusCombo)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.statusCombo, 1)
+        status_row.addWidget(self.statusButton)
+        action_form.addRow(self.statusLabel, status_row)
+        self.statusButton.clicked.connect(self.set_action_status)
         self.peopleTable.selectionModel().currentRowChanged.connect(lambda current, _p: self._person_chosen())
         self.actionEdit.textEdited.connect(self._action_typed)
         self.messageLabel = _message(layout, "groupMessage")
@@ -184,12 +203,16 @@ class GroupSessionDialog(SigningDialog, QDialog):
             box.setReadOnly(not editing)
         self.heading.setText(f"Group supervision held by {detail.supervisor_name}"
                              + (f" on {format_date(london_date(detail.held_at))}" if detail.held_at else ""))
+        row = self.peopleTable.currentIndex().row()
+        was = self.peopleModel.item(row, NAME).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
         self.peopleModel.removeRows(0, self.peopleModel.rowCount())
         for person in detail.people:
             name = QStandardItem(person.name + (" (signed)" if person.signed else ""))
             name.setData(person.staff_id, Qt.ItemDataRole.UserRole)
             present = QStandardItem(person.attendance.label if person.attendance else "")
             action = QStandardItem(person.action)
+            if person.action_status not in (None, ActionStatus.OPEN):
+                action.setText(f"{person.action} ({person.action_status.label})")
             for item in (name, present):
                 item.setEditable(False)
                 if editing:
@@ -210,8 +233,9 @@ class GroupSessionDialog(SigningDialog, QDialog):
                                  if editing else "&People in the group (you see only your own action)")
         self.actionEdit.setVisible(editing)
         self.actionLabel.setVisible(editing)
-        if self.peopleModel.rowCount():
-            self.peopleTable.setCurrentIndex(self.peopleModel.index(0, NAME))
+        if self.peopleModel.rowCount():  # the person chosen before a reload stays chosen
+            ids = [p.staff_id for p in detail.people]
+            self.peopleTable.setCurrentIndex(self.peopleModel.index(ids.index(was) if was in ids else 0, NAME))
         self._person_chosen()
         self.saveButton.setVisible(editing)
         self.signButton.setVisible(detail.may_sign or (editing and detail.group_id is None))
@@ -222,6 +246,37 @@ class GroupSessionDialog(SigningDialog, QDialog):
         row = self.peopleTable.currentIndex().row()
         item = self.peopleModel.item(row, ACTION) if row >= 0 else None
         self.actionEdit.setText(item.text() if item is not None else "")
+        person = self._chosen_person()
+        may = person is not None and person.may_set_status
+        for widget in (self.statusLabel, self.statusCombo, self.statusButton):
+            widget.setVisible(may)
+        if may and person is not None and person.action_status is not None:
+            self.statusCombo.setCurrentIndex(self.statusCombo.findData(person.action_status.value))
+
+    def _chosen_person(self):
+        row = self.peopleTable.currentIndex().row()
+        if self.detail is None or row < 0:
+            return None
+        staff_id = self.peopleModel.item(row, NAME).data(Qt.ItemDataRole.UserRole)
+        return next((p for p in self.detail.people if p.staff_id == staff_id), None)
+
+    def set_action_status(self) -> None:
+        person = self._chosen_person()
+        if person is None or person.action_id is None:
+            return
+        ctx, action_id, status = self.ctx, person.action_id, self.statusCombo.currentData()
+
+        def work(session):
+            from ..store.group_records import set_group_action_status
+
+            set_group_action_status(session, ctx.actor, action_id, status)
+
+        def done(_result) -> None:
+            self.messageLabel.setText("Action updated.")
+            self.changed.emit()
+            self._load()
+
+        ctx.tasks.write(work, done, self._failed)
 
     def _action_typed(self, text: str) -> None:
         row = self.peopleTable.currentIndex().row()

@@ -318,6 +318,9 @@ class GroupPerson:
     attendance: Attendance | None
     action: str  # the person's action as the viewer may see it ("" if none, or not theirs to see)
     signed: bool
+    action_id: str | None = None  # the action the viewer sees, to move it on
+    action_status: ActionStatus | None = None
+    may_set_status: bool = False  # the viewer may move that action on now
 
 
 @dataclass(frozen=True)
@@ -359,9 +362,15 @@ def group_detail(session: Session, actor: Actor, group_id: str | None,
     listed = {a.attendee_id: Attendance(a.attendance) for a in view.attendance}
     editing = bool(decide_group(actor, Operation.EDIT, target))
     others = [p for p in candidates if p not in listed] if editing else []
-    people = [GroupPerson(p, _name(session, p), p in listed, listed.get(p),
-                          actions[p].description if p in actions else "", p in target.signed)
-              for p in [*sorted(listed, key=lambda p: _name(session, p)), *others]]
+    def person(p: str) -> GroupPerson:
+        action = actions.get(p)
+        if action is None:
+            return GroupPerson(p, _name(session, p), p in listed, listed.get(p), "", p in target.signed)
+        may = decide_group_action_status(actor, GroupActionTarget(action.owner_id, target))
+        return GroupPerson(p, _name(session, p), p in listed, listed.get(p), action.description,
+                           p in target.signed, action.id, ActionStatus(action.status), bool(may))
+
+    people = [person(p) for p in [*sorted(listed, key=lambda p: _name(session, p)), *others]]
     first = view.discussions[0] if view.discussions else None
     sign_op = Operation.SIGN_AS_SUPERVISOR if actor.staff_id == g.supervisor_id else Operation.SIGN_AS_SUPERVISEE
     due = min((a.due_on for a in view.actions if a.due_on is not None), default=None)
