@@ -59,11 +59,12 @@ from ..domain.time_rules import format_date, london_today
 from ..store.audit_log import record_event
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
-from .forms import Form, load_widget
+from .forms import load_widget
 from .models import FoldedTextFilter
 from .table_width import wrap_headings
 from .tasks import READS, TaskRunner, user_message
 from .widgets import PageScroll
+from .window_forms import AssurancePageForm
 
 __all__ = ["AssurancePage", "TrendChart", "RecordsDialog", "PERIODS"]
 
@@ -162,8 +163,13 @@ class Proxy(FoldedTextFilter, QSortFilterProxyModel):
         except TypeError:
             return str(a) < str(b)
 
+    def rows_model(self) -> RowsTable:
+        source = self.sourceModel()
+        assert isinstance(source, RowsTable)  # set in __init__, never changed
+        return source
+
     def row_at(self, index: QModelIndex) -> Any:
-        return self.sourceModel().rows[self.mapToSource(index).row()]
+        return self.rows_model().rows[self.mapToSource(index).row()]
 
 
 def _setup_table(view: QTableView, proxy: Proxy, stretch: int | None = 0, sortable: bool = True) -> None:
@@ -187,7 +193,7 @@ def _show_every_row(view: QTableView) -> None:
     rows_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.setWordWrap(True)
 
-    def fit(table: QWidget) -> None:
+    def fit(table: QTableView) -> None:
         header = table.horizontalHeader()
         rows = table.verticalHeader().length() or (
             table.model().rowCount() * table.verticalHeader().defaultSectionSize())
@@ -195,7 +201,7 @@ def _show_every_row(view: QTableView) -> None:
         if table.minimumHeight() != height:
             table.setMinimumHeight(height)
 
-    follow_font(view, fit, "show_every_row")
+    follow_font(view, lambda _view: fit(view), "show_every_row")  # _view is view
     if not view.property("showsEveryRow"):  # called at every load: connected once
         view.setProperty("showsEveryRow", True)
         rows_header.sectionResized.connect(lambda *_a: fit(view))
@@ -219,11 +225,14 @@ def _figure_standing(key: str) -> Callable[[Figure], str | None]:
 def _figure_cols(getter: Callable[[Any], dict[str, Figure]]) -> list[Col]:
     cols = []
     for key, (label, _better) in FIGURES.items():
-        standing = _figure_standing(key)
-        cols.append(Col(label, (lambda r, k=key: getter(r)[k].display),
-                        sort=(lambda r, k=key: getter(r)[k].sort_value), figure=key,
-                        standing=(lambda r, k=key, st=standing: st(getter(r)[k])), right=True))
+        cols.append(_figure_col(label, key, getter))
     return cols
+
+
+def _figure_col(label: str, key: str, getter: Callable[[Any], dict[str, Figure]]) -> Col:
+    standing = _figure_standing(key)
+    return Col(label, lambda r: getter(r)[key].display, sort=lambda r: getter(r)[key].sort_value,
+               figure=key, standing=lambda r: standing(getter(r)[key]), right=True)
 
 
 HEADLINE_COLS = [
@@ -513,7 +522,7 @@ class AssurancePage(QWidget):
         # (which put the key to the marks, the page's last line, below its edge)
         self.page_scroll = PageScroll(self.widget, self)
         layout.addWidget(self.page_scroll)
-        f = self.form = Form(self.widget)
+        f = self.form = AssurancePageForm(self.widget)
         self.chart = TrendChart(f.trendHost)
         host_layout = QVBoxLayout(f.trendHost)
         host_layout.setContentsMargins(0, 0, 0, 0)
@@ -669,10 +678,11 @@ class AssurancePage(QWidget):
     # -- the records behind a figure
     def figure_at(self, view: QTableView, index: QModelIndex) -> tuple[str, Figure] | None:
         proxy = view.model()
+        assert isinstance(proxy, Proxy)  # every table on the page shows its rows through one
         if not index.isValid():
             return None
         row = proxy.row_at(index)
-        col = proxy.sourceModel().columns[proxy.mapToSource(index).column()]
+        col = proxy.rows_model().columns[proxy.mapToSource(index).column()]
         if view is self.form.headlineTable or view is self.form.oversightTable:
             return (row[1].label if view is self.form.headlineTable
                     else f"Without management oversight: {row[0]}"), row[1]

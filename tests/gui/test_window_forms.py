@@ -1,4 +1,4 @@
-"""The main window's and its dialogs' typed forms agree with their Designer files: every
+"""The main window's, its pages' and its dialogs' typed forms agree with their Designer files: every
 widget a form declares is in its .ui file with the class it is declared as (a rename in
 Designer fails here, not when the window or dialog opens)."""
 from __future__ import annotations
@@ -8,9 +8,20 @@ import pytest
 from supervision_app.gui.app import application
 from supervision_app.gui.editor_forms import Child
 from supervision_app.gui.forms import Form, load_widget
-from supervision_app.gui.window_forms import MainWindowForm, OversightNoteForm
+from supervision_app.gui.window_forms import (
+    AssurancePageForm,
+    AuditPageForm,
+    FirstRunForm,
+    MainWindowForm,
+    OversightNoteForm,
+    ResolutionForm,
+    SignInForm,
+)
 
-FORMS = [(MainWindowForm, "main_window.ui"), (OversightNoteForm, "oversight_note.ui")]
+FORMS = [(MainWindowForm, "main_window.ui"), (OversightNoteForm, "oversight_note.ui"),
+         (AssurancePageForm, "assurance_page.ui"), (AuditPageForm, "audit_page.ui"),
+         (FirstRunForm, "first_run.ui"), (SignInForm, "sign_in.ui"),
+         (ResolutionForm, "resolution_dialog.ui")]
 
 
 @pytest.mark.parametrize(("form_class", "ui"), FORMS, ids=[ui for _f, ui in FORMS])
