@@ -25,7 +25,7 @@ import html
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QDate, QModelIndex, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QRegularExpressionValidator
@@ -45,9 +45,13 @@ from ..domain.vocabulary import ActionStatus, Capacity, Complexity, LegalStatus,
 from ..store.database import Database
 from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _setup_table
-from .forms import Form, load_widget
+from .forms import load_widget
 from .layouts import add_row
 from .tasks import READS, WRITES, TaskRunner, user_message
+from .window_forms import AuditPageForm
+
+if TYPE_CHECKING:
+    from ..assurance.audit import RoundReport
 
 __all__ = ["AuditPage", "GRADE_CHOICES"]
 
@@ -70,6 +74,11 @@ def _grade_value(grade) -> str | None:
     return None if grade is None else getattr(grade, "value", grade)
 
 
+def _grade_order(value: str | None) -> int:
+    """Grades from best to worst, then ungraded items."""
+    return 9 if not value else [v for v, _l in GRADE_CHOICES].index(value)
+
+
 ROUND_COLS = [
     Col("Title", lambda r: r.title),
     Col("Records", lambda r: POPULATION_LABELS.get(getattr(r.population, "value", r.population), "")),
@@ -84,9 +93,9 @@ ITEM_COLS = [
     Col("No.", lambda i: str(i.position), sort=lambda i: i.position, right=True),
     Col("Record", lambda i: i.record_label),
     Col("Legal status", lambda i: i.stratum_label.rpartition(" / ")[2]),
-    Col("Grade", lambda i: GRADE_LABELS.get(_grade_value(i.grade), "Not graded yet"),
-        sort=lambda i: [v for v, _l in GRADE_CHOICES].index(_grade_value(i.grade)) if i.grade else 9,
-        colour=lambda i: GRADE_COLOURS.get(_grade_value(i.grade))),
+    Col("Grade", lambda i: GRADE_LABELS.get(_grade_value(i.grade) or "", "Not graded yet"),
+        sort=lambda i: _grade_order(_grade_value(i.grade)),
+        colour=lambda i: GRADE_COLOURS.get(_grade_value(i.grade) or "")),
     Col("Actions", lambda i: _item_actions(i), sort=lambda i: len(i.actions), right=True),
     Col("Team", lambda i: i.team_name),
     Col("Graded on", lambda i: format_date(i.graded_on),
@@ -140,9 +149,9 @@ class AuditPage(QWidget):
         self.tasks = tasks or TaskRunner(database, self)
         self.is_auditor = actor.role == Role.QA_AUDITOR
         self._busy: set[str] = set()
-        self.report = None  # the open round (assurance.audit.RoundReport)
+        self.report: RoundReport | None = None  # the open round
         self.rounds: list = []
-        self.actions: list = []
+        self.audit_actions: list = []  # not ``actions``: that is QWidget.actions(), the widget's QActions
         self._answer_combos: dict[str, QComboBox] = {}
         self._checklist_panel: QWidget | None = None
         self._select_item_id: str | None = None
@@ -151,7 +160,7 @@ class AuditPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.addWidget(self.widget)
-        f = self.form = Form(self.widget)
+        f = self.form = AuditPageForm(self.widget)
 
         self.round_model = RowsTable(ROUND_COLS, self)
         self.round_proxy = Proxy(self.round_model, self)
@@ -238,7 +247,7 @@ class AuditPage(QWidget):
         Below the record, in a scroll area of its own, the grading got a third of the
         height: three questions at a time, on a laptop screen."""
         f = self.form
-        pane_layout = f.itemPane.layout()
+        pane_layout = f.itemPaneLayout  # f.itemPane's
         for widget in (f.recordHeading, f.openRecordButton, f.recordView, f.gradeGroup, f.actionGroup):
             pane_layout.removeWidget(widget)
         top = QWidget()
@@ -273,7 +282,7 @@ class AuditPage(QWidget):
         pane_layout.addWidget(scroll)
 
         def fit_width(_widget: QWidget) -> None:  # never sideways: as wide as the grading needs
-            bottom.layout().activate()
+            bottom_layout.activate()
             scroll.setMinimumWidth(bottom.minimumSizeHint().width()
                                    + scroll.verticalScrollBar().sizeHint().width())
 
@@ -285,7 +294,7 @@ class AuditPage(QWidget):
         """The sample's settings scroll when the page is short of height (a large text size
         on a laptop) rather than squeezing their explanation into a line or two, cut off."""
         f = self.form
-        layout = f.roundsTab.layout()
+        layout = f.roundsLayout  # f.roundsTab's
         index = layout.indexOf(f.drawGroup)
         layout.removeWidget(f.drawGroup)
         scroll = QScrollArea(f.roundsTab)
@@ -377,7 +386,7 @@ class AuditPage(QWidget):
         self._submit("overview", work)
 
     def _done_overview(self, result) -> None:
-        self.rounds, self.actions, teams = result
+        self.rounds, self.audit_actions, teams = result
         self.round_model.set_rows(self.rounds)
         self._fill_teams(teams)
         self._show_actions()
@@ -394,7 +403,7 @@ class AuditPage(QWidget):
 
     def _show_actions(self) -> None:
         show_closed = self.form.showClosedCheck.isChecked()
-        rows = [a for a in self.actions if show_closed or a.status == ActionStatus.OPEN]
+        rows = [a for a in self.audit_actions if show_closed or a.status == ActionStatus.OPEN]
         current = self._current_action()
         self.action_model.set_rows(rows)
         if rows:
@@ -402,7 +411,7 @@ class AuditPage(QWidget):
                          if current is not None
                          and self.action_proxy.row_at(self.action_proxy.index(r, 0)).action_id == current.action_id), 0)
             self.form.actionsTable.setCurrentIndex(self.action_proxy.index(keep, 0))
-        open_mine = sum(1 for a in self.actions if a.status == ActionStatus.OPEN and a.addressed_to_me)
+        open_mine = sum(1 for a in self.audit_actions if a.status == ActionStatus.OPEN and a.addressed_to_me)
         tabs = self.form.tabs
         tabs.setTabText(tabs.indexOf(self.form.actionsTab),
                         f"Audit a&ctions ({open_mine} for you)" if open_mine else "Audit a&ctions")
@@ -568,8 +577,10 @@ class AuditPage(QWidget):
         # A fresh panel each time rather than emptying the old layout item by item: taking
         # items out would leave PySide wrappers of them behind (see layouts.py).
         host = self.form.checklistHost
-        if host.layout() is None:
-            QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
+        layout = host.layout()
+        if layout is None:
+            layout = QVBoxLayout(host)
+            layout.setContentsMargins(0, 0, 0, 0)
         previous = self._checklist_panel
         if previous is not None:
             previous.hide()
@@ -577,7 +588,7 @@ class AuditPage(QWidget):
             previous.deleteLater()
         panel = QWidget(host)
         panel.setObjectName("checklistPanel")
-        host.layout().addWidget(panel)
+        layout.addWidget(panel)
         self._checklist_panel = panel
         # Each question above its answer, wrapping to the width the pane has. Beside the
         # answers (a form layout) a question got only what they left over, which at a large
@@ -680,8 +691,8 @@ class AuditPage(QWidget):
         self.record_loaded.emit()
 
     def save_grade(self) -> None:
-        item = self._current_item()
-        if item is None:
+        item, report = self._current_item(), self.report
+        if item is None or report is None:  # the sample's items are the open round's
             return
         f = self.form
         answers = {key: combo.currentData() for key, combo in self._answer_combos.items()}
@@ -695,7 +706,7 @@ class AuditPage(QWidget):
             self._refuse("Choose an overall grade.")
             return
         finding = f.findingEdit.toPlainText()
-        db, actor, item_id, round_id = self.database, self.actor, item.item_id, self.report.round_id
+        db, actor, item_id, round_id = self.database, self.actor, item.item_id, report.round_id
 
         def work():
             from ..assurance.audit import grade_item
@@ -715,8 +726,8 @@ class AuditPage(QWidget):
         self.refresh()
 
     def add_action(self) -> None:
-        item = self._current_item()
-        if item is None:
+        item, report = self._current_item(), self.report
+        if item is None or report is None:  # the sample's items are the open round's
             return
         f = self.form
         description = f.actionEdit.text()
@@ -724,7 +735,7 @@ class AuditPage(QWidget):
             self._refuse("Describe the action for the manager.")
             return
         due_on = _pydate(f.actionDueEdit.date())
-        db, actor, item_id, round_id = self.database, self.actor, item.item_id, self.report.round_id
+        db, actor, item_id, round_id = self.database, self.actor, item.item_id, report.round_id
 
         def work():
             from ..assurance.audit import add_audit_action
