@@ -486,6 +486,15 @@ class GroupPractice:
         dialog.open()
         self.dialog = dialog
 
+    def open_group(self, group_id: str) -> None:
+        """One group session straight away (from one of its actions on My supervision); the
+        page reloads when something in it changes, such as an action's status."""
+        dialog = GroupSessionDialog(self.page.ctx, group_id, self._candidates(), self.page)
+        dialog.changed.connect(self.refresh)
+        dialog.changed.connect(self.page.refresh)
+        dialog.open()
+        self.dialog = dialog
+
 
 def add_group_policy_check(page) -> QCheckBox:
     """Settings > the team's supervision policy: whether group sessions count toward each
