@@ -24,6 +24,7 @@ from ..client_settings import ClientSettings, load_client_settings, normalise_ad
 from .accessibility import ensure_accessible_names, style_headings
 from .forms import embed_form
 from .sync_panel import SyncController
+from .window_forms import FirstRunForm
 
 if TYPE_CHECKING:
     from ..store.database import Database
@@ -61,7 +62,7 @@ class FirstRunPage(QWidget):
         row.addStretch(1)
         row.addWidget(column, 4)
         row.addStretch(1)
-        self.form = f = embed_form(column, "first_run.ui")
+        self.form = f = FirstRunForm(embed_form(column, "first_run.ui").widget)
 
         f.chooseLocalButton.setVisible(has_people)
         if has_people:

@@ -20,6 +20,7 @@ from .accessibility import ensure_accessible_names, show_message, style_headings
 from .forms import embed_dialog_form
 from .tasks import user_message
 from .widgets import InlineErrors
+from .window_forms import ResolutionForm
 
 if TYPE_CHECKING:
     from .main_window import AppContext
@@ -37,7 +38,8 @@ class ResolutionDialog(QDialog):
         self.ctx = ctx
         self.session_id = session_id
         self.detail: queries.SessionDetail | None = None
-        self.inner, self.form = embed_dialog_form(self, "resolution_dialog.ui")
+        self.inner, _untyped = embed_dialog_form(self, "resolution_dialog.ui")
+        self.form = ResolutionForm(self.inner)
         f = self.form
         self.setAccessibleName(self.inner.windowTitle())
         self.resize(self.inner.width(), self.sizeHint().height())

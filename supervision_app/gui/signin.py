@@ -9,6 +9,7 @@ from .accessibility import ensure_accessible_names, style_headings
 from .forms import embed_dialog_form
 from .models import Column, FilterProxy, RowsModel
 from .pages import setup_table
+from .window_forms import SignInForm
 
 PEOPLE_COLUMNS = [
     Column("Name", lambda e: e.display_name),
@@ -20,7 +21,8 @@ PEOPLE_COLUMNS = [
 class SignInDialog(QDialog):
     def __init__(self, people: list[queries.StaffEntry], parent=None) -> None:
         super().__init__(parent)
-        inner, self.form = embed_dialog_form(self, "sign_in.ui")
+        inner, _untyped = embed_dialog_form(self, "sign_in.ui")
+        self.form = SignInForm(inner)
         f = self.form
         self.model = RowsModel(PEOPLE_COLUMNS, self)
         self.model.set_rows(people)
