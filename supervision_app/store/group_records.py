@@ -201,18 +201,21 @@ def set_group_action_status(session: Session, actor: Actor, action_id: str, stat
                  record_id=action.id)
 
 
-def my_open_group_actions(session: Session, actor: Actor) -> list[tuple[GroupAction, datetime]]:
-    """The open actions the actor owns in group sessions they may see (released ones: a
-    draft's actions have not reached them), with when each group was held."""
+def open_group_actions(session: Session, actor: Actor,
+                       owner_ids: Iterable[str]) -> list[tuple[GroupAction, datetime]]:
+    """The open actions ``owner_ids`` own in released group sessions (signed by the
+    supervisor: a draft's actions have not reached their owner) that the actor may see,
+    with when each group was held: the owner's own, or their manager's count of them."""
     targets: dict[str, GroupTarget] = {}
     out = []
     for action, group in session.execute(
             select(GroupAction, GroupSession).join(GroupSession, GroupSession.id == GroupAction.group_session_id)
-            .where(GroupAction.owner_id == actor.staff_id, GroupAction.status == ActionStatus.OPEN.value,
+            .where(GroupAction.owner_id.in_(list(owner_ids)), GroupAction.status == ActionStatus.OPEN.value,
                    GroupAction.tombstone.is_(False), GroupSession.tombstone.is_(False))):
         if group.id not in targets:
             targets[group.id] = group_target(session, group)
-        if decide_group_action(actor, Operation.VIEW, GroupActionTarget(action.owner_id, targets[group.id])):
+        target = GroupActionTarget(action.owner_id, targets[group.id])
+        if target.group.state != RecordState.DRAFT and decide_group_action(actor, Operation.VIEW, target):
             out.append((action, group.held_at))
     return out
 

@@ -210,7 +210,7 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     open (``domain.permissions``): a worker who moved team brings none of the records
     their previous team holds. Open actions are those released to their owner, as the
     worker's own page shows them."""
-    from .group_records import last_held_with_groups  # group sessions (issue 21)
+    from .group_records import last_held_with_groups, open_group_actions  # group sessions (issue 21)
 
     team_ids = sorted(actor.managed_team_ids)
     if not team_ids and not actor.line_report_ids:
@@ -271,6 +271,10 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
         open_actions[r.owner_id] = open_actions.get(r.owner_id, 0) + 1
         if r.due_on is not None and r.due_on < today:
             overdue[r.owner_id] = overdue.get(r.owner_id, 0) + 1
+    for group_action, _held in open_group_actions(session, actor, ids):  # from group sessions (issue 21)
+        open_actions[group_action.owner_id] = open_actions.get(group_action.owner_id, 0) + 1
+        if group_action.due_on is not None and group_action.due_on < today:
+            overdue[group_action.owner_id] = overdue.get(group_action.owner_id, 0) + 1
     rows = []
     for w in workers:
         held, planned = latest.get(w.id, (None, None))
@@ -460,10 +464,10 @@ def my_actions(session: Session, actor: Actor, today: date) -> list[ActionRow]:
             session_id=action.session_id, oversight_note_id=action.oversight_note_id,
             child_label=f"{row.name} ({row.case_id})" if row.name else "",
         ))
-    from .group_records import my_open_group_actions  # their own actions from group sessions
+    from .group_records import open_group_actions  # their own actions from group sessions
 
     me = session.get(Staff, actor.staff_id)
-    for action, held_at in my_open_group_actions(session, actor):
+    for action, held_at in open_group_actions(session, actor, [actor.staff_id]):
         out.append(ActionRow(
             action_id=action.id, description=action.description, owner_name=me.display_name if me else "",
             due_on=action.due_on, status=ActionStatus(action.status),

@@ -62,3 +62,23 @@ def test_owner_marks_their_group_action_done_after_signing_and_it_syncs(database
     with database.transaction() as s:  # the supervisor reopens it
         gr.set_group_action_status(s, actor(database, team.manager_id), mine, ActionStatus.OPEN)
     assert [r.action_id for r in _mine(database, team.worker_id)] == [mine]
+
+
+def test_team_page_counts_each_workers_open_group_action_once_released(database, team):
+    def counts():
+        with database.reading() as s:
+            return {w.worker_id: (w.open_actions, w.overdue_actions)
+                    for w in queries.team_overview(s, actor(database, team.manager_id), TODAY)}
+
+    before = counts()
+    gid = _group(database, team)
+    assert counts() == before  # the draft's actions have not reached anyone
+    sign_group_session(database, _credentials(database, team), group_id=gid, signer_id=team.manager_id)
+    after = counts()
+    for person in (team.worker_id, team.other_worker_id, team.asye_worker_id):
+        assert after[person] == (before[person][0] + 1, before[person][1] + 1)  # due 1 December
+    with database.reading() as s:
+        mine = next(a.id for a in gr.group_view(s, actor(database, team.worker_id), gid).actions)
+    with database.transaction() as s:
+        gr.set_group_action_status(s, actor(database, team.worker_id), mine, ActionStatus.NO_LONGER_NEEDED)
+    assert counts()[team.worker_id] == before[team.worker_id]
