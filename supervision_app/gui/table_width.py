@@ -51,14 +51,13 @@ class _WidthKeeper(QObject):
         self.view = view
         self.wanted: dict[int, int] = {}
         self.wrap = wrap  # the columns that wrap rather than cut (None: cut the widest)
+        self._rows_fitted = False  # rows as tall as their lines (only while a column is narrowed)
         self._busy = False
         view.viewport().installEventFilter(self)
         if wrap is not None:
             view.setWordWrap(True)
             rows = view.verticalHeader()
-            # as tall as their lines need, never shorter than a row is anyway
-            rows.setMinimumSectionSize(rows.defaultSectionSize())
-            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            rows.setMinimumSectionSize(rows.defaultSectionSize())  # never shorter than a row is
 
     def remember(self) -> None:
         header = self.view.horizontalHeader()
@@ -109,8 +108,25 @@ class _WidthKeeper(QObject):
             for c, width in zip(sharing, widths):
                 if header.sectionSize(c) != width:
                     header.resizeSection(c, width)
+            if self.wrap is not None:
+                self._rows_fit_their_lines(any(w < want for w, want in zip(widths, wanted)))
         finally:
             self._busy = False
+
+    def _rows_fit_their_lines(self, narrowed: bool) -> None:
+        """Rows as tall as their wrapped lines need while a column is narrowed; otherwise
+        every row one line, as usual: measuring every row's cells tripled the time a
+        240-row team took to show, and is needed only when something wraps."""
+        if narrowed == self._rows_fitted:
+            return
+        self._rows_fitted = narrowed
+        rows = self.view.verticalHeader()
+        if narrowed:
+            rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            return
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for row in range(rows.count()):  # back to one line each
+            rows.resizeSection(row, rows.defaultSectionSize())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Resize:

@@ -433,3 +433,24 @@ def test_the_service_managers_team_page_keeps_workers_and_flagged_records_in_sig
             title = model.headerData(c, Qt.Orientation.Horizontal)
             assert header.sectionSize(c) >= max(metrics.horizontalAdvance(w) for w in title.split()), title
         assert table.horizontalScrollBar().maximum() == 0, table.objectName()
+
+
+def test_team_rows_go_back_to_one_line_when_there_is_room_again(qtbot, largest, team, database):
+    """Rows are measured for wrapped lines only while a column is narrowed (measuring every
+    row tripled the time a large team took to show)."""
+    _team_with_long_texts(database, team)
+    window = largest(team.manager_id)
+    page = window.show_page("my_team")
+    settle(qtbot, window)
+    laid_out(window)
+    table = page.form.workerTable
+    model, rows = table.model(), table.verticalHeader()
+    ava = _row_of(model, LONG_WORKER)
+    assert table.rowHeight(ava) > rows.defaultSectionSize()  # wrapped at the laptop's width
+    window.resize(2400, LAPTOP[1])
+    laid_out(window)
+    assert table.horizontalScrollBar().maximum() == 0
+    assert {table.rowHeight(r) for r in range(model.rowCount())} == {rows.defaultSectionSize()}
+    window.resize(*LAPTOP)
+    laid_out(window)
+    assert table.rowHeight(_row_of(model, LONG_WORKER)) > rows.defaultSectionSize()
