@@ -8,9 +8,6 @@ reached by name, untyped, as before.
 """
 from __future__ import annotations
 
-from typing import Generic, TypeVar, overload
-
-from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,36 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .forms import Form
-
-W = TypeVar("W", bound=QObject)
-
-
-class Child(Generic[W]):
-    """A form's child of a known class, named as the attribute: found on first use, then
-    kept in the form (as ``Form.__getattr__`` keeps what it finds)."""
-
-    def __init__(self, kind: type[W]) -> None:
-        self.kind = kind
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, form: None, owner: type | None = None) -> Child[W]: ...
-
-    @overload
-    def __get__(self, form: Form, owner: type | None = None) -> W: ...
-
-    def __get__(self, form: Form | None, owner: type | None = None) -> Child[W] | W:
-        if form is None:
-            return self
-        child = form.widget.findChild(self.kind, self.name)
-        if child is None:  # not AttributeError: Form.__getattr__ would then hand it out untyped
-            raise LookupError(f"form {form.widget.objectName()} has no {self.kind.__name__} {self.name}")
-        form.__dict__[self.name] = child
-        return child
+from .forms import Child, Form
 
 
 class SessionEditorForm(Form):

@@ -9,6 +9,7 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar, overload
 
 from PySide6.QtCore import QFile, QIODevice, QObject, Qt
 from PySide6.QtUiTools import QUiLoader
@@ -91,3 +92,34 @@ def embed_dialog_form(dialog: QWidget, name: str) -> tuple[QWidget, Form]:
     dialog.setWindowTitle(form.widget.windowTitle())
     dialog.resize(form.widget.size())
     return form.widget, form
+
+
+W = TypeVar("W", bound=QObject)
+
+
+class Child(Generic[W]):
+    """A form's child of a known class, named as the attribute, for typed forms
+    (``class EditorForm(Form): shareButton = Child(QPushButton)``): found on first use, then
+    kept in the form (as ``Form.__getattr__`` keeps what it finds)."""
+
+    def __init__(self, kind: type[W]) -> None:
+        self.kind = kind
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, form: None, owner: type | None = None) -> Child[W]: ...
+
+    @overload
+    def __get__(self, form: Form, owner: type | None = None) -> W: ...
+
+    def __get__(self, form: Form | None, owner: type | None = None) -> Child[W] | W:
+        if form is None:
+            return self
+        child = form.widget.findChild(self.kind, self.name)
+        if child is None:  # not AttributeError: Form.__getattr__ would then hand it out untyped
+            raise LookupError(f"form {form.widget.objectName()} has no {self.kind.__name__} {self.name}")
+        form.__dict__[self.name] = child
+        return child

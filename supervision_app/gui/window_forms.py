@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .editor_forms import Child
-from .forms import Form
+from .forms import Child, Form
 
 
 class MainWindowForm(Form):
