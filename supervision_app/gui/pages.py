@@ -616,7 +616,11 @@ class MySupervisionPage(Page):
             self.ctx.notify("Action updated.")
             self.refresh()
 
-        self.ctx.tasks.write(lambda s: sr.set_action_status(s, actor, row.action_id, status), updated, self.failed)
+        from ..store.group_records import set_group_action_status
+
+        # an action agreed in a group session moves on by the group's rule (issue 21)
+        write = set_group_action_status if row.group_session_id else sr.set_action_status
+        self.ctx.tasks.write(lambda s: write(s, actor, row.action_id, status), updated, self.failed)
 
     def open_source(self) -> None:
         row = current_row(self.form.actionsTable)
@@ -626,6 +630,8 @@ class MySupervisionPage(Page):
             self.ctx.window.open_session(row.session_id)
         elif row.oversight_note_id:
             self.ctx.window.open_note(note_id=row.oversight_note_id)
+        elif row.group_session_id:
+            self.groups.open_group(row.group_session_id)
 
     def open_child(self) -> None:
         row = current_row(self.form.childrenTable)
