@@ -444,6 +444,8 @@ class HistoryPage(Page):
         self.proxy = FilterProxy(self.model, self)
         setup_table(f.historyTable, self.proxy, stretch=None, sort_column=0,
                     order=Qt.SortOrder.DescendingOrder)
+        # "Children discussed" over a count took the width the dates and states were cut for
+        wrap_headings(f.historyTable)
         f.historyTable.setColumnHidden(1, True)  # the supervisee: the same on every row
         f.historyTable.activated.connect(lambda _i: self.open_record())
         f.openButton.clicked.connect(self.open_record)

@@ -454,3 +454,27 @@ def test_team_rows_go_back_to_one_line_when_there_is_room_again(qtbot, largest, 
     window.resize(*LAPTOP)
     laid_out(window)
     assert table.rowHeight(_row_of(model, LONG_WORKER)) > rows.defaultSectionSize()
+
+
+def test_a_workers_history_shows_dates_states_and_due_dates_whole(qtbot, largest, team, database):
+    """"Children discussed" over a one-digit count took 236 px while every date, state and
+    "Sign by" date was cut short ("06/12/2026 …", "Signed and …")."""
+    with database.transaction() as s:
+        manager = sr.load_actor(s, team.manager_id)
+        for days in (40, 20):
+            sid = sr.create_session(s, manager, supervisee_id=team.worker_id, held_at=session_time(days))
+        sr.share_session(s, manager, sid)
+    window = largest(team.manager_id)
+    window.open_history(team.worker_id, "Ben Steady")
+    settle(qtbot, window)
+    laid_out(window)
+    table = window.history_page.form.historyTable
+    model, header = table.model(), table.horizontalHeader()
+    assert model.rowCount() == 2
+    assert table.horizontalScrollBar().maximum() == 0
+    for row in range(model.rowCount()):
+        for column in range(header.count()):
+            if header.isSectionHidden(column):
+                continue
+            cell = model.index(row, column)
+            assert cut_text_at(table, table.visualRect(cell).center()) is None, cell.data()

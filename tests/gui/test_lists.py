@@ -72,7 +72,13 @@ def test_history_columns_fit_their_text_and_sort(qtbot, open_window, team, bens_
         if table.isColumnHidden(column):
             continue
         title = page.model.headerData(column, Qt.Orientation.Horizontal)
-        assert header.sectionSize(column) >= metrics.horizontalAdvance(title), title
+        # whole: on one line, or ("Children discussed" over a count) each word on its own
+        # line with the header tall enough for them (table_width.wrap_headings)
+        words = max(metrics.horizontalAdvance(w) for w in title.split())
+        assert header.sectionSize(column) >= words, title
+        lines = metrics.boundingRect(0, 0, header.sectionSize(column) - 28, 10_000,
+                                     int(Qt.TextFlag.TextWordWrap), title)
+        assert header.height() >= lines.height(), title
         for row in range(page.model.rowCount()):
             text = page.model.data(page.model.index(row, column)) or ""
             assert header.sectionSize(column) >= min(420, metrics.horizontalAdvance(text)), (title, row)
