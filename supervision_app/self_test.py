@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, TextIO
 
 import keyring
 import keyring.errors
@@ -50,6 +50,10 @@ from keyring.backend import KeyringBackend
 
 from .domain.time_rules import london_today, utc_now
 from .errors import AppError
+
+if TYPE_CHECKING:
+    from .security.credentials import CredentialStore
+    from .store.database import Database
 
 __all__ = ["SelfTestFailed", "SelfTestKeyring", "run_self_test"]
 
@@ -74,7 +78,7 @@ class SelfTestKeyring(KeyringBackend):
     never uses it (it would be no protection at all for a real database key).
     """
 
-    priority = 1  # type: ignore[assignment]  # never chosen by keyring's own discovery
+    priority = 1  # never chosen by keyring's own discovery
 
     def __init__(self) -> None:
         super().__init__()
@@ -164,11 +168,25 @@ class _SelfTest:
     def __init__(self, report: _Reporter, workdir: Path) -> None:
         self.report = report
         self.workdir = workdir
-        self.db = None
+        self.db: Database | None = None
         self.people: dict[str, str] = {}
         self.record_id: str | None = None
-        self.credentials = None
+        self.credentials: CredentialStore | None = None
         self.pdf: bytes | None = None
+
+    # The checks run in order and stop at the first failure, so a check that needs the
+    # profile or the record only runs once an earlier one made it; these say so to mypy.
+    @property
+    def database(self) -> Database:
+        if self.db is None:
+            raise SelfTestFailed("the throwaway profile is not open")
+        return self.db
+
+    @property
+    def written_record_id(self) -> str:
+        if self.record_id is None:
+            raise SelfTestFailed("no synthetic record was written")
+        return self.record_id
 
     # -- installation ------------------------------------------------------------
 
@@ -298,7 +316,7 @@ class _SelfTest:
         from .store.models import Child, Staff, Team
 
         today = london_today()
-        with self.db.transaction() as s:
+        with self.database.transaction() as s:
             team = Team(name="Self-test Team")
             s.add(team)
             s.flush()
@@ -317,7 +335,7 @@ class _SelfTest:
 
         held = utc_now().replace(microsecond=0) - timedelta(days=1)
         supervisor_id, supervisee_id = self.people["supervisor"], self.people["supervisee"]
-        with self.db.transaction() as s:
+        with self.database.transaction() as s:
             boss = records.load_actor(s, supervisor_id)
             session_id = records.create_session(s, boss, supervisee_id=supervisee_id, held_at=held,
                                                 duration_minutes=60, location="Office")
@@ -336,7 +354,7 @@ class _SelfTest:
                                description="Synthetic action.", owner_id=supervisee_id,
                                due_on=today + timedelta(days=14))
             records.share_session(s, boss, session_id)
-        with self.db.transaction() as s:
+        with self.database.transaction() as s:
             records.respond(s, records.load_actor(s, supervisee_id), session_id,
                             comments="Synthetic comment.", agreement=Agreement.AGREES)
         self.record_id = session_id
@@ -356,9 +374,12 @@ class _SelfTest:
         if binding_fault is not None:
             raise SelfTestFailed(binding_fault)
         platform = QApplication.platformName()
-        window = build_window(self.db, self.people["supervisor"])
+        window = build_window(self.database, self.people["supervisor"])
+        if window.ctx is None:
+            raise SelfTestFailed("the main window opened with no one signed in")
+        tasks = window.ctx.tasks
         problems: list[str] = []
-        window.ctx.tasks.failed.connect(problems.append)
+        tasks.failed.connect(problems.append)
         try:
             window.show()
 
@@ -367,10 +388,10 @@ class _SelfTest:
                 while True:
                     app.processEvents()
                     editor = window.editor
-                    idle = not window.ctx.tasks.busy and (editor is None or editor.autosaver.idle)
+                    idle = not tasks.busy and (editor is None or editor.autosaver.idle)
                     if idle:
                         app.processEvents()
-                        if not window.ctx.tasks.busy:
+                        if not tasks.busy:
                             break
                     if time.monotonic() > deadline:
                         raise SelfTestFailed(f"the main window did not finish loading {what} "
@@ -386,7 +407,7 @@ class _SelfTest:
             for key in pages:
                 window.show_page(key)
                 settle(f"the '{key}' page")
-            window.open_session(self.record_id)
+            window.open_session(self.written_record_id)
             settle("the supervision record")
             if window.editor is None:
                 raise SelfTestFailed("the supervision record did not open in the editor")
@@ -397,7 +418,7 @@ class _SelfTest:
                 raise SelfTestFailed("the SVG icon could not be drawn (Qt's SVG image plugin is missing)")
         finally:
             window.close()
-            window.ctx.tasks.wait()
+            tasks.wait()
             window.deleteLater()
             app.processEvents()
         return (f"main window opened offscreen (Qt platform '{platform}') as the supervisor; "
@@ -408,16 +429,17 @@ class _SelfTest:
         from .security.credentials import CredentialStore
         from .security.secret_store import SecretStore
 
-        if self.credentials is None:
-            self.credentials = CredentialStore(self.db.profile.folder,
-                                               SecretStore(self.db.profile.profile_id),
-                                               organisation="Self-test Council")
+        credentials = self.credentials
+        if credentials is None:
+            credentials = self.credentials = CredentialStore(self.database.profile.folder,
+                                                             SecretStore(self.database.profile.profile_id),
+                                                             organisation="Self-test Council")
         staff_id = self.people[role]
         display = "Self-test Supervisor" if role == "supervisor" else "Self-test Supervisee"
-        self.credentials.ensure_local_credentials(staff_id, display,
+        credentials.ensure_local_credentials(staff_id, display,
                                                   "team_manager" if role == "supervisor" else "social_worker")
         started = time.monotonic()
-        result = sign_supervision_record(self.db, self.credentials, session_id=self.record_id,
+        result = sign_supervision_record(self.database, credentials, session_id=self.written_record_id,
                                          signer_id=staff_id)
         seconds = time.monotonic() - started
         expected = "supervisor_signed" if role == "supervisor" else "locked"
@@ -433,8 +455,11 @@ class _SelfTest:
         from .store.models import SupervisionSession
 
         try:
-            with self.db.transaction() as s:
-                s.get(SupervisionSession, self.record_id).learning = "changed after signing"
+            with self.database.transaction() as s:
+                record = s.get(SupervisionSession, self.written_record_id)
+                if record is None:
+                    raise SelfTestFailed("the signed record is missing from the database")
+                record.learning = "changed after signing"
         except RecordLocked:
             return "the locked record refuses changes (database triggers)"
         raise SelfTestFailed("a signed, locked record could still be changed")
@@ -445,12 +470,15 @@ class _SelfTest:
         from .records.verify import verify_pdf
         from .security import pki
 
-        with self.db.reading() as s:
-            document = latest_document(s, RecordKind.SUPERVISION, self.record_id)
+        with self.database.reading() as s:
+            document = latest_document(s, RecordKind.SUPERVISION, self.written_record_id)
             pdf = document.pdf if document is not None else None
         if not pdf or not pdf.startswith(b"%PDF-"):
             raise SelfTestFailed("the signed PDF was not stored with the record")
-        ca = pki.load_certificate(self.credentials.ca_certificate_pem())
+        ca_pem = self.credentials.ca_certificate_pem() if self.credentials is not None else None
+        if ca_pem is None:
+            raise SelfTestFailed("the throwaway CA certificate was not made")
+        ca = pki.load_certificate(ca_pem)
         report = verify_pdf(pdf, ca)
         if len(report.signatures) != 2:
             raise SelfTestFailed(f"the PDF carries {len(report.signatures)} signatures, not 2")
@@ -464,7 +492,7 @@ class _SelfTest:
     def audit(self) -> str:
         from .store.audit_log import verify as verify_audit
 
-        with self.db.reading() as s:
+        with self.database.reading() as s:
             chain = verify_audit(s)
         if not chain.ok:
             raise SelfTestFailed(f"the audit chain is broken at entry {chain.first_broken_seq}: {chain.problem}")
