@@ -22,7 +22,12 @@ SEARCHABLE = (
     ("agreement", "supervision_agreement",
      ("frequency", "duration", "location", "disagreements", "cancellations", "confidentiality")),
     ("cancellation", "session_cancellation", ("reason",)),
+    # issue 21: group supervision's shared part and each person's action (migration 0016)
+    ("group_session", "group_session", ("themes", "location", "learning")),
+    ("group_discussion", "group_discussion", ("summary", "decision", "rationale")),
+    ("group_action", "group_action", ("description",)),
 )
+GROUP_KINDS = ("group_session", "group_discussion", "group_action")
 
 PLAIN_SPELLINGS = (
     ("Ł", "L"), ("ł", "l"), ("Ø", "O"), ("ø", "o"), ("Đ", "D"), ("đ", "d"), ("Ð", "D"), ("ð", "d"),
@@ -64,6 +69,10 @@ def _agreement_team(ref: str) -> str:
     return f"(SELECT team_id FROM supervision_agreement WHERE id = {ref})"
 
 
+def _group_team(ref: str) -> str:
+    return f"(SELECT team_id FROM group_session WHERE id = {ref})"
+
+
 def scope(kind: str, row: str) -> tuple[str, str]:
     """(session id, team id) of an index row for a record of ``kind``; ``row`` is NEW or a
     table alias."""
@@ -82,6 +91,12 @@ def scope(kind: str, row: str) -> tuple[str, str]:
         # ``agreement_records.agreement_target`` and ``cancellation_records.cancellation_target``
         # decide who may see it; no supervision session
         return "NULL", f"{row}.team_id"
+    if kind == "group_session":
+        # the group's team (its attendees' when they share one, else none), as
+        # ``group_records.group_target`` has it; no supervision session
+        return "NULL", f"{row}.team_id"
+    if kind in ("group_discussion", "group_action"):
+        return "NULL", _group_team(f"{row}.group_session_id")
     if kind == "addendum":
         return (f"CASE WHEN {row}.record_kind = 'supervision' THEN {row}.record_id END",
                 f"CASE {row}.record_kind WHEN 'supervision' THEN {_session_team(f'{row}.record_id')} "
@@ -134,6 +149,8 @@ def scope_triggers() -> list[str]:
         ("addendum", "addendum", "record_kind, record_id"),
         ("agreement", "supervision_agreement", "team_id"),
         ("cancellation", "session_cancellation", "team_id"),
+        ("group_discussion", "group_discussion", "group_session_id"),
+        ("group_action", "group_action", "group_session_id"),
     ):
         session_expr, team_expr = scope(kind, "NEW")
         record_scope.append(
@@ -149,6 +166,13 @@ def scope_triggers() -> list[str]:
                   OR record_id IN (SELECT id FROM action_item WHERE session_id = NEW.id)
                   OR record_id IN (SELECT id FROM addendum WHERE record_kind = 'supervision'
                                    AND record_id = NEW.id);
+            END""",
+        """CREATE TRIGGER group_session_search_scope AFTER UPDATE OF team_id
+            ON group_session BEGIN
+              UPDATE search_key SET team_id = NEW.team_id
+               WHERE record_id = NEW.id
+                  OR record_id IN (SELECT id FROM group_discussion WHERE group_session_id = NEW.id)
+                  OR record_id IN (SELECT id FROM group_action WHERE group_session_id = NEW.id);
             END""",
         f"""CREATE TRIGGER oversight_note_search_scope AFTER UPDATE OF child_id
             ON oversight_note BEGIN
