@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..domain.agreements import TERM_LABELS
+from ..domain.group_supervision import (
+    ATTENDANCE_KIND,
+    GROUP_KIND,
+    Attendance,
+    GroupActionTarget,
+    GroupTarget,
+    decide_group,
+    decide_group_action,
+)
 from ..domain.lifecycle import RecordKind
 from ..domain.permissions import (
     ActionItemTarget,
@@ -27,6 +37,7 @@ from ..domain.permissions import (
 )
 from ..domain.vocabulary import RecordState
 from .driver_sql import Lookup, cursor, utc
+from .group_records import state_of
 from .history_queries import MARK_END, MARK_START, search_records
 
 SECTION_LABELS = {
@@ -41,6 +52,13 @@ SECTION_LABELS = {
 KIND_SECTION_LABELS = {
     **{("agreement", term): f"Agreement: {label[0].lower()}{label[1:]}" for term, label in TERM_LABELS.items()},
     ("cancellation", "reason"): "Cancellation reason",
+    ("group_session", "themes"): "Group supervision: themes",
+    ("group_session", "location"): "Group supervision: where",
+    ("group_session", "learning"): "Group supervision: learning",
+    ("group_discussion", "summary"): "Group case discussion: summary",
+    ("group_discussion", "decision"): "Group case discussion: decision",
+    ("group_discussion", "rationale"): "Group case discussion: rationale",
+    ("group_action", "description"): "Group action",
 }
 """Sections whose label depends on the kind of record (an agreement's terms)."""
 HIGHLIGHT_START = MARK_START
@@ -63,6 +81,7 @@ class SearchResult:
     worker_id: str | None = None
     worker_name: str | None = None
     agreement_id: str | None = None  # an addendum to an agreement: the agreement it amends
+    group_session_id: str | None = None  # a group session's text, or one of its actions
 
     @property
     def section_label(self) -> str:
@@ -103,6 +122,16 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
         f"SELECT t.id FROM team t WHERE t.id NOT IN ({','.join('?' * len(known))}) AND ("
         f"{pair_rows.format(table='supervision_agreement')} OR {pair_rows.format(table='session_cancellation')})",
         (*known, *(actor.staff_id,) * 4))}
+    # group sessions carry the group's team (none for a group of people from several
+    # teams): add those of the groups the actor held or was listed in
+    for (team,) in cur.execute(
+            "SELECT DISTINCT team_id FROM group_session WHERE supervisor_id = ? UNION "
+            "SELECT DISTINCT g.team_id FROM group_attendance a JOIN group_session g "
+            "ON g.id = a.group_session_id WHERE a.attendee_id = ?", (actor.staff_id, actor.staff_id)):
+        if team is None:
+            teamless = True
+        else:
+            scope |= {team}
     return sorted(scope), teamless
 
 
@@ -133,9 +162,57 @@ _CANCELLATIONS = Lookup(
     "WHERE c.id IN ({ids})",
     "id supervisee_id supervisor_id team_id planned_for tombstone supervisee_name",
     {"planned_for": date.fromisoformat})
+# A group session's facts, as ``group_records.group_target`` reads them for opening it: the
+# attendance listed, and the signatures (the supervisor's on the session, each attendee's
+# on their attendance row) that say where it is in its life.
+_GROUPS = Lookup(
+    "SELECT g.id, g.supervisor_id, g.team_id, g.held_at, g.tombstone, p.display_name "
+    "FROM group_session g LEFT JOIN staff p ON p.id = g.supervisor_id WHERE g.id IN ({ids})",
+    "id supervisor_id team_id held_at tombstone supervisor_name", {"held_at": utc})
+_GROUP_ATTENDANCE = Lookup(
+    "SELECT id, group_session_id, attendee_id, attendance FROM group_attendance "
+    "WHERE group_session_id IN ({ids}) AND NOT tombstone", "id group_session_id attendee_id attendance")
+_GROUP_SIGNATURES = Lookup(
+    "SELECT id, record_kind, record_id, signer_id FROM signature WHERE record_id IN ({ids}) "
+    "AND NOT tombstone", "id record_kind record_id signer_id")
+_GROUP_DISCUSSIONS = Lookup("SELECT id, group_session_id, tombstone FROM group_discussion WHERE id IN ({ids})",
+                            "id group_session_id tombstone")
+_GROUP_ACTIONS = Lookup(
+    "SELECT a.id, a.group_session_id, a.owner_id, a.tombstone, p.display_name FROM group_action a "
+    "LEFT JOIN staff p ON p.id = a.owner_id WHERE a.id IN ({ids})",
+    "id group_session_id owner_id tombstone owner_name")
 _CHILDREN = Lookup("SELECT c.id, c.name, c.case_id, c.allocated_worker_id, w.team_id FROM child c "
                    "LEFT JOIN staff w ON w.id = c.allocated_worker_id WHERE c.id IN ({ids})",
                    "id name case_id allocated_worker_id team_id")
+
+
+def _group_targets(session: Session, groups: dict[str, Any]) -> dict[str, GroupTarget]:
+    """The facts ``decide_group`` needs about ``groups`` (rows of ``_GROUPS``), as
+    ``group_records.group_target`` reads them, for all of them in three queries."""
+    live = [g for g in groups.values() if not g.tombstone]
+    if not live:
+        return {}
+    attendance = _GROUP_ATTENDANCE(session, (g.id for g in live))
+    by_group: dict[str, dict[str, str]] = {g.id: {} for g in live}  # attendance row -> attendee
+    for row in attendance.values():
+        by_group[row.group_session_id][row.id] = row.attendee_id
+    signed: dict[str, set[str]] = {g.id: set() for g in live}
+    group_of_row = {row.id: row.group_session_id for row in attendance.values()}
+    for sig in _GROUP_SIGNATURES(session, [*by_group, *group_of_row]).values():
+        if sig.record_kind == GROUP_KIND and sig.record_id in groups \
+                and sig.signer_id == groups[sig.record_id].supervisor_id:
+            signed[sig.record_id].add(sig.signer_id)
+        elif sig.record_kind == ATTENDANCE_KIND and sig.record_id in group_of_row \
+                and by_group[group_of_row[sig.record_id]][sig.record_id] == sig.signer_id:
+            signed[group_of_row[sig.record_id]].add(sig.signer_id)
+    targets = {}
+    for g in live:
+        attendees = {attendance[row_id].attendee_id: Attendance(attendance[row_id].attendance)
+                     for row_id in by_group[g.id]}
+        targets[g.id] = GroupTarget(supervisor_id=g.supervisor_id, team_id=g.team_id, attendees=attendees,
+                                    state=state_of(g.supervisor_id, attendees, signed[g.id]),
+                                    signed=frozenset(signed[g.id]))
+    return targets
 
 
 def search(session: Session, actor: Actor, text_: str, limit: int = 50) -> list[SearchResult]:
@@ -184,6 +261,12 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     agreements.update(_AGREEMENTS(session, {x.record_id for x in addenda.values()
                                             if x.record_kind == RecordKind.AGREEMENT.value}))
     names = {r.supervisee_id: r.supervisee_name for r in sessions.values()}
+    group_discussions = _GROUP_DISCUSSIONS(session, ids.get("group_discussion", ()))
+    group_actions = _GROUP_ACTIONS(session, ids.get("group_action", ()))
+    groups = _GROUPS(session, {*ids.get("group_session", ()),
+                               *(d.group_session_id for d in group_discussions.values()),
+                               *(a.group_session_id for a in group_actions.values())})
+    group_targets = _group_targets(session, groups)
 
     session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
                                             supervisee_team_id=r.team_id, state=RecordState(r.state))
@@ -201,6 +284,17 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
 
     def sees_session(session_id: str) -> bool:
         return may(Operation.VIEW, "s", session_id, session_targets[session_id])
+
+    def sees_group(group_id: str) -> bool:
+        target = group_targets.get(group_id)
+        if target is None:
+            return False
+        if (Operation.VIEW, "g", group_id) not in memo:
+            memo[(Operation.VIEW, "g", group_id)] = decide_group(actor, Operation.VIEW, target).allowed
+        return memo[(Operation.VIEW, "g", group_id)]
+
+    def group_leader(group_id: str) -> str:
+        return groups[group_id].supervisor_name or "someone no longer listed"
 
     def child_label(child_id: str) -> str:
         c = children[child_id]
@@ -324,6 +418,34 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
                                   f"Cancelled supervision of {cancelled.supervisee_name}",
                                   cancelled.planned_for, worker_id=cancelled.supervisee_id,
                                   worker_name=cancelled.supervisee_name)
+        elif kind in ("group_session", "group_discussion"):
+            # the shared part: the supervisor and the managers of the group's team, and
+            # every listed attendee once the supervisor has signed (``decide_group``, as
+            # ``group_records.get_group`` asks when it is opened)
+            part = group_discussions.get(record_id) if kind == "group_discussion" else None
+            if part is not None and part.tombstone:
+                continue
+            group_id = part.group_session_id if part is not None else record_id
+            if (kind == "group_discussion" and part is None) or not sees_group(group_id):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Group supervision led by {group_leader(group_id)}"
+                                  + (": case discussion" if part else ""),
+                                  groups[group_id].held_at, group_session_id=group_id)
+        elif kind == "group_action":
+            # only its owner among the attendees (``decide_group_action``)
+            group_action = group_actions.get(record_id)
+            if group_action is None or group_action.tombstone:
+                continue
+            group_target = group_targets.get(group_action.group_session_id)
+            if group_target is None or not decide_group_action(
+                    actor, Operation.VIEW, GroupActionTarget(group_action.owner_id, group_target)):
+                continue
+            result = SearchResult(kind, record_id, section, snippet,
+                                  f"Action for {group_action.owner_name or 'someone no longer listed'} "
+                                  f"from group supervision led by {group_leader(group_action.group_session_id)}",
+                                  groups[group_action.group_session_id].held_at,
+                                  group_session_id=group_action.group_session_id)
         if result is not None:
             out.append(result)
             if len(out) >= limit:

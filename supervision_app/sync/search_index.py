@@ -31,7 +31,7 @@ from ..store.search_schema import SEARCHABLE, folded as _folded, scope as _scope
 
 SEARCH_TABLES = {table: (kind, sections) for kind, table, sections in SEARCHABLE}
 KIND_TABLE = {kind: table for kind, table, _sections in SEARCHABLE}
-PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff")
+PARENT_TABLES = ("supervision_session", "oversight_note", "child", "staff", "group_session")
 WRITTEN = "temp.sync_written"
 ENTRIES = "temp.sync_entries"
 NUMBERED = "temp.sync_numbered"
@@ -146,6 +146,7 @@ def fix_scope(cur, tables: Iterable[str], up_to: int | None = None) -> None:
         return
     sessions, notes = _ids("supervision_session"), _ids("oversight_note")
     children, staff = _ids("child"), _ids("staff")
+    groups = _ids("group_session")
     # notes whose team may have moved: written, or on a child or worker written
     moved_notes = (f"(SELECT id FROM oversight_note WHERE id IN {notes} OR child_id IN {children} "
                    f"OR child_id IN (SELECT id FROM child WHERE allocated_worker_id IN {staff}))")
@@ -157,6 +158,9 @@ def fix_scope(cur, tables: Iterable[str], up_to: int | None = None) -> None:
         "addendum": (f"SELECT id FROM addendum WHERE record_kind = 'supervision' AND record_id IN {sessions} "
                      f"UNION SELECT id FROM addendum WHERE record_kind = 'oversight_note' "
                      f"AND record_id IN {moved_notes}"),
+        # a group session's parts take its team (issue 21, migration 0016)
+        "group_discussion": f"SELECT id FROM group_discussion WHERE group_session_id IN {groups}",
+        "group_action": f"SELECT id FROM group_action WHERE group_session_id IN {groups}",
     }
     bound = "" if up_to is None else f" AND search_key.rowid <= {int(up_to)}"
     for kind, select_ids in affected.items():
