@@ -854,6 +854,8 @@ class SearchPage(Page):
             # cancellations are listed with the worker's supervision (team page counts,
             # history): open the supervisee's history
             self.ctx.window.open_history(hit.worker_id, hit.worker_name or "")
+        elif hit.group_session_id:  # group supervision's text or one of its actions (issue 21)
+            self.open_group(hit.group_session_id)
         elif hit.session_id:
             where = None
             if hit.kind == "case_discussion":
@@ -878,6 +880,16 @@ class SearchPage(Page):
                                  hit.agreement_id or hit.record_id, self)
         dialog.open()
         self.agreement_dialog = dialog
+
+    def open_group(self, group_id: str) -> None:
+        """The group session in its own dialog, as My team and My supervision open it (it
+        shows the viewer only the actions they may see)."""
+        from .group_dialogs import GroupSessionDialog
+
+        dialog = GroupSessionDialog(self.ctx, group_id, None, self)
+        dialog.changed.connect(self.run_search)  # an edit or a signature can change the hits
+        dialog.open()
+        self.group_dialog = dialog
 
 
 # ---------------------------------------------------------------------------- settings
