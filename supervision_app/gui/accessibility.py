@@ -172,8 +172,16 @@ def install_style_sheet(sheet: str) -> None:
     _set_sheet()
 
 
-def _set_sheet() -> None:
+def _application() -> QApplication:
+    """The running QApplication (text size and style sheet are set on it)."""
     app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("no QApplication is running")
+    return app
+
+
+def _set_sheet() -> None:
+    app = _application()
     font = QFont(app.font())
     font.setPointSizeF(text_point_size())
     sheet = _base_style_sheet + text_style_sheet()
@@ -195,7 +203,7 @@ def apply_text_scale(scale: float) -> None:
     global _scale
     _scale = scale
     system_point_size()
-    app = QApplication.instance()
+    app = _application()
     with collector_paused():
         _set_sheet()
         for top in app.topLevelWidgets():
@@ -224,17 +232,16 @@ def size_text_boxes(root: QWidget, lines: int = 4) -> None:
         keep_lines(box, 2, lines)
 
 
-def keep_lines(box: QWidget, fewest: int, most: int) -> None:
+def keep_lines(box: QPlainTextEdit, fewest: int, most: int) -> None:
     """A text box between ``fewest`` and ``most`` lines tall in its own font, now and after
     every change of text size (never a height in pixels, which cuts lines off at a large
     size)."""
-    def fit(widget: QWidget) -> None:
-        spacing = widget.fontMetrics().lineSpacing()
-        document = getattr(widget, "document", None)
-        margin = document().documentMargin() if document is not None else 4
-        extra = 2 * widget.frameWidth() + int(2 * margin) + 4
-        widget.setMinimumHeight(spacing * fewest + extra)
-        widget.setMaximumHeight(spacing * most + extra)
+    def fit(_box: QWidget) -> None:  # follow_font passes ``box`` back, typed as any widget
+        spacing = box.fontMetrics().lineSpacing()
+        margin = box.document().documentMargin()
+        extra = 2 * box.frameWidth() + int(2 * margin) + 4
+        box.setMinimumHeight(spacing * fewest + extra)
+        box.setMaximumHeight(spacing * most + extra)
 
     follow_font(box, fit, "keep_lines")
 
