@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +58,7 @@ from .document import (
     ActionDoc,
     ActionReviewDoc,
     AddendumDoc,
+    Agreement,
     CaseDiscussionDoc,
     OversightNoteDocument,
     RecordDocument,
@@ -216,7 +217,7 @@ def load_supervision_snapshot(session: Session, session_id: str,
         case_discussions=case_docs,
         learning=record.learning,
         supervisee_comments=record.supervisee_comments,
-        agreement=record.supervisee_agreement,
+        agreement=cast("Agreement | None", record.supervisee_agreement),  # RecordDocument checks it
         disagreement=record.disagreement,
         no_response_within_window=_no_response(session, record, today),
         addenda=[AddendumDoc(author_name=names.get(a.author_id, ""), written_at=a.created_at, text=a.body)
@@ -277,6 +278,8 @@ def load_oversight_snapshot(session: Session, note_id: str) -> OversightSnapshot
         raise LookupError("No such oversight note.")
     child = session.get(Child, note.child_id)
     author = session.get(Staff, note.author_id)
+    if author is None:  # a foreign key: only a damaged database has a note without its author
+        raise LookupError("The oversight note's author is not held.")
     actions = session.execute(
         select(ActionItem)
         .where(ActionItem.oversight_note_id == note_id, ActionItem.tombstone.is_(False))
