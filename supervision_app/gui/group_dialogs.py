@@ -154,9 +154,15 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.saveButton.setObjectName("saveGroupButton")
         self.signButton = QPushButton("Si&gn")
         self.signButton.setObjectName("signGroupButton")
+        # the PDF the viewer signed (their own form), checked and saved as a record's
+        self.signedCopyButton = QPushButton("My signed c&opy…")
+        self.signedCopyButton.setObjectName("groupSignedCopyButton")
+        self.signedCopyButton.setToolTip("Check the signature on the PDF you signed, or save the PDF")
+        self.signedCopyButton.setVisible(False)
+        self.signedCopyButton.clicked.connect(self.show_signed_copy)
         self.closeButton = QPushButton("&Close")
         self.closeButton.setObjectName("closeButton")
-        for b in (self.saveButton, self.signButton, self.closeButton):
+        for b in (self.signedCopyButton, self.saveButton, self.signButton, self.closeButton):
             row.addWidget(b)
         self.saveButton.clicked.connect(lambda: self.save())
         self.signButton.clicked.connect(self.sign)
@@ -239,6 +245,10 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self._person_chosen()
         self.saveButton.setVisible(editing)
         self.signButton.setVisible(detail.may_sign or (editing and detail.group_id is None))
+        me = self.ctx.actor.staff_id
+        self.signedCopyButton.setVisible(
+            any(p.staff_id == me and p.signed for p in detail.people)
+            or (me == detail.supervisor_id and detail.state != RecordState.DRAFT))
         self.stateLabel.setText(state_words(detail.state, detail.waiting_for))
         self.loaded.emit()
 
@@ -344,6 +354,16 @@ class GroupSessionDialog(SigningDialog, QDialog):
             self._load()
 
         self._sign_in_background(work, done)
+
+    def show_signed_copy(self) -> None:
+        from .group_signatures import GroupSignaturesDialog
+
+        if self.group_id is None:
+            return
+        self.sub_dialog = GroupSignaturesDialog(self.ctx, self.group_id, "your signed copy of this group session",
+                                                parent=self)
+        self.sub_dialog.setModal(True)
+        self.sub_dialog.show()
 
 
 GROUP_COLUMNS = [
