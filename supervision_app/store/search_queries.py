@@ -123,11 +123,16 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
         f"{pair_rows.format(table='supervision_agreement')} OR {pair_rows.format(table='session_cancellation')})",
         (*known, *(actor.staff_id,) * 4))}
     # group sessions carry the group's team (none for a group of people from several
-    # teams): add those of the groups the actor held or was listed in
-    for (team,) in cur.execute(
-            "SELECT DISTINCT team_id FROM group_session WHERE supervisor_id = ? UNION "
-            "SELECT DISTINCT g.team_id FROM group_attendance a JOIN group_session g "
-            "ON g.id = a.group_session_id WHERE a.attendee_id = ?", (actor.staff_id, actor.staff_id)):
+    # teams): add those of the groups the actor held or was listed in (a profile taken
+    # back below migration 0015, as the migration tests do, has no group tables)
+    has_groups = cur.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_session'").fetchone()
+    group_teams = cur.execute(
+        "SELECT DISTINCT team_id FROM group_session WHERE supervisor_id = ? UNION "
+        "SELECT DISTINCT g.team_id FROM group_attendance a JOIN group_session g "
+        "ON g.id = a.group_session_id WHERE a.attendee_id = ?",
+        (actor.staff_id, actor.staff_id)).fetchall() if has_groups else []
+    for (team,) in group_teams:
         if team is None:
             teamless = True
         else:

@@ -184,3 +184,24 @@ def test_a_profile_upgraded_from_0015_finds_the_group_sessions_it_held(database,
     with database.transaction() as s:
         gr.set_group_action_status(s, load_actor(s, team.worker_id), actions[team.worker_id], "done")
     assert _kinds(database, team.worker_id, "paediatrician") == {"group_action"}
+
+
+def test_parts_pulled_before_their_group_take_its_team_when_it_arrives(database, team):
+    """Sync may bring a group's discussion and actions before the group itself; their index
+    rows then have no team (nobody finds them) until the group is written, when
+    ``search_index.fix_scope`` gives them its team, as the scope triggers would."""
+    from supervision_app.store.driver_sql import cursor
+    from supervision_app.sync import search_index
+
+    group_id, _actions = _group(database, team)
+    parts = "kind IN ('group_discussion', 'group_action')"
+    with database.transaction() as s:
+        cur = cursor(s)
+        cur.execute(f"UPDATE search_key SET team_id = NULL WHERE {parts}")  # as indexed before the group came
+        search_index.clear_written(cur)
+        search_index.note_written(cur, {"group_session": [(group_id, 1)]})
+        search_index.fix_scope(cur, ["group_session"])
+    with database.reading() as s:
+        teams = {row[0] for row in s.execute(text(f"SELECT team_id FROM search_key WHERE {parts}"))}
+    assert teams == {team.team_id}
+    assert _kinds(database, team.manager_id, "paediatrician") == {"group_action"}
