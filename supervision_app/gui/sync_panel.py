@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
+    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -364,16 +365,14 @@ class SyncController(QObject):
         self._error = error
         self._progress = None
         if error is not None and self.client is not None:
-            self._refresh_status_after_error()
+            self._refresh_status_after_error(self.client)
         self._publish()
         self.sync_finished.emit(report, error)
         if self._again:
             self._again = False
             self.sync_now()
 
-    def _refresh_status_after_error(self) -> None:
-        client = self.client
-
+    def _refresh_status_after_error(self, client: SyncClient) -> None:
         def done(status, error):
             if status is not None:
                 self._status = status
@@ -515,8 +514,11 @@ class SyncController(QObject):
                 return client.status()
             return None
 
-        self._run(work, lambda status, _e: (setattr(self, "_status", status or self._status),
-                                             self._publish()))
+        def done(status, _error) -> None:
+            self._status = status or self._status
+            self._publish()
+
+        self._run(work, done)
 
     # -- conflicts --------------------------------------------------------------------------
 
@@ -781,10 +783,10 @@ class ConflictsModel(QAbstractTableModel):
         self.items = [item if isinstance(item, ConflictItem) else ConflictItem((item,)) for item in items]
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.items)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -802,7 +804,7 @@ class ConflictsModel(QAbstractTableModel):
             return conflict.reason
         return format_london(conflict.created_at)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         item = self.items[index.row()]
@@ -893,7 +895,9 @@ class SyncConflictsDialog(QDialog):
 
     def _open_record(self) -> None:
         item = self.selected_item()
-        target = open_target(item) if item is not None and not self.busy else None
+        if item is None or self.busy:
+            return
+        target = open_target(item)
         if target is None:
             return
         if not item.signing:
