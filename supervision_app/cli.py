@@ -439,9 +439,10 @@ def run_export_evidence(argv: list[str]) -> int:
         database.close()
     for path in pack.files:
         print(path)
-    verdict = "all signatures OK" if pack.report.all_ok else "the signatures did NOT all check out"
+    all_ok = pack.report is not None and pack.report.all_ok  # write_evidence_pack always sets it
+    verdict = "all signatures OK" if all_ok else "the signatures did NOT all check out"
     print(f"Evidence pack written: {verdict} (see validation-report.pdf).")
-    return 0 if pack.report.all_ok else 1
+    return 0 if all_ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
