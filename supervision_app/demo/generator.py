@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 
 from ..domain.canonical import digest
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
@@ -360,6 +360,7 @@ def _write_batch(connection, b: dict[str, list[dict]]) -> None:
     for model, rows in ((SupervisionSession, b["session_states"]), (OversightNote, b["note_states"])):
         if rows:
             table = model.__table__
+            assert isinstance(table, Table)  # declarative models map a Table
             connection.execute(update(table).where(table.c.id == bindparam("b_id"))
                                .values(state=bindparam("b_state")), rows)
 
@@ -411,6 +412,7 @@ class _Directory:
             for model, rows in ((Team, self.team_managers), (ServiceArea, self.area_managers)):
                 if rows:
                     table = model.__table__
+                    assert isinstance(table, Table)  # declarative models map a Table
                     session.execute(update(table).where(table.c.id == bindparam("b_id"))
                                     .values(manager_id=bindparam("b_manager")), rows)
             _insert(session, Child, self.children)
