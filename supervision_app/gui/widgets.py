@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from PySide6.QtCore import QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QScrollArea,
     QStyledItemDelegate,
     QTableView,
+    QTextEdit,
     QWidget,
 )
 
@@ -90,7 +92,7 @@ def _vertical(layout: QBoxLayout) -> bool:
     return layout.direction() in (QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop)
 
 
-def set_read_only(widget: QWidget, read_only: bool) -> None:
+def set_read_only(widget: QLineEdit | QPlainTextEdit | QTextEdit, read_only: bool) -> None:
     """Make a text box read-only or editable, and look it: the style sheet draws a
     read-only box grey by its ``readOnly`` property, which Qt reads only when it polishes
     the widget; a box loaded read-only and then opened for writing stayed grey, looking
@@ -155,7 +157,8 @@ class InlineErrors:
         if holder is None:
             return False
         if isinstance(holder, QFormLayout):
-            row, _role = holder.getWidgetPosition(widget)
+            # PySide6's stubs say object; it is (row, role), as getLayoutPosition's say
+            row, _role = cast("tuple[int, QFormLayout.ItemRole]", holder.getWidgetPosition(widget))
             holder.insertRow(row + 1, "", label)
             return True
         if isinstance(holder, QBoxLayout) and _vertical(holder):
@@ -364,7 +367,7 @@ class ActionsPanel:
         f.descriptionEdit.setMinimumWidth(f.descriptionEdit.fontMetrics().averageCharWidth() * 14)
         top = f.descriptionEdit.parentWidget().layout()
         row = layout_holding(top, f.descriptionEdit) if top is not None else None
-        if row is not None:
+        if isinstance(row, QBoxLayout):  # the add row is a QHBoxLayout in the .ui file
             row.setStretchFactor(f.descriptionEdit, 3)
         f.ownerCombo.addItem("Choose owner…", None)
         for staff_id, staff_name in owners:
