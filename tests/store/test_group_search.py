@@ -205,3 +205,33 @@ def test_parts_pulled_before_their_group_take_its_team_when_it_arrives(database,
         teams = {row[0] for row in s.execute(text(f"SELECT team_id FROM search_key WHERE {parts}"))}
     assert teams == {team.team_id}
     assert _kinds(database, team.manager_id, "paediatrician") == {"group_action"}
+
+
+def test_a_group_of_managers_from_two_teams_is_found_by_its_attendees(database, team):
+    """A service manager's group of team managers from two teams belongs to no team (its
+    index rows have none); its attendees find it all the same, their own teams' workers
+    do not."""
+    from supervision_app.security.credentials import CredentialStore
+    from supervision_app.security.secret_store import SecretStore
+    from supervision_app.store.models import Team
+
+    with database.transaction() as s:  # the directory: team B joins the service area
+        other = s.get(Team, team.other_team_id)
+        other.service_area_id = team.service_area_id
+        other_manager = other.manager_id
+    with database.transaction() as s:
+        group_id = gr.create_group_session(
+            s, load_actor(s, team.service_manager_id), held_at=HELD, duration_minutes=60,
+            location="", themes="Managing caseloads across the service",
+            attendees={team.manager_id: Attendance.PRESENT, other_manager: Attendance.PRESENT})
+    store = CredentialStore(database.profile.folder, SecretStore(database.profile.profile_id))
+    store.ensure_local_credentials(team.service_manager_id, "Sasha Service", "service_manager")
+    sign_group_session(database, store, group_id=group_id, signer_id=team.service_manager_id)
+    with database.reading() as s:
+        assert s.execute(text("SELECT DISTINCT team_id FROM search_key WHERE record_id = :g"),
+                         {"g": group_id}).all() == [(None,)]
+    for who in (team.service_manager_id, team.manager_id, other_manager):
+        assert _found(database, who, "caseloads") == [
+            ("group_session", group_id, "Group supervision: themes")], who
+    for who in (team.worker_id, team.outsider_id):
+        assert _found(database, who, "caseloads") == [], who
