@@ -269,7 +269,9 @@ class CellDelegate(QStyledItemDelegate):
             option.backgroundBrush = QBrush(background)
         if option.state & QStyle.StateFlag.State_Selected:
             keep_colours_when_selected(option, background, foreground)
-        option.styleObject = None  # as the base class: no style animations inside item views
+        # as the base class: no style animations inside item views (PySide6's stubs miss
+        # that styleObject may be None, Qt's nullptr)
+        option.styleObject = None  # type: ignore[assignment]
 
 
 def fit_columns(view, model: "RowsModel", skip: int | None = None, widest: int = 420) -> None:
@@ -322,9 +324,9 @@ def filter_change(proxy: QSortFilterProxyModel) -> Iterator[None]:
     proxy.endFilterChange()
 
 
-class FoldedTextFilter:
-    """For a ``QSortFilterProxyModel``: ``setFilterFixedString`` (what the find boxes are
-    connected to) matches any column's text ignoring case and accents, as
+class FoldedTextFilter(QSortFilterProxyModel):
+    """A proxy whose ``setFilterFixedString`` (what the find boxes are connected to)
+    matches any column's text ignoring case and accents, as
     ``domain.text_rules.search_fold`` compares: "zoe" finds Zoë, "lukasz" Łukasz. Qt's own
     case-insensitive filter would miss both."""
 
@@ -346,7 +348,7 @@ class FoldedTextFilter:
             yield search_fold(str(text)) if text else ""
 
 
-class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
+class FilterProxy(FoldedTextFilter):
     """Sorts on the real values (dates as dates); filters on every column's text (see
     :class:`FoldedTextFilter`), plus an optional predicate over the row object."""
 
@@ -357,17 +359,22 @@ class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
         self.setFilterKeyColumn(-1)
         self.predicate: Callable[[Any], bool] | None = None
 
+    def rows_model(self) -> RowsModel:
+        source = self.sourceModel()
+        assert isinstance(source, RowsModel)  # set in __init__, never changed
+        return source
+
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
         with filter_change(self):
             self.predicate = predicate
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
-        if self.predicate is not None and not self.predicate(self.sourceModel().row_at(source_row)):
+        if self.predicate is not None and not self.predicate(self.rows_model().row_at(source_row)):
             return False
         return self.text_matches(source_row, source_parent)
 
     def folded_texts(self, source_row: int, source_parent) -> Iterator[str]:
-        for cell in self.sourceModel()._cells[source_row]:  # folded once per cell, kept with it
+        for cell in self.rows_model()._cells[source_row]:  # folded once per cell, kept with it
             folded = cell.get(_FOLDED)
             if folded is None:
                 folded = cell[_FOLDED] = search_fold(cell[_DISPLAY] or "")
@@ -381,7 +388,7 @@ class FilterProxy(FoldedTextFilter, QSortFilterProxyModel):
     def row_for(self, proxy_index: QModelIndex) -> Any:
         if not proxy_index.isValid():
             return None
-        return self.sourceModel().row_at(self.mapToSource(proxy_index).row())
+        return self.rows_model().row_at(self.mapToSource(proxy_index).row())
 
 
 def _utf16_length(text: str) -> int:
