@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QBoxLayout, QHeaderView, QTableView, QWidget
 
@@ -45,8 +45,9 @@ def _alert_if(n_of):
     return lambda row: ALERT if n_of(row) else None
 
 
-def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: int | None = None,
-                order=Qt.SortOrder.AscendingOrder, within_width: bool = True) -> None:
+def setup_table(view: QTableView, proxy: FilterProxy | RowsModel, stretch: int | None = 0,
+                sort_column: int | None = None, order=Qt.SortOrder.AscendingOrder,
+                within_width: bool = True) -> None:
     """Columns sized to their contents each time new rows arrive (measured once, see
     ``fit_columns``; the user may then drag them), ``stretch`` taking the spare width; and
     (``within_width``) where the text needs a little more than the table's width (a laptop
@@ -59,8 +60,12 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.verticalHeader().setVisible(False)
-    source: RowsModel = proxy.sourceModel() if isinstance(proxy, FilterProxy) else proxy
-    view.setItemDelegate(CellDelegate(source, proxy if proxy is not source else None, view))
+    if isinstance(proxy, FilterProxy):
+        source = proxy.rows_model()
+        view.setItemDelegate(CellDelegate(source, proxy, view))
+    else:
+        source = proxy
+        view.setItemDelegate(CellDelegate(source, None, view))
 
     def fit() -> None:
         fit_columns(view, source, skip=stretch)
@@ -72,12 +77,19 @@ def setup_table(view: QTableView, proxy, stretch: int | None = 0, sort_column: i
         view.sortByColumn(sort_column, order)
 
 
+def _row_shown(model: QAbstractItemModel, index: QModelIndex) -> Any:
+    """The row object behind ``index`` of a table ``setup_table`` set up."""
+    if isinstance(model, FilterProxy):
+        return model.row_for(index)
+    assert isinstance(model, RowsModel)  # setup_table's tables show one or the other
+    return model.row_at(index.row())
+
+
 def current_row(view: QTableView):
     index = view.currentIndex()
     if not index.isValid():
         return None
-    model = view.model()
-    return model.row_for(index) if isinstance(model, FilterProxy) else model.row_at(index.row())
+    return _row_shown(view.model(), index)
 
 
 def select_first(view: QTableView) -> None:
@@ -93,7 +105,7 @@ def reselect(view: QTableView, key: Callable[[Any], Any], wanted: Any) -> None:
     if wanted is not None:
         for r in range(model.rowCount()):
             index = model.index(r, 0)
-            row = model.row_for(index) if isinstance(model, FilterProxy) else model.row_at(r)
+            row = _row_shown(model, index)
             if key(row) == wanted:
                 view.setCurrentIndex(index)
                 view.scrollTo(index)
@@ -231,12 +243,21 @@ _FILTERS = [
 ]
 
 
+def _named_row(widget: QWidget, name: str) -> QBoxLayout:
+    """The box layout called ``name`` in the form that holds ``widget``."""
+    host = widget.parentWidget()
+    layout = host.findChild(QBoxLayout, name) if host is not None else None
+    if layout is None:  # as typed forms' Child says a form lacks a child
+        raise LookupError(f"form {widget.objectName()}'s parent has no QBoxLayout {name}")
+    return layout
+
+
 def _button_beside_summary(label: QWidget, layout_name: str, name: str, text: str, accessible: str):
     """A button on its own row under a page's summary line (the tool row is full at 1024
     pixels)."""
-    from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton
+    from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
-    outer = label.parentWidget().findChild(QBoxLayout, layout_name)
+    outer = _named_row(label, layout_name)
     row = QHBoxLayout()
     outer.insertLayout(outer.indexOf(label) + 1, row)  # while empty: see layouts.py
     row.addStretch(1)
@@ -464,14 +485,14 @@ class HistoryPage(Page):
         self.worker_id, self._name = worker_id, name
         self._then = then
         self._loading.start()
-        self._load()
+        self._load(worker_id)
 
     def refresh(self) -> None:
         if self.worker_id is not None:
-            self._load()
+            self._load(self.worker_id)
 
-    def _load(self) -> None:
-        actor, worker = self.ctx.actor, self.worker_id
+    def _load(self, worker: str) -> None:
+        actor = self.ctx.actor
         self._request += 1
         request = self._request  # a newer request makes an older answer stale
         self.ctx.tasks.read(lambda s: queries.worker_history(s, actor, worker),
@@ -555,11 +576,12 @@ class MySupervisionPage(Page):
         setup_table(f.recordsTable, self.records_proxy, stretch=None, sort_column=0,
                     order=Qt.SortOrder.DescendingOrder)
         f.recordsTable.setColumnHidden(1, True)
-        self.actions = RowsModel(MY_ACTION_COLUMNS, self)
-        self.actions_proxy = FilterProxy(self.actions, self)
+        # not ``actions`` and ``children``: those are QWidget.actions() and QObject.children()
+        self.actions_model = RowsModel(MY_ACTION_COLUMNS, self)
+        self.actions_proxy = FilterProxy(self.actions_model, self)
         setup_table(f.actionsTable, self.actions_proxy, stretch=0)
-        self.children = RowsModel(CHILD_COLUMNS, self)
-        self.children_proxy = FilterProxy(self.children, self)
+        self.children_model = RowsModel(CHILD_COLUMNS, self)
+        self.children_proxy = FilterProxy(self.children_model, self)
         setup_table(f.childrenTable, self.children_proxy, stretch=1, sort_column=1)
         for status in ActionStatus:
             if status != ActionStatus.OPEN:
@@ -592,8 +614,8 @@ class MySupervisionPage(Page):
     def _show(self, data) -> None:
         records, actions, children = data
         self.records.set_rows(records)
-        self.actions.set_rows(actions)
-        self.children.set_rows(children)
+        self.actions_model.set_rows(actions)
+        self.children_model.set_rows(children)
         for view in (self.form.recordsTable, self.form.actionsTable, self.form.childrenTable):
             select_first(view)
         waiting = sum(_waits_for_supervisee(r) for r in records)
@@ -694,9 +716,9 @@ def _add_button(beside: QWidget, row_name: str, name: str, text: str, accessible
                 before: bool = False):
     """A button in the form's row ``row_name`` beside ``beside``, and next to it in Tab order.
     (The row is found by name: walking a layout's items leaves wrappers Qt owns.)"""
-    from PySide6.QtWidgets import QBoxLayout, QPushButton
+    from PySide6.QtWidgets import QPushButton
 
-    row = beside.parentWidget().findChild(QBoxLayout, row_name)
+    row = _named_row(beside, row_name)
     button = QPushButton(text, beside.parentWidget())
     button.setObjectName(name)
     button.setAccessibleName(accessible)

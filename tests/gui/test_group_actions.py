@@ -21,7 +21,7 @@ def _dialog(kind):
 
 
 def _open_actions(page) -> list[str]:
-    model = page.actions
+    model = page.actions_model
     return [model.row_at(r).source for r in range(model.rowCount())]
 
 

@@ -32,4 +32,4 @@ def test_worker_opens_and_closes_their_group_action_from_my_supervision(qtbot, d
     settle(qtbot, window)
     with database.reading() as s:
         assert s.get(GroupAction, row.action_id).status == "done"
-    assert all(page.actions.row_at(r).group_session_id != gid for r in range(page.actions.rowCount()))
+    assert all(page.actions_model.row_at(r).group_session_id != gid for r in range(page.actions_model.rowCount()))

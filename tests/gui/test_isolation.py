@@ -35,8 +35,8 @@ def test_colleague_reaches_nothing_of_bens(qtbot, open_window, team, bens_record
     assert "my_team" not in window._page_classes  # no team page for a worker
     mine = window.show_page("my_supervision")
     settle(qtbot, window)
-    assert mine.records.rowCount() == 0 and mine.actions.rowCount() == 0
-    assert [c.case_id for c in mine.children.rows] == ["CS-1004"]
+    assert mine.records.rowCount() == 0 and mine.actions_model.rowCount() == 0
+    assert [c.case_id for c in mine.children_model.rows] == ["CS-1004"]
     children = window.show_page("children")
     settle(qtbot, window)
     assert [c.case_id for c in children.model.rows] == ["CS-1004"]

@@ -41,7 +41,7 @@ def test_an_action_in_a_draft_is_nowhere_on_the_workers_screens(qtbot, open_wind
     window = open_window(team.worker_id)
     page = window.show_page("my_supervision")
     settle(qtbot, window)
-    assert page.actions.rowCount() == 0 and page.records.rowCount() == 0
+    assert page.actions_model.rowCount() == 0 and page.records.rowCount() == 0
     assert page.form.summaryLabel.text().endswith("0 open actions")
     assert search_for(qtbot, window, "numbat").model.rowCount() == 0
     window.close()
@@ -51,7 +51,7 @@ def test_an_action_in_a_draft_is_nowhere_on_the_workers_screens(qtbot, open_wind
     window = open_window(team.worker_id)
     page = window.show_page("my_supervision")
     settle(qtbot, window)
-    assert [a.description for a in page.actions.rows] == ["Ring the numbat clinic"]
+    assert [a.description for a in page.actions_model.rows] == ["Ring the numbat clinic"]
     assert page.form.summaryLabel.text().endswith("1 open action")
     assert [h.kind for h in search_for(qtbot, window, "numbat").model.rows] == ["action"]
 
