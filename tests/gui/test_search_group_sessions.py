@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from supervision_app.gui.group_dialogs import ACTION, NAME, GroupSessionDialog
 from tests.gui.helpers import click, settle
 from tests.gui.test_search_practice_records import _shown, _type_search as _first_search
-from tests.store.test_group_search import ACTIONS_BY_ID, _group, _sign_as_supervisor
+from tests.store.test_group_search import _group, _sign_as_supervisor, action_words
 
 
 def _type_search(qtbot, window, words: str):
@@ -48,7 +48,7 @@ def test_a_worker_finds_the_group_and_their_own_action_and_opens_the_group(qtbot
     model = dialog.peopleModel
     shown_actions = {model.item(r, NAME).text(): model.item(r, ACTION).text() for r in range(model.rowCount())}
     mine = [text for text in shown_actions.values() if text]
-    assert mine == [ACTIONS_BY_ID(team)[team.worker_id]]  # their own action only
+    assert mine == [action_words(team)[team.worker_id]]  # their own action only
     dialog.reject()
     assert not _group_dialogs()
 

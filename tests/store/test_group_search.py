@@ -75,7 +75,7 @@ def test_the_supervisor_finds_every_part_of_their_draft_under_plain_section_name
     assert [label for _k, _r, label in _found(database, team.manager_id, "cumulative harm")] == [
         "Group case discussion: rationale"]
     for person, action_id in actions.items():
-        assert _found(database, team.manager_id, ACTIONS_BY_ID(team)[person]) == [
+        assert _found(database, team.manager_id, action_words(team)[person]) == [
             ("group_action", action_id, "Group action")]
     with database.reading() as s:
         hit, = search(s, load_actor(s, team.manager_id), "paediatrician")
@@ -83,21 +83,21 @@ def test_the_supervisor_finds_every_part_of_their_draft_under_plain_section_name
     assert hit.title == "Action for Ben Steady from group supervision led by Morgan Manager"
 
 
-def ACTIONS_BY_ID(team) -> dict[str, str]:  # noqa: N802 - a table, read like ACTIONS
+def action_words(team) -> dict[str, str]:
     return {getattr(team, name): words for name, words in ACTIONS.items()}
 
 
 def test_a_draft_is_found_by_no_attendee(database, team):
     _group(database, team)
     for who in (team.worker_id, team.other_worker_id, team.asye_worker_id):
-        for words in ("chronic neglect", "legal planning", ACTIONS_BY_ID(team)[who]):
+        for words in ("chronic neglect", "legal planning", action_words(team)[who]):
             assert _found(database, who, words) == [], (who, words)
 
 
 def test_once_signed_each_attendee_finds_the_shared_part_and_only_their_own_action(database, team):
     group_id, actions = _group(database, team)
     _sign_as_supervisor(database, team, group_id)
-    words = ACTIONS_BY_ID(team)
+    words = action_words(team)
     # present, and the one who sent apologies: the shared part and their own action
     for who in (team.worker_id, team.other_worker_id, team.asye_worker_id):
         assert _kinds(database, who, "chronic neglect") == {"group_session"}, who
