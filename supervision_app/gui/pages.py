@@ -14,8 +14,9 @@ from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
 from ..store import queries, search_queries, supervision_records as sr
 from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
-from .forms import embed_form
+from .forms import Form, embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
+from .page_forms import MySupervisionForm
 from .table_width import keep_rows_in_sight, keep_within_width, wrap_headings
 from .tasks import user_message
 
@@ -118,13 +119,14 @@ class Page(QWidget):
 
     title = ""
     form_name = ""
+    form_class: type[Form] = Form  # a typed form (page_forms) names the widgets it uses
     loaded = Signal()
 
     def __init__(self, ctx: AppContext, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName(type(self).__name__)
-        self.form = embed_form(self, self.form_name, margin=PAGE_MARGIN)
+        self.form = self.form_class(embed_form(self, self.form_name, margin=PAGE_MARGIN).widget)
         self.setup()
         ensure_accessible_names(self)
         style_headings(self)
@@ -568,6 +570,8 @@ def _waits_for_supervisee(row: queries.SessionRow) -> bool:
 class MySupervisionPage(Page):
     title = "My supervision"
     form_name = "my_supervision.ui"
+    form_class = MySupervisionForm
+    form: MySupervisionForm
 
     def setup(self) -> None:
         f = self.form
