@@ -101,6 +101,16 @@ def facts(tx: WriteTx, table: str, row_id: str, data: dict[str, Any]) -> Facts:
     return out
 
 
+def document_facts(signed: Facts) -> Facts:
+    """A signed copy of a group session (``records.group_pdf``) is seen as an action is: by
+    its signer, the group's supervisor and the managers who see the group, never by the other
+    attendees (the supervisor's copy holds every attendee's action). ``signed``: the facts of
+    the row its signature is on: the session (the supervisor's) or an attendance row."""
+    group = {k: v for k, v in group_of(signed).items() if k != "_table"} | {"_table": "group_session"}
+    owner = signed["attendee"] if signed["k"] == "gpart" else group["supervisor"]
+    return {"k": "gact", "_table": "record_document", "owner": owner, "parent": group}
+
+
 def parent_id(table: str, data: dict[str, Any]) -> str | None:
     return None if table == "group_session" else data["group_session_id"]
 
@@ -248,6 +258,23 @@ def authorize_signature(tx: WriteTx, actor: Actor, check: Check, row_id: str, da
     problem = signature_problem(tx, data, supervisor)
     check(actor, "verify_signature", table, row_id,
           Decision(problem is None, problem or "verified against the server's group session"))
+
+
+def authorize_document(tx: WriteTx, actor: Actor, check: Check, row_id: str, data: dict[str, Any],
+                       facts_: Facts) -> None:
+    """A person's signed copy: added by its signer only, after their signature, checked as
+    a record's copy is (``group_document_check``)."""
+    from .group_document_check import group_document_problem
+    from .signature_check import CLOCK_SKEW
+
+    table = "record_document"
+    check(actor, Operation.VIEW, table, row_id, decide_on(actor, Operation.VIEW, facts_))
+    if p.parse_datetime(data["created_at"]) > utc_now() + CLOCK_SKEW:
+        check(actor, "add_document", table, row_id, Decision(
+            False, "The signed copy is dated in the future; check this computer's clock."))
+    problem = group_document_problem(tx.conn, data, actor.staff_id)
+    check(actor, "add_document", table, row_id,
+          Decision(problem is None, problem or "the signer's copy of what they signed"))
 
 
 def _values(table: str, row_id: str, data: dict[str, Any], tombstone: bool) -> dict[str, Any]:
