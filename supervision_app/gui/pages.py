@@ -16,7 +16,14 @@ from ..store.models import ProfileSetting
 from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import Form, embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
-from .page_forms import MySupervisionForm
+from .page_forms import (
+    ChildPageForm,
+    ChildrenPageForm,
+    HistoryPageForm,
+    MySupervisionForm,
+    SettingsPageForm,
+    TeamPageForm,
+)
 from .table_width import keep_rows_in_sight, keep_within_width, wrap_headings
 from .tasks import user_message
 
@@ -273,6 +280,8 @@ def _button_beside_summary(label: QWidget, layout_name: str, name: str, text: st
 class TeamPage(Page):
     title = "My team"
     form_name = "team_page.ui"
+    form_class = TeamPageForm
+    form: TeamPageForm
 
     def setup(self) -> None:
         f = self.form
@@ -286,7 +295,7 @@ class TeamPage(Page):
         keep_within_width(f.workerTable, wrap=WRAPPING_COLUMNS)
         # the workers first: the flagged and waiting records below take what is left over
         keep_rows_in_sight(f.workerTable, 3)
-        page_layout = f.workerTable.parentWidget().findChild(QBoxLayout, "teamLayout")
+        page_layout = _named_row(f.workerTable, "teamLayout")
         page_layout.setStretchFactor(f.workerTable, 3)
         for group in (f.waitingGroup, f.flaggedGroup):
             page_layout.setStretchFactor(group, 1)
@@ -452,6 +461,8 @@ LOADING_DELAY_MS = 150  # below this, records arriving look instant; a loading s
 
 class HistoryPage(Page):
     form_name = "history_page.ui"
+    form_class = HistoryPageForm
+    form: HistoryPageForm
 
     def setup(self) -> None:
         f = self.form
@@ -670,6 +681,8 @@ class MySupervisionPage(Page):
 class ChildrenPage(Page):
     title = "Children"
     form_name = "children_page.ui"
+    form_class = ChildrenPageForm
+    form: ChildrenPageForm
 
     def setup(self) -> None:
         f = self.form
@@ -737,6 +750,8 @@ def _add_button(beside: QWidget, row_name: str, name: str, text: str, accessible
 
 class ChildPage(Page):
     form_name = "child_page.ui"
+    form_class = ChildPageForm
+    form: ChildPageForm
 
     def setup(self) -> None:
         f = self.form
@@ -943,6 +958,8 @@ def save_text_scale(session, staff_id: str, index: int) -> None:
 class SettingsPage(Page):
     title = "Settings"
     form_name = "settings_page.ui"
+    form_class = SettingsPageForm
+    form: SettingsPageForm
 
     def setup(self) -> None:
         f = self.form
@@ -960,7 +977,7 @@ class SettingsPage(Page):
     def _add_duration_spin(self) -> None:
         """The team's standard session length (issue 21): shorter sessions are flagged on
         compliance. Placed after "Show as due within", before the ASYE schedule."""
-        from PySide6.QtWidgets import QFormLayout, QLabel, QSpinBox
+        from PySide6.QtWidgets import QLabel, QSpinBox
 
         f = self.form
         spin = QSpinBox(f.policyGroup)
@@ -972,7 +989,7 @@ class SettingsPage(Page):
         spin.setAccessibleName("Standard supervision session length in minutes")
         label = QLabel("Standard session &length", f.policyGroup)
         label.setBuddy(spin)
-        f.policyGroup.findChild(QFormLayout, "policyForm").insertRow(3, label, spin)
+        f.policyForm.insertRow(3, label, spin)
         QWidget.setTabOrder(f.dueSoonSpin, spin)
         QWidget.setTabOrder(spin, f.savePolicyButton)
         self.durationSpin = spin
@@ -993,7 +1010,7 @@ class SettingsPage(Page):
         hint.setWordWrap(True)
         box.addWidget(hint)
         self.reminder_checks: dict = {}
-        previous = f.textSizeCombo
+        previous: QWidget = f.textSizeCombo
         for kind in ReminderKind:
             check = QCheckBox(kind.setting_label, group)
             check.setObjectName(f"reminder_{kind.value}")
@@ -1004,7 +1021,7 @@ class SettingsPage(Page):
             QWidget.setTabOrder(previous, check)
             previous = check
             self.reminder_checks[kind] = check
-        outer = f.textGroup.parentWidget().layout()
+        outer = f.settingsContentLayout  # the layout textGroup is in
         outer.insertWidget(outer.indexOf(f.textGroup) + 1, group)
 
     def reminder_toggled(self, kind, on: bool) -> None:

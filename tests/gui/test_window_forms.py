@@ -8,7 +8,14 @@ import pytest
 from supervision_app.gui.app import application
 from supervision_app.gui.editor_forms import Child
 from supervision_app.gui.forms import Form, load_widget
-from supervision_app.gui.page_forms import MySupervisionForm
+from supervision_app.gui.page_forms import (
+    ChildPageForm,
+    ChildrenPageForm,
+    HistoryPageForm,
+    MySupervisionForm,
+    SettingsPageForm,
+    TeamPageForm,
+)
 from supervision_app.gui.window_forms import (
     AssurancePageForm,
     AuditPageForm,
@@ -22,7 +29,10 @@ from supervision_app.gui.window_forms import (
 FORMS = [(MainWindowForm, "main_window.ui"), (OversightNoteForm, "oversight_note.ui"),
          (AssurancePageForm, "assurance_page.ui"), (AuditPageForm, "audit_page.ui"),
          (FirstRunForm, "first_run.ui"), (SignInForm, "sign_in.ui"),
-         (ResolutionForm, "resolution_dialog.ui"), (MySupervisionForm, "my_supervision.ui")]
+         (ResolutionForm, "resolution_dialog.ui"), (MySupervisionForm, "my_supervision.ui"),
+         (TeamPageForm, "team_page.ui"), (HistoryPageForm, "history_page.ui"),
+         (ChildrenPageForm, "children_page.ui"), (ChildPageForm, "child_page.ui"),
+         (SettingsPageForm, "settings_page.ui")]
 
 
 @pytest.mark.parametrize(("form_class", "ui"), FORMS, ids=[ui for _f, ui in FORMS])
