@@ -24,7 +24,6 @@ from PySide6.QtCore import (
     QPointF,
     QRectF,
     QSize,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -146,7 +145,7 @@ class RowsTable(QAbstractTableModel):
         return None
 
 
-class Proxy(FoldedTextFilter, QSortFilterProxyModel):
+class Proxy(FoldedTextFilter):  # FoldedTextFilter is a QSortFilterProxyModel
     def __init__(self, source: RowsTable, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSourceModel(source)
