@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QLabel, QPushButton
 
+from .accessibility import announce
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -28,9 +29,15 @@ class SigningDialog:
     loaded: SignalInstance
     changed: SignalInstance
 
+    def _say(self, text: str) -> None:
+        """The message line, announced: a screen reader does not hear a label change by
+        itself (issue 19: a status message is announced)."""
+        self.messageLabel.setText(text)
+        announce(self.messageLabel, text)
+
     def _draft_saved(self, message: str, then: Callable[[], None] | None) -> None:
         """After the draft is saved: say so, and go on with ``then`` (signing it)."""
-        self.messageLabel.setText(message)
+        self._say(message)
         self.changed.emit()
         if then is not None:
             then()
@@ -56,8 +63,8 @@ class SigningDialog:
         for b in (self.saveButton, self.signButton, self.closeButton):
             b.setEnabled(not busy)
         if busy:
-            self.messageLabel.setText("Signing… this takes a few seconds.")
+            self._say("Signing… this takes a few seconds.")
 
     def _failed(self, error) -> None:
-        self.messageLabel.setText(user_message(error))
+        self._say(user_message(error))
         self.loaded.emit()
