@@ -1,37 +1,14 @@
 """The viewer's own signed copy of a group session (issue 21), in the records' Signatures
 dialog: each person's PDF is the form they signed (``records.group_pdf``), so the dialog shows
-and saves the one they signed, checked against the organisation's CA as a record's is.
-
-A group copy stays on the signer's computer (``records.group_signoff``): it is time stamped
-only when it was signed while signed in to the sync server, never later, so the dialog does
-not promise a time stamp "when it reaches the server" as it does for a record."""
+and saves the one they signed, checked against the organisation's CA as a record's is."""
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .models import RowsModel
-from .signing import (
-    SIGNATURE_COLUMNS,
-    SignaturesDialog,
-    _ca_words,
-    _proven_words as _record_proven_words,
-    credential_store,
-)
+from .signing import SignaturesDialog, _ca_words, credential_store
 
 if TYPE_CHECKING:
     from .main_window import AppContext
-
-
-NOT_STAMPED = "No time stamp (signed offline)"
-
-
-def _proven_words(report: Any) -> str:
-    return _record_proven_words(report) if report.proven_at is not None else NOT_STAMPED
-
-
-GROUP_SIGNATURE_COLUMNS = [replace(c, text=_proven_words) if c.title == "Proven to exist" else c
-                           for c in SIGNATURE_COLUMNS]
 
 
 class GroupSignaturesDialog(SignaturesDialog):
@@ -39,18 +16,6 @@ class GroupSignaturesDialog(SignaturesDialog):
         # the audit trail's kind for what is viewed and saved: the group session
         super().__init__(ctx, "group_session", group_id, title, parent)
         self.setObjectName("GroupSignaturesDialog")
-        # (the check runs in the task runner: its result reaches this model, not the records')
-        self.model = RowsModel(GROUP_SIGNATURE_COLUMNS, self)
-        self.table.setModel(self.model)
-
-    def _show(self, result) -> None:
-        super()._show(result)
-        report = result[1]
-        if report is not None and report.all_ok and any(r.proven_at is None for r in report.signatures):
-            self.summaryLabel.setText(
-                "Your signature is intact, valid and trusted, and nothing was changed after signing. "
-                "It has no time stamp: it was signed while this computer was not signed in to the "
-                "sync server, and this copy stays on this computer.")
 
     def _load(self) -> None:
         ctx, gid = self.ctx, self.record_id

@@ -10,8 +10,9 @@ Each signature also gets its signer's PDF (``records.group_pdf``): exactly the f
 sign, PAdES-signed with the same key through ``pdf_sign.sign_pdf`` (with the sync server's
 time stamp when signed in), kept as a ``record_document`` of the signature's record
 (the session for the supervisor, their attendance row for an attendee) in the same
-transaction as the signature. The server does not accept group documents yet, so the copy
-stays on the signer's laptop (:func:`_keep_on_this_laptop`).
+transaction as the signature; it travels with the signature to the server, which checks it
+(``sync.server.group_document_check``) and sends it on to its signer, the supervisor and the
+managers who see the group, never to another attendee.
 
 Rendering and signing are slow and touch the key store: call from a worker thread, never
 the GUI thread.
@@ -22,7 +23,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.canonical import canonical_bytes, digest
@@ -36,7 +37,6 @@ from ..store.database import Database
 from ..store.group_models import GroupAttendance, GroupSession
 from ..store.group_records import canonical_for, get_group
 from ..store.models import RecordDocument, Signature, Staff
-from ..store.outbox import outbox_table
 from ..store.supervision_records import load_actor
 from .group_pdf import GroupDocument, group_document, render_group_pdf
 from .online_timestamp import profile_timestamper
@@ -58,14 +58,6 @@ def _names(session: Session, form: dict, signer_id: str) -> dict[str, str]:
     people = {signer_id, form["supervisor_id"], *(a["attendee_id"] for a in form["attendance"]),
               *(a["owner_id"] for a in form["actions"] if a["owner_id"])}
     return {p: staff.display_name for p in people if (staff := session.get(Staff, p)) is not None}
-
-
-def _keep_on_this_laptop(session: Session, document_id: str) -> None:
-    """Take the signed copy off the outbox (same transaction): the server refuses a
-    ``record_document`` of a group kind until it checks group PDFs, and one refused row
-    would hold up the signer's whole push. The signature itself still travels."""
-    session.flush()
-    session.connection().execute(delete(outbox_table).where(outbox_table.c.row_id == document_id))
 
 
 def sign_group_session(db: Database, credential_store: CredentialStore, *, group_id: str,
@@ -112,7 +104,6 @@ def sign_group_session(db: Database, credential_store: CredentialStore, *, group
                               created_at=signed_at, pdf=pdf, updated_by=signer_id)
         session.add(copy)
         session.flush()
-        _keep_on_this_laptop(session, copy.id)
         record_event(session, actor_id=signer_id, action=f"sign_as_{role}", record_kind=GROUP_KIND,
                      record_id=group_id)
     return GroupSignature(group_id, signer_id, kind, new_state, record_digest)

@@ -97,7 +97,7 @@ _ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("group_attendance", "attendance"): frozenset({"present", "apologies"}),
     ("group_action", "status"): frozenset({"open", "done", "no_longer_needed"}),
     ("record_document", "record_kind"): frozenset({"supervision", "oversight_note", "addendum",
-                                                   "agreement"}),
+                                                   "agreement", "group_session", "group_attendance"}),
     ("supervision_agreement", "state"): frozenset({"draft", "supervisor_signed", "locked"}),
     ("session_cancellation", "cancelled_by"): frozenset({"supervisor", "supervisee", "other"}),
     ("supervisee_feedback", "helpful"): frozenset({"yes", "partly", "no"}),

@@ -8,9 +8,8 @@ sign-off block must show that row's digest. Only the signer adds their own copy.
 Everything is ``document_check``'s own reading and judging (``examine``, ``_judge``), with the
 one signer in the author's place; no crypto of its own.
 
-Not wired into a push yet: a group copy needs visibility rules of its own before the server
-may send it on (the supervisor's copy holds every attendee's action, so it must not reach
-the attendees), which ``storage`` does not have for ``record_document`` rows today.
+``group_sync.authorize_document`` asks it for each pushed group copy; who is sent a copy is
+``group_sync.document_facts`` (never another attendee: the supervisor's holds every action).
 """
 from __future__ import annotations
 

@@ -223,6 +223,9 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
             owner_parent = parent(data["oversight_note_id"], "oversight_note")
         return {"k": "act", "_table": table, "owner": data["owner_id"],
                 "parent": _strip(owner_parent)}
+    if table == "record_document" and data["record_kind"] in group_sync.SIGNATURE_KINDS:
+        return group_sync.document_facts(
+            _strip(parent(data["record_id"], group_sync.KIND_TABLE[data["record_kind"]])))
     if table in ("signature", "record_document"):
         return {"k": "of", "_table": table,
                 "parent": _strip(parent(data["record_id"], KIND_TABLE[data["record_kind"]]))}
@@ -622,6 +625,9 @@ def authorize(tx: WriteTx, actor: Actor, table: str, row_id: str, data: dict[str
         return
     if table == "signature" and data["record_kind"] in group_sync.SIGNATURE_KINDS:
         group_sync.authorize_signature(tx, actor, _check, row_id, data, new_facts)
+        return
+    if table == "record_document" and data["record_kind"] in group_sync.SIGNATURE_KINDS:
+        group_sync.authorize_document(tx, actor, _check, row_id, data, new_facts)
         return
     if table in p.INSERT_ONLY_TABLES:
         _authorize_insert_only(tx, actor, table, row_id, data, new_facts)
