@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from ..logging_setup import safe_traceback
 from ..version import __version__
+from .accessibility import show_value
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +67,15 @@ class CrashDialog(QDialog):
         self.details = details
         layout = QVBoxLayout(self)
         headline = QLabel(HEADLINE)
-        headline.setAccessibleName("Something went wrong")
         headline.setProperty("role", "heading")
         explanation = QLabel(EXPLANATION)
         explanation.setWordWrap(True)
-        explanation.setAccessibleName("What happened and what to do")
+        # heard by what they say (issue 19): a fixed name hid the advice and the log's place
+        show_value(explanation, "What happened and what to do")
         location = QLabel(str(log_file) if log_file is not None else "(no log file: no profile is open)")
         location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        location.setAccessibleName("Log file location")
+        show_value(location, "Log file location")
         self.location = location
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = QPushButton("&Copy details")

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,6 +35,7 @@ from .layouts import add_row
 from .models import Column, RowsModel
 from .questions import plain_text
 from .signing_widgets import SigningDialog
+from .table_width import keep_within_width
 from .tasks import user_message
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ SIGNATURE_COLUMNS = [
            text=lambda r: _certificate_words(r)),
     Column("Problems", lambda r: "; ".join(r.problems) or "None"),
 ]
+# the columns of sentences, which wrap onto more lines where the dialog is too narrow
+WORDS_COLUMNS = (2, 4, 5, 6, 7)
 
 LEVEL_WORDS: dict[str, str] = {
     "B-B": "no proof of time yet",
@@ -196,8 +199,12 @@ class SignaturesDialog(QDialog):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to their contents as rows arrive (_show); at the largest text size the
+        # words wrap rather than the level and the certificate going off to the side
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self._refit_due = False
+        self.table.verticalHeader().sectionResized.connect(self._rows_resized)
         layout.addWidget(self.table)
         self.trustLabel = QLabel("")
         self.trustLabel.setWordWrap(True)
@@ -271,6 +278,8 @@ class SignaturesDialog(QDialog):
             self.model.set_rows(rows)
             self.table.setColumnHidden(len(SIGNATURE_COLUMNS) - 1,
                                        not any(r.problems for r in rows))
+            self.table.resizeColumnsToContents()
+            keep_within_width(self.table, wrap=WORDS_COLUMNS)
             self._fit_height(len(rows))
             if report.error:
                 self.summaryLabel.setText(f"The PDF could not be checked: {report.error}")
@@ -290,12 +299,25 @@ class SignaturesDialog(QDialog):
             self._fit_to_text()
         self.loaded.emit()
 
+    def _rows_resized(self, *_section: int) -> None:
+        """A row grew or shrank to show its wrapped words: the table fits all rows again,
+        once the header has them all (its length is not up to date while it signals)."""
+        if self.report is not None and not self._refit_due:
+            self._refit_due = True
+            QTimer.singleShot(0, self._refit)
+
+    def _refit(self) -> None:
+        self._refit_due = False
+        self._fit_height(self.model.rowCount())
+
     def _fit_height(self, rows: int) -> None:
         """The table as tall as its rows (a few at most), so the dialog has no empty well."""
         table = self.table
         # (and its scroll bar: at a large text size the columns are wider than the dialog)
+        # the rows' own heights: at the largest text size their words wrap onto more lines
+        lines = table.verticalHeader().length() if rows else table.verticalHeader().defaultSectionSize()
         height = (table.horizontalHeader().sizeHint().height()
-                  + max(rows, 1) * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2
+                  + lines + 2 * table.frameWidth() + 2
                   + table.horizontalScrollBar().sizeHint().height())
         table.setFixedHeight(height)
         self._fit_to_text()

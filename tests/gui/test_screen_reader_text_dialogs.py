@@ -4,8 +4,6 @@ every dialog, not only the ones test_screen_reader_text walks: cancellation, agr
 figure, the crash dialog, and the auditor's page with a round drawn."""
 from __future__ import annotations
 
-import pytest
-
 from supervision_app.store import supervision_records as sr
 from tests.gui.helpers import settle
 from tests.gui.sample_team import session_time
@@ -67,8 +65,6 @@ def test_every_other_dialog_is_heard_by_what_it_shows(qtbot, open_window, team, 
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="crash_dialog.py gives its explanation and log-file labels "
-                   "fixed names; fix requested in /tmp/team/audit19-request-crash_dialog.patch")
 def test_the_crash_dialog_is_heard_by_what_it_shows(qtbot, tmp_path):
     """The log file's place is what a person must send to IT: a fixed name "Log file
     location" hid it from a screen reader, as "What happened and what to do" hid the advice."""

@@ -5,14 +5,10 @@ puts the Standard text size in the same place: what the dialog says about each s
 is in sight, its sentences wrapped onto more lines, every row in sight too."""
 from __future__ import annotations
 
-import pytest
-
 from tests.gui.helpers import click, settle
 from tests.gui.signing_steps import locked_records
 
 
-@pytest.mark.xfail(strict=True, reason="the Signatures dialog's columns keep their whole one-line widths "
-                   "and scroll sideways; fix requested in /tmp/team/audit19-request-signing.patch")
 def test_every_column_of_the_signatures_is_in_sight_in_a_narrow_dialog(qtbot, open_window, team, database):
     (sid,) = locked_records(database, team, 1)
     window = open_window(team.worker_id)
