@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
+from itertools import chain, combinations
+from typing import Any, Callable, Iterable, Iterator
 
 from ...domain.permissions import (
     ActionItemTarget,
@@ -108,6 +109,87 @@ def may_view(actor: Actor, facts: Facts) -> Decision:
 
 def may_view_private(actor: Actor, facts: Facts) -> bool:
     return facts["k"] == "sup" and decide(actor, Operation.VIEW_PRIVATE, target_of(facts)).allowed
+
+
+# Facts kinds whose VIEW decisions ``same_audience`` has been checked against: each reads
+# the actor only through its role, its own id compared with the people the facts name, and
+# whether the teams / people the facts name are among those it manages / line-manages.
+_PROBED_KINDS = frozenset({"sup", "part", "of", "act", "add", "fbk", "ovs", "child", "agr", "cxl"})
+_PEOPLE_KEYS = ("supervisor", "supervisee", "owner", "author", "worker")
+_MAX_PEOPLE = 5  # 2**people line-management sets per probe; more re-stamps, never guesses
+_STRANGER = "\x00nobody"  # an id no member of staff has
+
+
+def _named(facts: Facts, people: set[str], teams: set[str]) -> bool:
+    """Collect the people and teams the facts name, at every level; False if a level is of
+    a kind ``same_audience`` does not know."""
+    if facts.get("k") not in _PROBED_KINDS:
+        return False
+    people.update(facts[key] for key in _PEOPLE_KEYS if isinstance(facts.get(key), str))
+    if isinstance(facts.get("team"), str):
+        teams.add(facts["team"])
+    return all(_named(facts[key], people, teams) for key in ("parent", "child")
+               if isinstance(facts.get(key), dict))
+
+
+def _subsets(items: Iterable[str]) -> list[frozenset[str]]:
+    items = sorted(items)
+    return [frozenset(c) for c in chain.from_iterable(combinations(items, n) for n in range(len(items) + 1))]
+
+
+def same_audience(old: Facts, new: Facts, actor_of: Callable[[str], Actor | None]) -> bool:
+    """Whether every member of staff, as the directory has them now, decides alike about a
+    row under ``old`` and ``new`` facts: may hold it (``may_view``), may read its private
+    section (``may_view_private``), and the pull finds it under the same ``scope_keys``.
+    Then a change from ``old`` to ``new`` (a record's parts when the record moves on) need
+    not be sent to any laptop again (``storage.WriteTx._restamp_dependents``); whoever's
+    access changes later is resynced by ``storage.access_fingerprint``.
+
+    Decided with the pull's own ``decide``: the people the facts name (``actor_of``: their
+    actor as the pull loads it) and everyone else. ``decide`` reads anyone else only
+    through their role, and which of the facts' teams they manage and of the facts' people
+    they line-manage, so one probe per role x (each set of the named teams) x (each set of
+    the named people) covers every other member of staff, whatever the directory holds.
+    A named person with no active account is probed as anyone with their id. Facts of a
+    kind not checked against that (group supervision, directory, retention, team totals)
+    or naming many people answer False: re-stamp when in doubt."""
+    if old == new:
+        return True
+    people: set[str] = set()
+    teams: set[str] = set()
+    if not (_named(old, people, teams) and _named(new, people, teams)) or len(people) > _MAX_PEOPLE:
+        return False
+    if scope_keys(old) != scope_keys(new):
+        return False
+    if (old["k"] == "sup") != (new["k"] == "sup"):
+        return False
+    private = old["k"] == "sup"  # as ``may_view_private``: only a session has a private section
+    old_target, new_target = target_of(old), target_of(new)
+    for actor in _probes(people, teams, actor_of):
+        if (decide(actor, Operation.VIEW, old_target).allowed
+                != decide(actor, Operation.VIEW, new_target).allowed):
+            return False
+        if private and (decide(actor, Operation.VIEW_PRIVATE, old_target).allowed
+                        != decide(actor, Operation.VIEW_PRIVATE, new_target).allowed):
+            return False
+    return True
+
+
+def _probes(people: set[str], teams: set[str], actor_of: Callable[[str], Actor | None]) -> Iterator[Actor]:
+    """The named people as they are, and every kind of anyone else (see ``same_audience``)."""
+    managed_sets, line_sets = _subsets(teams), _subsets(people)
+    unknown = [_STRANGER]
+    for person in sorted(people):
+        actor = actor_of(person)
+        if actor is None:
+            unknown.append(person)
+        else:
+            yield actor
+    for staff_id in unknown:
+        for role in Role:
+            for managed in managed_sets:
+                for line_reports in line_sets:
+                    yield Actor(staff_id, role, managed, line_reports - {staff_id})
 
 
 def scope_keys(facts: Facts) -> set[str]:

@@ -346,6 +346,8 @@ class WriteTx:
     conn: Connection
     next_seq: int = 0
     _facts_cache: dict[str, authz.Facts] = field(default_factory=dict)
+    # people as a pull loads them (``load_actor``), for ``authz.same_audience``
+    _actors: dict[str, Actor | None] = field(default_factory=dict)
     # the signed copies of the signing unit being applied: row id -> the stage it must name
     signing_documents: dict[str, str] = field(default_factory=dict)
     # what reading and verifying the push's signed PDFs found before the lock (document_check)
@@ -377,6 +379,12 @@ class WriteTx:
         facts = json.loads(text_)
         self._facts_cache[record_id] = facts
         return facts
+
+    def actor_of(self, staff_id: str) -> Actor | None:
+        if staff_id not in self._actors:
+            loaded = load_actor(self.conn, staff_id)
+            self._actors[staff_id] = loaded[0] if loaded is not None else None
+        return self._actors[staff_id]
 
     def team_of(self, staff_id: str) -> str | None:
         return self.conn.execute(
@@ -450,21 +458,26 @@ class WriteTx:
         ])
 
     def _restamp_dependents(self, parent_id: str) -> None:
-        """Recompute the facts of rows built on ``parent_id`` (and on those, level by level),
-        giving each one whose facts changed a new sequence number so every client that may
-        now see it (or must now remove it) is sent it. Dependents are numbered before the
-        rows they are built on, as a client applying in sequence order needs. A signed
-        record has every part of it re-stamped at each step, so this is done in a few
-        statements per level, not five per part (bench_push, issue 16)."""
-        levels: list[list[tuple[str, authz.Facts, list[authz.Facts]]]] = []
+        """Recompute the facts of rows built on ``parent_id`` (and on those, level by level).
+        Each one whose facts changed in a way that changes who may hold it (or read its
+        private section, or find it in a pull: ``authz.same_audience``) is *re-stamped*: a
+        new sequence number and scope rows, so every client that may now see it (or must now
+        remove it) is sent it. Dependents are numbered before the rows they are built on, as
+        a client applying in sequence order needs. Any other changed row only has its stored
+        facts brought up to date (the server's later decisions read them), keeping its
+        sequence number: no laptop is sent it again. Most moves of a record (a signature,
+        the supervisee's response) change no part's readers, and a signed record has about
+        a hundred parts in bench_push (issue 16). Done in a few statements per level."""
+        # each entry: (row id, id of the row it is built on, new facts, old facts text, old history)
+        levels: list[list[tuple[str, str, authz.Facts, str, list[authz.Facts]]]] = []
         parents = [parent_id]
         while parents:
-            level: list[tuple[str, authz.Facts, list[authz.Facts]]] = []
+            level: list[tuple[str, str, authz.Facts, str, list[authz.Facts]]] = []
             for chunk in _chunks(parents):
                 for dep in self.conn.execute(
-                        select(record.c.id, record.c.table_name, record.c.data, record.c.auth,
-                               record.c.auth_history).where(record.c.parent_id.in_(chunk))
-                        .order_by(record.c.seq)).all():
+                        select(record.c.id, record.c.parent_id, record.c.table_name, record.c.data,
+                               record.c.auth, record.c.auth_history)
+                        .where(record.c.parent_id.in_(chunk)).order_by(record.c.seq)).all():
                     old_facts = json.loads(dep.auth)
                     try:
                         facts = self.facts(dep.table_name, dep.id, json.loads(dep.data))
@@ -473,16 +486,40 @@ class WriteTx:
                     if facts == old_facts:
                         continue
                     history = json.loads(dep.auth_history) if dep.auth_history else []
-                    if old_facts not in history:
-                        history = (history + [old_facts])[-HISTORY_KEEP:]
                     self._facts_cache[dep.id] = facts
-                    level.append((dep.id, facts, history))
+                    level.append((dep.id, dep.parent_id, facts, dep.auth, history))
             if level:
                 levels.append(level)
-            parents = [dep_id for dep_id, _facts, _history in level]
+            parents = [dep_id for dep_id, _parent, _facts, _old, _history in level]
         if not levels:
             return
-        changed = [entry for level in reversed(levels) for entry in level]
+        # deepest first; a row re-stamped re-stamps the rows it is built on in this chain, so
+        # it never reaches a laptop after a newer copy of its own parent
+        audience: dict[tuple[str, str], bool] = {}  # parts of one record share their facts
+        resend: set[str] = set()
+        changed: list[tuple[str, authz.Facts, list[authz.Facts]]] = []
+        quiet: list[dict[str, Any]] = []
+        for entry in [entry for level in reversed(levels) for entry in level]:
+            dep_id, built_on, facts, old_text, history = entry
+            facts_text = json.dumps(facts)
+            key = (old_text, facts_text)
+            same = audience.get(key)
+            if same is None:
+                same = audience[key] = authz.same_audience(json.loads(old_text), facts, self.actor_of)
+            if dep_id in resend or not same:
+                resend.add(dep_id)
+                resend.add(built_on)
+                old_facts = json.loads(old_text)
+                if old_facts not in history:
+                    history = (history + [old_facts])[-HISTORY_KEEP:]
+                changed.append((dep_id, facts, history))
+            else:
+                quiet.append({"_id": dep_id, "_auth": facts_text})
+        if quiet:
+            self.conn.execute(update(record).where(record.c.id == bindparam("_id")).values(
+                auth=bindparam("_auth")), quiet)
+        if not changed:
+            return
         held: dict[str, set[str]] = {}
         for chunk in _chunks([dep_id for dep_id, _f, _h in changed]):
             for row_id, key in self.conn.execute(
@@ -516,6 +553,7 @@ class WriteTx:
                 self.conn.execute(insert(record_scope), inserts)
 
     def _update_directory(self, table: str, row_id: str, data: dict[str, Any], tombstone: bool) -> None:
+        self._actors.clear()  # who manages whom may have changed
         if table == "staff":
             tbl, key, values = directory_staff, "staff_id", dict(
                 role=data["role"], team_id=data["team_id"],
