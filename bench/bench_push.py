@@ -22,9 +22,12 @@ A record's parts (case discussions, actions, reviews of earlier actions) are sho
 app carries every open action of the worker's earlier shared records into a new record as a
 review, and nothing here closes an action, so the k-th record of the run has 2(k-1) reviews
 (about 100 per record by round 3). Signing moves the record to a new state, and every part
-carries its record's state in its permission facts, so the server re-stamps each part
-(new facts, sequence number and scope keys) and verifies the signature over a canonical form
-built from all of them: the signed path's cost grows with the parts; a plain edit's does not.
+carries its record's state in its permission facts, so the server recomputes each part's
+facts and verifies the signature over a canonical form built from all of them: the signed
+path's cost grows with the parts; a plain edit's does not. A part is re-stamped (a new
+sequence number, so every laptop holding it is sent it again) only when the move changes
+who may hold it (``authz.same_audience``); the bench prints the rows each signed sync
+stamps (20 records: 60 when no part is sent again) and the server process's CPU during it.
 
 Measured (2026-12-06, 2-core machine shared with other jobs, load average 3.5; SQLite; 20
 records x 3 rounds): plain edits 221 records/s; signed records 10.5 records/s (31 rows/s):
@@ -91,6 +94,33 @@ def _timed_sync(laptop: Laptop) -> tuple[float, int]:
     return elapsed, report.applied
 
 
+def _server_cpu(dep) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux ``/proc``):
+    the load on this shared machine moves it far less than wall-clock."""
+    fields = Path(f"/proc/{dep.server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_sequence(dep) -> int:
+    from sqlalchemy import select
+
+    from supervision_app.sync.server.schema import sequence
+
+    with dep.engine.connect() as conn:
+        return conn.execute(select(sequence.c.value)).scalar_one()
+
+
+def _stamped_since(dep, after: int) -> int:
+    """Rows given a sequence number after ``after``: each is sent again to every laptop
+    that may hold it (its next pull's candidates are the rows numbered after its cursor)."""
+    from sqlalchemy import func, select
+
+    from supervision_app.sync.server.schema import record
+
+    with dep.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(record).where(record.c.seq > after)).scalar_one()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20)
@@ -105,7 +135,7 @@ def main() -> int:
             org = dep.org
             manager, worker = Laptop(folder / "tm_a", dep.url, "tm_a"), Laptop(folder / "sw_a1", dep.url, "sw_a1")
             r.credentials(manager)
-            plain, signed, parts = [], [], []
+            plain, signed, parts, stamped, cpu = [], [], [], [], []
             for round_no in range(args.rounds):
                 sids = _answered_records(manager, worker, org, args.records)
                 drafts = [r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
@@ -118,8 +148,11 @@ def main() -> int:
                 parts.append(_parts(manager, sids))
                 for sid in sids:
                     r.sign_session(manager, org.ids["tm_a"], sid)
+                mark, cpu_before = _server_sequence(dep), _server_cpu(dep)
                 seconds, applied = _timed_sync(manager)
+                cpu.append(_server_cpu(dep) - cpu_before)
                 signed.append((seconds, applied))
+                stamped.append(_stamped_since(dep, mark))
             quiet = []
             for _ in range(40):
                 started = time.perf_counter()
@@ -151,6 +184,10 @@ def main() -> int:
     print("every round (s): plain " + ", ".join(f"{s:.3f}" for s, _ in plain)
           + "; signed " + ", ".join(f"{s:.3f}" for s, _ in signed)
           + "; parts per signed record " + ", ".join(f"{p:.0f}" for p in parts))
+    print(f"rows the signed sync stamped, each round ({n} records: move, signature, copy; "
+          "anything more is a part sent to every laptop again): " + ", ".join(str(k) for k in stamped))
+    print("server CPU during each signed sync (s): " + ", ".join(f"{c:.2f}" for c in cpu)
+          + f"; total {sum(cpu):.2f}")
     return 0
 
 
