@@ -57,7 +57,7 @@ from ..domain.text_rules import text_sort_key
 from ..domain.time_rules import format_date, london_today
 from ..store.audit_log import record_event
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, follow_font, show_value, style_headings
+from .accessibility import announce, ensure_accessible_names, follow_font, show_value, style_headings
 from .forms import load_widget
 from .models import FoldedTextFilter
 from .table_width import wrap_headings
@@ -620,8 +620,15 @@ class AssurancePage(QWidget):
         elif what == "records":
             self._open_dialog(*result)
         elif what == "export":
-            self.form.statusLabel.setText(f"Saved {Path(result).name}")
+            self._say(f"Saved {Path(result).name}")
             self.exported.emit(str(result))
+
+    def _say(self, text: str) -> None:
+        """The status line, announced: what the person just asked for (an export, a refusal)
+        reaches a screen reader, which does not hear a label change by itself (issue 19).
+        The figures' own loading progress is shown only."""
+        self.form.statusLabel.setText(text)
+        announce(self.form.statusLabel, text)
 
     def _show(self, d: ComplianceDashboard) -> None:
         f = self.form
@@ -743,8 +750,8 @@ class AssurancePage(QWidget):
     def _records_for_focus(self) -> None:
         view, index = self.chosen_figure()
         if not index.isValid():
-            self.form.statusLabel.setText("Choose a figure in a table first (arrow keys or a "
-                                          "click), then list the records behind it.")
+            self._say("Choose a figure in a table first (arrow keys or a "
+                      "click), then list the records behind it.")
             return
         self.show_records(view, index)
 
@@ -786,5 +793,5 @@ class AssurancePage(QWidget):
                              record_kind="compliance", record_id="")
             return path
 
-        self.form.statusLabel.setText("Exporting…")
+        self._say("Exporting…")
         self._submit("export", work)

@@ -43,7 +43,7 @@ from ..domain.permissions import Actor
 from ..domain.time_rules import format_date, format_london, london_today
 from ..domain.vocabulary import ActionStatus, Capacity, Complexity, LegalStatus, Role
 from ..store.database import Database
-from .accessibility import ensure_accessible_names, follow_font, keep_lines, style_headings
+from .accessibility import announce, ensure_accessible_names, follow_font, keep_lines, style_headings
 from .assurance_page import ALERT, GOOD, Col, Proxy, RowsTable, _setup_table
 from .forms import load_widget
 from .layouts import add_row
@@ -355,11 +355,17 @@ class AuditPage(QWidget):
             self.form.statusLabel.setText("")
         if error is not None:
             message = user_message(error)
-            self.form.statusLabel.setText(message)
+            self._say(message)
             self.failed.emit(message)
             return
         handler = getattr(self, f"_done_{what}")
         handler(result)
+
+    def _say(self, text: str) -> None:
+        """The status line, announced: an outcome or a refusal reaches a screen reader, which
+        does not hear a label change by itself (issue 19). Progress (``_working``) is shown only."""
+        self.form.statusLabel.setText(text)
+        announce(self.form.statusLabel, text)
 
     def _working(self, text: str) -> None:
         self.form.statusLabel.setText(text)
@@ -775,7 +781,7 @@ class AuditPage(QWidget):
         self.refresh()
 
     def _refuse(self, message: str) -> None:
-        self.form.statusLabel.setText(message)
+        self._say(message)
         self.failed.emit(message)
 
     # ------------------------------------------------------------------ export
@@ -809,7 +815,7 @@ class AuditPage(QWidget):
         self._submit("export", work)
 
     def _done_export(self, path: Path) -> None:
-        self.form.statusLabel.setText(f"Saved {Path(path).name}")
+        self._say(f"Saved {Path(path).name}")
         self.exported.emit(str(path))
 
 

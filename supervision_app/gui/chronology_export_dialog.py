@@ -76,7 +76,7 @@ class ChronologyExportDialog(FolderExportDialog):
 
             return exportable_teams(session, staff_id)
 
-        self.ctx.tasks.read(work, self._show_teams, lambda e: self.messageLabel.setText(user_message(e)))
+        self.ctx.tasks.read(work, self._show_teams, lambda e: self._say(user_message(e)))
 
     def _show_teams(self, teams) -> None:
         for team_id, name in teams:
@@ -88,23 +88,23 @@ class ChronologyExportDialog(FolderExportDialog):
 
         data = self.scopeCombo.currentData()
         if not data:
-            self.messageLabel.setText("Choose what to export.")
+            self._say("Choose what to export.")
             return
         kind, _, ident = data.partition(":")
         try:
             since = parse_date("Signed since", self.sinceEdit.text()) if self.sinceEdit.text().strip() else None
         except InvalidInput as problem:
-            self.messageLabel.setText(str(problem))
+            self._say(str(problem))
             self.sinceEdit.setFocus()
             return
         if kind == TEAM and since is None:
-            self.messageLabel.setText("Enter the date to export a whole team's entries signed since "
-                                      "(dd/mm/yyyy).")
+            self._say("Enter the date to export a whole team's entries signed since "
+                      "(dd/mm/yyyy).")
             self.sinceEdit.setFocus()
             return
         folder = self.folderEdit.text().strip()
         if not folder:
-            self.messageLabel.setText("Choose the folder to export to.")
+            self._say("Choose the folder to export to.")
             self.folderEdit.setFocus()
             return
         ctx = self.ctx
@@ -113,7 +113,7 @@ class ChronologyExportDialog(FolderExportDialog):
         self.exportButton.setEnabled(False)
         self.cancelButton.setEnabled(kind == TEAM)
         (self.cancelButton if kind == TEAM else self.progress).setFocus()
-        self.messageLabel.setText("Exporting… (signing each PDF takes a moment)")
+        self._say("Exporting… (signing each PDF takes a moment)")
         self.progress.setValue(0)
         relay = self._relay.progressed
 
@@ -150,5 +150,5 @@ class ChronologyExportDialog(FolderExportDialog):
             text = "No child of that team has entries signed since that date."
         if getattr(result, "skipped", None):
             text += f" {len(result.skipped)} left out: you may no longer see them."
-        self.messageLabel.setText(text)
+        self._say(text)
         self.finished_export.emit(result)

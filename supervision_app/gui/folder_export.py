@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .accessibility import announce
 from .layouts import add_form, add_row
 from .tasks import user_message
 
@@ -128,9 +129,15 @@ class FolderExportDialog(QDialog):
         if folder:
             self.folderEdit.setText(folder)
 
+    def _say(self, text: str) -> None:
+        """The message line, announced: a screen reader does not hear a label change by
+        itself (issue 19: a status message is announced)."""
+        self.messageLabel.setText(text)
+        announce(self.messageLabel, text)
+
     def cancel(self) -> None:
         self._cancel = True
-        self.messageLabel.setText(self.cancelling_text)
+        self._say(self.cancelling_text)
 
     def _finish(self) -> None:
         self._running = False
@@ -141,9 +148,9 @@ class FolderExportDialog(QDialog):
     def _failed(self, error) -> None:
         self._finish()
         if type(error).__name__ == "ExportCancelled":
-            self.messageLabel.setText(str(error) + " The files already written are complete.")
+            self._say(str(error) + " The files already written are complete.")
         else:
-            self.messageLabel.setText(user_message(error))
+            self._say(user_message(error))
         self.finished_export.emit(error)
 
     def reject(self) -> None:

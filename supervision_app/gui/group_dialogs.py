@@ -282,7 +282,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
             set_group_action_status(session, ctx.actor, action_id, status)
 
         def done(_result) -> None:
-            self.messageLabel.setText("Action updated.")
+            self._say("Action updated.")
             self.changed.emit()
             self._load()
 
@@ -349,7 +349,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
                                       signer_id=ctx.actor.staff_id)
 
         def done(_result):
-            self.messageLabel.setText("Signed.")
+            self._say("Signed.")
             self.changed.emit()
             self._load()
 

@@ -13,7 +13,7 @@ from ..domain.time_rules import format_date, format_london
 from ..domain.vocabulary import ActionStatus, RecordState, SupervisionStatus
 from ..store import queries, search_queries, supervision_records as sr
 from ..store.models import ProfileSetting
-from .accessibility import TEXT_SCALES, apply_text_scale, ensure_accessible_names, style_headings
+from .accessibility import TEXT_SCALES, announce, apply_text_scale, ensure_accessible_names, style_headings
 from .forms import Form, embed_form
 from .models import CellDelegate, Column, FilterProxy, HighlightDelegate, RowsModel, fit_columns, split_highlights
 from .page_forms import (
@@ -1100,16 +1100,22 @@ class SettingsPage(Page):
                                        standard_duration_minutes=self.durationSpin.value(),
                                        group_counts_toward_frequency=self.groupCountsCheck.isChecked())
         except ValueError as problem:
-            f.policyMessageLabel.setText(str(problem))
+            self._say_policy(str(problem))
             return
         actor = self.ctx.actor
 
         def done(_r):
-            f.policyMessageLabel.setText(f"Saved the policy for {row.team_name}.")
+            self._say_policy(f"Saved the policy for {row.team_name}.")
             self.ctx.window.refresh_all()
 
         self.ctx.tasks.write(lambda s: sr.set_team_policy(s, actor, row.team_id, policy), done,
-                             lambda e: f.policyMessageLabel.setText(user_message(e)))
+                             lambda e: self._say_policy(user_message(e)))
+
+    def _say_policy(self, text: str) -> None:
+        """The policy's message line, announced: a screen reader does not hear a label change
+        by itself (issue 19: a status message is announced)."""
+        self.form.policyMessageLabel.setText(text)
+        announce(self.form.policyMessageLabel, text)
 
 
 __all__ = ["TeamPage", "HistoryPage", "MySupervisionPage", "ChildrenPage", "ChildPage", "SearchPage",

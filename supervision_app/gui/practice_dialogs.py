@@ -24,7 +24,7 @@ from ..domain.agreements import TERM_LABELS, TERMS
 from ..domain.cancellations import CancelledBy, rebook_by
 from ..domain.feedback import ANSWER_WORDS, BALANCE_WORDS, QUESTIONS
 from ..domain.time_rules import format_date
-from .accessibility import ensure_accessible_names, style_headings
+from .accessibility import announce, ensure_accessible_names, style_headings
 from .layouts import add_row
 from .models import Column, RowsModel
 from .signing import confirm, ensure_credentials
@@ -168,8 +168,9 @@ class CancellationDialog(QDialog):
             self.saved.emit(cancellation_id)
             self.accept()
 
-        def failed(error):
+        def failed(error):  # the refusal, said as well as shown (issue 19)
             self.messageLabel.setText(user_message(error))
+            announce(self.messageLabel, self.messageLabel.text())
 
         ctx.tasks.write(work, done, failed)
 
@@ -321,7 +322,7 @@ class AgreementDialog(SigningDialog, QDialog):
         if addendum is None:
             return
         if addendum.signed_at is None:
-            self.messageLabel.setText("That addendum is a draft: it has no signed copy until you sign it.")
+            self._say("That addendum is a draft: it has no signed copy until you sign it.")
             return
         self.sub_dialog = SignaturesDialog(self.ctx, "addendum", addendum.addendum_id,
                                            f"addendum to {self._addendum_title()}", parent=self)
@@ -419,7 +420,7 @@ class AgreementDialog(SigningDialog, QDialog):
                                   signer_id=ctx.actor.staff_id)
 
         def done(_result):
-            self.messageLabel.setText("Signed.")
+            self._say("Signed.")
             self.changed.emit()
             self._load()
 
@@ -506,7 +507,11 @@ class FeedbackDialog(QDialog):
             self.saved.emit(feedback_id)
             self.accept()
 
-        ctx.tasks.write(work, done, lambda e: self.messageLabel.setText(user_message(e)))
+        def failed(error):  # the refusal, said as well as shown (issue 19)
+            self.messageLabel.setText(user_message(error))
+            announce(self.messageLabel, self.messageLabel.text())
+
+        ctx.tasks.write(work, done, failed)
 
 
 # --------------------------------------------------------------------------- page rows

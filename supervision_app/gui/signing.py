@@ -430,10 +430,10 @@ class AddendumDialog(SigningDialog, QDialog):
         try:
             body = clean_text("Addendum", self.bodyEdit.toPlainText())
         except InvalidInput as problem:
-            self.messageLabel.setText(str(problem))
+            self._say(str(problem))
             return None
         if not body.strip():
-            self.messageLabel.setText("Write the addendum first.")
+            self._say("Write the addendum first.")
             self.bodyEdit.setFocus()
             return None
         return body
@@ -483,7 +483,7 @@ class AddendumDialog(SigningDialog, QDialog):
             self.bodyEdit.setReadOnly(True)
             for b in (self.saveButton, self.signButton):
                 b.setVisible(False)
-            self.messageLabel.setText(f"Signed and locked {format_london(result.signed_at)}.")
+            self._say(f"Signed and locked {format_london(result.signed_at)}.")
             self.changed.emit()
             self.closeButton.setFocus()
             self.loaded.emit()
@@ -556,7 +556,7 @@ class ExportDialog(FolderExportDialog):
             if start and end:
                 check_order("From", start, "To", end)
         except InvalidInput as problem:
-            self.messageLabel.setText(str(problem))
+            self._say(str(problem))
             return None
         return start, end
 
@@ -566,7 +566,7 @@ class ExportDialog(FolderExportDialog):
             return
         folder = self.folderEdit.text().strip()
         if not folder:
-            self.messageLabel.setText("Choose the folder to export to.")
+            self._say("Choose the folder to export to.")
             self.folderEdit.setFocus()
             return
         kind, _, ident = self.whoCombo.currentData().partition(":")
@@ -576,7 +576,7 @@ class ExportDialog(FolderExportDialog):
         self.exportButton.setEnabled(False)
         self.cancelButton.setEnabled(True)
         self.cancelButton.setFocus()
-        self.messageLabel.setText("Exporting…")
+        self._say("Exporting…")
         self.progress.setValue(0)
         progress_signal = self._relay.progressed
 
@@ -609,5 +609,5 @@ class ExportDialog(FolderExportDialog):
             for reason, count in sorted(Counter(result.skipped).items()):
                 text += " " + (reason if count == 1 else reason.replace("A record", f"{count} records", 1)
                                .replace(" was ", " were ", 1))
-        self.messageLabel.setText(text)
+        self._say(text)
         self.finished_export.emit(result)
