@@ -239,14 +239,18 @@ class MainWindow(QMainWindow):
         def assurance(ctx: AppContext) -> AssurancePage:
             from .assurance_page import AssurancePage
 
-            return AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
+            page = AssurancePage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
                                  tasks=ctx.tasks)
+            page.failed.connect(ctx.notify)  # said in the status bar, which screen readers hear
+            return page
 
         def audit(ctx: AppContext) -> AuditPage:
             from .audit_page import AuditPage
 
-            return AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
+            page = AuditPage(ctx.db, ctx.actor, today=ctx.today, open_record=self.open_record,
                              tasks=ctx.tasks)
+            page.failed.connect(ctx.notify)
+            return page
 
         pages: list[tuple[str, str, PageFactory, str]] = []
         if actor.managed_team_ids:

@@ -76,3 +76,20 @@ def test_the_compliance_pages_status_line_is_announced(qtbot, database, world, h
     assert said.startswith("Choose a figure")
     assert heard[-1] == said
     page.tasks.wait(10000)
+
+
+def test_the_compliance_page_failing_says_so_in_the_status_bar(qtbot, open_window, team, heard, monkeypatch):
+    """The page reports a failure on its ``failed`` signal; the window says it in the status
+    bar (heard by screen readers) rather than leaving the figures blank without a word."""
+    from supervision_app.domain.text_rules import InvalidInput
+    from supervision_app.gui import assurance_page
+
+    def refused(*_args, **_kwargs):
+        raise InvalidInput("The figures could not be worked out for that period.")
+
+    monkeypatch.setattr(assurance_page, "compliance_dashboard", refused)
+    window = open_window(team.manager_id)
+    window.show_page("compliance")
+    said = "The figures could not be worked out for that period."
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == said, timeout=WAIT)
+    window.close()
