@@ -964,6 +964,7 @@ class SettingsPage(Page):
     def setup(self) -> None:
         f = self.form
         self._loading = False
+        self._policy_saved_note = ("", "")  # (team id, what was said when its policy was saved)
         self.policies: list[queries.TeamPolicyRow] = []
         f.textSizeCombo.currentIndexChanged.connect(self.text_size_changed)
         f.policyTeamCombo.currentIndexChanged.connect(self._team_chosen)
@@ -1077,8 +1078,14 @@ class SettingsPage(Page):
         for w in (f.intervalSpin, f.dueSoonSpin):
             w.setReadOnly(not row.can_set)
         f.savePolicyButton.setVisible(row.can_set)
-        f.policyMessageLabel.setText("" if row.can_set else
-                                     "Only the service manager or head of service changes this policy.")
+        # "Saved the policy for ..." outlives the reload that saving starts (refresh_all)
+        saved_team, saved = self._policy_saved_note
+        self._policy_saved_note = ("", "")
+        if not row.can_set:
+            saved = "Only the service manager or head of service changes this policy."
+        elif saved_team != row.team_id:
+            saved = ""
+        f.policyMessageLabel.setText(saved)
 
     def text_size_changed(self, index: int) -> None:
         if self._loading:
@@ -1105,7 +1112,9 @@ class SettingsPage(Page):
         actor = self.ctx.actor
 
         def done(_r):
-            self._say_policy(f"Saved the policy for {row.team_name}.")
+            said = f"Saved the policy for {row.team_name}."
+            self._say_policy(said)
+            self._policy_saved_note = (row.team_id, said)
             self.ctx.window.refresh_all()
 
         self.ctx.tasks.write(lambda s: sr.set_team_policy(s, actor, row.team_id, policy), done,

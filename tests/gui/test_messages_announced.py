@@ -40,6 +40,8 @@ def test_saving_the_supervision_policy_is_announced(qtbot, open_window, team, he
     saved = "Saved the policy for Assessment Team A."
     # the page reloads after saving (refresh_all), so the announcement is what is waited for
     qtbot.waitUntil(lambda: saved in heard, timeout=WAIT)
+    settle(qtbot, window)  # the reload saving started has finished
+    assert page.form.policyMessageLabel.text() == saved  # still there to read
     window.close()
 
 
