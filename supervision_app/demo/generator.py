@@ -21,7 +21,7 @@ with its parts, and its final state is set by an UPDATE at the end of the same t
 Signature rows carry the SHA-256 digest of a plain-data form of the record
 (``domain.canonical.digest``); certificates and signature values are left empty. The
 desktop demo (``populate_team_demo``) then takes its recent records through the real
-sharing and sign-off with the profile's demo CA (see :func:`_sign_for_real`); the council
+sharing and sign-off with the profile's demo CA (see :func:`sign_step`); the council
 of bench/ never signs for real, so its speed is unchanged.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from ..domain.canonical import digest
 from ..domain.supervision_policy import SupervisionPolicy, supervision_status
@@ -220,6 +220,7 @@ class _Unit:
     # for addenda: when the record locked, who may add one, what it was about
     record_id: str = ""
     locked_at: datetime | None = None
+    signed_later_at: datetime | None = None  # signed for real after writing: when it locks
     author_ids: tuple[str, ...] = ()
     facts: prose.Facts | None = None
 
@@ -541,6 +542,9 @@ class _TeamContext:
     real_signoff: bool = False
     real_since: datetime | None = None  # supervision records held from then on
     real_notes_since: datetime | None = None  # oversight notes recorded from then on
+    # older locked supervision records: written shared and answered, as the history has it,
+    # and signed for real afterwards (demo/signing_backlog.py)
+    sign_older_later: bool = False
     sign_later: list["_RealSignoff"] = field(default_factory=list)
 
 
@@ -549,7 +553,7 @@ class _RealSignoff:
     """A record written unsigned (a draft) and taken through sign-off for real afterwards,
     each step at the moment the generated history gives it."""
 
-    kind: str  # "supervision", "oversight_note", or "action" (closed by its owner)
+    kind: str  # "supervision", "oversight_note", "action" (closed by its owner), "addendum"
     record_id: str
     signer_id: str  # the supervisor, the note's author, or the action's owner
     signed_at: datetime  # for an action: when it was closed
@@ -560,6 +564,9 @@ class _RealSignoff:
     disagreement: str = ""
     supervisee_signed_at: datetime | None = None  # None: awaits the supervisee
     status: str = ""  # for an action: done or no longer needed
+    note_id: str = ""  # for an action agreed in an oversight note: that note
+    parent_kind: str = ""  # for an addendum (to ``record_id``): the record's kind
+    body: str = ""  # for an addendum: its text
 
     @property
     def first_step(self) -> datetime:
@@ -605,7 +612,8 @@ def _new_action(ctx: _TeamContext, unit: _Unit, *, created: date, session_id: st
         # open until its owner closes it, in time order with the records shared for real,
         # so each record says what the action's status was when it was shared
         ctx.sign_later.append(_RealSignoff("action", action_id, owner_id, closed_at,
-                                           supervisee_id=author_id, status=status))
+                                           supervisee_id=author_id, status=status,
+                                           note_id=note_id or ""))
         row.update(status="open", closed_at=None, updated_at=stamp)
     unit.actions.append(row)
     return row, _OpenAction(action_id, created, status, closed_on, facts)
@@ -734,7 +742,16 @@ def _session_unit(ctx: _TeamContext, worker: _WorkerPlan, number: int, held_at: 
         session["disagreement_resolved"] = worker.special != "disagreement" and rng.random() < 0.8
     real = ctx.real_signoff and (state == "supervisor_signed" or (
         state == "locked" and ctx.real_since is not None and held_at >= ctx.real_since))
-    if real:
+    later = not real and state == "locked" and ctx.sign_older_later
+    if later:
+        # shared and answered as written (its reviews say what each action's status was
+        # then); both signatures for real afterwards, in the background
+        ctx.sign_later.append(_RealSignoff(
+            "supervision", session_id, supervisor_id, supervisor_signed_at,
+            supervisee_id=worker.id, shared_at=shared_at,
+            supervisee_signed_at=supervisee_signed_at))
+        session["updated_at"] = shared_at
+    elif real:
         ctx.sign_later.append(_RealSignoff(
             "supervision", session_id, supervisor_id, supervisor_signed_at,
             supervisee_id=worker.id, shared_at=shared_at,
@@ -763,7 +780,8 @@ def _session_unit(ctx: _TeamContext, worker: _WorkerPlan, number: int, held_at: 
     unit.sessions.append(session)
     unit.record_id = session_id
     # (a record signed for real locks only after writing, so it has no generated addenda)
-    unit.locked_at = supervisee_signed_at if state == "locked" and not real else None
+    unit.locked_at = supervisee_signed_at if state == "locked" and not (real or later) else None
+    unit.signed_later_at = supervisee_signed_at if state == "locked" and (real or later) else None
     unit.author_ids = (supervisor_id, worker.id)
     unit.facts = first_facts
     return unit
@@ -818,6 +836,7 @@ def _note_unit(ctx: _TeamContext, child: _ChildPlan, recorded_at: datetime) -> _
         row["updated_at"] = signed_at
     unit.record_id = note_id
     unit.locked_at = row["updated_at"] if locked and not real else None
+    unit.signed_later_at = signed_at if real else None
     unit.author_ids = (author_id,)
     unit.facts = child.facts
     return unit
@@ -880,6 +899,13 @@ def _team_stream(ctx: _TeamContext) -> Iterator[tuple[datetime, int, int, _Unit]
                                           unit.facts)
                 heapq.heappush(events, (when, seq, "addendum", addendum))
                 seq += 1
+        elif unit.signed_later_at is not None and rng.random() < ctx.addendum_rate:
+            # added (and signed) for real once its record is signed for real
+            when = unit.signed_later_at + timedelta(days=rng.randint(3, 60), hours=rng.randint(0, 5))
+            if when < ctx.cutoff:
+                ctx.sign_later.append(_RealSignoff(
+                    "addendum", unit.record_id, rng.choice(unit.author_ids), when,
+                    parent_kind=record_kind, body=prose.addendum_text(rng, unit.facts)))
         yield at, ctx.index, event_seq, unit
 
 
@@ -913,16 +939,18 @@ def _write_streams(db, contexts: list[_TeamContext], *, chunk_records: int,
 
 SIGNED_SESSIONS_DAYS = 90
 SIGNED_NOTES_DAYS = 14
-"""How far back the desktop demo signs its records for real (supervision records held, and
-oversight notes recorded, in the last so many days). Each signature (PDF rendered and
-signed) takes about 0.3 s on two cores; all of a year (about 150 records signed twice and
-480 notes) would take about 4 minutes, these windows (about 95 signatures) about 20-30 s."""
+"""How far back the desktop demo signs its records for real at first start (supervision
+records held, and oversight notes recorded, in the last so many days). Each signature (PDF
+rendered and signed) takes about 0.1-0.3 s on two cores; all of a year (about 150 records
+signed twice and 480 notes) takes minutes, these windows (about 95 signatures) 10-30 s. The
+older records are signed afterwards, in the background (:mod:`.signing_backlog`)."""
 
 
 def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
                        sign_for_real: bool = True,
                        signed_sessions_days: int | None = SIGNED_SESSIONS_DAYS,
-                       signed_notes_days: int | None = SIGNED_NOTES_DAYS) -> DemoSummary:
+                       signed_notes_days: int | None = SIGNED_NOTES_DAYS,
+                       sign_older_later: bool = True) -> DemoSummary:
     """Fill an empty profile with one synthetic team and a year of its records.
 
     A service area with its service manager and head of service; one team with a team
@@ -938,8 +966,11 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
     signed in the app. Only supervision records of the last ``signed_sessions_days`` and
     oversight notes of the last ``signed_notes_days`` are (``None``: the whole year); older
     signed records carry digests only, to keep first start short (see
-    :data:`SIGNED_SESSIONS_DAYS`). Without ``sign_for_real`` every row is a pure function of
-    the seed and the day, and signatures carry digests only.
+    :data:`SIGNED_SESSIONS_DAYS`), unless ``sign_older_later`` (the default): then they are
+    written as their authors left them before sharing or signing, and their steps are kept
+    in the profile as the signing backlog, which :mod:`.signing_backlog` takes through the
+    same sign-off in the background once the app is up. Without ``sign_for_real`` every row
+    is a pure function of the seed and the day, and signatures carry digests only.
     """
     rng = random.Random(f"supervision-demo:{seed}:{today.isoformat()}")
     directory = _Directory()
@@ -999,18 +1030,28 @@ def populate_team_demo(db, *, today: date, seed: int = DEFAULT_SEED,
 
     directory.children = _child_rows(children, stamp)
     directory.write(db)
+    sessions_since = _days_back(today, signed_sessions_days, stamp)
+    notes_since = _days_back(today, signed_notes_days, stamp)
+    later = sign_for_real and sign_older_later
     context = _TeamContext(
         index=0, rng=rng, team_id=team_id, manager=manager,
         service_manager_id=service_manager.id, workers=[*workers, manager], children=children,
         first_day=first_day, today=today, cutoff=_london(today, 0), note_rate=3.3,
         addendum_rate=0.03, disagreement_rate=0.0, real_signoff=sign_for_real,
-        real_since=_days_back(today, signed_sessions_days, stamp),
-        real_notes_since=_days_back(today, signed_notes_days, stamp))
+        real_since=sessions_since, real_notes_since=stamp if later else notes_since,
+        sign_older_later=later)
     # small chunks keep the search index's row order close to time order, as in real use
     counts = _write_streams(db, [context], chunk_records=25, progress=None)
     if sign_for_real:
+        now, backlog = _split_backlog(context.sign_later, sessions_since, notes_since)
         # certificates (and the demo CA) start with the directory, before the first record
-        _sign_for_real(db, context.sign_later, valid_from=stamp)
+        store = _ensure_credentials(db, context.sign_later, valid_from=stamp)
+        if backlog:
+            from .signing_backlog import save_backlog
+
+            save_backlog(db, backlog)
+        for plan in now:
+            sign_step(db, store, plan)
         with db.reading() as session:  # signed after writing, so not in the writer's counts
             counts["signatures"] = session.query(Signature).count()
             counts["locked_sessions"] = session.query(SupervisionSession).filter(
@@ -1034,23 +1075,32 @@ def _days_back(today: date, days: int | None, everything: datetime) -> datetime:
     return everything if days is None else _london(today - timedelta(days=days), 0)
 
 
-def _sign_for_real(db, pending: list[_RealSignoff], *, valid_from: datetime) -> None:
-    """Share, respond and sign each record through the functions people's actions call,
-    with the profile's own (demo CA) keys, PDF and all, at the generated moments."""
-    from ..records.signoff import sign_oversight_note, sign_supervision_record
+def _split_backlog(pending: list[_RealSignoff], sessions_since: datetime,
+                   notes_since: datetime) -> tuple[list[_RealSignoff], list[_RealSignoff]]:
+    """The steps to take now (the recent ones) and those left for the background, each in
+    time order. Supervision records and actions go by the supervision window (an older
+    record was written shared and answered, so the recent records' steps cannot change
+    what it says), oversight notes by theirs; an action agreed in a note left for later
+    closes after it; an addendum is added after its record is signed."""
+    ordered = sorted(pending, key=lambda p: (p.first_step, p.record_id))
+    later_notes = {p.record_id for p in ordered
+                   if p.kind == "oversight_note" and p.signed_at < notes_since}
+    now = {p.record_id for p in ordered if p.record_id not in later_notes and (
+        p.kind == "oversight_note" or (p.kind == "action" and p.note_id not in later_notes
+                                       and p.first_step >= sessions_since)
+        or (p.kind == "supervision" and p.first_step >= sessions_since))}
+    # an addendum (kept under its record's id) is added after its record is signed
+    addenda = {p for p in ordered if p.kind == "addendum" and p.record_id in now}
+    return ([p for p in ordered if p.record_id in now and (p.kind != "addendum" or p in addenda)],
+            [p for p in ordered if p.record_id not in now or (p.kind == "addendum" and p not in addenda)])
+
+
+def _ensure_credentials(db, pending: list[_RealSignoff], *, valid_from: datetime):
+    """The profile's credential store, with a key and demo-CA certificate for everyone who
+    signs in ``pending`` (now or later)."""
     from ..security.credentials import CredentialStore
     from ..security.secret_store import SecretStore
-    from ..store.models import ActionItem
-    from ..store.supervision_records import (
-        NotAllowed,
-        load_actor,
-        respond,
-        set_action_status,
-        share_session,
-    )
 
-    if not pending:
-        return
     store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
     signers = {p.signer_id for p in pending if p.kind != "action"} | {
         p.supervisee_id for p in pending if p.supervisee_signed_at is not None}
@@ -1059,22 +1109,81 @@ def _sign_for_real(db, pending: list[_RealSignoff], *, valid_from: datetime) -> 
                   ((sid, session.get(Staff, sid)) for sid in sorted(signers))}
     for staff_id, (name, role) in people.items():
         store.ensure_local_credentials(staff_id, name, role, valid_from=valid_from)
-    for plan in sorted(pending, key=lambda p: (p.first_step, p.record_id)):
-        if plan.kind == "action":
-            with db.transaction() as session:
-                try:
-                    set_action_status(session, load_actor(session, plan.signer_id),
-                                      plan.record_id, plan.status)
-                except NotAllowed:  # its record is still a draft: its author closes it
-                    set_action_status(session, load_actor(session, plan.supervisee_id),
-                                      plan.record_id, plan.status)
-                action = session.get(ActionItem, plan.record_id)
-                action.closed_at = action.updated_at = plan.signed_at  # the history's day
-            continue
-        if plan.kind == "oversight_note":
-            sign_oversight_note(db, store, note_id=plan.record_id, signer_id=plan.signer_id,
-                                now=_clock(plan.signed_at))
-            continue
+    return store
+
+
+def _move_action(db, closure: _RealSignoff, status: str) -> None:
+    """Its owner (or, while its record is a draft, its author) sets the action's status;
+    closing it, it keeps the history's closing moment."""
+    from ..store.supervision_records import NotAllowed, load_actor, set_action_status
+
+    with db.transaction() as session:
+        try:
+            set_action_status(session, load_actor(session, closure.signer_id),
+                              closure.record_id, status)
+        except NotAllowed:  # its record is still a draft: its author closes it
+            set_action_status(session, load_actor(session, closure.supervisee_id),
+                              closure.record_id, status)
+        if status != "open":
+            action = session.get(ActionItem, closure.record_id)
+            action.closed_at = action.updated_at = closure.signed_at  # the history's day
+
+
+def _add_addendum(db, store, plan: _RealSignoff) -> bool:
+    """The record's author writes the addendum and signs it, at the history's moment."""
+    from ..domain.lifecycle import RecordKind
+    from ..records.signoff import create_addendum, sign_addendum
+
+    with db.reading() as session:
+        existing = session.scalars(select(Addendum).where(
+            Addendum.record_id == plan.record_id, Addendum.author_id == plan.signer_id)).first()
+        addendum_id, state = (existing.id, existing.state) if existing else (None, None)
+    if state == "locked":
+        return False
+    if addendum_id is None:
+        with db.transaction() as session:
+            addendum_id = create_addendum(session, author_id=plan.signer_id,
+                                          record_kind=RecordKind(plan.parent_kind),
+                                          record_id=plan.record_id, body=plan.body)
+            row = session.get(Addendum, addendum_id)
+            row.created_at = row.updated_at = plan.signed_at - timedelta(minutes=20)
+    sign_addendum(db, store, addendum_id=addendum_id, signer_id=plan.signer_id,
+                  now=_clock(plan.signed_at))
+    return True
+
+
+def sign_step(db, store, plan: _RealSignoff) -> bool:
+    """Take one record (or action, or addendum) through the steps of ``plan`` that it has
+    not yet been through: share, respond and sign through the functions people's actions
+    call, with the profile's own (demo CA) keys, PDF and all, at the generated moments.
+    Returns whether anything was done (``False``: it had been, by an earlier, interrupted
+    run)."""
+    from ..records.signoff import sign_oversight_note, sign_supervision_record
+    from ..store.supervision_records import load_actor, respond, share_session
+
+    if plan.kind == "action":
+        with db.reading() as session:
+            action = session.get(ActionItem, plan.record_id)
+            if action is None or action.status != "open":
+                return False
+        _move_action(db, plan, plan.status)
+        return True
+    if plan.kind == "addendum":
+        return _add_addendum(db, store, plan)
+    if plan.kind == "oversight_note":
+        with db.reading() as session:
+            note = session.get(OversightNote, plan.record_id)
+            if note is None or note.state != "draft":
+                return False
+        sign_oversight_note(db, store, note_id=plan.record_id, signer_id=plan.signer_id,
+                            now=_clock(plan.signed_at))
+        return True
+    with db.reading() as session:
+        row = session.get(SupervisionSession, plan.record_id)
+        state = row.state if row is not None else "gone"
+    done = False
+    if state == "draft":
+        done = True
         with db.transaction() as session:
             share_session(session, load_actor(session, plan.signer_id), plan.record_id)
             row = session.get(SupervisionSession, plan.record_id)
@@ -1082,12 +1191,17 @@ def _sign_for_real(db, pending: list[_RealSignoff], *, valid_from: datetime) -> 
             respond(session, load_actor(session, plan.supervisee_id), plan.record_id,
                     comments=plan.comments, agreement=plan.agreement,
                     disagreement=plan.disagreement)
+        state = "shared"
+    if state == "shared":
         sign_supervision_record(db, store, session_id=plan.record_id, signer_id=plan.signer_id,
                                 now=_clock(plan.signed_at))
-        if plan.supervisee_signed_at is not None:
-            sign_supervision_record(db, store, session_id=plan.record_id,
-                                    signer_id=plan.supervisee_id,
-                                    now=_clock(plan.supervisee_signed_at))
+        state, done = "supervisor_signed", True
+    if state == "supervisor_signed" and plan.supervisee_signed_at is not None:
+        sign_supervision_record(db, store, session_id=plan.record_id,
+                                signer_id=plan.supervisee_id,
+                                now=_clock(plan.supervisee_signed_at))
+        state, done = "locked", True
+    return done
 
 
 # ------------------------------------------------------------------------------ the council

@@ -1,16 +1,30 @@
-"""The desktop demo's signed history is real (issue 19, finding 6): its recent locked records
-went through share, respond and both signatures with the profile's demo CA, their signed
-PDFs verify against that CA, and a worker's history export finds their signed copies."""
+"""The desktop demo's signed history is real (issue 19, finding 6): its locked records went
+through share, respond and both signatures with the profile's demo CA, their signed PDFs
+verify against that CA, and an export of a worker's whole history finds every signed copy.
+
+First start signs the recent records; the rest of the year is signed in the background
+once the window is up (demo/signing_backlog.py). The fixture interrupts that background run
+part-way, as closing the demo would, then lets the window's own start-up resume it and waits
+for it to finish (its ``finished`` event)."""
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date, timedelta
+from threading import Event
 
 import keyring
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS, populate_team_demo
+from supervision_app.demo.signing_backlog import (
+    has_backlog,
+    load_backlog,
+    running_backlogs,
+    sign_backlog,
+    stop_backlog_signing,
+)
 from supervision_app.domain.lifecycle import RecordKind
 from supervision_app.domain.time_rules import london_date
 from supervision_app.records.export import export_records, locked_sessions
@@ -25,6 +39,7 @@ from supervision_app.store.models import (
     ActionReview,
     AuditEntry,
     OversightNote,
+    RecordDocument,
     Signature,
     SupervisionSession,
 )
@@ -33,18 +48,66 @@ from tests.memory_keyring import MemoryKeyring
 TODAY = date(2026, 11, 23)
 
 
+INTERRUPTED_AFTER = 40  # backlog steps taken before the demo is "closed"
+
+
+class _Logged(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _locked_without_pdf(db) -> list[str]:
+    with db.reading() as session:
+        locked = list(session.scalars(select(SupervisionSession.id).where(
+            SupervisionSession.state == "locked"))) + list(session.scalars(
+                select(OversightNote.id).where(OversightNote.state == "locked")))
+        with_pdf = set(session.scalars(select(RecordDocument.record_id)))
+    return [r for r in locked if r not in with_pdf]
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, qapp):
+    from supervision_app.gui.app import build_window
+
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
+    logged = _Logged()
+    logger = logging.getLogger("supervision_app")
+    logger.addHandler(logged)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
     db = open_database(tmp_path_factory.mktemp("signed-demo") / "profile")
+    facts: dict = {}
     try:
         summary = populate_team_demo(db, today=TODAY)
+        backlog = load_backlog(db)
+        facts.update(backlog=backlog, first_start_unsigned=_locked_without_pdf(db))
+        # the demo closed part-way through its background signing
+        stop = Event()
+        facts["taken_first"] = sign_backlog(
+            db, stop, on_step=lambda n: stop.set() if n == INTERRUPTED_AFTER else None)
+        facts["kept_after_interruption"] = has_backlog(db) and len(load_backlog(db)) == len(backlog)
+        # next start: the window's start-up resumes it on a worker thread
+        window = build_window(db, summary.manager_id)
+        runs = running_backlogs()
+        facts["runs_started"] = len(runs)
+        assert runs and runs[0].finished.wait(900)
+        facts["run"] = runs[0]
+        window.close()
+        window.ctx.tasks.wait()
+        stop_backlog_signing()
         store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
         ca = pki.load_certificate(store.ca_certificate_pem())
-        yield db, summary, ca
+        yield db, summary, ca, facts, logged.lines
     finally:
+        stop_backlog_signing()
+        logger.removeHandler(logged)
+        logger.setLevel(level)
         db.close()
         keyring.set_keyring(previous)
 
@@ -56,7 +119,7 @@ def _really_signed(db, kind: RecordKind) -> list[str]:
 
 
 def test_recent_locked_records_verify_against_the_demo_ca(demo):
-    db, _, ca = demo
+    db, _, ca, _, _ = demo
     sessions = _really_signed(db, RecordKind.SUPERVISION)
     notes = _really_signed(db, RecordKind.OVERSIGHT_NOTE)
     with db.reading() as session:
@@ -83,34 +146,44 @@ def test_recent_locked_records_verify_against_the_demo_ca(demo):
 
 
 def test_signed_records_went_through_the_peoples_steps(demo):
-    db, _, _ = demo
+    db, _, _, _, _ = demo
     sessions = _really_signed(db, RecordKind.SUPERVISION)
     with db.reading() as session:
         steps = Counter((e.record_id, e.action) for e in session.scalars(
             select(AuditEntry).where(AuditEntry.record_id.in_(sessions))))
         for record_id in sessions:
             row = session.get(SupervisionSession, record_id)
-            assert steps[(record_id, "share")] == 1 and steps[(record_id, "respond")] == 1
+            # first start shares the recent ones; an older one was written shared and
+            # answered, as its history had it, and signed in the background
+            recent = london_date(row.held_at) >= TODAY - timedelta(days=SIGNED_SESSIONS_DAYS)
+            assert steps[(record_id, "share")] == steps[(record_id, "respond")] == int(recent)
             assert steps[(record_id, "sign_as_supervisor")] == 1
             assert steps[(record_id, "sign_as_supervisee")] == (row.state == "locked")
             assert row.supervisee_agreement in ("agrees", "disagrees")
             assert row.shared_at < row.updated_at  # shared on the history's day, then signed
-            # its reviews say what each action's status was when it was shared
+            # its reviews say what each action's status was then
             for review in session.scalars(select(ActionReview).where(
                     ActionReview.session_id == record_id)):
                 action = session.get(ActionItem, review.action_id)
-                closed_by_then = action.closed_at is not None and action.closed_at <= row.shared_at
+                if recent:  # first start shared it through share_session
+                    closed_by_then = action.closed_at is not None and action.closed_at <= row.shared_at
+                else:  # written as the history had it on the day it was held
+                    closed_by_then = action.closed_at is not None and \
+                        london_date(action.closed_at) <= london_date(row.held_at)
                 assert (review.status != "open") == closed_by_then, (review.status, action.closed_at)
         note_ids = _really_signed(db, RecordKind.OVERSIGHT_NOTE)
         assert all(session.get(OversightNote, n).state == "locked" for n in note_ids)
 
 
-def test_a_workers_recent_history_exports_with_signed_copies(demo, tmp_path):
-    db, summary, ca = demo
-    start = TODAY - timedelta(days=SIGNED_SESSIONS_DAYS - 1)
-    for worker in (summary.asye_worker_id, summary.disagreeing_worker_id):
-        ids = locked_sessions(db, actor_id=worker, worker_ids=[worker], start=start)
-        assert ids
+def test_a_workers_whole_history_exports_with_signed_copies(demo, tmp_path):
+    db, summary, ca, _, _ = demo
+    for worker in (summary.asye_worker_id, summary.disagreeing_worker_id,
+                   summary.worker_ids[5]):
+        ids = locked_sessions(db, actor_id=worker, worker_ids=[worker])
+        with db.reading() as session:  # the whole year, not only first start's records
+            held = [session.get(SupervisionSession, i).held_at for i in ids]
+        assert len(ids) >= 3 and london_date(min(held)) < TODAY - timedelta(days=150) \
+            or worker == summary.asye_worker_id
         result = export_records(db, actor_id=worker, session_ids=ids, folder=tmp_path / worker)
         assert result.skipped == []
         pdfs = [p for p in result.written if "addendum" not in p.name]
@@ -118,3 +191,43 @@ def test_a_workers_recent_history_exports_with_signed_copies(demo, tmp_path):
         for path in pdfs:
             report = verify_pdf(path.read_bytes(), ca)
             assert report.all_ok and len(report.signatures) == 2
+
+
+def test_first_start_signs_recent_records_and_keeps_the_rest_for_later(demo):
+    _, _, _, facts, _ = demo
+    kinds = Counter(p.kind for p in facts["backlog"])
+    assert kinds["supervision"] > 50 and kinds["oversight_note"] > 200
+    # no locked record lacks its signed copy, even before the background run
+    assert facts["first_start_unsigned"] == []
+
+
+def test_an_interrupted_backlog_resumes_at_the_next_start_skipping_steps_taken(demo):
+    db, _, _, facts, _ = demo
+    assert facts["taken_first"] == INTERRUPTED_AFTER and facts["kept_after_interruption"]
+    run = facts["run"]
+    assert facts["runs_started"] == 1 and run.error is None
+    assert run.taken == len(facts["backlog"]) - INTERRUPTED_AFTER
+    assert not has_backlog(db) and load_backlog(db) == []
+    with db.reading() as session:  # nothing signed twice
+        per_record = Counter(session.scalars(select(Signature.record_id)))
+        for record_id, count in per_record.items():
+            row = session.get(SupervisionSession, record_id)
+            assert count == (2 if row is not None and row.state == "locked" else 1)
+
+
+def test_every_locked_record_of_the_year_has_a_signed_copy(demo):
+    db, _, _, _, _ = demo
+    assert _locked_without_pdf(db) == []
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Signature).where(
+            Signature.signature_value.is_(None))) == 0
+        assert session.scalar(select(func.count()).select_from(OversightNote).where(
+            OversightNote.state == "locked")) > 300
+
+
+def test_background_signing_logs_no_record_contents(demo):
+    _, _, _, facts, lines = demo
+    text = "\n".join(lines)
+    for plan in facts["backlog"]:
+        assert plan.record_id not in text
+        assert not plan.comments or plan.comments not in text
