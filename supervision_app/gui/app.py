@@ -108,6 +108,10 @@ def _attach(window: MainWindow, db: "Database", who: SignedIn) -> MainWindow:
     apply_text_scale(TEXT_SCALES[who.text_scale])
     window.attach(db, TaskRunner(db), who.actor, who.me)
     start_weekly_check(window, db)
+    # the demo's older records, signed on a worker thread (nothing to do in a real profile)
+    from ..demo.signing_backlog import start_backlog_signing
+
+    start_backlog_signing(db)
     return window
 
 
@@ -357,6 +361,9 @@ class Startup:
             self.first_run.shutdown()  # waits for its job; closes its sync engine
         if window.ctx is not None:
             window.ctx.tasks.wait()
+        from ..demo.signing_backlog import stop_backlog_signing
+
+        stop_backlog_signing()  # what is left is signed at the next start
         if self.db is not None:
             self.db.close()
             self.db = None
