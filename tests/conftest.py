@@ -17,6 +17,15 @@ from tests.qt_wrappers import borrowed_wrappers
 pytest_plugins = ("tests.fixtures",)  # team, world, chronology_world: one definition each
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, there only when it is installed
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from tests.longest_first import LongestFirstScheduling
+
+    return LongestFirstScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring() -> MemoryKeyring:
     """Every test gets its own empty in-memory keyring; no test touches the real one."""
