@@ -348,12 +348,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
             return sign_group_session(ctx.db, ensure_credentials(ctx), group_id=gid,
                                       signer_id=ctx.actor.staff_id)
 
-        def done(_result):
-            self._say("Signed.")
-            self.changed.emit()
-            self._load()
-
-        self._sign_in_background(work, done)
+        self._sign_then_reload(work)
 
     def show_signed_copy(self) -> None:
         from .group_signatures import GroupSignaturesDialog

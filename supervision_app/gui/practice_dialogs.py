@@ -419,12 +419,7 @@ class AgreementDialog(SigningDialog, QDialog):
             return sign_agreement(ctx.db, ensure_credentials(ctx), agreement_id=aid,
                                   signer_id=ctx.actor.staff_id)
 
-        def done(_result):
-            self._say("Signed.")
-            self.changed.emit()
-            self._load()
-
-        self._sign_in_background(work, done)
+        self._sign_then_reload(work)
 
 
 # --------------------------------------------------------------------------- feedback

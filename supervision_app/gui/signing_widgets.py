@@ -28,6 +28,7 @@ class SigningDialog:
     messageLabel: QLabel  # noqa: N815
     loaded: SignalInstance
     changed: SignalInstance
+    _load: Callable[[], None]  # reads the record again, as the dialog shows it
 
     def _say(self, text: str) -> None:
         """The message line, announced: a screen reader does not hear a label change by
@@ -58,6 +59,16 @@ class SigningDialog:
             self._failed(error)
 
         self.ctx.tasks.write_unit(work, finished, failed)
+
+    def _sign_then_reload(self, work: Callable[[], Any]) -> None:
+        """Sign with ``work`` in the background; then say so, tell whoever listens on
+        ``changed`` and read the record again (now signed, perhaps locked)."""
+        def done(_result: Any) -> None:
+            self._say("Signed.")
+            self.changed.emit()
+            self._load()
+
+        self._sign_in_background(work, done)
 
     def _busy(self, busy: bool) -> None:
         for b in (self.saveButton, self.signButton, self.closeButton):
