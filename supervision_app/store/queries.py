@@ -210,7 +210,8 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
     open (``domain.permissions``): a worker who moved team brings none of the records
     their previous team holds. Open actions are those released to their owner, as the
     worker's own page shows them."""
-    from .group_records import last_held_with_groups, open_group_actions  # group sessions (issue 21)
+    from ..domain.group_supervision import last_held_for_schedule
+    from .group_records import group_days_present, open_group_actions  # group sessions (issue 21)
 
     team_ids = sorted(actor.managed_team_ids)
     if not team_ids and not actor.line_report_ids:
@@ -281,9 +282,9 @@ def team_overview(session: Session, actor: Actor, today: date) -> list[WorkerRow
         held_day = london_date(held) if held else None
         if w.last_supervised_on is not None and (held_day is None or w.last_supervised_on > held_day):
             held_day = w.last_supervised_on  # held before go-live, imported by IT
-        # a group session the worker was present at, where their team counts them (issue 21)
-        held_day = last_held_with_groups(session, w.id, held_day)
         policy = policies.get(w.team_id, SupervisionPolicy()) if w.team_id else SupervisionPolicy()
+        if policy.group_counts_toward_frequency:  # a group session they were present at (issue 21)
+            held_day = last_held_for_schedule(held_day, group_days_present(session, w.id), counts=True)
         status = supervision_status(policy, today=today, last_held=held_day,
                                     started_on=w.started_on, asye_start=w.asye_start)
         rows.append(WorkerRow(
