@@ -26,6 +26,39 @@ PINNED_NOW = datetime(2026, 3, 11, 12, 0, tzinfo=timezone.utc)
 PYTEST_OWN_CLOCKS = ["_pytest.timing"]
 
 
+def bind_cryptography_to_real_datetime() -> None:
+    """Build one throwaway certificate with the real clock before any test freezes it.
+
+    cryptography's Rust side looks up ``datetime.datetime`` once per process and keeps it. If
+    that first look-up happens inside ``freeze_time`` it keeps freezegun's ``FakeDatetime``,
+    and every later certificate built from a real ``datetime`` in that process fails with
+    "'datetime' object is not an instance of 'FakeDatetime'". Which test runs first in a
+    process depends on how pytest-xdist shares files out, so without this the failure came and
+    went between runs. Bound to the real class, a ``FakeDatetime`` (a subclass) still passes.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clock warm-up")])
+    now = datetime.now(timezone.utc)
+    (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now)
+        .sign(key, hashes.SHA256())
+    )
+
+
+bind_cryptography_to_real_datetime()
+
+
 @pytest.fixture
 def pinned_clock():
     with freeze_time(PINNED_NOW, tick=True, ignore=PYTEST_OWN_CLOCKS) as clock:
