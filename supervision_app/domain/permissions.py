@@ -125,6 +125,17 @@ class ChildTarget:
 
 
 @dataclass(frozen=True)
+class CaseDiscussionTarget:
+    """One child's case discussion in a supervision record (DESIGN.md §2: also a
+    management-oversight entry on that child's record). ``child`` is the child as allocated
+    *now*: once the record is released the discussion follows the child (§1.1), whoever
+    the child's worker is today. Without it the discussion is only part of its record."""
+
+    session: SupervisionTarget
+    child: ChildTarget | None = None
+
+
+@dataclass(frozen=True)
 class OversightTarget:
     author_id: str
     child: ChildTarget
@@ -186,7 +197,7 @@ class DirectoryTarget:
 
 
 Target = Union[
-    SupervisionTarget, ChildTarget, OversightTarget, AddendumTarget, ActionItemTarget,
+    SupervisionTarget, ChildTarget, CaseDiscussionTarget, OversightTarget, AddendumTarget, ActionItemTarget,
     TeamTarget, DirectoryTarget, CancellationTarget, AgreementTarget, FeedbackTarget,
 ]
 
@@ -224,6 +235,8 @@ def decide(actor: Actor, operation: Operation, target: Target) -> Decision:
         return _decide_supervision(actor, operation, target)
     if isinstance(target, ChildTarget):
         return _decide_child(actor, operation, target)
+    if isinstance(target, CaseDiscussionTarget):
+        return _decide_case_discussion(actor, operation, target)
     if isinstance(target, OversightTarget):
         return _decide_oversight(actor, operation, target)
     if isinstance(target, AddendumTarget):
@@ -379,6 +392,37 @@ def _decide_child(actor: Actor, op: Operation, t: ChildTarget) -> Decision:
             return _yes()
         return _no("Only a manager of the child's team can record management oversight.")
     return _no(f"'{op}' does not apply to a child's record.")
+
+
+def _decide_case_discussion(actor: Actor, op: Operation, t: CaseDiscussionTarget) -> Decision:
+    """Seen by whoever may see its record, and, once the record is released, by whoever
+    may see the child now (§1.1: the child's worker, their managers and chain, cover,
+    auditors), so a child's oversight history crosses a transfer between teams. Only the
+    discussion goes to them, never the rest of the record. Anything else is asked of the
+    record it is part of (edited and signed with it)."""
+    if op not in (Operation.VIEW, Operation.EXPORT):
+        if op == Operation.VIEW_PRIVATE:
+            return _no("A case discussion has no private section.")
+        return decide(actor, op, t.session)
+    record_view = decide(actor, op, t.session)
+    if not record_view and follows_child(actor, t):
+        return _yes("follows the child's allocation")
+    return record_view
+
+
+def follows_child(actor: Actor, t: CaseDiscussionTarget) -> bool:
+    """Whether the actor may see this discussion as an oversight entry on the child's
+    record (the record released, the child open to them), whether or not they may see the
+    record it is part of."""
+    return (t.child is not None and is_released(t.session)
+            and _decide_child(actor, Operation.VIEW, t.child).allowed)
+
+
+def sees_only_as_child_entry(actor: Actor, t: CaseDiscussionTarget) -> bool:
+    """Whether the actor sees this discussion only through the child: they hold it without
+    its record, so it travels to them with just the few facts of its record a chronology
+    shows (when, who supervised whom, how far it is signed)."""
+    return not decide(actor, Operation.VIEW, t.session).allowed and follows_child(actor, t)
 
 
 def _decide_oversight(actor: Actor, op: Operation, t: OversightTarget) -> Decision:
