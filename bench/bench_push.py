@@ -1,10 +1,14 @@
-"""Push throughput with the server's verification (issue 16), beside plain edits, in one run.
+"""Push throughput with the server's verification (issue 16), beside the push path without it.
 
     python -m bench.bench_push [--records 20] [--rounds 3] [--backend sqlite|postgresql]
 
-A real server process over a fresh database with the test organisation (``tests.sync.harness``).
-A team manager's laptop writes ``--records`` records through the app's paths and shares
-them; the worker answers each. Then, each round, timed from ``sync()`` to its return:
+Two real server processes over fresh databases with the test organisation
+(``tests.sync.harness``), driven alike and round by round in turn, so both see the same load:
+the server as shipped, and ``bench.server_without_checks``, the same server with the two checks
+issue 16 added to a signed push switched off (the signature's verification and the signed
+copy's reading and verification), which is the push path of the day the issue was filed.
+On each, a team manager's laptop writes ``--records`` records through the app's paths and
+shares them; the worker answers each. Then, each round, timed from ``sync()`` to its return:
 
 * **plain edits**: the manager changes one field of as many draft records, one sync pushes them all
   (facts from the server's directory, versions the server assigns, authorization);
@@ -13,10 +17,11 @@ them; the worker answers each. Then, each round, timed from ``sync()`` to its re
   signed copy as one unit: the server builds the record's canonical form from its own rows,
   checks the certificate against its CA and revocations, and verifies the ECDSA value.
 
-Figures: records per second for each, and the ratio (target: signed >= 0.8x plain, per
-record). A signed record is three rows to plain's one, so rows per second are shown too.
-Then the no-change sync (empty outbox, one pull) on the same server, median of 40 (target
-<= 30 ms; the council-scale figure is ``bench_sync``'s). Prints, never asserts.
+Figures: signed records per second with the checks and without them, and the ratio (issue 16's
+target: with >= 0.8x without, per record), the same from the server processes' CPU, and plain
+edits for reference (a signed record is three rows to plain's one). Then the no-change sync
+(empty outbox, one pull) on the shipped server, median of 40 (target <= 30 ms; the
+council-scale figure is ``bench_sync``'s). Prints, never asserts.
 
 A record's parts (case discussions, actions, reviews of earlier actions) are shown too: the
 app carries every open action of the worker's earlier shared records into a new record as a
@@ -39,7 +44,10 @@ signature verification (``signature_check.server_canonical``, two canonical seri
 the archive step (``archive.archive_records``) 0.02 s in all, as no record locks here. The
 figures after the fix are in bench/README.md, with those after the server's document check
 parsed each signed copy once (2026-12-07: its CPU per copy 21-23 -> 11 ms, the signed push's
-server CPU down a quarter to a third; 0.05-0.06x -> 0.08-0.09x, still FAIL).
+server CPU down a quarter to a third; 0.05-0.06x -> 0.08-0.09x, still FAIL). Those ratios
+were signed records against plain edits; from 2026-12-07 the bench compares signed records
+with and without the checks, which is what issue 16 asks (first run, 10 records x 2 rounds,
+load 4: 13.7 against 33.1 records/s, 0.41x; server CPU 0.49x).
 """
 from __future__ import annotations
 
@@ -121,6 +129,57 @@ def _stamped_since(dep, after: int) -> int:
         return conn.execute(select(func.count()).select_from(record).where(record.c.seq > after)).scalar_one()
 
 
+class Bench:
+    """One server (the shipped one, or ``bench.server_without_checks``) with a manager's and
+    a worker's laptop, and what each round measured on it."""
+
+    def __init__(self, backend: str, folder: Path, server_module: str) -> None:
+        self.dep, self.teardown = deploy(backend, folder, server_module)
+        self.org = self.dep.org
+        self.manager = Laptop(folder / "tm_a", self.dep.url, "tm_a")
+        self.worker = Laptop(folder / "sw_a1", self.dep.url, "sw_a1")
+        r.credentials(self.manager)
+        self.plain: list[tuple[float, int]] = []
+        self.signed: list[tuple[float, int]] = []
+        self.parts: list[float] = []
+        self.stamped: list[int] = []
+        self.cpu: list[float] = []
+
+    def round(self, round_no: int, records: int) -> None:
+        org, manager = self.org, self.manager
+        sids = _answered_records(manager, self.worker, org, records)
+        drafts = [r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
+                                team=org.teams["A"]) for _ in range(records)]
+        manager.client.sync()
+        for sid in drafts:
+            r.edit(manager, m.SupervisionSession, sid, learning=f"round {round_no}, reread")
+        self.plain.append(_timed_sync(manager))
+        self.parts.append(_parts(manager, sids))
+        for sid in sids:
+            r.sign_session(manager, org.ids["tm_a"], sid)
+        mark, cpu_before = _server_sequence(self.dep), _server_cpu(self.dep)
+        self.signed.append(_timed_sync(manager))
+        self.cpu.append(_server_cpu(self.dep) - cpu_before)
+        self.stamped.append(_stamped_since(self.dep, mark))
+
+    def quiet_syncs(self, count: int) -> list[float]:
+        quiet = []
+        for _ in range(count):
+            started = time.perf_counter()
+            self.manager.client.sync()
+            quiet.append((time.perf_counter() - started) * 1000)
+        return quiet
+
+    def close(self) -> None:
+        self.manager.close()
+        self.worker.close()
+        self.teardown()
+
+
+def _rate(records: int, timings: list[tuple[float, int]]) -> float:
+    return statistics.median(records / s for s, _ in timings)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20)
@@ -130,64 +189,46 @@ def main() -> int:
     keyring.set_keyring(MemoryKeyring())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        dep, teardown = deploy(args.backend, folder / "server")
+        checked = Bench(args.backend, folder / "checked", "supervision_app.sync.server.cli")
+        unchecked = Bench(args.backend, folder / "unchecked", "bench.server_without_checks")
         try:
-            org = dep.org
-            manager, worker = Laptop(folder / "tm_a", dep.url, "tm_a"), Laptop(folder / "sw_a1", dep.url, "sw_a1")
-            r.credentials(manager)
-            plain, signed, parts, stamped, cpu = [], [], [], [], []
-            for round_no in range(args.rounds):
-                sids = _answered_records(manager, worker, org, args.records)
-                drafts = [r.new_session(manager, supervisor=org.ids["tm_a"], supervisee=org.ids["sw_a1"],
-                                        team=org.teams["A"]) for _ in range(args.records)]
-                manager.client.sync()
-                for sid in drafts:
-                    r.edit(manager, m.SupervisionSession, sid, learning=f"round {round_no}, reread")
-                seconds, applied = _timed_sync(manager)
-                plain.append((seconds, applied))
-                parts.append(_parts(manager, sids))
-                for sid in sids:
-                    r.sign_session(manager, org.ids["tm_a"], sid)
-                mark, cpu_before = _server_sequence(dep), _server_cpu(dep)
-                seconds, applied = _timed_sync(manager)
-                cpu.append(_server_cpu(dep) - cpu_before)
-                signed.append((seconds, applied))
-                stamped.append(_stamped_since(dep, mark))
-            quiet = []
-            for _ in range(40):
-                started = time.perf_counter()
-                manager.client.sync()
-                quiet.append((time.perf_counter() - started) * 1000)
-            manager.close()
-            worker.close()
+            for round_no in range(args.rounds):  # alternated, so both see the same load
+                checked.round(round_no, args.records)
+                unchecked.round(round_no, args.records)
+            quiet = checked.quiet_syncs(40)
         finally:
-            teardown()
+            checked.close()
+            unchecked.close()
     n = args.records
-    plain_rate = statistics.median(n / s for s, _ in plain)
-    signed_rate = statistics.median(n / s for s, _ in signed)
-    ratio = signed_rate / plain_rate
+    plain_rate, signed_rate = _rate(n, checked.plain), _rate(n, checked.signed)
+    unchecked_rate = _rate(n, unchecked.signed)
+    ratio = signed_rate / unchecked_rate
+    cpu_ratio = sum(unchecked.cpu) / sum(checked.cpu)
     quiet_ms = statistics.median(quiet)
     try:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         load = "?"
     print(f"push throughput, {args.backend}, {n} records x {args.rounds} rounds (load average {load})")
-    print(f"{'measure':<44}{'figure':>26}  target")
-    print(f"{'plain edits (1 row per record)':<44}{plain_rate:>17.1f} recs/s  "
-          f"(rows/s {statistics.median(a / s for s, a in plain):.0f})")
-    print(f"{'signed records (move+signature+copy)':<44}{signed_rate:>17.1f} recs/s  "
-          f"(rows/s {statistics.median(a / s for s, a in signed):.0f})")
-    print(f"{'signed / plain, per record':<44}{ratio:>24.2f}x  >= {TARGET_RATIO}x "
+    print(f"{'measure':<52}{'figure':>22}  target")
+    print(f"{'signed records, server with its checks':<52}{signed_rate:>15.1f} recs/s  "
+          f"(rows/s {statistics.median(a / s for s, a in checked.signed):.0f})")
+    print(f"{'signed records, server without them (issue 16 day)':<52}{unchecked_rate:>15.1f} recs/s  "
+          f"(rows/s {statistics.median(a / s for s, a in unchecked.signed):.0f})")
+    print(f"{'with verification / without, per record':<52}{ratio:>21.2f}x  >= {TARGET_RATIO}x "
           f"{'PASS' if ratio >= TARGET_RATIO else 'FAIL'}")
-    print(f"{'no-change sync (median of 40)':<44}{quiet_ms:>23.1f} ms  <= {TARGET_QUIET_MS:.0f} ms "
+    print(f"{'  the same from server CPU (without / with)':<52}{cpu_ratio:>21.2f}x")
+    print(f"{'plain edits, server with its checks':<52}{plain_rate:>15.1f} recs/s  "
+          f"(signed / plain {signed_rate / plain_rate:.2f}x, for reference)")
+    print(f"{'no-change sync (median of 40)':<52}{quiet_ms:>19.1f} ms  <= {TARGET_QUIET_MS:.0f} ms "
           f"{'PASS' if quiet_ms <= TARGET_QUIET_MS else 'FAIL'}")
-    print("every round (s): plain " + ", ".join(f"{s:.3f}" for s, _ in plain)
-          + "; signed " + ", ".join(f"{s:.3f}" for s, _ in signed)
-          + "; parts per signed record " + ", ".join(f"{p:.0f}" for p in parts))
-    print(f"rows the signed sync stamped, each round ({n} records: move, signature, copy; "
-          "anything more is a part sent to every laptop again): " + ", ".join(str(k) for k in stamped))
-    print("server CPU during each signed sync (s): " + ", ".join(f"{c:.2f}" for c in cpu)
-          + f"; total {sum(cpu):.2f}")
+    for label, bench in (("with checks", checked), ("without", unchecked)):
+        print(f"{label}: every round (s): plain " + ", ".join(f"{s:.3f}" for s, _ in bench.plain)
+              + "; signed " + ", ".join(f"{s:.3f}" for s, _ in bench.signed)
+              + "; parts per signed record " + ", ".join(f"{p:.0f}" for p in bench.parts))
+        print(f"{label}: rows each signed sync stamped: " + ", ".join(str(k) for k in bench.stamped)
+              + "; server CPU during each (s): " + ", ".join(f"{c:.2f}" for c in bench.cpu)
+              + f"; total {sum(bench.cpu):.2f}")
     return 0
 
 

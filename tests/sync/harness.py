@@ -59,7 +59,9 @@ def create_database(backend: str, folder: Path) -> tuple[str, callable]:
 class ServerProcess:
     """``python -m supervision_app.sync.server.cli`` on a free port."""
 
-    def __init__(self, database_url: str, log_path: Path, port: int | None = None) -> None:
+    def __init__(self, database_url: str, log_path: Path, port: int | None = None,
+                 module: str = "supervision_app.sync.server.cli") -> None:
+        self.module = module  # bench_push also runs bench.server_without_checks
         self.database_url = database_url
         self.log_path = log_path
         self.port = port or free_port()
@@ -73,7 +75,7 @@ class ServerProcess:
         log = open(self.log_path, "ab")
         env = dict(os.environ, SUPERVISION_SERVER_CA_PASSPHRASE=CA_PASSPHRASE)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "supervision_app.sync.server.cli", "--database-url",
+            [sys.executable, "-m", self.module, "--database-url",
              self.database_url, "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "info"],
             stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env,
@@ -163,7 +165,8 @@ class Deployment:
         return self.server.url
 
 
-def deploy(backend: str, folder: Path) -> tuple[Deployment, callable]:
+def deploy(backend: str, folder: Path,
+           server_module: str = "supervision_app.sync.server.cli") -> tuple[Deployment, callable]:
     folder.mkdir(parents=True, exist_ok=True)
     url, drop = create_database(backend, folder)
     engine = make_engine(url)
@@ -171,7 +174,7 @@ def deploy(backend: str, folder: Path) -> tuple[Deployment, callable]:
     org = build_org(engine)
     with engine.begin() as conn:
         certificates.create_ca(conn, CA_PASSPHRASE.encode(), "Test Council signing CA", "Test Council")
-    server = ServerProcess(url, folder / "server.log").start()
+    server = ServerProcess(url, folder / "server.log", module=server_module).start()
 
     def teardown() -> None:
         server.stop()
