@@ -19,7 +19,11 @@ What counts (DESIGN.md §3 and issue 7):
 - unresolved disagreements count every record in which the supervisee disagreed and no
   manager has recorded a resolution (``disagreement_resolution``), whatever its age;
 - management oversight: a signed oversight note, or a case discussion in a signed
-  supervision record, within the configured interval.
+  supervision record or a locked group session, within the configured interval;
+- group sessions (issue 21, :mod:`.compliance_groups`): each worker's group sessions in the
+  period and how many the supervisor and they have signed; a signed one counts toward their
+  supervision frequency only where their team's policy counts group sessions; open actions
+  include those they own from group sessions they have signed.
 
 Who sees what: the teams ``decide(actor, VIEW, TeamTarget)`` allows (a head of service sees
 every team, and children allocated to nobody).
@@ -61,11 +65,14 @@ from .compliance_figures import (
     WorkerCompliance,
     combined_figure,
 )
+from .compliance_groups import read_group_attendance
 from .compliance_refs import (
     action_refs,
     agreement_refs,
     cancellation_refs,
     disagreement_refs,
+    group_action_refs,
+    group_refs,
     occasion_refs,
     short_refs,
     status_refs,
@@ -172,6 +179,8 @@ def _dashboard(
         STAFF.active.is_(True), STAFF.role.in_(SUPERVISED_ROLES))
     reading = Reading(conn, today, period, settings, policies, workers, in_scope_staff)
 
+    clock.lap("group sessions attended")
+    read_group_attendance(reading)  # before the schedule: a team may count them (issue 21)
     clock.lap("supervision held within policy, overdue now, trend")
     statuses, in_period = read_held_sessions(reading)
     clock.lap("sessions held in the period")
@@ -233,10 +242,11 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
     within = OccasionOutcome.WITHIN_POLICY
     agreement = t.agreement
     assert agreement is not None  # read_agreements gives every worker one
+    attended = [a for a in t.groups if a.present and reading.period.start <= a.held_on <= today]
     figures = {
         "within_policy": Figure(
             "within_policy", sum(o.outcome is within for o in t.occasions), len(t.occasions),
-            partial(occasion_refs, w, t.occasions, t.session_on)),
+            partial(occasion_refs, w, t.occasions, t.session_on, t.group_days)),
         "overdue_now": Figure(
             "overdue_now", int(status.status == SupervisionStatus.OVERDUE), 1,
             partial(status_refs, w, status)),
@@ -246,10 +256,12 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
                                  partial(timeliness_refs, w, t.sessions, True)),
         "signed_on_time": Figure("signed_on_time", t.signed_ok, t.signed_due,
                                  partial(timeliness_refs, w, t.sessions, False)),
-        "open_actions": Figure("open_actions", len(t.actions), None,
-                               partial(action_refs, w, t.actions, today, False)),
+        "open_actions": Figure("open_actions", len(t.actions) + len(t.group_actions), None,
+                               partial(_both, partial(action_refs, w, t.actions, today, False),
+                                       partial(group_action_refs, w, t.group_actions, today, False))),
         "overdue_actions": Figure("overdue_actions", t.overdue_actions, None,
-                                  partial(action_refs, w, t.actions, today, True)),
+                                  partial(_both, partial(action_refs, w, t.actions, today, True),
+                                          partial(group_action_refs, w, t.group_actions, today, True))),
         "unresolved_disagreements": Figure("unresolved_disagreements", len(t.disagreements), None,
                                            partial(disagreement_refs, w, t.disagreements)),
         "children_without_oversight": Figure(
@@ -266,6 +278,9 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
         "agreement_not_in_place": Figure(
             "agreement_not_in_place", int(agreement.status.needs_action), None,
             partial(agreement_refs, w, agreement)),
+        "group_sessions_signed": Figure(
+            "group_sessions_signed", sum(a.signed for a in attended), len(attended),
+            partial(group_refs, w, t.groups, reading.period.start, today)),
     }
     return WorkerCompliance(
         worker_id=w.id, name=w.display_name, role=Role(w.role), team_id=w.team_id,
@@ -273,6 +288,11 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
         is_asye=w.asye_start is not None and 0 <= (today - w.asye_start).days < 366,
         status=status.status, next_due=status.next_due, last_signed=status.last_held,
         figures=figures, status_label=status.label)
+
+
+def _both(first, second):
+    yield from first()
+    yield from second()
 
 
 class _Clock:

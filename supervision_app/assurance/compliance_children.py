@@ -1,5 +1,6 @@
 """Children without management oversight: which children had a signed oversight note, or
-a case discussion in a signed supervision record, within the interval; by worker, team,
+a case discussion in a signed supervision record or in a locked group session (issue 21),
+within the interval; by worker, team,
 legal status and care leavers' pathway plans; and the lists behind those figures."""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..domain.time_rules import format_date
 from ..domain.vocabulary import LegalStatus
 from ..store.models import SupervisionSession
 from .compliance_figures import AssuranceSettings, Figure, RecordRef
+from .compliance_groups import children_in_locked_groups_since, last_group_oversight
 from .compliance_rows import (
     CHILDREN,
     DISCUSSIONS,
@@ -139,12 +141,15 @@ def fill_last_oversight(session: Session, refs: Sequence[RecordRef]) -> tuple[Re
 def children_with_oversight_since(session: Session, cutoff: date,
                                    child_ids: list[str] | None) -> set[str]:
     """Children (of ``child_ids``, or all) with a signed oversight note, or a case discussion
-    in a signed supervision record, on or after ``cutoff`` (a London date, compared as the UTC
-    instant it starts)."""
+    in a signed supervision record or a locked group session, on or after ``cutoff`` (a
+    London date, compared as the UTC instant it starts).
+
+    A group session's case discussion counts once the session is locked (the supervisor and
+    every attendee present have signed), as a 1:1 discussion counts once its record is."""
     since = utc_start(cutoff)
     conn = session.connection()
+    found = children_in_locked_groups_since(conn, since, child_ids)
     signed_since = [SESSIONS.held_at >= since, SESSIONS.state == LOCKED, SESSIONS.tombstone.is_(False)]
-    found: set[str] = set()
     if child_ids is None:  # every child: from the sessions held since, to their discussions
         found.update(conn.execute(
             select(NOTES.child_id)
@@ -172,10 +177,10 @@ def children_with_oversight_since(session: Session, cutoff: date,
 
 def last_oversight(session: Session, child_ids: Sequence[str]) -> dict[str, date]:
     """The London date of each child's latest signed oversight (a signed note, or a case
-    discussion in a signed supervision record), for the list behind a figure: two grouped
+    discussion in a signed supervision record or a locked group session), for the list behind a figure: two grouped
     statements per 900 children, on the narrow assurance indexes."""
     conn = session.connection()
-    latest: dict[str, str] = {}
+    latest = last_group_oversight(conn, child_ids)  # locked group sessions (issue 21)
     for chunk in chunks(child_ids):
         for statement in (
                 select(NOTES.child_id, func.max(raw_text(NOTES.recorded_at)))

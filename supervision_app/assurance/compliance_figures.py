@@ -27,7 +27,7 @@ class AssuranceSettings:
 class RecordRef:
     """One record behind a figure: ids and facts about it, never its contents."""
 
-    kind: str  # supervision | occasion | action | child | staff
+    kind: str  # supervision | occasion | action | child | staff | group_session | group_action
     record_id: str  # the record's id ('' for a missed supervision, which has no record)
     when: date | None
     staff_id: str = ""
@@ -113,6 +113,9 @@ FIGURES: dict[str, tuple[str, bool]] = {
     "late_rebookings": ("Cancellations not rebooked within 5 working days", False),
     "short_sessions": ("Sessions shorter than the team's standard length", False),
     "agreement_not_in_place": ("Supervision agreement missing or due for review", False),
+    # issue 21: group sessions each worker was present at in the period, signed by the
+    # supervisor and by them (whether they count toward frequency is the team's policy)
+    "group_sessions_signed": ("Group sessions attended, signed", True),
 }
 WORKER_FIGURES = tuple(FIGURES)
 
@@ -187,7 +190,7 @@ class ComplianceDashboard:
 
 
 _RATIO = {"within_policy", "shared_on_time", "signed_on_time", "overdue_now",
-          "children_without_oversight"}
+          "children_without_oversight", "group_sessions_signed"}
 
 
 def _chain(sources: tuple[Callable[[], Iterable[RecordRef]], ...]) -> Iterator[RecordRef]:

@@ -12,15 +12,22 @@ from ..domain.time_rules import format_date
 from ..domain.vocabulary import RecordState, SupervisionStatus
 from .compliance_figures import RecordRef
 from .compliance_rows import LOCKED
-from .rules import Occasion, OccasionOutcome
+from .rules import GroupAttended, Occasion, OccasionOutcome
+
+GROUP_SESSION = "group_session"  # a RecordRef's kind for a group supervision session (issue 21)
+GROUP_ACTION = "group_action"
 
 
-def occasion_refs(w, occasions: list[Occasion], session_on: dict[date, str]) -> Iterator[RecordRef]:
+def occasion_refs(w, occasions: list[Occasion], session_on: dict[date, str],
+                  group_days: dict[date, str] | None = None) -> Iterator[RecordRef]:
+    """``group_days``: the days a group session was counted (its id), so the list opens it."""
     within = OccasionOutcome.WITHIN_POLICY
+    groups = set((group_days or {}).values())
     for occ in occasions:
+        record_id = session_on.get(occ.held_on, "") if occ.held_on else ""
         yield RecordRef(
-            kind="supervision" if occ.held_on else "occasion",
-            record_id=session_on.get(occ.held_on, "") if occ.held_on else "",
+            kind=(GROUP_SESSION if record_id in groups else "supervision") if occ.held_on else "occasion",
+            record_id=record_id,
             when=occ.due, staff_id=w.id, staff_name=w.display_name, team_id=w.team_id,
             outcome=occasion_outcome(occ), counted=occ.outcome is within)
 
@@ -109,3 +116,24 @@ def step_outcome(step: str, done_on: date | None, deadline: date | None, ok: boo
         return f"Not {step.lower()}; was due by {format_date(deadline)}"
     return f"{step} {format_date(done_on)}, due by {format_date(deadline)}" + ("" if ok else " (late)")
 
+
+
+def group_refs(w, attended: list[GroupAttended], period_start: date, today: date) -> Iterator[RecordRef]:
+    """The group sessions the worker was present at in the period, signed or not yet."""
+    for a in attended:
+        if a.present and period_start <= a.held_on <= today:
+            yield RecordRef(kind=GROUP_SESSION, record_id=a.group_id, when=a.held_on, staff_id=w.id,
+                            staff_name=w.display_name, team_id=w.team_id, counted=a.signed,
+                            outcome="Group session signed by the supervisor and the worker" if a.signed
+                            else "Group session not yet signed by the supervisor and the worker")
+
+
+def group_action_refs(w, actions: list[tuple], today: date, overdue_only: bool) -> Iterator[RecordRef]:
+    for aid, due_on, _group_id in actions:
+        overdue = due_on is not None and due_on < today
+        if overdue_only and not overdue:
+            continue
+        yield RecordRef(kind=GROUP_ACTION, record_id=aid, when=due_on, staff_id=w.id,
+                        staff_name=w.display_name, team_id=w.team_id,
+                        outcome=(("Overdue: due " if overdue else "Open: due ")
+                                 + (format_date(due_on) or "not set") + " (group session)"))

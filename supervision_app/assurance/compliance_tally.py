@@ -17,6 +17,7 @@ from ..domain.supervision_policy import SupervisionPolicy, WorkerSupervisionStat
 from ..domain.vocabulary import ActionStatus, Agreement
 from ..store.models import OversightNote, Signature, SupervisionSession
 from .compliance_figures import AssuranceSettings
+from .compliance_groups import groups_counted
 from .compliance_rows import (
     ACTIONS,
     AGREEMENTS,
@@ -34,7 +35,16 @@ from .compliance_rows import (
     raw_text,
     utc_start,
 )
-from .rules import Occasion, OccasionOutcome, Period, Timeliness, occasions_from, timeliness
+from .rules import (
+    GroupAttended,
+    Occasion,
+    OccasionOutcome,
+    Period,
+    Timeliness,
+    group_days_for_schedule,
+    occasions_from,
+    timeliness,
+)
 
 
 class Tally:
@@ -42,7 +52,8 @@ class Tally:
 
     __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
                  "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
-                 "children", "lacking", "cancellations", "short", "agreement")
+                 "children", "lacking", "cancellations", "short", "agreement", "groups",
+                 "group_actions", "group_days")
 
     def __init__(self) -> None:
         self.occasions: list[Occasion] = []
@@ -57,6 +68,9 @@ class Tally:
         self.cancellations: list[tuple[str, date, str, Rebooking]] = []  # id, day, by, rebooking
         self.short: list[tuple[str, date, int]] = []  # session id, held on, minutes
         self.agreement: AgreementState | None = None
+        self.groups: list[GroupAttended] = []  # group sessions attended or sent apologies to
+        self.group_actions: list[tuple[str, date | None, str]] = []  # id, due on, group id
+        self.group_days: dict[date, str] = {}  # group sessions counted toward the schedule
 
 
 MonthKey = tuple[str, date]  # (team id, first of the month)
@@ -114,7 +128,11 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     A worker's status counts from their last signed session or, if later (none held here
     yet), the last supervision held before go-live that IT imported (``last_supervised_on``),
     as their "My team" row does: people moved from the old system are not all "Overdue"
-    counted from their start date. The occasions within policy count signed records only."""
+    counted from their start date. The occasions within policy count signed records only.
+
+    Group sessions (issue 21) count as a session on the day held where the worker's team
+    counts them (``rules.group_days_for_schedule``: present, and signed by the supervisor and
+    by the worker), from the rows :func:`.compliance_groups.read_group_attendance` read."""
     conn, today, period, type_filter = r.conn, r.today, r.period, r.type_filter
     # Each worker's signed sessions from one longest interval before the period on, plus
     # their last one before that (see rules.occasions_from): a compact list of signed dates.
@@ -148,14 +166,18 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
 
     statuses = {}
     within = OccasionOutcome.WITHIN_POLICY
+    count_groups = groups_counted(r)
     for w in r.workers:
         policy = r.policies[w.team_id]
+        t = r.tally[w.id]
+        if count_groups and t.groups:  # read_group_attendance ran first (issue 21)
+            t.group_days = group_days_for_schedule(policy, t.groups, today=today)
+            held[w.id].extend((day, gid) for day, gid in t.group_days.items())
         sessions = sorted(held.get(w.id, ()))
         session_on: dict[date, str] = {}
         for day, sid in sessions:
             if not session_on.get(day):
                 session_on[day] = sid
-        t = r.tally[w.id]
         t.session_on = session_on
         t.occasions = [o for o in occasions_from(
             policy, started_on=w.started_on, asye_start=w.asye_start, held_days=session_on,

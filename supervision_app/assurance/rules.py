@@ -7,6 +7,8 @@
   *signed* sessions against the policy (ASYE phases included).
 - :func:`timeliness`: whether a record was shared within 5 working days and signed within 5
   more (England and Wales bank holidays).
+- :class:`GroupAttended` and :func:`group_days_for_schedule`: which group sessions a worker
+  attended count toward their supervision frequency (issue 21).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from ..domain.working_days import record_deadlines
 __all__ = [
     "Period", "period_months", "month_start", "OccasionOutcome", "Occasion",
     "supervision_occasions", "occasions_from", "Timeliness", "timeliness", "percent",
+    "GroupAttended", "group_days_for_schedule",
 ]
 
 
@@ -225,3 +228,42 @@ def timeliness(held_on: date, shared_on: date | None, signed_on: date | None, to
 
 def dedupe_sorted(values: Sequence[date]) -> list[date]:
     return sorted(set(values))
+
+
+# --------------------------------------------------------------------------- group sessions
+
+@dataclass(frozen=True)
+class GroupAttended:
+    """One worker's place in one group session, as the figures see it (issue 21).
+
+    ``signed``: the supervisor has signed the session and this worker has signed their
+    attendance. For the worker that is what "signed by both" is for a 1:1 record: the shared
+    part and their own actions are fixed by both signatures. Waiting for a colleague's
+    signature (the whole group locks only when every present attendee has signed) must not
+    make this worker look unsupervised, so the worker's own schedule counts it from here."""
+
+    group_id: str
+    held_on: date
+    present: bool  # False: they sent apologies (not supervised)
+    signed: bool
+
+    @property
+    def counts(self) -> bool:
+        return self.present and self.signed
+
+
+def group_days_for_schedule(policy: SupervisionPolicy, attended: Iterable[GroupAttended], *,
+                            today: date) -> dict[date, str]:
+    """The days (London dates, to ``today``) of the group sessions that count toward a worker's
+    supervision frequency, each with a group id, under ``policy``: the policy of the team the
+    worker is in, the same policy their schedule is walked under (so a worker who moved team
+    has their group sessions counted as their team now says, as their due date is). A team
+    that does not count group sessions (the default) gets none; apologies and sessions not
+    signed by both the supervisor and the worker never count."""
+    if not policy.group_counts_toward_frequency:
+        return {}
+    out: dict[date, str] = {}
+    for a in sorted(attended, key=lambda a: (a.held_on, a.group_id)):
+        if a.counts and a.held_on <= today:
+            out.setdefault(a.held_on, a.group_id)
+    return out

@@ -283,7 +283,8 @@ OVERSIGHT_COLS = [
 ]
 RECORD_KIND_LABELS = {"supervision": "Supervision record", "occasion": "Supervision due (none held)",
                       "action": "Action", "child": "Child", "staff": "Worker",
-                      "case_discussion": "Case discussion", "oversight_note": "Oversight note"}
+                      "case_discussion": "Case discussion", "oversight_note": "Oversight note",
+                      "group_session": "Group supervision", "group_action": "Action (group session)"}
 RECORD_COLS = [
     Col("Outcome", lambda r: r.outcome, colour=lambda r: None),
     Col("Date", lambda r: format_date(r.when), sort=lambda r: r.when.isoformat() if r.when else ""),

@@ -1,0 +1,156 @@
+"""Group supervision in the compliance figures (issue 21, ``domain.group_supervision``).
+
+A group session has no state column: where it is follows from its signatures (the
+supervisor's on the session, each attendee's on their attendance row), as
+``store.group_records.state_of`` reads them. This module reads the same facts set-based for
+every worker in scope at once:
+
+- each worker's attendance at group sessions (:class:`rules.GroupAttended`): the figure
+  "group sessions attended, signed", and, where the worker's team counts group sessions,
+  the days added to their supervision schedule (``rules.group_days_for_schedule``);
+- the open actions a worker owns from group sessions signed by the supervisor and by them;
+- the children discussed in *locked* group sessions (every present attendee signed), which
+  count as management oversight on the child as a case discussion in a locked 1:1 record
+  does.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from sqlalchemy import func, select
+
+from ..domain.group_supervision import ATTENDANCE_KIND, GROUP_KIND, Attendance
+from ..domain.vocabulary import ActionStatus, SessionType
+from ..store.group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
+from .compliance_rows import SIGNATURES, chunks, london_day, raw_text
+from .rules import GroupAttended
+
+if TYPE_CHECKING:
+    from .compliance_tally import Reading
+
+GROUPS = GroupSession.__table__.c
+ATTENDANCE = GroupAttendance.__table__.c
+GROUP_DISCUSSIONS = GroupDiscussion.__table__.c
+GROUP_ACTIONS = GroupAction.__table__.c
+PRESENT = Attendance.PRESENT.value
+
+
+def groups_counted(r: Reading) -> bool:
+    """Whether the settings count group sessions at all (``counted_session_types``)."""
+    counted = r.settings.counted_session_types
+    return counted is None or SessionType.GROUP.value in counted
+
+
+class GroupSignatures:
+    """Who has signed which group sessions: the supervisor's signature on the session, each
+    attendee's on their own attendance row (a signature by anyone else signs nothing)."""
+
+    def __init__(self, conn: Any, groups: dict[str, str], attendance: dict[str, tuple[str, str]]) -> None:
+        """``groups``: group id -> its supervisor; ``attendance``: attendance row id ->
+        (group id, attendee)."""
+        self.supervisor_signed: set[str] = set()
+        self.attendee_signed: set[str] = set()  # attendance row ids
+        ids = sorted({*groups, *attendance})
+        for chunk in chunks(ids):
+            for kind, record_id, signer_id in conn.execute(
+                    select(SIGNATURES.record_kind, SIGNATURES.record_id, SIGNATURES.signer_id)
+                    .where(SIGNATURES.record_id.in_(chunk), SIGNATURES.tombstone.is_(False),
+                           SIGNATURES.record_kind.in_((GROUP_KIND, ATTENDANCE_KIND)))).all():
+                if kind == GROUP_KIND and groups.get(record_id) == signer_id:
+                    self.supervisor_signed.add(record_id)
+                elif kind == ATTENDANCE_KIND and record_id in attendance \
+                        and attendance[record_id][1] == signer_id:
+                    self.attendee_signed.add(record_id)
+
+
+def read_group_attendance(r: Reading) -> None:
+    """Each in-scope worker's attendance at live group sessions (any date: a session before
+    the period can still start the schedule's chain), into their tally's ``groups``; and
+    the open actions they own from group sessions signed by the supervisor and by them."""
+    conn = r.conn
+    rows = conn.execute(
+        select(ATTENDANCE.id, ATTENDANCE.attendee_id, ATTENDANCE.attendance, GROUPS.id,
+               raw_text(GROUPS.held_at), GROUPS.supervisor_id)
+        .join(GroupSession.__table__, GROUPS.id == ATTENDANCE.group_session_id)
+        .where(ATTENDANCE.tombstone.is_(False), GROUPS.tombstone.is_(False),
+               ATTENDANCE.attendee_id.in_(r.in_scope_staff))).all()
+    if not rows:
+        return
+    groups = {gid: supervisor for _aid, _wid, _att, gid, _held, supervisor in rows}
+    attendance = {aid: (gid, wid) for aid, wid, _att, gid, _held, _sup in rows}
+    signed = GroupSignatures(conn, groups, attendance)
+    signed_for: dict[tuple[str, str], bool] = {}  # (group, worker) -> signed by both
+    for aid, wid, att, gid, held_at, _sup in rows:
+        both = gid in signed.supervisor_signed and aid in signed.attendee_signed
+        signed_for[(gid, wid)] = both
+        r.tally[wid].groups.append(GroupAttended(gid, london_day(held_at), att == PRESENT, both))
+    for action_id, owner_id, gid, due_on in conn.execute(
+            select(GROUP_ACTIONS.id, GROUP_ACTIONS.owner_id, GROUP_ACTIONS.group_session_id,
+                   GROUP_ACTIONS.due_on)
+            .where(GROUP_ACTIONS.tombstone.is_(False), GROUP_ACTIONS.status == ActionStatus.OPEN.value,
+                   GROUP_ACTIONS.owner_id.in_(r.in_scope_staff))).all():
+        if signed_for.get((gid, owner_id)):  # agreed in a record the owner and supervisor signed
+            mine = r.tally[owner_id]
+            mine.group_actions.append((action_id, due_on, gid))
+            mine.overdue_actions += due_on is not None and due_on < r.today
+
+
+def locked_groups(conn: Any, group_ids: Iterable[str]) -> set[str]:
+    """Which of ``group_ids`` are locked: signed by their supervisor and by every attendee
+    marked present (``store.group_records.state_of``)."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return set()
+    groups: dict[str, str] = {}
+    attendance: dict[str, tuple[str, str]] = {}
+    present: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks(ids):
+        groups.update(conn.execute(select(GROUPS.id, GROUPS.supervisor_id).where(
+            GROUPS.id.in_(chunk), GROUPS.tombstone.is_(False))).all())
+        for aid, gid, wid, att in conn.execute(
+                select(ATTENDANCE.id, ATTENDANCE.group_session_id, ATTENDANCE.attendee_id,
+                       ATTENDANCE.attendance)
+                .where(ATTENDANCE.group_session_id.in_(chunk), ATTENDANCE.tombstone.is_(False))).all():
+            attendance[aid] = (gid, wid)
+            if att == PRESENT:
+                present[gid].add(aid)
+    signed = GroupSignatures(conn, groups, attendance)
+    return {gid for gid in groups
+            if gid in signed.supervisor_signed and present[gid] <= signed.attendee_signed}
+
+
+def children_in_locked_groups_since(conn: Any, since: datetime,
+                                    child_ids: Sequence[str] | None) -> set[str]:
+    """Children (of ``child_ids``, or all) discussed in a locked group session held on or
+    after ``since``."""
+    query = (select(GROUP_DISCUSSIONS.child_id, GROUP_DISCUSSIONS.group_session_id)
+             .join(GroupSession.__table__, GROUPS.id == GROUP_DISCUSSIONS.group_session_id)
+             .where(GROUP_DISCUSSIONS.tombstone.is_(False), GROUP_DISCUSSIONS.child_id.is_not(None),
+                    GROUPS.tombstone.is_(False), GROUPS.held_at >= since))
+    if child_ids is None:
+        rows = conn.execute(query).all()
+    else:
+        rows = [row for chunk in chunks(list(child_ids))
+                for row in conn.execute(query.where(GROUP_DISCUSSIONS.child_id.in_(chunk))).all()]
+    locked = locked_groups(conn, {gid for _child, gid in rows})
+    return {child_id for child_id, gid in rows if gid in locked}
+
+
+def last_group_oversight(conn: Any, child_ids: Sequence[str]) -> dict[str, str]:
+    """The stored UTC text of when each child was last discussed in a locked group session."""
+    rows: list[tuple[str, str, str]] = []
+    for chunk in chunks(list(child_ids)):
+        rows += conn.execute(
+            select(GROUP_DISCUSSIONS.child_id, GROUPS.id, func.max(raw_text(GROUPS.held_at)))
+            .join(GroupSession.__table__, GROUPS.id == GROUP_DISCUSSIONS.group_session_id)
+            .where(GROUP_DISCUSSIONS.child_id.in_(chunk), GROUP_DISCUSSIONS.tombstone.is_(False),
+                   GROUPS.tombstone.is_(False))
+            .group_by(GROUP_DISCUSSIONS.child_id, GROUPS.id)).all()
+    locked = locked_groups(conn, {gid for _child, gid, _at in rows})
+    latest: dict[str, str] = {}
+    for child_id, gid, at in rows:
+        if gid in locked and at is not None and at > latest.get(child_id, ""):
+            latest[child_id] = at
+    return latest
