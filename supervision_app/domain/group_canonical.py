@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from .canonical import digest
+from .group_supervision import ATTENDANCE_KIND, GROUP_KIND
+
 Row = Mapping[str, Any]
 VERSION = 1
 SUPERVISOR_VIEW = "supervisor"
@@ -58,3 +61,15 @@ def group_canonical(group: Row, discussions: Iterable[Row], attendance: Iterable
     else:
         view, seen = viewer_id, [a for a in actions if a.get("owner_id") == viewer_id]
     return {**_shared(group, discussions, attendance), "view": view, "actions": _actions(seen)}
+
+
+
+def author_signed_digest(group: Row, discussions: Iterable[Row], attendance: Iterable[Row],
+                         actions: Iterable[Row], *, author_id: str) -> str:
+    """The digest of the group session as ``author_id`` signed it: the supervisor's form
+    (kind 'group_session') or the attendee's own (kind 'group_attendance'). An addendum to
+    the locked session names it (``group_supervision``'s note): the one form of the session
+    both its author's laptop and the server can build, an attendee holding only their own
+    actions."""
+    kind = GROUP_KIND if author_id == group["supervisor_id"] else ATTENDANCE_KIND
+    return digest(kind, group_canonical(group, discussions, attendance, actions, viewer_id=author_id))

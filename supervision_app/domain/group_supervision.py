@@ -7,6 +7,15 @@ own actions; the supervisor sees all of it. Each person signs what they can see
 it, then every attendee marked present; it locks when the last present attendee has signed.
 People who sent apologies see the shared part once released but do not sign.
 
+Once locked a group session never changes; a correction or addition is a signed addendum
+(DESIGN.md §3 rule 3), as for a 1:1 record. Its author is a party to the signed record:
+the supervisor who held it or an attendee who was present (and so signed it); someone who
+sent apologies signed nothing and a manager above was not there. Everyone who sees the
+shared part sees a signed addendum (``permissions``' addendum rules ask ``decide_group``
+for VIEW); a draft is its author's alone. The addendum names the digest of the group
+session as its author signed it (``group_canonical.author_signed_digest``): the only form of
+the session every author's laptop can build, since an attendee holds only their own actions.
+
 Who may be in the group: the supervisor's own line-managed workers, as the directory says
 today (the server checks its own directory, never the laptop's list).
 
@@ -118,6 +127,14 @@ def decide_group(actor: Actor, op: Operation, t: GroupTarget) -> Decision:
         if t.state != RecordState.SUPERVISOR_SIGNED:
             return _no("The supervisor signs a group session first." if t.state == RecordState.DRAFT
                        else "This group session is signed and locked.")
+        return _yes()
+    if op == Operation.ADD_ADDENDUM:
+        if not (is_supervisor or actor.staff_id in t.present):
+            return _no("Only the group's supervisor or someone present at the session can add "
+                       "an addendum to it.")
+        if t.state != RecordState.LOCKED:
+            return _no("Addenda are for signed and locked group sessions; until everyone present "
+                       "has signed, the supervisor's signature is the last word.")
         return _yes()
     return _no(f"'{op}' does not apply to a group session.")
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.group_action_status import decide_group_action_status
-from ..domain.group_canonical import group_canonical
+from ..domain.group_canonical import author_signed_digest, group_canonical
 from ..domain.group_supervision import (
     ATTENDANCE_KIND,
     GROUP_KIND,
@@ -32,11 +32,12 @@ from ..domain.group_supervision import (
 )
 from ..domain.permissions import Actor, Operation
 from ..domain.text_rules import InvalidInput, clean_text
-from ..domain.time_rules import london_date, utc_now
+from ..domain.time_rules import format_date, london_date, utc_now
 from ..domain.vocabulary import ActionStatus, RecordState
 from .audit_log import record_event
 from .group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
 from .models import Signature, Staff, Team
+from .queries import AddendumRow, addenda_of
 from .supervision_records import NotAllowed, NotFound, require
 
 
@@ -256,6 +257,46 @@ def canonical_for(session: Session, group_id: str, viewer_id: str) -> dict[str, 
     return group_canonical(_plain(group), [_plain(d) for d in _rows(session, GroupDiscussion, group_id)],
                            [_plain(a) for a in _rows(session, GroupAttendance, group_id)],
                            [_plain(a) for a in _rows(session, GroupAction, group_id)], viewer_id=viewer_id)
+
+
+# --- addenda to a locked group session -------------------------------------------------------
+
+def group_addendum_parent(session: Session, group_id: str) -> tuple[GroupSession | None, GroupTarget | None]:
+    """The group session an addendum amends and its facts, for ``records.signoff``'s
+    addendum path (``domain.group_supervision`` decides who may add and sign one)."""
+    group = session.get(GroupSession, group_id)
+    return group, (group_target(session, group) if group is not None else None)
+
+
+def group_addendum_signing(session: Session, group: GroupSession, author_id: str) -> tuple[str, str]:
+    """(label, digest) of the group session an addendum by ``author_id`` amends: the digest
+    of the form its author signed (``group_canonical.author_signed_digest``), which the
+    addendum's signature and PDF name and the server builds from its own rows."""
+    parent_digest = author_signed_digest(
+        _plain(group), [_plain(d) for d in _rows(session, GroupDiscussion, group.id)],
+        [_plain(a) for a in _rows(session, GroupAttendance, group.id)],
+        [_plain(a) for a in _rows(session, GroupAction, group.id)], author_id=author_id)
+    label = (f"Group supervision held by {_name(session, group.supervisor_id)}, "
+             f"{format_date(london_date(group.held_at))}")
+    return label, parent_digest
+
+
+@dataclass(frozen=True)
+class GroupAddenda:
+    """The addenda to a group session the viewer may see (signed ones, and their own
+    drafts), and whether they may add one."""
+
+    addenda: tuple[AddendumRow, ...]
+    can_add: bool
+
+
+def group_addenda(session: Session, actor: Actor, group_id: str) -> GroupAddenda:
+    """As a supervision record's (``queries.addenda_of``): once the session is locked, its
+    supervisor or anyone present adds one, each signed by its author
+    (``records.signoff.sign_addendum``); everyone who sees the shared part sees them."""
+    _group, target = get_group(session, actor, group_id)
+    return GroupAddenda(tuple(addenda_of(session, actor, GROUP_KIND, group_id)),
+                        bool(decide_group(actor, Operation.ADD_ADDENDUM, target)))
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from ...domain.canonical import NotCanonicalisable, canonical_bytes, digest
-from ...domain.group_canonical import group_canonical
+from ...domain.group_canonical import author_signed_digest, group_canonical
 from ...domain.group_supervision import (
     ATTENDANCE_KIND,
     GROUP_KIND,
@@ -282,18 +283,42 @@ def _values(table: str, row_id: str, data: dict[str, Any], tombstone: bool) -> d
     return values | {"id": row_id, "tombstone": tombstone}
 
 
-def server_canonical(tx: WriteTx, group_id: str, viewer_id: str) -> dict[str, Any] | None:
-    rec = tx.load(group_id)
-    if rec is None or rec.tombstone:
+def _server_rows(conn: Connection, group_id: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]] | None:
+    """The group session and its parts as the server holds them (plain values), or None."""
+    rec = conn.execute(select(record).where(record.c.id == group_id)).first()
+    if rec is None or rec.tombstone or rec.table_name != "group_session":
         return None
     parts: dict[str, list[dict[str, Any]]] = {"group_attendance": [], "group_discussion": [], "group_action": []}
-    for part in tx.conn.execute(select(record).where(record.c.parent_id == group_id,
-                                                     record.c.table_name.in_(list(parts)))):
+    for part in conn.execute(select(record).where(record.c.parent_id == group_id,
+                                                  record.c.table_name.in_(list(parts)))):
         parts[part.table_name].append(_values(part.table_name, part.id, json.loads(part.data),
                                               bool(part.tombstone)))
-    group = _values("group_session", group_id, json.loads(rec.data), bool(rec.tombstone))
+    return _values("group_session", group_id, json.loads(rec.data), bool(rec.tombstone)), parts
+
+
+def server_canonical(tx: WriteTx, group_id: str, viewer_id: str) -> dict[str, Any] | None:
+    rows = _server_rows(tx.conn, group_id)
+    if rows is None:
+        return None
+    group, parts = rows
     return group_canonical(group, parts["group_discussion"], parts["group_attendance"],
                            parts["group_action"], viewer_id=viewer_id)
+
+
+def addendum_forms(conn: Connection, addendum: dict[str, Any], version: int) -> list[dict[str, Any]]:
+    """The canonical forms an addendum to a group session may be signed over
+    (``signature_check``'s addendum check): one, naming the digest of the session as its
+    author signed it, built from the server's rows (``group_canonical.author_signed_digest``).
+    Group addenda are newer than the addendum form's v1, so there is none in v1."""
+    from ...domain.record_canonical import V1, addendum_canonical
+
+    rows = _server_rows(conn, addendum["record_id"]) if version != V1 else None
+    if rows is None:
+        return []
+    group, parts = rows
+    parent_digest = author_signed_digest(group, parts["group_discussion"], parts["group_attendance"],
+                                         parts["group_action"], author_id=addendum["author_id"])
+    return [addendum_canonical(addendum, parent_digest, version)]
 
 
 def signature_problem(tx: WriteTx, data: dict[str, Any], supervisor: bool) -> str | None:
