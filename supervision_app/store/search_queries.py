@@ -35,7 +35,7 @@ from ..domain.permissions import (
     SupervisionTarget,
     decide,
 )
-from ..domain.vocabulary import RecordState
+from ..domain.vocabulary import RecordState, Role
 from .driver_sql import Lookup, cursor, utc
 from .group_records import state_of
 from .history_queries import MARK_END, MARK_START, search_records
@@ -89,16 +89,20 @@ class SearchResult:
 
 
 def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
-    """Teams whose index rows can hold something for the actor: the teams they manage and
-    their own (their own records and children); and whether rows of no team can too (the
-    records of people in no team: their own if they are in none, or those of people they
-    line-manage). Every hit is still checked one by one."""
+    """Teams whose index rows can hold something for the actor, and whether rows of no
+    team can too, by the rule pages use (``domain.permissions``, DESIGN.md §1.1): the
+    teams they manage and their own (their own records and children), the teams the
+    people they line-manage now and the records they still hold were made in. Rows of no
+    team are the records of people in no team (service managers, heads of service) made
+    while they were in none: searched for the person, their line manager and those above,
+    and anyone who now line-manages or still holds a record made that way (a person who
+    has since joined a team). A head of service and a quality assurance auditor may open
+    records of every team. Every hit is still checked one by one."""
     cur = cursor(session)
     row = cur.execute("SELECT team_id FROM staff WHERE id = ?", (actor.staff_id,)).fetchone()
     own = row[0] if row else None
-    teamless = own is None or bool(actor.line_report_ids)
-    if actor.sees_all_teams:
-        return [team_id for (team_id,) in cur.execute("SELECT id FROM team")], teamless
+    if actor.sees_all_teams or actor.role == Role.QA_AUDITOR:
+        return [team_id for (team_id,) in cur.execute("SELECT id FROM team")], True
     # index rows carry a record's team on its session date: add the earlier teams of the
     # people the actor line-manages now, and of the records they still hold as supervisor
     # (access follows people, DESIGN.md §1.1)
@@ -110,6 +114,7 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
         f"OR p.id IN ({','.join('?' * len(people))}) OR s.supervisor_id = ?)",
         (*managed, *people, actor.staff_id))}
     scope = actor.managed_team_ids | earlier | ({own} if own else set())
+    teamless = own is None or bool(people) or _holds_teamless_records(cur, actor, managed)
     # agreements and cancellations carry the team they were made in: add the other teams
     # holding one of the actor's own (as supervisor or supervisee; made in a team they
     # have since left). Asked team by team through the tables' team index, teams already
@@ -138,6 +143,20 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
         else:
             scope |= {team}
     return sorted(scope), teamless
+
+
+def _holds_teamless_records(cur, actor: Actor, managed: list[str]) -> bool:
+    """Whether a record made while its supervisee was in no team (so its index rows have
+    no team) is one the actor may still open though they are in a team and line-manage
+    nobody in none: a person who has since joined a team they manage, or a record they
+    wrote or were supervised in. Read through each table's team index, where such rows
+    are few."""
+    pairs = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} r LEFT JOIN staff p ON p.id = r.supervisee_id "
+        f"WHERE r.team_id IS NULL AND (r.supervisor_id = ? OR r.supervisee_id = ? "
+        f"OR p.team_id IN ({','.join('?' * len(managed))})))"
+        for table in ("supervision_session", "supervision_agreement", "session_cancellation"))
+    return cur.execute(f"SELECT {pairs}", (actor.staff_id, actor.staff_id, *managed) * 3).fetchone()[0] == 1
 
 
 # What ``decide`` needs about the records behind search hits, a batch at a time.
