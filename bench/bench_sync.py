@@ -42,13 +42,9 @@ from sqlalchemy import insert, text, update
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from supervision_app.sync.server import authz, directory
+from supervision_app.sync.server.row_facts import compute_facts, parent_id_of
 from supervision_app.sync.server.schema import record, record_scope, sequence
-from supervision_app.sync.server.storage import (
-    compute_facts,
-    make_engine,
-    migrate,
-    parent_id_of,
-)
+from supervision_app.sync.server.storage import make_engine, migrate
 from tests.memory_keyring import MemoryKeyring
 from tests.sync.harness import PASSWORD, Laptop, ServerProcess, create_database
 

@@ -43,13 +43,14 @@ from supervision_app.store import models as m
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from supervision_app.sync.server import authz
+from supervision_app.sync.server.row_facts import parent_id_of
 from supervision_app.sync.server.schema import directory_staff, record
 from supervision_app.sync.server.signature_check import (
     RecordMissing,
     server_canonical,
     signature_problem,
 )
-from supervision_app.sync.server.storage import load_actor, parent_id_of
+from supervision_app.sync.server.storage import load_actor
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
 from tests.sync.archiving import settled
