@@ -148,15 +148,23 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
 def _holds_teamless_records(cur, actor: Actor, managed: list[str]) -> bool:
     """Whether a record made while its supervisee was in no team (so its index rows have
     no team) is one the actor may still open though they are in a team and line-manage
-    nobody in none: a person who has since joined a team they manage, or a record they
-    wrote or were supervised in. Read through each table's team index, where such rows
-    are few."""
-    pairs = " OR ".join(
+    nobody in none: a person who has since joined a team they manage, a record they
+    wrote or were supervised in, a case discussion about a child allocated to them or in
+    a team they manage (the child's page shows it once shared), an action they own. Read
+    from each table's rows of no team (its team index), which are few."""
+    teams = ",".join("?" * len(managed))
+    pairs = [
         f"EXISTS (SELECT 1 FROM {table} r LEFT JOIN staff p ON p.id = r.supervisee_id "
-        f"WHERE r.team_id IS NULL AND (r.supervisor_id = ? OR r.supervisee_id = ? "
-        f"OR p.team_id IN ({','.join('?' * len(managed))})))"
-        for table in ("supervision_session", "supervision_agreement", "session_cancellation"))
-    return cur.execute(f"SELECT {pairs}", (actor.staff_id, actor.staff_id, *managed) * 3).fetchone()[0] == 1
+        f"WHERE r.team_id IS NULL AND (r.supervisor_id = ? OR r.supervisee_id = ? OR p.team_id IN ({teams})))"
+        for table in ("supervision_session", "supervision_agreement", "session_cancellation")]
+    parts = (
+        "EXISTS (SELECT 1 FROM supervision_session s JOIN case_discussion d ON d.session_id = s.id "
+        "JOIN child c ON c.id = d.child_id LEFT JOIN staff w ON w.id = c.allocated_worker_id "
+        f"WHERE s.team_id IS NULL AND (c.allocated_worker_id = ? OR w.team_id IN ({teams})))",
+        "EXISTS (SELECT 1 FROM supervision_session s JOIN action_item a ON a.session_id = s.id "
+        "WHERE s.team_id IS NULL AND a.owner_id = ?)")
+    params = (actor.staff_id, actor.staff_id, *managed) * 3 + (actor.staff_id, *managed, actor.staff_id)
+    return cur.execute(f"SELECT {' OR '.join((*pairs, *parts))}", params).fetchone()[0] == 1
 
 
 # What ``decide`` needs about the records behind search hits, a batch at a time.

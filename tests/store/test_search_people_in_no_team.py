@@ -2,9 +2,10 @@
 heads of service are supervised by their line manager) for whoever may open it, as pages
 do (``domain.permissions``): the line manager who supervises them and the supervisee, every
 section they may read (the private wellbeing section too, for the pair), the record's case
-discussions, actions and addenda; auditors once it is shared; and, after the person joins a
-team, that team's manager, who now line-manages them. Never a team manager with no part in
-it. Records are written, shared, answered and signed through the services the app uses."""
+discussions, actions and addenda; auditors once it is shared; a case discussion, once
+shared, the child's worker and their manager, as the child's page does; and, after the
+person joins a team, that team's manager, who now line-manages them. Never a manager with
+no part in it. Records are written, shared, answered and signed through the services the app uses."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -107,6 +108,7 @@ def test_found_by_the_line_manager_who_supervises_them_and_by_them_not_by_others
     assert _found(database, sasha, "kestrel") == EVERY_SECTION["kestrel"]
     assert _found(database, sasha, "heron") == EVERY_SECTION["heron"]  # the supervisor's own
     assert _found(database, hana, "kestrel") == []  # a draft, not shared with her yet
+    assert _found(database, team.manager_id, "plover") == []  # nor with the child's side
     store = _share_answer_and_sign(database, sasha, hana, session_id)
     with database.transaction() as s:
         addendum_id = create_addendum(s, author_id=sasha, record_kind=RecordKind.SUPERVISION,
@@ -120,7 +122,13 @@ def test_found_by_the_line_manager_who_supervises_them_and_by_them_not_by_others
     auditor = _staff(database, "quinn")
     for word, hits in EVERY_SECTION.items():  # wellbeing: it exists, not its text
         assert _found(database, auditor, word) == ([] if word == "heron" else hits), word
-    for other in (team.manager_id, _staff(database, "olu"), team.worker_id, team.admin_id):
+    # the child discussed is Ben's, in Morgan's team: the child's page shows them the
+    # discussion once the record is shared, and so does search; nothing else of it
+    for child_side in (team.worker_id, team.manager_id):
+        for word in WORDS:
+            assert _found(database, child_side, word) == (EVERY_SECTION[word] if word == "plover" else []), \
+                (child_side, word)
+    for other in (_staff(database, "olu"), team.other_worker_id, team.admin_id):
         for word in WORDS:
             assert _found(database, other, word) == [], (other, word)
 
