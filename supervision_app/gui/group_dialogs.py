@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.group_supervision import Attendance
+from ..domain.group_supervision import GROUP_KIND, Attendance
 from ..domain.time_rules import format_date, london_date
 from ..domain.vocabulary import ActionStatus, RecordState
 from .accessibility import ensure_accessible_names, style_headings
+from .addenda_section import AddendaSection
 from .layouts import add_row
 from .models import Column, RowsModel
 from .practice_dialogs import _date_edit, _heading, _message, _practice_row, _pydate, _qdate
@@ -56,10 +57,12 @@ def state_words(state: RecordState, waiting: list[str]) -> str:
     return STATE_WORDS[state].format(waiting=", ".join(waiting) or "nobody")
 
 
-class GroupSessionDialog(SigningDialog, QDialog):
+class GroupSessionDialog(SigningDialog, AddendaSection, QDialog):
     """One group session: the shared part (when, where, themes, the group's case discussion),
     who was in it and who came, and each person's action: the supervisor sees every action,
-    an attendee only their own."""
+    an attendee only their own. Once locked it never changes; its supervisor or anyone
+    present adds a signed addendum (``addenda_section``), which everyone who sees the shared
+    part reads."""
 
     changed = Signal()
     loaded = Signal()
@@ -116,6 +119,9 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.peopleTable.setModel(self.peopleModel)
         self.peopleTable.horizontalHeader().setSectionResizeMode(ACTION, QHeaderView.ResizeMode.Stretch)
         self.peopleTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Tab leaves the table for the controls below it (the arrow keys move between cells),
+        # or a keyboard user never reaches the signing and addenda buttons
+        self.peopleTable.setTabKeyNavigation(False)
         people.setBuddy(self.peopleTable)
         layout.addWidget(self.peopleTable)
         # the selected person's action, typed in a plain field (a table cell editor is hard to
@@ -148,6 +154,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
         self.peopleTable.selectionModel().currentRowChanged.connect(lambda current, _p: self._person_chosen())
         self.actionEdit.textEdited.connect(self._action_typed)
         self.messageLabel = _message(layout, "groupMessage")
+        self._addenda_section(layout, "group", "group session")
         row = add_row(layout)
         row.addStretch(1)
         self.saveButton = QPushButton("Save &draft")
@@ -171,6 +178,16 @@ class GroupSessionDialog(SigningDialog, QDialog):
         style_headings(self)
         self.resize(760, 760)
         self._load()
+
+    def _addenda_record(self) -> tuple[str, str | None]:
+        return GROUP_KIND, self.group_id
+
+    def _addendum_title(self) -> str:
+        detail = self.detail
+        if detail is None or detail.held_at is None:
+            return "the group session"
+        return (f"the group session held by {detail.supervisor_name} "
+                f"on {format_date(london_date(detail.held_at))}")
 
     @staticmethod
     def _text(name: str) -> QPlainTextEdit:
@@ -250,6 +267,7 @@ class GroupSessionDialog(SigningDialog, QDialog):
             any(p.staff_id == me and p.signed for p in detail.people)
             or (me == detail.supervisor_id and detail.state != RecordState.DRAFT))
         self.stateLabel.setText(state_words(detail.state, detail.waiting_for))
+        self._show_addenda(detail.addenda)
         self.loaded.emit()
 
     def _person_chosen(self) -> None:

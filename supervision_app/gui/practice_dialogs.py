@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
@@ -25,8 +24,8 @@ from ..domain.cancellations import CancelledBy, rebook_by
 from ..domain.feedback import ANSWER_WORDS, BALANCE_WORDS, QUESTIONS
 from ..domain.time_rules import format_date
 from .accessibility import announce, ensure_accessible_names, style_headings
+from .addenda_section import AddendaSection
 from .layouts import add_row
-from .models import Column, RowsModel
 from .signing import confirm, ensure_credentials
 from .signing_widgets import SigningDialog
 from .tasks import user_message
@@ -177,21 +176,11 @@ class CancellationDialog(QDialog):
 
 # --------------------------------------------------------------------------- agreement
 
-# as a supervision record's addenda are listed (the session editor's table)
-AGREEMENT_ADDENDA_COLUMNS = [
-    Column("Written", lambda a: a.created_at),
-    Column("By", lambda a: a.author_name),
-    Column("State", lambda a: a.state, text=lambda a: "Signed and locked" if a.signed_at is not None
-           else "Draft (only you can see it)"),
-    Column("Addendum", lambda a: a.body, text=lambda a: a.body.replace("\n", " ")[:160]),
-]
-
-
-class AgreementDialog(SigningDialog, QDialog):
+class AgreementDialog(SigningDialog, AddendaSection, QDialog):
     """The supervision agreement between a worker and their supervisor: written and signed
     by the supervisor, then signed by the supervisee, which locks it. A locked agreement
-    takes signed addenda from either party, as a signed record does (``gui.signing``'s
-    AddendumDialog), each with its own signed PDF."""
+    takes signed addenda from either party, as a signed record does (``addenda_section``),
+    each with its own signed PDF."""
 
     changed = Signal()
     loaded = Signal()
@@ -225,7 +214,7 @@ class AgreementDialog(SigningDialog, QDialog):
             form.addRow(label, edit)
             self.edits[term] = edit
         self.messageLabel = _message(layout, "agreementMessage")
-        self._addenda_section(layout)
+        self._addenda_section(layout, "agreement", "agreement")
         row = add_row(layout)
         row.addStretch(1)
         self.saveButton = QPushButton("Save &draft")
@@ -251,83 +240,11 @@ class AgreementDialog(SigningDialog, QDialog):
         self.resize(720, 640)
         self._load()
 
-    def _addenda_section(self, layout) -> None:
-        """The signed addenda (and the viewer's own drafts), shown once the agreement is locked."""
-        self.addendaLabel = QLabel("Addenda")
-        self.addendaLabel.setObjectName("agreementAddendaLabel")
-        self.addenda_model = RowsModel(AGREEMENT_ADDENDA_COLUMNS, self)
-        self.addendaTable = QTableView()
-        self.addendaTable.setObjectName("agreementAddendaTable")
-        self.addendaTable.setAccessibleName("Addenda to this agreement")
-        self.addendaTable.setModel(self.addenda_model)
-        self.addendaTable.verticalHeader().setVisible(False)
-        self.addendaTable.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.addendaTable.setTabKeyNavigation(False)
-        self.addendaTable.horizontalHeader().setStretchLastSection(True)
-        self.addendaTable.setMaximumHeight(120)
-        self.addendaTable.activated.connect(lambda _i: self.open_addendum())
-        self.addendaLabel.setBuddy(self.addendaTable)
-        layout.addWidget(self.addendaLabel)
-        layout.addWidget(self.addendaTable)
-        buttons = add_row(layout)
-        buttons.addStretch(1)
-        self.addAddendumButton = QPushButton("Add a&ddendum…")
-        self.addAddendumButton.setObjectName("addAgreementAddendumButton")
-        self.openAddendumButton = QPushButton("&Open addendum")
-        self.openAddendumButton.setObjectName("openAgreementAddendumButton")
-        self.addendumSignaturesButton = QPushButton("Addendum s&ignatures…")
-        self.addendumSignaturesButton.setObjectName("agreementAddendumSignaturesButton")
-        self.addendumSignaturesButton.setToolTip("Check the signed addendum's PDF signature, or save the PDF")
-        for b in (self.addAddendumButton, self.openAddendumButton, self.addendumSignaturesButton):
-            buttons.addWidget(b)
-        self.addAddendumButton.clicked.connect(lambda: self.open_addendum(new=True))
-        self.openAddendumButton.clicked.connect(lambda: self.open_addendum())
-        self.addendumSignaturesButton.clicked.connect(self.show_addendum_signatures)
-        self._show_addenda(None)
-
-    def _show_addenda(self, addenda) -> None:
-        rows = list(addenda.addenda) if addenda is not None else []
-        self.addenda_model.set_rows(rows)
-        if rows:
-            self.addendaTable.setCurrentIndex(self.addenda_model.index(0, 0))
-        for w in (self.addendaLabel, self.addendaTable, self.openAddendumButton):
-            w.setVisible(bool(rows))
-        self.addAddendumButton.setVisible(addenda is not None and addenda.can_add)
-        self.addendumSignaturesButton.setVisible(any(r.signed_at is not None for r in rows))
-
-    def _selected_addendum(self):
-        index = self.addendaTable.currentIndex()
-        return self.addenda_model.rows[index.row()] if index.isValid() else None
+    def _addenda_record(self) -> tuple[str, str | None]:
+        return "agreement", self.agreement_id
 
     def _addendum_title(self) -> str:
         return f"the supervision agreement with {self.worker_name}"
-
-    def open_addendum(self, new: bool = False) -> None:
-        from .signing import AddendumDialog
-
-        addendum = None if new else self._selected_addendum()
-        if self.agreement_id is None or (addendum is None and not new):
-            return
-        dialog = AddendumDialog(self.ctx, "agreement", self.agreement_id, self._addendum_title(),
-                                addendum=addendum, parent=self)
-        dialog.changed.connect(self._load)
-        dialog.setModal(True)
-        dialog.show()
-        self.sub_dialog: QDialog = dialog
-
-    def show_addendum_signatures(self) -> None:
-        from .signing import SignaturesDialog
-
-        addendum = self._selected_addendum()
-        if addendum is None:
-            return
-        if addendum.signed_at is None:
-            self._say("That addendum is a draft: it has no signed copy until you sign it.")
-            return
-        self.sub_dialog = SignaturesDialog(self.ctx, "addendum", addendum.addendum_id,
-                                           f"addendum to {self._addendum_title()}", parent=self)
-        self.sub_dialog.setModal(True)
-        self.sub_dialog.show()
 
     def _load(self) -> None:
         ctx, aid = self.ctx, self.agreement_id

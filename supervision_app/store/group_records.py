@@ -383,6 +383,7 @@ class GroupDetail:
     waiting_for: list[str]  # names of who has still to sign
     may_edit: bool
     may_sign: bool
+    addenda: GroupAddenda | None = None  # once locked: its addenda, and whether the viewer may add one
 
 
 def _name(session: Session, staff_id: str) -> str:
@@ -422,7 +423,8 @@ def group_detail(session: Session, actor: Actor, group_id: str | None,
         g.id, g.supervisor_id, _name(session, g.supervisor_id), g.held_at, g.duration_minutes, g.location,
         g.themes, (first.summary, first.decision, first.rationale) if first else ("", "", ""), due, people,
         target.state, sorted(_name(session, p) for p in waiting_for(target)), editing,
-        bool(decide_group(actor, sign_op, target)))
+        bool(decide_group(actor, sign_op, target)),
+        group_addenda(session, actor, group_id) if target.state == RecordState.LOCKED else None)
 
 
 def save_group(session: Session, actor: Actor, group_id: str | None, *, held_at: datetime,
