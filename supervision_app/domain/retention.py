@@ -9,9 +9,17 @@ the list, may put a record on legal hold (it is then never due while held), and 
 rest. A record with no trigger date yet (the worker still works here, the case is open, the
 record is not locked) is never due: nothing is deleted on a guess.
 
+A group supervision session (issue 21) is part of every attendee's supervision history, so it
+is kept as their supervision records are, counted from when the **last** of its attendees
+leaves (:func:`last_attendee_leaving`): deleting it when the first one leaves would take the
+shared part out of the histories of those still here, and each attendee's signature covers
+that shared part. Everyone listed counts, those who sent apologies too: they were shown the
+shared part once it was released.
+
 Only whole records are scheduled. Their parts (case discussions, actions and their reviews,
 the resolution of a disagreement, the supervisee's feedback, addenda, signatures and signed
-copies) are kept and deleted with the record they belong to: an addendum corrects its record
+copies; a group session's attendance, case discussions and each attendee's actions) are
+kept and deleted with the record they belong to: an addendum corrects its record
 and means nothing without it, and a record's signatures cover its parts.
 
 Plain Python: no SQL, no Qt. The server gathers the facts (:class:`RecordFacts`) and asks.
@@ -51,6 +59,7 @@ class RecordKind(StrEnum):
     AGREEMENT = "supervision_agreement"
     CANCELLATION = "session_cancellation"
     OVERSIGHT_NOTE = "oversight_note"
+    GROUP_SESSION = "group_session"
 
     @property
     def label(self) -> str:
@@ -59,6 +68,7 @@ class RecordKind(StrEnum):
             RecordKind.AGREEMENT: "supervision agreement",
             RecordKind.CANCELLATION: "cancelled supervision",
             RecordKind.OVERSIGHT_NOTE: "management oversight note",
+            RecordKind.GROUP_SESSION: "group supervision session",
         }[self]
 
 
@@ -71,6 +81,9 @@ TRIGGERS_FOR: Mapping[RecordKind, frozenset[Trigger]] = {
     RecordKind.CANCELLATION: frozenset({Trigger.WORKER_LEFT}),
     RecordKind.OVERSIGHT_NOTE: frozenset({Trigger.CASE_CLOSED, Trigger.CHILD_BORN,
                                           Trigger.RECORD_LOCKED}),
+    # worker_left: when the last attendee leaves; record_locked: when the last present
+    # attendee signs and the session locks
+    RecordKind.GROUP_SESSION: frozenset({Trigger.WORKER_LEFT, Trigger.RECORD_LOCKED}),
 }
 
 
@@ -79,8 +92,11 @@ class Rule:
     years: int
     after: Trigger
 
-    def describe(self) -> str:
-        return f"{self.years} year{'s' if self.years != 1 else ''} {self.after.words}"
+    def describe(self, kind: "RecordKind | None" = None) -> str:
+        words = self.after.words
+        if kind == RecordKind.GROUP_SESSION and self.after == Trigger.WORKER_LEFT:
+            words = "after the last attendee leaves"
+        return f"{self.years} year{'s' if self.years != 1 else ''} {words}"
 
 
 # The defaults, for an organisation that has not set its own ([retention] in server.toml):
@@ -99,6 +115,9 @@ DEFAULT_SCHEDULE: Mapping[RecordKind, Rule] = {
     # legal status now), so the default is the longer period: deleting too early cannot be
     # undone, keeping longer can be shortened by the organisation.
     RecordKind.OVERSIGHT_NOTE: Rule(75, Trigger.CHILD_BORN),
+    # A group session is a supervision record of each of its attendees: kept as theirs are,
+    # 6 years, counted from the day the last of them leaves (see the module's note).
+    RecordKind.GROUP_SESSION: Rule(6, Trigger.WORKER_LEFT),
 }
 MAX_YEARS = 150
 
@@ -161,6 +180,30 @@ class RecordFacts:
     on_hold: bool = False
 
 
+@dataclass(frozen=True)
+class Leaving:
+    """One person's place in the directory, for retention: still working here, or not and
+    when they left (None: not recorded yet)."""
+
+    active: bool
+    left_on: date | None = None
+
+
+def last_attendee_leaving(attendees: Mapping[str, Leaving]) -> tuple[bool, date | None]:
+    """``(worker_active, worker_left_on)`` for a group session's :class:`RecordFacts`: someone
+    still works here while any attendee does; once none does, the day the last of them left,
+    or None while anyone's leaving date is not recorded (nothing is deleted on a guess). A
+    session with nobody listed has no date either."""
+    if not attendees:
+        return False, None
+    if any(person.active for person in attendees.values()):
+        return True, None
+    days = [person.left_on for person in attendees.values()]
+    if any(day is None for day in days):
+        return False, None
+    return False, max(d for d in days if d is not None)
+
+
 class Status(StrEnum):
     DUE = "due"  # past its retention period: review and delete
     ON_HOLD = "on_hold"  # past it (or not), but under legal hold: never deleted while held
@@ -187,10 +230,12 @@ def add_years(day: date, years: int) -> date:
 def trigger_date(rule: Rule, facts: RecordFacts) -> tuple[date | None, str]:
     """The day the period starts, or None with the reason it has not."""
     if rule.after == Trigger.WORKER_LEFT:
+        group = facts.kind == RecordKind.GROUP_SESSION
         if facts.worker_active:
-            return None, "the worker still works here"
+            return None, "an attendee still works here" if group else "the worker still works here"
         if facts.worker_left_on is None:
-            return None, "the worker's leaving date is not recorded (retention leaver)"
+            return None, ("an attendee's leaving date is not recorded (retention leaver)" if group
+                          else "the worker's leaving date is not recorded (retention leaver)")
         return facts.worker_left_on, ""
     if rule.after == Trigger.CASE_CLOSED:
         if facts.case_closed_on is None:
@@ -224,8 +269,8 @@ def review(schedule: Schedule, facts: RecordFacts, today: date) -> Review:
         return Review(Status.NO_DATE, None, why)
     if today < first:
         return Review(Status.NOT_YET, first, f"kept until {first - timedelta(days=1)} "
-                                             f"({rule.describe()})")
-    return Review(Status.DUE, first, f"past its retention period ({rule.describe()})")
+                                             f"({rule.describe(facts.kind)})")
+    return Review(Status.DUE, first, f"past its retention period ({rule.describe(facts.kind)})")
 
 
 def is_due(schedule: Schedule, facts: RecordFacts, today: date) -> bool:

@@ -3,7 +3,9 @@ configuration, the review list for the information-governance lead, legal holds,
 leaving dates, and deletion, each audited with ids only.
 
 Deleting a record deletes its parts with it (case discussions, actions and their reviews, the
-resolution of a disagreement, the supervisee's feedback, addenda, signatures, signed copies).
+resolution of a disagreement, the supervisee's feedback, addenda, signatures, signed copies;
+for a group session its attendance rows, case discussions, each attendee's actions, and the
+signatures and signed copies on the session and on each attendance row).
 Each deleted row keeps only its id and table in ``record`` (:mod:`.retention_facts`): its data
 is emptied, it gets a new sequence number and facts nobody may hold, and its earlier facts
 stay in ``auth_history``. Every laptop that could see it is then sent its removal at its next
@@ -40,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from ...domain.retention import (
+    Leaving,
     RecordFacts,
     RecordKind,
     Review,
@@ -47,6 +50,7 @@ from ...domain.retention import (
     ScheduleError,
     Status,
     Trigger,
+    last_attendee_leaving,
     review,
 )
 from .. import protocol as p
@@ -152,6 +156,31 @@ def _locked_days(conn: Connection, ids: set[str]) -> dict[str, date]:
     return found
 
 
+def _group_locked_days(conn: Connection, groups: dict[str, dict[str, Any]]) -> dict[str, date]:
+    """The day each locked group session got its last signature: the supervisor's is on the
+    session, each attendee's on their attendance row. ``groups``: id -> the server's facts
+    (``group_sync.group_facts``: attendees and who has signed, from its verified rows)."""
+    locked = set()
+    for group_id, facts in groups.items():
+        present = {p_ for p_, a in facts.get("attendees", {}).items() if a == "present"}
+        signed = set(facts.get("signed", ()))
+        if facts.get("supervisor") in signed and present <= signed:
+            locked.add(group_id)
+    if not locked:
+        return {}
+    owner = {group_id: group_id for group_id in locked}
+    ids = sorted(locked)
+    for start in range(0, len(ids), 500):
+        owner.update(conn.execute(select(record.c.id, record.c.parent_id).where(
+            record.c.parent_id.in_(ids[start:start + 500]), record.c.table_name == "group_attendance")).all())
+    days = _locked_days(conn, set(owner))
+    found: dict[str, date] = {}
+    for row_id, day in days.items():
+        group_id = owner[row_id]
+        found[group_id] = max(found.get(group_id, day), day)
+    return found
+
+
 def review_list(conn: Connection, schedule: Schedule, today: date,
                 only: Iterable[str] | None = None) -> list[Entry]:
     """Every scheduled record (or those in ``only``) with where it stands on ``today``."""
@@ -176,6 +205,9 @@ def review_list(conn: Connection, schedule: Schedule, today: date,
     lock_kinds = {kind for kind, rule in schedule.rules.items() if rule.after == Trigger.RECORD_LOCKED}
     locked = _locked_days(conn, {r.id for r in rows if r.table_name in lock_kinds
                                  and json.loads(r.data).get("state") == "locked"})
+    if RecordKind.GROUP_SESSION in lock_kinds:  # no state column: its signatures say
+        locked.update(_group_locked_days(conn, {r.id: json.loads(r.auth) for r in rows
+                                                if r.table_name == RecordKind.GROUP_SESSION}))
     entries = []
     for r in rows:
         kind = RecordKind(r.table_name)
@@ -187,6 +219,14 @@ def review_list(conn: Connection, schedule: Schedule, today: date,
                                 child_born_on=date.fromisoformat(born) if born else None,
                                 locked_on=locked.get(r.id), on_hold=r.id in holds)
             about = child.get("case_id", data["child_id"])
+        elif kind == RecordKind.GROUP_SESSION:
+            # everyone listed, from the server's own facts of its attendance rows
+            attendees = sorted(json.loads(r.auth).get("attendees", {}))
+            worker_active, left_on = last_attendee_leaving(
+                {person: Leaving(bool(active.get(person, False)), left.get(person)) for person in attendees})
+            facts = RecordFacts(kind, r.id, worker_active=worker_active, worker_left_on=left_on,
+                                locked_on=locked.get(r.id), on_hold=r.id in holds)
+            about = "group: " + ", ".join(sorted(usernames.get(person, person) for person in attendees))
         else:
             worker = data["supervisee_id"]
             facts = RecordFacts(kind, r.id, worker_active=bool(active.get(worker, False)),
@@ -330,7 +370,7 @@ class Deletion:
     def summary(self) -> str:
         return (f"{len(self.records)} record{'s' if len(self.records) != 1 else ''} and "
                 f"{len(self.parts)} part{'s' if len(self.parts) != 1 else ''} "
-                f"(discussions, actions, reviews, addenda, signatures, signed copies)")
+                f"(discussions, actions, reviews, attendance, addenda, signatures, signed copies)")
 
 
 def plan_deletion(conn: Connection, record_ids: list[str], schedule: Schedule,
