@@ -445,12 +445,11 @@ class AddendumDialog(SigningDialog, QDialog):
         ctx, kind, rid, aid = self.ctx, self.record_kind, self.record_id, self.addendum_id
 
         def work(session):
-            from ..domain.lifecycle import RecordKind
             from ..records.signoff import create_addendum, update_addendum
 
-            if aid is None:
+            if aid is None:  # kind: a RecordKind's value, or 'group_session' (issue 21)
                 return create_addendum(session, author_id=ctx.actor.staff_id,
-                                       record_kind=RecordKind(kind), record_id=rid, body=body)
+                                       record_kind=kind, record_id=rid, body=body)
             update_addendum(session, author_id=ctx.actor.staff_id, addendum_id=aid, body=body)
             return aid
 

@@ -22,6 +22,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from ..domain.canonical import canonical_bytes, digest
+from ..domain.group_supervision import GROUP_KIND
 from ..domain.lifecycle import Event, IllegalTransition, RecordKind, next_state
 from ..domain.permissions import AddendumTarget, Operation, decide
 from ..domain.record_canonical import agreement_canonical
@@ -33,6 +34,7 @@ from ..security.credentials import CredentialStore, SigningCredentials
 from ..store.agreement_records import agreement_target
 from ..store.audit_log import record_event
 from ..store.database import Database
+from ..store.group_records import group_addendum_parent, group_addendum_signing
 from ..store.models import Addendum, OversightNote, RecordDocument, Signature, Staff, SupervisionSession
 from ..store.practice_models import SupervisionAgreement
 from ..store.supervision_records import (
@@ -265,7 +267,7 @@ def sign_oversight_note(
 
 # --------------------------------------------------------------------------- addenda
 
-def _parent(session: Session, record_kind: RecordKind, record_id: str):
+def _parent(session: Session, record_kind: RecordKind | str, record_id: str):
     if record_kind == RecordKind.SUPERVISION:
         row = session.get(SupervisionSession, record_id)
         return row, (session_target(row) if row else None)
@@ -275,17 +277,20 @@ def _parent(session: Session, record_kind: RecordKind, record_id: str):
     if record_kind == RecordKind.AGREEMENT:
         agreement = session.get(SupervisionAgreement, record_id)
         return agreement, (agreement_target(agreement) if agreement else None)
-    raise ValueError("Addenda are added to supervision records, oversight notes and agreements.")
+    if record_kind == GROUP_KIND:  # a locked group session (issue 21; its rules: group_supervision)
+        return group_addendum_parent(session, record_id)
+    raise ValueError("Addenda are added to supervision records, oversight notes, agreements and "
+                     "group sessions.")
 
 
-def create_addendum(session: Session, *, author_id: str, record_kind: RecordKind, record_id: str,
+def create_addendum(session: Session, *, author_id: str, record_kind: RecordKind | str, record_id: str,
                     body: str) -> str:
     actor = load_actor(session, author_id)
     parent, target = _parent(session, record_kind, record_id)
     if parent is None or parent.tombstone:
         raise NotFound("The record to amend no longer exists.")
     require(decide(actor, Operation.ADD_ADDENDUM, target))
-    addendum = Addendum(record_kind=record_kind.value, record_id=record_id, author_id=author_id,
+    addendum = Addendum(record_kind=str(record_kind), record_id=record_id, author_id=author_id,
                         created_at=utc_now(), body=clean_text("Addendum", body), state="draft",
                         updated_by=author_id)
     session.add(addendum)
@@ -300,7 +305,7 @@ def update_addendum(session: Session, *, author_id: str, addendum_id: str, body:
     addendum = session.get(Addendum, addendum_id)
     if addendum is None or addendum.tombstone:
         raise NotFound("That addendum no longer exists.")
-    _, parent_target = _parent(session, RecordKind(addendum.record_kind), addendum.record_id)
+    _, parent_target = _parent(session, addendum.record_kind, addendum.record_id)
     target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
     require(decide(actor, Operation.EDIT, target))
     addendum.body = clean_text("Addendum", body)
@@ -318,7 +323,7 @@ def sign_addendum(
         addendum = session.get(Addendum, addendum_id)
         if addendum is None or addendum.tombstone:
             raise NotFound("That addendum no longer exists.")
-        record_kind = RecordKind(addendum.record_kind)
+        record_kind = addendum.record_kind  # a RecordKind's value, or a group session's kind
         parent, parent_target = _parent(session, record_kind, addendum.record_id)
         target = AddendumTarget(addendum.author_id, parent_target, RecordState(addendum.state))
         require(decide(actor, Operation.SIGN_AS_AUTHOR, target))
@@ -335,6 +340,9 @@ def sign_addendum(
             parent_digest = digest(RecordKind.AGREEMENT, agreement_canonical(values(parent)))
             label = (f"Supervision agreement between {_person(session, parent.supervisee_id).display_name} "
                      f"and {_person(session, parent.supervisor_id).display_name}")
+        elif record_kind == GROUP_KIND:
+            # the session as the author signed it (group_canonical.author_signed_digest)
+            label, parent_digest = group_addendum_signing(session, parent, addendum.author_id)
         else:
             parent_snapshot = note_snapshot = load_oversight_snapshot(session, addendum.record_id)
             parent_digest = parent_snapshot.digest

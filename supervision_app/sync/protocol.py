@@ -91,7 +91,7 @@ _ALLOWED_VALUES: dict[tuple[str, str], frozenset[str]] = {
     ("oversight_note", "state"): frozenset({"draft", "locked"}),
     ("addendum", "state"): frozenset({"draft", "locked"}),
     ("action_item", "status"): frozenset({"open", "done", "no_longer_needed"}),
-    ("addendum", "record_kind"): frozenset({"supervision", "oversight_note", "agreement"}),
+    ("addendum", "record_kind"): frozenset({"supervision", "oversight_note", "agreement", "group_session"}),
     ("signature", "record_kind"): frozenset({"supervision", "oversight_note", "addendum", "agreement",
                                              "group_session", "group_attendance"}),
     ("group_attendance", "attendance"): frozenset({"present", "apologies"}),

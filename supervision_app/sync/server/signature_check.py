@@ -51,6 +51,7 @@ from ...domain.time_rules import utc_now
 from ...errors import AppError
 from ...security import pki
 from .. import protocol as p
+from . import group_sync
 from .schema import metadata, record
 
 KIND_TABLE = {RecordKind.SUPERVISION: "supervision_session",
@@ -159,6 +160,8 @@ def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
     forms = _addendum_forms(conn, row, version)
     if not forms:
         raise RecordMissing(row["record_id"])
+    if len(forms) == 1:  # one digest it may name (always so for a group session's)
+        return forms[0]
     signed = _signed_digests(conn, RecordKind(row["record_kind"]), row["record_id"])
     return next((form for form in forms if form["parent_digest"] in signed), forms[0])
 
@@ -167,6 +170,8 @@ def _addendum_forms(conn: Connection, addendum: dict[str, Any], version: int) ->
     """An addendum's form in ``version`` for each digest of its parent it may name: v1 the
     parent's v1 digest; v2 the parent's digest in either version (the one the parent's
     signatures are over, ``record_canonical.addendum_canonical``), current first."""
+    if addendum["record_kind"] == group_sync.GROUP_KIND:  # the session as its author signed it
+        return group_sync.addendum_forms(conn, addendum, version)
     parent_kind = RecordKind(addendum["record_kind"])
     forms = []
     for parent_version in ((V1,) if version == V1 else versions_for(parent_kind)):
