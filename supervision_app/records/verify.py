@@ -1,9 +1,13 @@
 """Check the signatures in an exported record PDF against the organisation CA.
 
-:func:`verify_pdf` uses pyHanko's validation with the given CA certificate as the *only*
-trust root (no system trust store, no network fetching). For each signature it reports
-whether the signed bytes are intact, the cryptographic signature valid, the signer's
-certificate trusted, and whether the file was changed after that signature.
+:func:`verify_pdf` uses pyHanko's AdES validation (ETSI EN 319 102-1) with the given CA
+certificate(s) as the *only* trust roots and the file's own data only (the certificates and
+revocation lists in its DSS; no system trust store, nothing fetched: it works offline). For
+each signature it reports whether the signed bytes are intact, the cryptographic signature
+valid, the signer's certificate trusted as of the time the signature is proven to have
+existed (its signature time stamp, or the first document time stamp over it), pyHanko's AdES
+indication, the PAdES level reached, whether the certificate was revoked since (and whether
+before or after signing), and whether the file was changed after that signature.
 
 A record is only "all OK" when every signature is intact, valid and trusted, and every
 change after a signature is nothing but a later signature (pyHanko's modification
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import dataclasses
 import datetime as _dt
 import io
 import os
@@ -44,7 +49,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -119,6 +124,9 @@ class SignatureReport:
     proven_by: str = ""
     #: When the signer's certificate was revoked, if a revocation list in hand says so.
     revoked_at: _dt.datetime | None = None
+    #: pyHanko's AdES indication for the signature: "PASSED", or "INDETERMINATE (...)" /
+    #: "FAILED (...)" with the ETSI EN 319 102-1 sub-indication.
+    ades_indication: str = ""
 
     @property
     def ok(self) -> bool:
@@ -231,11 +239,17 @@ def verify_parsed_pdf(
     *,
     crl: x509.CertificateRevocationList | None = None,
     at: _dt.datetime | None = None,
+    long_term: bool = True,
 ) -> VerificationReport:
     """:func:`verify_pdf` of ``pdf_bytes`` with the reader :func:`read_pdf` made of those very
-    bytes (the caller may have read objects through it; reading changes nothing in the file)."""
+    bytes (the caller may have read objects through it; reading changes nothing in the file).
+
+    ``long_term=False`` leaves out the PAdES long-term step (what proves when each signature
+    existed, and so its level): every certificate is judged at ``at`` by AdES basic
+    validation. For a caller that knows the moment to judge at and needs no proof of time
+    (the server's check of a freshly pushed copy)."""
     data = bytes(pdf_bytes)
-    return _run_sync(lambda: _verify(data, ca_cert, crl, at, reader=reader))
+    return _run_sync(lambda: _verify(data, ca_cert, crl, at, reader=reader, long_term=long_term))
 
 
 def _person_name(value) -> str:
@@ -429,11 +443,10 @@ def _covering_problem(reader, pdf_bytes, embedded, timestamps, vc_factory) -> st
     return None
 
 
-def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationReport:
+def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None, long_term: bool = True) -> VerificationReport:
     from asn1crypto import crl as asn1_crl
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.sign import fields as sig_fields
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.policy_decl import (
         CertRevTrustPolicy,
@@ -491,9 +504,10 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
         if r not in timestamp_revisions and not _validation_data_only(reader, r)
     ]
 
-    dss_kwargs = _dss_material(reader)
-    known_crls = list(vc_kwargs.get("crls", ())) + list(dss_kwargs.get("crls", ()))
-    stamp_reports = _document_timestamps(timestamps, vc_kwargs, dss_kwargs, at)
+    dss = _dss_material(reader)
+    given_crls = list(vc_kwargs.get("crls", ()))
+    stamp_reports = _document_timestamps(timestamps, vc_kwargs, dss, at)
+    moment = vc_kwargs.get("moment") or _dt.datetime.now(_dt.timezone.utc)
 
     reports = []
     signed_fields: set[str] = set()
@@ -501,7 +515,6 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
         problems: list[str] = []
         cn = "unknown"
         issuer_cn = ""
-        proven_at, proven_by = None, ""
         try:
             cert = sig.signer_cert
             cn = _cn_of_asn1(cert.subject)
@@ -522,12 +535,12 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
         elif not right_signer:
             problems.append(f"This field is for {person.words()}, but it was signed by {cn}.")
         try:
-            status = validate_pdf_signature(sig, ValidationContext(**vc_kwargs))
-            proven_at, proven_by = _proof_of_time(status, sig, stamp_reports, timestamps)
-            if proven_at is not None:
-                # Judge the certificate as of the proven time, with the revocation lists in
-                # the file (issued later: they say whether it was revoked by then).
-                status = validate_pdf_signature(sig, ValidationContext(**_as_of(vc_kwargs, proven_at, dss_kwargs)))
+            judgement = asyncio.run(_ades_judge(
+                sig, roots, given_crls, dss, moment, historical=at is not None, long_term=long_term,
+                stamp_poe=_first_stamp_after(sig, timestamps, stamp_reports) if long_term else None))
+            status = judgement.status
+            if status is None:
+                raise ValueError(judgement.failure or judgement.indication)
         except Exception as exc:  # noqa: BLE001 - pyHanko raises on badly broken signatures
             reports.append(SignatureReport(
                 field_name=field_name, signer_common_name=cn, signing_time=None,
@@ -538,6 +551,7 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
                 expected_signer=person.words() if person else "", right_signer=right_signer,
             ))
             continue
+        proven_at, proven_by, revoked_at = judgement.proven_at, judgement.proven_by, judgement.revoked_at
 
         coverage = status.coverage.name if status.coverage is not None else "UNKNOWN"
         level = status.modification_level.name if status.modification_level is not None else None
@@ -572,14 +586,13 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
             problems.append("The signed content has been altered: the document digest does not match.")
         elif not status.valid:
             problems.append("The cryptographic signature is not valid.")
-        revoked_at = _revocation_time(sig, known_crls)
-        if status.revoked:
+        if judgement.revoked:
             if revoked_at is not None and proven_at is not None:
                 problems.append(f"The signer's certificate was revoked on {_fmt_time(revoked_at)}, before "
                                 f"the signature was proven to exist ({_fmt_time(proven_at)}).")
             else:
                 problems.append("The signer's certificate has been revoked.")
-        elif not status.trusted:
+        elif not judgement.trusted:
             if issuer_cn and issuer_cn not in root_names:
                 problems.append(
                     f"The signer's certificate was issued by {issuer_cn!r}, not by the trusted "
@@ -611,8 +624,8 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
             signing_time=status.signer_reported_dt,
             intact=bool(status.intact),
             valid=bool(status.valid),
-            trusted=bool(status.trusted),
-            revoked=bool(status.revoked),
+            trusted=judgement.trusted,
+            revoked=judgement.revoked,
             certification=certification,
             modified_after=modified_after,
             disallowed_changes_after=disallowed,
@@ -623,14 +636,208 @@ def _verify(pdf_bytes: bytes, ca_cert, crl, at, reader=None) -> VerificationRepo
             problems=tuple(problems),
             expected_signer=person.words() if person else "",
             right_signer=right_signer,
-            level=_level(reader, sig, proven_at, timestamps, stamp_reports),
+            level=_level(reader, sig, judgement, timestamps, stamp_reports),
             proven_at=proven_at,
             proven_by=proven_by,
             revoked_at=revoked_at,
+            ades_indication=judgement.indication,
         ))
     awaiting = tuple(p.words() for f, p in expected.items() if f not in signed_fields)
     return VerificationReport(signatures=tuple(reports), unsigned_fields=unsigned, trust_root=root_name,
                               awaiting=awaiting, document_timestamps=tuple(stamp_reports))
+
+
+# --------------------------------------------------------------------------- AdES validation
+
+
+@dataclass(frozen=True)
+class _AdESJudgement:
+    """What pyHanko's AdES validation (ETSI EN 319 102-1) decided about one signature."""
+
+    #: pyHanko's status of the signature (integrity, modifications, certificate as judged).
+    status: Any
+    #: "PASSED", or "INDETERMINATE"/"FAILED" and the sub-indication, e.g. "FAILED (REVOKED)".
+    indication: str
+    trusted: bool
+    revoked: bool
+    revoked_at: _dt.datetime | None
+    proven_at: _dt.datetime | None
+    proven_by: str
+    #: The signer's certificate was checked against a revocation list the file holds.
+    revocation_checked_from_file: bool
+    #: A valid document time stamp after the signature (pyHanko's evidence record).
+    evidence_record: bool
+    failure: str | None
+
+
+def _words_of(indication) -> str:
+    status = indication.status.name
+    return status if status == "PASSED" else f"{status} ({indication.name})"
+
+
+def _local_knowledge(crls, certs):
+    from pyhanko.sign.validation.policy_decl import LocalKnowledge
+    from pyhanko_certvalidator.revinfo.archival import CRLContainer
+
+    return LocalKnowledge(known_crls=[CRLContainer(c) for c in crls], known_certs=list(certs))
+
+
+def _ades_spec(roots, *, crl_required: bool, knowledge, tsa_crl_required: bool = False):
+    """Validation settings: the organisation's CA(s) as the only trust roots, nothing fetched
+    from anywhere (the file's own data and what the caller gives), the signer's certificate
+    checked against the revocation lists where the file holds its issuer's.
+
+    Revocation lists are taken as retroactively valid (one issued at archiving says whether
+    the certificate had been revoked by the earlier proven time), as our CA never suspends.
+    A time-stamping authority's certificate is checked against the organisation's revocation
+    lists in the file, if any, whatever their age: the newest document time stamp is judged
+    now, and no list in the file is current now (offline nothing newer can be had), while an
+    expired authority's older stamps can only be judged in the past with a list (pyHanko's
+    past validation asks for one)."""
+    from pyhanko.sign.validation.policy_decl import (
+        CertificateFetchingRule,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.policy_decl import (
+        CertRevTrustPolicy,
+        FreshnessReqType,
+        RevocationCheckingPolicy,
+        RevocationCheckingRule,
+    )
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    trust = SimpleTrustManager.build(trust_roots=roots)
+
+    def policy(rule, *, any_age: bool = False):
+        checking = RevocationCheckingPolicy(ee_certificate_rule=rule,
+                                            intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK)
+        if any_age:
+            return CertValidationPolicySpec(trust_manager=trust, revinfo_policy=CertRevTrustPolicy(
+                checking, freshness=_ANY_AGE, freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION))
+        return CertValidationPolicySpec(trust_manager=trust, revinfo_policy=CertRevTrustPolicy(
+            checking, retroactive_revinfo=True))
+
+    return SignatureValidationSpec(
+        cert_validation_policy=policy(RevocationCheckingRule.CRL_REQUIRED if crl_required
+                                      else RevocationCheckingRule.CHECK_IF_DECLARED_SOFT),
+        ts_cert_validation_policy=(policy(RevocationCheckingRule.CRL_REQUIRED, any_age=True) if tsa_crl_required
+                                   else policy(RevocationCheckingRule.CHECK_IF_DECLARED_SOFT)),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(
+            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
+            certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH),
+        local_knowledge=knowledge)
+
+
+_ANY_AGE = _dt.timedelta(days=100 * 366)
+
+
+def _issued_by_signers_ca(crl, sig) -> bool:
+    try:
+        return crl["tbs_cert_list"]["issuer"] == sig.signer_cert.issuer
+    except Exception:  # noqa: BLE001 - a damaged CMS has no readable signer
+        return False
+
+
+async def _ades_judge(sig, roots, given_crls, dss: dict, moment: _dt.datetime, historical: bool,
+                      long_term: bool, stamp_poe: _dt.datetime | None) -> _AdESJudgement:
+    """Judge ``sig`` with pyHanko's AdES validation on the file's own data.
+
+    With ``long_term``, the PAdES long-term procedure (``ades_lta_validation``) finds the
+    earliest proven time: the signature time stamp, else the first document time stamp of a
+    chain it validates (its evidence record); a FAILED answer of it (hash, cryptography,
+    revoked, not yet valid) stands. The signer's certificate is then judged by AdES basic
+    validation at that proven time (or at ``moment`` without one): valid and not revoked then.
+
+    Why the basic validation at the proven time decides the certificate, and an INDETERMINATE
+    long-term answer does not (pyHanko 0.38):
+    - its long-term procedure answers SIG_CONSTRAINTS_FAILURE for every signature without a
+      signature time stamp of its own ("No signature timestamp present"), even when a document
+      time stamp proves it (an offline signature, time stamped at sync);
+    - once the certificate has expired it checks expiry before revocation, and its past
+      validation then PASSES a signature whose certificate was revoked before the proven time
+      (a record signed after revocation would verify);
+    - its past validation asks for proof that each certificate existed when the revocation
+      list the archive step put in the file was issued, and the only proof is the document
+      time stamp made just after it: the chain of an expired authority's older stamps, kept
+      valid by renewal, then fails (NO_POE) and every signature it proves with it.
+    ``stamp_poe`` (the first document time stamp after the signature that checks out as of
+    the next one, :func:`_document_timestamps`) proves the time when pyHanko's evidence record
+    cannot (the last case)."""
+    from pyhanko.sign.ades.report import AdESPassed, AdESStatus
+    from pyhanko.sign.validation.ades import ades_basic_validation, ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec
+    from pyhanko.sign.validation.status import PdfSignatureStatus
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+
+    issuer_crls = [c for c in (*given_crls, *dss.get("crls", ())) if _issued_by_signers_ca(c, sig)]
+    crls_from_file = any(_issued_by_signers_ca(c, sig) for c in dss.get("crls", ()))
+    root_names = [root.subject for root in roots]
+    tsa_crl_required = any(c["tbs_cert_list"]["issuer"] in root_names for c in (*given_crls, *dss.get("crls", ())))
+    lta_spec = _ades_spec(roots, crl_required=bool(issuer_crls), knowledge=_local_knowledge(given_crls, ()),
+                          tsa_crl_required=tsa_crl_required)
+    proven_at, proven_by, evidence_record = None, "", False
+    lta_verdict = None
+    if long_term:
+        # No difference analysis here (diff_policy None): it would run for every signature
+        # and time stamp in the file on each call; the one this signature needs is below.
+        lta = await ades_lta_validation(
+            sig, PdfSignatureValidationSpec(lta_spec, diff_policy=None),
+            timing_info=ValidationTimingInfo(moment, moment, historical))
+        own_stamp = lta.signature_timestamp_status
+        evidence_record = lta.oldest_evidence_record_timestamp is not None
+        if own_stamp is not None and own_stamp.ades_subindic == AdESPassed.OK:
+            proven_at, proven_by = lta.best_signature_time, "signature time stamp"
+        elif evidence_record:
+            proven_at, proven_by = lta.oldest_evidence_record_timestamp, "document time stamp"
+        if lta.ades_subindic.status == AdESStatus.FAILED:
+            lta_verdict = lta
+    if proven_at is None and stamp_poe is not None:
+        proven_at, proven_by = stamp_poe, "document time stamp"
+    sig.compute_integrity_info()  # pyHanko's difference analysis of what follows the signature
+    judged_at = proven_at or moment
+    basic_spec = _ades_spec(roots, crl_required=bool(issuer_crls), tsa_crl_required=tsa_crl_required,
+                            knowledge=_local_knowledge([*given_crls, *dss.get("crls", ())], dss.get("other_certs", ())))
+    basic = await ades_basic_validation(
+        sig.signed_data, basic_spec,
+        timing_info=ValidationTimingInfo(judged_at, judged_at, historical or proven_at is not None),
+        raw_digest=sig.compute_digest())
+    decided = lta_verdict or basic
+    status = None
+    if basic.api_status is not None:
+        # pyHanko 0.38's basic validation makes a CMS status whatever class it is asked for;
+        # the PDF one adds the difference analysis (coverage, modification level, DocMDP).
+        # (pyHanko's PDF validation takes the signer's claimed time from the signature
+        # dictionary's /M when the CMS has none; the AdES one leaves it out.)
+        fields = {f.name: getattr(basic.api_status, f.name) for f in dataclasses.fields(basic.api_status)}
+        if fields.get("signer_reported_dt") is None:
+            fields["signer_reported_dt"] = sig.self_reported_timestamp
+        status = PdfSignatureStatus(**fields, **sig.summarise_integrity_info())
+    revoked_at = None
+    details = getattr(status, "revocation_details", None)
+    if details is not None:
+        revoked_at = details.revocation_date
+    elif proven_at is not None and issuer_crls:
+        # Revoked since the proven time? pyHanko's answer as the certificate stands at its
+        # last moment (now, or when it expired), from the same revocation lists.
+        # (No later than the newest list's issue: a list says nothing of the time after it.)
+        newest_list = max(c["tbs_cert_list"]["this_update"].native for c in issuer_crls)
+        last = min(moment, sig.signer_cert.not_valid_after - _dt.timedelta(seconds=1), newest_list)
+        later = await ades_basic_validation(
+            sig.signed_data, _ades_spec(roots, crl_required=True, knowledge=basic_spec.local_knowledge),
+            timing_info=ValidationTimingInfo(last, last, True), raw_digest=sig.compute_digest())
+        later_details = getattr(later.api_status, "revocation_details", None)
+        if later_details is not None:
+            revoked_at = later_details.revocation_date
+    passed = decided.ades_subindic == AdESPassed.OK
+    return _AdESJudgement(
+        status=status, indication=_words_of(decided.ades_subindic),
+        trusted=passed and bool(status is not None and status.trusted),
+        revoked=details is not None, revoked_at=revoked_at, proven_at=proven_at, proven_by=proven_by,
+        revocation_checked_from_file=crls_from_file and passed,
+        evidence_record=evidence_record, failure=decided.failure_msg)
 
 
 # --------------------------------------------------------------------------- long-term validation
@@ -729,10 +936,11 @@ def _document_timestamps(timestamps, vc_kwargs: dict, dss_kwargs: dict, at) -> l
             if not ok:
                 problems.append("The document time stamp is not intact, not valid or not from a trusted "
                                 "authority (or its certificate has expired: the record needed renewing).")
-            revoked = _revocation_time(stamp, kwargs.get("crls", ()))
-            if ok and revoked is not None and when is not None and revoked <= when:
+            details = getattr(status, "revocation_details", None)
+            if details is not None and when is not None and details.revocation_date <= when:
                 ok = False
-                problems.append(f"The time-stamping authority's certificate was revoked on {_fmt_time(revoked)}.")
+                problems.append("The time-stamping authority's certificate was revoked on "
+                                f"{_fmt_time(details.revocation_date)}.")
         except Exception as exc:  # noqa: BLE001 - a broken time stamp fails, whatever pyHanko raised
             ok = False
             problems.append(f"The document time stamp could not be checked: {exc}")
@@ -741,60 +949,38 @@ def _document_timestamps(timestamps, vc_kwargs: dict, dss_kwargs: dict, at) -> l
     return reports
 
 
-def _proof_of_time(status, sig, stamp_reports, timestamps) -> tuple[_dt.datetime | None, str]:
-    """The earliest proven time of ``sig``: its own signature time stamp when valid, else the
-    first valid document time stamp over it."""
-    ts = getattr(status, "timestamp_validity", None)
-    if ts is not None and ts.intact and ts.valid and ts.trusted:
-        return ts.timestamp, "signature time stamp"
+def _first_stamp_after(sig, timestamps, stamp_reports) -> _dt.datetime | None:
+    """The time of the first document time stamp over ``sig`` that checks out."""
     ordered = sorted(timestamps, key=lambda t: t.signed_revision)
     for stamp, report in zip(ordered, stamp_reports):
         if stamp.signed_revision > sig.signed_revision and report.ok and report.time is not None:
-            return report.time, "document time stamp"
-    return None, ""
+            return report.time
+    return None
 
 
-def _revocation_time(sig, crls) -> _dt.datetime | None:
-    """When a revocation list from the signer's issuer says the certificate was revoked."""
-    try:
-        cert = sig.signer_cert
-    except Exception:  # noqa: BLE001 - a damaged CMS has no readable signer
-        return None
-    found = None
-    for crl in crls:
-        try:
-            if crl["tbs_cert_list"]["issuer"] != cert.issuer:
-                continue
-            for entry in crl["tbs_cert_list"]["revoked_certificates"]:
-                if entry["user_certificate"].native == cert.serial_number:
-                    when = entry["revocation_date"].native
-                    found = when if found is None else min(found, when)
-        except (KeyError, ValueError, TypeError):
-            continue
-    return found
-
-
-def _level(reader, sig, proven_at, timestamps, stamp_reports) -> str:
-    """B-B without proof of time; B-T with it; B-LT when a later revision adds the signer's
-    validation data (a DSS holding revocation lists); B-LTA when a valid document time stamp
-    covers that revision."""
-    if proven_at is None:
-        return "B-B"
-    total = reader.xrefs.total_revisions
-    dss_revision = None
-    for revision in range(sig.signed_revision + 1, total):
+def _dss_revision(reader, after: int) -> int | None:
+    """The first revision after ``after`` that holds revocation lists in a DSS."""
+    for revision in range(after + 1, reader.xrefs.total_revisions):
         try:
             root = reader.get_historical_resolver(revision).root
             if "/DSS" in root and "/CRLs" in root["/DSS"] and len(root["/DSS"]["/CRLs"]) > 0:
-                dss_revision = revision
-                break
+                return revision
         except Exception:  # noqa: BLE001 - an unreadable revision adds nothing
             continue
-    if dss_revision is None:
+    return None
+
+
+def _level(reader, sig, judgement: _AdESJudgement, timestamps, stamp_reports) -> str:
+    """B-B without proof of time; B-T with it; B-LT when pyHanko checked the signer's
+    certificate against a revocation list the file holds (added after the signature); B-LTA
+    when, besides, a document time stamp that checks out covers that validation data."""
+    if judgement.proven_at is None:
+        return "B-B"
+    dss_revision = _dss_revision(reader, sig.signed_revision)
+    if dss_revision is None or not judgement.revocation_checked_from_file:
         return "B-T"
     ordered = sorted(timestamps, key=lambda t: t.signed_revision)
-    if any(stamp.signed_revision >= dss_revision and report.ok
-           for stamp, report in zip(ordered, stamp_reports)):
+    if any(stamp.signed_revision >= dss_revision and report.ok for stamp, report in zip(ordered, stamp_reports)):
         return "B-LTA"
     return "B-LT"
 
@@ -861,6 +1047,8 @@ def format_report(report: VerificationReport, file_label: str = "") -> str:
         else:
             changed = f"YES (modification level {s.modification_level or 'unknown'})"
         lines.append(f"  Changed after:  {changed}")
+        if s.ades_indication:
+            lines.append(f"  AdES result:    {s.ades_indication}")
         lines.append(f"  Result:         {'OK' if s.ok else 'FAILED'}")
         for p in s.problems:
             lines.append(f"  ! {p}")

@@ -1,0 +1,150 @@
+"""`verify` decides with pyHanko's AdES validation on the file's own data (issue 20).
+
+Time moves by the clock given to the time-stamping authority and the ``at`` of verification,
+never by waiting. The scenarios of the issue (expired certificate, revoked after and before
+signing, a B-LTA record from the archive step) are checked for pyHanko's AdES indication as
+well as the plain words; two cases show where the project's own reading of the embedded data
+answered wrongly before:
+
+- a revocation list in the file that the organisation's CA never signed (names the CA, lists
+  the supervisor's certificate as revoked after signing): the old reading parsed revocation
+  dates out of any list naming the CA and printed "Revoked since"; pyHanko checks the list's
+  signature and ignores it;
+- an archive whose only revocation list is another authority's (an external time-stamping
+  authority's CA): the old reading demanded a revocation list for every certificate once the
+  file held any, and failed a good signature as untrusted.
+
+And the check works offline: no socket is opened.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from supervision_app.records.verify import format_report, verify_main, verify_pdf
+from supervision_app.security.pki import create_ca
+from supervision_app.sync.server.archive import archive_pdf
+
+from . import test_long_term_verify as long_term
+from .test_long_term_verify import NOW, SIGNED, YEARS_LATER, _archived, _crl_at, _signed
+
+# the PKI, time-stamping authority and record of the long-term tests
+org = long_term.org
+unsigned = long_term.unsigned
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Any attempt to reach the network fails the test."""
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("verification tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_b_lta_from_the_archive_step_passes_ades_offline_years_after_expiry(org, unsigned, offline):
+    pdf = _archived(org, _signed(org, unsigned))
+    report = verify_pdf(pdf, org["ca"].certificate, at=YEARS_LATER)
+    assert report.complete, format_report(report)
+    supervisor, supervisee = report.signatures
+    assert [s.ades_indication for s in report.signatures] == ["PASSED", "PASSED"]
+    assert (supervisor.level, supervisor.proven_by, supervisor.proven_at) == ("B-LTA", "signature time stamp",
+                                                                               SIGNED)
+    # signed offline: proven by the archive's document time stamp
+    assert (supervisee.level, supervisee.proven_by, supervisee.proven_at) == ("B-LTA", "document time stamp", NOW)
+    assert "AdES result:    PASSED" in format_report(report)
+
+
+def test_expired_without_proof_of_time_is_not_passed_by_ades(org, unsigned):
+    bare = _signed(org, unsigned, stamped=False)
+    report = verify_pdf(bare, org["ca"].certificate, at=YEARS_LATER)
+    assert not report.all_ok
+    supervisor = report.signatures[0]
+    assert supervisor.level == "B-B" and not supervisor.trusted
+    assert supervisor.ades_indication.startswith("INDETERMINATE"), supervisor.ades_indication
+
+
+def test_revoked_after_signing_passes_ades_and_says_when(org, unsigned):
+    signed = _signed(org, unsigned)
+    org["ca"].revoke(org["supervisor"].cert.serial_number, SIGNED + dt.timedelta(days=1))
+    report = verify_pdf(_archived(org, signed), org["ca"].certificate, at=YEARS_LATER)
+    assert report.complete, format_report(report)
+    supervisor = report.signatures[0]
+    assert supervisor.ades_indication == "PASSED"
+    assert supervisor.revoked_at == SIGNED + dt.timedelta(days=1) and supervisor.revoked_after_signing
+    assert "after it was signed: the signature stays valid" in format_report(report)
+
+
+@pytest.mark.parametrize("verified_at", [NOW + dt.timedelta(days=1), YEARS_LATER],
+                         ids=["certificate still current", "certificate expired since"])
+def test_revoked_before_signing_fails_ades(org, unsigned, verified_at):
+    # Once the certificate has expired, pyHanko 0.38's long-term procedure alone would pass
+    # this signature (it checks expiry before revocation): the AdES basic validation at the
+    # proven time is what fails it.
+    org["ca"].revoke(org["supervisor"].cert.serial_number, SIGNED - dt.timedelta(days=1))
+    report = verify_pdf(_archived(org, _signed(org, unsigned)), org["ca"].certificate, at=verified_at)
+    assert not report.all_ok
+    supervisor = report.signatures[0]
+    assert not supervisor.ok and supervisor.revoked and not supervisor.trusted
+    assert supervisor.ades_indication != "PASSED", supervisor.ades_indication
+    assert supervisor.revoked_at == SIGNED - dt.timedelta(days=1)
+    assert any("before the signature was proven to exist" in p for p in supervisor.problems), supervisor.problems
+
+
+def _forged_crl(ca, revoked_serial: int, revoked_on: dt.datetime, when: dt.datetime):
+    """A revocation list that names the organisation's CA as issuer but is signed by someone else."""
+    impostor = ec.generate_private_key(ec.SECP256R1())
+    return (x509.CertificateRevocationListBuilder().issuer_name(ca.certificate.subject)
+            .last_update(when - dt.timedelta(minutes=1)).next_update(when + dt.timedelta(days=7))
+            .add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(revoked_serial)
+                                     .revocation_date(revoked_on).build())
+            .sign(impostor, hashes.SHA256()))
+
+
+def test_a_revocation_list_the_ca_did_not_sign_says_nothing(org, unsigned):
+    signed = _signed(org, unsigned)
+    ca, tsa = org["ca"], org["tsa"]
+    org["clock"].when = NOW
+    forged = _forged_crl(ca, org["supervisor"].cert.serial_number, SIGNED + dt.timedelta(hours=1), NOW)
+    pdf = archive_pdf(signed, tsa.timestamper(), certificates_=[ca.certificate, tsa.certificate],
+                      crls=[_crl_at(ca, NOW), forged])
+    report = verify_pdf(pdf, ca.certificate, at=YEARS_LATER)
+    assert report.complete, format_report(report)
+    supervisor = report.signatures[0]
+    # The old reading took the date out of the forged list: "Revoked since ..., after it was signed".
+    assert supervisor.revoked_at is None and not supervisor.revoked
+    assert "Revoked since" not in format_report(report)
+
+
+def test_another_authoritys_revocation_list_does_not_fail_a_good_signature(org, unsigned):
+    signed = _signed(org, unsigned)
+    ca, tsa = org["ca"], org["tsa"]
+    external = create_ca("Commercial Time-Stamping Root", "Timestamps Ltd")
+    org["clock"].when = NOW
+    pdf = archive_pdf(signed, tsa.timestamper(), certificates_=[ca.certificate, tsa.certificate],
+                      crls=[_crl_at(external, NOW)])
+    report = verify_pdf(pdf, ca.certificate, at=NOW + dt.timedelta(days=1))
+    # The old reading required a revocation list for the signer as soon as the file held one,
+    # found none from the signer's CA and failed both signatures as untrusted.
+    assert report.complete, format_report(report)
+    assert [s.ades_indication for s in report.signatures] == ["PASSED", "PASSED"]
+    # Nothing in the file says whether the signers' certificates were revoked: time stamped,
+    # but not B-LT (the old reading called any DSS with any revocation list B-LT).
+    assert [s.level for s in report.signatures] == ["B-T", "B-T"]
+
+
+def test_verify_command_prints_the_ades_result(org, unsigned, tmp_path, capsys):
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(_archived(org, _signed(org, unsigned)))
+    ca_path = tmp_path / "ca.pem"
+    ca_path.write_bytes(org["ca"].certificate_pem())
+    assert verify_main([str(pdf), "--ca", str(ca_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("AdES result:    PASSED") == 2 and "Proven to exist" in out and "B-LTA" in out
