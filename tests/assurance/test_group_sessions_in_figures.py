@@ -129,11 +129,15 @@ def test_the_settings_can_leave_group_sessions_out_of_the_schedule(database, tea
     from supervision_app.assurance.compliance_figures import AssuranceSettings
 
     _policy(database, team.team_id, True)
-    with database.reading() as s:
-        d = compliance_dashboard(s, actor(database, team.manager_id), today=TODAY, months=3,
-                                 settings=AssuranceSettings(counted_session_types=frozenset({"planned_1to1"})))
-    ben = next(w for w in d.workers if w.worker_id == team.worker_id)
-    assert ben.last_signed is None
+
+    def ben_last_signed(types):
+        with database.reading() as s:
+            d = compliance_dashboard(s, actor(database, team.manager_id), today=TODAY, months=3,
+                                     settings=AssuranceSettings(counted_session_types=frozenset(types)))
+        return next(w for w in d.workers if w.worker_id == team.worker_id).last_signed
+
+    assert ben_last_signed({"planned_1to1", "group"}) == HELD.date()
+    assert ben_last_signed({"planned_1to1"}) is None
 
 
 def test_a_child_discussed_in_a_group_has_oversight_once_the_group_is_locked(database, team, signed_by_ben):
