@@ -3,10 +3,10 @@ share: signing in the task runner's write queue with the dialog's buttons off me
 and a refusal shown in words."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from PySide6.QtCore import SignalInstance
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from .accessibility import announce
 from .tasks import user_message
@@ -29,6 +29,7 @@ class SigningDialog:
     loaded: SignalInstance
     changed: SignalInstance
     _load: Callable[[], None]  # reads the record again, as the dialog shows it
+    save: Callable[..., None]  # saves the draft; its ``then`` runs once it is saved
 
     def _say(self, text: str) -> None:
         """The message line, announced: a screen reader does not hear a label change by
@@ -44,6 +45,21 @@ class SigningDialog:
             then()
         else:
             self.loaded.emit()
+
+    def _confirm_then_sign(self, question: tuple[str, str, str], sign_text: str, *, save_first: bool,
+                           sign: Callable[[], None]) -> None:
+        """Ask before signing (``question``: the box's title, question and what signing
+        keeps; Cancel is the default); a draft the signer may still edit is saved first
+        (the dialog's ``save(then=...)``), and ``sign`` runs once it is."""
+        from .signing import confirm  # gui.signing builds its own dialogs on this module
+
+        title, text, detail = question
+        if not confirm(cast(QWidget, self), title, text, detail, sign_text):
+            return
+        if save_first:
+            self.save(then=sign)
+        else:
+            sign()
 
     def _sign_in_background(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run ``work`` (the signing: key, PDF, signature) off the GUI thread, then ``done``

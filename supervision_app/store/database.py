@@ -43,7 +43,7 @@ APPLICATION_ID = 0x53555056  # "SUPV": marks the file as ours once decrypted
 # The newest Alembic revision (the head of store/migrations). A database already there is
 # opened without loading Alembic at all (a quicker start); tests/store/test_latest_revision.py
 # fails until this is bumped with each new migration.
-LATEST_REVISION = "0016"
+LATEST_REVISION = "0018"
 _PLAIN_SQLITE_HEADER = b"SQLite format 3\x00"
 
 SecretStoreFactory = Callable[[str], SecretStore]

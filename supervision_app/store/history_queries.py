@@ -251,18 +251,22 @@ ORDER BY search_text.rowid DESC
 LIMIT :limit
 """
 _NO_PRIVATE = "k.section <> 'wellbeing'"
-_PRIVATE_FOR_VIEWER = """(k.section <> 'wellbeing' OR (k.team_id IN :team_ids AND EXISTS (
+# the scope test again inside (for the reason above): a person in no team's own wellbeing
+# rows have no team either
+_PRIVATE_FOR_VIEWER = """(k.section <> 'wellbeing' OR ({scope} AND EXISTS (
         SELECT 1 FROM supervision_session p WHERE p.id = k.record_id
          AND (p.supervisor_id = :viewer OR (p.supervisee_id = :viewer AND p.state <> 'draft')))))"""
 _IN_TEAMS = "k.team_id IN :team_ids"
 _IN_TEAMS_OR_TEAMLESS = "(k.team_id IN :team_ids OR k.team_id IS NULL)"
 SEARCH_SQL = _SEARCH_TEMPLATE.format(scope=_IN_TEAMS, private=_NO_PRIVATE)
-SEARCH_SQL_FOR_VIEWER = _SEARCH_TEMPLATE.format(scope=_IN_TEAMS, private=_PRIVATE_FOR_VIEWER)
+SEARCH_SQL_FOR_VIEWER = _SEARCH_TEMPLATE.format(scope=_IN_TEAMS, private=_PRIVATE_FOR_VIEWER.format(scope=_IN_TEAMS))
 # also the rows of no team: the records of people in no team (service managers, heads of
 # service: DESIGN.md 1.1), whose team is NULL; asked for only by those who can hold them
-_SQL = {(viewer, teamless): _SEARCH_TEMPLATE.format(scope=_IN_TEAMS_OR_TEAMLESS if teamless else _IN_TEAMS,
-                                                    private=_PRIVATE_FOR_VIEWER if viewer else _NO_PRIVATE)
-        for viewer in (False, True) for teamless in (False, True)}
+_SQL = {(viewer, teamless): _SEARCH_TEMPLATE.format(
+    scope=_IN_TEAMS_OR_TEAMLESS if teamless else _IN_TEAMS,
+    private=_PRIVATE_FOR_VIEWER.format(scope=_IN_TEAMS_OR_TEAMLESS if teamless else _IN_TEAMS)
+    if viewer else _NO_PRIVATE)
+    for viewer in (False, True) for teamless in (False, True)}
 
 
 def search_records(

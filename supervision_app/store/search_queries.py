@@ -297,7 +297,8 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     group_actions = _GROUP_ACTIONS(session, ids.get("group_action", ()))
     groups = _GROUPS(session, {*ids.get("group_session", ()),
                                *(d.group_session_id for d in group_discussions.values()),
-                               *(a.group_session_id for a in group_actions.values())})
+                               *(a.group_session_id for a in group_actions.values()),
+                               *(x.record_id for x in addenda.values() if x.record_kind == GROUP_KIND)})
     group_targets = _group_targets(session, groups)
 
     session_targets = {k: SupervisionTarget(supervisee_id=r.supervisee_id, supervisor_id=r.supervisor_id,
@@ -418,6 +419,14 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
                                       f"Addendum{state} to supervision agreement with {amended.supervisee_name}",
                                       amended.updated_at, worker_id=amended.supervisee_id,
                                       worker_name=amended.supervisee_name, agreement_id=addendum.record_id)
+            elif addendum.record_kind == GROUP_KIND:
+                # everyone who sees the group's shared part (``group_records.group_addenda``)
+                if not sees_group(addendum.record_id):
+                    continue
+                result = SearchResult(kind, record_id, section, snippet,
+                                      f"Addendum{state} to group supervision led by "
+                                      f"{group_leader(addendum.record_id)}",
+                                      groups[addendum.record_id].held_at, group_session_id=addendum.record_id)
             else:
                 parent = note_targets.get(addendum.record_id)
                 if parent is None or not may(Operation.VIEW, "n", addendum.record_id, parent):

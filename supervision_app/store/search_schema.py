@@ -101,7 +101,8 @@ def scope(kind: str, row: str) -> tuple[str, str]:
         return (f"CASE WHEN {row}.record_kind = 'supervision' THEN {row}.record_id END",
                 f"CASE {row}.record_kind WHEN 'supervision' THEN {_session_team(f'{row}.record_id')} "
                 f"WHEN 'oversight_note' THEN {_note_team(f'{row}.record_id')} "
-                f"WHEN 'agreement' THEN {_agreement_team(f'{row}.record_id')} END")
+                f"WHEN 'agreement' THEN {_agreement_team(f'{row}.record_id')} "
+                f"WHEN 'group_session' THEN {_group_team(f'{row}.record_id')} END")
     raise ValueError(kind)
 
 
