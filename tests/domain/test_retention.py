@@ -42,7 +42,7 @@ def test_default_supervision_records_are_kept_six_years_after_the_worker_leaves(
 def test_every_kind_has_a_default_and_parts_are_not_scheduled_apart_from_their_record():
     assert set(DEFAULT_SCHEDULE) == set(RecordKind)
     assert {k.value for k in RecordKind} == {"supervision_session", "supervision_agreement",
-                                             "session_cancellation", "oversight_note"}
+                                             "session_cancellation", "oversight_note", "group_session"}
     # the history of a worker goes together
     assert DEFAULT_SCHEDULE[RecordKind.AGREEMENT] == DEFAULT_SCHEDULE[RecordKind.SUPERVISION]
     assert DEFAULT_SCHEDULE[RecordKind.CANCELLATION] == DEFAULT_SCHEDULE[RecordKind.SUPERVISION]

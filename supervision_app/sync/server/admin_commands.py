@@ -835,7 +835,7 @@ def _schedule(args):
 def cmd_retention_schedule(args, conn) -> None:
     schedule = _schedule(args)
     rows = [{"kind": kind.value, "years": rule.years, "after": rule.after.value,
-             "description": f"{kind.label}: {rule.describe()}"}
+             "description": f"{kind.label}: {rule.describe(kind)}"}
             for kind, rule in schedule.rules.items()]
     _emit(args, rows, "\n".join(r["description"] for r in rows))
 
