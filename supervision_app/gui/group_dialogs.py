@@ -38,7 +38,7 @@ from .addenda_section import AddendaSection
 from .layouts import add_row
 from .models import Column, RowsModel
 from .practice_dialogs import _date_edit, _heading, _message, _practice_row, _pydate, _qdate
-from .signing import confirm, ensure_credentials
+from .signing import ensure_credentials
 from .signing_widgets import SigningDialog
 
 if TYPE_CHECKING:
@@ -347,15 +347,12 @@ class GroupSessionDialog(SigningDialog, AddendaSection, QDialog):
         ctx.tasks.write(work, done, self._failed)
 
     def sign(self) -> None:
-        if not confirm(self, "Sign this group session?", "Sign the group supervision record?",
-                       "Your signature, the time and a fingerprint of what you can see of this "
-                       "session are kept with it. Once the supervisor and everyone present have "
-                       "signed, it is locked.", "Si&gn"):
-            return
-        if self.detail is not None and self.detail.may_edit:
-            self.save(then=self._sign_saved)
-        else:
-            self._sign_saved()
+        # the supervisor's draft is saved as shown first; an attendee has nothing to save
+        self._confirm_then_sign(
+            ("Sign this group session?", "Sign the group supervision record?",
+             "Your signature, the time and a fingerprint of what you can see of this session are "
+             "kept with it. Once the supervisor and everyone present have signed, it is locked."),
+            "Si&gn", save_first=self.detail is not None and self.detail.may_edit, sign=self._sign_saved)
 
     def _sign_saved(self) -> None:
         ctx, gid = self.ctx, self.group_id

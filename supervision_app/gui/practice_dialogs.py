@@ -26,7 +26,7 @@ from ..domain.time_rules import format_date
 from .accessibility import announce, ensure_accessible_names, style_headings
 from .addenda_section import AddendaSection
 from .layouts import add_row
-from .signing import confirm, ensure_credentials
+from .signing import ensure_credentials
 from .signing_widgets import SigningDialog
 from .tasks import user_message
 
@@ -317,15 +317,13 @@ class AgreementDialog(SigningDialog, AddendaSection, QDialog):
         ctx.tasks.write(work, done, self._failed)
 
     def sign(self) -> None:
-        if not confirm(self, "Sign this agreement?", "Sign the supervision agreement?",
-                       "Your signature, the time and a fingerprint of these terms are kept with "
-                       "the agreement and its signed PDF. Once both of you have signed, it is "
-                       "locked; a review makes a new agreement.", "Si&gn"):
-            return
-        if self.row_state == "draft":
-            self.save(then=self._sign_saved)
-        else:
-            self._sign_saved()
+        # the supervisor's draft is saved as shown first; the supervisee signs it as it is
+        self._confirm_then_sign(
+            ("Sign this agreement?", "Sign the supervision agreement?",
+             "Your signature, the time and a fingerprint of these terms are kept with the agreement "
+             "and its signed PDF. Once both of you have signed, it is locked; a review makes a new "
+             "agreement."),
+            "Si&gn", save_first=self.row_state == "draft", sign=self._sign_saved)
 
     def _sign_saved(self) -> None:
         ctx, aid = self.ctx, self.agreement_id
