@@ -10,8 +10,11 @@ screenshot script).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -22,9 +25,15 @@ from PySide6.QtWidgets import QApplication, QDialog
 from ..errors import AppError
 from ..resources import resource_path
 from . import qt_binding
-from .accessibility import TEXT_SCALES, apply_text_scale, install_style_sheet, system_point_size
+from .accessibility import (
+    TEXT_SCALES,
+    apply_text_scale,
+    current_text_scale,
+    install_style_sheet,
+    system_point_size,
+)
 from .main_window import MainWindow
-from .tasks import TaskRunner, expected_errors, run_in_background
+from .tasks import READS, TaskRunner, expected_errors, run_in_background
 from .weekly_check import start_weekly_check
 
 if TYPE_CHECKING:
@@ -104,8 +113,13 @@ def sign_in(db: "Database", parent=None, people=None) -> str | None:
 
 
 def _attach(window: MainWindow, db: "Database", who: SignedIn) -> MainWindow:
-    # before the pages are built; the shell already on screen (navigation, menus) takes it too
-    apply_text_scale(TEXT_SCALES[who.text_scale])
+    # before the pages are built; the shell already on screen (navigation, menus) takes it too.
+    # Only if it differs from the size in use: applying a size collects Python's garbage
+    # first (collector_pause), a walk of every object the process holds, which held the GUI
+    # thread ~60-180 ms at start-up for a size the window already had
+    scale = TEXT_SCALES[who.text_scale]
+    if scale != current_text_scale():
+        apply_text_scale(scale)
     window.attach(db, TaskRunner(db), who.actor, who.me)
     start_weekly_check(window, db)
     # the demo's older records, signed on a worker thread (nothing to do in a real profile)
@@ -157,9 +171,60 @@ def _synced_person(db: "Database") -> str | None:
 
 
 def _preload() -> None:
-    """Modules the pages need, imported off the GUI thread while the window is up."""
+    """Modules the window and its first page need, imported off the GUI thread while the
+    shell is up (the team page's agreement and group rows with it: practice_dialogs brings
+    the bank-holiday calendar, ~60 ms, which the GUI thread paid while building the page).
+    What only later steps need is in ``_preload_later``."""
     from ..store import queries, supervision_records  # noqa: F401
-    from . import first_run, oversight_dialog, pages, session_editor, signin, signing, sync_panel  # noqa: F401
+    from . import group_dialogs, pages, practice_dialogs, reminders, signing, sync_panel  # noqa: F401
+
+
+def _preload_later() -> None:
+    """Modules for opening a record or a note, imported off the GUI thread once the first
+    page has its data: not competing with it for the CPU, and not imported on the GUI
+    thread when a record is first opened."""
+    from . import oversight_dialog, resolution_dialog, session_editor  # noqa: F401
+
+
+def _preload_sign_in() -> None:
+    """For a profile that does not yet know who is using it: the people list or the
+    first-run page comes next."""
+    from . import first_run, signin  # noqa: F401
+
+
+def _ignore(_result: object) -> None:
+    """A warm-up's result (or failure): the step it prepares imports again if need be."""
+
+
+_startup_frozen = False  # once per process: the window's first start-up
+
+
+@contextmanager
+def _startup_objects_kept() -> Iterator[None]:
+    """Python's cycle collector held back while the profile opens and the modules load
+    (the worker), and what they made kept out of later collections.
+
+    Start-up makes ~160,000 objects that live as long as the process (modules, classes,
+    SQLAlchemy's mappers). Made with the collector running, each full collection along the
+    way walked all of them so far, on the worker but holding the interpreter lock: the
+    window stalled ~100 ms at a time. Afterwards they are moved to the collector's
+    permanent generation (``gc.freeze``), so no collection walks them again: not the first
+    one after the pause (which would otherwise find them all still in its youngest
+    generation), nor the one ``collector_pause`` makes each time the text size changes
+    (60-180 ms before). Cycles that were already garbage then (import leftovers, ~0.2 MB)
+    are kept. Once per process: a later start-up (tests) runs as before."""
+    global _startup_frozen
+    if _startup_frozen:
+        yield
+        return
+    from ..sync.collector import collector_paused as cycle_collector_paused
+
+    with cycle_collector_paused():
+        try:
+            yield
+        finally:
+            _startup_frozen = True
+            gc.freeze()
 
 
 OpenProfile = Callable[[], tuple["Database", "str | None"]]
@@ -200,20 +265,22 @@ class Startup:
 
     def begin(self, open_profile: OpenProfile) -> None:
         def work():
-            db, staff_id = open_profile()
-            self.db = db
-            _preload()
-            from ..client_settings import load_client_settings
+            with _startup_objects_kept():
+                db, staff_id = open_profile()
+                self.db = db
+                _preload()
+                from ..client_settings import load_client_settings
 
-            self.settings = load_client_settings()  # IT's server address, for a first run
-            if staff_id is None:
-                staff_id = _synced_person(db)
-            if staff_id is None:
-                from ..store import queries
+                self.settings = load_client_settings()  # IT's server address, for a first run
+                if staff_id is None:
+                    staff_id = _synced_person(db)
+                if staff_id is None:
+                    _preload_sign_in()
+                    from ..store import queries
 
-                with db.reading() as session:
-                    return db, None, queries.directory(session)
-            return db, _who(db, staff_id), None
+                    with db.reading() as session:
+                        return db, None, queries.directory(session)
+                return db, _who(db, staff_id), None
 
         run_in_background(work, self._opened, self._failed)
 
@@ -333,6 +400,10 @@ class Startup:
     def _attach(self, db: "Database", who: SignedIn) -> None:
         page, self.first_run = self.first_run, None
         _attach(self.window, db, who)
+        tasks = self.window.ctx.tasks if self.window.ctx is not None else None
+        if tasks is not None:  # on the reads pool, which closing the window waits for
+            self.window.first_page_loaded(
+                lambda: tasks.run(READS, _preload_later, _ignore, _ignore, busy=False))
         if page is not None:
             self.window.form.pageStack.removeWidget(page)
             page.hide()

@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._history: list[QWidget] = []
         self.editor: SessionEditor | None = None
         self._session_request = 0  # the latest open_session asked: only it may open
+        self._after_first_page: list[Callable[[], None]] | None = []  # None once it has loaded
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(120)
@@ -199,10 +200,35 @@ class MainWindow(QMainWindow):
         navlist.itemSelectionChanged.connect(self._nav_selected)
         ensure_accessible_names(self)
         style_headings(self)
-        self.show_page(self._nav_keys[0])
+        first = self.show_page(self._nav_keys[0])
+        # once the first page has its data, or its reads have ended without it (a failure)
+        first_loaded = getattr(first, "loaded", None)
+        if first_loaded is not None:
+            first_loaded.connect(self._first_page_done)
+        tasks.busy_changed.connect(self._first_reads_over)
         stack.removeWidget(self._opening)
         self._opening.deleteLater()
         self.ready.emit()
+
+    def first_page_loaded(self, then: Callable[[], None]) -> None:
+        """``then()`` once the first page has its data (or its reads have ended without
+        it): start-up work that can wait, kept from competing for the CPU with the query of
+        the page the person is looking at."""
+        if self._after_first_page is None:
+            then()
+        else:
+            self._after_first_page.append(then)
+
+    def _first_reads_over(self, busy: bool) -> None:
+        if not busy:
+            self._first_page_done()
+
+    def _first_page_done(self) -> None:
+        waiting, self._after_first_page = self._after_first_page, None
+        for then in waiting or ():
+            # a zero timer's event comes after the paint the new rows have asked for:
+            # work started here would share the interpreter with that paint
+            QTimer.singleShot(0, self, then)
 
     def _detail_page(self, key: str) -> "Page":
         """A worker's history or a child's page: built when first opened, not at start-up,
@@ -283,15 +309,19 @@ class MainWindow(QMainWindow):
         tasks.busy_changed.connect(idle)
         self.sync.sync_finished.connect(synced)
         self.sync.sync_finished.connect(self._reload_access)
-        self.sync.start()
+        # its first sync (and its reminders and access check) after the first page's rows:
+        # a pull writes rows while the person waits for the page otherwise
+        self.first_page_loaded(self.sync.start)
 
-    def _reload_access(self, _report: object = None, error: object = None) -> None:
+    def _reload_access(self, report: object = None, error: object = None) -> None:
         """After a sync, what the person may see, read again: cover of another team given or
         ended (DESIGN.md §1.1) reaches the laptop through the sync (``GET /v1/me``, kept for
         ``load_actor``), and the pages read ``ctx.actor``, read once at sign-in: without this
         a covering manager saw the covered team only after restarting the app, and kept
-        seeing its workers after the cover ended. When it changed, every page reloads."""
-        if error is not None:
+        seeing its workers after the cover ended. When it changed, every page reloads.
+        Not after a sync that did not run (no server: no report), such as the one at
+        start-up, whose read came beside the first page's."""
+        if error is not None or report is None:
             return
         ctx = self._context()
         staff_id = ctx.actor.staff_id
@@ -333,7 +363,8 @@ class MainWindow(QMainWindow):
                 self.reminders.check()
 
         self.sync.sync_finished.connect(synced)
-        QTimer.singleShot(0, self.reminders.check)
+        # the first check's query is the team's twice over: after the first page's
+        self.first_page_loaded(self.reminders.check)
 
     def _chronology_from_menu(self) -> None:
         from .pages import ChildPage
