@@ -21,6 +21,7 @@ from ..domain.next_step import SUPERVISOR_STEPS, next_step_is_mine
 from ..domain.permissions import (
     ActionItemTarget,
     Actor,
+    CaseDiscussionTarget,
     ChildTarget,
     Operation,
     OversightTarget,
@@ -634,13 +635,10 @@ class ChildDetail:
     can_add_note: bool
 
 
-def _may_see_discussion(session: Session, actor: Actor, parent: SupervisionSession,
-                        child_view: bool) -> bool:
+def _discussion_target(parent: SupervisionSession, child: ChildTarget) -> CaseDiscussionTarget:
     """A case discussion is also an oversight entry on the child's record: whoever may see
-    the child sees it once shared; the draft only those who may see the session."""
-    if decide(actor, Operation.VIEW, session_target(parent)):
-        return True
-    return child_view and parent.state != RecordState.DRAFT.value
+    the child sees it once its record is released (``permissions.CaseDiscussionTarget``)."""
+    return CaseDiscussionTarget(session_target(parent), child)
 
 
 def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDetail:
@@ -668,7 +666,7 @@ def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDeta
             .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
             .where(CaseDiscussion.child_id == child_id, CaseDiscussion.tombstone.is_(False),
                    SupervisionSession.tombstone.is_(False))):
-        if not _may_see_discussion(session, actor, parent, True):
+        if not decide(actor, Operation.VIEW, _discussion_target(parent, target)):
             continue
         entries.append(ChronologyEntry(
             when=parent.held_at, kind="case_discussion", record_id=disc.id,

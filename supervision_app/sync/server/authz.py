@@ -11,6 +11,7 @@ logger: who, what operation, which row, allowed or not and why; never contents.
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from itertools import chain, combinations
@@ -22,6 +23,7 @@ from ...domain.permissions import (
     AddendumTarget,
     AgreementTarget,
     CancellationTarget,
+    CaseDiscussionTarget,
     ChildTarget,
     Decision,
     DirectoryTarget,
@@ -31,6 +33,7 @@ from ...domain.permissions import (
     SupervisionTarget,
     TeamTarget,
     decide,
+    sees_only_as_child_entry,
 )
 from ...domain.time_rules import london_date, utc_now
 from ...domain.vocabulary import RecordState, Role
@@ -72,6 +75,10 @@ def target_of(facts: Facts):
     if kind == "ovs":
         return OversightTarget(author_id=facts["author"], child=target_of(facts["child"]),
                                state=RecordState(facts["state"]))
+    if kind == "cd":  # a case discussion: part of its record, and follows its child
+        child = facts.get("child")
+        return CaseDiscussionTarget(session=target_of(facts["parent"]),
+                                    child=target_of(child) if child else None)
     if kind == "add":
         return AddendumTarget(author_id=facts["author"], parent=target_of(facts["parent"]),
                               state=RecordState(facts["state"]))
@@ -114,7 +121,8 @@ def may_view_private(actor: Actor, facts: Facts) -> bool:
 # Facts kinds whose VIEW decisions ``same_audience`` has been checked against: each reads
 # the actor only through its role, its own id compared with the people the facts name, and
 # whether the teams / people the facts name are among those it manages / line-manages.
-_PROBED_KINDS = frozenset({"sup", "part", "of", "act", "add", "fbk", "ovs", "child", "agr", "cxl"})
+_PROBED_KINDS = frozenset({"sup", "part", "cd", "of", "act", "add", "fbk", "ovs", "child", "agr",
+                           "cxl"})
 _PEOPLE_KEYS = ("supervisor", "supervisee", "owner", "author", "worker")
 _MAX_PEOPLE = 5  # 2**people line-management sets per probe; more re-stamps, never guesses
 _STRANGER = "\x00nobody"  # an id no member of staff has
@@ -161,6 +169,8 @@ def same_audience(old: Facts, new: Facts, actor_of: Callable[[str], Actor | None
         return False
     if scope_keys(old) != scope_keys(new):
         return False
+    if chronology_header(old) != chronology_header(new):
+        return False  # what a reader holding only the discussion is sent of its record
     if (old["k"] == "sup") != (new["k"] == "sup"):
         return False
     private = old["k"] == "sup"  # as ``may_view_private``: only a session has a private section
@@ -218,6 +228,13 @@ def scope_keys(facts: Facts) -> set[str]:
     elif kind == "ovs":
         keys.add(f"p:{facts['author']}")
         keys |= scope_keys(facts["child"])
+    elif kind == "cd":
+        keys |= scope_keys(facts["parent"])
+        child = facts.get("child")
+        if child:
+            keys.add(child_link_key(child["id"]))
+            if facts["parent"]["state"] != RecordState.DRAFT.value:  # released: follows the child
+                keys |= scope_keys(child)
     elif kind == "add":
         keys.add(f"p:{facts['author']}")
         keys |= scope_keys(facts["parent"])
@@ -228,6 +245,56 @@ def scope_keys(facts: Facts) -> set[str]:
     else:
         keys |= scope_keys(facts["parent"])
     return keys
+
+
+def child_link_key(child_id: str) -> str:
+    """The key every case discussion about a child is kept under: no reader pulls by it;
+    it finds the discussions to re-stamp when the child's facts change (a reallocation, or
+    the worker's move), since a discussion's ``parent_id`` is its record
+    (``row_facts.linked_dependents``)."""
+    return f"c:{child_id}"
+
+
+# What a reader who holds a case discussion only through its child (``permissions.
+# sees_only_as_child_entry``) is sent of the record it comes from, in the discussion's own
+# row: the few facts the child's chronology shows, never the record's content. Filled in by
+# the server from its own facts as the row leaves it; empty for everyone else.
+CHRONOLOGY_HEADER_FIELDS = ("session_held_at", "session_supervisor_id", "session_supervisee_id",
+                            "session_state")
+
+
+def chronology_header(facts: Facts) -> dict[str, Any] | None:
+    """The header a released case discussion carries to the child's readers, from its
+    stored facts; None for any other row or a draft."""
+    if facts.get("k") != "cd":
+        return None
+    record = facts["parent"]
+    if record["state"] == RecordState.DRAFT.value:
+        return None
+    return {"session_held_at": record.get("held"), "session_supervisor_id": record["supervisor"],
+            "session_supervisee_id": record["supervisee"], "session_state": record["state"]}
+
+
+def header_for(actor: Actor, facts: Facts) -> dict[str, Any] | None:
+    """The chronology header of a case discussion as ``actor`` is sent it: only when they
+    may hold the discussion without its record."""
+    header = chronology_header(facts)
+    if header is None:
+        return None
+    target = target_of(facts)
+    if not (isinstance(target, CaseDiscussionTarget) and sees_only_as_child_entry(actor, target)):
+        return None
+    return header
+
+
+def with_header(data_text: str, header: dict[str, Any] | None) -> str:
+    """A case discussion's stored JSON with its chronology header as this reader is sent
+    it: the server's facts, or empty; whatever a laptop pushed in those fields never
+    leaves the server."""
+    data = json.loads(data_text)
+    for name in CHRONOLOGY_HEADER_FIELDS:
+        data[name] = header.get(name) if header else None
+    return json.dumps(data, separators=(",", ":"))
 
 
 def actor_scope_keys(actor: Actor) -> list[str] | None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from sqlalchemy import Select, select
+
 from ...domain.supervisee_response import has_responded
 from ...domain.time_rules import london_date
 from .. import protocol as p
 from . import authz, feedback_totals, group_sync
 from .refusal import Refused
+from .schema import record_scope
 
 KIND_TABLE = {"supervision": "supervision_session", "oversight_note": "oversight_note",
               "addendum": "addendum", "agreement": "supervision_agreement",
@@ -46,11 +49,23 @@ def compute_facts(table: str, row_id: str, data: dict[str, Any], facts_of: Facts
     if table == "supervision_session":
         # "team": the supervisee's team now, from the directory (access follows people,
         # DESIGN.md §1.1); the row's own team_id stays the team on the session date, for figures
+        # "held": when, for the chronology of a child whose discussion follows them
+        # (``authz.chronology_header``)
         return {"k": "sup", "_table": table, "supervisor": data["supervisor_id"],
                 "supervisee": data["supervisee_id"],
                 "team": team_of(data["supervisee_id"]), "state": data["state"],
-                **_response_facts(row_id, data, facts_of)}
-    if table in ("case_discussion", "action_review"):
+                "held": data["held_at"], **_response_facts(row_id, data, facts_of)}
+    if table == "case_discussion":
+        # part of its record, and the child as allocated now: once the record is released
+        # the discussion follows the child (DESIGN.md §1.1; ``permissions.CaseDiscussionTarget``)
+        discussion: authz.Facts = {
+            "k": "cd", "_table": table,
+            "parent": _strip(parent(data["session_id"], "supervision_session"))}
+        child = facts_of(data["child_id"])
+        if child is not None and child.get("_table") == "child":
+            discussion["child"] = _strip(child)
+        return discussion
+    if table == "action_review":
         return {"k": "part", "_table": table,
                 "parent": _strip(parent(data["session_id"], "supervision_session"))}
     if table == "oversight_note":
@@ -135,6 +150,15 @@ def parent_id_of(table: str, data: dict[str, Any]) -> str | None:
     if table in group_sync.GROUP_TABLES:
         return group_sync.parent_id(table, data)
     return None
+
+
+def linked_dependents(row_ids: list[str]) -> Select:
+    """The ids of the rows built on these rows besides through ``parent_id``: the case
+    discussions about a child (their ``parent_id`` is their record; they follow the child
+    too), kept under ``authz.child_link_key``. Re-stamping asks for them with the rows
+    whose ``parent_id`` is one of these."""
+    return select(record_scope.c.record_id).where(
+        record_scope.c.scope_key.in_([authz.child_link_key(row_id) for row_id in row_ids]))
 
 
 def with_state(facts: authz.Facts, state: str) -> authz.Facts:

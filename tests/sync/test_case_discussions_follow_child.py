@@ -1,0 +1,225 @@
+"""Case discussions follow the child (DESIGN.md §1.1, third bullet) across a real server
+process and laptops: a discussion about a child in a released supervision record reaches
+whoever may see the child now (its worker, their managers and chain), however the child
+moved, and only that discussion: never the rest of the record it comes from. A draft's
+discussions do not move. Every row a pull sends is one ``authz.may_view`` allows."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from supervision_app.domain.vocabulary import RecordState
+from supervision_app.records.chronology_export import load_child_chronology
+from supervision_app.store import models as m, queries as q, supervision_records as sr
+from supervision_app.sync.server import authz
+from supervision_app.sync.server.schema import record
+from supervision_app.sync.server.storage import load_actor
+from tests.sync import records as r
+from tests.sync.harness import REPO
+
+WELLBEING = "private words about a bereavement"
+DECISION, RATIONALE = "Step up to a child protection plan", "Three missed visits and a new injury"
+OTHER_CHILD_DECISION = "Close the case at the next review"
+
+
+def admin(deployment, *argv: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SUPERVISION_SERVER_")}
+    done = subprocess.run([sys.executable, "-m", "supervision_app.sync.server.cli",
+                           "--database-url", deployment.database_url, *argv],
+                          env=clean, cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def pull_everything(deployment, laptop) -> tuple[list[dict], list[dict]]:
+    """Everything the server sends this laptop's user from the beginning: (rows, removals),
+    each row checked against the rule the pull must follow."""
+    token = laptop.client.secrets.get("sync-token")
+    rows, removals, after, more = [], [], 0, True
+    while more:
+        answer = httpx.get(f"{deployment.url}/v1/pull", params={"after": after, "limit": 5000},
+                           headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        rows += page["rows"]
+        removals += page.get("removed") or []
+        after, more = page["next_cursor"], page["has_more"]
+    with deployment.engine.connect() as conn:
+        actor, _team = load_actor(conn, deployment.org.ids[laptop.username])
+        for row in rows:
+            facts = json.loads(conn.execute(select(record.c.auth).where(record.c.id == row["id"])).scalar())
+            assert authz.may_view(actor, facts).allowed, (laptop.username, row["table"], row["id"])
+    return rows, removals
+
+
+def of_record(rows: list[dict], session_id: str) -> set[tuple[str, str]]:
+    """(table, id) of every pulled row that is the record or hangs off it."""
+    out = set()
+    for row in rows:
+        data = row["data"]
+        if row["id"] == session_id or session_id in (data.get("session_id"), data.get("record_id")):
+            out.add((row["table"], row["id"]))
+    return out
+
+
+def write_record(laptop, org, *, children: list[str], share: bool) -> tuple[str, dict[str, str]]:
+    """tm_a's record of sw_a1's supervision: wellbeing, learning, a discussion of each child
+    with a decision and an action; shared if asked. (session id, child id -> discussion id)"""
+    discussions: dict[str, str] = {}
+
+    def write(s, actor):
+        from datetime import date
+
+        sid = sr.create_session(s, actor, supervisee_id=org.ids["sw_a1"],
+                                held_at=datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc))
+        sr.update_session(s, actor, sid, {"wellbeing": WELLBEING, "learning": "reflective log"})
+        for child_id in children:
+            did = sr.add_case_discussion(s, actor, sid, s.get(m.Child, child_id).case_id)
+            first = child_id == children[0]
+            sr.update_case_discussion(s, actor, did, {
+                "worries": "bruising" if first else "none",
+                "decision": DECISION if first else OTHER_CHILD_DECISION,
+                "rationale": RATIONALE if first else "settled at home"})
+            sr.add_action(s, actor, session_id=sid, case_discussion_id=did, description="visit",
+                          owner_id=org.ids["sw_a1"], due_on=date(2026, 12, 1))
+            discussions[child_id] = did
+        return sid
+
+    sid = r._act(laptop, org.ids["tm_a"], write)
+    if share:
+        r.share(laptop, org.ids["tm_a"], sid)
+    return sid, discussions
+
+
+def second_child(deployment, laptop, case_id: str) -> str:
+    """Another child of sw_a1's, so a record discusses two children."""
+    admin(deployment, "add-child", case_id, "--name", f"Child {case_id}", "--dob", "2014-05-06",
+          "--legal-status", "child_in_need", "--worker", "sw_a1")
+    laptop.client.sync()
+    return next(cid for cid, row in r.rows(laptop, m.Child).items() if row.case_id == case_id)
+
+
+def test_a_discussion_shared_after_the_child_moved_team_reaches_only_the_childs_new_readers(
+        deployment, laptops):
+    """The child moved to a worker in another team before the record was shared: once it
+    is, the child's new worker and their manager are sent that discussion and nothing else
+    of the record; the record's own manager keeps it whole; a draft's discussion stays."""
+    org = deployment.org
+    tm_a = laptops("tm_a")
+    tm_a.client.sync()
+    child = org.children["a"]
+    other = second_child(deployment, tm_a, "CASE-A2-SHARE")
+    shared, discussed = write_record(tm_a, org, children=[child, other], share=False)
+    draft, draft_discussed = write_record(tm_a, org, children=[child], share=False)
+    assert tm_a.client.sync().rejected == 0
+
+    admin(deployment, "reallocate-child", "CASE-A", "sw_b1")
+    r.share(tm_a, org.ids["tm_a"], shared)
+    assert tm_a.client.sync().rejected == 0
+
+    tm_b, sw_b1, sw_a2 = laptops("tm_b"), laptops("sw_b1"), laptops("sw_a2")
+    for reader in (tm_b, sw_b1):
+        rows, _removed = pull_everything(deployment, reader)
+        assert of_record(rows, shared) == {("case_discussion", discussed[child])}, reader.username
+        assert of_record(rows, draft) == set(), reader.username
+        sent = next(row for row in rows if row["id"] == discussed[child])
+        assert (sent["data"]["decision"], sent["data"]["rationale"]) == (DECISION, RATIONALE)
+        assert WELLBEING not in json.dumps(rows) and OTHER_CHILD_DECISION not in json.dumps(rows)
+    rows, _removed = pull_everything(deployment, sw_a2)  # in team A, not the child's worker
+    assert of_record(rows, shared) == set()
+
+    rows, _removed = pull_everything(deployment, tm_a)
+    whole = of_record(rows, shared)
+    assert ("supervision_session", shared) in whole
+    assert {("case_discussion", discussed[child]), ("case_discussion", discussed[other])} <= whole
+    assert ("case_discussion", draft_discussed[child]) in of_record(rows, draft)
+    session_row = next(row for row in rows if row["id"] == shared)
+    assert session_row["data"]["wellbeing"] == WELLBEING
+
+    # the laptops hold what they were sent
+    tm_b.client.sync()
+    assert r.get(tm_b, m.CaseDiscussion, discussed[child]) is not None
+    assert r.get(tm_b, m.CaseDiscussion, discussed[other]) is None
+    assert r.get(tm_b, m.CaseDiscussion, draft_discussed[child]) is None
+    assert r.get(tm_b, m.SupervisionSession, shared) is None
+    assert r.get(tm_a, m.CaseDiscussion, discussed[child]) is not None
+
+
+# The laptop's side (the chronology header and migration 0017) and the re-stamping of a
+# child's discussions when the child moves are in /tmp/team/move18-request-*.patch, for the
+# lead to apply (storage.py, models.py, database.py and protocol.py are not this helper's);
+# until then this test fails, as it must.
+HEADER_ON_THE_LAPTOP = hasattr(m.CaseDiscussion, "session_held_at")
+
+
+@pytest.mark.xfail(not HEADER_ON_THE_LAPTOP, strict=True,
+                   reason="needs the move18 patch request (re-stamping on a reallocation, the "
+                          "chronology header)")
+def test_a_signed_records_discussion_follows_the_child_to_another_team(deployment, laptops):
+    """Worker A's locked record discussed child C; IT reallocates C to worker B in team B:
+    at their next sync B's manager's chronology of C holds that decision and rationale,
+    with when and by whom, and nothing else of A's record; A's manager keeps it whole; a
+    draft's discussion stays; when C moves on again, B's manager's laptop lets it go."""
+    org = deployment.org
+    tm_a, sw_a1, tm_b = laptops("tm_a"), laptops("sw_a1"), laptops("tm_b")
+    child = second_child(deployment, tm_a, "CASE-L1")
+    other = second_child(deployment, tm_a, "CASE-L2")
+    locked, discussed = write_record(tm_a, org, children=[child, other], share=True)
+    assert tm_a.client.sync().rejected == 0
+    sw_a1.client.sync()
+    r.respond(sw_a1, org.ids["sw_a1"], locked)
+    assert sw_a1.client.sync().rejected == 0
+    tm_a.client.sync()
+    r.sign_session(tm_a, org.ids["tm_a"], locked)
+    assert tm_a.client.sync().rejected == 0
+    sw_a1.client.sync()
+    r.sign_session(sw_a1, org.ids["sw_a1"], locked)
+    assert sw_a1.client.sync().rejected == 0
+    draft, draft_discussed = write_record(tm_a, org, children=[child], share=False)
+    assert tm_a.client.sync().rejected == 0
+    tm_b.client.sync()
+    assert r.get(tm_b, m.CaseDiscussion, discussed[child]) is None
+
+    admin(deployment, "reallocate-child", "CASE-L1", "sw_b1")
+    tm_b.client.sync()
+    tm_a.client.sync()
+
+    with tm_b.db.transaction() as s:
+        detail = q.child_chronology(s, sr.load_actor(s, org.ids["tm_b"]), child)
+        chronology = load_child_chronology(s, org.ids["tm_b"], child)
+    [entry] = [e for e in detail.entries if e.kind == "case_discussion"]
+    tm_a_name = r.get(tm_b, m.Staff, org.ids["tm_a"]).display_name
+    sw_a1_name = r.get(tm_b, m.Staff, org.ids["sw_a1"]).display_name
+    assert (entry.record_id, entry.decision, entry.rationale) == (discussed[child], DECISION, RATIONALE)
+    assert entry.state == RecordState.LOCKED and entry.author_name == tm_a_name
+    assert entry.title == f"Supervision with {sw_a1_name}"
+    assert entry.when == datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
+    assert entry.session_id is None  # nothing to open: the record is not on this laptop
+    assert [(line.decision, line.signed) for line in chronology.lines] == [(DECISION, True)]
+    # nothing else of A's record: no header, wellbeing, workload, other children, actions
+    assert r.get(tm_b, m.SupervisionSession, locked) is None
+    assert r.get(tm_b, m.CaseDiscussion, discussed[other]) is None
+    assert r.get(tm_b, m.CaseDiscussion, draft_discussed[child]) is None
+    assert not [a for a in r.rows(tm_b, m.ActionItem).values() if a.session_id == locked]
+    assert not [x for x in r.rows(tm_b, m.Signature).values() if x.record_id == locked]
+    held_text = json.dumps([vars(row) for model in (m.CaseDiscussion, m.ActionItem, m.Addendum)
+                            for row in r.rows(tm_b, model).values()], default=str)
+    assert WELLBEING not in held_text and OTHER_CHILD_DECISION not in held_text
+
+    # the record's own manager keeps it whole, with their wellbeing words
+    assert r.get(tm_a, m.SupervisionSession, locked).wellbeing == WELLBEING
+    assert {discussed[child], discussed[other]} <= set(r.rows(tm_a, m.CaseDiscussion))
+    assert r.get(tm_a, m.CaseDiscussion, discussed[child]).session_held_at is None  # not for them
+
+    # the child moves on to a worker in team A: B's manager's laptop lets the discussion go
+    admin(deployment, "reallocate-child", "CASE-L1", "sw_a2")
+    tm_b.client.sync()
+    assert r.get(tm_b, m.CaseDiscussion, discussed[child]) is None
+    assert r.get(tm_b, m.Child, child) is None
