@@ -155,6 +155,7 @@ class GroupSessionDialog(SigningDialog, AddendaSection, QDialog):
         self.actionEdit.textEdited.connect(self._action_typed)
         self.messageLabel = _message(layout, "groupMessage")
         self._addenda_section(layout, "group", "group session")
+        self.openAddendumButton.setText("Open adde&ndum")  # Alt+O is "My signed copy…" here
         row = add_row(layout)
         row.addStretch(1)
         self.saveButton = QPushButton("Save &draft")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from supervision_app.domain.group_supervision import Attendance
 from supervision_app.gui.group_dialogs import GroupPractice, GroupSessionDialog, GroupSessionsDialog
@@ -78,6 +78,10 @@ def test_an_attendee_adds_a_signed_addendum_to_the_locked_session(qtbot, team, o
     assert dialog.stateLabel.text() == "Signed by everyone present and locked."
     assert dialog.addAddendumButton.isVisible() and not dialog.addendaTable.isVisible()
     assert dialog.addAddendumButton.accessibleName()
+    # every visible button's Alt key is its own
+    keys = [b.text().split("&")[1][0].lower() for b in dialog.findChildren(QPushButton)
+            if b.isVisible() and "&" in b.text()]
+    assert len(keys) == len(set(keys)), keys
     # by keyboard: Tab reaches it, Space presses it
     _tab_to(qtbot, dialog, dialog.addAddendumButton)
     qtbot.keyClick(dialog.addAddendumButton, Qt.Key.Key_Space)

@@ -9,10 +9,13 @@ manager in a worker's name, claimed signed without a signature, to a session not
 is refused from the server's own facts, whatever the laptop claims."""
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import date, datetime, timezone
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from supervision_app.domain.group_supervision import GROUP_KIND, Attendance
@@ -93,9 +96,34 @@ def test_an_attendees_signed_addendum_reaches_everyone_in_the_group_verified(dep
         assert signature["signer_role"] == "author" and signature_problem(conn, signature) is None
         assert [h["state"] for h in held if h["table"] == "addendum"] == ["locked"]
         assert "locked" in {h["stage"] for h in held if h["table"] == "record_document"}
+        # the same addendum signed by sw_a1's own key over a form naming the supervisor's
+        # digest (a form sw_a1 never signed, with every attendee's action) does not verify
+        forged = _signed_over_other_digest(sw1, sw1_id, addendum_id, tm, gid, signature)
+        assert "not this record as the server holds it" in (signature_problem(conn, forged) or ""), forged
     # another team's manager never receives it
     _synced(tm_b)
     assert r.get(tm_b, Addendum, addendum_id) is None
+
+
+def _signed_over_other_digest(author_laptop, author_id, addendum_id, tm, gid, signature: dict) -> dict:
+    """``signature`` (the server's row of the author's addendum signature) made again by the
+    author's key, over the addendum's form naming the supervisor's signed digest instead."""
+    from supervision_app.domain.canonical import canonical_bytes, digest
+    from supervision_app.domain.lifecycle import RecordKind
+    from supervision_app.domain.record_canonical import addendum_canonical
+    from supervision_app.store.models import Signature
+
+    with tm.db.reading() as s:
+        supervisor_digest = s.scalars(select(Signature.digest).where(
+            Signature.record_kind == GROUP_KIND, Signature.record_id == gid)).one()
+    with author_laptop.db.reading() as s:
+        addendum = s.get_one(Addendum, addendum_id)
+        form = addendum_canonical({c.key: getattr(addendum, c.key) for c in addendum.__table__.columns},
+                                  supervisor_digest)
+    key = r.credentials(author_laptop).credentials_for(author_id).key
+    value = key.sign(canonical_bytes(RecordKind.ADDENDUM, form), ec.ECDSA(hashes.SHA256()))
+    return signature | {"digest": digest(RecordKind.ADDENDUM, form),
+                        "signature_value": base64.b64encode(value).decode("ascii")}
 
 
 def _addendum_row(author_id: str, gid: str, state: str = "draft") -> dict:
