@@ -276,8 +276,9 @@ def group_addendum_signing(session: Session, group: GroupSession, author_id: str
         _plain(group), [_plain(d) for d in _rows(session, GroupDiscussion, group.id)],
         [_plain(a) for a in _rows(session, GroupAttendance, group.id)],
         [_plain(a) for a in _rows(session, GroupAction, group.id)], author_id=author_id)
+    # the digest printed beside it is the one on the author's own signed copy of the session
     label = (f"Group supervision held by {_name(session, group.supervisor_id)}, "
-             f"{format_date(london_date(group.held_at))}")
+             f"{format_date(london_date(group.held_at))}, as {_name(session, author_id)} signed it")
     return label, parent_digest
 
 

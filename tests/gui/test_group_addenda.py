@@ -124,3 +124,39 @@ def test_an_attendee_adds_a_signed_addendum_to_the_locked_session(qtbot, team, o
     qtbot.waitUntil(lambda: absent.addenda_model.rowCount() == 1, timeout=10000)
     assert not absent.addAddendumButton.isVisible()
     absent.accept()
+
+
+def test_search_finds_the_addendum_and_enter_opens_the_group_session(qtbot, team, open_window, database):
+    """The manager above (service manager) finds the signed addendum on the Search page, and
+    Enter on the hit opens the group session with the addendum listed."""
+    from supervision_app.domain.group_supervision import GROUP_KIND
+    from supervision_app.records.signoff import create_addendum, sign_addendum
+    from tests.gui.test_search_practice_records import _shown, _type_search
+
+    window = open_window(team.service_manager_id)
+    store = ensure_credentials(window.ctx)
+    store.ensure_local_credentials(team.manager_id, "Morgan Manager", "team_manager")
+    store.ensure_local_credentials(team.worker_id, "Ben Steady", "social_worker")
+    with database.transaction() as s:
+        gid = gr.create_group_session(
+            s, load_actor(s, team.manager_id), attendees={team.worker_id: Attendance.PRESENT},
+            held_at=HELD, duration_minutes=90, location="Room 2", themes="Working with chronic neglect")
+    for person in (team.manager_id, team.worker_id):
+        sign_group_session(database, store, group_id=gid, signer_id=person)
+    with database.transaction() as s:
+        addendum_id = create_addendum(s, author_id=team.manager_id, record_kind=GROUP_KIND, record_id=gid,
+                                      body="The interpreter must speak Polish")
+    sign_addendum(database, store, addendum_id=addendum_id, signer_id=team.manager_id)
+
+    page = _type_search(qtbot, window, "interpreter")
+    assert _shown(page) == [("Addendum to group supervision led by Morgan Manager", "Addendum")]
+    page.form.resultsTable.setFocus()
+    page.form.resultsTable.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.form.resultsTable, Qt.Key.Key_Return)  # Enter opens the result
+    qtbot.waitUntil(lambda: any(isinstance(w, GroupSessionDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=10000)
+    dialog = _dialog(GroupSessionDialog)
+    qtbot.waitUntil(lambda: dialog.addenda_model.rowCount() == 1, timeout=10000)
+    assert dialog.addenda_model.rows[0].addendum_id == addendum_id
+    assert not dialog.addAddendumButton.isVisible()  # a manager above was not in the group
+    dialog.reject()
