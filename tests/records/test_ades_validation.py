@@ -148,3 +148,26 @@ def test_verify_command_prints_the_ades_result(org, unsigned, tmp_path, capsys):
     assert verify_main([str(pdf), "--ca", str(ca_path)]) == 0
     out = capsys.readouterr().out
     assert out.count("AdES result:    PASSED") == 2 and "Proven to exist" in out and "B-LTA" in out
+
+
+def test_a_signature_made_weeks_after_the_archive_step_is_not_held_to_its_old_revocation_list(org, unsigned):
+    """The supervisor's offline copy is stamped at sync (a DSS with the CA's list, current for
+    a week); the supervisee signs on top a month later. The list cannot say anything of that
+    time: the supervisee's signature is judged without it (on the laptop, and in the server's
+    check at the signing time), as it was before the AdES path."""
+    from supervision_app.records.pdf_render import SUPERVISEE_FIELD, SUPERVISOR_FIELD
+    from supervision_app.records.pdf_sign import sign_pdf
+    from supervision_app.records.verify import read_pdf, verify_parsed_pdf
+
+    ca, sup, see = org["ca"], org["supervisor"], org["supervisee"]
+    first = sign_pdf(unsigned, SUPERVISOR_FIELD, sup.key, sup.cert, [ca.certificate], sup.name, "Supervisor",
+                     certify=True, when=SIGNED)
+    stamped = _archived(org, first, when=SIGNED + dt.timedelta(hours=1))
+    month_later = SIGNED + dt.timedelta(days=30)
+    pdf = sign_pdf(stamped, SUPERVISEE_FIELD, see.key, see.cert, [ca.certificate], see.name, "Supervisee",
+                   certify=False, when=month_later)
+    report = verify_pdf(pdf, ca.certificate, at=month_later + dt.timedelta(days=1))
+    assert report.complete, format_report(report)
+    assert [s.ades_indication for s in report.signatures] == ["PASSED", "PASSED"]
+    server_check = verify_parsed_pdf(read_pdf(pdf), pdf, [ca.certificate], at=month_later, long_term=False)
+    assert server_check.all_ok, format_report(server_check)
