@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from .accessibility import ensure_accessible_names, follow_status_messages, show_value, style_headings
 from .forms import load_widget
 from .labels import WrappingLabel
-from .tasks import READS, TaskRunner, user_message
+from .tasks import READS, TaskRunner, after_paint, user_message
 from .window_forms import MainWindowForm
 
 if TYPE_CHECKING:
@@ -226,9 +226,7 @@ class MainWindow(QMainWindow):
     def _first_page_done(self) -> None:
         waiting, self._after_first_page = self._after_first_page, None
         for then in waiting or ():
-            # a zero timer's event comes after the paint the new rows have asked for:
-            # work started here would share the interpreter with that paint
-            QTimer.singleShot(0, self, then)
+            after_paint(self, then)
 
     def _detail_page(self, key: str) -> "Page":
         """A worker's history or a child's page: built when first opened, not at start-up,

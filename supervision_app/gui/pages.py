@@ -25,7 +25,7 @@ from .page_forms import (
     TeamPageForm,
 )
 from .table_width import keep_rows_in_sight, keep_within_width, wrap_headings
-from .tasks import user_message
+from .tasks import after_paint, user_message
 
 if TYPE_CHECKING:
     from .main_window import AppContext
@@ -382,8 +382,7 @@ class TeamPage(Page):
 
     def _show_then_summaries(self, data) -> None:
         self._show(data)
-        # after the workers' rows are painted (a zero timer's event comes after that paint)
-        QTimer.singleShot(0, self, self._refresh_summaries)
+        after_paint(self, self._refresh_summaries)
 
     def _show(self, data) -> None:
         rows, flagged, waiting = data
