@@ -5,6 +5,7 @@ moved, and only that discussion: never the rest of the record it comes from. A d
 discussions do not move. Every row a pull sends is one ``authz.may_view`` allows."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -13,14 +14,15 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from supervision_app.domain.vocabulary import RecordState
 from supervision_app.records.chronology_export import load_child_chronology
 from supervision_app.store import models as m, queries as q, supervision_records as sr
 from supervision_app.sync.server import authz
-from supervision_app.sync.server.schema import record
-from supervision_app.sync.server.storage import load_actor
+from supervision_app.sync.server.authz import scope_keys
+from supervision_app.sync.server.schema import record, record_scope
+from supervision_app.sync.server.storage import MIGRATIONS_DIR, load_actor
 from tests.sync import records as r
 from tests.sync.harness import REPO
 
@@ -223,3 +225,44 @@ def test_a_signed_records_discussion_follows_the_child_to_another_team(deploymen
     tm_b.client.sync()
     assert r.get(tm_b, m.CaseDiscussion, discussed[child]) is None
     assert r.get(tm_b, m.Child, child) is None
+
+
+def _rerun_s0009(deployment) -> int:
+    """The data step of migration s0009 as the upgrade runs it, over the rows the server
+    holds now."""
+    path = MIGRATIONS_DIR / "versions" / "s0009_case_discussions_follow_child.py"
+    spec = importlib.util.spec_from_file_location("s0009", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with deployment.engine.begin() as conn:
+        return migration.follow_children(conn)
+
+
+def test_discussions_stored_before_the_upgrade_follow_their_child_after_it(deployment, laptops):
+    """A server upgraded to s0009: a released record's discussion stored with the facts of
+    before (its record's only) gets its child's, and is re-stamped, so the child's readers
+    are sent it at their next sync; a draft's is not sent to them."""
+    org = deployment.org
+    tm_a, tm_b = laptops("tm_a"), laptops("tm_b")
+    child = second_child(deployment, tm_a, "CASE-U1")
+    shared, discussed = write_record(tm_a, org, children=[child], share=True)
+    draft, draft_discussed = write_record(tm_a, org, children=[child], share=False)
+    assert tm_a.client.sync().rejected == 0
+    admin(deployment, "reallocate-child", "CASE-U1", "sw_b1")
+    before = {discussed[child], draft_discussed[child]}
+    with deployment.engine.begin() as conn:  # as the server stored them before s0009
+        for row_id in before:
+            facts = json.loads(conn.execute(select(record.c.auth).where(record.c.id == row_id)).scalar())
+            old = {"k": "part", "_table": "case_discussion",
+                   "parent": {k: v for k, v in facts["parent"].items() if k != "held"}}
+            conn.execute(update(record).where(record.c.id == row_id).values(auth=json.dumps(old)))
+            conn.execute(delete(record_scope).where(record_scope.c.record_id == row_id,
+                                                    ~record_scope.c.scope_key.in_(scope_keys(old))))
+    rows, _removed = pull_everything(deployment, tm_b)
+    assert not before & {row["id"] for row in rows}
+
+    assert _rerun_s0009(deployment) >= 1
+    rows, _removed = pull_everything(deployment, tm_b)
+    assert of_record(rows, shared) == {("case_discussion", discussed[child])}
+    assert of_record(rows, draft) == set()
+    assert _rerun_s0009(deployment) == 0  # once is enough: nothing is sent again
