@@ -33,6 +33,14 @@ def _held(laptop, addendum_id: str) -> list[str]:
     return states
 
 
+def _signed(laptop, addendum_id: str) -> list[str]:
+    """The roles of the addendum's signatures this laptop holds."""
+    with laptop.db.reading() as s:
+        return [role for (role,) in s.execute(
+            text("SELECT signer_role FROM signature WHERE record_id = :id AND NOT tombstone"),
+            {"id": addendum_id})]
+
+
 def _locked_record(tm, sw, tm_id, sw_id, org) -> str:
     """A supervision record shared, answered and signed by both, each on their own laptop."""
     sid = r.shared_session(tm, org)
@@ -63,8 +71,9 @@ def test_a_draft_addendum_to_a_record_reaches_no_one_but_its_author_until_signed
 
     r.sign_addendum(tm, tm_id, managers)
     _synced(tm, sw, sm, qa)
-    for laptop in (tm, sw, sm, qa):
+    for laptop in (tm, sw, sm, qa):  # with its author's signature
         assert _held(laptop, managers) == ["locked"], laptop.username
+        assert _signed(laptop, managers) == ["author"], laptop.username
         assert laptop is sw or _held(laptop, workers) == [], laptop.username
     r.sign_addendum(sw, sw_id, workers)
     _synced(sw, tm, sm, qa)
@@ -106,6 +115,7 @@ def test_a_draft_addendum_to_an_agreement_or_an_oversight_note_likewise(deployme
     _synced(tm, sw, sm)
     for laptop in (sw, sm):
         assert _held(laptop, to_agreement) == ["locked"] and _held(laptop, to_note) == ["locked"], laptop.username
+        assert _signed(laptop, to_agreement) == ["author"] and _signed(laptop, to_note) == ["author"]
     with sw.db.reading() as s:  # and the worker's app shows it
         (seen,) = ar.agreement_addenda(s, load_actor(s, sw_id), agreement_id).addenda
     assert (seen.addendum_id, seen.body) == (to_agreement, "Sessions move to Thursdays.")
