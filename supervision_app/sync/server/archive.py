@@ -354,6 +354,7 @@ class Archiver:
                  policy: str = timestamping.DEFAULT_POLICY_OID) -> None:
         self.engine, self.passphrase, self.url, self.policy = engine, passphrase, url, policy
         self._pending: set[str] = set()
+        self._sweep = False
         self._busy = False
         self._stop = threading.Event()
         self._cond = threading.Condition()
@@ -365,16 +366,34 @@ class Archiver:
                 _left_to_renewal(record_ids)
                 return
             self._pending.update(record_ids)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="archiver", daemon=True)
-                self._thread.start()
+            self._start()
             self._cond.notify_all()
+
+    def sweep_pending(self) -> None:
+        """At server start: archive, in the background thread, every record still waiting
+        for it (a copy the last run did not get to: stopped, killed, no time-stamping key,
+        the TSA down), instead of leaving it to the nightly ``renew-timestamps``. Never
+        waits. With several server instances only one sweeps at a time (the others find the
+        lock taken and leave it); a record archived twice meanwhile is stored once (each
+        copy is stored only if the one it extends is still the record's newest)."""
+        with self._cond:
+            if self._stop.is_set():
+                return
+            self._sweep = True
+            self._start()
+            self._cond.notify_all()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="archiver", daemon=True)
+            self._thread.start()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Until every submitted record has been handled; False if ``timeout`` ran out.
         For callers in the server's own process (in-process tests)."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            return self._cond.wait_for(lambda: not self._pending and not self._sweep and not self._busy,
+                                       timeout)
 
     def close(self, timeout: float = 10.0) -> bool:
         """Stop: records not started are left to ``renew-timestamps``, the one under way
@@ -399,12 +418,17 @@ class Archiver:
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()
-                self._cond.wait_for(lambda: bool(self._pending) or self._stop.is_set())
+                self._cond.wait_for(lambda: bool(self._pending) or self._sweep or self._stop.is_set())
                 if self._stop.is_set():
                     return
-                batch, self._busy = sorted(self._pending), True
-                self._pending.clear()
+                sweep, self._sweep = self._sweep, False
+                batch, self._busy = (None if sweep else sorted(self._pending)), True
+                if not sweep:
+                    self._pending.clear()
             try:
+                if sweep:
+                    self._sweep_once()
+                    continue
                 report = archive_records(self.engine, self.passphrase, batch, url=self.url,
                                          policy=self.policy, stamp_offline_signatures=True,
                                          stop=self._stop)
@@ -414,6 +438,23 @@ class Archiver:
                 _left_to_renewal(report.left)
             except Exception:  # the pushes have succeeded; renew-timestamps retries
                 log.exception("archiving signed records failed; renew-timestamps will retry")
+
+    def _sweep_once(self) -> None:
+        from .startup import ARCHIVE_SWEEP_LOCK_KEY, only_one_instance
+
+        with only_one_instance(self.engine, ARCHIVE_SWEEP_LOCK_KEY) as mine:
+            if not mine:
+                log.info("another server instance is archiving the records left pending")
+                return
+            report = archive_records(self.engine, self.passphrase, None, url=self.url, policy=self.policy,
+                                     stamp_offline_signatures=True, stop=self._stop)
+        log.info("records left pending at start: %d archived, %d offline signatures time-stamped, "
+                 "%d failed (renew-timestamps will retry)", len(report.archived), len(report.stamped),
+                 len(report.failed))
+        for record_id, _why in report.failed:
+            log.warning("record %s could not be archived now; renew-timestamps will retry", record_id)
+        if report.left:
+            log.info("%d records left pending for renew-timestamps (the server is stopping)", len(report.left))
 
 
 def _left_to_renewal(record_ids: Iterable[str]) -> None:

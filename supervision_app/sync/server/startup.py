@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -34,6 +36,8 @@ log = logging.getLogger("supervision_app.sync.server.startup")
 # Any fixed 64-bit number that nothing else in the database uses as an advisory lock key
 # (it reads "supervis" in ASCII).
 MIGRATION_LOCK_KEY = 0x7375706572766973
+# ... and the one for the sweep of records left pending for the background archiver ("archivex").
+ARCHIVE_SWEEP_LOCK_KEY = 0x6172636869766578
 # The server's Alembic version table (migrations/env.py names it).
 VERSION_TABLE = "sync_server_alembic_version"
 
@@ -174,3 +178,24 @@ def _migrate_sqlite(engine: Engine, lock_timeout: float) -> bool:
         return False
     log.info("database schema upgraded to %s in %.1f s", _describe(heads), time.monotonic() - started)
     return True
+
+
+@contextmanager
+def only_one_instance(engine: Engine, key: int) -> Iterator[bool]:
+    """Whether this process is the one server instance doing the job ``key`` names now
+    (without waiting: True, or False when another instance is at it).
+
+    PostgreSQL: a session-level advisory lock on ``key``, held by a connection of its own
+    for the job and let go after it (or when the process dies). SQLite serves one instance
+    (a pilot on one machine): always True."""
+    if engine.url.get_backend_name() != "postgresql":
+        yield True
+        return
+    with engine.connect() as lock:
+        lock.execution_options(isolation_level="AUTOCOMMIT")
+        got = bool(lock.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
