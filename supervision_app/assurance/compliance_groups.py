@@ -47,14 +47,19 @@ class GroupSignatures:
     """Who has signed which group sessions: the supervisor's signature on the session, each
     attendee's on their own attendance row (a signature by anyone else signs nothing)."""
 
-    def __init__(self, conn: Any, groups: dict[str, str], attendance: dict[str, tuple[str, str]]) -> None:
-        """``groups``: group id -> its supervisor; ``attendance``: attendance row id ->
-        (group id, attendee)."""
+    def __init__(self, conn: Any, groups: dict[str, str] | None = None,
+                 attendance: dict[str, tuple[str, str]] | None = None) -> None:
         self.supervisor_signed: set[str] = set()
         self.attendee_signed: set[str] = set()  # attendance row ids
+        self._conn = conn
+        self.add(groups or {}, attendance or {})
+
+    def add(self, groups: dict[str, str], attendance: dict[str, tuple[str, str]]) -> None:
+        """``groups``: group id -> its supervisor; ``attendance``: attendance row id ->
+        (group id, attendee)."""
         ids = sorted({*groups, *attendance})
         for chunk in chunks(ids):
-            for kind, record_id, signer_id in conn.execute(
+            for kind, record_id, signer_id in self._conn.execute(
                     select(SIGNATURES.record_kind, SIGNATURES.record_id, SIGNATURES.signer_id)
                     .where(SIGNATURES.record_id.in_(chunk), SIGNATURES.tombstone.is_(False),
                            SIGNATURES.record_kind.in_((GROUP_KIND, ATTENDANCE_KIND)))).all():
@@ -64,34 +69,84 @@ class GroupSignatures:
                         and attendance[record_id][1] == signer_id:
                     self.attendee_signed.add(record_id)
 
+    def add_rows(self, rows: Sequence[Any]) -> None:
+        """Attendance rows as :func:`read_group_attendance` reads them."""
+        self.add({row[3]: row[5] for row in rows}, {row[0]: (row[3], row[1]) for row in rows})
+
+    def signed_by_both(self, row: Any) -> bool:
+        return row[3] in self.supervisor_signed and row[0] in self.attendee_signed
+
+
+def _attendance_rows() -> Any:
+    """(attendance id, attendee, attendance, group id, held at as stored, supervisor)"""
+    return (select(ATTENDANCE.id, ATTENDANCE.attendee_id, ATTENDANCE.attendance, GROUPS.id,
+                   raw_text(GROUPS.held_at), GROUPS.supervisor_id)
+            .join(GroupSession.__table__, GROUPS.id == ATTENDANCE.group_session_id)
+            .where(ATTENDANCE.tombstone.is_(False), GROUPS.tombstone.is_(False)))
+
 
 def read_group_attendance(r: Reading) -> None:
-    """Each in-scope worker's attendance at live group sessions (any date: a session before
-    the period can still start the schedule's chain), into their tally's ``groups``; and
-    the open actions they own from group sessions signed by the supervisor and by them."""
-    conn = r.conn
-    rows = conn.execute(
-        select(ATTENDANCE.id, ATTENDANCE.attendee_id, ATTENDANCE.attendance, GROUPS.id,
-               raw_text(GROUPS.held_at), GROUPS.supervisor_id)
-        .join(GroupSession.__table__, GROUPS.id == ATTENDANCE.group_session_id)
-        .where(ATTENDANCE.tombstone.is_(False), GROUPS.tombstone.is_(False),
-               ATTENDANCE.attendee_id.in_(r.in_scope_staff))).all()
-    if not rows:
-        return
-    groups = {gid: supervisor for _aid, _wid, _att, gid, _held, supervisor in rows}
-    attendance = {aid: (gid, wid) for aid, wid, _att, gid, _held, _sup in rows}
-    signed = GroupSignatures(conn, groups, attendance)
+    """Each in-scope worker's attendance at live group sessions, into their tally's
+    ``groups``; and the open actions they own from group sessions the supervisor and they
+    have signed.
+
+    As for 1:1 sessions, only what the figures can use is read: the group sessions held from
+    the schedule's edge (one longest interval before the period) on and, for workers whose
+    team counts group sessions, the last one before it they were present at (where the
+    schedule's walk may start). Should that one not be signed by both, every earlier one of
+    theirs is read instead (rare: an old session is signed or abandoned)."""
+    conn, edge = r.conn, r.edge
+    rows = conn.execute(_attendance_rows().where(ATTENDANCE.attendee_id.in_(r.in_scope_staff),
+                                                 GROUPS.held_at >= edge)).all()
+    counting = sorted(w.id for w in r.workers if r.policies[w.team_id].group_counts_toward_frequency) \
+        if groups_counted(r) else []
+    before: list[Any] = []
+    for chunk in chunks(counting):  # SQLite: the bare columns come from the row with the max
+        before += [row[:6] for row in conn.execute(
+            _attendance_rows().add_columns(func.max(GROUPS.held_at))
+            .where(ATTENDANCE.attendee_id.in_(chunk), ATTENDANCE.attendance == PRESENT, GROUPS.held_at < edge)
+            .group_by(ATTENDANCE.attendee_id)).all()]
+    signed = GroupSignatures(conn)
+    signed.add_rows([*rows, *before])
+    unsigned = sorted({row[1] for row in before if not signed.signed_by_both(row)})
+    if unsigned:
+        before = [row for row in before if row[1] not in unsigned]
+        for chunk in chunks(unsigned):
+            earlier = conn.execute(_attendance_rows().where(ATTENDANCE.attendee_id.in_(chunk),
+                                                            GROUPS.held_at < edge)).all()
+            signed.add_rows(earlier)
+            before += earlier
     signed_for: dict[tuple[str, str], bool] = {}  # (group, worker) -> signed by both
-    for aid, wid, att, gid, held_at, _sup in rows:
-        both = gid in signed.supervisor_signed and aid in signed.attendee_signed
+    for row in (*rows, *before):
+        aid, wid, att, gid, held_at, _sup = row
+        both = signed.signed_by_both(row)
         signed_for[(gid, wid)] = both
         r.tally[wid].groups.append(GroupAttended(gid, london_day(held_at), att == PRESENT, both))
-    for action_id, owner_id, gid, due_on in conn.execute(
-            select(GROUP_ACTIONS.id, GROUP_ACTIONS.owner_id, GROUP_ACTIONS.group_session_id,
-                   GROUP_ACTIONS.due_on)
-            .where(GROUP_ACTIONS.tombstone.is_(False), GROUP_ACTIONS.status == ActionStatus.OPEN.value,
-                   GROUP_ACTIONS.owner_id.in_(r.in_scope_staff))).all():
-        if signed_for.get((gid, owner_id)):  # agreed in a record the owner and supervisor signed
+    _read_group_actions(r, signed_for)
+
+
+def _read_group_actions(r: Reading, signed_for: dict[tuple[str, str], bool]) -> None:
+    """Open actions agreed in a group session its owner and its supervisor have signed (or,
+    owned by the supervisor, that the supervisor has signed)."""
+    conn = r.conn
+    actions = conn.execute(
+        select(GROUP_ACTIONS.id, GROUP_ACTIONS.owner_id, GROUP_ACTIONS.group_session_id, GROUP_ACTIONS.due_on)
+        .where(GROUP_ACTIONS.tombstone.is_(False), GROUP_ACTIONS.status == ActionStatus.OPEN.value,
+               GROUP_ACTIONS.owner_id.in_(r.in_scope_staff))).all()
+    todo = sorted({gid for _aid, owner, gid, _due in actions if (gid, owner) not in signed_for})
+    for chunk in chunks(todo):  # actions from sessions before the edge, or the supervisor's own
+        groups = dict(conn.execute(select(GROUPS.id, GROUPS.supervisor_id).where(
+            GROUPS.id.in_(chunk), GROUPS.tombstone.is_(False))).all())
+        attendance = {aid: (gid, wid) for aid, gid, wid in conn.execute(
+            select(ATTENDANCE.id, ATTENDANCE.group_session_id, ATTENDANCE.attendee_id)
+            .where(ATTENDANCE.group_session_id.in_(chunk), ATTENDANCE.tombstone.is_(False))).all()}
+        signed = GroupSignatures(conn, groups, attendance)
+        for gid, supervisor in groups.items():
+            signed_for[(gid, supervisor)] = gid in signed.supervisor_signed
+        for aid, (gid, wid) in attendance.items():
+            signed_for[(gid, wid)] = gid in signed.supervisor_signed and aid in signed.attendee_signed
+    for action_id, owner_id, gid, due_on in actions:
+        if signed_for.get((gid, owner_id)):
             mine = r.tally[owner_id]
             mine.group_actions.append((action_id, due_on, gid))
             mine.overdue_actions += due_on is not None and due_on < r.today

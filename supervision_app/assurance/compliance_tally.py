@@ -112,6 +112,17 @@ class Reading:
         return utc_start(self.period.start)
 
     @property
+    def horizon_days(self) -> int:
+        """One longest interval (and a day) before the period: the schedule's walk starts
+        from the last session held before that (``rules.occasions_from``)."""
+        return max((p.standard_interval_days for p in self.policies.values()),
+                   default=SupervisionPolicy().standard_interval_days) + 1
+
+    @property
+    def edge(self) -> datetime:
+        return utc_start(self.period.start - timedelta(days=self.horizon_days))
+
+    @property
     def type_filter(self) -> list[Any]:
         counted = self.settings.counted_session_types
         return [SESSIONS.session_type.in_(sorted(counted))] if counted is not None else []
@@ -136,9 +147,7 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     conn, today, period, type_filter = r.conn, r.today, r.period, r.type_filter
     # Each worker's signed sessions from one longest interval before the period on, plus
     # their last one before that (see rules.occasions_from): a compact list of signed dates.
-    horizon = max((p.standard_interval_days for p in r.policies.values()),
-                  default=SupervisionPolicy().standard_interval_days) + 1
-    edge = utc_start(period.start - timedelta(days=horizon))
+    horizon, edge = r.horizon_days, r.edge
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
     days = r.days
     # One read of every worker's sessions from the edge on, every state (a stretch of

@@ -43,14 +43,14 @@ def _policy(db, team_id, counts: bool) -> None:
             SupervisionPolicy(group_counts_toward_frequency=counts).to_json())
 
 
-def _group(db, team) -> tuple[str, dict[str, str]]:
+def _group(db, team, held=HELD) -> tuple[str, dict[str, str]]:
     """Ben and Cara present, Ava's apologies; the group discusses Casey (Ben's child)."""
     who = actor(db, team.manager_id)
     with db.transaction() as s:
         gid = gr.create_group_session(
             s, who, attendees={team.worker_id: Attendance.PRESENT, team.other_worker_id: Attendance.PRESENT,
                                team.asye_worker_id: Attendance.APOLOGIES},
-            held_at=HELD, duration_minutes=90, location="Room 2", themes="Working with neglect")
+            held_at=held, duration_minutes=90, location="Room 2", themes="Working with neglect")
         gr.add_discussion(s, who, gid, child_id=team.child_ids[2], summary="Casey's placement",
                           decision="Keep the plan", rationale="School attendance is rising")
         actions = {p: gr.add_action(s, who, gid, owner_id=p, description="Read the briefing",
@@ -183,3 +183,27 @@ def test_another_teams_manager_sees_none_of_it(database, team, signed_by_ben):
     d = _figures(database, olu)
     assert {w.worker_id for w in d.workers} == {team.outsider_id}
     assert d.total["group_sessions_signed"].denominator == 0
+
+
+def test_a_group_session_long_before_the_period_still_starts_the_schedule(database, team):
+    """Figures for 3 months read group sessions from one interval before the period, and
+    before that only each worker's last one: if that one is not signed by them, the one
+    before it is found (and an open action agreed in it still counts)."""
+    older = datetime.combine(TODAY - timedelta(days=250), time(10), timezone.utc)
+    later = datetime.combine(TODAY - timedelta(days=200), time(10), timezone.utc)
+    store = _credentials(database, team)
+    first, actions = _group(database, team, held=older)
+    sign_group_session(database, store, group_id=first, signer_id=team.manager_id)
+    sign_group_session(database, store, group_id=first, signer_id=team.worker_id)
+    second, _ = _group(database, team, held=later)
+    sign_group_session(database, store, group_id=second, signer_id=team.manager_id)  # Ben has not signed
+    _policy(database, team.team_id, True)
+    d = _figures(database, team.manager_id)
+    ben = next(w for w in d.workers if w.worker_id == team.worker_id)
+    assert ben.last_signed == older.date() and ben.status == SupervisionStatus.OVERDUE
+    assert d.figure("group_sessions_signed", worker_id=team.worker_id).denominator == 0  # before the period
+    assert [r.record_id for r in d.figure("open_actions", worker_id=team.worker_id).records] == [
+        actions[team.worker_id]]
+    sign_group_session(database, store, group_id=second, signer_id=team.worker_id)
+    ben = next(w for w in _figures(database, team.manager_id).workers if w.worker_id == team.worker_id)
+    assert ben.last_signed == later.date()
