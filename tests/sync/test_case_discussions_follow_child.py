@@ -266,3 +266,59 @@ def test_discussions_stored_before_the_upgrade_follow_their_child_after_it(deplo
     assert of_record(rows, shared) == {("case_discussion", discussed[child])}
     assert of_record(rows, draft) == set()
     assert _rerun_s0009(deployment) == 0  # once is enough: nothing is sent again
+
+
+# --- the server's facts and decisions about one discussion, without a server ----------
+
+def _facts(state: str, child_worker: str, child_team: str) -> authz.Facts:
+    from supervision_app.sync.server.row_facts import compute_facts
+
+    stored = {
+        "session": {"k": "sup", "_table": "supervision_session", "supervisor": "tm-a",
+                    "supervisee": "sw-a", "team": "team-a", "state": state,
+                    "held": "2026-11-02T10:00:00.000000Z", "responded": True, "shared_on": None},
+        "child": {"k": "child", "_table": "child", "id": "child", "worker": child_worker,
+                  "team": child_team},
+    }
+    return compute_facts("case_discussion", "disc", {"session_id": "session", "child_id": "child"},
+                         stored.get, lambda _staff: None)
+
+
+def test_the_server_decides_a_discussion_by_its_record_and_by_its_child_once_released():
+    from supervision_app.domain.permissions import Actor
+    from supervision_app.domain.vocabulary import Role
+
+    manager_a = Actor("tm-a", Role.TEAM_MANAGER, frozenset({"team-a"}))
+    manager_b = Actor("tm-b", Role.TEAM_MANAGER, frozenset({"team-b"}))
+    draft, locked = _facts("draft", "sw-b", "team-b"), _facts("locked", "sw-b", "team-b")
+    assert locked["k"] == "cd" and locked["child"]["worker"] == "sw-b"
+    assert not authz.may_view(manager_b, draft).allowed
+    assert authz.may_view(manager_b, locked).allowed
+    assert authz.may_view(manager_a, draft).allowed and authz.may_view(manager_a, locked).allowed
+    assert {"t:team-b", "p:sw-b", "c:child"} <= authz.scope_keys(locked)
+    assert "t:team-b" not in authz.scope_keys(draft) and "c:child" in authz.scope_keys(draft)
+
+    # the header goes only to a reader without the record, and only the server's
+    header = authz.header_for(manager_b, locked)
+    assert header == {"session_held_at": "2026-11-02T10:00:00.000000Z",
+                      "session_supervisor_id": "tm-a", "session_supervisee_id": "sw-a",
+                      "session_state": "locked"}
+    assert authz.header_for(manager_a, locked) is None
+    pushed = json.dumps({"decision": "d", "session_state": "forged", "session_supervisor_id": "x"})
+    assert json.loads(authz.with_header(pushed, None))["session_state"] is None
+    assert json.loads(authz.with_header(pushed, header))["session_supervisor_id"] == "tm-a"
+
+
+def test_re_stamping_sends_a_discussion_again_only_when_its_readers_or_header_change():
+    def actor_of(_staff_id):
+        return None
+
+    stays = _facts("locked", "sw-a", "team-a")
+    moved = _facts("locked", "sw-b", "team-b")
+    assert not authz.same_audience(stays, moved, actor_of)  # the child moved team
+    signed = _facts("supervisor_signed", "sw-b", "team-b")
+    assert not authz.same_audience(signed, moved, actor_of)  # the header's state changed
+    draft = _facts("draft", "sw-a", "team-a")
+    redated = json.loads(json.dumps(draft))
+    redated["parent"]["held"] = "2026-11-03T10:00:00.000000Z"
+    assert authz.same_audience(draft, redated, actor_of)  # a draft's date: nobody else's
