@@ -79,7 +79,7 @@ class SignedIn:
 def _who(db: "Database", staff_id: str) -> SignedIn:
     from ..store import queries
     from ..store.supervision_records import load_actor
-    from .pages import load_text_scale
+    from .settings_page import load_text_scale
 
     with db.reading() as session:
         actor = load_actor(session, staff_id)
@@ -176,7 +176,19 @@ def _preload() -> None:
     the bank-holiday calendar, ~60 ms, which the GUI thread paid while building the page).
     What only later steps need is in ``_preload_later``."""
     from ..store import queries, supervision_records  # noqa: F401
-    from . import group_dialogs, pages, practice_dialogs, reminders, signing, sync_panel  # noqa: F401
+    from . import (  # noqa: F401
+        children_pages,
+        group_dialogs,
+        history_page,
+        my_supervision_page,
+        practice_dialogs,
+        reminders,
+        search_page,
+        settings_page,
+        signing,
+        sync_panel,
+        team_page,
+    )
 
 
 def _preload_later() -> None:

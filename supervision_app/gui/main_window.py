@@ -41,11 +41,13 @@ if TYPE_CHECKING:
     from .assurance_page import AssurancePage
     from .audit_page import AuditPage
     from .autosave import Autosaver
+    from .children_pages import ChildPage
+    from .history_page import HistoryPage
     from .oversight_dialog import OversightNoteDialog
-    from .pages import ChildPage, HistoryPage, Page
+    from .pages import Page
     from .session_editor import SessionEditor
 
-    # what the navigation list shows: the pages module's, and compliance and audit (widgets
+    # what the navigation list shows: the page modules' pages, and compliance and audit (widgets
     # of their own, with the same refresh and first_focus)
     NavPage = Union[Page, AssurancePage, AuditPage]
     PageFactory = Callable[["AppContext"], NavPage]
@@ -143,15 +145,13 @@ class MainWindow(QMainWindow):
 
     def attach(self, db: "Database", tasks: TaskRunner, actor: "Actor", me: "queries.StaffEntry") -> None:
         """Add the pages for the person signed in, once their database is open."""
-        from .pages import (  # imported off the GUI thread during start-up (app._preload)
-            ChildPage,
-            ChildrenPage,
-            HistoryPage,
-            MySupervisionPage,
-            SearchPage,
-            SettingsPage,
-            TeamPage,
-        )
+        # imported off the GUI thread during start-up (app._preload)
+        from .children_pages import ChildPage, ChildrenPage
+        from .history_page import HistoryPage
+        from .my_supervision_page import MySupervisionPage
+        from .search_page import SearchPage
+        from .settings_page import SettingsPage
+        from .team_page import TeamPage
 
         self.ctx = AppContext(db, tasks, actor, me, self)
         tasks.setParent(self)
@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
 
     @property
     def history_page(self) -> "HistoryPage":
-        from .pages import HistoryPage
+        from .history_page import HistoryPage
 
         page = self._detail_page("history")
         assert isinstance(page, HistoryPage)  # built from _detail_classes["history"]
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
 
     @property
     def child_page(self) -> "ChildPage":
-        from .pages import ChildPage
+        from .children_pages import ChildPage
 
         page = self._detail_page("child")
         assert isinstance(page, ChildPage)  # built from _detail_classes["child"]
@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         self.first_page_loaded(self.reminders.check)
 
     def _chronology_from_menu(self) -> None:
-        from .pages import ChildPage
+        from .children_pages import ChildPage
 
         page = self._details.get("child")
         if isinstance(page, ChildPage) and self.form.pageStack.currentWidget() is page and page.child_id:
@@ -746,8 +746,8 @@ class MainWindow(QMainWindow):
 
     def open_export(self, worker_id: str | None = None):
         """The export dialog over the team's workers (or just the worker shown)."""
-        from .pages import TeamPage
         from .signing import ExportDialog
+        from .team_page import TeamPage
 
         team_page = self.pages.get("my_team")
         workers = ([(r.worker_id, r.name, r.team_name) for r in team_page.model.rows]

@@ -16,7 +16,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QWidget
 
 from supervision_app.gui.accessibility import TEXT_SCALES, apply_text_scale, system_point_size
-from supervision_app.gui.pages import save_text_scale
+from supervision_app.gui.settings_page import save_text_scale
 from supervision_app.gui.table_width import cut_text_at, keep_within_width
 from supervision_app.store import supervision_records as sr
 from tests.gui.helpers import settle

@@ -112,7 +112,7 @@ def _hold_history(monkeypatch):
     """Make the history query wait until the test lets it go (in the worker thread)."""
     import threading
 
-    from supervision_app.gui import pages
+    from supervision_app.gui import history_page
 
     gate = threading.Event()
     real = queries.worker_history
@@ -121,7 +121,7 @@ def _hold_history(monkeypatch):
         gate.wait(20)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pages.queries, "worker_history", held)
+    monkeypatch.setattr(history_page.queries, "worker_history", held)
     return gate
 
 

@@ -15,7 +15,7 @@ from supervision_app.gui.accessibility import HEADING_SCALE, TEXT_SCALES, apply_
 from supervision_app.gui.app import application
 from supervision_app.gui.assurance_page import AssurancePage, RecordsDialog
 from supervision_app.gui.audit_page import AuditPage
-from supervision_app.gui.pages import save_text_scale
+from supervision_app.gui.settings_page import save_text_scale
 from supervision_app.store.supervision_records import load_actor
 from tests.assurance.world import TODAY as WORLD_TODAY
 from tests.gui.helpers import settle
