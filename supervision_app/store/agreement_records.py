@@ -20,9 +20,10 @@ from ..domain.text_rules import clean_text
 from ..domain.time_rules import london_date
 from ..domain.vocabulary import RecordState
 from .audit_log import record_event
+from .directory_queries import team_policy
 from .models import Signature, Staff, Team
 from .practice_models import SupervisionAgreement
-from .queries import AddendumRow, addenda_of, team_policy
+from .record_detail_queries import AddendumRow, addenda_of
 from .supervision_records import NotFound, require
 
 KIND = RecordKind.AGREEMENT.value
@@ -139,7 +140,7 @@ def agreements_to_review(session: Session, actor: Actor, today: date) -> set[str
     """Reminder items (``reminder_queries.AGREEMENT_REVIEW_SOURCES``): for a supervisor, each
     worker they supervise whose agreement is missing, unsigned or due for review; for anyone,
     their own agreement waiting for their signature."""
-    from .queries import team_overview
+    from .team_page_queries import team_overview
 
     workers = [row.worker_id for row in team_overview(session, actor, today)]
     items = {f"{w.worker_id}:{w.state.status.value}"

@@ -37,7 +37,7 @@ from ..domain.vocabulary import ActionStatus, RecordState
 from .audit_log import record_event
 from .group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
 from .models import Signature, Staff, Team
-from .queries import AddendumRow, addenda_of
+from .record_detail_queries import AddendumRow, addenda_of
 from .supervision_records import NotAllowed, NotFound, require
 
 
