@@ -2,8 +2,9 @@
 
 A group session has no state column: where it is follows from its signatures (the
 supervisor's on the session, each attendee's on their attendance row), as
-``store.group_records.state_of`` reads them. This module reads the same facts set-based for
-every worker in scope at once:
+``store.group_records.state_of`` reads them. This module asks the same in SQL (correlated
+look-ups on the signature's record index, never long lists of ids), for every worker in
+scope at once:
 
 - each worker's attendance at group sessions (:class:`rules.GroupAttended`): the figure
   "group sessions attended, signed", and, where the worker's team counts group sessions,
@@ -15,16 +16,16 @@ every worker in scope at once:
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal_column, select
 
 from ..domain.group_supervision import ATTENDANCE_KIND, GROUP_KIND, Attendance
 from ..domain.vocabulary import ActionStatus, SessionType
 from ..store.group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
-from .compliance_rows import SIGNATURES, chunks, london_day, raw_text
+from ..store.models import Signature
+from .compliance_rows import SIGNATURES, STAFF, chunks, london_day, raw_text
 from .rules import GroupAttended
 
 if TYPE_CHECKING:
@@ -35,6 +36,28 @@ ATTENDANCE = GroupAttendance.__table__.c
 GROUP_DISCUSSIONS = GroupDiscussion.__table__.c
 GROUP_ACTIONS = GroupAction.__table__.c
 PRESENT = Attendance.PRESENT.value
+
+
+def _signed_by_supervisor() -> Any:
+    """The group's supervisor has signed it (correlated with ``GROUPS``)."""
+    sig = Signature.__table__.alias("supervisor_signature").c
+    return select(sig.id).where(sig.record_id == GROUPS.id, sig.record_kind == GROUP_KIND,
+                                sig.signer_id == GROUPS.supervisor_id, sig.tombstone.is_(False)).exists()
+
+
+def _signed_by_attendee(attendance: Any) -> Any:
+    """The attendee has signed their attendance row (correlated with ``attendance``)."""
+    sig = Signature.__table__.alias("attendee_signature").c
+    return select(sig.id).where(sig.record_id == attendance.id, sig.record_kind == ATTENDANCE_KIND,
+                                sig.signer_id == attendance.attendee_id, sig.tombstone.is_(False)).exists()
+
+
+def _locked() -> Any:
+    """The group (``GROUPS``) is locked: its supervisor and every attendee present signed."""
+    others = GroupAttendance.__table__.alias("present_attendee").c
+    unsigned = select(others.id).where(others.group_session_id == GROUPS.id, others.tombstone.is_(False),
+                                       others.attendance == PRESENT, ~_signed_by_attendee(others)).exists()
+    return and_(_signed_by_supervisor(), ~unsigned)
 
 
 def groups_counted(r: Reading) -> bool:
@@ -69,20 +92,21 @@ class GroupSignatures:
                         and attendance[record_id][1] == signer_id:
                     self.attendee_signed.add(record_id)
 
-    def add_rows(self, rows: Sequence[Any]) -> None:
-        """Attendance rows as :func:`read_group_attendance` reads them."""
-        self.add({row[3]: row[5] for row in rows}, {row[0]: (row[3], row[1]) for row in rows})
-
-    def signed_by_both(self, row: Any) -> bool:
-        return row[3] in self.supervisor_signed and row[0] in self.attendee_signed
-
 
 def _attendance_rows() -> Any:
-    """(attendance id, attendee, attendance, group id, held at as stored, supervisor)"""
+    """(attendance id, attendee, attendance, group id, held at as stored, supervisor, signed
+    by the supervisor and the attendee): the signatures are looked up by SQLite, row by row
+    on the signature's record index, rather than as long lists of ids from Python."""
+    both = and_(_signed_by_supervisor(), _signed_by_attendee(ATTENDANCE))
     return (select(ATTENDANCE.id, ATTENDANCE.attendee_id, ATTENDANCE.attendance, GROUPS.id,
-                   raw_text(GROUPS.held_at), GROUPS.supervisor_id)
+                   raw_text(GROUPS.held_at), GROUPS.supervisor_id, both)
             .join(GroupSession.__table__, GROUPS.id == ATTENDANCE.group_session_id)
             .where(ATTENDANCE.tombstone.is_(False), GROUPS.tombstone.is_(False)))
+
+
+# Built once: a statement with correlated look-ups takes longer to build than to run here.
+ATTENDANCE_ROWS = _attendance_rows()
+LOCKED_GROUP = _locked()
 
 
 def read_group_attendance(r: Reading) -> None:
@@ -96,32 +120,32 @@ def read_group_attendance(r: Reading) -> None:
     schedule's walk may start). Should that one not be signed by both, every earlier one of
     theirs is read instead (rare: an old session is signed or abandoned)."""
     conn, edge = r.conn, r.edge
-    rows = conn.execute(_attendance_rows().where(ATTENDANCE.attendee_id.in_(r.in_scope_staff),
-                                                 GROUPS.held_at >= edge)).all()
-    counting = sorted(w.id for w in r.workers if r.policies[w.team_id].group_counts_toward_frequency) \
+    # From the sessions held since the edge to their attendance, not from each worker's
+    # whole history: the unary + keeps SQLite off the attendee index (its usual choice),
+    # so the work follows the window, not five years of attendance.
+    recent = select(GROUPS.id).where(GROUPS.held_at >= edge, GROUPS.tombstone.is_(False))
+    rows = conn.execute(ATTENDANCE_ROWS.where(
+        ATTENDANCE.group_session_id.in_(recent),
+        literal_column(f"+{GroupAttendance.__tablename__}.attendee_id").in_(r.in_scope_staff))).all()
+    counting = sorted(t for t, policy in r.policies.items() if policy.group_counts_toward_frequency) \
         if groups_counted(r) else []
     before: list[Any] = []
-    for chunk in chunks(counting):  # SQLite: the bare columns come from the row with the max
-        before += [row[:6] for row in conn.execute(
-            _attendance_rows().add_columns(func.max(GROUPS.held_at))
-            .where(ATTENDANCE.attendee_id.in_(chunk), ATTENDANCE.attendance == PRESENT, GROUPS.held_at < edge)
+    if counting:  # SQLite: the bare columns come from the row with the max
+        before = [row[:7] for row in conn.execute(
+            ATTENDANCE_ROWS.add_columns(func.max(GROUPS.held_at))
+            .where(ATTENDANCE.attendee_id.in_(r.in_scope_staff.where(STAFF.team_id.in_(counting))),
+                   ATTENDANCE.attendance == PRESENT, GROUPS.held_at < edge)
             .group_by(ATTENDANCE.attendee_id)).all()]
-    signed = GroupSignatures(conn)
-    signed.add_rows([*rows, *before])
-    unsigned = sorted({row[1] for row in before if not signed.signed_by_both(row)})
+    unsigned = sorted({row[1] for row in before if not row[6]})
     if unsigned:
         before = [row for row in before if row[1] not in unsigned]
         for chunk in chunks(unsigned):
-            earlier = conn.execute(_attendance_rows().where(ATTENDANCE.attendee_id.in_(chunk),
+            before += conn.execute(ATTENDANCE_ROWS.where(ATTENDANCE.attendee_id.in_(chunk),
                                                             GROUPS.held_at < edge)).all()
-            signed.add_rows(earlier)
-            before += earlier
     signed_for: dict[tuple[str, str], bool] = {}  # (group, worker) -> signed by both
-    for row in (*rows, *before):
-        aid, wid, att, gid, held_at, _sup = row
-        both = signed.signed_by_both(row)
-        signed_for[(gid, wid)] = both
-        r.tally[wid].groups.append(GroupAttended(gid, london_day(held_at), att == PRESENT, both))
+    for _aid, wid, att, gid, held_at, _sup, both in (*rows, *before):
+        signed_for[(gid, wid)] = bool(both)
+        r.tally[wid].groups.append(GroupAttended(gid, london_day(held_at), att == PRESENT, bool(both)))
     _read_group_actions(r, signed_for)
 
 
@@ -152,60 +176,28 @@ def _read_group_actions(r: Reading, signed_for: dict[tuple[str, str], bool]) -> 
             mine.overdue_actions += due_on is not None and due_on < r.today
 
 
-def locked_groups(conn: Any, group_ids: Iterable[str]) -> set[str]:
-    """Which of ``group_ids`` are locked: signed by their supervisor and by every attendee
-    marked present (``store.group_records.state_of``)."""
-    ids = sorted(set(group_ids))
-    if not ids:
-        return set()
-    groups: dict[str, str] = {}
-    attendance: dict[str, tuple[str, str]] = {}
-    present: dict[str, set[str]] = defaultdict(set)
-    for chunk in chunks(ids):
-        groups.update(conn.execute(select(GROUPS.id, GROUPS.supervisor_id).where(
-            GROUPS.id.in_(chunk), GROUPS.tombstone.is_(False))).all())
-        for aid, gid, wid, att in conn.execute(
-                select(ATTENDANCE.id, ATTENDANCE.group_session_id, ATTENDANCE.attendee_id,
-                       ATTENDANCE.attendance)
-                .where(ATTENDANCE.group_session_id.in_(chunk), ATTENDANCE.tombstone.is_(False))).all():
-            attendance[aid] = (gid, wid)
-            if att == PRESENT:
-                present[gid].add(aid)
-    signed = GroupSignatures(conn, groups, attendance)
-    return {gid for gid in groups
-            if gid in signed.supervisor_signed and present[gid] <= signed.attendee_signed}
-
-
 def children_in_locked_groups_since(conn: Any, since: datetime,
                                     child_ids: Sequence[str] | None) -> set[str]:
     """Children (of ``child_ids``, or all) discussed in a locked group session held on or
     after ``since``."""
-    query = (select(GROUP_DISCUSSIONS.child_id, GROUP_DISCUSSIONS.group_session_id)
+    query = (select(GROUP_DISCUSSIONS.child_id)
              .join(GroupSession.__table__, GROUPS.id == GROUP_DISCUSSIONS.group_session_id)
              .where(GROUP_DISCUSSIONS.tombstone.is_(False), GROUP_DISCUSSIONS.child_id.is_not(None),
-                    GROUPS.tombstone.is_(False), GROUPS.held_at >= since))
+                    GROUPS.tombstone.is_(False), GROUPS.held_at >= since, LOCKED_GROUP))
     if child_ids is None:
-        rows = conn.execute(query).all()
-    else:
-        rows = [row for chunk in chunks(list(child_ids))
-                for row in conn.execute(query.where(GROUP_DISCUSSIONS.child_id.in_(chunk))).all()]
-    locked = locked_groups(conn, {gid for _child, gid in rows})
-    return {child_id for child_id, gid in rows if gid in locked}
+        return set(conn.execute(query).scalars().all())
+    return {child for chunk in chunks(list(child_ids))
+            for child in conn.execute(query.where(GROUP_DISCUSSIONS.child_id.in_(chunk))).scalars().all()}
 
 
 def last_group_oversight(conn: Any, child_ids: Sequence[str]) -> dict[str, str]:
     """The stored UTC text of when each child was last discussed in a locked group session."""
-    rows: list[tuple[str, str, str]] = []
+    latest: dict[str, str] = {}
     for chunk in chunks(list(child_ids)):
-        rows += conn.execute(
-            select(GROUP_DISCUSSIONS.child_id, GROUPS.id, func.max(raw_text(GROUPS.held_at)))
+        latest.update(conn.execute(
+            select(GROUP_DISCUSSIONS.child_id, func.max(raw_text(GROUPS.held_at)))
             .join(GroupSession.__table__, GROUPS.id == GROUP_DISCUSSIONS.group_session_id)
             .where(GROUP_DISCUSSIONS.child_id.in_(chunk), GROUP_DISCUSSIONS.tombstone.is_(False),
-                   GROUPS.tombstone.is_(False))
-            .group_by(GROUP_DISCUSSIONS.child_id, GROUPS.id)).all()
-    locked = locked_groups(conn, {gid for _child, gid, _at in rows})
-    latest: dict[str, str] = {}
-    for child_id, gid, at in rows:
-        if gid in locked and at is not None and at > latest.get(child_id, ""):
-            latest[child_id] = at
-    return latest
+                   GROUPS.tombstone.is_(False), LOCKED_GROUP)
+            .group_by(GROUP_DISCUSSIONS.child_id)).all())
+    return {child: at for child, at in latest.items() if at is not None}
