@@ -12,6 +12,13 @@ migration 0005 (which adds the indexes the figures read), a copy is migrated onc
 (d) the near-duplicate scan over a service's case discussions (12 months and the whole
     five years), and the full quality-signal pass for that service.
 
+Group supervision (issue 21): on a generated slice, each team manager also holds a monthly
+group session with their team for the five years (one in eight sends apologies; each present
+attendee has an action; a child discussed), signed by the supervisor and every present
+attendee except the latest month's, and every other team's policy counts group sessions
+toward frequency, so the dashboards read and count them as a council's would. The cached
+council is read-only and has none (said in the output).
+
 If the cache is missing it generates a four-team slice (a service area) in a temporary
 profile instead, and says so. Prints a table with the targets; exit status 0 either way.
 Nothing here prints record contents.
@@ -188,6 +195,67 @@ def open_cached() -> tuple[Database, str] | None:
     return None
 
 
+def add_group_sessions(db: Database) -> str:
+    """Monthly group sessions for every team over the five years (see the module's note).
+
+    Rows are written directly, not through ``records.group_signoff``: the figures read who
+    signed (kind, record, signer), never the signature's bytes, and signing ~20,000 copies
+    would take the bench hours. The shared part is written before any signature, as the
+    lock triggers require."""
+    import json as json_
+    from datetime import datetime, timezone
+
+    from supervision_app.domain.supervision_policy import SupervisionPolicy
+    from supervision_app.store.group_models import GroupAction, GroupAttendance, GroupDiscussion, GroupSession
+    from supervision_app.store.models import Child, Signature
+
+    groups = attendance = 0
+    signatures: list[Signature] = []
+    with db.transaction() as s:
+        teams = s.scalars(select(Team).where(Team.manager_id.is_not(None)).order_by(Team.name)).all()
+        for n, team in enumerate(teams):
+            if n % 2 == 0:
+                team.supervision_policy = json_.dumps(SupervisionPolicy(group_counts_toward_frequency=True).to_json())
+            workers = s.scalars(select(Staff.id).where(Staff.team_id == team.id, Staff.role == "social_worker",
+                                                       Staff.active.is_(True)).order_by(Staff.id)).all()
+            children = s.scalars(select(Child.id).where(Child.allocated_worker_id.in_(workers))
+                                 .order_by(Child.id).limit(60)).all()
+            if not workers:
+                continue
+            for back in range(60):
+                index = TODAY.year * 12 + TODAY.month - 1 - back
+                held = datetime(index // 12, index % 12 + 1, 12, 10, tzinfo=timezone.utc)
+                if held.date() > TODAY:
+                    continue
+                group = GroupSession(supervisor_id=team.manager_id, team_id=team.id, held_at=held,
+                                     duration_minutes=90, location="Room 1", themes="Reflective group")
+                s.add(group)
+                s.flush()
+                present = []
+                for k, worker in enumerate(workers):
+                    here = (k + back) % 8 != 0
+                    row = GroupAttendance(group_session_id=group.id, attendee_id=worker,
+                                          attendance="present" if here else "apologies")
+                    s.add(row)
+                    attendance += 1
+                    if here:
+                        present.append((worker, row))
+                        s.add(GroupAction(group_session_id=group.id, owner_id=worker, description="Read",
+                                          due_on=held.date(), status="open" if back < 3 else "done"))
+                if children:
+                    s.add(GroupDiscussion(group_session_id=group.id, child_id=children[back % len(children)],
+                                          summary="s", decision="d", rationale="r"))
+                s.flush()
+                signers = [(team.manager_id, "group_session", group.id, "supervisor")]
+                signers += [(worker, "group_attendance", row.id, "supervisee")
+                            for j, (worker, row) in enumerate(present) if back > 0 or j > 0]
+                signatures += [Signature(record_kind=kind, record_id=rid, signer_id=who, signer_role=role,
+                                         signed_at=held, digest="0" * 64) for who, kind, rid, role in signers]
+                groups += 1
+        s.add_all(signatures)
+    return f"{groups:,} group sessions, {attendance:,} attendances, {len(signatures):,} signatures"
+
+
 def generate_slice(tmp: Path) -> tuple[Database, str]:
     import keyring
 
@@ -198,7 +266,8 @@ def generate_slice(tmp: Path) -> tuple[Database, str]:
     keyring.set_keyring(MemoryKeyring())
     db = open_database(tmp / "profile")
     generator.populate_council(db, today=TODAY, teams=4)
-    return db, "GENERATED four-team slice (no cached council under bench/out/; run bench_store.py)"
+    groups = add_group_sessions(db)
+    return db, f"GENERATED four-team slice (no cached council under bench/out/; run bench_store.py), with {groups}"
 
 
 CPU_P50: dict[int, float] = {}  # id(result) -> p50 of this process's CPU time, ms
@@ -228,8 +297,10 @@ def main() -> int:
                         help="skip the (slow) near-duplicate scans and quality signals")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        opened = open_cached() or generate_slice(Path(tmp))
-        db, label = opened
+        cached = open_cached()
+        db, label = cached or generate_slice(Path(tmp))
+        if cached is not None:
+            label += "; no group sessions (read-only cache)"
         print(f"Data: {label}")
         print(f"Load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         with db.reading() as s:
@@ -257,6 +328,17 @@ def main() -> int:
         first, best, p50, worst, d = timed(dash(sm, 12), args.repeat)
         rows.append((f"Service manager dashboard, 12 months ({len(d.teams)} teams)", first, best, p50, worst,
                      None, CPU_P50.get(id(d))))
+        # the part of the head of service's dashboard that reads group sessions (issue 21)
+        laps: list[float] = []
+        for _ in range(args.repeat):
+            timings: dict[str, float] = {}
+            with db.reading() as s:
+                d = compliance_dashboard(s, hos, today=TODAY, months=12, timings=timings)
+            laps.append(timings.get("group sessions attended", 0.0))
+        attended = d.total.get("group_sessions_signed")  # (absent before issue 21's figures)
+        shown = f"{attended.numerator:,}/{attended.denominator:,}" if attended else "not counted"
+        rows.append((f"  of which group sessions read, head of service, 12 months ({shown} attended signed)",
+                     laps[0], min(laps), statistics.median(laps), max(laps), None, None))
 
         def scan(since):
             def run():
