@@ -22,6 +22,7 @@ from ..domain.vocabulary import RecordState
 from .audit_log import record_event
 from .directory_queries import team_policy
 from .models import Signature, Staff, Team
+from .pair_team import supervisee_team_now
 from .practice_models import SupervisionAgreement
 from .record_detail_queries import AddendumRow, addenda_of
 from .supervision_records import NotFound, require
@@ -31,7 +32,7 @@ KIND = RecordKind.AGREEMENT.value
 
 def agreement_target(row) -> AgreementTarget:
     return AgreementTarget(supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
-                           supervisee_team_id=row.team_id, state=RecordState(row.state))
+                           supervisee_team_id=supervisee_team_now(row), state=RecordState(row.state))
 
 
 def get_agreement(session: Session, actor: Actor, agreement_id: str) -> SupervisionAgreement:

@@ -17,6 +17,7 @@ from ..domain.permissions import Actor, CancellationTarget, Operation, decide
 from ..domain.text_rules import InvalidInput, clean_text
 from .audit_log import record_event
 from .models import Staff
+from .pair_team import supervisee_team_now
 from .practice_models import SessionCancellation
 from .supervision_records import NotFound, require
 
@@ -25,7 +26,7 @@ KIND = "cancellation"
 
 def cancellation_target(row) -> CancellationTarget:
     return CancellationTarget(supervisee_id=row.supervisee_id, supervisor_id=row.supervisor_id,
-                              supervisee_team_id=row.team_id)
+                              supervisee_team_id=supervisee_team_now(row))
 
 
 def _check(cancelled_by: str, reason: str, planned_for: date, cancelled_on: date,
@@ -96,7 +97,8 @@ def cancellations(session: Session, actor: Actor, *, today: date, team_ids: list
              .join(Staff, Staff.id == SessionCancellation.supervisee_id)
              .where(SessionCancellation.tombstone.is_(False)))
     if team_ids is not None:
-        query = query.where(SessionCancellation.team_id.in_(team_ids))
+        # the supervisee's team now, as who may see them (``cancellation_target``)
+        query = query.where(Staff.team_id.in_(team_ids))
     if supervisee_id is not None:
         query = query.where(SessionCancellation.supervisee_id == supervisee_id)
     if since is not None:

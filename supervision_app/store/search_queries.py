@@ -103,16 +103,22 @@ def _search_scope(session: Session, actor: Actor) -> tuple[list[str], bool]:
     own = row[0] if row else None
     if actor.sees_all_teams or actor.role == Role.QA_AUDITOR:
         return [team_id for (team_id,) in cur.execute("SELECT id FROM team")], True
-    # index rows carry a record's team on its session date: add the earlier teams of the
-    # people the actor line-manages now, and of the records they still hold as supervisor
-    # (access follows people, DESIGN.md §1.1)
+    # index rows carry a record's team on its session date (an agreement's or a
+    # cancellation's, the team it was made in): add the earlier teams of the people the
+    # actor line-manages now, and of the records they still hold as supervisor (access
+    # follows people, DESIGN.md §1.1)
     people = sorted(actor.line_report_ids)
     managed = sorted(actor.managed_team_ids)
+    now_managed = (f"p.team_id IN ({','.join('?' * len(managed))}) "
+                   f"OR p.id IN ({','.join('?' * len(people))})")
+    pair_teams = " ".join(
+        f"UNION SELECT DISTINCT r.team_id FROM {table} r JOIN staff p ON p.id = r.supervisee_id "
+        f"WHERE r.team_id IS NOT NULL AND ({now_managed})"
+        for table in ("supervision_agreement", "session_cancellation"))
     earlier = {team for (team,) in cur.execute(
         "SELECT DISTINCT s.team_id FROM supervision_session s JOIN staff p ON p.id = s.supervisee_id "
-        f"WHERE s.team_id IS NOT NULL AND (p.team_id IN ({','.join('?' * len(managed))}) "
-        f"OR p.id IN ({','.join('?' * len(people))}) OR s.supervisor_id = ?)",
-        (*managed, *people, actor.staff_id))}
+        f"WHERE s.team_id IS NOT NULL AND ({now_managed} OR s.supervisor_id = ?) {pair_teams}",
+        (*managed, *people, actor.staff_id, *managed, *people, *managed, *people))}
     scope = actor.managed_team_ids | earlier | ({own} if own else set())
     teamless = own is None or bool(people) or _holds_teamless_records(cur, actor, managed)
     # agreements and cancellations carry the team they were made in: add the other teams
@@ -182,14 +188,16 @@ _SESSIONS = Lookup(
 _NOTES = Lookup("SELECT id, child_id, author_id, state, recorded_at, tombstone FROM oversight_note "
                 "WHERE id IN ({ids})", "id child_id author_id state recorded_at tombstone",
                 {"recorded_at": utc})
+# an agreement's and a cancellation's team: the supervisee's now, as
+# ``pair_team.supervisee_team_now`` has it for opening them
 _AGREEMENTS = Lookup(
-    "SELECT a.id, a.supervisee_id, a.supervisor_id, a.team_id, a.state, a.updated_at, a.tombstone, "
+    "SELECT a.id, a.supervisee_id, a.supervisor_id, p.team_id, a.state, a.updated_at, a.tombstone, "
     "p.display_name FROM supervision_agreement a JOIN staff p ON p.id = a.supervisee_id "
     "WHERE a.id IN ({ids})",
     "id supervisee_id supervisor_id team_id state updated_at tombstone supervisee_name",
     {"updated_at": utc})
 _CANCELLATIONS = Lookup(
-    "SELECT c.id, c.supervisee_id, c.supervisor_id, c.team_id, c.planned_for, c.tombstone, "
+    "SELECT c.id, c.supervisee_id, c.supervisor_id, p.team_id, c.planned_for, c.tombstone, "
     "p.display_name FROM session_cancellation c JOIN staff p ON p.id = c.supervisee_id "
     "WHERE c.id IN ({ids})",
     "id supervisee_id supervisor_id team_id planned_for tombstone supervisee_name",
@@ -439,6 +447,7 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
         elif kind == "agreement":
             agreement = agreements.get(record_id)
             # the same facts as ``agreement_records.agreement_target``, which opening it asks
+            # (its team: the supervisee's now)
             if agreement is None or agreement.tombstone or not may(
                     Operation.VIEW, "a", record_id,
                     AgreementTarget(agreement.supervisee_id, agreement.supervisor_id, agreement.team_id,

@@ -87,9 +87,10 @@ def scope(kind: str, row: str) -> tuple[str, str]:
     if kind == "oversight_note":
         return "NULL", _child_team(f"{row}.child_id")
     if kind in ("agreement", "cancellation"):
-        # a pair's record: the team it was made in (the supervisee's then), as
-        # ``agreement_records.agreement_target`` and ``cancellation_records.cancellation_target``
-        # decide who may see it; no supervision session
+        # a pair's record: the team it was made in (the supervisee's then); who may see it
+        # follows the supervisee's team now (``pair_team.supervisee_team_now``), so the
+        # search scope adds the teams the records of the people one manages were made in
+        # (``search_queries._search_scope``); no supervision session
         return "NULL", f"{row}.team_id"
     if kind == "group_session":
         # the group's team (its attendees' when they share one, else none), as

@@ -150,14 +150,14 @@ def _revision_before_0013() -> str:
 
 def test_a_worker_who_moved_team_still_finds_the_cancellations_of_their_supervision(database, team):
     """A cancellation keeps the team it was made in; the worker, now in another team, still
-    finds it, and their new manager, who may not see it, does not."""
+    finds it, and so does their new manager: it follows the worker (DESIGN.md §1.1)."""
     from supervision_app.store.models import Staff as StaffRow
 
     cancellation_id = _record_cancellation(database, team.manager_id, team.worker_id)
     with database.transaction() as s:  # the directory, as a sync brings IT's change
         s.get(StaffRow, team.worker_id).team_id = team.other_team_id
     assert [h.record_id for h in _found(database, team.worker_id, "hospital")] == [cancellation_id]
-    assert _found(database, _staff_id(database, "olu"), "hospital") == []
+    assert [h.record_id for h in _found(database, _staff_id(database, "olu"), "hospital")] == [cancellation_id]
 
 
 def test_the_records_of_a_person_in_no_team_are_found_by_them_and_their_line_manager(database, team):
