@@ -460,6 +460,9 @@ def _decide_oversight(actor: Actor, op: Operation, t: OversightTarget) -> Decisi
 
 def _decide_addendum(actor: Actor, op: Operation, t: AddendumTarget) -> Decision:
     if op in (Operation.VIEW, Operation.EXPORT):
+        # a draft is its author's alone until signed: the server sends it to no one else
+        if t.state != RecordState.LOCKED and actor.staff_id != t.author_id:
+            return _no("This addendum is still a draft; only its author sees it until they sign it.")
         return decide(actor, Operation.VIEW, t.parent)
     if op in (Operation.EDIT, Operation.SIGN_AS_AUTHOR):
         if actor.staff_id != t.author_id:

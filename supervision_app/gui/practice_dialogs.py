@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.agreements import TERM_LABELS, TERMS
-from ..domain.cancellations import CancelledBy, rebook_by
 from ..domain.feedback import ANSWER_WORDS, BALANCE_WORDS, QUESTIONS
 from ..domain.time_rules import format_date
 from .accessibility import announce, ensure_accessible_names, style_headings
@@ -92,6 +91,10 @@ class CancellationDialog(QDialog):
         self.whoCombo = QComboBox()
         self.whoCombo.setObjectName("cancelledByCombo")
         self.whoCombo.setAccessibleName("Who cancelled")
+        # the bank-holiday calendar behind it (``holidays``, ~60 ms to import) when a
+        # cancellation is recorded, not while the team page is built at start-up
+        from ..domain.cancellations import CancelledBy
+
         for who in CancelledBy:
             self.whoCombo.addItem(who.label, who.value)
         self.reasonEdit = QPlainTextEdit()
@@ -148,6 +151,8 @@ class CancellationDialog(QDialog):
     def _update(self) -> None:
         self.returnEdit.setEnabled(self.leaveCheck.isChecked())
         self.rebookedEdit.setEnabled(self.rebookedCheck.isChecked())
+        from ..domain.cancellations import rebook_by
+
         v = self._values()
         deadline = rebook_by(v["cancelled_on"], v["returned_from_leave_on"])
         words = f"Rebook for {format_date(deadline)} at the latest (5 working days)."

@@ -49,10 +49,13 @@ def test_a_supervisor_whose_worker_moved_team_no_longer_adds_one():
     assert decide(WORKER, Operation.ADD_ADDENDUM, moved)
 
 
-def test_the_addendum_is_seen_by_whoever_sees_the_agreement_and_signed_by_its_author_only():
+def test_the_addendum_is_seen_by_whoever_sees_the_agreement_once_signed_and_signed_by_its_author_only():
     addendum = AddendumTarget(author_id="mgr", parent=_agreement(RecordState.LOCKED))
-    assert decide(WORKER, Operation.VIEW, addendum) and decide(SUPERVISOR, Operation.VIEW, addendum)
-    assert not decide(OTHER_WORKER, Operation.VIEW, addendum)
+    assert decide(SUPERVISOR, Operation.VIEW, addendum)
+    assert not decide(WORKER, Operation.VIEW, addendum)  # a draft is its author's alone
+    released = AddendumTarget(author_id="mgr", parent=_agreement(RecordState.LOCKED), state=RecordState.LOCKED)
+    assert decide(WORKER, Operation.VIEW, released) and decide(SUPERVISOR, Operation.VIEW, released)
+    assert not decide(OTHER_WORKER, Operation.VIEW, released)
     assert decide(SUPERVISOR, Operation.SIGN_AS_AUTHOR, addendum)
     assert not decide(WORKER, Operation.SIGN_AS_AUTHOR, addendum)
     assert not decide(WORKER, Operation.EDIT, addendum)

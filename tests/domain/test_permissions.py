@@ -143,12 +143,16 @@ def test_oversight_notes():
     assert not may(service_manager, Op.SIGN_AS_AUTHOR, draft)
 
 
-def test_addendum_follows_its_parent_for_viewing_and_its_author_for_signing():
+def test_addendum_is_its_authors_until_signed_then_follows_its_parent():
     addendum = AddendumTarget("w1", record(S.LOCKED), S.DRAFT)
-    assert may(manager, Op.VIEW, addendum)
-    assert not may(colleague, Op.VIEW, addendum)
+    assert may(worker, Op.VIEW, addendum)  # its author
+    for other in (manager, service_manager, head, auditor, colleague):  # a draft: theirs alone
+        assert not may(other, Op.VIEW, addendum) and not may(other, Op.EXPORT, addendum), other
     assert may(worker, Op.SIGN_AS_AUTHOR, addendum)
     assert not may(manager, Op.SIGN_AS_AUTHOR, addendum)
+    signed = AddendumTarget("w1", record(S.LOCKED), S.LOCKED)
+    assert may(manager, Op.VIEW, signed) and may(auditor, Op.VIEW, signed)
+    assert not may(colleague, Op.VIEW, signed)
 
 
 def test_action_items():

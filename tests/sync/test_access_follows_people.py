@@ -86,7 +86,10 @@ def test_a_worker_moving_team_takes_their_history_to_the_new_manager(deployment,
     # the shared record to sign; with their own wellbeing words
     assert held(tm_a, everything) == {disagreed, draft}
     assert r.get(tm_a, m.SupervisionSession, draft).wellbeing == "draft private words"
-    assert not [d for d in r.rows(tm_a, m.CaseDiscussion).values() if d.session_id == locked]
+    # ...and, of the others, only the discussion of the child who stayed in their team: it
+    # follows the child, not the worker (§1.1, third bullet), without the rest of its record
+    kept = [d for d in r.rows(tm_a, m.CaseDiscussion).values() if d.session_id == locked]
+    assert [d.child_id for d in kept] == [org.children["a"]]
     # the worker keeps their whole shared history
     assert held(worker, everything) == {locked, waits_worker, disagreed}
 
