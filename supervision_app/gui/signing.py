@@ -462,12 +462,11 @@ class AddendumDialog(SigningDialog, QDialog):
     def sign(self) -> None:
         if self._text() is None:
             return
-        if not confirm(self, "Sign this addendum?", "Sign and lock this addendum?",
-                       "Once signed it can never be changed; it is kept with the record and "
-                       "its signed PDF. Anything more must go in another addendum.",
-                       "Si&gn and lock"):
-            return
-        self.save(then=self._sign_saved)
+        self._confirm_then_sign(
+            ("Sign this addendum?", "Sign and lock this addendum?",
+             "Once signed it can never be changed; it is kept with the record and its signed PDF. "
+             "Anything more must go in another addendum."),
+            "Si&gn and lock", save_first=True, sign=self._sign_saved)
 
     def _sign_saved(self) -> None:
         ctx, aid = self.ctx, self.addendum_id
