@@ -308,7 +308,11 @@ class SyncController(QObject):
         return self.client
 
     def start(self) -> None:
-        """Read the saved server address and status, then sync now and on the timer."""
+        """Read the saved server address and status, then sync now and on the timer. Not
+        once shut down: the window starts it after its first page has loaded, and may have
+        been closed by then."""
+        if self._shut_down:
+            return
         self._timer.start()
         self.sync_now()
 

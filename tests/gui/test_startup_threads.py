@@ -86,3 +86,15 @@ def test_the_team_pages_rows_come_before_its_summaries_and_the_reminders(qtbot, 
     # the page's own query is the first thing asked, and answered before anything else is asked
     assert order[:3] == ["team asked", "team answered", "rows shown"], order
     assert "agreements asked" in order and "reminders asked" in order
+
+
+def test_a_window_closed_before_its_first_page_loaded_never_starts_syncing(qtbot, database):
+    """The first sync waits for the first page's rows; a window closed sooner has shut its
+    sync down, and the late start must not begin a sync the closing no longer waits for."""
+    from supervision_app.gui.sync_panel import SyncController
+
+    application()
+    controller = SyncController(database, server_url="")
+    controller.shutdown()
+    controller.start()
+    assert not controller.syncing and not controller._timer.isActive()
