@@ -284,7 +284,11 @@ def differences(item: "ConflictItem | Conflict", limit: int = 12) -> str:
 def record_labels(session: "Session", items: Iterable[ConflictItem]) -> dict[str, str]:
     """Which record each item is about, in words, from this laptop's rows (main conflict id
     -> label). Runs in a worker: it reads the database."""
+    from ..store.group_models import GroupSession
     from ..store.models import Addendum, Child, OversightNote, Staff, SupervisionSession
+    from ..store.practice_models import SupervisionAgreement
+
+    items = list(items)  # read twice: the refused addenda's parents, then the labels
 
     def person(staff_id: str | None) -> str:
         row = session.get(Staff, staff_id) if staff_id else None
@@ -302,12 +306,30 @@ def record_labels(session: "Session", items: Iterable[ConflictItem]) -> dict[str
                 child = session.get(Child, note.child_id)
                 name = child.name if child is not None else "a child"
                 return f"Oversight note on {name}, {format_date(london_date(note.recorded_at))}"
+        elif kind == "agreement":
+            agreement = session.get(SupervisionAgreement, record_id)
+            if agreement is not None:
+                return (f"Supervision agreement between {person(agreement.supervisor_id)} "
+                        f"and {person(agreement.supervisee_id)}")
+        elif kind == "group_session":
+            group = session.get(GroupSession, record_id)
+            if group is not None:
+                return (f"Group supervision led by {person(group.supervisor_id)}, "
+                        f"{format_date(london_date(group.held_at))}")
         elif kind == "addendum":
             addendum = session.get(Addendum, record_id)
-            parent = describe(addendum.record_kind, addendum.record_id) if addendum is not None else ""
+            # a new addendum the server refused is not kept here: its own row names its parent
+            parent_of = ((addendum.record_kind, addendum.record_id) if addendum is not None
+                         else refused_parents.get(record_id))
+            parent = describe(*parent_of) if parent_of else ""
             if parent:
                 return "Addendum to " + parent[:1].lower() + parent[1:]
         return ""
+
+    refused_parents = {item.main.row_id: (data["record_kind"], data["record_id"])
+                       for item in items if item.main.table == "addendum"
+                       for data in [item.main.local.get("data") or {}]
+                       if data.get("record_kind") and data.get("record_id")}
 
     labels: dict[str, str] = {}
     for item in items:

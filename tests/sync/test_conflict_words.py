@@ -2,6 +2,7 @@
 test_sync_panel drives the dialog against a real server)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from supervision_app.gui.conflict_words import (
@@ -74,3 +75,41 @@ def test_refused_and_removed_versions_say_what_happened_and_offer_no_keep_mine()
     frozen = _conflict("supervision_session", "conflict", {"learning": "a"},
                        {"learning": "b", "state": "supervisor_signed"})
     assert not can_keep_mine(frozen) and "signed" in keep_mine_refusal(ConflictItem((frozen,)))
+
+
+def test_conflicts_on_addenda_to_agreements_and_group_sessions_name_their_record(database):
+    """The sync panel's list named an addendum to an agreement or a group session by its
+    table alone ('Addendum'), and a refused new addendum (not kept here) the same."""
+    from supervision_app.gui.conflict_words import record_labels
+    from supervision_app.store.agreement_records import create_agreement
+    from supervision_app.store.group_records import create_group_session
+    from supervision_app.store.supervision_records import load_actor
+    from tests.gui.sample_team import build_sample_team
+
+    team = build_sample_team(database)
+    with database.transaction() as s:
+        manager = load_actor(s, team.manager_id)
+        agreement = create_agreement(s, manager, team.worker_id)
+        held = datetime(2026, 11, 4, 10, tzinfo=timezone.utc)
+        group = create_group_session(s, manager, attendees={team.worker_id: "present"},
+                                     held_at=held, duration_minutes=60)
+    refused = [
+        replace(_conflict("addendum", "rejected", {"record_kind": kind, "record_id": rid, "body": "x"},
+                          None, row_id=row), id=f"conflict-{kind}")
+        for kind, rid, row in (("agreement", agreement, "55555555-5555-4555-8555-555555555555"),
+                               ("group_session", group, "66666666-6666-4666-8666-666666666666"))
+    ]
+    with database.reading() as s:
+        labels = record_labels(s, (ConflictItem((c,)) for c in refused))
+    names = {c.row_id: labels[c.id] for c in refused}
+    assert names["55555555-5555-4555-8555-555555555555"].startswith(
+        "Addendum to supervision agreement between ")
+    assert names["66666666-6666-4666-8666-666666666666"] == (
+        "Addendum to group supervision led by " + _name(database, team.manager_id) + ", 04/11/2026")
+
+
+def _name(database, staff_id: str) -> str:
+    from supervision_app.store.models import Staff
+
+    with database.reading() as s:
+        return s.get(Staff, staff_id).display_name
