@@ -398,8 +398,34 @@ class MainWindow(QMainWindow):
             self._open_worker(record_id)
         elif kind in ("case_discussion", "action"):
             self._open_parent_session(kind, record_id)
+        elif kind in ("group_session", "group_action"):  # from the compliance page (issue 21)
+            self._open_group(kind, record_id)
         else:
             self._context().notify("That kind of record cannot be opened here.")
+
+    def _open_group(self, kind: str, record_id: str) -> None:
+        """A group session in its dialog (which shows the viewer only what they may see); for
+        one of its actions, the session it was agreed in, looked up off the GUI thread."""
+        from ..store.group_models import GroupAction
+        from .group_dialogs import GroupSessionDialog
+
+        def show(group_id: str | None) -> None:
+            if group_id is None:
+                self._context().notify("That record no longer exists.")
+                return
+            dialog = GroupSessionDialog(self._context(), group_id, None, self)
+            dialog.open()
+            self.group_dialog = dialog
+
+        if kind == "group_session":
+            show(record_id)
+            return
+
+        def work(session):
+            row = session.get(GroupAction, record_id)
+            return None if row is None or row.tombstone else row.group_session_id
+
+        self._context().tasks.read(work, show, lambda error: self._context().notify(user_message(error)))
 
     def _open_worker(self, staff_id: str) -> None:
         """A worker's history by id alone (the compliance page has no name to give): their
