@@ -237,6 +237,10 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if ctx.archiver is not None:
+            # what the last run left waiting for the archiver (stopped, killed, no TSA key)
+            # is archived now, in the background, not at the nightly renew-timestamps
+            ctx.archiver.sweep_pending()
         yield
         if ctx.archiver is not None:
             # after the last request: the record being archived may finish; the rest is
