@@ -49,12 +49,12 @@ def council_directory(teams: int, today: date) -> dict:
         captured["contexts"] = contexts
         return {}
 
-    original = (generator._Directory.write, generator._write_streams)
-    generator._Directory.write, generator._write_streams = keep_directory, keep_contexts
+    original = (generator.Directory.write, generator.write_streams)
+    generator.Directory.write, generator.write_streams = keep_directory, keep_contexts
     try:
         generator.populate_council(None, today=today, teams=teams)
     finally:
-        generator._Directory.write, generator._write_streams = original
+        generator.Directory.write, generator.write_streams = original
     return captured
 
 

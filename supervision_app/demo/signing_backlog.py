@@ -55,20 +55,20 @@ def save_backlog(db, plans) -> None:
 def load_backlog(db) -> list:
     """The steps still kept in the profile, in time order ([] for a finished or real
     profile)."""
-    from .generator import _RealSignoff
+    from .real_signoff import RealSignoff
 
     with db.reading() as session:
         row = session.get(ProfileSetting, BACKLOG_KEY)
         text = row.value if row is not None else None
     if not text:
         return []
-    stamps = {f.name for f in fields(_RealSignoff)} & {
+    stamps = {f.name for f in fields(RealSignoff)} & {
         "signed_at", "shared_at", "supervisee_signed_at"}
     plans = []
     for item in json.loads(text)["steps"]:
         values: dict[str, Any] = {k: (datetime.fromisoformat(v) if k in stamps and v else v)
                                   for k, v in item.items()}
-        plans.append(_RealSignoff(**values))
+        plans.append(RealSignoff(**values))
     return plans
 
 
@@ -81,9 +81,9 @@ def sign_backlog(db, stop: threading.Event | None = None,
     if not plans:
         _marker(db).unlink(missing_ok=True)
         return 0
-    from .generator import _ensure_credentials, sign_step
+    from .real_signoff import ensure_credentials, sign_step
 
-    store = _ensure_credentials(db, [], valid_from=plans[0].first_step)
+    store = ensure_credentials(db, [], valid_from=plans[0].first_step)
     taken = 0
     for number, plan in enumerate(plans, start=1):
         if stop is not None and stop.is_set():

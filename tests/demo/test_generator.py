@@ -321,12 +321,12 @@ def test_bad_slice_parameters_are_refused(database):
 
 
 def test_a_failed_write_is_raised_not_lost(database, monkeypatch):
-    from supervision_app.demo import generator
+    from supervision_app.demo import batch_writer
 
     def fail(connection, batch):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(generator, "_write_batch", fail)
+    monkeypatch.setattr(batch_writer, "_write_batch", fail)
     with pytest.raises(RuntimeError, match="disk on fire"):
         populate_council(database, today=TODAY, teams=1, workers_per_team=1, years=1, children=5)
 
