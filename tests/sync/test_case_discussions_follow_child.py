@@ -227,6 +227,40 @@ def test_a_signed_records_discussion_follows_the_child_to_another_team(deploymen
     assert r.get(tm_b, m.Child, child) is None
 
 
+@pytest.mark.xfail(not HEADER_ON_THE_LAPTOP, strict=True,
+                   reason="needs the move18 patch request (the chronology header)")
+def test_the_child_entry_follows_its_record_to_signed(deployment, laptops):
+    """The child moved while the record was only shared: the new manager's chronology says
+    so, and says signed and locked once both have signed it (the discussion's own version
+    never changes; the state it is shown with comes with it again)."""
+    org = deployment.org
+    tm_a, sw_a1, tm_b = laptops("tm_a"), laptops("sw_a1"), laptops("tm_b")
+    child = second_child(deployment, tm_a, "CASE-S1")
+    shared, discussed = write_record(tm_a, org, children=[child], share=True)
+    assert tm_a.client.sync().rejected == 0
+    admin(deployment, "reallocate-child", "CASE-S1", "sw_b1")
+
+    def shown_state() -> RecordState:
+        tm_b.client.sync()
+        with tm_b.db.transaction() as s:
+            detail = q.child_chronology(s, sr.load_actor(s, org.ids["tm_b"]), child)
+        [entry] = [e for e in detail.entries if e.record_id == discussed[child]]
+        return entry.state
+
+    assert shown_state() == RecordState.SHARED
+    sw_a1.client.sync()
+    r.respond(sw_a1, org.ids["sw_a1"], shared)
+    assert sw_a1.client.sync().rejected == 0
+    tm_a.client.sync()
+    r.sign_session(tm_a, org.ids["tm_a"], shared)
+    assert tm_a.client.sync().rejected == 0
+    assert shown_state() == RecordState.SUPERVISOR_SIGNED
+    sw_a1.client.sync()
+    r.sign_session(sw_a1, org.ids["sw_a1"], shared)
+    assert sw_a1.client.sync().rejected == 0
+    assert shown_state() == RecordState.LOCKED
+
+
 def _rerun_s0009(deployment) -> int:
     """The data step of migration s0009 as the upgrade runs it, over the rows the server
     holds now."""
