@@ -68,7 +68,7 @@ def options() -> None:
 
 def everyone_chooses_text_size(db, index: int) -> None:
     """Each person's Settings text size, saved as the Settings page saves it."""
-    from supervision_app.gui.pages import save_text_scale
+    from supervision_app.gui.settings_page import save_text_scale
     from supervision_app.store.models import Staff
 
     with db.transaction() as s:
