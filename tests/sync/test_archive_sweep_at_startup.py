@@ -9,24 +9,14 @@ advisory lock).
 """
 from __future__ import annotations
 
-import inspect
-
-import pytest
-
 from supervision_app.records.verify import verify_pdf
-from supervision_app.sync.server import app as server_app, archive, certificates
+from supervision_app.sync.server import archive, certificates
 from supervision_app.sync.server.startup import ARCHIVE_SWEEP_LOCK_KEY, only_one_instance
 from tests.sync import harness, records as r
 from tests.sync.archiving import server_documents, settled
 from tests.sync.test_offline_signature_stamped import _latest_on, _pdf, _responded
 
-# Until the server's start-up calls the sweep (requested patch to app.py: ades20).
-needs_start_up_call = pytest.mark.xfail(
-    "sweep_pending" not in inspect.getsource(server_app.create_app), strict=True,
-    reason="app.py does not call Archiver.sweep_pending at start-up yet")
 
-
-@needs_start_up_call
 def test_records_left_pending_are_archived_when_the_server_starts(deployment, laptops, monkeypatch):
     tm, sw, sid = _responded(deployment, laptops)  # laptops enrolled (that needs the CA key)
     log = deployment.server.log_path
