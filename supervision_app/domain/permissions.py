@@ -530,7 +530,9 @@ def _decide_cancellation(actor: Actor, op: Operation, t: CancellationTarget) -> 
             return _yes()
         return _no("Only a manager of the worker's team records a cancelled supervision.")
     if op == Operation.VIEW:
-        if is_supervisee or actor.staff_id == t.supervisor_id or line_manages:
+        # the manager who recorded it keeps it only while they manage the worker: nothing
+        # waits on them (DESIGN.md §1.1)
+        if is_supervisee or line_manages:
             return _yes()
         if actor.role == Role.QA_AUDITOR:
             return _yes()
@@ -553,7 +555,9 @@ def _decide_agreement(actor: Actor, op: Operation, t: AgreementTarget) -> Decisi
     if actor.role == Role.ADMINISTRATOR and not (is_supervisor or is_supervisee):
         return _no(_ADMIN_READS_NOTHING)
     if op in (Operation.VIEW, Operation.EXPORT):
-        if is_supervisor or line_manages:
+        # as a record (``holds_as_supervisor``): its supervisor keeps it while they still
+        # supervise the person, after a move only while it waits on their signature
+        if line_manages or (is_supervisor and t.state == RecordState.DRAFT):
             return _yes()
         if is_supervisee or actor.role == Role.QA_AUDITOR:
             if t.state == RecordState.DRAFT:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from supervision_app.records.agreement_signoff import sign_agreement
@@ -96,9 +95,6 @@ def test_the_new_manager_opens_lists_and_finds_the_moved_workers_agreement_and_c
         assert _found(database, other, "floor") == [] and _found(database, other, "hospital") == [], other
 
 
-@pytest.mark.xfail(strict=True, reason="waits on /tmp/team/rules18-request-permissions.py.patch: "
-                                       "an agreement's or cancellation's supervisor keeps it after the "
-                                       "move only while it waits on their own signature")
 def test_the_previous_manager_keeps_only_the_agreement_waiting_on_their_signature(database, team):
     signed_id, draft_id, cancellation_id = _write(database, team)
     _move_ben_to_olus_team(database, team)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-import pytest
-
 from supervision_app.store import supervision_records as sr
 from supervision_app.store.search_queries import search
 from supervision_app.store.supervision_records import load_actor
@@ -15,8 +13,6 @@ from supervision_app.store.supervision_records import load_actor
 WORDS = "Arrange the kinship assessment with the grandparents"
 
 
-@pytest.mark.xfail(strict=True, reason="waits on /tmp/team/rules18-request-history_queries.py.patch "
-                                       "(search_records' held_by_viewer, asked by search_queries)")
 def test_a_worker_finds_their_own_older_action_behind_many_of_a_colleagues(database, team):
     with database.transaction() as s:
         manager = load_actor(s, team.manager_id)
