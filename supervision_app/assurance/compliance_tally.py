@@ -107,6 +107,14 @@ class Reading:
         self.tally = {w.id: Tally() for w in self.workers}
         self.team_of = {w.id: w.team_id for w in self.workers}
 
+    def month_of_record(self, worker_id: str, record_team_id: str | None, day: date) -> MonthKey:
+        """The trend's key for a record held on ``day``: the team its row says the worker
+        was in on the session date (DESIGN.md §1.1: after a move, the old team's past months
+        keep the sessions its manager held and the new team's do not gain them), or the
+        worker's current team where the row has none. A team outside the viewer's scope is
+        never summed by the trend, so such a record is simply not counted for them."""
+        return (record_team_id or self.team_of[worker_id], day.replace(day=1))
+
     @property
     def period_from(self) -> datetime:
         return utc_start(self.period.start)
@@ -149,6 +157,7 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     # their last one before that (see rules.occasions_from): a compact list of signed dates.
     horizon, edge = r.horizon_days, r.edge
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    team_held_in: dict[str, str | None] = {}  # signed session id -> its team on the session date
     days = r.days
     # One read of every worker's sessions from the edge on, every state (a stretch of
     # ix_assurance_session_period per worker): the signed ones feed the walk, those held
@@ -156,12 +165,14 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     in_period: list[tuple] = []
     for row in conn.execute(
             select(SESSIONS.id, SESSIONS.supervisee_id, raw_text(SESSIONS.held_at),
-                   raw_text(SESSIONS.shared_at), SESSIONS.state, raw_text(SESSIONS.updated_at))
+                   raw_text(SESSIONS.shared_at), SESSIONS.state, raw_text(SESSIONS.updated_at),
+                   SESSIONS.team_id)
             .where(_LIVE_SESSION, SESSIONS.supervisee_id.in_(r.in_scope_staff), SESSIONS.held_at >= edge,
                    *type_filter)).all():
         day = days[row[2][:13]]
         if row[4] == LOCKED:
             held[row[1]].append((day, row[0]))
+            team_held_in[row[0]] = row[6]
         if period.start <= day <= today:
             in_period.append(row)
     before_edge = (select(raw_text(SESSIONS.held_at))
@@ -192,7 +203,12 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
             policy, started_on=w.started_on, asye_start=w.asye_start, held_days=session_on,
             today=today, period_start=period.start, horizon_days=horizon) if o.due <= today]
         for occ in t.occasions:
-            month = (w.team_id, occ.due.replace(day=1))
+            # An occasion met by a session counts under that session's team; one missed or
+            # overdue has no record, and the laptop keeps no history of a worker's teams, so
+            # it stays under the team they are in now (as do group sessions, counted here by
+            # the worker's own team's policy, and the last session before the edge).
+            sid = session_on.get(occ.held_on, "") if occ.held_on else ""
+            month = r.month_of_record(w.id, team_held_in.get(sid), occ.due)
             r.months.due[month] += 1
             r.months.within[month] += occ.outcome is within
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None
@@ -216,7 +232,7 @@ def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_f
     signed_by_supervisee = supervisee_signatures(r.conn, [row[0] for row in in_period], since=r.period_from,
                                                  by_time_from=signatures_by_time_from)
     decided: dict[tuple, Timeliness] = {}  # many records share their dates
-    for sid, wid, held_at, shared_at, state, updated_at in in_period:
+    for sid, wid, held_at, shared_at, state, updated_at, team_id in in_period:
         signed_at = signed_by_supervisee.get(sid)
         held_on = days[held_at[:13]]
         locked = state == LOCKED
@@ -230,7 +246,7 @@ def count_timeliness(r: Reading, in_period: list[tuple], *, signatures_by_time_f
         mine = r.tally[wid]
         mine.sessions.append((sid, held_on, state, shared_on, signed_on, t))
         mine.unsigned += not locked
-        month = (r.team_of[wid], held_on.replace(day=1))
+        month = r.month_of_record(wid, team_id, held_on)
         if t.shared_on_time is not None:
             mine.shared_due += 1
             mine.shared_ok += t.shared_on_time

@@ -1,0 +1,72 @@
+"""Issue 18, DESIGN.md §1.1: after a worker moves team, the figures for past months count
+each record under the team the worker was in on the session date, while today's status
+shows the worker under their current team.
+
+The world (tests/assurance/world.py): Ash's signed sessions of 08/10, 12/11 and 23/12/2025
+were held in team A by its manager; the 07/01/2026 draft too. Then Ash moves to team B, as a
+pulled directory change would move the staff row."""
+from __future__ import annotations
+
+from datetime import date
+
+from supervision_app.assurance.compliance import compliance_dashboard
+from supervision_app.domain.vocabulary import SupervisionStatus
+from supervision_app.store.models import Staff
+from supervision_app.store.supervision_records import load_actor
+from tests.assurance.world import TODAY
+
+PAST_MONTHS = (date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1))
+
+
+def dashboard(database, who):
+    with database.reading() as s:
+        return compliance_dashboard(s, load_actor(s, who), today=TODAY, months=6)
+
+
+def trend_of(board, team_id):
+    team = next(t for t in board.teams if t.team_id == team_id)
+    return {p.month: (p.within_policy, p.due, p.shared_on_time, p.shared_due) for p in team.trend}
+
+
+def move_to_team(database, staff_id, team_id):
+    with database.transaction() as s:
+        s.get(Staff, staff_id).team_id = team_id
+
+
+def test_past_months_stay_with_the_team_the_sessions_were_held_in(database, world):
+    before = dashboard(database, world.hos)
+    a_before, b_before = trend_of(before, world.team_a), trend_of(before, world.team_b)
+    # Ash's sessions are in team A's past months (Oct: held within policy and shared)
+    assert a_before[date(2025, 10, 1)][1] > 0 and b_before[date(2025, 10, 1)] == (0, 0, 0, 0)
+
+    move_to_team(database, world.ash, world.team_b)
+    after = dashboard(database, world.hos)
+    a_after, b_after = trend_of(after, world.team_a), trend_of(after, world.team_b)
+    for month in PAST_MONTHS:
+        assert a_after[month] == a_before[month], month  # team A keeps what its manager held
+        assert b_after[month] == b_before[month], month  # team B gains none of it
+    # a missed supervision has no record, so no team of its own: Ash's missed 20/01/2026
+    # occasion shows under the team Ash is in now
+    jan = date(2026, 1, 1)
+    assert b_after[jan][1] == b_before[jan][1] + 1 and a_after[jan][1] == a_before[jan][1] - 1
+    # the whole council's trend is unchanged by the move
+    assert after.trend == before.trend
+
+
+def test_todays_status_shows_the_worker_under_their_current_team(database, world):
+    move_to_team(database, world.ash, world.team_b)
+    board = dashboard(database, world.hos)
+    ash = next(w for w in board.workers if w.worker_id == world.ash)
+    assert ash.team_id == world.team_b and ash.status == SupervisionStatus.OVERDUE
+    overdue_b = {r.record_id for r in board.figure("overdue_now", team_id=world.team_b).records if r.counted}
+    overdue_a = {r.record_id for r in board.figure("overdue_now", team_id=world.team_a).records if r.counted}
+    assert world.ash in overdue_b and world.ash not in overdue_a
+
+
+def test_new_team_manager_does_not_count_records_held_in_the_old_team(database, world):
+    move_to_team(database, world.ash, world.team_b)
+    board = dashboard(database, world.tm_b)
+    assert [t.team_id for t in board.teams] == [world.team_b]
+    for month in PAST_MONTHS:  # team B had nobody to supervise before February
+        assert trend_of(board, world.team_b)[month] == (0, 0, 0, 0), month
+        assert next(p for p in board.trend if p.month == month).due == 0
