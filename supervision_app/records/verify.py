@@ -745,6 +745,22 @@ def _issued_by_signers_ca(crl, sig) -> bool:
         return False
 
 
+def _last_known_moment(cert, issuer_crls, moment: _dt.datetime,
+                       proven_at: _dt.datetime) -> _dt.datetime | None:
+    """The latest moment the revocation lists in hand can say whether ``cert`` was revoked
+    after ``proven_at``: now (or ``moment``), no later than the certificate's expiry and the
+    newest list's issue (a list says nothing of the time after it). None when that moment is
+    not after the proven time: a list issued before it (the CA's list is often older than a
+    newly enrolled signer's certificate, whose start it may even precede) cannot show a later
+    revocation, and judging the certificate at such a moment, before its own start, only
+    fails (NotYetValidError, which pyHanko logs with a traceback)."""
+    newest_list = max(c["tbs_cert_list"]["this_update"].native for c in issuer_crls)
+    last = min(moment, cert.not_valid_after - _dt.timedelta(seconds=1), newest_list)
+    if last <= proven_at or last < cert.not_valid_before:
+        return None
+    return last
+
+
 async def _signature_stamp_time(sig, spec, moment: _dt.datetime, historical: bool) -> _dt.datetime | None:
     from pyhanko.sign.ades.report import AdESPassed
     from pyhanko.sign.validation import generic_cms
@@ -850,12 +866,10 @@ async def _ades_judge(sig, roots, given_crls, dss: dict, moment: _dt.datetime, h
     details = getattr(status, "revocation_details", None)
     if details is not None:
         revoked_at = details.revocation_date
-    elif proven_at is not None and issuer_crls:
+    elif proven_at is not None and issuer_crls and (last := _last_known_moment(
+            sig.signer_cert, issuer_crls, moment, proven_at)) is not None:
         # Revoked since the proven time? pyHanko's answer as the certificate stands at its
-        # last moment (now, or when it expired), from the same revocation lists.
-        # (No later than the newest list's issue: a list says nothing of the time after it.)
-        newest_list = max(c["tbs_cert_list"]["this_update"].native for c in issuer_crls)
-        last = min(moment, sig.signer_cert.not_valid_after - _dt.timedelta(seconds=1), newest_list)
+        # last known moment (see _last_known_moment), from the same revocation lists.
         later = await ades_basic_validation(
             sig.signed_data, _ades_spec(roots, crl_required=True, knowledge=basic_spec.local_knowledge),
             timing_info=ValidationTimingInfo(last, last, True), raw_digest=sig.compute_digest())

@@ -171,3 +171,41 @@ def test_a_signature_made_weeks_after_the_archive_step_is_not_held_to_its_old_re
     assert [s.ades_indication for s in report.signatures] == ["PASSED", "PASSED"]
     server_check = verify_parsed_pdf(read_pdf(pdf), pdf, [ca.certificate], at=month_later, long_term=False)
     assert server_check.all_ok, format_report(server_check)
+
+
+def test_a_signer_enrolled_after_the_cas_last_list_is_judged_from_their_signature_on(org, unsigned, caplog):
+    """A team manager enrolled after the CA last issued its revocation list (the server's
+    list changes only when someone is revoked) signs offline; the server stamps the copy at
+    sync with that older list. Their certificate was judged as of the list's issue, before
+    it existed: pyHanko logged the NotYetValidError with a traceback into the server log at
+    every such push (and at the supervisee's on top). Nothing that old can say it was revoked
+    since the proven time: no such check, no traceback, the signature passes."""
+    import logging
+
+    from supervision_app.records.pdf_render import SUPERVISOR_FIELD
+    from supervision_app.records.pdf_sign import sign_pdf
+    from supervision_app.records.verify import read_pdf, verify_parsed_pdf
+
+    from .pki import make_person
+    from .test_long_term_verify import sample_record
+
+    ca, tsa = org["ca"], org["tsa"]
+    enrolled = SIGNED
+    manager = make_person(ca, sample_record().supervisor_name, "S-9", "Team manager", not_before=enrolled)
+    older_list = _crl_at(ca, enrolled - dt.timedelta(days=1))  # still current for six days
+    first = sign_pdf(unsigned, SUPERVISOR_FIELD, manager.key, manager.cert, [ca.certificate], manager.name,
+                     "Supervisor", certify=True, when=enrolled + dt.timedelta(hours=1))
+    org["clock"].when = enrolled + dt.timedelta(hours=2)
+    stamped = archive_pdf(first, tsa.timestamper(), certificates_=[ca.certificate, tsa.certificate],
+                          crls=[older_list])
+    with caplog.at_level(logging.WARNING):
+        server_check = verify_parsed_pdf(read_pdf(stamped), stamped, [ca.certificate],
+                                         at=enrolled + dt.timedelta(hours=3), long_term=False)
+        report = verify_pdf(stamped, ca.certificate, at=enrolled + dt.timedelta(hours=3))
+    for checked in (server_check, report):
+        assert checked.all_ok, format_report(checked)
+        (supervisor,) = checked.signatures
+        assert supervisor.ades_indication == "PASSED" and supervisor.proven_by == "document time stamp"
+        assert supervisor.revoked_at is None
+    logged = [(r.name, r.getMessage()) for r in caplog.records if r.exc_info or "not valid until" in r.getMessage()]
+    assert logged == []

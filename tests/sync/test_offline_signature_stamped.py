@@ -112,7 +112,9 @@ def test_an_offline_signature_is_time_stamped_at_the_sync_that_brings_it(deploym
 
 def test_a_server_that_cannot_stamp_leaves_it_to_the_scheduled_job(deployment, laptops, monkeypatch):
     """A server started without the CA passphrase has no time-stamping key: the push is
-    taken, and IT's ``renew-timestamps`` (which has the passphrase) stamps the copy."""
+    taken, and IT's ``renew-timestamps`` (which has the passphrase) stamps the copy while the
+    server is down (started again with its key, the server sweeps it itself:
+    test_archive_sweep_at_startup)."""
     tm, _sw, sid = _responded(deployment, laptops)  # laptops enrolled (that needs the CA key)
     monkeypatch.setattr(harness, "CA_PASSPHRASE", "")
     deployment.server.restart()
@@ -123,7 +125,7 @@ def test_a_server_that_cannot_stamp_leaves_it_to_the_scheduled_job(deployment, l
         assert archive.needs_proof_of_time(_pdf(pushed))
     finally:
         monkeypatch.undo()
-        deployment.server.restart()
+        deployment.server.stop()  # started again, it would archive what is pending itself
 
     done = _renew(deployment)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -132,6 +134,7 @@ def test_a_server_that_cannot_stamp_leaves_it_to_the_scheduled_job(deployment, l
     assert _pdf(stamped).startswith(_pdf(laptop_copy)) and not archive.needs_proof_of_time(_pdf(stamped))
     again = _renew(deployment)  # nothing more to do for it
     assert "Offline signatures time-stamped: 0" in again.stdout
+    deployment.server.start()
     tm.client.sync()
     assert _latest_on(tm, sid) == _pdf(stamped)
 
