@@ -7,7 +7,7 @@ import re
 import pytest
 
 from supervision_app.domain.frozen_fields import AGREEMENT_CONTENT, SESSION_CONTENT
-from supervision_app.sync.server import storage
+from supervision_app.sync.server import push_authorization
 
 
 @pytest.mark.parametrize("table, content", [("supervision_session", SESSION_CONTENT),
@@ -21,5 +21,5 @@ def test_the_signed_frozen_trigger_freezes_exactly_the_shared_list(database, tab
 
 
 def test_the_server_uses_the_shared_lists():
-    assert storage.SESSION_CONTENT is SESSION_CONTENT
-    assert storage.AGREEMENT_CONTENT is AGREEMENT_CONTENT
+    assert push_authorization.SESSION_CONTENT is SESSION_CONTENT
+    assert push_authorization.AGREEMENT_CONTENT is AGREEMENT_CONTENT

@@ -43,6 +43,7 @@ from supervision_app.store import models as m
 from supervision_app.store.outbox import snapshot
 from supervision_app.sync import protocol as p
 from supervision_app.sync.server import authz
+from supervision_app.sync.server.actors import load_actor
 from supervision_app.sync.server.row_facts import parent_id_of
 from supervision_app.sync.server.schema import directory_staff, record
 from supervision_app.sync.server.signature_check import (
@@ -50,7 +51,6 @@ from supervision_app.sync.server.signature_check import (
     server_canonical,
     signature_problem,
 )
-from supervision_app.sync.server.storage import load_actor
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
 from tests.sync.archiving import settled

@@ -28,7 +28,7 @@ from ...domain.permissions import Actor, Decision
 from ...errors import AppError
 from ...version import __version__
 from .. import protocol as p
-from . import accounts, archive, authz, certificates, storage, timestamping
+from . import accounts, actors, archive, authz, certificates, pull_pages, push_apply, timestamping
 
 log = logging.getLogger("supervision_app.sync.server")
 
@@ -206,7 +206,7 @@ def _authenticate(ctx: "Context", token: str) -> tuple[accounts.TokenOwner, Acto
             if accounts.token_of_leaver(conn, token):
                 raise ApiError(403, ACCOUNT_ENDED_WORDS, detail=p.ACCOUNT_ENDED)
             raise ApiError(401, "Your sign-in has expired or been revoked; sign in again.")
-        loaded = storage.load_actor(conn, owner.staff_id)
+        loaded = actors.load_actor(conn, owner.staff_id)
     if loaded is None:
         raise ApiError(403, ACCOUNT_ENDED_WORDS, detail=p.ACCOUNT_ENDED)
     actor, team_id = loaded
@@ -332,7 +332,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                         new_password=body.new_password)
                 except accounts.LoginRefused as refused:
                     return refused
-                loaded = storage.load_actor(conn, staff_id)
+                loaded = actors.load_actor(conn, staff_id)
             return token, expires, staff_id, loaded
 
         outcome = await run_in_threadpool(work)
@@ -379,7 +379,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
 
         def work():
             with ctx.engine.begin() as conn:
-                return storage.apply_push(conn, actor, body)
+                return push_apply.apply_push(conn, actor, body)
 
         outcome = await run_in_threadpool(work)
         touched = {m.row.data.get("record_id") for m in body.mutations
@@ -440,11 +440,11 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
         access: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f]*$")] = None,
     ) -> Response:
         _owner, actor, team_id = auth
-        fingerprint = storage.access_fingerprint(actor, team_id)
+        fingerprint = actors.access_fingerprint(actor, team_id)
 
         def work() -> str:
             with ctx.engine.connect() as conn:
-                return storage.pull_page(conn, actor, fingerprint, after, limit, access or None)
+                return pull_pages.pull_page(conn, actor, fingerprint, after, limit, access or None)
 
         text = await run_in_threadpool(work)
         return Response(text, media_type="application/json")
