@@ -81,6 +81,7 @@ from .compliance_refs import (
 )
 from .compliance_rows import (
     DASHBOARD_PAGE_CACHE_KIB,
+    LOCKED,
     STAFF,
     SUPERVISED_ROLES,
     TEAMS,
@@ -100,7 +101,7 @@ from .compliance_tally import (
     read_disagreements,
     read_held_sessions,
 )
-from .rules import OccasionOutcome, Period, period_months
+from .rules import Occasion, OccasionOutcome, Period, period_months
 
 __all__ = [
     "AssuranceSettings", "RecordRef", "Figure", "MonthPoint", "WorkerCompliance",
@@ -203,6 +204,7 @@ def _dashboard(
     by_team: dict[str, list[WorkerCompliance]] = defaultdict(list)
     for row in worker_rows:
         by_team[row.team_id].append(row)
+    held_parts = _held_record_parts(workers, worker_rows, reading)
     children_list = children.children_list
     team_rows = []
     for tid in sorted(teams, key=lambda t: (teams[t].name, t)):
@@ -210,7 +212,9 @@ def _dashboard(
         extra = {"children_without_oversight": [children_figure(children.team_children[tid], children_list)]}
         team_rows.append(TeamCompliance(
             team_id=tid, name=teams[tid].name, workers=len(members),
-            figures={key: combined_figure(key, [m.figures[key] for m in members], extra.get(key, ()))
+            figures={key: combined_figure(
+                         key, held_parts[tid][key] if key in HELD_RECORD_FIGURES else [m.figures[key] for m in members],
+                         extra.get(key, ()))
                      for key in FIGURES},
             trend=_trend(period, {tid}, reading.months)))
     extra = {"children_without_oversight": [children_figure(children.unallocated, children_list)]}
@@ -288,6 +292,58 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
         is_asye=w.asye_start is not None and 0 <= (today - w.asye_start).days < 366,
         status=status.status, next_due=status.next_due, last_signed=status.last_held,
         figures=figures, status_label=status.label)
+
+
+# The figures about sessions held in the period: a team's counts each record under the team
+# the worker was in on the session date (DESIGN.md §1.1), while the rest (today's status,
+# open actions, agreements, children) stay with the worker's current team.
+HELD_RECORD_FIGURES = ("within_policy", "not_yet_signed", "shared_on_time", "signed_on_time")
+
+
+def _held_record_parts(workers, worker_rows: list[WorkerCompliance],
+                       reading: Reading) -> dict[str, dict[str, list[Figure]]]:
+    """Team id -> figure key -> each worker's part of that team's held-record figures.
+
+    A worker who has not moved gives their own figures to their team. One who has moved
+    gives each team only the records held in it; an occasion met by a session goes with the
+    session, a missed or overdue one (no record, and the laptop keeps no history of teams)
+    with the current team. A team the viewer may not see is never asked for, so its records
+    are not counted for them."""
+    parts: dict[str, dict[str, list[Figure]]] = defaultdict(lambda: defaultdict(list))
+    for w, row in zip(workers, worker_rows):
+        t = reading.tally[w.id]
+        if not t.held_in:
+            for key in HELD_RECORD_FIGURES:
+                parts[w.team_id][key].append(row.figures[key])
+            continue
+        sessions_in: dict[str, list[tuple]] = defaultdict(list)
+        for record in t.sessions:
+            sessions_in[t.held_in.get(record[0], w.team_id)].append(record)
+        occasions_in: dict[str, list[Occasion]] = defaultdict(list)
+        for occ in t.occasions:
+            sid = t.session_on.get(occ.held_on, "") if occ.held_on else ""
+            occasions_in[t.held_in.get(sid, w.team_id)].append(occ)
+        for tid in {w.team_id, *sessions_in, *occasions_in}:
+            for key, figure in _held_record_figures(w, t, sessions_in[tid], occasions_in[tid]).items():
+                parts[tid][key].append(figure)
+    return parts
+
+
+def _held_record_figures(w, t, sessions: list[tuple], occasions: list[Occasion]) -> dict[str, Figure]:
+    """A worker's held-record figures over some of their sessions and occasions."""
+    within = OccasionOutcome.WITHIN_POLICY
+    shared = [s[5].shared_on_time for s in sessions if s[5].shared_on_time is not None]
+    signed = [s[5].signed_on_time for s in sessions if s[5].signed_on_time is not None]
+    return {
+        "within_policy": Figure("within_policy", sum(o.outcome is within for o in occasions), len(occasions),
+                                partial(occasion_refs, w, occasions, t.session_on, t.group_days)),
+        "not_yet_signed": Figure("not_yet_signed", sum(s[2] != LOCKED for s in sessions), None,
+                                 partial(unsigned_refs, w, sessions)),
+        "shared_on_time": Figure("shared_on_time", sum(shared), len(shared),
+                                 partial(timeliness_refs, w, sessions, True)),
+        "signed_on_time": Figure("signed_on_time", sum(signed), len(signed),
+                                 partial(timeliness_refs, w, sessions, False)),
+    }
 
 
 def _both(first, second):

@@ -53,7 +53,7 @@ class Tally:
     __slots__ = ("occasions", "session_on", "sessions", "unsigned", "shared_ok", "shared_due",
                  "signed_ok", "signed_due", "disagreements", "actions", "overdue_actions",
                  "children", "lacking", "cancellations", "short", "agreement", "groups",
-                 "group_actions", "group_days")
+                 "group_actions", "group_days", "held_in")
 
     def __init__(self) -> None:
         self.occasions: list[Occasion] = []
@@ -71,6 +71,9 @@ class Tally:
         self.groups: list[GroupAttended] = []  # group sessions attended or sent apologies to
         self.group_actions: list[tuple[str, date | None, str]] = []  # id, due on, group id
         self.group_days: dict[date, str] = {}  # group sessions counted toward the schedule
+        # session id -> the team the worker was in on the session date, only for sessions
+        # held in a team other than their current one (empty unless they have moved)
+        self.held_in: dict[str, str] = {}
 
 
 MonthKey = tuple[str, date]  # (team id, first of the month)
@@ -157,7 +160,6 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
     # their last one before that (see rules.occasions_from): a compact list of signed dates.
     horizon, edge = r.horizon_days, r.edge
     held: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    team_held_in: dict[str, str | None] = {}  # signed session id -> its team on the session date
     days = r.days
     # One read of every worker's sessions from the edge on, every state (a stretch of
     # ix_assurance_session_period per worker): the signed ones feed the walk, those held
@@ -170,9 +172,10 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
             .where(_LIVE_SESSION, SESSIONS.supervisee_id.in_(r.in_scope_staff), SESSIONS.held_at >= edge,
                    *type_filter)).all():
         day = days[row[2][:13]]
+        if row[6] is not None and row[6] != r.team_of[row[1]]:
+            r.tally[row[1]].held_in[row[0]] = row[6]
         if row[4] == LOCKED:
             held[row[1]].append((day, row[0]))
-            team_held_in[row[0]] = row[6]
         if period.start <= day <= today:
             in_period.append(row)
     before_edge = (select(raw_text(SESSIONS.held_at))
@@ -208,7 +211,7 @@ def read_held_sessions(r: Reading) -> tuple[dict[str, WorkerSupervisionStatus], 
             # it stays under the team they are in now (as do group sessions, counted here by
             # the worker's own team's policy, and the last session before the edge).
             sid = session_on.get(occ.held_on, "") if occ.held_on else ""
-            month = r.month_of_record(w.id, team_held_in.get(sid), occ.due)
+            month = r.month_of_record(w.id, t.held_in.get(sid), occ.due)
             r.months.due[month] += 1
             r.months.within[month] += occ.outcome is within
         last = sessions[-1][0] if sessions and sessions[-1][0] <= today else None

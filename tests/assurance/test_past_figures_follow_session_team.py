@@ -70,3 +70,31 @@ def test_new_team_manager_does_not_count_records_held_in_the_old_team(database, 
     for month in PAST_MONTHS:  # team B had nobody to supervise before February
         assert trend_of(board, world.team_b)[month] == (0, 0, 0, 0), month
         assert next(p for p in board.trend if p.month == month).due == 0
+
+
+def test_team_figures_count_records_held_in_the_period_under_their_own_team(database, world):
+    move_to_team(database, world.ash, world.team_b)
+    board = dashboard(database, world.hos)
+
+    def records(key, team_id):
+        return {r.record_id for r in board.figure(key, team_id=team_id).records}
+
+    held_in_a = {world.sessions[label] for label in ("ash-oct", "ash-nov", "ash-dec")}
+    for key in ("shared_on_time", "signed_on_time"):
+        assert held_in_a <= records(key, world.team_a), key
+        assert not held_in_a & records(key, world.team_b), key
+    assert world.sessions["ash-jan-draft"] in records("not_yet_signed", world.team_a)
+    assert world.sessions["ash-jan-draft"] not in records("not_yet_signed", world.team_b)
+    # the occasion met within policy by the October session stays with team A; Ash's missed
+    # and overdue occasions (no record) go with Ash to team B
+    within_a = board.figure("within_policy", team_id=world.team_a)
+    assert world.sessions["ash-oct"] in {r.record_id for r in within_a.records if r.counted}
+    ash_missed = [r for r in board.figure("within_policy", team_id=world.team_b).records
+                  if r.staff_id == world.ash]
+    assert ash_missed and all(r.kind == "occasion" for r in ash_missed)
+    # Ash's own row keeps every record, under the team Ash is in now, and the whole
+    # council counts each record once
+    assert held_in_a <= {r.record_id for r in board.figure("shared_on_time", worker_id=world.ash).records}
+    total = board.total["shared_on_time"]
+    assert total.denominator == sum(t.figures["shared_on_time"].denominator or 0 for t in board.teams)
+    assert len({r.record_id for r in total.records}) == len(total.records)
