@@ -25,6 +25,11 @@ What counts (DESIGN.md §3 and issue 7):
   supervision frequency only where their team's policy counts group sessions; open actions
   include those they own from group sessions they have signed.
 
+Which team (issue 18, DESIGN.md §1.1): a team's figures about sessions held (within policy,
+not yet signed, shared and signed on time) and the monthly trend count each record under the
+team the worker was in on the session date; today's status, the worker rows and everything
+else count under the worker's current team, as do missed occasions, which have no record.
+
 Who sees what: the teams ``decide(actor, VIEW, TeamTarget)`` allows (a head of service sees
 every team, and children allocated to nobody).
 
