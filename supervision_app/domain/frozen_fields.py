@@ -1,6 +1,6 @@
 """The fields of a record that freeze once the supervisor has signed it: from then on only
 the supervisee's signature (which locks it) may change it. One list for both ends: the
-server refuses a push that changes them (``sync/server/storage.py``) and the client's
+server refuses a push that changes them (``sync/server/push_authorization.py``) and the client's
 triggers refuse the write (the ``*_signed_frozen`` triggers of store migrations 0002 and
 0011, checked against these lists by ``tests/store/test_frozen_fields.py``)."""
 from __future__ import annotations

@@ -118,6 +118,13 @@ def _last_oversight(session: Session, actor: Actor, children: dict[str, ChildTar
                    S.state.in_(_SHARED_STATES))
             .group_by(D.child_id)):
         keep(child_id, when)
+    # discussions that followed the child here without their record, with what it said of it
+    for child_id, held_at in session.execute(
+            select(D.child_id, func.max(D.session_held_at))
+            .where(*of(D.child_id), D.tombstone.is_(False), D.session_held_at.is_not(None),
+                   D.session_state.in_(_SHARED_STATES))
+            .group_by(D.child_id)):
+        keep(child_id, held_at)
     # drafts are few: those the actor may read, then the children they discuss
     drafts = {r.id: r.held_at for r in session.execute(
         select(S.id, S.supervisee_id, S.supervisor_id, S.team_id, S.held_at)
@@ -190,6 +197,25 @@ def _discussion_target(parent: SupervisionSession, child: ChildTarget) -> CaseDi
     return CaseDiscussionTarget(session_target(parent), child)
 
 
+def _held_without_record(session: Session, disc: CaseDiscussion,
+                         child: ChildTarget) -> CaseDiscussionTarget | None:
+    """A discussion this laptop holds without its supervision record: it came here
+    following the child (DESIGN.md §1.1), with the few facts of its record the server sent
+    with it (``session_*``: when, who supervised whom, how far it is signed); None if it
+    came without them (a part whose record has not arrived yet is shown with its record)."""
+    if disc.session_held_at is None or disc.session_state not in _RECORD_STATES \
+            or not disc.session_supervisor_id or not disc.session_supervisee_id:
+        return None
+    supervisee = session.get(Staff, disc.session_supervisee_id)
+    record = SupervisionTarget(disc.session_supervisee_id, disc.session_supervisor_id,
+                               supervisee.team_id if supervisee is not None else None,
+                               RecordState(disc.session_state))
+    return CaseDiscussionTarget(record, child)
+
+
+_RECORD_STATES = frozenset(state.value for state in RecordState)
+
+
 def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDetail:
     """The child's management oversight from notes and case discussions, newest first."""
     child = session.get(Child, child_id)
@@ -212,10 +238,20 @@ def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDeta
             next_review=note.next_review_on))
     for disc, parent in session.execute(
             select(CaseDiscussion, SupervisionSession)
-            .join(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
-            .where(CaseDiscussion.child_id == child_id, CaseDiscussion.tombstone.is_(False),
-                   SupervisionSession.tombstone.is_(False))):
-        if not decide(actor, Operation.VIEW, _discussion_target(parent, target)):
+            .outerjoin(SupervisionSession, SupervisionSession.id == CaseDiscussion.session_id)
+            .where(CaseDiscussion.child_id == child_id, CaseDiscussion.tombstone.is_(False))):
+        if parent is None:  # followed the child here without its record
+            held = _held_without_record(session, disc, target)
+            if held is None or not decide(actor, Operation.VIEW, held):
+                continue
+            entries.append(ChronologyEntry(
+                when=disc.session_held_at, kind="case_discussion", record_id=disc.id,
+                session_id=None,
+                title=f"Supervision with {names.get(held.session.supervisee_id, '')}",
+                author_name=names.get(held.session.supervisor_id, ""), decision=disc.decision,
+                rationale=disc.rationale, state=held.session.state, next_review=None))
+            continue
+        if parent.tombstone or not decide(actor, Operation.VIEW, _discussion_target(parent, target)):
             continue
         entries.append(ChronologyEntry(
             when=parent.held_at, kind="case_discussion", record_id=disc.id,

@@ -151,6 +151,13 @@ class CaseDiscussion(Synced, Base):
     safety_scale: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(Text, default="")
     rationale: Mapped[str] = mapped_column(Text, default="")
+    # Held without its record by the child's readers (DESIGN.md §1.1: a released discussion
+    # follows the child): what the child's chronology shows of that record, filled in by
+    # the server as it sends the row to them and empty for everyone else (migration 0017).
+    session_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_supervisor_id: Mapped[str | None] = mapped_column(String(36))
+    session_supervisee_id: Mapped[str | None] = mapped_column(String(36))
+    session_state: Mapped[str | None] = mapped_column(String(20))
 
     session: Mapped[SupervisionSession] = relationship(back_populates="case_discussions")
 

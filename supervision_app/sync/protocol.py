@@ -120,6 +120,8 @@ _UUID_FIELDS_SUFFIX = "_id"
 # server or laptop not yet upgraded, or stored before) reads as NULL rather than refused.
 ADDED_LATER: frozenset[tuple[str, str]] = frozenset({
     ("staff", "line_manager_id"), ("staff", "last_supervised_on"),
+    ("case_discussion", "session_held_at"), ("case_discussion", "session_supervisor_id"),
+    ("case_discussion", "session_supervisee_id"), ("case_discussion", "session_state"),
 })
 
 

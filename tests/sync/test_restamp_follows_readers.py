@@ -63,14 +63,18 @@ def test_signatures_that_change_no_readers_send_no_part_again(deployment, laptop
     assert len(before) == 3
     assert {facts["parent"]["state"] for _seq, facts in before.values()} == {"shared"}
 
-    # the supervisor signs: the record, its signature and signed copy travel; no part does
+    # the supervisor signs: the record, its signature and signed copy travel, and its case
+    # discussion, which a child's new readers hold without the record and which says how far
+    # the record is signed (DESIGN.md §1.1, third bullet); no other part travels
     mark = server_sequence(deployment)
     r.sign_session(tm, org.ids["tm_a"], sid)
     synced(tm)
-    assert sent_since(deployment, sid, mark) == {"supervision_session", "signature", "record_document"}
+    assert sent_since(deployment, sid, mark) == {"supervision_session", "signature", "record_document",
+                                                 "case_discussion"}
     after = server_parts(deployment, sid)
-    assert {row_id: seq for row_id, (seq, _f) in after.items()} == {
-        row_id: seq for row_id, (seq, _f) in before.items()}
+    assert {row_id: seq for row_id, (seq, f) in after.items() if f["k"] != "cd"} == {
+        row_id: seq for row_id, (seq, f) in before.items() if f["k"] != "cd"}
+    assert {f["k"] for _seq, f in before.values()} == {"cd", "act"}  # both kinds were compared
     # ... while the facts the server decides by follow the record
     assert {facts["parent"]["state"] for _seq, facts in after.values()} == {"supervisor_signed"}
     synced(sw)
@@ -81,7 +85,6 @@ def test_signatures_that_change_no_readers_send_no_part_again(deployment, laptop
     mark = server_sequence(deployment)
     r.sign_session(sw, org.ids["sw_a1"], sid)
     synced(sw)
-    assert "case_discussion" not in sent_since(deployment, sid, mark)
     assert "action_item" not in sent_since(deployment, sid, mark)
     assert {facts["parent"]["state"] for _seq, facts in server_parts(deployment, sid).values()} == {"locked"}
     synced(tm)

@@ -75,16 +75,24 @@ class RowWriter(ConflictKeeper):
 
     @staticmethod
     def _changed(cur, table: str, group: list[dict[str, Any]], pending: set[str]) -> list[dict[str, Any]]:
-        """The rows of ``group`` not held here already at their version and tombstone."""
-        held: dict[str, tuple[int, bool]] = {}
+        """The rows of ``group`` not held here already at their version and tombstone (and,
+        for a case discussion held without its record, at the state the server says that
+        record is in: it moves on, the discussion's version does not)."""
+        state = ", session_state" if table == "case_discussion" else ""
+        held: dict[str, tuple] = {}
         for ids in chunks([row["id"] for row in group]):
             marks = ",".join("?" for _ in ids)
-            for row_id, version, tombstone in cur.execute(
-                f"SELECT id, version, tombstone FROM {table} WHERE id IN ({marks})", ids
+            for row_id, version, tombstone, *rest in cur.execute(
+                f"SELECT id, version, tombstone{state} FROM {table} WHERE id IN ({marks})", ids
             ):
-                held[row_id] = (version, bool(tombstone))
-        return [row for row in group
-                if row["id"] not in pending and held.get(row["id"]) != (row["version"], row["tombstone"])]
+                held[row_id] = (version, bool(tombstone), *rest)
+
+        def sent(row: dict[str, Any]) -> tuple:
+            if state:
+                return (row["version"], row["tombstone"], row["data"].get("session_state"))
+            return (row["version"], row["tombstone"])
+
+        return [row for row in group if row["id"] not in pending and held.get(row["id"]) != sent(row)]
 
     def _upsert_many(self, cur, table: str, todo: list[dict[str, Any]]) -> None:
         """One executemany; if the database refuses a row, row by row to settle each."""

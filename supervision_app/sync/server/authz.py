@@ -60,7 +60,7 @@ def target_of(facts: Facts):
                 supervisee_team_id=facts["team"], state=state,
             )
         # what the supervisor's signature waits on, with the server's today
-        # (``storage._response_facts``)
+        # (``row_facts._response_facts``)
         shared_on = facts.get("shared_on")
         return SupervisionTarget(
             supervisee_id=facts["supervisee"], supervisor_id=facts["supervisor"],
@@ -150,8 +150,8 @@ def same_audience(old: Facts, new: Facts, actor_of: Callable[[str], Actor | None
     row under ``old`` and ``new`` facts: may hold it (``may_view``), may read its private
     section (``may_view_private``), and the pull finds it under the same ``scope_keys``.
     Then a change from ``old`` to ``new`` (a record's parts when the record moves on) need
-    not be sent to any laptop again (``storage.WriteTx._restamp_dependents``); whoever's
-    access changes later is resynced by ``storage.access_fingerprint``.
+    not be sent to any laptop again (``restamp.restamp_dependents``); whoever's
+    access changes later is resynced by ``actors.access_fingerprint``.
 
     Decided with the pull's own ``decide``: the people the facts name (``actor_of``: their
     actor as the pull loads it) and everyone else. ``decide`` reads anyone else only

@@ -1,6 +1,6 @@
 """Check a pushed signed copy (a ``record_document``) before the server keeps it.
 
-A signed copy travels only inside its signing unit (``storage._signing_unit``): the record's
+A signed copy travels only inside its signing unit (``push_apply._signing_unit``): the record's
 move to a signed state, its signature row and the PDF. The signature row is verified against
 the record as the server holds it (``signature_check``); this module checks that the PDF is
 the signed copy of *that* signing, believing nothing the laptop says about it:

@@ -4,6 +4,7 @@ but may no longer, as the JSON text of a ``PullResponse``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -28,6 +29,7 @@ class _PageVerdicts:
         self._private: dict[str, bool] = {}
         self._before: dict[str, bool] = {}
         self._people: dict[str | None, str] = {}
+        self._headers: dict[str, dict[str, Any] | None] = {}
 
     def may_view(self, auth_text: str) -> bool:
         allowed = self._view.get(auth_text)
@@ -54,12 +56,18 @@ class _PageVerdicts:
                 authz.may_view(self.actor, old).allowed for old in json.loads(history_text))
         return allowed
 
+    def header(self, auth_text: str) -> dict[str, Any] | None:
+        if auth_text not in self._headers:
+            self._headers[auth_text] = authz.header_for(self.actor, json.loads(auth_text))
+        return self._headers[auth_text]
+
     def row_text(self, rec) -> str:
         show_private = rec.table_name in p.PRIVATE_FIELDS and self.may_view_private(rec.auth)
         updated_by = self._people.get(rec.updated_by)
         if updated_by is None:
             updated_by = self._people[rec.updated_by] = json.dumps(rec.updated_by)
-        return row_text(rec, show_private, updated_by)
+        header = self.header(rec.auth) if rec.table_name == "case_discussion" else None
+        return row_text(rec, show_private, updated_by, header)
 
 
 def _candidates(actor: Actor, after: int, limit: int):

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from . import authz
 from .refusal import Refused
+from .row_facts import linked_dependents
 from .schema import record, record_scope
 
 if TYPE_CHECKING:
@@ -43,11 +44,20 @@ def restamp_dependents(tx: WriteTx, parent_id: str) -> None:
     parents = [parent_id]
     while parents:
         level: list[tuple[str, str, authz.Facts, str, list[authz.Facts]]] = []
+        found: set[str] = set()
         for chunk in in_chunks(parents):
-            for dep in tx.conn.execute(
-                    select(record.c.id, record.c.parent_id, record.c.table_name, record.c.data,
-                           record.c.auth, record.c.auth_history)
-                    .where(record.c.parent_id.in_(chunk)).order_by(record.c.seq)).all():
+            columns = (record.c.id, record.c.parent_id, record.c.table_name, record.c.data,
+                       record.c.auth, record.c.auth_history)
+            # built on a parent: through parent_id, and a case discussion through its child
+            # too (two queries: an OR of the two would not use their indexes)
+            deps = [*tx.conn.execute(select(*columns).where(record.c.parent_id.in_(chunk))
+                                     .order_by(record.c.seq)),
+                    *tx.conn.execute(select(*columns).where(record.c.id.in_(linked_dependents(chunk)))
+                                     .order_by(record.c.seq))]
+            for dep in deps:
+                if dep.id in found:
+                    continue  # a discussion whose record and child both changed
+                found.add(dep.id)
                 old_facts = json.loads(dep.auth)
                 try:
                     facts = tx.facts(dep.table_name, dep.id, json.loads(dep.data))

@@ -10,7 +10,7 @@ from typing import Any
 
 DELETED = "retention_deleted"
 # "_table" is not the row's table: a part pushed under a deleted record is then refused as
-# "the record this belongs to is not on the server" by ``storage.compute_facts``.
+# "the record this belongs to is not on the server" by ``row_facts.compute_facts``.
 DELETED_FACTS: dict[str, Any] = {"k": DELETED, "_table": DELETED}
 REFUSAL = ("This record was deleted under the organisation's retention schedule; "
            "the change cannot be kept.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 from ...domain.permissions import Actor
 from .. import protocol as p
@@ -23,12 +24,17 @@ def row_json(rec, actor: Actor, facts: authz.Facts) -> str:
     """A stored record as the JSON text of a protocol ``Row`` (built by hand: pulls are
     the hot path), with private sections blanked for readers who may not see them."""
     private = p.PRIVATE_FIELDS.get(rec.table_name)
-    return row_text(rec, bool(private) and authz.may_view_private(actor, facts), json.dumps(rec.updated_by))
+    header = authz.header_for(actor, facts) if rec.table_name == "case_discussion" else None
+    return row_text(rec, bool(private) and authz.may_view_private(actor, facts),
+                    json.dumps(rec.updated_by), header)
 
 
-def row_text(rec, show_private: bool, updated_by: str) -> str:
-    """``updated_by`` is already JSON text."""
+def row_text(rec, show_private: bool, updated_by: str, header: dict[str, Any] | None = None) -> str:
+    """``updated_by`` is already JSON text. ``header``: a case discussion's chronology
+    header as this reader is sent it (``authz.header_for``)."""
     data_text = rec.data
+    if rec.table_name == "case_discussion":
+        data_text = authz.with_header(data_text, header)
     private = p.PRIVATE_FIELDS.get(rec.table_name)
     if private and not show_private:
         data = json.loads(data_text)

@@ -1,7 +1,7 @@
 """group_addenda_search: an addendum to a group session is found by search (issue 21)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07
 
 A locked group session takes signed addenda as a signed record does (an ``addendum`` row
@@ -27,7 +27,7 @@ import importlib
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
