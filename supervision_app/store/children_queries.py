@@ -136,7 +136,38 @@ def _last_oversight(session: Session, actor: Actor, children: dict[str, ChildTar
                 select(D.child_id, D.session_id)
                 .where(*of(D.child_id), D.session_id.in_(sorted(drafts)), D.tombstone.is_(False))):
             keep(child_id, drafts[session_id])
+    _keep_locked_group_discussions(session, actor, children, of, keep, latest)
     return latest
+
+
+def _keep_locked_group_discussions(session: Session, actor: Actor, children: dict[str, ChildTarget],
+                                   of, keep, latest: dict[str, datetime]) -> None:
+    """A child discussed in a locked group session (issue 21) had management oversight on
+    the day it was held, as the compliance figures count it (``assurance.compliance_children``),
+    for an actor who may see the group's shared part (``decide_group``). Newest first, and a
+    group is decided (its attendance and signatures read) only when it could still be some
+    child's latest entry, so a long list decides few groups."""
+    from ..domain.group_supervision import decide_group
+    from .group_models import GroupDiscussion, GroupSession
+    from .group_records import group_target
+
+    GD, G = GroupDiscussion, GroupSession
+    may_see: dict[str, bool] = {}
+    for child_id, group_id, held_at in session.execute(
+            select(GD.child_id, G.id, G.held_at).join(G, G.id == GD.group_session_id)
+            .where(*of(GD.child_id), GD.child_id.is_not(None), GD.tombstone.is_(False),
+                   G.tombstone.is_(False))
+            .order_by(G.held_at.desc())):
+        if child_id not in children or (child_id in latest and latest[child_id] >= held_at):
+            continue
+        if group_id not in may_see:
+            group = session.get(G, group_id)
+            assert group is not None  # the row the join just read
+            target = group_target(session, group)
+            may_see[group_id] = target.state == RecordState.LOCKED and bool(
+                decide_group(actor, Operation.VIEW, target))
+        if may_see[group_id]:
+            keep(child_id, held_at)
 
 
 def _child_scope(actor: Actor):
@@ -262,7 +293,12 @@ def child_chronology(session: Session, actor: Actor, child_id: str) -> ChildDeta
             next_review=parent.next_session_on))
     entries.sort(key=lambda e: e.when, reverse=True)
     worker_name = names.get(child.allocated_worker_id, "") if child.allocated_worker_id else ""
-    last = london_date(entries[0].when) if entries else None  # as the children list says
+    # as the children list says, which also counts locked group sessions (issue 21)
+    latest = {child.id: entries[0].when} if entries else {}
+    _keep_locked_group_discussions(
+        session, actor, {child.id: target}, lambda column: [column == child.id],
+        lambda child_id, when: latest.update({child_id: when}), latest)
+    last = london_date(latest[child.id]) if child.id in latest else None
     record_event(session, actor_id=actor.staff_id, action="view", record_kind="child",
                  record_id=child.id)
     return ChildDetail(
