@@ -29,6 +29,9 @@ Which team (issue 18, DESIGN.md §1.1): a team's figures about sessions held (wi
 not yet signed, shared and signed on time) and the monthly trend count each record under the
 team the worker was in on the session date; today's status, the worker rows and everything
 else count under the worker's current team, as do missed occasions, which have no record.
+A view narrower than every team reads only the workers in it now, so it cannot count what
+its managers held with someone who has since moved out (the laptop no longer holds those
+records); ``ComplianceDashboard.notes`` says so (``MOVED_WORKERS_NOTE``).
 
 Who sees what: the teams ``decide(actor, VIEW, TeamTarget)`` allows (a head of service sees
 every team, and children allocated to nobody).
@@ -241,7 +244,8 @@ def _dashboard(
         workers=tuple(worker_rows), teams=tuple(team_rows), total=total,
         trend=_trend(period, set(teams), reading.months),
         oversight_by_status=oversight_rows,
-        care_leavers_pathway=children_figure(children.pathway, children_list))
+        care_leavers_pathway=children_figure(children.pathway, children_list),
+        notes=() if include_unallocated else (MOVED_WORKERS_NOTE,))
 
 
 def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOversight) -> WorkerCompliance:
@@ -297,6 +301,17 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
         is_asye=w.asye_start is not None and 0 <= (today - w.asye_start).days < 366,
         status=status.status, next_due=status.next_due, last_signed=status.last_held,
         figures=figures, status_label=status.label)
+
+
+# A view narrower than every team reads only the workers in its teams now. The sessions its
+# managers held with someone who has since moved out are not counted under it: on the old
+# manager's laptop sync has removed them (DESIGN.md §1.1; only those still awaiting that
+# manager's own action stay), and counting that remnant would walk a partial history into
+# invented missed supervisions. The figures say so rather than drop those months silently.
+MOVED_WORKERS_NOTE = (
+    "Past months count only the people in these teams now: sessions held here with someone "
+    "who has since moved to a team outside this view are not counted here (their records "
+    "follow them). The figures for all teams count them under the team they were held in.")
 
 
 # The figures about sessions held in the period: a team's counts each record under the team

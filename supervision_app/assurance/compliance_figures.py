@@ -180,6 +180,8 @@ class ComplianceDashboard:
     trend: tuple[MonthPoint, ...]
     oversight_by_status: tuple[LegalStatusOversight, ...]
     care_leavers_pathway: Figure  # care leavers with a pathway plan and no oversight
+    # what the figures leave out and why, for the page and reports to say alongside them
+    notes: tuple[str, ...] = ()
 
     def figure(self, key: str, *, team_id: str | None = None, worker_id: str | None = None) -> Figure:
         if worker_id is not None:

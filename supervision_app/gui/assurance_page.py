@@ -637,7 +637,8 @@ class AssurancePage(QWidget):
         f.scopeLabel.setText(
             f"{d.scope_label}: {d.period.label}. Counts signed records only; records not yet "
             f"signed are shown apart. Oversight means a signed note or a case discussion in a "
-            f"signed supervision record within {d.settings.oversight_interval_days} days.")
+            f"signed supervision record within {d.settings.oversight_interval_days} days."
+            + "".join(f" {note}" for note in d.notes))
         self.headline_model.set_rows([(k, d.total[k]) for k in FIGURES])
         _show_every_row(f.headlineTable)
         self.team_model.set_teams(d.teams)

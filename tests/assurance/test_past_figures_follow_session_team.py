@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from supervision_app.assurance.compliance import compliance_dashboard
+from supervision_app.assurance.compliance import MOVED_WORKERS_NOTE, compliance_dashboard
+from supervision_app.domain.permissions import Operation, decide
 from supervision_app.domain.vocabulary import SupervisionStatus
-from supervision_app.store.models import Staff
-from supervision_app.store.supervision_records import load_actor
+from supervision_app.gui.assurance_page import AssurancePage
+from supervision_app.store.models import Staff, SupervisionSession
+from supervision_app.store.supervision_records import load_actor, session_target
 from tests.assurance.world import TODAY
 
 PAST_MONTHS = (date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1))
@@ -98,3 +100,37 @@ def test_team_figures_count_records_held_in_the_period_under_their_own_team(data
     total = board.total["shared_on_time"]
     assert total.denominator == sum(t.figures["shared_on_time"].denominator or 0 for t in board.teams)
     assert len({r.record_id for r in total.records}) == len(total.records)
+
+
+def test_old_team_manager_is_told_past_months_leave_out_workers_who_moved(database, world):
+    """The old team's manager may no longer hold the signed records of a worker who moved
+    (DESIGN.md §1.1: sync removes them, keeping only those awaiting their own action), so
+    their laptop cannot count them; the figures say so instead of dropping them silently."""
+    move_to_team(database, world.ash, world.team_b)
+    with database.reading() as s:
+        tm_a = load_actor(s, world.tm)
+        signed = session_target(s.get(SupervisionSession, world.sessions["ash-oct"]))
+        draft = session_target(s.get(SupervisionSession, world.sessions["ash-jan-draft"]))
+    assert not decide(tm_a, Operation.VIEW, signed)  # gone from the old manager's laptop
+    assert decide(tm_a, Operation.VIEW, draft)  # waits on the old manager: stays
+
+    board = dashboard(database, world.tm)
+    assert [t.team_id for t in board.teams] == [world.team_a]
+    assert board.notes == (MOVED_WORKERS_NOTE,)
+    assert "moved" in MOVED_WORKERS_NOTE and "not counted here" in MOVED_WORKERS_NOTE
+    # nothing of Ash's is named behind team A's figures for its manager
+    for key in ("within_policy", "not_yet_signed", "shared_on_time", "signed_on_time"):
+        assert all(r.staff_id != world.ash for r in board.figure(key, team_id=world.team_a).records), key
+    # the head of service's laptop holds every record and counts them where they were held
+    assert dashboard(database, world.hos).notes == ()
+
+
+def test_the_page_shows_the_note_beside_the_figures(database, world, qtbot):
+    with database.reading() as s:
+        actor = load_actor(s, world.tm)
+    page = AssurancePage(database, actor, today=TODAY, open_record=lambda kind, rid: None)
+    qtbot.addWidget(page)
+    with qtbot.waitSignals([page.loaded, page.signals_loaded], timeout=20000):
+        page.refresh()
+    assert MOVED_WORKERS_NOTE in page.form.scopeLabel.text()
+    page.tasks.wait(10000)
