@@ -159,6 +159,7 @@ def text_report(dashboard: ComplianceDashboard) -> str:
     for p in dashboard.trend:
         pct = "n/a" if p.within_percent is None else f"{p.within_percent:.0f}%"
         lines.append(f"  {p.month:%b %Y}: {pct} ({p.within_policy}/{p.due})")
+    lines += [f"  {note}" for note in dashboard.notes]
     lines += ["", f"Children without management oversight in {dashboard.settings.oversight_interval_days} days:"]
     for o in dashboard.oversight_by_status:
         lines.append(f"  {o.legal_status.label}: {o.without_oversight.display}")
