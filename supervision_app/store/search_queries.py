@@ -29,6 +29,7 @@ from ..domain.permissions import (
     Actor,
     AgreementTarget,
     CancellationTarget,
+    CaseDiscussionTarget,
     ChildTarget,
     Operation,
     OversightTarget,
@@ -168,14 +169,29 @@ def _holds_teamless_records(cur, actor: Actor, managed: list[str]) -> bool:
         "JOIN child c ON c.id = d.child_id LEFT JOIN staff w ON w.id = c.allocated_worker_id "
         f"WHERE s.team_id IS NULL AND (c.allocated_worker_id = ? OR w.team_id IN ({teams})))",
         "EXISTS (SELECT 1 FROM supervision_session s JOIN action_item a ON a.session_id = s.id "
-        "WHERE s.team_id IS NULL AND a.owner_id = ?)")
-    params = (actor.staff_id, actor.staff_id, *managed) * 3 + (actor.staff_id, *managed, actor.staff_id)
+        "WHERE s.team_id IS NULL AND a.owner_id = ?)",
+        # a discussion that followed its child here without its record (DESIGN.md §1.1):
+        # its index row has no team, as its record is not on this laptop to give one
+        "EXISTS (SELECT 1 FROM child c JOIN case_discussion d ON d.child_id = c.id "
+        "LEFT JOIN staff w ON w.id = c.allocated_worker_id "
+        f"WHERE (c.allocated_worker_id = ? OR w.team_id IN ({teams})) AND NOT d.tombstone "
+        "AND NOT EXISTS (SELECT 1 FROM supervision_session s WHERE s.id = d.session_id))")
+    params = ((actor.staff_id, actor.staff_id, *managed) * 3 + (actor.staff_id, *managed, actor.staff_id)
+              + (actor.staff_id, *managed))
     return cur.execute(f"SELECT {' OR '.join((*pairs, *parts))}", params).fetchone()[0] == 1
 
 
 # What ``decide`` needs about the records behind search hits, a batch at a time.
 _DISCUSSIONS = Lookup("SELECT id, session_id, child_id, tombstone FROM case_discussion WHERE id IN ({ids})",
                       "id session_id child_id tombstone")
+# the few facts of its record the server sends with a discussion that follows its child to
+# a reader without the record (client migration 0017; ``children_queries._held_without_record``)
+_HELD_WITHOUT_RECORD = Lookup(
+    "SELECT d.id, d.session_held_at, d.session_supervisor_id, d.session_supervisee_id, d.session_state, "
+    "p.team_id, p.display_name FROM case_discussion d LEFT JOIN staff p ON p.id = d.session_supervisee_id "
+    "WHERE d.id IN ({ids})",
+    "id session_held_at session_supervisor_id session_supervisee_id session_state team_id supervisee_name",
+    {"session_held_at": utc})
 _ACTIONS = Lookup("SELECT id, session_id, oversight_note_id, owner_id, tombstone FROM action_item "
                   "WHERE id IN ({ids})", "id session_id oversight_note_id owner_id tombstone")
 _ADDENDA = Lookup("SELECT id, record_kind, record_id, author_id, state, tombstone FROM addendum "
@@ -309,6 +325,10 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     notes = _NOTES(session, note_ids)
     child_ids = {d.child_id for d in discussions.values()} | {n.child_id for n in notes.values()}
     children = _CHILDREN(session, child_ids)
+    # read only for discussions whose record is not here (a profile taken back below
+    # migration 0017, as the migration tests do, has no such discussions to ask about)
+    held_without_record = _HELD_WITHOUT_RECORD(session, (
+        d.id for d in discussions.values() if not d.tombstone and d.session_id not in sessions))
     agreements = _AGREEMENTS(session, ids.get("agreement", ()))
     cancellations = _CANCELLATIONS(session, ids.get("cancellation", ()))
     agreements.update(_AGREEMENTS(session, {x.record_id for x in addenda.values()
@@ -371,17 +391,23 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
                                   sessions[record_id].held_at, session_id=record_id)
         elif kind == "case_discussion":
             disc = discussions.get(record_id)
-            if disc is None or disc.tombstone or disc.session_id not in session_targets:
+            if disc is None or disc.tombstone:
                 continue
-            parent = session_targets[disc.session_id]
-            own = sees_session(disc.session_id)
-            child_view = may(Operation.VIEW, "c", disc.child_id, child_targets[disc.child_id])
-            if own or (child_view and parent.state != RecordState.DRAFT):
-                result = SearchResult(kind, record_id, section, snippet,
-                                      f"{child_label(disc.child_id)}: case discussion",
-                                      sessions[disc.session_id].held_at,
-                                      session_id=disc.session_id if own else None,
-                                      child_id=disc.child_id)
+            if disc.session_id not in sessions:  # followed its child here without its record
+                if disc.child_id in child_targets:
+                    result = _followed_child(actor, disc, held_without_record.get(record_id),
+                                             child_targets[disc.child_id], child_label(disc.child_id),
+                                             section, snippet)
+            elif disc.session_id in session_targets:
+                parent = session_targets[disc.session_id]
+                own = sees_session(disc.session_id)
+                child_view = may(Operation.VIEW, "c", disc.child_id, child_targets[disc.child_id])
+                if own or (child_view and parent.state != RecordState.DRAFT):
+                    result = SearchResult(kind, record_id, section, snippet,
+                                          f"{child_label(disc.child_id)}: case discussion",
+                                          sessions[disc.session_id].held_at,
+                                          session_id=disc.session_id if own else None,
+                                          child_id=disc.child_id)
         elif kind == "oversight_note":
             target = note_targets.get(record_id)
             if target is not None and may(Operation.VIEW, "n", record_id, target):
@@ -514,3 +540,25 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
             if len(out) >= limit:
                 break
     return out
+
+
+_RECORD_STATES = frozenset(state.value for state in RecordState)
+
+
+def _followed_child(actor: Actor, disc, header, child: ChildTarget, child_label: str,
+                    section: str, snippet: str) -> SearchResult | None:
+    """A hit on a discussion this laptop holds without its supervision record: it followed
+    its child here (DESIGN.md §1.1) with the few facts of its record the server sent
+    (``session_*``). Shown to whom the child's chronology shows it (the same
+    ``CaseDiscussionTarget`` as ``children_queries._held_without_record``), under the
+    chronology's title; it opens the child's page, as there is no record here to open."""
+    if header is None or header.session_held_at is None or header.session_state not in _RECORD_STATES \
+            or not header.session_supervisor_id or not header.session_supervisee_id:
+        return None
+    record = SupervisionTarget(header.session_supervisee_id, header.session_supervisor_id,
+                               header.team_id, RecordState(header.session_state))
+    if not decide(actor, Operation.VIEW, CaseDiscussionTarget(record, child)):
+        return None
+    return SearchResult("case_discussion", disc.id, section, snippet,
+                        f"{child_label}: case discussion in supervision with {header.supervisee_name or ''}",
+                        header.session_held_at, child_id=disc.child_id)
