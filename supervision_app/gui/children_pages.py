@@ -90,6 +90,17 @@ def _add_button(beside: QWidget, row_name: str, name: str, text: str, accessible
     return button
 
 
+RECORD_STAYS_WITH_MANAGER = (
+    "This case discussion came with the child from another team. Its full supervision "
+    "record stays with the worker's own manager; its decision and rationale are shown here.")
+
+
+def _came_without_record(entry) -> bool:
+    """A case discussion that followed the child to this laptop without its supervision
+    record (DESIGN.md §1.1): there is no record here to open."""
+    return entry.kind == "case_discussion" and entry.session_id is None
+
+
 class ChildPage(Page):
     form_name = "child_page.ui"
     form_class = ChildPageForm
@@ -123,6 +134,7 @@ class ChildPage(Page):
         self.form.detailsLabel.setText("Loading…")
         self.model.set_rows([])
         self.form.entryView.clear()
+        self._explain_open_button(None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -145,19 +157,35 @@ class ChildPage(Page):
     def _entry_selected(self, current, _previous) -> None:
         if not current.isValid():
             self.form.entryView.clear()
+            self._explain_open_button(None)
             return
         e = self.model.row_at(current.row())
         parts = [f"{e.title} — {format_london(e.when)} — {e.author_name} — {e.state.label}",
                  "", "Decision:", e.decision or "(none yet)", "", "Rationale:", e.rationale or "(none yet)"]
         if e.next_review:
             parts += ["", f"Next review: {format_date(e.next_review)}"]
+        if _came_without_record(e):
+            parts += ["", RECORD_STAYS_WITH_MANAGER]
         self.form.entryView.setPlainText("\n".join(parts))
+        self._explain_open_button(e)
+
+    def _explain_open_button(self, e) -> None:
+        """Say on the button why it cannot open a discussion that came with the child
+        without its record (a disabled button takes no focus, so its tooltip and
+        description say it, and the entry's text says it too)."""
+        button = self.form.openEntryButton
+        why = RECORD_STAYS_WITH_MANAGER if e is not None and _came_without_record(e) else ""
+        button.setEnabled(not why)
+        button.setToolTip(why)
+        button.setAccessibleDescription(why)
 
     def open_entry(self) -> None:
         e = current_row(self.form.chronologyTable)
         if e is None:
             return
-        if e.kind == "oversight_note":
+        if _came_without_record(e):
+            self.ctx.notify(RECORD_STAYS_WITH_MANAGER)
+        elif e.kind == "oversight_note":
             self.ctx.window.open_note(note_id=e.record_id)
         elif e.session_id:
             self.ctx.window.open_session(e.session_id, where=f"section:decision@{e.record_id}",
