@@ -5,6 +5,8 @@
 - ``no_rationale`` / ``thin_rationale``: a decision recorded with no rationale, or with a
   one-line rationale of a few words;
 - ``no_decision``: a case discussion or oversight note with no decision recorded;
+  the decision and copied-text signals also read group sessions' case discussions
+  (issue 21), named by their group session;
 - ``action_incomplete``: an action without an owner or without a due date;
 - ``signed_late``: a record signed long after the session (or oversight note recorded);
 - ``disagreement_unresolved``: a disagreement still open some time after the session.
@@ -77,7 +79,7 @@ class SignalKind(StrEnum):
 @dataclass(frozen=True)
 class Signal:
     kind: SignalKind
-    record_kind: str  # case_discussion | supervision | oversight_note | action
+    record_kind: str  # case_discussion | supervision | oversight_note | action | group_session
     record_id: str
     session_id: str = ""  # the supervision record it belongs to, if any
     child_id: str = ""
@@ -165,6 +167,8 @@ def quality_signals(
                 text = getattr(row, f)
                 if text:
                     units.append(TextUnit("case_discussion", row.id, f, row.session_id, text))
+
+    _group_discussion_signals(session, teams, since, settings, out, units if near_duplicates else None)
 
     # sessions: signed late, disagreements, and their own text
     supervisee_sig = (select(Signature.record_id, func.min(Signature.signed_at).label("signed_at"))
@@ -271,7 +275,7 @@ def quality_signals(
             for this, other in ((pair.first, pair.second), (pair.second, pair.first)):
                 out.append(Signal(
                     SignalKind.COPIED_TEXT, this.record_kind, this.record_id,
-                    session_id=this.owner_key if this.record_kind != "oversight_note" else "",
+                    session_id=this.owner_key if this.record_kind in ("case_discussion", "supervision") else "",
                     related_id=other.record_id,
                     detail=(f"{this.field.replace('_', ' ')} matches {other.record_kind.replace('_', ' ')} "
                             f"{other.field.replace('_', ' ')} ({pair.score:.0%} similar)")))
@@ -300,6 +304,43 @@ def _feedback_signals(session: Session, teams: list[str], since: date | None) ->
     return out
 
 
+GROUP_DISCUSSION_FIELDS = ("summary", "decision", "rationale")
+
+
+def _group_discussion_signals(session: Session, teams: list[str], since: date | None,
+                              settings: SignalSettings, out: list[Signal],
+                              units: list[TextUnit] | None) -> None:
+    """A group session's case discussions (issue 21) carry the same decision and copied-text
+    signals as a 1:1 record's: a decision without a rationale, or a paragraph pasted from
+    another record, means the same there. Read once the supervisor has signed (the shared
+    part is released, as a 1:1 record is once shared; drafts are still being written), for
+    groups held for a team in scope (whom ``decide_group`` lets a manager see). Each signal
+    names the group session (``record_kind`` 'group_session', which the page opens) and the
+    child discussed; a group has several supervisees, so it names none of them."""
+    from ..domain.group_supervision import GROUP_KIND
+    from ..store.group_models import GroupDiscussion, GroupSession
+
+    G, GD = GroupSession, GroupDiscussion
+    supervisor_signed = select(Signature.id).where(
+        Signature.record_id == G.id, Signature.record_kind == GROUP_KIND,
+        Signature.signer_id == G.supervisor_id, Signature.tombstone.is_(False)).exists()
+    conditions = [GD.tombstone.is_(False), G.tombstone.is_(False), G.team_id.in_(teams), supervisor_signed]
+    if since:
+        conditions.append(G.held_at >= utc_start(since))
+    for row in session.execute(
+            select(GD.id, GD.group_session_id, GD.child_id, G.team_id, G.held_at,
+                   *[getattr(GD, f) for f in GROUP_DISCUSSION_FIELDS])
+            .join(G, G.id == GD.group_session_id).where(*conditions)):
+        base = dict(record_kind=GROUP_KIND, record_id=row.group_session_id, child_id=row.child_id or "",
+                    team_id=row.team_id or "", when=london_date(row.held_at))
+        out.extend(_decision_signals(row.decision, row.rationale, base, settings))
+        if units is not None:
+            for f in GROUP_DISCUSSION_FIELDS:
+                text = getattr(row, f)
+                if text:  # one owner per group: its own discussions are never paired
+                    units.append(TextUnit(GROUP_KIND, row.group_session_id, f, row.group_session_id, text))
+
+
 def _aware(value):
     from datetime import timezone
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -324,6 +365,7 @@ def _fill(signals: list[Signal], session: Session) -> list[Signal]:
     missing_disc = {s.record_id for s in need if s.record_kind == "case_discussion"}
     missing_sess = {s.record_id for s in need if s.record_kind == "supervision"}
     missing_note = {s.record_id for s in need if s.record_kind == "oversight_note"}
+    missing_group = {s.record_id for s in need if s.record_kind == "group_session"}
     facts: dict[str, tuple] = {}
     staff_team = dict(session.execute(select(Staff.id, Staff.team_id)).all())
     for chunk in _chunks(sorted(missing_disc)):
@@ -343,9 +385,22 @@ def _fill(signals: list[Signal], session: Session) -> list[Signal]:
                 select(OversightNote.id, OversightNote.child_id, OversightNote.author_id,
                        OversightNote.recorded_at).where(OversightNote.id.in_(chunk))):
             facts[nid] = ("", cid, aid, london_date(at))
+    group_facts: dict[str, tuple] = {}
+    if missing_group:
+        from ..store.group_models import GroupSession
+        for chunk in _chunks(sorted(missing_group)):
+            for gid, team_id, held in session.execute(
+                    select(GroupSession.id, GroupSession.team_id, GroupSession.held_at)
+                    .where(GroupSession.id.in_(chunk))):
+                group_facts[gid] = (team_id or "", london_date(held))
     out = []
     for s in signals:
-        if s.kind == SignalKind.COPIED_TEXT and s.record_id in facts:
+        if s.kind == SignalKind.COPIED_TEXT and s.record_kind == "group_session" \
+                and s.record_id in group_facts:
+            team_id, when = group_facts[s.record_id]
+            s = Signal(s.kind, s.record_kind, s.record_id, team_id=team_id, when=when,
+                       detail=s.detail, related_id=s.related_id)
+        elif s.kind == SignalKind.COPIED_TEXT and s.record_id in facts:
             sid, cid, wid, when = facts[s.record_id]
             s = Signal(s.kind, s.record_kind, s.record_id, session_id=sid, child_id=cid, staff_id=wid,
                        team_id=staff_team.get(wid) or "", when=when, detail=s.detail,
