@@ -171,7 +171,10 @@ def _holds_teamless_records(cur, actor: Actor, managed: list[str]) -> bool:
         "EXISTS (SELECT 1 FROM supervision_session s JOIN action_item a ON a.session_id = s.id "
         "WHERE s.team_id IS NULL AND a.owner_id = ?)",
         # a discussion that followed its child here without its record (DESIGN.md §1.1):
-        # its index row has no team, as its record is not on this laptop to give one
+        # its index row has no team, as its record is not on this laptop to give one. Asked
+        # through the discussions' child index and each record's id: testing the record's
+        # facts the server sends with it (``session_state``) reads the whole table, which
+        # made a team manager's search (4,600 discussions) 27 ms instead of 8.5
         "EXISTS (SELECT 1 FROM child c JOIN case_discussion d ON d.child_id = c.id "
         "LEFT JOIN staff w ON w.id = c.allocated_worker_id "
         f"WHERE (c.allocated_worker_id = ? OR w.team_id IN ({teams})) AND NOT d.tombstone "
