@@ -109,6 +109,7 @@ from .compliance_tally import (
     read_disagreements,
     read_held_sessions,
 )
+from .group_timeliness import GroupSigning, decided, group_signing_refs, read_group_signing
 from .rules import Occasion, OccasionOutcome, Period, period_months
 
 __all__ = [
@@ -190,6 +191,7 @@ def _dashboard(
 
     clock.lap("group sessions attended")
     read_group_attendance(reading)  # before the schedule: a team may count them (issue 21)
+    group_signing = read_group_signing(reading)
     clock.lap("supervision held within policy, overdue now, trend")
     statuses, in_period = read_held_sessions(reading)
     clock.lap("sessions held in the period")
@@ -207,7 +209,8 @@ def _dashboard(
                              include_unallocated=include_unallocated, eager_limit=EAGER_LAST_OVERSIGHT)
 
     clock.lap("assemble")
-    worker_rows = [_worker_row(w, reading, statuses[w.id], teams[w.team_id].name, children)
+    worker_rows = [_worker_row(w, reading, statuses[w.id], teams[w.team_id].name, children,
+                               group_signing.get(w.id, []))
                    for w in workers]
     by_team: dict[str, list[WorkerCompliance]] = defaultdict(list)
     for row in worker_rows:
@@ -248,7 +251,8 @@ def _dashboard(
         notes=() if include_unallocated else (MOVED_WORKERS_NOTE,))
 
 
-def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOversight) -> WorkerCompliance:
+def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOversight,
+                group_signing: list[GroupSigning]) -> WorkerCompliance:
     """One worker's figures, each listing its records from the worker's tally."""
     t = reading.tally[w.id]
     today = reading.today
@@ -294,6 +298,8 @@ def _worker_row(w, reading: Reading, status, team_name: str, children: ChildOver
         "group_sessions_signed": Figure(
             "group_sessions_signed", sum(a.signed for a in attended), len(attended),
             partial(group_refs, w, t.groups, reading.period.start, today)),
+        "group_signed_on_time": Figure(
+            "group_signed_on_time", *decided(group_signing), partial(group_signing_refs, w, group_signing)),
     }
     return WorkerCompliance(
         worker_id=w.id, name=w.display_name, role=Role(w.role), team_id=w.team_id,

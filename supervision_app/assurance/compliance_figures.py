@@ -116,6 +116,9 @@ FIGURES: dict[str, tuple[str, bool]] = {
     # issue 21: group sessions each worker was present at in the period, signed by the
     # supervisor and by them (whether they count toward frequency is the team's policy)
     "group_sessions_signed": ("Group sessions attended, signed", True),
+    # issue 21: each present attendee's signature within 5 working days of the supervisor's
+    # (which releases the shared part to them: a group session's sharing)
+    "group_signed_on_time": ("Group sessions signed within 5 working days of the supervisor", True),
 }
 WORKER_FIGURES = tuple(FIGURES)
 
@@ -192,7 +195,7 @@ class ComplianceDashboard:
 
 
 _RATIO = {"within_policy", "shared_on_time", "signed_on_time", "overdue_now",
-          "children_without_oversight", "group_sessions_signed"}
+          "children_without_oversight", "group_sessions_signed", "group_signed_on_time"}
 
 
 def _chain(sources: tuple[Callable[[], Iterable[RecordRef]], ...]) -> Iterator[RecordRef]:

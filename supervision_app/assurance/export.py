@@ -20,7 +20,7 @@ __all__ = ["LEVELS", "table", "write_csv", "write_xlsx", "text_report", "csv_tex
 LEVELS = ("teams", "workers", "trend", "oversight")
 _RATIO_KEYS = [k for k in FIGURES if k in ("within_policy", "overdue_now", "shared_on_time",
                                             "signed_on_time", "children_without_oversight",
-                                            "group_sessions_signed")]
+                                            "group_sessions_signed", "group_signed_on_time")]
 
 
 def _figure_headers() -> list[str]:
