@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.journeys import steps
-from tests.journeys.driver import Laptop
+from tests.journeys.driver import DEFAULT_WAIT, Laptop
 
 DIALOG = {"name": "AgreementDialog"}
 INSIDE = {"within": DIALOG}
@@ -31,7 +31,14 @@ def open_team_agreement(lap: Laptop, worker_name: str) -> None:
     steps.go_to(lap, "My team")
     lap.select_row(worker_name, name="workerTable")
     lap.click(name="agreementButton")
-    lap.wait_shown(name="agreementStateLabel", **INSIDE)
+    wait_filled(lap)
+
+
+def wait_filled(lap: Laptop) -> None:
+    """The dialog is on screen at once and fills in when its read comes back (under load,
+    after the start-up reads); its status line says which state it is in once it has."""
+    lap.wait(lambda: lap.text(name="agreementStateLabel", **INSIDE), DEFAULT_WAIT,
+             "the agreement dialog to show the agreement")
 
 
 def set_term(lap: Laptop, term: str, text: str) -> None:
@@ -74,7 +81,7 @@ def search_and_open(lap: Laptop, words: str, title: str) -> None:
              f"{title!r} among the search results")
     lap.select_row(title, name="resultsTable")
     lap.click(name="openResultButton")
-    lap.wait_shown(name="agreementStateLabel", **INSIDE)
+    wait_filled(lap)
 
 
 def search_rows(lap: Laptop) -> list[list[str]]:

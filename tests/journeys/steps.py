@@ -79,10 +79,23 @@ def sync_idle_and_sent(lap: Laptop) -> bool:
     return "all changes sent" in text and "Syncing" not in text and "First sync" not in text
 
 
+def press_sync_now(lap: Laptop, timeout: float = LONG) -> None:
+    """Press Sync now once it is available. The app's own sync (the one it starts once the
+    first page is painted) may begin between seeing the button enabled and pressing it: then
+    wait for it, as a person would (a click refused as "not enabled" is a NotOnScreen, a
+    LookupError, so ``wait`` tries again)."""
+    def pressed() -> bool:
+        if not lap.read(name="syncNowButton")["enabled"]:
+            return False
+        lap.click(name="syncNowButton")
+        return True
+
+    lap.wait(pressed, timeout, "Sync now to be available")
+
+
 def sync(lap: Laptop, timeout: float = LONG) -> str:
     """Sync now, and wait until the status line says everything was sent."""
-    lap.wait(lambda: lap.read(name="syncNowButton")["enabled"], timeout, "Sync now to be available")
-    lap.click(name="syncNowButton")
+    press_sync_now(lap, timeout)
     return lap.wait(lambda: sync_idle_and_sent(lap) and sync_status(lap), timeout,
                     "the sync to finish with all changes sent")
 
@@ -287,6 +300,6 @@ def pending_changes(lap: Laptop) -> str:
 
 def sync_fails(lap: Laptop, words: str = "server unreachable", timeout: float = LONG) -> str:
     """Sync now while the server cannot be reached: the status line says so."""
-    lap.click(name="syncNowButton")
+    press_sync_now(lap, timeout)
     return lap.wait(lambda: words in sync_status(lap) and sync_status(lap), timeout,
                     f"the status line to say {words!r}")

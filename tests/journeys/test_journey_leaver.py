@@ -28,8 +28,7 @@ def test_a_leaver_s_laptop_no_longer_holds_records_after_its_next_sync(deploymen
 
     deployment.admin("disable-user", "akhan")
 
-    worker.wait(lambda: worker.read(name="syncNowButton")["enabled"], steps.LONG, "Sync now")
-    worker.click(name="syncNowButton")
+    steps.press_sync_now(worker)
     worker.wait(lambda: "no longer active" in steps.sync_status(worker), steps.LONG,
                 "the sync to say the account has ended")
     worker.wait(lambda: my_records(worker) == [], 60, "the records gone from Ali's laptop")

@@ -31,7 +31,7 @@ def test_revoked_certificate_refused_then_reenrolled(deployment, laptops):
                      "the worker's agreement on the manager's laptop")
 
     deployment.admin("revoke-certificate", "jsmith", "--reason", REASON)
-    manager.click(name="syncNowButton")
+    steps.press_sync_now(manager)
     manager.wait_text("new certificate needed", name="syncStatusLabel", timeout=steps.LONG)
     status = manager.read(name="syncStatusLabel")
     assert REASON in status["tooltip"] + status["description"], status  # IT's words reach the person
