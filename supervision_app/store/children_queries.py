@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -230,17 +231,28 @@ def _discussion_target(parent: SupervisionSession, child: ChildTarget) -> CaseDi
 
 def _held_without_record(session: Session, disc: CaseDiscussion,
                          child: ChildTarget) -> CaseDiscussionTarget | None:
-    """A discussion this laptop holds without its supervision record: it came here
-    following the child (DESIGN.md §1.1), with the few facts of its record the server sent
-    with it (``session_*``: when, who supervised whom, how far it is signed); None if it
-    came without them (a part whose record has not arrived yet is shown with its record)."""
-    if disc.session_held_at is None or disc.session_state not in _RECORD_STATES \
-            or not disc.session_supervisor_id or not disc.session_supervisee_id:
+    """A discussion this laptop holds without its supervision record (see
+    :func:`target_without_record`), its supervisee's team read from the staff row."""
+    def team_of(staff_id: str) -> str | None:
+        supervisee = session.get(Staff, staff_id)
+        return supervisee.team_id if supervisee is not None else None
+
+    return target_without_record(disc, child, team_of)
+
+
+def target_without_record(header: Any, child: ChildTarget,
+                          team_of: Callable[[str], str | None]) -> CaseDiscussionTarget | None:
+    """What ``decide`` asks of a discussion this laptop holds without its supervision record:
+    it came here following the child (DESIGN.md §1.1), with the few facts of its record the
+    server sent with it (``header``'s ``session_*``: when, who supervised whom, how far it is
+    signed); None if it came without them (a part whose record has not arrived yet is shown
+    with its record). ``team_of``: the supervisee's team now. The chronology and search both
+    ask it, so they show such a discussion to the same people."""
+    if header.session_held_at is None or header.session_state not in _RECORD_STATES \
+            or not header.session_supervisor_id or not header.session_supervisee_id:
         return None
-    supervisee = session.get(Staff, disc.session_supervisee_id)
-    record = SupervisionTarget(disc.session_supervisee_id, disc.session_supervisor_id,
-                               supervisee.team_id if supervisee is not None else None,
-                               RecordState(disc.session_state))
+    record = SupervisionTarget(header.session_supervisee_id, header.session_supervisor_id,
+                               team_of(header.session_supervisee_id), RecordState(header.session_state))
     return CaseDiscussionTarget(record, child)
 
 

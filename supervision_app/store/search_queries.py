@@ -29,7 +29,6 @@ from ..domain.permissions import (
     Actor,
     AgreementTarget,
     CancellationTarget,
-    CaseDiscussionTarget,
     ChildTarget,
     Operation,
     OversightTarget,
@@ -37,6 +36,7 @@ from ..domain.permissions import (
     decide,
 )
 from ..domain.vocabulary import RecordState, Role
+from .children_queries import target_without_record
 from .driver_sql import Lookup, cursor, utc
 from .group_records import state_of
 from .history_queries import MARK_END, MARK_START, search_records
@@ -188,7 +188,7 @@ def _holds_teamless_records(cur, actor: Actor, managed: list[str]) -> bool:
 _DISCUSSIONS = Lookup("SELECT id, session_id, child_id, tombstone FROM case_discussion WHERE id IN ({ids})",
                       "id session_id child_id tombstone")
 # the few facts of its record the server sends with a discussion that follows its child to
-# a reader without the record (client migration 0017; ``children_queries._held_without_record``)
+# a reader without the record (client migration 0017; ``children_queries.target_without_record``)
 _HELD_WITHOUT_RECORD = Lookup(
     "SELECT d.id, d.session_held_at, d.session_supervisor_id, d.session_supervisee_id, d.session_state, "
     "p.team_id, p.display_name FROM case_discussion d LEFT JOIN staff p ON p.id = d.session_supervisee_id "
@@ -545,22 +545,17 @@ def _visible_hits(session: Session, actor: Actor, candidates, limit: int) -> lis
     return out
 
 
-_RECORD_STATES = frozenset(state.value for state in RecordState)
-
-
 def _followed_child(actor: Actor, disc, header, child: ChildTarget, child_label: str,
                     section: str, snippet: str) -> SearchResult | None:
     """A hit on a discussion this laptop holds without its supervision record: it followed
     its child here (DESIGN.md §1.1) with the few facts of its record the server sent
     (``session_*``). Shown to whom the child's chronology shows it (the same
-    ``CaseDiscussionTarget`` as ``children_queries._held_without_record``), under the
-    chronology's title; it opens the child's page, as there is no record here to open."""
-    if header is None or header.session_held_at is None or header.session_state not in _RECORD_STATES \
-            or not header.session_supervisor_id or not header.session_supervisee_id:
+    ``children_queries.target_without_record``), under the chronology's title; it opens the
+    child's page, as there is no record here to open."""
+    target = None if header is None else target_without_record(header, child, lambda _id: header.team_id)
+    if target is None:
         return None
-    record = SupervisionTarget(header.session_supervisee_id, header.session_supervisor_id,
-                               header.team_id, RecordState(header.session_state))
-    if not decide(actor, Operation.VIEW, CaseDiscussionTarget(record, child)):
+    if not decide(actor, Operation.VIEW, target):
         return None
     return SearchResult("case_discussion", disc.id, section, snippet,
                         f"{child_label}: case discussion in supervision with {header.supervisee_name or ''}",
