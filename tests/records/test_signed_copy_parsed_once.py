@@ -62,3 +62,43 @@ def test_verifying_a_parsed_copy_reports_as_verifying_its_bytes(pki, both_signed
     for pdf in (both_signed, supervisor_signed, both_signed + b"\n% appended\n"):
         assert verify_parsed_pdf(read_pdf(pdf), pdf, pki.ca.certificate, at=SIGN_TIME_2) \
             == verify_pdf(pdf, pki.ca.certificate, at=SIGN_TIME_2)
+
+
+@pytest.fixture
+def cms_parses(monkeypatch) -> list[int]:
+    """Sizes of the CMS blobs asn1crypto is asked to parse (a signature's is kilobytes)."""
+    from asn1crypto import cms
+
+    sizes: list[int] = []
+    real_load = cms.ContentInfo.load.__func__
+
+    def counted_load(cls, encoded_data, strict=False):
+        if len(encoded_data) > SIGNATURE_CONTENTS_BYTES:
+            sizes.append(len(encoded_data))
+        return real_load(cls, encoded_data, strict=strict)
+
+    monkeypatch.setattr(cms.ContentInfo, "load", classmethod(counted_load))
+    return sizes
+
+
+def test_each_signatures_cms_is_parsed_once(pki, both_signed, supervisor_signed, cms_parses):
+    """The check finds the signer's certificate in the CMS pyHanko parsed for validation
+    (it parsed each one a second time for that, ~0.4 ms of a copy's ~9 ms)."""
+    findings = examine(both_signed, [pki.ca.certificate], SIGN_TIME_2)
+    assert len(cms_parses) == 2
+    assert all(der for _name, der in findings.signatures)
+    cms_parses.clear()
+    examine(supervisor_signed, [pki.ca.certificate], SIGN_TIME_2)
+    assert len(cms_parses) == 1
+
+
+def test_the_signer_is_found_without_pyhankos_parse(pki, both_signed, monkeypatch):
+    """When pyHanko's parse is not at hand (it could not read a signature: verify says why),
+    the check parses the CMS itself and finds the same certificates."""
+    from supervision_app.sync.server import document_check
+
+    reader = read_pdf(both_signed)
+    found, content = document_check._read(reader)
+    monkeypatch.setattr(document_check, "_parsed_signatures", lambda _reader: {})
+    assert document_check._read(read_pdf(both_signed)) == (found, content)
+    assert [der for _name, der in found] == [sig.signer_cert.dump() for sig in reader.embedded_regular_signatures]

@@ -160,30 +160,59 @@ def _last_page_content(reader) -> bytes:
     return out
 
 
-def _signer_der(signature_value) -> bytes | None:
-    """The DER of the certificate a signature's CMS names as its signer, or None."""
-    from asn1crypto import cms
+def _signer_der(signed) -> bytes | None:
+    """The DER of the certificate the CMS ``signed`` (its SignedData) names as its signer: the
+    first of its certificates with the signer's issuer and serial number, or None.
 
+    The serial number is compared first, and the issuer's DER before asn1crypto's name
+    comparison (LDAP string preparation of every attribute, a tenth of a ms a name): equal DER
+    is an equal name, and only a certificate with the signer's serial can match at all."""
     try:
-        signed = cms.ContentInfo.load(bytes(signature_value))["content"]
         sid = signed["signer_infos"][0]["sid"].chosen
+        issuer, serial = sid["issuer"], sid["serial_number"].native
+        issuer_der = issuer.dump()
         for choice in signed["certificates"]:
             cert = choice.chosen
-            if cert.issuer == sid["issuer"] and cert.serial_number == sid["serial_number"].native:
+            if cert.serial_number == serial and (cert.issuer.dump() == issuer_der or cert.issuer == issuer):
                 return cert.dump()
     except Exception:  # noqa: BLE001 - a damaged CMS: verify_pdf says why
         return None
     return None
 
 
+def _signed_data(value, contents, parsed: dict[int, Any]):
+    """The CMS SignedData in ``contents``, the ``/Contents`` of the signature dictionary
+    ``value``: pyHanko's own parse of those bytes when ``parsed`` (id of a signature dictionary
+    -> pyHanko's embedded signature) has it, the object ``verify_parsed_pdf`` validates; else
+    parsed here."""
+    from asn1crypto import cms
+
+    data = bytes(contents)
+    embedded = parsed.get(id(value))
+    if embedded is not None and embedded.sig_object is value and embedded.pkcs7_content == data:
+        return embedded.signed_data
+    return cms.ContentInfo.load(data)["content"]
+
+
+def _parsed_signatures(reader) -> dict[int, Any]:
+    """id of each signature dictionary -> pyHanko's embedded signature of it, as the reader
+    keeps them for ``verify_parsed_pdf``; empty when pyHanko cannot read them (verify says why)."""
+    try:
+        return {id(sig.sig_object): sig for sig in reader.embedded_signatures}
+    except Exception:  # noqa: BLE001 - pyHanko raises many kinds on a broken file
+        return {}
+
+
 def _read(reader) -> tuple[list[tuple[str, bytes | None]], bytes]:
     """(field name, signer certificate DER) of each signature in signing order (by how much
     of the file it covers), and the last page's content, through ``reader``
     (``records.verify.read_pdf``); raises ValueError (or pyHanko's PdfReadError) when the
-    file cannot be read."""
+    file cannot be read. Each signature's CMS is the one pyHanko parsed for the reader (and
+    ``verify_parsed_pdf`` validates), not parsed a second time."""
     from pyhanko.pdf_utils import generic
     from pyhanko.sign import fields as sig_fields
 
+    parsed = _parsed_signatures(reader)
     signatures = []
     for name, value, _ref in sig_fields.enumerate_sig_fields(reader):
         if value is None:
@@ -193,7 +222,14 @@ def _read(reader) -> tuple[list[tuple[str, bytes | None]], bytes]:
         if value.get("/Type", "/Sig") != "/Sig":
             continue  # a document time stamp: verify_pdf judges it
         covered = [int(v) for v in value["/ByteRange"]]
-        signatures.append((covered[2] + covered[3], str(name), _signer_der(value["/Contents"])))
+        contents = value["/Contents"]
+        try:
+            signed = _signed_data(value, contents, parsed)
+        except Exception:  # noqa: BLE001 - a damaged CMS: verify_pdf says why
+            signer = None
+        else:
+            signer = _signer_der(signed)
+        signatures.append((covered[2] + covered[3], str(name), signer))
     signatures.sort(key=lambda item: item[0])
     return [(name, der) for _end, name, der in signatures], _last_page_content(reader)
 
