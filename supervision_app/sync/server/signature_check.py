@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Column, String, Table, insert, select
+from sqlalchemy import Column, String, Table, bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from ...domain.canonical import NotCanonicalisable, canonical_bytes, digest
@@ -92,23 +92,48 @@ def _values(table: str, rec) -> dict[str, Any]:
     return values
 
 
+# The reads of a check, built once (a statement built per call costs more CPU than SQLite
+# takes to answer it: bench_push), each only the columns ``_values`` reads.
+_ROW_COLUMNS = (record.c.id, record.c.data, record.c.tombstone)
+_ONE = select(*_ROW_COLUMNS).where(record.c.id == bindparam("row_id"),
+                                   record.c.table_name == bindparam("table"))
+_PARTS_OF: dict[tuple[str, ...], Any] = {}
+
+
+def _parts_statement(tables: tuple[str, ...]):
+    """The rows of ``tables`` built on a parent: one statement for a record's parts."""
+    statement = _PARTS_OF.get(tables)
+    if statement is None:
+        statement = _PARTS_OF[tables] = select(record.c.table_name, *_ROW_COLUMNS).where(
+            record.c.parent_id == bindparam("parent_id"), record.c.table_name.in_(tables))
+    return statement
+
+
 def _one(conn: Connection, table: str, row_id: str | None) -> dict[str, Any] | None:
     if not row_id:
         return None
-    rec = conn.execute(select(record).where(record.c.id == row_id, record.c.table_name == table)).first()
+    rec = conn.execute(_ONE, {"row_id": row_id, "table": table}).first()
     return _values(table, rec) if rec is not None else None
 
 
 def _parts(conn: Connection, parent_id: str, table: str) -> list[dict[str, Any]]:
-    return [_values(table, rec) for rec in conn.execute(
-        select(record).where(record.c.parent_id == parent_id, record.c.table_name == table))]
+    return _parts_of(conn, parent_id, (table,))[table]
+
+
+def _parts_of(conn: Connection, parent_id: str, tables: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """table -> the rows of that table whose parent is ``parent_id``, in the order a query
+    of that table alone gives them, read in one statement."""
+    found: dict[str, list[dict[str, Any]]] = {table: [] for table in tables}
+    for rec in conn.execute(_parts_statement(tables), {"parent_id": parent_id}):
+        found[rec.table_name].append(_values(rec.table_name, rec))
+    return found
 
 
 def _many(conn: Connection, table: str, ids: set[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
     return {rec.id: _values(table, rec) for rec in conn.execute(
-        select(record).where(record.c.id.in_(sorted(ids)), record.c.table_name == table))}
+        select(*_ROW_COLUMNS).where(record.c.id.in_(sorted(ids)), record.c.table_name == table))}
 
 
 def _frozen(conn: Connection, row_ids: set[str]) -> dict[str, str]:
@@ -122,6 +147,33 @@ def _with_frozen_ref(child: dict[str, Any], frozen: str | None) -> dict[str, Any
     return child if frozen is None else child | {"case_id": frozen}
 
 
+_SESSION_PARTS = ("case_discussion", "action_item", "action_review")
+
+
+class _Reads:
+    """The rows one check reads, each read once: the forms of a record in each version (and
+    an addendum's parent's) are built from the same rows, as they stand in the caller's
+    transaction (the check writes nothing until it has decided)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._rows: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._parts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
+    def one(self, table: str, row_id: str | None) -> dict[str, Any] | None:
+        if not row_id:
+            return None
+        key = (table, row_id)
+        if key not in self._rows:
+            self._rows[key] = _one(self.conn, table, row_id)
+        return self._rows[key]
+
+    def session_parts(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+        if record_id not in self._parts:
+            self._parts[record_id] = _parts_of(self.conn, record_id, _SESSION_PARTS)
+        return self._parts[record_id]
+
+
 def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
                      version: int = CURRENT_VERSION) -> dict[str, Any]:
     """The canonical form of a record, in ``version``, from the rows the server holds now.
@@ -129,14 +181,20 @@ def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
     and action reviews; the note and its actions), which every party to the record is
     sent; v1 also reads the children's rows (their frozen case references where the
     server froze them) and the reviewed earlier actions, as the app did then."""
+    return _canonical(_Reads(conn), kind, record_id, version)
+
+
+def _canonical(reads: _Reads, kind: RecordKind, record_id: str, version: int) -> dict[str, Any]:
+    conn = reads.conn
     table = KIND_TABLE[kind]
-    row = _one(conn, table, record_id)
+    row = reads.one(table, record_id)
     if row is None or row["tombstone"]:
         raise RecordMissing(record_id)
     if kind == RecordKind.SUPERVISION:
-        discussions = [d for d in _parts(conn, record_id, "case_discussion") if d["session_id"] == record_id]
-        actions = [a for a in _parts(conn, record_id, "action_item") if a["session_id"] == record_id]
-        reviews = [r for r in _parts(conn, record_id, "action_review") if r["session_id"] == record_id]
+        parts = reads.session_parts(record_id)
+        discussions = [d for d in parts["case_discussion"] if d["session_id"] == record_id]
+        actions = [a for a in parts["action_item"] if a["session_id"] == record_id]
+        reviews = [r for r in parts["action_review"] if r["session_id"] == record_id]
         if version != V1:
             return supervision_canonical_v2(row, discussions, actions, reviews)
         children = _many(conn, "child", {d["child_id"] for d in discussions})
@@ -147,17 +205,18 @@ def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
                   for d in discussions if d["child_id"] in children],
             actions, [(r, reviewed[r["action_id"]]) for r in reviews if r["action_id"] in reviewed])
     if kind == RecordKind.OVERSIGHT_NOTE:
-        actions = [a for a in _parts(conn, record_id, "action_item") if a["oversight_note_id"] == record_id]
+        actions = [a for a in reads.session_parts(record_id)["action_item"]
+                   if a["oversight_note_id"] == record_id]
         if version != V1:
             return oversight_canonical_v2(row, actions)
-        child = _one(conn, "child", row["child_id"])
+        child = reads.one("child", row["child_id"])
         if child is None:
             raise RecordMissing(row["child_id"])
         return oversight_canonical_v1(row, _with_frozen_ref(child, _frozen(conn, {record_id}).get(record_id)),
                                       actions)
     if kind == RecordKind.AGREEMENT:
         return agreement_canonical(row)
-    forms = _addendum_forms(conn, row, version)
+    forms = _addendum_forms(reads, row, version)
     if not forms:
         raise RecordMissing(row["record_id"])
     if len(forms) == 1:  # one digest it may name (always so for a group session's)
@@ -166,17 +225,17 @@ def server_canonical(conn: Connection, kind: RecordKind, record_id: str,
     return next((form for form in forms if form["parent_digest"] in signed), forms[0])
 
 
-def _addendum_forms(conn: Connection, addendum: dict[str, Any], version: int) -> list[dict[str, Any]]:
+def _addendum_forms(reads: _Reads, addendum: dict[str, Any], version: int) -> list[dict[str, Any]]:
     """An addendum's form in ``version`` for each digest of its parent it may name: v1 the
     parent's v1 digest; v2 the parent's digest in either version (the one the parent's
     signatures are over, ``record_canonical.addendum_canonical``), current first."""
     if addendum["record_kind"] == group_sync.GROUP_KIND:  # the session as its author signed it
-        return group_sync.addendum_forms(conn, addendum, version)
+        return group_sync.addendum_forms(reads.conn, addendum, version)
     parent_kind = RecordKind(addendum["record_kind"])
     forms = []
     for parent_version in ((V1,) if version == V1 else versions_for(parent_kind)):
         try:
-            parent = server_canonical(conn, parent_kind, addendum["record_id"], parent_version)
+            parent = _canonical(reads, parent_kind, addendum["record_id"], parent_version)
         except RecordMissing:
             continue  # an older form needs a row the server lacks
         forms.append(addendum_canonical(addendum, digest(parent_kind, parent), version))
@@ -196,26 +255,27 @@ def signed_canonical(conn: Connection, kind: RecordKind, record_id: str,
     signature carries no version: its digest identifies it), or None when no version's
     is. Raises ``RecordMissing`` when the record is not complete on the server in the
     current version."""
-    found = _signed_form(conn, kind, record_id, signed_digest)
+    found = _signed_form(_Reads(conn), kind, record_id, signed_digest)
     return found[0] if found is not None else None
 
 
-def _signed_form(conn: Connection, kind: RecordKind, record_id: str,
+def _signed_form(reads: _Reads, kind: RecordKind, record_id: str,
                  signed_digest: str) -> tuple[dict[str, Any], bytes] | None:
     """:func:`signed_canonical`, with the canonical bytes its digest was taken of (the bytes
     the ECDSA value signs): a record's form is serialised once, not once for the digest and
-    again for the signature (a signed record carries every part: bench_push)."""
+    again for the signature, and each version's form is built from the same rows, read once
+    (a signed record carries every part: bench_push)."""
     for version in versions_for(kind):
         try:
             if kind == RecordKind.ADDENDUM:
-                row = _one(conn, "addendum", record_id)
+                row = reads.one("addendum", record_id)
                 if row is None or row["tombstone"]:
                     raise RecordMissing(record_id)
-                forms = _addendum_forms(conn, row, version)
+                forms = _addendum_forms(reads, row, version)
                 if not forms:
                     raise RecordMissing(row["record_id"])
             else:
-                forms = [server_canonical(conn, kind, record_id, version)]
+                forms = [_canonical(reads, kind, record_id, version)]
         except RecordMissing:
             if version == versions_for(kind)[0]:
                 raise
@@ -274,7 +334,8 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     field = SIGNER_FIELD.get((kind.value, role))
     if field is None:
         return "That signer role does not fit this record."
-    holder = _one(conn, KIND_TABLE[kind], data["record_id"])
+    reads = _Reads(conn)  # nothing is written until the check has decided
+    holder = reads.one(KIND_TABLE[kind], data["record_id"])
     if holder is None or holder["tombstone"]:
         return "The record this signature belongs to is not on the server."
     if holder[field] != data["signer_id"]:
@@ -295,7 +356,7 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     except (binascii.Error, ValueError):
         return f"The signature value could not be read. {SIGN_AGAIN}"
     try:
-        found = _signed_form(conn, kind, data["record_id"], data["digest"])
+        found = _signed_form(reads, kind, data["record_id"], data["digest"])
     except (RecordMissing, KeyError, NotCanonicalisable):
         return "The record this signature belongs to is not complete on the server."
     if found is None:
