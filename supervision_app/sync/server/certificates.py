@@ -13,6 +13,7 @@ agree at once on what is revoked. Nothing here logs key material or passphrases.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ...errors import AppError
@@ -80,9 +81,18 @@ class StoredCA:
     retired: bool
 
 
+@functools.lru_cache(maxsize=256)
+def parsed_certificate(certificate_pem: str) -> x509.Certificate:
+    """``pki.load_certificate`` of a PEM text, parsed once per process for the same text (a
+    certificate object is immutable): the CA's on every pushed signature and document, a
+    signer's on their signature and again for its key. Raises as ``load_certificate`` does
+    (ValueError, or UnicodeEncodeError for text that is not ASCII)."""
+    return pki.load_certificate(certificate_pem.encode("ascii"))
+
+
 def _stored(row) -> StoredCA:
     cert_pem = row.certificate_pem.encode()
-    return StoredCA(row.id, pki.load_certificate(cert_pem), cert_pem, row.key_pem.encode(),
+    return StoredCA(row.id, parsed_certificate(row.certificate_pem), cert_pem, row.key_pem.encode(),
                     row.crl_pem.encode(), row.crl_updated_at, row.retired_at is not None)
 
 
@@ -104,8 +114,11 @@ def _require_ca(conn: Connection) -> StoredCA:
     return stored
 
 
+_ALL_CAS = select(certificate_authority)
+
+
 def all_cas(conn: Connection) -> list[StoredCA]:
-    return [_stored(row) for row in conn.execute(select(certificate_authority))]
+    return [_stored(row) for row in conn.execute(_ALL_CAS)]
 
 
 def _require_passphrase(passphrase: bytes | None) -> bytes:
@@ -398,6 +411,13 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+# what checking a pushed signature's certificate reads, built once
+_SIGNING_CAS = select(certificate_authority.c.id, certificate_authority.c.certificate_pem,
+                      certificate_authority.c.crl_pem)
+_REGISTERED = select(issued_certificate.c.revoked_at, issued_certificate.c.revoked_reason).where(
+    issued_certificate.c.serial == bindparam("serial"))
+
+
 def check_signature_certificate(conn: Connection, certificate_pem: str, signer_id: str,
                                 signed_at: _dt.datetime) -> str | None:
     """Why a pushed signature's certificate is refused, or None if it is acceptable: it
@@ -406,29 +426,28 @@ def check_signature_certificate(conn: Connection, certificate_pem: str, signer_i
     if not certificate_pem.strip():
         return "The signature carries no certificate; sign again after your certificate is issued."
     try:
-        certificate = pki.load_certificate(certificate_pem.encode("ascii"))
+        certificate = parsed_certificate(certificate_pem)
     except (ValueError, UnicodeEncodeError):
         return "The signature's certificate could not be read."
-    cas = [stored for stored in all_cas(conn) if stored.certificate.subject == certificate.issuer]
+    cas = [(row, ca_certificate) for row in conn.execute(_SIGNING_CAS)
+           if (ca_certificate := parsed_certificate(row.certificate_pem)).subject == certificate.issuer]
     if not cas:
         return ("The signature's certificate was not issued by this organisation's certificate "
                 "authority.")
     problem = "The signature's certificate was not issued by this organisation's certificate authority."
-    for stored in cas:
+    for stored, ca_certificate in cas:
         try:
-            pki.check_can_sign(certificate, stored.certificate, None, signed_at)
+            pki.check_can_sign(certificate, ca_certificate, None, signed_at)
         except pki.CertificateUnusable as unusable:
             problem = unusable.reason
             continue
         uid = certificate.subject.get_attributes_for_oid(NameOID.USER_ID)
         if not uid or uid[0].value != signer_id:
             return "The signature's certificate belongs to someone else."
-        revoked = conn.execute(select(issued_certificate.c.revoked_at,
-                                      issued_certificate.c.revoked_reason).where(
-            issued_certificate.c.serial == str(certificate.serial_number))).first()
+        revoked = conn.execute(_REGISTERED, {"serial": str(certificate.serial_number)}).first()
         if revoked is None:
             # not in our register: go by the CA's own revocation list
-            crl = pki.load_crl(stored.crl_pem)
+            crl = pki.load_crl(stored.crl_pem.encode())
             if crl.get_revoked_certificate_by_serial_number(certificate.serial_number) is not None:
                 return "The signature's certificate has been revoked."
         elif revoked.revoked_at is not None:

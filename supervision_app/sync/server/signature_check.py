@@ -49,7 +49,6 @@ from ...domain.record_canonical import (
 )
 from ...domain.time_rules import utc_now
 from ...errors import AppError
-from ...security import pki
 from .. import protocol as p
 from . import group_sync
 from .schema import metadata, record
@@ -343,7 +342,7 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
     signed_at = p.parse_datetime(data["signed_at"])
     if signed_at > (now or utc_now()) + CLOCK_SKEW:
         return "The signature is dated in the future; check this computer's clock, then sign again."
-    from .certificates import check_signature_certificate
+    from .certificates import check_signature_certificate, parsed_certificate
 
     problem = check_signature_certificate(conn, data["certificate_pem"], data["signer_id"], signed_at)
     if problem is not None:
@@ -363,8 +362,7 @@ def signature_problem(conn: Connection, data: dict[str, Any], *,
         return ("What was signed is not this record as the server holds it (it was changed on "
                 f"another device, or a part of it was not accepted). {SIGN_AGAIN}")
     canonical, content = found
-    certificate = pki.load_certificate(data["certificate_pem"].encode("ascii"))
-    key = certificate.public_key()
+    key = parsed_certificate(data["certificate_pem"]).public_key()  # (read above)
     if not isinstance(key, ec.EllipticCurvePublicKey):
         return "The signature's certificate does not hold a signing key of the kind records use."
     try:
