@@ -58,12 +58,16 @@ from .pdf_render import LONDON, clean_text
 __all__ = ["PdfSigningError", "sign_pdf", "signature_field_names"]
 
 
-#: DER bytes allowed for everything in the CMS blob besides the certificates (our ECDSA
-#: signatures need ~415: signed attributes, algorithm identifiers, the value). Every reader
-#: of a signed copy (the server's check of each push, verify, archiving) parses the reserved
-#: hex a character at a time, padding included: 4096 made it 10 kB of hex, three quarters
-#: zeros, ~35% of the server's check of a copy (bench_push, issue 16).
-_CMS_OVERHEAD = 1024
+#: DER bytes allowed in the CMS blob besides the certificates, the signer's issuer name (which
+#: it holds twice: the signer identifier and the signing-certificate-v2 attribute) and the
+#: signature value (:func:`_signature_room`): algorithm identifiers, the other signed
+#: attributes, the serial number twice, the lengths. Measured: ~300 (ECDSA P-256, 20-byte
+#: serials, the lengths of issuer names from 26 to 153 DER bytes). Every reader of a signed
+#: copy (the server's check of each push, verify, archiving) parses the reserved hex a
+#: character at a time, padding included: a flat 1024 here was a quarter of a supervisor's
+#: copy's /Contents in zeros (bench_push, issue 16). Too little only costs the signer
+#: pyHanko's dry run (see sign_pdf).
+_CMS_OVERHEAD = 352
 #: ... and for a signature time stamp token (TSA certificate and chain included).
 _TIMESTAMP_OVERHEAD = 6144
 
@@ -91,6 +95,16 @@ def _to_asn1_key(key) -> asn1_keys.PrivateKeyInfo:
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
+
+
+def _signature_room(key) -> int:
+    """The most DER bytes the signature value of ``key`` takes: ECDSA's two integers (each
+    up to the curve's size plus a sign byte) in a sequence; RSA's modulus size."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return 2 * ((key.curve.key_size + 7) // 8 + 3) + 4
+    if isinstance(key, rsa.RSAPrivateKey):
+        return (key.key_size + 7) // 8 + 4
+    return 512  # no other key signs (sign_pdf refuses it)
 
 
 def _aware_utc(when: _dt.datetime | None) -> _dt.datetime:
@@ -276,7 +290,9 @@ def sign_pdf(
     # attributes and signature. Reserving it up front spares pyHanko a full dry-run
     # signature for size estimation, about a third of the signing time.
     der_certs = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [signer_cert, *chain])
-    reserve = 2 * (der_certs + _CMS_OVERHEAD + (_TIMESTAMP_OVERHEAD if timestamper else 0))
+    issuer_der = len(signer_cert.issuer.public_bytes())
+    reserve = 2 * (der_certs + 2 * issuer_der + _signature_room(signer_key) + _CMS_OVERHEAD
+                   + (_TIMESTAMP_OVERHEAD if timestamper else 0))
 
     def work(timestamper=timestamper) -> bytes:
         reader_for_size = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)

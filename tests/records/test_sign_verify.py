@@ -299,13 +299,56 @@ def test_signing_is_thread_safe_and_works_inside_an_event_loop(pki, unsigned_pdf
     assert report.all_ok
 
 
-def test_too_small_reservation_falls_back_to_measuring(pki, unsigned_pdf, monkeypatch):
+@pytest.fixture
+def signing_attempts(monkeypatch) -> list:
+    """The room each signing attempt reserved (None: pyHanko's dry run measured it)."""
+    import supervision_app.records.pdf_sign as pdf_sign
+
+    attempts: list = []
+    real = pdf_sign._TimedPdfSigner.sign_pdf
+
+    def counted(self, *args, **kwargs):
+        attempts.append(kwargs.get("bytes_reserved"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_sign._TimedPdfSigner, "sign_pdf", counted)
+    return attempts
+
+
+def test_too_small_reservation_falls_back_to_measuring(pki, unsigned_pdf, monkeypatch, signing_attempts):
     import supervision_app.records.pdf_sign as pdf_sign
 
     monkeypatch.setattr(pdf_sign, "_CMS_OVERHEAD", -1000)
     s = pki.supervisor
     signed = sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, s.key, s.cert, pki.chain, s.name, "Supervisor", True)
     assert verify_pdf(signed, pki.ca.certificate).all_ok
+    assert len(signing_attempts) == 2 and signing_attempts[-1] is None
+
+
+@pytest.mark.parametrize("ca_name, organisation", [
+    ("A", "B"),
+    ("Exampleshire Children's Services CA", "Exampleshire Council"),
+    ("€" * 21, "𝄞" * 64),  # the longest names in DER a CA can have
+], ids=["short", "usual", "longest"])
+@pytest.mark.parametrize("curve", ["secp256r1", "secp521r1"])
+def test_the_room_reserved_fits_the_signature_with_little_padding(unsigned_pdf, signing_attempts, ca_name,
+                                                                   organisation, curve):
+    """Readers parse the reserved hex a character at a time, padding included (issue 16): the
+    room is worked out from the certificates, the issuer's name and the key, so that it fits
+    without pyHanko's dry run, with a few dozen bytes to spare (a flat allowance left ~550)."""
+    from asn1crypto import cms
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from supervision_app.security.pki import make_csr
+
+    ca = create_ca(ca_name, organisation)
+    key = ec.generate_private_key(ec.SECP256R1() if curve == "secp256r1" else ec.SECP521R1())
+    cert = ca.issue_user_certificate(make_csr(key, "Łukasz"), "Ł" * 32, "E" * 64, "R" * 64)
+    signed = sign_pdf(unsigned_pdf, SUPERVISOR_FIELD, key, cert, [ca.certificate], "Ł" * 32, "Supervisor", True)
+    assert len(signing_attempts) == 1 and signing_attempts[0] is not None
+    contents = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures[0].pkcs7_content
+    padding = len(contents) - len(cms.ContentInfo.load(contents).dump())
+    assert 16 <= padding <= 160
 
 
 # --------------------------------------------------------------------------- CLI errors
