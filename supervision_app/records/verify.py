@@ -47,6 +47,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import datetime as _dt
+import functools
 import os
 import sys
 from pathlib import Path
@@ -104,11 +105,27 @@ def _run_sync(fn):
 
 
 def _to_asn1(cert):
+    """asn1crypto's form of a trust root, one object per certificate (its DER) for the process:
+    the server verifies every pushed copy with the same CA certificates, and asn1crypto keeps
+    what it works out about a certificate on the object (parsed fields, its names prepared for
+    comparison: LDAP string preparation, ~0.3 ms of a copy's check done afresh each time)."""
     from asn1crypto import x509 as asn1_x509
 
     if isinstance(cert, asn1_x509.Certificate):
         return cert
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    return _asn1_certificate(cert.public_bytes(serialization.Encoding.DER))
+
+
+@functools.lru_cache(maxsize=64)
+def _asn1_certificate(der: bytes):
+    from asn1crypto import x509 as asn1_x509
+
+    cert = asn1_x509.Certificate.load(der)
+    try:
+        _ = cert.native  # parsed through now, not lazily by the threads that share it
+    except Exception:  # noqa: BLE001 - what cannot be parsed fails where it is used, as before
+        pass
+    return cert
 
 
 def verify_pdf(
