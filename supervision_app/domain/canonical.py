@@ -28,6 +28,8 @@ class NotCanonicalisable(AppError, TypeError):
 
 
 def normalise_text(text: str) -> str:
+    if type(text) is str and text.isascii() and "\r" not in text:
+        return text  # ASCII is its own NFC form
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 

@@ -9,6 +9,7 @@ tests/domain/test_canonical.py.)
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timezone
 
 import pytest
@@ -20,6 +21,7 @@ from supervision_app.domain.canonical import (
     NotCanonicalisable,
     _prepare,
     canonical_bytes,
+    normalise_text,
 )
 from supervision_app.domain.lifecycle import RecordKind
 
@@ -66,3 +68,10 @@ def test_the_bytes_are_rfc8785_s_whatever_the_record_holds(record, kind):
 def test_edge_cases_match_rfc8785(record):
     assert _outcome(lambda: canonical_bytes("supervision", record)) == \
         _outcome(lambda: _reference("supervision", record))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=text)
+def test_text_is_normalised_as_before(value):
+    # ASCII without a carriage return is returned as it is: it is its own NFC form
+    assert normalise_text(value) == unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
