@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,19 @@ def _last_known_moment(cert, issuer_crls, moment: _dt.datetime,
     return last
 
 
-async def _signature_stamp_time(sig, spec, moment: _dt.datetime, historical: bool) -> _dt.datetime | None:
+async def _signature_stamp_time(sig, make_spec: Callable[[], Any], moment: _dt.datetime,
+                                historical: bool) -> _dt.datetime | None:
+    """The time the signature's own time stamp proves, if it checks out with the settings
+    ``make_spec`` makes (only when there is a stamp: most signatures have none)."""
     from pyhanko.sign.ades.report import AdESPassed
     from pyhanko.sign.validation import generic_cms
     from pyhanko.sign.validation.ades import ades_timestamp_validation
     from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
+    spec = None
     for token in generic_cms.extract_tst_data_iter(sig.signer_info, signed=False):
+        if spec is None:
+            spec = make_spec()
         result = await ades_timestamp_validation(
             token, spec, expected_tst_imprint=generic_cms.message_imprint_checker(sig.signer_info),
             timing_info=ValidationTimingInfo(moment, moment, historical))
@@ -174,11 +180,11 @@ async def _ades_judge(sig, roots, given_crls, dss: dict, moment: _dt.datetime, h
     crls_from_file = any(_issued_by_signers_ca(c, sig) for c in dss.get("crls", ()))
     root_names = [root.subject for root in roots]
     tsa_crl_required = any(c["tbs_cert_list"]["issuer"] in root_names for c in (*given_crls, *dss.get("crls", ())))
-    lta_spec = _ades_spec(roots, crl_required=bool(issuer_crls), knowledge=_local_knowledge(given_crls, ()),
-                          tsa_crl_required=tsa_crl_required)
     proven_at, proven_by, evidence_record = None, "", False
     lta_verdict = None
     if long_term:
+        lta_spec = _ades_spec(roots, crl_required=bool(issuer_crls), knowledge=_local_knowledge(given_crls, ()),
+                              tsa_crl_required=tsa_crl_required)
         # No difference analysis here (diff_policy None): it would run for every signature
         # and time stamp in the file on each call; the one this signature needs is below.
         lta = await ades_lta_validation(
@@ -195,9 +201,11 @@ async def _ades_judge(sig, roots, given_crls, dss: dict, moment: _dt.datetime, h
     else:
         # Without the long-term step: the signature time stamp, if it checks out (pyHanko's
         # AdES time-stamp validation), proves the time.
-        with_file_data = _ades_spec(roots, crl_required=bool(issuer_crls), tsa_crl_required=tsa_crl_required,
-                                    knowledge=_local_knowledge([*given_crls, *dss.get("crls", ())],
-                                                               dss.get("other_certs", ())))
+        def with_file_data():
+            return _ades_spec(roots, crl_required=bool(issuer_crls), tsa_crl_required=tsa_crl_required,
+                              knowledge=_local_knowledge([*given_crls, *dss.get("crls", ())],
+                                                         dss.get("other_certs", ())))
+
         proven_at = await _signature_stamp_time(sig, with_file_data, moment, historical)
         proven_by = "signature time stamp" if proven_at is not None else ""
     if proven_at is None and stamp_poe is not None:

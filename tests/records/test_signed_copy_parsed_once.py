@@ -121,3 +121,21 @@ def test_the_trust_roots_are_converted_once(pki, supervisor_signed):
     # ... and judged as before: trusted by its own CA only
     assert verify_pdf(supervisor_signed, same_ca, at=SIGN_TIME_2).all_ok
     assert not verify_pdf(supervisor_signed, other, at=SIGN_TIME_2).signatures[0].trusted
+
+
+def test_the_servers_check_builds_only_the_validation_settings_it_uses(pki, supervisor_signed, monkeypatch):
+    """Without the long-term step and without a signature time stamp, one set of validation
+    settings (the basic validation's) is built per signature, not three."""
+    from supervision_app.records import ades_judgement
+
+    built: list[bool] = []
+    real = ades_judgement._ades_spec
+
+    def counted(*args, **kwargs):
+        built.append(True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ades_judgement, "_ades_spec", counted)
+    findings = examine(supervisor_signed, [pki.ca.certificate], SIGN_TIME_2)
+    assert findings.verified and findings.verified[0][:4] == (True, True, False, True)
+    assert len(built) == 1
