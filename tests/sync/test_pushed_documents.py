@@ -192,3 +192,45 @@ def test_a_signing_refused_for_its_pdf_is_kept_on_the_laptop_with_the_reason(dep
     r.sign_session(manager, org.ids["tm_a"], first)
     assert manager.client.sync().rejected == 0
     assert _state(deployment, first) == ("supervisor_signed", 1)
+
+
+def test_a_prepared_copy_is_decoded_once(deployment, laptops, monkeypatch):
+    """The check under the sequence lock takes the PDF prepare_documents decoded from the very
+    same wire text (and the digest it hashed), instead of decoding and hashing it again
+    (push_apply hands both the same row; protocol.check_data keeps its values)."""
+    import uuid
+
+    from supervision_app.sync.server import document_check
+
+    org = deployment.org
+    manager, worker = laptops("tm_a"), laptops("sw_a1")
+    r.credentials(manager), r.credentials(worker)
+    sid = _responded(deployment, laptops, manager, worker)
+    r.sign_session(manager, org.ids["tm_a"], sid)
+    assert manager.client.sync().rejected == 0
+    worker.client.sync()
+    r.sign_session(worker, org.ids["sw_a1"], sid)
+    unit = _unit(worker, sid)
+    assert worker.client.sync().rejected == 0  # the server holds the rows the check compares with
+    mutations = [p.Mutation(mutation_id=str(uuid.uuid4()), base_version=base, row=p.Row(**row))
+                 for base, row in unit]
+    decoded: list[int] = []
+    real_pdf_of = document_check._pdf_of
+
+    def counted_pdf_of(data):
+        decoded.append(1)
+        return real_pdf_of(data)
+
+    monkeypatch.setattr(document_check, "_pdf_of", counted_pdf_of)
+    with deployment.engine.connect() as conn:
+        document_check._ca_certificates(conn)  # as the last check under a lock read them
+        document = mutations[2].row
+        prepared = document_check.prepare_documents(conn, mutations)[document.id]
+        assert len(decoded) == 1
+        data = p.check_data(document.table, dict(document.data))
+        assert document_problem(conn, data, "locked", findings=prepared) is None
+        assert len(decoded) == 1
+        # another text of the same PDF is decoded, and still checked against the findings' digest
+        other = dict(data, pdf="".join(list(str(data["pdf"]))))
+        assert document_problem(conn, other, "locked", findings=prepared) is None
+        assert len(decoded) == 2
