@@ -290,6 +290,7 @@ def main() -> None:
     # sign-off: the supervisor's confirmation, both signatures, the signatures panel
     editor = window.open_session(to_sign)
     settle(window)
+    wait_for(lambda: editor.detail is not None and editor.detail.can_sign)  # loaded off the GUI thread
     answer_confirmation("sign_off_confirmation.png", then_sign=True)
     editor.sign()
     wait_for(lambda: editor.detail is not None and editor.detail.state.value == "supervisor_signed")
@@ -300,6 +301,7 @@ def main() -> None:
     settle(signer)
     signer_editor = signer.open_session(to_sign)
     settle(signer)
+    wait_for(lambda: signer_editor.detail is not None and signer_editor.detail.can_sign)
     answer_confirmation("sign_off_worker_confirmation.png", then_sign=True)
     signer_editor.sign()
     wait_for(lambda: signer_editor.detail is not None and signer_editor.detail.state.value == "locked")
