@@ -44,10 +44,9 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from ...security import pki
 from .. import protocol as p
 from .schema import record
 
@@ -77,12 +76,16 @@ _DIGEST_LINE = re.compile(rb"\(Record digest \\\(SHA-256\\\):\)\s*Tj(.{0,200}?)\
                           re.DOTALL)
 
 
+# built once: a statement built per call costs more CPU than SQLite takes to answer it (issue 16)
+_SIGNATURES_OF = select(record.c.data).where(
+    record.c.parent_id == bindparam("record_id"), record.c.table_name == "signature",
+    record.c.tombstone.is_(False))
+
+
 def _signature_rows(conn: Connection, record_kind: str, record_id: str) -> dict[str, dict[str, Any]]:
     """role -> the server's signature row of the record (its data)."""
     rows: dict[str, dict[str, Any]] = {}
-    for text_ in conn.execute(select(record.c.data).where(
-            record.c.parent_id == record_id, record.c.table_name == "signature",
-            record.c.tombstone.is_(False))).scalars():
+    for text_ in conn.execute(_SIGNATURES_OF, {"record_id": record_id}).scalars():
         data = json.loads(text_)
         if data.get("record_kind") == record_kind:
             rows[data["signer_role"]] = data
@@ -91,7 +94,9 @@ def _signature_rows(conn: Connection, record_kind: str, record_id: str) -> dict[
 
 def _der(certificate_pem: str) -> bytes | None:
     try:
-        return pki.load_certificate(certificate_pem.encode("ascii")).public_bytes(serialization.Encoding.DER)
+        from .certificates import parsed_certificate  # (parsed once per process)
+
+        return parsed_certificate(certificate_pem).public_bytes(serialization.Encoding.DER)
     except (ValueError, UnicodeEncodeError):
         return None
 
