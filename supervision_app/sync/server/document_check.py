@@ -101,24 +101,6 @@ def _der(certificate_pem: str) -> bytes | None:
         return None
 
 
-_A85_DIGITS = bytes(range(ord("!"), ord("u") + 1))
-_A85_TO_B85 = bytes.maketrans(_A85_DIGITS, b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                            b"!#$%&()*+-;<=>?@^_`{|}~")
-
-
-def _a85decode(text_: bytes) -> bytes:
-    """``base64.a85decode`` (Adobe framing, end marker optional) of ``text_``, as ReportLab
-    writes a page's content: when it is nothing but base-85 digits (no ``z``, no white space)
-    the same digits, renamed, go through ``base64.b85decode`` (same value per digit, same
-    padding of a last short group; a third less time), else ``a85decode`` itself."""
-    body = text_[:-2] if text_.endswith(b"~>") else text_
-    if body.startswith(b"<~"):
-        body = body[2:]
-    if not body.translate(None, _A85_DIGITS):
-        return base64.b85decode(body.translate(_A85_TO_B85))
-    return base64.a85decode(text_ if text_.endswith(b"~>") else text_ + b"~>", adobe=True)
-
-
 def _decoded(stream) -> bytes:
     """A content stream's bytes, decoded with a bound on their size (a compressed stream
     can expand a thousandfold); raises ValueError for filters a signed copy never uses."""
@@ -140,7 +122,7 @@ def _decoded(stream) -> bytes:
             text_ = data.strip()
             if text_.startswith(b"<~"):
                 text_ = text_[2:]
-            data = _a85decode(text_)
+            data = base64.a85decode(text_ if text_.endswith(b"~>") else text_ + b"~>", adobe=True)
         elif name in ("/FlateDecode", "/Fl"):
             inflater = zlib.decompressobj()
             data = inflater.decompress(data, MAX_CONTENT_BYTES + 1)
