@@ -48,6 +48,8 @@ server CPU down a quarter to a third; 0.05-0.06x -> 0.08-0.09x, still FAIL). Tho
 were signed records against plain edits; from 2026-12-07 the bench compares signed records
 with and without the checks, which is what issue 16 asks (first run, 10 records x 2 rounds,
 load 4: 13.7 against 33.1 records/s, 0.41x; server CPU 0.49x).
+After the checks were made cheaper without weakening them (second session of 2026-12-07,
+bench/README.md): 0.59-0.71x, server CPU 0.60-0.73x, at load 1.3-1.5; still FAIL.
 """
 from __future__ import annotations
 
