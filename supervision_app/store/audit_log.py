@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ def record_event(
 ) -> AuditEntry:
     """Append an entry in the caller's transaction, so the log and the change it describes
     commit together or not at all. Only ids and action names: never contents."""
+    _hold_write_lock(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
@@ -41,6 +42,18 @@ def record_event(
     session.add(entry)
     session.flush()
     return entry
+
+
+def _hold_write_lock(session: Session) -> None:
+    """Take the database's write lock before reading the chain's head, unless the transaction
+    already holds it. The driver starts a transaction only at its first write, so a transaction
+    that has only read (a view logged from the read pool) would read the head, then wait at its
+    insert while another transaction (an autosave on the write queue) appends and commits, and
+    then insert the same seq: refused, and the view failed. ``BEGIN IMMEDIATE`` waits for the
+    other transaction first (the connection's busy timeout) and then reads the head it wrote."""
+    driver: Any = session.connection().connection.driver_connection  # sqlcipher3: untyped
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def stored_at_text(value: object) -> str:

@@ -78,3 +78,35 @@ def test_rewriting_an_entry_and_its_hash_breaks_the_next_link(database):
 def test_entries_hold_ids_and_actions_only():
     columns = {c.name for c in AuditEntry.__table__.columns}
     assert columns == {"seq", "at", "actor_id", "action", "record_kind", "record_id", "prev_hash", "entry_hash"}
+
+
+def test_two_transactions_logging_at_once_both_append(database):
+    """A view logged on the read pool while an autosave logs on the write queue: the second
+    must wait for the first and link to it, not take the same place in the chain (before, the
+    second read the head before the first committed, then failed its insert on the seq: "That
+    change breaks a rule of the record", and the editor did not open)."""
+    import threading
+
+    _log_three(database)
+    outcome: dict[str, object] = {}
+    with database.transaction() as first:
+        audit_log.record_event(first, actor_id="u1", action="edit", record_kind="supervision", record_id="r1")
+
+        def second() -> None:
+            try:
+                with database.transaction() as s:
+                    outcome["seq"] = audit_log.record_event(s, actor_id="u2", action="view",
+                                                            record_kind="supervision", record_id="r1").seq
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                outcome["error"] = error
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)  # it waits for the first transaction's lock
+        assert thread.is_alive() and not outcome
+    thread.join(30)
+    assert "error" not in outcome, outcome
+    assert outcome["seq"] == 5
+    with database.reading() as s:
+        report = audit_log.verify(s)
+        assert report.ok and report.entries_checked == 5
