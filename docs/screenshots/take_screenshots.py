@@ -257,6 +257,7 @@ def main() -> None:
     shot(window, "worker_history.png")
     editor = window.open_session(draft)
     settle(window)
+    wait_for(lambda: editor.detail is not None and editor.discussion_ids())  # loaded off the GUI thread
     ids = editor.discussion_ids()
     editor.form.scrollArea.verticalScrollBar().setValue(0)
     shot(window, "session_editor.png")
@@ -313,6 +314,7 @@ def main() -> None:
     settle(window)
     editor = window.open_session(to_sign)
     settle(window)
+    wait_for(lambda: editor.detail is not None)
     shot(window, "signed_record.png")
     signed_pdf_page(db, to_sign, "signed_pdf_page.png")
     editor.show_signatures()
