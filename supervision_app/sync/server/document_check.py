@@ -38,7 +38,7 @@ import re
 import time
 import weakref
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -255,11 +255,6 @@ class Findings:
     #: from ``verify_pdf``: its error, and per signature (intact, valid, changed after, trusted, problems)
     error: str | None = None
     verified: tuple[tuple[bool, bool, bool, bool, str], ...] = ()
-    #: the wire text (base64) :func:`prepare_documents` decoded into the PDF it examined, and
-    #: that PDF: :func:`document_problem` handed that very text object neither decodes nor
-    #: hashes it again (~0.3 ms a copy)
-    source: str | None = field(default=None, compare=False, repr=False)
-    pdf: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def _sha256(pdf: bytes) -> str:
@@ -336,7 +331,7 @@ def prepare_documents(conn: Connection, mutations: list[p.Mutation]) -> dict[str
     here is trusted: :func:`document_problem` uses findings only for the same bytes and signing
     time, compares them with the rows itself, and verifies again with the CA certificates it
     reads before it refuses a copy on them."""
-    wanted: list[tuple[str, bytes, datetime, str]] = []
+    wanted: list[tuple[str, bytes, datetime]] = []
     signed_at: dict[tuple[str, str, str], str] = {}
     for m in mutations:
         if m.row.table == "signature":
@@ -357,12 +352,11 @@ def prepare_documents(conn: Connection, mutations: list[p.Mutation]) -> dict[str
             at = p.parse_datetime(when)
         except (ValueError, OverflowError):
             continue
-        wanted.append((m.row.id, pdf, at, str(data["pdf"])))  # (the very object: _pdf_of took a str)
+        wanted.append((m.row.id, pdf, at))
     ca_certificates = _cached_ca_certificates(conn)
     if not wanted or not ca_certificates:
         return {}
-    return {row_id: replace(examine(pdf, ca_certificates, at), source=source, pdf=pdf)
-            for row_id, pdf, at, source in wanted}
+    return {row_id: examine(pdf, ca_certificates, at) for row_id, pdf, at in wanted}
 
 
 def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
@@ -377,9 +371,7 @@ def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
     roles = SIGNERS_OF_STAGE.get((kind, stage))
     if roles is None:
         return "A signed copy of this record cannot be at that stage."
-    # the very text prepare_documents decoded: the same bytes, of the same digest
-    same_text = findings is not None and findings.source is not None and data.get("pdf") is findings.source
-    pdf = findings.pdf if same_text and findings is not None else _pdf_of(data)
+    pdf = _pdf_of(data)
     if pdf is None:
         return f"The signed copy is not a PDF document. {_SIGN_AGAIN}"
     rows = _signature_rows(conn, kind, data["record_id"])
@@ -389,7 +381,7 @@ def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
                 f"{_SIGN_AGAIN}")
     current = rows[roles[-1]]
     at = p.parse_datetime(current["signed_at"])
-    prepared = findings is not None and findings.at == at and (same_text or findings.pdf_sha256 == _sha256(pdf))
+    prepared = findings is not None and findings.at == at and findings.pdf_sha256 == _sha256(pdf)
     if prepared and findings is not None:
         problem = _judge(findings, rows, roles, current, trust=False)
         if problem is not None or _judge(findings, rows, roles, current) is None:
