@@ -146,7 +146,7 @@ def _with_frozen_ref(child: dict[str, Any], frozen: str | None) -> dict[str, Any
     return child if frozen is None else child | {"case_id": frozen}
 
 
-_SESSION_PARTS = ("case_discussion", "action_item", "action_review")
+_RECORD_PARTS = ("case_discussion", "action_item", "action_review")  # a session's; a note has actions
 
 
 class _Reads:
@@ -167,9 +167,10 @@ class _Reads:
             self._rows[key] = _one(self.conn, table, row_id)
         return self._rows[key]
 
-    def session_parts(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+    def parts(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+        """table -> the record's parts of that table (a session's or an oversight note's)."""
         if record_id not in self._parts:
-            self._parts[record_id] = _parts_of(self.conn, record_id, _SESSION_PARTS)
+            self._parts[record_id] = _parts_of(self.conn, record_id, _RECORD_PARTS)
         return self._parts[record_id]
 
 
@@ -190,7 +191,7 @@ def _canonical(reads: _Reads, kind: RecordKind, record_id: str, version: int) ->
     if row is None or row["tombstone"]:
         raise RecordMissing(record_id)
     if kind == RecordKind.SUPERVISION:
-        parts = reads.session_parts(record_id)
+        parts = reads.parts(record_id)
         discussions = [d for d in parts["case_discussion"] if d["session_id"] == record_id]
         actions = [a for a in parts["action_item"] if a["session_id"] == record_id]
         reviews = [r for r in parts["action_review"] if r["session_id"] == record_id]
@@ -204,7 +205,7 @@ def _canonical(reads: _Reads, kind: RecordKind, record_id: str, version: int) ->
                   for d in discussions if d["child_id"] in children],
             actions, [(r, reviewed[r["action_id"]]) for r in reviews if r["action_id"] in reviewed])
     if kind == RecordKind.OVERSIGHT_NOTE:
-        actions = [a for a in reads.session_parts(record_id)["action_item"]
+        actions = [a for a in reads.parts(record_id)["action_item"]
                    if a["oversight_note_id"] == record_id]
         if version != V1:
             return oversight_canonical_v2(row, actions)
