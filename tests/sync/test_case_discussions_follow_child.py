@@ -108,6 +108,17 @@ def second_child(deployment, laptop, case_id: str) -> str:
     return next(cid for cid, row in r.rows(laptop, m.Child).items() if row.case_id == case_id)
 
 
+def moved_with_shared_record(deployment, laptop, org, case_id: str) -> tuple[str, str, dict[str, str]]:
+    """Another child of sw_a1's, discussed in tm_a's shared record (``laptop``), then
+    reallocated to sw_b1 of team B, who holds the discussion without its record.
+    (child id, session id, child id -> discussion id)"""
+    child = second_child(deployment, laptop, case_id)
+    shared, discussed = write_record(laptop, org, children=[child], share=True)
+    assert laptop.client.sync().rejected == 0
+    admin(deployment, "reallocate-child", case_id, "sw_b1")
+    return child, shared, discussed
+
+
 def test_a_discussion_shared_after_the_child_moved_team_reaches_only_the_childs_new_readers(
         deployment, laptops):
     """The child moved to a worker in another team before the record was shared: once it
@@ -235,10 +246,7 @@ def test_the_child_entry_follows_its_record_to_signed(deployment, laptops):
     never changes; the state it is shown with comes with it again)."""
     org = deployment.org
     tm_a, sw_a1, tm_b = laptops("tm_a"), laptops("sw_a1"), laptops("tm_b")
-    child = second_child(deployment, tm_a, "CASE-S1")
-    shared, discussed = write_record(tm_a, org, children=[child], share=True)
-    assert tm_a.client.sync().rejected == 0
-    admin(deployment, "reallocate-child", "CASE-S1", "sw_b1")
+    child, shared, discussed = moved_with_shared_record(deployment, tm_a, org, "CASE-S1")
 
     def shown_state() -> RecordState:
         tm_b.client.sync()

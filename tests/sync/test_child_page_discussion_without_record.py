@@ -15,7 +15,7 @@ from supervision_app.store import models as m
 from tests.gui.helpers import select_row, settle
 from tests.sync import records as r
 from tests.sync.harness import Deployment, deploy
-from tests.sync.test_case_discussions_follow_child import DECISION, admin, second_child, write_record
+from tests.sync.test_case_discussions_follow_child import DECISION, moved_with_shared_record
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,7 @@ def test_open_full_record_says_the_record_stays_with_the_workers_own_manager(qtb
     org = deployment.org
     tm_a = laptops("tm_a")
     tm_a.client.sync()
-    child = second_child(deployment, tm_a, "CASE-PAGE-1")
-    shared, discussed = write_record(tm_a, org, children=[child], share=True)
-    assert tm_a.client.sync().rejected == 0
-    admin(deployment, "reallocate-child", "CASE-PAGE-1", "sw_b1")
+    child, shared, discussed = moved_with_shared_record(deployment, tm_a, org, "CASE-PAGE-1")
     tm_b = laptops("tm_b")
     tm_b.client.sync()
     assert r.get(tm_b, m.SupervisionSession, shared) is None  # the discussion alone

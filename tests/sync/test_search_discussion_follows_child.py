@@ -15,7 +15,7 @@ from supervision_app.store.search_queries import search
 from supervision_app.store.supervision_records import load_actor
 from tests.sync import records as r
 from tests.sync.harness import Deployment, deploy
-from tests.sync.test_case_discussions_follow_child import admin, second_child, write_record
+from tests.sync.test_case_discussions_follow_child import admin, moved_with_shared_record
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +36,7 @@ def test_search_finds_a_discussion_that_followed_its_child_only_for_the_childs_r
     org = deployment.org
     tm_a = laptops("tm_a")
     tm_a.client.sync()
-    child = second_child(deployment, tm_a, "CASE-SEARCH-1")
-    shared, discussed = write_record(tm_a, org, children=[child], share=True)
-    assert tm_a.client.sync().rejected == 0
-    admin(deployment, "reallocate-child", "CASE-SEARCH-1", "sw_b1")
+    child, shared, discussed = moved_with_shared_record(deployment, tm_a, org, "CASE-SEARCH-1")
 
     tm_b, sw_b1 = laptops("tm_b"), laptops("sw_b1")
     for reader in (tm_b, sw_b1):
