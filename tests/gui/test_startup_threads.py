@@ -13,14 +13,19 @@ from supervision_app.store import agreement_records, queries, reminder_queries
 from tests.gui.helpers import settle
 
 
-def _start(qtbot, database, staff_id):
+def _start(qtbot, database, staff_id, when_attached=lambda window: None):
     application()
     window = open_shell()
     qtbot.addWidget(window)
     attached = []
+
+    def on_attached(window):
+        attached.append(window)
+        when_attached(window)
+
     startup = attach_when_open(window, lambda: (database, staff_id),
                                on_problem=lambda m, c: attached.append((m, c)),
-                               on_attached=attached.append)
+                               on_attached=on_attached)
     qtbot.waitUntil(lambda: bool(attached), timeout=20000)
     assert attached == [window]
     return window, startup
@@ -75,9 +80,12 @@ def test_the_team_pages_rows_come_before_its_summaries_and_the_reminders(qtbot, 
     monkeypatch.setattr(queries, "team_overview", record("team", real_team))
     monkeypatch.setattr(agreement_records, "agreement_overview", record("agreements", real_agreements))
     monkeypatch.setattr(reminder_queries, "check_reminders", record("reminders", real_reminders))
-    window, _startup = _start(qtbot, database, team.manager_id)
+    # connected as the pages are attached: the rows arrive from a worker through the event
+    # loop, so they cannot be shown before this (connecting after _start returned could miss them)
+    window, _startup = _start(qtbot, database, team.manager_id, when_attached=lambda window:
+                              window.pages["my_team"].loaded.connect(
+                                  lambda: order.append("rows shown")))
     page = window.pages["my_team"]
-    page.loaded.connect(lambda: order.append("rows shown"))
     settle(qtbot, window)
     window.ctx.tasks.wait()
     assert page.model.rowCount() == 3
