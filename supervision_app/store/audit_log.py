@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from ..security.audit_chain import (
     entry_hash,
     verify_links,
 )
+from .driver_sql import driver_connection
 from .models import AuditEntry
 
 _LINK_COLUMNS = "seq, at, actor_id, action, record_kind, record_id, prev_hash, entry_hash"
@@ -51,7 +52,7 @@ def _hold_write_lock(session: Session) -> None:
     insert while another transaction (an autosave on the write queue) appends and commits, and
     then insert the same seq: refused, and the view failed. ``BEGIN IMMEDIATE`` waits for the
     other transaction first (the connection's busy timeout) and then reads the head it wrote."""
-    driver: Any = session.connection().connection.driver_connection  # sqlcipher3: untyped
+    driver = driver_connection(session)
     if not driver.in_transaction:
         driver.execute("BEGIN IMMEDIATE")
 

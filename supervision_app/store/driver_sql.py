@@ -3,7 +3,8 @@
 work behind it (about 3 of a search's 8 ms at service-manager scale, bench/bench_gui.py).
 
 The SQL runs in the session's transaction, on its connection; values come back as the
-driver gives them, so a caller converts the few that need it (see :func:`utc`).
+driver gives them, so a caller converts the few that need it (see :func:`utc`). The audit log
+also takes the driver's connection, to begin its transaction with the write lock.
 """
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from sqlalchemy.orm import Session
 MAX_MARKS = 900  # bound parameters per statement, well below SQLite's limit
 
 
+def driver_connection(session: Session) -> Any:
+    """The sqlcipher3 connection under the session's own connection (untyped, so Any)."""
+    return session.connection().connection.driver_connection
+
+
 def cursor(session: Session) -> Any:
     """A driver cursor on the session's connection (its transaction begun)."""
-    driver: Any = session.connection().connection.driver_connection  # sqlcipher3: untyped
-    return driver.cursor()
+    return driver_connection(session).cursor()
 
 
 def marks(count: int) -> str:
