@@ -62,6 +62,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -168,7 +169,7 @@ class Bench:
         self.stamped: list[int] = []
         self.cpu: list[float] = []
 
-    def round(self, round_no: int, records: int, settle=lambda: None) -> None:
+    def round(self, round_no: int, records: int, settle: Callable[[], None]) -> None:
         """One round; ``settle()`` runs before each timed sync (see :func:`_settle`)."""
         org, manager = self.org, self.manager
         sids = _answered_records(manager, self.worker, org, records)
