@@ -28,6 +28,14 @@ def working_day_on_or_before(day: date) -> date:
     return day
 
 
+def working_day_on_or_after(day: date) -> date:
+    """The working day a manager would book for a session due on ``day`` (no weekends or
+    bank holidays: a demo record saying 'Next supervision: Saturday' looks made up)."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)

@@ -13,10 +13,10 @@ from typing import Any, Iterator
 
 from ..domain.canonical import digest
 from ..domain.time_rules import LONDON
-from ..domain.working_days import add_working_days, is_working_day
+from ..domain.working_days import add_working_days
 from . import prose
 from .batch_writer import BatchWriter, ProgressCallback, RecordUnit
-from .generated_values import london_time, random_uuid, synced_columns
+from .generated_values import london_time, random_uuid, synced_columns, working_day_on_or_after
 from .people import ChildPlan, OpenAction, WorkerPlan
 from .real_signoff import RealSignoff
 from .schedules import POLICY
@@ -75,14 +75,6 @@ class TeamContext:
     # and signed for real afterwards (demo/signing_backlog.py)
     sign_older_later: bool = False
     sign_later: list["RealSignoff"] = field(default_factory=list)
-
-
-def _booked_on(day: date) -> date:
-    """The working day a manager would book for a session due on ``day`` (no weekends or
-    bank holidays: a demo record saying 'Next supervision: Saturday' looks made up)."""
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def _final_action(rng: random.Random, created: date, due: date, today: date) -> tuple[str, date | None]:
@@ -238,7 +230,7 @@ def _session_unit(ctx: TeamContext, worker: WorkerPlan, number: int, held_at: da
         "workload_notes": prose.workload(rng, caseload),
         "learning": prose.learning(rng),
         "asye_progress": prose.asye_progress(rng) if asye else "",
-        "next_session_on": _booked_on(held_on + timedelta(days=interval)),
+        "next_session_on": working_day_on_or_after(held_on + timedelta(days=interval)),
         "state": "shared" if state in ("locked", "supervisor_signed") else state,
         "shared_at": shared_at if state != "draft" else None,
         "supervisee_comments": prose.supervisee_comment(rng) if responded else "",
