@@ -37,6 +37,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from supervision_app.demo.generated_values import working_day_on_or_after  # noqa: E402
 from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS, populate_team_demo  # noqa: E402
 from supervision_app.domain.time_rules import utc_now  # noqa: E402
 from supervision_app.gui.app import application, build_window  # noqa: E402
@@ -146,7 +147,7 @@ def shared_record(db, manager_id, worker_id, *, days_ago, topics, response=None,
             "caseload_count": 17, "caseload_complexity": "high", "capacity": "at_capacity",
             "workload_notes": "Two care proceedings running in parallel; no new allocations this fortnight.",
             "learning": "Attended the trauma-informed practice workshop; wants to shadow a legal gateway meeting.",
-            "next_session_on": today + timedelta(days=26)})
+            "next_session_on": working_day_on_or_after(today + timedelta(days=26))})
         for child, (decision, rationale, action) in zip(children, topics):
             disc = sr.add_case_discussion(s, manager, sid, child.case_id)
             sr.update_case_discussion(s, manager, disc, {
