@@ -44,6 +44,12 @@ def _signatures(lap) -> tuple[str, list[list[str]]]:
     return summary, rows
 
 
+def _levels(lap) -> list[str]:
+    """The level of each signature of the open record, as Signatures… shows it (B-T, B-LTA…)."""
+    return [level.split(":")[0] for row in _signatures(lap)[1]
+            for level in row if re.match(r"B-[A-Z]+:", level)]
+
+
 def _proofs(report: str) -> list[tuple[str, str]]:
     """(proven time, by what) of each signature, in signing order, from the verify report."""
     return re.findall(r"Proven to exist: (.+?) \(by a (.+?)\)", report)
@@ -95,6 +101,13 @@ def test_an_offline_signature_is_proven_before_the_record_locks_and_verifies_off
 
     steps.sync_until(manager, lambda: "Signed and locked" in steps.history_rows(manager, "Ali Khan"),
                      "the locked record on the manager's laptop")
+    # the server archives the locked record after answering the worker's sync, so the sync that
+    # brought the lock may come before the archived copy: the manager waits until Signatures…
+    # shows both signatures archived, as a person checking the long-term proof would
+    steps.open_worker_record(manager, "Ali Khan")
+    steps.sync_until(manager, lambda: _levels(manager) == ["B-LTA", "B-LTA"],
+                     "the archived copy (both signatures B-LTA) on the manager's laptop")
+    steps.back_to_list(manager)
     folder = tmp_path / "export"
     message = steps.export_locked(manager, folder, "Ali Khan")
     pdfs = sorted(folder.glob("*.pdf"))
