@@ -4,8 +4,10 @@ xdist hands out whole test files, those with the most tests first. Files with fe
 tests (a real server per test, a property run, a journey's several processes) then came
 last and ran alone for minutes at the end of the run. These files start first instead,
 longest first, as measured with ``--durations`` on the 2-core machine (7 December 2026); a
-file not listed keeps xdist's place for it. Only the order changes: never which worker
-runs a file's tests together.
+file not listed keeps xdist's place for it.
+
+A file's tests always run together on one worker. So do the files of a package listed in
+:data:`ONE_WORKER_PACKAGES`: they share a package-scoped fixture too slow to build twice.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ LONGEST_FIRST = (
     "tests/sync/test_signatures_after_move.py",
     "tests/packaging/test_bundle.py",
     "tests/sync/test_long_term_signatures.py",
-    "tests/demo/test_generator.py",
+    "tests/demo/",
     "tests/gui/test_atspi.py",
     "tests/journeys/test_journey_kill_during_sync.py",
     "tests/gui/test_first_run.py",
@@ -36,9 +38,12 @@ LONGEST_FIRST = (
     "tests/journeys/test_journey_retention.py",
     "tests/journeys/test_journey_group_supervision.py",
     "tests/sync/test_first_sync.py",
-    "tests/demo/test_demo_signed_history.py",
     "tests/journeys/test_journey_signoff.py",
 )
+
+#: Packages whose files go to one worker as one unit (their tests share one demo profile,
+#: about a minute to sign: tests/demo/conftest.py).
+ONE_WORKER_PACKAGES = ("tests/demo/",)
 
 
 class LongestFirstScheduling(LoadFileScheduling):
@@ -46,6 +51,10 @@ class LongestFirstScheduling(LoadFileScheduling):
     queue before the first file is handed out."""
 
     _ordered = False
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = super()._split_scope(nodeid)
+        return next((package for package in ONE_WORKER_PACKAGES if path.startswith(package)), path)
 
     def _assign_work_unit(self, node: WorkerController) -> None:
         if not self._ordered:

@@ -5,25 +5,19 @@ verify against that CA, and an export of a worker's whole history finds every si
 First start signs the recent records; the rest of the year is signed in the background
 once the window is up (demo/signing_backlog.py). The fixture interrupts that background run
 part-way, as closing the demo would, then lets the window's own start-up resume it and waits
-for it to finish (its ``finished`` event)."""
+for it to finish (its ``finished`` event): the package's ``signed_demo`` (conftest.py)."""
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from datetime import date, timedelta
-from threading import Event
+from datetime import timedelta
 
-import keyring
 import pytest
 from sqlalchemy import func, select
 
-from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS, populate_team_demo
+from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS
 from supervision_app.demo.signing_backlog import (
     has_backlog,
     load_backlog,
-    running_backlogs,
-    sign_backlog,
-    stop_backlog_signing,
 )
 from supervision_app.domain.lifecycle import RecordKind
 from supervision_app.domain.time_rules import london_date
@@ -31,85 +25,20 @@ from supervision_app.records.export import export_records, locked_sessions
 from supervision_app.records.signoff import latest_document
 from supervision_app.records.verify import verify_pdf
 from supervision_app.security import pki
-from supervision_app.security.credentials import CredentialStore
-from supervision_app.security.secret_store import SecretStore
-from supervision_app.store.database import open_database
 from supervision_app.store.models import (
     ActionItem,
     ActionReview,
     AuditEntry,
     OversightNote,
-    RecordDocument,
     Signature,
     SupervisionSession,
 )
-from tests.memory_keyring import MemoryKeyring
-
-TODAY = date(2026, 11, 23)
+from tests.demo.signed_demo import INTERRUPTED_AFTER, TODAY, locked_without_pdf
 
 
-INTERRUPTED_AFTER = 40  # backlog steps taken before the demo is "closed"
-
-
-class _Logged(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-def _locked_without_pdf(db) -> list[str]:
-    with db.reading() as session:
-        locked = list(session.scalars(select(SupervisionSession.id).where(
-            SupervisionSession.state == "locked"))) + list(session.scalars(
-                select(OversightNote.id).where(OversightNote.state == "locked")))
-        with_pdf = set(session.scalars(select(RecordDocument.record_id)))
-    return [r for r in locked if r not in with_pdf]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, qapp):
-    from supervision_app.gui.app import build_window
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    logged = _Logged()
-    logger = logging.getLogger("supervision_app")
-    logger.addHandler(logged)
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    db = open_database(tmp_path_factory.mktemp("signed-demo") / "profile")
-    facts: dict = {}
-    try:
-        summary = populate_team_demo(db, today=TODAY)
-        backlog = load_backlog(db)
-        facts.update(backlog=backlog, first_start_unsigned=_locked_without_pdf(db))
-        # the demo closed part-way through its background signing
-        stop = Event()
-        facts["taken_first"] = sign_backlog(
-            db, stop, on_step=lambda n: stop.set() if n == INTERRUPTED_AFTER else None)
-        facts["kept_after_interruption"] = has_backlog(db) and len(load_backlog(db)) == len(backlog)
-        # next start: the window's start-up resumes it on a worker thread
-        window = build_window(db, summary.manager_id)
-        runs = running_backlogs()
-        facts["runs_started"] = len(runs)
-        assert runs and runs[0].finished.wait(900)
-        facts["run"] = runs[0]
-        window.close()
-        window.ctx.tasks.wait()
-        stop_backlog_signing()
-        store = CredentialStore(db.profile.folder, SecretStore(db.profile.profile_id))
-        ca = pki.load_certificate(store.ca_certificate_pem())
-        yield db, summary, ca, facts, logged.lines
-    finally:
-        stop_backlog_signing()
-        logger.removeHandler(logged)
-        logger.setLevel(level)
-        db.close()
-        keyring.set_keyring(previous)
+@pytest.fixture
+def demo(signed_demo):
+    return signed_demo
 
 
 def _really_signed(db, kind: RecordKind) -> list[str]:
@@ -217,7 +146,7 @@ def test_an_interrupted_backlog_resumes_at_the_next_start_skipping_steps_taken(d
 
 def test_every_locked_record_of_the_year_has_a_signed_copy(demo):
     db, _, _, _, _ = demo
-    assert _locked_without_pdf(db) == []
+    assert locked_without_pdf(db) == []
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Signature).where(
             Signature.signature_value.is_(None))) == 0

@@ -7,37 +7,25 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
-import keyring
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from supervision_app.demo.generator import populate_council, populate_team_demo
-from supervision_app.demo.signing_backlog import sign_backlog
 from supervision_app.domain.supervision_policy import SupervisionPolicy, supervision_status
 from supervision_app.domain.time_rules import london_date
 from supervision_app.domain.vocabulary import SupervisionStatus
 from supervision_app.store.database import open_database
 from supervision_app.store.errors import RecordLocked
-from tests.memory_keyring import MemoryKeyring
-
-TODAY = date(2026, 11, 23)
+from tests.demo.signed_demo import TODAY
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """One demo profile shared by the read-only tests of this module, as the app shows it
-    once its background signing of the older records is done."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    try:
-        db = open_database(tmp_path_factory.mktemp("demo") / "profile")
-        summary = populate_team_demo(db, today=TODAY)  # signs with keys kept in the keyring
-        assert sign_backlog(db) > 0  # what the app's worker thread does after first start
-    finally:
-        keyring.set_keyring(previous)
-    yield db, summary
-    db.close()
+@pytest.fixture
+def demo(signed_demo):
+    """The package's demo profile (conftest.py), as the app shows it once its background
+    signing of the older records is done; these tests only read it."""
+    db, summary, _ca, _facts, _logged = signed_demo
+    return db, summary
 
 
 def rows(db, sql, **params):
