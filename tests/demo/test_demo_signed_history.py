@@ -5,13 +5,12 @@ verify against that CA, and an export of a worker's whole history finds every si
 First start signs the recent records; the rest of the year is signed in the background
 once the window is up (demo/signing_backlog.py). The fixture interrupts that background run
 part-way, as closing the demo would, then lets the window's own start-up resume it and waits
-for it to finish (its ``finished`` event): the package's ``signed_demo`` (conftest.py)."""
+for it to finish (its ``finished`` event): ``signed_demo`` in conftest.py."""
 from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from supervision_app.demo.generator import SIGNED_SESSIONS_DAYS
@@ -36,19 +35,14 @@ from supervision_app.store.models import (
 from tests.demo.signed_demo import INTERRUPTED_AFTER, TODAY, locked_without_pdf
 
 
-@pytest.fixture
-def demo(signed_demo):
-    return signed_demo
-
-
 def _really_signed(db, kind: RecordKind) -> list[str]:
     with db.reading() as session:
         return sorted(set(session.scalars(select(Signature.record_id).where(
             Signature.record_kind == kind.value, Signature.signature_value.is_not(None)))))
 
 
-def test_recent_locked_records_verify_against_the_demo_ca(demo):
-    db, _, ca, _, _ = demo
+def test_recent_locked_records_verify_against_the_demo_ca(signed_demo):
+    db, _, ca, _, _ = signed_demo
     sessions = _really_signed(db, RecordKind.SUPERVISION)
     notes = _really_signed(db, RecordKind.OVERSIGHT_NOTE)
     with db.reading() as session:
@@ -74,8 +68,8 @@ def test_recent_locked_records_verify_against_the_demo_ca(demo):
             assert london_date(rows[0].signed_at) < TODAY
 
 
-def test_signed_records_went_through_the_peoples_steps(demo):
-    db, _, _, _, _ = demo
+def test_signed_records_went_through_the_peoples_steps(signed_demo):
+    db, _, _, _, _ = signed_demo
     sessions = _really_signed(db, RecordKind.SUPERVISION)
     with db.reading() as session:
         steps = Counter((e.record_id, e.action) for e in session.scalars(
@@ -104,8 +98,8 @@ def test_signed_records_went_through_the_peoples_steps(demo):
         assert all(session.get(OversightNote, n).state == "locked" for n in note_ids)
 
 
-def test_a_workers_whole_history_exports_with_signed_copies(demo, tmp_path):
-    db, summary, ca, _, _ = demo
+def test_a_workers_whole_history_exports_with_signed_copies(signed_demo, tmp_path):
+    db, summary, ca, _, _ = signed_demo
     for worker in (summary.asye_worker_id, summary.disagreeing_worker_id,
                    summary.worker_ids[5]):
         ids = locked_sessions(db, actor_id=worker, worker_ids=[worker])
@@ -122,16 +116,16 @@ def test_a_workers_whole_history_exports_with_signed_copies(demo, tmp_path):
             assert report.all_ok and len(report.signatures) == 2
 
 
-def test_first_start_signs_recent_records_and_keeps_the_rest_for_later(demo):
-    _, _, _, facts, _ = demo
+def test_first_start_signs_recent_records_and_keeps_the_rest_for_later(signed_demo):
+    _, _, _, facts, _ = signed_demo
     kinds = Counter(p.kind for p in facts["backlog"])
     assert kinds["supervision"] > 50 and kinds["oversight_note"] > 200
     # no locked record lacks its signed copy, even before the background run
     assert facts["first_start_unsigned"] == []
 
 
-def test_an_interrupted_backlog_resumes_at_the_next_start_skipping_steps_taken(demo):
-    db, _, _, facts, _ = demo
+def test_an_interrupted_backlog_resumes_at_the_next_start_skipping_steps_taken(signed_demo):
+    db, _, _, facts, _ = signed_demo
     assert facts["taken_first"] == INTERRUPTED_AFTER and facts["kept_after_interruption"]
     run = facts["run"]
     assert facts["runs_started"] == 1 and run.error is None
@@ -144,8 +138,8 @@ def test_an_interrupted_backlog_resumes_at_the_next_start_skipping_steps_taken(d
             assert count == (2 if row is not None and row.state == "locked" else 1)
 
 
-def test_every_locked_record_of_the_year_has_a_signed_copy(demo):
-    db, _, _, _, _ = demo
+def test_every_locked_record_of_the_year_has_a_signed_copy(signed_demo):
+    db, _, _, _, _ = signed_demo
     assert locked_without_pdf(db) == []
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Signature).where(
@@ -154,8 +148,8 @@ def test_every_locked_record_of_the_year_has_a_signed_copy(demo):
             OversightNote.state == "locked")) > 300
 
 
-def test_background_signing_logs_no_record_contents(demo):
-    _, _, _, facts, lines = demo
+def test_background_signing_logs_no_record_contents(signed_demo):
+    _, _, _, facts, lines = signed_demo
     text = "\n".join(lines)
     for plan in facts["backlog"]:
         assert plan.record_id not in text
