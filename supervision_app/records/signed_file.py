@@ -11,6 +11,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from . import pyhanko_speedups
+
+# Before anything here reads a file, and before a test could stand in for pyHanko's hex reader.
+pyhanko_speedups.install()
+
 # Signature field names as the exporter draws them (records.pdf_render); not imported from
 # there so that checking a file does not load ReportLab.
 _SUPERVISOR_FIELD = "SupervisorSignature"
@@ -32,7 +37,8 @@ def read_pdf(pdf_bytes: bytes):
     """pyHanko's reader over ``pdf_bytes``, as :func:`verify_parsed_pdf` expects it: a caller
     that reads the file itself as well (the server's ``document_check``) parses it once and
     hands the reader on, for pyHanko reads a signature's hex ``/Contents`` a character at a
-    time (most of a check's time; bench_push). Raises what pyHanko raises on a broken file."""
+    time (a good part of a check's time; bench_push). Raises what pyHanko raises on a broken
+    file."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     return PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
