@@ -63,9 +63,10 @@ __all__ = ["PdfSigningError", "sign_pdf", "signature_field_names"]
 #: signature value (:func:`_signature_room`): algorithm identifiers, the other signed
 #: attributes, the serial number twice, the lengths. Measured: ~300 (ECDSA P-256, 20-byte
 #: serials, the lengths of issuer names from 26 to 153 DER bytes). Every reader of a signed
-#: copy (the server's check of each push, verify, archiving) parses the reserved hex a
-#: character at a time, padding included: a flat 1024 here was a quarter of a supervisor's
-#: copy's /Contents in zeros (bench_push, issue 16). Too little only costs the signer
+#: copy (the server's check of each push, verify, archiving) parses the reserved hex,
+#: padding included (pyHanko's own reader a character at a time; records.pyhanko_speedups
+#: one match): a flat 1024 here was a quarter of a supervisor's copy's /Contents in zeros
+#: (bench_push, issue 16). Too little only costs the signer
 #: pyHanko's dry run (see sign_pdf).
 _CMS_OVERHEAD = 352
 #: ... and for a signature time stamp token (TSA certificate and chain included).

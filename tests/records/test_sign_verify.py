@@ -333,9 +333,10 @@ def test_too_small_reservation_falls_back_to_measuring(pki, unsigned_pdf, monkey
 @pytest.mark.parametrize("curve", ["secp256r1", "secp521r1"])
 def test_the_room_reserved_fits_the_signature_with_little_padding(unsigned_pdf, signing_attempts, ca_name,
                                                                    organisation, curve):
-    """Readers parse the reserved hex a character at a time, padding included (issue 16): the
-    room is worked out from the certificates, the issuer's name and the key, so that it fits
-    without pyHanko's dry run, with a few dozen bytes to spare (a flat allowance left ~550)."""
+    """Readers parse the reserved hex, padding included (issue 16; pyHanko's own reader a
+    character at a time): the room is worked out from the certificates, the issuer's name and
+    the key, so that it fits without pyHanko's dry run, with a few dozen bytes to spare (a
+    flat allowance left ~550)."""
     from asn1crypto import cms
     from cryptography.hazmat.primitives.asymmetric import ec
 

@@ -265,8 +265,8 @@ def examine(pdf: bytes, ca_certificates: list[x509.Certificate], at: datetime) -
     """Read and verify ``pdf`` (pyHanko) with ``ca_certificates`` as the only trust roots,
     judging certificates at ``at``. The file is parsed once: the reader that finds the
     signatures and the sign-off block is the one ``verify_parsed_pdf`` validates with, so
-    each signature's ``/Contents`` (pyHanko reads hex a character at a time: most of the
-    check's time) is read once, not twice (bench_push)."""
+    each signature's ``/Contents`` is read once, not twice (bench_push; how long a copy's
+    check takes is bench_document_check's to measure)."""
     from ...records.verify import read_pdf, verify_parsed_pdf
 
     digest_of_pdf = _sha256(pdf)
