@@ -47,7 +47,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import admin_commands, certificates, config, directory
+from . import admin_commands, certificates, config, directory, heap
 from .storage import make_engine
 
 DEFAULT_URL = config.SETTINGS["database_url"].default
@@ -386,6 +386,9 @@ def _run(argv: list[str] | None) -> int:
                      ca_passphrase=passphrase, certificate_days=settings.certificate_days,
                      trusted_proxies=settings.trusted_proxies,
                      timestamp_url=settings.timestamp_url, timestamp_policy=settings.timestamp_policy)
+    # the server process only, not a test's process that builds an app
+    logging.getLogger("supervision_app.sync.server").info(
+        "Start-up objects set aside from garbage collection: %d", heap.settle())
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (any
     # local client could then choose its address); the app reads it from trusted proxies only.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
