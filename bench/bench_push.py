@@ -52,6 +52,9 @@ After the checks were made cheaper without weakening them (second session of 202
 bench/README.md): 0.59-0.71x, server CPU 0.60-0.73x, at load 1.3-1.5; still FAIL. Since then
 each timed sync waits until both servers are idle (their background archiving of the round
 before), after an untimed warm-up round: 0.60-0.65x, CPU 0.64-0.66x, at load ~1.
+With two pyHanko steps made fast (``records.pyhanko_speedups``) and the server's heap settled
+after start-up (``sync.server.heap``), 8 December, three runs each of before and after,
+interleaved (bench/README.md): 0.65x -> 0.69x, wall and CPU alike; still FAIL.
 """
 from __future__ import annotations
 
