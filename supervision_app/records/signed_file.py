@@ -36,9 +36,8 @@ def _cn_of_asn1(name) -> str:
 def read_pdf(pdf_bytes: bytes):
     """pyHanko's reader over ``pdf_bytes``, as :func:`verify_parsed_pdf` expects it: a caller
     that reads the file itself as well (the server's ``document_check``) parses it once and
-    hands the reader on, for pyHanko reads a signature's hex ``/Contents`` a character at a
-    time (a good part of a check's time; bench_push). Raises what pyHanko raises on a broken
-    file."""
+    hands the reader on, for reading a signature's hex ``/Contents`` is a good part of a
+    check's time (bench_push). Raises what pyHanko raises on a broken file."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     return PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
