@@ -54,7 +54,7 @@ each timed sync waits until both servers are idle (their background archiving of
 before), after an untimed warm-up round: 0.60-0.65x, CPU 0.64-0.66x, at load ~1.
 With two pyHanko steps made fast (``records.pyhanko_speedups``) and the server's heap settled
 after start-up (``sync.server.heap``), 8 December, three runs each of before and after,
-interleaved (bench/README.md): 0.65x -> 0.69x, wall and CPU alike; still FAIL.
+interleaved (bench/README.md): 0.65x -> 0.68x wall, 0.70x CPU (means); still FAIL.
 """
 from __future__ import annotations
 
