@@ -66,10 +66,7 @@ def _signed_copies(deployment, folder: Path) -> str:
     worker = Laptop(folder / "worker", deployment.url, "sw_a1")
     try:
         r.credentials(manager), r.credentials(worker)
-        record_id = r.shared_session(manager, org)
-        manager.client.sync(), worker.client.sync()
-        r.respond(worker, org.ids["sw_a1"], record_id)
-        worker.client.sync(), manager.client.sync()
+        record_id = r.responded_session(manager, worker, org)
         r.sign_session(manager, org.ids["tm_a"], record_id)
         if manager.client.sync().rejected:
             sys.exit("bench: the server refused the supervisor's signing; nothing measured")

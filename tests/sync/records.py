@@ -195,5 +195,17 @@ def shared_session(laptop, org, *, supervisor: str = "tm_a", supervisee: str = "
     return sid
 
 
+def responded_session(manager, worker, org, *, supervisor: str = "tm_a", supervisee: str = "sw_a1") -> str:
+    """:func:`shared_session` on the ``manager``'s laptop, answered by the supervisee on the
+    ``worker``'s, each laptop syncing after each step: where a signing starts from; its id."""
+    sid = shared_session(manager, org, supervisor=supervisor, supervisee=supervisee)
+    manager.client.sync()
+    worker.client.sync()
+    respond(worker, org.ids[supervisee], sid)
+    worker.client.sync()
+    manager.client.sync()
+    return sid
+
+
 def _case_id(s, child_id: str) -> str:
     return s.get(m.Child, child_id).case_id

@@ -49,11 +49,7 @@ def _responded(deployment, laptops):
     org = deployment.org
     tm, sw = laptops("tm_a"), laptops("sw_a1")
     r.credentials(tm), r.credentials(sw)
-    sid = r.shared_session(tm, org)
-    tm.client.sync(), sw.client.sync()
-    r.respond(sw, org.ids["sw_a1"], sid)
-    sw.client.sync(), tm.client.sync()
-    return tm, sw, sid
+    return tm, sw, r.responded_session(tm, sw, org)
 
 
 def _signed_by_supervisor_offline(deployment, laptops):

@@ -25,17 +25,6 @@ from tests.sync.archiving import pushed_documents, settled
 from tests.sync.raw_push import push_raw
 
 
-def _responded(deployment, laptops, manager, worker) -> str:
-    org = deployment.org
-    sid = r.shared_session(manager, org)
-    manager.client.sync()
-    worker.client.sync()
-    r.respond(worker, org.ids["sw_a1"], sid)
-    worker.client.sync()
-    manager.client.sync()
-    return sid
-
-
 def _unit(laptop, record_id: str) -> list[tuple[int, dict]]:
     """The signing the laptop's outbox holds for ``record_id`` (the record's move, its
     signature, its signed copy), as (base version, row), without sending it."""
@@ -72,8 +61,8 @@ def test_a_signing_is_kept_only_with_the_signed_pdf_of_that_record(deployment, l
     org = deployment.org
     manager, worker = laptops("tm_a"), laptops("sw_a1")
     r.credentials(manager), r.credentials(worker)
-    first = _responded(deployment, laptops, manager, worker)
-    second = _responded(deployment, laptops, manager, worker)
+    first = r.responded_session(manager, worker, org)
+    second = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], first)
     r.sign_session(manager, org.ids["tm_a"], second)
     unit, other = _unit(manager, first), _unit(manager, second)
@@ -103,7 +92,7 @@ def test_the_supervisee_s_copy_must_carry_both_signatures(deployment, laptops):
     org = deployment.org
     manager, worker = laptops("tm_a"), laptops("sw_a1")
     r.credentials(manager), r.credentials(worker)
-    sid = _responded(deployment, laptops, manager, worker)
+    sid = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], sid)
     assert manager.client.sync().rejected == 0
     settled(deployment, sid)  # the server time-stamps the offline signature after the push
@@ -130,7 +119,7 @@ def test_a_copy_read_before_the_lock_is_not_read_again_under_it(deployment, lapt
     org = deployment.org
     manager, worker = laptops("tm_a"), laptops("sw_a1")
     r.credentials(manager), r.credentials(worker)
-    sid = _responded(deployment, laptops, manager, worker)
+    sid = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], sid)
     assert manager.client.sync().rejected == 0
     worker.client.sync()
@@ -167,8 +156,8 @@ def test_a_signing_refused_for_its_pdf_is_kept_on_the_laptop_with_the_reason(dep
     org = deployment.org
     manager, worker = laptops("tm_a"), laptops("sw_a1")
     r.credentials(manager), r.credentials(worker)
-    first = _responded(deployment, laptops, manager, worker)
-    second = _responded(deployment, laptops, manager, worker)
+    first = r.responded_session(manager, worker, org)
+    second = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], first)
     r.sign_session(manager, org.ids["tm_a"], second)
     other_pdf = _unit(manager, second)[2][1]["data"]["pdf"]
