@@ -22,11 +22,13 @@ the signed copy of *that* signing, believing nothing the laptop says about it:
   (``records.pdf_render`` prints it as "Record digest (SHA-256): <hex>" at the end).
 
 Any problem refuses the whole signing unit, with the reason in words. The check runs once
-per signing. Its slow part, reading and verifying the PDF with pyHanko (about 70 ms for a
-supervisor's copy, 150 ms for a copy signed twice, on a loaded 2-core machine), is done by
-:func:`prepare_documents` before the push takes the sequence lock every push waits on; under
-the lock :func:`document_problem` only compares those findings with the server's rows (a few
-ms). ``tests/sync/test_pushed_documents.py`` measures both.
+per signing. Its slow part, reading and verifying the PDF with pyHanko (6-9 ms of CPU for a
+supervisor's copy, ~50 ms for a copy signed twice, whose changes after the first signature
+pyHanko analyses), is done by :func:`prepare_documents` before the push takes the sequence
+lock every push waits on; under the lock :func:`document_problem` only compares those
+findings with the server's rows (about a millisecond). ``bench/bench_document_check.py``
+measures both; ``tests/sync/test_pushed_documents.py`` checks that a copy read before the lock
+is not read again under it.
 """
 from __future__ import annotations
 
