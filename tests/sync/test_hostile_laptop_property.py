@@ -532,12 +532,7 @@ def test_a_child_s_new_case_reference_leaves_the_signatures_on_its_locked_record
     org = deployment.org
     tm, sw = laptops("tm_a"), laptops("sw_a1")
     r.credentials(tm), r.credentials(sw)
-    sid = r.shared_session(tm, org)
-    tm.client.sync()
-    sw.client.sync()
-    r.respond(sw, org.ids["sw_a1"], sid)
-    sw.client.sync()
-    tm.client.sync()
+    sid = r.responded_session(tm, sw, org)
     r.sign_session(tm, org.ids["tm_a"], sid)
     assert tm.client.sync().rejected == 0
     sw.client.sync()

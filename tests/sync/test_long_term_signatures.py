@@ -96,10 +96,7 @@ def _signed_off(deployment, laptops, *, supervisor_online: bool):
     org = deployment.org
     tm, sw = laptops("tm_a"), laptops("sw_a1")
     r.credentials(tm), r.credentials(sw)
-    sid = r.shared_session(tm, org)
-    tm.client.sync(), sw.client.sync()
-    r.respond(sw, org.ids["sw_a1"], sid)
-    sw.client.sync(), tm.client.sync()
+    sid = r.responded_session(tm, sw, org)
     if supervisor_online:
         # The app saves the server's address in the profile when it signs in (sync panel);
         # a signed-in profile's signature then carries the server's time stamp.
