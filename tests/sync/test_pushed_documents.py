@@ -23,38 +23,7 @@ from supervision_app.sync.server.schema import record
 from tests.sync import records as r
 from tests.sync.archiving import pushed_documents, settled
 from tests.sync.raw_push import push_raw
-
-
-def _unit(laptop, record_id: str) -> list[tuple[int, dict]]:
-    """The signing the laptop's outbox holds for ``record_id`` (the record's move, its
-    signature, its signed copy), as (base version, row), without sending it."""
-    with laptop.db.reading() as s:
-        entries = s.execute(text("select base_version, payload from sync_outbox order by seq")).all()
-    unit = []
-    for base, payload in entries:
-        row = json.loads(payload)
-        if row["id"] == record_id or row["data"].get("record_id") == record_id:
-            unit.append((base, row))
-    assert [row["table"] for _, row in unit] == ["supervision_session", "signature", "record_document"]
-    return unit
-
-
-def _with_pdf(unit: list[tuple[int, dict]], pdf: bytes) -> list[tuple[int, dict]]:
-    (b1, move), (b2, signature), (b3, document) = unit
-    document = json.loads(json.dumps(document))
-    document["data"]["pdf"] = base64.b64encode(pdf).decode()
-    return [(b1, move), (b2, signature), (b3, document)]
-
-
-def _state(deployment, record_id: str) -> tuple[str, int]:
-    with deployment.engine.connect() as conn:
-        state = json.loads(conn.execute(select(record.c.data).where(record.c.id == record_id)).scalar())["state"]
-    # the laptops' copies: the server's own (time-stamped, archived) come in the background
-    return state, len(pushed_documents(deployment, record_id))
-
-
-def _pdf(unit) -> bytes:
-    return base64.b64decode(unit[2][1]["data"]["pdf"])
+from tests.sync.signing_units import pdf_of, server_state, signing_unit, with_pdf
 
 
 def test_a_signing_is_kept_only_with_the_signed_pdf_of_that_record(deployment, laptops):
@@ -65,27 +34,27 @@ def test_a_signing_is_kept_only_with_the_signed_pdf_of_that_record(deployment, l
     second = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], first)
     r.sign_session(manager, org.ids["tm_a"], second)
-    unit, other = _unit(manager, first), _unit(manager, second)
+    unit, other = signing_unit(manager, first), signing_unit(manager, second)
     with manager.db.reading() as s:
         unsigned = render_record_pdf(load_supervision_snapshot(s, first).document)
     attacks = {
-        "another record's signed copy": (_pdf(other), "different record digest"),
+        "another record's signed copy": (pdf_of(other), "different record digest"),
         "the record's copy, never signed": (unsigned, "does not carry the signatures"),
         "not a PDF": (b"%PDF-1.7 not really", "could not be read"),
-        "a PDF signed copy cut short": (_pdf(unit)[:-400], "signature"),
+        "a PDF signed copy cut short": (pdf_of(unit)[:-400], "signature"),
     }
     for what, (pdf, words) in attacks.items():
-        results = push_raw(deployment, manager, *_with_pdf(unit, pdf))
+        results = push_raw(deployment, manager, *with_pdf(unit, pdf))
         assert [res["status"] for res in results] == ["rejected"] * 3, (what, results)
         assert words in results[2]["reason"], (what, results[2]["reason"])
-        assert _state(deployment, first) == ("shared", 0), what
+        assert server_state(deployment, first) == ("shared", 0), what
     # a signed copy without its PDF at all (the server read the batch before checking rows)
-    bare = _with_pdf(unit, b"")
+    bare = with_pdf(unit, b"")
     del bare[2][1]["data"]["pdf"]
     assert [res["status"] for res in push_raw(deployment, manager, *bare)] == ["rejected"] * 3
     # the laptop's own signing, sent as it is, is kept
     assert manager.client.sync().rejected == 0
-    assert _state(deployment, first) == ("supervisor_signed", 1)
+    assert server_state(deployment, first) == ("supervisor_signed", 1)
 
 
 def test_the_supervisee_s_copy_must_carry_both_signatures(deployment, laptops):
@@ -102,13 +71,13 @@ def test_the_supervisee_s_copy_must_carry_both_signatures(deployment, laptops):
     held = max((doc for doc in supervisor_copies.values() if doc.record_id == sid),
                key=lambda doc: doc.created_at)
     r.sign_session(worker, org.ids["sw_a1"], sid)
-    unit = _unit(worker, sid)
-    results = push_raw(deployment, worker, *_with_pdf(unit, bytes(held.pdf)))
+    unit = signing_unit(worker, sid)
+    results = push_raw(deployment, worker, *with_pdf(unit, bytes(held.pdf)))
     assert [res["status"] for res in results] == ["rejected"] * 3, results
     assert "does not carry the signatures" in results[2]["reason"]
-    assert _state(deployment, sid) == ("supervisor_signed", 1)
+    assert server_state(deployment, sid) == ("supervisor_signed", 1)
     assert worker.client.sync().rejected == 0
-    assert _state(deployment, sid) == ("locked", 2)
+    assert server_state(deployment, sid) == ("locked", 2)
 
 
 def test_a_copy_read_before_the_lock_is_not_read_again_under_it(deployment, laptops, monkeypatch):
@@ -160,7 +129,7 @@ def test_a_signing_refused_for_its_pdf_is_kept_on_the_laptop_with_the_reason(dep
     second = r.responded_session(manager, worker, org)
     r.sign_session(manager, org.ids["tm_a"], first)
     r.sign_session(manager, org.ids["tm_a"], second)
-    other_pdf = _unit(manager, second)[2][1]["data"]["pdf"]
+    other_pdf = signing_unit(manager, second)[2][1]["data"]["pdf"]
     with manager.db.transaction() as s:
         seq, payload = s.execute(text(
             "select seq, payload from sync_outbox where table_name = 'record_document' and payload like :p"),
@@ -174,9 +143,9 @@ def test_a_signing_refused_for_its_pdf_is_kept_on_the_laptop_with_the_reason(dep
     kept = manager.client.pending_conflicts()
     assert sorted(c.table for c in kept) == ["record_document", "signature", "supervision_session"]
     assert all("different record digest" in c.reason for c in kept), kept
-    assert _state(deployment, first) == ("shared", 0)
-    assert _state(deployment, second) == ("supervisor_signed", 1)  # the other signing was its own
+    assert server_state(deployment, first) == ("shared", 0)
+    assert server_state(deployment, second) == ("supervisor_signed", 1)  # the other signing was its own
     assert r.get(manager, m.SupervisionSession, first).state == "shared"
     r.sign_session(manager, org.ids["tm_a"], first)
     assert manager.client.sync().rejected == 0
-    assert _state(deployment, first) == ("supervisor_signed", 1)
+    assert server_state(deployment, first) == ("supervisor_signed", 1)
