@@ -23,8 +23,8 @@ def _accepted(*_args, **_kwargs) -> None:
     return None
 
 
-def _nothing_prepared(*_args, **_kwargs) -> dict:
-    return {}
+def _nothing_prepared(*_args, **_kwargs) -> document_check.PreparedDocuments:
+    return document_check.PreparedDocuments()
 
 
 REPLACEMENTS = {

@@ -29,6 +29,8 @@ from ...errors import AppError
 from ...version import __version__
 from .. import protocol as p
 from . import accounts, actors, archive, authz, certificates, pull_pages, push_apply, timestamping
+from .document_check import Examiner, examine_here
+from .document_workers import DocumentWorkers
 
 log = logging.getLogger("supervision_app.sync.server")
 
@@ -181,8 +183,12 @@ class Context:
     def __init__(self, engine: Engine, token_lifetime, ca_passphrase: bytes | None = None,
                  certificate_days: int = certificates.DEFAULT_VALID_DAYS,
                  trusted_proxies: str | None = None, timestamp_url: str | None = None,
-                 timestamp_policy: str | None = None) -> None:
+                 timestamp_policy: str | None = None,
+                 document_workers: DocumentWorkers | None = None) -> None:
         self.engine = engine
+        # reads and verifies a push's signed copies: in worker processes when the server
+        # started them (cli), else in this process before the push takes its lock
+        self.examiner: Examiner = document_workers.submit if document_workers else examine_here
         self.timestamp_url = timestamp_url
         self.timestamp_policy = timestamp_policy or timestamping.DEFAULT_POLICY_OID
         self.token_lifetime = token_lifetime
@@ -229,11 +235,14 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
                body_limit: int = p.MAX_REQUEST_BYTES, ca_passphrase: bytes | None = None,
                certificate_days: int = certificates.DEFAULT_VALID_DAYS,
                trusted_proxies: str | None = None, timestamp_url: str | None = None,
-               timestamp_policy: str | None = None) -> FastAPI:
+               timestamp_policy: str | None = None,
+               document_workers: DocumentWorkers | None = None) -> FastAPI:
     """``trusted_proxies``: addresses or networks (comma-separated) of the reverse proxies
-    whose ``X-Forwarded-For`` names the client; by default none, and the peer is the client."""
+    whose ``X-Forwarded-For`` names the client; by default none, and the peer is the client.
+    ``document_workers``: the processes that read pushed signed copies (started and ended by
+    the caller); by default the server's own process reads them."""
     ctx = Context(engine, token_lifetime, ca_passphrase, certificate_days, trusted_proxies,
-                  timestamp_url, timestamp_policy)
+                  timestamp_url, timestamp_policy, document_workers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -378,8 +387,7 @@ def create_app(engine: Engine, *, token_lifetime=accounts.DEFAULT_TOKEN_LIFETIME
             raise ApiError(403, "This sign-in belongs to another device.")
 
         def work():
-            with ctx.engine.begin() as conn:
-                return push_apply.apply_push(conn, actor, body)
+            return push_apply.push(ctx.engine, actor, body, ctx.examiner)
 
         outcome = await run_in_threadpool(work)
         touched = {m.row.data.get("record_id") for m in body.mutations

@@ -43,12 +43,16 @@ import argparse
 import logging
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import admin_commands, certificates, config, directory, heap
 from .storage import make_engine
+
+if TYPE_CHECKING:  # (forked workers: loaded only by a server that serves)
+    from .document_workers import DocumentWorkers
 
 DEFAULT_URL = config.SETTINGS["database_url"].default
 
@@ -382,19 +386,42 @@ def _run(argv: list[str] | None) -> int:
     except (OSError, certificates.CertificateError) as error:
         print(f"The CA passphrase could not be read: {type(error).__name__}", file=sys.stderr)
         return 2
-    app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
-                     ca_passphrase=passphrase, certificate_days=settings.certificate_days,
-                     trusted_proxies=settings.trusted_proxies,
-                     timestamp_url=settings.timestamp_url, timestamp_policy=settings.timestamp_policy)
     # the server process only, not a test's process that builds an app
     logging.getLogger("supervision_app.sync.server").info(
         "Start-up objects set aside from garbage collection: %d", heap.settle())
-    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (any
-    # local client could then choose its address); the app reads it from trusted proxies only.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
-                timeout_graceful_shutdown=5, proxy_headers=False)
+    document_workers = _start_document_workers(settings, engine)
+    app = create_app(engine, token_lifetime=timedelta(hours=settings.token_hours),
+                     ca_passphrase=passphrase, certificate_days=settings.certificate_days,
+                     trusted_proxies=settings.trusted_proxies,
+                     timestamp_url=settings.timestamp_url, timestamp_policy=settings.timestamp_policy,
+                     document_workers=document_workers)
+    try:
+        # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1
+        # (any local client could then choose its address); the app reads it from trusted
+        # proxies only.
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                    ssl_certfile=settings.ssl_certfile, ssl_keyfile=settings.ssl_keyfile,
+                    timeout_graceful_shutdown=5, proxy_headers=False)
+    finally:
+        if document_workers is not None:
+            document_workers.close()
     return 0
+
+
+def _start_document_workers(settings: config.ServerConfig, engine: Engine) -> DocumentWorkers | None:
+    """Fork the processes that read pushed signed copies (``document_workers``): before the
+    app starts any thread, and with no database connection open for them to inherit."""
+    from .document_workers import DocumentWorkers, automatic_count
+
+    count = settings.document_workers
+    if count is None:
+        count = automatic_count()
+    engine.dispose()
+    workers = DocumentWorkers.start(count)
+    logging.getLogger("supervision_app.sync.server").info(
+        "Signed copies are read and verified by %s", f"{workers.count} worker process(es)"
+        if workers is not None else "the server's own process")
+    return workers
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ class ConfigError(AppError):
     """A setting that cannot be used; the message names the setting and where it came from."""
 
 
+#: More processes than this only wait: the server's own process feeds them.
+MAX_DOCUMENT_WORKERS = 16
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -80,6 +84,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "organisation's own", optional=True),
     Setting("timestamp_policy", str, None,
             "the policy OID the organisation's own time-stamping authority states in its tokens",
+            optional=True),
+    Setting("document_workers", int, None,
+            "processes that read and verify pushed signed PDFs beside the server (0: the "
+            "server's own process); by default one fewer than the cores, at most 2",
             optional=True),
     Setting("timestamp_renewal_days", int, 365,
             "renew-timestamps re-time-stamps archived records this many days before the time "
@@ -201,6 +209,9 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
     if name in ("token_hours", "migration_lock_timeout", "certificate_days",
                 "timestamp_renewal_days") and not value > 0:
         raise ConfigError(f"{where}: {name} must be more than 0, not {value}")
+    if name == "document_workers" and not 0 <= value <= MAX_DOCUMENT_WORKERS:
+        raise ConfigError(f"{where}: document_workers must be between 0 and "
+                          f"{MAX_DOCUMENT_WORKERS}, not {value}")
     if name == "trusted_proxies":
         from .accounts import parse_trusted_proxies
 

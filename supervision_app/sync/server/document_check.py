@@ -24,11 +24,13 @@ the signed copy of *that* signing, believing nothing the laptop says about it:
 Any problem refuses the whole signing unit, with the reason in words. The check runs once
 per signing. Its slow part, reading and verifying the PDF with pyHanko (6-9 ms of CPU for a
 supervisor's copy, ~50 ms for a copy signed twice, whose changes after the first signature
-pyHanko analyses), is done by :func:`prepare_documents` before the push takes the sequence
-lock every push waits on; under the lock :func:`document_problem` only compares those
-findings with the server's rows (about a millisecond). ``bench/bench_document_check.py``
-measures both; ``tests/sync/test_pushed_documents.py`` checks that a copy read before the lock
-is not read again under it.
+pyHanko analyses), starts in :func:`prepare_documents` before the push takes the sequence
+lock every push waits on: in the server's document workers (``document_workers``), which
+read the copies while the push applies its rows, or, without them, in the server's process
+before the lock. Under the lock :func:`document_problem` only compares those findings with
+the server's rows (about a millisecond). ``bench/bench_document_check.py`` measures both;
+``tests/sync/test_pushed_documents.py`` checks that a copy read before the lock is not read
+again under it, ``tests/sync/test_document_workers.py`` that the workers read them.
 """
 from __future__ import annotations
 
@@ -36,13 +38,15 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import re
 import time
 import weakref
 import zlib
-from dataclasses import dataclass
+from concurrent.futures import Future, TimeoutError as FuturesTimeout
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -52,7 +56,10 @@ from sqlalchemy.engine import Connection
 from .. import protocol as p
 from .schema import record
 
-__all__ = ["Findings", "document_problem", "examine", "prepare_documents", "SIGNERS_OF_STAGE"]
+__all__ = ["Findings", "FindingsNotReady", "PreparedDocuments", "document_problem", "examine",
+           "prepare_documents", "SIGNERS_OF_STAGE"]
+
+log = logging.getLogger(__name__)
 
 # Signature field names as the renderer draws them (records.pdf_render; not imported from
 # there so the server does not load ReportLab).
@@ -305,8 +312,8 @@ def _ca_certificates(conn: Connection) -> list[x509.Certificate]:
     return certificates
 
 
-def _cached_ca_certificates(conn: Connection) -> list[x509.Certificate]:
-    cached = _CA_CACHE.get(conn.engine)
+def _cached_ca_certificates(engine: Any) -> list[x509.Certificate]:
+    cached = _CA_CACHE.get(engine)
     if cached is None or time.monotonic() - cached[0] > CA_CACHE_SECONDS:
         return []
     return cached[1]
@@ -323,11 +330,74 @@ def _pdf_of(data: dict[str, Any]) -> bytes | None:
     return pdf if pdf.lstrip()[:5].startswith(b"%PDF-") else None
 
 
-def prepare_documents(conn: Connection, mutations: list[p.Mutation]) -> dict[str, Findings]:
-    """Read and verify the signed copies of a push before it takes the sequence lock, so the
-    slow part of their check does not hold up every other push: row id -> findings, for the
-    copies (at most :data:`MAX_PREPARED`) that travel with the signature row of their signing
-    in the batch. It reads nothing from the database (the push's transaction must take the
+#: examine, in this process or elsewhere (``document_workers.DocumentWorkers.submit``)
+Examiner = Callable[[bytes, "list[x509.Certificate]", datetime], "Future[Findings]"]
+#: How long a push holding the sequence lock waits for a copy's findings before it lets go of
+#: the lock to wait (``FindingsNotReady``): a supervisor's copy takes ~6 ms, one signed twice ~50.
+UNDER_LOCK_SECONDS = 2.0
+#: How long a push waits for a copy's findings without the lock; then the copy is read in the
+#: server process, as one that was never prepared.
+ANSWER_SECONDS = 120.0
+
+
+class FindingsNotReady(Exception):
+    """A push holding the sequence lock reached a signed copy whose findings had not come back
+    within :data:`UNDER_LOCK_SECONDS`: the push rolls back, letting go of the lock, waits for
+    them (:meth:`PreparedDocuments.wait`) and is applied again (``push_apply.apply_push``)."""
+
+
+def examine_here(pdf: bytes, ca_certificates: list[x509.Certificate], at: datetime) -> Future[Findings]:
+    done: Future[Findings] = Future()
+    done.set_result(examine(pdf, ca_certificates, at))
+    return done
+
+
+@dataclass
+class PreparedDocuments:
+    """The signed copies of one push being read and verified: row id -> its findings to come."""
+
+    futures: dict[str, Future[Findings]] = field(default_factory=dict)
+
+    def findings(self, row_id: str) -> Findings | None:
+        """The findings for ``row_id``, waiting at most :data:`UNDER_LOCK_SECONDS` (the caller
+        holds the lock); None when it was not prepared or its reading failed, so
+        :func:`document_problem` reads it itself."""
+        future = self.futures.get(row_id)
+        if future is None:
+            return None
+        try:
+            return future.result(timeout=UNDER_LOCK_SECONDS)
+        except FuturesTimeout:
+            raise FindingsNotReady(row_id) from None
+        except Exception as error:  # noqa: BLE001 - a worker's failure: read it here instead
+            log.warning("A signed copy could not be checked by a document worker (%s); it is "
+                        "checked in the server process", type(error).__name__)
+            self.futures.pop(row_id, None)
+            return None
+
+    def wait(self) -> None:
+        """Wait, without the lock, until every copy's findings are back (at most
+        :data:`ANSWER_SECONDS` in all); the copies still not back are then read as never prepared."""
+        deadline = time.monotonic() + ANSWER_SECONDS
+        for row_id, future in list(self.futures.items()):
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FuturesTimeout:
+                log.warning("A document worker took more than %.0f s over a signed copy; it is "
+                            "checked in the server process", ANSWER_SECONDS)
+                self.futures.pop(row_id, None)
+            except Exception:  # noqa: BLE001 - findings() reports it
+                pass
+
+
+def prepare_documents(engine: Any, mutations: list[p.Mutation],
+                      examiner: Examiner = examine_here) -> PreparedDocuments:
+    """Start reading and verifying the signed copies of a push before it takes the sequence
+    lock, so the slow part of their check does not hold up every other push: row id ->
+    findings to come, for the copies (at most :data:`MAX_PREPARED`) that travel with the
+    signature row of their signing in the batch. ``examiner`` reads them here, before this
+    returns, or hands them to the document workers, which read them while the push applies
+    its rows. It reads nothing from the database (the push's transaction must take the
     lock before it reads anything): the CA certificates are those the last check under a
     lock read, at most :data:`CA_CACHE_SECONDS` old; without them nothing is prepared. Nothing
     here is trusted: :func:`document_problem` uses findings only for the same bytes and signing
@@ -355,10 +425,10 @@ def prepare_documents(conn: Connection, mutations: list[p.Mutation]) -> dict[str
         except (ValueError, OverflowError):
             continue
         wanted.append((m.row.id, pdf, at))
-    ca_certificates = _cached_ca_certificates(conn)
+    ca_certificates = _cached_ca_certificates(engine)
     if not wanted or not ca_certificates:
-        return {}
-    return {row_id: examine(pdf, ca_certificates, at) for row_id, pdf, at in wanted}
+        return PreparedDocuments()
+    return PreparedDocuments({row_id: examiner(pdf, ca_certificates, at) for row_id, pdf, at in wanted})
 
 
 def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,

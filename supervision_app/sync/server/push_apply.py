@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ...domain.lifecycle import Event
 from ...domain.permissions import Actor
@@ -16,7 +16,7 @@ from ...domain.vocabulary import RecordState
 from .. import protocol as p
 from . import authz
 from .audit_anchors import anchor_audit_head
-from .document_check import prepare_documents
+from .document_check import Examiner, FindingsNotReady, PreparedDocuments, examine_here, prepare_documents
 from .push_authorization import RECORD_KIND, authorize, state_path
 from .refusal import Refused
 from .retention_facts import REFUSAL as RETENTION_REFUSAL, is_deleted as deleted_under_retention
@@ -47,16 +47,36 @@ def _visible_row(tx: WriteTx, actor: Actor, row_id: str) -> dict[str, Any] | Non
     return json.loads(row_json(rec, actor, facts)) if decision.allowed else None
 
 
-def apply_push(conn: Connection, actor: Actor, request: p.PushRequest) -> PushOutcome:
+def push(engine: Engine, actor: Actor, request: p.PushRequest,
+         examiner: Examiner = examine_here) -> PushOutcome:
+    """Apply a push in its own transaction, committed. The slow part of checking its signed
+    PDFs (pyHanko) starts before the push takes the sequence lock every push waits on:
+    ``examiner`` reads them before that, or (the document workers) while the push applies its
+    rows. A push that reaches a copy whose findings are late lets go of the lock, waits for
+    them, and is applied again from the start."""
+    prepared = prepare_documents(engine, request.mutations, examiner) if request.mutations \
+        else PreparedDocuments()
+    try:
+        with engine.begin() as conn:
+            return apply_push(conn, actor, request, prepared)
+    except FindingsNotReady:
+        prepared.wait()
+    with engine.begin() as conn:
+        return apply_push(conn, actor, request, prepared)
+
+
+def apply_push(conn: Connection, actor: Actor, request: p.PushRequest,
+               prepared: PreparedDocuments | None = None) -> PushOutcome:
     """Apply a batch in one transaction (the caller commits). Each mutation is applied at
     most once, whatever the retries: its id and outcome are stored with its effect. A
     record's move to a signed state, its signature and its signed PDF are one unit
-    (:func:`_signing_unit`): applied together or not at all."""
+    (:func:`_signing_unit`): applied together or not at all. ``prepared``: the signed PDFs
+    being read (:func:`push`); without it they are read here, before the lock."""
     if not request.mutations:  # a quiet sync: only the audit head, no sequence lock
         audit = anchor_audit_head(conn, actor, request.device_id, request.audit_head)
         return PushOutcome([], audit)
-    # the slow part of checking signed PDFs (pyHanko), before the lock every push waits on
-    prepared = prepare_documents(conn, request.mutations)
+    if prepared is None:
+        prepared = prepare_documents(conn.engine, request.mutations)
     tx = WriteTx.begin(conn)
     tx.prepared_documents = prepared
     mutations = request.mutations

@@ -363,7 +363,7 @@ def _authorize_insert_only(tx: WriteTx, actor: Actor, table: str, row_id: str,
         # The PDF itself: its signatures verify against the organisation's CA, made with the
         # certificates of this record's signature rows, and it shows the digest they sign.
         problem = document_problem(tx.conn, data, data["stage"],
-                                   findings=tx.prepared_documents.get(row_id))
+                                   findings=tx.prepared_documents.findings(row_id))
         _check(actor, "verify_document", table, row_id,
                Decision(problem is None, problem or "verified signed copy"))
         return

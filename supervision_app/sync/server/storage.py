@@ -23,7 +23,7 @@ from ...domain.time_rules import utc_now
 from .. import protocol as p
 from . import authz, feedback_totals, group_sync
 from .actors import load_actor
-from .document_check import Findings
+from .document_check import PreparedDocuments
 from .refusal import Refused as Refused  # group_sync imports it from here
 from .restamp import HISTORY_KEEP, restamp_dependents
 from .row_facts import compute_facts, parent_id_of
@@ -87,8 +87,8 @@ class WriteTx:
     _actors: dict[str, Actor | None] = field(default_factory=dict)
     # the signed copies of the signing unit being applied: row id -> the stage it must name
     signing_documents: dict[str, str] = field(default_factory=dict)
-    # what reading and verifying the push's signed PDFs found before the lock (document_check)
-    prepared_documents: dict[str, Findings] = field(default_factory=dict)
+    # the push's signed PDFs, read and verified from before the lock on (document_check)
+    prepared_documents: PreparedDocuments = field(default_factory=PreparedDocuments)
 
     @classmethod
     def begin(cls, conn: Connection) -> "WriteTx":
