@@ -111,11 +111,33 @@ def _timed_sync(laptop: Laptop) -> tuple[float, int]:
     return elapsed, report.applied
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _cpu(pid: int) -> float:
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _document_workers(dep) -> list[int]:
+    """The server's document workers (``sync.server.document_workers``): its only children."""
+    server = dep.server.proc.pid
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()
+            and (fields := _stat(int(entry.name))) is not None and int(fields[1]) == server]
+
+
 def _server_cpu(dep) -> float:
-    """CPU seconds (user + system) the server process has used so far (Linux ``/proc``):
-    the load on this shared machine moves it far less than wall-clock."""
-    fields = Path(f"/proc/{dep.server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) the server has used so far, its document workers' included
+    (Linux ``/proc``): the load on this shared machine moves it far less than wall-clock."""
+    return _cpu(dep.server.proc.pid) + _workers_cpu(dep)
+
+
+def _workers_cpu(dep) -> float:
+    return sum(_cpu(pid) for pid in _document_workers(dep))
 
 
 def _settle(deps, quiet_for: float = 0.3, give_up: float = 30.0) -> None:
@@ -171,6 +193,7 @@ class Bench:
         self.parts: list[float] = []
         self.stamped: list[int] = []
         self.cpu: list[float] = []
+        self.workers_cpu: list[float] = []  # of which the document workers'
 
     def round(self, round_no: int, records: int, settle: Callable[[], None]) -> None:
         """One round; ``settle()`` runs before each timed sync (see :func:`_settle`)."""
@@ -188,13 +211,15 @@ class Bench:
             r.sign_session(manager, org.ids["tm_a"], sid)
         settle()
         mark, cpu_before = _server_sequence(self.dep), _server_cpu(self.dep)
+        workers_before = _workers_cpu(self.dep)
         self.signed.append(_timed_sync(manager))
         self.cpu.append(_server_cpu(self.dep) - cpu_before)
+        self.workers_cpu.append(_workers_cpu(self.dep) - workers_before)
         self.stamped.append(_stamped_since(self.dep, mark))
 
     def forget(self) -> None:
         """Drop what the rounds so far measured (the warm-up's)."""
-        for figures in (self.plain, self.signed, self.parts, self.stamped, self.cpu):
+        for figures in (self.plain, self.signed, self.parts, self.stamped, self.cpu, self.workers_cpu):
             figures.clear()
 
     def quiet_syncs(self, count: int) -> list[float]:
@@ -273,7 +298,7 @@ def main() -> int:
               + "; parts per signed record " + ", ".join(f"{p:.0f}" for p in bench.parts))
         print(f"{label}: rows each signed sync stamped: " + ", ".join(str(k) for k in bench.stamped)
               + "; server CPU during each (s): " + ", ".join(f"{c:.2f}" for c in bench.cpu)
-              + f"; total {sum(bench.cpu):.2f}")
+              + f"; total {sum(bench.cpu):.2f}, of which its document workers' {sum(bench.workers_cpu):.2f}")
     return 0
 
 
