@@ -133,14 +133,18 @@ def test_no_worker_outlives_a_killed_server(server):
     assert all(_ended(pid) for pid in workers), [(pid, _stat(pid)) for pid in workers]
 
 
-def test_a_push_whose_copy_is_late_lets_go_of_the_lock_and_is_applied_again(server, monkeypatch):
+@pytest.mark.parametrize("worker", ["late", "failing"])
+def test_a_push_whose_copy_is_late_or_failed_lets_go_of_the_lock_and_is_applied_again(
+        server, monkeypatch, worker):
     """Under the sequence lock a push waits for a copy's findings at most
-    ``UNDER_LOCK_SECONDS``; then it rolls back (letting every other push go on), waits, and
-    is applied again from the start: each change applied once, as if it had not waited."""
+    ``UNDER_LOCK_SECONDS`` and never reads a copy itself: when they are late, or the worker
+    failed, it rolls back (letting every other push go on), waits or reads the copy without
+    the lock, and is applied again from the start: each change applied once, as if nothing
+    had happened, and the copy checked once."""
     deployment, laptop = server
     org = deployment.org
-    manager, worker = laptop("tm_a"), laptop("sw_a1")
-    sid = r.responded_session(manager, worker, org)
+    manager, supervisee = laptop("tm_a"), laptop("sw_a1")
+    sid = r.responded_session(manager, supervisee, org)
     r.sign_session(manager, org.ids["tm_a"], sid)
     request = signing_push(manager, sid)
     engine = deployment.engine
@@ -151,15 +155,18 @@ def test_a_push_whose_copy_is_late_lets_go_of_the_lock_and_is_applied_again(serv
     actor = loaded[0]
 
     examined: list[document_check.Findings] = []
+    examine = document_check.examine
 
-    def late(pdf, ca_certificates, at) -> Future:
+    def counted_examine(*args):
+        examined.append(examine(*args))
+        return examined[-1]
+
+    def elsewhere(pdf, ca_certificates, at) -> Future:
         future: Future = Future()
-
-        def answer() -> None:
-            examined.append(document_check.examine(pdf, ca_certificates, at))
-            future.set_result(examined[-1])
-
-        threading.Timer(0.3, answer).start()
+        if worker == "late":
+            threading.Timer(0.3, lambda: future.set_result(counted_examine(pdf, ca_certificates, at))).start()
+        else:
+            future.set_exception(RuntimeError("the worker went away"))
         return future
 
     attempts = []
@@ -170,23 +177,16 @@ def test_a_push_whose_copy_is_late_lets_go_of_the_lock_and_is_applied_again(serv
         return apply_push(*args, **kwargs)
 
     monkeypatch.setattr(document_check, "UNDER_LOCK_SECONDS", 0.02)
+    monkeypatch.setattr(document_check, "examine", counted_examine)
     monkeypatch.setattr(push_apply, "apply_push", counted)
-    outcome = push_apply.push(engine, actor, request, late)
+    outcome = push_apply.push(engine, actor, request, elsewhere)
     assert [res["status"] for res in outcome.results] == ["applied"] * 3
-    assert len(attempts) == 2 and attempts[0] is attempts[1]  # the same findings, read once
+    assert len(attempts) == 2 and attempts[0] is attempts[1]  # the same findings
     assert len(examined) == 1
     assert server_state(deployment, sid) == ("supervisor_signed", 1)
     # the laptop, sending the same changes, is told they are already there
     report = manager.client.sync()
     assert (report.rejected, report.duplicates) == (0, 3)
-
-
-def test_a_worker_s_failure_leaves_the_copy_to_be_read_again():
-    failed: Future = Future()
-    failed.set_exception(RuntimeError("the worker went away"))
-    prepared = document_check.PreparedDocuments({"doc": failed})
-    assert prepared.findings("doc") is None
-    assert prepared.findings("another") is None
 
 
 def test_workers_start_only_where_forking_is_safe():

@@ -336,14 +336,15 @@ Examiner = Callable[[bytes, "list[x509.Certificate]", datetime], "Future[Finding
 #: the lock to wait (``FindingsNotReady``): a supervisor's copy takes ~6 ms, one signed twice ~50.
 UNDER_LOCK_SECONDS = 2.0
 #: How long a push waits for a copy's findings without the lock; then the copy is read in the
-#: server process, as one that was never prepared.
+#: push's own thread, still without the lock.
 ANSWER_SECONDS = 120.0
 
 
 class FindingsNotReady(Exception):
     """A push holding the sequence lock reached a signed copy whose findings had not come back
-    within :data:`UNDER_LOCK_SECONDS`: the push rolls back, letting go of the lock, waits for
-    them (:meth:`PreparedDocuments.wait`) and is applied again (``push_apply.apply_push``)."""
+    within :data:`UNDER_LOCK_SECONDS`, or whose reading failed elsewhere: the push rolls back,
+    letting go of the lock, waits for them or reads the copy itself
+    (:meth:`PreparedDocuments.wait`), and is applied again (``push_apply.push``)."""
 
 
 def examine_here(pdf: bytes, ca_certificates: list[x509.Certificate], at: datetime) -> Future[Findings]:
@@ -354,14 +355,16 @@ def examine_here(pdf: bytes, ca_certificates: list[x509.Certificate], at: dateti
 
 @dataclass
 class PreparedDocuments:
-    """The signed copies of one push being read and verified: row id -> its findings to come."""
+    """The signed copies of one push being read and verified: row id -> its findings to come,
+    and what they are read from."""
 
     futures: dict[str, Future[Findings]] = field(default_factory=dict)
+    inputs: dict[str, tuple[bytes, list[x509.Certificate], datetime]] = field(default_factory=dict)
 
     def findings(self, row_id: str) -> Findings | None:
         """The findings for ``row_id``, waiting at most :data:`UNDER_LOCK_SECONDS` (the caller
-        holds the lock); None when it was not prepared or its reading failed, so
-        :func:`document_problem` reads it itself."""
+        holds the lock); None when it was not prepared, so :func:`document_problem` reads it.
+        Raises :class:`FindingsNotReady` rather than read a copy under the lock."""
         future = self.futures.get(row_id)
         if future is None:
             return None
@@ -369,25 +372,26 @@ class PreparedDocuments:
             return future.result(timeout=UNDER_LOCK_SECONDS)
         except FuturesTimeout:
             raise FindingsNotReady(row_id) from None
-        except Exception as error:  # noqa: BLE001 - a worker's failure: read it here instead
-            log.warning("A signed copy could not be checked by a document worker (%s); it is "
-                        "checked in the server process", type(error).__name__)
-            self.futures.pop(row_id, None)
-            return None
+        except Exception as error:  # noqa: BLE001 - a worker's failure: read it without the lock
+            log.warning("A signed copy could not be checked by a document worker (%s)",
+                        type(error).__name__)
+            raise FindingsNotReady(row_id) from None
 
     def wait(self) -> None:
-        """Wait, without the lock, until every copy's findings are back (at most
-        :data:`ANSWER_SECONDS` in all); the copies still not back are then read as never prepared."""
+        """Without the lock: wait until every copy's findings are back (at most
+        :data:`ANSWER_SECONDS` in all); read a copy here whose findings failed or are later."""
         deadline = time.monotonic() + ANSWER_SECONDS
         for row_id, future in list(self.futures.items()):
             try:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except FuturesTimeout:
-                log.warning("A document worker took more than %.0f s over a signed copy; it is "
-                            "checked in the server process", ANSWER_SECONDS)
-                self.futures.pop(row_id, None)
-            except Exception:  # noqa: BLE001 - findings() reports it
-                pass
+            except Exception as error:  # noqa: BLE001 - late or failed: read it here
+                log.warning("A signed copy is checked in the server process: its document worker "
+                            "%s", "took too long" if isinstance(error, FuturesTimeout) else "failed")
+                inputs = self.inputs.get(row_id)
+                if inputs is None:
+                    del self.futures[row_id]  # document_problem reads it
+                else:
+                    self.futures[row_id] = examine_here(*inputs)
 
 
 def prepare_documents(engine: Any, mutations: list[p.Mutation],
@@ -428,7 +432,8 @@ def prepare_documents(engine: Any, mutations: list[p.Mutation],
     ca_certificates = _cached_ca_certificates(engine)
     if not wanted or not ca_certificates:
         return PreparedDocuments()
-    return PreparedDocuments({row_id: examiner(pdf, ca_certificates, at) for row_id, pdf, at in wanted})
+    return PreparedDocuments({row_id: examiner(pdf, ca_certificates, at) for row_id, pdf, at in wanted},
+                             {row_id: (pdf, ca_certificates, at) for row_id, pdf, at in wanted})
 
 
 def document_problem(conn: Connection, data: dict[str, Any], stage: str, *,
