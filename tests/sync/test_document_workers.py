@@ -133,14 +133,15 @@ def test_no_worker_outlives_a_killed_server(server):
     assert all(_ended(pid) for pid in workers), [(pid, _stat(pid)) for pid in workers]
 
 
-@pytest.mark.parametrize("worker", ["late", "failing"])
+@pytest.mark.parametrize("worker", ["late", "busy", "failing"])
 def test_a_push_whose_copy_is_late_or_failed_lets_go_of_the_lock_and_is_applied_again(
         server, monkeypatch, worker):
     """Under the sequence lock a push waits for a copy's findings at most
-    ``UNDER_LOCK_SECONDS`` and never reads a copy itself: when they are late, or the worker
-    failed, it rolls back (letting every other push go on), waits or reads the copy without
-    the lock, and is applied again from the start: each change applied once, as if nothing
-    had happened, and the copy checked once."""
+    ``UNDER_LOCK_SECONDS`` and never reads a copy itself: when a worker is late with them,
+    has not started on them (the workers are busy) or failed, the push rolls back (letting
+    every other push go on), waits for the worker or reads the copy itself without the lock,
+    and is applied again from the start: each change applied once, as if nothing had
+    happened, and the copy checked once."""
     deployment, laptop = server
     org = deployment.org
     manager, supervisee = laptop("tm_a"), laptop("sw_a1")
@@ -161,13 +162,17 @@ def test_a_push_whose_copy_is_late_or_failed_lets_go_of_the_lock_and_is_applied_
         examined.append(examine(*args))
         return examined[-1]
 
+    handed: list[Future] = []
+
     def elsewhere(pdf, ca_certificates, at) -> Future:
         future: Future = Future()
-        if worker == "late":
+        handed.append(future)
+        if worker == "late":  # started, and answers after the push has let go of the lock
+            future.set_running_or_notify_cancel()
             threading.Timer(0.3, lambda: future.set_result(counted_examine(pdf, ca_certificates, at))).start()
-        else:
+        elif worker == "failing":
             future.set_exception(RuntimeError("the worker went away"))
-        return future
+        return future  # "busy": still queued; the push takes it back and reads the copy
 
     attempts = []
     apply_push = push_apply.apply_push
@@ -183,6 +188,7 @@ def test_a_push_whose_copy_is_late_or_failed_lets_go_of_the_lock_and_is_applied_
     assert [res["status"] for res in outcome.results] == ["applied"] * 3
     assert len(attempts) == 2 and attempts[0] is attempts[1]  # the same findings
     assert len(examined) == 1
+    assert [future.cancelled() for future in handed] == [worker == "busy"]  # taken back, not waited for
     assert server_state(deployment, sid) == ("supervisor_signed", 1)
     # the laptop, sending the same changes, is told they are already there
     report = manager.client.sync()

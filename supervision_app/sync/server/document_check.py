@@ -378,20 +378,28 @@ class PreparedDocuments:
             raise FindingsNotReady(row_id) from None
 
     def wait(self) -> None:
-        """Without the lock: wait until every copy's findings are back (at most
-        :data:`ANSWER_SECONDS` in all); read a copy here whose findings failed or are later."""
+        """Without the lock: read here each copy still queued for a worker (the workers are
+        busy, perhaps with a slow copy of another push), and wait for those a worker has
+        started (at most :data:`ANSWER_SECONDS` in all), reading here any that fail or take longer."""
         deadline = time.monotonic() + ANSWER_SECONDS
         for row_id, future in list(self.futures.items()):
+            if future.cancel():
+                self._read_here(row_id, "were busy")
+                continue
             try:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except Exception as error:  # noqa: BLE001 - late or failed: read it here
-                log.warning("A signed copy is checked in the server process: its document worker "
-                            "%s", "took too long" if isinstance(error, FuturesTimeout) else "failed")
-                inputs = self.inputs.get(row_id)
-                if inputs is None:
-                    del self.futures[row_id]  # document_problem reads it
-                else:
-                    self.futures[row_id] = examine_here(*inputs)
+            except FuturesTimeout:
+                self._read_here(row_id, "took too long")
+            except Exception:  # noqa: BLE001 - findings() logged what it was
+                self._read_here(row_id, "failed")
+
+    def _read_here(self, row_id: str, why: str) -> None:
+        log.warning("A signed copy is checked in the server process: the document workers %s", why)
+        inputs = self.inputs.get(row_id)
+        if inputs is None:
+            del self.futures[row_id]  # document_problem reads it
+        else:
+            self.futures[row_id] = examine_here(*inputs)
 
 
 def prepare_documents(engine: Any, mutations: list[p.Mutation],
