@@ -53,6 +53,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
+from ...errors import AppError
 from .. import protocol as p
 from .schema import record
 
@@ -340,7 +341,7 @@ UNDER_LOCK_SECONDS = 2.0
 ANSWER_SECONDS = 120.0
 
 
-class FindingsNotReady(Exception):
+class FindingsNotReady(AppError):
     """A push holding the sequence lock reached a signed copy whose findings had not come back
     within :data:`UNDER_LOCK_SECONDS`, or whose reading failed elsewhere: the push rolls back,
     letting go of the lock, waits for them or reads the copy itself
