@@ -11,8 +11,9 @@ another core while the server does the rest of the push.
 The checks are the same code with the same inputs. A worker runs ``examine`` on the bytes
 pushed, with the CA certificates the server last read, at the signing's time, and sends back
 its ``Findings`` (plain data), which ``document_check.document_problem`` judges against the
-server's own rows as before. Whatever goes wrong with a worker (it died, it did not answer in
-time) leaves the copy to be read in the server process, as it is when there are no workers.
+server's own rows as before. Whatever goes wrong with a worker (it died, it is busy, it did not
+answer in time) leaves the copy to be read in the server process, as it is when there are no
+workers, and never while the push holds the lock (``document_check.PreparedDocuments``).
 
 The workers are forked once, at start-up, after the server has loaded everything a signed push
 uses (``heap.settle``) and before it serves or starts a thread: they are ready at once, share
@@ -42,8 +43,8 @@ __all__ = ["DocumentWorkers", "automatic_count"]
 log = logging.getLogger(__name__)
 
 #: One worker keeps up with the server's own process: a supervisor's copy takes a worker
-#: ~6 ms, the rest of its signed push ~20 ms of the server's (bench_push). A second one
-#: covers copies signed twice (~50 ms each) arriving together.
+#: ~8 ms, its trip there and back included, the rest of its signed push ~25 ms of the
+#: server's (bench_push). A second one covers copies signed twice (~50 ms each) arriving together.
 MAX_AUTOMATIC = 2
 
 

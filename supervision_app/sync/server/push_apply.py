@@ -52,8 +52,9 @@ def push(engine: Engine, actor: Actor, request: p.PushRequest,
     """Apply a push in its own transaction, committed. The slow part of checking its signed
     PDFs (pyHanko) starts before the push takes the sequence lock every push waits on:
     ``examiner`` reads them before that, or (the document workers) while the push applies its
-    rows. A push that reaches a copy whose findings are late lets go of the lock, waits for
-    them, and is applied again from the start."""
+    rows. A push that reaches a copy whose findings are late, or whose worker failed, lets go
+    of the lock, waits for them or reads the copy itself, and is applied again from the start
+    (``document_check.PreparedDocuments``)."""
     prepared = prepare_documents(engine, request.mutations, examiner) if request.mutations \
         else PreparedDocuments()
     try:
