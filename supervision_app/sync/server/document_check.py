@@ -396,11 +396,7 @@ class PreparedDocuments:
 
     def _read_here(self, row_id: str, why: str) -> None:
         log.warning("A signed copy is checked in the server process: the document workers %s", why)
-        inputs = self.inputs.get(row_id)
-        if inputs is None:
-            del self.futures[row_id]  # document_problem reads it
-        else:
-            self.futures[row_id] = examine_here(*inputs)
+        self.futures[row_id] = examine_here(*self.inputs[row_id])
 
 
 def prepare_documents(engine: Any, mutations: list[p.Mutation],
