@@ -85,6 +85,7 @@ from supervision_app.store import models as m
 from tests.memory_keyring import MemoryKeyring
 from tests.sync import records as r
 from tests.sync.harness import Laptop, deploy
+from tests.sync.processes import cpu_seconds, running_children
 
 TARGET_RATIO = 0.8
 TARGET_QUIET_MS = 30.0
@@ -120,33 +121,17 @@ def _timed_sync(laptop: Laptop) -> tuple[float, int]:
     return elapsed, report.applied
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def _cpu(pid: int) -> float:
-    fields = _stat(pid)
-    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _document_workers(dep) -> list[int]:
-    """The server's document workers (``sync.server.document_workers``): its only children."""
+def _cpu_split(dep) -> tuple[float, float]:
+    """CPU seconds (user + system) the server process and its document workers (its child
+    processes, ``sync.server.document_workers``) have used so far (Linux ``/proc``): the load
+    on this shared machine moves it far less than wall-clock."""
     server = dep.server.proc.pid
-    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()
-            and (fields := _stat(int(entry.name))) is not None and int(fields[1]) == server]
+    return cpu_seconds(server), sum(cpu_seconds(pid) for pid in running_children(server))
 
 
 def _server_cpu(dep) -> float:
-    """CPU seconds (user + system) the server has used so far, its document workers' included
-    (Linux ``/proc``): the load on this shared machine moves it far less than wall-clock."""
-    return _cpu(dep.server.proc.pid) + _workers_cpu(dep)
-
-
-def _workers_cpu(dep) -> float:
-    return sum(_cpu(pid) for pid in _document_workers(dep))
+    """:func:`_cpu_split`'s two together."""
+    return sum(_cpu_split(dep))
 
 
 def _settle(deps, quiet_for: float = 0.3, give_up: float = 30.0) -> None:
@@ -219,11 +204,11 @@ class Bench:
         for sid in sids:
             r.sign_session(manager, org.ids["tm_a"], sid)
         settle()
-        mark, cpu_before = _server_sequence(self.dep), _server_cpu(self.dep)
-        workers_before = _workers_cpu(self.dep)
+        mark, (own_before, workers_before) = _server_sequence(self.dep), _cpu_split(self.dep)
         self.signed.append(_timed_sync(manager))
-        self.cpu.append(_server_cpu(self.dep) - cpu_before)
-        self.workers_cpu.append(_workers_cpu(self.dep) - workers_before)
+        own, workers = _cpu_split(self.dep)
+        self.cpu.append(own + workers - own_before - workers_before)
+        self.workers_cpu.append(workers - workers_before)
         self.stamped.append(_stamped_since(self.dep, mark))
 
     def forget(self) -> None:

@@ -11,7 +11,6 @@ import signal
 import threading
 import time
 from concurrent.futures import Future
-from pathlib import Path
 
 import pytest
 
@@ -21,38 +20,9 @@ from supervision_app.sync.server.cli import build_parser
 from supervision_app.sync.server.document_workers import DocumentWorkers, automatic_count
 from tests.sync import records as r
 from tests.sync.harness import Laptop, deploy
+from tests.sync.processes import cpu_seconds, ended, running_children, stat
 from tests.sync.raw_push import push_raw
 from tests.sync.signing_units import pdf_of, server_state, signing_push, signing_unit, with_pdf
-
-
-def _stat(pid: int) -> list[str] | None:
-    """/proc/PID/stat after the command name: state, ppid, ... (None once the process is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat[stat.rindex(")") + 2:].split()
-
-
-def _running_children(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) == pid and fields[0] != "Z":
-                children.append(int(entry.name))
-    return children
-
-
-def _cpu_ticks(pid: int) -> int:
-    fields = _stat(pid)
-    assert fields is not None, f"process {pid} has ended"
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _ended(pid: int) -> bool:
-    fields = _stat(pid)
-    return fields is None or fields[0] in ("Z", "X")
 
 
 @pytest.fixture
@@ -78,10 +48,10 @@ def server(tmp_path, monkeypatch, memory_keyring):
 def test_signed_copies_are_read_and_verified_in_the_worker_processes(server):
     deployment, laptop = server
     org = deployment.org
-    workers = _running_children(deployment.server.proc.pid)
+    workers = running_children(deployment.server.proc.pid)
     assert len(workers) == 2
     assert "read and verified by 2 worker process(es)" in (deployment.folder / "server.log").read_text()
-    before = sum(_cpu_ticks(pid) for pid in workers)
+    before = sum(cpu_seconds(pid) for pid in workers)
     manager, worker = laptop("tm_a"), laptop("sw_a1")
     sids = [r.responded_session(manager, worker, org) for _ in range(2)]
     for sid in sids:
@@ -93,8 +63,8 @@ def test_signed_copies_are_read_and_verified_in_the_worker_processes(server):
     assert worker.client.sync().rejected == 0
     assert [server_state(deployment, sid) for sid in sids] == [("locked", 2)] * 2
     # four copies read (two of them signed twice): tens of milliseconds of the workers' CPU
-    assert sum(_cpu_ticks(pid) for pid in workers) > before
-    assert _running_children(deployment.server.proc.pid) == workers
+    assert sum(cpu_seconds(pid) for pid in workers) > before
+    assert running_children(deployment.server.proc.pid) == workers
 
 
 def test_when_the_workers_die_the_server_checks_the_copies_itself(server):
@@ -103,7 +73,7 @@ def test_when_the_workers_die_the_server_checks_the_copies_itself(server):
     manager, worker = laptop("tm_a"), laptop("sw_a1")
     first = r.responded_session(manager, worker, org)
     second = r.responded_session(manager, worker, org)
-    for pid in _running_children(deployment.server.proc.pid):
+    for pid in running_children(deployment.server.proc.pid):
         os.kill(pid, signal.SIGKILL)
     r.sign_session(manager, org.ids["tm_a"], first)
     r.sign_session(manager, org.ids["tm_a"], second)
@@ -124,13 +94,13 @@ def test_when_the_workers_die_the_server_checks_the_copies_itself(server):
 
 def test_no_worker_outlives_a_killed_server(server):
     deployment, _laptop = server
-    workers = _running_children(deployment.server.proc.pid)
+    workers = running_children(deployment.server.proc.pid)
     assert workers
     deployment.server.kill()
     deadline = time.monotonic() + 30
-    while not all(_ended(pid) for pid in workers) and time.monotonic() < deadline:
+    while not all(ended(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert all(_ended(pid) for pid in workers), [(pid, _stat(pid)) for pid in workers]
+    assert all(ended(pid) for pid in workers), [(pid, stat(pid)) for pid in workers]
 
 
 @pytest.mark.parametrize("worker", ["late", "busy", "failing"])
